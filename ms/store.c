@@ -1,0 +1,220 @@
+/*
+ * ms/store.c - SQLite persistence of registrations (see store.h). One table keyed by the
+ * EID prefix in text form ("[iid]addr/len"); the record is stored in its wire encoding so
+ * the on-disk format is the protocol's own and is decoded by the same bounded parser.
+ */
+#include "ms/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ms_store {
+	sqlite3 *db;
+	sqlite3_stmt *put, *del, *begin, *commit;
+	bool in_txn;
+	int pending;
+	char errmsg[256];
+};
+
+static int fail(struct ms_store *s, const char *what)
+{
+	snprintf(s->errmsg, sizeof(s->errmsg), "%s: %s", what, sqlite3_errmsg(s->db));
+	return -1;
+}
+
+const char *store_error(const struct ms_store *s)
+{
+	return s->errmsg;
+}
+
+static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS registration ("
+				 " eid TEXT PRIMARY KEY,"
+				 " site TEXT NOT NULL,"
+				 " record BLOB NOT NULL,"
+				 " etr TEXT NOT NULL,"
+				 " etr_port INTEGER NOT NULL,"
+				 " flags INTEGER NOT NULL,"
+				 " registered INTEGER NOT NULL)";
+
+struct ms_store *store_open(const char *path, bool sync_full, char *err, size_t errlen)
+{
+	struct ms_store *s = calloc(1, sizeof(*s));
+	char *msg = NULL;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		store_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 2000);
+	const char *sync = sync_full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL";
+	if (sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, sync, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(s->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, msg ? msg : "schema");
+		sqlite3_free(msg);
+		store_close(s);
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO registration"
+			       " (eid, site, record, etr, etr_port, flags, registered)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			       -1, &s->put, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM registration WHERE eid = ?1", -1, &s->del,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "BEGIN", -1, &s->begin, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "COMMIT", -1, &s->commit, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
+		store_close(s);
+		return NULL;
+	}
+	return s;
+}
+
+void store_close(struct ms_store *s)
+{
+	if (!s)
+		return;
+	if (s->in_txn)
+		store_commit(s);
+	sqlite3_finalize(s->put);
+	sqlite3_finalize(s->del);
+	sqlite3_finalize(s->begin);
+	sqlite3_finalize(s->commit);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int ensure_txn(struct ms_store *s)
+{
+	if (s->in_txn)
+		return 0;
+	if (step_reset(s->begin) == -1)
+		return fail(s, "begin");
+	s->in_txn = true;
+	return 0;
+}
+
+int store_put(struct ms_store *s, const struct store_row *row)
+{
+	uint8_t blob[2048];
+	struct buf w;
+	char key[PREFIX_STRLEN], etr[IPADDR_STRLEN];
+
+	buf_init_write(&w, blob, sizeof(blob));
+	if (lisp_record_build(&w, &row->rec, NULL) == -1) {
+		snprintf(s->errmsg, sizeof(s->errmsg), "record does not encode");
+		return -1;
+	}
+	if (ensure_txn(s) == -1)
+		return -1;
+	prefix_str(&row->rec.eid, key, sizeof(key));
+	ipaddr_str(&row->etr, etr, sizeof(etr));
+	sqlite3_bind_text(s->put, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s->put, 2, row->site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s->put, 3, blob, (int)buf_len(&w), SQLITE_TRANSIENT);
+	sqlite3_bind_text(s->put, 4, etr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(s->put, 5, row->etr_port);
+	sqlite3_bind_int(s->put, 6, row->flags);
+	sqlite3_bind_int64(s->put, 7, (sqlite3_int64)row->registered_unix);
+	if (step_reset(s->put) == -1)
+		return fail(s, "insert");
+	s->pending++;
+	return 0;
+}
+
+int store_del(struct ms_store *s, const struct lisp_prefix *eid)
+{
+	char key[PREFIX_STRLEN];
+	if (ensure_txn(s) == -1)
+		return -1;
+	prefix_str(eid, key, sizeof(key));
+	sqlite3_bind_text(s->del, 1, key, -1, SQLITE_TRANSIENT);
+	if (step_reset(s->del) == -1)
+		return fail(s, "delete");
+	s->pending++;
+	return 0;
+}
+
+bool store_pending(const struct ms_store *s)
+{
+	return s->in_txn;
+}
+
+int store_commit(struct ms_store *s)
+{
+	int n = s->pending;
+	if (!s->in_txn)
+		return 0;
+	if (step_reset(s->commit) == -1) {
+		fail(s, "commit");
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->in_txn = false;
+		s->pending = 0;
+		return -1;
+	}
+	s->in_txn = false;
+	s->pending = 0;
+	return n;
+}
+
+int store_load(struct ms_store *s, int (*cb)(const struct store_row *, void *), void *arg,
+	       unsigned *bad_rows)
+{
+	sqlite3_stmt *st;
+	unsigned bad = 0;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(s->db,
+			       "SELECT eid, site, record, etr, etr_port, flags, registered"
+			       " FROM registration ORDER BY eid",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "load");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct store_row row;
+		struct buf b;
+		struct lisp_prefix key;
+		const void *blob = sqlite3_column_blob(st, 2);
+		int blen = sqlite3_column_bytes(st, 2);
+		const unsigned char *site = sqlite3_column_text(st, 1);
+		const unsigned char *etr = sqlite3_column_text(st, 3);
+		const unsigned char *eid = sqlite3_column_text(st, 0);
+
+		memset(&row, 0, sizeof(row));
+		buf_init_read(&b, blob, blob && blen > 0 ? (size_t)blen : 0);
+		if (!site || !etr || !eid || lisp_record_parse(&b, &row.rec, NULL) == -1 ||
+		    buf_left(&b) != 0 || ipaddr_parse((const char *)etr, &row.etr) == -1 ||
+		    prefix_parse((const char *)eid, &key, false) == -1 ||
+		    !prefix_eq(&key, &row.rec.eid)) {
+			bad++;
+			continue;
+		}
+		row.site = (const char *)site;
+		row.etr_port = (uint16_t)sqlite3_column_int(st, 4);
+		row.flags = (uint8_t)sqlite3_column_int(st, 5);
+		row.registered_unix = (uint64_t)sqlite3_column_int64(st, 6);
+		if ((rc = cb(&row, arg)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (bad_rows)
+		*bad_rows = bad;
+	return rc < 0 ? -1 : 0;
+}

@@ -54,9 +54,9 @@ const char *lisp_action_name(unsigned act);
 #define LISP_MAX_REQ_RECORDS 8	/* EID records in one Map-Request */
 #define LISP_AUTH_MAX	     64 /* longest authentication data we accept */
 
-#define LISP_TTL_DEFAULT   1440 /* minutes: positive mapping (24 h) */
-#define LISP_TTL_NEG_NOREG 1	/* negative reply for configured but unregistered prefix */
-#define LISP_TTL_NEG_NONLISP 15 /* negative reply for non-LISP space */
+#define LISP_TTL_DEFAULT     1440 /* minutes: positive mapping (24 h) */
+#define LISP_TTL_NEG_NOREG   1	  /* negative reply for configured but unregistered prefix */
+#define LISP_TTL_NEG_NONLISP 15	  /* negative reply for non-LISP space */
 
 /* Locator flags (the low bits of the 16-bit "Unused Flags|L|p|R" field) */
 #define LISP_LOC_F_LOCAL     0x0004 /* L */
@@ -79,20 +79,40 @@ struct lisp_record {
 	uint16_t map_version; /* 12 bits */
 	uint16_t reserved;    /* the 12 reserved bits after A, preserved */
 	struct lisp_prefix eid;
-	bool eid_lcaf_iid;    /* EID was (or is to be) encoded in an Instance-ID LCAF */
-	uint8_t iid_mlen;     /* that LCAF's IID mask length */
+	bool eid_lcaf_iid; /* EID was (or is to be) encoded in an Instance-ID LCAF */
+	uint8_t iid_mlen;  /* that LCAF's IID mask length */
 	uint8_t nloc;
 	struct lisp_locator loc[LISP_MAX_LOCATORS];
 };
 
+/* One record at the reader's position (it has no length field: the locators end it).
+ * Fewer bytes than Locator Count announces is PERR_BAD_COUNT, more than LISP_MAX_LOCATORS
+ * is PERR_LIMIT. An EID in an unknown LCAF is PERR_BAD_LCAF. */
 int lisp_record_parse(struct buf *b, struct lisp_record *r, struct proto_err *e);
 int lisp_record_build(struct buf *b, const struct lisp_record *r, struct proto_err *e);
+/* lisp_addr_build for message builders: an address that does not fit is always
+ * PERR_FULL, an address that cannot be encoded at all is PERR_BAD_VALUE. */
+int lisp_msg_addr_build(struct buf *b, const struct lisp_addr *a, struct proto_err *e);
 /* Set eid/eid_lcaf_iid from a prefix (LCAF iff iid != 0). */
 void lisp_record_set_eid(struct lisp_record *r, const struct lisp_prefix *p);
 
-/* ---- Map-Request (type 1), RFC 9301 §5.2; I bit, N bit, xTR-ID/Site-ID from RFC 9437 ---- */
+/* ---- Map-Request (type 1), RFC 9301 §5.2; I bit, N bit, xTR-ID/Site-ID from RFC 9437 ----
+ * Word 0: |Type=1|A|M|P|S|p|s|R|I|Rsvd(5)|L|D|IRC(5)|Record Count(8)|. Record Count must be
+ * 1..LISP_MAX_REQ_RECORDS (RFC 9301 §5.2: a sender sends exactly one; 0 is PERR_BAD_COUNT).
+ * ITR-RLOCs with plain AFI 0 are PERR_BAD_AFI (nothing to reply to). Reserved bits are
+ * ignored on receipt and sent as 0. */
+#define LISP_MREQ_F_A	0x08000000u /* bit 4 */
+#define LISP_MREQ_F_M	0x04000000u /* bit 5 */
+#define LISP_MREQ_F_P	0x02000000u /* bit 6 */
+#define LISP_MREQ_F_S	0x01000000u /* bit 7 */
+#define LISP_MREQ_F_p	0x00800000u /* bit 8 */
+#define LISP_MREQ_F_s	0x00400000u /* bit 9 */
+#define LISP_MREQ_F_I	0x00100000u /* bit 11, RFC 9437 */
+#define LISP_MREQ_F_L	0x00004000u /* bit 17 */
+#define LISP_MREQ_F_D	0x00002000u /* bit 18 */
+#define LISP_MREQ_REC_N 0x80	    /* first byte of an EID record, RFC 9437 */
 struct lisp_eid_req {
-	bool notify;	/* N: subscribe (RFC 9437) */
+	bool notify; /* N: subscribe (RFC 9437) */
 	bool eid_lcaf_iid;
 	uint8_t iid_mlen;
 	struct lisp_prefix eid;
@@ -121,7 +141,14 @@ struct lisp_map_request {
 int lisp_map_request_parse(struct buf *b, struct lisp_map_request *m, struct proto_err *e);
 int lisp_map_request_build(struct buf *b, const struct lisp_map_request *m, struct proto_err *e);
 
-/* ---- Map-Reply (type 2), RFC 9301 §5.4 ---- */
+/* ---- Map-Reply (type 2), RFC 9301 §5.4 ----
+ * Word 0: |Type=2|P|E|S|Reserved(17)|Record Count(8)|. With S=1 the bytes after the last
+ * record are the LISP-SEC authentication data (RFC 9303 §6.4): the parser hands them back
+ * unverified in sec_ad, the builder appends sec_ad's unread bytes. With S=0 they are
+ * PERR_TRAILING. */
+#define LISP_MREP_F_P 0x08000000u /* bit 4 */
+#define LISP_MREP_F_E 0x04000000u /* bit 5 */
+#define LISP_MREP_F_S 0x02000000u /* bit 6 */
 struct lisp_map_reply {
 	bool probe;	 /* P */
 	bool echo_nonce; /* E */
@@ -129,17 +156,18 @@ struct lisp_map_reply {
 	uint64_t nonce;
 	uint8_t nrec;
 	struct lisp_record rec[LISP_MAX_RECORDS];
+	struct buf sec_ad; /* S=1: reader over the LISP-SEC data (parse); bytes to append (build) */
 };
 int lisp_map_reply_parse(struct buf *b, struct lisp_map_reply *m, struct proto_err *e);
 int lisp_map_reply_build(struct buf *b, const struct lisp_map_reply *m, struct proto_err *e);
 
 /* ---- authentication fields shared by Map-Register, Map-Notify and Map-Notify-Ack ---- */
 struct lisp_auth_field {
-	uint8_t key_id;	  /* RFC 9301: Key ID (8) */
-	uint8_t alg_id;	  /* RFC 9301: Algorithm ID (8), LISP_ALG_* in proto/auth.h */
-	uint16_t len;	  /* Authentication Data Length */
+	uint8_t key_id; /* RFC 9301: Key ID (8) */
+	uint8_t alg_id; /* RFC 9301: Algorithm ID (8), LISP_ALG_* in proto/auth.h */
+	uint16_t len;	/* Authentication Data Length */
 	uint8_t data[LISP_AUTH_MAX];
-	size_t data_off;  /* parse: offset of the auth data from the message start */
+	size_t data_off; /* parse: offset of the auth data from the message start */
 };
 
 /* ---- Map-Register (type 3), RFC 9301 §5.6 ---- */
@@ -180,7 +208,23 @@ int lisp_map_notify_parse(struct buf *b, struct lisp_map_notify *m, struct proto
 int lisp_map_notify_build(struct buf *b, const struct lisp_map_notify *m, size_t *auth_off,
 			  struct proto_err *e);
 
-/* ---- Encapsulated Control Message (type 8), RFC 9301 §5.8 ---- */
+/* ---- Encapsulated Control Message (type 8), RFC 9301 §5.8 ----
+ * |Type=8|S|D|E|M|Reserved(24)| inner IPv4 (no fragments, options skipped) or IPv6 (no
+ * extension headers) | inner UDP | LISP message. Parse checks the IP version, IPv4 IHL >= 5,
+ * the IPv4 header checksum, that the IP length and the UDP length both end exactly at the
+ * end of the data, protocol/next header 17 and UDP destination port 4342 (all
+ * PERR_BAD_INNER). The inner UDP checksum is not verified: the outer UDP checksum covers
+ * the whole ECM (RFC 9301 §5.8 requires it non-zero). S=1 (LISP-SEC, RFC 9303) is not
+ * supported: PERR_BAD_VALUE on parse and build.
+ * Build: inner_src/inner_dst must be both IPv4 or both IPv6; inner_ttl 0 means
+ * LISP_ECM_INNER_TTL (128, what lispers.net sends); inner_dport 0 means 4342, any other
+ * value but 4342 is PERR_BAD_VALUE; writes the IPv4 header checksum and the UDP checksum
+ * (for IPv4 too; a computed 0 is sent as 0xffff, RFC 768). */
+#define LISP_ECM_F_S	   0x08000000u /* bit 4 */
+#define LISP_ECM_F_D	   0x04000000u /* bit 5 */
+#define LISP_ECM_F_E	   0x02000000u /* bit 6 */
+#define LISP_ECM_F_M	   0x01000000u /* bit 7 */
+#define LISP_ECM_INNER_TTL 128
 struct lisp_ecm {
 	bool sec;    /* S */
 	bool ddt;    /* D */

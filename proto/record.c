@@ -8,17 +8,25 @@
  *   Rsvd (4) | Map-Version Number (12) | EID-Prefix-AFI (16) | EID-Prefix ...
  *   per locator: Priority | Weight | M Priority | M Weight (8 each)
  *                Unused Flags (13) | L | p | R | Loc-AFI (16) | Locator ...
+ *
+ * A record has no length field, so it cannot be carved into a sub-view; each address in
+ * it is bounded by its AFI or LCAF length. Reserved bits are kept as received so a
+ * record round-trips byte for byte (except the 4 bits before Map-Version, sent as 0).
  */
 #include "proto/lisp_msg.h"
 
 #include <string.h>
 
 static const char *const type_names[16] = {
-	[LISP_T_RESERVED] = "reserved",		[LISP_T_MAP_REQUEST] = "map-request",
-	[LISP_T_MAP_REPLY] = "map-reply",	[LISP_T_MAP_REGISTER] = "map-register",
-	[LISP_T_MAP_NOTIFY] = "map-notify",	[LISP_T_MAP_NOTIFY_ACK] = "map-notify-ack",
-	[LISP_T_MAP_REFERRAL] = "map-referral", [LISP_T_INFO] = "info",
-	[LISP_T_ECM] = "ecm",
+    [LISP_T_RESERVED] = "reserved",
+    [LISP_T_MAP_REQUEST] = "map-request",
+    [LISP_T_MAP_REPLY] = "map-reply",
+    [LISP_T_MAP_REGISTER] = "map-register",
+    [LISP_T_MAP_NOTIFY] = "map-notify",
+    [LISP_T_MAP_NOTIFY_ACK] = "map-notify-ack",
+    [LISP_T_MAP_REFERRAL] = "map-referral",
+    [LISP_T_INFO] = "info",
+    [LISP_T_ECM] = "ecm",
 };
 
 const char *lisp_type_name(unsigned type)
@@ -29,9 +37,12 @@ const char *lisp_type_name(unsigned type)
 }
 
 static const char *const action_names[8] = {
-	[LISP_ACT_NO_ACTION] = "no-action",	 [LISP_ACT_NATIVE_FWD] = "natively-forward",
-	[LISP_ACT_SEND_MAP_REQ] = "send-map-request", [LISP_ACT_DROP] = "drop",
-	[LISP_ACT_DROP_POLICY] = "drop-policy-denied", [LISP_ACT_DROP_AUTH] = "drop-auth-failure",
+    [LISP_ACT_NO_ACTION] = "no-action",
+    [LISP_ACT_NATIVE_FWD] = "natively-forward",
+    [LISP_ACT_SEND_MAP_REQ] = "send-map-request",
+    [LISP_ACT_DROP] = "drop",
+    [LISP_ACT_DROP_POLICY] = "drop-policy-denied",
+    [LISP_ACT_DROP_AUTH] = "drop-auth-failure",
 };
 
 const char *lisp_action_name(unsigned act)
@@ -59,8 +70,7 @@ void lisp_record_set_eid(struct lisp_record *r, const struct lisp_prefix *p)
 static int parse_locator(struct buf *b, struct lisp_locator *l, struct proto_err *e)
 {
 	if (buf_get_u8(b, &l->priority) || buf_get_u8(b, &l->weight) ||
-	    buf_get_u8(b, &l->mpriority) || buf_get_u8(b, &l->mweight) ||
-	    buf_get_u16(b, &l->flags))
+	    buf_get_u8(b, &l->mpriority) || buf_get_u8(b, &l->mweight) || buf_get_u16(b, &l->flags))
 		return proto_fail(e, PERR_TRUNCATED, buf_offset(b), "locator truncated");
 	if (lisp_addr_parse(b, &l->addr, e) == -1)
 		return -1;
@@ -107,6 +117,20 @@ int lisp_record_parse(struct buf *b, struct lisp_record *r, struct proto_err *e)
 	return 0;
 }
 
+int lisp_msg_addr_build(struct buf *b, const struct lisp_addr *a, struct proto_err *e)
+{
+	/* Longest encoding: IID LCAF (12) + AFI-List LCAF (6) + 2 x IPv6 (18) = 54 bytes. */
+	uint8_t tmp[96];
+	struct buf t;
+
+	buf_init_write(&t, tmp, sizeof(tmp));
+	if (lisp_addr_build(&t, a, e) == -1)
+		return proto_fail(e, PERR_BAD_VALUE, buf_len(b), "address: cannot encode");
+	if (buf_add_bytes(b, tmp, buf_len(&t)) == -1)
+		return proto_fail(e, PERR_FULL, buf_len(b), "address: buffer full");
+	return 0;
+}
+
 int lisp_record_build(struct buf *b, const struct lisp_record *r, struct proto_err *e)
 {
 	struct lisp_addr eid;
@@ -114,6 +138,9 @@ int lisp_record_build(struct buf *b, const struct lisp_record *r, struct proto_e
 	if (r->nloc > LISP_MAX_LOCATORS || r->action > 7 || r->map_version > 0x0fff ||
 	    r->eid.plen > afi_max_plen(r->eid.afi))
 		return proto_fail(e, PERR_BAD_VALUE, buf_len(b), "record: field out of range");
+	for (unsigned i = 0; i < r->nloc; i++)
+		if (r->loc[i].addr.n == 0)
+			return proto_fail(e, PERR_BAD_VALUE, buf_len(b), "locator without address");
 	lisp_addr_from_prefix(&eid, &r->eid, r->eid_lcaf_iid);
 	if (r->eid_lcaf_iid)
 		eid.iid_mlen = r->iid_mlen;
@@ -122,7 +149,7 @@ int lisp_record_build(struct buf *b, const struct lisp_record *r, struct proto_e
 	if (buf_add_u32(b, r->ttl) || buf_add_u8(b, r->nloc) || buf_add_u8(b, r->eid.plen) ||
 	    buf_add_u16(b, w) || buf_add_u16(b, r->map_version & 0x0fff))
 		return proto_fail(e, PERR_FULL, buf_len(b), "record: buffer full");
-	if (lisp_addr_build(b, &eid, e) == -1)
+	if (lisp_msg_addr_build(b, &eid, e) == -1)
 		return -1;
 	for (unsigned i = 0; i < r->nloc; i++) {
 		const struct lisp_locator *l = &r->loc[i];
@@ -130,9 +157,7 @@ int lisp_record_build(struct buf *b, const struct lisp_record *r, struct proto_e
 		    buf_add_u8(b, l->mpriority) || buf_add_u8(b, l->mweight) ||
 		    buf_add_u16(b, l->flags))
 			return proto_fail(e, PERR_FULL, buf_len(b), "locator: buffer full");
-		if (l->addr.n == 0)
-			return proto_fail(e, PERR_BAD_VALUE, buf_len(b), "locator without address");
-		if (lisp_addr_build(b, &l->addr, e) == -1)
+		if (lisp_msg_addr_build(b, &l->addr, e) == -1)
 			return -1;
 	}
 	return 0;

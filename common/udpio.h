@@ -1,0 +1,74 @@
+/*
+ * common/udpio.h - batched UDP sockets on the daemon's libevent loop.
+ *
+ * udp_open() binds one port: an IPv4 address gives an AF_INET socket, an IPv6 address
+ * an IPV6_V6ONLY socket, and "any" (NULL or AFI 0) one dual-stack AF_INET6 socket
+ * (IPV6_V6ONLY=0) serving IPv4 and IPv6. Reception uses recvmmsg, UDP_BATCH datagrams
+ * per call; the callback gets each datagram's remote address/port and the local address
+ * it was sent to (IP_PKTINFO / IPV6_RECVPKTINFO), so a reply can leave from the address
+ * the request came to. IPv4-mapped IPv6 addresses are reported as plain IPv4.
+ * Datagrams longer than UDP_MAX_DGRAM are dropped and counted (MSG_TRUNC).
+ * Sending: udp_send() now, or udp_queue() into a per-socket queue flushed with sendmmsg
+ * when it is full, by udp_flush(), and automatically at the end of the current loop
+ * turn (an event activated on the first queued datagram runs after the callbacks
+ * already active). UDP is lossy: a datagram the kernel refuses is counted and dropped.
+ */
+#ifndef COMMON_UDPIO_H
+#define COMMON_UDPIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/addr.h"
+
+struct event_base;
+struct udp_sock;
+
+#define UDP_BATCH     32   /* datagrams per recvmmsg call */
+#define UDP_TXQ	      64   /* datagrams queued before an automatic flush */
+#define UDP_MAX_DGRAM 9216 /* larger datagrams are dropped as truncated */
+
+struct udp_pkt {
+	struct ipaddr src;   /* remote address (IPv4-mapped -> IPv4) */
+	uint16_t sport;	     /* remote port, host order */
+	struct ipaddr dst;   /* local address the datagram was sent to (AFI 0 if unknown) */
+	uint16_t dport;	     /* local port */
+	unsigned ifindex;    /* arrival interface (0 if unknown) */
+	const uint8_t *data; /* valid during the callback only */
+	size_t len;
+};
+
+struct udp_stats {
+	uint64_t rx;	    /* datagrams delivered */
+	uint64_t tx;	    /* datagrams sent */
+	uint64_t rx_errors; /* recvmmsg failures other than EAGAIN/EINTR */
+	uint64_t tx_errors; /* datagrams the kernel refused, or bad destination */
+	uint64_t truncated; /* received datagrams longer than UDP_MAX_DGRAM, dropped */
+};
+
+/* n >= 1 datagrams. Do not udp_close() the socket from its own callback. */
+typedef void (*udp_recv_cb)(struct udp_sock *s, const struct udp_pkt *pkts, size_t n, void *arg);
+
+/* bind: NULL or AFI 0 = any (dual-stack). port 0 = ephemeral (see udp_local_port).
+ * NULL on failure (logged with the reason). */
+struct udp_sock *udp_open(struct event_base *base, const struct ipaddr *bind, uint16_t port,
+			  udp_recv_cb cb, void *arg);
+/* Flushes the queue, then closes. NULL is a no-op. */
+void udp_close(struct udp_sock *s);
+uint16_t udp_local_port(const struct udp_sock *s);
+int udp_fd(const struct udp_sock *s);
+
+/* src: local address to send from (e.g. the dst of the request), NULL or AFI 0 = let the
+ * kernel choose. 0 or -1 (counted in tx_errors). */
+int udp_send(struct udp_sock *s, const struct ipaddr *dst, uint16_t dport, const struct ipaddr *src,
+	     const void *data, size_t len);
+/* Copy into the send queue; -1 if len > UDP_MAX_DGRAM or the destination cannot be
+ * reached from this socket's family. */
+int udp_queue(struct udp_sock *s, const struct ipaddr *dst, uint16_t dport,
+	      const struct ipaddr *src, const void *data, size_t len);
+/* Send everything queued (sendmmsg); returns the number of datagrams sent. */
+size_t udp_flush(struct udp_sock *s);
+size_t udp_queued(const struct udp_sock *s);
+void udp_get_stats(const struct udp_sock *s, struct udp_stats *st);
+
+#endif

@@ -1,0 +1,423 @@
+/* tests/unit/test_udpio.c - common/udpio over loopback: a batch of 64 datagrams sent with
+ * sendmmsg is received in recvmmsg batches (<= UDP_BATCH) with the right source and local
+ * destination, on IPv4, IPv6 and a dual-stack "any" socket (IPv4-mapped sources reported
+ * as IPv4); replies leave from the address the request came to (127.0.0.2); the send
+ * queue flushes when full, explicitly, and at the end of the loop turn; truncated
+ * datagrams are dropped and counted; bad destinations are counted as tx errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/log.h"
+#include "common/udpio.h"
+
+#define NMSG 64
+
+struct rx {
+	int calls;
+	int max_batch;
+	int n;
+	struct udp_pkt pkt[256];
+	char data[256][32];
+	int echo;	 /* reply to each datagram from its destination address */
+	int echo_direct; /* ... with udp_send instead of the queue */
+};
+
+static void on_rx(struct udp_sock *s, const struct udp_pkt *p, size_t n, void *arg)
+{
+	struct rx *r = arg;
+	r->calls++;
+	if ((int)n > r->max_batch)
+		r->max_batch = (int)n;
+	assert_true(n >= 1 && n <= UDP_BATCH);
+	for (size_t i = 0; i < n; i++) {
+		if (r->n < 256) {
+			r->pkt[r->n] = p[i];
+			size_t l = p[i].len < 31 ? p[i].len : 31;
+			memcpy(r->data[r->n], p[i].data, l);
+			r->data[r->n][l] = 0;
+			r->pkt[r->n].data = NULL;
+		}
+		r->n++;
+		if (r->echo)
+			assert_int_equal(
+			    udp_queue(s, &p[i].src, p[i].sport, &p[i].dst, p[i].data, p[i].len), 0);
+		if (r->echo_direct)
+			assert_int_equal(
+			    udp_send(s, &p[i].src, p[i].sport, &p[i].dst, p[i].data, p[i].len), 0);
+	}
+}
+
+static void run_until(struct event_base *base, struct rx *r, int want)
+{
+	for (int i = 0; i < 2000 && r->n < want; i++) {
+		event_base_loop(base, EVLOOP_NONBLOCK);
+		if (r->n < want)
+			usleep(1000);
+	}
+}
+
+static int client(int family, const char *bind_addr, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	int fd = socket(family, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		inet_pton(AF_INET, bind_addr, &s4->sin_addr);
+		*sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, bind_addr, &s6->sin6_addr);
+		*sl = sizeof(*s6);
+	}
+	assert_int_equal(bind(fd, (struct sockaddr *)ss, *sl), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)ss, sl), 0);
+	return fd;
+}
+
+static uint16_t sa_port(const struct sockaddr_storage *ss)
+{
+	return ntohs(ss->ss_family == AF_INET ? ((const struct sockaddr_in *)ss)->sin_port
+					      : ((const struct sockaddr_in6 *)ss)->sin6_port);
+}
+
+static void fill_to(struct sockaddr_storage *to, socklen_t *tl, int family, const char *addr,
+		    uint16_t port)
+{
+	memset(to, 0, sizeof(*to));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)to;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		inet_pton(AF_INET, addr, &s4->sin_addr);
+		*tl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)to;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, addr, &s6->sin6_addr);
+		*tl = sizeof(*s6);
+	}
+}
+
+/* Send NMSG datagrams "msg N" in one sendmmsg call. */
+static void send_batch(int fd, struct sockaddr_storage *to, socklen_t tl)
+{
+	struct mmsghdr m[NMSG];
+	struct iovec iov[NMSG];
+	char buf[NMSG][16];
+
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < NMSG; i++) {
+		snprintf(buf[i], sizeof(buf[i]), "msg %d", i);
+		iov[i].iov_base = buf[i];
+		iov[i].iov_len = strlen(buf[i]);
+		m[i].msg_hdr.msg_name = to;
+		m[i].msg_hdr.msg_namelen = tl;
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	assert_int_equal(sendmmsg(fd, m, NMSG, 0), NMSG);
+}
+
+static void check_batch(struct rx *r, const char *src, uint16_t sport, const char *dst,
+			uint16_t dport)
+{
+	struct ipaddr want_src, want_dst;
+	char b1[IPADDR_STRLEN], b2[IPADDR_STRLEN];
+
+	assert_int_equal(ipaddr_parse(src, &want_src), 0);
+	assert_int_equal(ipaddr_parse(dst, &want_dst), 0);
+	assert_int_equal(r->n, NMSG);
+	assert_true(r->calls >= 2); /* 64 > UDP_BATCH */
+	assert_true(r->max_batch <= UDP_BATCH);
+	for (int i = 0; i < NMSG; i++) {
+		char want[16];
+		snprintf(want, sizeof(want), "msg %d", i);
+		assert_string_equal(r->data[i], want);
+		assert_int_equal(r->pkt[i].len, strlen(want));
+		if (!ipaddr_eq(&r->pkt[i].src, &want_src) || !ipaddr_eq(&r->pkt[i].dst, &want_dst))
+			fail_msg("datagram %d: %s -> %s", i,
+				 ipaddr_str(&r->pkt[i].src, b1, sizeof(b1)),
+				 ipaddr_str(&r->pkt[i].dst, b2, sizeof(b2)));
+		assert_int_equal(r->pkt[i].sport, sport);
+		assert_int_equal(r->pkt[i].dport, dport);
+		assert_true(r->pkt[i].ifindex > 0);
+	}
+}
+
+static void batch_case(int cfamily, const char *bind_s, const char *client_s, const char *to_s,
+		       const char *want_src, const char *want_dst)
+{
+	struct event_base *base = event_base_new();
+	struct rx *r = calloc(1, sizeof(*r));
+	struct ipaddr b;
+	struct udp_sock *s;
+	struct sockaddr_storage cs, to;
+	socklen_t cl, tl;
+	struct udp_stats st;
+
+	if (bind_s) {
+		assert_int_equal(ipaddr_parse(bind_s, &b), 0);
+		s = udp_open(base, &b, 0, on_rx, r);
+	} else {
+		s = udp_open(base, NULL, 0, on_rx, r);
+	}
+	assert_non_null(s);
+	assert_true(udp_local_port(s) != 0);
+	assert_true(udp_fd(s) >= 0);
+	int fd = client(cfamily, client_s, &cs, &cl);
+	fill_to(&to, &tl, cfamily, to_s, udp_local_port(s));
+	send_batch(fd, &to, tl);
+	run_until(base, r, NMSG);
+	check_batch(r, want_src, sa_port(&cs), want_dst, udp_local_port(s));
+	udp_get_stats(s, &st);
+	assert_int_equal(st.rx, NMSG);
+	assert_int_equal(st.truncated, 0);
+	assert_int_equal(st.rx_errors, 0);
+	close(fd);
+	udp_close(s);
+	event_base_free(base);
+	free(r);
+}
+
+static void test_batch_v4(void **state)
+{
+	(void)state;
+	batch_case(AF_INET, "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1", "127.0.0.1");
+}
+
+static void test_batch_v6(void **state)
+{
+	(void)state;
+	batch_case(AF_INET6, "::1", "::1", "::1", "::1", "::1");
+}
+
+static void test_batch_dual_stack_v4(void **state)
+{
+	(void)state;
+	/* IPv4 datagrams on the dual-stack socket: reported as IPv4, not ::ffff:... */
+	batch_case(AF_INET, NULL, "127.0.0.1", "127.0.0.2", "127.0.0.1", "127.0.0.2");
+}
+
+static void test_batch_dual_stack_v6(void **state)
+{
+	(void)state;
+	batch_case(AF_INET6, NULL, "::1", "::1", "::1", "::1");
+}
+
+/* Echo through the queue: replies leave from the request's destination address. */
+static void echo_case(int cfamily, const char *bind_s, const char *to_s, int direct)
+{
+	struct event_base *base = event_base_new();
+	struct rx *r = calloc(1, sizeof(*r));
+	struct ipaddr b;
+	struct sockaddr_storage cs, to, from;
+	socklen_t cl, tl, fl;
+	struct udp_stats st;
+	char buf[64], want_from[INET6_ADDRSTRLEN], got[INET6_ADDRSTRLEN];
+
+	if (direct)
+		r->echo_direct = 1;
+	else
+		r->echo = 1;
+	struct udp_sock *s;
+	if (bind_s) {
+		assert_int_equal(ipaddr_parse(bind_s, &b), 0);
+		s = udp_open(base, &b, 0, on_rx, r);
+	} else {
+		s = udp_open(base, NULL, 0, on_rx, r);
+	}
+	assert_non_null(s);
+	int fd = client(cfamily, cfamily == AF_INET ? "127.0.0.1" : "::1", &cs, &cl);
+	fill_to(&to, &tl, cfamily, to_s, udp_local_port(s));
+	send_batch(fd, &to, tl);
+	run_until(base, r, NMSG);
+	assert_int_equal(r->n, NMSG);
+	/* the end-of-turn flush already ran: nothing left queued */
+	assert_int_equal(udp_queued(s), 0);
+	snprintf(want_from, sizeof(want_from), "%s", to_s);
+	for (int i = 0; i < NMSG; i++) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		assert_int_equal(poll(&pfd, 1, 2000), 1);
+		fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf) - 1, 0, (struct sockaddr *)&from, &fl);
+		assert_true(n > 0);
+		buf[n] = 0;
+		char want[16];
+		snprintf(want, sizeof(want), "msg %d", i);
+		assert_string_equal(buf, want);
+		if (from.ss_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)&from)->sin_addr, got,
+				  sizeof(got));
+		else
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&from)->sin6_addr, got,
+				  sizeof(got));
+		assert_string_equal(got, want_from);
+		assert_int_equal(sa_port(&from), udp_local_port(s));
+	}
+	udp_get_stats(s, &st);
+	assert_int_equal(st.tx, NMSG);
+	assert_int_equal(st.tx_errors, 0);
+	close(fd);
+	udp_close(s);
+	event_base_free(base);
+	free(r);
+}
+
+static void test_echo_from_request_address_v4(void **state)
+{
+	(void)state;
+	echo_case(AF_INET, NULL, "127.0.0.2", 0);      /* dual-stack, mapped source */
+	echo_case(AF_INET, "0.0.0.0", "127.0.0.3", 0); /* IPv4 wildcard socket */
+	echo_case(AF_INET, "0.0.0.0", "127.0.0.4", 1); /* udp_send */
+}
+
+static void test_echo_from_request_address_v6(void **state)
+{
+	(void)state;
+	echo_case(AF_INET6, NULL, "::1", 0);
+	echo_case(AF_INET6, "::", "::1", 1);
+}
+
+static void test_queue_full_and_flush(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct rx r0 = {0};
+	struct ipaddr lo;
+	struct sockaddr_storage cs;
+	socklen_t cl;
+	struct udp_stats st;
+	char buf[64];
+
+	assert_int_equal(ipaddr_parse("127.0.0.1", &lo), 0);
+	struct udp_sock *s = udp_open(base, &lo, 0, on_rx, &r0);
+	assert_non_null(s);
+	int fd = client(AF_INET, "127.0.0.1", &cs, &cl);
+	for (int i = 0; i < 100; i++) {
+		snprintf(buf, sizeof(buf), "q%d", i);
+		assert_int_equal(udp_queue(s, &lo, sa_port(&cs), NULL, buf, strlen(buf)), 0);
+	}
+	/* the queue filled once (64 sent), 36 wait */
+	udp_get_stats(s, &st);
+	assert_int_equal(st.tx, UDP_TXQ);
+	assert_int_equal(udp_queued(s), 100 - UDP_TXQ);
+	assert_int_equal(udp_flush(s), 100 - UDP_TXQ);
+	assert_int_equal(udp_queued(s), 0);
+	assert_int_equal(udp_flush(s), 0);
+	for (int i = 0; i < 100; i++) {
+		ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+		assert_true(n > 0);
+		buf[n] = 0;
+		char want[16];
+		snprintf(want, sizeof(want), "q%d", i);
+		assert_string_equal(buf, want);
+	}
+	/* queued data is flushed by udp_close as well */
+	assert_int_equal(udp_queue(s, &lo, sa_port(&cs), NULL, "last", 4), 0);
+	/* bad inputs: too long, wrong family for an IPv4 socket, source of another family */
+	static uint8_t big[UDP_MAX_DGRAM + 1];
+	struct ipaddr v6;
+	assert_int_equal(ipaddr_parse("::1", &v6), 0);
+	assert_int_equal(udp_queue(s, &lo, 9, NULL, big, sizeof(big)), -1);
+	assert_int_equal(udp_send(s, &lo, 9, NULL, big, sizeof(big)), -1);
+	assert_int_equal(udp_queue(s, &v6, 9, NULL, "x", 1), -1);
+	assert_int_equal(udp_send(s, &lo, 9, &v6, "x", 1), -1);
+	udp_get_stats(s, &st);
+	assert_int_equal(st.tx_errors, 4);
+	udp_close(s);
+	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+	assert_int_equal(n, 4);
+	close(fd);
+	event_base_free(base);
+}
+
+static void test_truncated_dropped(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct rx *r = calloc(1, sizeof(*r));
+	struct ipaddr lo;
+	struct sockaddr_storage cs, to;
+	socklen_t cl, tl;
+	struct udp_stats st;
+	static uint8_t big[UDP_MAX_DGRAM + 100];
+
+	log_init("test_udpio", 1, LOG_ERR); /* the drop is logged; keep the output quiet */
+	assert_int_equal(ipaddr_parse("::1", &lo), 0);
+	struct udp_sock *s = udp_open(base, &lo, 0, on_rx, r);
+	assert_non_null(s);
+	int fd = client(AF_INET6, "::1", &cs, &cl);
+	fill_to(&to, &tl, AF_INET6, "::1", udp_local_port(s));
+	memset(big, 'B', sizeof(big));
+	assert_int_equal(sendto(fd, big, sizeof(big), 0, (struct sockaddr *)&to, tl),
+			 (ssize_t)sizeof(big));
+	assert_int_equal(sendto(fd, big, UDP_MAX_DGRAM, 0, (struct sockaddr *)&to, tl),
+			 UDP_MAX_DGRAM); /* exactly the maximum is fine */
+	assert_int_equal(sendto(fd, "ok", 2, 0, (struct sockaddr *)&to, tl), 2);
+	run_until(base, r, 2);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->pkt[0].len, UDP_MAX_DGRAM);
+	assert_string_equal(r->data[1], "ok");
+	udp_get_stats(s, &st);
+	assert_int_equal(st.truncated, 1);
+	assert_int_equal(st.rx, 2);
+	close(fd);
+	udp_close(s);
+	event_base_free(base);
+	free(r);
+}
+
+static void test_open_errors(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct ipaddr a;
+	struct rx r = {0};
+
+	log_init("test_udpio", 1, LOG_CRIT);
+	/* an address that is not local cannot be bound */
+	assert_int_equal(ipaddr_parse("192.0.2.123", &a), 0);
+	assert_null(udp_open(base, &a, 0, on_rx, &r));
+	/* the same port twice */
+	assert_int_equal(ipaddr_parse("127.0.0.1", &a), 0);
+	struct udp_sock *s = udp_open(base, &a, 0, on_rx, &r);
+	assert_non_null(s);
+	assert_null(udp_open(base, &a, udp_local_port(s), on_rx, &r));
+	udp_close(s);
+	udp_close(NULL);
+	event_base_free(base);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_batch_v4),
+	    cmocka_unit_test(test_batch_v6),
+	    cmocka_unit_test(test_batch_dual_stack_v4),
+	    cmocka_unit_test(test_batch_dual_stack_v6),
+	    cmocka_unit_test(test_echo_from_request_address_v4),
+	    cmocka_unit_test(test_echo_from_request_address_v6),
+	    cmocka_unit_test(test_queue_full_and_flush),
+	    cmocka_unit_test(test_truncated_dropped),
+	    cmocka_unit_test(test_open_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -9,11 +9,12 @@
  *   xTR-ID (128) | Site-ID (64)                                   (only when I=1)
  *
  * The body is the Map-Register's (map_register.c, lisp_authmsg_body_*). RFC 9301 §5.7
- * draws the whole first word after the type as Reserved; the I (xTR-ID present) and R
- * (built for an RTR) bits are taken from RFC 8111 §5.5 / the NAT-traversal work, at bits 4
- * and 5 (0x08000000, 0x04000000), as OOR, Wireshark and lispers.net place them. A
- * Map-Notify answering a Map-Register with I=1 and an RFC 9437 notification carry the
- * xTR-ID/Site-ID with I=1. Other reserved bits are sent as 0 and ignored.
+ * draws the whole first word after the type as Reserved. The I (xTR-ID/Site-ID present)
+ * and R (built for an RTR) bits are placed at bits 4 and 5 (0x08000000, 0x04000000) as in
+ * RFC 8111's Map-Notify diagram and the NAT-traversal work, and as OOR, lispers.net and
+ * Wireshark 4.0 decode them (checked with tshark on this file's test vectors). A
+ * Map-Notify answering a Map-Register with I=1, and an RFC 9437 notification, carry the
+ * xTR-ID/Site-ID with I=1. Other reserved bits are sent as 0 and ignored on receipt.
  */
 #include "proto/auth.h"
 #include "proto/lisp_msg.h"

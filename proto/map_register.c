@@ -13,6 +13,9 @@
  * xTR-ID/Site-ID present, E 19 EID-notify, T 20 use the record TTL as the registration
  * timeout, a 21 merge RLOC sets, R 22 reserved, M 23 want-map-notify. Reserved bits
  * (including lispers.net's private kid/e/F/m meanings) are sent as 0 and ignored.
+ * The codec does not judge the nonce: RFC 9301 §5.6 has the ETR increase it per
+ * Map-Register and the Map-Server drop one not greater than the last seen for that xTR-ID
+ * and key (replay protection), which is Map-Server state (ms/).
  */
 #include "proto/auth.h"
 #include "proto/lisp_msg.h"

@@ -119,7 +119,7 @@ int lisp_record_parse(struct buf *b, struct lisp_record *r, struct proto_err *e)
 
 int lisp_msg_addr_build(struct buf *b, const struct lisp_addr *a, struct proto_err *e)
 {
-	/* Longest encoding: IID LCAF (12) + AFI-List LCAF (6) + 2 x IPv6 (18) = 54 bytes. */
+	/* Longest encoding: IID LCAF (12) + AFI-List LCAF (8) + 2 x IPv6 (18) = 56 bytes. */
 	uint8_t tmp[96];
 	struct buf t;
 

@@ -213,7 +213,8 @@ static int parse_one(struct buf *b, struct lisp_addr *out, int depth, struct pro
 	case LISP_AFI_IPV4:
 	case LISP_AFI_IPV6:
 		if (out->n >= LISP_ADDR_LIST_MAX)
-			return proto_fail(e, PERR_LIMIT, buf_offset(b), "address: AFI list too long");
+			return proto_fail(e, PERR_LIMIT, buf_offset(b),
+					  "address: AFI list too long");
 		out->addr[out->n].afi = afi;
 		memset(out->addr[out->n].a, 0, 16);
 		if (buf_get_bytes(b, out->addr[out->n].a, afi_addr_len(afi)) == -1)
@@ -237,22 +238,33 @@ static int parse_one(struct buf *b, struct lisp_addr *out, int depth, struct pro
 	switch (type) {
 	case LCAF_TYPE_IID:
 		if (out->flags & LISP_ADDR_F_IID)
-			return proto_fail(e, PERR_BAD_LCAF, buf_offset(b), "nested Instance-ID LCAF");
+			return proto_fail(e, PERR_BAD_LCAF, buf_offset(b),
+					  "nested Instance-ID LCAF");
 		if (buf_get_u32(&sub, &out->iid) == -1)
-			return proto_fail(e, PERR_BAD_LCAF, buf_offset(b), "Instance-ID LCAF too short");
+			return proto_fail(e, PERR_BAD_LCAF, buf_offset(b),
+					  "Instance-ID LCAF too short");
 		out->flags |= LISP_ADDR_F_IID;
 		out->iid_mlen = rsvd2;
-		if (parse_one(&sub, out, depth + 1, e) == -1)
+		if (parse_one(&sub, out, depth + 1, e) == -1) {
+			if (e && e->code == PERR_TRUNCATED)
+				proto_fail(e, PERR_BAD_LCAF, buf_offset(b),
+					   "Instance-ID LCAF length too short for its address");
 			return -1;
+		}
 		if (buf_left(&sub))
 			return proto_fail(e, PERR_BAD_LCAF, buf_offset(b),
 					  "Instance-ID LCAF length does not match its address");
 		return 0;
 	case LCAF_TYPE_AFI_LIST:
 		out->flags |= LISP_ADDR_F_LIST;
-		while (buf_left(&sub))
-			if (parse_one(&sub, out, depth + 1, e) == -1)
+		while (buf_left(&sub)) {
+			if (parse_one(&sub, out, depth + 1, e) == -1) {
+				if (e && e->code == PERR_TRUNCATED)
+					proto_fail(e, PERR_BAD_LCAF, buf_offset(b),
+						   "AFI-List LCAF length cuts an address");
 				return -1;
+			}
+		}
 		return 0;
 	default:
 		out->flags |= LISP_ADDR_F_UNKNOWN; /* skipped by length (RFC 8060 §3) */
@@ -274,10 +286,9 @@ static int add_ip(struct buf *b, const struct ipaddr *ip)
 static int add_lcaf_hdr(struct buf *b, uint8_t type, uint8_t rsvd2, size_t *len_off)
 {
 	return buf_add_u16(b, LISP_AFI_LCAF) || buf_add_u8(b, 0) || buf_add_u8(b, 0) ||
-			       buf_add_u8(b, type) || buf_add_u8(b, rsvd2) ||
-			       buf_reserve(b, 2, len_off)
-		       ? -1
-		       : 0;
+		       buf_add_u8(b, type) || buf_add_u8(b, rsvd2) || buf_reserve(b, 2, len_off)
+		   ? -1
+		   : 0;
 }
 
 static int patch_len(struct buf *b, size_t len_off)
@@ -317,8 +328,7 @@ int lisp_addr_build(struct buf *b, const struct lisp_addr *a, struct proto_err *
 	int rc;
 
 	if (a->flags & LISP_ADDR_F_IID) {
-		if (add_lcaf_hdr(b, LCAF_TYPE_IID, a->iid_mlen, &len_off) ||
-		    buf_add_u32(b, a->iid))
+		if (add_lcaf_hdr(b, LCAF_TYPE_IID, a->iid_mlen, &len_off) || buf_add_u32(b, a->iid))
 			return proto_fail(e, PERR_FULL, buf_len(b), "address: buffer full");
 		rc = build_inner(b, a);
 		if (rc == 0)

@@ -1,0 +1,378 @@
+/*
+ * common/daemon.c - command line, daemonizing, pid file, signals and config reload
+ * for every daemon (see daemon.h). State is per process: one daemon per process.
+ */
+#include "config.h"
+
+#include "common/daemon.h"
+#include "common/config.h"
+#include "common/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+static struct {
+	const struct daemon_desc *desc;
+	struct event_base *base;
+	void *cfg;
+	char path[PATH_MAX];
+	char pidpath[PATH_MAX];
+	const char *pidfile;
+	int exit_code;
+} D;
+
+struct event_base *daemon_base(void)
+{
+	return D.base;
+}
+
+void *daemon_config(void)
+{
+	return D.cfg;
+}
+
+const char *daemon_config_path(void)
+{
+	return D.path;
+}
+
+static void usage(FILE *out, const struct daemon_desc *d)
+{
+	fprintf(out,
+		"usage: %s [-dnv] [-f file] [-p pidfile]\n"
+		"  -f file     configuration file (default %s)\n"
+		"  -n          check the configuration and exit\n"
+		"  -v          with -n: print the normalized configuration\n"
+		"  -d          stay in the foreground, log to stderr at debug level\n"
+		"  -p pidfile  write the process id to pidfile\n"
+		"  --version   print the version and exit\n"
+		"  --help      print this help and exit\n",
+		d->name, d->default_config ? d->default_config : "(none)");
+	if (d->usage_extra)
+		fputs(d->usage_extra, out);
+}
+
+/* Log each "FILE:LINE: ..." line of errs. */
+static void log_errs(const struct cfg_errs *errs)
+{
+	const char *p = errs->text;
+
+	while (*p) {
+		const char *e = strchr(p, '\n');
+		int n = e ? (int)(e - p) : (int)strlen(p);
+		log_warnx("%.*s", n, p);
+		p += n + (e != NULL);
+	}
+	if (errs->count > 0 && errs->len == 0)
+		log_warnx("%u configuration errors", errs->count);
+}
+
+int daemon_reload(void)
+{
+	const struct daemon_desc *d = D.desc;
+	struct cfg_errs *errs = malloc(sizeof(*errs));
+	void *ncfg;
+
+	if (errs == NULL) {
+		log_warn("reload");
+		return -1;
+	}
+	cfg_errs_init(errs);
+	log_info("reloading configuration from %s", D.path);
+	ncfg = d->parse_config(D.path, errs);
+	if (ncfg == NULL) {
+		log_errs(errs);
+		log_warnx("reload: %s has errors, keeping the running configuration", D.path);
+		free(errs);
+		return -1;
+	}
+	free(errs);
+	if (d->reload && d->reload(D.cfg, ncfg) < 0) {
+		log_warnx("reload: the new configuration was rejected, keeping the running one");
+		d->free_config(ncfg);
+		return -1;
+	}
+	d->free_config(D.cfg);
+	D.cfg = ncfg;
+	log_info("configuration reloaded from %s", D.path);
+	return 0;
+}
+
+void daemon_exit(int code)
+{
+	D.exit_code = code;
+	if (D.base)
+		event_base_loopbreak(D.base);
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	switch (sig) {
+	case SIGHUP:
+		daemon_reload();
+		break;
+	case SIGTERM:
+	case SIGINT:
+		log_info("signal %d: exiting", (int)sig);
+		daemon_exit(0);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Fork twice around setsid. The original process waits on `ready_fd` for the status
+ * the daemon reports after start() and exits with it. Returns the write end in the
+ * daemon, or -1 on failure (in the original process). */
+static int daemonize(void)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p) < 0) {
+		log_warn("pipe");
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		log_warn("fork");
+		return -1;
+	}
+	if (pid > 0) {
+		char st = 1;
+		close(p[1]);
+		while (read(p[0], &st, 1) < 0 && errno == EINTR)
+			;
+		waitpid(pid, NULL, 0);
+		_exit(st == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		_exit(1);
+	pid = fork();
+	if (pid < 0)
+		_exit(1);
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		_exit(1);
+	int fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return p[1];
+}
+
+static void ready(int fd, char status)
+{
+	if (fd < 0)
+		return;
+	while (write(fd, &status, 1) < 0 && errno == EINTR)
+		;
+	close(fd);
+}
+
+static int write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		log_warn("pid file %s", path);
+		return -1;
+	}
+	int n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		log_warn("pid file %s", path);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int daemon_main(const struct daemon_desc *d, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *conf = d->default_config;
+	int check = 0, verbose = 0, foreground = 0, c, ready_fd = -1;
+	struct event *sigs[3] = {NULL, NULL, NULL};
+	static const int signums[3] = {SIGHUP, SIGTERM, SIGINT};
+
+	memset(&D, 0, sizeof(D));
+	D.desc = d;
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":df:hnp:vV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			foreground = 1;
+			break;
+		case 'f':
+			conf = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'p':
+			D.pidfile = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'h':
+			usage(stdout, d);
+			return 0;
+		case 'V':
+			printf("%s %s\n", d->name, d->version);
+			return 0;
+		case ':':
+			fprintf(stderr, "%s: option -%c needs an argument\n", d->name, optopt);
+			usage(stderr, d);
+			return 2;
+		default:
+			if (optopt)
+				fprintf(stderr, "%s: unknown option -%c\n", d->name, optopt);
+			else
+				fprintf(stderr, "%s: unknown option %s\n", d->name,
+					argv[optind - 1]);
+			usage(stderr, d);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument %s\n", d->name, argv[optind]);
+		usage(stderr, d);
+		return 2;
+	}
+	if (verbose && !check) {
+		fprintf(stderr, "%s: -v goes with -n\n", d->name);
+		usage(stderr, d);
+		return 2;
+	}
+	if (conf == NULL) {
+		fprintf(stderr, "%s: no configuration file (-f)\n", d->name);
+		return 2;
+	}
+	/* an absolute path, so SIGHUP still finds it after chdir("/") */
+	if (realpath(conf, D.path) == NULL) {
+		if (strlen(conf) >= sizeof(D.path)) {
+			fprintf(stderr, "%s: path too long\n", conf);
+			return 1;
+		}
+		strcpy(D.path, conf); /* cfg_load reports why it cannot be opened */
+	}
+
+	log_init(d->name, 1, foreground ? LOG_DEBUG : LOG_INFO);
+	struct cfg_errs *errs = malloc(sizeof(*errs));
+	if (errs == NULL) {
+		perror(d->name);
+		return 1;
+	}
+	cfg_errs_init(errs);
+	D.cfg = d->parse_config(D.path, errs);
+	if (D.cfg == NULL) {
+		fputs(errs->text, stderr);
+		if (errs->len == 0)
+			fprintf(stderr, "%s: configuration has errors\n", conf);
+		free(errs);
+		return 1;
+	}
+	free(errs);
+	if (check) {
+		if (verbose && d->print_config)
+			d->print_config(D.cfg, stdout);
+		else if (verbose)
+			printf("configuration OK\n");
+		fflush(stdout);
+		d->free_config(D.cfg);
+		D.cfg = NULL;
+		return 0;
+	}
+
+	/* the pid file path, like the config path, must survive chdir("/") */
+	if (D.pidfile && D.pidfile[0] != '/') {
+		char cwd[PATH_MAX];
+		if (getcwd(cwd, sizeof(cwd)) == NULL ||
+		    snprintf(D.pidpath, sizeof(D.pidpath), "%s/%s", cwd, D.pidfile) >=
+			(int)sizeof(D.pidpath)) {
+			fprintf(stderr, "%s: pid file path too long\n", d->name);
+			d->free_config(D.cfg);
+			return 1;
+		}
+		D.pidfile = D.pidpath;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!foreground) {
+		ready_fd = daemonize();
+		if (ready_fd < 0) {
+			d->free_config(D.cfg);
+			return 1;
+		}
+		log_init(d->name, 0, LOG_INFO);
+	}
+	D.base = event_base_new();
+	if (D.base == NULL) {
+		log_warnx("cannot create the event loop");
+		goto fail;
+	}
+	for (int i = 0; i < 3; i++) {
+		sigs[i] = evsignal_new(D.base, signums[i], on_signal, NULL);
+		if (sigs[i] == NULL || event_add(sigs[i], NULL) < 0) {
+			log_warnx("cannot register signal %d", signums[i]);
+			goto fail;
+		}
+	}
+	if (D.pidfile && write_pidfile(D.pidfile) < 0)
+		goto fail;
+	if (d->start(D.base, D.cfg) < 0) {
+		log_warnx("start failed");
+		if (d->stop)
+			d->stop();
+		goto fail;
+	}
+	log_info("%s %s started with %s", d->name, d->version, D.path);
+	ready(ready_fd, 0);
+	ready_fd = -1;
+	event_base_dispatch(D.base);
+
+	if (d->stop)
+		d->stop();
+	log_info("%s exiting", d->name);
+	goto out;
+fail:
+	D.exit_code = 1;
+	ready(ready_fd, 1);
+out:
+	for (int i = 0; i < 3; i++)
+		if (sigs[i])
+			event_free(sigs[i]);
+	if (D.base)
+		event_base_free(D.base);
+	D.base = NULL;
+	if (D.pidfile)
+		unlink(D.pidfile);
+	d->free_config(D.cfg);
+	D.cfg = NULL;
+	return D.exit_code;
+}

@@ -1,0 +1,305 @@
+/* tests/unit/test_daemon.c - common/daemon through the test daemon (tests/unit/testd):
+ * --version, --help, bad options (exit 2), -n on good/bad/missing configs (exit codes,
+ * FILE:LINE on stderr), -nv printing the normalized config, a foreground run with
+ * SIGHUP reloads (bad config and rejected config keep the old one, a good one applies)
+ * and SIGTERM exit 0, and a daemonized run with a pid file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef TESTD_PATH
+#define TESTD_PATH "tests/unit/testd"
+#endif
+
+static char dir[] = "/tmp/test_daemon_XXXXXX";
+static char cfgpath[300], state[300], outp[300], errp[300], pidp[300];
+
+static int group_setup(void **st)
+{
+	(void)st;
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(cfgpath, sizeof(cfgpath), "%s/testd.xml", dir);
+	snprintf(state, sizeof(state), "%s/state", dir);
+	snprintf(outp, sizeof(outp), "%s/out", dir);
+	snprintf(errp, sizeof(errp), "%s/err", dir);
+	snprintf(pidp, sizeof(pidp), "%s/testd.pid", dir);
+	setenv("LISP_SCHEMA_DIR", LISP_SRCDIR "/schema", 1);
+	return 0;
+}
+
+static int group_teardown(void **st)
+{
+	(void)st;
+	unlink(cfgpath);
+	unlink(state);
+	unlink(outp);
+	unlink(errp);
+	unlink(pidp);
+	rmdir(dir);
+	return 0;
+}
+
+static void write_cfg(const char *name, const char *value, const char *extra)
+{
+	FILE *f = fopen(cfgpath, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"<?xml version=\"1.0\"?>\n"
+		"<testd>\n"
+		"  <name>%s</name>\n"
+		"  <value>%s</value>\n"
+		"  <state-file>%s</state-file>\n"
+		"%s"
+		"</testd>\n",
+		name, value, state, extra);
+	fclose(f);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[3][8192];
+	static int k;
+	char *b = buf[k++ % 3];
+	FILE *f = fopen(path, "r");
+	b[0] = 0;
+	if (f) {
+		size_t n = fread(b, 1, sizeof(buf[0]) - 1, f);
+		b[n] = 0;
+		fclose(f);
+	}
+	return b;
+}
+
+/* Start testd with args (NULL-terminated); stdout/stderr to files. */
+static pid_t spawn(const char *const *args)
+{
+	const char *argv[16];
+	int n = 0;
+	argv[n++] = TESTD_PATH;
+	for (; *args && n < 15; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	fflush(NULL);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(o, 1);
+		dup2(e, 2);
+		execv(TESTD_PATH, (char *const *)argv);
+		_exit(127);
+	}
+	return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
+	int status;
+	for (int i = 0; i < 1000; i++) { /* 10 s */
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		if (r == pid) {
+			if (WIFEXITED(status))
+				return WEXITSTATUS(status);
+			return 128 + WTERMSIG(status);
+		}
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	fail_msg("testd did not exit");
+	return -1;
+}
+
+static int run(const char *const *args)
+{
+	return wait_exit(spawn(args));
+}
+
+/* Wait until `path` contains `what`. */
+static int wait_for(const char *path, const char *what)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (strstr(slurp(path), what))
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void test_version_help(void **st)
+{
+	(void)st;
+	assert_int_equal(run((const char *[]){"--version", NULL}), 0);
+	assert_string_equal(slurp(outp), "testd 1.2.3\n");
+	assert_int_equal(run((const char *[]){"-V", NULL}), 0);
+	assert_int_equal(run((const char *[]){"--help", NULL}), 0);
+	assert_non_null(strstr(slurp(outp), "usage: testd "));
+	assert_non_null(strstr(slurp(outp), "test daemon of common/daemon"));
+	assert_string_equal(slurp(errp), "");
+}
+
+static void test_bad_options(void **st)
+{
+	(void)st;
+	assert_int_equal(run((const char *[]){"-x", NULL}), 2);
+	assert_non_null(strstr(slurp(errp), "unknown option -x"));
+	assert_non_null(strstr(slurp(errp), "usage: testd "));
+	assert_string_equal(slurp(outp), "");
+	assert_int_equal(run((const char *[]){"--bogus", NULL}), 2);
+	assert_non_null(strstr(slurp(errp), "unknown option --bogus"));
+	assert_int_equal(run((const char *[]){"-f", NULL}), 2);
+	assert_non_null(strstr(slurp(errp), "needs an argument"));
+	assert_int_equal(run((const char *[]){"-n", "extra", NULL}), 2);
+	assert_int_equal(run((const char *[]){"-v", NULL}), 2);
+}
+
+static void test_check_config(void **st)
+{
+	(void)st;
+	char want[400];
+
+	write_cfg("alpha", "1", "");
+	assert_int_equal(run((const char *[]){"-n", "-f", cfgpath, NULL}), 0);
+	assert_string_equal(slurp(outp), "");
+	assert_int_equal(access(state, F_OK), -1); /* -n starts nothing */
+
+	assert_int_equal(run((const char *[]){"-nv", "-f", cfgpath, NULL}), 0);
+	snprintf(want, sizeof(want),
+		 "<testd>\n  <name>alpha</name>\n  <value>1</value>\n"
+		 "  <state-file>%s</state-file>\n</testd>\n",
+		 state);
+	assert_string_equal(slurp(outp), want);
+
+	/* schema violation: line 4 */
+	write_cfg("alpha", "1", "  <nonsense/>\n");
+	assert_int_equal(run((const char *[]){"-n", "-f", cfgpath, NULL}), 1);
+	snprintf(want, sizeof(want), "%s:6: ", cfgpath);
+	assert_non_null(strstr(slurp(errp), want));
+	assert_non_null(strstr(slurp(errp), "nonsense"));
+
+	/* semantic error found by the daemon's parser: line 4 */
+	write_cfg("alpha", "5000", "");
+	assert_int_equal(run((const char *[]){"-n", "-f", cfgpath, NULL}), 1);
+	snprintf(want, sizeof(want), "%s:4: value: 5000 is out of range [0, 1000]", cfgpath);
+	assert_non_null(strstr(slurp(errp), want));
+
+	/* missing file, and the default path */
+	assert_int_equal(run((const char *[]){"-n", "-f", "/nonexistent/x.xml", NULL}), 1);
+	assert_non_null(strstr(slurp(errp), "/nonexistent/x.xml: cannot open"));
+	assert_int_equal(run((const char *[]){"-n", NULL}), 1);
+	assert_non_null(strstr(slurp(errp), "/nonexistent/testd.xml: cannot open"));
+}
+
+static void test_reload_and_term(void **st)
+{
+	(void)st;
+	unlink(state);
+	write_cfg("alpha", "1", "");
+	pid_t pid = spawn((const char *[]){"-d", "-f", cfgpath, NULL});
+	assert_true(wait_for(state, "name=alpha value=1\n"));
+	assert_true(wait_for(errp, "started with"));
+
+	/* a config with errors: logged, old config kept (state file untouched) */
+	write_cfg("beta", "2", "  <nonsense/>\n");
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(errp, "has errors, keeping the running configuration"));
+	char want[400];
+	snprintf(want, sizeof(want), "%s:6: ", cfgpath);
+	assert_non_null(strstr(slurp(errp), want));
+	assert_string_equal(slurp(state), "name=alpha value=1\n");
+
+	/* semantic error: same */
+	write_cfg("beta", "99999", "");
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(errp, "value: 99999 is out of range"));
+	assert_string_equal(slurp(state), "name=alpha value=1\n");
+
+	/* a good config is applied */
+	write_cfg("gamma", "3", "");
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(state, "name=gamma value=3\n"));
+	assert_true(wait_for(errp, "configuration reloaded from"));
+
+	/* valid, but the daemon refuses it: the running one stays */
+	write_cfg("delta", "4", "  <reject-reload/>\n");
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(errp, "the new configuration was rejected"));
+	assert_string_equal(slurp(state), "name=gamma value=3\n");
+
+	/* SIGTERM: stop() runs with the config in force, exit 0 */
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	assert_string_equal(slurp(state), "name=gamma value=3\nstopped\n");
+	assert_non_null(strstr(slurp(errp), "testd exiting"));
+}
+
+static void test_sigint(void **st)
+{
+	(void)st;
+	unlink(state);
+	write_cfg("eps", "5", "");
+	pid_t pid = spawn((const char *[]){"-d", "-f", cfgpath, NULL});
+	assert_true(wait_for(state, "name=eps value=5\n"));
+	assert_int_equal(kill(pid, SIGINT), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	assert_true(wait_for(state, "stopped"));
+}
+
+static void test_daemonize_pidfile(void **st)
+{
+	(void)st;
+	/* become the reaper of the daemonized grandchild, so we can wait for it */
+	assert_int_equal(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	unlink(state);
+	write_cfg("zeta", "6", "");
+	/* the foreground process exits 0 once the daemon has started */
+	assert_int_equal(run((const char *[]){"-f", cfgpath, "-p", pidp, NULL}), 0);
+	assert_string_equal(slurp(state), "name=zeta value=6\n");
+	assert_true(wait_for(pidp, "\n"));
+	long dpid = strtol(slurp(pidp), NULL, 10);
+	assert_true(dpid > 1);
+	assert_int_equal(kill((pid_t)dpid, 0), 0);
+	/* it runs in its own session, and is not its leader (cannot regain a terminal) */
+	assert_true(getsid((pid_t)dpid) != getsid(0));
+	assert_true(getsid((pid_t)dpid) != (pid_t)dpid);
+	/* reload works after chdir("/") (the config path was made absolute) */
+	write_cfg("eta", "7", "");
+	assert_int_equal(kill((pid_t)dpid, SIGHUP), 0);
+	assert_true(wait_for(state, "name=eta value=7\n"));
+	assert_int_equal(kill((pid_t)dpid, SIGTERM), 0);
+	assert_int_equal(wait_exit((pid_t)dpid), 0);
+	assert_int_equal(access(pidp, F_OK), -1); /* removed at exit */
+	assert_string_equal(slurp(state), "name=eta value=7\nstopped\n");
+
+	/* start failure is reported by the foreground process: unwritable state file */
+	FILE *f = fopen(cfgpath, "w");
+	fprintf(f, "<testd><name>x</name><state-file>/nonexistent/dir/s</state-file></testd>\n");
+	fclose(f);
+	assert_int_equal(run((const char *[]){"-f", cfgpath, NULL}), 1);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_version_help), cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_check_config), cmocka_unit_test(test_reload_and_term),
+	    cmocka_unit_test(test_sigint),	 cmocka_unit_test(test_daemonize_pidfile),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

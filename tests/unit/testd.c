@@ -1,0 +1,135 @@
+/* tests/unit/testd.c - a tiny daemon on common/daemon for tests/unit/test_daemon.c.
+ * Config (schema/test.rng): <name>, <value> (0..1000, checked with cfg_get_uint so a bad
+ * value is a FILE:LINE error), <state-file>, <reject-reload/>. start() and a successful
+ * reload write "name=N value=V" to the state file, stop() appends "stopped"; reload()
+ * refuses a config that has <reject-reload/>, so the test can observe every outcome. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "common/config.h"
+#include "common/daemon.h"
+#include "common/log.h"
+
+struct testd_cfg {
+	char name[64];
+	uint64_t value;
+	char state[512];
+	bool reject_reload;
+};
+
+static struct testd_cfg *cur;
+
+static void *testd_parse(const char *path, struct cfg_errs *errs)
+{
+	xmlDoc *doc = cfg_load(path, "test.rng", errs);
+	struct testd_cfg *c;
+	xmlNode *root;
+	int bad = 0;
+
+	if (doc == NULL)
+		return NULL;
+	root = cfg_root(doc);
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cfg_free(doc);
+		return NULL;
+	}
+	bad |= cfg_get_string(root, "name", c->name, sizeof(c->name)) < 0;
+	bad |= cfg_get_uint(root, "value", 0, 1000, &c->value) < 0;
+	bad |= cfg_get_string(root, "state-file", c->state, sizeof(c->state)) < 0;
+	c->reject_reload = cfg_child(root, "reject-reload") != NULL;
+	if (c->state[0] == '\0')
+		bad |= cfg_error(root, "state-file is required") < 0;
+	cfg_free(doc);
+	if (bad) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static void testd_print(const void *cfg, FILE *out)
+{
+	const struct testd_cfg *c = cfg;
+
+	fprintf(out, "<testd>\n  <name>%s</name>\n  <value>%llu</value>\n", c->name,
+		(unsigned long long)c->value);
+	fprintf(out, "  <state-file>%s</state-file>\n", c->state);
+	if (c->reject_reload)
+		fprintf(out, "  <reject-reload/>\n");
+	fprintf(out, "</testd>\n");
+}
+
+static void testd_free(void *cfg)
+{
+	free(cfg);
+}
+
+static int write_state(const struct testd_cfg *c, const char *mode, const char *line)
+{
+	FILE *f = fopen(c->state, mode);
+
+	if (f == NULL) {
+		log_warn("%s", c->state);
+		return -1;
+	}
+	fprintf(f, "%s\n", line);
+	fclose(f);
+	return 0;
+}
+
+static int testd_apply(const struct testd_cfg *c)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line), "name=%s value=%llu", c->name, (unsigned long long)c->value);
+	return write_state(c, "w", line);
+}
+
+static int testd_start(struct event_base *base, void *cfg)
+{
+	cur = cfg;
+	return testd_apply(cur);
+}
+
+static int testd_reload(void *old_cfg, void *new_cfg)
+{
+	struct testd_cfg *n = new_cfg;
+
+	if (n->reject_reload)
+		return -1;
+	if (testd_apply(n) < 0)
+		return -1;
+	cur = n;
+	return 0;
+}
+
+static void testd_stop(void)
+{
+	if (cur)
+		write_state(cur, "a", "stopped");
+}
+
+static const struct daemon_desc testd_desc = {
+    .name = "testd",
+    .default_config = "/nonexistent/testd.xml",
+    .version = "1.2.3",
+    .usage_extra = "testd: the test daemon of common/daemon\n",
+    .parse_config = testd_parse,
+    .print_config = testd_print,
+    .free_config = testd_free,
+    .start = testd_start,
+    .reload = testd_reload,
+    .stop = testd_stop,
+};
+
+int main(int argc, char **argv)
+{
+	return daemon_main(&testd_desc, argc, argv);
+}

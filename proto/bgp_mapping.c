@@ -1,0 +1,231 @@
+/*
+ * proto/bgp_mapping.c - LISP host mapping <-> BGP paths (the encoding is described in
+ * bgp_mapping.h and DESIGN.md). Uses RFC 7911 path IDs, RFC 8092 Large Communities,
+ * RFC 1997 NO_EXPORT, RFC 4760 MP_REACH next hops (IPv4-mapped for IPv6 EIDs over IPv4
+ * RLOCs, RFC 4291 §2.5.5.2) and RFC 8950 (IPv4 EIDs over IPv6 RLOCs); map versions compare
+ * as 12-bit serial numbers (RFC 9301 §5.4 / RFC 1982).
+ */
+#include "proto/bgp_mapping.h"
+
+#include <string.h>
+
+static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+uint32_t bgp_map_path_id(const struct ipaddr *rloc)
+{
+	uint32_t h;
+	if (rloc->afi == LISP_AFI_IPV4) {
+		h = ((uint32_t)rloc->a[0] << 24) | ((uint32_t)rloc->a[1] << 16) |
+		    ((uint32_t)rloc->a[2] << 8) | rloc->a[3];
+	} else {
+		h = 2166136261u; /* FNV-1a 32 */
+		for (size_t i = 0; i < 16; i++) {
+			h ^= rloc->a[i];
+			h *= 16777619u;
+		}
+	}
+	return h ? h : 1;
+}
+
+int bgp_mapping_check(const struct bgp_host_mapping *m, struct proto_err *e)
+{
+	if (m->eid.afi != LISP_AFI_IPV4 && m->eid.afi != LISP_AFI_IPV6)
+		return proto_fail(e, PERR_BAD_AFI, 0, "EID is not IPv4 or IPv6");
+	if (m->eid.plen > afi_max_plen(m->eid.afi))
+		return proto_fail(e, PERR_BAD_PREFIX, 0, "EID prefix length");
+	if (m->eid.iid > LISP_IID_MAX || m->version > BGP_MAP_VERSION_MAX)
+		return proto_fail(e, PERR_BAD_VALUE, 0, "instance ID or map version out of range");
+	if (m->n_loc == 0 || m->n_loc > BGP_MAP_LOC_MAX)
+		return proto_fail(e, PERR_BAD_COUNT, 0, "locator count");
+	for (unsigned i = 0; i < m->n_loc; i++) {
+		if (m->loc[i].rloc.afi != LISP_AFI_IPV4 && m->loc[i].rloc.afi != LISP_AFI_IPV6)
+			return proto_fail(e, PERR_BAD_AFI, i, "RLOC is not IPv4 or IPv6");
+		for (unsigned j = 0; j < i; j++)
+			if (bgp_map_path_id(&m->loc[i].rloc) == bgp_map_path_id(&m->loc[j].rloc))
+				return proto_fail(e, PERR_BAD_VALUE, i,
+						  "two RLOCs give the same path ID");
+	}
+	return 0;
+}
+
+void bgp_mapping_route(const struct bgp_host_mapping *m, unsigned i, struct bgp_route *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->prefix = m->eid;
+	out->prefix.iid = 0;
+	prefix_normalize(&out->prefix);
+	if (i < m->n_loc && i < BGP_MAP_LOC_MAX)
+		out->path_id = bgp_map_path_id(&m->loc[i].rloc);
+}
+
+int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
+			    bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
+			    struct proto_err *e)
+{
+	struct buf st;
+	struct bgp_attrs *a = &out->attrs;
+
+	if (bgp_mapping_check(m, e))
+		return -1;
+	if (i >= m->n_loc)
+		return proto_fail(e, PERR_BAD_COUNT, i, "no such locator");
+	const struct bgp_map_locator *l = &m->loc[i];
+	memset(out, 0, sizeof(*out));
+	out->afi = m->eid.afi == LISP_AFI_IPV4 ? BGP_AFI_IPV4 : BGP_AFI_IPV6;
+	bgp_mapping_route(m, i, &out->route);
+
+	/* next hop */
+	if (m->eid.afi == LISP_AFI_IPV4 && l->rloc.afi == LISP_AFI_IPV4) {
+		a->next_hop = l->rloc;
+		bgp_attr_set(a, BGP_ATTR_NEXT_HOP);
+	} else if (m->eid.afi == LISP_AFI_IPV6 && l->rloc.afi == LISP_AFI_IPV4) {
+		a->n_mp_nh = 1;
+		a->mp_nh[0].afi = LISP_AFI_IPV6;
+		memcpy(a->mp_nh[0].a, v4mapped_prefix, 12);
+		memcpy(a->mp_nh[0].a + 12, l->rloc.a, 4);
+	} else {
+		if (m->eid.afi == LISP_AFI_IPV4 && !(o->ext_nh & BGP_AID_BIT(BGP_AID_IPV4)))
+			return proto_fail(e, PERR_BAD_AFI, i,
+					  "IPv6 RLOC for an IPv4 EID needs extended next hop");
+		a->n_mp_nh = 1;
+		a->mp_nh[0] = l->rloc;
+	}
+
+	a->origin = BGP_ORIGIN_IGP;
+	bgp_attr_set(a, BGP_ATTR_ORIGIN);
+	buf_init_write(&st, out->store, sizeof(out->store));
+	uint32_t as = local_as;
+	if (bgp_attrs_set_as_path(a, &st, &as, ebgp ? 1 : 0))
+		return proto_fail(e, PERR_FULL, 0, "path store");
+	a->local_pref = 255u - l->priority;
+	if (!ebgp)
+		bgp_attr_set(a, BGP_ATTR_LOCAL_PREF);
+	const uint32_t comm = BGP_COMM_NO_EXPORT;
+	const struct bgp_lcomm lc[] = {
+	    {local_as, BGP_MAP_FN_PRIORITY, l->priority},
+	    {local_as, BGP_MAP_FN_WEIGHT, l->weight},
+	    {local_as, BGP_MAP_FN_IID, m->eid.iid},
+	    {local_as, BGP_MAP_FN_VERSION, m->version},
+	    {local_as, BGP_MAP_FN_TTL, m->ttl},
+	};
+	if (bgp_attrs_set_communities(a, &st, &comm, 1) ||
+	    bgp_attrs_set_large_comms(a, &st, lc, nitems(lc)))
+		return proto_fail(e, PERR_FULL, 0, "path store");
+	return 0;
+}
+
+int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attrs *a, uint32_t as,
+			    struct bgp_map_path_info *out, struct proto_err *e)
+{
+	bool have_prio = false, have_weight = false, have_ttl = false;
+
+	memset(out, 0, sizeof(*out));
+	out->eid = route->prefix;
+	out->path_id = route->path_id;
+	/* RLOC from the next hop */
+	if (a->n_mp_nh) {
+		const struct ipaddr *nh = &a->mp_nh[0];
+		if (nh->afi == LISP_AFI_IPV6 && memcmp(nh->a, v4mapped_prefix, 12) == 0) {
+			out->loc.rloc.afi = LISP_AFI_IPV4;
+			memcpy(out->loc.rloc.a, nh->a + 12, 4);
+		} else {
+			out->loc.rloc = *nh;
+		}
+	} else if (bgp_attr_has(a, BGP_ATTR_NEXT_HOP)) {
+		out->loc.rloc = a->next_hop;
+	} else {
+		return proto_fail(e, PERR_BAD_VALUE, 0, "path without a next hop");
+	}
+	if (route->prefix.afi != LISP_AFI_IPV4 && route->prefix.afi != LISP_AFI_IPV6)
+		return proto_fail(e, PERR_BAD_AFI, 0, "EID is not IPv4 or IPv6");
+
+	for (size_t i = 0; i < bgp_attrs_n_large_comms(a); i++) {
+		struct bgp_lcomm l = bgp_attrs_large_comm(a, i);
+		if (as && l.global != as)
+			continue;
+		switch (l.local1) {
+		case BGP_MAP_FN_PRIORITY:
+			if (!have_prio && l.local2 <= 255) {
+				out->loc.priority = (uint8_t)l.local2;
+				have_prio = true;
+			}
+			break;
+		case BGP_MAP_FN_WEIGHT:
+			if (!have_weight && l.local2 <= 255) {
+				out->loc.weight = (uint8_t)l.local2;
+				have_weight = true;
+			}
+			break;
+		case BGP_MAP_FN_IID:
+			if (out->eid.iid == 0 && l.local2 <= LISP_IID_MAX)
+				out->eid.iid = l.local2;
+			break;
+		case BGP_MAP_FN_VERSION:
+			if (out->version == 0 && l.local2 <= BGP_MAP_VERSION_MAX)
+				out->version = (uint16_t)l.local2;
+			break;
+		case BGP_MAP_FN_TTL:
+			if (!have_ttl) {
+				out->ttl = l.local2;
+				have_ttl = true;
+			}
+			break;
+		default: /* other functions: not ours */
+			break;
+		}
+	}
+	if (!have_prio)
+		out->loc.priority = bgp_attr_has(a, BGP_ATTR_LOCAL_PREF) && a->local_pref <= 255
+					? (uint8_t)(255 - a->local_pref)
+					: 1;
+	if (!have_weight)
+		out->loc.weight = BGP_MAP_DEFAULT_WEIGHT;
+	if (!have_ttl)
+		out->ttl = BGP_MAP_DEFAULT_TTL;
+	return 0;
+}
+
+/* 12-bit serial number arithmetic: is a newer than b? */
+static bool version_newer(uint16_t a, uint16_t b)
+{
+	uint16_t d = (uint16_t)((a - b) & BGP_MAP_VERSION_MAX);
+	return d != 0 && d < 0x800;
+}
+
+int bgp_mapping_merge(struct bgp_host_mapping *m, const struct bgp_map_path_info *p)
+{
+	if (m->n_loc == 0) {
+		m->eid = p->eid;
+		m->version = p->version;
+	} else if (!prefix_eq(&m->eid, &p->eid)) {
+		return -1;
+	} else if (p->version && m->version && p->version != m->version) {
+		if (!version_newer(p->version, m->version))
+			return 1;
+		m->n_loc = 0; /* a newer mapping replaces the locator set */
+		m->version = p->version;
+	}
+	m->ttl = p->ttl;
+	for (unsigned i = 0; i < m->n_loc; i++) {
+		if (ipaddr_eq(&m->loc[i].rloc, &p->loc.rloc)) {
+			m->loc[i] = p->loc;
+			return 0;
+		}
+	}
+	if (m->n_loc >= BGP_MAP_LOC_MAX)
+		return -1;
+	m->loc[m->n_loc++] = p->loc;
+	return 0;
+}
+
+int bgp_mapping_withdraw(struct bgp_host_mapping *m, uint32_t path_id)
+{
+	for (unsigned i = 0; i < m->n_loc && i < BGP_MAP_LOC_MAX; i++) {
+		if (bgp_map_path_id(&m->loc[i].rloc) != path_id)
+			continue;
+		memmove(&m->loc[i], &m->loc[i + 1], (m->n_loc - i - 1) * sizeof(m->loc[0]));
+		m->n_loc--;
+		return m->n_loc;
+	}
+	return -1;
+}

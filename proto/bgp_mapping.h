@@ -1,0 +1,104 @@
+/*
+ * proto/bgp_mapping.h - how a LISP host mapping travels in BGP (DESIGN.md "BGP: how host
+ * mappings travel", ../shared/reference/bgp-mappings.md); no standard defines this.
+ *
+ * One mapping (EID prefix with instance ID, map version, TTL, locators) is a set of BGP paths
+ * for one NLRI, one path per RLOC:
+ *  - NLRI = the EID prefix with IID 0: IPv4 in AFI 1/SAFI 1, IPv6 in AFI 2/SAFI 1 (MP_REACH).
+ *  - next hop = the RLOC: IPv4 EID + IPv4 RLOC: NEXT_HOP; IPv6 EID + IPv6 RLOC: MP_REACH next
+ *    hop; IPv6 EID + IPv4 RLOC: IPv4-mapped ::ffff:a.b.c.d in MP_REACH; IPv4 EID + IPv6 RLOC:
+ *    MP_REACH AFI 1 with an IPv6 next hop (RFC 8950, must be negotiated).
+ *  - ADD-PATH path ID (RFC 7911) derived from the RLOC alone, so it is stable across updates
+ *    and a withdraw of one RLOC names the same ID on every Map-Server: an IPv4 RLOC
+ *    a.b.c.d is the ID 0xaabbccdd; an IPv6 RLOC is FNV-1a-32 over its 16 bytes; 0 becomes 1.
+ *    IPv6 IDs can collide (with each other or an IPv4 one): bgp_mapping_check() refuses a
+ *    mapping whose RLOCs give the same ID.
+ *  - Large Communities <AS>:<fn>:<value>: fn 1 priority, 2 weight, 3 instance ID, 4 map
+ *    version, 5 TTL in minutes; LOCAL_PREF = 255 - priority; COMMUNITIES NO_EXPORT;
+ *    ORIGIN IGP; AS_PATH empty (the iBGP case) or the local AS when `ebgp`.
+ */
+#ifndef PROTO_BGP_MAPPING_H
+#define PROTO_BGP_MAPPING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/addr.h"
+#include "proto/bgp.h"
+
+#define BGP_MAP_FN_PRIORITY 1
+#define BGP_MAP_FN_WEIGHT   2
+#define BGP_MAP_FN_IID	    3
+#define BGP_MAP_FN_VERSION  4
+#define BGP_MAP_FN_TTL	    5
+
+#define BGP_MAP_LOC_MAX	       8
+#define BGP_MAP_VERSION_MAX    0xfff /* RFC 9301 §5.4: 12 bits */
+#define BGP_MAP_DEFAULT_WEIGHT 100   /* when a path carries no weight community */
+#define BGP_MAP_DEFAULT_TTL    1440  /* minutes, when a path carries no TTL community */
+
+struct bgp_map_locator {
+	struct ipaddr rloc;
+	uint8_t priority;
+	uint8_t weight;
+};
+
+struct bgp_host_mapping {
+	struct lisp_prefix eid; /* with its instance ID */
+	uint16_t version;	/* 0 = unversioned */
+	uint32_t ttl;		/* minutes */
+	uint8_t n_loc;
+	struct bgp_map_locator loc[BGP_MAP_LOC_MAX];
+};
+
+/* One BGP path of a mapping, ready for bgp_build_update(): the attributes' list views point
+ * into `store`, so keep the struct where it is (do not copy it) while using attrs. */
+struct bgp_map_path {
+	uint16_t afi; /* of the NLRI */
+	struct bgp_route route;
+	struct bgp_attrs attrs;
+	uint8_t store[96];
+};
+
+/* The path ID of an RLOC (see above). */
+uint32_t bgp_map_path_id(const struct ipaddr *rloc);
+
+/* Valid for BGP: host-or-shorter prefix, 1..BGP_MAP_LOC_MAX locators, IID and version in
+ * range, distinct path IDs. */
+int bgp_mapping_check(const struct bgp_host_mapping *m, struct proto_err *e);
+
+/* Build path `i` (locator m->loc[i]) for a session. `local_as` is the Large Communities'
+ * global administrator (and the AS_PATH when ebgp). */
+int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
+			    bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
+			    struct proto_err *e);
+/* The route to withdraw for locator i (a move = new paths + withdraw of the old IDs). */
+void bgp_mapping_route(const struct bgp_host_mapping *m, unsigned i, struct bgp_route *out);
+
+/* What one received path says. */
+struct bgp_map_path_info {
+	struct lisp_prefix eid; /* iid from fn 3 (0 without it) */
+	uint16_t version;
+	uint32_t ttl;
+	uint32_t path_id;
+	struct bgp_map_locator loc;
+};
+
+/* Decode a received path: `route` from the NLRI/MP_REACH list, `attrs` of its UPDATE.
+ * Only Large Communities whose global administrator is `as` are read (0 = any). The RLOC is
+ * the next hop (an IPv4-mapped IPv6 next hop becomes the IPv4 RLOC). Priority: fn 1, else
+ * 255 - LOCAL_PREF, else 1; weight: fn 2, else BGP_MAP_DEFAULT_WEIGHT. */
+int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attrs *attrs,
+			    uint32_t as, struct bgp_map_path_info *out, struct proto_err *e);
+
+/* Fold a received path into a mapping (same EID): a newer version (RFC 1982-style 12-bit
+ * comparison) replaces the locator set, the same version adds or replaces the locator of
+ * that RLOC, an older one is ignored. Returns 0 applied, 1 stale (ignored), -1 error (full or
+ * different EID). */
+int bgp_mapping_merge(struct bgp_host_mapping *m, const struct bgp_map_path_info *p);
+
+/* Remove the locator whose path ID is `path_id` (a withdraw); returns locators left, or -1 if
+ * none matched. */
+int bgp_mapping_withdraw(struct bgp_host_mapping *m, uint32_t path_id);
+
+#endif

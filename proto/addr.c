@@ -299,14 +299,19 @@ static int patch_len(struct buf *b, size_t len_off)
 	return buf_set_u16(b, len_off, (uint16_t)n);
 }
 
+static bool addr_encodable(const struct lisp_addr *a)
+{
+	if (a->n > LISP_ADDR_LIST_MAX)
+		return false;
+	for (unsigned i = 0; i < a->n; i++)
+		if (a->addr[i].afi != LISP_AFI_IPV4 && a->addr[i].afi != LISP_AFI_IPV6)
+			return false;
+	return (a->flags & LISP_ADDR_F_LIST) || a->n <= 1;
+}
+
 static int build_inner(struct buf *b, const struct lisp_addr *a)
 {
 	size_t len_off;
-	if (a->n > LISP_ADDR_LIST_MAX)
-		return -1;
-	for (unsigned i = 0; i < a->n; i++)
-		if (a->addr[i].afi != LISP_AFI_IPV4 && a->addr[i].afi != LISP_AFI_IPV6)
-			return -1;
 	if (a->flags & LISP_ADDR_F_LIST) {
 		if (add_lcaf_hdr(b, LCAF_TYPE_AFI_LIST, 0, &len_off))
 			return -1;
@@ -317,27 +322,23 @@ static int build_inner(struct buf *b, const struct lisp_addr *a)
 	}
 	if (a->n == 0)
 		return buf_add_u16(b, LISP_AFI_NONE);
-	if (a->n != 1)
-		return -1;
 	return add_ip(b, &a->addr[0]);
 }
 
 int lisp_addr_build(struct buf *b, const struct lisp_addr *a, struct proto_err *e)
 {
 	size_t len_off;
-	int rc;
 
+	if (!addr_encodable(a))
+		return proto_fail(e, PERR_BAD_VALUE, buf_len(b), "address: cannot encode");
 	if (a->flags & LISP_ADDR_F_IID) {
-		if (add_lcaf_hdr(b, LCAF_TYPE_IID, a->iid_mlen, &len_off) || buf_add_u32(b, a->iid))
+		if (add_lcaf_hdr(b, LCAF_TYPE_IID, a->iid_mlen, &len_off) ||
+		    buf_add_u32(b, a->iid) || build_inner(b, a) || patch_len(b, len_off))
 			return proto_fail(e, PERR_FULL, buf_len(b), "address: buffer full");
-		rc = build_inner(b, a);
-		if (rc == 0)
-			rc = patch_len(b, len_off);
-	} else
-		rc = build_inner(b, a);
-	if (rc == -1)
-		return proto_fail(e, buf_room(b) ? PERR_BAD_VALUE : PERR_FULL, buf_len(b),
-				  "address: cannot encode");
+		return 0;
+	}
+	if (build_inner(b, a) == -1)
+		return proto_fail(e, PERR_FULL, buf_len(b), "address: buffer full");
 	return 0;
 }
 

@@ -240,10 +240,30 @@ static void test_addr_vectors(void **state)
 		}
 		/* every too-small output fails cleanly */
 		for (size_t n = 0; n < v->len; n++) {
+			struct proto_err be = {0};
 			buf_init_write(&w, out, n);
-			assert_int_equal(lisp_addr_build(&w, &a, NULL), -1);
+			assert_int_equal(lisp_addr_build(&w, &a, &be), -1);
+			assert_int_equal(be.code, PERR_FULL);
 		}
 	}
+}
+
+static void test_addr_build_invalid(void **state)
+{
+	(void)state;
+	uint8_t out[64];
+	struct buf w;
+	struct proto_err e = {0};
+	struct lisp_addr a = {.n = 2}; /* two addresses without the AFI-List flag */
+	a.addr[0].afi = a.addr[1].afi = LISP_AFI_IPV4;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(lisp_addr_build(&w, &a, &e), -1);
+	assert_int_equal(e.code, PERR_BAD_VALUE);
+	a.n = 1;
+	a.addr[0].afi = 99; /* not an IP AFI */
+	assert_int_equal(lisp_addr_build(&w, &a, &e), -1);
+	assert_int_equal(e.code, PERR_BAD_VALUE);
+	assert_int_equal(buf_len(&w), 0);
 }
 
 int main(void)

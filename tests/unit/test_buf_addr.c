@@ -269,10 +269,9 @@ static void test_addr_build_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_buf_read_bounds),
-	    cmocka_unit_test(test_buf_write_bounds),
-	    cmocka_unit_test(test_prefix_text),
-	    cmocka_unit_test(test_addr_vectors),
+	    cmocka_unit_test(test_buf_read_bounds),    cmocka_unit_test(test_buf_write_bounds),
+	    cmocka_unit_test(test_prefix_text),	       cmocka_unit_test(test_addr_vectors),
+	    cmocka_unit_test(test_addr_build_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

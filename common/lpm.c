@@ -124,6 +124,7 @@ static struct lpm_tree *tree_get(struct lpm *l, uint32_t iid, uint16_t afi)
 	memset(&l->trees[i], 0, sizeof(*l->trees));
 	l->trees[i].iid = iid;
 	l->trees[i].afi = afi;
+	l->trees[i].trie.maxlen = (uint8_t)maxlen_of(afi);
 	l->ntrees++;
 	return &l->trees[i];
 }
@@ -177,7 +178,7 @@ size_t lpm_memory(const struct lpm *l)
 	size_t m = sizeof(*l) + lpm_hash_memory(&l->h4) + lpm_hash_memory(&l->h6) +
 		   l->treecap * sizeof(*l->trees);
 	for (size_t i = 0; i < l->ntrees; i++)
-		m += l->trees[i].trie.nodes * sizeof(struct lpm_node);
+		m += lpm_trie_memory(&l->trees[i].trie);
 	return m;
 }
 

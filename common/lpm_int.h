@@ -114,12 +114,25 @@ struct lpm_node {
 	uint8_t plen;
 };
 
+/* Stride table over bits [tbase, tbase + tbits) of the key (tbase = the root's length,
+ * which every entry shares): for each value, the longest entry shorter than
+ * tbase + tbits on that path, and the first node at or below that depth to continue
+ * from. It skips the top of the trie, where a descent would spend most of its misses. */
+struct lpm_tslot {
+	struct lpm_node *best, *next;
+};
+
 struct lpm_trie {
 	struct lpm_node *root;
 	size_t nodes;	/* allocated nodes, glue included */
 	size_t entries; /* nodes with a value */
+	uint8_t maxlen; /* 32 or 128, set by the owner */
+	uint8_t tbase, tbits;
+	struct lpm_key tkey;   /* root prefix when the table was built */
+	struct lpm_tslot *tab; /* NULL below 64 entries (or out of memory) */
 };
 
+size_t lpm_trie_memory(const struct lpm_trie *t);
 void lpm_trie_fini(struct lpm_trie *t, void (*free_val)(void *));
 int lpm_trie_put(struct lpm_trie *t, struct lpm_key k, unsigned plen, void *val, void **old);
 void *lpm_trie_del(struct lpm_trie *t, struct lpm_key k, unsigned plen);

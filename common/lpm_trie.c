@@ -8,10 +8,115 @@
  * bounded by the number of distinct lengths on a path (<= 129), not by the address width,
  * and a node is 48 bytes. Pre-order (node, child[0], child[1]) is prefix order (address,
  * then length), which the walks rely on.
+ *
+ * Above 64 entries a stride table (struct lpm_tslot, ~2 slots per entry, at most 2^16)
+ * indexes the bits just below the root's common prefix, so a lookup jumps over the top
+ * ~log2(entries) levels (the idea of DPDK's DIR-24-8 and of poptrie's direct-pointing
+ * top level, applied as an index over the trie rather than a replacement). Each update
+ * refreshes the slots under the highest node it changed; a /0 refreshes them all.
  */
 #include "common/lpm_int.h"
 
 #include <stdlib.h>
+
+#define TAB_MIN_ENTRIES 64
+#define TAB_MAX_BITS	16
+
+/* ---- stride table ---- */
+
+/* The n (<= 32) bits of k starting at bit off (off + n <= 128). */
+static inline uint32_t key_bits(struct lpm_key k, unsigned off, unsigned n)
+{
+	uint64_t w = off == 0	? k.hi
+		     : off < 64 ? (k.hi << off) | (k.lo >> (64 - off))
+				: k.lo << (off - 64);
+	return (uint32_t)(w >> (64 - n));
+}
+
+/* k with the n-bit value v written at bit off. */
+static inline struct lpm_key key_put_bits(struct lpm_key k, unsigned off, unsigned n, uint64_t v)
+{
+	unsigned shift = 128 - off - n; /* of v's lowest bit */
+	if (shift >= 64) {
+		k.hi |= v << (shift - 64);
+	} else {
+		k.lo |= v << shift;
+		if (shift && shift + n > 64)
+			k.hi |= v >> (64 - shift);
+	}
+	return k;
+}
+
+static unsigned want_bits(const struct lpm_trie *t)
+{
+	if (!t->root || t->entries < TAB_MIN_ENTRIES)
+		return 0;
+	unsigned b = 1;
+	while (b < TAB_MAX_BITS && (1ULL << b) < 2 * t->entries)
+		b++;
+	unsigned room = t->maxlen > t->root->plen ? t->maxlen - t->root->plen : 0;
+	return b > room ? room : b;
+}
+
+static void tab_fill(struct lpm_trie *t, uint32_t first, uint32_t last)
+{
+	unsigned lim = t->tbase + t->tbits;
+	for (uint64_t i = first; i <= last; i++) {
+		struct lpm_key k = key_put_bits(t->tkey, t->tbase, t->tbits, i);
+		struct lpm_node *n = t->root, *best = NULL;
+		while (n && n->plen < lim && lpm_key_match(k, n->k, n->plen)) {
+			if (n->val)
+				best = n;
+			n = n->child[lpm_key_bit(k, n->plen)];
+		}
+		if (n && (n->plen < lim || !lpm_key_match(k, n->k, lim)))
+			n = NULL;
+		t->tab[i].best = best;
+		t->tab[i].next = n;
+	}
+}
+
+static void tab_rebuild(struct lpm_trie *t)
+{
+	unsigned b = want_bits(t);
+	free(t->tab);
+	t->tab = NULL;
+	t->tbits = 0;
+	if (b < 4 || !(t->tab = malloc(sizeof(*t->tab) << b)))
+		return; /* lookups descend from the root */
+	t->tbits = (uint8_t)b;
+	t->tbase = t->root->plen;
+	t->tkey = t->root->k;
+	tab_fill(t, 0, (1u << b) - 1);
+}
+
+/* After an update whose highest changed node was (k, top). */
+static void tab_update(struct lpm_trie *t, struct lpm_key k, unsigned top)
+{
+	unsigned want = want_bits(t);
+	if (!t->tab) {
+		if (want >= 4)
+			tab_rebuild(t);
+		return;
+	}
+	if (!t->root || t->root->plen != t->tbase || t->root->k.hi != t->tkey.hi ||
+	    t->root->k.lo != t->tkey.lo || want + 2 <= t->tbits || want >= t->tbits + 2 ||
+	    (want < 4) || top <= t->tbase) {
+		tab_rebuild(t);
+		return;
+	}
+	unsigned lim = t->tbase + t->tbits;
+	uint32_t first = key_bits(lpm_key_mask(k, top < lim ? top : lim), t->tbase, t->tbits);
+	uint32_t n = top < lim ? 1u << (lim - top) : 1;
+	tab_fill(t, first, first + n - 1);
+}
+
+size_t lpm_trie_memory(const struct lpm_trie *t)
+{
+	return t->nodes * sizeof(struct lpm_node) + (t->tab ? sizeof(*t->tab) << t->tbits : 0);
+}
+
+/* ---- nodes ---- */
 
 static struct lpm_node *node_new(struct lpm_trie *t, struct lpm_key k, unsigned plen, void *val)
 {
@@ -45,15 +150,20 @@ static void free_rec(struct lpm_node *n, void (*free_val)(void *))
 void lpm_trie_fini(struct lpm_trie *t, void (*free_val)(void *))
 {
 	free_rec(t->root, free_val);
+	free(t->tab);
+	t->tab = NULL;
+	t->tbits = 0;
 	t->root = NULL;
 	t->nodes = t->entries = 0;
 }
 
-int lpm_trie_put(struct lpm_trie *t, struct lpm_key k, unsigned plen, void *val, void **old)
+static int put(struct lpm_trie *t, struct lpm_key k, unsigned plen, void *val, void **old,
+	       unsigned *top)
 {
 	struct lpm_node **slot = &t->root, *n;
 
 	*old = NULL;
+	*top = plen;
 	while ((n = *slot) && n->plen < plen && lpm_key_match(k, n->k, n->plen))
 		slot = &n->child[lpm_key_bit(k, n->plen)];
 	if (!n) {
@@ -91,12 +201,22 @@ int lpm_trie_put(struct lpm_trie *t, struct lpm_key k, unsigned plen, void *val,
 		glue->child[lpm_key_bit(k, c)] = leaf;
 		glue->child[lpm_key_bit(n->k, c)] = n;
 		*slot = glue;
+		*top = c;
 	}
 	t->entries++;
 	return 0;
 }
 
-void *lpm_trie_del(struct lpm_trie *t, struct lpm_key k, unsigned plen)
+int lpm_trie_put(struct lpm_trie *t, struct lpm_key k, unsigned plen, void *val, void **old)
+{
+	unsigned top;
+	int r = put(t, k, plen, val, old, &top);
+	if (r == 0)
+		tab_update(t, k, top);
+	return r;
+}
+
+static void *del(struct lpm_trie *t, struct lpm_key k, unsigned plen, unsigned *top)
 {
 	struct lpm_node **slot = &t->root, **pslot = NULL, *n;
 
@@ -109,6 +229,7 @@ void *lpm_trie_del(struct lpm_trie *t, struct lpm_key k, unsigned plen)
 	void *val = n->val;
 	n->val = NULL;
 	t->entries--;
+	*top = plen;
 	if (n->child[0] && n->child[1])
 		return val; /* stays as a glue node */
 	struct lpm_node *c = n->child[0] ? n->child[0] : n->child[1];
@@ -118,8 +239,18 @@ void *lpm_trie_del(struct lpm_trie *t, struct lpm_key k, unsigned plen)
 		/* The parent is a glue node left with one child: splice it out. */
 		struct lpm_node *p = *pslot;
 		*pslot = p->child[0] ? p->child[0] : p->child[1];
+		*top = p->plen;
 		node_free(t, p);
 	}
+	return val;
+}
+
+void *lpm_trie_del(struct lpm_trie *t, struct lpm_key k, unsigned plen)
+{
+	unsigned top;
+	void *val = del(t, k, plen, &top);
+	if (val)
+		tab_update(t, k, top);
 	return val;
 }
 
@@ -138,6 +269,13 @@ const struct lpm_node *lpm_trie_lookup(const struct lpm_trie *t, struct lpm_key 
 {
 	const struct lpm_node *n = t->root, *best = NULL;
 
+	if (t->tab && t->tbase + t->tbits <= maxlen) {
+		if (!lpm_key_match(k, t->tkey, t->tbase))
+			return NULL;
+		const struct lpm_tslot *s = &t->tab[key_bits(k, t->tbase, t->tbits)];
+		best = s->best;
+		n = s->next;
+	}
 	while (n && n->plen <= maxlen && lpm_key_match(k, n->k, n->plen)) {
 		if (n->val)
 			best = n;

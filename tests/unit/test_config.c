@@ -1,6 +1,8 @@
 /* tests/unit/test_config.c - common/config: valid document and typed getters; schema
  * violations, malformed XML, missing file and missing schema reported as FILE:LINE;
  * semantic errors via cfg_error carry file:line; range/format errors of every getter. */
+#include "config.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -3,6 +3,8 @@
  * FILE:LINE on stderr), -nv printing the normalized config, a foreground run with
  * SIGHUP reloads (bad config and rejected config keep the old one, a good one applies)
  * and SIGTERM exit 0, and a daemonized run with a pid file. */
+#include "config.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -2,6 +2,8 @@
  * stderr line format, control characters, and rate-limited log_input with an injected
  * clock: suppression per source, "(N similar messages suppressed)", the global cap and
  * the bounded source table. Messages are captured through log_set_sink. */
+#include "config.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -4,6 +4,8 @@
  * as IPv4); replies leave from the address the request came to (127.0.0.2); the send
  * queue flushes when full, explicitly, and at the end of the loop turn; truncated
  * datagrams are dropped and counted; bad destinations are counted as tx errors. */
+#include "config.h"
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

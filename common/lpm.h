@@ -16,6 +16,10 @@
  * 32 bytes of temporary memory per visited entry). lpm_negative_prefix is O(depth) plus,
  * when the (IID, AFI) holds host routes and none lies within 2^8 addresses of the
  * query, one scan of that AFI's host hash.
+ *
+ * Lookups never write to the table, so any number of threads may look up concurrently
+ * while nobody updates it. The table has no size bound of its own: a cache (the xTR
+ * map-cache) bounds itself with lpm_count() and evicts through lpm_remove().
  */
 #ifndef COMMON_LPM_H
 #define COMMON_LPM_H

@@ -1,0 +1,1046 @@
+/*
+ * common/cli.c - the telnet CLI server: telnet input decoding (RFC 854 NVT, RFC 855 option
+ * refusal), the command matcher over the daemon's table (unique prefixes, ambiguity and
+ * unknown-word reports with alternatives, `json` keyword, arguments, help from the rows),
+ * and the libevent listener/sessions (password, idle timeout, client limit, back-pressure).
+ * See cli.h for the behaviour promised to users and scripts.
+ */
+#include "config.h"
+
+#include "common/cli.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <openssl/crypto.h>
+
+#define CLI_MAX_ROWS	  256
+#define CLI_MAX_TABLES	  8
+#define CLI_MAX_LISTEN	  4
+#define CLI_OUT_HIGH	  (1u << 20) /* stop reading a client that does not read its answers */
+#define CLI_WRITE_TIMEOUT 60
+
+/* ---- telnet (RFC 854) ---- */
+
+enum {
+	TN_SE = 240,
+	TN_NOP = 241,
+	TN_DM = 242,
+	TN_BRK = 243,
+	TN_IP = 244,
+	TN_AO = 245,
+	TN_AYT = 246,
+	TN_EC = 247,
+	TN_EL = 248,
+	TN_GA = 249,
+	TN_SB = 250,
+	TN_WILL = 251,
+	TN_WONT = 252,
+	TN_DO = 253,
+	TN_DONT = 254,
+	TN_IAC = 255,
+};
+
+enum { TS_DATA, TS_CR, TS_IAC, TS_WILL, TS_WONT, TS_DO, TS_DONT, TS_SB, TS_SB_IAC };
+
+void telnet_init(struct telnet *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->state = TS_DATA;
+}
+
+static void tn_reply(struct strbuf *reply, uint8_t verb, uint8_t opt)
+{
+	char b[3] = {(char)TN_IAC, (char)verb, (char)opt};
+	if (reply)
+		strbuf_add(reply, b, sizeof(b));
+}
+
+static void tn_data(struct telnet *t, uint8_t c)
+{
+	if (t->overflow)
+		return;
+	if (t->len >= CLI_LINE_MAX) {
+		t->overflow = true;
+		t->len = 0;
+		return;
+	}
+	t->line[t->len++] = (char)c;
+}
+
+enum telnet_ev telnet_input(struct telnet *t, const uint8_t *in, size_t n, size_t *used,
+			    struct strbuf *reply)
+{
+	size_t i = 0;
+	enum telnet_ev ev = TELNET_NONE;
+
+	while (i < n && ev == TELNET_NONE) {
+		uint8_t c = in[i++];
+		switch (t->state) {
+		case TS_CR:
+			if (c == '\r')
+				break; /* CR CR LF (a telnet fed "\r\n" sends it): one line end */
+			t->state = TS_DATA;
+			if (c == '\n' || c == '\0')
+				break; /* CR LF, CR NUL: one line end */
+			i--;	       /* CR then anything: reprocess as data */
+			break;
+		case TS_DATA:
+			if (c == TN_IAC) {
+				t->state = TS_IAC;
+			} else if (c == '\r' || c == '\n') {
+				t->crlf = (c == '\r');
+				if (c == '\r')
+					t->state = TS_CR;
+				if (t->overflow) {
+					t->overflow = false;
+					t->len = 0;
+					ev = TELNET_TOOLONG;
+				} else {
+					t->line[t->len] = '\0';
+					t->len = 0;
+					ev = TELNET_LINE;
+				}
+			} else if (c == '\b' || c == 0x7f) {
+				if (t->len && !t->overflow)
+					t->len--;
+			} else if (c == '\t') {
+				tn_data(t, ' ');
+			} else if (c >= 0x20) {
+				tn_data(t, c);
+			} /* other control bytes, NUL included, are dropped */
+			break;
+		case TS_IAC:
+			t->state = TS_DATA;
+			switch (c) {
+			case TN_IAC:
+				tn_data(t, c); /* escaped 255 is a data byte */
+				break;
+			case TN_WILL:
+				t->state = TS_WILL;
+				break;
+			case TN_WONT:
+				t->state = TS_WONT;
+				break;
+			case TN_DO:
+				t->state = TS_DO;
+				break;
+			case TN_DONT:
+				t->state = TS_DONT;
+				break;
+			case TN_SB:
+				t->state = TS_SB;
+				break;
+			case TN_EC:
+				if (t->len && !t->overflow)
+					t->len--;
+				break;
+			case TN_EL:
+			case TN_IP:
+			case TN_BRK:
+			case TN_AO:
+				t->len = 0; /* drop the line being typed */
+				break;
+			case TN_AYT:
+				ev = TELNET_AYT;
+				break;
+			default: /* NOP, DM, GA, stray SE, unknown commands */
+				break;
+			}
+			break;
+		/* RFC 855: we enable no option. Refuse what is offered or asked; a WONT or DONT
+		 * confirms the state we are already in and needs no answer (RFC 854 p. 3,
+		 * no acknowledgement loops). */
+		case TS_WILL:
+			tn_reply(reply, TN_DONT, c);
+			t->state = TS_DATA;
+			break;
+		case TS_DO:
+			tn_reply(reply, TN_WONT, c);
+			t->state = TS_DATA;
+			break;
+		case TS_WONT:
+		case TS_DONT:
+			t->state = TS_DATA;
+			break;
+		case TS_SB:
+			if (c == TN_IAC)
+				t->state = TS_SB_IAC;
+			break;
+		case TS_SB_IAC:
+			t->state = (c == TN_SE) ? TS_DATA : TS_SB;
+			break;
+		default:
+			t->state = TS_DATA;
+			break;
+		}
+	}
+	*used = i;
+	return ev;
+}
+
+/* ---- server state ---- */
+
+struct cli_sess {
+	struct cli *cli;
+	struct bufferevent *bev;
+	struct telnet tn;
+	bool authed;
+	bool closing;
+	bool paused; /* reading stopped until the client reads its answers */
+	int tries;
+	struct cli_sess *next;
+};
+
+struct cli {
+	struct event_base *base;
+	char *name;
+	void *ctx;
+	const struct cli_cmd *rows[CLI_MAX_ROWS];
+	size_t nrows;
+	size_t ntables;
+	struct evconnlistener *lis[CLI_MAX_LISTEN];
+	size_t nlis;
+	uint16_t port;
+	char *password;
+	unsigned idle;
+	unsigned maxclients;
+	unsigned nclients;
+	struct cli_sess *sessions;
+	struct timespec started;
+};
+
+static cli_fn cmd_help, cmd_quit;
+
+static const struct cli_cmd builtin_cmds[] = {
+    {.words = {"help"},
+     .argmode = CLI_ARG_ANY,
+     .arg = "WORD",
+     .json = true,
+     .help = "List commands (those starting with WORD...)",
+     .fn = cmd_help},
+    {.words = {"?"}, .help = "List commands; after words: list what can follow", .fn = cmd_help},
+    {.words = {"quit"}, .help = "Close this session", .fn = cmd_quit},
+    {.words = {"exit"}, .help = "Close this session", .fn = cmd_quit},
+};
+
+static size_t nwords(const struct cli_cmd *c)
+{
+	size_t n = 0;
+	while (n < CLI_MAX_WORDS && c->words[n])
+		n++;
+	return n;
+}
+
+static bool same_words(const struct cli_cmd *a, const struct cli_cmd *b)
+{
+	for (size_t i = 0; i < CLI_MAX_WORDS; i++) {
+		if (!a->words[i] || !b->words[i]) {
+			if (a->words[i] || b->words[i])
+				return false;
+			return true;
+		}
+		if (strcmp(a->words[i], b->words[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n)
+{
+	if (cli->ntables >= CLI_MAX_TABLES)
+		return -1;
+	cli->ntables++;
+	for (size_t i = 0; i < n; i++) {
+		bool dup = false;
+		if (!table[i].words[0] || !table[i].fn)
+			continue;
+		for (size_t k = 0; k < cli->nrows && !dup; k++)
+			dup = same_words(cli->rows[k], &table[i]);
+		if (dup)
+			continue; /* an earlier table declared it: that row wins */
+		if (cli->nrows >= CLI_MAX_ROWS)
+			return -1;
+		cli->rows[cli->nrows++] = &table[i];
+	}
+	return 0;
+}
+
+struct cli *cli_new(struct event_base *base, const struct cli_cmd *table, size_t n,
+		    const char *prompt_name, void *ctx)
+{
+	struct cli *cli = calloc(1, sizeof(*cli));
+	if (!cli)
+		return NULL;
+	cli->base = base;
+	cli->ctx = ctx;
+	cli->name = strdup(prompt_name ? prompt_name : "cli");
+	cli->idle = CLI_DEFAULT_IDLE;
+	cli->maxclients = CLI_DEFAULT_CLIENTS;
+	clock_gettime(CLOCK_MONOTONIC, &cli->started);
+	if (!cli->name || cli_add_commands(cli, table, n) < 0 ||
+	    cli_add_commands(cli, builtin_cmds, sizeof(builtin_cmds) / sizeof(builtin_cmds[0])) <
+		0) {
+		cli_free(cli);
+		return NULL;
+	}
+	return cli;
+}
+
+const char *cli_name(const struct cli *cli)
+{
+	return cli->name;
+}
+
+unsigned cli_clients(const struct cli *cli)
+{
+	return cli->nclients;
+}
+
+uint64_t cli_uptime(const struct cli *cli)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)(now.tv_sec - cli->started.tv_sec);
+}
+
+int cli_set_password(struct cli *cli, const char *password)
+{
+	free(cli->password);
+	cli->password = NULL;
+	if (password && *password) {
+		cli->password = strdup(password);
+		if (!cli->password)
+			return -1;
+	}
+	return 0;
+}
+
+void cli_set_idle_timeout(struct cli *cli, unsigned seconds)
+{
+	cli->idle = seconds;
+}
+
+void cli_set_max_clients(struct cli *cli, unsigned n)
+{
+	cli->maxclients = n;
+}
+
+uint16_t cli_port(const struct cli *cli)
+{
+	return cli->port;
+}
+
+/* ---- matching ---- */
+
+/* Printable copy of an untrusted word for messages. */
+static void safe_word(struct strbuf *sb, const char *w)
+{
+	for (; *w; w++) {
+		unsigned char c = (unsigned char)*w;
+		strbuf_addc(sb, (c >= 0x20 && c < 0x7f) ? (char)c : '?');
+	}
+}
+
+static void safe_words(struct strbuf *sb, int n, char **tok)
+{
+	for (int i = 0; i < n; i++) {
+		if (i)
+			strbuf_addc(sb, ' ');
+		safe_word(sb, tok[i]);
+	}
+}
+
+static bool is_prefix(const char *tok, const char *word)
+{
+	size_t l = strlen(tok);
+	return l > 0 && strncmp(tok, word, l) == 0;
+}
+
+/* Append the distinct words at position pos of the alive rows, ", "-separated. */
+static void list_words(const struct cli *cli, const bool *alive, size_t pos, struct strbuf *sb,
+		       const char *tok)
+{
+	const char *seen[CLI_MAX_ROWS];
+	size_t nseen = 0;
+	for (size_t r = 0; r < cli->nrows; r++) {
+		const char *w;
+		bool dup = false;
+		if (!alive[r] || cli->rows[r]->hidden || nwords(cli->rows[r]) <= pos)
+			continue;
+		w = cli->rows[r]->words[pos];
+		if (tok && !is_prefix(tok, w))
+			continue;
+		for (size_t k = 0; k < nseen && !dup; k++)
+			dup = strcmp(seen[k], w) == 0;
+		if (dup)
+			continue;
+		strbuf_puts(sb, nseen ? ", " : "");
+		strbuf_puts(sb, w);
+		seen[nseen++] = w;
+	}
+}
+
+/* Could the words after position pos still belong to row c? */
+static bool fits_rest(const struct cli_cmd *c, int pos, int ntok, char **tok)
+{
+	int nw = (int)nwords(c);
+	for (int i = pos + 1; i < ntok && i < nw; i++)
+		if (!is_prefix(tok[i], c->words[i]))
+			return false;
+	return ntok <= nw || c->argmode != CLI_ARG_NONE;
+}
+
+/* Find the row named by the first words of tok[]. Returns the row and the number of words
+ * it used, or NULL with a message in err. */
+static const struct cli_cmd *match_cmd(const struct cli *cli, int ntok, char **tok, int *used,
+				       struct strbuf *err)
+{
+	bool alive[CLI_MAX_ROWS];
+	int pos = 0;
+
+	for (size_t r = 0; r < cli->nrows; r++)
+		alive[r] = true;
+	for (; pos < ntok && pos < CLI_MAX_WORDS; pos++) {
+		bool match[CLI_MAX_ROWS], exact = false, complete = false;
+		const char *first = NULL;
+		bool several = false;
+		size_t nmatch = 0;
+
+		for (size_t r = 0; r < cli->nrows; r++) {
+			const char *w;
+			match[r] = false;
+			if (!alive[r])
+				continue;
+			if ((size_t)pos >= nwords(cli->rows[r])) {
+				complete = true;
+				continue;
+			}
+			w = cli->rows[r]->words[pos];
+			if (!is_prefix(tok[pos], w))
+				continue;
+			match[r] = true;
+			nmatch++;
+			if (strcmp(w, tok[pos]) == 0)
+				exact = true;
+			if (!first)
+				first = w;
+			else if (strcmp(first, w) != 0)
+				several = true;
+		}
+		if (nmatch == 0) {
+			if (complete)
+				break; /* the rest are arguments */
+			strbuf_puts(err, "Unknown command: ");
+			safe_words(err, pos + 1, tok);
+			strbuf_puts(err, pos ? " (expected: " : " (commands: ");
+			list_words(cli, alive, (size_t)pos, err, NULL);
+			strbuf_puts(err, ")");
+			return NULL;
+		}
+		if (exact) { /* an exact word wins over longer words it is a prefix of */
+			for (size_t r = 0; r < cli->nrows; r++)
+				if (match[r] && strcmp(cli->rows[r]->words[pos], tok[pos]) != 0)
+					match[r] = false;
+		} else if (several) {
+			/* look ahead: the following words may leave one candidate (`sh ver` is
+			 * show version even with shutdown in the table) */
+			bool la[CLI_MAX_ROWS];
+			const char *w1 = NULL;
+			bool multi = false;
+			for (size_t r = 0; r < cli->nrows; r++) {
+				la[r] = match[r] && fits_rest(cli->rows[r], pos, ntok, tok);
+				if (!la[r])
+					continue;
+				if (!w1)
+					w1 = cli->rows[r]->words[pos];
+				else if (strcmp(w1, cli->rows[r]->words[pos]) != 0)
+					multi = true;
+			}
+			if (w1 && !multi) {
+				for (size_t r = 0; r < cli->nrows; r++)
+					match[r] = la[r];
+				goto next;
+			}
+			strbuf_puts(err, "Ambiguous command: ");
+			safe_word(err, tok[pos]);
+			strbuf_puts(err, " could be ");
+			list_words(cli, match, (size_t)pos, err, NULL);
+			return NULL;
+		}
+	next:
+		for (size_t r = 0; r < cli->nrows; r++)
+			alive[r] = match[r];
+	}
+	for (size_t r = 0; r < cli->nrows; r++) {
+		if (alive[r] && nwords(cli->rows[r]) == (size_t)pos) {
+			*used = pos;
+			return cli->rows[r];
+		}
+	}
+	strbuf_puts(err, "Incomplete command: ");
+	safe_words(err, pos, tok);
+	strbuf_puts(err, " (expected: ");
+	list_words(cli, alive, (size_t)pos, err, NULL);
+	strbuf_puts(err, ")");
+	return NULL;
+}
+
+/* Prefix-match an argument against "a|b|c". Returns a malloc'ed keyword or NULL + err. */
+static char *match_choice(const char *choices, const char *tok, struct strbuf *err)
+{
+	const char *found = NULL;
+	size_t flen = 0, tl = strlen(tok);
+	int n = 0;
+
+	for (const char *p = choices; *p;) {
+		const char *e = strchr(p, '|');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (tl == l && strncmp(p, tok, l) == 0)
+			return strndup(p, l); /* exact */
+		if (tl > 0 && tl < l && strncmp(p, tok, tl) == 0) {
+			found = p;
+			flen = l;
+			n++;
+		}
+		p += l + (e ? 1 : 0);
+	}
+	if (n == 1)
+		return strndup(found, flen);
+	strbuf_puts(err, n ? "Ambiguous argument: " : "Unknown argument: ");
+	safe_word(err, tok);
+	strbuf_puts(err, " (expected one of: ");
+	for (const char *p = choices; *p; p++) {
+		if (*p == '|')
+			strbuf_puts(err, ", ");
+		else
+			strbuf_addc(err, *p);
+	}
+	strbuf_puts(err, ")");
+	return NULL;
+}
+
+static void usage(const struct cli_cmd *c, struct strbuf *sb)
+{
+	for (size_t i = 0; i < nwords(c); i++)
+		strbuf_printf(sb, "%s%s", i ? " " : "", c->words[i]);
+	if (c->arg && c->argmode != CLI_ARG_NONE) {
+		bool choice = strchr(c->arg, '|') != NULL;
+		const char *open = choice ? "{" : "", *close = choice ? "}" : "";
+		switch (c->argmode) {
+		case CLI_ARG_REQUIRED:
+			strbuf_printf(sb, " %s%s%s", open, c->arg, close);
+			break;
+		case CLI_ARG_OPTIONAL:
+			strbuf_printf(sb, " [%s%s%s]", open, c->arg, close);
+			break;
+		case CLI_ARG_ANY:
+			strbuf_printf(sb, " [%s%s%s...]", open, c->arg, close);
+			break;
+		default:
+			break;
+		}
+	}
+	if (c->json)
+		strbuf_puts(sb, " [json]");
+}
+
+/* Rows whose words start with the filter tokens (prefix per word). */
+static bool row_matches(const struct cli_cmd *c, int nf, char **filter)
+{
+	size_t nw = nwords(c);
+	for (int i = 0; i < nf; i++) {
+		if ((size_t)i >= nw)
+			return true; /* filter runs into the arguments */
+		if (!is_prefix(filter[i], c->words[i]))
+			return false;
+	}
+	return true;
+}
+
+static void help_list(struct cli *cli, struct out *o, int nf, char **filter)
+{
+	size_t w = 0, shown = 0;
+	struct strbuf u;
+	strbuf_init(&u);
+	for (size_t r = 0; r < cli->nrows; r++) {
+		const struct cli_cmd *c = cli->rows[r];
+		if (c->hidden || !row_matches(c, nf, filter))
+			continue;
+		strbuf_reset(&u);
+		usage(c, &u);
+		if (u.len > w)
+			w = u.len;
+		shown++;
+	}
+	if (shown == 0) {
+		strbuf_reset(&u);
+		safe_words(&u, nf, filter);
+		out_error(o, "Unknown command: %s (type help)", strbuf_str(&u));
+		strbuf_free(&u);
+		return;
+	}
+	if (out_json(o)) {
+		out_begin_object(o, NULL);
+		out_begin_array(o, "commands");
+	}
+	for (size_t r = 0; r < cli->nrows; r++) {
+		const struct cli_cmd *c = cli->rows[r];
+		if (c->hidden || !row_matches(c, nf, filter))
+			continue;
+		strbuf_reset(&u);
+		usage(c, &u);
+		if (out_json(o)) {
+			out_begin_object(o, NULL);
+			out_str(o, "usage", strbuf_str(&u));
+			out_bool(o, "json", c->json);
+			out_str(o, "help", c->help ? c->help : "");
+			out_end(o);
+		} else {
+			out_printf(o, "  %-*s  %s\n", (int)w, strbuf_str(&u),
+				   c->help ? c->help : "");
+		}
+	}
+	if (out_json(o)) {
+		out_end(o);
+		out_end(o);
+	}
+	strbuf_free(&u);
+}
+
+static void cmd_help(struct cli_req *r, struct out *o)
+{
+	help_list(r->cli, o, r->argc, (char **)r->argv);
+}
+
+static void cmd_quit(struct cli_req *r, struct out *o)
+{
+	r->close = true;
+}
+
+void cli_show_version(struct cli_req *r, struct out *o)
+{
+	out_begin_object(o, NULL);
+	out_str(o, "name", r->cli->name);
+	out_str(o, "version", PACKAGE_VERSION);
+	out_uint(o, "uptimeSeconds", cli_uptime(r->cli));
+	out_uint(o, "cliClients", r->cli->nclients);
+	out_end(o);
+}
+
+static void render(struct strbuf *dst, bool json, const char *errmsg)
+{
+	struct out *o = out_new(json);
+	size_t n;
+	const char *s;
+	if (!o) {
+		strbuf_puts(dst, "% out of memory\n");
+		return;
+	}
+	out_error(o, "%s", errmsg);
+	s = out_finish(o, &n);
+	strbuf_add(dst, s, n);
+	out_free(o);
+}
+
+enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, struct strbuf *dst)
+{
+	char buf[CLI_LINE_MAX + 1];
+	char *tok[CLI_MAX_TOKENS + 1];
+	char *choice[CLI_MAX_TOKENS] = {0};
+	int ntok = 0, used = 0;
+	bool json = false, help = false;
+	enum cli_result res = CLI_ERROR;
+	struct strbuf err;
+	const struct cli_cmd *c;
+
+	strbuf_init(&err);
+	snprintf(buf, sizeof(buf), "%s", line);
+	for (char *p = buf, *save = NULL; (p = strtok_r(p, " \t", &save)) != NULL; p = NULL) {
+		if (ntok == CLI_MAX_TOKENS) {
+			render(dst, false, "Too many words on one line");
+			return CLI_ERROR;
+		}
+		tok[ntok++] = p;
+	}
+	if (ntok == 0)
+		return CLI_EMPTY;
+	/* "words ?" and "word?" list what matches (help from the same rows) */
+	size_t ll = strlen(tok[ntok - 1]);
+	if (tok[ntok - 1][ll - 1] == '?') {
+		help = true;
+		tok[ntok - 1][ll - 1] = '\0';
+		if (ll == 1)
+			ntok--;
+	}
+	if (!help && ntok > 1 && strcmp(tok[ntok - 1], "json") == 0)
+		json = true;
+
+	if (help) {
+		struct out *o = out_new(false);
+		if (o) {
+			size_t n;
+			help_list(cli, o, ntok, tok);
+			const char *t = out_finish(o, &n);
+			strbuf_add(dst, t, n);
+			res = out_failed(o) ? CLI_ERROR : CLI_OK;
+			out_free(o);
+		}
+		return res;
+	}
+
+	c = match_cmd(cli, json ? ntok - 1 : ntok, tok, &used, &err);
+	if (!c)
+		goto fail;
+	int argc = ntok - used - (json ? 1 : 0);
+	char **argv = tok + used;
+	if (json && !c->json) {
+		strbuf_puts(&err, "json output is not supported by: ");
+		safe_words(&err, used, tok);
+		goto fail;
+	}
+	if ((c->argmode == CLI_ARG_NONE && argc > 0) ||
+	    ((c->argmode == CLI_ARG_OPTIONAL || c->argmode == CLI_ARG_REQUIRED) && argc > 1)) {
+		strbuf_puts(&err, "Too many arguments: ");
+		safe_words(&err, argc, argv);
+		goto usage;
+	}
+	if (c->argmode == CLI_ARG_REQUIRED && argc == 0) {
+		strbuf_printf(&err, "Missing argument %s", c->arg ? c->arg : "");
+		goto usage;
+	}
+	if (c->arg && strchr(c->arg, '|')) {
+		for (int i = 0; i < argc; i++) {
+			choice[i] = match_choice(c->arg, argv[i], &err);
+			if (!choice[i])
+				goto fail;
+			argv[i] = choice[i];
+		}
+	}
+
+	argv[argc] = NULL;
+	struct cli_req req = {
+	    .cli = cli,
+	    .sess = s,
+	    .ctx = cli->ctx,
+	    .cmd = c,
+	    .argc = argc,
+	    .argv = (const char *const *)argv,
+	    .arg = argc ? argv[0] : NULL,
+	};
+	struct out *o = out_new(json);
+	if (!o) {
+		strbuf_puts(&err, "out of memory");
+		goto fail;
+	}
+	c->fn(&req, o);
+	size_t n;
+	const char *t = out_finish(o, &n);
+	strbuf_add(dst, t, n);
+	out_free(o);
+	res = req.close ? CLI_QUIT : CLI_OK;
+	goto done;
+
+usage:
+	strbuf_puts(&err, " (usage: ");
+	usage(c, &err);
+	strbuf_puts(&err, ")");
+fail:
+	render(dst, json, strbuf_str(&err));
+	res = CLI_ERROR;
+done:
+	for (int i = 0; i < CLI_MAX_TOKENS; i++)
+		free(choice[i]);
+	strbuf_free(&err);
+	return res;
+}
+
+/* ---- sessions ---- */
+
+static void sess_read_cb(struct bufferevent *bev, void *arg);
+
+static void sess_free(struct cli_sess *s)
+{
+	struct cli *cli = s->cli;
+	for (struct cli_sess **pp = &cli->sessions; *pp; pp = &(*pp)->next) {
+		if (*pp == s) {
+			*pp = s->next;
+			break;
+		}
+	}
+	cli->nclients--;
+	bufferevent_free(s->bev);
+	free(s);
+}
+
+/* Send text, turning "\n" into the client's line end. */
+static void sess_send(struct cli_sess *s, const char *p, size_t n)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	if (!s->tn.crlf) {
+		evbuffer_add(out, p, n);
+		return;
+	}
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t l = nl ? (size_t)(nl - p) : n;
+		evbuffer_add(out, p, l);
+		if (!nl)
+			break;
+		evbuffer_add(out, "\r\n", 2);
+		p += l + 1;
+		n -= l + 1;
+	}
+}
+
+static void sess_puts(struct cli_sess *s, const char *str)
+{
+	sess_send(s, str, strlen(str));
+}
+
+static void sess_prompt(struct cli_sess *s)
+{
+	if (!s->authed) {
+		sess_puts(s, "Password: ");
+		return;
+	}
+	evbuffer_add_printf(bufferevent_get_output(s->bev), "%s> ", s->cli->name);
+}
+
+static void sess_close(struct cli_sess *s)
+{
+	s->closing = true;
+	bufferevent_disable(s->bev, EV_READ);
+}
+
+static void sess_line(struct cli_sess *s, const char *line)
+{
+	struct cli *cli = s->cli;
+	/* Whether or not the client echoed the line, the answer starts on a fresh line:
+	 * the prompt stays alone on its line and JSON starts at column 0. */
+	sess_puts(s, "\n");
+	if (!s->authed) {
+		size_t a = strlen(line), b = strlen(cli->password);
+		if (a == b && CRYPTO_memcmp(line, cli->password, a) == 0) {
+			s->authed = true;
+			sess_prompt(s);
+			return;
+		}
+		if (++s->tries >= CLI_PASSWORD_TRIES) {
+			sess_puts(s, "% Bad password, closing\n");
+			sess_close(s);
+			return;
+		}
+		sess_puts(s, "% Bad password\n");
+		sess_prompt(s);
+		return;
+	}
+	struct strbuf ans;
+	strbuf_init(&ans);
+	enum cli_result r = cli_exec(cli, s, line, &ans);
+	if (ans.oom)
+		sess_puts(s, "% output too large\n");
+	else
+		sess_send(s, ans.s ? ans.s : "", ans.len);
+	strbuf_free(&ans);
+	if (r == CLI_QUIT)
+		sess_close(s);
+	else
+		sess_prompt(s);
+}
+
+/* Process buffered input; returns without touching s if it was freed. */
+static void sess_process(struct cli_sess *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	struct strbuf reply;
+
+	strbuf_init(&reply);
+	while (!s->closing && !s->paused && evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		size_t used = 0;
+		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+			break;
+		strbuf_reset(&reply);
+		enum telnet_ev ev = telnet_input(&s->tn, v.iov_base, v.iov_len, &used, &reply);
+		evbuffer_drain(in, used);
+		if (reply.len)
+			evbuffer_add(out, reply.s, reply.len);
+		switch (ev) {
+		case TELNET_LINE:
+			sess_line(s, s->tn.line);
+			break;
+		case TELNET_TOOLONG:
+			sess_puts(s, "\n");
+			evbuffer_add_printf(out, "%% Line too long (max %d bytes), ignored",
+					    CLI_LINE_MAX);
+			sess_puts(s, "\n");
+			sess_prompt(s);
+			break;
+		case TELNET_AYT:
+			sess_puts(s, "[yes]\n");
+			break;
+		default:
+			break;
+		}
+		if (!s->closing && evbuffer_get_length(out) > CLI_OUT_HIGH) {
+			s->paused = true; /* resumed by the write callback */
+			bufferevent_disable(s->bev, EV_READ);
+		}
+	}
+	strbuf_free(&reply);
+	if (s->closing && evbuffer_get_length(out) == 0)
+		sess_free(s);
+}
+
+static void sess_read_cb(struct bufferevent *bev, void *arg)
+{
+	sess_process(arg);
+}
+
+static void sess_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct cli_sess *s = arg;
+	if (s->closing) {
+		sess_free(s);
+		return;
+	}
+	if (s->paused) {
+		s->paused = false;
+		bufferevent_enable(bev, EV_READ);
+		sess_process(s);
+	}
+}
+
+static void sess_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct cli_sess *s = arg;
+	if (what & BEV_EVENT_EOF) {
+		/* the client finished sending: run a last line without its newline */
+		if (s->tn.len && !s->tn.overflow && s->authed && !s->closing) {
+			s->tn.line[s->tn.len] = '\0';
+			s->tn.len = 0;
+			sess_line(s, s->tn.line);
+		}
+		sess_close(s);
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			sess_free(s);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !s->closing) {
+		sess_puts(s, "\n% Idle timeout, closing\n");
+		sess_close(s);
+		bufferevent_enable(bev, EV_WRITE);
+		return;
+	}
+	sess_free(s); /* error, write timeout */
+}
+
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
+{
+	struct cli *cli = arg;
+	struct cli_sess *s;
+
+	if (cli->nclients >= cli->maxclients) {
+		static const char msg[] = "% Too many CLI sessions\r\n";
+		ssize_t r = send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)r;
+		close(fd);
+		return;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(fd);
+		return;
+	}
+	evutil_make_socket_nonblocking(fd);
+	s->bev = bufferevent_socket_new(cli->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!s->bev) {
+		close(fd);
+		free(s);
+		return;
+	}
+	s->cli = cli;
+	s->authed = cli->password == NULL;
+	telnet_init(&s->tn);
+	s->next = cli->sessions;
+	cli->sessions = s;
+	cli->nclients++;
+	struct timeval rt = {.tv_sec = cli->idle}, wt = {.tv_sec = CLI_WRITE_TIMEOUT};
+	bufferevent_set_timeouts(s->bev, cli->idle ? &rt : NULL, &wt);
+	bufferevent_setcb(s->bev, sess_read_cb, sess_write_cb, sess_event_cb, s);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	sess_prompt(s);
+}
+
+static void accept_error_cb(struct evconnlistener *l, void *arg)
+{
+	/* EMFILE and friends: the pending connection stays queued; nothing to do */
+}
+
+int cli_listen(struct cli *cli, const char *addr, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct evconnlistener *l;
+
+	if (cli->nlis >= CLI_MAX_LISTEN) {
+		errno = ENOSPC;
+		return -1;
+	}
+	memset(&ss, 0, sizeof(ss));
+	if (!addr)
+		addr = CLI_DEFAULT_ADDR;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		sl = sizeof(*s4);
+	} else if (inet_pton(AF_INET6, addr, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		sl = sizeof(*s6);
+	} else {
+		errno = EINVAL;
+		return -1;
+	}
+	l = evconnlistener_new_bind(cli->base, accept_cb, cli,
+				    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE |
+					LEV_OPT_CLOSE_ON_EXEC,
+				    16, (struct sockaddr *)&ss, (int)sl);
+	if (!l)
+		return -1;
+	evconnlistener_set_error_cb(l, accept_error_cb);
+	cli->lis[cli->nlis++] = l;
+	sl = sizeof(ss);
+	if (getsockname(evconnlistener_get_fd(l), (struct sockaddr *)&ss, &sl) == 0)
+		cli->port = ntohs(ss.ss_family == AF_INET ? s4->sin_port : s6->sin6_port);
+	return 0;
+}
+
+void cli_free(struct cli *cli)
+{
+	if (!cli)
+		return;
+	while (cli->sessions)
+		sess_free(cli->sessions);
+	for (size_t i = 0; i < cli->nlis; i++)
+		evconnlistener_free(cli->lis[i]);
+	free(cli->password);
+	free(cli->name);
+	free(cli);
+}

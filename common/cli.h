@@ -1,0 +1,134 @@
+/*
+ * common/cli.h - the telnet CLI server shared by the daemons (../shared/DESIGN.md "Telnet CLI").
+ *
+ * Each daemon declares ONE command table; a row is declared once and `help`/`?` are generated
+ * from the same rows (BIRD CF_CLI). Words match by unique prefix (`sh reg`), with
+ * "% Ambiguous command: sh could be show, shutdown" and "% Unknown command: ..." listing the
+ * alternatives (OpenBGPD bgpctl parser.c match_token). A command with `.json` accepts a last
+ * word `json` and then renders through common/out.h as JSON; parse errors on such a line
+ * are JSON too ({"error": "..."}). Built in: help [WORDS], WORDS ?, quit, exit.
+ *
+ * Connections (libevent bufferevents): speaks just enough telnet (RFC 854/855) to refuse
+ * every option (DO -> WONT, WILL -> DONT, subnegotiation skipped, IAC IAC is a data byte,
+ * EC/EL/AYT honoured), so both `telnet 127.0.0.1 PORT` and `nc 127.0.0.1 PORT` work; the
+ * server never starts a negotiation. Lines end at CR LF, CR NUL, bare CR or bare LF;
+ * backspace/DEL erase; other control bytes are dropped. A line longer than CLI_LINE_MAX is
+ * discarded with an error (the connection stays). CR CR LF counts as one line end. Replies use CR
+ * LF after a client line that ended in CR (telnet), plain LF otherwise (nc, scripts).
+ *
+ * Scripting: `printf 'show version json\nquit\n' | nc -q1 127.0.0.1 2621`. Each answer is
+ * complete before the next prompt, and starts on a fresh line after the echoed or
+ * unechoed command, so the prompt ("lisp-msd> ") is alone on its line; a JSON answer is one block
+ * from a line "{" (or "[") to a line "}" (or "]"), other lines of it are indented. Cut it with: sed
+ * -n '/^[[{]/,/^[]}]/p' | jq . or drop the prompt lines: grep -v '^lisp-msd> '.
+ */
+#ifndef COMMON_CLI_H
+#define COMMON_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/json.h"
+#include "common/out.h"
+
+struct event_base;
+struct cli;
+struct cli_sess;
+
+#define CLI_LINE_MAX	    1024 /* bytes of one input line */
+#define CLI_MAX_WORDS	    4	 /* command words of one row */
+#define CLI_MAX_TOKENS	    32	 /* words on one input line */
+#define CLI_DEFAULT_IDLE    600	 /* seconds */
+#define CLI_DEFAULT_CLIENTS 16
+#define CLI_PASSWORD_TRIES  3
+#define CLI_DEFAULT_ADDR    "127.0.0.1"
+
+enum cli_arg {
+	CLI_ARG_NONE = 0, /* no argument */
+	CLI_ARG_OPTIONAL, /* zero or one */
+	CLI_ARG_REQUIRED, /* exactly one */
+	CLI_ARG_ANY,	  /* zero or more */
+};
+
+struct cli_req {
+	struct cli *cli;
+	struct cli_sess *sess; /* NULL when run through cli_exec() */
+	void *ctx;	       /* the daemon context given to cli_new() */
+	const struct cli_cmd *cmd;
+	int argc; /* arguments after the command words, without `json` */
+	const char *const *argv;
+	const char *arg; /* argv[0] or NULL */
+	bool close;	 /* set by a handler: close the session after this answer */
+};
+
+typedef void cli_fn(struct cli_req *r, struct out *o);
+
+struct cli_cmd {
+	const char *words[CLI_MAX_WORDS]; /* {"show", "map-cache"}; unused slots NULL */
+	enum cli_arg argmode;
+	/* Argument name for help ("EID", "ADDR"), or a keyword choice "control|data|bgp|off":
+	 * then the argument is prefix-matched against the choices and the handler receives
+	 * the full keyword. */
+	const char *arg;
+	bool json;	  /* accepts a trailing `json` */
+	bool hidden;	  /* not listed by help */
+	const char *help; /* one line */
+	cli_fn *fn;
+};
+
+/* The table is used by reference and must outlive the cli. prompt_name: "lisp-msd". */
+struct cli *cli_new(struct event_base *base, const struct cli_cmd *table, size_t n,
+		    const char *prompt_name, void *ctx);
+void cli_free(struct cli *cli); /* closes the listener and every connection */
+/* Add another table (hooks: shared `debug ...` rows, a module's `show bgp ...`); up to 8. */
+int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n);
+/* addr NULL = 127.0.0.1; IPv4 or IPv6 literal. port 0 picks a free port (see cli_port).
+ * Returns 0 or -1 with errno set. Can be called more than once (several addresses). */
+int cli_listen(struct cli *cli, const char *addr, uint16_t port);
+uint16_t cli_port(const struct cli *cli); /* bound port of the last cli_listen, host order */
+/* NULL or "" disables the password prompt. The string is copied. */
+int cli_set_password(struct cli *cli, const char *password);
+void cli_set_idle_timeout(struct cli *cli, unsigned seconds); /* 0 = never */
+void cli_set_max_clients(struct cli *cli, unsigned n);
+unsigned cli_clients(const struct cli *cli);
+const char *cli_name(const struct cli *cli);
+/* Seconds since cli_new (for `show version` uptimes). */
+uint64_t cli_uptime(const struct cli *cli);
+
+/* A ready-made `show version` handler: name, version (PACKAGE_VERSION), uptimeSeconds,
+ * cliClients. Daemons may use it in their table or write their own. */
+cli_fn cli_show_version;
+
+/* ---- testing hooks: the parts below the socket, usable without a connection ---- */
+
+enum cli_result {
+	CLI_OK = 0, /* command ran (its output may still be an error from the handler) */
+	CLI_ERROR,  /* the line did not parse: unknown, ambiguous, arguments */
+	CLI_EMPTY,  /* blank line */
+	CLI_QUIT,   /* quit/exit */
+};
+/* Parse and run one line; append the rendered answer (LF line ends) to dst. */
+enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, struct strbuf *dst);
+
+/* The telnet input decoder of one connection. */
+struct telnet {
+	int state;
+	bool overflow; /* current line is over CLI_LINE_MAX: discarding to its end */
+	bool crlf;     /* last line ended with CR */
+	size_t len;
+	char line[CLI_LINE_MAX + 1];
+};
+enum telnet_ev {
+	TELNET_NONE = 0,
+	TELNET_LINE,	/* t->line holds a complete line (NUL-terminated) */
+	TELNET_TOOLONG, /* a line over CLI_LINE_MAX ended and was discarded */
+	TELNET_AYT,	/* IAC AYT: answer "[yes]" */
+};
+void telnet_init(struct telnet *t);
+/* Consume bytes from in[0..n) up to and including the first event; *used = bytes consumed.
+ * Negotiation answers (IAC WONT/DONT x) are appended to reply. */
+enum telnet_ev telnet_input(struct telnet *t, const uint8_t *in, size_t n, size_t *used,
+			    struct strbuf *reply);
+
+#endif

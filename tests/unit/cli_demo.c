@@ -1,0 +1,220 @@
+/*
+ * tests/unit/cli_demo.c - a tiny program serving a demo command table over common/cli, for
+ * tests/integration/cli_telnet.sh and for trying the CLI by hand.
+ *
+ * Usage: cli_demo [-a ADDR] [-p PORT] [-P PASSWORD] [-i IDLE_SECONDS] [-m MAX_CLIENTS]
+ * Prints "listening ADDR PORT" on stdout once bound (PORT 0 picks a free port), runs until
+ * SIGTERM/SIGINT or the `shutdown` command.
+ */
+#include "common/cli.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+struct demo {
+	struct event_base *base;
+	const char *debug;
+	unsigned cleared;
+};
+
+static const struct {
+	const char *eid;
+	const char *rloc;
+	unsigned ttl;
+} cache[] = {
+    {"10.1.0.0/24", "192.0.2.1", 1440},
+    {"10.2.0.0/24", "192.0.2.2", 60},
+    {"2001:db8:1::/48", "2001:db8::1", 1440},
+};
+
+static void show_map_cache(struct cli_req *r, struct out *o)
+{
+	struct demo *d = r->ctx;
+	size_t n = d->cleared ? 0 : sizeof(cache) / sizeof(cache[0]);
+	bool found = false;
+
+	out_begin_object(o, NULL);
+	out_begin_array(o, "entries");
+	for (size_t i = 0; i < n; i++) {
+		if (r->arg && strcmp(r->arg, cache[i].eid) != 0)
+			continue;
+		found = true;
+		out_begin_object(o, NULL);
+		out_str(o, "eid", cache[i].eid);
+		out_str(o, "rloc", cache[i].rloc);
+		out_uint(o, "ttlMinutes", cache[i].ttl);
+		out_end(o);
+	}
+	out_end(o);
+	out_end(o);
+	if (r->arg && !found)
+		out_error(o, "No map-cache entry for %s", r->arg);
+}
+
+static void show_sites(struct cli_req *r, struct out *o)
+{
+	if (!out_json(o)) { /* a custom text table */
+		out_printf(o, "%-10s %-16s %s\n", "Site", "EID prefix", "Registered");
+		out_printf(o, "%-10s %-16s %s\n", "site-a", "10.1.0.0/16", "yes");
+		out_printf(o, "%-10s %-16s %s\n", "site-b", "10.2.0.0/16", "no");
+		return;
+	}
+	out_begin_array(o, NULL);
+	out_begin_object(o, NULL);
+	out_str(o, "site", "site-a");
+	out_str(o, "eidPrefix", "10.1.0.0/16");
+	out_bool(o, "registered", true);
+	out_end(o);
+	out_begin_object(o, NULL);
+	out_str(o, "site", "site-b");
+	out_str(o, "eidPrefix", "10.2.0.0/16");
+	out_bool(o, "registered", false);
+	out_end(o);
+	out_end(o);
+}
+
+static void show_statistics(struct cli_req *r, struct out *o)
+{
+	out_begin_object(o, NULL);
+	out_begin_object(o, "mapRequests");
+	out_uint(o, "received", 42);
+	out_uint(o, "dropped", 0);
+	out_end(o);
+	out_uint(o, "maxCounter", UINT64_MAX);
+	out_int(o, "delta", -5);
+	out_end(o);
+}
+
+static void clear_map_cache(struct cli_req *r, struct out *o)
+{
+	struct demo *d = r->ctx;
+	d->cleared++;
+	out_printf(o, "map-cache cleared\n");
+}
+
+static void debug_cmd(struct cli_req *r, struct out *o)
+{
+	struct demo *d = r->ctx;
+	d->debug = strcmp(r->arg, "off") == 0 ? NULL : r->arg;
+	out_printf(o, "debug %s\n", r->arg);
+}
+
+static void echo_cmd(struct cli_req *r, struct out *o)
+{
+	out_begin_object(o, NULL);
+	out_uint(o, "argc", (uint64_t)r->argc);
+	out_begin_array(o, "argv");
+	for (int i = 0; i < r->argc; i++)
+		out_str(o, NULL, r->argv[i]);
+	out_end(o);
+	out_end(o);
+}
+
+static void shutdown_cmd(struct cli_req *r, struct out *o)
+{
+	struct demo *d = r->ctx;
+	out_printf(o, "shutting down\n");
+	r->close = true;
+	event_base_loopexit(d->base, NULL);
+}
+
+static const struct cli_cmd demo_cmds[] = {
+    {.words = {"show", "version"},
+     .json = true,
+     .help = "Version and uptime",
+     .fn = cli_show_version},
+    {.words = {"show", "map-cache"},
+     .argmode = CLI_ARG_OPTIONAL,
+     .arg = "EID",
+     .json = true,
+     .help = "Map-cache entries (for one EID prefix)",
+     .fn = show_map_cache},
+    {.words = {"show", "sites"}, .json = true, .help = "Configured sites", .fn = show_sites},
+    {.words = {"show", "statistics"}, .json = true, .help = "Counters", .fn = show_statistics},
+    {.words = {"clear", "map-cache"},
+     .argmode = CLI_ARG_OPTIONAL,
+     .arg = "EID",
+     .help = "Flush the map-cache",
+     .fn = clear_map_cache},
+    {.words = {"debug"},
+     .argmode = CLI_ARG_REQUIRED,
+     .arg = "control|data|bgp|off",
+     .help = "Set the debug level",
+     .fn = debug_cmd},
+    {.words = {"echo"},
+     .argmode = CLI_ARG_ANY,
+     .arg = "WORD",
+     .json = true,
+     .help = "Print the arguments",
+     .fn = echo_cmd},
+    {.words = {"shutdown"}, .help = "Stop the demo", .fn = shutdown_cmd},
+};
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	event_base_loopexit(arg, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	const char *addr = "127.0.0.1", *password = NULL;
+	unsigned port = 0, idle = CLI_DEFAULT_IDLE, maxc = CLI_DEFAULT_CLIENTS;
+	struct demo d = {0};
+	int c;
+
+	while ((c = getopt(argc, argv, "a:p:P:i:m:")) != -1) {
+		switch (c) {
+		case 'a':
+			addr = optarg;
+			break;
+		case 'p':
+			port = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'P':
+			password = optarg;
+			break;
+		case 'i':
+			idle = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'm':
+			maxc = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			fprintf(stderr, "usage: cli_demo [-a ADDR] [-p PORT] [-P PASSWORD] "
+					"[-i IDLE] [-m MAXCLIENTS]\n");
+			return 2;
+		}
+	}
+	signal(SIGPIPE, SIG_IGN);
+	d.base = event_base_new();
+	struct cli *cli =
+	    cli_new(d.base, demo_cmds, sizeof(demo_cmds) / sizeof(demo_cmds[0]), "lisp-demo", &d);
+	if (!d.base || !cli || port > 65535) {
+		fprintf(stderr, "cli_demo: setup failed\n");
+		return 1;
+	}
+	cli_set_password(cli, password);
+	cli_set_idle_timeout(cli, idle);
+	cli_set_max_clients(cli, maxc);
+	if (cli_listen(cli, addr, (uint16_t)port) < 0) {
+		perror("cli_demo: listen");
+		return 1;
+	}
+	printf("listening %s %u\n", addr, cli_port(cli));
+	fflush(stdout);
+	struct event *sigterm = evsignal_new(d.base, SIGTERM, on_signal, d.base);
+	struct event *sigint = evsignal_new(d.base, SIGINT, on_signal, d.base);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+	event_base_dispatch(d.base);
+	cli_free(cli);
+	event_free(sigterm);
+	event_free(sigint);
+	event_base_free(d.base);
+	return 0;
+}

@@ -7,7 +7,8 @@
 # libfuzzer: runs the target for $FUZZ_SECONDS (default 30) on a COPY of the seeds in a temp
 #   dir (the source tree is read-only under distcheck), with -timeout and -rss_limit_mb.
 #   Any crash, leak, timeout, OOM or sanitizer report fails the test; the reproducer is kept
-#   in <builddir>/tests/fuzz/artifacts-TARGET/ and its path and the stack are printed.
+#   in <builddir>/tests/fuzz/artifacts-TARGET/ (only then: a passing run leaves nothing
+#   behind, as distcheck requires) and its path and the stack are printed.
 # standalone: runs the program (linked with standalone.c) over the seeds and their
 #   deterministic mutations; a crash fails the same way.
 # Prints "TARGET: N runs, K crashes" and, last, "1 passed, 0 failed" or "0 passed, 1 failed".
@@ -52,8 +53,10 @@ show_report() {
 
 case "$mode" in
 libfuzzer)
-	art=$(cd "$(dirname "$prog")" && pwd)/artifacts-$name
-	rm -rf "$art" && mkdir -p "$art" || fail "cannot create $art"
+	# Crash inputs land in the temp dir; on failure they are kept in $keep.
+	keep=$(cd "$(dirname "$prog")" && pwd)/artifacts-$name
+	art=$tmp/artifacts
+	rm -rf "$keep" && mkdir "$art" || fail "cannot create $art"
 	mkdir "$tmp/corpus" && cp -R "$seeds"/. "$tmp/corpus"/ && chmod -R u+w "$tmp/corpus" ||
 		fail "cannot copy the seeds"
 	nseeds=$(find "$tmp/corpus" -type f | wc -l)
@@ -73,8 +76,10 @@ libfuzzer)
 		echo "---- report (exit status $rc)"
 		show_report "$tmp/log"
 		echo "----"
+		mkdir -p "$keep"
 		for f in "$art"/*; do
 			[ -f "$f" ] || continue
+			cp "$f" "$keep/" && f=$keep/$(basename "$f")
 			echo "reproducer: $f ($(wc -c <"$f") bytes); replay: $prog $f"
 			od -A d -t x1 "$f" | head -8
 		done
@@ -89,7 +94,7 @@ libfuzzer)
 	;;
 standalone)
 	# Crash inputs are written to the working directory: use a scratch one, then keep them.
-	art=$(cd "$(dirname "$prog")" && pwd)/artifacts-$name
+	keep=$(cd "$(dirname "$prog")" && pwd)/artifacts-$name
 	abs=$(cd "$(dirname "$prog")" && pwd)/$(basename "$prog")
 	(cd "$tmp" && timeout -k 10 600 "$abs" "$seeds") >"$tmp/log" 2>&1
 	rc=$?
@@ -98,10 +103,10 @@ standalone)
 		echo "---- report (exit status $rc)"
 		show_report "$tmp/log"
 		echo "----"
-		rm -rf "$art" && mkdir -p "$art"
+		rm -rf "$keep" && mkdir -p "$keep"
 		for f in "$tmp"/crash-*; do
 			[ -f "$f" ] || continue
-			cp "$f" "$art/" && echo "reproducer: $art/$(basename "$f"); replay: $prog $art/$(basename "$f")"
+			cp "$f" "$keep/" && echo "reproducer: $keep/$(basename "$f"); replay: $prog $keep/$(basename "$f")"
 			od -A d -t x1 "$f" | head -8
 		done
 		[ $rc -eq 124 ] && echo "$name: timed out"

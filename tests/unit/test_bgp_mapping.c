@@ -1,14 +1,381 @@
+/* tests/unit/test_bgp_mapping.c - proto/bgp_mapping: a host mapping -> BGP paths -> UPDATE
+ * bytes -> parsed paths -> the same mapping, for IPv4/IPv6 EIDs over IPv4/IPv6 RLOCs, several
+ * RLOCs with ADD-PATH, instance IDs and map versions; the exact attribute bytes of one path;
+ * path-ID stability; version ordering; withdraws. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void test_stub(void **state)
+#include <string.h>
+
+#include "proto/bgp_mapping.h"
+
+#define LOCAL_AS 65001u
+
+static const struct bgp_sess_opts opts_ap = {
+    .as4 = true, .ibgp = true, .mp = 3, .addpath_rx = 3, .addpath_tx = 3, .ext_nh = 1};
+static const struct bgp_sess_opts opts_noext = {
+    .as4 = true, .ibgp = true, .mp = 3, .addpath_rx = 3, .addpath_tx = 3};
+
+struct map_case {
+	const char *name;
+	const char *eid; /* "[iid]addr/len" */
+	uint16_t version;
+	uint32_t ttl;
+	const char *rloc[4];
+	uint8_t prio[4], weight[4];
+};
+
+static const struct map_case map_cases[] = {
+    {"v4-eid-v4-rloc", "198.51.100.5/32", 1, 1440, {"192.0.2.10"}, {1}, {100}},
+    {"v4-eid-three-rlocs-addpath",
+     "198.51.100.6/32",
+     17,
+     60,
+     {"192.0.2.10", "192.0.2.11", "192.0.2.12"},
+     {1, 1, 2},
+     {50, 50, 100}},
+    {"v6-eid-v4-rloc", "2001:db8:100::5/128", 4095, 5, {"192.0.2.20"}, {3}, {10}},
+    {"v6-eid-v6-and-v4-rlocs",
+     "[42]2001:db8:100::6/128",
+     2,
+     30,
+     {"2001:db8::1", "192.0.2.21"},
+     {1, 2},
+     {100, 0}},
+    {"v4-eid-v6-rloc", "[7]198.51.100.7/32", 0, 1, {"2001:db8::2"}, {255}, {1}},
+    {"v4-eid-iid-max",
+     "[16777215]198.51.100.8/32",
+     100,
+     1,
+     {"192.0.2.30", "2001:db8::3"},
+     {0, 0},
+     {255, 1}},
+    {"v4-aggregate-prefix", "[3]198.51.100.0/24", 9, 10, {"192.0.2.40"}, {1}, {100}},
+};
+
+static void make_mapping(const struct map_case *c, struct bgp_host_mapping *m)
+{
+	memset(m, 0, sizeof(*m));
+	assert_int_equal(prefix_parse(c->eid, &m->eid, false), 0);
+	m->version = c->version;
+	m->ttl = c->ttl;
+	for (unsigned i = 0; i < 4 && c->rloc[i]; i++) {
+		assert_int_equal(ipaddr_parse(c->rloc[i], &m->loc[i].rloc), 0);
+		m->loc[i].priority = c->prio[i];
+		m->loc[i].weight = c->weight[i];
+		m->n_loc++;
+	}
+}
+
+/* Every path through a real UPDATE and back, folded into a mapping. */
+static void test_mapping_round_trip(void **state)
 {
 	(void)state;
+	for (size_t ci = 0; ci < nitems(map_cases); ci++) {
+		const struct map_case *c = &map_cases[ci];
+		struct bgp_host_mapping m, back;
+		print_message("mapping %s\n", c->name);
+		make_mapping(c, &m);
+		assert_int_equal(bgp_mapping_check(&m, NULL), 0);
+		memset(&back, 0, sizeof(back));
+		for (unsigned i = 0; i < m.n_loc; i++) {
+			struct bgp_map_path p;
+			uint8_t msg[BGP_MAX_LEN];
+			struct buf w, b;
+			size_t fitted;
+			struct bgp_msg pm;
+			struct bgp_err err;
+			assert_int_equal(
+			    bgp_mapping_encode_path(&m, i, LOCAL_AS, false, &opts_ap, &p, NULL), 0);
+			assert_int_equal(p.route.prefix.iid, 0);
+			assert_int_equal(p.route.path_id, bgp_map_path_id(&m.loc[i].rloc));
+			buf_init_write(&w, msg, sizeof(msg));
+			assert_int_equal(bgp_build_update(&w, &opts_ap, &p.attrs, p.afi, &p.route,
+							  1, 0, &fitted, NULL),
+					 0);
+			assert_int_equal(fitted, 1);
+			buf_init_read(&b, msg, buf_len(&w));
+			assert_int_equal(bgp_msg_parse(&b, &opts_ap, &pm, &err), 0);
+			const struct bgp_update *u = &pm.u.update;
+			assert_int_equal(u->action, BGP_ACT_NONE);
+			/* where the NLRI went */
+			const struct bgp_nlri_list *l =
+			    u->nlri.count ? &u->nlri : &u->attrs.mp_reach;
+			bool v4v4 =
+			    m.eid.afi == LISP_AFI_IPV4 && m.loc[i].rloc.afi == LISP_AFI_IPV4;
+			assert_int_equal(u->nlri.count, v4v4 ? 1 : 0);
+			assert_int_equal(l->afi, m.eid.afi == LISP_AFI_IPV4 ? 1 : 2);
+			if (m.eid.afi == LISP_AFI_IPV6 && m.loc[i].rloc.afi == LISP_AFI_IPV4) {
+				/* IPv4-mapped next hop */
+				assert_int_equal(u->attrs.mp_nh[0].afi, LISP_AFI_IPV6);
+				assert_int_equal(u->attrs.mp_nh[0].a[10], 0xff);
+				assert_int_equal(u->attrs.mp_nh[0].a[11], 0xff);
+			}
+			assert_true(bgp_attrs_has_community(&u->attrs, BGP_COMM_NO_EXPORT));
+			assert_int_equal(u->attrs.local_pref, 255u - m.loc[i].priority);
+			struct bgp_nlri_iter it;
+			struct bgp_route r;
+			bgp_nlri_iter_init(&it, l);
+			assert_int_equal(bgp_nlri_next(&it, &r), 1);
+			struct bgp_map_path_info info;
+			assert_int_equal(
+			    bgp_mapping_decode_path(&r, &u->attrs, LOCAL_AS, &info, NULL), 0);
+			assert_true(prefix_eq(&info.eid, &m.eid));
+			assert_int_equal(info.version, m.version);
+			assert_int_equal(info.ttl, m.ttl);
+			assert_int_equal(info.path_id, p.route.path_id);
+			assert_true(ipaddr_eq(&info.loc.rloc, &m.loc[i].rloc));
+			assert_int_equal(info.loc.priority, m.loc[i].priority);
+			assert_int_equal(info.loc.weight, m.loc[i].weight);
+			assert_int_equal(bgp_mapping_merge(&back, &info), 0);
+		}
+		assert_true(prefix_eq(&back.eid, &m.eid));
+		assert_int_equal(back.version, m.version);
+		assert_int_equal(back.n_loc, m.n_loc);
+		for (unsigned i = 0; i < m.n_loc; i++) {
+			assert_true(ipaddr_eq(&back.loc[i].rloc, &m.loc[i].rloc));
+			assert_int_equal(back.loc[i].priority, m.loc[i].priority);
+			assert_int_equal(back.loc[i].weight, m.loc[i].weight);
+		}
+	}
 }
+
+/* The exact UPDATE for [42]198.51.100.5/32 -> 192.0.2.10 prio 1 weight 100, version 3,
+ * TTL 1440 min, ADD-PATH on, iBGP. */
+static void test_mapping_bytes(void **state)
+{
+	(void)state;
+	struct bgp_host_mapping m;
+	struct bgp_map_path p;
+	uint8_t msg[256];
+	struct buf w;
+	size_t fitted;
+	memset(&m, 0, sizeof(m));
+	prefix_parse("[42]198.51.100.5/32", &m.eid, false);
+	m.version = 3;
+	m.ttl = 1440;
+	m.n_loc = 1;
+	ipaddr_parse("192.0.2.10", &m.loc[0].rloc);
+	m.loc[0].priority = 1;
+	m.loc[0].weight = 100;
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_ap, &p, NULL), 0);
+	buf_init_write(&w, msg, sizeof(msg));
+	assert_int_equal(
+	    bgp_build_update(&w, &opts_ap, &p.attrs, p.afi, &p.route, 1, 0, &fitted, NULL), 0);
+	const uint8_t want[] = {
+	    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	    0xff, 0xff, 0x00, 0x7b, 0x02, 0x00, 0x00, 0x00, 0x5b,
+	    /* ORIGIN IGP */
+	    0x40, 0x01, 0x01, 0x00,
+	    /* AS_PATH empty (iBGP) */
+	    0x40, 0x02, 0x00,
+	    /* NEXT_HOP 192.0.2.10 */
+	    0x40, 0x03, 0x04, 0xc0, 0x00, 0x02, 0x0a,
+	    /* LOCAL_PREF 254 */
+	    0x40, 0x05, 0x04, 0x00, 0x00, 0x00, 0xfe,
+	    /* COMMUNITIES NO_EXPORT */
+	    0xc0, 0x08, 0x04, 0xff, 0xff, 0xff, 0x01,
+	    /* LARGE_COMMUNITY x5: 65001:1:1 65001:2:100 65001:3:42 65001:4:3 65001:5:1440 */
+	    0xc0, 0x20, 0x3c, 0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+	    0x01, 0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x64, 0x00,
+	    0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0xfd,
+	    0xe9, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0xfd, 0xe9, 0x00,
+	    0x00, 0x00, 0x05, 0x00, 0x00, 0x05, 0xa0,
+	    /* NLRI: path id = the RLOC 0xc000020a, 198.51.100.5/32 */
+	    0xc0, 0x00, 0x02, 0x0a, 0x20, 0xc6, 0x33, 0x64, 0x05};
+	assert_int_equal(buf_len(&w), sizeof(want));
+	assert_memory_equal(msg, want, sizeof(want));
+
+	/* eBGP: AS_PATH = local AS, no LOCAL_PREF */
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, true, &opts_ap, &p, NULL), 0);
+	assert_false(bgp_attr_has(&p.attrs, BGP_ATTR_LOCAL_PREF));
+	assert_int_equal(bgp_aspath_length(&p.attrs), 1);
+}
+
+static void test_path_ids(void **state)
+{
+	(void)state;
+	struct ipaddr a, b;
+	ipaddr_parse("192.0.2.10", &a);
+	assert_int_equal(bgp_map_path_id(&a), 0xc000020a);
+	ipaddr_parse("0.0.0.0", &a);
+	assert_int_equal(bgp_map_path_id(&a), 1);
+	ipaddr_parse("2001:db8::1", &a);
+	ipaddr_parse("2001:db8::2", &b);
+	uint32_t ia = bgp_map_path_id(&a);
+	assert_int_equal(ia, bgp_map_path_id(&a)); /* stable */
+	assert_int_not_equal(ia, bgp_map_path_id(&b));
+	assert_int_not_equal(ia, 0);
+	/* FNV-1a-32 of the 16 bytes, fixed here so a change of the derivation is noticed */
+	uint32_t h = 2166136261u;
+	for (int i = 0; i < 16; i++) {
+		h ^= a.a[i];
+		h *= 16777619u;
+	}
+	assert_int_equal(ia, h);
+}
+
+static void test_check_errors(void **state)
+{
+	(void)state;
+	struct bgp_host_mapping m;
+	struct bgp_map_path p;
+	struct proto_err e;
+	make_mapping(&map_cases[1], &m);
+	/* same RLOC twice = same path id */
+	m.loc[2].rloc = m.loc[0].rloc;
+	assert_int_equal(bgp_mapping_check(&m, &e), -1);
+	assert_int_equal(e.code, PERR_BAD_VALUE);
+	make_mapping(&map_cases[1], &m);
+	m.n_loc = 0;
+	assert_int_equal(bgp_mapping_check(&m, &e), -1);
+	make_mapping(&map_cases[1], &m);
+	m.version = 4096;
+	assert_int_equal(bgp_mapping_check(&m, &e), -1);
+	make_mapping(&map_cases[1], &m);
+	m.eid.iid = 1u << 24;
+	assert_int_equal(bgp_mapping_check(&m, &e), -1);
+	make_mapping(&map_cases[1], &m);
+	assert_int_equal(bgp_mapping_encode_path(&m, 3, LOCAL_AS, false, &opts_ap, &p, &e), -1);
+	/* IPv4 EID over an IPv6 RLOC without extended next hop */
+	make_mapping(&map_cases[4], &m);
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_noext, &p, &e), -1);
+	assert_int_equal(e.code, PERR_BAD_AFI);
+	/* a decoded path without any next hop */
+	struct bgp_attrs a;
+	struct bgp_route r;
+	struct bgp_map_path_info info;
+	memset(&a, 0, sizeof(a));
+	bgp_mapping_route(&m, 0, &r);
+	assert_int_equal(bgp_mapping_decode_path(&r, &a, 0, &info, &e), -1);
+}
+
+static void test_decode_fallbacks(void **state)
+{
+	(void)state;
+	struct bgp_attrs a;
+	struct bgp_route r;
+	struct bgp_map_path_info info;
+	uint8_t store[128];
+	struct buf st;
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	prefix_parse("198.51.100.9/32", &r.prefix, false);
+	ipaddr_parse("192.0.2.50", &a.next_hop);
+	bgp_attr_set(&a, BGP_ATTR_NEXT_HOP);
+	/* plain BGP route: priority from LOCAL_PREF, default weight and TTL */
+	a.local_pref = 250;
+	bgp_attr_set(&a, BGP_ATTR_LOCAL_PREF);
+	assert_int_equal(bgp_mapping_decode_path(&r, &a, LOCAL_AS, &info, NULL), 0);
+	assert_int_equal(info.loc.priority, 5);
+	assert_int_equal(info.loc.weight, BGP_MAP_DEFAULT_WEIGHT);
+	assert_int_equal(info.ttl, BGP_MAP_DEFAULT_TTL);
+	assert_int_equal(info.eid.iid, 0);
+	/* large communities of another AS are ignored when filtering, used with as = 0 */
+	const struct bgp_lcomm lc[] = {{64999, BGP_MAP_FN_PRIORITY, 9},
+				       {64999, BGP_MAP_FN_IID, 77},
+				       {LOCAL_AS, BGP_MAP_FN_WEIGHT, 33},
+				       {LOCAL_AS, 99, 1},
+				       {LOCAL_AS, BGP_MAP_FN_PRIORITY, 300}};
+	buf_init_write(&st, store, sizeof(store));
+	assert_int_equal(bgp_attrs_set_large_comms(&a, &st, lc, nitems(lc)), 0);
+	assert_int_equal(bgp_mapping_decode_path(&r, &a, LOCAL_AS, &info, NULL), 0);
+	assert_int_equal(info.loc.priority, 5); /* 300 is out of range: fallback */
+	assert_int_equal(info.loc.weight, 33);
+	assert_int_equal(info.eid.iid, 0);
+	assert_int_equal(bgp_mapping_decode_path(&r, &a, 0, &info, NULL), 0);
+	assert_int_equal(info.loc.priority, 9);
+	assert_int_equal(info.eid.iid, 77);
+	/* no LOCAL_PREF either: priority 1 */
+	a.present &= ~((uint64_t)1 << BGP_ATTR_LOCAL_PREF);
+	assert_int_equal(bgp_mapping_decode_path(&r, &a, LOCAL_AS, &info, NULL), 0);
+	assert_int_equal(info.loc.priority, 1);
+}
+
+static void test_versions_and_withdraw(void **state)
+{
+	(void)state;
+	struct bgp_host_mapping m;
+	struct bgp_map_path_info p;
+	memset(&m, 0, sizeof(m));
+	memset(&p, 0, sizeof(p));
+	prefix_parse("[5]198.51.100.5/32", &p.eid, false);
+	p.ttl = 60;
+	p.version = 4094;
+	ipaddr_parse("192.0.2.1", &p.loc.rloc);
+	p.loc.priority = 1;
+	assert_int_equal(bgp_mapping_merge(&m, &p), 0);
+	ipaddr_parse("192.0.2.2", &p.loc.rloc);
+	assert_int_equal(bgp_mapping_merge(&m, &p), 0);
+	assert_int_equal(m.n_loc, 2);
+	/* same RLOC again replaces, does not add */
+	p.loc.weight = 7;
+	assert_int_equal(bgp_mapping_merge(&m, &p), 0);
+	assert_int_equal(m.n_loc, 2);
+	assert_int_equal(m.loc[1].weight, 7);
+	/* the VM moved: version 4095 -> 1 wraps and is newer; the set is replaced */
+	p.version = 1;
+	ipaddr_parse("192.0.2.3", &p.loc.rloc);
+	assert_int_equal(bgp_mapping_merge(&m, &p), 0);
+	assert_int_equal(m.n_loc, 1);
+	assert_int_equal(m.version, 1);
+	assert_true(ipaddr_eq(&m.loc[0].rloc, &p.loc.rloc));
+	/* a reordered stale update (4094) is ignored */
+	p.version = 4094;
+	ipaddr_parse("192.0.2.1", &p.loc.rloc);
+	assert_int_equal(bgp_mapping_merge(&m, &p), 1);
+	assert_int_equal(m.n_loc, 1);
+	/* another EID is refused */
+	prefix_parse("[6]198.51.100.5/32", &p.eid, false);
+	p.version = 1;
+	assert_int_equal(bgp_mapping_merge(&m, &p), -1);
+	/* withdraw by path id */
+	struct ipaddr r3;
+	ipaddr_parse("192.0.2.3", &r3);
+	assert_int_equal(bgp_mapping_withdraw(&m, 12345), -1);
+	assert_int_equal(bgp_mapping_withdraw(&m, bgp_map_path_id(&r3)), 0);
+	assert_int_equal(m.n_loc, 0);
+}
+
+/* A move as the speaker sends it: new path UPDATE + withdraw of the old path id. */
+static void test_move_withdraw_message(void **state)
+{
+	(void)state;
+	struct bgp_host_mapping m;
+	struct bgp_route old;
+	uint8_t msg[128];
+	struct buf w, b;
+	size_t fitted;
+	struct bgp_msg pm;
+	make_mapping(&map_cases[3], &m); /* IPv6 EID, two RLOCs */
+	bgp_mapping_route(&m, 1, &old);
+	buf_init_write(&w, msg, sizeof(msg));
+	assert_int_equal(bgp_build_withdraw(&w, &opts_ap, BGP_AFI_IPV6, &old, 1, 0, &fitted, NULL),
+			 0);
+	buf_init_read(&b, msg, buf_len(&w));
+	assert_int_equal(bgp_msg_parse(&b, &opts_ap, &pm, NULL), 0);
+	struct bgp_nlri_iter it;
+	struct bgp_route r;
+	bgp_nlri_iter_init(&it, &pm.u.update.attrs.mp_unreach);
+	assert_int_equal(bgp_nlri_next(&it, &r), 1);
+	assert_int_equal(r.path_id, bgp_map_path_id(&m.loc[1].rloc));
+	assert_true(prefix_eq(&r.prefix, &old.prefix));
+	assert_int_equal(bgp_mapping_withdraw(&m, r.path_id), 1);
+	assert_int_equal(m.n_loc, 1);
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(test_stub)};
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_mapping_round_trip),
+	    cmocka_unit_test(test_mapping_bytes),
+	    cmocka_unit_test(test_path_ids),
+	    cmocka_unit_test(test_check_errors),
+	    cmocka_unit_test(test_decode_fallbacks),
+	    cmocka_unit_test(test_versions_and_withdraw),
+	    cmocka_unit_test(test_move_withdraw_message),
+	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

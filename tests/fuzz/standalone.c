@@ -11,6 +11,8 @@
  * ./crash-standalone-<target> so it can be replayed with `TARGET crash-standalone-<target>`.
  * The last line is "<target>: N runs, 0 crashes".
  */
+#include "config.h" /* _GNU_SOURCE etc. (AC_USE_SYSTEM_EXTENSIONS): getopt, dirent */
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>

@@ -47,6 +47,12 @@ static const char *const FIELDS[] = {
     "lisp.mreq.flags.smr",
     "lisp.mreq.flags.smri",
     "lisp.mreq.flags.pitr",
+    "lisp.mreq.record.res",
+    "lisp.mrep.flags.probe",
+    "lisp.mreg.flags.pmr",
+    "lisp.mreg.flags.xtrid",
+    "lisp.mreg.flags.wmn",
+    "lisp.mnot.flags.xtrid",
     "lisp.mreq.record.prefix.length",
     "lisp.mreq.record.prefix.ipv4",
     "lisp.mreq.record.prefix.ipv6",
@@ -56,6 +62,7 @@ static const char *const FIELDS[] = {
     "lisp.mapping.loccnt",
     "lisp.mapping.eid.masklen",
     "lisp.mapping.act",
+    "lisp.mapping.auth",
     "lisp.mapping.eid.ipv4",
     "lisp.mapping.eid.ipv6",
     "lisp.lcaf.iid",
@@ -63,6 +70,9 @@ static const char *const FIELDS[] = {
     "lisp.lcaf.iid.ipv6",
     "lisp.loc.priority",
     "lisp.loc.weight",
+    "lisp.loc.flags.local",
+    "lisp.loc.flags.probe",
+    "lisp.loc.flags.reach",
     "lisp.loc.locator",
     "lisp.keyid",
     "lisp.authlen",
@@ -155,6 +165,7 @@ static void expect_record(struct row *r, const struct lisp_record *rec)
 	add(r, "lisp.mapping.loccnt", "%u", rec->nloc);
 	add(r, "lisp.mapping.eid.masklen", "%u", rec->eid.plen);
 	add(r, "lisp.mapping.act", "%u", rec->action);
+	add(r, "lisp.mapping.auth", "%s", tf(rec->authoritative));
 	if (rec->eid_lcaf_iid) {
 		add(r, "lisp.lcaf.iid", "%u", rec->eid.iid);
 		add(r, rec->eid.afi == LISP_AFI_IPV4 ? "lisp.lcaf.iid.ipv4" : "lisp.lcaf.iid.ipv6",
@@ -167,6 +178,9 @@ static void expect_record(struct row *r, const struct lisp_record *rec)
 	for (unsigned i = 0; i < rec->nloc; i++) {
 		add(r, "lisp.loc.priority", "%u", rec->loc[i].priority);
 		add(r, "lisp.loc.weight", "%u", rec->loc[i].weight);
+		add(r, "lisp.loc.flags.local", "%s", tf(rec->loc[i].flags & LISP_LOC_F_LOCAL));
+		add(r, "lisp.loc.flags.probe", "%s", tf(rec->loc[i].flags & LISP_LOC_F_PROBED));
+		add(r, "lisp.loc.flags.reach", "%s", tf(rec->loc[i].flags & LISP_LOC_F_REACHABLE));
 		add(r, "lisp.loc.locator", "%s", ipstr(&rec->loc[i].addr.addr[0]));
 	}
 }
@@ -368,6 +382,8 @@ static void expect_map_request(struct row *r, const struct lisp_map_request *m)
 	}
 	for (unsigned i = 0; i < m->nrec; i++) {
 		const struct lisp_eid_req *q = &m->rec[i];
+		/* TSHARK GAP: the N bit (RFC 9437) is "Reserved" to tshark 4.0 */
+		add(r, "lisp.mreq.record.res", "0x%02x", q->notify ? 0x80 : 0);
 		add(r, "lisp.mreq.record.prefix.length", "%u", q->eid.plen);
 		if (q->eid_lcaf_iid) {
 			add(r, "lisp.lcaf.iid", "%u", q->eid.iid);
@@ -415,6 +431,7 @@ static void map_reply_frame(const char *name, const struct lisp_map_reply *m, co
 		die(name);
 	add(&r, "lisp.type", "%u", LISP_T_MAP_REPLY);
 	add(&r, "lisp.nonce", "0x%016llx", (unsigned long long)m->nonce);
+	add(&r, "lisp.mrep.flags.probe", "%s", tf(m->probe));
 	add(&r, "lisp.records", "%u", m->nrec);
 	for (unsigned i = 0; i < m->nrec; i++)
 		expect_record(&r, &m->rec[i]);
@@ -468,6 +485,9 @@ static void map_register_frame(const char *name, const struct lisp_map_register 
 	if (lisp_map_register_build(&w, m, &off, NULL) == -1)
 		die(name);
 	sign(&w, off, &m->auth, name);
+	add(&r, "lisp.mreg.flags.pmr", "%s", tf(m->proxy_reply));
+	add(&r, "lisp.mreg.flags.xtrid", "%s", tf(m->xtr_id_present));
+	add(&r, "lisp.mreg.flags.wmn", "%s", tf(m->want_notify));
 	expect_auth_msg(&r, LISP_T_MAP_REGISTER, m->nonce, &m->auth, m->nrec, m->rec,
 			m->xtr_id_present, m->xtr_id, m->site_id);
 	emit(&r, name, src, dst, 61002, LISP_CONTROL_PORT, &w);
@@ -488,9 +508,11 @@ static void map_notify_frame(const char *name, const struct lisp_map_notify *m, 
 		 * the type and that it saw all our bytes. */
 		add(&r, "lisp.type", "%u", LISP_T_MAP_NOTIFY_ACK);
 		add(&r, "data.data", "%s", hex(w.data, buf_len(&w)));
-	} else
+	} else {
+		add(&r, "lisp.mnot.flags.xtrid", "%s", tf(m->xtr_id_present));
 		expect_auth_msg(&r, LISP_T_MAP_NOTIFY, m->nonce, &m->auth, m->nrec, m->rec,
 				m->xtr_id_present, m->xtr_id, m->site_id);
+	}
 	if (m->ack)
 		emit(&r, name, src, dst, 61002, LISP_CONTROL_PORT, &w);
 	else

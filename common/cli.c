@@ -89,12 +89,14 @@ enum telnet_ev telnet_input(struct telnet *t, const uint8_t *in, size_t n, size_
 		uint8_t c = in[i++];
 		switch (t->state) {
 		case TS_CR:
-			if (c == '\r')
-				break; /* CR CR LF (a telnet fed "\r\n" sends it): one line end */
+			/* CR LF, CR NUL, and what a telnet fed "\r\n" sends (CR NUL CR LF, or
+			 * CR CR LF): one line end. A run of CR/NUL then at most one LF. */
+			if (c == '\r' || c == '\0')
+				break;
 			t->state = TS_DATA;
-			if (c == '\n' || c == '\0')
-				break; /* CR LF, CR NUL: one line end */
-			i--;	       /* CR then anything: reprocess as data */
+			if (c == '\n')
+				break;
+			i--; /* CR then anything else: reprocess as data */
 			break;
 		case TS_DATA:
 			if (c == TN_IAC) {
@@ -831,6 +833,10 @@ static void sess_line(struct cli_sess *s, const char *line)
 	 * the prompt stays alone on its line and JSON starts at column 0. */
 	sess_puts(s, "\n");
 	if (!s->authed) {
+		if (!*line) { /* an empty line is not an attempt */
+			sess_prompt(s);
+			return;
+		}
 		size_t a = strlen(line), b = strlen(cli->password);
 		if (a == b && CRYPTO_memcmp(line, cli->password, a) == 0) {
 			s->authed = true;

@@ -13,7 +13,9 @@
  * EC/EL/AYT honoured), so both `telnet 127.0.0.1 PORT` and `nc 127.0.0.1 PORT` work; the
  * server never starts a negotiation. Lines end at CR LF, CR NUL, bare CR or bare LF;
  * backspace/DEL erase; other control bytes are dropped. A line longer than CLI_LINE_MAX is
- * discarded with an error (the connection stays). CR CR LF counts as one line end. Replies use CR
+ * discarded with an error (the connection stays). After a CR, further CR
+ * and NUL bytes and one LF belong to the same line end (a telnet client fed "\r\n" sends
+ * CR NUL CR LF). Replies use CR
  * LF after a client line that ended in CR (telnet), plain LF otherwise (nc, scripts).
  *
  * Scripting: `printf 'show version json\nquit\n' | nc -q1 127.0.0.1 2621`. Each answer is

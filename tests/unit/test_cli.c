@@ -502,12 +502,13 @@ static void test_telnet_line_ends(void **state)
 	(void)state;
 	struct tn_result r;
 	for (int bw = 0; bw < 2; bw++) {
-		TN("a\r\nb\r\0c\nd\re\r\r\nf", &r, bw);
-		assert_string_equal(r.all, "a|b|c|d|e|");
-		assert_int_equal(r.lines, 5);
-		TN("\n\r\n\r\0", &r, bw); /* empty lines are lines */
-		assert_int_equal(r.lines, 3);
-		assert_string_equal(r.all, "|||");
+		TN("a\r\nb\r\0c\nd\re\r\r\nf\r\0\r\ng\n\n", &r, bw);
+		assert_string_equal(r.all, "a|b|c|d|e|f|g||");
+		assert_int_equal(r.lines, 8);
+		strbuf_free(&r.reply);
+		TN("\n\r\n\n\r\0", &r, bw); /* empty lines are lines */
+		assert_int_equal(r.lines, 4);
+		assert_string_equal(r.all, "||||");
 		TN("ab\bc\x7f\x7f\x7f\x7fxy\tz\x01\x00\x1b!\n", &r, bw); /* erase, tab, controls */
 		assert_string_equal(r.last, "xy z!");
 		TN("ab\xff\xf7"

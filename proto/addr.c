@@ -154,7 +154,7 @@ int prefix_parse(const char *s, struct lisp_prefix *out, bool lenient)
 	memset(out, 0, sizeof(*out));
 	if (*s == '[') {
 		iid = strtoul(s + 1, &end, 10);
-		if (end == s + 1 || *end != ']' || iid > LISP_IID_MAX)
+		if (end == s + 1 || *end != ']' || iid > UINT32_MAX)
 			return -1;
 		s = end + 1;
 	}

@@ -28,7 +28,7 @@
 
 #define LISP_LCAF_MAX_DEPTH 4  /* LCAF inside LCAF, bounded */
 #define LISP_ADDR_LIST_MAX  2  /* addresses kept from one AFI-List (IPv4 + IPv6); more is PERR_LIMIT */
-#define LISP_IID_MAX	    0xffffff /* the data plane carries 24 bits */
+#define LISP_IID_MAX	    0xffffff /* the data plane carries 24 bits (the wire and text: 32) */
 
 #define IPADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
 #define PREFIX_STRLEN 72 /* "[iid] addr/len" */

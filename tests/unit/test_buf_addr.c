@@ -82,7 +82,11 @@ static void test_prefix_text(void **state)
 	assert_string_equal(prefix_str(&q, s, sizeof(s)), "[7]2001:db8::5/128");
 	assert_int_equal(prefix_parse("2001:db8::/129", &q, false), -1);
 	assert_int_equal(prefix_parse("10.0.0.0/", &q, false), -1);
-	assert_int_equal(prefix_parse("[16777216]10.0.0.0/8", &q, false), -1);
+	/* the wire carries 32-bit instance IDs: text must round-trip them */
+	assert_int_equal(prefix_parse("[4294967295]10.0.0.0/8", &q, false), 0);
+	assert_string_equal(prefix_str(&q, s, sizeof(s)), "[4294967295]10.0.0.0/8");
+	assert_int_equal(prefix_parse("[4294967296]10.0.0.0/8", &q, false), -1);
+	assert_int_equal(prefix_parse("[]10.0.0.0/8", &q, false), -1);
 	assert_int_equal(prefix_parse("nonsense", &q, false), -1);
 
 	struct lisp_prefix a, h;

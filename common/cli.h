@@ -11,18 +11,19 @@
  * Connections (libevent bufferevents): speaks just enough telnet (RFC 854/855) to refuse
  * every option (DO -> WONT, WILL -> DONT, subnegotiation skipped, IAC IAC is a data byte,
  * EC/EL/AYT honoured), so both `telnet 127.0.0.1 PORT` and `nc 127.0.0.1 PORT` work; the
- * server never starts a negotiation. Lines end at CR LF, CR NUL, bare CR or bare LF;
- * backspace/DEL erase; other control bytes are dropped. A line longer than CLI_LINE_MAX is
- * discarded with an error (the connection stays). After a CR, further CR
- * and NUL bytes and one LF belong to the same line end (a telnet client fed "\r\n" sends
- * CR NUL CR LF). Replies use CR
- * LF after a client line that ended in CR (telnet), plain LF otherwise (nc, scripts).
+ * server never starts a negotiation. Lines end at CR LF, CR NUL, bare CR or bare LF; after
+ * a CR, further CR and NUL bytes and one LF belong to the same line end (a telnet client fed
+ * "\r\n" sends CR NUL CR LF). Backspace/DEL erase; other control bytes are dropped. A line
+ * longer than CLI_LINE_MAX is discarded with an error (the connection stays). Replies use
+ * CR LF after a client line that ended in CR (telnet), plain LF otherwise (nc, scripts).
+ * Since the server never asks for WILL ECHO, a telnet client echoes the password locally.
+ * Handlers run synchronously; their whole answer is queued before the next prompt.
  *
- * Scripting: `printf 'show version json\nquit\n' | nc -q1 127.0.0.1 2621`. Each answer is
- * complete before the next prompt, and starts on a fresh line after the echoed or
- * unechoed command, so the prompt ("lisp-msd> ") is alone on its line; a JSON answer is one block
- * from a line "{" (or "[") to a line "}" (or "]"), other lines of it are indented. Cut it with: sed
- * -n '/^[[{]/,/^[]}]/p' | jq . or drop the prompt lines: grep -v '^lisp-msd> '.
+ * Scripting: printf 'show version json\nquit\n' | nc -q1 127.0.0.1 2621
+ * Each answer starts on a fresh line after the prompt and is complete before the next
+ * prompt, so the prompt ("lisp-msd> ") is alone on its line. A JSON answer is one block
+ * from a line "{" (or "[") to a line "}" (or "]"); its other lines are indented. Cut it:
+ *   ... | sed -n '/^[[{]/,/^[]}]/p' | jq .      (or: ... | grep -v '^lisp-msd> ' | jq .)
  */
 #ifndef COMMON_CLI_H
 #define COMMON_CLI_H

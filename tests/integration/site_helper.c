@@ -13,6 +13,7 @@
  *   site_helper tun NAME SECONDS COUNT [echo] [mtu N GW4 GW6]
  *       open TUN NAME, print each packet read; "echo" answers ICMP/ICMPv6 echo requests;
  *       "mtu" answers DF packets longer than N with frag-needed / packet-too-big from GW.
+ *   site_helper tunvnet NAME        open TUN NAME with a vnet header, print the offloads, close
  *   site_helper ndp DEV GWMAC SECONDS COUNT    answer NS on DEV with the gateway MAC
  *   site_helper watch DEV SECONDS              print GARP/probe/RARP/unsolicited NA on DEV
  *   site_helper events SECONDS                 print RTNLGRP_NEIGH events
@@ -367,6 +368,22 @@ static int cmd_tun(int argc, char **argv)
 	return 0;
 }
 
+static int cmd_tunvnet(int argc, char **argv)
+{
+	struct tun t;
+	char err[128];
+	if (argc < 1)
+		return usage();
+	if (tun_open(&t, argv[0], TUN_VNET_HDR, err, sizeof(err))) {
+		fprintf(stderr, "site_helper: %s\n", err);
+		return 1;
+	}
+	printf("tun %s vnet offloads%s%s%s\n", t.name, (t.offloads & TUN_OFF_CSUM) ? " csum" : "",
+	       (t.offloads & TUN_OFF_TSO) ? " tso" : "", (t.offloads & TUN_OFF_USO) ? " uso" : "");
+	tun_close(&t);
+	return 0;
+}
+
 /* ------------------------------------------------------------ AF_PACKET modes */
 
 static int packet_socket(const char *dev, uint16_t proto)
@@ -547,6 +564,8 @@ int main(int argc, char **argv)
 		return cmd_sysctl(argc, argv);
 	if (!strcmp(cmd, "tun"))
 		return cmd_tun(argc, argv);
+	if (!strcmp(cmd, "tunvnet"))
+		return cmd_tunvnet(argc, argv);
 	if (!strcmp(cmd, "ndp"))
 		return cmd_ndp(argc, argv);
 	if (!strcmp(cmd, "watch"))

@@ -157,6 +157,11 @@ check "address delete (netlink)" hs addr del 2001:db8:100::1/64 br-vm
 check "MAC change (netlink)" hs link p-vm1 mac 02:00:00:00:aa:01
 check "MAC changed" bash -c "ip -n $S link show p-vm1 | grep -q 02:00:00:00:aa:01"
 
+# --- TUN with a vnet header: offloads negotiated (csum + TSO at least on any 6.x kernel)
+out=$(hs tunvnet lisp9)
+check "TUN vnet header with csum+tso offloads" grep -q "vnet offloads csum tso" <<<"$out"
+check_not "non-persistent TUN gone after close" ip -n "$S" link show lisp9
+
 # --- cleanup leaves nothing
 tun_pid=$(bg_pid tun)
 cleanup_now

@@ -1,0 +1,312 @@
+/*
+ * tools/lisp_register.c - lisp-register, the cloud controller's client: registers (or with
+ * --deregister withdraws, TTL 0) EID prefixes at a Map-Server and waits for the Map-Notify
+ * (RFC 9301 §5.6, §5.7). Also runs as a libvirt qemu hook (tools/hook.c).
+ *
+ * Nonces: the realtime clock in ns, strictly increasing within a run, because the
+ * Map-Server drops a Map-Register whose nonce is not greater than the last it accepted
+ * (§5.6). For the same reason every retransmission is a NEW Map-Register with a new nonce
+ * (re-signed): had the first copy arrived and only its Map-Notify been lost, a resent
+ * copy with the old nonce would be dropped as a replay. A Map-Notify for any attempt's
+ * nonce acknowledges the message.
+ *
+ * Exit codes: 0 every Map-Register acknowledged; 2 usage/configuration; 3 no answer (the
+ * usual failure: lisp-msd drops a bad registration silently); 4 rejected: a Map-Notify
+ * carrying one of our nonces that does not authenticate with our key, or that does not
+ * list every EID we registered; 1 anything else. With several Map-Registers (more EIDs
+ * than fit one datagram) they are sent one after the other and the first failure stops.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/json.h"
+#include "tools/client.h"
+#include "tools/hook.h"
+#include "tools/reg.h"
+
+struct reg_run {
+	const struct reg_opts *o;
+	const struct lisp_key *k;
+	const struct lisp_prefix *eids; /* this message's EIDs */
+	size_t n;
+	uint64_t nonces[TOOLS_MAX_RETRIES + 1];
+	uint64_t *last_nonce;
+	char why[TOOLS_ERRLEN];
+};
+
+static int run_build(void *arg, unsigned attempt, struct buf *out, char *err, size_t errlen)
+{
+	struct reg_run *r = arg;
+	struct proto_err pe = {0};
+
+	*r->last_nonce = tools_nonce_increasing(*r->last_nonce);
+	r->nonces[attempt] = *r->last_nonce;
+	if (reg_build(r->o, r->eids, r->n, r->nonces[attempt], r->k, out, &pe)) {
+		snprintf(err, errlen, "cannot build the Map-Register: %s",
+			 pe.reason ? pe.reason : "?");
+		return -1;
+	}
+	return 0;
+}
+
+static enum xchg_verdict run_match(void *arg, const uint8_t *data, size_t len,
+				   const struct sockaddr_storage *from, unsigned *attempt)
+{
+	struct reg_run *r = arg;
+	unsigned sent = 0;
+	while (sent <= TOOLS_MAX_RETRIES && r->nonces[sent])
+		sent++;
+	return reg_check_notify(data, len, r->nonces, sent, r->k, r->eids, r->n, attempt, r->why,
+				sizeof(r->why));
+}
+
+static void usage(FILE *f)
+{
+	fprintf(
+	    f,
+	    "usage: lisp-register --ms HOST[:PORT] [--site NAME] [--key-file F] [--key-id N]\n"
+	    "         [--alg sha1|sha256] --eid PREFIX [--eid ...] [--eids-file F]\n"
+	    "         --rloc ADDR [--rloc ADDR ...] [--priority N] [--weight N] [--ttl MIN]\n"
+	    "         [--iid N] [--proxy-reply] [--merge] [--deregister] [--timeout S]\n"
+	    "         [--retries N] [--json] [--config F]\n"
+	    "       lisp-register --libvirt-hook [--config F] [options] DOMAIN OP [SUBOP [EXTRA]]\n"
+	    "The secret comes from --key-file (first non-comment line) or $LISP_REGISTER_KEY,\n"
+	    "never from the command line. Defaults: port 4342, alg sha256, key-id 0, priority 1,\n"
+	    "weight 100, ttl 1440, timeout 0.5 s doubled at each of 3 retries.\n"
+	    "Hook mode: settings from --config or $LISP_REGISTER_CONF or %s;\n"
+	    "registers on started/reconnect/attach, nothing on other operations (release\n"
+	    "deregisters only with 'deregister-on-release yes'); never writes to stdout.\n"
+	    "Exit: 0 acknowledged, 1 error, 2 usage, 3 no answer, 4 rejected (Map-Notify with\n"
+	    "our nonce failing authentication or not listing our EIDs).\n",
+	    REG_DEFAULT_CONF);
+}
+
+struct result {
+	unsigned attempts;
+	unsigned messages;
+	double rtt_ms;
+	uint64_t nonce;
+	bool acked;
+	char from[80];
+	const char *error;
+	char errbuf[TOOLS_ERRLEN];
+};
+
+static void print_json(FILE *f, const struct reg_opts *o, const struct result *res)
+{
+	struct strbuf sb;
+	struct json j;
+	char s[PREFIX_STRLEN], nonce[24];
+	size_t i;
+
+	strbuf_init(&sb);
+	json_init(&j, &sb, 0);
+	json_begin_object(&j, NULL);
+	if (o->ms[0]) {
+		char ms[TOOLS_HOST_MAX + 16];
+		snprintf(ms, sizeof(ms), strchr(o->ms, ':') ? "[%s]:%u" : "%s:%u", o->ms,
+			 o->ms_port);
+		json_str(&j, "ms", ms);
+	}
+	if (o->site[0])
+		json_str(&j, "site", o->site);
+	json_str(&j, "operation", o->dereg ? "deregister" : "register");
+	json_begin_array(&j, "eids");
+	for (i = 0; i < o->neids; i++)
+		json_str(&j, NULL, prefix_str(&o->eids[i], s, sizeof(s)));
+	json_end(&j);
+	json_begin_array(&j, "rlocs");
+	for (i = 0; i < o->nrlocs; i++)
+		json_str(&j, NULL, ipaddr_str(&o->rlocs[i], s, sizeof(s)));
+	json_end(&j);
+	if (res->nonce) {
+		snprintf(nonce, sizeof(nonce), "0x%016llx", (unsigned long long)res->nonce);
+		json_str(&j, "nonce", nonce);
+	}
+	json_bool(&j, "acked", res->acked);
+	if (res->acked) {
+		json_int(&j, "rttMs", (int64_t)(res->rtt_ms + 0.5));
+		json_int(&j, "rttUs", (int64_t)(res->rtt_ms * 1000.0 + 0.5));
+		json_str(&j, "answeredBy", res->from);
+	}
+	json_uint(&j, "attempts", res->attempts);
+	json_uint(&j, "messages", res->messages);
+	if (res->error)
+		json_str(&j, "error", res->error);
+	json_end(&j);
+	if (json_finish(&j) == 0)
+		fprintf(f, "%s\n", strbuf_str(&sb));
+	strbuf_free(&sb);
+}
+
+static int open_socket(const struct sockaddr_storage *dst, char *err, size_t errlen)
+{
+	int fd = socket(dst->ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+	return fd;
+}
+
+static int do_register(const struct reg_opts *o, struct result *res)
+{
+	struct sockaddr_storage dst;
+	socklen_t dstlen;
+	struct lisp_key *k;
+	uint64_t last_nonce = 0;
+	size_t done = 0;
+	int fd, rc = EXIT_DONE;
+
+	k = reg_load_key(o, res->errbuf, sizeof(res->errbuf));
+	if (!k) {
+		res->error = res->errbuf;
+		return EXIT_USAGE;
+	}
+	if (tools_resolve(o->ms, o->ms_port, &dst, &dstlen, res->errbuf, sizeof(res->errbuf))) {
+		res->error = res->errbuf;
+		lisp_key_free(k);
+		return EXIT_OTHER;
+	}
+	fd = open_socket(&dst, res->errbuf, sizeof(res->errbuf));
+	if (fd < 0) {
+		res->error = res->errbuf;
+		lisp_key_free(k);
+		return EXIT_OTHER;
+	}
+	while (done < o->neids) {
+		struct reg_run run = {.o = o, .k = k, .last_nonce = &last_nonce};
+		struct xchg x = {0};
+		size_t n = reg_pack(o, o->eids + done, o->neids - done, REG_DGRAM_MAX);
+		if (n == 0) {
+			snprintf(res->errbuf, sizeof(res->errbuf),
+				 "one record does not fit in %d bytes", REG_DGRAM_MAX);
+			res->error = res->errbuf;
+			rc = EXIT_USAGE;
+			break;
+		}
+		run.eids = o->eids + done;
+		run.n = n;
+		x.fd = fd;
+		x.dst = dst;
+		x.dstlen = dstlen;
+		x.timeout = o->timeout;
+		x.retries = o->retries;
+		x.build = run_build;
+		x.match = run_match;
+		x.arg = &run;
+		rc = xchg_run(&x, res->errbuf, sizeof(res->errbuf));
+		res->messages++;
+		res->attempts += x.attempts;
+		if (rc == EXIT_REJECTED) {
+			snprintf(res->errbuf, sizeof(res->errbuf), "rejected: %s", run.why);
+			res->error = res->errbuf;
+			res->nonce = last_nonce;
+			break;
+		}
+		if (rc != EXIT_DONE) {
+			res->error = res->errbuf;
+			res->nonce = last_nonce;
+			break;
+		}
+		res->nonce = last_nonce;
+		if (x.rtt_ms > res->rtt_ms)
+			res->rtt_ms = x.rtt_ms;
+		tools_sockaddr_str(&x.from, res->from, sizeof(res->from));
+		done += n;
+	}
+	res->acked = rc == EXIT_DONE;
+	close(fd);
+	lisp_key_free(k);
+	return rc;
+}
+
+/* Hook mode: EIDs from the domain XML on stdin, the action from the operation. */
+static int hook_prepare(struct reg_opts *o, bool *skip, char *err, size_t errlen)
+{
+	uint8_t *xml;
+	size_t len;
+	int rc;
+	enum hook_action a = hook_action_for(o->hook_op, o->dereg_on_release);
+
+	*skip = false;
+	if (a == HOOK_NONE) {
+		*skip = true;
+		return 0;
+	}
+	if (tools_read_fd(STDIN_FILENO, HOOK_XML_MAX, &xml, &len, err, errlen))
+		return -1;
+	rc = hook_extract_eids(xml, len, o->iid, &o->eids, &o->neids, err, errlen);
+	free(xml);
+	if (rc)
+		return -1;
+	if (o->neids == 0) {
+		*skip = true; /* not a VM of ours */
+		return 0;
+	}
+	if (a == HOOK_DEREGISTER)
+		o->dereg = true;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct reg_opts o;
+	struct result res = {0};
+	char err[TOOLS_ERRLEN];
+	int rc;
+	FILE *out;
+
+	reg_opts_init(&o);
+	if (reg_parse_args(argc, argv, &o, err, sizeof(err))) {
+		fprintf(stderr, "lisp-register: %s\n", err);
+		usage(stderr);
+		reg_opts_free(&o);
+		return EXIT_USAGE;
+	}
+	if (o.help) {
+		usage(stdout);
+		reg_opts_free(&o);
+		return EXIT_DONE;
+	}
+	/* libvirt reads the stdout of "migrate begin" as a replacement domain XML */
+	out = o.hook ? stderr : stdout;
+	if (reg_resolve_eids(&o, err, sizeof(err))) {
+		fprintf(stderr, "lisp-register: %s\n", err);
+		reg_opts_free(&o);
+		return EXIT_USAGE;
+	}
+	if (o.hook) {
+		bool skip;
+		if (hook_prepare(&o, &skip, err, sizeof(err))) {
+			fprintf(stderr, "lisp-register: hook %s %s: %s\n", o.hook_domain, o.hook_op,
+				err);
+			reg_opts_free(&o);
+			return EXIT_USAGE;
+		}
+		if (skip) {
+			reg_opts_free(&o);
+			return EXIT_DONE;
+		}
+	}
+	if (reg_validate(&o, err, sizeof(err))) {
+		fprintf(stderr, "lisp-register: %s\n", err);
+		if (!o.hook)
+			usage(stderr);
+		reg_opts_free(&o);
+		return EXIT_USAGE;
+	}
+	rc = do_register(&o, &res);
+	if (o.json) {
+		print_json(out, &o, &res);
+	} else if (rc == EXIT_DONE) {
+		fprintf(out, "%s %zu EID%s at %s: acknowledged by %s in %.1f ms (%u attempt%s)\n",
+			o.dereg ? "deregistered" : "registered", o.neids, o.neids == 1 ? "" : "s",
+			o.ms, res.from, res.rtt_ms, res.attempts, res.attempts == 1 ? "" : "s");
+	}
+	if (rc != EXIT_DONE)
+		fprintf(stderr, "lisp-register: %s\n", res.error ? res.error : "failed");
+	reg_opts_free(&o);
+	return rc;
+}

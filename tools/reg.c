@@ -1,0 +1,591 @@
+/*
+ * tools/reg.c - lisp-register's options, config file, Map-Register construction and
+ * Map-Notify judgement (RFC 9301 §5.6, §5.7; DESIGN.md "Map-Server rules").
+ *
+ * Records: one per EID, TTL --ttl (default 1440 min, 0 with --deregister), A=1 (we speak
+ * for the site), every --rloc as a locator with --priority/--weight, multicast priority 255
+ * (unused) and flags L|R. Header: M (want-map-notify) always, P with --proxy-reply, a with
+ * --merge. Several EIDs are packed greedily into Map-Registers of at most REG_DGRAM_MAX
+ * bytes and LISP_MAX_RECORDS records.
+ */
+#include "tools/reg.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int errf(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+void reg_opts_init(struct reg_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->ms_port = LISP_CONTROL_PORT;
+	o->alg = LISP_ALG_HMAC_SHA256_128;
+	o->priority = 1;
+	o->weight = 100;
+	o->ttl = LISP_TTL_DEFAULT;
+	o->timeout = 0.5;
+	o->retries = 3;
+}
+
+void reg_opts_free(struct reg_opts *o)
+{
+	free(o->eid_args);
+	free(o->eids);
+	o->eid_args = NULL;
+	o->eids = NULL;
+	o->neid_args = o->neids = 0;
+}
+
+static int copy_str(char *dst, size_t cap, const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= cap)
+		return -1;
+	memcpy(dst, s, n + 1);
+	return 0;
+}
+
+/* One setting, from the command line or the config file (same names). */
+static int set_opt(struct reg_opts *o, const char *name, const char *val, char *err, size_t errlen)
+{
+	unsigned long v;
+	double d;
+
+	if (!strcmp(name, "ms")) {
+		if (tools_parse_hostport(val, LISP_CONTROL_PORT, o->ms, sizeof(o->ms), &o->ms_port))
+			return errf(err, errlen, "ms: bad HOST[:PORT] \"%s\"", val);
+	} else if (!strcmp(name, "site")) {
+		if (copy_str(o->site, sizeof(o->site), val))
+			return errf(err, errlen, "site: empty or longer than %d", REG_NAME_MAX - 1);
+	} else if (!strcmp(name, "key-file")) {
+		if (copy_str(o->key_file, sizeof(o->key_file), val))
+			return errf(err, errlen, "key-file: empty or too long");
+	} else if (!strcmp(name, "key-id")) {
+		if (tools_parse_uint(val, 255, &v))
+			return errf(err, errlen, "key-id: 0..255 expected, got \"%s\"", val);
+		o->key_id = (uint8_t)v;
+	} else if (!strcmp(name, "alg")) {
+		if (!strcmp(val, "sha256") || !strcmp(val, "hmac-sha-256"))
+			o->alg = LISP_ALG_HMAC_SHA256_128;
+		else if (!strcmp(val, "sha1") || !strcmp(val, "hmac-sha-1"))
+			o->alg = LISP_ALG_HMAC_SHA1_96;
+		else
+			return errf(err, errlen, "alg: sha1 or sha256 expected, got \"%s\"", val);
+	} else if (!strcmp(name, "rloc")) {
+		struct ipaddr a;
+		if (ipaddr_parse(val, &a))
+			return errf(err, errlen, "rloc: bad address \"%s\"", val);
+		if (o->nrlocs >= LISP_MAX_LOCATORS)
+			return errf(err, errlen, "rloc: at most %d", LISP_MAX_LOCATORS);
+		o->rlocs[o->nrlocs++] = a;
+	} else if (!strcmp(name, "priority")) {
+		if (tools_parse_uint(val, 255, &v))
+			return errf(err, errlen, "priority: 0..255 expected, got \"%s\"", val);
+		o->priority = (uint8_t)v;
+	} else if (!strcmp(name, "weight")) {
+		if (tools_parse_uint(val, 100, &v))
+			return errf(err, errlen, "weight: 0..100 expected, got \"%s\"", val);
+		o->weight = (uint8_t)v;
+	} else if (!strcmp(name, "ttl")) {
+		if (tools_parse_uint(val, 0xffffffffUL, &v) || v == 0)
+			return errf(err, errlen,
+				    "ttl: minutes 1..4294967295 expected, got \"%s\" "
+				    "(withdraw with --deregister)",
+				    val);
+		o->ttl = (uint32_t)v;
+	} else if (!strcmp(name, "iid")) {
+		if (tools_parse_uint(val, LISP_IID_MAX, &v))
+			return errf(err, errlen, "iid: 0..%u expected, got \"%s\"", LISP_IID_MAX,
+				    val);
+		o->iid = (uint32_t)v;
+	} else if (!strcmp(name, "timeout")) {
+		if (tools_parse_seconds(val, &d))
+			return errf(err, errlen, "timeout: seconds in (0, %g] expected, got \"%s\"",
+				    TOOLS_MAX_TIMEOUT, val);
+		o->timeout = d;
+	} else if (!strcmp(name, "retries")) {
+		if (tools_parse_uint(val, TOOLS_MAX_RETRIES, &v))
+			return errf(err, errlen, "retries: 0..%d expected, got \"%s\"",
+				    TOOLS_MAX_RETRIES, val);
+		o->retries = (unsigned)v;
+	} else if (!strcmp(name, "proxy-reply") || !strcmp(name, "merge") ||
+		   !strcmp(name, "deregister-on-release")) {
+		bool b;
+		if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
+			b = true;
+		else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0"))
+			b = false;
+		else
+			return errf(err, errlen, "%s: yes or no expected, got \"%s\"", name, val);
+		if (name[0] == 'p')
+			o->proxy = b;
+		else if (name[0] == 'm')
+			o->merge = b;
+		else
+			o->dereg_on_release = b;
+	} else {
+		return errf(err, errlen, "unknown setting \"%s\"", name);
+	}
+	return 0;
+}
+
+int reg_config_parse(const uint8_t *data, size_t len, struct reg_opts *o, char *err, size_t errlen)
+{
+	struct buf b;
+	unsigned lineno = 0;
+	char line[1024], e2[TOOLS_ERRLEN];
+
+	buf_init_read(&b, data, len);
+	while (buf_left(&b) > 0) {
+		size_t k = 0;
+		uint8_t c;
+		bool comment = false;
+		lineno++;
+		while (buf_get_u8(&b, &c) == 0 && c != '\n') {
+			if (c == '\0')
+				return errf(err, errlen, "line %u: NUL byte", lineno);
+			if (c == '#')
+				comment = true;
+			if (comment)
+				continue;
+			if (k + 1 >= sizeof(line))
+				return errf(err, errlen, "line %u: longer than %zu bytes", lineno,
+					    sizeof(line) - 1);
+			line[k++] = (char)(c == '\t' || c == '\r' ? ' ' : c);
+		}
+		line[k] = '\0';
+		char *name = line, *val, *end;
+		while (*name == ' ')
+			name++;
+		if (!*name)
+			continue;
+		val = strchr(name, ' ');
+		if (!val)
+			return errf(err, errlen, "line %u: \"%s\" needs a value", lineno, name);
+		*val++ = '\0';
+		while (*val == ' ')
+			val++;
+		end = val + strlen(val);
+		while (end > val && end[-1] == ' ')
+			*--end = '\0';
+		if (!*val || strchr(val, ' '))
+			return errf(err, errlen, "line %u: \"%s\" takes one value", lineno, name);
+		if (set_opt(o, name, val, e2, sizeof(e2)))
+			return errf(err, errlen, "line %u: %s", lineno, e2);
+	}
+	return 0;
+}
+
+enum {
+	OPT_MS = 256,
+	OPT_SITE,
+	OPT_KEY_FILE,
+	OPT_KEY_ID,
+	OPT_ALG,
+	OPT_EID,
+	OPT_RLOC,
+	OPT_PRIORITY,
+	OPT_WEIGHT,
+	OPT_TTL,
+	OPT_IID,
+	OPT_PROXY,
+	OPT_MERGE,
+	OPT_DEREG,
+	OPT_EIDS_FILE,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_JSON,
+	OPT_HOOK,
+	OPT_CONFIG,
+	OPT_HELP,
+};
+
+static const struct option longopts[] = {
+    {"ms", required_argument, NULL, OPT_MS},
+    {"site", required_argument, NULL, OPT_SITE},
+    {"key-file", required_argument, NULL, OPT_KEY_FILE},
+    {"key-id", required_argument, NULL, OPT_KEY_ID},
+    {"alg", required_argument, NULL, OPT_ALG},
+    {"eid", required_argument, NULL, OPT_EID},
+    {"rloc", required_argument, NULL, OPT_RLOC},
+    {"priority", required_argument, NULL, OPT_PRIORITY},
+    {"weight", required_argument, NULL, OPT_WEIGHT},
+    {"ttl", required_argument, NULL, OPT_TTL},
+    {"iid", required_argument, NULL, OPT_IID},
+    {"proxy-reply", no_argument, NULL, OPT_PROXY},
+    {"merge", no_argument, NULL, OPT_MERGE},
+    {"deregister", no_argument, NULL, OPT_DEREG},
+    {"eids-file", required_argument, NULL, OPT_EIDS_FILE},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"libvirt-hook", no_argument, NULL, OPT_HOOK},
+    {"config", required_argument, NULL, OPT_CONFIG},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t errlen)
+{
+	int c;
+	char e2[TOOLS_ERRLEN];
+	const char *conf = NULL;
+	bool conf_default = false;
+
+	/* pass 1: where the defaults come from */
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+		if (c == OPT_CONFIG)
+			conf = optarg;
+		else if (c == OPT_HOOK)
+			o->hook = true;
+		else if (c == OPT_HELP)
+			o->help = true;
+		else if (c == ':')
+			return errf(err, errlen, "option %s needs a value", argv[optind - 1]);
+		else if (c == '?')
+			return errf(err, errlen, "unknown option %s", argv[optind - 1]);
+	}
+	if (o->help)
+		return 0;
+	if (!conf && o->hook) {
+		conf = getenv("LISP_REGISTER_CONF");
+		if (!conf || !*conf)
+			conf = REG_DEFAULT_CONF;
+		conf_default = access(conf, F_OK) != 0;
+	}
+	if (conf && !conf_default) {
+		uint8_t *data;
+		size_t len;
+		int rc;
+		if (copy_str(o->config, sizeof(o->config), conf))
+			return errf(err, errlen, "config: empty or too long path");
+		if (tools_read_file(conf, TOOLS_FILE_MAX, &data, &len, e2, sizeof(e2)))
+			return errf(err, errlen, "config: %s", e2);
+		rc = reg_config_parse(data, len, o, e2, sizeof(e2));
+		free(data);
+		if (rc)
+			return errf(err, errlen, "%s: %s", conf, e2);
+	}
+
+	/* pass 2: the command line over the config */
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+		const char *name = NULL;
+		switch (c) {
+		case OPT_MS:
+			name = "ms";
+			break;
+		case OPT_SITE:
+			name = "site";
+			break;
+		case OPT_KEY_FILE:
+			name = "key-file";
+			break;
+		case OPT_KEY_ID:
+			name = "key-id";
+			break;
+		case OPT_ALG:
+			name = "alg";
+			break;
+		case OPT_PRIORITY:
+			name = "priority";
+			break;
+		case OPT_WEIGHT:
+			name = "weight";
+			break;
+		case OPT_TTL:
+			name = "ttl";
+			break;
+		case OPT_IID:
+			name = "iid";
+			break;
+		case OPT_TIMEOUT:
+			name = "timeout";
+			break;
+		case OPT_RETRIES:
+			name = "retries";
+			break;
+		case OPT_RLOC:
+			if (!o->rlocs_from_cli) {
+				o->rlocs_from_cli = true;
+				o->nrlocs = 0;
+			}
+			name = "rloc";
+			break;
+		case OPT_EID: {
+			const char **n = realloc(o->eid_args, (o->neid_args + 1) * sizeof(*n));
+			if (!n)
+				return errf(err, errlen, "out of memory");
+			o->eid_args = n;
+			n[o->neid_args++] = optarg;
+			break;
+		}
+		case OPT_EIDS_FILE:
+			if (copy_str(o->eids_file, sizeof(o->eids_file), optarg))
+				return errf(err, errlen, "--eids-file: empty or too long path");
+			break;
+		case OPT_PROXY:
+			o->proxy = true;
+			break;
+		case OPT_MERGE:
+			o->merge = true;
+			break;
+		case OPT_DEREG:
+			o->dereg = true;
+			break;
+		case OPT_JSON:
+			o->json = true;
+			break;
+		default:
+			break; /* pass 1 handled the rest */
+		}
+		if (name && set_opt(o, name, optarg, e2, sizeof(e2)))
+			return errf(err, errlen, "--%s", e2);
+	}
+	if (o->hook) {
+		if (argc - optind < 2)
+			return errf(err, errlen,
+				    "--libvirt-hook: expected DOMAIN OPERATION [SUBOP [EXTRA]]");
+		o->hook_domain = argv[optind];
+		o->hook_op = argv[optind + 1];
+		o->hook_subop = argc - optind > 2 ? argv[optind + 2] : "-";
+	} else if (optind < argc) {
+		return errf(err, errlen, "unexpected argument \"%s\"", argv[optind]);
+	}
+	return 0;
+}
+
+int reg_resolve_eids(struct reg_opts *o, char *err, size_t errlen)
+{
+	size_t i;
+	char e2[TOOLS_ERRLEN];
+
+	for (i = 0; i < o->neid_args; i++) {
+		struct lisp_prefix p, *n;
+		if (tools_parse_eid(o->eid_args[i], o->iid, &p))
+			return errf(err, errlen, "--eid: bad EID prefix \"%s\"", o->eid_args[i]);
+		n = realloc(o->eids, (o->neids + 1) * sizeof(*n));
+		if (!n)
+			return errf(err, errlen, "out of memory");
+		o->eids = n;
+		n[o->neids++] = p;
+	}
+	if (o->eids_file[0]) {
+		uint8_t *data;
+		size_t len;
+		int rc;
+		if (tools_read_file(o->eids_file, TOOLS_FILE_MAX, &data, &len, e2, sizeof(e2)))
+			return errf(err, errlen, "--eids-file: %s", e2);
+		rc = tools_parse_eid_list(data, len, o->iid, &o->eids, &o->neids, e2, sizeof(e2));
+		free(data);
+		if (rc)
+			return errf(err, errlen, "%s: %s", o->eids_file, e2);
+	}
+	return 0;
+}
+
+int reg_validate(const struct reg_opts *o, char *err, size_t errlen)
+{
+	size_t i, j;
+	if (!o->ms[0])
+		return errf(err, errlen, "--ms HOST[:PORT] is required");
+	if (o->neids == 0)
+		return errf(err, errlen, "no EID: give --eid PREFIX or --eids-file FILE");
+	if (o->nrlocs == 0 && !o->dereg)
+		return errf(err, errlen, "--rloc ADDR is required (unless --deregister)");
+	for (i = 0; i < o->neids; i++)
+		for (j = 0; j < i; j++)
+			if (prefix_eq(&o->eids[i], &o->eids[j])) {
+				char s[PREFIX_STRLEN];
+				return errf(err, errlen, "EID %s given twice",
+					    prefix_str(&o->eids[i], s, sizeof(s)));
+			}
+	for (i = 0; i < o->nrlocs; i++)
+		for (j = 0; j < i; j++)
+			if (ipaddr_eq(&o->rlocs[i], &o->rlocs[j])) {
+				char s[IPADDR_STRLEN];
+				return errf(err, errlen, "RLOC %s given twice",
+					    ipaddr_str(&o->rlocs[i], s, sizeof(s)));
+			}
+	return 0;
+}
+
+struct lisp_key *reg_load_key(const struct reg_opts *o, char *err, size_t errlen)
+{
+	char secret[TOOLS_SECRET_MAX + 1], e2[TOOLS_ERRLEN];
+	size_t slen = 0;
+	struct lisp_key *k;
+
+	if (o->key_file[0]) {
+		uint8_t *data;
+		size_t len;
+		int rc;
+		if (tools_read_file(o->key_file, TOOLS_FILE_MAX, &data, &len, e2, sizeof(e2))) {
+			errf(err, errlen, "key file: %s", e2);
+			return NULL;
+		}
+		rc = tools_parse_secret(data, len, secret, sizeof(secret), &slen, e2, sizeof(e2));
+		memset(data, 0, len);
+		free(data);
+		if (rc) {
+			errf(err, errlen, "%s: %s", o->key_file, e2);
+			return NULL;
+		}
+	} else {
+		const char *env = getenv("LISP_REGISTER_KEY");
+		if (!env || !*env) {
+			errf(err, errlen, "no key: give --key-file FILE or set LISP_REGISTER_KEY");
+			return NULL;
+		}
+		slen = strlen(env);
+		if (slen > TOOLS_SECRET_MAX) {
+			errf(err, errlen, "LISP_REGISTER_KEY longer than %d bytes",
+			     TOOLS_SECRET_MAX);
+			return NULL;
+		}
+		memcpy(secret, env, slen + 1);
+	}
+	k = lisp_key_new(o->key_id, o->alg, secret, slen);
+	memset(secret, 0, sizeof(secret));
+	if (!k)
+		errf(err, errlen, "cannot create the HMAC key");
+	return k;
+}
+
+void reg_record(const struct reg_opts *o, const struct lisp_prefix *eid, struct lisp_record *r)
+{
+	size_t i;
+	memset(r, 0, sizeof(*r));
+	lisp_record_set_eid(r, eid);
+	r->ttl = o->dereg ? 0 : o->ttl;
+	r->action = LISP_ACT_NO_ACTION;
+	r->authoritative = true;
+	for (i = 0; i < o->nrlocs && i < LISP_MAX_LOCATORS; i++) {
+		struct lisp_locator *l = &r->loc[i];
+		l->priority = o->priority;
+		l->weight = o->weight;
+		l->mpriority = 255;
+		l->mweight = 0;
+		l->flags = LISP_LOC_F_LOCAL | LISP_LOC_F_REACHABLE;
+		lisp_addr_from_ip(&l->addr, &o->rlocs[i]);
+	}
+	r->nloc = (uint8_t)i;
+}
+
+static void reg_header(const struct reg_opts *o, uint64_t nonce, struct lisp_map_register *m)
+{
+	memset(m, 0, offsetof(struct lisp_map_register, rec));
+	m->want_notify = true;
+	m->proxy_reply = o->proxy;
+	m->merge = o->merge;
+	m->nonce = nonce;
+	m->auth.key_id = o->key_id;
+	m->auth.alg_id = o->alg;
+	m->auth.len = (uint16_t)lisp_auth_len(o->alg);
+}
+
+size_t reg_pack(const struct reg_opts *o, const struct lisp_prefix *eids, size_t n, size_t maxlen)
+{
+	struct lisp_record r;
+	uint8_t tmp[TOOLS_DGRAM_MAX];
+	size_t used = 4 + 8 + 4 + lisp_auth_len(o->alg), k;
+
+	for (k = 0; k < n && k < LISP_MAX_RECORDS; k++) {
+		struct buf w;
+		buf_init_write(&w, tmp, sizeof(tmp));
+		reg_record(o, &eids[k], &r);
+		if (lisp_record_build(&w, &r, NULL) || used + buf_len(&w) > maxlen)
+			break;
+		used += buf_len(&w);
+	}
+	return k;
+}
+
+int reg_build(const struct reg_opts *o, const struct lisp_prefix *eids, size_t n, uint64_t nonce,
+	      const struct lisp_key *k, struct buf *out, struct proto_err *e)
+{
+	struct lisp_map_register *m;
+	size_t i, auth_off;
+	int rc;
+
+	if (n == 0 || n > LISP_MAX_RECORDS)
+		return proto_fail(e, PERR_BAD_COUNT, 0, "1..32 records per Map-Register");
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return proto_fail(e, PERR_FULL, 0, "out of memory");
+	reg_header(o, nonce, m);
+	m->nrec = (uint8_t)n;
+	for (i = 0; i < n; i++)
+		reg_record(o, &eids[i], &m->rec[i]);
+	rc = lisp_map_register_build(out, m, &auth_off, e);
+	if (rc == 0)
+		rc = lisp_auth_sign(out, auth_off, k, e);
+	free(m);
+	return rc;
+}
+
+enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64_t *nonces,
+				   unsigned nn, const struct lisp_key *k,
+				   const struct lisp_prefix *eids, size_t n, unsigned *which,
+				   char *why, size_t whylen)
+{
+	struct lisp_map_notify *m;
+	struct buf b;
+	struct proto_err pe = {0};
+	enum xchg_verdict v = XR_IGNORE;
+	unsigned i;
+	size_t j, r;
+
+	buf_init_read(&b, data, len);
+	if (lisp_msg_type(&b) != LISP_T_MAP_NOTIFY)
+		return XR_IGNORE;
+	m = calloc(1, sizeof(*m));
+	if (!m)
+		return XR_IGNORE;
+	if (lisp_map_notify_parse(&b, m, &pe))
+		goto out;
+	for (i = 0; i < nn; i++)
+		if (nonces[i] == m->nonce)
+			break;
+	if (i == nn)
+		goto out;
+	*which = i;
+	v = XR_REJECT;
+	if (lisp_auth_verify(&b, &m->auth, k, &pe)) {
+		errf(why, whylen, "Map-Notify authentication failed: %s",
+		     pe.reason ? pe.reason : "bad digest");
+		goto out;
+	}
+	for (j = 0; j < n; j++) {
+		for (r = 0; r < m->nrec; r++)
+			if (prefix_eq(&m->rec[r].eid, &eids[j]))
+				break;
+		if (r == m->nrec) {
+			char s[PREFIX_STRLEN];
+			errf(why, whylen, "Map-Notify does not acknowledge EID %s",
+			     prefix_str(&eids[j], s, sizeof(s)));
+			goto out;
+		}
+	}
+	v = XR_DONE;
+out:
+	free(m);
+	return v;
+}

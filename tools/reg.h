@@ -1,0 +1,96 @@
+/*
+ * tools/reg.h - lisp-register's model: options (command line over an optional config file),
+ * their validation, Map-Register construction (RFC 9301 §5.6) split into datagrams, and
+ * the judgement of a Map-Notify (§5.7) as the acknowledgement of one of our Map-Registers.
+ */
+#ifndef TOOLS_REG_H
+#define TOOLS_REG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/addr.h"
+#include "proto/auth.h"
+#include "proto/lisp_msg.h"
+#include "tools/client.h"
+
+#define REG_DEFAULT_CONF "/etc/lisp-suite/register.conf"
+#define REG_DGRAM_MAX	 1400 /* one Map-Register fits a 1500-byte MTU over IPv6 + UDP */
+#define REG_PATH_MAX	 512
+#define REG_NAME_MAX	 64
+
+struct reg_opts {
+	char ms[TOOLS_HOST_MAX];
+	uint16_t ms_port;
+	char site[REG_NAME_MAX];
+	char key_file[REG_PATH_MAX];
+	uint8_t key_id;
+	uint8_t alg;	       /* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
+	const char **eid_args; /* --eid values (pointers into argv), resolved by reg_finish */
+	size_t neid_args;
+	char eids_file[REG_PATH_MAX];
+	struct ipaddr rlocs[LISP_MAX_LOCATORS];
+	size_t nrlocs;
+	bool rlocs_from_cli; /* the first --rloc replaces the config file's list */
+	uint8_t priority;
+	uint8_t weight;
+	uint32_t ttl; /* minutes */
+	uint32_t iid;
+	bool proxy;
+	bool merge;
+	bool dereg;
+	bool json;
+	bool hook;
+	bool help;
+	bool dereg_on_release; /* config only: deregister on libvirt "release" */
+	double timeout;
+	unsigned retries;
+	char config[REG_PATH_MAX];
+	/* --libvirt-hook positional arguments */
+	const char *hook_domain;
+	const char *hook_op;
+	const char *hook_subop;
+	/* resolved by reg_finish */
+	struct lisp_prefix *eids;
+	size_t neids;
+};
+
+void reg_opts_init(struct reg_opts *o);
+void reg_opts_free(struct reg_opts *o);
+/* Parse argv (two passes: --config/--libvirt-hook first, the config file, then every other
+ * option on top). Reads the config file named by --config (or REG_DEFAULT_CONF in hook mode
+ * when it exists; $LISP_REGISTER_CONF overrides the default). 0 or -1 (err says why: a
+ * usage error). Does not validate completeness: see reg_validate. */
+int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t errlen);
+/* "key value" lines, '#' comments: ms, site, key-file, key-id, alg, rloc (repeatable),
+ * priority, weight, ttl, iid, proxy-reply, merge, timeout, retries, deregister-on-release
+ * (yes/no for the booleans). Errors name the line. */
+int reg_config_parse(const uint8_t *data, size_t len, struct reg_opts *o, char *err, size_t errlen);
+/* Turn --eid arguments into prefixes (with --iid) and append the --eids-file entries. */
+int reg_resolve_eids(struct reg_opts *o, char *err, size_t errlen);
+/* Everything needed is there and consistent (EIDs must be resolved). */
+int reg_validate(const struct reg_opts *o, char *err, size_t errlen);
+/* The signing key: --key-file, else $LISP_REGISTER_KEY. NULL and err on failure. */
+struct lisp_key *reg_load_key(const struct reg_opts *o, char *err, size_t errlen);
+
+/* The mapping record of one EID as we register it. */
+void reg_record(const struct reg_opts *o, const struct lisp_prefix *eid, struct lisp_record *r);
+/* How many EIDs from eids[0..n) fit in one Map-Register of at most `maxlen` bytes (and at
+ * most LISP_MAX_RECORDS); 0 if not even one fits. */
+size_t reg_pack(const struct reg_opts *o, const struct lisp_prefix *eids, size_t n, size_t maxlen);
+/* Build and sign one Map-Register for eids[0..n) with want-map-notify set. */
+int reg_build(const struct reg_opts *o, const struct lisp_prefix *eids, size_t n, uint64_t nonce,
+	      const struct lisp_key *k, struct buf *out, struct proto_err *e);
+
+/* Judge a datagram as the answer to a Map-Register whose attempts carried nonces[0..nn):
+ * XR_IGNORE: not a Map-Notify, malformed, or a nonce we did not send;
+ * XR_REJECT: our nonce but the signature does not verify with our key, or it does not
+ *            acknowledge every EID we registered (why says which);
+ * XR_DONE:   verified and complete; *which = the attempt whose nonce it carries. */
+enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64_t *nonces,
+				   unsigned nn, const struct lisp_key *k,
+				   const struct lisp_prefix *eids, size_t n, unsigned *which,
+				   char *why, size_t whylen);
+
+#endif

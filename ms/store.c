@@ -12,7 +12,7 @@
 
 struct ms_store {
 	sqlite3 *db;
-	sqlite3_stmt *put, *del, *begin, *commit;
+	sqlite3_stmt *put, *del, *begin, *commit, *rput;
 	bool in_txn;
 	int pending;
 	char errmsg[256];
@@ -36,7 +36,10 @@ static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS registration ("
 				 " etr TEXT NOT NULL,"
 				 " etr_port INTEGER NOT NULL,"
 				 " flags INTEGER NOT NULL,"
-				 " registered INTEGER NOT NULL)";
+				 " registered INTEGER NOT NULL);"
+				 "CREATE TABLE IF NOT EXISTS replay ("
+				 " key BLOB PRIMARY KEY,"
+				 " nonce INTEGER NOT NULL)";
 
 struct ms_store *store_open(const char *path, bool sync_full, char *err, size_t errlen)
 {
@@ -71,6 +74,8 @@ struct ms_store *store_open(const char *path, bool sync_full, char *err, size_t 
 			       -1, &s->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM registration WHERE eid = ?1", -1, &s->del,
 			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO replay (key, nonce) VALUES (?1, ?2)",
+			       -1, &s->rput, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "BEGIN", -1, &s->begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "COMMIT", -1, &s->commit, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
@@ -90,6 +95,7 @@ void store_close(struct ms_store *s)
 	sqlite3_finalize(s->del);
 	sqlite3_finalize(s->begin);
 	sqlite3_finalize(s->commit);
+	sqlite3_finalize(s->rput);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -216,5 +222,38 @@ int store_load(struct ms_store *s, int (*cb)(const struct store_row *, void *), 
 	sqlite3_finalize(st);
 	if (bad_rows)
 		*bad_rows = bad;
+	return rc < 0 ? -1 : 0;
+}
+
+int store_replay_put(struct ms_store *s, const void *key, size_t keylen, uint64_t nonce)
+{
+	if (ensure_txn(s) == -1)
+		return -1;
+	sqlite3_bind_blob(s->rput, 1, key, (int)keylen, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s->rput, 2, (sqlite3_int64)nonce);
+	if (step_reset(s->rput) == -1)
+		return fail(s, "replay");
+	s->pending++;
+	return 0;
+}
+
+int store_replay_load(struct ms_store *s,
+		      int (*cb)(const void *key, size_t keylen, uint64_t nonce, void *arg),
+		      void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT key, nonce FROM replay", -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "replay load");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const void *k = sqlite3_column_blob(st, 0);
+		int klen = sqlite3_column_bytes(st, 0);
+		if (k == NULL || klen <= 0)
+			continue;
+		if ((rc = cb(k, (size_t)klen, (uint64_t)sqlite3_column_int64(st, 1), arg)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
 }

@@ -11,6 +11,7 @@
 #define MS_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "proto/addr.h"
@@ -43,5 +44,13 @@ bool store_pending(const struct ms_store *s);
 int store_load(struct ms_store *s, int (*cb)(const struct store_row *, void *), void *arg,
 	       unsigned *bad_rows);
 const char *store_error(const struct ms_store *s);
+
+/* Replay protection (RFC 9301 §5.6 nonce): the last accepted Map-Register nonce per opaque
+ * key (site, key id, xTR-ID or source address), queued in the same transaction. */
+#define STORE_F_NOTIFY 0x04 /* the ETR asked for Map-Notify */
+int store_replay_put(struct ms_store *s, const void *key, size_t keylen, uint64_t nonce);
+int store_replay_load(struct ms_store *s,
+		      int (*cb)(const void *key, size_t keylen, uint64_t nonce, void *arg),
+		      void *arg);
 
 #endif

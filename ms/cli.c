@@ -1,0 +1,293 @@
+/*
+ * ms/cli.c - lisp-msd's telnet CLI table (common/cli, DESIGN.md "Telnet CLI"): show sites,
+ * show registrations [EID] [json], show subscribers [json], show statistics [json],
+ * show version, debug {control|off}. Handlers only produce data through common/out; the
+ * renderer makes text or JSON. The CLI context (cli_new's ctx) is the struct ms.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "common/cli.h"
+#include "common/log.h"
+#include "ms/ms.h"
+#include "proto/auth.h"
+
+static void hex(char *dst, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(dst + 2 * i, "%02x", p[i]);
+}
+
+static void show_sites(struct cli_req *r, struct out *o)
+{
+	const struct ms *ms = r->ctx;
+	const struct ms_cfg *c = ms_config(ms);
+	char pfx[PREFIX_STRLEN];
+
+	out_begin_object(o, NULL);
+	out_begin_array(o, "sites");
+	for (size_t i = 0; i < c->nsites; i++) {
+		const struct ms_site *s = &c->sites[i];
+		out_begin_object(o, NULL);
+		out_str(o, "name", s->name);
+		if (s->description[0])
+			out_str(o, "description", s->description);
+		out_str(o, "lifetime", ms_lifetime_name(s->lifetime));
+		out_bool(o, "proxyReply", s->proxy_reply);
+		out_bool(o, "merge", s->merge);
+		out_begin_array(o, "keys");
+		for (size_t k = 0; k < s->nkeys; k++) {
+			out_begin_object(o, NULL);
+			out_uint(o, "keyId", s->keys[k].key_id);
+			out_str(o, "algorithm", lisp_alg_name(s->keys[k].alg));
+			out_end(o);
+		}
+		out_end(o);
+		out_begin_array(o, "eidPrefixes");
+		for (size_t k = 0; k < s->nallowed; k++) {
+			out_begin_object(o, NULL);
+			out_str(o, "prefix", prefix_str(&s->allowed[k].prefix, pfx, sizeof(pfx)));
+			out_bool(o, "moreSpecifics", s->allowed[k].more_specifics);
+			out_end(o);
+		}
+		out_end(o);
+		out_end(o);
+	}
+	out_end(o);
+	out_end(o);
+}
+
+struct reg_ctx {
+	struct out *o;
+	bool have_filter;
+	struct lisp_prefix filter;
+	size_t n;
+	uint64_t now_unix;
+};
+
+static void out_reg(struct out *o, const struct ms_reg *g)
+{
+	char buf[PREFIX_STRLEN], a[IPADDR_STRLEN], x[40];
+
+	out_begin_object(o, NULL);
+	out_str(o, "eid", prefix_str(&g->eid, buf, sizeof(buf)));
+	out_str(o, "site", g->site);
+	out_uint(o, "ttlMinutes", g->rec.ttl);
+	out_uint(o, "mapVersion", g->rec.map_version);
+	out_str(o, "etr", ipaddr_str(&g->etr, a, sizeof(a)));
+	out_uint(o, "etrPort", g->etr_port);
+	out_bool(o, "proxyReply", g->proxy);
+	out_bool(o, "merge", g->merge);
+	out_bool(o, "persistent", g->persistent);
+	out_uint(o, "registeredUnix", g->registered_unix);
+	out_uint(o, "refreshes", g->refreshes);
+	if (g->has_xtr) {
+		hex(x, g->xtr_id, 16);
+		out_str(o, "xtrId", x);
+	}
+	out_begin_array(o, "rlocs");
+	for (unsigned i = 0; i < g->rec.nloc; i++) {
+		const struct lisp_locator *l = &g->rec.loc[i];
+		out_begin_object(o, NULL);
+		out_str(o, "rloc", l->addr.n ? ipaddr_str(&l->addr.addr[0], a, sizeof(a)) : "-");
+		out_uint(o, "priority", l->priority);
+		out_uint(o, "weight", l->weight);
+		out_bool(o, "reachable", (l->flags & LISP_LOC_F_REACHABLE) != 0);
+		out_end(o);
+	}
+	out_end(o);
+	out_end(o);
+}
+
+static int reg_one(const struct ms_reg *g, void *arg)
+{
+	struct reg_ctx *rc = arg;
+
+	if (rc->have_filter && !prefix_contains(&g->eid, &rc->filter) &&
+	    !prefix_contains(&rc->filter, &g->eid))
+		return 0;
+	rc->n++;
+	out_reg(rc->o, g);
+	return 0;
+}
+
+static void show_registrations(struct cli_req *r, struct out *o)
+{
+	struct ms *ms = r->ctx;
+	struct reg_ctx rc = {.o = o};
+
+	if (r->arg != NULL) {
+		if (prefix_parse(r->arg, &rc.filter, true) < 0) {
+			out_error(o, "bad EID: %s", r->arg);
+			return;
+		}
+		rc.have_filter = true;
+	}
+	out_begin_object(o, NULL);
+	out_begin_array(o, "registrations");
+	ms_walk(ms, reg_one, &rc);
+	out_end(o);
+	out_uint(o, "count", rc.n);
+	out_end(o);
+	if (rc.have_filter && rc.n == 0)
+		out_error(o, "no registration for %s", r->arg);
+}
+
+static void show_subscribers(struct cli_req *r, struct out *o)
+{
+	const struct ms *ms = r->ctx;
+	char pfx[PREFIX_STRLEN], a[IPADDR_STRLEN], x[40];
+
+	out_begin_object(o, NULL);
+	out_begin_array(o, "subscribers");
+	for (const struct ms_sub *s = ms_subscribers(ms); s; s = s->next) {
+		out_begin_object(o, NULL);
+		out_str(o, "eid", prefix_str(&s->eid, pfx, sizeof(pfx)));
+		hex(x, s->xtr_id, 16);
+		out_str(o, "xtrId", x);
+		out_uint(o, "siteId", s->site_id);
+		out_str(o, "itrRloc", ipaddr_str(&s->itr, a, sizeof(a)));
+		out_uint(o, "port", s->port);
+		out_uint(o, "notifies", s->notifies);
+		out_end(o);
+	}
+	out_end(o);
+	out_uint(o, "pendingMapNotifies", ms_pending_notifies(ms));
+	out_end(o);
+}
+
+static void show_statistics(struct cli_req *r, struct out *o)
+{
+	const struct ms *ms = r->ctx;
+	const struct ms_stats *st = ms_get_stats(ms);
+	static const char *const keys[] = {
+	    [LISP_T_MAP_REQUEST] = "mapRequest",      [LISP_T_MAP_REPLY] = "mapReply",
+	    [LISP_T_MAP_REGISTER] = "mapRegister",    [LISP_T_MAP_NOTIFY] = "mapNotify",
+	    [LISP_T_MAP_NOTIFY_ACK] = "mapNotifyAck", [LISP_T_ECM] = "ecm",
+	};
+	uint64_t other_rx = 0;
+
+	out_begin_object(o, NULL);
+	out_begin_object(o, "messages");
+	for (unsigned t = 0; t < 16; t++) {
+		if (t < sizeof(keys) / sizeof(keys[0]) && keys[t]) {
+			out_begin_object(o, keys[t]);
+			out_uint(o, "received", st->type[t].rx);
+			out_uint(o, "sent", st->type[t].tx);
+			out_uint(o, "dropped", st->type[t].dropped);
+			out_end(o);
+		} else {
+			other_rx += st->type[t].rx;
+		}
+	}
+	out_uint(o, "otherReceived", other_rx);
+	out_end(o);
+	out_begin_object(o, "drops");
+	for (unsigned d = 0; d < MS_DROP__COUNT; d++) {
+		if (d == MS_DROP_MALFORMED)
+			continue;
+		out_uint(o, ms_drop_name(d), st->drop[d]);
+	}
+	out_uint(o, "malformed", st->drop[MS_DROP_MALFORMED]);
+	for (int c = 1; c < PERR__COUNT; c++) {
+		char k[64];
+		if (st->malformed[c] == 0)
+			continue;
+		snprintf(k, sizeof(k), "malformed:%s", proto_err_name(c));
+		out_uint(o, k, st->malformed[c]);
+	}
+	out_end(o);
+	out_uint(o, "registrations", ms_count(ms));
+	out_uint(o, "registered", st->registrations);
+	out_uint(o, "refreshes", st->refreshes);
+	out_uint(o, "deregistrations", st->deregistrations);
+	out_uint(o, "expirations", st->expirations);
+	out_uint(o, "moves", st->moves);
+	out_uint(o, "proxyReplies", st->proxy_replies);
+	out_uint(o, "forwardedToEtr", st->forwarded);
+	out_uint(o, "negativeReplies", st->negative_replies);
+	out_uint(o, "notifyAcks", st->notify_acks);
+	out_uint(o, "notifyRetransmits", st->notify_retransmits);
+	out_uint(o, "subscriptions", st->subscriptions);
+	out_uint(o, "unsubscriptions", st->unsubscriptions);
+	out_uint(o, "storeCommits", st->store_commits);
+	out_uint(o, "storeRows", st->store_rows);
+	out_end(o);
+}
+
+static void debug_cmd(struct cli_req *r, struct out *o)
+{
+	char buf[64];
+
+	if (r->arg == NULL) {
+		out_begin_object(o, NULL);
+		out_str(o, "debug", log_topics_str(log_get_topics(), buf, sizeof(buf)));
+		out_end(o);
+		return;
+	}
+	if (strcmp(r->arg, "off") == 0)
+		log_set_topics(0);
+	else
+		log_set_topics(log_get_topics() | log_topic_from_name(r->arg));
+	out_begin_object(o, NULL);
+	out_str(o, "debug", log_topics_str(log_get_topics(), buf, sizeof(buf)));
+	out_end(o);
+}
+
+static const struct cli_cmd ms_cmds[] = {
+    {{"show", "version"},
+     CLI_ARG_NONE,
+     NULL,
+     true,
+     false,
+     "name, version, uptime",
+     cli_show_version},
+    {{"show", "sites"},
+     CLI_ARG_NONE,
+     NULL,
+     true,
+     false,
+     "configured sites, keys, EID prefixes",
+     show_sites},
+    {{"show", "registrations"},
+     CLI_ARG_OPTIONAL,
+     "EID",
+     true,
+     false,
+     "registered mappings (those covering or covered by EID)",
+     show_registrations},
+    {{"show", "subscribers"},
+     CLI_ARG_NONE,
+     NULL,
+     true,
+     false,
+     "RFC 9437 subscriptions",
+     show_subscribers},
+    {{"show", "statistics"},
+     CLI_ARG_NONE,
+     NULL,
+     true,
+     false,
+     "messages received/sent/dropped, drop reasons",
+     show_statistics},
+    {{"debug"},
+     CLI_ARG_OPTIONAL,
+     "control|off",
+     true,
+     false,
+     "control-plane debug logs",
+     debug_cmd},
+};
+
+int ms_cli_register(struct cli *cli)
+{
+	return cli_add_commands(cli, ms_cmds, sizeof(ms_cmds) / sizeof(ms_cmds[0]));
+}
+
+const struct cli_cmd *ms_cli_table(size_t *n)
+{
+	*n = sizeof(ms_cmds) / sizeof(ms_cmds[0]);
+	return ms_cmds;
+}

@@ -1,0 +1,322 @@
+/*
+ * ms/config.c - lisp-msd configuration: schema/lisp-msd.rng validated XML into a struct
+ * ms_cfg (sites, keys, allowed EID prefixes), semantic checks with FILE:LINE errors, the
+ * normalized printer used by `lisp-msd -nv`, and freeing. Keys are pre-built here
+ * (proto/auth.h lisp_key_new) so a Map-Register never re-keys HMAC state. Sites follow
+ * DESIGN.md "Map-Server rules"; key algorithms are RFC 9301 §12.5's.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/tree.h>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/lpm.h"
+#include "ms/ms.h"
+#include "proto/auth.h"
+
+static const char *const alg_names[] = {"hmac-sha-1", "hmac-sha-256", NULL};
+static const char *const level_names[] = {"error", "warning", "notice", "info", "debug", NULL};
+static const int level_values[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
+
+static int read_secret_file(xmlNode *n, const char *path, char *dst, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t got;
+
+	if (f == NULL)
+		return cfg_error(n, "secret-file %s: %s", path, strerror(errno));
+	got = fread(dst, 1, len - 1, f);
+	fclose(f);
+	dst[got] = '\0';
+	while (got > 0 && (dst[got - 1] == '\n' || dst[got - 1] == '\r'))
+		dst[--got] = '\0';
+	if (got == 0)
+		return cfg_error(n, "secret-file %s is empty", path);
+	return 0;
+}
+
+static int parse_key(xmlNode *n, struct ms_keycfg *k)
+{
+	char secret[MS_SECRET_MAX];
+	uint32_t id = 0;
+	int alg = 0, rc;
+
+	memset(secret, 0, sizeof(secret));
+	if (cfg_get_u32(n, "@id", 0, 255, &id) != 0 ||
+	    cfg_get_enum(n, "@algorithm", alg_names, &alg) != 0)
+		return cfg_error(n, "key needs id (0..255) and algorithm");
+	k->key_id = (uint8_t)id;
+	k->alg = alg == 0 ? LISP_ALG_HMAC_SHA1_96 : LISP_ALG_HMAC_SHA256_128;
+	rc = cfg_get_string(n, "@secret", secret, sizeof(secret));
+	if (rc < 0)
+		return -1;
+	if (rc == CFG_ABSENT) {
+		if (cfg_get_string(n, "@secret-file", k->secret_file, sizeof(k->secret_file)) != 0)
+			return cfg_error(n, "key needs secret or secret-file");
+		if (read_secret_file(n, k->secret_file, secret, sizeof(secret)) < 0)
+			return -1;
+	}
+	if (secret[0] == '\0')
+		return cfg_error(n, "empty secret");
+	k->key = lisp_key_new(k->key_id, k->alg, secret, strlen(secret));
+	memset(secret, 0, sizeof(secret));
+	if (k->key == NULL)
+		return cfg_error(n, "cannot build the HMAC key");
+	return 0;
+}
+
+static int parse_site(xmlNode *n, struct ms_site *s)
+{
+	xmlNode *c;
+	int bad = 0, life = 0;
+	static const char *const life_names[] = {"refresh", "persistent", NULL};
+
+	if (cfg_get_string(n, "@name", s->name, sizeof(s->name)) != 0)
+		return cfg_error(n, "site needs a name");
+	if (cfg_get_enum(n, "@lifetime", life_names, &life) < 0)
+		bad = 1;
+	s->lifetime = life == 1 ? MS_LIFE_PERSISTENT : MS_LIFE_REFRESH;
+	bad |= cfg_get_bool(n, "@proxy-reply", &s->proxy_reply) < 0;
+	bad |= cfg_get_bool(n, "@merge", &s->merge) < 0;
+	bad |= cfg_get_string(n, "description", s->description, sizeof(s->description)) < 0;
+	CFG_FOREACH(c, n, "key")
+	{
+		if (s->nkeys == MS_KEYS_MAX) {
+			bad |= cfg_error(c, "more than %d keys", MS_KEYS_MAX) < 0;
+			break;
+		}
+		for (size_t i = 0; i < s->nkeys; i++) {
+			uint32_t id;
+			if (cfg_get_u32(c, "@id", 0, 255, &id) == 0 && id == s->keys[i].key_id)
+				bad |=
+				    cfg_error(c, "duplicate key id %u in site %s", id, s->name) < 0;
+		}
+		if (parse_key(c, &s->keys[s->nkeys]) < 0)
+			bad = 1;
+		else
+			s->nkeys++;
+	}
+	s->allowed = calloc(cfg_count(n, "eid-prefix") + 1, sizeof(*s->allowed));
+	if (s->allowed == NULL)
+		return cfg_error(n, "out of memory");
+	CFG_FOREACH(c, n, "eid-prefix")
+	{
+		struct ms_allowed *a = &s->allowed[s->nallowed];
+		uint32_t iid = 0;
+		int rc;
+
+		if (cfg_get_prefix(c, "@prefix", false, &a->prefix) != 0) {
+			bad = 1;
+			continue;
+		}
+		rc = cfg_get_u32(c, "@instance-id", 0, LISP_IID_MAX, &iid);
+		if (rc < 0) {
+			bad = 1;
+			continue;
+		}
+		if (rc == 0)
+			a->prefix.iid = iid;
+		if (a->prefix.iid > LISP_IID_MAX) {
+			bad |= cfg_error(c, "instance ID above %u", LISP_IID_MAX) < 0;
+			continue;
+		}
+		bad |= cfg_get_bool(c, "@more-specifics", &a->more_specifics) < 0;
+		s->nallowed++;
+	}
+	return bad ? -1 : 0;
+}
+
+static void free_key(struct ms_keycfg *k)
+{
+	lisp_key_free(k->key);
+	k->key = NULL;
+}
+
+void ms_cfg_free(void *p)
+{
+	struct ms_cfg *c = p;
+
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < c->nsites; i++) {
+		for (size_t k = 0; k < c->sites[i].nkeys; k++)
+			free_key(&c->sites[i].keys[k]);
+		free(c->sites[i].allowed);
+	}
+	free(c->sites);
+	if (c->have_subscriber_key)
+		free_key(&c->subscriber_key);
+	lpm_free(c->site_table, NULL);
+	free(c);
+}
+
+static int parse_top(xmlNode *root, struct ms_cfg *c)
+{
+	xmlNode *n;
+	int bad = 0, i = 0;
+	uint32_t v;
+
+	if ((n = cfg_child(root, "listen")) != NULL) {
+		bad |= cfg_get_addr(n, "@address", &c->listen) < 0;
+		if (cfg_get_u32(n, "@port", 1, 65535, &v) == 0)
+			c->port = (uint16_t)v;
+	}
+	if ((n = cfg_child(root, "cli")) != NULL) {
+		struct ipaddr a;
+		int rc = cfg_get_addr(n, "@address", &a);
+		if (rc < 0)
+			bad = 1;
+		else if (rc == 0)
+			ipaddr_str(&a, c->cli_addr, sizeof(c->cli_addr));
+		if (cfg_get_u32(n, "@port", 1, 65535, &v) == 0)
+			c->cli_port = (uint16_t)v;
+		bad |= cfg_get_string(n, "@password", c->cli_password, sizeof(c->cli_password)) < 0;
+	}
+	if ((n = cfg_child(root, "database")) != NULL) {
+		static const char *const sync_names[] = {"normal", "full", NULL};
+		bad |= cfg_get_string(n, "@path", c->db_path, sizeof(c->db_path)) < 0;
+		if (cfg_get_enum(n, "@sync", sync_names, &i) == 0)
+			c->db_sync_full = i == 1;
+	}
+	if ((n = cfg_child(root, "log")) != NULL && cfg_get_enum(n, "@level", level_names, &i) == 0)
+		c->log_level = level_values[i];
+	if ((n = cfg_child(root, "negative-reply")) != NULL) {
+		static const char *const nl_names[] = {"reply", "drop", NULL};
+		if (cfg_get_enum(n, "@non-lisp", nl_names, &i) == 0)
+			c->nonlisp = i == 1 ? MS_NONLISP_DROP : MS_NONLISP_REPLY;
+	}
+	if ((n = cfg_child(root, "map-notify")) != NULL) {
+		bad |= cfg_get_u32(n, "@interval-ms", 100, 60000, &c->notify_interval_ms) < 0;
+		bad |= cfg_get_u32(n, "@retries", 0, 100, &c->notify_retries) < 0;
+	}
+	if ((n = cfg_child(root, "pubsub")) != NULL) {
+		xmlNode *k = cfg_child(n, "subscriber-key");
+		bad |= cfg_get_u32(n, "@lifetime", 10, 7 * 86400, &c->subscription_secs) < 0;
+		if (k != NULL) {
+			if (parse_key(k, &c->subscriber_key) < 0)
+				bad = 1;
+			else
+				c->have_subscriber_key = true;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
+void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
+{
+	xmlDoc *doc = cfg_load(path, "lisp-msd.rng", errs);
+	struct ms_cfg *c;
+	xmlNode *root, *n;
+	int bad = 0;
+
+	if (doc == NULL)
+		return NULL;
+	root = cfg_root(doc);
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cfg_free(doc);
+		return NULL;
+	}
+	c->port = LISP_CONTROL_PORT;
+	snprintf(c->cli_addr, sizeof(c->cli_addr), "127.0.0.1");
+	c->cli_port = 2621;
+	c->log_level = LOG_INFO;
+	c->subscription_secs = 86400;
+	c->notify_interval_ms = 1000;
+	c->notify_retries = 3;
+	bad |= parse_top(root, c) < 0;
+	c->sites = calloc(cfg_count(root, "site") + 1, sizeof(*c->sites));
+	if (c->sites == NULL)
+		bad = 1;
+	else
+		CFG_FOREACH(n, root, "site")
+		{
+			struct ms_site *s = &c->sites[c->nsites];
+			for (size_t i = 0; i < c->nsites; i++) {
+				char name[MS_NAME_MAX];
+				if (cfg_get_string(n, "@name", name, sizeof(name)) == 0 &&
+				    strcmp(name, c->sites[i].name) == 0)
+					bad |= cfg_error(n, "duplicate site %s", name) < 0;
+			}
+			c->nsites++; /* counted even when bad, so ms_cfg_free frees its keys */
+			if (parse_site(n, s) < 0)
+				bad = 1;
+		}
+	if (!bad && ms_site_table_build(c) < 0)
+		bad |= cfg_error(root,
+				 "an EID prefix is configured in two sites (or out of memory)") < 0;
+	cfg_free(doc);
+	if (bad) {
+		ms_cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static const char *level_name(int lvl)
+{
+	for (size_t i = 0; level_names[i]; i++)
+		if (level_values[i] == lvl)
+			return level_names[i];
+	return "info";
+}
+
+static void print_key(FILE *out, const char *indent, const char *elem, const struct ms_keycfg *k)
+{
+	fprintf(out, "%s<%s id=\"%u\" algorithm=\"%s\" ", indent, elem, k->key_id,
+		k->alg == LISP_ALG_HMAC_SHA1_96 ? "hmac-sha-1" : "hmac-sha-256");
+	if (k->secret_file[0])
+		fprintf(out, "secret-file=\"%s\"/>\n", k->secret_file);
+	else
+		fprintf(out, "secret=\"(hidden)\"/>\n");
+}
+
+void ms_cfg_print(const void *p, FILE *out)
+{
+	const struct ms_cfg *c = p;
+	char a[IPADDR_STRLEN], pfx[PREFIX_STRLEN];
+
+	fprintf(out, "<lisp-msd>\n");
+	if (c->listen.afi)
+		fprintf(out, "  <listen address=\"%s\" port=\"%u\"/>\n",
+			ipaddr_str(&c->listen, a, sizeof(a)), c->port);
+	else
+		fprintf(out, "  <listen port=\"%u\"/>\n", c->port);
+	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->cli_addr, c->cli_port,
+		c->cli_password[0] ? " password=\"(hidden)\"" : "");
+	if (c->db_path[0])
+		fprintf(out, "  <database path=\"%s\" sync=\"%s\"/>\n", c->db_path,
+			c->db_sync_full ? "full" : "normal");
+	fprintf(out, "  <log level=\"%s\"/>\n", level_name(c->log_level));
+	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
+		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");
+	fprintf(out, "  <map-notify interval-ms=\"%u\" retries=\"%u\"/>\n", c->notify_interval_ms,
+		c->notify_retries);
+	fprintf(out, "  <pubsub lifetime=\"%u\">\n", c->subscription_secs);
+	if (c->have_subscriber_key)
+		print_key(out, "    ", "subscriber-key", &c->subscriber_key);
+	fprintf(out, "  </pubsub>\n");
+	for (size_t i = 0; i < c->nsites; i++) {
+		const struct ms_site *s = &c->sites[i];
+		fprintf(out,
+			"  <site name=\"%s\" lifetime=\"%s\" proxy-reply=\"%s\" merge=\"%s\">\n",
+			s->name, ms_lifetime_name(s->lifetime), s->proxy_reply ? "true" : "false",
+			s->merge ? "true" : "false");
+		if (s->description[0])
+			fprintf(out, "    <description>%s</description>\n", s->description);
+		for (size_t k = 0; k < s->nkeys; k++)
+			print_key(out, "    ", "key", &s->keys[k]);
+		for (size_t k = 0; k < s->nallowed; k++)
+			fprintf(out, "    <eid-prefix prefix=\"%s\" more-specifics=\"%s\"/>\n",
+				prefix_str(&s->allowed[k].prefix, pfx, sizeof(pfx)),
+				s->allowed[k].more_specifics ? "true" : "false");
+		fprintf(out, "  </site>\n");
+	}
+	fprintf(out, "</lisp-msd>\n");
+}

@@ -1,0 +1,148 @@
+/*
+ * ms/main.c - lisp-msd: wires the Map-Server core (ms/ms.h) to common/daemon (options,
+ * config check, signals), common/udpio (the 4342 socket), common/cli (telnet CLI) and the
+ * SQLite store (ms/store.h). Every received batch is one loop turn: ms_input per datagram,
+ * then ms_end_turn (store commit, then the acknowledgements), see ms/ms.h.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "common/cli.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "common/ratelimit.h"
+#include "common/udpio.h"
+#include "ms/ms.h"
+#include "ms/store.h"
+
+#define MS_TICK_MS 200
+
+static struct {
+	struct ms *ms;
+	struct ms_store *store;
+	struct udp_sock *sock;
+	struct cli *cli;
+	struct event *tick;
+} g;
+
+static uint64_t now_ms(void)
+{
+	return now_ns() / 1000000ULL;
+}
+
+static void send_cb(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		    size_t len)
+{
+	(void)arg;
+	if (g.sock != NULL)
+		udp_queue(g.sock, dst, dport, NULL, data, len);
+}
+
+static void recv_cb(struct udp_sock *s, const struct udp_pkt *pkts, size_t n, void *arg)
+{
+	uint64_t now = now_ms();
+
+	(void)s;
+	(void)arg;
+	for (size_t i = 0; i < n; i++)
+		ms_input(g.ms, pkts[i].data, pkts[i].len, &pkts[i].src, pkts[i].sport, now);
+	ms_end_turn(g.ms);
+}
+
+static void tick_cb(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	ms_tick(g.ms, now_ms());
+}
+
+static void ms_stop(void)
+{
+	if (g.tick)
+		event_free(g.tick);
+	cli_free(g.cli);
+	if (g.ms)
+		ms_end_turn(g.ms);
+	udp_close(g.sock);
+	ms_free(g.ms);
+	store_close(g.store);
+	memset(&g, 0, sizeof(g));
+}
+
+static int ms_start(struct event_base *base, void *cfgp)
+{
+	struct ms_cfg *cfg = cfgp;
+	char err[512];
+	size_t ncmd;
+	const struct cli_cmd *cmds = ms_cli_table(&ncmd);
+	struct timeval tv = {0, MS_TICK_MS * 1000};
+
+	log_setlevel(log_getlevel() > cfg->log_level ? log_getlevel() : cfg->log_level);
+	if (cfg->db_path[0]) {
+		g.store = store_open(cfg->db_path, cfg->db_sync_full, err, sizeof(err));
+		if (g.store == NULL) {
+			log_warnx("database %s", err);
+			return -1;
+		}
+	}
+	g.ms = ms_new(cfg, g.store, send_cb, NULL);
+	if (g.ms == NULL || ms_load(g.ms, now_ms()) < 0)
+		return -1;
+	ms_end_turn(g.ms);
+	g.sock = udp_open(base, cfg->listen.afi ? &cfg->listen : NULL, cfg->port, recv_cb, NULL);
+	if (g.sock == NULL)
+		return -1;
+	g.cli = cli_new(base, cmds, ncmd, "lisp-msd", g.ms);
+	if (g.cli == NULL || cli_listen(g.cli, cfg->cli_addr, cfg->cli_port) < 0) {
+		log_warn("CLI %s port %u", cfg->cli_addr, cfg->cli_port);
+		return -1;
+	}
+	if (cfg->cli_password[0])
+		cli_set_password(g.cli, cfg->cli_password);
+	g.tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
+	if (g.tick == NULL || event_add(g.tick, &tv) < 0)
+		return -1;
+	log_info("lisp-msd listening on port %u, CLI %s:%u, %zu site(s), %zu registration(s)",
+		 udp_local_port(g.sock), cfg->cli_addr, cfg->cli_port, cfg->nsites, ms_count(g.ms));
+	return 0;
+}
+
+/* Sockets, CLI and database follow the config at start only; sites, keys, timers and
+ * policies are swapped in whole. */
+static int ms_reload(void *oldp, void *newp)
+{
+	const struct ms_cfg *o = oldp, *n = newp;
+
+	if (o->port != n->port || !ipaddr_eq(&o->listen, &n->listen) ||
+	    strcmp(o->db_path, n->db_path) != 0 || o->cli_port != n->cli_port ||
+	    strcmp(o->cli_addr, n->cli_addr) != 0)
+		log_warnx("reload: listen, CLI and database settings take effect at restart");
+	ms_set_config(g.ms, n, now_ms());
+	if (g.cli)
+		cli_set_password(g.cli, n->cli_password[0] ? n->cli_password : NULL);
+	log_info("configuration reloaded: %zu site(s)", n->nsites);
+	return 0;
+}
+
+static const struct daemon_desc ms_desc = {
+    .name = "lisp-msd",
+    .default_config = "/etc/lisp/lisp-msd.xml",
+    .version = PACKAGE_VERSION,
+    .usage_extra = "The RFC 9301 Map-Server (see examples/lisp-msd.xml).\n",
+    .parse_config = ms_cfg_parse,
+    .print_config = ms_cfg_print,
+    .free_config = ms_cfg_free,
+    .start = ms_start,
+    .reload = ms_reload,
+    .stop = ms_stop,
+};
+
+int main(int argc, char **argv)
+{
+	return daemon_main(&ms_desc, argc, argv);
+}

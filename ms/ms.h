@@ -1,0 +1,243 @@
+/*
+ * ms/ms.h - lisp-msd, the RFC 9301 Map-Server: configuration model, the core object and
+ * the hook API other modules (BGP push) use.
+ *
+ * The core is I/O free: ms_input() takes one datagram (bytes + source address/port) and
+ * every packet the Map-Server wants to send leaves through the send callback given to
+ * ms_new(); time is passed in (ms_input/ms_tick take "now" in milliseconds of a monotonic
+ * clock), so tests drive it directly. ms/main.c wires it to common/udpio and libevent.
+ *
+ * Loop-turn contract (DESIGN.md "Map-Server rules"): the caller processes a batch of
+ * datagrams, then calls ms_end_turn(), which commits the SQLite transaction of the turn
+ * and only THEN sends the Map-Notify acknowledgements queued during the turn, so every
+ * acknowledged registration of a `persistent` site survives kill -9.
+ *
+ * Files: config.c (XML -> struct ms_cfg), site.c (site and prefix checks), core.c (object,
+ * dispatch, statistics, change hooks), register.c (Map-Register, RFC 9301 §5.6/§8.2),
+ * request.c (Map-Request/ECM, RFC 9301 §5.2/§5.8/§8.3), notify.c (Map-Notify queue,
+ * RFC 9301 §5.7, RFC 9437 pub/sub), cli.c (telnet CLI), main.c (daemon).
+ */
+#ifndef MS_MS_H
+#define MS_MS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto/addr.h"
+#include "proto/err.h"
+#include "proto/lisp_msg.h"
+
+struct lisp_key;
+struct lpm;
+struct ms_store;
+struct cfg_errs;
+
+/* ------------------------------------------------------------------ configuration */
+#define MS_NAME_MAX	  64
+#define MS_SECRET_MAX	  256
+#define MS_KEYS_MAX	  8
+#define MS_REFRESH_SECS	  60 /* RFC 9301 §8.2: ETRs re-register every 60 s */
+#define MS_REFRESH_MISSES 3  /* ... and expire after 3 missed refreshes */
+
+struct ms_keycfg {
+	uint8_t key_id;
+	uint8_t alg; /* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
+	char secret_file[512];
+	struct lisp_key *key; /* pre-built at config load */
+};
+
+struct ms_allowed {
+	struct lisp_prefix prefix;
+	bool more_specifics; /* accept registrations of more-specific prefixes too */
+};
+
+enum ms_lifetime { MS_LIFE_REFRESH = 0, MS_LIFE_PERSISTENT = 1 };
+
+struct ms_site {
+	char name[MS_NAME_MAX];
+	char description[128];
+	struct ms_keycfg keys[MS_KEYS_MAX];
+	size_t nkeys;
+	struct ms_allowed *allowed;
+	size_t nallowed;
+	enum ms_lifetime lifetime;
+	bool proxy_reply; /* proxy Map-Reply even when the ETR did not set P */
+	bool merge;	  /* merge RLOC sets of several ETRs (a bit forces it per message) */
+};
+
+enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
+
+struct ms_cfg {
+	struct ipaddr listen; /* AFI 0 = any (dual stack) */
+	uint16_t port;
+	char cli_addr[IPADDR_STRLEN];
+	uint16_t cli_port;
+	char cli_password[128];
+	char db_path[512]; /* "" = no persistence (persistent sites then live in memory) */
+	bool db_sync_full;
+	int log_level; /* syslog level */
+	enum ms_nonlisp nonlisp;
+	uint32_t subscription_secs;  /* pub/sub lifetime without renewal */
+	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
+	uint32_t notify_retries;
+	bool have_subscriber_key;
+	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
+	struct ms_site *sites;
+	size_t nsites;
+	struct lpm *site_table; /* allowed prefix -> struct ms_site * (lookups) */
+};
+
+/* common/daemon parse/print/free (config.c). `path` NULL never happens. */
+void *ms_cfg_parse(const char *path, struct cfg_errs *errs);
+void ms_cfg_print(const void *cfg, FILE *out);
+void ms_cfg_free(void *cfg);
+
+/* site.c */
+const char *ms_lifetime_name(enum ms_lifetime l);
+/* The site owning an EID prefix: the longest allowed prefix containing p (more-specifics
+ * allowed) or equal to it. NULL if none. *allowed_out optional. */
+struct ms_site *ms_site_for_prefix(const struct ms_cfg *cfg, const struct lisp_prefix *p,
+				   const struct ms_allowed **allowed_out);
+/* Is p allowed for this site (equal to an allowed prefix, or more specific where
+ * more-specifics are allowed)? */
+bool ms_site_allows(const struct ms_site *s, const struct lisp_prefix *p);
+/* Does any allowed prefix of any site contain the address? *site optional. */
+bool ms_site_covers_addr(const struct ms_cfg *cfg, uint32_t iid, const struct ipaddr *a,
+			 struct lisp_prefix *allowed, struct ms_site **site);
+const struct ms_keycfg *ms_site_key(const struct ms_site *s, uint8_t key_id);
+struct ms_site *ms_site_by_name(const struct ms_cfg *cfg, const char *name);
+int ms_site_table_build(struct ms_cfg *cfg);
+
+/* ------------------------------------------------------------------ registrations */
+/* One registered EID prefix. owner[i] is the ETR that contributed loc[i] (merge). */
+struct ms_reg {
+	struct lisp_prefix eid;
+	char site[MS_NAME_MAX];
+	struct lisp_record rec;
+	struct ipaddr owner[LISP_MAX_LOCATORS];
+	struct ipaddr etr; /* last registering ETR (Map-Notify / forwarding target) */
+	uint16_t etr_port;
+	uint8_t key_id; /* key that authenticated it (for Map-Notify to it later) */
+	bool proxy;
+	bool merge;
+	bool want_notify; /* the ETR asked for Map-Notify (M) */
+	bool persistent;
+	bool has_xtr;
+	uint8_t xtr_id[16];
+	uint64_t site_id;
+	uint64_t first_ms;   /* monotonic ms of the first registration */
+	uint64_t last_ms;    /* of the last refresh */
+	uint64_t expires_ms; /* 0 = never */
+	uint64_t registered_unix;
+	uint64_t refreshes;
+};
+
+/* ------------------------------------------------------------------ hooks */
+enum ms_change_why {
+	MS_CHG_REGISTER = 0, /* new registration or changed RLOC set */
+	MS_CHG_DEREGISTER,   /* TTL-0 record */
+	MS_CHG_EXPIRE,	     /* refresh site missed its refreshes */
+	MS_CHG_LOAD,	     /* reloaded from the database at start */
+};
+struct ms_change {
+	const struct lisp_prefix *eid;
+	const struct lisp_record *old_rec; /* NULL: there was no mapping */
+	const struct lisp_record *new_rec; /* NULL: the mapping is gone */
+	const struct ms_reg *reg;	   /* the registration after the change (NULL if gone) */
+	const char *site;
+	enum ms_change_why why;
+};
+/* Called in the same loop turn as the change, before any Map-Notify of that turn leaves.
+ * The pointers are valid during the call only. */
+typedef void (*ms_change_cb)(const struct ms_change *c, void *arg);
+#define MS_HOOKS_MAX 8
+
+/* ------------------------------------------------------------------ statistics */
+enum ms_drop {
+	MS_DROP_MALFORMED = 0, /* detailed by proto_err code in malformed[] */
+	MS_DROP_BAD_AUTH,
+	MS_DROP_BAD_KEY_ID,
+	MS_DROP_UNKNOWN_SITE,
+	MS_DROP_EID_NOT_ALLOWED,
+	MS_DROP_REPLAY,
+	MS_DROP_NO_RECORDS,
+	MS_DROP_UNEXPECTED_TYPE,
+	MS_DROP_NO_ITR_RLOC,
+	MS_DROP_NON_LISP,
+	MS_DROP_UNKNOWN_NONCE,
+	MS_DROP_STORE_FAILED,
+	MS_DROP_NO_SUBSCRIBER_KEY,
+	MS_DROP_RETRIES_EXHAUSTED,
+	MS_DROP_SEND_FAILED,
+	MS_DROP__COUNT
+};
+const char *ms_drop_name(unsigned d);
+
+struct ms_type_stats {
+	uint64_t rx, tx, dropped;
+};
+struct ms_stats {
+	struct ms_type_stats type[16]; /* by LISP message type */
+	uint64_t drop[MS_DROP__COUNT];
+	uint64_t malformed[PERR__COUNT];
+	uint64_t registrations, deregistrations, expirations, refreshes, moves;
+	uint64_t proxy_replies, forwarded, negative_replies;
+	uint64_t notify_acks, notify_retransmits, subscriptions, unsubscriptions;
+	uint64_t store_commits, store_rows;
+};
+
+/* ------------------------------------------------------------------ the core */
+typedef void (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+			   size_t len);
+
+struct ms;
+
+/* cfg is used by reference (ms_set_config swaps it); store may be NULL. */
+struct ms *ms_new(const struct ms_cfg *cfg, struct ms_store *store, ms_send_fn send, void *arg);
+void ms_free(struct ms *ms);
+/* Reload: registrations of removed sites are withdrawn (MS_CHG_DEREGISTER). */
+void ms_set_config(struct ms *ms, const struct ms_cfg *cfg, uint64_t now_ms);
+const struct ms_cfg *ms_config(const struct ms *ms);
+/* Load persistent registrations and replay counters from the store; returns rows loaded. */
+int ms_load(struct ms *ms, uint64_t now_ms);
+
+/* One received datagram. */
+void ms_input(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
+	      uint16_t sport, uint64_t now_ms);
+/* End of a loop turn: commit the store, then send what waited for the commit. */
+void ms_end_turn(struct ms *ms);
+/* Timers: expiry, Map-Notify retransmissions, subscription timeouts. Also ends a turn. */
+void ms_tick(struct ms *ms, uint64_t now_ms);
+
+/* Hooks (BGP push): up to MS_HOOKS_MAX callbacks; 0 or -1. */
+int ms_on_change(struct ms *ms, ms_change_cb cb, void *arg);
+/* Walk registrations in prefix order (EID given: only those covering/covered by it). */
+int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *arg);
+const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p);
+size_t ms_count(const struct ms *ms);
+const struct ms_stats *ms_get_stats(const struct ms *ms);
+
+/* Subscribers (RFC 9437) for the CLI. */
+struct ms_sub {
+	struct ms_sub *next;
+	struct lisp_prefix eid;
+	uint8_t xtr_id[16];
+	uint64_t site_id;
+	struct ipaddr itr;
+	uint16_t port;
+	uint64_t nonce; /* last nonce used towards it (rising) */
+	uint64_t created_ms, expires_ms;
+	uint64_t notifies;
+};
+const struct ms_sub *ms_subscribers(const struct ms *ms);
+size_t ms_pending_notifies(const struct ms *ms);
+
+/* cli.c: the command table (cli_new's ctx must be the struct ms). */
+struct cli;
+struct cli_cmd;
+const struct cli_cmd *ms_cli_table(size_t *n);
+int ms_cli_register(struct cli *cli);
+
+#endif

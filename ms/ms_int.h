@@ -1,0 +1,119 @@
+/*
+ * ms/ms_int.h - internals shared by the Map-Server's files (not for other modules):
+ * the struct ms itself, the deferred send queue, the replay table and the unsolicited
+ * Map-Notify queue.
+ */
+#ifndef MS_MS_INT_H
+#define MS_MS_INT_H
+
+#include "ms/ms.h"
+
+struct lisp_key;
+
+/* Replay protection (RFC 9301 §5.6 "Nonce"): last accepted nonce per (site, key id,
+ * xTR-ID) when the Map-Register carries I=1, else per (site, key id, source address). */
+#define MS_REPLAY_KEYLEN (MS_NAME_MAX + 2 + 17)
+struct ms_replay {
+	struct ms_replay *next;
+	uint8_t key[MS_REPLAY_KEYLEN];
+	uint64_t nonce;
+	bool persistent;
+};
+#define MS_REPLAY_BUCKETS 1024
+
+/* A packet that waits for the store commit of this turn. */
+struct ms_deferred {
+	struct ms_deferred *next;
+	struct ipaddr dst;
+	uint16_t dport;
+	uint8_t type;
+	size_t len;
+	uint8_t data[];
+};
+
+/* An unsolicited Map-Notify waiting for its Map-Notify-Ack. */
+enum ms_pending_kind { MS_PEND_ETR = 0, MS_PEND_SUB = 1 };
+struct ms_pending {
+	struct ms_pending *next;
+	enum ms_pending_kind kind;
+	uint64_t nonce;
+	struct ipaddr dst;
+	uint16_t dport;
+	char site[MS_NAME_MAX]; /* ETR kind: the site whose key signs */
+	uint8_t key_id;
+	uint64_t next_ms;
+	unsigned sent;
+	size_t len;
+	uint8_t data[];
+};
+
+struct ms {
+	const struct ms_cfg *cfg;
+	struct ms_store *store;
+	ms_send_fn send;
+	void *send_arg;
+	uint64_t now;
+	struct lpm *regs; /* EID prefix -> struct ms_reg * */
+	struct ms_replay *replay[MS_REPLAY_BUCKETS];
+	struct ms_deferred *deferred, **deferred_tail;
+	struct ms_pending *pending;
+	struct ms_sub *subs;
+	uint64_t nonce_seq;
+	struct {
+		ms_change_cb cb;
+		void *arg;
+	} hooks[MS_HOOKS_MAX];
+	size_t nhooks;
+	struct ms_stats st;
+	/* parse scratch (large; the core is single-threaded) */
+	struct lisp_map_register mreg;
+	struct lisp_map_request mreq;
+	struct lisp_map_notify mnot;
+};
+
+/* core.c */
+void ms_drop(struct ms *ms, unsigned type, unsigned reason, const struct ipaddr *src,
+	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void ms_drop_malformed(struct ms *ms, unsigned type, const struct ipaddr *src,
+		       const struct proto_err *e);
+/* Send now (deferred=false) or after this turn's store commit. */
+void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+	     size_t len, bool deferred);
+void ms_fire_change(struct ms *ms, const struct lisp_prefix *eid, const struct lisp_record *old_rec,
+		    const struct ms_reg *reg, const char *site, enum ms_change_why why);
+uint64_t ms_new_nonce(struct ms *ms);
+
+/* register.c */
+void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
+			uint16_t sport);
+void ms_expire(struct ms *ms);
+void ms_reg_remove(struct ms *ms, struct ms_reg *r, enum ms_change_why why);
+void ms_replay_free_all(struct ms *ms);
+
+/* request.c */
+void ms_handle_request(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
+		       uint16_t sport);
+void ms_handle_ecm(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
+		   uint16_t sport);
+
+/* notify.c */
+/* Build a signed Map-Notify into out (cap bytes); returns its length or 0. */
+size_t ms_build_notify(uint8_t *out, size_t cap, uint64_t nonce, const struct lisp_key *k,
+		       const struct lisp_record *rec, unsigned nrec, bool has_xtr,
+		       const uint8_t *xtr_id, uint64_t site_id);
+/* Mapping of `eid` changed: Map-Notify the new mapping to every RLOC of the previous
+ * registration that is not in the new set (port 4342) and to the previous registering ETR
+ * when it is not new_etr and asked for Map-Notify; then to every subscriber covering the
+ * EID. old NULL: no previous registration. new_rec NULL = withdrawn (subscribers only). */
+void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
+		      const struct lisp_record *new_rec, const struct ms_reg *old,
+		      const struct ipaddr *new_etr);
+void ms_handle_notify_ack(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
+			  uint16_t sport);
+void ms_notify_tick(struct ms *ms);
+/* A Map-Request with I=1 and N=1 in record `i` (RFC 9437 §5). */
+void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
+		  const struct ipaddr *itr, uint16_t port);
+void ms_notify_free_all(struct ms *ms);
+
+#endif

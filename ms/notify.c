@@ -1,0 +1,324 @@
+/*
+ * ms/notify.c - Map-Notify out of the Map-Server (RFC 9301 §5.7) and RFC 9437 pub/sub.
+ *
+ * - Acknowledgement of a Map-Register (register.c): same nonce, records copied, signed with
+ *   the key that authenticated the Map-Register.
+ * - Mobility: when an EID's RLOC set changes, the NEW mapping is Map-Notified to every RLOC
+ *   of the old set that is no longer in it (at port 4342) and to the previous registering
+ *   ETR (at its source port) when that is another address and it asked for Map-Notify, so
+ *   the old site stops claiming the EID (lispers.net does the same, lisp-wire.md A.10).
+ *   Signed with the site's key of the old registration.
+ * - Pub/sub (RFC 9437 §5): a Map-Request with I=1 and N=1 in an EID record subscribes the
+ *   xTR-ID to that prefix (ITR-RLOC + reply port); it is answered with a Map-Notify holding
+ *   the current mapping when one is registered, and every later change of an EID the
+ *   prefix covers is Map-Notified to it (I=1, xTR-ID/Site-ID echoed, nonce rising per
+ *   notification). Withdrawals are a record with TTL 0 and no locators. A Map-Request
+ *   whose Map-Reply record (M=1) has TTL 0 unsubscribes; subscriptions also expire after
+ *   <pubsub lifetime>. RFC 9437 §7 assumes a key shared with each xTR; we use ONE
+ *   configured <subscriber-key> for every subscriber (without it, subscriptions are
+ *   refused: counted as no-subscriber-key).
+ * Unsolicited Map-Notifies are retransmitted every <map-notify interval-ms> until a
+ * Map-Notify-Ack with the same nonce (authenticated with the same key) arrives, at most
+ * <map-notify retries> times (then counted as retries-exhausted).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/lpm.h"
+#include "ms/ms_int.h"
+#include "proto/auth.h"
+
+size_t ms_build_notify(uint8_t *out, size_t cap, uint64_t nonce, const struct lisp_key *k,
+		       const struct lisp_record *rec, unsigned nrec, bool has_xtr,
+		       const uint8_t *xtr_id, uint64_t site_id)
+{
+	static struct lisp_map_notify mn;
+	struct buf w;
+	size_t auth_off;
+
+	memset(&mn, 0, sizeof(mn));
+	mn.nonce = nonce;
+	mn.xtr_id_present = has_xtr;
+	if (has_xtr)
+		memcpy(mn.xtr_id, xtr_id, 16);
+	mn.site_id = site_id;
+	mn.auth.key_id = lisp_key_id(k);
+	mn.auth.alg_id = lisp_key_alg(k);
+	mn.auth.len = (uint16_t)lisp_auth_len(mn.auth.alg_id);
+	if (nrec > LISP_MAX_RECORDS)
+		return 0;
+	mn.nrec = (uint8_t)nrec;
+	memcpy(mn.rec, rec, nrec * sizeof(*rec));
+	buf_init_write(&w, out, cap);
+	if (lisp_map_notify_build(&w, &mn, &auth_off, NULL) < 0 ||
+	    lisp_auth_sign(&w, auth_off, k, NULL) < 0)
+		return 0;
+	return buf_len(&w);
+}
+
+static const struct lisp_key *pending_key(const struct ms *ms, const struct ms_pending *p)
+{
+	if (p->kind == MS_PEND_SUB)
+		return ms->cfg->have_subscriber_key ? ms->cfg->subscriber_key.key : NULL;
+	const struct ms_site *s = ms_site_by_name(ms->cfg, p->site);
+	const struct ms_keycfg *kc = s ? ms_site_key(s, p->key_id) : NULL;
+	if (kc == NULL && s != NULL && s->nkeys > 0)
+		kc = &s->keys[0];
+	return kc ? kc->key : NULL;
+}
+
+/* Queue an unsolicited Map-Notify and send its first copy now. */
+static void send_unsolicited(struct ms *ms, enum ms_pending_kind kind, const struct ipaddr *dst,
+			     uint16_t dport, const char *site, uint8_t key_id, uint64_t nonce,
+			     const struct lisp_record *rec, bool has_xtr, const uint8_t *xtr_id,
+			     uint64_t site_id)
+{
+	static uint8_t out[UINT16_MAX];
+	struct ms_pending *p, tmp;
+	const struct lisp_key *k;
+	size_t n;
+
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.kind = kind;
+	snprintf(tmp.site, sizeof(tmp.site), "%s", site ? site : "");
+	tmp.key_id = key_id;
+	k = pending_key(ms, &tmp);
+	if (k == NULL) {
+		ms_drop(ms, LISP_T_MAP_NOTIFY, MS_DROP_NO_SUBSCRIBER_KEY, dst,
+			"no key to sign with");
+		return;
+	}
+	n = ms_build_notify(out, sizeof(out), nonce, k, rec, 1, has_xtr, xtr_id, site_id);
+	if (n == 0 || (p = malloc(sizeof(*p) + n)) == NULL) {
+		ms_drop(ms, LISP_T_MAP_NOTIFY, MS_DROP_SEND_FAILED, dst,
+			"Map-Notify does not encode");
+		return;
+	}
+	*p = tmp;
+	p->nonce = nonce;
+	p->dst = *dst;
+	p->dport = dport;
+	p->sent = 1;
+	p->next_ms = ms->now + ms->cfg->notify_interval_ms;
+	p->len = n;
+	memcpy(p->data, out, n);
+	p->next = ms->pending;
+	ms->pending = p;
+	/* after this turn's commit, like every other consequence of a registration */
+	ms_emit(ms, dst, dport, out, n, true);
+}
+
+static void withdrawn_record(struct lisp_record *w, const struct lisp_prefix *eid)
+{
+	memset(w, 0, sizeof(*w));
+	lisp_record_set_eid(w, eid);
+	w->ttl = 0;
+	w->action = LISP_ACT_NO_ACTION;
+}
+
+static void sub_free(struct ms_sub *s)
+{
+	free(s);
+}
+
+static void notify_subscribers(struct ms *ms, const struct lisp_prefix *eid,
+			       const struct lisp_record *rec)
+{
+	for (struct ms_sub *s = ms->subs; s; s = s->next) {
+		if (!prefix_contains(&s->eid, eid) && !prefix_contains(eid, &s->eid))
+			continue;
+		s->nonce = ms_new_nonce(ms);
+		s->notifies++;
+		send_unsolicited(ms, MS_PEND_SUB, &s->itr, s->port, NULL, 0, s->nonce, rec, true,
+				 s->xtr_id, s->site_id);
+	}
+}
+
+void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
+		      const struct lisp_record *new_rec, const struct ms_reg *old,
+		      const struct ipaddr *new_etr)
+{
+	struct lisp_record w;
+
+	if (new_rec == NULL) {
+		withdrawn_record(&w, eid);
+		new_rec = &w;
+	}
+	if (old != NULL && new_rec->nloc > 0) {
+		bool etr_done = false;
+		for (unsigned i = 0; i < old->rec.nloc; i++) {
+			const struct lisp_locator *l = &old->rec.loc[i];
+			bool still = false;
+			for (unsigned j = 0; j < new_rec->nloc && !still; j++)
+				still = l->addr.n && new_rec->loc[j].addr.n &&
+					ipaddr_eq(&l->addr.addr[0], &new_rec->loc[j].addr.addr[0]);
+			if (still || l->addr.n == 0)
+				continue;
+			if (ipaddr_eq(&l->addr.addr[0], &old->etr) &&
+			    old->etr_port == LISP_CONTROL_PORT)
+				etr_done = true;
+			send_unsolicited(ms, MS_PEND_ETR, &l->addr.addr[0], LISP_CONTROL_PORT,
+					 old->site, old->key_id, ms_new_nonce(ms), new_rec, false,
+					 NULL, 0);
+		}
+		if (!etr_done && old->want_notify && new_etr != NULL &&
+		    !ipaddr_eq(&old->etr, new_etr))
+			send_unsolicited(ms, MS_PEND_ETR, &old->etr, old->etr_port, old->site,
+					 old->key_id, ms_new_nonce(ms), new_rec, false, NULL, 0);
+	}
+	notify_subscribers(ms, eid, new_rec);
+}
+
+void ms_handle_notify_ack(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
+			  uint16_t sport)
+{
+	struct lisp_map_notify *m = &ms->mnot;
+	struct proto_err e = {0};
+	struct ms_pending **pp, *p;
+	struct buf b;
+
+	(void)sport;
+	buf_init_read(&b, data, len);
+	if (lisp_map_notify_parse(&b, m, &e) < 0) {
+		ms_drop_malformed(ms, LISP_T_MAP_NOTIFY_ACK, src, &e);
+		return;
+	}
+	for (pp = &ms->pending; (p = *pp) != NULL; pp = &p->next)
+		if (p->nonce == m->nonce && ipaddr_eq(&p->dst, src))
+			break;
+	if (p == NULL) {
+		ms_drop(ms, LISP_T_MAP_NOTIFY_ACK, MS_DROP_UNKNOWN_NONCE, src,
+			"no Map-Notify outstanding with nonce 0x%016llx",
+			(unsigned long long)m->nonce);
+		return;
+	}
+	const struct lisp_key *k = pending_key(ms, p);
+	if (k == NULL || lisp_auth_verify(&b, &m->auth, k, &e) < 0) {
+		ms_drop(ms, LISP_T_MAP_NOTIFY_ACK, MS_DROP_BAD_AUTH, src, "Map-Notify-Ack: %s",
+			k ? e.reason : "no key");
+		return;
+	}
+	*pp = p->next;
+	free(p);
+	ms->st.notify_acks++;
+}
+
+void ms_notify_tick(struct ms *ms)
+{
+	struct ms_pending **pp = &ms->pending, *p;
+	struct ms_sub **sp = &ms->subs, *s;
+
+	while ((p = *pp) != NULL) {
+		if (p->next_ms > ms->now) {
+			pp = &p->next;
+			continue;
+		}
+		if (p->sent > ms->cfg->notify_retries) {
+			ms_drop(ms, LISP_T_MAP_NOTIFY, MS_DROP_RETRIES_EXHAUSTED, &p->dst,
+				"no Map-Notify-Ack for nonce 0x%016llx after %u transmissions",
+				(unsigned long long)p->nonce, p->sent);
+			*pp = p->next;
+			free(p);
+			continue;
+		}
+		p->sent++;
+		p->next_ms = ms->now + ms->cfg->notify_interval_ms;
+		ms->st.notify_retransmits++;
+		ms_emit(ms, &p->dst, p->dport, p->data, p->len, false);
+		pp = &p->next;
+	}
+	while ((s = *sp) != NULL) {
+		if (s->expires_ms <= ms->now) {
+			*sp = s->next;
+			sub_free(s);
+			continue;
+		}
+		sp = &s->next;
+	}
+}
+
+struct first_ctx {
+	const struct ms_reg *r;
+};
+
+static int first_covered(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct first_ctx *fc = arg;
+	(void)p;
+	fc->r = val;
+	return 1;
+}
+
+void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
+		  const struct ipaddr *itr, uint16_t port)
+{
+	const struct lisp_prefix *eid = &mr->rec[i].eid;
+	struct ms_sub **sp, *s;
+	bool unsubscribe = mr->map_data && mr->map_reply.ttl == 0;
+
+	if (!ms->cfg->have_subscriber_key) {
+		ms_drop(ms, LISP_T_MAP_REQUEST, MS_DROP_NO_SUBSCRIBER_KEY, itr,
+			"subscription refused: no <subscriber-key> configured");
+		return;
+	}
+	for (sp = &ms->subs; (s = *sp) != NULL; sp = &s->next)
+		if (prefix_eq(&s->eid, eid) && memcmp(s->xtr_id, mr->xtr_id, 16) == 0)
+			break;
+	if (unsubscribe) {
+		if (s != NULL) {
+			*sp = s->next;
+			sub_free(s);
+			ms->st.unsubscriptions++;
+		}
+		return;
+	}
+	if (s == NULL) {
+		s = calloc(1, sizeof(*s));
+		if (s == NULL)
+			return;
+		s->eid = *eid;
+		memcpy(s->xtr_id, mr->xtr_id, 16);
+		s->created_ms = ms->now;
+		s->next = ms->subs;
+		ms->subs = s;
+		ms->st.subscriptions++;
+	}
+	s->site_id = mr->site_id;
+	s->itr = *itr;
+	s->port = port;
+	s->expires_ms = ms->now + (uint64_t)ms->cfg->subscription_secs * 1000;
+
+	/* Current mapping: the registration covering the prefix, else the first one it covers. */
+	const struct ms_reg *r = lpm_covering(ms->regs, eid, NULL);
+	if (r == NULL) {
+		struct first_ctx fc = {NULL};
+		lpm_walk_covered(ms->regs, eid, first_covered, &fc);
+		r = fc.r;
+	}
+	if (r == NULL)
+		return;
+	s->nonce = ms_new_nonce(ms);
+	s->notifies++;
+	send_unsolicited(ms, MS_PEND_SUB, &s->itr, s->port, NULL, 0, s->nonce, &r->rec, true,
+			 s->xtr_id, s->site_id);
+}
+
+void ms_notify_free_all(struct ms *ms)
+{
+	struct ms_pending *p, *pn;
+	struct ms_sub *s, *sn;
+
+	for (p = ms->pending; p; p = pn) {
+		pn = p->next;
+		free(p);
+	}
+	ms->pending = NULL;
+	for (s = ms->subs; s; s = sn) {
+		sn = s->next;
+		sub_free(s);
+	}
+	ms->subs = NULL;
+}

@@ -1,0 +1,499 @@
+/*
+ * ms/register.c - Map-Register processing (RFC 9301 §5.6, §8.2) and the registration table.
+ *
+ * Order of checks, each with its own drop counter and nothing stored on failure:
+ *   parse (malformed:<proto_err>) -> at least one record (no-records) -> site owning the
+ *   first record's EID prefix (unknown-site) -> a key of that site with the message's Key ID
+ *   (bad-key-id) -> HMAC over the message with that key, algorithm included (bad-auth) ->
+ *   EVERY record inside the site's allowed prefixes (eid-not-allowed) -> nonce strictly
+ *   greater than the last accepted one for (site, key id, xTR-ID) when I=1, else
+ *   (site, key id, source address) (replay).
+ * Decision: one record outside the site rejects the WHOLE Map-Register. It is one
+ * authenticated unit and its Map-Notify acknowledges all of its records; storing a part
+ * would acknowledge what was not stored (the ETR could not tell which part failed).
+ *
+ * Then each record: TTL 0 deregisters (in a merged set, only the locators this ETR
+ * contributed); otherwise the RLOC set replaces the old one, or is merged with it when the
+ * site merges or the message's a-bit is set (locators keyed by address, each remembering its
+ * ETR). `refresh` sites expire after 3 missed 60-s refreshes, or after the record TTL when
+ * T=1 (§8.2); `persistent` sites never expire and are written to the store. A change of
+ * the mapping fires the hooks and Map-Notifies the previous RLOCs and subscribers
+ * (notify.c). When M=1 the Map-Notify (same nonce, records copied, signed with the same
+ * key, I/xTR-ID copied) waits for the store commit of this loop turn (ms_end_turn).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/lpm.h"
+#include "ms/ms_int.h"
+#include "ms/store.h"
+#include "proto/auth.h"
+
+/* ------------------------------------------------------------------ replay table */
+static void replay_key(uint8_t *key, const char *site, uint8_t key_id, bool has_xtr,
+		       const uint8_t *xtr_id, const struct ipaddr *src)
+{
+	memset(key, 0, MS_REPLAY_KEYLEN);
+	strncpy((char *)key, site, MS_NAME_MAX - 1);
+	key[MS_NAME_MAX] = key_id;
+	if (has_xtr) {
+		key[MS_NAME_MAX + 1] = 0xff;
+		memcpy(key + MS_NAME_MAX + 2, xtr_id, 16);
+	} else {
+		key[MS_NAME_MAX + 1] = (uint8_t)src->afi;
+		memcpy(key + MS_NAME_MAX + 2, src->a, 16);
+	}
+}
+
+static unsigned replay_hash(const uint8_t *key)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < MS_REPLAY_KEYLEN; i++)
+		h = (h ^ key[i]) * 16777619u;
+	return h % MS_REPLAY_BUCKETS;
+}
+
+static struct ms_replay *replay_find(struct ms *ms, const uint8_t *key)
+{
+	for (struct ms_replay *r = ms->replay[replay_hash(key)]; r; r = r->next)
+		if (memcmp(r->key, key, MS_REPLAY_KEYLEN) == 0)
+			return r;
+	return NULL;
+}
+
+static struct ms_replay *replay_set(struct ms *ms, const uint8_t *key, uint64_t nonce)
+{
+	struct ms_replay *r = replay_find(ms, key);
+
+	if (r == NULL) {
+		unsigned h = replay_hash(key);
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			return NULL;
+		memcpy(r->key, key, MS_REPLAY_KEYLEN);
+		r->next = ms->replay[h];
+		ms->replay[h] = r;
+	}
+	r->nonce = nonce;
+	return r;
+}
+
+void ms_replay_free_all(struct ms *ms)
+{
+	for (size_t i = 0; i < MS_REPLAY_BUCKETS; i++) {
+		struct ms_replay *r = ms->replay[i], *n;
+		for (; r; r = n) {
+			n = r->next;
+			free(r);
+		}
+		ms->replay[i] = NULL;
+	}
+}
+
+/* ------------------------------------------------------------------ table helpers */
+static void reg_persist(struct ms *ms, const struct ms_reg *r)
+{
+	struct store_row row;
+
+	if (ms->store == NULL || !r->persistent)
+		return;
+	memset(&row, 0, sizeof(row));
+	row.site = r->site;
+	row.rec = r->rec;
+	row.etr = r->etr;
+	row.etr_port = r->etr_port;
+	row.flags = (r->proxy ? STORE_F_PROXY : 0) | (r->merge ? STORE_F_MERGE : 0) |
+		    (r->want_notify ? STORE_F_NOTIFY : 0);
+	row.registered_unix = r->registered_unix;
+	if (store_put(ms->store, &row) < 0)
+		log_warnx("database: %s", store_error(ms->store));
+}
+
+void ms_reg_remove(struct ms *ms, struct ms_reg *r, enum ms_change_why why)
+{
+	lpm_remove(ms->regs, &r->eid);
+	if (r->persistent && ms->store != NULL && store_del(ms->store, &r->eid) < 0)
+		log_warnx("database: %s", store_error(ms->store));
+	ms_fire_change(ms, &r->eid, &r->rec, NULL, r->site, why);
+	ms_notify_change(ms, &r->eid, NULL, NULL, NULL);
+	free(r);
+}
+
+static bool loc_same(const struct lisp_locator *a, const struct lisp_locator *b)
+{
+	if (a->addr.n != b->addr.n)
+		return false;
+	for (unsigned i = 0; i < a->addr.n; i++)
+		if (!ipaddr_eq(&a->addr.addr[i], &b->addr.addr[i]))
+			return false;
+	return true;
+}
+
+static int loc_find(const struct lisp_record *r, const struct lisp_locator *l)
+{
+	for (unsigned i = 0; i < r->nloc; i++)
+		if (loc_same(&r->loc[i], l))
+			return (int)i;
+	return -1;
+}
+
+/* Same set of RLOC addresses? */
+static bool rloc_set_equal(const struct lisp_record *a, const struct lisp_record *b)
+{
+	if (a->nloc != b->nloc)
+		return false;
+	for (unsigned i = 0; i < a->nloc; i++)
+		if (loc_find(b, &a->loc[i]) < 0)
+			return false;
+	return true;
+}
+
+/* Same mapping as far as a receiver cares (locators, their priorities, TTL, version)? */
+static bool mapping_equal(const struct lisp_record *a, const struct lisp_record *b)
+{
+	if (!rloc_set_equal(a, b) || a->ttl != b->ttl || a->map_version != b->map_version)
+		return false;
+	for (unsigned i = 0; i < a->nloc; i++) {
+		const struct lisp_locator *x = &a->loc[i], *y = &b->loc[loc_find(b, x)];
+		if (x->priority != y->priority || x->weight != y->weight ||
+		    x->mpriority != y->mpriority || x->mweight != y->mweight ||
+		    (x->flags & LISP_LOC_F_REACHABLE) != (y->flags & LISP_LOC_F_REACHABLE))
+			return false;
+	}
+	return true;
+}
+
+/* Remove the locators contributed by `etr`; returns how many are left. */
+static unsigned drop_owned(struct ms_reg *r, const struct ipaddr *etr)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < r->rec.nloc; i++) {
+		if (ipaddr_eq(&r->owner[i], etr))
+			continue;
+		r->rec.loc[j] = r->rec.loc[i];
+		r->owner[j] = r->owner[i];
+		j++;
+	}
+	r->rec.nloc = (uint8_t)j;
+	return j;
+}
+
+static uint64_t expiry_of(const struct ms *ms, const struct lisp_map_register *m,
+			  const struct lisp_record *rec, bool persistent)
+{
+	uint64_t secs;
+
+	if (persistent)
+		return 0;
+	if (m->use_ttl) /* T=1: the record TTL (minutes) is the registration timeout, §8.2 */
+		secs = rec->ttl == 0xffffffffu ? 7ULL * 86400 : (uint64_t)rec->ttl * 60;
+	else
+		secs = (uint64_t)MS_REFRESH_SECS * MS_REFRESH_MISSES;
+	return ms->now + secs * 1000;
+}
+
+/* A TTL-0 record: deregister (only this ETR's locators of a merged set). */
+static void deregister(struct ms *ms, const struct lisp_record *rec, const struct ipaddr *src)
+{
+	struct ms_reg *r = lpm_exact(ms->regs, &rec->eid);
+	struct lisp_record old;
+
+	if (r == NULL)
+		return;
+	ms->st.deregistrations++;
+	if (r->merge) {
+		old = r->rec;
+		if (drop_owned(r, src) > 0) {
+			if (r->rec.nloc != old.nloc) {
+				reg_persist(ms, r);
+				ms_fire_change(ms, &r->eid, &old, r, r->site, MS_CHG_DEREGISTER);
+				ms_notify_change(ms, &r->eid, &r->rec, NULL, src);
+			}
+			return;
+		}
+	}
+	ms_reg_remove(ms, r, MS_CHG_DEREGISTER);
+}
+
+static void register_record(struct ms *ms, const struct ms_site *site,
+			    const struct lisp_map_register *m, const struct lisp_record *rec,
+			    const struct ipaddr *src, uint16_t sport)
+{
+	struct ms_reg *r = lpm_exact(ms->regs, &rec->eid);
+	struct ms_reg old;
+	bool existed = r != NULL;
+	bool merge = site->merge || m->merge;
+	bool persistent = site->lifetime == MS_LIFE_PERSISTENT;
+
+	if (existed) {
+		old = *r;
+	} else {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL) {
+			log_warnx("out of memory registering an EID");
+			return;
+		}
+		r->eid = rec->eid;
+		r->first_ms = ms->now;
+		if (lpm_insert(ms->regs, &r->eid, r, NULL) < 0) {
+			free(r);
+			log_warnx("out of memory registering an EID");
+			return;
+		}
+	}
+	if (merge && existed) {
+		drop_owned(r, src);
+		for (unsigned i = 0; i < rec->nloc; i++) {
+			int k = loc_find(&r->rec, &rec->loc[i]);
+			if (k < 0) {
+				if (r->rec.nloc == LISP_MAX_LOCATORS)
+					continue; /* full: the other ETRs' locators stay */
+				k = r->rec.nloc++;
+			}
+			r->rec.loc[k] = rec->loc[i];
+			r->owner[k] = *src;
+		}
+	} else {
+		r->rec.nloc = rec->nloc;
+		for (unsigned i = 0; i < rec->nloc; i++) {
+			r->rec.loc[i] = rec->loc[i];
+			r->owner[i] = *src;
+		}
+	}
+	r->rec.ttl = rec->ttl;
+	r->rec.action = rec->action;
+	r->rec.authoritative = rec->authoritative;
+	r->rec.map_version = rec->map_version;
+	r->rec.reserved = 0;
+	lisp_record_set_eid(&r->rec, &rec->eid);
+	snprintf(r->site, sizeof(r->site), "%s", site->name);
+	r->etr = *src;
+	r->etr_port = sport;
+	r->key_id = m->auth.key_id;
+	r->proxy = m->proxy_reply || site->proxy_reply;
+	r->merge = merge;
+	r->want_notify = m->want_notify;
+	r->persistent = persistent;
+	r->has_xtr = m->xtr_id_present;
+	memcpy(r->xtr_id, m->xtr_id, sizeof(r->xtr_id));
+	r->site_id = m->site_id;
+	r->last_ms = ms->now;
+	r->expires_ms = expiry_of(ms, m, rec, persistent);
+	r->registered_unix = (uint64_t)time(NULL);
+	r->refreshes++;
+
+	if (existed && mapping_equal(&old.rec, &r->rec) && ipaddr_eq(&old.etr, src)) {
+		ms->st.refreshes++;
+		if (old.proxy != r->proxy || old.merge != r->merge ||
+		    old.want_notify != r->want_notify)
+			reg_persist(ms, r);
+		return;
+	}
+	ms->st.registrations++;
+	reg_persist(ms, r);
+	ms_fire_change(ms, &r->eid, existed ? &old.rec : NULL, r, r->site, MS_CHG_REGISTER);
+	if (existed && !rloc_set_equal(&old.rec, &r->rec))
+		ms->st.moves++;
+	ms_notify_change(ms, &r->eid, &r->rec, existed ? &old : NULL, src);
+}
+
+static void send_ack_notify(struct ms *ms, const struct lisp_map_register *m,
+			    const struct lisp_key *k, const struct ipaddr *src, uint16_t sport)
+{
+	static uint8_t out[UINT16_MAX];
+	size_t n = ms_build_notify(out, sizeof(out), m->nonce, k, m->rec, m->nrec,
+				   m->xtr_id_present, m->xtr_id, m->site_id);
+
+	if (n == 0) {
+		ms_drop(ms, LISP_T_MAP_NOTIFY, MS_DROP_SEND_FAILED, src,
+			"Map-Notify does not encode");
+		return;
+	}
+	ms_emit(ms, src, sport, out, n, true);
+}
+
+void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
+			uint16_t sport)
+{
+	struct lisp_map_register *m = &ms->mreg;
+	struct proto_err e = {0};
+	struct buf b;
+	const struct ms_keycfg *kc;
+	struct ms_site *site;
+	uint8_t key[MS_REPLAY_KEYLEN];
+	struct ms_replay *rp;
+	char pfx[PREFIX_STRLEN];
+
+	buf_init_read(&b, data, len);
+	if (lisp_map_register_parse(&b, m, &e) < 0) {
+		ms_drop_malformed(ms, LISP_T_MAP_REGISTER, src, &e);
+		return;
+	}
+	if (m->nrec == 0) {
+		ms_drop(ms, LISP_T_MAP_REGISTER, MS_DROP_NO_RECORDS, src, "no EID records");
+		return;
+	}
+	site = ms_site_for_prefix(ms->cfg, &m->rec[0].eid, NULL);
+	if (site == NULL) {
+		ms_drop(ms, LISP_T_MAP_REGISTER, MS_DROP_UNKNOWN_SITE, src,
+			"no site configured for %s", prefix_str(&m->rec[0].eid, pfx, sizeof(pfx)));
+		return;
+	}
+	kc = ms_site_key(site, m->auth.key_id);
+	if (kc == NULL) {
+		ms_drop(ms, LISP_T_MAP_REGISTER, MS_DROP_BAD_KEY_ID, src,
+			"site %s has no key id %u", site->name, m->auth.key_id);
+		return;
+	}
+	if (lisp_auth_verify(&b, &m->auth, kc->key, &e) < 0) {
+		ms_drop(ms, LISP_T_MAP_REGISTER, MS_DROP_BAD_AUTH, src,
+			"site %s key %u (alg %u): %s", site->name, m->auth.key_id, m->auth.alg_id,
+			e.reason ? e.reason : "authentication failed");
+		return;
+	}
+	for (unsigned i = 0; i < m->nrec; i++) {
+		const struct lisp_record *rec = &m->rec[i];
+		if (!ms_site_allows(site, &rec->eid)) {
+			ms_drop(ms, LISP_T_MAP_REGISTER, MS_DROP_EID_NOT_ALLOWED, src,
+				"record %u: %s not allowed for site %s (whole message rejected)", i,
+				prefix_str(&rec->eid, pfx, sizeof(pfx)), site->name);
+			return;
+		}
+		if (rec->ttl != 0 && rec->nloc == 0) {
+			struct proto_err le = {PERR_BAD_COUNT, 0, "registration without locators"};
+			ms_drop_malformed(ms, LISP_T_MAP_REGISTER, src, &le);
+			return;
+		}
+	}
+	replay_key(key, site->name, m->auth.key_id, m->xtr_id_present, m->xtr_id, src);
+	rp = replay_find(ms, key);
+	if (rp != NULL && m->nonce <= rp->nonce) {
+		ms_drop(ms, LISP_T_MAP_REGISTER, MS_DROP_REPLAY, src,
+			"nonce 0x%016llx not above the last accepted 0x%016llx",
+			(unsigned long long)m->nonce, (unsigned long long)rp->nonce);
+		return;
+	}
+	rp = replay_set(ms, key, m->nonce);
+	if (rp != NULL && site->lifetime == MS_LIFE_PERSISTENT && ms->store != NULL) {
+		rp->persistent = true;
+		if (store_replay_put(ms->store, key, sizeof(key), m->nonce) < 0)
+			log_warnx("database: %s", store_error(ms->store));
+	}
+
+	for (unsigned i = 0; i < m->nrec; i++) {
+		if (m->rec[i].ttl == 0)
+			deregister(ms, &m->rec[i], src);
+		else
+			register_record(ms, site, m, &m->rec[i], src, sport);
+	}
+	if (m->want_notify)
+		send_ack_notify(ms, m, kc->key, src, sport);
+	log_debug_topic(LOG_TOPIC_CONTROL, "Map-Register site %s: %u record(s), nonce 0x%016llx",
+			site->name, m->nrec, (unsigned long long)m->nonce);
+}
+
+/* ------------------------------------------------------------------ expiry */
+static int expire_one(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct ms *ms = arg;
+	struct ms_reg *r = val;
+	char pfx[PREFIX_STRLEN];
+
+	(void)p;
+	if (r->expires_ms != 0 && r->expires_ms <= ms->now) {
+		log_info("registration of %s (site %s) expired",
+			 prefix_str(&r->eid, pfx, sizeof(pfx)), r->site);
+		ms->st.expirations++;
+		ms_reg_remove(ms, r, MS_CHG_EXPIRE);
+	}
+	return 0;
+}
+
+void ms_expire(struct ms *ms)
+{
+	lpm_walk(ms->regs, expire_one, ms);
+}
+
+/* ------------------------------------------------------------------ load */
+struct load_ctx {
+	struct ms *ms;
+	int loaded;
+	unsigned skipped;
+};
+
+static int load_row(const struct store_row *row, void *arg)
+{
+	struct load_ctx *lc = arg;
+	struct ms *ms = lc->ms;
+	struct ms_site *site = ms_site_by_name(ms->cfg, row->site);
+	struct ms_reg *r;
+
+	if (site == NULL || site->lifetime != MS_LIFE_PERSISTENT ||
+	    !ms_site_allows(site, &row->rec.eid) || row->rec.nloc == 0) {
+		lc->skipped++;
+		return 0;
+	}
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return -1;
+	r->eid = row->rec.eid;
+	r->rec = row->rec;
+	for (unsigned i = 0; i < r->rec.nloc; i++)
+		r->owner[i] = row->etr;
+	snprintf(r->site, sizeof(r->site), "%s", site->name);
+	r->etr = row->etr;
+	r->etr_port = row->etr_port;
+	r->key_id = site->nkeys ? site->keys[0].key_id : 0;
+	r->proxy = (row->flags & STORE_F_PROXY) != 0;
+	r->merge = (row->flags & STORE_F_MERGE) != 0;
+	r->want_notify = (row->flags & STORE_F_NOTIFY) != 0;
+	r->persistent = true;
+	r->first_ms = r->last_ms = ms->now;
+	r->registered_unix = row->registered_unix;
+	if (lpm_insert(ms->regs, &r->eid, r, NULL) < 0) {
+		free(r);
+		return -1;
+	}
+	lc->loaded++;
+	ms_fire_change(ms, &r->eid, NULL, r, r->site, MS_CHG_LOAD);
+	return 0;
+}
+
+static int load_replay(const void *key, size_t keylen, uint64_t nonce, void *arg)
+{
+	struct ms *ms = arg;
+	struct ms_replay *r;
+
+	if (keylen != MS_REPLAY_KEYLEN)
+		return 0;
+	r = replay_set(ms, key, nonce);
+	if (r)
+		r->persistent = true;
+	return 0;
+}
+
+int ms_load(struct ms *ms, uint64_t now_ms)
+{
+	struct load_ctx lc = {ms, 0, 0};
+	unsigned bad = 0;
+
+	ms->now = now_ms;
+	if (ms->store == NULL)
+		return 0;
+	if (store_replay_load(ms->store, load_replay, ms) < 0 ||
+	    store_load(ms->store, load_row, &lc, &bad) < 0) {
+		log_warnx("database load: %s", store_error(ms->store));
+		return -1;
+	}
+	if (bad || lc.skipped)
+		log_warnx("database: %u undecodable row(s), %u row(s) of unknown or non-persistent "
+			  "sites ignored",
+			  bad, lc.skipped);
+	log_info("loaded %d persistent registration(s)", lc.loaded);
+	return lc.loaded;
+}

@@ -1,0 +1,138 @@
+/*
+ * mr/cli.c - lisp-mrd's telnet CLI commands (../shared/DESIGN.md "Telnet CLI") on
+ * common/cli: show map-servers, show statistics, show version, debug {control|off};
+ * help and quit are built in. Handlers only describe data through common/out, which
+ * renders text or JSON (trailing `json`).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "common/cli.h"
+#include "common/log.h"
+#include "common/ratelimit.h"
+#include "mr/mr.h"
+
+static void show_map_servers(struct cli_req *r, struct out *o)
+{
+	struct mr *mr = r->ctx;
+	char a[IPADDR_STRLEN], p[PREFIX_STRLEN];
+
+	out_begin_object(o, NULL);
+	out_begin_array(o, "prefixes");
+	for (size_t i = 0; i < mr_nentries(mr); i++) {
+		const struct mr_entry *e = mr_entry_at(mr, i);
+		out_begin_object(o, NULL);
+		out_str(o, "eidPrefix", prefix_str(&e->eid, p, sizeof(p)));
+		out_uint(o, "instanceId", e->eid.iid);
+		out_uint(o, "lookups", e->lookups);
+		out_uint(o, "forwards", e->forwards);
+		out_begin_array(o, "mapServers");
+		for (unsigned j = 0; j < e->nservers; j++) {
+			const struct mr_server *s = mr_server_at(mr, e->srv[j]);
+			out_begin_object(o, NULL);
+			out_str(o, "address", ipaddr_str(&s->ep.addr, a, sizeof(a)));
+			out_uint(o, "port", s->ep.port);
+			out_str(o, "state", mr_srv_state_name(s->state));
+			out_end(o);
+		}
+		out_end(o);
+		out_end(o);
+	}
+	out_end(o);
+	out_begin_array(o, "mapServers");
+	for (size_t i = 0; i < mr_nservers(mr); i++) {
+		const struct mr_server *s = mr_server_at(mr, i);
+		out_begin_object(o, NULL);
+		out_str(o, "address", ipaddr_str(&s->ep.addr, a, sizeof(a)));
+		out_uint(o, "port", s->ep.port);
+		out_str(o, "state", mr_srv_state_name(s->state));
+		out_uint(o, "forwards", s->forwards);
+		out_uint(o, "failures", s->failures);
+		out_uint(o, "consecutiveFailures", s->fails);
+		out_uint(o, "answered", s->answered);
+		out_uint(o, "stateChanges", s->state_changes);
+		out_end(o);
+	}
+	out_end(o);
+	out_end(o);
+}
+
+static void err_counts(struct out *o, const char *key, const uint64_t *v)
+{
+	out_begin_object(o, key);
+	for (int c = 1; c < PERR__COUNT; c++)
+		if (v[c])
+			out_uint(o, proto_err_name(c), v[c]);
+	out_end(o);
+}
+
+static void show_statistics(struct cli_req *r, struct out *o)
+{
+	struct mr *mr = r->ctx;
+	const struct mr_stats *st = mr_get_stats(mr);
+	struct log_input_stats ls;
+
+	out_begin_object(o, NULL);
+	out_uint(o, "received", st->rx);
+	out_uint(o, "ecmMapRequests", st->ecm_requests);
+	out_uint(o, "forwarded", st->forwarded);
+	out_uint(o, "negativeReplies", st->negative);
+	out_uint(o, "retransmits", st->retransmits);
+	out_uint(o, "failovers", st->failovers);
+	out_uint(o, "allServersDown", st->all_down);
+	out_uint(o, "pendingForwards", mr_pending_count(mr));
+	out_uint(o, "pendingEvicted", st->pending_evicted);
+	uint64_t total = 0;
+	for (int d = 0; d < MR_DROP__COUNT; d++)
+		total += st->drops[d];
+	out_uint(o, "dropped", total);
+	out_begin_object(o, "drops");
+	for (int d = 0; d < MR_DROP__COUNT; d++)
+		out_uint(o, mr_drop_name((enum mr_drop)d), st->drops[d]);
+	out_end(o);
+	err_counts(o, "ecmErrors", st->ecm_err);
+	err_counts(o, "mapRequestErrors", st->req_err);
+	log_input_stats(&ls);
+	out_begin_object(o, "inputLogs");
+	out_uint(o, "logged", ls.logged);
+	out_uint(o, "suppressed", ls.suppressed);
+	out_end(o);
+	out_end(o);
+}
+
+static void debug_cmd(struct cli_req *r, struct out *o)
+{
+	char t[64];
+
+	if (strcmp(r->arg, "off") == 0)
+		log_set_topics(0);
+	else
+		log_set_topics(log_get_topics() | log_topic_from_name(r->arg));
+	out_printf(o, "debug %s\n", log_topics_str(log_get_topics(), t, sizeof(t)));
+}
+
+static const struct cli_cmd mr_cmds[] = {
+    {.words = {"show", "version"},
+     .json = true,
+     .help = "Version and uptime",
+     .fn = cli_show_version},
+    {.words = {"show", "map-servers"},
+     .json = true,
+     .help = "EID prefixes, their Map-Servers, state, forwards and failures",
+     .fn = show_map_servers},
+    {.words = {"show", "statistics"},
+     .json = true,
+     .help = "Counters: requests, forwards, negative replies, drops by reason",
+     .fn = show_statistics},
+    {.words = {"debug"},
+     .argmode = CLI_ARG_REQUIRED,
+     .arg = "control|off",
+     .help = "Log every forward and negative reply (control), or stop (off)",
+     .fn = debug_cmd},
+};
+
+struct cli *mr_cli_new(struct event_base *base, struct mr *mr)
+{
+	return cli_new(base, mr_cmds, sizeof(mr_cmds) / sizeof(mr_cmds[0]), "lisp-mrd", mr);
+}

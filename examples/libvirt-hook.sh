@@ -1,0 +1,54 @@
+#!/bin/sh
+# examples/libvirt-hook.sh - install lisp-register as the libvirt qemu hook on a
+# hypervisor, so a VM's EIDs (from <metadata><lisp:mapping xmlns:lisp="urn:lisp-suite:1">,
+# see libvirt-domain.xml) are registered at the Map-Server with this host's RLOC whenever
+# the VM starts or arrives by live migration.
+#
+#   sh examples/libvirt-hook.sh [RLOC] [MS]      (as root)
+#
+# What the hook does per operation (libvirt calls /etc/libvirt/hooks/qemu DOMAIN OP SUBOP):
+#   started, reconnect, attach  -> Map-Register the domain's EIDs with this host's RLOC
+#   release                     -> nothing, unless 'deregister-on-release yes' (never set
+#                                  that where VMs migrate: the source runs 'release' after
+#                                  the destination has registered)
+#   migrate, prepare, start, stopped, restore, ... -> nothing
+# The hook never writes to stdout: for "migrate begin" libvirt would take it as a new XML.
+# Exit codes (logged by libvirt): 0 done or nothing to do, 2 configuration/XML error,
+# 3 the Map-Server did not answer, 4 it answered with a Map-Notify we refuse.
+set -eu
+RLOC=${1:-192.0.2.11}
+MS=${2:-192.0.2.100:4342}
+HOOKDIR=/etc/libvirt/hooks
+CONFDIR=/etc/lisp-suite
+
+install -d -m 755 "$CONFDIR" "$HOOKDIR"
+if [ ! -e "$CONFDIR/register.key" ]; then
+	umask 077
+	echo "# shared secret of the site at the Map-Server (first non-comment line)" >"$CONFDIR/register.key"
+	echo "change-me" >>"$CONFDIR/register.key"
+fi
+cat >"$CONFDIR/register.conf" <<CONF
+# /etc/lisp-suite/register.conf - settings of lisp-register --libvirt-hook
+# (any of them may also be given as a --option in the hook script)
+ms $MS
+site dc1
+key-file $CONFDIR/register.key
+key-id 0
+alg sha256
+rloc $RLOC
+priority 1
+weight 100
+ttl 1440
+proxy-reply yes
+timeout 0.5
+retries 3
+deregister-on-release no
+CONF
+
+# libvirt runs the hook synchronously: keep it short (0.5+1+2+4 s at most with the above).
+cat >"$HOOKDIR/qemu" <<'HOOK'
+#!/bin/sh
+exec /usr/local/bin/lisp-register --libvirt-hook "$@"
+HOOK
+chmod 755 "$HOOKDIR/qemu"
+echo "installed $HOOKDIR/qemu; restart libvirtd so it sees a new hook script"

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "ms/ms.h"
@@ -911,6 +912,45 @@ static void t_reload_removes_site(void **state)
 	f->cfg = c;
 }
 
+/* ------------------------------------------------------------------ cases: CLI */
+static void t_cli_json(void **state)
+{
+	struct fx *f = *state;
+	size_t ncmd;
+	const struct cli_cmd *cmds = ms_cli_table(&ncmd);
+	struct cli *cli = cli_new(NULL, cmds, ncmd, "lisp-msd", f->ms);
+	struct strbuf sb;
+	uint8_t junk[3] = {0x30, 0, 0};
+
+	assert_non_null(cli);
+	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.1");
+	feed(f, junk, sizeof(junk), "192.0.2.1", 40000);
+	strbuf_init(&sb);
+	assert_int_equal(cli_exec(cli, NULL, "show registrations json", &sb), CLI_OK);
+	assert_non_null(strstr(strbuf_str(&sb), "\"eid\": \"198.51.100.5/32\""));
+	assert_non_null(strstr(strbuf_str(&sb), "\"rloc\": \"192.0.2.1\""));
+	strbuf_reset(&sb);
+	assert_int_equal(cli_exec(cli, NULL, "sh reg 10.0.0.1 json", &sb), CLI_OK);
+	assert_non_null(strstr(strbuf_str(&sb), "\"error\""));
+	strbuf_reset(&sb);
+	assert_int_equal(cli_exec(cli, NULL, "show statistics json", &sb), CLI_OK);
+	assert_non_null(strstr(strbuf_str(&sb), "\"malformed:truncated\": 1"));
+	assert_non_null(strstr(strbuf_str(&sb), "\"bad-auth\": 0"));
+	strbuf_reset(&sb);
+	assert_int_equal(cli_exec(cli, NULL, "show sites", &sb), CLI_OK);
+	assert_non_null(strstr(strbuf_str(&sb), "198.51.100.0/24"));
+	strbuf_reset(&sb);
+	assert_int_equal(cli_exec(cli, NULL, "show subscribers json", &sb), CLI_OK);
+	assert_non_null(strstr(strbuf_str(&sb), "\"subscribers\": []"));
+	strbuf_reset(&sb);
+	assert_int_equal(cli_exec(cli, NULL, "debug control", &sb), CLI_OK);
+	assert_true(log_get_topics() & LOG_TOPIC_CONTROL);
+	assert_int_equal(cli_exec(cli, NULL, "debug off", &sb), CLI_OK);
+	assert_int_equal(log_get_topics(), 0);
+	strbuf_free(&sb);
+	cli_free(cli);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 int main(void)
 {
@@ -938,6 +978,7 @@ int main(void)
 	    T(t_persistent_commit_before_ack),
 	    T(t_config_errors),
 	    T(t_reload_removes_site),
+	    T(t_cli_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,318 @@
+# scripts/demo-lib.sh - the multi-site migration scenario shared by scripts/demo.sh and
+# tests/integration/migration.sh (source it after tests/integration/lib.sh, which provides
+# netns_add, veth_add, bridge_add, start_bg, wait_until, cli and the cleanup trap).
+#
+# Owns: the topology (network namespaces with unique names from lib.sh's T_PFX), the
+# underlay "WAN" router with an optional one-way netem delay per site link, the data plane
+# (the LISP daemons when they are built, else a clearly labelled stand-in of static routes),
+# the three flows to the migrating VM (lisp-flow send/echo), the taps on each site's VM
+# bridge (lisp-flow tap: where a packet was delivered), the migration itself (the
+# hypervisor uplink moves from site A to site B without carrier loss, linux-site.md §3; the
+# VM sends a GARP and an unsolicited NA; the controller runs lisp-register) and the results
+# (per-flow JSON, the control-plane timeline in ms from the daemons' logs and the taps).
+#
+# Topology (one namespace each; "wan" is the underlay router, 192.0.2.0/24 the Internet):
+#   link i to the wan router: wan 192.0.2.(4i+1)/30 + 2001:db8:ffff:i::1/64, peer .(4i+2) + ::2
+#     i=0 site A xTR (RLOC 192.0.2.2)   i=1 site B xTR (RLOC 192.0.2.6)
+#     i=2 D-ETR (RLOC 192.0.2.10)        i=3 local lisp-msd + lisp-mrd (192.0.2.14)
+#     i=4 global lisp-msd + lisp-mrd (192.0.2.18)
+#     i=5 outside LISP site xTR (RLOC 192.0.2.22), LAN 203.0.113.1/24, 2001:db8:203::1/64
+#     i=6 non-LISP client 192.0.2.26, 2001:db8:ffff:6::2 (routed to the aggregate via the D-ETR)
+#   sites A and B: bridge br-vm, anycast gateway 198.51.100.1/24, 2001:db8:100::1/64,
+#     MAC 02:00:00:00:01:01; site A port p-vm2 -> vm2 (198.51.100.6, ::6, stays);
+#     each site a port p-hv -> the hypervisor namespace (uplinks up-a, up-b, bridge hvbr)
+#     -> vm1 (198.51.100.5, ::5, MAC 02:00:00:00:00:05), the VM that migrates.
+#   outside host 203.0.113.10, 2001:db8:203::10 behind the outside xTR.
+
+DEMO_GWMAC=02:00:00:00:01:01
+DEMO_VM1MAC=02:00:00:00:00:05
+DEMO_VM2MAC=02:00:00:00:00:06
+DEMO_PORT=7000 # the VM's echo port
+DEMO_MS_KEY=demo-dc-secret
+DEMO_GMS_KEY=demo-global-secret
+
+# link index -> role
+DEMO_ROLES=(sa sb detr ms gms oxtr cl)
+
+demo_ms() { date +%s%3N; }
+dlog() { printf '[%6s ms] %s\n' "$(($(demo_ms) - DEMO_T0))" "$*"; }
+
+# demo_init BINDIR: names and paths. BINDIR holds lisp-flow and (when built) the daemons.
+demo_init() {
+	DEMO_BIN=$1
+	DEMO_T0=$(demo_ms)
+	local r
+	declare -gA NS
+	for r in wan "${DEMO_ROLES[@]}" hv vm1 vm2 oh; do
+		NS[$r]=$(uname_ "$r")
+	done
+	DEMO_FLOW="$DEMO_BIN/lisp-flow"
+	DEMO_DIR=$T_TMP
+	DEMO_MODE=static
+	DEMO_DELAY_APPLIED=0
+	DEMO_INACTIVE=()
+	for r in lisp-xtrd lisp-msd lisp-mrd lisp-register; do
+		[ -x "$DEMO_BIN/$r" ] || DEMO_INACTIVE+=("$r not built")
+	done
+	[ ${#DEMO_INACTIVE[@]} -eq 0 ] && DEMO_MODE=lisp
+	return 0
+}
+
+demo_rloc() { # demo_rloc ROLE -> the role's underlay address
+	local i
+	for i in "${!DEMO_ROLES[@]}"; do
+		[ "${DEMO_ROLES[i]}" = "$1" ] && { echo "192.0.2.$((4 * i + 2))"; return 0; }
+	done
+	return 1
+}
+
+# demo_topology DELAY_MS: namespaces, links, addresses, bridges, the VMs. Returns 1 on error.
+demo_topology() {
+	local delay=${1:-0} i r ns
+	for r in wan "${DEMO_ROLES[@]}" hv vm1 vm2 oh; do
+		netns_add "${NS[$r]}" || return 1
+	done
+	ip netns exec "${NS[wan]}" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	# underlay links
+	for i in "${!DEMO_ROLES[@]}"; do
+		r=${DEMO_ROLES[i]}
+		ns=${NS[$r]}
+		veth_add "${NS[wan]}" "w-$r" "$ns" wan || return 1
+		ip -n "${NS[wan]}" addr add "192.0.2.$((4 * i + 1))/30" dev "w-$r"
+		ip -n "${NS[wan]}" addr add "2001:db8:ffff:$i::1/64" dev "w-$r" nodad
+		ip -n "$ns" addr add "192.0.2.$((4 * i + 2))/30" dev wan
+		ip -n "$ns" addr add "2001:db8:ffff:$i::2/64" dev wan nodad
+		ip -n "$ns" route add default via "192.0.2.$((4 * i + 1))"
+		ip -n "$ns" -6 route add default via "2001:db8:ffff:$i::1"
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.wan.rp_filter=0
+	done
+	# one-way WAN delay on the site, D-ETR and outside links (both directions)
+	if [ "$delay" != 0 ]; then
+		if ip netns exec "${NS[wan]}" tc qdisc add dev w-sa root netem delay "${delay}ms" 2>/dev/null; then
+			for r in sa sb detr oxtr; do
+				ip netns exec "${NS[wan]}" tc qdisc replace dev "w-$r" root netem delay "${delay}ms"
+				ip netns exec "${NS[$r]}" tc qdisc replace dev wan root netem delay "${delay}ms"
+			done
+			DEMO_DELAY_APPLIED=$delay
+		else
+			DEMO_INACTIVE+=("WAN delay ${delay} ms NOT applied: tc netem (sch_netem) is not available in this kernel")
+		fi
+	fi
+	# sites A and B: VM bridge with the anycast gateway MAC (set before ports and up)
+	for r in sa sb; do
+		ns=${NS[$r]}
+		bridge_add "$ns" br-vm "$DEMO_GWMAC" || return 1
+		veth_add "$ns" p-hv "${NS[hv]}" "up-${r#s}" || return 1
+		link_master "$ns" p-hv br-vm
+		ip -n "$ns" link set p-hv type bridge_slave isolated on 2>/dev/null ||
+			bridge -n "$ns" link set dev p-hv isolated on
+	done
+	veth_add "${NS[sa]}" p-vm2 "${NS[vm2]}" eth0 || return 1
+	link_master "${NS[sa]}" p-vm2 br-vm
+	bridge -n "${NS[sa]}" link set dev p-vm2 isolated on
+	# hypervisor: vm1 hangs off hvbr; uplink up-a (site A) attached, up-b detached and down
+	bridge_add "${NS[hv]}" hvbr || return 1
+	veth_add "${NS[hv]}" vm1p "${NS[vm1]}" eth0 || return 1
+	link_master "${NS[hv]}" vm1p hvbr
+	link_master "${NS[hv]}" up-a hvbr
+	ip -n "${NS[hv]}" link set up-b down
+	# the VMs
+	demo_vm vm1 5 "$DEMO_VM1MAC"
+	demo_vm vm2 6 "$DEMO_VM2MAC"
+	# the outside site's LAN
+	veth_add "${NS[oxtr]}" lan "${NS[oh]}" eth0 || return 1
+	ip -n "${NS[oxtr]}" addr add 203.0.113.1/24 dev lan
+	ip -n "${NS[oxtr]}" addr add 2001:db8:203::1/64 dev lan nodad
+	ip -n "${NS[oh]}" addr add 203.0.113.10/24 dev eth0
+	ip -n "${NS[oh]}" addr add 2001:db8:203::10/64 dev eth0 nodad
+	ip -n "${NS[oh]}" route add default via 203.0.113.1
+	ip -n "${NS[oh]}" -6 route add default via 2001:db8:203::1
+	ip netns exec "${NS[oxtr]}" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	# the non-LISP client reaches the EID aggregate through the D-ETR (routed by the WAN)
+	ip -n "${NS[wan]}" route add 198.51.100.0/24 via "$(demo_rloc detr)"
+	ip -n "${NS[wan]}" -6 route add 2001:db8:100::/64 via 2001:db8:ffff:2::2
+	return 0
+}
+
+demo_vm() { # demo_vm ROLE HOSTNUM MAC
+	local ns=${NS[$1]}
+	ip -n "$ns" link set eth0 address "$3"
+	ip -n "$ns" link set eth0 up
+	ip -n "$ns" addr add "198.51.100.$2/24" dev eth0
+	ip -n "$ns" addr add "2001:db8:100::$2/64" dev eth0 nodad
+	ip -n "$ns" route add default via 198.51.100.1
+	ip -n "$ns" -6 route add default via 2001:db8:100::1
+}
+
+# ------------------------------------------------------------------ data plane: stand-in
+# Without lisp-xtrd there is no LISP data plane. The stand-in routes natively: each site
+# routes the EID subnet to the WAN and its VMs on br-vm (proxy ARP, the linux-site recipe),
+# the WAN holds host routes for the VMs that the script moves at migration time. It shows
+# the topology, the flows and the migration mechanics; it is NOT LISP and says so.
+demo_static_site() { # ROLE
+	local ns=${NS[$1]}
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.br-vm.proxy_arp=1 net.ipv4.conf.br-vm.proxy_arp_pvlan=1 \
+		net.ipv4.neigh.br-vm.proxy_delay=0 net.ipv4.conf.all.send_redirects=0 \
+		net.ipv4.conf.br-vm.send_redirects=0 net.ipv4.conf.br-vm.rp_filter=0 \
+		net.ipv6.conf.br-vm.proxy_ndp=1 net.ipv6.neigh.br-vm.proxy_delay=0
+	ip -n "$ns" addr add 198.51.100.1/24 dev br-vm noprefixroute
+	ip -n "$ns" -6 addr add 2001:db8:100::1/64 dev br-vm nodad noprefixroute
+	ip -n "$ns" route add 198.51.100.0/24 via "$(ip -n "${NS[$1]}" -4 route show default | awk '{print $3}')"
+	ip -n "$ns" -6 route add 2001:db8:100::/64 via "$(ip -n "${NS[$1]}" -6 route show default | awk '{print $3}')"
+}
+demo_static_host() { # ROLE HOSTNUM add|del: the VM's host routes at a site and in the WAN
+	local r=$1 h=$2 op=$3 ns=${NS[$1]} i v
+	for i in "${!DEMO_ROLES[@]}"; do [ "${DEMO_ROLES[i]}" = "$r" ] && break; done
+	ip -n "$ns" route "$op" "198.51.100.$h/32" dev br-vm 2>/dev/null
+	ip -n "$ns" -6 route "$op" "2001:db8:100::$h/128" dev br-vm 2>/dev/null
+	# kernel proxy NDP needs an entry per address (linux-site.md §2); the daemon answers NS itself
+	for v in 1 5 6; do
+		[ "$op" = add ] && ip -n "$ns" -6 neigh add proxy "2001:db8:100::$v" dev br-vm 2>/dev/null
+	done
+	[ "$op" = del ] && ip -n "$ns" neigh flush to "198.51.100.$h" dev br-vm 2>/dev/null
+	if [ "$op" = add ]; then
+		ip -n "${NS[wan]}" route replace "198.51.100.$h/32" via "192.0.2.$((4 * i + 2))"
+		ip -n "${NS[wan]}" -6 route replace "2001:db8:100::$h/128" via "2001:db8:ffff:$i::2"
+	fi
+}
+demo_dataplane_static() {
+	demo_static_site sa
+	demo_static_site sb
+	demo_static_host sa 5 add
+	demo_static_host sa 6 add
+	ip -n "${NS[wan]}" route add 203.0.113.0/24 via "$(demo_rloc oxtr)"
+	ip -n "${NS[wan]}" -6 route add 2001:db8:203::/64 via 2001:db8:ffff:5::2
+}
+
+# ------------------------------------------------------------------ flows
+# demo_start_receivers: the VM's echo and a tap on each site's VM bridge.
+demo_start_receivers() {
+	local maxs=${1:-120}
+	start_bg -n "${NS[vm1]}" echo "$DEMO_FLOW" echo --port "$DEMO_PORT" \
+		--log "$DEMO_DIR/echo-vm1.txt" --max-seconds "$maxs"
+	start_bg -n "${NS[sa]}" tap-sa "$DEMO_FLOW" tap --dev br-vm --port "$DEMO_PORT" \
+		--log "$DEMO_DIR/tap-sa.txt" --max-seconds "$maxs"
+	start_bg -n "${NS[sb]}" tap-sb "$DEMO_FLOW" tap --dev br-vm --port "$DEMO_PORT" \
+		--log "$DEMO_DIR/tap-sb.txt" --max-seconds "$maxs"
+	wait_until 5 grep -q ready "$(bg_log echo)" && wait_until 5 grep -q ready "$(bg_log tap-sa)" &&
+		wait_until 5 grep -q ready "$(bg_log tap-sb)"
+}
+
+# demo_flows_start RATE COUNT V6(0|1) TAG: the three flows to the migrating VM.
+DEMO_FLOWS=(outside client vm2)
+demo_flows_start() {
+	local rate=$1 count=$2 v6=$3 tag=${4:-run} f ns dst
+	if [ "$v6" = 1 ]; then dst="[2001:db8:100::5]:$DEMO_PORT"; else dst="198.51.100.5:$DEMO_PORT"; fi
+	for f in "${DEMO_FLOWS[@]}"; do
+		case $f in
+		outside) ns=${NS[oh]} ;;
+		client) ns=${NS[cl]} ;;
+		vm2) ns=${NS[vm2]} ;;
+		esac
+		start_bg -n "$ns" "flow-$tag-$f" "$DEMO_FLOW" send --to "$dst" --rate "$rate" \
+			--count "$count" --name "$f" --json --csv "$DEMO_DIR/flow-$tag-$f.csv" \
+			--linger-ms 1500
+	done
+}
+# demo_flows_wait TAG TIMEOUT: wait for the senders; results in $DEMO_DIR/flows-TAG.json (array)
+demo_flows_wait() {
+	local tag=$1 t=${2:-60} f p ok=0
+	for f in "${DEMO_FLOWS[@]}"; do
+		p=$(bg_pid "flow-$tag-$f")
+		wait_until "$t" bash -c "! kill -0 $p 2>/dev/null || [ \"\$(ps -o stat= -p $p | cut -c1)\" = Z ]" || ok=1
+		stop_bg "flow-$tag-$f" >/dev/null 2>&1
+	done
+	for f in "${DEMO_FLOWS[@]}"; do
+		grep -h '^{' "$(bg_log "flow-$tag-$f")" || echo "{\"name\":\"$f\",\"error\":\"no result\"}"
+	done | jq -s . >"$DEMO_DIR/flows-$tag.json"
+	return $ok
+}
+
+# ------------------------------------------------------------------ migration
+# demo_move_uplink FROM TO (a|b): re-attach the hypervisor uplink; the VM keeps carrier.
+demo_move_uplink() {
+	local hv=${NS[hv]}
+	ip -n "$hv" link set "up-$1" nomaster
+	ip -n "$hv" link set "up-$1" down
+	ip -n "$hv" link set "up-$2" master hvbr
+	ip -n "$hv" link set "up-$2" up
+}
+# demo_announce: the VM announces itself (GARP; unsolicited NA for ::5 to ff02::1, O=1).
+demo_announce() {
+	local ns=${NS[vm1]}
+	ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -i eth0 -S 198.51.100.5 198.51.100.5 >/dev/null 2>&1 ||
+		ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -I eth0 -s 198.51.100.5 198.51.100.5 >/dev/null 2>&1
+	ip netns exec "$ns" timeout 3 python3 - "$DEMO_VM1MAC" <<'EOF' >/dev/null 2>&1
+# unsolicited neighbour advertisement (RFC 4861 §7.2.6): target ::5, O=1, TLLAO = own MAC
+import socket, struct, sys
+mac = bytes(int(x, 16) for x in sys.argv[1].split(':'))
+s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
+s.bind(('2001:db8:100::5', 0))
+tgt = socket.inet_pton(socket.AF_INET6, '2001:db8:100::5')
+na = struct.pack('!BBHI', 136, 0, 0, 0x20000000) + tgt + bytes([2, 1]) + mac
+s.sendto(na, ('ff02::1', 0, 0, socket.if_nametoindex('eth0')))
+EOF
+}
+
+# ------------------------------------------------------------------ results
+# demo_tap_first FILE AFTER_MS [DIR]: time of the first packet for the VM (dir out) after AFTER_MS
+demo_tap_first() {
+	awk -v t="$2" '$1 !~ /^#/ && $2 == "out" && $1 >= t && ($5 == "198.51.100.5" || $5 == "2001:db8:100::5") { printf "%.0f\n", $1; exit }' "$1"
+}
+# demo_tap_count FILE AFTER_MS: packets for the VM sent on that bridge after AFTER_MS
+demo_tap_count() {
+	awk -v t="$2" '$1 !~ /^#/ && $2 == "out" && $1 >= t && ($5 == "198.51.100.5" || $5 == "2001:db8:100::5") { n++ } END { print n + 0 }' "$1"
+}
+# demo_logtime "LOGLINE": epoch ms of a daemon log line ("YYYY-mm-dd HH:MM:SS.mmm ...")
+demo_logtime() {
+	local l=$1
+	date -d "${l:0:23}" +%s%3N 2>/dev/null
+}
+
+# demo_plot FILE.svg T0_MS TAG [UPLINK NOTIFY DETR FIRSTB]: received seq against time per flow
+# (gnuplot), the migration instants as vertical lines; time 0 = T0_MS (the register).
+demo_plot() {
+	local out=$1 t0=$2 tag=$3 f i=0 g="$DEMO_DIR/plot.gp" lbl v
+	shift 3
+	local names=("uplink moved" "Map-Notify" "D-ETR updated" "first at B")
+	{
+		echo "set terminal svg size 1000,600 dynamic background rgb 'white'"
+		echo "set output '$out'"
+		echo "set datafile separator ','"
+		echo "set title 'Echoes received per flow during the migration (time 0 = register sent)'"
+		echo "set xlabel 'time (s)'; set ylabel 'sequence number'; set key left top; set grid"
+		echo "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'red' dt 2"
+		echo "set label 'register' at 0, graph 0.97 tc rgb 'red' offset 0.3,0"
+		for v in "$@"; do
+			lbl=${names[i]}
+			i=$((i + 1))
+			[ -n "$v" ] || continue
+			x=$(awk -v a="$v" -v b="$t0" 'BEGIN { printf "%.3f", (a - b) / 1000 }')
+			echo "set arrow from $x, graph 0 to $x, graph 1 nohead lc rgb 'gray40' dt 3"
+			echo "set label '$lbl' at $x, graph $(awk -v k="$i" 'BEGIN { printf "%.2f", 0.93 - 0.05 * k }') tc rgb 'gray30' offset 0.3,0"
+		done
+		printf "plot "
+		local sep=""
+		for f in "${DEMO_FLOWS[@]}"; do
+			printf "%s'%s' using ((\$1 - %s) / 1000):2 with points pt 7 ps 0.3 title '%s'" \
+				"$sep" "$DEMO_DIR/flow-$tag-$f.csv" "$t0" "$f"
+			sep=", "
+		done
+		echo
+	} >"$g"
+	gnuplot "$g" 2>"$DEMO_DIR/gnuplot.err"
+}
+
+# ------------------------------------------------------------------ data plane: LISP
+# Filled in as the daemons land (lisp-xtrd site + representative mode, lisp-msd BGP).
+demo_dataplane_lisp() {
+	DEMO_INACTIVE+=("LISP data plane wiring not written yet")
+	return 1
+}
+demo_register() { DEMO_REG_RC=1 DEMO_REG_SENT=$(demo_ms) DEMO_REG_NOTIFY=""; }
+demo_detr_updated_ms() { :; }

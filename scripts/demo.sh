@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# scripts/demo.sh - the multi-site live-migration demo (README "Quick start"), one command on
+# a fresh Debian 12 as root: installs what is missing (scripts/deps.sh demo), builds into
+# build-demo/ (-O2, no sanitizers), builds the topology of scripts/demo-lib.sh in network
+# namespaces with unique names, starts three flows to a VM in site A, live-migrates the VM
+# to site B (hypervisor uplink re-attached without carrier loss, GARP + unsolicited NA,
+# lisp-register by the "controller"), prints per-flow loss and gaps and the control-plane
+# timeline, and removes everything it created (also on Ctrl-C or failure).
+#
+#   ./scripts/demo.sh [--delay MS] [--rate PPS] [--seconds S] [--ipv6] [--plot FILE.svg]
+#                     [--json] [--keep] [--no-build]
+# --delay: one-way delay added by the WAN router on every site link (tc netem), default 0
+# --json: one JSON object on stdout (progress goes to stderr)
+# --keep: keep the logs directory (printed at the end)
+# Parts whose daemon is not built yet are reported as not active; no number is invented.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+delay=0 rate=200 seconds=10 v6=0 plot="" json=0 keep=0 build=1
+usage() {
+	sed -n '10,15p' "$0" | sed 's/^# \{0,1\}//'
+	exit "${1:-2}"
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--delay) delay=${2:?}; shift ;;
+	--rate) rate=${2:?}; shift ;;
+	--seconds) seconds=${2:?}; shift ;;
+	--ipv6) v6=1 ;;
+	--plot) plot=${2:?}; shift ;;
+	--json) json=1 ;;
+	--keep) keep=1 ;;
+	--no-build) build=0 ;;
+	-h | --help) usage 0 ;;
+	*) echo "demo.sh: unknown option $1" >&2; usage ;;
+	esac
+	shift
+done
+for v in "$delay" "$rate" "$seconds"; do
+	[[ $v =~ ^[0-9]+$ ]] || { echo "demo.sh: numbers expected" >&2; exit 2; }
+done
+[ "$rate" -ge 1 ] && [ "$rate" -le 20000 ] || { echo "demo.sh: --rate 1..20000" >&2; exit 2; }
+[ "$seconds" -ge 4 ] && [ "$seconds" -le 120 ] || { echo "demo.sh: --seconds 4..120" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "demo.sh: run as root (network namespaces)" >&2; exit 1; }
+if [ "$json" = 1 ]; then exec 3>&1 1>&2; else exec 3>&1; fi
+[ -n "$plot" ] && case $plot in /*) ;; *) plot="$PWD/$plot" ;; esac
+
+# ------------------------------------------------------------------ deps and build
+bdir=${DEMO_BUILDDIR:-$top/build-demo} # DEMO_BUILDDIR: use another build tree
+if [ "$build" = 1 ]; then
+	"$top/scripts/deps.sh" demo || exit 1
+	echo "== building in $bdir (-O2)"
+	(cd "$top" && autoreconf -fi >/dev/null 2>&1) || { echo "autoreconf failed" >&2; exit 1; }
+	mkdir -p "$bdir"
+	if [ ! -f "$bdir/Makefile" ]; then
+		(cd "$bdir" && "$top/configure" -q CFLAGS="-O2 -g" >configure.out 2>&1) ||
+			{ tail -20 "$bdir/configure.out" >&2; exit 1; }
+	fi
+	# build every program that builds; a daemon still being written must not stop the demo
+	(cd "$bdir" && make -j"$(nproc)" -k >make.out 2>&1) ||
+		echo "== note: part of the tree did not build (see $bdir/make.out); the demo reports what is missing"
+fi
+[ -x "$bdir/lisp-flow" ] || { echo "demo.sh: $bdir/lisp-flow missing (build failed?)" >&2; exit 1; }
+
+# ------------------------------------------------------------------ topology
+# lib.sh: unique names, namespaces, processes by PID, cleanup in its EXIT trap; the demo
+# replaces the trap's test summary with its own teardown.
+# shellcheck source=../tests/integration/lib.sh
+. "$top/tests/integration/lib.sh"
+. "$top/scripts/demo-lib.sh"
+demo_done=0
+demo_exit() {
+	local rc=$?
+	[ "$demo_done" = 1 ] && return
+	demo_done=1
+	T_FINISHED=1
+	_t_cleanup
+	if [ "$keep" = 1 ] || [ $rc -ne 0 ]; then
+		echo "== logs kept in $T_TMP"
+	else
+		rm -rf "$T_TMP"
+	fi
+	exit $rc
+}
+trap demo_exit EXIT
+trap 'echo "== interrupted, tearing down"; exit 130' INT
+trap 'exit 143' TERM
+for c in ip bridge jq arping python3; do
+	command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "demo.sh: needs $c" >&2; exit 1; }
+done
+
+demo_init "$bdir"
+DEMO_T0=$(demo_ms)
+dlog "topology: namespaces ${NS[wan]} ... (prefix $T_PFX), logs in $T_TMP"
+demo_topology "$delay" || { echo "demo.sh: topology failed" >&2; exit 1; }
+if [ "$DEMO_MODE" = lisp ]; then
+	demo_dataplane_lisp || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; exit 1; }
+else
+	dlog "DATA PLANE: STAND-IN (static routes moved by this script), NOT LISP: ${DEMO_INACTIVE[*]}"
+	demo_dataplane_static
+fi
+demo_start_receivers $((seconds + 60)) || { echo "demo.sh: lisp-flow echo/tap did not start" >&2; exit 1; }
+
+# ------------------------------------------------------------------ flows + migration
+count=$((rate * seconds))
+migrate_after_ms=$((seconds * 1000 * 2 / 5))
+dlog "three flows to the VM ($([ "$v6" = 1 ] && echo 2001:db8:100::5 || echo 198.51.100.5)), $rate packets/s each, $count packets"
+demo_flows_start "$rate" "$count" "$v6" run
+sleep "$(awk -v m="$migrate_after_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
+
+dlog "migration: hypervisor uplink re-attached from site A to site B (no carrier loss)"
+t_uplink=$(demo_ms)
+demo_move_uplink a b
+dlog "the VM announces itself (GARP, unsolicited NA), in parallel with the controller"
+t_announce=$(demo_ms)
+demo_announce &
+announce_pid=$!
+t_reg="" t_notify="" reg_rc=""
+if [ "$DEMO_MODE" = lisp ]; then
+	demo_register sb
+	reg_rc=$DEMO_REG_RC t_reg=$DEMO_REG_SENT t_notify=$DEMO_REG_NOTIFY
+	dlog "controller: lisp-register --rloc $(demo_rloc sb) exit $reg_rc"
+else
+	t_reg=$(demo_ms)
+	demo_static_host sa 5 del
+	demo_static_host sb 5 add
+	dlog "stand-in controller: host routes moved to site B (no Map-Register, no Map-Notify, no BGP)"
+fi
+
+wait "$announce_pid" 2>/dev/null
+demo_flows_wait run $((seconds + 30)) || dlog "a sender did not finish in time"
+dlog "flows done"
+sleep 0.3
+
+# ------------------------------------------------------------------ results
+t_detr=""
+[ "$DEMO_MODE" = lisp ] && t_detr=$(demo_detr_updated_ms "$t_reg")
+t_first_b=$(demo_tap_first "$DEMO_DIR/tap-sb.txt" "$t_uplink")
+ms_rel() { [ -n "$1" ] && [ -n "$t_reg" ] && echo $(($1 - t_reg)) || echo null; }
+notify_rel=$(ms_rel "$t_notify")
+at_a_after=null
+[ -n "$t_notify" ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "$t_notify")
+[ "$DEMO_MODE" = static ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "$t_reg")
+inactive_json=$(printf '%s\n' "${DEMO_INACTIVE[@]}" | jq -R . | jq -s 'map(select(length > 0))')
+result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
+	--arg mode "$DEMO_MODE" --argjson inactive "$inactive_json" \
+	--argjson delay "$delay" --argjson applied "$DEMO_DELAY_APPLIED" --argjson rate "$rate" \
+	--argjson v6 "$v6" --argjson uplink "$(ms_rel "$t_uplink")" \
+	--argjson announce "$(ms_rel "$t_announce")" --argjson notify "$notify_rel" \
+	--argjson detr "$(ms_rel "$t_detr")" --argjson firstb "$(ms_rel "$t_first_b")" \
+	--argjson atA "$at_a_after" '{
+	dataPlane: (if $mode == "lisp" then "lisp" else "stand-in static routes (not LISP)" end),
+	notActive: $inactive,
+	wanDelayMs: {requested: $delay, applied: $applied}, ratePps: $rate,
+	eid: (if $v6 == 1 then "2001:db8:100::5" else "198.51.100.5" end),
+	flows: [$flows[0][] | {name, sent, received, lost, longestGapMs, largestHole}],
+	timeline: {uplinkMovedMs: $uplink, announcedMs: $announce, registerSentMs: 0,
+		mapNotifyMs: $notify, detrUpdatedMs: $detr, firstDeliveredAtBMs: $firstb},
+	deliveredAtSiteAAfterNotify: $atA}')
+printf '%s\n' "$result" >"$DEMO_DIR/result.json"
+
+if [ -n "$plot" ]; then
+	if command -v gnuplot >/dev/null; then
+		demo_plot "$plot" "$t_reg" run "$t_uplink" "$t_notify" "$t_detr" "$t_first_b" &&
+			dlog "plot written to $plot"
+	else
+		dlog "--plot: gnuplot not installed (apt-get install gnuplot-nox)"
+	fi
+fi
+
+if [ "$json" = 1 ]; then
+	printf '%s\n' "$result" >&3
+else
+	echo
+	echo "== results ($(jq -r .dataPlane <<<"$result"), WAN delay $DEMO_DELAY_APPLIED ms one-way per link, $rate packets/s)"
+	jq -r '.flows[] | "  flow \(.name | . + " " * (8 - length)) sent \(.sent)  received \(.received)  lost \(.lost)  longest gap \(.longestGapMs) ms" + (if .largestHole then "  (largest hole seq \(.largestHole.fromSeq)-\(.largestHole.toSeq))" else "" end)' <<<"$result"
+	echo "== timeline (ms, relative to the register / route move)"
+	jq -r '.timeline | to_entries[] | "  \(.key | . + " " * (20 - length)) \(if .value == null then "n/a (not active)" else .value end)"' <<<"$result"
+	jq -r '"  packets for the VM delivered at site A after the Map-Notify: \(.deliveredAtSiteAAfterNotify // "n/a")"' <<<"$result"
+	if [ "$(jq '.notActive | length' <<<"$result")" -gt 0 ]; then
+		echo "== not active:"
+		jq -r '.notActive[] | "  - " + .' <<<"$result"
+	fi
+fi
+exit 0

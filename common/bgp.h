@@ -1,0 +1,176 @@
+/*
+ * common/bgp.h - the embedded BGP speaker: what lisp-msd (sender of host mappings) and
+ * lisp-xtrd in representative mode (D-ETR, receiver) call. DESIGN.md "BGP: how host
+ * mappings travel"; wire codec in proto/bgp.h, mapping <-> paths in proto/bgp_mapping.h.
+ *
+ * Implements RFC 4271 (FSM §8 as a table in bgp_fsm.c, timers §10, collision detection
+ * §6.8), RFC 4760 (IPv4/IPv6 unicast), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8950
+ * (extended next hop), RFC 2918 (route refresh), RFC 4724 (graceful restart, helper and
+ * restarting speaker), RFC 7606 (revised error handling) and RFC 2385 (TCP-MD5).
+ *
+ * Embedding, in the daemon's one libevent loop:
+ *
+ *   struct bgp_cfg *c = bgp_config_parse(bgp_node, errs);      // <bgp> element, see below
+ *   struct bgp *b = bgp_new(base, c, on_event, ctx);           // takes ownership of c
+ *   bgp_start(b);                                              // listener + peers
+ *   cli_add_commands(cli, bgp_cli_commands(b, &n), n);         // show bgp ..., clear bgp
+ *   bgp_announce(b, &mapping);  bgp_withdraw(b, &eid);         // sender side
+ *   ...
+ *   bgp_free(b);                                               // Cease to every peer
+ *
+ * Sending: bgp_announce() stores the mapping in the speaker's table (replacing the mapping
+ * of the same EID prefix) and bgp_withdraw() removes it. Both only mark the prefix; at the
+ * end of the current loop turn one flush builds the UPDATEs for every Established peer:
+ * with ADD-PATH send negotiated for the family a peer gets one path per RLOC (path ID from
+ * the RLOC, proto/bgp_mapping.h), without it only the best RLOC (lowest priority, then
+ * highest weight); paths whose attributes are equal share one UPDATE (as many NLRI as fit
+ * in 4096 bytes); paths no longer wanted are withdrawn. A peer that comes up gets the whole
+ * table followed by End-of-RIB for each family.
+ *
+ * Receiving: every UPDATE is applied to the peer's Adj-RIB-In (keyed by prefix + path ID);
+ * for each prefix it touched the callback gets BGP_EV_MAPPING with the mapping reassembled
+ * from all of that peer's paths of the prefix (bgp_mapping_merge), or BGP_EV_WITHDRAWN when
+ * none is left. Malformed UPDATEs follow RFC 7606 (treat-as-withdraw, attribute discard,
+ * NOTIFICATION only where the RFC asks). Peer life: BGP_EV_PEER_UP, BGP_EV_PEER_DOWN; with
+ * graceful restart negotiated a session loss gives BGP_EV_STALE (the peer's mappings stay,
+ * marked stale, for its restart time); paths refreshed after it comes back lose the mark;
+ * at End-of-RIB (or when the restart/stale timer expires) what was not refreshed is purged
+ * with BGP_EV_WITHDRAWN and `purged` set.
+ *
+ * Config (schema/bgp.rng, include it from a daemon's schema with <externalRef href="bgp.rng"/>):
+ *
+ *   <bgp as="65000" router-id="192.0.2.1">
+ *     <listen address="::" port="179"/>                    (optional; no element: no listener)
+ *     <graceful-restart time="120" restarting="false"/>     (optional; what we advertise)
+ *     <peer address="192.0.2.2" as="65000" port="179" local="192.0.2.1" password="secret"
+ *           hold-time="90" connect-retry="5" passive="false" add-path="both|send|receive|off"
+ *           graceful-restart="on" stale-time="300" extended-next-hop="off"
+ *           families="ipv4 ipv6"/>
+ *   </bgp>
+ *
+ * Threads: none; every call from the loop's thread. One speaker per process for the CLI rows.
+ */
+#ifndef COMMON_BGP_H
+#define COMMON_BGP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto/addr.h"
+#include "proto/bgp.h"
+#include "proto/bgp_mapping.h"
+
+struct event_base;
+struct cfg_errs;
+struct _xmlNode;
+struct cli_cmd;
+struct bgp;
+struct bgp_peer;
+
+#define BGP_PORT	       179
+#define BGP_DEFAULT_HOLD       90
+#define BGP_DEFAULT_CONNRETRY  5
+#define BGP_DEFAULT_GR_TIME    120
+#define BGP_DEFAULT_STALE_TIME 300
+#define BGP_PASSWORD_MAX       80  /* TCP_MD5SIG_MAXKEYLEN */
+#define BGP_IDLE_HOLD_MIN      1   /* seconds before an automatic restart ... */
+#define BGP_IDLE_HOLD_MAX      120 /* ... doubled after each failure up to this */
+
+struct bgp_peer_cfg {
+	struct ipaddr addr;  /* the neighbor */
+	struct ipaddr local; /* source address of our connects (AFI 0: listen address or any) */
+	uint16_t port;	     /* remote port for active connects (default 179) */
+	uint32_t remote_as;
+	bool passive;			     /* never connect, only accept */
+	char password[BGP_PASSWORD_MAX + 1]; /* "" = no TCP-MD5 */
+	uint16_t hold_time;		     /* 0 or >= 3 (RFC 4271 §4.2) */
+	uint16_t connect_retry;		     /* seconds */
+	uint8_t families;		     /* BGP_AID_BIT mask */
+	uint8_t addpath;		     /* BGP_ADDPATH_SEND | BGP_ADDPATH_RECV */
+	bool ext_nh;			     /* RFC 8950 for IPv4 */
+	bool gr;			     /* advertise/honour graceful restart */
+	uint16_t stale_time; /* helper: wait this long for End-of-RIB after re-establishment */
+};
+
+struct bgp_cfg {
+	uint32_t local_as;
+	uint32_t router_id; /* host order */
+	bool listen;	    /* open a listener */
+	struct ipaddr listen_addr;
+	uint16_t listen_port;
+	uint16_t gr_time; /* restart time we advertise */
+	bool restarting;  /* advertise the R bit (we restarted with state preserved) */
+	size_t n_peers;
+	struct bgp_peer_cfg *peers;
+};
+
+/* Defaults for a peer (families both, hold 90, add-path both, GR on). */
+void bgp_peer_cfg_init(struct bgp_peer_cfg *p);
+/* Parse a <bgp> element (already validated against bgp.rng by the caller's schema);
+ * semantic errors are recorded with cfg_error (FILE:LINE) into the document's errs, which
+ * is `errs` (also used for errors without a node). NULL on error. */
+struct bgp_cfg *bgp_config_parse(struct _xmlNode *node, struct cfg_errs *errs);
+void bgp_config_free(struct bgp_cfg *c);
+/* The normalized form (the -nv printer), indented by `indent` spaces. */
+void bgp_config_print(const struct bgp_cfg *c, FILE *out, int indent);
+
+/* ---- events delivered to the embedding daemon ---- */
+enum bgp_ev_kind {
+	BGP_EV_PEER_UP,	  /* session Established */
+	BGP_EV_PEER_DOWN, /* left Established (routes kept when stale follows) */
+	BGP_EV_STALE,	  /* graceful restart: the peer's mappings are now stale */
+	BGP_EV_MAPPING,	  /* mapping of `eid` from this peer is now *mapping */
+	BGP_EV_WITHDRAWN, /* no path of `eid` left from this peer (purged: stale, not refreshed) */
+};
+
+struct bgp_event {
+	enum bgp_ev_kind kind;
+	const struct bgp_peer *peer;
+	const struct ipaddr *peer_addr;
+	const struct lisp_prefix *eid;		/* MAPPING, WITHDRAWN */
+	const struct bgp_host_mapping *mapping; /* MAPPING */
+	bool stale;				/* MAPPING: some path still stale */
+	bool purged;				/* WITHDRAWN: removed by the GR purge */
+};
+typedef void bgp_event_fn(const struct bgp_event *ev, void *arg);
+
+/* ---- the speaker ---- */
+/* Takes ownership of cfg (freed by bgp_free). cb may be NULL. */
+struct bgp *bgp_new(struct event_base *base, struct bgp_cfg *cfg, bgp_event_fn *cb, void *arg);
+/* Open the listener (if configured) and start every peer. 0, or -1 (logged). */
+int bgp_start(struct bgp *b);
+/* Cease/Administrative Shutdown to every peer, close everything, free. */
+void bgp_free(struct bgp *b);
+/* Add a peer at run time (copied); -1 if the address is already a peer. */
+int bgp_peer_add(struct bgp *b, const struct bgp_peer_cfg *pc);
+/* Remove a peer (Cease/Peer De-configured); its mappings are withdrawn via the callback. */
+int bgp_peer_remove(struct bgp *b, const struct ipaddr *addr);
+/* Bound port of the listener (host order), 0 if none. */
+uint16_t bgp_listen_port(const struct bgp *b);
+
+/* Announce or replace the mapping of m->eid; 0, or -1 (mapping refused by
+ * bgp_mapping_check). Sent at the end of the loop turn. */
+int bgp_announce(struct bgp *b, const struct bgp_host_mapping *m);
+/* Withdraw the mapping of eid (IID ignored: the NLRI has none). 0, or -1 if unknown. */
+int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid);
+/* Send what is pending now instead of at the end of the turn. */
+void bgp_flush(struct bgp *b);
+/* Mappings in the speaker's table. */
+size_t bgp_mapping_count(const struct bgp *b);
+
+/* Administrative reset of one peer (the CLI's `clear bgp ADDR`): Cease/Administrative
+ * Reset, then the peer restarts after its idle hold time. -1 if no such peer. */
+int bgp_peer_clear(struct bgp *b, const struct ipaddr *addr);
+
+/* Peer state for embedding code and tests. */
+struct bgp_peer *bgp_peer_find(const struct bgp *b, const struct ipaddr *addr);
+const char *bgp_peer_state_name(const struct bgp_peer *p);
+bool bgp_peer_established(const struct bgp_peer *p);
+
+/* The CLI rows (show bgp summary|neighbors|routes, clear bgp), for cli_add_commands. The
+ * rows act on `b` (one speaker per process). */
+const struct cli_cmd *bgp_cli_commands(struct bgp *b, size_t *n);
+
+#endif

@@ -55,6 +55,9 @@ demo_init() {
 		[ -x "$DEMO_BIN/$r" ] || DEMO_INACTIVE+=("$r not built")
 	done
 	[ ${#DEMO_INACTIVE[@]} -eq 0 ] && DEMO_MODE=lisp
+	# the control plane (local Map-Server + controller) runs as soon as it is built
+	DEMO_CP=0
+	[ -x "$DEMO_BIN/lisp-msd" ] && [ -x "$DEMO_BIN/lisp-register" ] && DEMO_CP=1
 	return 0
 }
 
@@ -308,11 +311,61 @@ demo_plot() {
 	gnuplot "$g" 2>"$DEMO_DIR/gnuplot.err"
 }
 
+# ------------------------------------------------------------------ control plane
+# The local Map-Server (host mappings of the data-centre site, persistent, registered by the
+# controller) in the "ms" namespace at 192.0.2.14:4342, CLI 127.0.0.1:2621 there.
+demo_ms_conf() { # demo_ms_conf FILE DBFILE [BGP_XML]
+	cat >"$1" <<XML
+<lisp-msd>
+  <listen port="4342"/>
+  <cli address="127.0.0.1" port="2621"/>
+  <database path="$2" sync="normal"/>
+  <log level="debug"/>
+  <map-notify interval-ms="500" retries="3"/>
+  <site name="dc" lifetime="persistent" proxy-reply="true" merge="false">
+    <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/dc.key"/>
+    <eid-prefix prefix="198.51.100.0/24" more-specifics="true"/>
+    <eid-prefix prefix="2001:db8:100::/64" more-specifics="true"/>
+  </site>
+${3:-}
+</lisp-msd>
+XML
+}
+demo_ms_start() {
+	printf '%s\n' "$DEMO_MS_KEY" >"$DEMO_DIR/dc.key"
+	demo_ms_conf "$DEMO_DIR/ms-local.xml" "$DEMO_DIR/ms-local.db" "${1:-}"
+	start_bg -n "${NS[ms]}" ms-local "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-local.xml" || return 1
+	wait_until 10 cli 2621 "${NS[ms]}" show version
+}
+# demo_register ROLE [HOST...]: the controller registers the VM(s) (default .5 and ::5) with
+# the RLOC of site ROLE. Sets DEMO_REG_RC, DEMO_REG_SENT (epoch ms the Map-Register left,
+# from the exit time minus lisp-register's measured round trip) and DEMO_REG_NOTIFY (epoch ms
+# the Map-Notify arrived).
+demo_register() {
+	local role=$1 h eids=() out t1 rtt
+	shift
+	for h in "${@:-5}"; do
+		eids+=(--eid "198.51.100.$h/32" --eid "2001:db8:100::$h/128")
+	done
+	out=$(ip netns exec "${NS[ms]}" timeout 10 "$DEMO_BIN/lisp-register" --ms 192.0.2.14:4342 \
+		--key-file "$DEMO_DIR/dc.key" --key-id 1 --alg sha256 "${eids[@]}" \
+		--rloc "$(demo_rloc "$role")" --json 2>>"$DEMO_DIR/register.err")
+	DEMO_REG_RC=$?
+	t1=$(demo_ms)
+	printf '%s\n' "$out" >>"$DEMO_DIR/register.json"
+	rtt=$(jq -r '.rttUs // empty' <<<"$out" 2>/dev/null)
+	DEMO_REG_NOTIFY="" DEMO_REG_SENT=$t1
+	if [ "$DEMO_REG_RC" = 0 ] && [ -n "$rtt" ]; then
+		DEMO_REG_NOTIFY=$t1
+		DEMO_REG_SENT=$((t1 - (rtt + 500) / 1000))
+	fi
+	return "$DEMO_REG_RC"
+}
+
 # ------------------------------------------------------------------ data plane: LISP
 # Filled in as the daemons land (lisp-xtrd site + representative mode, lisp-msd BGP).
 demo_dataplane_lisp() {
 	DEMO_INACTIVE+=("LISP data plane wiring not written yet")
 	return 1
 }
-demo_register() { DEMO_REG_RC=1 DEMO_REG_SENT=$(demo_ms) DEMO_REG_NOTIFY=""; }
 demo_detr_updated_ms() { :; }

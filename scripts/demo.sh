@@ -98,6 +98,11 @@ if [ "$DEMO_MODE" = lisp ]; then
 else
 	dlog "DATA PLANE: STAND-IN (static routes moved by this script), NOT LISP: ${DEMO_INACTIVE[*]}"
 	demo_dataplane_static
+	if [ "$DEMO_CP" = 1 ]; then
+		demo_ms_start || { echo "demo.sh: lisp-msd did not start (logs: $T_TMP)" >&2; exit 1; }
+		demo_register sa 5 6 || { echo "demo.sh: initial registration failed" >&2; exit 1; }
+		dlog "control plane: lisp-msd (local Map-Server) up, VMs .5/.6 registered with site A's RLOC"
+	fi
 fi
 demo_start_receivers $((seconds + 60)) || { echo "demo.sh: lisp-flow echo/tap did not start" >&2; exit 1; }
 
@@ -120,6 +125,14 @@ if [ "$DEMO_MODE" = lisp ]; then
 	demo_register sb
 	reg_rc=$DEMO_REG_RC t_reg=$DEMO_REG_SENT t_notify=$DEMO_REG_NOTIFY
 	dlog "controller: lisp-register --rloc $(demo_rloc sb) exit $reg_rc"
+elif [ "$DEMO_CP" = 1 ]; then
+	demo_register sb 5
+	reg_rc=$DEMO_REG_RC t_reg=$DEMO_REG_SENT t_notify=$DEMO_REG_NOTIFY
+	dlog "controller: lisp-register --rloc $(demo_rloc sb) exit $reg_rc (Map-Notify after $((t_notify - t_reg)) ms)"
+	# stand-in for what lisp-xtrd does on the Map-Notify: host routes leave A, appear at B
+	demo_static_host sa 5 del
+	demo_static_host sb 5 add
+	dlog "stand-in data plane: host routes moved to site B after the Map-Notify (no BGP, no D-ETR)"
 else
 	t_reg=$(demo_ms)
 	demo_static_host sa 5 del
@@ -140,16 +153,20 @@ ms_rel() { [ -n "$1" ] && [ -n "$t_reg" ] && echo $(($1 - t_reg)) || echo null; 
 notify_rel=$(ms_rel "$t_notify")
 at_a_after=null
 [ -n "$t_notify" ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "$t_notify")
-[ "$DEMO_MODE" = static ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "$t_reg")
+[ "$DEMO_MODE" = static ] && [ -z "$t_notify" ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "$t_reg")
+cp_desc="none (lisp-msd / lisp-register not built)"
+[ "$DEMO_CP" = 1 ] && cp_desc="lisp-msd + lisp-register (Map-Register/Map-Notify real)"
+[ "$DEMO_MODE" = lisp ] && cp_desc="lisp-msd, lisp-mrd, lisp-register, BGP to the D-ETR"
 inactive_json=$(printf '%s\n' "${DEMO_INACTIVE[@]}" | jq -R . | jq -s 'map(select(length > 0))')
 result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
-	--arg mode "$DEMO_MODE" --argjson inactive "$inactive_json" \
+	--arg mode "$DEMO_MODE" --arg cp "$cp_desc" --argjson inactive "$inactive_json" \
 	--argjson delay "$delay" --argjson applied "$DEMO_DELAY_APPLIED" --argjson rate "$rate" \
 	--argjson v6 "$v6" --argjson uplink "$(ms_rel "$t_uplink")" \
 	--argjson announce "$(ms_rel "$t_announce")" --argjson notify "$notify_rel" \
 	--argjson detr "$(ms_rel "$t_detr")" --argjson firstb "$(ms_rel "$t_first_b")" \
 	--argjson atA "$at_a_after" '{
 	dataPlane: (if $mode == "lisp" then "lisp" else "stand-in static routes (not LISP)" end),
+	controlPlane: $cp,
 	notActive: $inactive,
 	wanDelayMs: {requested: $delay, applied: $applied}, ratePps: $rate,
 	eid: (if $v6 == 1 then "2001:db8:100::5" else "198.51.100.5" end),

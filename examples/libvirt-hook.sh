@@ -24,8 +24,9 @@ CONFDIR=/etc/lisp-suite
 install -d -m 755 "$CONFDIR" "$HOOKDIR"
 if [ ! -e "$CONFDIR/register.key" ]; then
 	umask 077
-	echo "# shared secret of the site at the Map-Server (first non-comment line)" >"$CONFDIR/register.key"
-	echo "change-me" >>"$CONFDIR/register.key"
+	# the site's shared secret: the whole file without its final newline (the same file
+	# works as the secret-file of the site's <key> in lisp-msd)
+	echo "change-me" >"$CONFDIR/register.key"
 fi
 cat >"$CONFDIR/register.conf" <<CONF
 # /etc/lisp-suite/register.conf - settings of lisp-register --libvirt-hook

@@ -290,27 +290,28 @@ static int next_line(struct buf *b, struct buf *line)
 int tools_parse_secret(const uint8_t *data, size_t len, char *secret, size_t cap, size_t *slen,
 		       char *err, size_t errlen)
 {
-	struct buf b, line;
+	struct buf b;
 	uint8_t c;
-	unsigned lineno = 0;
+	size_t n = len;
 
+	/* the daemons' secret-file rule (ms/config.c, xtr/config.c): the whole file without
+	 * its trailing CR/LF characters, so one key file serves both ends */
 	buf_init_read(&b, data, len);
-	while (next_line(&b, &line) == 0) {
-		lineno++;
-		if (buf_left(&line) == 0 || (buf_peek_u8(&line, &c) == 0 && c == '#'))
-			continue;
-		if (buf_left(&line) >= cap || buf_left(&line) > TOOLS_SECRET_MAX)
-			return errf(err, errlen, "line %u: secret longer than %d bytes", lineno,
-				    TOOLS_SECRET_MAX);
-		*slen = buf_left(&line);
-		if (buf_get_bytes(&line, secret, *slen))
-			return errf(err, errlen, "line %u: unreadable", lineno);
-		if (memchr(secret, '\0', *slen))
-			return errf(err, errlen, "line %u: NUL byte in secret", lineno);
-		secret[*slen] = '\0';
-		return 0;
-	}
-	return errf(err, errlen, "no secret found (first non-comment line)");
+	while (n > 0 && buf_seek(&b, n - 1) == 0 && buf_peek_u8(&b, &c) == 0 &&
+	       (c == '\n' || c == '\r'))
+		n--;
+	if (n == 0)
+		return errf(err, errlen, "empty secret");
+	if (n > TOOLS_SECRET_MAX || n >= cap)
+		return errf(err, errlen, "secret longer than %d bytes", TOOLS_SECRET_MAX);
+	buf_seek(&b, 0);
+	if (buf_get_bytes(&b, secret, n))
+		return errf(err, errlen, "unreadable secret");
+	if (memchr(secret, '\0', n))
+		return errf(err, errlen, "NUL byte in secret");
+	secret[n] = '\0';
+	*slen = n;
+	return 0;
 }
 
 int tools_parse_eid(const char *s, uint32_t default_iid, struct lisp_prefix *out)

@@ -54,9 +54,10 @@ int tools_read_file(const char *path, size_t max, uint8_t **data, size_t *len, c
 /* Read stdin the same way. */
 int tools_read_fd(int fd, size_t max, uint8_t **data, size_t *len, char *err, size_t errlen);
 
-/* The secret in a key file: the first line that is neither empty nor a '#' comment, without
- * its line end; leading/trailing blanks are kept (they are part of the password). NUL bytes
- * and secrets over TOOLS_SECRET_MAX are errors. */
+/* The secret in a key file: the whole file without its trailing CR/LF characters, the rule
+ * of the daemons' secret-file attribute, so the same file configures lisp-msd and
+ * lisp-register. Blanks are kept (part of the password); no comments. Empty, NUL bytes and
+ * secrets over TOOLS_SECRET_MAX are errors. */
 int tools_parse_secret(const uint8_t *data, size_t len, char *secret, size_t cap, size_t *slen,
 		       char *err, size_t errlen);
 

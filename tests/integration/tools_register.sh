@@ -15,7 +15,7 @@ RESP=$top_builddir/tests/integration/tools_responder
 [ -x "$REG" ] && [ -x "$RESP" ] || skip_all "lisp-register or tools_responder not built"
 
 KEY=$T_TMP/site.key
-printf '# site key\nvm-site-secret\n' >"$KEY"
+printf 'vm-site-secret\n' >"$KEY"
 chmod 600 "$KEY"
 
 # responder NAME MODE [ADDR [extra args]]: start one; its port in $RPORT

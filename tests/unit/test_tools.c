@@ -324,11 +324,11 @@ struct secret_case {
 static const struct secret_case secret_cases[] = {
     {"plain line", S("lisp-secret\n"), 0, "lisp-secret"},
     {"no newline", S("lisp-secret"), 0, "lisp-secret"},
-    {"CRLF", S("lisp-secret\r\n"), 0, "lisp-secret"},
-    {"comments first", S("# key of dc1\n\n#x\nsecret two\nignored\n"), 0, "secret two"},
+    {"CRLF and blank lines", S("lisp-secret\r\n\n\r\n"), 0, "lisp-secret"},
     {"blanks kept", S(" pw \n"), 0, " pw "},
+    {"inner newline kept (as lisp-msd reads it)", S("a\nb\n"), 0, "a\nb"},
     {"empty file", S(""), -1, NULL},
-    {"only comments", S("# nothing\n"), -1, NULL},
+    {"only newlines", S("\n\r\n"), -1, NULL},
     {"NUL byte", S("ab\0cd\n"), -1, NULL},
 };
 

@@ -18,12 +18,16 @@
 #include "mr/mr.h"
 #include "proto/lisp_msg.h"
 
+/* A remembered forward, keyed by (ITR source address and port, EID instance ID and address). */
 struct mr_pend {
 	bool used;
 	uint8_t pos; /* position of the server in the entry's list */
 	unsigned entry;
-	uint64_t nonce;
+	uint16_t sport;
+	uint32_t iid;
 	struct ipaddr itr;
+	struct ipaddr eid;
+	uint64_t nonce; /* of the last copy, for debugging */
 	uint64_t t;
 };
 
@@ -327,22 +331,31 @@ static unsigned choose_server(struct mr *mr, const struct mr_entry *e, unsigned 
 
 /* ---------------------------------------------------------------- remembered forwards */
 
-static size_t pend_hash(uint64_t nonce, const struct ipaddr *itr)
+static size_t pend_hash(const struct ipaddr *itr, uint16_t sport, uint32_t iid,
+			const struct ipaddr *eid)
 {
-	uint64_t h = nonce * 0x9e3779b97f4a7c15ull;
+	uint64_t h = (((uint64_t)sport << 32) + iid + 1) * 0x9e3779b97f4a7c15ull;
 	for (size_t i = 0; i < sizeof(itr->a); i++)
-		h = (h ^ itr->a[i]) * 0x100000001b3ull;
+		h = (h ^ itr->a[i] ^ ((uint64_t)eid->a[i] << 8)) * 0x100000001b3ull;
 	return (size_t)(h >> 20) & (MR_PENDING - 1);
+}
+
+static bool pend_match(const struct mr_pend *p, const struct ipaddr *itr, uint16_t sport,
+		       uint32_t iid, const struct ipaddr *eid)
+{
+	return p->used && p->sport == sport && p->iid == iid && ipaddr_eq(&p->itr, itr) &&
+	       ipaddr_eq(&p->eid, eid);
 }
 
 #define PEND_PROBE 8
 
-static struct mr_pend *pend_find(struct mr *mr, uint64_t nonce, const struct ipaddr *itr)
+static struct mr_pend *pend_find(struct mr *mr, const struct ipaddr *itr, uint16_t sport,
+				 uint32_t iid, const struct ipaddr *eid)
 {
-	size_t h = pend_hash(nonce, itr);
+	size_t h = pend_hash(itr, sport, iid, eid);
 	for (size_t k = 0; k < PEND_PROBE; k++) {
 		struct mr_pend *p = &mr->pend[(h + k) & (MR_PENDING - 1)];
-		if (p->used && p->nonce == nonce && ipaddr_eq(&p->itr, itr))
+		if (pend_match(p, itr, sport, iid, eid))
 			return p;
 	}
 	return NULL;
@@ -361,9 +374,10 @@ static void pend_expire(struct mr *mr, struct mr_pend *p)
 	mr->npend--;
 }
 
-static struct mr_pend *pend_add(struct mr *mr, uint64_t nonce, const struct ipaddr *itr)
+static struct mr_pend *pend_add(struct mr *mr, const struct ipaddr *itr, uint16_t sport,
+				uint32_t iid, const struct ipaddr *eid)
 {
-	size_t h = pend_hash(nonce, itr);
+	size_t h = pend_hash(itr, sport, iid, eid);
 	struct mr_pend *oldest = NULL;
 
 	for (size_t k = 0; k < PEND_PROBE; k++) {
@@ -382,8 +396,10 @@ static struct mr_pend *pend_add(struct mr *mr, uint64_t nonce, const struct ipad
 	}
 	memset(oldest, 0, sizeof(*oldest));
 	oldest->used = true;
-	oldest->nonce = nonce;
+	oldest->iid = iid;
+	oldest->sport = sport;
 	oldest->itr = *itr;
+	oldest->eid = *eid;
 	mr->npend++;
 	return oldest;
 }
@@ -426,15 +442,16 @@ static int do_send(struct mr *mr, const struct mr_in *in, const struct ipaddr *d
 }
 
 static void forward(struct mr *mr, const struct mr_in *in, const struct lisp_map_request *req,
-		    struct mr_entry *e, uint64_t now)
+		    uint32_t iid, const struct ipaddr *eid, struct mr_entry *e, uint64_t now)
 {
 	uint64_t win = (uint64_t)mr->cfg.retransmit_window * NSEC_PER_SEC;
 	unsigned entry = (unsigned)(e - mr->entries);
-	struct mr_pend *p = pend_find(mr, req->nonce, &in->src);
+	struct mr_pend *p = pend_find(mr, &in->src, in->sport, iid, eid);
 	unsigned pos;
 
 	if (p && p->entry == entry && now - p->t <= win) {
-		/* The ITR retransmitted: the server it went to did not answer. */
+		/* The ITR asked again (same nonce, or a new one for the same EID): the server
+		 * the previous copy went to did not answer. */
 		mr->st.retransmits++;
 		if (p->pos < e->nservers)
 			srv_failure(mr, &mr->servers[e->srv[p->pos]], now);
@@ -443,8 +460,9 @@ static void forward(struct mr *mr, const struct mr_in *in, const struct lisp_map
 		if (p)
 			pend_expire(mr, p);
 		pos = choose_server(mr, e, 0, now);
-		p = pend_add(mr, req->nonce, &in->src);
+		p = pend_add(mr, &in->src, in->sport, iid, eid);
 	}
+	p->nonce = req->nonce;
 	p->entry = entry;
 	p->pos = (uint8_t)pos;
 	p->t = now;
@@ -561,7 +579,7 @@ static void ecm_input(struct mr *mr, const struct mr_in *in, uint64_t now)
 	struct mr_entry *e = lpm_lookup(mr->lpm, eid->iid, &a, NULL);
 	if (e) {
 		e->lookups++;
-		forward(mr, in, &req, e, now);
+		forward(mr, in, &req, eid->iid, &a, e, now);
 		return;
 	}
 	struct lisp_prefix neg;

@@ -14,12 +14,15 @@
  * the inner UDP source port.
  *
  * Failover (the MR never sees the Map-Reply, it goes to the ITR): every forwarded request is
- * remembered for `retransmit-window` seconds, keyed by (ITR source address, nonce). An ITR
- * retransmits an unanswered Map-Request with the same nonce, so a request that comes back
- * inside the window is evidence that the server it went to did not answer: that server
- * gets a failure and the retransmission goes to the next server of the prefix (in
- * configured order, wrapping). A forward that is not retransmitted within the window counts
- * as answered. Per server (shared by every prefix that lists it):
+ * remembered for `retransmit-window` seconds, keyed by (ITR source address and port,
+ * instance ID, EID). An ITR that got its answer caches it and does not ask again for the same EID
+ * within seconds, but one that got none retransmits (RFC 9301 §5.3: with the same nonce, or a new
+ * one as some ITRs and lisp-query do; both are recognised). So a request that comes back
+ * inside the window is evidence that the server the previous copy went to did not answer:
+ * that server gets a failure and the retransmission goes to the next server of the prefix
+ * (in configured order, wrapping). A forward that is not asked again within the window
+ * counts as answered (evidence older than a server's last failure is ignored). Per server
+ * (shared by every prefix that lists it):
  *   up      --`down-after` consecutive failures-->  down
  *   down    --`retry-after` seconds elapsed-------> probing (eligible again, in order)
  *   probing --one failure--> down      probing --one answered forward--> up

@@ -109,7 +109,7 @@ if [ $have_tshark = 1 ]; then
 	tshark_stop
 	dec=$T_TMP/decoded.txt
 	"$TSHARK" -n -r "$pcap" -d udp.port=="$MR_PORT",lisp -d udp.port=="$MS_PORT",lisp \
-		-T fields -e udp.dstport -e lisp.type -e _ws.malformed -e _ws.expert.severity >"$dec" 2>&1
+		-T fields -e udp.dstport -e lisp.type -e _ws.malformed -e _ws.expert.severity >"$dec" 2>"$T_TMP/tshark-read.err"
 	log "tshark: $(wc -l <"$dec") packets"
 	check "tshark: ECM'd Map-Requests to the MR and the Map-Server" \
 		bash -c "awk '\$2 ~ /^8,1/' '$dec' | grep -q ."

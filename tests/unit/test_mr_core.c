@@ -358,7 +358,7 @@ static void test_failover_state_machine(void **state)
 	assert_int_equal(A->state, MR_SRV_UP);
 	assert_int_equal(mr_get_stats(mr)->retransmits, 1);
 	assert_int_equal(mr_get_stats(mr)->failovers, 1);
-	/* the same nonce from another ITR is another request */
+	/* the same EID from another ITR is another request */
 	feed(mr, &n1, "203.0.113.2", t + 1 * SEC);
 	expect_to(2, &srvA);
 	assert_int_equal(mr_get_stats(mr)->retransmits, 1);
@@ -430,6 +430,35 @@ static void test_failover_wrap_and_all_down(void **state)
 	/* the forward to A at t+2 was not retransmitted: A answered it, A is up, B is not */
 	assert_int_equal(mr_server_at(mr, 0)->state, MR_SRV_UP);
 	assert_int_equal(mr_server_at(mr, 1)->state, MR_SRV_DOWN);
+	mr_free(mr);
+}
+
+static void test_failover_new_nonce(void **state)
+{
+	(void)state;
+	struct mr_cfg c;
+	mr_cfg_defaults(&c);
+	c.down_after = 1;
+	struct mr *mr = core(&c);
+	uint64_t t = fake_now;
+	srvA = ip("192.0.2.1");
+	srvB = ip("192.0.2.2");
+	struct pkt a1 = ecm_req(101, "198.51.100.5", 0, "203.0.113.1", NULL, 1000);
+	struct pkt a2 = ecm_req(102, "198.51.100.5", 0, "203.0.113.1", NULL, 1000);
+	struct pkt other = ecm_req(103, "198.51.100.99", 0, "203.0.113.1", NULL, 1000);
+
+	feed(mr, &a1, "203.0.113.1", t);
+	expect_to(0, &srvA);
+	/* another EID from the same ITR is not a retransmission */
+	feed(mr, &other, "203.0.113.1", t + SEC / 2);
+	expect_to(1, &srvA);
+	assert_int_equal(mr_get_stats(mr)->retransmits, 0);
+	/* the same EID with a fresh nonce (lisp-query style) is */
+	feed(mr, &a2, "203.0.113.1", t + SEC);
+	expect_to(2, &srvB);
+	assert_int_equal(mr_get_stats(mr)->retransmits, 1);
+	assert_int_equal(mr_server_at(mr, 0)->state, MR_SRV_DOWN);
+	assert_memory_equal(sent[2].data, a2.b, a2.len); /* still forwarded unchanged */
 	mr_free(mr);
 }
 
@@ -770,6 +799,7 @@ int main(void)
 	    T(test_negative_replies),
 	    T(test_failover_state_machine),
 	    T(test_failover_wrap_and_all_down),
+	    T(test_failover_new_nonce),
 	    T(test_reconfigure_keeps_health),
 	    T(test_rate_limit_source),
 	    T(test_rate_limit_global),

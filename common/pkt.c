@@ -96,6 +96,12 @@ static int parse_ipv6(struct buf *b, struct pkt_ip *ip)
 			    buf_skip(&pl, 4))
 				return -1;
 			ip->frag = true;
+			if (off & 0xfff8) {
+				/* RFC 8200 §4.5: after a non-first fragment header comes the
+				 * middle of the fragmentable part, not a header to parse */
+				nh = next;
+				break;
+			}
 		} else if (nh == 51) { /* AH: length in 4-octet units minus 2 */
 			if (buf_get_u8(&pl, &next) || buf_get_u8(&pl, &hlen) ||
 			    buf_skip(&pl, ((size_t)hlen + 2) * 4 - 2))
@@ -243,6 +249,14 @@ static bool v4_src_ok(const struct ipaddr *a)
 	return true;
 }
 
+/* RFC 1812 §4.3.2.7: no ICMP error about a datagram sent to a multicast address or to the
+ * limited broadcast address (directed broadcasts are not known at this layer). */
+static bool v4_dst_ok(const struct ipaddr *a)
+{
+	static const uint8_t bcast[4] = {255, 255, 255, 255};
+	return !(a->a[0] >= 224 && a->a[0] <= 239) && memcmp(a->a, bcast, 4) != 0;
+}
+
 static bool v6_src_ok(const struct ipaddr *a)
 {
 	static const uint8_t zero[16];
@@ -265,7 +279,7 @@ bool pkt_icmp_error_allowed(const struct buf *orig)
 	if (pkt_parse_ip(orig, &ip))
 		return false;
 	if (ip.version == 4) {
-		if (!v4_src_ok(&ip.src))
+		if (!v4_src_ok(&ip.src) || !v4_dst_ok(&ip.dst))
 			return false;
 		struct buf h = r;
 		if (buf_skip(&h, 6) || buf_get_u16(&h, &fragoff))

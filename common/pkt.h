@@ -75,8 +75,9 @@ uint32_t pkt_csum_pseudo6(const struct ipaddr *src, const struct ipaddr *dst, ui
 
 /* ---- ICMP errors toward the inner source ---- */
 /* May an ICMP error be sent about this packet? No for ICMP errors themselves, non-first
- * fragments, unspecified/multicast/broadcast/loopback sources (RFC 1812 §4.3.2.7, RFC 4443
- * §2.4(e)). */
+ * fragments, unspecified/multicast/broadcast/loopback sources, IPv4 packets sent to a
+ * multicast or the limited broadcast address (RFC 1812 §4.3.2.7; RFC 4443 §2.4(e.3) lets an
+ * IPv6 Packet Too Big answer a multicast destination). */
 bool pkt_icmp_error_allowed(const struct buf *orig);
 /* IPv4 packet: ICMP type 3 code 4 with next-hop MTU (RFC 1191 §4) from `src` to the
  * original source, quoting as much of `orig` as fits in 576 bytes. TTL 64. 0 or -1

@@ -208,6 +208,20 @@ static void test_parse_ip6(void **state)
 	assert_int_equal(pkt_parse_ip(&b, &p), 0);
 	assert_true(p.frag);
 	assert_false(p.has_ports);
+	/* non-first fragment (offset 8) of a packet whose next header is Destination Options:
+	 * what follows the fragment header is payload, never parsed as a header (RFC 8200
+	 * §4.5); here its bytes would announce a 2056-byte option header */
+	e[40] = 60;
+	e[42] = 0x00;
+	e[43] = 0x08;
+	e[48] = PKT_PROTO_UDP;
+	e[49] = 0xff;
+	buf_init_read(&b, e, sizeof(e));
+	assert_int_equal(pkt_parse_ip(&b, &p), 0);
+	assert_true(p.frag);
+	assert_false(p.has_ports);
+	assert_int_equal(p.proto, 60);
+	assert_int_equal(p.hdr_len, 48);
 }
 
 static void test_flow_hash(void **state)
@@ -275,6 +289,15 @@ static void test_icmp4_frag_needed(void **state)
 	assert_true(pkt_icmp_error_allowed(&in));
 	ie[12] = 224; /* multicast source */
 	assert_false(pkt_icmp_error_allowed(&in));
+	ie[12] = 198;
+	assert_true(pkt_icmp_error_allowed(&in));
+	/* RFC 1812 §4.3.2.7: never about a datagram sent to multicast or broadcast */
+	ie[16] = 239;
+	assert_false(pkt_icmp_error_allowed(&in));
+	memset(ie + 16, 255, 4);
+	assert_false(pkt_icmp_error_allowed(&in));
+	ie[19] = 254; /* an ordinary unicast destination again */
+	assert_true(pkt_icmp_error_allowed(&in));
 	/* wrong family */
 	buf_init_read(&in, p6_vec, sizeof(p6_vec));
 	assert_int_equal(pkt_build_icmp4_frag_needed(&w, &in, &gw, 1400), -1);

@@ -55,11 +55,24 @@ demo_init() {
 		[ -x "$DEMO_BIN/$r" ] || DEMO_INACTIVE+=("$r not built")
 	done
 	[ ${#DEMO_INACTIVE[@]} -eq 0 ] && DEMO_MODE=lisp
+	if [ "$DEMO_MODE" = lisp ] && ! demo_have_detr; then
+		DEMO_MODE=xtr
+		DEMO_INACTIVE+=("D-ETR: lisp-xtrd has no mode=\"representative\" yet (no BGP from lisp-msd either): the outside xTR resolves host mappings through the local mapping system, and the non-LISP client's flow (needs the D-ETR as PITR) is not run")
+	fi
 	# the control plane (local Map-Server + controller) runs as soon as it is built
 	DEMO_CP=0
 	[ -x "$DEMO_BIN/lisp-msd" ] && [ -x "$DEMO_BIN/lisp-register" ] && DEMO_CP=1
 	return 0
 }
+
+# demo_have_detr: lisp-xtrd accepts mode="representative" with BGP (config check)
+demo_have_detr() {
+	local f=$T_TMP/.detr-check.xml
+	printf '<lisp-xtrd mode="representative"><rloc address="192.0.2.10"/>%s</lisp-xtrd>\n' \
+		"$(demo_detr_bgp_xml)" >"$f"
+	"$DEMO_BIN/lisp-xtrd" -n -f "$f" >/dev/null 2>&1 && [ -n "$(demo_detr_bgp_xml)" ]
+}
+demo_detr_bgp_xml() { :; } # the D-ETR's <bgp> element (when lisp-xtrd has one)
 
 demo_rloc() { # demo_rloc ROLE -> the role's underlay address
 	local i
@@ -243,20 +256,21 @@ demo_move_uplink() {
 	ip -n "$hv" link set "up-$2" master hvbr
 	ip -n "$hv" link set "up-$2" up
 }
-# demo_announce: the VM announces itself (GARP; unsolicited NA for ::5 to ff02::1, O=1).
+# demo_announce [ROLE HOSTNUM MAC]: the VM announces itself (GARP; unsolicited NA to ff02::1,
+# O=1, for its IPv6 address). Default: vm1.
 demo_announce() {
-	local ns=${NS[vm1]}
-	ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -i eth0 -S 198.51.100.5 198.51.100.5 >/dev/null 2>&1 ||
-		ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -I eth0 -s 198.51.100.5 198.51.100.5 >/dev/null 2>&1
-	ip netns exec "$ns" timeout 3 python3 - "$DEMO_VM1MAC" <<'EOF' >/dev/null 2>&1
+	local ns=${NS[${1:-vm1}]} h=${2:-5} mac=${3:-$DEMO_VM1MAC}
+	ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -i eth0 -S "198.51.100.$h" "198.51.100.$h" >/dev/null 2>&1 ||
+		ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -I eth0 -s "198.51.100.$h" "198.51.100.$h" >/dev/null 2>&1
+	ip netns exec "$ns" timeout 3 python3 - "$mac" "2001:db8:100::$h" <<'EOF' >/dev/null 2>&1
 # unsolicited neighbour advertisement (RFC 4861 §7.2.6): target ::5, O=1, TLLAO = own MAC
 import socket, struct, sys
 mac = bytes(int(x, 16) for x in sys.argv[1].split(':'))
 s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, 255)
-s.bind(('2001:db8:100::5', 0))
-tgt = socket.inet_pton(socket.AF_INET6, '2001:db8:100::5')
+s.bind((sys.argv[2], 0))
+tgt = socket.inet_pton(socket.AF_INET6, sys.argv[2])
 na = struct.pack('!BBHI', 136, 0, 0, 0x20000000) + tgt + bytes([2, 1]) + mac
 s.sendto(na, ('ff02::1', 0, 0, socket.if_nametoindex('eth0')))
 EOF
@@ -363,9 +377,154 @@ demo_register() {
 }
 
 # ------------------------------------------------------------------ data plane: LISP
-# Filled in as the daemons land (lisp-xtrd site + representative mode, lisp-msd BGP).
-demo_dataplane_lisp() {
-	DEMO_INACTIVE+=("LISP data plane wiring not written yet")
-	return 1
+# demo_dataplane_lisp: every daemon (DEMO_MODE=lisp, with the D-ETR). demo_dataplane_xtr:
+# the same without the D-ETR (lisp-xtrd has no representative mode yet): the outside xTR
+# resolves through the local mapping system (host mappings!) and the non-LISP client's flow,
+# which needs the D-ETR as PITR, is not run.
+demo_xtr_start() { # ROLE
+	local r=$1 ns=${NS[$1]}
+	demo_xtr_conf "$DEMO_DIR/xtr-$r.xml" "$r"
+	[ "${DEMO_DETR:-1}" = 0 ] && [ "$r" = oxtr ] &&
+		sed -i 's|<map-resolver address="192.0.2.18"|<map-resolver address="192.0.2.14"|' "$DEMO_DIR/xtr-$r.xml"
+	start_bg -n "$ns" "xtr-$r" "$DEMO_BIN/lisp-xtrd" -d -f "$DEMO_DIR/xtr-$r.xml" || return 1
+	wait_until 10 cli 2620 "$ns" show version || { echo "lisp-xtrd $r: no CLI" >&2; return 1; }
+	wait_until 5 ip -n "$ns" link show lisp0 || return 1
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0 net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1
+	case $r in
+	sa | sb)
+		ip netns exec "$ns" nft 'table inet demo { chain out { type filter hook output priority 0; oifname "br-vm" icmpv6 type nd-redirect counter drop; } }' 2>/dev/null
+		ip -n "$ns" route replace 203.0.113.0/24 dev lisp0
+		ip -n "$ns" -6 route replace 2001:db8:203::/64 dev lisp0
+		;;
+	oxtr)
+		ip -n "$ns" route replace 198.51.100.0/24 dev lisp0
+		ip -n "$ns" -6 route replace 2001:db8:100::/64 dev lisp0
+		;;
+	esac
 }
+demo_cp_start() {
+	printf '%s\n' "$DEMO_MS_KEY" >"$DEMO_DIR/dc.key"
+	printf '%s\n' "$DEMO_GMS_KEY" >"$DEMO_DIR/global.key"
+	demo_ms_start "${1:-}" || return 1
+	demo_mr_conf "$DEMO_DIR/mr-local.xml" local
+	start_bg -n "${NS[ms]}" mr-local "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-local.xml" || return 1
+	wait_until 10 cli 2622 "${NS[ms]}" show version || return 1
+	demo_gms_conf "$DEMO_DIR/ms-global.xml"
+	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-global.xml" || return 1
+	wait_until 10 cli 2621 "${NS[gms]}" show version || return 1
+	demo_mr_conf "$DEMO_DIR/mr-global.xml" global
+	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-global.xml" || return 1
+	wait_until 10 cli 2622 "${NS[gms]}" show version
+}
+demo_vms_register() { # the VMs start in site A: announced, registered by the controller
+	demo_announce vm1 5 "$DEMO_VM1MAC"
+	demo_announce vm2 6 "$DEMO_VM2MAC"
+	demo_register sa 5 6
+}
+demo_dataplane_xtr() {
+	DEMO_DETR=0
+	demo_cp_start || return 1
+	demo_xtr_start sa && demo_xtr_start sb && demo_xtr_start oxtr || return 1
+	demo_vms_register
+}
+demo_dataplane_lisp() {
+	DEMO_DETR=1
+	demo_cp_start "$(demo_ms_bgp_xml)" || return 1
+	demo_xtr_start sa && demo_xtr_start sb && demo_xtr_start oxtr && demo_xtr_start detr ||
+		return 1
+	demo_vms_register
+}
+demo_ms_bgp_xml() { :; } # the <bgp> element of the local lisp-msd (when it has one)
 demo_detr_updated_ms() { :; }
+
+# ------------------------------------------------------------------ LISP daemons' configs
+# Local MS 192.0.2.14:4342 and MR :4343 (namespace ms); global MS 192.0.2.18:4342 and MR
+# :4343 (namespace gms). Site xTRs register to / resolve through the local pair; the outside
+# xTR and the D-ETR's aggregate use the global pair.
+demo_mr_conf() { # FILE: local or global MR table
+	local f=$1 which=$2
+	local here="127.0.0.1" glob="192.0.2.18"
+	[ "$which" = global ] && glob=127.0.0.1
+	{
+		echo "<lisp-mrd>"
+		echo "  <listen port=\"4343\"/>"
+		echo "  <cli address=\"127.0.0.1\" port=\"2622\"/>"
+		echo "  <log level=\"debug\"/>"
+		if [ "$which" = local ]; then
+			echo "  <eid-prefix prefix=\"198.51.100.0/24\"><map-server address=\"$here\"/></eid-prefix>"
+			echo "  <eid-prefix prefix=\"2001:db8:100::/64\"><map-server address=\"$here\"/></eid-prefix>"
+		else
+			echo "  <eid-prefix prefix=\"198.51.100.0/24\"><map-server address=\"127.0.0.1\"/></eid-prefix>"
+			echo "  <eid-prefix prefix=\"2001:db8:100::/64\"><map-server address=\"127.0.0.1\"/></eid-prefix>"
+		fi
+		echo "  <eid-prefix prefix=\"203.0.113.0/24\"><map-server address=\"$glob\"/></eid-prefix>"
+		echo "  <eid-prefix prefix=\"2001:db8:203::/64\"><map-server address=\"$glob\"/></eid-prefix>"
+		echo "</lisp-mrd>"
+	} >"$f"
+}
+demo_gms_conf() {
+	cat >"$1" <<XML
+<lisp-msd>
+  <listen port="4342"/>
+  <cli address="127.0.0.1" port="2621"/>
+  <database path="$DEMO_DIR/ms-global.db" sync="normal"/>
+  <log level="debug"/>
+  <site name="dc-aggregate" lifetime="refresh" proxy-reply="true">
+    <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
+    <eid-prefix prefix="198.51.100.0/24" more-specifics="false"/>
+    <eid-prefix prefix="2001:db8:100::/64" more-specifics="false"/>
+  </site>
+  <site name="outside" lifetime="refresh" proxy-reply="true">
+    <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
+    <eid-prefix prefix="203.0.113.0/24" more-specifics="false"/>
+    <eid-prefix prefix="2001:db8:203::/64" more-specifics="false"/>
+  </site>
+</lisp-msd>
+XML
+}
+# demo_xtr_conf FILE ROLE: a site xTR (sa, sb), the outside xTR (oxtr) or the D-ETR (detr)
+demo_xtr_conf() {
+	local f=$1 role=$2 rloc ms mr key mode=site
+	rloc=$(demo_rloc "$role")
+	ms=192.0.2.14 mr=192.0.2.14 key="$DEMO_DIR/dc.key"
+	case $role in
+	oxtr) ms=192.0.2.18 mr=192.0.2.18 key="$DEMO_DIR/global.key" ;;
+	detr) ms=192.0.2.18 key="$DEMO_DIR/global.key" mode=representative ;;
+	esac
+	{
+		echo "<lisp-xtrd mode=\"$mode\">"
+		echo "  <tun name=\"lisp0\"/>"
+		echo "  <underlay native-forward-device=\"wan\"/>"
+		echo "  <rloc address=\"$rloc\"/>"
+		echo "  <map-server address=\"$ms\" key-id=\"1\" algorithm=\"hmac-sha-256\" secret-file=\"$key\"/>"
+		echo "  <map-resolver address=\"$mr\" port=\"4343\"/>"
+		echo "  <register interval=\"10\"/>"
+		echo "  <map-cache negative-hold=\"1\"/>"
+		echo "  <probing interval=\"0\"/>"
+		echo "  <cli address=\"127.0.0.1\" port=\"2620\"/>"
+		echo "  <log level=\"debug\"/>"
+		case $role in
+		sa | sb)
+			# nd-redirect-filter off: lisp-xtrd's nft command fails here (reported); the
+			# demo installs the same rule itself (demo_xtr_start)
+			echo "  <site bridge=\"br-vm\" manage-bridge=\"false\" host-timeout=\"0\" nd-redirect-filter=\"false\">"
+			echo "    <gateway mac=\"$DEMO_GWMAC\" ipv4=\"198.51.100.1/24\" ipv6=\"2001:db8:100::1/64\"/>"
+			echo "    <subnet prefix=\"198.51.100.0/24\"/><subnet prefix=\"2001:db8:100::/64\"/>"
+			echo "    <dynamic-eid prefix=\"198.51.100.0/24\"/><dynamic-eid prefix=\"2001:db8:100::/64\"/>"
+			echo "  </site>"
+			;;
+		oxtr)
+			echo "  <database>"
+			echo "    <mapping eid=\"203.0.113.0/24\"/><mapping eid=\"2001:db8:203::/64\"/>"
+			echo "  </database>"
+			;;
+		detr)
+			echo "  <database>"
+			echo "    <mapping eid=\"198.51.100.0/24\"/><mapping eid=\"2001:db8:100::/64\"/>"
+			echo "  </database>"
+			;;
+		esac
+		echo "</lisp-xtrd>"
+	} >"$f"
+}

@@ -95,6 +95,11 @@ dlog "topology: namespaces ${NS[wan]} ... (prefix $T_PFX), logs in $T_TMP"
 demo_topology "$delay" || { echo "demo.sh: topology failed" >&2; exit 1; }
 if [ "$DEMO_MODE" = lisp ]; then
 	demo_dataplane_lisp || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; exit 1; }
+	dlog "LISP: local + global lisp-msd/lisp-mrd, lisp-xtrd at sites A and B, the D-ETR and the outside site"
+elif [ "$DEMO_MODE" = xtr ]; then
+	demo_dataplane_xtr || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; exit 1; }
+	DEMO_FLOWS=(outside vm2)
+	dlog "LISP without the D-ETR: ${DEMO_INACTIVE[*]}"
 else
 	dlog "DATA PLANE: STAND-IN (static routes moved by this script), NOT LISP: ${DEMO_INACTIVE[*]}"
 	demo_dataplane_static
@@ -121,7 +126,7 @@ t_announce=$(demo_ms)
 demo_announce &
 announce_pid=$!
 t_reg="" t_notify="" reg_rc=""
-if [ "$DEMO_MODE" = lisp ]; then
+if [ "$DEMO_MODE" != static ]; then
 	demo_register sb
 	reg_rc=$DEMO_REG_RC t_reg=$DEMO_REG_SENT t_notify=$DEMO_REG_NOTIFY
 	dlog "controller: lisp-register --rloc $(demo_rloc sb) exit $reg_rc"
@@ -156,6 +161,7 @@ at_a_after=null
 [ "$DEMO_MODE" = static ] && [ -z "$t_notify" ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "$t_reg")
 cp_desc="none (lisp-msd / lisp-register not built)"
 [ "$DEMO_CP" = 1 ] && cp_desc="lisp-msd + lisp-register (Map-Register/Map-Notify real)"
+[ "$DEMO_MODE" = xtr ] && cp_desc="lisp-msd, lisp-mrd (local and global), lisp-register; no BGP"
 [ "$DEMO_MODE" = lisp ] && cp_desc="lisp-msd, lisp-mrd, lisp-register, BGP to the D-ETR"
 inactive_json=$(printf '%s\n' "${DEMO_INACTIVE[@]}" | jq -R . | jq -s 'map(select(length > 0))')
 result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
@@ -165,7 +171,7 @@ result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
 	--argjson announce "$(ms_rel "$t_announce")" --argjson notify "$notify_rel" \
 	--argjson detr "$(ms_rel "$t_detr")" --argjson firstb "$(ms_rel "$t_first_b")" \
 	--argjson atA "$at_a_after" '{
-	dataPlane: (if $mode == "lisp" then "lisp" else "stand-in static routes (not LISP)" end),
+	dataPlane: (if $mode == "lisp" then "lisp" elif $mode == "xtr" then "lisp (site and outside xTRs; no D-ETR)" else "stand-in static routes (not LISP)" end),
 	controlPlane: $cp,
 	notActive: $inactive,
 	wanDelayMs: {requested: $delay, applied: $applied}, ratePps: $rate,

@@ -1,0 +1,421 @@
+/*
+ * bench/loadgen.c - windowed UDP load generator for the control-plane benchmarks
+ * (ms-register, mr-request) and their echo baseline (bench/echo_server.c).
+ *
+ * Before the clock starts it builds a pool of COUNT requests in memory:
+ *   register: authenticated Map-Registers (RFC 9301 §5.6; P and M set, one record, one
+ *             locator) for NEIDS distinct host EIDs, message k for EID k % NEIDS, nonce
+ *             NONCE_BASE + k (strictly rising, as lisp-msd's replay check wants), signed
+ *             with a pre-keyed HMAC (proto/auth.h) - pre-signed, so signing costs the
+ *             generator nothing while it measures;
+ *   request:  ECM-encapsulated Map-Requests (RFC 9301 §5.8) for the same EIDs, ITR-RLOC
+ *             = the generator's own address and the inner UDP source port = its socket, so
+ *             the Map-Server's proxy Map-Reply comes back to it; distinct rising nonces.
+ * Then it sends the pool in order with sendmmsg, keeping at most WINDOW requests
+ * outstanding (sent and neither answered nor written off), and reads replies with
+ * recvmmsg. A request unanswered for LOSS_MS counts as lost and frees its window slot.
+ * The first WARMUP seconds are not measured; then replies are counted for SECONDS (or
+ * until the pool is used up and the last replies have arrived).
+ * Every loop is bounded in count (the pool) and in time (warmup + seconds + 1 s).
+ *
+ * Output (one line, key=value): replies_per_s, replies, sent, lost, secs, and with -P PID
+ * the CPU the target process used during the measured window (cpu=1.00 is one full core);
+ * loadgen_cpu is the generator's own.
+ *
+ * Usage: loadgen -k register|request -t ADDR -p PORT [-b BIND] [-n NEIDS] [-e EIDBASE]
+ *                [-i IID] [-r RLOC] [-K KEYID] [-s SECRET] [-c COUNT] [-w WINDOW]
+ *                [-d SECONDS] [-W WARMUP] [-N NONCE_BASE] [-x EXPECT_TYPE] [-P PID]
+ *   -x: count only replies whose LISP type is EXPECT_TYPE (4 Map-Notify, 2 Map-Reply);
+ *       -1 (default) counts every datagram (the echo server returns the requests).
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/addr.h"
+#include "proto/auth.h"
+#include "proto/buf.h"
+#include "proto/lisp_msg.h"
+
+#define BATCH	64
+#define STRIDE	256 /* bytes per pool slot */
+#define LOSS_MS 100
+
+struct opts {
+	const char *kind;
+	struct ipaddr target, bind, eidbase, rloc;
+	unsigned port;
+	unsigned long neids, count, window;
+	uint32_t iid;
+	unsigned key_id;
+	const char *secret;
+	double secs, warmup;
+	uint64_t nonce_base;
+	int expect;
+	long pid;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double proc_cpu_s(long pid)
+{
+	char path[64], line[1024];
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "r");
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) == NULL) {
+		fclose(f);
+		return 0;
+	}
+	fclose(f);
+	/* fields after the ")" of comm: state(3) ... utime(14) stime(15) */
+	char *p = strrchr(line, ')');
+	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+				&st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The EID of index i: base + i (IPv4 host order add; IPv6 on the last 32 bits). */
+static void eid_of(const struct opts *o, unsigned long i, struct lisp_prefix *p)
+{
+	struct ipaddr a = o->eidbase;
+	unsigned n = a.afi == LISP_AFI_IPV4 ? 4 : 16;
+	uint32_t v = ((uint32_t)a.a[n - 4] << 24) | ((uint32_t)a.a[n - 3] << 16) |
+		     ((uint32_t)a.a[n - 2] << 8) | a.a[n - 1];
+	v += (uint32_t)i;
+	a.a[n - 4] = (uint8_t)(v >> 24);
+	a.a[n - 3] = (uint8_t)(v >> 16);
+	a.a[n - 2] = (uint8_t)(v >> 8);
+	a.a[n - 1] = (uint8_t)v;
+	prefix_from_addr(p, o->iid, &a);
+}
+
+static size_t build_register(const struct opts *o, const struct lisp_key *k, unsigned long i,
+			     uint8_t *out)
+{
+	static struct lisp_map_register m;
+	struct proto_err e = {0};
+	struct buf w;
+	size_t auth_off;
+
+	memset(&m, 0, sizeof(m));
+	m.proxy_reply = true;
+	m.want_notify = true;
+	m.nonce = o->nonce_base + i;
+	m.auth.key_id = (uint8_t)o->key_id;
+	m.auth.alg_id = LISP_ALG_HMAC_SHA256_128;
+	m.auth.len = LISP_AUTH_SHA256_LEN;
+	m.nrec = 1;
+	m.rec[0].ttl = LISP_TTL_DEFAULT;
+	m.rec[0].authoritative = true;
+	struct lisp_prefix eid;
+	eid_of(o, i % o->neids, &eid);
+	lisp_record_set_eid(&m.rec[0], &eid);
+	m.rec[0].nloc = 1;
+	m.rec[0].loc[0].priority = 1;
+	m.rec[0].loc[0].weight = 100;
+	m.rec[0].loc[0].mpriority = 255;
+	m.rec[0].loc[0].flags = LISP_LOC_F_REACHABLE;
+	struct ipaddr rl = o->rloc;
+	if (rl.afi == LISP_AFI_IPV4)
+		rl.a[3] = (uint8_t)(1 + (i % o->neids) % 200);
+	lisp_addr_from_ip(&m.rec[0].loc[0].addr, &rl);
+	buf_init_write(&w, out, STRIDE);
+	if (lisp_map_register_build(&w, &m, &auth_off, &e) < 0 ||
+	    lisp_auth_sign(&w, auth_off, k, &e) < 0) {
+		fprintf(stderr, "loadgen: Map-Register: %s\n", e.reason);
+		exit(1);
+	}
+	return buf_len(&w);
+}
+
+static size_t build_request(const struct opts *o, uint16_t myport, unsigned long i, uint8_t *out)
+{
+	static struct lisp_map_request m;
+	struct proto_err e = {0};
+	uint8_t inner[STRIDE];
+	struct buf w, r;
+	struct lisp_ecm ecm;
+	struct lisp_prefix eid;
+
+	memset(&m, 0, sizeof(m));
+	m.nonce = o->nonce_base + i;
+	m.n_itr_rlocs = 1;
+	lisp_addr_from_ip(&m.itr_rlocs[0], &o->bind);
+	m.nrec = 1;
+	eid_of(o, i % o->neids, &eid);
+	m.rec[0].eid = eid;
+	m.rec[0].eid_lcaf_iid = eid.iid != 0;
+	buf_init_write(&w, inner, sizeof(inner));
+	if (lisp_map_request_build(&w, &m, &e) < 0) {
+		fprintf(stderr, "loadgen: Map-Request: %s\n", e.reason);
+		exit(1);
+	}
+	buf_as_reader(&w, &r);
+	memset(&ecm, 0, sizeof(ecm));
+	ecm.inner_src = o->bind;
+	ecm.inner_dst.afi = o->bind.afi;
+	memcpy(ecm.inner_dst.a, eid.a, 16);
+	ecm.inner_sport = myport;
+	ecm.inner_dport = LISP_CONTROL_PORT;
+	buf_init_write(&w, out, STRIDE);
+	if (o->bind.afi != eid.afi) {
+		fprintf(stderr, "loadgen: request: EID and bind address families differ\n");
+		exit(1);
+	}
+	if (lisp_ecm_build(&w, &ecm, &r, &e) < 0) {
+		fprintf(stderr, "loadgen: ECM: %s\n", e.reason);
+		exit(1);
+	}
+	return buf_len(&w);
+}
+
+static void to_sa(const struct ipaddr *a, unsigned port, struct sockaddr_storage *ss,
+		  socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (a->afi == LISP_AFI_IPV4) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		memcpy(&s4->sin_addr, a->a, 4);
+		*len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		memcpy(&s6->sin6_addr, a->a, 16);
+		*len = sizeof(*s6);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: loadgen -k register|request -t ADDR -p PORT [-b BIND] [-n NEIDS] "
+			"[-e EIDBASE] [-i IID] [-r RLOC] [-K KEYID] [-s SECRET] [-c COUNT] "
+			"[-w WINDOW] [-d SECONDS] [-W WARMUP] [-N NONCE_BASE] [-x TYPE] [-P PID]\n");
+	exit(2);
+}
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c;
+	const char *target = "127.0.0.1", *bind = NULL, *eidbase = "198.18.0.0", *rloc = "192.0.2.1";
+	struct timespec ts;
+
+	memset(o, 0, sizeof(*o));
+	o->kind = "register";
+	o->port = LISP_CONTROL_PORT;
+	o->neids = 10000;
+	o->count = 500000;
+	o->window = 256;
+	o->key_id = 1;
+	o->secret = "bench-secret";
+	o->secs = 2;
+	o->warmup = 0.5;
+	o->expect = -1;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	o->nonce_base = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	while ((c = getopt(argc, argv, "k:t:p:b:n:e:i:r:K:s:c:w:d:W:N:x:P:")) != -1) {
+		switch (c) {
+		case 'k': o->kind = optarg; break;
+		case 't': target = optarg; break;
+		case 'p': o->port = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'b': bind = optarg; break;
+		case 'n': o->neids = strtoul(optarg, NULL, 10); break;
+		case 'e': eidbase = optarg; break;
+		case 'i': o->iid = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'r': rloc = optarg; break;
+		case 'K': o->key_id = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 's': o->secret = optarg; break;
+		case 'c': o->count = strtoul(optarg, NULL, 10); break;
+		case 'w': o->window = strtoul(optarg, NULL, 10); break;
+		case 'd': o->secs = strtod(optarg, NULL); break;
+		case 'W': o->warmup = strtod(optarg, NULL); break;
+		case 'N': o->nonce_base = strtoull(optarg, NULL, 0); break;
+		case 'x': o->expect = atoi(optarg); break;
+		case 'P': o->pid = strtol(optarg, NULL, 10); break;
+		default: usage();
+		}
+	}
+	if (bind == NULL)
+		bind = strchr(target, ':') ? "::1" : "127.0.0.1";
+	if (ipaddr_parse(target, &o->target) < 0 || ipaddr_parse(bind, &o->bind) < 0 ||
+	    ipaddr_parse(eidbase, &o->eidbase) < 0 || ipaddr_parse(rloc, &o->rloc) < 0 ||
+	    o->port == 0 || o->port > 65535 || o->neids == 0 || o->count == 0 || o->window == 0 ||
+	    o->secs <= 0 || o->secs > 60 || o->warmup < 0 || o->warmup > 30 ||
+	    (strcmp(o->kind, "register") != 0 && strcmp(o->kind, "request") != 0))
+		usage();
+	if (o->target.afi != o->bind.afi) {
+		fprintf(stderr, "loadgen: target and bind address families differ\n");
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct sockaddr_storage dst, me;
+	socklen_t dlen, mlen;
+
+	parse_opts(argc, argv, &o);
+	int fd = socket(o.bind.afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK,
+			0);
+	if (fd < 0) {
+		perror("socket");
+		return 1;
+	}
+	int bufsz = 8 << 20;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	to_sa(&o.bind, 0, &me, &mlen);
+	if (bind(fd, (struct sockaddr *)&me, mlen) < 0 || getsockname(fd, (struct sockaddr *)&me,
+								     &mlen) < 0) {
+		perror("bind");
+		return 1;
+	}
+	uint16_t myport = ntohs(o.bind.afi == LISP_AFI_IPV4 ? ((struct sockaddr_in *)&me)->sin_port
+							    : ((struct sockaddr_in6 *)&me)->sin6_port);
+	to_sa(&o.target, o.port, &dst, &dlen);
+
+	/* ---- the pool, built before the clock starts */
+	uint8_t *pool = malloc(o.count * STRIDE);
+	uint16_t *plen = malloc(o.count * sizeof(*plen));
+	if (pool == NULL || plen == NULL) {
+		fprintf(stderr, "loadgen: pool of %lu: out of memory\n", o.count);
+		return 1;
+	}
+	struct lisp_key *key = NULL;
+	if (strcmp(o.kind, "register") == 0) {
+		key = lisp_key_new((uint8_t)o.key_id, LISP_ALG_HMAC_SHA256_128, o.secret,
+				   strlen(o.secret));
+		if (key == NULL) {
+			fprintf(stderr, "loadgen: key\n");
+			return 1;
+		}
+	}
+	double tb = now_s();
+	for (unsigned long i = 0; i < o.count; i++)
+		plen[i] = (uint16_t)(key ? build_register(&o, key, i, pool + i * STRIDE)
+					 : build_request(&o, myport, i, pool + i * STRIDE));
+	double build_s = now_s() - tb;
+	lisp_key_free(key);
+
+	/* ---- the run */
+	static struct mmsghdr tx[BATCH], rx[BATCH];
+	static struct iovec txiov[BATCH], rxiov[BATCH];
+	static uint8_t rxbuf[BATCH][2048];
+	for (int i = 0; i < BATCH; i++) {
+		rxiov[i].iov_base = rxbuf[i];
+		rxiov[i].iov_len = sizeof(rxbuf[i]);
+		rx[i].msg_hdr.msg_iov = &rxiov[i];
+		rx[i].msg_hdr.msg_iovlen = 1;
+		tx[i].msg_hdr.msg_name = &dst;
+		tx[i].msg_hdr.msg_namelen = dlen;
+		tx[i].msg_hdr.msg_iov = &txiov[i];
+		tx[i].msg_hdr.msg_iovlen = 1;
+	}
+	unsigned long sent = 0, got = 0, lost = 0, other = 0, m_got = 0;
+	double t0 = now_s(), tm = t0 + o.warmup, tend = tm + o.secs, hard = tend + 1.0;
+	double last_rx = t0, m_start = 0, m_end = 0, cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
+	int measuring = 0;
+
+	for (;;) {
+		double t = now_s();
+		if (!measuring && t >= tm) {
+			measuring = 1;
+			m_start = t;
+			m_got = 0;
+			cpu0 = proc_cpu_s(o.pid);
+			self0 = proc_cpu_s((long)getpid());
+		}
+		if (t >= tend || t >= hard)
+			break;
+		unsigned long outstanding = sent - got - lost;
+		if (sent == o.count && outstanding == 0)
+			break;
+		if (outstanding < o.window && sent < o.count) {
+			unsigned long n = o.window - outstanding;
+			if (n > BATCH)
+				n = BATCH;
+			if (n > o.count - sent)
+				n = o.count - sent;
+			for (unsigned long i = 0; i < n; i++) {
+				txiov[i].iov_base = pool + (sent + i) * STRIDE;
+				txiov[i].iov_len = plen[sent + i];
+			}
+			int r = sendmmsg(fd, tx, (unsigned)n, 0);
+			if (r > 0)
+				sent += (unsigned long)r;
+			else if (r < 0 && errno != EAGAIN && errno != EINTR && errno != ENOBUFS) {
+				perror("sendmmsg");
+				return 1;
+			}
+		}
+		int r = recvmmsg(fd, rx, BATCH, MSG_DONTWAIT, NULL);
+		if (r > 0) {
+			for (int i = 0; i < r; i++) {
+				int type = rx[i].msg_len > 0 ? rxbuf[i][0] >> 4 : -1;
+				if (o.expect < 0 || type == o.expect)
+					got++, m_got += measuring;
+				else
+					other++;
+			}
+			last_rx = now_s();
+			continue;
+		}
+		outstanding = sent - got - lost;
+		if (outstanding > 0 && now_s() - last_rx > LOSS_MS * 1e-3) {
+			lost += outstanding; /* written off: frees the window */
+			last_rx = now_s();
+			continue;
+		}
+		if (outstanding >= o.window || sent == o.count) {
+			struct pollfd pfd = {fd, POLLIN, 0};
+			poll(&pfd, 1, 1);
+		}
+	}
+	m_end = now_s();
+	if (measuring) {
+		cpu1 = proc_cpu_s(o.pid);
+		self1 = proc_cpu_s((long)getpid());
+	}
+	double secs = measuring ? m_end - m_start : 0;
+	if (!measuring || secs <= 0) {
+		fprintf(stderr, "loadgen: pool of %lu exhausted during warmup; raise -c\n", o.count);
+		return 1;
+	}
+	printf("kind=%s replies_per_s=%.0f replies=%lu sent=%lu lost=%lu other=%lu secs=%.3f "
+	       "window=%lu build_s=%.2f pool_exhausted=%d",
+	       o.kind, (double)m_got / secs, m_got, sent, lost, other, secs, o.window, build_s,
+	       sent == o.count);
+	printf(" loadgen_cpu=%.2f", (self1 - self0) / secs);
+	if (o.pid > 0)
+		printf(" cpu=%.2f", (cpu1 - cpu0) / secs);
+	printf("\n");
+	free(pool);
+	free(plen);
+	close(fd);
+	return m_got > 0 ? 0 : 1;
+}

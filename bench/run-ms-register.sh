@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# bench/run-ms-register.sh [register|request] - control-plane throughput (BENCHMARKS.md rows
+# ms-register and mr-request; bench/run-mr-request.sh calls this with "request").
+#
+# register: bench/loadgen sends authenticated Map-Registers (HMAC-SHA-256, pre-signed,
+#   nonces rising, P and M set) for 10k distinct EIDs to lisp-msd (persistent site, SQLite
+#   WAL database in $BENCH_TMP) and counts Map-Notify acknowledgements per second.
+# request: lisp-msd holds the 10k registrations (proxy reply); loadgen sends ECM Map-Requests
+#   to lisp-mrd, which forwards them to lisp-msd, which answers the Map-Reply straight to
+#   the generator; Map-Replies per second are counted.
+# Baseline, same iteration: bench/echo_server (the same common/udpio socket code) in the
+# daemon's place, driven by the same loadgen with the same pre-built packets.
+# Everything runs in a private namespace (only lo, so nothing can leave it); the daemons
+# and the echo server are pinned to CPU $CPU_SUBJ, the generator to CPU $CPU_LOAD.
+# EIDs: 198.18.0.0/15 (RFC 2544 benchmarking range) - 10k IPv4 host EIDs do not fit the
+# RFC 5737 /24s; RLOCs: 192.0.2.0/24 (RFC 5737).
+. "$(dirname "$0")/lib.sh"
+mode=${1:-register}
+SECS=${BENCH_SECS:-2}
+NEIDS=10000
+WINDOW=256
+POOL=${BENCH_POOL:-800000}
+
+for p in lisp-msd echo_server loadgen; do
+	f=$B/$p
+	[ -x "$f" ] || f=$B/bench/$p
+	[ -x "$f" ] || skip "$p not built"
+done
+[ "$mode" = request ] && { [ -x "$B/lisp-mrd" ] || skip "lisp-mrd not built"; }
+MSD=$B/lisp-msd MRD=$B/lisp-mrd ECHO=$B/bench/echo_server LG=$B/bench/loadgen
+ns_new ns cp || skip "cannot create a network namespace (needs root)"
+T=$BENCH_TMP/ctl-$mode
+mkdir -p "$T"
+
+msd_conf() { # PORT
+	cat >"$T/msd.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<lisp-msd>
+  <listen address="127.0.0.1" port="$1"/>
+  <cli address="127.0.0.1" port="2621"/>
+  <database path="$T/reg.db" sync="normal"/>
+  <log level="warning"/>
+  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
+    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
+    <eid-prefix prefix="198.18.0.0/15" more-specifics="true"/>
+  </site>
+</lisp-msd>
+EOF
+}
+mrd_conf() {
+	cat >"$T/mrd.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<lisp-mrd>
+  <listen address="127.0.0.1" port="4342"/>
+  <cli address="127.0.0.1" port="2622"/>
+  <log level="warning"/>
+  <rate-limit per-source="0" global="0"/>
+  <eid-prefix prefix="198.18.0.0/15">
+    <map-server address="127.0.0.1" port="4343"/>
+  </eid-prefix>
+</lisp-mrd>
+EOF
+}
+
+# start_daemon PROG CONF PIDFILE: daemonize (logs at the configured level, not debug) in the
+# namespace on the subject CPU; the PID is left in $DPID (and tracked for the cleanup).
+start_daemon() {
+	DPID=""
+	rm -f "$3"
+	timeout 20 ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$1" -f "$2" -p "$3" >>"$T/daemons.log" 2>&1 ||
+		return 1
+	wait_for 10 test -s "$3" || return 1
+	DPID=$(cat "$3")
+	track_pid "$DPID"
+}
+
+# loadgen ARGS...: one generator run on the load CPU; prints its result line.
+loadgen() {
+	timeout $((${SECS%.*} + 60)) ip netns exec "$ns" taskset -c "$CPU_LOAD" "$LG" -w "$WINDOW" \
+		-n "$NEIDS" -c "$POOL" -d "$SECS" -W 0.5 "$@"
+}
+
+run_echo() {
+	ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$ECHO" -a 127.0.0.1 -p 4342 -t 120 \
+		>"$T/echo.log" 2>&1 &
+	local epid=$!
+	track_pid "$epid"
+	wait_for 5 udp_listening "$ns" 4342 || { msg "echo server did not start"; return 1; }
+	local out
+	out=$(loadgen -k "$mode" -t 127.0.0.1 -p 4342 -P "$epid") || msg "loadgen (echo) failed"
+	msg "echo: $out"
+	stop_pid "$epid"
+	[ -n "$out" ] || return 1
+	res echo_rps "$(kv replies_per_s "$out")"
+	res echo_cpu "$(kv cpu "$out")"
+	res echo_per_cpu "$(awk -v r="$(kv replies_per_s "$out")" -v c="$(kv cpu "$out")" \
+		'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')"
+}
+
+run_register() {
+	rm -f "$T"/reg.db*
+	msd_conf 4342
+	local mpid out
+	start_daemon "$MSD" "$T/msd.xml" "$T/msd.pid" || { msg "lisp-msd did not start"; cat "$T/daemons.log" >&2; return 1; }
+	mpid=$DPID
+	wait_for 5 udp_listening "$ns" 4342
+	out=$(loadgen -k register -t 127.0.0.1 -p 4342 -x 4 -P "$mpid") || msg "loadgen (msd) failed"
+	msg "msd: $out"
+	stop_pid "$mpid"
+	[ -n "$out" ] || return 1
+	res subj_rps "$(kv replies_per_s "$out")"
+	res subj_cpu "$(kv cpu "$out")"
+	res subj_per_cpu "$(awk -v r="$(kv replies_per_s "$out")" -v c="$(kv cpu "$out")" \
+		'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')"
+}
+
+run_request() {
+	rm -f "$T"/reg.db*
+	msd_conf 4343
+	mrd_conf
+	local mpid rpid out c0 c1 t0 t1
+	start_daemon "$MSD" "$T/msd.xml" "$T/msd.pid" || { msg "lisp-msd did not start"; return 1; }
+	mpid=$DPID
+	start_daemon "$MRD" "$T/mrd.xml" "$T/mrd.pid" || { msg "lisp-mrd did not start"; return 1; }
+	rpid=$DPID
+	wait_for 5 udp_listening "$ns" 4343
+	wait_for 5 udp_listening "$ns" 4342
+	# the 10k registrations the Map-Server answers from (pool = exactly one per EID)
+	timeout 60 ip netns exec "$ns" "$LG" -k register -t 127.0.0.1 -p 4343 -x 4 -n "$NEIDS" \
+		-c "$NEIDS" -w 64 -W 0 -d 20 >/dev/null || msg "registration pass failed"
+	c0=$(cpu_ticks "$mpid")
+	t0=$(date +%s.%N)
+	out=$(loadgen -k request -t 127.0.0.1 -p 4342 -x 2 -P "$rpid") || msg "loadgen (mrd) failed"
+	t1=$(date +%s.%N)
+	c1=$(cpu_ticks "$mpid")
+	msg "mrd+msd: $out"
+	stop_pid "$rpid"
+	stop_pid "$mpid"
+	[ -n "$out" ] || return 1
+	local r mrcpu mscpu
+	r=$(kv replies_per_s "$out")
+	mrcpu=$(kv cpu "$out")
+	# msd CPU over the whole generator run (warmup included): an approximation
+	mscpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" \
+		'BEGIN { printf "%.2f", (b - a) / hz / (t1 - t0) }')
+	res subj_rps "$r"
+	res subj_cpu "$(awk -v a="$mrcpu" -v b="$mscpu" 'BEGIN { printf "%.2f", a + b }')"
+	res subj_per_cpu "$(awk -v r="$r" -v a="$mrcpu" -v b="$mscpu" \
+		'BEGIN { printf "%.0f", (a + b > 0 ? r / (a + b) : 0) }')"
+}
+
+if [ "$mode" = register ]; then
+	fig "subj_rps|lisp-msd Map-Register -> Map-Notify (HMAC-SHA-256, 10k EIDs, SQLite WAL)|replies/s|echo_rps|ratio>=0.8|higher"
+	fig "subj_per_cpu|lisp-msd replies per CPU-second of lisp-msd|replies/CPU-s|echo_per_cpu|-|higher"
+	fig "subj_cpu|CPU used by lisp-msd|cores|-|-|lower"
+else
+	fig "subj_rps|lisp-mrd + lisp-msd: ECM Map-Request -> proxy Map-Reply (10k EIDs)|replies/s|echo_rps|ratio>=0.8|higher"
+	fig "subj_per_cpu|Map-Replies per CPU-second of lisp-mrd + lisp-msd|replies/CPU-s|echo_per_cpu|-|higher"
+	fig "subj_cpu|CPU used by lisp-mrd + lisp-msd|cores|-|-|lower"
+fi
+fig "echo_rps|baseline: echo_server (common/udpio), same generator and packets|replies/s|-|-|higher"
+fig "echo_per_cpu|baseline: echo replies per CPU-second of echo_server|replies/CPU-s|-|-|higher"
+fig "echo_cpu|CPU used by echo_server|cores|-|-|lower"
+cmdline "ip netns exec NS taskset -c $CPU_SUBJ bench/echo_server -a 127.0.0.1 -p 4342"
+if [ "$mode" = register ]; then
+	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   (site persistent, proxy-reply, key 1 hmac-sha-256, eid-prefix 198.18.0.0/15, database sync=normal)"
+	cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k register -t 127.0.0.1 -p 4342 -x 4 -w $WINDOW -n $NEIDS -c $POOL -d $SECS -W 0.5 -P PID"
+else
+	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   (port 4343, 10k registrations made first with loadgen -k register -c 10000)"
+	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-mrd -f mrd.xml -p mrd.pid   (port 4342, rate limits off, 198.18.0.0/15 -> 127.0.0.1:4343)"
+	cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k request -t 127.0.0.1 -p 4342 -x 2 -w $WINDOW -n $NEIDS -c $POOL -d $SECS -W 0.5 -P PID"
+	note "mr-request: lisp-mrd and lisp-msd share the one subject CPU (two hops, two processes) while the echo baseline is one process; the Map-Resolver's rate limits are disabled for the measurement."
+fi
+note "$mode: window $WINDOW requests outstanding, $NEIDS distinct EIDs, ${SECS}s measured after 0.5 s warm-up; subject on CPU $CPU_SUBJ, generator on CPU $CPU_LOAD; subject and echo alternate which goes first in each iteration."
+
+for i in $(seq "$RUNS"); do
+	if [ $((i % 2)) = 1 ]; then
+		run_echo
+		run_$mode
+	else
+		run_$mode
+		run_echo
+	fi
+done

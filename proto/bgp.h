@@ -126,7 +126,10 @@ enum bgp_capa_code {
 	BGP_CAPA_ENH_RR = 70,
 };
 
-#define BGP_CAPA_AF_MAX	     8 /* entries kept per list capability; more is PERR_LIMIT */
+/* Entries kept per list capability. Past it, families other than IPv4/IPv6 unicast are
+ * dropped (or give their slot to a unicast one); the OPEN is refused only when the kept
+ * entries are all unicast ones (repeats). */
+#define BGP_CAPA_AF_MAX	     8
 #define BGP_CAPA_UNKNOWN_MAX 8 /* unknown capabilities kept; more are counted and skipped */
 
 #define BGP_ADDPATH_RECV 1

@@ -239,6 +239,28 @@ int bgp_nlri_next(struct bgp_nlri_iter *it, struct bgp_route *r)
 /* ---- capabilities: descriptor table ---- */
 typedef int (*capa_parse_fn)(struct buf *v, struct bgp_caps *c);
 
+/* Keep one address family of a list capability. A peer may announce more families than
+ * the BGP_CAPA_AF_MAX we keep (FRR or GoBGP with VPN, labeled, flowspec, EVPN ... enabled):
+ * once the list is full, a family this suite does not carry is dropped, or gives its slot to
+ * one it does, so such an OPEN is not refused. Only a full list of carried families (which
+ * takes repeated entries) is an error. */
+static int capa_af_keep(struct bgp_capa_af *list, uint8_t *n, const struct bgp_capa_af *af)
+{
+	if (*n < BGP_CAPA_AF_MAX) {
+		list[(*n)++] = *af;
+		return 0;
+	}
+	if (bgp_aid(af->afi, af->safi) < 0)
+		return 0;
+	for (unsigned i = *n; i-- > 0;) {
+		if (bgp_aid(list[i].afi, list[i].safi) < 0) {
+			list[i] = *af;
+			return 0;
+		}
+	}
+	return -1;
+}
+
 static int capa_af_list(struct buf *v, struct bgp_capa_af *list, uint8_t *n, bool flags)
 {
 	/* MP: afi(2) res(1) safi(1); ADD-PATH: afi(2) safi(1) mode(1); GR: afi(2) safi(1) f(1) */
@@ -251,9 +273,8 @@ static int capa_af_list(struct buf *v, struct bgp_capa_af *list, uint8_t *n, boo
 			return -1;
 		af.safi = flags ? x : y;
 		af.flags = flags ? y : 0;
-		if (*n >= BGP_CAPA_AF_MAX)
+		if (capa_af_keep(list, n, &af))
 			return -1;
-		list[(*n)++] = af;
 	}
 	return 0;
 }
@@ -277,10 +298,14 @@ static int capa_extnh(struct buf *v, struct bgp_caps *c)
 		return -1;
 	while (buf_left(v)) {
 		struct bgp_capa_extnh x;
-		if (c->n_extnh >= BGP_CAPA_AF_MAX || buf_get_u16(v, &x.nlri_afi) ||
-		    buf_get_u16(v, &x.nlri_safi) || buf_get_u16(v, &x.nh_afi))
+		if (buf_get_u16(v, &x.nlri_afi) || buf_get_u16(v, &x.nlri_safi) ||
+		    buf_get_u16(v, &x.nh_afi))
 			return -1;
-		c->extnh[c->n_extnh++] = x;
+		if (c->n_extnh < BGP_CAPA_AF_MAX)
+			c->extnh[c->n_extnh++] = x;
+		else if (x.nlri_afi == BGP_AFI_IPV4 && x.nlri_safi == BGP_SAFI_UNICAST &&
+			 x.nh_afi == BGP_AFI_IPV6)
+			c->extnh[BGP_CAPA_AF_MAX - 1] = x; /* the one triple we use wins a slot */
 	}
 	return 0;
 }

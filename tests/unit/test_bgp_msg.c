@@ -484,6 +484,85 @@ static void test_negotiate(void **state)
 	assert_false(so.as4);
 }
 
+/* An OPEN whose one Capabilities parameter holds the MP capabilities of `fam` (AFI, SAFI
+ * pairs) and one ADD-PATH capability listing them all with Send/Receive. */
+static size_t open_with_families(uint8_t *o, const uint16_t (*fam)[2], size_t n)
+{
+	const uint8_t hdr[] = {MARKER, 0, 0, 0x01, 0x04, 0xfd, 0xe9, 0x00, 0x5a, 0xc0, 0, 2, 1};
+	size_t l = sizeof(hdr);
+	memcpy(o, hdr, l);
+	o[l++] = 0; /* optional parameters length */
+	o[l++] = 2;
+	o[l++] = 0; /* capabilities parameter length */
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t mp[] = {
+		    1, 4, (uint8_t)(fam[i][0] >> 8), (uint8_t)fam[i][0], 0, (uint8_t)fam[i][1]};
+		memcpy(o + l, mp, sizeof(mp));
+		l += sizeof(mp);
+	}
+	o[l++] = BGP_CAPA_ADD_PATH;
+	o[l++] = (uint8_t)(4 * n);
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t ap[] = {(uint8_t)(fam[i][0] >> 8), (uint8_t)fam[i][0],
+				      (uint8_t)fam[i][1], 3};
+		memcpy(o + l, ap, sizeof(ap));
+		l += sizeof(ap);
+	}
+	o[30] = (uint8_t)(l - 31);
+	o[28] = (uint8_t)(l - 29);
+	o[16] = (uint8_t)(l >> 8);
+	o[17] = (uint8_t)l;
+	return l;
+}
+
+/* A peer with more families enabled than BGP_CAPA_AF_MAX (FRR with VPN, labeled, flowspec,
+ * EVPN ...) is not refused: the unicast families are kept, whatever their position. */
+static void test_open_many_families(void **state)
+{
+	(void)state;
+	static const uint16_t fam[][2] = {{1, 1}, {1, 2},   {1, 4},   {1, 128}, {1, 133}, {2, 2},
+					  {2, 4}, {2, 128}, {2, 133}, {25, 70}, {2, 1}};
+	static const uint16_t twice[][2] = {{1, 1}, {2, 1}, {1, 1}, {2, 1}, {1, 1},
+					    {2, 1}, {1, 1}, {2, 1}, {1, 1}};
+	uint8_t o[256];
+	struct buf b;
+	struct bgp_msg m;
+	struct bgp_err err;
+	struct bgp_sess_opts so;
+	struct bgp_caps local = {0};
+
+	size_t l = open_with_families(o, fam, nitems(fam));
+	buf_init_read(&b, o, l);
+	assert_int_equal(bgp_msg_parse(&b, &opts_plain, &m, &err), 0);
+	assert_int_equal(m.u.open.caps.n_mp, BGP_CAPA_AF_MAX);
+	assert_int_equal(m.u.open.caps.n_addpath, BGP_CAPA_AF_MAX);
+	local.n_mp = 2;
+	local.mp[0] = (struct bgp_capa_af){1, 1, 0};
+	local.mp[1] = (struct bgp_capa_af){2, 1, 0};
+	local.n_addpath = 2;
+	local.addpath[0] = (struct bgp_capa_af){1, 1, BGP_ADDPATH_RECV};
+	local.addpath[1] = (struct bgp_capa_af){2, 1, BGP_ADDPATH_RECV};
+	bgp_caps_negotiate(&local, &m.u.open.caps, true, &so);
+	assert_int_equal(so.mp, BGP_AID_BIT(BGP_AID_IPV4) | BGP_AID_BIT(BGP_AID_IPV6));
+	assert_int_equal(so.addpath_rx, BGP_AID_BIT(BGP_AID_IPV4) | BGP_AID_BIT(BGP_AID_IPV6));
+
+	/* the kept list re-encodes and parses to the same capabilities */
+	uint8_t out[BGP_MAX_LEN];
+	struct buf w;
+	struct bgp_msg m2;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(bgp_build_open(&w, &m.u.open, NULL), 0);
+	buf_as_reader(&w, &b);
+	assert_int_equal(bgp_msg_parse(&b, &opts_plain, &m2, &err), 0);
+	assert_int_equal(m2.u.open.caps.n_mp, BGP_CAPA_AF_MAX);
+
+	/* more entries than slots, all unicast (repeats): refused as a malformed capability */
+	l = open_with_families(o, twice, nitems(twice));
+	buf_init_read(&b, o, l);
+	assert_int_equal(bgp_msg_parse(&b, &opts_plain, &m, &err), -1);
+	assert_int_equal(err.code, BGP_ERR_OPEN);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -906,11 +985,17 @@ static void test_nlri_iter(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_msg_vectors),	      cmocka_unit_test(test_inner_truncation),
-	    cmocka_unit_test(test_open_bird2_fields), cmocka_unit_test(test_open_build_fields),
-	    cmocka_unit_test(test_negotiate),	      cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_update_vectors),    cmocka_unit_test(test_update_eor),
-	    cmocka_unit_test(test_update_packing),    cmocka_unit_test(test_update_build_errors),
+	    cmocka_unit_test(test_msg_vectors),
+	    cmocka_unit_test(test_inner_truncation),
+	    cmocka_unit_test(test_open_bird2_fields),
+	    cmocka_unit_test(test_open_build_fields),
+	    cmocka_unit_test(test_open_many_families),
+	    cmocka_unit_test(test_negotiate),
+	    cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_update_vectors),
+	    cmocka_unit_test(test_update_eor),
+	    cmocka_unit_test(test_update_packing),
+	    cmocka_unit_test(test_update_build_errors),
 	    cmocka_unit_test(test_nlri_iter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -38,7 +38,7 @@ static void replay_key(uint8_t *key, const char *site, uint8_t key_id, bool has_
 		       const uint8_t *xtr_id, const struct ipaddr *src)
 {
 	memset(key, 0, MS_REPLAY_KEYLEN);
-	strncpy((char *)key, site, MS_NAME_MAX - 1);
+	memcpy(key, site, strnlen(site, MS_NAME_MAX - 1)); /* zero-padded fixed-width field */
 	key[MS_NAME_MAX] = key_id;
 	if (has_xtr) {
 		key[MS_NAME_MAX + 1] = 0xff;

@@ -167,7 +167,7 @@ int main(int argc, char **argv)
 	const char *addr = "127.0.0.1", *secret = NULL;
 	unsigned port = 0, key_id = 0, alg = LISP_ALG_HMAC_SHA256_128;
 	struct sockaddr_storage ss;
-	socklen_t sl;
+	socklen_t sl = 0;
 	struct ipaddr ip;
 	int i, fd;
 

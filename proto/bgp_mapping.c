@@ -122,8 +122,12 @@ int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attr
 	memset(out, 0, sizeof(*out));
 	out->eid = route->prefix;
 	out->path_id = route->path_id;
-	/* RLOC from the next hop */
-	if (a->n_mp_nh) {
+	/* RLOC from the next hop. One UPDATE may carry IPv4 routes in its NLRI field (with
+	 * NEXT_HOP) and IPv6 routes in MP_REACH (RFC 4760 §3): NEXT_HOP is the next hop of an
+	 * IPv4 route unless MP_REACH itself is for AFI 1 (RFC 8950 or an IPv4 next hop). */
+	bool v4_field = route->prefix.afi == LISP_AFI_IPV4 && bgp_attr_has(a, BGP_ATTR_NEXT_HOP) &&
+			!(a->n_mp_nh && a->mp_reach.afi == BGP_AFI_IPV4);
+	if (a->n_mp_nh && !v4_field) {
 		const struct ipaddr *nh = &a->mp_nh[0];
 		if (nh->afi == LISP_AFI_IPV6 && memcmp(nh->a, v4mapped_prefix, 12) == 0) {
 			out->loc.rloc.afi = LISP_AFI_IPV4;

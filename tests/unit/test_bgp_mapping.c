@@ -294,6 +294,37 @@ static void test_decode_fallbacks(void **state)
 	assert_int_equal(info.loc.priority, 1);
 }
 
+/* One UPDATE with IPv4 routes in the NLRI field (NEXT_HOP) and IPv6 routes in MP_REACH
+ * (RFC 4760 §3): each route takes the next hop of the field it came in. */
+static void test_decode_mixed_update(void **state)
+{
+	(void)state;
+	struct bgp_attrs a;
+	struct bgp_route r4, r6;
+	struct bgp_map_path_info info;
+	char s[IPADDR_STRLEN];
+	memset(&a, 0, sizeof(a));
+	memset(&r4, 0, sizeof(r4));
+	memset(&r6, 0, sizeof(r6));
+	prefix_parse("198.51.100.9/32", &r4.prefix, false);
+	prefix_parse("2001:db8:5::9/128", &r6.prefix, false);
+	ipaddr_parse("192.0.2.50", &a.next_hop);
+	bgp_attr_set(&a, BGP_ATTR_NEXT_HOP);
+	a.n_mp_nh = 1;
+	ipaddr_parse("2001:db8:ffff::1", &a.mp_nh[0]);
+	a.mp_reach.afi = BGP_AFI_IPV6;
+	a.mp_reach.safi = BGP_SAFI_UNICAST;
+	bgp_attr_set(&a, BGP_ATTR_MP_REACH);
+	assert_int_equal(bgp_mapping_decode_path(&r4, &a, 0, &info, NULL), 0);
+	assert_string_equal(ipaddr_str(&info.loc.rloc, s, sizeof(s)), "192.0.2.50");
+	assert_int_equal(bgp_mapping_decode_path(&r6, &a, 0, &info, NULL), 0);
+	assert_string_equal(ipaddr_str(&info.loc.rloc, s, sizeof(s)), "2001:db8:ffff::1");
+	/* MP_REACH for AFI 1 (RFC 8950 IPv6 next hop): it is the IPv4 route's next hop */
+	a.mp_reach.afi = BGP_AFI_IPV4;
+	assert_int_equal(bgp_mapping_decode_path(&r4, &a, 0, &info, NULL), 0);
+	assert_string_equal(ipaddr_str(&info.loc.rloc, s, sizeof(s)), "2001:db8:ffff::1");
+}
+
 static void test_versions_and_withdraw(void **state)
 {
 	(void)state;
@@ -374,6 +405,7 @@ int main(void)
 	    cmocka_unit_test(test_path_ids),
 	    cmocka_unit_test(test_check_errors),
 	    cmocka_unit_test(test_decode_fallbacks),
+	    cmocka_unit_test(test_decode_mixed_update),
 	    cmocka_unit_test(test_versions_and_withdraw),
 	    cmocka_unit_test(test_move_withdraw_message),
 	};

@@ -168,6 +168,12 @@ static long load_file(const char *path, bool withdraw)
 }
 
 /* ---- the receive callback: what a D-ETR installs ---- */
+static void mark_stale(struct bgp_rib_entry *e, void *arg)
+{
+	(void)arg;
+	e->mark = true;
+}
+
 static void on_event(const struct bgp_event *ev, void *arg)
 {
 	(void)arg;
@@ -185,6 +191,8 @@ static void on_event(const struct bgp_event *ev, void *arg)
 		}
 		*e->map = *ev->mapping;
 		e->mark = ev->stale;
+	} else if (ev->kind == BGP_EV_STALE) {
+		bgp_rib_walk(&received, mark_stale, NULL); /* one peer per test speaker */
 	} else if (ev->kind == BGP_EV_WITHDRAWN) {
 		struct lisp_prefix p = *ev->eid;
 		p.iid = 0;

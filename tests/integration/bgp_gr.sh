@@ -1,0 +1,98 @@
+#!/bin/bash
+# tests/integration/bgp_gr.sh - graceful restart (RFC 4724). Sender A (our speaker) peers
+# with BIRD 2 (helper) and with B (our speaker as helper). A is killed with -9: both
+# keep A's routes as stale; A restarts with the R bit and a changed set (half removed, half
+# new): after End-of-RIB both hold exactly the new set, nothing stale.
+[ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && exit 77
+. "$top_srcdir/tests/integration/lib.sh"
+need_cmd jq nc "${BIRD:-bird}"
+
+SPK=$top_builddir/tests/integration/bgpspk
+export LISP_SCHEMA_DIR=$top_srcdir/schema
+P_BIRD=$(free_port tcp)
+P_A=$(free_port tcp)
+P_B=$(free_port tcp)
+C_A=$(free_port tcp)
+C_B=$(free_port tcp)
+
+awk 'BEGIN { for (i = 1; i <= 100; i++) printf "10.9.0.%d/32 192.0.2.1/1/100\n", i }' >"$T_TMP/set1"
+awk 'BEGIN { for (i = 51; i <= 150; i++) printf "10.9.0.%d/32 192.0.2.2/1/100 v=2\n", i }' >"$T_TMP/set2"
+
+cat >"$T_TMP/bird.conf" <<EOF
+log "$T_TMP/bird.log" all;
+router id 127.0.0.2;
+protocol device {}
+protocol static { ipv4; route 0.0.0.0/0 unreachable; }
+protocol bgp a {
+	local 127.0.0.2 port $P_BIRD as 65001;
+	neighbor 127.0.0.3 port $P_A as 65000;
+	strict bind on;
+	multihop;
+	connect retry time 2;
+	graceful restart on;
+	graceful restart time 60;
+	ipv4 { import all; export none; };
+}
+EOF
+a_conf() { # restarting routes
+	cat <<EOF
+<bgpspk>
+  <cli port="$C_A"/>
+  <routes file="$2"/>
+  <bgp as="65000" router-id="127.0.0.3">
+    <listen address="127.0.0.3" port="$P_A"/>
+    <graceful-restart time="60" restarting="$1"/>
+    <peer address="127.0.0.2" as="65001" port="$P_BIRD" connect-retry="2" families="ipv4"/>
+    <peer address="127.0.0.4" as="65000" port="$P_B" connect-retry="2"/>
+  </bgp>
+</bgpspk>
+EOF
+}
+a_conf false "$T_TMP/set1" >"$T_TMP/a1.xml"
+a_conf true "$T_TMP/set2" >"$T_TMP/a2.xml"
+cat >"$T_TMP/b.xml" <<EOF
+<bgpspk>
+  <cli port="$C_B"/>
+  <bgp as="65000" router-id="127.0.0.4">
+    <listen address="127.0.0.4" port="$P_B"/>
+    <peer address="127.0.0.3" as="65000" port="$P_A" connect-retry="2" stale-time="60"/>
+  </bgp>
+</bgpspk>
+EOF
+
+bird_start b1 "$T_TMP/bird.conf" || fail "bird starts"
+start_bg b "$SPK" -d -f "$T_TMP/b.xml"
+start_bg a "$SPK" -d -f "$T_TMP/a1.xml"
+bird_count() { birdc b1 show route protocol a count | sed -n 's/^\([0-9]*\) of .*/\1/p' | head -1; }
+bird_has() { [ "$(bird_count)" = "$1" ]; }
+bird_net() { birdc b1 show route "$1" | grep -q "$1"; }
+
+check "BIRD has the 100 routes of set 1" wait_until 30 bird_has 100
+check "B has the 100 mappings of set 1" json_poll 30 '.mappingsReceived == 100' cli "$C_B" show speaker json
+check "GR negotiated with B" json_poll 5 '.[0].negotiated.gracefulRestart == true and .[0].negotiated.peerRestartTime == 60' \
+	cli "$C_B" show bgp neighbors json
+
+kill -9 "$(bg_pid a)"
+wait "$(bg_pid a)" 2>/dev/null
+check "B keeps A's mappings, all stale" json_poll 10 '.mappingsReceived == 100 and .mappingsStale == 100 and .staleEvents == 1' \
+	cli "$C_B" show speaker json
+check "B shows stale paths" json_poll 5 '.[0].stalePaths == 100 and .[0].state != "Established"' \
+	cli "$C_B" show bgp neighbors json
+sleep 1
+check "BIRD keeps the routes meanwhile" bird_has 100
+birdc b1 show protocols all a >"$T_TMP/bird-gr.txt"
+
+start_bg a2 "$SPK" -d -f "$T_TMP/a2.xml"
+check "restarted A advertises the R bit" json_poll 30 '[.[] | select(.state == "Established") | .negotiated.restartBitSent] | length == 2 and all' \
+	cli "$C_A" show bgp neighbors json
+check "B ends with exactly set 2" json_poll 30 '.mappingsReceived == 100 and .mappingsStale == 0 and .purged == 50' \
+	cli "$C_B" show speaker json
+check "B: 10.9.0.1 gone, 10.9.0.150 present with the new RLOC" json_poll 5 \
+	'.[0].rlocs[0].rloc == "192.0.2.2"' cli "$C_B" show received 10.9.0.150/32 json
+b_has() { cli "$C_B" show received "$1" json | jq -e 'length > 0'; }
+check_not "B: 10.9.0.1 purged" b_has 10.9.0.1/32
+check "BIRD ends with exactly 100 routes" wait_until 30 bird_has 100
+check "BIRD: 10.9.0.150 present" bird_net 10.9.0.150/32
+check_not "BIRD: 10.9.0.1 purged" bird_net 10.9.0.1/32
+check "B alive" bg_alive b
+finish

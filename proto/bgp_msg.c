@@ -153,9 +153,9 @@ static int bgp_fail(struct bgp_err *err, uint8_t code, uint8_t subcode, int perr
 static const struct {
 	uint16_t min, max;
 } type_len[] = {
-    [BGP_OPEN] = {29, BGP_MAX_LEN},	    [BGP_UPDATE] = {23, BGP_MAX_LEN},
-    [BGP_NOTIFICATION] = {21, BGP_MAX_LEN}, [BGP_KEEPALIVE] = {19, 19},
-    [BGP_ROUTE_REFRESH] = {23, 23},
+    [BGP_OPEN] = {29, BGP_MAX_LEN},	     [BGP_UPDATE] = {23, BGP_MAX_LEN},
+    [BGP_NOTIFICATION] = {21, BGP_MAX_LEN},  [BGP_KEEPALIVE] = {19, 19},
+    [BGP_ROUTE_REFRESH] = {23, BGP_MAX_LEN}, /* longer: RFC 7313 §5, in bgp_msg_parse */
 };
 
 int bgp_hdr_parse(struct buf *b, uint8_t *type, uint16_t *len, struct bgp_err *err)
@@ -586,6 +586,12 @@ int bgp_msg_parse(const struct buf *msg, const struct bgp_sess_opts *o, struct b
 		    buf_get_u8(&b, &out->u.refresh.subtype) || buf_get_u8(&b, &out->u.refresh.safi))
 			return bgp_fail(err, BGP_ERR_ROUTE_REFRESH, 1, PERR_TRUNCATED, 19,
 					"ROUTE-REFRESH truncated", NULL, 0);
+		/* RFC 7313 §5: a body other than 4 bytes is a ROUTE-REFRESH Message Error,
+		 * Invalid Message Length, with the complete message as data (we negotiate no
+		 * ORF, RFC 5291, so no subtype may carry more) */
+		if (buf_left(&b))
+			return bgp_fail(err, BGP_ERR_ROUTE_REFRESH, 1, PERR_TRAILING, 23,
+					"ROUTE-REFRESH longer than 23 bytes", base, b.len);
 		return 0;
 	default: /* bgp_hdr_parse accepted only the types above */
 		return bgp_fail(err, BGP_ERR_HEADER, BGP_ERR_HDR_TYPE, PERR_BAD_TYPE, 18,

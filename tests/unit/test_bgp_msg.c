@@ -94,9 +94,24 @@ static const struct msg_vec msg_vecs[] = {
      0,
      BGP_ERR_HEADER,
      BGP_ERR_HDR_LEN},
+    /* RFC 7313 §5: ROUTE-REFRESH Message Error / Invalid Message Length, not a header error */
     {"route-refresh-len-24",
      {MARKER, 0x00, 0x18, 0x05, 0, 1, 0, 1, 0},
      24,
+     -1,
+     0,
+     BGP_ERR_ROUTE_REFRESH,
+     1},
+    {"route-refresh-borr-len-27",
+     {MARKER, 0x00, 0x1b, 0x05, 0, 1, 1, 1, 0, 0, 0, 0},
+     27,
+     -1,
+     0,
+     BGP_ERR_ROUTE_REFRESH,
+     1},
+    {"route-refresh-len-22",
+     {MARKER, 0x00, 0x16, 0x05, 0, 1, 0},
+     22,
      -1,
      0,
      BGP_ERR_HEADER,
@@ -250,6 +265,11 @@ static void test_msg_vectors(void **state)
 			assert_int_equal(err.code, v->code);
 			assert_int_equal(err.subcode, v->subcode);
 			assert_non_null(err.e.reason);
+			if (v->code == BGP_ERR_ROUTE_REFRESH) {
+				/* the data is the complete ROUTE-REFRESH message */
+				assert_int_equal(err.datalen, v->len);
+				assert_memory_equal(err.data, v->bytes, v->len);
+			}
 			continue;
 		}
 		assert_int_equal(m.type, v->type);

@@ -128,12 +128,11 @@ demo_topology() {
 	veth_add "${NS[sa]}" p-vm2 "${NS[vm2]}" eth0 || return 1
 	link_master "${NS[sa]}" p-vm2 br-vm
 	bridge -n "${NS[sa]}" link set dev p-vm2 isolated on
-	# hypervisor: vm1 hangs off hvbr; uplink up-a (site A) attached, up-b detached and down
+	# hypervisor: vm1 hangs off hvbr; uplink up-a (site A) attached, up-b up but detached
 	bridge_add "${NS[hv]}" hvbr || return 1
 	veth_add "${NS[hv]}" vm1p "${NS[vm1]}" eth0 || return 1
 	link_master "${NS[hv]}" vm1p hvbr
 	link_master "${NS[hv]}" up-a hvbr
-	ip -n "${NS[hv]}" link set up-b down
 	# the VMs
 	demo_vm vm1 5 "$DEMO_VM1MAC"
 	demo_vm vm2 6 "$DEMO_VM2MAC"
@@ -249,19 +248,22 @@ demo_flows_wait() {
 
 # ------------------------------------------------------------------ migration
 # demo_move_uplink FROM TO (a|b): re-attach the hypervisor uplink; the VM keeps carrier.
+# Both uplinks stay up (as a hypervisor's ports do): bringing a veth up only gives its
+# peer carrier after the kernel's linkwatch delay (up to 1 s here), during which the
+# site's bridge drops the VM's GARP and NA. Only the bridge membership moves.
 demo_move_uplink() {
 	local hv=${NS[hv]}
 	ip -n "$hv" link set "up-$1" nomaster
-	ip -n "$hv" link set "up-$1" down
 	ip -n "$hv" link set "up-$2" master hvbr
-	ip -n "$hv" link set "up-$2" up
 }
 # demo_announce [ROLE HOSTNUM MAC]: the VM announces itself (GARP; unsolicited NA to ff02::1,
 # O=1, for its IPv6 address). Default: vm1.
 demo_announce() {
 	local ns=${NS[${1:-vm1}]} h=${2:-5} mac=${3:-$DEMO_VM1MAC}
-	ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -i eth0 -S "198.51.100.$h" "198.51.100.$h" >/dev/null 2>&1 ||
-		ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -I eth0 -s "198.51.100.$h" "198.51.100.$h" >/dev/null 2>&1
+	# arping waits up to -w for an answer: in the background, so the NA leaves at once
+	{ ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -i eth0 -S "198.51.100.$h" "198.51.100.$h" >/dev/null 2>&1 ||
+		ip netns exec "$ns" timeout 3 arping -U -c 1 -w 1 -I eth0 -s "198.51.100.$h" "198.51.100.$h" >/dev/null 2>&1; } &
+	local apid=$!
 	ip netns exec "$ns" timeout 3 python3 - "$mac" "2001:db8:100::$h" <<'EOF' >/dev/null 2>&1
 # unsolicited neighbour advertisement (RFC 4861 §7.2.6): target ::5, O=1, TLLAO = own MAC
 import socket, struct, sys
@@ -274,6 +276,8 @@ tgt = socket.inet_pton(socket.AF_INET6, sys.argv[2])
 na = struct.pack('!BBHI', 136, 0, 0, 0x20000000) + tgt + bytes([2, 1]) + mac
 s.sendto(na, ('ff02::1', 0, 0, socket.if_nametoindex('eth0')))
 EOF
+	wait "$apid" 2>/dev/null
+	return 0
 }
 
 # ------------------------------------------------------------------ results
@@ -527,4 +531,33 @@ demo_xtr_conf() {
 		esac
 		echo "</lisp-xtrd>"
 	} >"$f"
+}
+
+# ------------------------------------------------------------------ daemon state
+demo_xtr_cli() { cli 2620 "${NS[$1]}" "${@:2}"; } # demo_xtr_cli ROLE COMMAND...
+# demo_dump: every running xTR's statistics and map-cache as JSON into $DEMO_DIR (for
+# --keep and for the test's assertions)
+demo_dump() {
+	local r tag=${1:-end}
+	for r in sa sb oxtr detr; do
+		bg_alive "xtr-$r" || continue
+		demo_xtr_cli "$r" show statistics json >"$DEMO_DIR/stats-$r-$tag.json" 2>/dev/null
+		demo_xtr_cli "$r" show map-cache json >"$DEMO_DIR/mapcache-$r-$tag.json" 2>/dev/null
+	done
+}
+# demo_log_first ROLE REGEX AFTER_MS: epoch ms of the first line of xtr-ROLE's log that
+# matches REGEX at or after AFTER_MS
+demo_log_first() {
+	local l t
+	while IFS= read -r l; do
+		t=$(demo_logtime "$l") || continue
+		[ -n "$t" ] && [ "$t" -ge "$3" ] && { echo "$t"; return 0; }
+	done < <(grep -E "$2" "$(bg_log "xtr-$1")" 2>/dev/null)
+	return 1
+}
+# demo_old_site_notified_ms FROM T_NOTIFY: when the old site learnt that the VM moved
+# (its "moved away" log line), else T_NOTIFY (the controller's Map-Notify)
+demo_old_site_notified_ms() {
+	demo_log_first "$1" 'EID (198\.51\.100\.5/32|2001:db8:100::5/128) moved away' "$((${DEMO_REG_SENT:-$2} - 50))" ||
+		echo "$2"
 }

@@ -149,6 +149,7 @@ wait "$announce_pid" 2>/dev/null
 demo_flows_wait run $((seconds + 30)) || dlog "a sender did not finish in time"
 dlog "flows done"
 sleep 0.3
+demo_dump end
 
 # ------------------------------------------------------------------ results
 t_detr=""

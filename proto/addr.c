@@ -7,6 +7,7 @@
 #include "proto/addr.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,9 @@ int prefix_parse(const char *s, struct lisp_prefix *out, bool lenient)
 
 	memset(out, 0, sizeof(*out));
 	if (*s == '[') {
+		/* strtoul alone would take " 7", "+7" and "-0" */
+		if (!isdigit((unsigned char)s[1]))
+			return -1;
 		iid = strtoul(s + 1, &end, 10);
 		if (end == s + 1 || *end != ']' || iid > UINT32_MAX)
 			return -1;
@@ -167,7 +171,7 @@ int prefix_parse(const char *s, struct lisp_prefix *out, bool lenient)
 	if (ipaddr_parse(tmp, &ip) == -1)
 		return -1;
 	if (slash) {
-		if (!slash[1])
+		if (!isdigit((unsigned char)slash[1]))
 			return -1;
 		plen = strtoul(slash + 1, &end, 10);
 		if (*end || plen > afi_max_plen(ip.afi))

@@ -87,6 +87,13 @@ static void test_prefix_text(void **state)
 	assert_string_equal(prefix_str(&q, s, sizeof(s)), "[4294967295]10.0.0.0/8");
 	assert_int_equal(prefix_parse("[4294967296]10.0.0.0/8", &q, false), -1);
 	assert_int_equal(prefix_parse("[]10.0.0.0/8", &q, false), -1);
+	/* only digits: no sign, no blanks (strtoul would accept all of these) */
+	assert_int_equal(prefix_parse("[+7]10.0.0.0/8", &q, false), -1);
+	assert_int_equal(prefix_parse("[ 7]10.0.0.0/8", &q, false), -1);
+	assert_int_equal(prefix_parse("[-0]10.0.0.0/8", &q, false), -1);
+	assert_int_equal(prefix_parse("10.0.0.0/+8", &q, false), -1);
+	assert_int_equal(prefix_parse("10.0.0.0/ 8", &q, false), -1);
+	assert_int_equal(prefix_parse("10.0.0.0/-0", &q, false), -1);
 	assert_int_equal(prefix_parse("nonsense", &q, false), -1);
 
 	struct lisp_prefix a, h;

@@ -1,0 +1,455 @@
+/* tests/unit/test_xtr_control.c - the lisp-xtrd control plane through a capture sink:
+ * cold-cache Map-Request (ECM to the Map-Resolver, parsed back), the nonce-matched
+ * Map-Reply that installs the mapping and releases the held packets, unknown nonces
+ * dropped, retransmission with back-off and Map-Resolver failover, the per-prefix and
+ * global rate limits, answers to Map-Requests (plain, ECM'd by a Map-Server, RLOC probe with
+ * the p flag), probing marking a locator down and up, signed Map-Registers acknowledged by
+ * a Map-Notify, an unsolicited Map-Notify saying a local EID moved away (database, site
+ * hook, map-cache, Map-Notify-Ack, SMR), failed authentication, and received SMRs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tests/unit/xtr_testlib.h"
+
+static struct xtr *mk(void)
+{
+	struct xtr_cfg *c = test_cfg();
+	struct xtr *x = xtr_new(c, &test_io, 1);
+	xtr_cfg_free(c);
+	assert_non_null(x);
+	cap_reset();
+	return x;
+}
+
+/* The Map-Request inside captured ECM i. */
+static void parse_ecm_req(size_t i, struct lisp_map_request *m, struct lisp_ecm *e)
+{
+	struct buf b;
+	buf_init_read(&b, cap_ctl[i].data, cap_ctl[i].len);
+	assert_int_equal(lisp_ecm_parse(&b, e, NULL), 0);
+	assert_int_equal(lisp_map_request_parse(&e->payload, m, NULL), 0);
+}
+
+static size_t mk_reply(uint8_t *out, size_t cap, uint64_t nonce, const char *eid, const char *rloc,
+		       bool probe)
+{
+	static struct lisp_map_reply r;
+	struct buf w;
+	memset(&r, 0, sizeof(r));
+	r.nonce = nonce;
+	r.probe = probe;
+	r.nrec = 1;
+	struct lisp_prefix p = P(eid);
+	lisp_record_set_eid(&r.rec[0], &p);
+	r.rec[0].ttl = 1440;
+	r.rec[0].authoritative = true;
+	if (rloc) {
+		struct ipaddr a = A(rloc);
+		r.rec[0].nloc = 1;
+		r.rec[0].loc[0].priority = 1;
+		r.rec[0].loc[0].weight = 100;
+		r.rec[0].loc[0].flags = LISP_LOC_F_REACHABLE;
+		lisp_addr_from_ip(&r.rec[0].loc[0].addr, &a);
+	}
+	buf_init_write(&w, out, cap);
+	assert_int_equal(lisp_map_reply_build(&w, &r, NULL), 0);
+	return buf_len(&w);
+}
+
+static void t_miss_request_reply(void **s)
+{
+	(void)s;
+	static struct lisp_map_request m;
+	struct lisp_ecm e;
+	struct xtr *x = mk();
+	uint8_t buf[300], rep[600];
+	size_t len;
+	for (int i = 0; i < 3; i++)
+		xtr_itr_input(x,
+			      mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len),
+			      len, 1 * SEC);
+	/* one Map-Request (rate limit per prefix), in an ECM, to the first MR */
+	assert_int_equal(ncap_ctl, 1);
+	struct ipaddr mr = A("192.0.2.100");
+	assert_true(ipaddr_eq(&cap_ctl[0].dst, &mr));
+	assert_int_equal(cap_ctl[0].port, 4342);
+	parse_ecm_req(0, &m, &e);
+	struct lisp_prefix want = P("198.51.100.6/32");
+	assert_true(prefix_eq(&m.rec[0].eid, &want));
+	assert_int_equal(m.n_itr_rlocs, 2);
+	assert_int_equal(e.inner_sport, 4342);
+	assert_false(m.probe);
+	/* a reply with another nonce is dropped */
+	struct ipaddr src = A("192.0.2.2");
+	len = mk_reply(rep, sizeof(rep), m.nonce + 1, "198.51.100.6/32", "192.0.2.2", false);
+	xtr_control_input(x, &src, 4342, NULL, rep, len, 2 * SEC);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_NONCE], 1);
+	assert_int_equal(ncap_data, 0);
+	/* the right nonce: mapping installed, the 3 held packets leave */
+	len = mk_reply(rep, sizeof(rep), m.nonce, "198.51.100.6/32", "192.0.2.2", false);
+	xtr_control_input(x, &src, 4342, NULL, rep, len, 2 * SEC);
+	assert_int_equal(ncap_data, 3);
+	assert_true(ipaddr_eq(&cap_data[0].dst, &src));
+	struct ipaddr a6 = A("198.51.100.6");
+	const struct xtr_entry *en = xtr_cache_lookup(x, 0, &a6);
+	assert_int_equal(en->src, XTR_SRC_REPLY);
+	assert_int_equal(en->ttl, 1440);
+	/* a replay of the same reply: nonce consumed */
+	xtr_control_input(x, &src, 4342, NULL, rep, len, 3 * SEC);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_NONCE], 2);
+	xtr_free(x);
+}
+
+static void t_retransmit_failover(void **s)
+{
+	(void)s;
+	static struct lisp_map_request m1, m2;
+	struct lisp_ecm e;
+	struct xtr *x = mk();
+	uint8_t buf[300];
+	size_t len;
+	xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len), len,
+		      SEC);
+	assert_int_equal(ncap_ctl, 1);
+	xtr_tick(x, SEC + SEC / 2);	   /* too early */
+	assert_int_equal(ncap_ctl, 1 + 1); /* (+ the Map-Register to the MS) */
+	cap_reset();
+	xtr_tick(x, 2 * SEC + 1); /* 1 s later: retransmission to the next MR */
+	assert_int_equal(ncap_ctl, 1);
+	struct ipaddr mr2 = A("192.0.2.101");
+	assert_true(ipaddr_eq(&cap_ctl[0].dst, &mr2));
+	parse_ecm_req(0, &m1, &e);
+	cap_reset();
+	xtr_tick(x, 3 * SEC + 1); /* back-off: 2 s now */
+	assert_int_equal(ncap_ctl, 0);
+	xtr_tick(x, 4 * SEC + 2);
+	assert_int_equal(ncap_ctl, 1);
+	parse_ecm_req(0, &m2, &e);
+	assert_true(m1.nonce != m2.nonce);
+	assert_int_equal(xtr_get_stats(x)->mreq_retrans, 2);
+	/* give up after the retries: a negative drop entry, queue dropped */
+	for (uint64_t t = 5; t < 34; t++) /* sends at 1, 2, 4, 8, 16 s; gives up at 32 s */
+		xtr_tick(x, t * SEC);
+	struct ipaddr a6 = A("198.51.100.6");
+	const struct xtr_entry *en = xtr_cache_lookup(x, 0, &a6);
+	assert_non_null(en);
+	assert_int_equal(en->src, XTR_SRC_REPLY);
+	assert_int_equal(en->nloc, 0);
+	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_UNRESOLVED], 1);
+	xtr_free(x);
+}
+
+static void t_global_rate(void **s)
+{
+	(void)s;
+	struct xtr_cfg *c = test_cfg();
+	c->mreq_rate = 1;
+	c->mreq_burst = 5;
+	c->nms = 0;
+	struct xtr *x = xtr_new(c, &test_io, 1);
+	xtr_cfg_free(c);
+	cap_reset();
+	uint8_t buf[300];
+	size_t len;
+	for (unsigned i = 0; i < 20; i++) {
+		char d[32];
+		snprintf(d, sizeof(d), "10.0.0.%u", i + 1);
+		xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", d, 1, 0, 0, 20, false, &len), len,
+			      SEC);
+	}
+	assert_int_equal(ncap_ctl, 5);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_RATE], 15);
+	xtr_free(x);
+}
+
+static size_t mk_request(uint8_t *out, size_t cap, const char *eid, bool probe, bool smr,
+			 const char *itr)
+{
+	static struct lisp_map_request m;
+	struct buf w;
+	memset(&m, 0, sizeof(m));
+	m.nonce = 0x1122334455667788ULL;
+	m.probe = probe;
+	m.smr = smr;
+	m.n_itr_rlocs = 1;
+	struct ipaddr a = A(itr);
+	lisp_addr_from_ip(&m.itr_rlocs[0], &a);
+	m.nrec = 1;
+	m.rec[0].eid = P(eid);
+	buf_init_write(&w, out, cap);
+	assert_int_equal(lisp_map_request_build(&w, &m, NULL), 0);
+	return buf_len(&w);
+}
+
+static void t_answer(void **s)
+{
+	(void)s;
+	static struct lisp_map_reply r;
+	struct xtr *x = mk();
+	uint8_t q[600], ecm[800];
+	struct ipaddr itr = A("192.0.2.2");
+	size_t n = mk_request(q, sizeof(q), "198.51.100.5/32", false, false, "192.0.2.2");
+	xtr_control_input(x, &itr, 4342, NULL, q, n, SEC);
+	assert_int_equal(ncap_ctl, 1);
+	struct buf b;
+	buf_init_read(&b, cap_ctl[0].data, cap_ctl[0].len);
+	assert_int_equal(lisp_map_reply_parse(&b, &r, NULL), 0);
+	assert_int_equal(r.nonce, 0x1122334455667788ULL);
+	assert_true(r.rec[0].authoritative);
+	assert_int_equal(r.rec[0].nloc, 2);
+	assert_false(r.probe);
+	/* ECM'd by a Map-Server (E bit): the reply goes to the ITR-RLOC, inner source port */
+	struct lisp_ecm e = {.to_etr = true,
+			     .inner_src = A("192.0.2.2"),
+			     .inner_dst = A("198.51.100.5"),
+			     .inner_sport = 40000};
+	struct buf w, rd;
+	buf_init_read(&rd, q, n);
+	buf_init_write(&w, ecm, sizeof(ecm));
+	assert_int_equal(lisp_ecm_build(&w, &e, &rd, NULL), 0);
+	struct ipaddr ms = A("192.0.2.100");
+	xtr_control_input(x, &ms, 4342, NULL, ecm, buf_len(&w), SEC);
+	assert_int_equal(ncap_ctl, 2);
+	assert_int_equal(cap_ctl[1].port, 40000);
+	assert_true(ipaddr_eq(&cap_ctl[1].dst, &itr));
+	/* not ours: no answer */
+	n = mk_request(q, sizeof(q), "198.51.100.77/32", false, false, "192.0.2.2");
+	xtr_control_input(x, &itr, 4342, NULL, q, n, SEC);
+	assert_int_equal(ncap_ctl, 2);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_NOT_OURS], 1);
+	/* RLOC probe: P=1 and p on our IPv4 locator */
+	n = mk_request(q, sizeof(q), "198.51.100.5/32", true, false, "192.0.2.2");
+	xtr_control_input(x, &itr, 4342, NULL, q, n, SEC);
+	assert_int_equal(ncap_ctl, 3);
+	buf_init_read(&b, cap_ctl[2].data, cap_ctl[2].len);
+	assert_int_equal(lisp_map_reply_parse(&b, &r, NULL), 0);
+	assert_true(r.probe);
+	struct ipaddr me = A("192.0.2.1");
+	for (unsigned i = 0; i < r.rec[0].nloc; i++)
+		assert_int_equal((r.rec[0].loc[i].flags & LISP_LOC_F_PROBED) != 0,
+				 ipaddr_eq(&r.rec[0].loc[i].addr.addr[0], &me));
+	/* garbage */
+	xtr_control_input(x, &itr, 4342, NULL, q, 7, SEC);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_MALFORMED], 1);
+	xtr_free(x);
+}
+
+static void t_probing(void **s)
+{
+	(void)s;
+	static struct lisp_map_request m;
+	struct xtr_cfg *c = test_cfg();
+	c->probe_interval = 10;
+	c->probe_timeout = 3;
+	c->probe_retries = 2;
+	c->nms = 0;
+	struct xtr *x = xtr_new(c, &test_io, 1);
+	xtr_cfg_free(c);
+	install(x, "198.51.100.6/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	struct ipaddr r2 = A("192.0.2.2");
+	cap_reset();
+	xtr_tick(x, 2 * SEC);
+	assert_int_equal(ncap_ctl, 1); /* probe straight to the RLOC */
+	assert_true(ipaddr_eq(&cap_ctl[0].dst, &r2));
+	struct buf b;
+	buf_init_read(&b, cap_ctl[0].data, cap_ctl[0].len);
+	assert_int_equal(lisp_map_request_parse(&b, &m, NULL), 0);
+	assert_true(m.probe);
+	/* unanswered twice -> down */
+	xtr_tick(x, 6 * SEC);
+	xtr_tick(x, 7 * SEC); /* re-probed (down locators at the timeout) or in use */
+	for (uint64_t t = 8; t < 40; t++)
+		xtr_tick(x, t * SEC);
+	assert_false(xtr_rloc_up(x, &r2));
+	assert_true(xtr_get_stats(x)->probe_down >= 1);
+	/* a probe reply with the outstanding nonce -> up */
+	cap_reset();
+	for (uint64_t t = 40; t < 50 && ncap_ctl == 0; t++)
+		xtr_tick(x, t * SEC);
+	assert_true(ncap_ctl >= 1);
+	buf_init_read(&b, cap_ctl[ncap_ctl - 1].data, cap_ctl[ncap_ctl - 1].len);
+	assert_int_equal(lisp_map_request_parse(&b, &m, NULL), 0);
+	uint8_t rep[600];
+	size_t n = mk_reply(rep, sizeof(rep), m.nonce, "198.51.100.6/32", "192.0.2.2", true);
+	xtr_control_input(x, &r2, 4342, NULL, rep, n, 50 * SEC);
+	assert_true(xtr_rloc_up(x, &r2));
+	xtr_free(x);
+}
+
+static struct lisp_key *key(void)
+{
+	return lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "dc-secret", 9);
+}
+
+static void t_register(void **s)
+{
+	(void)s;
+	static struct lisp_map_register r;
+	static struct lisp_map_notify n;
+	struct xtr *x = mk();
+	struct lisp_key *k = key();
+	xtr_tick(x, 2 * SEC);
+	assert_int_equal(ncap_ctl, 1);
+	struct buf b;
+	buf_init_read(&b, cap_ctl[0].data, cap_ctl[0].len);
+	assert_int_equal(lisp_map_register_parse(&b, &r, NULL), 0);
+	assert_int_equal(lisp_auth_verify(&b, &r.auth, k, NULL), 0);
+	assert_true(r.want_notify);
+	assert_true(r.proxy_reply);
+	assert_int_equal(r.nrec, 2);
+	assert_int_equal(xtr_ms_at(x, 0)->state, XTR_MS_REGISTERING);
+	uint64_t first = r.nonce;
+	/* unanswered: retried after 3 s with a larger nonce */
+	cap_reset();
+	xtr_tick(x, 5 * SEC + 1);
+	assert_int_equal(ncap_ctl, 1);
+	buf_init_read(&b, cap_ctl[0].data, cap_ctl[0].len);
+	assert_int_equal(lisp_map_register_parse(&b, &r, NULL), 0);
+	assert_true(r.nonce > first);
+	assert_int_equal(xtr_ms_at(x, 0)->state, XTR_MS_UNANSWERED);
+	/* the Map-Notify acknowledging it */
+	memset(&n, 0, sizeof(n));
+	n.nonce = r.nonce;
+	n.auth.key_id = 1;
+	n.auth.alg_id = LISP_ALG_HMAC_SHA256_128;
+	n.auth.len = 32;
+	n.nrec = r.nrec;
+	memcpy(n.rec, r.rec, sizeof(r.rec[0]) * r.nrec);
+	uint8_t out[2000];
+	struct buf w;
+	size_t off;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(lisp_map_notify_build(&w, &n, &off, NULL), 0);
+	assert_int_equal(lisp_auth_sign(&w, off, k, NULL), 0);
+	struct ipaddr ms = A("192.0.2.100");
+	cap_reset();
+	xtr_control_input(x, &ms, 4342, NULL, out, buf_len(&w), 6 * SEC);
+	assert_int_equal(xtr_ms_at(x, 0)->state, XTR_MS_REGISTERED);
+	assert_int_equal(ncap_ctl, 0); /* no ack for an acknowledgement */
+	/* next one after the 60 s interval */
+	xtr_tick(x, 30 * SEC);
+	assert_int_equal(ncap_ctl, 0);
+	xtr_tick(x, 67 * SEC);
+	assert_int_equal(ncap_ctl, 1);
+	/* a wrong key is dropped */
+	out[buf_len(&w) - 1] ^= 1;
+	buf_init_write(&w, out, sizeof(out));
+	lisp_map_notify_build(&w, &n, &off, NULL);
+	out[off] ^= 0xff;
+	xtr_control_input(x, &ms, 4342, NULL, out, buf_len(&w), 68 * SEC);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_AUTH], 1);
+	lisp_key_free(k);
+	xtr_free(x);
+}
+
+static void t_moved_away(void **s)
+{
+	(void)s;
+	static struct lisp_map_notify n, ack;
+	struct xtr *x = mk();
+	struct lisp_key *k = key();
+	uint8_t buf[300], dg[400], out[2000];
+	size_t len;
+	/* an ITR talked to us recently (SMR target) */
+	struct ipaddr itr = A("192.0.2.9");
+	uint8_t *pk = mk_ip4(buf, "198.51.100.6", "198.51.100.5", 17, 1, 2, 30, false, &len);
+	memset(dg, 0, 8);
+	dg[0] = 0x80;
+	memcpy(dg + 8, pk, len);
+	xtr_etr_input(x, &itr, dg, 8 + len, SEC);
+	assert_int_equal(ncap_tun, 1);
+	/* unsolicited Map-Notify: 198.51.100.5 is now at 192.0.2.2 */
+	memset(&n, 0, sizeof(n));
+	n.nonce = 0xabcdef;
+	n.auth.key_id = 1;
+	n.auth.alg_id = LISP_ALG_HMAC_SHA256_128;
+	n.auth.len = 32;
+	n.nrec = 1;
+	struct lisp_prefix p = P("198.51.100.5/32");
+	lisp_record_set_eid(&n.rec[0], &p);
+	n.rec[0].ttl = 1440;
+	n.rec[0].nloc = 1;
+	n.rec[0].loc[0].priority = 1;
+	n.rec[0].loc[0].weight = 100;
+	struct ipaddr nr = A("192.0.2.2");
+	lisp_addr_from_ip(&n.rec[0].loc[0].addr, &nr);
+	struct buf w;
+	size_t off;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(lisp_map_notify_build(&w, &n, &off, NULL), 0);
+	assert_int_equal(lisp_auth_sign(&w, off, k, NULL), 0);
+	struct ipaddr ms = A("192.0.2.100");
+	cap_reset();
+	xtr_control_input(x, &ms, 4342, NULL, out, buf_len(&w), 2 * SEC);
+	/* ack: type 5, same nonce, signed */
+	assert_int_equal(ncap_ctl, 1);
+	assert_int_equal(cap_ctl[0].data[0] >> 4, 5);
+	struct buf b;
+	buf_init_read(&b, cap_ctl[0].data, cap_ctl[0].len);
+	assert_int_equal(lisp_map_notify_parse(&b, &ack, NULL), 0);
+	assert_int_equal(ack.nonce, 0xabcdef);
+	assert_int_equal(lisp_auth_verify(&b, &ack.auth, k, NULL), 0);
+	/* database, site hook, map-cache */
+	struct ipaddr a5 = A("198.51.100.5");
+	assert_null(xtr_db_lookup(x, 0, &a5));
+	assert_true(ipaddr_eq(&host_deleted, &a5));
+	const struct xtr_entry *e = xtr_cache_lookup(x, 0, &a5);
+	assert_non_null(e);
+	assert_int_equal(e->src, XTR_SRC_NOTIFY);
+	assert_int_equal(xtr_get_stats(x)->moves, 1);
+	/* packets still arriving are re-encapsulated to the new site */
+	xtr_etr_input(x, &itr, dg, 8 + len, 3 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 1);
+	assert_true(ipaddr_eq(&cap_data[0].dst, &nr));
+	/* SMR to the ITR seen recently */
+	cap_reset();
+	xtr_tick(x, 3 * SEC);
+	bool smr = false;
+	for (size_t i = 0; i < ncap_ctl; i++)
+		if (ipaddr_eq(&cap_ctl[i].dst, &itr) && (cap_ctl[i].data[0] >> 4) == 1 &&
+		    (cap_ctl[i].data[0] & 0x01))
+			smr = true;
+	assert_true(smr);
+	lisp_key_free(k);
+	xtr_free(x);
+}
+
+static void t_smr_in(void **s)
+{
+	(void)s;
+	static struct lisp_map_request m;
+	struct lisp_ecm e;
+	struct xtr *x = mk();
+	install(x, "198.51.100.6/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	uint8_t q[600];
+	struct ipaddr from = A("192.0.2.2");
+	size_t n = mk_request(q, sizeof(q), "198.51.100.6/32", false, true, "192.0.2.2");
+	xtr_control_input(x, &from, 4342, NULL, q, n, 5 * SEC);
+	assert_int_equal(xtr_get_stats(x)->smr_in, 1);
+	assert_int_equal(ncap_ctl, 1);
+	parse_ecm_req(0, &m, &e);
+	assert_true(m.smr_invoked);
+	/* the old entry stays until the reply */
+	struct ipaddr a6 = A("198.51.100.6");
+	assert_int_equal(xtr_cache_lookup(x, 0, &a6)->nloc, 1);
+	xtr_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(t_miss_request_reply),
+	    cmocka_unit_test(t_retransmit_failover),
+	    cmocka_unit_test(t_global_rate),
+	    cmocka_unit_test(t_answer),
+	    cmocka_unit_test(t_probing),
+	    cmocka_unit_test(t_register),
+	    cmocka_unit_test(t_moved_away),
+	    cmocka_unit_test(t_smr_in),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,215 @@
+/* tests/unit/xtr_testlib.h - shared fixtures of the lisp-xtrd unit tests: a config with
+ * two RLOCs, a database, a Map-Server and a Map-Resolver, and capture sinks for every
+ * xtr_io callback (encapsulated data, TUN writes, native forwarding, control messages). */
+#ifndef TESTS_UNIT_XTR_TESTLIB_H
+#define TESTS_UNIT_XTR_TESTLIB_H
+
+#pragma GCC diagnostic ignored "-Wunused-function"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ratelimit.h"
+#include "proto/auth.h"
+#include "xtr/xtr.h"
+
+#define SEC NSEC_PER_SEC
+
+struct cap {
+	struct ipaddr src, dst;
+	uint16_t port;
+	size_t len;
+	uint8_t data[2048];
+};
+#define NCAP 64
+static struct cap cap_data[NCAP], cap_tun[NCAP], cap_ctl[NCAP], cap_native[NCAP];
+static size_t ncap_data, ncap_tun, ncap_ctl, ncap_native, nflush;
+static struct ipaddr host_deleted;
+
+static void cap_reset(void)
+{
+	ncap_data = ncap_tun = ncap_ctl = ncap_native = nflush = 0;
+	memset(&host_deleted, 0, sizeof(host_deleted));
+}
+
+static void cap_put(struct cap *c, size_t *n, const struct ipaddr *src, const struct ipaddr *dst,
+		    uint16_t port, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	if (*n >= NCAP || alen + blen > sizeof(c->data))
+		return;
+	struct cap *p = &c[(*n)++];
+	memset(p, 0, sizeof(*p));
+	if (src)
+		p->src = *src;
+	if (dst)
+		p->dst = *dst;
+	p->port = port;
+	if (alen)
+		memcpy(p->data, a, alen);
+	if (blen)
+		memcpy(p->data + alen, b, blen);
+	p->len = alen + blen;
+}
+
+static int t_data_send(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+		       const uint8_t *hdr, const uint8_t *inner, size_t len)
+{
+	(void)arg;
+	cap_put(cap_data, &ncap_data, src, dst, 0, hdr, XTR_ENCAP_HLEN, inner, len);
+	return 0;
+}
+static void t_data_flush(void *arg)
+{
+	(void)arg;
+	nflush++;
+}
+static int t_tun_write(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	cap_put(cap_tun, &ncap_tun, NULL, NULL, 0, pkt, len, NULL, 0);
+	return 0;
+}
+static int t_native(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	cap_put(cap_native, &ncap_native, NULL, NULL, 0, pkt, len, NULL, 0);
+	return 0;
+}
+static int t_ctl(void *arg, const struct ipaddr *dst, uint16_t dport, const struct ipaddr *src,
+		 const void *data, size_t len)
+{
+	(void)arg;
+	cap_put(cap_ctl, &ncap_ctl, src, dst, dport, data, len, NULL, 0);
+	return 0;
+}
+static void t_host_del(void *arg, const struct ipaddr *eid)
+{
+	(void)arg;
+	host_deleted = *eid;
+}
+
+static const struct xtr_io test_io = {NULL,	t_data_send, t_data_flush, t_tun_write,
+				      t_native, t_ctl,	     t_host_del};
+
+static struct ipaddr A(const char *s) {
+	struct ipaddr a;
+	if (ipaddr_parse(s, &a) == -1)
+		abort();
+	return a;
+}
+
+static struct lisp_prefix
+P(const char *s) {
+	struct lisp_prefix p;
+	if (prefix_parse(s, &p, false) == -1)
+		abort();
+	return p;
+}
+
+/* Site A: RLOCs 192.0.2.1 / 2001:db8:ffff::1, database .5/32 and ::5/128, MS/MR .100. */
+static struct xtr_cfg *
+test_cfg(void)
+{
+	struct xtr_cfg *c = calloc(1, sizeof(*c));
+	xtr_cfg_defaults(c);
+	c->nrloc = 2;
+	c->rloc[0] = A("192.0.2.1");
+	c->rloc[1] = A("2001:db8:ffff::1");
+	c->tun_mtu = 1444;
+	c->nms = 1;
+	c->ms[0].addr = A("192.0.2.100");
+	c->ms[0].port = 4342;
+	c->ms[0].key_id = 1;
+	c->ms[0].alg = LISP_ALG_HMAC_SHA256_128;
+	c->ms[0].proxy_reply = true;
+	strcpy(c->ms[0].secret, "dc-secret");
+	c->nmr = 2;
+	c->mr[0].addr = A("192.0.2.100");
+	c->mr[0].port = 4342;
+	c->mr[1].addr = A("192.0.2.101");
+	c->mr[1].port = 4342;
+	c->ndb = 2;
+	c->db = calloc(2, sizeof(*c->db));
+	c->db[0].eid = P("198.51.100.5/32");
+	c->db[0].ttl = 1440;
+	c->db[1].eid = P("2001:db8:100::5/128");
+	c->db[1].ttl = 1440;
+	c->stat = calloc(1, sizeof(*c->stat));
+	return c;
+}
+
+/* A minimal IPv4 packet (20-byte header + `payload` bytes) with headroom in `buf`. */
+static uint8_t *mk_ip4(uint8_t *buf, const char *src, const char *dst, uint8_t proto,
+		       uint16_t sport, uint16_t dport, size_t payload, bool df, size_t *len)
+{
+	uint8_t *p = buf + XTR_ENCAP_HLEN;
+	struct ipaddr s = A(src), d = A(dst);
+	size_t tot = 20 + 8 + payload;
+	memset(p, 0, tot);
+	p[0] = 0x45;
+	p[2] = (uint8_t)(tot >> 8);
+	p[3] = (uint8_t)tot;
+	p[6] = df ? 0x40 : 0;
+	p[8] = 64;
+	p[9] = proto;
+	memcpy(p + 12, s.a, 4);
+	memcpy(p + 16, d.a, 4);
+	uint32_t sum = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	p[10] = (uint8_t)(~sum >> 8);
+	p[11] = (uint8_t)~sum;
+	p[20] = (uint8_t)(sport >> 8);
+	p[21] = (uint8_t)sport;
+	p[22] = (uint8_t)(dport >> 8);
+	p[23] = (uint8_t)dport;
+	p[24] = (uint8_t)((8 + payload) >> 8);
+	p[25] = (uint8_t)(8 + payload);
+	*len = tot;
+	return p;
+}
+
+static uint8_t *mk_ip6(uint8_t *buf, const char *src, const char *dst, size_t payload, size_t *len)
+{
+	uint8_t *p = buf + XTR_ENCAP_HLEN;
+	struct ipaddr s = A(src), d = A(dst);
+	memset(p, 0, 40 + 8 + payload);
+	p[0] = 0x60;
+	p[4] = (uint8_t)((8 + payload) >> 8);
+	p[5] = (uint8_t)(8 + payload);
+	p[6] = 17;
+	p[7] = 64;
+	memcpy(p + 8, s.a, 16);
+	memcpy(p + 24, d.a, 16);
+	p[40] = 0x30;
+	p[42] = 0x30;
+	p[44] = (uint8_t)((8 + payload) >> 8);
+	p[45] = (uint8_t)(8 + payload);
+	*len = 48 + payload;
+	return p;
+}
+
+static void install(struct xtr *x, const char *eid, enum xtr_src src, const char *r1, uint8_t p1,
+		    uint8_t w1, const char *r2, uint8_t p2, uint8_t w2, uint64_t now)
+{
+	struct xtr_loc l[2];
+	unsigned n = 0;
+	memset(l, 0, sizeof(l));
+	if (r1) {
+		l[n].addr = A(r1);
+		l[n].priority = p1;
+		l[n++].weight = w1;
+	}
+	if (r2) {
+		l[n].addr = A(r2);
+		l[n].priority = p2;
+		l[n++].weight = w2;
+	}
+	struct lisp_prefix p = P(eid);
+	if (xtr_cache_install(x, &p, src, LISP_ACT_NO_ACTION, true, 1440, l, n, now) == NULL)
+		abort();
+}
+
+#endif

@@ -1,0 +1,299 @@
+/*
+ * xtr/cli.c - lisp-xtrd's telnet CLI commands (../shared/DESIGN.md "Telnet CLI") on
+ * common/cli: show map-cache [EID], show database, show statistics, show map-servers,
+ * clear map-cache [EID], show version, debug {control|data|off}; help and quit are built
+ * in. Handlers only describe data through common/out (text, or JSON with `json`).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "common/cli.h"
+#include "common/log.h"
+#include "common/ratelimit.h"
+#include "xtr/xtr_int.h"
+
+struct mc_ctx {
+	struct xtr *x;
+	struct out *o;
+	uint64_t now;
+};
+
+static void entry_out(void *arg, const struct xtr_entry *e)
+{
+	struct mc_ctx *c = arg;
+	struct out *o = c->o;
+	char p[PREFIX_STRLEN], a[IPADDR_STRLEN];
+
+	out_begin_object(o, NULL);
+	out_str(o, "eidPrefix", prefix_str(&e->eid, p, sizeof(p)));
+	out_uint(o, "instanceId", e->eid.iid);
+	out_str(o, "source", xtr_src_name((enum xtr_src)e->src));
+	if (e->expires)
+		out_uint(o, "ttlLeftSeconds",
+			 e->expires > c->now ? (e->expires - c->now) / NSEC_PER_SEC : 0);
+	else
+		out_null(o, "ttlLeftSeconds");
+	out_uint(o, "ttlMinutes", e->ttl);
+	out_str(o, "action", e->nloc ? "encapsulate" : lisp_action_name(e->action));
+	out_bool(o, "authoritative", e->authoritative);
+	out_uint(o, "packets", e->packets);
+	out_uint(o, "bytes", e->bytes);
+	out_uint(o, "idleSeconds",
+		 c->now > e->last_used ? (c->now - e->last_used) / NSEC_PER_SEC : 0);
+	if (e->src == XTR_SRC_PENDING)
+		out_uint(o, "queued", e->qlen);
+	out_begin_array(o, "locators");
+	for (unsigned i = 0; i < e->nloc; i++) {
+		out_begin_object(o, NULL);
+		out_str(o, "address", ipaddr_str(&e->loc[i].addr, a, sizeof(a)));
+		out_uint(o, "priority", e->loc[i].priority);
+		out_uint(o, "weight", e->loc[i].weight);
+		out_str(o, "state", xtr_rloc_up(c->x, &e->loc[i].addr) ? "up" : "down");
+		out_end(o);
+	}
+	out_end(o);
+	out_end(o);
+}
+
+static void show_map_cache(struct cli_req *r, struct out *o)
+{
+	struct xtr *x = r->ctx;
+	struct mc_ctx c = {x, o, now_ns()};
+
+	if (r->arg) {
+		struct ipaddr a;
+		if (ipaddr_parse(r->arg, &a) == -1) {
+			out_error(o, "not an address: %s", r->arg);
+			return;
+		}
+		struct xtr_entry *e = xtr_cache_lookup(x, x->cfg.iid, &a);
+		if (e == NULL) {
+			out_error(o, "no map-cache entry for %s", r->arg);
+			return;
+		}
+		entry_out(&c, e);
+		return;
+	}
+	out_begin_object(o, NULL);
+	out_uint(o, "entries", xtr_cache_count(x));
+	out_uint(o, "dynamic", xtr_cache_dynamic(x));
+	out_uint(o, "pending", xtr_cache_pending(x));
+	out_uint(o, "maxEntries", x->cfg.cache_max);
+	out_begin_array(o, "mappings");
+	xtr_cache_foreach(x, entry_out, &c);
+	out_end(o);
+	out_end(o);
+}
+
+static void show_database(struct cli_req *r, struct out *o)
+{
+	struct xtr *x = r->ctx;
+	char p[PREFIX_STRLEN], a[IPADDR_STRLEN];
+	struct lisp_record rec;
+
+	out_begin_object(o, NULL);
+	out_begin_array(o, "mappings");
+	for (size_t i = 0; i < xtr_db_count(x); i++) {
+		const struct xtr_db_entry *d = xtr_db_at(x, i);
+		xtr_db_record(x, d, &rec, d->ttl, NULL);
+		out_begin_object(o, NULL);
+		out_str(o, "eidPrefix", prefix_str(&d->eid, p, sizeof(p)));
+		out_uint(o, "instanceId", d->eid.iid);
+		out_str(o, "source", d->dynamic ? "dynamic" : "config");
+		out_uint(o, "ttlMinutes", d->ttl);
+		out_begin_array(o, "locators");
+		for (unsigned j = 0; j < rec.nloc; j++) {
+			out_begin_object(o, NULL);
+			out_str(o, "address", ipaddr_str(&rec.loc[j].addr.addr[0], a, sizeof(a)));
+			out_uint(o, "priority", rec.loc[j].priority);
+			out_uint(o, "weight", rec.loc[j].weight);
+			out_bool(o, "local", (rec.loc[j].flags & LISP_LOC_F_LOCAL) != 0);
+			out_end(o);
+		}
+		out_end(o);
+		out_end(o);
+	}
+	out_end(o);
+	out_end(o);
+}
+
+static void show_statistics(struct cli_req *r, struct out *o)
+{
+	struct xtr *x = r->ctx;
+	const struct xtr_stats *st = xtr_get_stats(x);
+	struct log_input_stats ls;
+
+	out_begin_object(o, NULL);
+	out_begin_object(o, "data");
+	out_uint(o, "tunIn", st->tun_in);
+	out_uint(o, "tunInBytes", st->tun_in_bytes);
+	out_uint(o, "encapsulated", st->encap);
+	out_uint(o, "encapsulatedBytes", st->encap_bytes);
+	out_uint(o, "etrIn", st->etr_in);
+	out_uint(o, "decapsulated", st->decap);
+	out_uint(o, "decapsulatedBytes", st->decap_bytes);
+	out_uint(o, "reencapsulated", st->reencap);
+	out_uint(o, "reencapsulatedBytes", st->reencap_bytes);
+	out_uint(o, "nativelyForwarded", st->native);
+	out_uint(o, "queued", st->queued);
+	out_uint(o, "dequeued", st->dequeued);
+	out_uint(o, "icmpTooBig", st->icmp_too_big);
+	out_end(o);
+	out_begin_object(o, "drops");
+	for (int d = 0; d < XTR_DROP__COUNT; d++)
+		out_uint(o, xtr_drop_name((enum xtr_drop)d), st->drops[d]);
+	out_end(o);
+	out_begin_object(o, "mapCache");
+	out_uint(o, "evictions", st->cache_evictions);
+	out_uint(o, "expired", st->cache_expired);
+	out_end(o);
+	out_begin_object(o, "control");
+	out_uint(o, "mapRequestsSent", st->mreq_sent);
+	out_uint(o, "mapRequestRetransmits", st->mreq_retrans);
+	out_uint(o, "mapResolverFailovers", st->mreq_failover);
+	out_uint(o, "smrSent", st->smr_sent);
+	out_uint(o, "smrReceived", st->smr_in);
+	out_uint(o, "smrInvokedRequests", st->smr_invoked);
+	out_uint(o, "probesSent", st->probes_sent);
+	out_uint(o, "probeReplies", st->probe_replies);
+	out_uint(o, "locatorsDown", st->probe_down);
+	out_uint(o, "locatorsUp", st->probe_up);
+	out_uint(o, "eidsMovedAway", st->moves);
+	out_begin_object(o, "in");
+	for (unsigned t = 1; t <= LISP_T_ECM; t++)
+		out_uint(o, lisp_type_name(t), st->cin[t]);
+	out_end(o);
+	out_begin_object(o, "out");
+	for (unsigned t = 1; t <= LISP_T_ECM; t++)
+		out_uint(o, lisp_type_name(t), st->cout[t]);
+	out_end(o);
+	out_begin_object(o, "dropped");
+	for (int d = 0; d < XTR_CDROP__COUNT; d++)
+		out_uint(o, xtr_cdrop_name((enum xtr_cdrop)d), st->cdrops[d]);
+	out_end(o);
+	out_end(o);
+	log_input_stats(&ls);
+	out_begin_object(o, "inputLogs");
+	out_uint(o, "logged", ls.logged);
+	out_uint(o, "suppressed", ls.suppressed);
+	out_end(o);
+	out_end(o);
+}
+
+static void show_map_servers(struct cli_req *r, struct out *o)
+{
+	struct xtr *x = r->ctx;
+	uint64_t now = now_ns();
+	char a[IPADDR_STRLEN];
+
+	out_begin_object(o, NULL);
+	out_begin_array(o, "mapServers");
+	for (size_t i = 0; i < xtr_nms(x); i++) {
+		const struct xtr_ms *m = xtr_ms_at(x, i);
+		out_begin_object(o, NULL);
+		out_str(o, "address", ipaddr_str(&m->cfg.addr, a, sizeof(a)));
+		out_uint(o, "port", m->cfg.port);
+		out_uint(o, "keyId", m->cfg.key_id);
+		out_str(o, "state", xtr_ms_state_name(m->state));
+		out_uint(o, "registers", m->registers);
+		out_uint(o, "notifies", m->notifies);
+		out_uint(o, "notifyAcksSent", m->notify_acks_sent);
+		out_uint(o, "unanswered", m->unanswered);
+		out_uint(o, "nextRegisterSeconds",
+			 m->next > now ? (m->next - now) / NSEC_PER_SEC : 0);
+		if (m->last_notify)
+			out_uint(o, "lastNotifySecondsAgo", (now - m->last_notify) / NSEC_PER_SEC);
+		else
+			out_null(o, "lastNotifySecondsAgo");
+		out_end(o);
+	}
+	out_end(o);
+	out_begin_array(o, "mapResolvers");
+	for (unsigned i = 0; i < x->cfg.nmr; i++) {
+		out_begin_object(o, NULL);
+		out_str(o, "address", ipaddr_str(&x->cfg.mr[i].addr, a, sizeof(a)));
+		out_uint(o, "port", x->cfg.mr[i].port);
+		out_bool(o, "current", i == x->mr_cur);
+		out_end(o);
+	}
+	out_end(o);
+	out_end(o);
+}
+
+static void clear_map_cache(struct cli_req *r, struct out *o)
+{
+	struct xtr *x = r->ctx;
+	size_t n;
+
+	if (r->arg) {
+		struct lisp_prefix p;
+		if (prefix_parse(r->arg, &p, true) == -1) {
+			out_error(o, "not an EID prefix: %s", r->arg);
+			return;
+		}
+		p.iid = x->cfg.iid;
+		n = 0;
+		/* the entries covered by it, but never the configured ones */
+		for (int s = XTR_SRC_REPLY; s < XTR_SRC__COUNT; s++)
+			if (s != XTR_SRC_BGP)
+				n += xtr_cache_clear(x, &p, (enum xtr_src)s);
+	} else {
+		n = 0;
+		for (int s = XTR_SRC_REPLY; s < XTR_SRC__COUNT; s++)
+			if (s != XTR_SRC_BGP)
+				n += xtr_cache_clear(x, NULL, (enum xtr_src)s);
+	}
+	out_printf(o, "%zu entries removed\n", n);
+}
+
+static void debug_cmd(struct cli_req *r, struct out *o)
+{
+	char t[64];
+
+	if (strcmp(r->arg, "off") == 0)
+		log_set_topics(0);
+	else
+		log_set_topics(log_get_topics() | log_topic_from_name(r->arg));
+	out_printf(o, "debug %s\n", log_topics_str(log_get_topics(), t, sizeof(t)));
+}
+
+static const struct cli_cmd xtr_cmds[] = {
+    {.words = {"show", "version"},
+     .json = true,
+     .help = "Version and uptime",
+     .fn = cli_show_version},
+    {.words = {"show", "map-cache"},
+     .argmode = CLI_ARG_OPTIONAL,
+     .arg = "EID",
+     .json = true,
+     .help = "Map-cache entries (or the one matching EID): source, TTL, locators, packets",
+     .fn = show_map_cache},
+    {.words = {"show", "database"},
+     .json = true,
+     .help = "Local EID mappings (registered, answered for)",
+     .fn = show_database},
+    {.words = {"show", "statistics"},
+     .json = true,
+     .help = "Packets and bytes, drops by reason, control messages by type",
+     .fn = show_statistics},
+    {.words = {"show", "map-servers"},
+     .json = true,
+     .help = "Registration state per Map-Server, Map-Resolvers",
+     .fn = show_map_servers},
+    {.words = {"clear", "map-cache"},
+     .argmode = CLI_ARG_OPTIONAL,
+     .arg = "EID",
+     .help = "Remove learned map-cache entries (covered by EID)",
+     .fn = clear_map_cache},
+    {.words = {"debug"},
+     .argmode = CLI_ARG_REQUIRED,
+     .arg = "control|data|off",
+     .help = "Log control messages or data-plane drops, or stop",
+     .fn = debug_cmd},
+};
+
+struct cli *xtr_cli_new(struct event_base *base, struct xtr *x)
+{
+	return cli_new(base, xtr_cmds, sizeof(xtr_cmds) / sizeof(xtr_cmds[0]), "lisp-xtrd", x);
+}

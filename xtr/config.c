@@ -1,0 +1,431 @@
+/*
+ * xtr/config.c - lisp-xtrd's configuration: parse and check an XML file against
+ * schema/lisp-xtrd.rng into a struct xtr_cfg (every semantic error as FILE:LINE, the whole
+ * file checked before anything is used), and print the normalized form (`lisp-xtrd -nv`).
+ * Element reference: examples/lisp-xtrd-site-a.xml. The <site> element belongs to the site
+ * module (xtr/site.h): it is kept as a copy for it.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <libxml/tree.h>
+
+#include "common/cli.h"
+#include "common/config.h"
+#include "proto/auth.h"
+#include "xtr/xtr.h"
+
+static const char *const level_names[] = {"error", "warning", "notice", "info", "debug", NULL};
+static const int level_values[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
+static const char *const mode_names[] = {"site", "representative", NULL};
+static const char *const alg_names[] = {"none", "hmac-sha-1-96", "hmac-sha-256-128", "hmac-sha-256",
+					NULL};
+static const char *const queue_names[] = {"hold", "drop", NULL};
+static const char *const action_names[] = {"no-action", "natively-forward",   "send-map-request",
+					   "drop",	"drop-policy-denied", "drop-auth-failure",
+					   NULL};
+
+void xtr_cfg_defaults(struct xtr_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->tun_name, sizeof(c->tun_name), "lisp0");
+	c->underlay_mtu = 1500;
+	c->data_port = LISP_DATA_PORT;
+	c->control_port = LISP_CONTROL_PORT;
+	c->register_interval = 60;
+	c->register_ttl = LISP_TTL_DEFAULT;
+	c->cache_max = 100000;
+	c->pending_max = 1024;
+	c->queue_len = 8;
+	c->mreq_rate = 100;
+	c->mreq_burst = 200;
+	c->mreq_retries = 4;
+	c->negative_hold = 10;
+	c->probe_interval = 30;
+	c->probe_timeout = 5;
+	c->probe_retries = 2;
+	snprintf(c->cli_addr, sizeof(c->cli_addr), "%s", CLI_DEFAULT_ADDR);
+	c->cli_port = XTR_DEFAULT_CLI_PORT;
+	c->log_level = LOG_INFO;
+}
+
+void xtr_cfg_free(struct xtr_cfg *c)
+{
+	if (c == NULL)
+		return;
+	free(c->db);
+	free(c->stat);
+	if (c->site_xml)
+		xmlFreeNode(c->site_xml);
+	free(c);
+}
+
+static int get_port(xmlNode *n, uint16_t *port)
+{
+	uint32_t v;
+	int r = cfg_get_u32(n, "@port", 1, 65535, &v);
+	if (r == 0)
+		*port = (uint16_t)v;
+	return r < 0 ? -1 : 0;
+}
+
+static int parse_locators(xmlNode *n, struct xtr_mapping_cfg *m)
+{
+	xmlNode *l;
+	int bad = 0;
+
+	if (cfg_count(n, "locator") > XTR_MAX_LOC)
+		return cfg_error(n, "more than %d locators", XTR_MAX_LOC);
+	CFG_FOREACH(l, n, "locator")
+	{
+		struct xtr_loc_cfg *lc = &m->loc[m->nloc];
+		uint32_t v;
+		lc->priority = 1;
+		lc->weight = 100;
+		if (cfg_get_addr(l, "@address", &lc->addr) != 0) {
+			bad = 1;
+			continue;
+		}
+		int r = cfg_get_u32(l, "@priority", 0, 255, &v);
+		if (r < 0)
+			bad = 1;
+		else if (r == 0)
+			lc->priority = (uint8_t)v;
+		r = cfg_get_u32(l, "@weight", 0, 255, &v);
+		if (r < 0)
+			bad = 1;
+		else if (r == 0)
+			lc->weight = (uint8_t)v;
+		m->nloc++;
+	}
+	return bad ? -1 : 0;
+}
+
+static int parse_mapping(xmlNode *n, struct xtr_mapping_cfg *m, uint32_t iid, bool is_static)
+{
+	int bad = 0, i;
+
+	memset(m, 0, sizeof(*m));
+	m->ttl = LISP_TTL_DEFAULT;
+	if (cfg_get_prefix(n, "@eid", false, &m->eid) != 0)
+		return -1;
+	if (m->eid.iid != 0 && m->eid.iid != iid)
+		return cfg_error(n, "instance ID [%u] is not the xTR's (%u)", m->eid.iid, iid);
+	m->eid.iid = iid;
+	bad |= cfg_get_u32(n, "@ttl", 0, 0xffffffffu, &m->ttl) < 0;
+	int r = cfg_get_enum(n, "@action", action_names, &i);
+	if (r < 0)
+		bad = 1;
+	else if (r == 0)
+		m->action = (uint8_t)i;
+	else
+		m->action = is_static ? LISP_ACT_NATIVE_FWD : LISP_ACT_NO_ACTION;
+	bad |= parse_locators(n, m) < 0;
+	return bad ? -1 : 0;
+}
+
+static int read_secret_file(xmlNode *n, const char *path, char *dst, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return cfg_error(n, "secret-file %s: cannot open", path);
+	if (fgets(dst, (int)len, f) == NULL)
+		dst[0] = 0;
+	fclose(f);
+	dst[strcspn(dst, "\r\n")] = 0;
+	if (dst[0] == 0)
+		return cfg_error(n, "secret-file %s: empty", path);
+	return 0;
+}
+
+static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
+{
+	int bad = 0, i;
+	uint32_t v;
+	char path[512];
+
+	ms->port = LISP_CONTROL_PORT;
+	ms->key_id = 1;
+	ms->alg = LISP_ALG_HMAC_SHA256_128;
+	ms->proxy_reply = true;
+	bad |= cfg_get_addr(n, "@address", &ms->addr) != 0;
+	bad |= get_port(n, &ms->port) < 0;
+	int r = cfg_get_u32(n, "@key-id", 0, 255, &v);
+	if (r < 0)
+		bad = 1;
+	else if (r == 0)
+		ms->key_id = (uint8_t)v;
+	r = cfg_get_enum(n, "@algorithm", alg_names, &i);
+	if (r < 0)
+		bad = 1;
+	else if (r == 0)
+		ms->alg = (uint8_t)(i == 3 ? LISP_ALG_HMAC_SHA256_128 : i);
+	if (ms->alg == LISP_ALG_NONE)
+		bad |= cfg_error(n, "a map-server needs an authentication algorithm") < 0;
+	bad |= cfg_get_bool(n, "@proxy-reply", &ms->proxy_reply) < 0;
+	r = cfg_get_string(n, "@secret", ms->secret, sizeof(ms->secret));
+	if (r < 0)
+		bad = 1;
+	else if (r == CFG_ABSENT) {
+		r = cfg_get_string(n, "@secret-file", path, sizeof(path));
+		if (r == 0)
+			bad |= read_secret_file(n, path, ms->secret, sizeof(ms->secret)) < 0;
+		else
+			bad |= cfg_error(n, "a map-server needs secret or secret-file") < 0;
+	}
+	return bad ? -1 : 0;
+}
+
+static struct xtr_mapping_cfg *parse_list(xmlNode *parent, const char *name, unsigned max,
+					  uint32_t iid, bool is_static, unsigned *count, int *bad)
+{
+	size_t n = parent ? cfg_count(parent, name) : 0;
+	struct xtr_mapping_cfg *v;
+	xmlNode *m;
+
+	if (n > max) {
+		*bad |= cfg_error(parent, "more than %u %s elements", max, name) < 0;
+		n = 0;
+	}
+	v = calloc(n ? n : 1, sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	*count = 0;
+	if (n == 0)
+		return v;
+	CFG_FOREACH(m, parent, name)
+	{
+		if (parse_mapping(m, &v[*count], iid, is_static) < 0) {
+			*bad = 1;
+			continue;
+		}
+		for (unsigned i = 0; i < *count; i++)
+			if (prefix_eq(&v[i].eid, &v[*count].eid)) {
+				char p[PREFIX_STRLEN];
+				*bad |= cfg_error(m, "EID %s listed twice",
+						  prefix_str(&v[i].eid, p, sizeof(p))) < 0;
+			}
+		(*count)++;
+	}
+	return v;
+}
+
+struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
+{
+	xmlDoc *doc = cfg_load(path, "lisp-xtrd.rng", errs);
+	struct xtr_cfg *c;
+	xmlNode *root, *n;
+	int bad = 0, i;
+
+	if (doc == NULL)
+		return NULL;
+	root = cfg_root(doc);
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		cfg_free(doc);
+		return NULL;
+	}
+	xtr_cfg_defaults(c);
+	int r = cfg_get_enum(root, "@mode", mode_names, &i);
+	if (r < 0)
+		bad = 1;
+	else if (r == 0)
+		c->mode = (enum xtr_mode)i;
+	bad |= cfg_get_u32(root, "@instance-id", 0, LISP_IID_MAX, &c->iid) < 0;
+
+	if ((n = cfg_child(root, "tun")) != NULL) {
+		bad |= cfg_get_string(n, "@name", c->tun_name, sizeof(c->tun_name)) < 0;
+		bad |= cfg_get_u32(n, "@mtu", 576, 65535, &c->tun_mtu) < 0;
+	}
+	if ((n = cfg_child(root, "underlay")) != NULL) {
+		bad |= cfg_get_u32(n, "@mtu", 1280, 65535, &c->underlay_mtu) < 0;
+		bad |= cfg_get_string(n, "@native-forward-device", c->native_dev,
+				      sizeof(c->native_dev)) < 0;
+		uint32_t v;
+		r = cfg_get_u32(n, "@data-port", 1, 65535, &v);
+		if (r < 0)
+			bad = 1;
+		else if (r == 0)
+			c->data_port = (uint16_t)v;
+		r = cfg_get_u32(n, "@control-port", 1, 65535, &v);
+		if (r < 0)
+			bad = 1;
+		else if (r == 0)
+			c->control_port = (uint16_t)v;
+	}
+	if (cfg_count(root, "rloc") > XTR_MAX_RLOCS)
+		bad |= cfg_error(root, "more than %d rloc elements", XTR_MAX_RLOCS) < 0;
+	else
+		CFG_FOREACH(n, root, "rloc")
+		{
+			if (cfg_get_addr(n, "@address", &c->rloc[c->nrloc]) != 0) {
+				bad = 1;
+				continue;
+			}
+			for (unsigned k = 0; k < c->nrloc; k++)
+				if (c->rloc[k].afi == c->rloc[c->nrloc].afi)
+					bad |= cfg_error(n, "one RLOC per address family") < 0;
+			c->nrloc++;
+		}
+	if (c->nrloc == 0)
+		bad |= cfg_error(root, "at least one <rloc address=...> is needed") < 0;
+
+	if (cfg_count(root, "map-server") > XTR_MAX_MS)
+		bad |= cfg_error(root, "more than %d map-servers", XTR_MAX_MS) < 0;
+	else
+		CFG_FOREACH(n, root, "map-server")
+		{
+			bad |= parse_ms(n, &c->ms[c->nms]) < 0;
+			c->nms++;
+		}
+	if (cfg_count(root, "map-resolver") > XTR_MAX_MR)
+		bad |= cfg_error(root, "more than %d map-resolvers", XTR_MAX_MR) < 0;
+	else
+		CFG_FOREACH(n, root, "map-resolver")
+		{
+			struct xtr_mr_cfg *mr = &c->mr[c->nmr++];
+			mr->port = LISP_CONTROL_PORT;
+			bad |= cfg_get_addr(n, "@address", &mr->addr) != 0;
+			bad |= get_port(n, &mr->port) < 0;
+		}
+	if ((n = cfg_child(root, "register")) != NULL) {
+		bad |= cfg_get_u32(n, "@interval", 1, 3600, &c->register_interval) < 0;
+		bad |= cfg_get_u32(n, "@ttl", 1, 0xffffffffu, &c->register_ttl) < 0;
+	}
+	if ((n = cfg_child(root, "map-cache")) != NULL) {
+		bad |= cfg_get_u32(n, "@max-entries", 1, 10000000, &c->cache_max) < 0;
+		bad |= cfg_get_u32(n, "@max-pending", 1, 1000000, &c->pending_max) < 0;
+		bad |= cfg_get_u32(n, "@queue-length", 1, XTR_QUEUE_MAX, &c->queue_len) < 0;
+		bad |= cfg_get_u32(n, "@negative-hold", 1, 3600, &c->negative_hold) < 0;
+		r = cfg_get_enum(n, "@queue", queue_names, &i);
+		if (r < 0)
+			bad = 1;
+		else if (r == 0)
+			c->queue_policy = (enum xtr_queue_policy)i;
+	}
+	if ((n = cfg_child(root, "map-request")) != NULL) {
+		bad |= cfg_get_u32(n, "@rate", 1, 1000000, &c->mreq_rate) < 0;
+		bad |= cfg_get_u32(n, "@burst", 1, 1000000, &c->mreq_burst) < 0;
+		bad |= cfg_get_u32(n, "@retries", 0, 16, &c->mreq_retries) < 0;
+	}
+	if ((n = cfg_child(root, "probing")) != NULL) {
+		bad |= cfg_get_u32(n, "@interval", 0, 3600, &c->probe_interval) < 0;
+		bad |= cfg_get_u32(n, "@timeout", 1, 600, &c->probe_timeout) < 0;
+		bad |= cfg_get_u32(n, "@retries", 1, 100, &c->probe_retries) < 0;
+	}
+	if ((n = cfg_child(root, "cli")) != NULL) {
+		struct ipaddr a;
+		if (cfg_get_addr(n, "@address", &a) < 0 || get_port(n, &c->cli_port) < 0 ||
+		    cfg_get_string(n, "@address", c->cli_addr, sizeof(c->cli_addr)) < 0 ||
+		    cfg_get_string(n, "@password", c->cli_password, sizeof(c->cli_password)) < 0)
+			bad = 1;
+	}
+	if ((n = cfg_child(root, "log")) != NULL) {
+		r = cfg_get_enum(n, "@level", level_names, &i);
+		if (r < 0)
+			bad = 1;
+		else if (r == 0)
+			c->log_level = level_values[i];
+	}
+	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
+			   &c->ndb, &bad);
+	c->stat =
+	    parse_list(root, "static-mapping", XTR_MAX_STATIC, c->iid, true, &c->nstatic, &bad);
+	if ((n = cfg_child(root, "site")) != NULL) {
+		c->has_site = true;
+		c->site_xml = xmlCopyNode(n, 1);
+	}
+	unsigned ovh = 0;
+	for (unsigned k = 0; k < c->nrloc; k++) {
+		unsigned o = c->rloc[k].afi == LISP_AFI_IPV4 ? XTR_OVERHEAD4 : XTR_OVERHEAD6;
+		ovh = o > ovh ? o : ovh;
+	}
+	if (c->tun_mtu == 0 && c->nrloc)
+		c->tun_mtu = c->underlay_mtu - ovh;
+	cfg_free(doc);
+	if (bad || c->db == NULL || c->stat == NULL) {
+		xtr_cfg_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static const char *level_name(int level)
+{
+	for (size_t i = 0; level_names[i]; i++)
+		if (level_values[i] == level)
+			return level_names[i];
+	return "info";
+}
+
+static void print_mapping(FILE *out, const char *el, const struct xtr_mapping_cfg *m, bool st)
+{
+	char p[PREFIX_STRLEN], a[IPADDR_STRLEN];
+	struct lisp_prefix bare = m->eid;
+
+	bare.iid = 0;
+	fprintf(out, "    <%s eid=\"%s\" ttl=\"%u\"", el, prefix_str(&bare, p, sizeof(p)), m->ttl);
+	if (st && m->nloc == 0)
+		fprintf(out, " action=\"%s\"", action_names[m->action < 6 ? m->action : 0]);
+	if (m->nloc == 0) {
+		fprintf(out, "/>\n");
+		return;
+	}
+	fprintf(out, ">\n");
+	for (unsigned i = 0; i < m->nloc; i++)
+		fprintf(out, "      <locator address=\"%s\" priority=\"%u\" weight=\"%u\"/>\n",
+			ipaddr_str(&m->loc[i].addr, a, sizeof(a)), m->loc[i].priority,
+			m->loc[i].weight);
+	fprintf(out, "    </%s>\n", el);
+}
+
+void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
+{
+	char a[IPADDR_STRLEN];
+
+	fprintf(out, "<lisp-xtrd mode=\"%s\" instance-id=\"%u\">\n", mode_names[c->mode], c->iid);
+	fprintf(out, "  <tun name=\"%s\" mtu=\"%u\"/>\n", c->tun_name, c->tun_mtu);
+	fprintf(out,
+		"  <underlay mtu=\"%u\" native-forward-device=\"%s\" data-port=\"%u\" "
+		"control-port=\"%u\"/>\n",
+		c->underlay_mtu, c->native_dev, c->data_port, c->control_port);
+	for (unsigned i = 0; i < c->nrloc; i++)
+		fprintf(out, "  <rloc address=\"%s\"/>\n", ipaddr_str(&c->rloc[i], a, sizeof(a)));
+	for (unsigned i = 0; i < c->nms; i++)
+		fprintf(out,
+			"  <map-server address=\"%s\" port=\"%u\" key-id=\"%u\" algorithm=\"%s\" "
+			"proxy-reply=\"%s\" secret=\"(set)\"/>\n",
+			ipaddr_str(&c->ms[i].addr, a, sizeof(a)), c->ms[i].port, c->ms[i].key_id,
+			alg_names[c->ms[i].alg < 3 ? c->ms[i].alg : 0],
+			c->ms[i].proxy_reply ? "true" : "false");
+	for (unsigned i = 0; i < c->nmr; i++)
+		fprintf(out, "  <map-resolver address=\"%s\" port=\"%u\"/>\n",
+			ipaddr_str(&c->mr[i].addr, a, sizeof(a)), c->mr[i].port);
+	fprintf(out, "  <register interval=\"%u\" ttl=\"%u\"/>\n", c->register_interval,
+		c->register_ttl);
+	fprintf(
+	    out,
+	    "  <map-cache max-entries=\"%u\" max-pending=\"%u\" queue=\"%s\" queue-length=\"%u\" "
+	    "negative-hold=\"%u\"/>\n",
+	    c->cache_max, c->pending_max, queue_names[c->queue_policy], c->queue_len,
+	    c->negative_hold);
+	fprintf(out, "  <map-request rate=\"%u\" burst=\"%u\" retries=\"%u\"/>\n", c->mreq_rate,
+		c->mreq_burst, c->mreq_retries);
+	fprintf(out, "  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\"/>\n",
+		c->probe_interval, c->probe_timeout, c->probe_retries);
+	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->cli_addr, c->cli_port,
+		c->cli_password[0] ? " password=\"(set)\"" : "");
+	fprintf(out, "  <log level=\"%s\"/>\n", level_name(c->log_level));
+	fprintf(out, "  <database>\n");
+	for (unsigned i = 0; i < c->ndb; i++)
+		print_mapping(out, "mapping", &c->db[i], false);
+	fprintf(out, "  </database>\n");
+	for (unsigned i = 0; i < c->nstatic; i++)
+		print_mapping(out, "static-mapping", &c->stat[i], true);
+	if (c->has_site)
+		fprintf(out, "  <site/>\n");
+	fprintf(out, "</lisp-xtrd>\n");
+}

@@ -1,0 +1,479 @@
+/*
+ * xtr/control.c - the xTR's control plane on UDP 4342 (RFC 9301): Map-Requests for
+ * map-cache misses in an ECM (§5.8) to the configured Map-Resolvers, nonce-matched, with
+ * retransmission, back-off and failover between resolvers, a per-prefix spacing of one
+ * request per second and a global token bucket (§5.3); Map-Replies into the map-cache
+ * (§5.4, only for nonces we sent); answers to Map-Requests for our database mappings,
+ * authoritative (A=1), plain or ECM'd by a Map-Server (E bit, §8.2/§8.3); RLOC probes
+ * (RFC 9300 §10: P bit both ways, p flag on the probed locator), sending them and marking
+ * locators down/up; SMRs (RFC 9301 §6.1) sent to recently seen ITRs when the database
+ * changes, and SMR-invoked Map-Requests when one arrives. Map-Notify is in register.c.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "xtr/xtr_int.h"
+
+static const char *const cdrop_names[XTR_CDROP__COUNT] = {
+    [XTR_CDROP_MALFORMED] = "malformed", [XTR_CDROP_UNEXPECTED] = "unexpectedType",
+    [XTR_CDROP_NONCE] = "unknownNonce",	 [XTR_CDROP_AUTH] = "authFailed",
+    [XTR_CDROP_NOT_OURS] = "notOurEid",	 [XTR_CDROP_RATE] = "rateLimited",
+    [XTR_CDROP_SEND] = "sendError",
+};
+
+const char *xtr_cdrop_name(enum xtr_cdrop d)
+{
+	return (unsigned)d < XTR_CDROP__COUNT ? cdrop_names[d] : "unknown";
+}
+
+int xtr_ctl_send(struct xtr *x, const struct ipaddr *dst, uint16_t port, const void *data,
+		 size_t len)
+{
+	struct buf b;
+	int t;
+
+	buf_init_read(&b, data, len);
+	t = lisp_msg_type(&b);
+	if (x->io.ctl_send(x->io.arg, dst, port, xtr_rloc_for(x, dst->afi), data, len) == -1) {
+		x->st.cdrops[XTR_CDROP_SEND]++;
+		return -1;
+	}
+	if (t >= 0 && t < 16)
+		x->st.cout[t]++;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- nonce table */
+
+struct xtr_req *xtr_req_add(struct xtr *x, uint8_t kind, const struct lisp_prefix *eid,
+			    uint64_t now)
+{
+	struct xtr_req *r = &x->req[x->req_pos];
+
+	x->req_pos = (x->req_pos + 1) % XTR_OUTSTANDING; /* oldest overwritten */
+	memset(r, 0, sizeof(*r));
+	r->nonce = xtr_nonce(x);
+	r->kind = kind;
+	r->eid = *eid;
+	r->sent = now;
+	return r;
+}
+
+struct xtr_req *xtr_req_find(struct xtr *x, uint64_t nonce)
+{
+	for (unsigned i = 0; i < XTR_OUTSTANDING; i++)
+		if (x->req[i].kind != XTR_REQ_NONE && x->req[i].nonce == nonce)
+			return &x->req[i];
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- Map-Request */
+
+static void itr_rlocs(const struct xtr *x, struct lisp_map_request *m)
+{
+	m->n_itr_rlocs = 0;
+	for (unsigned i = 0; i < x->cfg.nrloc && i < LISP_MAX_ITR_RLOCS; i++)
+		lisp_addr_from_ip(&m->itr_rlocs[m->n_itr_rlocs++], &x->cfg.rloc[i]);
+}
+
+static void req_eid(struct lisp_map_request *m, const struct lisp_prefix *eid)
+{
+	m->nrec = 1;
+	m->rec[0].eid = *eid;
+	m->rec[0].eid_lcaf_iid = eid->iid != 0;
+	m->rec[0].iid_mlen = eid->iid ? 32 : 0;
+}
+
+/* Build a Map-Request for eid into w (plain). */
+static int build_request(struct xtr *x, struct buf *w, uint64_t nonce,
+			 const struct lisp_prefix *eid, const struct ipaddr *seid, bool probe,
+			 bool smr, bool smr_invoked)
+{
+	struct lisp_map_request *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (m == NULL)
+		return -1;
+	m->nonce = nonce;
+	m->probe = probe;
+	m->smr = smr;
+	m->smr_invoked = smr_invoked;
+	if (seid && seid->afi) {
+		struct lisp_prefix sp;
+		prefix_from_addr(&sp, x->cfg.iid, seid);
+		lisp_addr_from_prefix(&m->source_eid, &sp, false);
+	}
+	itr_rlocs(x, m);
+	req_eid(m, eid);
+	rc = lisp_map_request_build(w, m, NULL);
+	free(m);
+	return rc;
+}
+
+/* The Map-Resolver to use and the local RLOC matching its family. */
+static const struct xtr_mr_cfg *pick_mr(struct xtr *x, uint32_t tries)
+{
+	if (x->cfg.nmr == 0)
+		return NULL;
+	unsigned i = (x->mr_cur + tries) % x->cfg.nmr;
+	return &x->cfg.mr[i];
+}
+
+void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipaddr *seid,
+			  bool smr_invoked, uint64_t now)
+{
+	uint8_t inner[1500], out[1600];
+	struct buf w, r, o;
+	struct lisp_ecm ecm;
+
+	if (now < e->req_next)
+		return; /* RFC 9301 §5.3: at most one per second per EID prefix */
+	if (!tb_take(&x->mreq_tb, now)) {
+		x->st.cdrops[XTR_CDROP_RATE]++;
+		e->req_next = now + NSEC_PER_SEC;
+		return;
+	}
+	const struct xtr_mr_cfg *mr = pick_mr(x, e->req_tries);
+	const struct ipaddr *rl = mr ? xtr_rloc_for(x, mr->addr.afi) : NULL;
+	if (mr == NULL || rl == NULL) {
+		x->st.cdrops[XTR_CDROP_SEND]++;
+		e->req_next = now + NSEC_PER_SEC;
+		return;
+	}
+	struct xtr_req *q = xtr_req_add(x, XTR_REQ_RESOLVE, &e->eid, now);
+	buf_init_write(&w, inner, sizeof(inner));
+	if (build_request(x, &w, q->nonce, &e->eid, seid, false, false, smr_invoked) == -1)
+		return;
+	memset(&ecm, 0, sizeof(ecm));
+	ecm.inner_src = *rl;
+	if (e->eid.afi == rl->afi) {
+		ecm.inner_dst.afi = e->eid.afi;
+		memcpy(ecm.inner_dst.a, e->eid.a, 16);
+	} else {
+		ecm.inner_dst = mr->addr;
+	}
+	ecm.inner_sport = x->cfg.control_port;
+	ecm.inner_dport = LISP_CONTROL_PORT;
+	buf_as_reader(&w, &r);
+	buf_init_write(&o, out, sizeof(out));
+	if (lisp_ecm_build(&o, &ecm, &r, NULL) == -1)
+		return;
+	if (e->req_tries)
+		x->st.mreq_retrans++;
+	if (e->req_tries && x->cfg.nmr > 1)
+		x->st.mreq_failover++;
+	/* back-off: 1, 2, 4, 8 ... s between retransmissions */
+	uint32_t shift = e->req_tries < 6 ? e->req_tries : 6;
+	e->req_next = now + (NSEC_PER_SEC << shift);
+	e->req_nonce = q->nonce;
+	e->req_tries++;
+	if (smr_invoked)
+		x->st.smr_invoked++;
+	if (xtr_ctl_send(x, &mr->addr, mr->port, out, buf_len(&o)) == 0)
+		x->st.mreq_sent++;
+	log_debug_topic(LOG_TOPIC_CONTROL, "Map-Request nonce %016llx try %u",
+			(unsigned long long)q->nonce, e->req_tries);
+}
+
+/* ---------------------------------------------------------------- Map-Request answers */
+
+static void answer_request(struct xtr *x, const struct lisp_map_request *m, uint16_t sport)
+{
+	struct lisp_map_reply *rep;
+	const struct lisp_addr *itr = NULL;
+	uint8_t out[1500];
+	struct buf w;
+
+	if (m->nrec == 0 || m->dont_map_reply)
+		return;
+	/* the first ITR-RLOC of a family we can send from (RFC 9301 §5.2) */
+	for (unsigned i = 0; i < m->n_itr_rlocs && itr == NULL; i++)
+		if (m->itr_rlocs[i].n && xtr_rloc_for(x, m->itr_rlocs[i].addr[0].afi))
+			itr = &m->itr_rlocs[i];
+	if (itr == NULL) {
+		x->st.cdrops[XTR_CDROP_MALFORMED]++;
+		return;
+	}
+	const struct ipaddr *dst = &itr->addr[0];
+	const struct lisp_prefix *q = &m->rec[0].eid;
+	struct ipaddr qa = {.afi = q->afi};
+	memcpy(qa.a, q->a, 16);
+	const struct xtr_db_entry *d = xtr_db_lookup(x, q->iid, &qa);
+	if (d == NULL && !m->probe) {
+		x->st.cdrops[XTR_CDROP_NOT_OURS]++;
+		return;
+	}
+	rep = calloc(1, sizeof(*rep));
+	if (rep == NULL)
+		return;
+	rep->probe = m->probe;
+	rep->nonce = m->nonce;
+	rep->nrec = 1;
+	if (d) {
+		/* the probed locator: the local address the probe came to (our RLOC) */
+		xtr_db_record(x, d, &rep->rec[0], d->ttl,
+			      m->probe ? xtr_rloc_for(x, dst->afi) : NULL);
+	} else {
+		/* a probe for an EID we no longer hold: empty record, still a probe reply */
+		lisp_record_set_eid(&rep->rec[0], q);
+		rep->rec[0].ttl = 0;
+		rep->rec[0].authoritative = true;
+	}
+	buf_init_write(&w, out, sizeof(out));
+	if (lisp_map_reply_build(&w, rep, NULL) == 0)
+		xtr_ctl_send(x, dst, sport, out, buf_len(&w));
+	free(rep);
+}
+
+/* SMR received (RFC 9301 §6.1): schedule an SMR-invoked Map-Request for the EID. */
+static void smr_input(struct xtr *x, const struct lisp_map_request *m, uint64_t now)
+{
+	x->st.smr_in++;
+	for (unsigned i = 0; i < m->nrec; i++) {
+		const struct lisp_prefix *p = &m->rec[i].eid;
+		struct ipaddr a = {.afi = p->afi};
+		memcpy(a.a, p->a, 16);
+		struct xtr_entry *e = xtr_cache_lookup(x, p->iid, &a);
+		if (e == NULL || e->src == XTR_SRC_CONFIG || e->src == XTR_SRC_BGP ||
+		    e->src == XTR_SRC_PENDING)
+			continue;
+		/* keep using the old entry until the reply comes (§6.1 (3)) */
+		e->req_tries = 0;
+		xtr_send_map_request(x, e, NULL, true, now);
+	}
+}
+
+static void request_input(struct xtr *x, struct buf *b, uint16_t sport, bool via_ecm, uint64_t now)
+{
+	struct lisp_map_request *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return;
+	if (lisp_map_request_parse(b, m, NULL) == -1) {
+		x->st.cdrops[XTR_CDROP_MALFORMED]++;
+		free(m);
+		return;
+	}
+	if (m->smr && !via_ecm)
+		smr_input(x, m, now);
+	else
+		answer_request(x, m, sport);
+	free(m);
+}
+
+/* ---------------------------------------------------------------- Map-Reply */
+
+static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, uint64_t now)
+{
+	struct lisp_map_reply *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return;
+	if (lisp_map_reply_parse(b, m, NULL) == -1) {
+		x->st.cdrops[XTR_CDROP_MALFORMED]++;
+		goto out;
+	}
+	struct xtr_req *q = xtr_req_find(x, m->nonce);
+	if (q == NULL) {
+		x->st.cdrops[XTR_CDROP_NONCE]++;
+		log_input_key("map-reply", "Map-Reply with an unknown nonce");
+		goto out;
+	}
+	if (q->kind == XTR_REQ_PROBE) {
+		x->st.probe_replies++;
+		if (q->rloc_idx < x->nrlocs) {
+			struct xtr_rloc *r = &x->rlocs[q->rloc_idx];
+			if (!r->up)
+				x->st.probe_up++;
+			r->up = true;
+			r->missed = 0;
+			r->probe_nonce = 0;
+			r->last_reply = now;
+			r->replies++;
+		}
+		(void)src;
+		q->kind = XTR_REQ_NONE;
+		goto out;
+	}
+	q->kind = XTR_REQ_NONE;
+	for (unsigned i = 0; i < m->nrec; i++) {
+		const struct lisp_record *r = &m->rec[i];
+		struct xtr_loc loc[XTR_MAX_LOC];
+		unsigned n = 0;
+		if (r->eid.iid != x->cfg.iid)
+			continue;
+		/* the record must cover the EID we asked for (or be the one we asked for) */
+		if (!prefix_contains(&r->eid, &q->eid) && !prefix_contains(&q->eid, &r->eid))
+			continue;
+		for (unsigned j = 0; j < r->nloc && n < XTR_MAX_LOC; j++) {
+			if (r->loc[j].addr.n == 0)
+				continue;
+			loc[n].addr = r->loc[j].addr.addr[0];
+			loc[n].priority = r->loc[j].priority;
+			loc[n].weight = r->loc[j].weight;
+			n++;
+		}
+		if (r->ttl == 0) {
+			xtr_cache_remove(x, &r->eid);
+			continue;
+		}
+		/* the pending host entry is replaced (or covered) by the record */
+		if (!prefix_eq(&r->eid, &q->eid) && prefix_contains(&q->eid, &r->eid) == false) {
+			/* covered below by xtr_cache_install */
+		}
+		xtr_cache_install(x, &r->eid, XTR_SRC_REPLY, r->action, r->authoritative, r->ttl,
+				  loc, n, now);
+		log_debug_topic(LOG_TOPIC_CONTROL, "Map-Reply: %u locators", n);
+	}
+	/* A pending entry more specific than the record was handled by install; one that is
+	 * less specific (we asked for a /32, got a /32 inside): still pending if unmatched. */
+out:
+	free(m);
+}
+
+/* ---------------------------------------------------------------- ECM */
+
+static void ecm_input(struct xtr *x, struct buf *b, uint64_t now)
+{
+	struct lisp_ecm ecm;
+
+	if (lisp_ecm_parse(b, &ecm, NULL) == -1) {
+		x->st.cdrops[XTR_CDROP_MALFORMED]++;
+		return;
+	}
+	if (lisp_msg_type(&ecm.payload) != LISP_T_MAP_REQUEST) {
+		x->st.cdrops[XTR_CDROP_UNEXPECTED]++;
+		return;
+	}
+	x->st.cin[LISP_T_MAP_REQUEST]++;
+	request_input(x, &ecm.payload, ecm.inner_sport, true, now);
+}
+
+void xtr_control_input(struct xtr *x, const struct ipaddr *src, uint16_t sport,
+		       const struct ipaddr *dst, const uint8_t *data, size_t len, uint64_t now)
+{
+	struct buf b;
+	int t;
+
+	(void)dst;
+	buf_init_read(&b, data, len);
+	t = lisp_msg_type(&b);
+	if (t < 0) {
+		x->st.cdrops[XTR_CDROP_MALFORMED]++;
+		return;
+	}
+	x->st.cin[t]++;
+	switch (t) {
+	case LISP_T_MAP_REQUEST:
+		request_input(x, &b, sport, false, now);
+		break;
+	case LISP_T_MAP_REPLY:
+		reply_input(x, &b, src, now);
+		break;
+	case LISP_T_MAP_NOTIFY:
+		xtr_notify_input(x, src, sport, &b, now);
+		break;
+	case LISP_T_ECM:
+		ecm_input(x, &b, now);
+		break;
+	default:
+		x->st.cdrops[XTR_CDROP_UNEXPECTED]++;
+		break;
+	}
+}
+
+/* ---------------------------------------------------------------- SMR */
+
+void xtr_send_smrs(struct xtr *x, const struct lisp_prefix *eid, uint64_t now)
+{
+	uint8_t out[1500];
+	struct buf w;
+
+	for (unsigned i = 0; i < XTR_ITR_SEEN; i++) {
+		struct xtr_itr_seen *s = &x->seen[i];
+		if (s->addr.afi == 0 || s->last + 60 * NSEC_PER_SEC < now)
+			continue; /* RFC 9301 §6.1: ITRs seen in the last minute */
+		buf_init_write(&w, out, sizeof(out));
+		if (build_request(x, &w, xtr_nonce(x), eid, NULL, false, true, false) == 0 &&
+		    xtr_ctl_send(x, &s->addr, LISP_CONTROL_PORT, out, buf_len(&w)) == 0)
+			x->st.smr_sent++;
+	}
+}
+
+/* ---------------------------------------------------------------- RLOC probing */
+
+static void probe_tick(struct xtr *x, uint64_t now)
+{
+	uint64_t iv = (uint64_t)x->cfg.probe_interval * NSEC_PER_SEC;
+	uint64_t to = (uint64_t)x->cfg.probe_timeout * NSEC_PER_SEC;
+
+	if (iv == 0)
+		return;
+	for (size_t i = 0; i < x->nrlocs; i++) {
+		struct xtr_rloc *r = &x->rlocs[i];
+		/* an unanswered probe */
+		if (r->probe_nonce && r->probe_sent + to <= now) {
+			r->probe_nonce = 0;
+			if (++r->missed >= x->cfg.probe_retries && r->up) {
+				r->up = false;
+				x->st.probe_down++;
+				char a[IPADDR_STRLEN];
+				log_info("RLOC %s down (%u probes unanswered)",
+					 ipaddr_str(&r->addr, a, sizeof(a)), r->missed);
+			}
+		}
+		if (r->probe_nonce || xtr_is_own_rloc(x, &r->addr))
+			continue;
+		/* probe locators in use (a packet in the last interval) and down ones; a
+		 * down locator is retried at the probe timeout */
+		bool in_use = r->last_used + iv > now || r->last_used == 0;
+		uint64_t wait = r->up ? iv : (to ? to : iv);
+		if (!in_use && r->up)
+			continue;
+		if (r->probe_sent && r->probe_sent + wait > now)
+			continue;
+		if (r->eid.afi == 0 || xtr_rloc_for(x, r->addr.afi) == NULL)
+			continue;
+		uint8_t out[1500];
+		struct buf w;
+		struct xtr_req *q = xtr_req_add(x, XTR_REQ_PROBE, &r->eid, now);
+		q->rloc_idx = (uint16_t)i;
+		buf_init_write(&w, out, sizeof(out));
+		if (build_request(x, &w, q->nonce, &r->eid, NULL, true, false, false) == -1)
+			continue;
+		r->probe_nonce = q->nonce;
+		r->probe_sent = now;
+		r->probes++;
+		if (xtr_ctl_send(x, &r->addr, LISP_CONTROL_PORT, out, buf_len(&w)) == 0)
+			x->st.probes_sent++;
+	}
+}
+
+void xtr_control_tick(struct xtr *x, uint64_t now)
+{
+	struct xtr_entry *e, *prev;
+
+	/* retransmit Map-Requests of pending entries; give up after the retries */
+	for (e = x->lru_tail; e; e = prev) {
+		prev = e->prev;
+		if (e->src != XTR_SRC_PENDING || now < e->req_next)
+			continue;
+		if (e->req_tries > x->cfg.mreq_retries) {
+			/* unresolved: hold a negative drop entry for a while */
+			xtr_queue_drop(x, e);
+			struct xtr_entry *n = xtr_cache_install(
+			    x, &e->eid, XTR_SRC_REPLY, LISP_ACT_DROP, false, 1, NULL, 0, now);
+			if (n)
+				n->expires = now + (uint64_t)x->cfg.negative_hold * NSEC_PER_SEC;
+			if (x->cfg.nmr > 1)
+				x->mr_cur = (x->mr_cur + 1) % x->cfg.nmr;
+			prev = x->lru_tail; /* the list changed */
+			continue;
+		}
+		xtr_send_map_request(x, e, NULL, false, now);
+	}
+	probe_tick(x, now);
+}

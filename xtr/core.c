@@ -1,0 +1,290 @@
+/*
+ * xtr/core.c - the lisp-xtrd core object: creation from a config, the database of local
+ * EID mappings (RFC 9301 §8.2: what the ETR registers and answers for; static from the
+ * config, dynamic from the site module's host arrivals), reconfiguration, statistics,
+ * nonces, the local RLOCs and the timer entry point xtr_tick (registration, map-cache sweep,
+ * Map-Request retransmission, RLOC probing, SMRs after a database change).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/log.h"
+#include "common/lpm.h"
+#include "proto/auth.h"
+#include "xtr/xtr_int.h"
+
+uint64_t xtr_nonce(struct xtr *x)
+{
+	/* splitmix64 over a seeded counter: unpredictable enough, never 0 */
+	uint64_t z = (x->nonce_seq += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return z ? z : 1;
+}
+
+bool xtr_is_own_rloc(const struct xtr *x, const struct ipaddr *a)
+{
+	for (unsigned i = 0; i < x->cfg.nrloc; i++)
+		if (ipaddr_eq(&x->cfg.rloc[i], a))
+			return true;
+	return false;
+}
+
+const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi)
+{
+	for (unsigned i = 0; i < x->cfg.nrloc; i++)
+		if (x->cfg.rloc[i].afi == afi)
+			return &x->cfg.rloc[i];
+	return NULL;
+}
+
+const struct xtr_cfg *xtr_config(const struct xtr *x)
+{
+	return &x->cfg;
+}
+
+const struct xtr_stats *xtr_get_stats(const struct xtr *x)
+{
+	return &x->st;
+}
+
+void xtr_clear_stats(struct xtr *x)
+{
+	memset(&x->st, 0, sizeof(x->st));
+}
+
+/* ---------------------------------------------------------------- database */
+
+static void db_rebuild_index(struct xtr *x)
+{
+	struct lpm *l = lpm_new();
+	if (l == NULL)
+		return;
+	for (size_t i = 0; i < x->ndb; i++)
+		lpm_insert(l, &x->dbv[i].eid, &x->dbv[i], NULL);
+	lpm_free(x->db, NULL);
+	x->db = l;
+}
+
+static void db_changed(struct xtr *x, const struct lisp_prefix *eid)
+{
+	x->db_changed = true;
+	if (x->nchanged < sizeof(x->changed) / sizeof(x->changed[0]))
+		x->changed[x->nchanged++] = *eid;
+}
+
+static int db_insert(struct xtr *x, const struct xtr_mapping_cfg *m, bool dynamic)
+{
+	if (x->ndb >= XTR_MAX_DB)
+		return -1;
+	struct xtr_db_entry *d = &x->dbv[x->ndb++];
+	memset(d, 0, sizeof(*d));
+	d->eid = m->eid;
+	d->eid.iid = x->cfg.iid;
+	prefix_normalize(&d->eid);
+	d->ttl = m->ttl ? m->ttl : LISP_TTL_DEFAULT;
+	d->dynamic = dynamic;
+	d->nloc = m->nloc;
+	memcpy(d->loc, m->loc, sizeof(d->loc));
+	return 0;
+}
+
+int xtr_db_add(struct xtr *x, const struct lisp_prefix *eid, bool dynamic, uint64_t now)
+{
+	struct xtr_mapping_cfg m;
+	struct lisp_prefix p = *eid;
+
+	p.iid = x->cfg.iid;
+	prefix_normalize(&p);
+	for (size_t i = 0; i < x->ndb; i++)
+		if (prefix_eq(&x->dbv[i].eid, &p))
+			return 0;
+	memset(&m, 0, sizeof(m));
+	m.eid = p;
+	m.ttl = x->cfg.register_ttl;
+	if (db_insert(x, &m, dynamic) == -1)
+		return -1;
+	db_rebuild_index(x);
+	/* a mapping cached for it (it moved back to us) is stale now */
+	xtr_cache_remove(x, &p);
+	db_changed(x, &p);
+	xtr_register_now(x, now);
+	return 0;
+}
+
+int xtr_db_del(struct xtr *x, const struct lisp_prefix *eid, uint64_t now)
+{
+	struct lisp_prefix p = *eid;
+
+	p.iid = x->cfg.iid;
+	prefix_normalize(&p);
+	for (size_t i = 0; i < x->ndb; i++) {
+		if (!prefix_eq(&x->dbv[i].eid, &p))
+			continue;
+		xtr_deregister(x, &x->dbv[i], now);
+		x->dbv[i] = x->dbv[--x->ndb];
+		db_rebuild_index(x);
+		db_changed(x, &p);
+		return 0;
+	}
+	return -1;
+}
+
+const struct xtr_db_entry *xtr_db_lookup(const struct xtr *x, uint32_t iid, const struct ipaddr *a)
+{
+	return lpm_lookup(x->db, iid, a, NULL);
+}
+
+size_t xtr_db_count(const struct xtr *x)
+{
+	return x->ndb;
+}
+
+const struct xtr_db_entry *xtr_db_at(const struct xtr *x, size_t i)
+{
+	return i < x->ndb ? &x->dbv[i] : NULL;
+}
+
+void xtr_host_arrived(struct xtr *x, const struct ipaddr *eid, uint64_t now)
+{
+	struct lisp_prefix p;
+
+	prefix_from_addr(&p, x->cfg.iid, eid);
+	if (xtr_db_add(x, &p, true, now) == -1)
+		log_warnx("database full: dynamic EID not added");
+}
+
+void xtr_host_left(struct xtr *x, const struct ipaddr *eid, uint64_t now)
+{
+	struct lisp_prefix p;
+
+	prefix_from_addr(&p, x->cfg.iid, eid);
+	xtr_db_del(x, &p, now);
+}
+
+/* ---------------------------------------------------------------- object */
+
+static void static_entries(struct xtr *x, const struct xtr_cfg *cfg, uint64_t now)
+{
+	xtr_cache_clear(x, NULL, XTR_SRC_CONFIG);
+	for (unsigned i = 0; i < cfg->nstatic; i++) {
+		const struct xtr_mapping_cfg *m = &cfg->stat[i];
+		struct xtr_loc loc[XTR_MAX_LOC];
+		struct lisp_prefix p = m->eid;
+		p.iid = cfg->iid;
+		memset(loc, 0, sizeof(loc));
+		for (unsigned j = 0; j < m->nloc; j++) {
+			loc[j].addr = m->loc[j].addr;
+			loc[j].priority = m->loc[j].priority;
+			loc[j].weight = m->loc[j].weight;
+		}
+		xtr_cache_install(x, &p, XTR_SRC_CONFIG, m->action, true, m->ttl, loc, m->nloc,
+				  now);
+	}
+}
+
+static void copy_cfg(struct xtr *x, const struct xtr_cfg *cfg)
+{
+	x->cfg = *cfg;
+	x->cfg.db = NULL;
+	x->cfg.stat = NULL;
+	x->cfg.site_xml = NULL;
+	tb_init(&x->mreq_tb, cfg->mreq_rate, cfg->mreq_burst, 0);
+}
+
+struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t now)
+{
+	struct xtr *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return NULL;
+	copy_cfg(x, cfg);
+	x->io = *io;
+	x->dbv = calloc(XTR_MAX_DB, sizeof(*x->dbv));
+	x->scratch = malloc((size_t)XTR_SCRATCH * XTR_SCRATCH_SLOT);
+	x->db = lpm_new();
+	if (x->dbv == NULL || x->scratch == NULL || x->db == NULL || xtr_cache_init(x) == -1 ||
+	    xtr_register_init(x) == -1) {
+		xtr_free(x);
+		return NULL;
+	}
+	tb_init(&x->mreq_tb, cfg->mreq_rate, cfg->mreq_burst, now);
+	x->nonce_seq = now ^ ((uint64_t)time(NULL) << 32) ^ (uint64_t)(uintptr_t)x;
+	x->flow_seed = (uint32_t)xtr_nonce(x);
+	/* Map-Register nonces increase across restarts too: start from the wall clock */
+	x->reg_nonce = (uint64_t)time(NULL) << 24;
+	for (unsigned i = 0; i < cfg->ndb; i++)
+		db_insert(x, &cfg->db[i], false);
+	db_rebuild_index(x);
+	static_entries(x, cfg, now);
+	for (unsigned i = 0; i < x->nms; i++)
+		x->ms[i].next = now;
+	return x;
+}
+
+void xtr_free(struct xtr *x)
+{
+	if (x == NULL)
+		return;
+	xtr_register_fini(x);
+	xtr_cache_fini(x);
+	lpm_free(x->db, NULL);
+	free(x->dbv);
+	free(x->scratch);
+	free(x);
+}
+
+int xtr_reconfigure(struct xtr *x, const struct xtr_cfg *cfg, uint64_t now)
+{
+	struct xtr_ms oldms[XTR_MAX_MS];
+	unsigned noldms = x->nms;
+
+	memcpy(oldms, x->ms, sizeof(oldms));
+	x->nms = 0;
+	struct xtr_cfg save = x->cfg;
+	copy_cfg(x, cfg);
+	if (xtr_register_init(x) == -1) {
+		xtr_register_fini(x);
+		x->cfg = save;
+		memcpy(x->ms, oldms, sizeof(oldms));
+		x->nms = noldms;
+		return -1;
+	}
+	for (unsigned i = 0; i < noldms; i++)
+		lisp_key_free(oldms[i].key);
+	/* configured database replaced; dynamic EIDs kept */
+	size_t n = 0;
+	for (size_t i = 0; i < x->ndb; i++)
+		if (x->dbv[i].dynamic)
+			x->dbv[n++] = x->dbv[i];
+	x->ndb = n;
+	for (unsigned i = 0; i < cfg->ndb; i++)
+		db_insert(x, &cfg->db[i], false);
+	db_rebuild_index(x);
+	static_entries(x, cfg, now);
+	for (unsigned i = 0; i < x->nms; i++)
+		x->ms[i].next = now;
+	return 0;
+}
+
+void xtr_tick(struct xtr *x, uint64_t now)
+{
+	if (now >= x->next_sweep) {
+		xtr_cache_sweep(x, now);
+		x->next_sweep = now + NSEC_PER_SEC;
+	}
+	if (x->db_changed) {
+		/* RFC 9301 §6.1: SMR the ITRs that talked to us about the changed EIDs */
+		for (unsigned i = 0; i < x->nchanged; i++)
+			xtr_send_smrs(x, &x->changed[i], now);
+		x->nchanged = 0;
+		x->db_changed = false;
+	}
+	xtr_register_tick(x, now);
+	xtr_control_tick(x, now);
+	xtr_flush(x);
+}

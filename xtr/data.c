@@ -1,0 +1,349 @@
+/*
+ * xtr/data.c - the data plane of lisp-xtrd (RFC 9300): the ITR path (an IP packet read
+ * from the TUN device -> map-cache -> encapsulation with the LISP header of §5.3 in UDP
+ * 4341, outer source port from the inner flow hash, locator by priority/weight), the
+ * stateless MTU handling of §7.1 (ICMP fragmentation-needed / packet-too-big written back
+ * into the TUN), map-cache misses (pending entry + Map-Request, packets held), negative
+ * entries (natively forward or drop by ACT, RFC 9301 §5.4), and the ETR path: parse the
+ * header, then ONE decision (xtr_etr_decide): deliver to the TUN when the inner
+ * destination is a local EID, re-encapsulate when the map-cache maps it elsewhere (a VM
+ * that moved away: the D-ETR mode builds on this), or drop with a reason.
+ *
+ * The encapsulation is built in place in the XTR_ENCAP_HLEN bytes of headroom in front of
+ * the inner packet; the outer IP header is written by the kernel (raw socket, xtr/main.c).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "common/log.h"
+#include "common/pkt.h"
+#include "xtr/xtr_int.h"
+
+static const char *const drop_names[XTR_DROP__COUNT] = {
+    [XTR_DROP_BAD_INNER] = "badInner",
+    [XTR_DROP_MULTICAST] = "multicast",
+    [XTR_DROP_NO_LOCATOR] = "noLocator",
+    [XTR_DROP_NEGATIVE] = "negativeDrop",
+    [XTR_DROP_NATIVE_FAIL] = "nativeForwardFailed",
+    [XTR_DROP_QUEUE_FULL] = "queueFull",
+    [XTR_DROP_PENDING_LIMIT] = "pendingLimit",
+    [XTR_DROP_CACHE_FULL] = "cacheFull",
+    [XTR_DROP_TOO_BIG] = "tooBig",
+    [XTR_DROP_SEND] = "sendError",
+    [XTR_DROP_BAD_HEADER] = "badHeader",
+    [XTR_DROP_FOREIGN_IID] = "foreignIid",
+    [XTR_DROP_NOT_OUR_EID] = "notOurEid",
+    [XTR_DROP_TRUNCATED_INNER] = "truncatedInner",
+    [XTR_DROP_LOOP] = "loop",
+    [XTR_DROP_UNRESOLVED] = "unresolved",
+};
+
+const char *xtr_drop_name(enum xtr_drop d)
+{
+	return (unsigned)d < XTR_DROP__COUNT ? drop_names[d] : "unknown";
+}
+
+uint16_t xtr_flow_sport(uint32_t hash)
+{
+	return (uint16_t)(49152u + (hash & 0x3fffu));
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+void xtr_encap_header(uint8_t hdr[XTR_ENCAP_HLEN], uint16_t sport, uint16_t dport, size_t inner_len,
+		      uint32_t iid, uint32_t nonce)
+{
+	put16(hdr, sport);
+	put16(hdr + 2, dport);
+	put16(hdr + 4, (uint16_t)(XTR_ENCAP_HLEN + inner_len));
+	put16(hdr + 6, 0); /* RFC 9300 §5.3: zero checksum (the kernel fills it for IPv6) */
+	/* |N|L|E|V|I|R|K|K| nonce(24) | iid(24) or LSBs | LSBs(8) | */
+	hdr[8] = (uint8_t)(LISP_DATA_F_N | (iid ? LISP_DATA_F_I : 0));
+	hdr[9] = (uint8_t)(nonce >> 16);
+	hdr[10] = (uint8_t)(nonce >> 8);
+	hdr[11] = (uint8_t)nonce;
+	if (iid) {
+		hdr[12] = (uint8_t)(iid >> 16);
+		hdr[13] = (uint8_t)(iid >> 8);
+		hdr[14] = (uint8_t)iid;
+		hdr[15] = 0;
+	} else {
+		memset(hdr + 12, 0, 4);
+	}
+}
+
+static bool is_multicast_or_ll(const struct pkt_ip *ip)
+{
+	if (ip->version == 4)
+		return (ip->dst.a[0] & 0xf0) == 0xe0 ||
+		       (ip->dst.a[0] == 169 && ip->dst.a[1] == 254) ||
+		       (ip->dst.a[0] == 255 && ip->dst.a[1] == 255 && ip->dst.a[2] == 255 &&
+			ip->dst.a[3] == 255);
+	return ip->dst.a[0] == 0xff || (ip->dst.a[0] == 0xfe && (ip->dst.a[1] & 0xc0) == 0x80) ||
+	       (ip->src.a[0] == 0xfe && (ip->src.a[1] & 0xc0) == 0x80);
+}
+
+static void too_big(struct xtr *x, const uint8_t *pkt, size_t len, const struct pkt_ip *ip,
+		    unsigned mtu)
+{
+	uint8_t out[PKT_ICMP6_ERR_MAX + 64];
+	struct buf w, orig;
+	const struct ipaddr *src =
+	    xtr_rloc_for(x, ip->version == 4 ? LISP_AFI_IPV4 : LISP_AFI_IPV6);
+	struct ipaddr any;
+	int rc;
+
+	x->st.drops[XTR_DROP_TOO_BIG]++;
+	if (src == NULL) {
+		/* no RLOC of that family: quote from the packet's own destination */
+		any = ip->dst;
+		src = &any;
+	}
+	buf_init_read(&orig, pkt, len);
+	if (!pkt_icmp_error_allowed(&orig))
+		return;
+	buf_init_write(&w, out, sizeof(out));
+	if (ip->version == 4)
+		rc = pkt_build_icmp4_frag_needed(&w, &orig, src, (uint16_t)mtu);
+	else
+		rc = pkt_build_icmp6_too_big(&w, &orig, src, mtu);
+	if (rc == 0 && x->io.tun_write && x->io.tun_write(x->io.arg, out, buf_len(&w)) == 0)
+		x->st.icmp_too_big++;
+}
+
+void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len,
+		    const struct pkt_ip *ip, bool reencap, uint64_t now)
+{
+	uint32_t hash = pkt_flow_hash(ip, x->flow_seed);
+	const struct xtr_loc *l = xtr_select_locator(x, e, hash);
+
+	if (l == NULL) {
+		x->st.drops[XTR_DROP_NO_LOCATOR]++;
+		return;
+	}
+	const struct ipaddr *src = xtr_rloc_for(x, l->addr.afi);
+	if (src == NULL) {
+		x->st.drops[XTR_DROP_NO_LOCATOR]++;
+		return;
+	}
+	if (reencap && xtr_is_own_rloc(x, &l->addr)) {
+		x->st.drops[XTR_DROP_LOOP]++;
+		return;
+	}
+	unsigned ovh = l->addr.afi == LISP_AFI_IPV4 ? XTR_OVERHEAD4 : XTR_OVERHEAD6;
+	if (len + ovh > x->cfg.underlay_mtu && (ip->df || ip->version == 6)) {
+		if (!reencap)
+			too_big(x, pkt, len, ip, x->cfg.underlay_mtu - ovh);
+		else
+			x->st.drops[XTR_DROP_TOO_BIG]++;
+		return;
+	}
+	uint8_t *hdr = pkt - XTR_ENCAP_HLEN;
+	uint32_t nonce = (hash ^ (uint32_t)(now >> 10)) & 0xffffff;
+	xtr_encap_header(hdr, xtr_flow_sport(hash), x->cfg.data_port, len, x->cfg.iid,
+			 nonce ? nonce : 1);
+	if (x->io.data_send(x->io.arg, src, &l->addr, hdr, pkt, len) == -1) {
+		x->st.drops[XTR_DROP_SEND]++;
+		return;
+	}
+	e->packets++;
+	e->bytes += len;
+	if (l->rloc_idx < x->nrlocs)
+		x->rlocs[l->rloc_idx].last_used = now;
+	if (reencap) {
+		x->st.reencap++;
+		x->st.reencap_bytes += len;
+	} else {
+		x->st.encap++;
+		x->st.encap_bytes += len;
+	}
+}
+
+static void negative(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len)
+{
+	e->packets++;
+	e->bytes += len;
+	if (e->action == LISP_ACT_NATIVE_FWD || e->action == LISP_ACT_NO_ACTION) {
+		if (x->io.native_send && x->io.native_send(x->io.arg, pkt, len) == 0) {
+			x->st.native++;
+			x->st.native_bytes += len;
+		} else {
+			x->st.drops[XTR_DROP_NATIVE_FAIL]++;
+		}
+		return;
+	}
+	x->st.drops[XTR_DROP_NEGATIVE]++;
+}
+
+void xtr_itr_input(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
+{
+	struct buf b;
+	struct pkt_ip ip;
+	struct xtr_entry *e;
+
+	x->st.tun_in++;
+	x->st.tun_in_bytes += len;
+	buf_init_read(&b, pkt, len);
+	if (pkt_parse_ip(&b, &ip) == -1) {
+		x->st.drops[XTR_DROP_BAD_INNER]++;
+		return;
+	}
+	if (is_multicast_or_ll(&ip)) {
+		x->st.drops[XTR_DROP_MULTICAST]++;
+		return;
+	}
+	if (ip.tot_len < len)
+		len = ip.tot_len; /* padding */
+	e = xtr_cache_lookup(x, x->cfg.iid, &ip.dst);
+	if (e == NULL) {
+		struct lisp_prefix host;
+		prefix_from_addr(&host, x->cfg.iid, &ip.dst);
+		e = xtr_cache_new_pending(x, &host, now);
+		if (e == NULL)
+			return;
+		if (xtr_queue_push(x, e, pkt, len) == 0)
+			x->st.queued++;
+		else
+			x->st.drops[XTR_DROP_QUEUE_FULL]++;
+		xtr_send_map_request(x, e, &ip.src, false, now);
+		return;
+	}
+	xtr_cache_touch(x, e, now);
+	if (e->src == XTR_SRC_PENDING) {
+		if (xtr_queue_push(x, e, pkt, len) == 0)
+			x->st.queued++;
+		else
+			x->st.drops[XTR_DROP_QUEUE_FULL]++;
+		return;
+	}
+	if (e->nloc == 0) {
+		negative(x, e, pkt, len);
+		return;
+	}
+	xtr_encap_send(x, e, pkt, len, &ip, false, now);
+}
+
+/* ---------------------------------------------------------------- ETR */
+
+enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
+				const struct pkt_ip *ip, struct xtr_entry **entry,
+				enum xtr_drop *why)
+{
+	uint32_t iid = (h->flags & LISP_DATA_F_I) ? h->iid : 0;
+
+	*entry = NULL;
+	/* RFC 9300 §5.3: an ETR drops what it cannot map to one of its instance IDs */
+	if (iid != x->cfg.iid) {
+		*why = XTR_DROP_FOREIGN_IID;
+		return XTR_DROP;
+	}
+	if (xtr_db_lookup(x, iid, &ip->dst) != NULL)
+		return XTR_DELIVER;
+	struct xtr_entry *e = xtr_cache_lookup(x, iid, &ip->dst);
+	if (e && e->src != XTR_SRC_PENDING && e->nloc > 0) {
+		if (ip->ttl <= 1) {
+			*why = XTR_DROP_LOOP;
+			return XTR_DROP;
+		}
+		*entry = e;
+		return XTR_REENCAP;
+	}
+	*why = XTR_DROP_NOT_OUR_EID;
+	return XTR_DROP;
+}
+
+/* Decrement the inner TTL / hop limit of a re-encapsulated packet (loop protection). */
+static void dec_ttl(uint8_t *p, const struct pkt_ip *ip)
+{
+	if (ip->version == 4) {
+		uint16_t old = (uint16_t)(p[8] << 8 | p[9]);
+		uint16_t ck = (uint16_t)(p[10] << 8 | p[11]);
+		p[8]--;
+		ck = pkt_csum_update16(ck, old, (uint16_t)(p[8] << 8 | p[9]));
+		p[10] = (uint8_t)(ck >> 8);
+		p[11] = (uint8_t)ck;
+	} else {
+		p[7]--;
+	}
+}
+
+void xtr_flush(struct xtr *x)
+{
+	if (x->io.data_flush)
+		x->io.data_flush(x->io.arg);
+	x->nscratch = 0;
+}
+
+void xtr_itr_seen(struct xtr *x, const struct ipaddr *src, uint64_t now)
+{
+	uint32_t h = 0;
+	for (size_t i = 0; i < afi_addr_len(src->afi); i++)
+		h = h * 31 + src->a[i];
+	struct xtr_itr_seen *s = &x->seen[h % XTR_ITR_SEEN];
+	/* refresh at most every second: one compare on the hot path */
+	if (s->last + NSEC_PER_SEC > now && ipaddr_eq(&s->addr, src))
+		return;
+	s->addr = *src;
+	s->last = now;
+}
+
+void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
+		   uint64_t now)
+{
+	struct buf b;
+	struct lisp_data_hdr h;
+	struct pkt_ip ip;
+	struct xtr_entry *e;
+	enum xtr_drop why = XTR_DROP_NOT_OUR_EID;
+
+	x->st.etr_in++;
+	buf_init_read(&b, data, len);
+	if (lisp_data_parse(&b, &h, NULL) == -1) {
+		x->st.drops[XTR_DROP_BAD_HEADER]++;
+		log_debug_topic(LOG_TOPIC_DATA, "bad LISP header (%zu bytes)", len);
+		return;
+	}
+	if (pkt_parse_ip(&b, &ip) == -1 || ip.tot_len > buf_left(&b)) {
+		x->st.drops[XTR_DROP_TRUNCATED_INNER]++;
+		return;
+	}
+	const uint8_t *inner = buf_cur(&b);
+	size_t ilen = ip.tot_len;
+	switch (xtr_etr_decide(x, &h, &ip, &e, &why)) {
+	case XTR_DELIVER:
+		xtr_itr_seen(x, src, now);
+		if (x->io.tun_write(x->io.arg, inner, ilen) == 0) {
+			x->st.decap++;
+			x->st.decap_bytes += ilen;
+		} else {
+			x->st.drops[XTR_DROP_SEND]++;
+		}
+		return;
+	case XTR_REENCAP: {
+		/* The received bytes are read-only: copy behind fresh headroom into a ring
+		 * of scratch slots; the batch is sent when the ring is used up (xtr_flush). */
+		if (ilen > XTR_QPKT_MAX) {
+			x->st.drops[XTR_DROP_TOO_BIG]++;
+			return;
+		}
+		if (x->nscratch == XTR_SCRATCH)
+			xtr_flush(x);
+		uint8_t *p = x->scratch + (size_t)x->nscratch++ * XTR_SCRATCH_SLOT + XTR_ENCAP_HLEN;
+		memcpy(p, inner, ilen);
+		dec_ttl(p, &ip);
+		ip.ttl--;
+		xtr_cache_touch(x, e, now);
+		xtr_encap_send(x, e, p, ilen, &ip, true, now);
+		return;
+	}
+	case XTR_DROP:
+		x->st.drops[why]++;
+		log_debug_topic(LOG_TOPIC_DATA, "decap drop: %s", xtr_drop_name(why));
+		return;
+	}
+}

@@ -1,0 +1,490 @@
+/*
+ * xtr/main.c - lisp-xtrd: wires the xTR core (xtr/core.c ...) onto the daemon skeleton
+ * (common/daemon: -f -n -nv -d, SIGHUP reload never half-applied), the TUN device
+ * (common/tun, read in batches, MTU = underlay - encapsulation overhead), the encapsulated
+ * data path (raw IPPROTO_UDP sockets bound to the RLOCs: the core writes the UDP and LISP
+ * headers, so the outer source port carries the flow hash (RFC 9300 §5.3); sent with
+ * sendmmsg once per batch; a drop-all socket filter keeps them from receiving; IPv4 outer
+ * UDP checksum 0, IPv6 filled by the kernel (IPV6_CHECKSUM); IPv4 outer DF clear, the
+ * kernel fragments the outer packet of an inner packet without DF, inner DF packets that
+ * do not fit get ICMP too-big from the core), batched UDP sockets on 4341 (decapsulation)
+ * and 4342 (control) from common/udpio, the telnet CLI and a 100 ms tick.
+ *
+ * Natively forwarded packets (negative map-cache entries with ACT natively-forward) leave
+ * through a raw IP socket bound (SO_BINDTODEVICE) to <underlay native-forward-device>, so
+ * the kernel routes them on the underlay and never back into the TUN; without that device
+ * they are dropped and counted (nativeForwardFailed).
+ *
+ * The site integration (xtr/site.h) is used when the config has a <site> element.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/cli.h"
+#include "common/config.h"
+#include "common/daemon.h"
+#include "common/log.h"
+#include "common/netlink.h"
+#include "common/ratelimit.h"
+#include "common/tun.h"
+#include "common/udpio.h"
+#include "xtr/site.h"
+#include "xtr/xtr.h"
+
+#define TX_BATCH 64
+#define RX_BATCH 32
+#define SLOT	 (XTR_ENCAP_HLEN + XTR_QPKT_MAX)
+
+struct txq {
+	int fd;
+	unsigned n;
+	struct mmsghdr msg[TX_BATCH];
+	struct iovec iov[TX_BATCH][2];
+	union {
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} sa[TX_BATCH];
+};
+
+static struct {
+	struct xtr *x;
+	struct cli *cli;
+	struct tun tun;
+	struct event *tun_ev, *tick;
+	struct udp_sock *data, *ctl;
+	struct txq tx4, tx6;
+	int native4, native6;
+	uint8_t *rxslab;
+	struct tun_pkt rx[RX_BATCH];
+	struct site *site;
+	bool debug_level;
+} g = {.tx4.fd = -1, .tx6.fd = -1, .native4 = -1, .native6 = -1};
+
+/* ---------------------------------------------------------------- data sink */
+
+static void txq_flush(struct txq *q)
+{
+	unsigned off = 0;
+
+	while (off < q->n) {
+		int r = sendmmsg(q->fd, q->msg + off, q->n - off, 0);
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			/* skip the datagram the kernel refused */
+			off++;
+			continue;
+		}
+		off += (unsigned)r;
+	}
+	q->n = 0;
+}
+
+static void data_flush(void *arg)
+{
+	(void)arg;
+	if (g.tx4.n)
+		txq_flush(&g.tx4);
+	if (g.tx6.n)
+		txq_flush(&g.tx6);
+}
+
+static int data_send(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+		     const uint8_t *hdr, const uint8_t *inner, size_t len)
+{
+	struct txq *q = dst->afi == LISP_AFI_IPV4 ? &g.tx4 : &g.tx6;
+
+	(void)arg;
+	(void)src; /* the socket is bound to the RLOC */
+	if (q->fd < 0)
+		return -1;
+	if (q->n == TX_BATCH)
+		txq_flush(q);
+	unsigned i = q->n++;
+	memset(&q->msg[i], 0, sizeof(q->msg[i]));
+	if (dst->afi == LISP_AFI_IPV4) {
+		memset(&q->sa[i].v4, 0, sizeof(q->sa[i].v4));
+		q->sa[i].v4.sin_family = AF_INET;
+		memcpy(&q->sa[i].v4.sin_addr, dst->a, 4);
+		q->msg[i].msg_hdr.msg_namelen = sizeof(q->sa[i].v4);
+	} else {
+		memset(&q->sa[i].v6, 0, sizeof(q->sa[i].v6));
+		q->sa[i].v6.sin6_family = AF_INET6;
+		memcpy(&q->sa[i].v6.sin6_addr, dst->a, 16);
+		q->msg[i].msg_hdr.msg_namelen = sizeof(q->sa[i].v6);
+	}
+	q->msg[i].msg_hdr.msg_name = &q->sa[i];
+	q->iov[i][0].iov_base = (void *)hdr;
+	q->iov[i][0].iov_len = XTR_ENCAP_HLEN;
+	q->iov[i][1].iov_base = (void *)inner;
+	q->iov[i][1].iov_len = len;
+	q->msg[i].msg_hdr.msg_iov = q->iov[i];
+	q->msg[i].msg_hdr.msg_iovlen = 2;
+	return 0;
+}
+
+static int tun_write_cb(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	return tun_write(&g.tun, pkt, len) == 0 ? 0 : -1;
+}
+
+static int native_send(void *arg, const uint8_t *pkt, size_t len)
+{
+	(void)arg;
+	if (len < 20)
+		return -1;
+	if ((pkt[0] >> 4) == 4 && g.native4 >= 0) {
+		struct sockaddr_in sa = {.sin_family = AF_INET};
+		memcpy(&sa.sin_addr, pkt + 16, 4);
+		return sendto(g.native4, pkt, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -1
+											      : 0;
+	}
+	if ((pkt[0] >> 4) == 6 && g.native6 >= 0 && len >= 40) {
+		struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+		memcpy(&sa.sin6_addr, pkt + 24, 16);
+		return sendto(g.native6, pkt, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -1
+											      : 0;
+	}
+	return -1;
+}
+
+static int ctl_send(void *arg, const struct ipaddr *dst, uint16_t dport, const struct ipaddr *src,
+		    const void *data, size_t len)
+{
+	(void)arg;
+	if (udp_queue(g.ctl, dst, dport, src, data, len) == 0)
+		return 0;
+	return udp_queue(g.ctl, dst, dport, NULL, data, len);
+}
+
+static void host_del(void *arg, const struct ipaddr *eid)
+{
+	(void)arg;
+	if (g.site)
+		site_host_del(g.site, eid);
+}
+
+/* ---------------------------------------------------------------- sockets */
+
+static int raw_tx_socket(const struct ipaddr *bind_addr)
+{
+	static struct sock_filter drop_all[] = {{BPF_RET | BPF_K, 0, 0, 0}};
+	struct sock_fprog prog = {1, drop_all};
+	int fam = bind_addr->afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6;
+	int fd = socket(fam, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	int one = 1;
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+	if (fam == AF_INET) {
+		struct sockaddr_in sa = {.sin_family = AF_INET};
+		int pmtu = IP_PMTUDISC_DONT;
+		memcpy(&sa.sin_addr, bind_addr->a, 4);
+		setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			goto fail;
+	} else {
+		struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+		int off = 6; /* UDP checksum offset: the kernel computes it */
+		int pmtu = IPV6_PMTUDISC_DONT;
+		memcpy(&sa.sin6_addr, bind_addr->a, 16);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_CHECKSUM, &off, sizeof(off)) < 0)
+			goto fail;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			goto fail;
+	}
+	{
+		int sz = 4 << 20;
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	}
+	return fd;
+fail:
+	close(fd);
+	return -1;
+}
+
+static int native_socket(int fam, const char *dev)
+{
+	static struct sock_filter drop_all[] = {{BPF_RET | BPF_K, 0, 0, 0}};
+	struct sock_fprog prog = {1, drop_all};
+	int fd = socket(fam, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_RAW);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog));
+	if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void on_data(struct udp_sock *s, const struct udp_pkt *pkts, size_t n, void *arg)
+{
+	uint64_t now = now_ns();
+
+	(void)s;
+	(void)arg;
+	for (size_t i = 0; i < n; i++)
+		xtr_etr_input(g.x, &pkts[i].src, pkts[i].data, pkts[i].len, now);
+	xtr_flush(g.x);
+}
+
+static void on_ctl(struct udp_sock *s, const struct udp_pkt *pkts, size_t n, void *arg)
+{
+	uint64_t now = now_ns();
+
+	(void)s;
+	(void)arg;
+	for (size_t i = 0; i < n; i++)
+		xtr_control_input(g.x, &pkts[i].src, pkts[i].sport, &pkts[i].dst, pkts[i].data,
+				  pkts[i].len, now);
+	xtr_flush(g.x);
+}
+
+static void on_tun(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	/* a bounded number of batches per wakeup keeps the loop fair to the sockets */
+	for (int round = 0; round < 8; round++) {
+		for (int i = 0; i < RX_BATCH; i++) {
+			g.rx[i].data = g.rxslab + (size_t)i * SLOT + XTR_ENCAP_HLEN;
+			g.rx[i].cap = XTR_QPKT_MAX;
+		}
+		int n = tun_read_batch(&g.tun, g.rx, RX_BATCH);
+		if (n <= 0)
+			break;
+		uint64_t now = now_ns();
+		for (int i = 0; i < n; i++)
+			xtr_itr_input(g.x, g.rx[i].data + g.rx[i].off, g.rx[i].len, now);
+		xtr_flush(g.x);
+		if (n < RX_BATCH)
+			break;
+	}
+}
+
+static void on_tick(evutil_socket_t fd, short ev, void *arg)
+{
+	(void)fd;
+	(void)ev;
+	(void)arg;
+	xtr_tick(g.x, now_ns());
+}
+
+/* ---------------------------------------------------------------- site */
+
+static void site_arrived(void *arg, const struct ipaddr *eid, const uint8_t mac[6])
+{
+	(void)arg;
+	(void)mac;
+	xtr_host_arrived(g.x, eid, now_ns());
+}
+
+static void site_left(void *arg, const struct ipaddr *eid)
+{
+	(void)arg;
+	xtr_host_left(g.x, eid, now_ns());
+}
+
+static int start_site(struct event_base *base, const struct xtr_cfg *c)
+{
+	struct site_cfg sc;
+	struct cfg_errs errs;
+	static const struct site_hooks hooks = {site_arrived, site_left};
+	char err[256];
+
+	if (!c->has_site)
+		return 0;
+	cfg_errs_init(&errs);
+	if (site_cfg_parse(c->site_xml, &sc, &errs) == -1) {
+		log_warnx("site: %s", errs.text);
+		return -1;
+	}
+	if (sc.tun[0] == 0)
+		snprintf(sc.tun, sizeof(sc.tun), "%s", g.tun.name);
+	if (sc.tun_mtu == 0)
+		sc.tun_mtu = c->tun_mtu;
+	g.site = site_setup(base, &sc, &hooks, NULL, err, sizeof(err));
+	if (g.site == NULL) {
+		log_warnx("site: %s", err);
+		return -1;
+	}
+	/* configured host EIDs are local: host routes on the bridge */
+	for (size_t i = 0; i < xtr_db_count(g.x); i++) {
+		const struct xtr_db_entry *d = xtr_db_at(g.x, i);
+		if (d->eid.plen == afi_max_plen(d->eid.afi)) {
+			struct ipaddr a = {.afi = d->eid.afi};
+			memcpy(a.a, d->eid.a, 16);
+			site_host_add(g.site, &a);
+		}
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- daemon */
+
+static void *parse(const char *path, struct cfg_errs *errs)
+{
+	return xtr_cfg_load(path, errs);
+}
+
+static void print(const void *cfg, FILE *out)
+{
+	xtr_cfg_print(cfg, out);
+}
+
+static void free_cfg(void *cfg)
+{
+	xtr_cfg_free(cfg);
+}
+
+static void apply_log(const struct xtr_cfg *c)
+{
+	if (!g.debug_level)
+		log_setlevel(c->log_level);
+}
+
+static int start(struct event_base *base, void *cfgp)
+{
+	struct xtr_cfg *c = cfgp;
+	struct timeval tick = {0, 100000};
+	char err[256];
+	struct xtr_io io = {.data_send = data_send,
+			    .data_flush = data_flush,
+			    .tun_write = tun_write_cb,
+			    .native_send = native_send,
+			    .ctl_send = ctl_send,
+			    .host_del = host_del};
+
+	g.debug_level = log_getlevel() == LOG_DEBUG;
+	apply_log(c);
+	g.rxslab = malloc((size_t)RX_BATCH * SLOT);
+	if (g.rxslab == NULL)
+		return -1;
+	if (tun_open(&g.tun, c->tun_name, 0, err, sizeof(err)) < 0) {
+		log_warnx("TUN %s: %s", c->tun_name, err);
+		return -1;
+	}
+	{
+		struct nl nl;
+		if (nl_open(&nl) == 0) {
+			if (nl_link_set_mtu(&nl, g.tun.ifindex, c->tun_mtu) < 0)
+				log_warnx("TUN %s: cannot set MTU %u", g.tun.name, c->tun_mtu);
+			nl_link_set_up(&nl, g.tun.ifindex, true);
+			nl_close(&nl);
+		}
+	}
+	for (unsigned i = 0; i < c->nrloc; i++) {
+		struct txq *q = c->rloc[i].afi == LISP_AFI_IPV4 ? &g.tx4 : &g.tx6;
+		q->fd = raw_tx_socket(&c->rloc[i]);
+		if (q->fd < 0) {
+			log_warn("raw socket for RLOC %u", i);
+			return -1;
+		}
+	}
+	if (c->native_dev[0]) {
+		g.native4 = native_socket(AF_INET, c->native_dev);
+		g.native6 = native_socket(AF_INET6, c->native_dev);
+		if (g.native4 < 0 && g.native6 < 0)
+			log_warn("native-forward-device %s", c->native_dev);
+	}
+	g.x = xtr_new(c, &io, now_ns());
+	if (g.x == NULL)
+		return -1;
+	g.data = udp_open(base, NULL, c->data_port, on_data, NULL);
+	g.ctl = udp_open(base, NULL, c->control_port, on_ctl, NULL);
+	if (g.data == NULL || g.ctl == NULL)
+		return -1;
+	g.tun_ev = event_new(base, g.tun.fd, EV_READ | EV_PERSIST, on_tun, NULL);
+	g.tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
+	if (g.tun_ev == NULL || g.tick == NULL || event_add(g.tun_ev, NULL) == -1 ||
+	    event_add(g.tick, &tick) == -1)
+		return -1;
+	g.cli = xtr_cli_new(base, g.x);
+	if (g.cli == NULL || cli_listen(g.cli, c->cli_addr, c->cli_port) == -1) {
+		log_warn("CLI on %s port %u", c->cli_addr, c->cli_port);
+		return -1;
+	}
+	cli_set_password(g.cli, c->cli_password);
+	if (start_site(base, c) == -1)
+		return -1;
+	log_info("lisp-xtrd %s: TUN %s mtu %u, %u RLOCs, %zu database mappings, %u map-servers, "
+		 "%u map-resolvers",
+		 XTR_VERSION, g.tun.name, c->tun_mtu, c->nrloc, xtr_db_count(g.x), c->nms, c->nmr);
+	return 0;
+}
+
+static int reload(void *oldp, void *newp)
+{
+	const struct xtr_cfg *o = oldp, *n = newp;
+
+	if (xtr_reconfigure(g.x, n, now_ns()) == -1)
+		return -1;
+	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
+	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || o->cli_port != n->cli_port)
+		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
+	cli_set_password(g.cli, n->cli_password);
+	apply_log(n);
+	log_info("reloaded: %zu database mappings", xtr_db_count(g.x));
+	return 0;
+}
+
+static void stop(void)
+{
+	if (g.site)
+		site_teardown(g.site);
+	if (g.tick)
+		event_free(g.tick);
+	if (g.tun_ev)
+		event_free(g.tun_ev);
+	cli_free(g.cli);
+	udp_close(g.data);
+	udp_close(g.ctl);
+	xtr_free(g.x);
+	if (g.tx4.fd >= 0)
+		close(g.tx4.fd);
+	if (g.tx6.fd >= 0)
+		close(g.tx6.fd);
+	if (g.native4 >= 0)
+		close(g.native4);
+	if (g.native6 >= 0)
+		close(g.native6);
+	if (g.tun.fd > 0)
+		tun_close(&g.tun);
+	free(g.rxslab);
+	memset(&g, 0, sizeof(g));
+	g.tx4.fd = g.tx6.fd = g.native4 = g.native6 = -1;
+}
+
+static const struct daemon_desc xtr_desc = {
+    .name = "lisp-xtrd",
+    .default_config = SYSCONFDIR "/lisp-xtrd.xml",
+    .version = XTR_VERSION,
+    .usage_extra = "lisp-xtrd: LISP site xTR (RFC 9300/9301); CLI on 127.0.0.1:2620\n",
+    .parse_config = parse,
+    .print_config = print,
+    .free_config = free_cfg,
+    .start = start,
+    .reload = reload,
+    .stop = stop,
+};
+
+int main(int argc, char **argv)
+{
+	return daemon_main(&xtr_desc, argc, argv);
+}

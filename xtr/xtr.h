@@ -1,0 +1,360 @@
+/*
+ * xtr/xtr.h - lisp-xtrd, the site xTR (ITR + ETR, RFC 9300 data plane, RFC 9301 control
+ * plane): its configuration model, the core object and the APIs the other xtr/ files and
+ * the next phase (D-ETR, mode="representative") build on.
+ *
+ * The core is I/O free: packets enter through xtr_itr_input() (read from the TUN device),
+ * xtr_etr_input() (UDP 4341) and xtr_control_input() (UDP 4342); everything the core sends
+ * leaves through the callbacks of struct xtr_io, and time is passed in (ns, monotonic), so
+ * unit tests drive it with capture sinks. xtr/main.c wires it to the TUN device, raw
+ * sockets (encapsulated data, batched with sendmmsg), common/udpio and the site module.
+ *
+ * Files: config.c (XML -> struct xtr_cfg), mapcache.c (map-cache: entries, sources, TTL,
+ * LRU bound, pending queues, locator selection), data.c (encapsulation, the ITR path, the
+ * ETR decision deliver / re-encapsulate / drop, ICMP too-big), control.c (Map-Request,
+ * Map-Reply, SMR, Map-Notify, RLOC probes), register.c (Map-Register to Map-Servers),
+ * core.c (object, database, statistics, timers), cli.c (telnet CLI), main.c (daemon).
+ */
+#ifndef XTR_XTR_H
+#define XTR_XTR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto/addr.h"
+#include "proto/err.h"
+#include "proto/lisp_data.h"
+#include "proto/lisp_msg.h"
+
+struct cfg_errs;
+struct lisp_key;
+struct pkt_ip;
+
+#define XTR_VERSION	     "0.1.0"
+#define XTR_MAX_RLOCS	     4	  /* underlay addresses of this xTR */
+#define XTR_MAX_LOC	     8	  /* locators kept per mapping */
+#define XTR_MAX_MS	     4	  /* Map-Servers */
+#define XTR_MAX_MR	     4	  /* Map-Resolvers */
+#define XTR_MAX_DB	     1024 /* database mappings */
+#define XTR_MAX_STATIC	     1024 /* static map-cache entries */
+#define XTR_QUEUE_MAX	     32	  /* packets held per pending entry (upper bound of config) */
+#define XTR_QPOOL	     512  /* packet slots shared by all pending queues */
+#define XTR_QPKT_MAX	     9216 /* largest packet a queue slot holds */
+#define XTR_OUTSTANDING	     1024 /* Map-Requests awaiting a reply (nonce table) */
+#define XTR_RLOC_TABLE	     1024 /* RLOCs whose reachability is tracked (probing) */
+#define XTR_ITR_SEEN	     256  /* remote ITRs remembered for SMRs */
+#define XTR_ENCAP_HLEN	     16	  /* UDP header + LISP data header (outer IP by the kernel) */
+#define XTR_OVERHEAD4	     36	  /* IPv4 + UDP + LISP */
+#define XTR_OVERHEAD6	     56	  /* IPv6 + UDP + LISP */
+#define XTR_DEFAULT_CLI_PORT 2620
+#define XTR_SECRET_MAX	     256
+
+/* ------------------------------------------------------------------ configuration */
+enum xtr_mode { XTR_MODE_SITE = 0, XTR_MODE_REPRESENTATIVE = 1 };
+enum xtr_queue_policy { XTR_QUEUE_HOLD = 0, XTR_QUEUE_DROP = 1 };
+
+struct xtr_loc_cfg {
+	struct ipaddr addr;
+	uint8_t priority;
+	uint8_t weight;
+};
+
+struct xtr_mapping_cfg {
+	struct lisp_prefix eid; /* iid = the config's instance ID */
+	uint32_t ttl;		/* minutes */
+	uint8_t action;		/* static entries with no locators: enum lisp_action */
+	uint8_t nloc;		/* 0 in a database mapping: every RLOC, priority 1, weight 100 */
+	struct xtr_loc_cfg loc[XTR_MAX_LOC];
+};
+
+struct xtr_ms_cfg {
+	struct ipaddr addr;
+	uint16_t port;
+	uint8_t key_id;
+	uint8_t alg;
+	bool proxy_reply;
+	char secret[XTR_SECRET_MAX]; /* from secret= or the first line of secret-file= */
+};
+
+struct xtr_mr_cfg {
+	struct ipaddr addr;
+	uint16_t port;
+};
+
+struct xtr_cfg {
+	enum xtr_mode mode;
+	uint32_t iid;
+	char tun_name[16];
+	uint32_t underlay_mtu; /* default 1500 */
+	uint32_t tun_mtu;      /* 0 = underlay_mtu - largest overhead */
+	char native_dev[16];   /* underlay device for natively forwarded packets ("" = drop) */
+	unsigned nrloc;
+	struct ipaddr rloc[XTR_MAX_RLOCS];
+	uint16_t data_port;    /* 4341 (tests may change it) */
+	uint16_t control_port; /* 4342 */
+	unsigned nms;
+	struct xtr_ms_cfg ms[XTR_MAX_MS];
+	unsigned nmr;
+	struct xtr_mr_cfg mr[XTR_MAX_MR];
+	uint32_t register_interval; /* s, default 60 (RFC 9301 §8.2) */
+	uint32_t register_ttl;	    /* record TTL in Map-Registers, minutes, default 1440 */
+	uint32_t cache_max;	    /* dynamic map-cache entries incl. pending, default 100000 */
+	uint32_t pending_max;	    /* pending entries, default 1024 */
+	enum xtr_queue_policy queue_policy;
+	uint32_t queue_len;		/* packets held per pending entry, default 8 */
+	uint32_t mreq_rate, mreq_burst; /* global Map-Request cap, default 100/s burst 200 */
+	uint32_t mreq_retries;	 /* retransmissions of an unanswered Map-Request, default 4 */
+	uint32_t negative_hold;	 /* s a failed resolution is cached as drop, default 10 */
+	uint32_t probe_interval; /* s, 0 = no RLOC probing, default 30 */
+	uint32_t probe_timeout;	 /* s to wait for a probe reply, default 5 */
+	uint32_t probe_retries;	 /* unanswered probes before a locator is down, default 2 */
+	unsigned ndb;
+	struct xtr_mapping_cfg *db; /* database mappings */
+	unsigned nstatic;
+	struct xtr_mapping_cfg *stat; /* static map-cache entries */
+	char cli_addr[IPADDR_STRLEN];
+	uint16_t cli_port;
+	char cli_password[128];
+	int log_level;
+	bool has_site;	/* a <site> element is present */
+	void *site_xml; /* a copy of it (xmlNode *, freed with the config) for xtr/site */
+};
+
+void xtr_cfg_defaults(struct xtr_cfg *c);
+struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs);
+void xtr_cfg_free(struct xtr_cfg *c);
+void xtr_cfg_print(const struct xtr_cfg *c, FILE *out);
+
+/* ------------------------------------------------------------------ map-cache */
+/* Where a map-cache entry came from. A new source is one row here, one name in mapcache.c. */
+enum xtr_src {
+	XTR_SRC_CONFIG = 0, /* <static-mapping>: never expires, never evicted */
+	XTR_SRC_REPLY,	    /* Map-Reply to our Map-Request: TTL, LRU eviction */
+	XTR_SRC_NOTIFY,	    /* Map-Notify (EID moved away from us, pub/sub): TTL, LRU */
+	XTR_SRC_BGP,	    /* D-ETR: BGP-learned host mapping, authoritative, no aging */
+	XTR_SRC_PENDING,    /* being resolved: holds queued packets */
+	XTR_SRC__COUNT
+};
+const char *xtr_src_name(enum xtr_src s);
+
+struct xtr_loc {
+	struct ipaddr addr;
+	uint8_t priority; /* 255: not for unicast */
+	uint8_t weight;
+	uint16_t rloc_idx; /* reachability slot (probing), UINT16_MAX = untracked (up) */
+};
+
+struct xtr_entry {
+	struct lisp_prefix eid;
+	uint8_t src;	    /* enum xtr_src */
+	uint8_t action;	    /* negative entries (nloc 0): enum lisp_action */
+	bool authoritative; /* A bit of the record */
+	uint8_t nloc;
+	struct xtr_loc loc[XTR_MAX_LOC];
+	uint32_t ttl;	  /* minutes as received */
+	uint64_t expires; /* ns, 0 = never */
+	uint64_t created; /* ns */
+	uint64_t last_used;
+	uint64_t packets, bytes;
+	/* resolution (pending, SMR-invoked or refresh): 0 = none outstanding */
+	uint64_t req_nonce;
+	uint64_t req_next; /* ns: earliest next Map-Request for this prefix (rate limit) */
+	uint32_t req_tries;
+	/* pending queue: indices into the shared packet pool */
+	uint8_t qhead, qlen;
+	uint16_t q[XTR_QUEUE_MAX];
+	/* LRU list of dynamic entries (most recent first); static ones are not on it */
+	struct xtr_entry *prev, *next;
+	bool on_lru;
+};
+
+struct xtr;
+/* Insert or replace a mapping (the D-ETR installs BGP mappings with XTR_SRC_BGP, ttl 0 =
+ * never expires). Locators beyond XTR_MAX_LOC are ignored. A pending entry for a covered
+ * host keeps its queue and is flushed through the new mapping. Returns the entry or NULL
+ * (out of memory, or the cache is full of non-evictable entries). */
+struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src,
+				    uint8_t action, bool authoritative, uint32_t ttl_min,
+				    const struct xtr_loc *loc, unsigned nloc, uint64_t now);
+/* Remove the exact entry (its queued packets are dropped); 0 or -1 when absent. */
+int xtr_cache_remove(struct xtr *x, const struct lisp_prefix *eid);
+/* Remove every entry (of one source, or all with XTR_SRC__COUNT) covered by eid (NULL:
+ * all). Returns how many. */
+size_t xtr_cache_clear(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src);
+/* Longest match; NULL on a miss. Does not touch LRU or counters. */
+struct xtr_entry *xtr_cache_lookup(struct xtr *x, uint32_t iid, const struct ipaddr *a);
+size_t xtr_cache_count(const struct xtr *x);   /* every entry */
+size_t xtr_cache_dynamic(const struct xtr *x); /* entries subject to the size bound */
+size_t xtr_cache_pending(const struct xtr *x);
+/* Expire entries whose TTL ran out and unanswered resolutions; call once a second. */
+void xtr_cache_sweep(struct xtr *x, uint64_t now);
+/* Call fn for every entry in prefix order. */
+typedef void (*xtr_entry_fn)(void *arg, const struct xtr_entry *e);
+void xtr_cache_foreach(const struct xtr *x, xtr_entry_fn fn, void *arg);
+
+/* Locator selection (RFC 9300 §4 / RFC 9301 §5.4): the best (lowest) priority among the
+ * usable locators (priority != 255, reachable), then by weight with the flow hash (all
+ * weights 0: equal share). NULL when none is usable. */
+const struct xtr_loc *xtr_select_locator(const struct xtr *x, const struct xtr_entry *e,
+					 uint32_t hash);
+/* Reachability of an RLOC as probing sees it (true when untracked). */
+bool xtr_rloc_up(const struct xtr *x, const struct ipaddr *rloc);
+/* Force a state (tests, operators). Tracks the RLOC if it was not. */
+void xtr_rloc_set_up(struct xtr *x, const struct ipaddr *rloc, bool up);
+
+/* ------------------------------------------------------------------ database */
+struct xtr_db_entry {
+	struct lisp_prefix eid;
+	uint32_t ttl;
+	bool dynamic; /* added by the site module (host arrived), not the config */
+	uint8_t nloc;
+	struct xtr_loc_cfg loc[XTR_MAX_LOC];
+};
+/* Local EID (deliver on decap, answer Map-Requests, register). dynamic: from the site. */
+int xtr_db_add(struct xtr *x, const struct lisp_prefix *eid, bool dynamic, uint64_t now);
+/* The EID is no longer local: stop answering for it, deregister (TTL 0), SMR. */
+int xtr_db_del(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
+const struct xtr_db_entry *xtr_db_lookup(const struct xtr *x, uint32_t iid, const struct ipaddr *a);
+size_t xtr_db_count(const struct xtr *x);
+const struct xtr_db_entry *xtr_db_at(const struct xtr *x, size_t i);
+
+/* ------------------------------------------------------------------ I/O callbacks */
+struct xtr_io {
+	void *arg;
+	/* An encapsulated packet: `hdr` (XTR_ENCAP_HLEN bytes: UDP header + LISP header)
+	 * followed by the inner packet, from local RLOC `src` to `dst`. `inner` stays valid
+	 * until data_flush (the caller flushes at the end of each batch). 0 or -1. */
+	int (*data_send)(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+			 const uint8_t *hdr, const uint8_t *inner, size_t len);
+	void (*data_flush)(void *arg);
+	/* A packet for the local site (decapsulated, or an ICMP error): write to the TUN. */
+	int (*tun_write)(void *arg, const uint8_t *pkt, size_t len);
+	/* A packet natively forwarded (negative entry, ACT natively-forward): the underlay. */
+	int (*native_send)(void *arg, const uint8_t *pkt, size_t len);
+	/* A control message (UDP to dst:dport from local address src, AFI 0: any). */
+	int (*ctl_send)(void *arg, const struct ipaddr *dst, uint16_t dport,
+			const struct ipaddr *src, const void *data, size_t len);
+	/* The site: a local EID moved away (Map-Notify): remove its host route. May be NULL. */
+	void (*host_del)(void *arg, const struct ipaddr *eid);
+};
+
+/* ------------------------------------------------------------------ statistics */
+enum xtr_drop {
+	XTR_DROP_BAD_INNER = 0,	  /* ITR: not a parsable IP packet */
+	XTR_DROP_MULTICAST,	  /* ITR: multicast / link-local destination (MLD from the TUN) */
+	XTR_DROP_NO_LOCATOR,	  /* every locator down or priority 255 */
+	XTR_DROP_NEGATIVE,	  /* negative entry with a drop action */
+	XTR_DROP_NATIVE_FAIL,	  /* natively-forward without an underlay device */
+	XTR_DROP_QUEUE_FULL,	  /* pending queue or packet pool full, or queue policy drop */
+	XTR_DROP_PENDING_LIMIT,	  /* too many pending entries */
+	XTR_DROP_CACHE_FULL,	  /* no room in the map-cache */
+	XTR_DROP_TOO_BIG,	  /* answered with ICMP too-big */
+	XTR_DROP_SEND,		  /* the socket refused it */
+	XTR_DROP_BAD_HEADER,	  /* ETR: LISP header invalid */
+	XTR_DROP_FOREIGN_IID,	  /* ETR: instance ID not ours */
+	XTR_DROP_NOT_OUR_EID,	  /* ETR: not local, no mapping to re-encapsulate to */
+	XTR_DROP_TRUNCATED_INNER, /* ETR: inner packet shorter than its header says */
+	XTR_DROP_LOOP,		  /* ETR: re-encapsulation would go to ourselves, or TTL ran out */
+	XTR_DROP_UNRESOLVED,	  /* pending entry gave up (no reply) */
+	XTR_DROP__COUNT
+};
+const char *xtr_drop_name(enum xtr_drop d);
+
+enum xtr_cdrop {
+	XTR_CDROP_MALFORMED = 0, /* did not parse */
+	XTR_CDROP_UNEXPECTED,	 /* a type we do not take */
+	XTR_CDROP_NONCE,	 /* Map-Reply/Map-Notify with a nonce we did not send */
+	XTR_CDROP_AUTH,		 /* Map-Notify failed authentication / unknown sender */
+	XTR_CDROP_NOT_OURS,	 /* Map-Request for an EID not in our database */
+	XTR_CDROP_RATE,		 /* Map-Request not sent: global cap */
+	XTR_CDROP_SEND,
+	XTR_CDROP__COUNT
+};
+const char *xtr_cdrop_name(enum xtr_cdrop d);
+
+struct xtr_stats {
+	uint64_t tun_in, tun_in_bytes;
+	uint64_t encap, encap_bytes;
+	uint64_t decap, decap_bytes;
+	uint64_t reencap, reencap_bytes;
+	uint64_t native, native_bytes;
+	uint64_t etr_in;
+	uint64_t queued, dequeued;
+	uint64_t icmp_too_big;
+	uint64_t cache_evictions, cache_expired;
+	uint64_t mreq_sent, mreq_retrans, mreq_failover, smr_sent, smr_in, smr_invoked;
+	uint64_t probes_sent, probe_replies, probe_down, probe_up;
+	uint64_t moves; /* local EIDs that moved away (Map-Notify) */
+	uint64_t drops[XTR_DROP__COUNT];
+	uint64_t cin[16], cout[16]; /* control messages by type (index = LISP type) */
+	uint64_t cdrops[XTR_CDROP__COUNT];
+};
+
+/* Per Map-Server registration state (`show map-servers`). */
+enum xtr_ms_state { XTR_MS_INIT = 0, XTR_MS_REGISTERING, XTR_MS_REGISTERED, XTR_MS_UNANSWERED };
+const char *xtr_ms_state_name(enum xtr_ms_state s);
+struct xtr_ms {
+	struct xtr_ms_cfg cfg;
+	struct lisp_key *key;
+	enum xtr_ms_state state;
+	uint64_t nonce; /* of the last Map-Register (always increasing) */
+	uint64_t next;	/* ns: next Map-Register */
+	uint64_t last_sent, last_notify;
+	uint32_t unanswered; /* consecutive Map-Registers without Map-Notify */
+	uint64_t registers, notifies, notify_acks_sent;
+};
+size_t xtr_nms(const struct xtr *x);
+const struct xtr_ms *xtr_ms_at(const struct xtr *x, size_t i);
+
+/* ------------------------------------------------------------------ core */
+/* NULL on ENOMEM or a key that cannot be built (logged). The config is copied. */
+struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t now);
+void xtr_free(struct xtr *x);
+/* Apply a reloaded config: database, static entries, Map-Servers/-Resolvers, limits. 0/-1. */
+int xtr_reconfigure(struct xtr *x, const struct xtr_cfg *cfg, uint64_t now);
+const struct xtr_cfg *xtr_config(const struct xtr *x);
+const struct xtr_stats *xtr_get_stats(const struct xtr *x);
+void xtr_clear_stats(struct xtr *x);
+/* Timers: registration, sweep, retransmissions, probes, SMRs. Call every ~100 ms-1 s. */
+void xtr_tick(struct xtr *x, uint64_t now);
+
+/* ITR: one IP packet read from the TUN device. `pkt` must have XTR_ENCAP_HLEN bytes of
+ * headroom before it that the core may write (the encapsulation is built in place). */
+void xtr_itr_input(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now);
+
+/* ETR: one UDP 4341 payload (LISP header + inner packet) from outer source `src`. */
+enum xtr_verdict { XTR_DELIVER = 0, XTR_REENCAP, XTR_DROP };
+/* The one decision of the decapsulation path: deliver locally, re-encapsulate to the
+ * map-cache's mapping (a local EID that moved away: RFC 9301 mobility) or drop (*why). */
+enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
+				const struct pkt_ip *ip, struct xtr_entry **entry,
+				enum xtr_drop *why);
+void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
+		   uint64_t now);
+
+/* End of an input batch: send what the data sink holds (calls io.data_flush). */
+void xtr_flush(struct xtr *x);
+
+/* Control: one UDP 4342 datagram. */
+void xtr_control_input(struct xtr *x, const struct ipaddr *src, uint16_t sport,
+		       const struct ipaddr *dst, const uint8_t *data, size_t len, uint64_t now);
+
+/* Site hooks (xtr/site.h host_arrived / host_left) */
+void xtr_host_arrived(struct xtr *x, const struct ipaddr *eid, uint64_t now);
+void xtr_host_left(struct xtr *x, const struct ipaddr *eid, uint64_t now);
+
+/* Encapsulation header (byte-exact, tested): UDP (sport, dport, length = 16 + inner_len,
+ * checksum 0) + LISP header (N with `nonce`, I with iid when iid != 0, else L=0). */
+void xtr_encap_header(uint8_t hdr[XTR_ENCAP_HLEN], uint16_t sport, uint16_t dport, size_t inner_len,
+		      uint32_t iid, uint32_t nonce);
+/* Outer UDP source port from the inner flow hash (RFC 9300 §5.3): 49152 + hash % 16384. */
+uint16_t xtr_flow_sport(uint32_t hash);
+
+/* ---- CLI (xtr/cli.c) ---- */
+struct cli;
+struct event_base;
+struct cli *xtr_cli_new(struct event_base *base, struct xtr *x);
+
+#endif

@@ -1,0 +1,136 @@
+/*
+ * xtr/xtr_int.h - the inside of struct xtr, shared by the core files of xtr/ (not by the
+ * site module, tests or other daemons): the map-cache (LPM + LRU list + packet pool), the
+ * database, the nonce table of outstanding Map-Requests, the RLOC reachability table
+ * (RLOC probing, RFC 9300 §10), the remote-ITR table (SMR targets, RFC 9301 §6.1) and the
+ * Map-Server registration state.
+ */
+#ifndef XTR_XTR_INT_H
+#define XTR_XTR_INT_H
+
+#include "common/ratelimit.h"
+#include "xtr/xtr.h"
+
+struct lpm;
+
+enum xtr_req_kind {
+	XTR_REQ_NONE = 0,
+	XTR_REQ_RESOLVE, /* Map-Request via a Map-Resolver (pending, SMR-invoked, refresh) */
+	XTR_REQ_PROBE,	 /* RLOC probe straight to the RLOC */
+};
+
+struct xtr_req {
+	uint64_t nonce;
+	uint8_t kind;
+	uint16_t rloc_idx; /* PROBE */
+	struct lisp_prefix eid;
+	uint64_t sent;
+};
+
+struct xtr_rloc {
+	struct ipaddr addr;
+	bool used;
+	bool up;
+	uint8_t missed;	      /* consecutive unanswered probes */
+	uint64_t probe_nonce; /* outstanding probe, 0 = none */
+	uint64_t probe_sent;
+	uint64_t last_used; /* ns, a packet was sent to it */
+	uint64_t last_reply;
+	struct lisp_prefix eid; /* an EID to put in the probe */
+	uint64_t probes, replies;
+};
+
+struct xtr_itr_seen {
+	struct ipaddr addr;
+	uint64_t last;
+};
+
+#define XTR_SCRATCH	 64
+#define XTR_SCRATCH_SLOT (XTR_ENCAP_HLEN + XTR_QPKT_MAX)
+
+struct xtr_qslot {
+	uint16_t len;
+	uint16_t next_free;
+	uint8_t data[XTR_ENCAP_HLEN + XTR_QPKT_MAX];
+};
+
+struct xtr {
+	struct xtr_cfg cfg; /* db/stat pointers: NULL (the core keeps its own copies) */
+	struct xtr_io io;
+	/* map-cache */
+	struct lpm *cache;
+	struct xtr_entry *lru_head, *lru_tail;
+	size_t ndynamic, npending, nentries;
+	struct xtr_qslot *pool;
+	uint16_t pool_free; /* free list head, UINT16_MAX = empty */
+	size_t pool_used;
+	/* database */
+	struct lpm *db;
+	struct xtr_db_entry *dbv;
+	size_t ndb;
+	bool db_changed; /* register now + SMR */
+	struct lisp_prefix changed[16];
+	unsigned nchanged;
+	/* control */
+	struct xtr_req req[XTR_OUTSTANDING];
+	unsigned req_pos;
+	struct tb mreq_tb;
+	unsigned mr_cur; /* Map-Resolver in use (failover) */
+	uint64_t nonce_seq;
+	struct xtr_rloc rlocs[XTR_RLOC_TABLE];
+	size_t nrlocs;
+	uint64_t next_probe;
+	struct xtr_itr_seen seen[XTR_ITR_SEEN];
+	/* registration */
+	struct xtr_ms ms[XTR_MAX_MS];
+	unsigned nms;
+	uint64_t reg_nonce;
+	uint64_t next_sweep;
+	uint32_t flow_seed;
+	uint8_t *scratch; /* XTR_SCRATCH slots for re-encapsulated packets */
+	unsigned nscratch;
+	struct xtr_stats st;
+};
+
+/* core.c */
+uint64_t xtr_nonce(struct xtr *x);
+bool xtr_is_own_rloc(const struct xtr *x, const struct ipaddr *a);
+const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi);
+/* mapcache.c */
+int xtr_cache_init(struct xtr *x);
+void xtr_cache_fini(struct xtr *x);
+void xtr_cache_touch(struct xtr *x, struct xtr_entry *e, uint64_t now);
+struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
+int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len);
+void xtr_queue_flush(struct xtr *x, struct xtr_entry *e, uint64_t now);
+void xtr_queue_drop(struct xtr *x, struct xtr_entry *e);
+uint16_t xtr_rloc_track(struct xtr *x, const struct ipaddr *a, const struct lisp_prefix *eid);
+/* data.c */
+/* Encapsulate and send inner packet pkt (headroom XTR_ENCAP_HLEN) through entry e. */
+void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len,
+		    const struct pkt_ip *ip, bool reencap, uint64_t now);
+void xtr_itr_seen(struct xtr *x, const struct ipaddr *src, uint64_t now);
+/* control.c */
+void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipaddr *seid,
+			  bool smr_invoked, uint64_t now);
+void xtr_control_tick(struct xtr *x, uint64_t now);
+void xtr_send_smrs(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
+struct xtr_req *xtr_req_add(struct xtr *x, uint8_t kind, const struct lisp_prefix *eid,
+			    uint64_t now);
+struct xtr_req *xtr_req_find(struct xtr *x, uint64_t nonce);
+int xtr_ctl_send(struct xtr *x, const struct ipaddr *dst, uint16_t port, const void *data,
+		 size_t len);
+/* register.c */
+int xtr_register_init(struct xtr *x);
+void xtr_register_fini(struct xtr *x);
+void xtr_register_tick(struct xtr *x, uint64_t now);
+void xtr_register_now(struct xtr *x, uint64_t now);
+void xtr_notify_input(struct xtr *x, const struct ipaddr *src, uint16_t sport, const struct buf *b,
+		      uint64_t now);
+/* Deregister one database entry (Map-Register with TTL 0) with every Map-Server. */
+void xtr_deregister(struct xtr *x, const struct xtr_db_entry *d, uint64_t now);
+/* Fill a record for a database entry (locators from our RLOCs when unset). */
+void xtr_db_record(const struct xtr *x, const struct xtr_db_entry *d, struct lisp_record *r,
+		   uint32_t ttl, const struct ipaddr *probed);
+
+#endif

@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# bench/run-dataplane.sh [udp|bulk] - the dataplane and dataplane-bulk rows
+# (bench/run-dataplane-bulk.sh calls this with "bulk").
+#
+# Three identical chains of network namespaces, host -> ITR -> ETR -> host over veth:
+#   h1 198.51.100.10/24 --veth-- ITR 198.51.100.1 | 192.0.2.1/25 --veth (underlay)--
+#   192.0.2.2/25 ETR | 203.0.113.1/24 --veth-- h2 203.0.113.10/24
+# differing only in how ITR and ETR carry h1's traffic to h2:
+#   lisp:  lisp-xtrd on both (TUN lisp0; ITR: static mapping 203.0.113.0/24 -> RLOC
+#          192.0.2.2; ETR: database 203.0.113.0/24, static 198.51.100.0/24 -> 192.0.2.1)
+#   vxlan: kernel VXLAN (VNI 42, UDP 4789) between the RLOCs, routes over it
+#   route: plain kernel routing (no encapsulation)
+# udp:  bench/udpblast sends 64 B and 1400 B UDP payloads from h1 (CPU $CPU_LOAD) as fast
+#       as it can; udpblast in h2 (CPU $CPU_SUBJ) counts what arrives (pps, Gbit/s of UDP
+#       payload) and the CPU of the chain's processes (sender, receiver, xTRs).
+# bulk: one iperf3 TCP flow h1 -> h2 (Gbit/s, receiver side).
+# Iterations measure the three chains in a rotating order. Documentation prefixes only;
+# every namespace is deleted at exit.
+. "$(dirname "$0")/lib.sh"
+what=${1:-udp}
+SECS=${BENCH_SECS:-2}
+UB=$B/bench/udpblast
+[ -x "$UB" ] || skip "bench/udpblast not built"
+if [ "$what" = bulk ]; then
+	command -v iperf3 >/dev/null || skip "iperf3 not installed (./scripts/deps.sh bench)"
+fi
+T=$BENCH_TMP/dp-$what
+mkdir -p "$T"
+MODES=(lisp vxlan route)
+have_xtrd=1
+[ -x "$B/lisp-xtrd" ] || have_xtrd=0
+
+declare -A NS XPID
+# chain MODE: build the namespaces of one chain; names in NS[MODE-h1|itr|etr|h2].
+chain() {
+	local m=$1 t=${1:0:1} n
+	for n in h1 itr etr h2; do
+		ns_new "NS[$m-$n]" "$t$n" || return 1
+	done
+	local h1=${NS[$m-h1]} itr=${NS[$m-itr]} etr=${NS[$m-etr]} h2=${NS[$m-h2]}
+	ip link add eth0 netns "$h1" type veth peer name in0 netns "$itr" || return 1
+	ip link add up0 netns "$itr" type veth peer name up0 netns "$etr" || return 1
+	ip link add in0 netns "$etr" type veth peer name eth0 netns "$h2" || return 1
+	ip -n "$h1" addr add 198.51.100.10/24 dev eth0
+	ip -n "$itr" addr add 198.51.100.1/24 dev in0
+	ip -n "$itr" addr add 192.0.2.1/25 dev up0
+	ip -n "$etr" addr add 192.0.2.2/25 dev up0
+	ip -n "$etr" addr add 203.0.113.1/24 dev in0
+	ip -n "$h2" addr add 203.0.113.10/24 dev eth0
+	for n in "$h1:eth0" "$itr:in0" "$itr:up0" "$etr:up0" "$etr:in0" "$h2:eth0"; do
+		ip -n "${n%%:*}" link set "${n#*:}" up
+	done
+	ip -n "$h1" route add default via 198.51.100.1
+	ip -n "$h2" route add default via 203.0.113.1
+	for n in "$itr" "$etr"; do
+		ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0
+	done
+	case $m in
+	route)
+		ip -n "$itr" route add 203.0.113.0/24 via 192.0.2.2
+		ip -n "$etr" route add 198.51.100.0/24 via 192.0.2.1
+		;;
+	vxlan)
+		ip -n "$itr" link add vx0 type vxlan id 42 local 192.0.2.1 remote 192.0.2.2 dstport 4789 dev up0 || return 1
+		ip -n "$etr" link add vx0 type vxlan id 42 local 192.0.2.2 remote 192.0.2.1 dstport 4789 dev up0 || return 1
+		ip -n "$itr" addr add 192.0.2.129/30 dev vx0
+		ip -n "$etr" addr add 192.0.2.130/30 dev vx0
+		ip -n "$itr" link set vx0 up
+		ip -n "$etr" link set vx0 up
+		ip -n "$itr" route add 203.0.113.0/24 via 192.0.2.130 dev vx0
+		ip -n "$etr" route add 198.51.100.0/24 via 192.0.2.129 dev vx0
+		;;
+	lisp)
+		xtr_conf "$T/itr.xml" 192.0.2.1 198.51.100.0/24 203.0.113.0/24 192.0.2.2
+		xtr_conf "$T/etr.xml" 192.0.2.2 203.0.113.0/24 198.51.100.0/24 192.0.2.1
+		xtr_start itr "$itr" 203.0.113.0/24 || return 1
+		xtr_start etr "$etr" 198.51.100.0/24 || return 1
+		;;
+	esac
+}
+
+xtr_conf() { # FILE RLOC DB-EID REMOTE-EID REMOTE-RLOC
+	cat >"$1" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<lisp-xtrd mode="site">
+  <tun name="lisp0"/>
+  <underlay mtu="1500"/>
+  <rloc address="$2"/>
+  <probing interval="0"/>
+  <cli address="127.0.0.1" port="2620"/>
+  <log level="warning"/>
+  <database><mapping eid="$3"/></database>
+  <static-mapping eid="$4"><locator address="$5" priority="1" weight="100"/></static-mapping>
+</lisp-xtrd>
+EOF
+}
+
+xtr_start() { # ROLE NS ROUTE-INTO-TUN
+	rm -f "$T/$1.pid"
+	timeout 20 ip netns exec "$2" "$B/lisp-xtrd" -f "$T/$1.xml" -p "$T/$1.pid" >>"$T/xtrd.log" 2>&1 || {
+		msg "lisp-xtrd $1 failed: $(tail -3 "$T/xtrd.log")"
+		return 1
+	}
+	wait_for 10 test -s "$T/$1.pid" || return 1
+	XPID[$1]=$(cat "$T/$1.pid")
+	track_pid "${XPID[$1]}"
+	wait_for 10 ip -n "$2" link show lisp0 || return 1
+	ip netns exec "$2" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
+	ip -n "$2" route replace "$3" dev lisp0
+}
+
+# ping_ok MODE: h1 reaches h2 through the chain
+ping_ok() { ip netns exec "${NS[$1-h1]}" ping -c1 -W1 203.0.113.10 >/dev/null 2>&1; }
+
+# udp_run MODE SIZE: one measurement; R lines for MODE at SIZE
+udp_run() {
+	local m=$1 s=$2 out sout pids="" rpid
+	[ "$m" = lisp ] && pids="${XPID[itr]},${XPID[etr]}"
+	ip netns exec "${NS[$m-h2]}" taskset -c "$CPU_SUBJ" "$UB" recv -b 203.0.113.10 -p 9000 \
+		-t "$SECS" -W 0.5 -i 1 ${pids:+-P "$pids"} >"$T/recv.out" 2>&1 &
+	rpid=$!
+	track_pid "$rpid"
+	wait_for 5 grep -q ready "$T/recv.out"
+	# the sender runs 0.5 s longer than warmup + measurement, bounded in count too
+	sout=$(timeout 30 ip netns exec "${NS[$m-h1]}" taskset -c "$CPU_LOAD" "$UB" send \
+		-d 203.0.113.10 -p 9000 -s "$s" -t "$(awk -v s="$SECS" 'BEGIN { print s + 1 }')" \
+		-c 50000000 -f 1) || msg "sender failed ($m $s)"
+	timeout 30 tail --pid="$rpid" -f /dev/null
+	wait "$rpid" 2>/dev/null
+	untrack_pid "$rpid"
+	out=$(grep '^recv pkts' "$T/recv.out")
+	msg "$m $s B: $sout | $out"
+	[ -n "$out" ] || return 0
+	res "${m}_${s}_pps" "$(kv pps "$out")"
+	res "${m}_${s}_gbps" "$(kv gbps "$out")"
+	res "${m}_${s}_sent" "$(kv pps "$sout")"
+	[ "$m" = lisp ] && res "${m}_${s}_cpu" "$(kv cpu "$out")"
+	return 0
+}
+
+bulk_run() {
+	local m=$1 spid out
+	ip netns exec "${NS[$m-h2]}" taskset -c "$CPU_SUBJ" iperf3 -s -1 -B 203.0.113.10 -p 5201 \
+		>"$T/iperf-s.out" 2>&1 &
+	spid=$!
+	track_pid "$spid"
+	wait_for 5 bash -c "ip netns exec '${NS[$m-h2]}' ss -Htln 'sport = :5201' | grep -q ."
+	out=$(timeout $((${SECS%.*} + 20)) ip netns exec "${NS[$m-h1]}" taskset -c "$CPU_LOAD" \
+		iperf3 -c 203.0.113.10 -p 5201 -t "$SECS" -O 1 -J 2>/dev/null) || msg "iperf3 failed ($m)"
+	stop_pid "$spid"
+	local g
+	g=$(printf '%s' "$out" | python3 -c 'import json,sys
+try:
+    print("%.3f" % (json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"] / 1e9))
+except Exception:
+    pass')
+	msg "$m bulk: ${g:-failed} Gbit/s"
+	[ -n "$g" ] || return 0
+	res "${m}_bulk_gbps" "$g"
+	[ "$m" = lisp ] && res lisp_bulk_abs "$g"
+	return 0
+}
+
+# ---- declare the figures
+if [ "$what" = udp ]; then
+	for s in 64 1400; do
+		fig "lisp_${s}_pps|lisp-xtrd ITR -> ETR, ${s} B UDP payload, delivered|pps|vxlan_${s}_pps|ratio>=1.0|higher"
+		fig "vxlan_${s}_pps|baseline: kernel VXLAN, ${s} B|pps|-|-|higher"
+		fig "route_${s}_pps|baseline: plain kernel routing, ${s} B|pps|-|-|higher"
+		fig "lisp_${s}_gbps|lisp-xtrd, ${s} B: UDP payload throughput|Gbit/s|vxlan_${s}_gbps|-|higher"
+		fig "vxlan_${s}_gbps|baseline: kernel VXLAN, ${s} B: UDP payload throughput|Gbit/s|-|-|higher"
+		fig "route_${s}_gbps|baseline: plain routing, ${s} B: UDP payload throughput|Gbit/s|-|-|higher"
+		fig "lisp_${s}_cpu|CPU used by the two lisp-xtrd (ITR + ETR), ${s} B|cores|-|-|lower"
+		for m in lisp vxlan route; do
+			fig "${m}_${s}_sent|offered by the sender ($m chain), ${s} B|pps|-|-|higher"
+		done
+	done
+	cmdline "ip netns exec H2 taskset -c $CPU_SUBJ bench/udpblast recv -b 203.0.113.10 -p 9000 -t $SECS -W 0.5 -i 1 [-P ITR-PID,ETR-PID]"
+	cmdline "ip netns exec H1 taskset -c $CPU_LOAD bench/udpblast send -d 203.0.113.10 -p 9000 -s {64|1400} -t $((${SECS%.*} + 1)) -c 50000000 -f 1"
+else
+	fig "lisp_bulk_gbps|lisp-xtrd ITR -> ETR, one TCP flow (iperf3)|Gbit/s|vxlan_bulk_gbps|ratio>=0.8|higher"
+	fig "lisp_bulk_abs|lisp-xtrd bulk TCP, absolute goal|Gbit/s|-|value>=5|higher"
+	fig "vxlan_bulk_gbps|baseline: kernel VXLAN, one TCP flow|Gbit/s|-|-|higher"
+	fig "route_bulk_gbps|baseline: plain kernel routing, one TCP flow|Gbit/s|-|-|higher"
+	cmdline "ip netns exec H2 taskset -c $CPU_SUBJ iperf3 -s -1 -B 203.0.113.10 -p 5201"
+	cmdline "ip netns exec H1 taskset -c $CPU_LOAD iperf3 -c 203.0.113.10 -p 5201 -t $SECS -O 1 -J"
+fi
+cmdline "ITR/ETR (lisp chain): ip netns exec NS lisp-xtrd -f {itr,etr}.xml -p PIDFILE; ip route replace REMOTE-EID-PREFIX dev lisp0"
+cmdline "ITR/ETR (vxlan chain): ip link add vx0 type vxlan id 42 local RLOC remote PEER-RLOC dstport 4789 dev up0; ip route add REMOTE-EID-PREFIX via PEER-VXLAN-ADDR dev vx0"
+note "$what: three chains of four namespaces each (h1, ITR, ETR, h2) over veth; the sender is pinned to CPU $CPU_LOAD, the receiver to CPU $CPU_SUBJ, the xTR daemons and the kernel's own forwarding are not pinned; the three chains are measured in a rotating order in each iteration; ${SECS} s measured after 0.5 s warm-up."
+
+# ---- build and check the chains
+for m in "${MODES[@]}"; do
+	if [ "$m" = lisp ] && [ $have_xtrd = 0 ]; then
+		continue
+	fi
+	chain "$m" || { msg "chain $m could not be built"; [ "$m" = lisp ] && have_xtrd=0; continue; }
+	if ! wait_for 5 ping_ok "$m"; then
+		msg "chain $m: h1 cannot reach h2"
+		[ "$m" = lisp ] && have_xtrd=0
+	fi
+done
+if [ $have_xtrd = 0 ]; then
+	note "lisp figures not measured: lisp-xtrd $([ -x "$B/lisp-xtrd" ] && echo "did not carry h1's traffic to h2 (see $T/xtrd.log)" || echo "is not built")"
+	MODES=(vxlan route)
+fi
+
+for i in $(seq "$RUNS"); do
+	# rotate the order of the chains from one iteration to the next
+	k=$(((i - 1) % ${#MODES[@]}))
+	order=("${MODES[@]:k}" "${MODES[@]:0:k}")
+	for m in "${order[@]}"; do
+		if [ "$what" = udp ]; then
+			udp_run "$m" 64
+			udp_run "$m" 1400
+		else
+			bulk_run "$m"
+		fi
+	done
+done

@@ -124,10 +124,12 @@ static int nft_apply(struct site *s)
 	}
 	s->nft_table[n] = '\0';
 	/* create-delete-define in one transaction: replaces a table left by a crash */
-	snprintf(cmd, sizeof(cmd),
-		 "table inet %s; delete table inet %s; table inet %s { chain out { type filter "
-		 "hook output priority 0; oifname \"%s\" icmpv6 type nd-redirect counter drop; } }",
-		 s->nft_table, s->nft_table, s->nft_table, s->cfg.bridge);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "add table inet %s; delete table inet %s; add table inet %s; add chain inet %s out "
+	    "{ type filter hook output priority 0; }; add rule inet %s out oifname \"%s\" "
+	    "icmpv6 type nd-redirect counter drop",
+	    s->nft_table, s->nft_table, s->nft_table, s->nft_table, s->nft_table, s->cfg.bridge);
 	if (run_nft(cmd))
 		return -1;
 	struct undo *u = undo_push(s, U_NFT);

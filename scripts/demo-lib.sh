@@ -558,6 +558,9 @@ demo_log_first() {
 # demo_old_site_notified_ms FROM T_NOTIFY: when the old site learnt that the VM moved
 # (its "moved away" log line), else T_NOTIFY (the controller's Map-Notify)
 demo_old_site_notified_ms() {
-	demo_log_first "$1" 'EID (198\.51\.100\.5/32|2001:db8:100::5/128) moved away' "$((${DEMO_REG_SENT:-$2} - 50))" ||
-		echo "$2"
+	# log times are truncated to the millisecond: the event happened before t + 1
+	local t
+	t=$(demo_log_first "$1" 'EID (198\.51\.100\.5/32|2001:db8:100::5/128) moved away' "$((${DEMO_REG_SENT:-$2} - 50))") &&
+		{ echo $((t + 1)); return 0; }
+	echo "$2"
 }

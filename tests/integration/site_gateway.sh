@@ -10,6 +10,9 @@
 #      (python3 AF_PACKET helper), host routes installed at once, hooks printed; when it goes
 #      silent it is probed and declared gone (routes removed, "left" printed) while the
 #      others answer the probes and stay;
+#      a RARP self-announce (QEMU) from its MAC brings both its EIDs back; the core's
+#      site_host_del (EID moved away) removes routes and neighbour without the left hook,
+#      plain frames do not bring the EID back, site_host_add does;
 #  (c) SIGTERM runs site_teardown: sysctls restored, routes/bridge/nft table removed.
 . "$(dirname "$0")/lib.sh"
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
@@ -54,7 +57,10 @@ cat >"$T_TMP/site.xml" <<'EOF'
   <dynamic-eid prefix="2001:db8:100::/64"/>
 </site>
 EOF
-start_bg -n "$S" gwd "$GWD" "$T_TMP/site.xml"
+CTL=$T_TMP/ctl
+mkfifo "$CTL"
+ctl() { timeout 3 bash -c "echo '$*' >'$CTL'"; }
+start_bg -n "$S" gwd "$GWD" "$T_TMP/site.xml" "$CTL"
 GLOG=$(bg_log gwd)
 check "site_gwd ready" wait_until 10 grep -qx ready "$GLOG" || finish
 
@@ -164,6 +170,38 @@ check "probes sent" bash -c "grep -q 'probes=[1-9]' <<<'$st'"
 check "NS answered counted" bash -c "grep -q 'ns_answered=[1-9]' <<<'$st'"
 check_not "vm1 (answering probes) did not leave" grep -q "left 198.51.100.5" "$GLOG"
 check "vm1 route still there" bash -c "ip -n $S route show 198.51.100.5 | grep -q 'dev br-vm'"
+
+# ---------------------------------------------------------------- RARP self-announce
+ip -n "$V3" link set eth0 up
+cat >"$T_TMP/rarp.py" <<'EOF'
+# RARP request as QEMU's announce_self sends it: sha = tha = the guest MAC, addresses 0
+import socket, struct, sys
+ifc, mac = sys.argv[1], bytes.fromhex(sys.argv[2].replace(":", ""))
+arp = struct.pack("!HHBBH", 1, 0x0800, 6, 4, 3) + mac + bytes(4) + mac + bytes(4)
+sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+sk.bind((ifc, 0))
+sk.send(b"\xff" * 6 + mac + b"\x80\x35" + arp + bytes(18))
+EOF
+check "RARP sent" timeout 5 ip netns exec "$V3" python3 "$T_TMP/rarp.py" eth0 02:00:00:00:00:07
+twice() { [ "$(grep -cx "arrived $1 02:00:00:00:00:07" "$GLOG")" = 2 ]; }
+check "RARP: vm3 IPv4 back (MAC -> EID)" wait_until 2 twice 198.51.100.7
+check "RARP: vm3 IPv6 back (MAC -> EID)" wait_until 2 twice 2001:db8:100::7
+check "RARP: host route installed" bash -c "ip -n $S route show 198.51.100.7 | grep -q 'dev br-vm'"
+
+# ---------------------------------------------------------------- the core: EID moved away, and back
+ctl del 198.51.100.6
+check "site_host_del accepted" wait_until 3 grep -qx "del 198.51.100.6 ok" "$GLOG"
+check "moved: host route removed" test -z "$(ip -n "$S" route show 198.51.100.6/32)"
+check "moved: neighbour flushed" test -z "$(ip -n "$S" neigh show 198.51.100.6 dev br-vm)"
+timeout 5 ip netns exec "$V2" ping -c1 -W1 198.51.100.1 >/dev/null
+check "moved: plain frames do not bring it back" test -z "$(ip -n "$S" route show 198.51.100.6/32)"
+check_not "moved: no left hook for a core-initiated removal" grep -q "left 198.51.100.6" "$GLOG"
+ctl del 198.51.100.99
+check "site_host_del of an unknown EID fails" wait_until 3 grep -qx "del 198.51.100.99 failed" "$GLOG"
+ctl add 198.51.100.6
+check "site_host_add accepted" wait_until 3 grep -qx "add 198.51.100.6 ok" "$GLOG"
+out=$(timeout 10 ip netns exec "$V1" ping -c1 -W2 198.51.100.6 2>&1)
+check "vm1 -> vm2 again after site_host_add" grep -q "ttl=63" <<<"$out"
 
 # ---------------------------------------------------------------- (c) teardown
 check "SIGTERM: site_gwd exits 0" stop_bg gwd

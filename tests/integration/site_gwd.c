@@ -2,7 +2,11 @@
  * loads a <site> element from an XML file, opens the TUN device, runs site_setup, prints
  * "ready", then one line per hook event ("arrived EID MAC", "left EID") on stdout. SIGUSR1
  * prints the statistics as one "stats key=value ..." line; SIGTERM/SIGINT run site_teardown
- * and print "stopped". Usage: site_gwd CONFIG.xml */
+ * and print "stopped". With a control FIFO, lines "add EID" / "del EID" call site_host_add /
+ * site_host_del (what the core does on a Map-Notify) and print "add|del EID ok|failed".
+ * Usage: site_gwd CONFIG.xml [CONTROL-FIFO] */
+#include <fcntl.h>
+#include <unistd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +38,46 @@ static void left(void *arg, const struct ipaddr *eid)
 	fflush(stdout);
 }
 
+static char ctl_buf[512];
+static size_t ctl_len;
+
+static void ctl_line(char *line)
+{
+	struct ipaddr a;
+	char *sp = strchr(line, ' ');
+	if (!sp || ipaddr_parse(sp + 1, &a)) {
+		printf("bad command: %s\n", line);
+		fflush(stdout);
+		return;
+	}
+	*sp = '\0';
+	int rc = strcmp(line, "add") == 0   ? site_host_add(site, &a)
+		 : strcmp(line, "del") == 0 ? site_host_del(site, &a)
+					    : -1;
+	printf("%s %s %s\n", line, sp + 1, rc == 0 ? "ok" : "failed");
+	fflush(stdout);
+}
+
+static void on_ctl(evutil_socket_t fd, short what, void *arg)
+{
+	(void)what;
+	(void)arg;
+	ssize_t n = read(fd, ctl_buf + ctl_len, sizeof(ctl_buf) - 1 - ctl_len);
+	if (n <= 0)
+		return;
+	ctl_len += (size_t)n;
+	ctl_buf[ctl_len] = '\0';
+	char *nl;
+	while ((nl = strchr(ctl_buf, '\n')) != NULL) {
+		*nl = '\0';
+		ctl_line(ctl_buf);
+		ctl_len -= (size_t)(nl + 1 - ctl_buf);
+		memmove(ctl_buf, nl + 1, ctl_len + 1);
+	}
+	if (ctl_len == sizeof(ctl_buf) - 1)
+		ctl_len = 0; /* overlong line: dropped */
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct event_base *base = arg;
@@ -61,8 +105,8 @@ int main(int argc, char **argv)
 	struct tun tun;
 	char err[256];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: site_gwd CONFIG.xml\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: site_gwd CONFIG.xml [CONTROL-FIFO]\n");
 		return 2;
 	}
 	log_init("site_gwd", 1, LOG_DEBUG);
@@ -93,9 +137,24 @@ int main(int argc, char **argv)
 		sigs[i] = evsignal_new(base, nums[i], on_signal, base);
 		event_add(sigs[i], NULL);
 	}
+	struct event *ctl = NULL;
+	int ctl_fd = -1;
+	if (argc == 3) {
+		ctl_fd = open(argv[2], O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (ctl_fd < 0) {
+			perror("site_gwd: control FIFO");
+			return 1;
+		}
+		ctl = event_new(base, ctl_fd, EV_READ | EV_PERSIST, on_ctl, NULL);
+		event_add(ctl, NULL);
+	}
 	printf("ready\n");
 	fflush(stdout);
 	event_base_dispatch(base);
+	if (ctl) {
+		event_free(ctl);
+		close(ctl_fd);
+	}
 	site_teardown(site);
 	tun_close(&tun);
 	for (int i = 0; i < 3; i++)

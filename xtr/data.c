@@ -93,17 +93,14 @@ static void too_big(struct xtr *x, const uint8_t *pkt, size_t len, const struct 
 {
 	uint8_t out[PKT_ICMP6_ERR_MAX + 64];
 	struct buf w, orig;
-	const struct ipaddr *src =
-	    xtr_rloc_for(x, ip->version == 4 ? LISP_AFI_IPV4 : LISP_AFI_IPV6);
-	struct ipaddr any;
+	/* The ICMP error is written into the TUN, so the site's kernel receives it: a source
+	 * address local to the site (our RLOC, the anycast gateway) would be dropped there as
+	 * a martian. It is sent from the packet's destination EID instead: the sender caches
+	 * the path MTU for that destination, which is what matters (RFC 1191, RFC 8201). */
+	const struct ipaddr *src = &ip->dst;
 	int rc;
 
 	x->st.drops[XTR_DROP_TOO_BIG]++;
-	if (src == NULL) {
-		/* no RLOC of that family: quote from the packet's own destination */
-		any = ip->dst;
-		src = &any;
-	}
 	buf_init_read(&orig, pkt, len);
 	if (!pkt_icmp_error_allowed(&orig))
 		return;

@@ -1,0 +1,193 @@
+#!/bin/bash
+# tests/integration/xtr_two_sites.sh - two LISP sites over one underlay, each a network
+# namespace with lisp-xtrd on a TUN device; lisp-msd (192.0.2.100) and lisp-mrd
+# (192.0.2.101) on the underlay; one VM namespace behind each site (198.51.100.5 / ::5 at
+# site A, .6 / ::6 at site B: one /24 and one /64 across both sites). Site routing is the
+# kernel recipe of ../shared/reference/linux-site.md done by hand (EID subnets into lisp0, the
+# local VM's /32 and /128 towards the VM, proxy ARP/NDP), so the test needs no site module.
+# Checks: registration (show map-servers), cold-cache first packet (Map-Request sent, packet
+# held and delivered), ping and a bounded TCP transfer both ways over IPv4 and IPv6, the
+# LISP data headers on the underlay (tshark, lisp-data), the map-cache as JSON, ICMP
+# too-big for oversized DF packets (the daemon's own path at site A, TUN MTU 1500), the
+# statistics, and a clean SIGTERM.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+[ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
+need_root
+need_cmd ip jq nc timeout ping
+XTRD=$top_builddir/lisp-xtrd
+MSD=$top_builddir/lisp-msd
+MRD=$top_builddir/lisp-mrd
+[ -x "$XTRD" ] && [ -x "$MSD" ] && [ -x "$MRD" ] || skip_all "daemons not built"
+export LISP_SCHEMA_DIR=$top_srcdir/schema
+
+UL=$(uname_ ul) SA=$(uname_ sa) SB=$(uname_ sb) VA=$(uname_ va) VB=$(uname_ vb)
+for n in "$UL" "$SA" "$SB" "$VA" "$VB"; do netns_add "$n" || exit 1; done
+
+# underlay: a bridge in $UL, one veth per site; MS and MR live on the bridge
+bridge_add "$UL" br0
+veth_add "$SA" ul0 "$UL" pa
+veth_add "$SB" ul0 "$UL" pb
+link_master "$UL" pa br0
+link_master "$UL" pb br0
+addr_add "$UL" br0 192.0.2.100/24
+addr_add "$UL" br0 192.0.2.101/24
+addr_add "$UL" br0 2001:db8:ffff::100/64 nodad
+addr_add "$SA" ul0 192.0.2.1/24
+addr_add "$SA" ul0 2001:db8:ffff::1/64 nodad
+addr_add "$SB" ul0 192.0.2.2/24
+addr_add "$SB" ul0 2001:db8:ffff::2/64 nodad
+
+# VMs and the site side of their links
+site_vm() { # site-ns vm-ns host-number
+	local s=$1 v=$2 h=$3
+	veth_add "$s" vm0 "$v" eth0
+	addr_add "$v" eth0 198.51.100.$h/24
+	addr_add "$v" eth0 2001:db8:100::$h/64 nodad
+	ip -n "$v" route add default via 198.51.100.1
+	ip -n "$v" -6 route add default via 2001:db8:100::1
+	addr_add "$s" vm0 198.51.100.1/32
+	addr_add "$s" vm0 2001:db8:100::1/128 nodad
+	nsexec "$s" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv4.conf.vm0.proxy_arp=1 net.ipv4.neigh.vm0.proxy_delay=0 \
+		net.ipv6.conf.vm0.proxy_ndp=1 net.ipv6.neigh.vm0.proxy_delay=0 \
+		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.vm0.send_redirects=0
+	ip -n "$s" route add 198.51.100.$h/32 dev vm0
+	ip -n "$s" -6 route add 2001:db8:100::$h/128 dev vm0
+	local o
+	for o in $(seq 1 9); do
+		[ "$o" = "$h" ] || ip -n "$s" -6 neigh add proxy 2001:db8:100::$o dev vm0
+	done
+}
+site_vm "$SA" "$VA" 5
+site_vm "$SB" "$VB" 6
+
+cat >"$T_TMP/msd.xml" <<XML
+<lisp-msd>
+  <listen address="192.0.2.100" port="4342"/>
+  <cli address="127.0.0.1" port="2621"/>
+  <log level="debug"/>
+  <site name="dc" lifetime="refresh" proxy-reply="true" merge="false">
+    <key id="1" algorithm="hmac-sha-256" secret="dc-secret"/>
+    <eid-prefix prefix="198.51.100.0/24" more-specifics="true"/>
+    <eid-prefix prefix="2001:db8:100::/64" more-specifics="true"/>
+  </site>
+</lisp-msd>
+XML
+cat >"$T_TMP/mrd.xml" <<XML
+<lisp-mrd>
+  <listen address="192.0.2.101" port="4342"/>
+  <cli address="127.0.0.1" port="2622"/>
+  <eid-prefix prefix="198.51.100.0/24"><map-server address="192.0.2.100"/></eid-prefix>
+  <eid-prefix prefix="2001:db8:100::/64"><map-server address="192.0.2.100"/></eid-prefix>
+</lisp-mrd>
+XML
+xtr_conf() { # file rloc4 rloc6 host tun-mtu
+	local mtu=""
+	[ -n "${5:-}" ] && mtu=" mtu=\"$5\""
+	cat >"$1" <<XML
+<lisp-xtrd mode="site">
+  <tun name="lisp0"$mtu/>
+  <underlay mtu="1500"/>
+  <rloc address="$2"/>
+  <rloc address="$3"/>
+  <map-server address="192.0.2.100" key-id="1" algorithm="hmac-sha-256" secret="dc-secret"/>
+  <map-resolver address="192.0.2.101"/>
+  <probing interval="5" timeout="2" retries="2"/>
+  <log level="debug"/>
+  <database>
+    <mapping eid="198.51.100.$4/32"/>
+    <mapping eid="2001:db8:100::$4/128"/>
+  </database>
+</lisp-xtrd>
+XML
+}
+xtr_conf "$T_TMP/xa.xml" 192.0.2.1 2001:db8:ffff::1 5 1500
+xtr_conf "$T_TMP/xb.xml" 192.0.2.2 2001:db8:ffff::2 6
+check "config check (-n)" "$XTRD" -n -f "$T_TMP/xa.xml"
+
+start_bg -n "$UL" msd "$MSD" -d -f "$T_TMP/msd.xml"
+start_bg -n "$UL" mrd "$MRD" -d -f "$T_TMP/mrd.xml"
+tshark_start "$UL" br0 "udp port 4341" "$T_TMP/data.pcap" || log "tshark not capturing"
+start_bg -n "$SA" xa "$XTRD" -d -f "$T_TMP/xa.xml"
+start_bg -n "$SB" xb "$XTRD" -d -f "$T_TMP/xb.xml"
+
+for s in "$SA" "$SB"; do
+	wait_until 10 ip -n "$s" link show lisp0 || fail "lisp0 in $s"
+	nsexec "$s" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
+	ip -n "$s" route add 198.51.100.0/24 dev lisp0
+	ip -n "$s" -6 route add 2001:db8:100::/64 dev lisp0
+done
+
+reg_ok() { cli 2620 "$1" show map-servers json | jq -e '.mapServers[0].state == "registered"'; }
+check "site A registered" wait_until 15 reg_ok "$SA"
+check "site B registered" wait_until 15 reg_ok "$SB"
+check "MS holds both VMs" json_poll 10 '[.. | strings | select(test("198.51.100.[56]/32"))] | length >= 2' \
+	cli 2621 "$UL" show registrations json
+
+# cold cache: the first ping must be answered (held while resolving, then delivered)
+check "cold-cache first ping v4" nsexec "$VA" ping -c1 -W5 198.51.100.6
+mc=$(cli 2620 "$SA" show map-cache json)
+printf '%s\n' "$mc" >"$T_TMP/mapcache-a.json"
+check "map-cache entry for .6 from a map-reply" jq -e \
+	'.mappings[] | select(.eidPrefix == "198.51.100.6/32") | .source == "map-reply" and (.locators | length) >= 1' \
+	"$T_TMP/mapcache-a.json"
+st=$(cli 2620 "$SA" show statistics json)
+check "Map-Request sent, packet held and released" jq -e \
+	'.control.mapRequestsSent >= 1 and .data.queued >= 1 and .data.dequeued >= 1' <<<"$st"
+
+check "ping v4 A->B" nsexec "$VA" ping -c3 -i0.2 -W2 198.51.100.6
+check "ping v4 B->A" nsexec "$VB" ping -c3 -i0.2 -W2 198.51.100.5
+check "ping v6 A->B" nsexec "$VA" ping -6 -c3 -i0.2 -W5 2001:db8:100::6
+check "ping v6 B->A" nsexec "$VB" ping -6 -c3 -i0.2 -W2 2001:db8:100::5
+
+# TCP: 2 MB each way, bounded
+tcp_xfer() { # server-ns client-ns addr port
+	local f=$T_TMP/rx.$4
+	rm -f "$f"
+	nsexec "$1" timeout 20 nc -l -N "$3" "$4" >"$f" 2>/dev/null &
+	local sp=$!
+	sleep 0.5
+	head -c 2000000 /dev/zero | nsexec "$2" timeout 20 nc -N -w 5 "$3" "$4"
+	wait $sp
+	[ "$(stat -c %s "$f")" = 2000000 ]
+}
+check "TCP 2 MB v4 B->A" tcp_xfer "$VA" "$VB" 198.51.100.5 5001
+check "TCP 2 MB v6 A->B" tcp_xfer "$VB" "$VA" 2001:db8:100::6 5002
+
+# ICMP too-big: site A's TUN MTU is 1500, the daemon answers
+out=$(nsexec "$VA" ping -c3 -i0.3 -W2 -M do -s 1472 198.51.100.6 2>&1)
+log "$out"
+check "ICMP frag-needed for 1500-byte DF packet" grep -qiE "mtu ?= ?14[0-9][0-9]|frag needed" <<<"$out"
+check "daemon sent ICMP too-big" json_poll 5 '.data.icmpTooBig >= 1' cli 2620 "$SA" show statistics json
+out6=$(nsexec "$VA" ping -6 -c1 -W2 -s 1452 2001:db8:100::6 2>&1)
+log "$out6"
+check "ICMPv6 packet too big" json_poll 5 '.data.icmpTooBig >= 2' cli 2620 "$SA" show statistics json
+
+check "show map-cache EID json" jq -e '.eidPrefix == "2001:db8:100::6/128"' \
+	<<<"$(cli 2620 "$SA" show map-cache 2001:db8:100::6 json)"
+check "show database json" jq -e '[.mappings[].eidPrefix] | index("198.51.100.6/32") != null' \
+	<<<"$(cli 2620 "$SB" show database json)"
+st=$(cli 2620 "$SB" show statistics json)
+printf '%s\n' "$st" >"$T_TMP/stats-b.json"
+check "site B decapsulated and encapsulated" jq -e '.data.decapsulated > 100 and .data.encapsulated > 100' <<<"$st"
+check "probes answered" json_poll 15 '.control.probeReplies >= 1' cli 2620 "$SA" show statistics json
+
+if tshark_stop; then
+	n=$("$TSHARK" -n -r "$T_TMP/data.pcap" -d udp.port==4341,lisp-data -Y "lisp-data" 2>/dev/null | wc -l)
+	log "LISP data packets captured: $n"
+	check "tshark decodes LISP data headers" test "$n" -gt 10
+	flags=$("$TSHARK" -n -r "$T_TMP/data.pcap" -d udp.port==4341,lisp-data -Y lisp-data \
+		-T fields -e lisp-data.flags.nonce -e udp.srcport -e udp.checksum 2>/dev/null | head -50)
+	printf '%s\n' "$flags" >"$T_TMP/flags.txt"
+	check "N bit set on every packet" bash -c "! awk '{print \$1}' '$T_TMP/flags.txt' | grep -qvE '^(1|True)$'"
+	check "outer source ports from the flow hash (>= 49152)" bash -c "awk '\$2 < 49152 {bad=1} END {exit bad}' '$T_TMP/flags.txt'"
+	check "malformed-free decode" bash -c "! '$TSHARK' -n -r '$T_TMP/data.pcap' -d udp.port==4341,lisp-data 2>/dev/null | grep -qi malformed"
+fi
+
+cleared() { cli 2620 "$SA" clear map-cache | grep -q "entries removed"; }
+check "clear map-cache" cleared
+check "lisp-xtrd A exits cleanly on SIGTERM" stop_bg xa
+check "lisp-xtrd B exits cleanly on SIGTERM" stop_bg xb
+finish

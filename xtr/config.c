@@ -58,8 +58,6 @@ void xtr_cfg_free(struct xtr_cfg *c)
 		return;
 	free(c->db);
 	free(c->stat);
-	if (c->site_xml)
-		xmlFreeNode(c->site_xml);
 	free(c);
 }
 
@@ -336,7 +334,9 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	    parse_list(root, "static-mapping", XTR_MAX_STATIC, c->iid, true, &c->nstatic, &bad);
 	if ((n = cfg_child(root, "site")) != NULL) {
 		c->has_site = true;
-		c->site_xml = xmlCopyNode(n, 1);
+		bad |= site_cfg_parse(n, &c->site, errs) < 0;
+		if (c->site.tun[0] == 0)
+			snprintf(c->site.tun, sizeof(c->site.tun), "%s", c->tun_name);
 	}
 	unsigned ovh = 0;
 	for (unsigned k = 0; k < c->nrloc; k++) {
@@ -426,6 +426,8 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	for (unsigned i = 0; i < c->nstatic; i++)
 		print_mapping(out, "static-mapping", &c->stat[i], true);
 	if (c->has_site)
-		fprintf(out, "  <site/>\n");
+		fprintf(out,
+			"  <site bridge=\"%s\" tun=\"%s\" subnets=\"%u\" dynamic-eids=\"%u\"/>\n",
+			c->site.bridge, c->site.tun, c->site.nsubnets, c->site.ndynamic);
 	fprintf(out, "</lisp-xtrd>\n");
 }

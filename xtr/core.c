@@ -192,7 +192,6 @@ static void copy_cfg(struct xtr *x, const struct xtr_cfg *cfg)
 	x->cfg = *cfg;
 	x->cfg.db = NULL;
 	x->cfg.stat = NULL;
-	x->cfg.site_xml = NULL;
 	tb_init(&x->mreq_tb, cfg->mreq_rate, cfg->mreq_burst, 0);
 }
 

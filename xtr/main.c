@@ -303,20 +303,12 @@ static void site_left(void *arg, const struct ipaddr *eid)
 
 static int start_site(struct event_base *base, const struct xtr_cfg *c)
 {
-	struct site_cfg sc;
-	struct cfg_errs errs;
+	struct site_cfg sc = c->site;
 	static const struct site_hooks hooks = {site_arrived, site_left};
 	char err[256];
 
 	if (!c->has_site)
 		return 0;
-	cfg_errs_init(&errs);
-	if (site_cfg_parse(c->site_xml, &sc, &errs) == -1) {
-		log_warnx("site: %s", errs.text);
-		return -1;
-	}
-	if (sc.tun[0] == 0)
-		snprintf(sc.tun, sizeof(sc.tun), "%s", g.tun.name);
 	if (sc.tun_mtu == 0)
 		sc.tun_mtu = c->tun_mtu;
 	g.site = site_setup(base, &sc, &hooks, NULL, err, sizeof(err));

@@ -27,6 +27,7 @@
 #include "proto/err.h"
 #include "proto/lisp_data.h"
 #include "proto/lisp_msg.h"
+#include "xtr/site.h"
 
 struct cfg_errs;
 struct lisp_key;
@@ -118,8 +119,8 @@ struct xtr_cfg {
 	uint16_t cli_port;
 	char cli_password[128];
 	int log_level;
-	bool has_site;	/* a <site> element is present */
-	void *site_xml; /* a copy of it (xmlNode *, freed with the config) for xtr/site */
+	bool has_site;	      /* a <site> element is present ... */
+	struct site_cfg site; /* ... parsed by xtr/site_cfg.c (site_cfg_parse) */
 };
 
 void xtr_cfg_defaults(struct xtr_cfg *c);

@@ -1,7 +1,10 @@
 /*
  * ms/cli.c - lisp-msd's telnet CLI table (common/cli, DESIGN.md "Telnet CLI"): show sites,
- * show registrations [EID] [json], show subscribers [json], show statistics [json],
- * show version, debug {control|off}. Handlers only produce data through common/out; the
+ * show registrations [EID] [json] (with the map version pushed over BGP and the wall-clock
+ * time of the last change, for the demo's timeline), show subscribers [json], show
+ * statistics [json] (with the BGP push counters), show version, debug {control|bgp|off}.
+ * The speaker's own rows (show bgp summary|neighbors|routes, clear bgp) come from
+ * common/bgp.h's bgp_cli_commands and are added by main.c. Handlers only produce data through common/out; the
  * renderer makes text or JSON. The CLI context (cli_new's ctx) is the struct ms.
  */
 #include "config.h"
@@ -75,7 +78,9 @@ static void out_reg(struct out *o, const struct ms_reg *g)
 	out_str(o, "eid", prefix_str(&g->eid, buf, sizeof(buf)));
 	out_str(o, "site", g->site);
 	out_uint(o, "ttlMinutes", g->rec.ttl);
-	out_uint(o, "mapVersion", g->rec.map_version);
+	out_uint(o, "mapVersion", g->version); /* ours, the one BGP carries */
+	out_uint(o, "etrMapVersion", g->rec.map_version);
+	out_uint(o, "changedUnixMs", g->changed_unix_ms);
 	out_str(o, "etr", ipaddr_str(&g->etr, a, sizeof(a)));
 	out_uint(o, "etrPort", g->etr_port);
 	out_bool(o, "proxyReply", g->proxy);
@@ -214,6 +219,18 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "unsubscriptions", st->unsubscriptions);
 	out_uint(o, "storeCommits", st->store_commits);
 	out_uint(o, "storeRows", st->store_rows);
+	const struct ms_bgp *pb = ms_get_bgp(ms);
+	if (pb != NULL) {
+		const struct ms_bgp_stats *bs = ms_bgp_get_stats(pb);
+		out_begin_object(o, "bgp");
+		out_bool(o, "enabled", ms_bgp_speaker(pb) != NULL);
+		out_uint(o, "announced", bs->announced);
+		out_uint(o, "withdrawn", bs->withdrawn);
+		out_uint(o, "suppressed", bs->suppressed);
+		out_uint(o, "refused", bs->refused);
+		out_uint(o, "resyncs", bs->resyncs);
+		out_end(o);
+	}
 	out_end(o);
 }
 
@@ -274,10 +291,10 @@ static const struct cli_cmd ms_cmds[] = {
      show_statistics},
     {{"debug"},
      CLI_ARG_OPTIONAL,
-     "control|off",
+     "control|bgp|off",
      true,
      false,
-     "control-plane debug logs",
+     "control-plane / BGP debug logs",
      debug_cmd},
 };
 

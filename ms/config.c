@@ -3,7 +3,9 @@
  * ms_cfg (sites, keys, allowed EID prefixes), semantic checks with FILE:LINE errors, the
  * normalized printer used by `lisp-msd -nv`, and freeing. Keys are pre-built here
  * (proto/auth.h lisp_key_new) so a Map-Register never re-keys HMAC state. Sites follow
- * DESIGN.md "Map-Server rules"; key algorithms are RFC 9301 §12.5's.
+ * DESIGN.md "Map-Server rules"; key algorithms are RFC 9301 §12.5's. The <bgp> element
+ * (schema/bgp.rng) is parsed by the speaker's own bgp_config_parse and printed by
+ * bgp_config_print, so -n checks it and -nv shows it like every other part.
  */
 #include "config.h"
 
@@ -14,6 +16,7 @@
 
 #include <libxml/tree.h>
 
+#include "common/bgp.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/lpm.h"
@@ -153,6 +156,7 @@ void ms_cfg_free(void *p)
 	if (c->have_subscriber_key)
 		free_key(&c->subscriber_key);
 	lpm_free(c->site_table, NULL);
+	bgp_config_free(c->bgp);
 	free(c);
 }
 
@@ -248,6 +252,8 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 			if (parse_site(n, s) < 0)
 				bad = 1;
 		}
+	if ((n = cfg_child(root, "bgp")) != NULL && (c->bgp = bgp_config_parse(n, errs)) == NULL)
+		bad = 1;
 	if (!bad && ms_site_table_build(c) < 0)
 		bad |= cfg_error(root,
 				 "an EID prefix is configured in two sites (or out of memory)") < 0;
@@ -318,5 +324,7 @@ void ms_cfg_print(const void *p, FILE *out)
 				s->allowed[k].more_specifics ? "true" : "false");
 		fprintf(out, "  </site>\n");
 	}
+	if (c->bgp)
+		bgp_config_print(c->bgp, out, 2);
 	fprintf(out, "</lisp-msd>\n");
 }

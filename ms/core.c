@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -120,6 +121,27 @@ void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint
 uint64_t ms_new_nonce(struct ms *ms)
 {
 	return ++ms->nonce_seq;
+}
+
+uint16_t ms_version_next(uint16_t v)
+{
+	/* RFC 9301 §5.4: 12 bits, 0 = unversioned; RFC 6834 §6 compares with wrap-around, so
+	 * 4095 -> 1 still reads as newer. */
+	return v >= 0xfff ? 1 : (uint16_t)(v + 1);
+}
+
+void ms_reg_changed(struct ms_reg *r)
+{
+	struct timespec ts;
+
+	r->version = ms_version_next(r->version);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	r->changed_unix_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct ms_bgp *ms_get_bgp(const struct ms *ms)
+{
+	return ms->bgp;
 }
 
 struct ms *ms_new(const struct ms_cfg *cfg, struct ms_store *store, ms_send_fn send, void *arg)

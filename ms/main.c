@@ -1,8 +1,23 @@
 /*
  * ms/main.c - lisp-msd: wires the Map-Server core (ms/ms.h) to common/daemon (options,
  * config check, signals), common/udpio (the 4342 socket), common/cli (telnet CLI) and the
- * SQLite store (ms/store.h). Every received batch is one loop turn: ms_input per datagram,
- * then ms_end_turn (store commit, then the acknowledgements), see ms/ms.h.
+ * SQLite store (ms/store.h) and, with a <bgp> element, the embedded BGP speaker (common/bgp.h)
+ * fed by the push of ms/bgp.c. Every received batch is one loop turn: ms_input per datagram
+ * (changes reach the speaker through the change hook), then ms_end_turn (store commit, then
+ * the acknowledgements); the speaker flushes its UPDATEs at the end of the same turn.
+ *
+ * Start order: Map-Server, push, database load, speaker (ms_bgp_set_speaker puts every
+ * loaded registration into its table), then bgp_start: every peer that comes up gets the
+ * whole table. After a crash the peers (graceful-restart helpers, RFC 4724) keep our
+ * routes as stale meanwhile; the speaker advertises the Restart State bit when rows were
+ * loaded, and End-of-RIB lets the peers purge what the database no longer holds.
+ *
+ * Reload (SIGHUP): the new file is parsed and checked whole first (common/daemon). If its
+ * <bgp> differs from the running one, the speaker is restarted: the old one sends Cease
+ * to its peers and is freed (its listener must close before a new one binds the same
+ * port), the new one gets every current registration and starts. If the new speaker cannot
+ * start, the old <bgp> is started again and the whole reload is refused (sites included),
+ * so a configuration is never half applied. An unchanged <bgp> leaves the sessions alone.
  */
 #include "config.h"
 
@@ -11,6 +26,7 @@
 
 #include <event2/event.h>
 
+#include "common/bgp.h"
 #include "common/cli.h"
 #include "common/daemon.h"
 #include "common/log.h"
@@ -27,6 +43,9 @@ static struct {
 	struct udp_sock *sock;
 	struct cli *cli;
 	struct event *tick;
+	struct event_base *base;
+	struct ms_bgp *push;
+	struct bgp *bgp;
 } g;
 
 static uint64_t now_ms(void)
@@ -61,6 +80,23 @@ static void tick_cb(evutil_socket_t fd, short ev, void *arg)
 	ms_tick(g.ms, now_ms());
 }
 
+/* A speaker for `cfg` (copied), with every registration in its table; not started. */
+static struct bgp *speaker_new(const struct bgp_cfg *cfg, bool restarting)
+{
+	struct bgp_cfg *c = ms_bgp_cfg_dup(cfg);
+	struct bgp *b;
+
+	if (c == NULL)
+		return NULL;
+	c->restarting |= restarting;
+	b = bgp_new(g.base, c, NULL, NULL);
+	if (b == NULL) {
+		bgp_config_free(c);
+		return NULL;
+	}
+	return b;
+}
+
 static void ms_stop(void)
 {
 	if (g.tick)
@@ -69,6 +105,10 @@ static void ms_stop(void)
 	if (g.ms)
 		ms_end_turn(g.ms);
 	udp_close(g.sock);
+	if (g.push)
+		ms_bgp_set_speaker(g.push, NULL);
+	bgp_free(g.bgp); /* Cease to every peer */
+	ms_bgp_free(g.push);
 	ms_free(g.ms);
 	store_close(g.store);
 	memset(&g, 0, sizeof(g));
@@ -78,10 +118,12 @@ static int ms_start(struct event_base *base, void *cfgp)
 {
 	struct ms_cfg *cfg = cfgp;
 	char err[512];
-	size_t ncmd;
+	size_t ncmd, nbgp;
 	const struct cli_cmd *cmds = ms_cli_table(&ncmd);
 	struct timeval tv = {0, MS_TICK_MS * 1000};
+	int loaded;
 
+	g.base = base;
 	log_setlevel(log_getlevel() > cfg->log_level ? log_getlevel() : cfg->log_level);
 	if (cfg->db_path[0]) {
 		g.store = store_open(cfg->db_path, cfg->db_sync_full, err, sizeof(err));
@@ -91,14 +133,28 @@ static int ms_start(struct event_base *base, void *cfgp)
 		}
 	}
 	g.ms = ms_new(cfg, g.store, send_cb, NULL);
-	if (g.ms == NULL || ms_load(g.ms, now_ms()) < 0)
+	if (g.ms == NULL || (g.push = ms_bgp_new(g.ms, &ms_bgp_speaker_ops, NULL)) == NULL)
+		return -1;
+	if ((loaded = ms_load(g.ms, now_ms())) < 0)
 		return -1;
 	ms_end_turn(g.ms);
+	if (cfg->bgp != NULL) {
+		/* Restart State bit (RFC 4724 §4.1) when we come back with stored mappings;
+		 * setting the speaker puts every loaded registration into its table. */
+		g.bgp = speaker_new(cfg->bgp, loaded > 0);
+		if (g.bgp == NULL)
+			return -1;
+		ms_bgp_set_speaker(g.push, g.bgp);
+		if (bgp_start(g.bgp) < 0)
+			return -1;
+	}
 	g.sock = udp_open(base, cfg->listen.afi ? &cfg->listen : NULL, cfg->port, recv_cb, NULL);
 	if (g.sock == NULL)
 		return -1;
 	g.cli = cli_new(base, cmds, ncmd, "lisp-msd", g.ms);
-	if (g.cli == NULL || cli_listen(g.cli, cfg->cli_addr, cfg->cli_port) < 0) {
+	if (g.cli == NULL ||
+	    cli_add_commands(g.cli, bgp_cli_commands(g.bgp, &nbgp), nbgp) < 0 ||
+	    cli_listen(g.cli, cfg->cli_addr, cfg->cli_port) < 0) {
 		log_warn("CLI %s port %u", cfg->cli_addr, cfg->cli_port);
 		return -1;
 	}
@@ -107,13 +163,54 @@ static int ms_start(struct event_base *base, void *cfgp)
 	g.tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	if (g.tick == NULL || event_add(g.tick, &tv) < 0)
 		return -1;
-	log_info("lisp-msd listening on port %u, CLI %s:%u, %zu site(s), %zu registration(s)",
-		 udp_local_port(g.sock), cfg->cli_addr, cfg->cli_port, cfg->nsites, ms_count(g.ms));
+	log_info("lisp-msd listening on port %u, CLI %s:%u, %zu site(s), %zu registration(s), "
+		 "BGP %s",
+		 udp_local_port(g.sock), cfg->cli_addr, cfg->cli_port, cfg->nsites, ms_count(g.ms),
+		 g.bgp ? "on" : "off");
+	return 0;
+}
+
+/* The BGP part of a reload; 0 (new <bgp> in force) or -1 (the old one still is). */
+static int reload_bgp(const struct ms_cfg *o, const struct ms_cfg *n)
+{
+	struct bgp *nb = NULL;
+
+	if (ms_bgp_cfg_equal(o->bgp, n->bgp))
+		return 0;
+	log_info("reload: <bgp> changed, restarting the BGP speaker");
+	ms_bgp_set_speaker(g.push, NULL);
+	bgp_free(g.bgp); /* Cease; closes the listener so the new one can bind it */
+	g.bgp = NULL;
+	if (n->bgp != NULL) {
+		nb = speaker_new(n->bgp, false);
+		if (nb != NULL) {
+			ms_bgp_set_speaker(g.push, nb);
+			if (bgp_start(nb) < 0) {
+				ms_bgp_set_speaker(g.push, NULL);
+				bgp_free(nb);
+				nb = NULL;
+			}
+		}
+		if (nb == NULL) {
+			log_warnx("reload: the new BGP speaker does not start; back to the running "
+				  "<bgp>");
+			if (o->bgp != NULL && (g.bgp = speaker_new(o->bgp, false)) != NULL) {
+				ms_bgp_set_speaker(g.push, g.bgp);
+				if (bgp_start(g.bgp) < 0)
+					log_warnx("reload: the previous BGP speaker does not start "
+						  "either");
+			}
+			bgp_cli_commands(g.bgp, &(size_t){0});
+			return -1;
+		}
+	}
+	g.bgp = nb;
+	bgp_cli_commands(g.bgp, &(size_t){0}); /* the CLI rows act on the new speaker */
 	return 0;
 }
 
 /* Sockets, CLI and database follow the config at start only; sites, keys, timers and
- * policies are swapped in whole. */
+ * policies are swapped in whole; a changed <bgp> restarts the speaker (reload_bgp). */
 static int ms_reload(void *oldp, void *newp)
 {
 	const struct ms_cfg *o = oldp, *n = newp;
@@ -122,6 +219,8 @@ static int ms_reload(void *oldp, void *newp)
 	    strcmp(o->db_path, n->db_path) != 0 || o->cli_port != n->cli_port ||
 	    strcmp(o->cli_addr, n->cli_addr) != 0)
 		log_warnx("reload: listen, CLI and database settings take effect at restart");
+	if (reload_bgp(o, n) < 0)
+		return -1;
 	ms_set_config(g.ms, n, now_ms());
 	if (g.cli)
 		cli_set_password(g.cli, n->cli_password[0] ? n->cli_password : NULL);

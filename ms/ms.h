@@ -33,6 +33,8 @@ struct lisp_key;
 struct lpm;
 struct ms_store;
 struct cfg_errs;
+struct bgp_cfg;
+struct bgp_host_mapping;
 
 /* ------------------------------------------------------------------ configuration */
 #define MS_NAME_MAX	  64
@@ -87,6 +89,7 @@ struct ms_cfg {
 	struct ms_site *sites;
 	size_t nsites;
 	struct lpm *site_table; /* allowed prefix -> struct ms_site * (lookups) */
+	struct bgp_cfg *bgp;	/* <bgp>: the embedded speaker (common/bgp.h); NULL = none */
 };
 
 /* common/daemon parse/print/free (config.c). `path` NULL never happens. */
@@ -132,7 +135,17 @@ struct ms_reg {
 	uint64_t expires_ms; /* 0 = never */
 	uint64_t registered_unix;
 	uint64_t refreshes;
+	/* The Map-Server's map version of this EID (12 bits, RFC 9301 §5.4 range 1..4095;
+	 * after 4095 comes 1, as 0 means "unversioned"): it increases on every change of the
+	 * mapping and travels in BGP (Large Community fn 4) so a receiver can ignore a
+	 * reordered stale update. Persisted with the row for persistent sites. It restarts
+	 * at 1 when an EID is registered again after it was removed (the receivers dropped
+	 * it at the withdraw). */
+	uint16_t version;
+	uint64_t changed_unix_ms; /* wall clock (ms) of the last change of the mapping */
 };
+/* The map version after v (1..4095, wrapping to 1). */
+uint16_t ms_version_next(uint16_t v);
 
 /* ------------------------------------------------------------------ hooks */
 enum ms_change_why {
@@ -187,6 +200,46 @@ struct ms_stats {
 	uint64_t notify_acks, notify_retransmits, subscriptions, unsubscriptions;
 	uint64_t store_commits, store_rows;
 };
+
+/* ------------------------------------------------------------------ BGP push (bgp.c) */
+/* What the push calls on the speaker: common/bgp.h's bgp_announce/bgp_withdraw in the
+ * daemon (ms_bgp_speaker_ops), a recorder in the unit tests. */
+struct ms_bgp_ops {
+	int (*announce)(void *speaker, const struct bgp_host_mapping *m);
+	int (*withdraw)(void *speaker, const struct lisp_prefix *eid);
+};
+extern const struct ms_bgp_ops ms_bgp_speaker_ops;
+
+struct ms_bgp_stats {
+	uint64_t announced;  /* bgp_announce calls (new mapping, move, RLOC set change, load) */
+	uint64_t withdrawn;  /* bgp_withdraw calls (deregister, expiry, no usable RLOC left) */
+	uint64_t suppressed; /* changes that left the BGP mapping as it was: nothing sent */
+	uint64_t refused;    /* mappings the speaker refused (bgp_mapping_check) */
+	uint64_t resyncs;    /* full re-announcements (new speaker after a reload) */
+};
+struct ms_bgp;
+struct ms;
+
+/* The BGP form of a registration: EID with IID, TTL (minutes, capped), `version`, and the
+ * locators usable for unicast (priority < 255, an IPv4/IPv6 address), best first (lowest
+ * priority, then highest weight), at most BGP_MAP_LOC_MAX. Returns the number of locators
+ * (0: nothing to announce). */
+unsigned ms_bgp_mapping(const struct lisp_record *rec, uint16_t version,
+			struct bgp_host_mapping *out);
+/* Create the push and hook it to the Map-Server (ms_on_change); speaker may be NULL (no
+ * <bgp>: nothing is pushed). Lives until ms_bgp_free, which must come before ms_free. */
+struct ms_bgp *ms_bgp_new(struct ms *ms, const struct ms_bgp_ops *ops, void *speaker);
+void ms_bgp_free(struct ms_bgp *p);
+/* Replace the speaker (reload): every current registration is announced to the new one. */
+void ms_bgp_set_speaker(struct ms_bgp *p, void *speaker);
+void *ms_bgp_speaker(const struct ms_bgp *p);
+const struct ms_bgp_stats *ms_bgp_get_stats(const struct ms_bgp *p);
+/* The push attached to a Map-Server (CLI), or NULL. */
+struct ms_bgp *ms_get_bgp(const struct ms *ms);
+/* Copy of a <bgp> config (bgp_new takes ownership of its config; the ms_cfg keeps its own)
+ * and equality (a reload restarts the speaker only when this is false). */
+struct bgp_cfg *ms_bgp_cfg_dup(const struct bgp_cfg *c);
+bool ms_bgp_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b);
 
 /* ------------------------------------------------------------------ the core */
 typedef void (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,

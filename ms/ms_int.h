@@ -64,6 +64,7 @@ struct ms {
 		void *arg;
 	} hooks[MS_HOOKS_MAX];
 	size_t nhooks;
+	struct ms_bgp *bgp; /* the BGP push hooked to this Map-Server (bgp.c), or NULL */
 	struct ms_stats st;
 	/* parse scratch (large; the core is single-threaded) */
 	struct lisp_map_register mreg;
@@ -82,6 +83,8 @@ void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint
 void ms_fire_change(struct ms *ms, const struct lisp_prefix *eid, const struct lisp_record *old_rec,
 		    const struct ms_reg *reg, const char *site, enum ms_change_why why);
 uint64_t ms_new_nonce(struct ms *ms);
+/* The mapping of r changed (or is new): next map version, change time = now (wall clock). */
+void ms_reg_changed(struct ms_reg *r);
 
 /* register.c */
 void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,

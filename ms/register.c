@@ -109,6 +109,8 @@ static void reg_persist(struct ms *ms, const struct ms_reg *r)
 	row.flags = (r->proxy ? STORE_F_PROXY : 0) | (r->merge ? STORE_F_MERGE : 0) |
 		    (r->want_notify ? STORE_F_NOTIFY : 0);
 	row.registered_unix = r->registered_unix;
+	row.version = r->version;
+	row.changed_unix_ms = r->changed_unix_ms;
 	if (store_put(ms->store, &row) < 0)
 		log_warnx("database: %s", store_error(ms->store));
 }
@@ -210,12 +212,14 @@ static void deregister(struct ms *ms, const struct lisp_record *rec, const struc
 		old = r->rec;
 		if (drop_owned(r, src) > 0) {
 			if (r->rec.nloc != old.nloc) {
+				ms_reg_changed(r);
 				reg_persist(ms, r);
 				ms_fire_change(ms, &r->eid, &old, r, r->site, MS_CHG_DEREGISTER);
 				ms_notify_change(ms, &r->eid, &r->rec, NULL, src);
 			}
 			return;
 		}
+		r->rec = old; /* the hooks see what was withdrawn, not an empty set */
 	}
 	ms_reg_remove(ms, r, MS_CHG_DEREGISTER);
 }
@@ -295,6 +299,10 @@ static void register_record(struct ms *ms, const struct ms_site *site,
 		return;
 	}
 	ms->st.registrations++;
+	/* A new version only when the mapping itself changed (not for another ETR sending
+	 * the same mapping). */
+	if (!existed || !mapping_equal(&old.rec, &r->rec))
+		ms_reg_changed(r);
 	reg_persist(ms, r);
 	ms_fire_change(ms, &r->eid, existed ? &old.rec : NULL, r, r->site, MS_CHG_REGISTER);
 	if (existed && !rloc_set_equal(&old.rec, &r->rec))
@@ -455,6 +463,10 @@ static int load_row(const struct store_row *row, void *arg)
 	r->persistent = true;
 	r->first_ms = r->last_ms = ms->now;
 	r->registered_unix = row->registered_unix;
+	r->version = row->version;
+	r->changed_unix_ms = row->changed_unix_ms;
+	if (r->version == 0 || r->version > 0xfff) /* a row written before versions existed */
+		ms_reg_changed(r);
 	if (lpm_insert(ms->regs, &r->eid, r, NULL) < 0) {
 		free(r);
 		return -1;

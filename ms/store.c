@@ -36,7 +36,9 @@ static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS registration ("
 				 " etr TEXT NOT NULL,"
 				 " etr_port INTEGER NOT NULL,"
 				 " flags INTEGER NOT NULL,"
-				 " registered INTEGER NOT NULL);"
+				 " registered INTEGER NOT NULL,"
+				 " version INTEGER NOT NULL DEFAULT 0,"
+				 " changed INTEGER NOT NULL DEFAULT 0);"
 				 "CREATE TABLE IF NOT EXISTS replay ("
 				 " key BLOB PRIMARY KEY,"
 				 " nonce INTEGER NOT NULL)";
@@ -67,10 +69,18 @@ struct ms_store *store_open(const char *path, bool sync_full, char *err, size_t 
 		store_close(s);
 		return NULL;
 	}
+	/* Databases written before the map version existed: add the columns (the error of
+	 * an existing column is expected and ignored). */
+	static const char *const upgrades[] = {
+	    "ALTER TABLE registration ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
+	    "ALTER TABLE registration ADD COLUMN changed INTEGER NOT NULL DEFAULT 0",
+	};
+	for (size_t i = 0; i < sizeof(upgrades) / sizeof(upgrades[0]); i++)
+		sqlite3_exec(s->db, upgrades[i], NULL, NULL, NULL);
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT OR REPLACE INTO registration"
-			       " (eid, site, record, etr, etr_port, flags, registered)"
-			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+			       " (eid, site, record, etr, etr_port, flags, registered, version,"
+			       " changed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 			       -1, &s->put, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "DELETE FROM registration WHERE eid = ?1", -1, &s->del,
 			       NULL) != SQLITE_OK ||
@@ -140,6 +150,8 @@ int store_put(struct ms_store *s, const struct store_row *row)
 	sqlite3_bind_int(s->put, 5, row->etr_port);
 	sqlite3_bind_int(s->put, 6, row->flags);
 	sqlite3_bind_int64(s->put, 7, (sqlite3_int64)row->registered_unix);
+	sqlite3_bind_int(s->put, 8, row->version);
+	sqlite3_bind_int64(s->put, 9, (sqlite3_int64)row->changed_unix_ms);
 	if (step_reset(s->put) == -1)
 		return fail(s, "insert");
 	s->pending++;
@@ -189,8 +201,8 @@ int store_load(struct ms_store *s, int (*cb)(const struct store_row *, void *), 
 	int rc = 0;
 
 	if (sqlite3_prepare_v2(s->db,
-			       "SELECT eid, site, record, etr, etr_port, flags, registered"
-			       " FROM registration ORDER BY eid",
+			       "SELECT eid, site, record, etr, etr_port, flags, registered,"
+			       " version, changed FROM registration ORDER BY eid",
 			       -1, &st, NULL) != SQLITE_OK)
 		return fail(s, "load");
 	while (sqlite3_step(st) == SQLITE_ROW) {
@@ -216,6 +228,8 @@ int store_load(struct ms_store *s, int (*cb)(const struct store_row *, void *), 
 		row.etr_port = (uint16_t)sqlite3_column_int(st, 4);
 		row.flags = (uint8_t)sqlite3_column_int(st, 5);
 		row.registered_unix = (uint64_t)sqlite3_column_int64(st, 6);
+		row.version = (uint16_t)sqlite3_column_int(st, 7);
+		row.changed_unix_ms = (uint64_t)sqlite3_column_int64(st, 8);
 		if ((rc = cb(&row, arg)) != 0)
 			break;
 	}

@@ -26,6 +26,8 @@ struct store_row {
 	uint16_t etr_port;
 	uint8_t flags;		  /* STORE_F_* */
 	uint64_t registered_unix; /* wall-clock seconds */
+	uint16_t version;	  /* the Map-Server's map version (ms_reg.version) */
+	uint64_t changed_unix_ms; /* wall clock of the last change */
 };
 #define STORE_F_PROXY 0x01 /* proxy Map-Reply requested */
 #define STORE_F_MERGE 0x02

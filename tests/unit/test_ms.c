@@ -73,7 +73,7 @@ static const char cfg_xml[] =
     "  <key id=\"1\" algorithm=\"hmac-sha-256\" secret=\"pe-secret\"/>\n"
     "  <eid-prefix prefix=\"100.64.0.0/16\" more-specifics=\"true\"/>\n"
     " </site>\n"
-    " <bgp><anything at=\"all\"><nested/></anything></bgp>\n"
+    " <bgp as=\"65000\" router-id=\"192.0.2.9\"/>\n"
     "</lisp-msd>\n";
 
 struct fx {

@@ -1,5 +1,6 @@
 /* tests/unit/test_ms_store.c - ms/store: round trip, one transaction per turn, crash
- * durability (a child killed with SIGKILL after a commit), corrupt rows skipped. */
+ * durability (a child killed with SIGKILL after a commit), corrupt rows skipped, the map
+ * version and change time kept, a database of the schema before versions upgraded. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,9 +170,11 @@ static void test_corrupt_row_skipped(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db,
-				      "INSERT INTO registration VALUES ('198.51.100.21/32','x',"
+				      "INSERT INTO registration (eid, site, record, etr, etr_port,"
+				      " flags, registered) VALUES ('198.51.100.21/32','x',"
 				      "x'00010203','192.0.2.1',4342,0,0);"
-				      "INSERT INTO registration VALUES ('198.51.100.22/32','x',"
+				      "INSERT INTO registration (eid, site, record, etr, etr_port,"
+				      " flags, registered) VALUES ('198.51.100.22/32','x',"
 				      "x'','192.0.2.1',4342,0,0)",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
@@ -182,6 +185,43 @@ static void test_corrupt_row_skipped(void **state)
 	assert_int_equal(store_load(s, collect, &seen, &bad), 0);
 	assert_int_equal(bad, 2);
 	assert_int_equal(seen.n, 1);
+	store_close(s);
+}
+
+/* The Map-Server's map version and change time survive; a database created before these
+ * columns existed is upgraded in place (its rows load with version 0). */
+static void test_version_and_upgrade(void **state)
+{
+	(void)state;
+	char err[256];
+	struct store_row r;
+	struct seen seen = {0};
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+				      "CREATE TABLE registration (eid TEXT PRIMARY KEY,"
+				      " site TEXT NOT NULL, record BLOB NOT NULL, etr TEXT NOT NULL,"
+				      " etr_port INTEGER NOT NULL, flags INTEGER NOT NULL,"
+				      " registered INTEGER NOT NULL)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	struct ms_store *s = store_open(dbpath, false, err, sizeof(err));
+	assert_non_null(s);
+	make_row(&r, "198.51.100.30/32", "192.0.2.1");
+	r.version = 4095;
+	r.changed_unix_ms = 1700000000123ULL;
+	assert_int_equal(store_put(s, &r), 0);
+	assert_int_equal(store_commit(s), 1);
+	store_close(s);
+	s = store_open(dbpath, false, err, sizeof(err)); /* second open: columns exist */
+	assert_non_null(s);
+	assert_int_equal(store_load(s, collect, &seen, NULL), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.last.version, 4095);
+	assert_int_equal(seen.last.changed_unix_ms, 1700000000123ULL);
+	assert_int_equal(seen.last.rec.map_version, 7); /* the ETR's own, unchanged */
 	store_close(s);
 }
 
@@ -199,6 +239,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_crash_keeps_committed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_corrupt_row_skipped, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_version_and_upgrade, setup, teardown),
 	    cmocka_unit_test(test_open_fails_cleanly),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -614,7 +614,9 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 		return;
 	case BGP_ST_ESTABLISHED:
 	default:
-		if (p->peer_gr) {
+		/* A connection attempt that crossed ours while the session came up is a §6.8
+		 * leftover, not a restart: only after 2 s does a new connection mean restart. */
+		if (p->peer_gr && time(NULL) - p->up_since >= 2) {
 			/* RFC 4724 §4.2: the peer restarted; its routes turn stale */
 			log_info("bgp %s: new connection while Established: peer restarted",
 				 p->name);

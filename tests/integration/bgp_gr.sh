@@ -55,7 +55,7 @@ cat >"$T_TMP/b.xml" <<EOF
   <cli port="$C_B"/>
   <bgp as="65000" router-id="127.0.0.4">
     <listen address="127.0.0.4" port="$P_B"/>
-    <peer address="127.0.0.3" as="65000" port="$P_A" connect-retry="2" stale-time="60"/>
+    <peer address="127.0.0.3" as="65000" port="$P_A" passive="true" stale-time="60"/>
   </bgp>
 </bgpspk>
 EOF

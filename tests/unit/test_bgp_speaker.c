@@ -1,0 +1,430 @@
+/* tests/unit/test_bgp_speaker.c - the speaker end to end over a socketpair, the remote side
+ * scripted with proto/: UPDATE packing (many NLRI per message when attributes are equal,
+ * one path per RLOC with ADD-PATH, the best RLOC without it, withdrawals of old path IDs on
+ * a move, End-of-RIB after the initial table), and the graceful restart helper with injected
+ * timers (routes stale on session loss, purged when the restart timer fires, refreshed
+ * routes kept and the rest purged at End-of-RIB). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/bgp_int.h"
+#include "common/log.h"
+
+/* ---- a live peer over a socketpair ---- */
+struct rig {
+	struct event_base *base;
+	struct bgp *b;
+	struct bgp_peer *p;
+	int fd; /* the remote side */
+	int events[8];
+};
+
+static void on_ev(const struct bgp_event *ev, void *arg)
+{
+	struct rig *r = arg;
+	r->events[ev->kind]++;
+}
+
+static struct rig *rig_new(uint32_t remote_as, bool gr)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	struct bgp_cfg *c = calloc(1, sizeof(*c));
+	int sv[2];
+
+	c->local_as = 65000;
+	c->router_id = 0x0a000001;
+	c->gr_time = 120;
+	c->n_peers = 1;
+	c->peers = calloc(1, sizeof(*c->peers));
+	bgp_peer_cfg_init(&c->peers[0]);
+	ipaddr_parse("192.0.2.2", &c->peers[0].addr);
+	c->peers[0].remote_as = remote_as;
+	c->peers[0].passive = true;
+	c->peers[0].gr = gr;
+	r->base = event_base_new();
+	r->b = bgp_new(r->base, c, on_ev, r);
+	assert_non_null(r->b);
+	assert_int_equal(bgp_start(r->b), 0);
+	r->p = r->b->peers;
+	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	r->fd = sv[1];
+	r->p->conn = bgp_conn_adopt(r->p, sv[0], false);
+	bgp_fsm_event(r->p, BGP_FEV_TCP_OK, NULL);
+	assert_int_equal(r->p->state, BGP_ST_OPENSENT);
+	return r;
+}
+
+static void rig_free(struct rig *r)
+{
+	bgp_free(r->b);
+	if (r->fd >= 0)
+		close(r->fd);
+	event_base_free(r->base);
+	free(r);
+}
+
+static void spin(struct rig *r)
+{
+	for (int i = 0; i < 5; i++)
+		event_base_loop(r->base, EVLOOP_NONBLOCK);
+}
+
+/* Read one whole message from the remote side (1 s bound). */
+static size_t rd_msg(struct rig *r, uint8_t *m)
+{
+	size_t have = 0, want = BGP_HDR_LEN;
+	for (int tries = 0; have < want && tries < 200; tries++) {
+		spin(r);
+		ssize_t n = read(r->fd, m + have, want - have);
+		if (n > 0) {
+			have += (size_t)n;
+			if (have == BGP_HDR_LEN)
+				want = ((size_t)m[16] << 8) | m[17];
+			continue;
+		}
+		struct pollfd pfd = {r->fd, POLLIN, 0};
+		poll(&pfd, 1, 5);
+	}
+	assert_int_equal(have, want);
+	return have;
+}
+
+static void wr(struct rig *r, const uint8_t *m, size_t len)
+{
+	assert_int_equal(write(r->fd, m, len), (ssize_t)len);
+	spin(r);
+}
+
+static void send_open(struct rig *r, uint32_t as, bool addpath, bool gr)
+{
+	struct bgp_open o;
+	uint8_t m[BGP_MAX_LEN];
+	struct buf w;
+
+	memset(&o, 0, sizeof(o));
+	o.version = 4;
+	o.my_as = as > 0xffff ? BGP_AS_TRANS : (uint16_t)as;
+	o.hold_time = 30;
+	o.bgp_id = 0x0a000002;
+	o.caps.as4 = true;
+	o.caps.as4_asn = as;
+	o.caps.route_refresh = true;
+	o.caps.n_mp = 2;
+	o.caps.mp[0] = (struct bgp_capa_af){1, 1, 0};
+	o.caps.mp[1] = (struct bgp_capa_af){2, 1, 0};
+	if (addpath) {
+		o.caps.n_addpath = 1;
+		o.caps.addpath[0] = (struct bgp_capa_af){1, 1, BGP_ADDPATH_RECV};
+	}
+	if (gr) {
+		o.caps.gr = true;
+		o.caps.gr_time = 90;
+		o.caps.n_gr = 1;
+		o.caps.gr_af[0] = (struct bgp_capa_af){1, 1, BGP_GR_AF_F_FWD};
+	}
+	buf_init_write(&w, m, sizeof(m));
+	assert_int_equal(bgp_build_open(&w, &o, NULL), 0);
+	wr(r, m, w.len);
+}
+
+static void send_keepalive(struct rig *r)
+{
+	uint8_t m[BGP_HDR_LEN];
+	struct buf w;
+	buf_init_write(&w, m, sizeof(m));
+	assert_int_equal(bgp_build_keepalive(&w, NULL), 0);
+	wr(r, m, w.len);
+}
+
+static void parse(const uint8_t *m, size_t len, const struct bgp_sess_opts *o, struct bgp_msg *out)
+{
+	struct buf b;
+	struct bgp_err err;
+	buf_init_read(&b, m, len);
+	assert_int_equal(bgp_msg_parse(&b, o, out, &err), 0);
+}
+
+static void establish(struct rig *r, uint32_t as, bool addpath, bool gr)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct bgp_msg msg;
+	struct bgp_sess_opts none = {0};
+
+	parse(m, rd_msg(r, m), &none, &msg); /* our OPEN */
+	assert_int_equal(msg.type, BGP_OPEN);
+	assert_true(msg.u.open.caps.as4);
+	assert_int_equal(msg.u.open.caps.as4_asn, 65000);
+	send_open(r, as, addpath, gr);
+	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
+	parse(m, rd_msg(r, m), &none, &msg);
+	assert_int_equal(msg.type, BGP_KEEPALIVE);
+	send_keepalive(r);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	assert_int_equal(r->events[BGP_EV_PEER_UP], 1);
+}
+
+/* Count UPDATE messages and announced / withdrawn NLRI until End-of-RIB or a quiet read. */
+struct tally {
+	int updates, eor;
+	size_t nlri, withdrawn;
+	uint32_t ids[64];
+	size_t n_ids;
+};
+
+static int rd_msg_maybe(struct rig *r, uint8_t *m)
+{
+	struct pollfd pfd = {r->fd, POLLIN, 0};
+	spin(r);
+	if (poll(&pfd, 1, 50) <= 0)
+		return 0;
+	return (int)rd_msg(r, m);
+}
+
+static void count_nlri(const struct bgp_nlri_list *l, struct tally *t, bool wd)
+{
+	struct bgp_nlri_iter it;
+	struct bgp_route rt;
+	if (l->count == 0)
+		return;
+	bgp_nlri_iter_init(&it, l);
+	while (bgp_nlri_next(&it, &rt) == 1) {
+		if (wd)
+			t->withdrawn++;
+		else
+			t->nlri++;
+		if (!wd && t->n_ids < 64)
+			t->ids[t->n_ids++] = rt.path_id;
+	}
+}
+
+static void drain(struct rig *r, struct tally *t, const struct bgp_sess_opts *o)
+{
+	uint8_t m[BGP_MAX_LEN];
+	int len;
+	memset(t, 0, sizeof(*t));
+	while ((len = rd_msg_maybe(r, m)) > 0) {
+		struct bgp_msg msg;
+		parse(m, (size_t)len, o, &msg);
+		if (msg.type != BGP_UPDATE)
+			continue;
+		uint16_t afi;
+		uint8_t safi;
+		if (bgp_update_is_eor(&msg.u.update, &afi, &safi)) {
+			t->eor++;
+			continue;
+		}
+		t->updates++;
+		count_nlri(&msg.u.update.nlri, t, false);
+		count_nlri(&msg.u.update.attrs.mp_reach, t, false);
+		count_nlri(&msg.u.update.withdrawn, t, true);
+		count_nlri(&msg.u.update.attrs.mp_unreach, t, true);
+	}
+}
+
+static void mapping(struct bgp_host_mapping *m, const char *eid, const char *r1, const char *r2)
+{
+	memset(m, 0, sizeof(*m));
+	assert_int_equal(prefix_parse(eid, &m->eid, false), 0);
+	m->ttl = 60;
+	m->n_loc = 1;
+	assert_int_equal(ipaddr_parse(r1, &m->loc[0].rloc), 0);
+	m->loc[0].priority = 1;
+	m->loc[0].weight = 100;
+	if (r2) {
+		m->n_loc = 2;
+		assert_int_equal(ipaddr_parse(r2, &m->loc[1].rloc), 0);
+		m->loc[1].priority = 2;
+		m->loc[1].weight = 100;
+	}
+}
+
+static void test_packing_without_addpath(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(65000, false);
+	struct tally t;
+	char s[32];
+	establish(r, 65000, false, false);
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(t.eor, 2); /* empty table: End-of-RIB for IPv4 and IPv6 at once */
+	for (int i = 0; i < 1000; i++) {
+		struct bgp_host_mapping m;
+		snprintf(s, sizeof(s), "10.0.%d.%d/32", i / 256, i % 256);
+		mapping(&m, s, "192.0.2.1", "192.0.2.2");
+		assert_int_equal(bgp_announce(r->b, &m), 0);
+	}
+	drain(r, &t, &r->p->opts);
+	/* one path each (the best RLOC), equal attributes: ~5 bytes per NLRI in 4 KB messages */
+	assert_int_equal(t.nlri, 1000);
+	assert_true(t.updates >= 1 && t.updates <= 3);
+	assert_int_equal(r->p->rib_out.n_paths, 1000);
+	/* re-announcing the same mapping sends nothing */
+	struct bgp_host_mapping m;
+	mapping(&m, "10.0.0.1/32", "192.0.2.1", "192.0.2.2");
+	bgp_announce(r->b, &m);
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(t.updates, 0);
+	/* a move without ADD-PATH: an implicit replace, no withdraw */
+	mapping(&m, "10.0.0.1/32", "192.0.2.9", NULL);
+	bgp_announce(r->b, &m);
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(t.nlri, 1);
+	assert_int_equal(t.withdrawn, 0);
+	/* withdraw 500 */
+	for (int i = 0; i < 500; i++) {
+		struct lisp_prefix p;
+		snprintf(s, sizeof(s), "10.0.%d.%d/32", i / 256, i % 256);
+		prefix_parse(s, &p, false);
+		assert_int_equal(bgp_withdraw(r->b, &p), 0);
+	}
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(t.withdrawn, 500);
+	assert_true(t.updates <= 2);
+	assert_int_equal(r->p->rib_out.n_paths, 500);
+	rig_free(r);
+}
+
+static void test_addpath_one_path_per_rloc(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(65000, false);
+	struct tally t;
+	struct bgp_host_mapping m;
+	establish(r, 65000, true, false); /* the peer receives IPv4 paths */
+	drain(r, &t, &r->p->opts);
+	struct bgp_sess_opts rx = r->p->opts; /* decode with path IDs */
+	rx.addpath_rx = rx.addpath_tx;
+	mapping(&m, "198.51.100.5/32", "192.0.2.1", "192.0.2.2");
+	bgp_announce(r->b, &m);
+	drain(r, &t, &rx);
+	assert_int_equal(t.nlri, 2);
+	assert_int_equal(t.updates, 2); /* different next hops: one UPDATE each */
+	assert_true((t.ids[0] == 0xc0000201 && t.ids[1] == 0xc0000202) ||
+		    (t.ids[1] == 0xc0000201 && t.ids[0] == 0xc0000202));
+	/* a move: the new path, and a withdraw of both old path IDs */
+	mapping(&m, "198.51.100.5/32", "192.0.2.7", NULL);
+	bgp_announce(r->b, &m);
+	drain(r, &t, &rx);
+	assert_int_equal(t.nlri, 1);
+	assert_int_equal(t.withdrawn, 2);
+	rig_free(r);
+}
+
+static void send_route(struct rig *r, uint8_t last, bool eor)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct buf w;
+	size_t fitted;
+	struct bgp_sess_opts o = r->p->opts;
+	buf_init_write(&w, m, sizeof(m));
+	if (eor) {
+		assert_int_equal(bgp_build_withdraw(&w, &o, 1, NULL, 0, 0, &fitted, NULL), 0);
+	} else {
+		struct bgp_host_mapping hm;
+		char s[32];
+		snprintf(s, sizeof(s), "10.8.0.%u/32", last);
+		mapping(&hm, s, "192.0.2.5", NULL);
+		struct bgp_map_path mp;
+		assert_int_equal(bgp_mapping_encode_path(&hm, 0, 65000, false, &o, &mp, NULL), 0);
+		assert_int_equal(
+		    bgp_build_update(&w, &o, &mp.attrs, mp.afi, &mp.route, 1, 0, &fitted, NULL), 0);
+	}
+	wr(r, m, w.len);
+}
+
+static void test_gr_helper(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(65000, true);
+	struct tally t;
+	int sv[2];
+	establish(r, 65000, false, true);
+	drain(r, &t, &r->p->opts);
+	for (uint8_t i = 1; i <= 3; i++)
+		send_route(r, i, false);
+	assert_int_equal(r->p->rib_in.n_paths, 3);
+	assert_int_equal(r->events[BGP_EV_MAPPING], 3);
+	/* the peer dies without a NOTIFICATION: routes kept as stale */
+	close(r->fd);
+	spin(r);
+	assert_int_equal(r->p->state, BGP_ST_IDLE);
+	assert_int_equal(r->events[BGP_EV_STALE], 1);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 3);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 0);
+	/* it comes back (the restart timer has not fired): refreshes 2 of 3, then End-of-RIB */
+	bgp_fsm_event(r->p, BGP_FEV_START_PASSIVE, NULL);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	r->fd = sv[1];
+	r->p->conn = bgp_conn_adopt(r->p, sv[0], false);
+	bgp_fsm_event(r->p, BGP_FEV_TCP_OK, NULL);
+	r->events[BGP_EV_PEER_UP] = 0;
+	establish(r, 65000, false, true);
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(r->p->stale_afs, BGP_AID_BIT(BGP_AID_IPV4));
+	send_route(r, 1, false);
+	send_route(r, 2, false);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 1);
+	send_route(r, 0, true); /* End-of-RIB */
+	assert_int_equal(r->p->rib_in.n_paths, 2);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 0);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 1);
+	/* down again, and this time the restart timer fires (injected): everything purged */
+	close(r->fd);
+	spin(r);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 2);
+	bgp_timer_fire(r->p, BGP_T_GR_RESTART);
+	assert_int_equal(r->p->rib_in.n_paths, 0);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 3);
+	r->fd = -1;
+	rig_free(r);
+}
+
+static void test_no_gr_flushes(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(65000, false);
+	struct tally t;
+	establish(r, 65000, false, false);
+	drain(r, &t, &r->p->opts);
+	send_route(r, 1, false);
+	assert_int_equal(r->p->rib_in.n_paths, 1);
+	close(r->fd);
+	spin(r);
+	assert_int_equal(r->p->rib_in.n_paths, 0);
+	assert_int_equal(r->events[BGP_EV_STALE], 0);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 1);
+	r->fd = -1;
+	rig_free(r);
+}
+
+static void quiet(int pri, const char *msg, void *arg)
+{
+	(void)pri;
+	(void)msg;
+	(void)arg;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_packing_without_addpath),
+	    cmocka_unit_test(test_addpath_one_path_per_rloc),
+	    cmocka_unit_test(test_gr_helper),
+	    cmocka_unit_test(test_no_gr_flushes),
+	};
+	log_set_sink(quiet, NULL);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

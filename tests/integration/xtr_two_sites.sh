@@ -156,6 +156,20 @@ tcp_xfer() { # server-ns client-ns addr port
 check "TCP 2 MB v4 B->A" tcp_xfer "$VA" "$VB" 198.51.100.5 5001
 check "TCP 2 MB v6 A->B" tcp_xfer "$VB" "$VA" 2001:db8:100::6 5002
 
+# throughput figure (not a benchmark: both sites share the test machine's cores)
+if command -v iperf3 >/dev/null; then
+	iperf_run() {
+		nsexec "$VB" timeout 15 iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+		local sp=$!
+		sleep 0.5
+		nsexec "$VA" timeout 15 iperf3 -c 198.51.100.6 -p 5201 -t 3 -J >"$T_TMP/iperf.json"
+		wait $sp
+		jq -e '.end.sum_received.bits_per_second > 0' "$T_TMP/iperf.json"
+	}
+	check "iperf3 TCP over LISP" iperf_run
+	log "iperf3 TCP v4 A->B: $(jq -r '.end.sum_received.bits_per_second / 1e6 | floor' "$T_TMP/iperf.json" 2>/dev/null) Mbit/s"
+fi
+
 # ICMP too-big: site A's TUN MTU is 1500, the daemon answers
 out=$(nsexec "$VA" ping -c3 -i0.3 -W2 -M do -s 1472 198.51.100.6 2>&1)
 log "$out"

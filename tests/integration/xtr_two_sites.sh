@@ -188,6 +188,41 @@ printf '%s\n' "$st" >"$T_TMP/stats-b.json"
 check "site B decapsulated and encapsulated" jq -e '.data.decapsulated > 100 and .data.encapsulated > 100' <<<"$st"
 check "probes answered" json_poll 15 '.control.probeReplies >= 1' cli 2620 "$SA" show statistics json
 
+# VM mobility (DESIGN.md step 3): the controller registers .5 at another RLOC (192.0.2.3);
+# the Map-Server notifies site A, which stops claiming .5, acks, caches the new mapping
+# (source map-notify) and re-encapsulates packets that still reach it.
+printf 'dc-secret' >"$T_TMP/key"
+check "controller moves 198.51.100.5 to 192.0.2.3" nsexec "$UL" timeout 10 "$top_builddir/lisp-register" \
+	--ms 192.0.2.100 --key-file "$T_TMP/key" --key-id 1 --eid 198.51.100.5/32 --rloc 192.0.2.3 --proxy-reply
+moved() { cli 2620 "$SA" show statistics json | jq -e '.control.eidsMovedAway >= 1'; }
+check "site A learns the move (Map-Notify)" wait_until 10 moved
+check "site A no longer claims .5" jq -e '[.mappings[].eidPrefix] | index("198.51.100.5/32") == null' \
+	<<<"$(cli 2620 "$SA" show database json)"
+check "site A caches .5 -> 192.0.2.3 from the notify" jq -e \
+	'.source == "map-notify" and .locators[0].address == "192.0.2.3"' \
+	<<<"$(cli 2620 "$SA" show map-cache 198.51.100.5 json)"
+# a LISP packet for .5 that still arrives at site A (as from a stale ITR): re-encapsulated
+lisp_pkt() {
+	python3 - <<'PY'
+import socket, struct
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+icmp = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"x" * 16
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
+                 socket.inet_aton("198.51.100.6"), socket.inet_aton("198.51.100.5"))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(3):
+    s.sendto(bytes([0x80, 0, 0, 1, 0, 0, 0, 0]) + ip + icmp, ("192.0.2.1", 4341))
+PY
+}
+nsexec "$UL" bash -c "$(declare -f lisp_pkt); lisp_pkt"
+check "site A re-encapsulates to the new RLOC" json_poll 5 '.data.reencapsulated >= 3' \
+	cli 2620 "$SA" show statistics json
+
 if tshark_stop; then
 	n=$("$TSHARK" -n -r "$T_TMP/data.pcap" -d udp.port==4341,lisp-data -Y "lisp-data" 2>/dev/null | wc -l)
 	log "LISP data packets captured: $n"

@@ -81,7 +81,11 @@ static void path_from_attrs(struct bgp_rib_path *rp, const struct bgp_route *r,
 	rp->has_lp = bgp_attr_has(a, BGP_ATTR_LOCAL_PREF);
 	rp->local_pref = a->local_pref;
 	rp->aspath_len = (uint16_t)bgp_aspath_length(a);
-	rp->nh = a->n_mp_nh ? a->mp_nh[0] : a->next_hop;
+	/* Same rule as bgp_mapping_decode_path: an IPv4 route of the NLRI field uses NEXT_HOP
+	 * even when the UPDATE also carries MP_REACH for IPv6 (RFC 4760 §3). */
+	bool v4_field = r->prefix.afi == LISP_AFI_IPV4 && bgp_attr_has(a, BGP_ATTR_NEXT_HOP) &&
+			!(a->n_mp_nh && a->mp_reach.afi == BGP_AFI_IPV4);
+	rp->nh = (a->n_mp_nh && !v4_field) ? a->mp_nh[0] : a->next_hop;
 	size_t n = bgp_attrs_n_large_comms(a);
 	for (size_t i = 0; i < n && i < BGP_RIB_LC_MAX; i++)
 		rp->lc[rp->n_lc++] = bgp_attrs_large_comm(a, i);

@@ -8,12 +8,14 @@
  *             NONCE_BASE + k (strictly rising, as lisp-msd's replay check wants), signed
  *             with a pre-keyed HMAC (proto/auth.h) - pre-signed, so signing costs the
  *             generator nothing while it measures;
+ *             -R RECORDS puts that many records (EIDs) in each message instead of one.
  *   request:  ECM-encapsulated Map-Requests (RFC 9301 §5.8) for the same EIDs, ITR-RLOC
  *             = the generator's own address and the inner UDP source port = its socket, so
  *             the Map-Server's proxy Map-Reply comes back to it; distinct rising nonces.
  * Then it sends the pool in order with sendmmsg, keeping at most WINDOW requests
  * outstanding (sent and neither answered nor written off), and reads replies with
- * recvmmsg. A request unanswered for LOSS_MS counts as lost and frees its window slot.
+ * recvmmsg. When no reply has come for LOSS_MS (-L, default 100), every outstanding request
+ * counts as lost and frees its window slot.
  * The first WARMUP seconds are not measured; then replies are counted for SECONDS (or
  * until the pool is used up and the last replies have arrived).
  * Every loop is bounded in count (the pool) and in time (warmup + seconds + 1 s).
@@ -47,14 +49,13 @@
 #include "proto/lisp_msg.h"
 
 #define BATCH	64
-#define STRIDE	256 /* bytes per pool slot */
-#define LOSS_MS 100
+#define STRIDE0 256 /* bytes per pool slot for one record; 64 more per extra record */
 
 struct opts {
 	const char *kind;
 	struct ipaddr target, bind, eidbase, rloc;
 	unsigned port;
-	unsigned long neids, count, window;
+	unsigned long neids, count, window, nrec;
 	uint32_t iid;
 	unsigned key_id;
 	const char *secret;
@@ -62,6 +63,7 @@ struct opts {
 	uint64_t nonce_base;
 	int expect;
 	long pid;
+	double loss_ms;
 };
 
 static double now_s(void)
@@ -111,6 +113,8 @@ static void eid_of(const struct opts *o, unsigned long i, struct lisp_prefix *p)
 	prefix_from_addr(p, o->iid, &a);
 }
 
+static size_t stride;
+
 static size_t build_register(const struct opts *o, const struct lisp_key *k, unsigned long i,
 			     uint8_t *out)
 {
@@ -126,22 +130,26 @@ static size_t build_register(const struct opts *o, const struct lisp_key *k, uns
 	m.auth.key_id = (uint8_t)o->key_id;
 	m.auth.alg_id = LISP_ALG_HMAC_SHA256_128;
 	m.auth.len = LISP_AUTH_SHA256_LEN;
-	m.nrec = 1;
-	m.rec[0].ttl = LISP_TTL_DEFAULT;
-	m.rec[0].authoritative = true;
-	struct lisp_prefix eid;
-	eid_of(o, i % o->neids, &eid);
-	lisp_record_set_eid(&m.rec[0], &eid);
-	m.rec[0].nloc = 1;
-	m.rec[0].loc[0].priority = 1;
-	m.rec[0].loc[0].weight = 100;
-	m.rec[0].loc[0].mpriority = 255;
-	m.rec[0].loc[0].flags = LISP_LOC_F_REACHABLE;
-	struct ipaddr rl = o->rloc;
-	if (rl.afi == LISP_AFI_IPV4)
-		rl.a[3] = (uint8_t)(1 + (i % o->neids) % 200);
-	lisp_addr_from_ip(&m.rec[0].loc[0].addr, &rl);
-	buf_init_write(&w, out, STRIDE);
+	m.nrec = (uint8_t)o->nrec;
+	for (unsigned long j = 0; j < o->nrec; j++) {
+		struct lisp_record *r = &m.rec[j];
+		unsigned long ei = (i * o->nrec + j) % o->neids;
+		struct lisp_prefix eid;
+		r->ttl = LISP_TTL_DEFAULT;
+		r->authoritative = true;
+		eid_of(o, ei, &eid);
+		lisp_record_set_eid(r, &eid);
+		r->nloc = 1;
+		r->loc[0].priority = 1;
+		r->loc[0].weight = 100;
+		r->loc[0].mpriority = 255;
+		r->loc[0].flags = LISP_LOC_F_REACHABLE;
+		struct ipaddr rl = o->rloc;
+		if (rl.afi == LISP_AFI_IPV4)
+			rl.a[3] = (uint8_t)(1 + ei % 200);
+		lisp_addr_from_ip(&r->loc[0].addr, &rl);
+	}
+	buf_init_write(&w, out, stride);
 	if (lisp_map_register_build(&w, &m, &auth_off, &e) < 0 ||
 	    lisp_auth_sign(&w, auth_off, k, &e) < 0) {
 		fprintf(stderr, "loadgen: Map-Register: %s\n", e.reason);
@@ -154,7 +162,7 @@ static size_t build_request(const struct opts *o, uint16_t myport, unsigned long
 {
 	static struct lisp_map_request m;
 	struct proto_err e = {0};
-	uint8_t inner[STRIDE];
+	uint8_t inner[STRIDE0];
 	struct buf w, r;
 	struct lisp_ecm ecm;
 	struct lisp_prefix eid;
@@ -179,7 +187,7 @@ static size_t build_request(const struct opts *o, uint16_t myport, unsigned long
 	memcpy(ecm.inner_dst.a, eid.a, 16);
 	ecm.inner_sport = myport;
 	ecm.inner_dport = LISP_CONTROL_PORT;
-	buf_init_write(&w, out, STRIDE);
+	buf_init_write(&w, out, stride);
 	if (o->bind.afi != eid.afi) {
 		fprintf(stderr, "loadgen: request: EID and bind address families differ\n");
 		exit(1);
@@ -214,7 +222,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: loadgen -k register|request -t ADDR -p PORT [-b BIND] [-n NEIDS] "
 			"[-e EIDBASE] [-i IID] [-r RLOC] [-K KEYID] [-s SECRET] [-c COUNT] "
-			"[-w WINDOW] [-d SECONDS] [-W WARMUP] [-N NONCE_BASE] [-x TYPE] [-P PID]\n");
+			"[-w WINDOW] [-d SECONDS] [-W WARMUP] [-N NONCE_BASE] [-x TYPE] [-P PID] "
+			"[-R RECORDS] [-L LOSS_MS]\n");
 	exit(2);
 }
 
@@ -230,6 +239,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->neids = 10000;
 	o->count = 500000;
 	o->window = 256;
+	o->nrec = 1;
+	o->loss_ms = 100;
 	o->key_id = 1;
 	o->secret = "bench-secret";
 	o->secs = 2;
@@ -237,7 +248,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->expect = -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	o->nonce_base = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	while ((c = getopt(argc, argv, "k:t:p:b:n:e:i:r:K:s:c:w:d:W:N:x:P:")) != -1) {
+	while ((c = getopt(argc, argv, "k:t:p:b:n:e:i:r:K:s:c:w:d:W:N:x:P:R:L:")) != -1) {
 		switch (c) {
 		case 'k': o->kind = optarg; break;
 		case 't': target = optarg; break;
@@ -256,6 +267,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'N': o->nonce_base = strtoull(optarg, NULL, 0); break;
 		case 'x': o->expect = atoi(optarg); break;
 		case 'P': o->pid = strtol(optarg, NULL, 10); break;
+		case 'R': o->nrec = strtoul(optarg, NULL, 10); break;
+		case 'L': o->loss_ms = strtod(optarg, NULL); break;
 		default: usage();
 		}
 	}
@@ -264,7 +277,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	if (ipaddr_parse(target, &o->target) < 0 || ipaddr_parse(bind, &o->bind) < 0 ||
 	    ipaddr_parse(eidbase, &o->eidbase) < 0 || ipaddr_parse(rloc, &o->rloc) < 0 ||
 	    o->port == 0 || o->port > 65535 || o->neids == 0 || o->count == 0 || o->window == 0 ||
-	    o->secs <= 0 || o->secs > 60 || o->warmup < 0 || o->warmup > 30 ||
+	    o->nrec == 0 || o->nrec > LISP_MAX_RECORDS ||
+	    o->secs <= 0 || o->secs > 300 || o->warmup < 0 || o->warmup > 30 ||
 	    (strcmp(o->kind, "register") != 0 && strcmp(o->kind, "request") != 0))
 		usage();
 	if (o->target.afi != o->bind.afi) {
@@ -300,7 +314,8 @@ int main(int argc, char **argv)
 	to_sa(&o.target, o.port, &dst, &dlen);
 
 	/* ---- the pool, built before the clock starts */
-	uint8_t *pool = malloc(o.count * STRIDE);
+	stride = STRIDE0 + (o.nrec - 1) * 64;
+	uint8_t *pool = malloc(o.count * stride);
 	uint16_t *plen = malloc(o.count * sizeof(*plen));
 	if (pool == NULL || plen == NULL) {
 		fprintf(stderr, "loadgen: pool of %lu: out of memory\n", o.count);
@@ -317,8 +332,8 @@ int main(int argc, char **argv)
 	}
 	double tb = now_s();
 	for (unsigned long i = 0; i < o.count; i++)
-		plen[i] = (uint16_t)(key ? build_register(&o, key, i, pool + i * STRIDE)
-					 : build_request(&o, myport, i, pool + i * STRIDE));
+		plen[i] = (uint16_t)(key ? build_register(&o, key, i, pool + i * stride)
+					 : build_request(&o, myport, i, pool + i * stride));
 	double build_s = now_s() - tb;
 	lisp_key_free(key);
 
@@ -362,7 +377,7 @@ int main(int argc, char **argv)
 			if (n > o.count - sent)
 				n = o.count - sent;
 			for (unsigned long i = 0; i < n; i++) {
-				txiov[i].iov_base = pool + (sent + i) * STRIDE;
+				txiov[i].iov_base = pool + (sent + i) * stride;
 				txiov[i].iov_len = plen[sent + i];
 			}
 			int r = sendmmsg(fd, tx, (unsigned)n, 0);
@@ -386,7 +401,7 @@ int main(int argc, char **argv)
 			continue;
 		}
 		outstanding = sent - got - lost;
-		if (outstanding > 0 && now_s() - last_rx > LOSS_MS * 1e-3) {
+		if (outstanding > 0 && now_s() - last_rx > o.loss_ms * 1e-3) {
 			lost += outstanding; /* written off: frees the window */
 			last_rx = now_s();
 			continue;

@@ -3,8 +3,10 @@
  * benchmarks (dataplane, migration): our own, so every chain (lisp-xtrd, kernel VXLAN, plain
  * routing) is driven by the same sender.
  *
- *   udpblast send -d DST [-p PORT] [-s PAYLOAD] [-t SECS] [-c COUNT] [-r PPS] [-f FLOW]
+ *   udpblast send -d DST [-p PORT] [-s PAYLOAD] [-t SECS] [-c COUNT] [-r PPS] [-f FLOW] [-D N]
  *     sendmmsg in batches of 64 from a connected socket, as fast as it can or paced at PPS;
+ *     -D N: packet k goes to DST + (k mod N) (the last 32 bits of the address), e.g. to
+ *     fill a map-cache with N entries (unconnected socket then);
  *     bounded by COUNT packets and SECS seconds. Each payload starts with the flow id (32)
  *     and a sequence number (64), network order, so a receiver can count losses.
  *     Prints: "send pkts=N pps=N secs=S".
@@ -89,10 +91,18 @@ static uint32_t get32(const uint8_t *p)
 	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
 }
 
+static void addr_add(struct sockaddr_storage *ss, uint32_t k)
+{
+	uint8_t *a = ss->ss_family == AF_INET ? (uint8_t *)&((struct sockaddr_in *)ss)->sin_addr
+					      : (uint8_t *)&((struct sockaddr_in6 *)ss)->sin6_addr + 12;
+	put32(a, get32(a) + k);
+}
+
 static int do_send(const char *dst, unsigned port, size_t size, double secs, unsigned long count,
-		   double pps, uint32_t flow)
+		   double pps, uint32_t flow, unsigned long ndst)
 {
 	struct sockaddr_storage ss;
+	static struct sockaddr_storage to[BATCH];
 	socklen_t sl;
 	static uint8_t pay[BATCH][MAXPAY];
 	static struct mmsghdr msg[BATCH];
@@ -105,7 +115,7 @@ static int do_send(const char *dst, unsigned port, size_t size, double secs, uns
 	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
 	int sz = 4 << 20;
 	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz)) < 0 ||
-	    connect(fd, (struct sockaddr *)&ss, sl) < 0) {
+	    (ndst <= 1 && connect(fd, (struct sockaddr *)&ss, sl) < 0)) {
 		perror("udpblast send");
 		return 1;
 	}
@@ -116,6 +126,10 @@ static int do_send(const char *dst, unsigned port, size_t size, double secs, uns
 		iov[i].iov_len = size;
 		msg[i].msg_hdr.msg_iov = &iov[i];
 		msg[i].msg_hdr.msg_iovlen = 1;
+		if (ndst > 1) {
+			msg[i].msg_hdr.msg_name = &to[i];
+			msg[i].msg_hdr.msg_namelen = sl;
+		}
 	}
 	uint64_t seq = 0;
 	double t0 = now_s(), tend = t0 + secs;
@@ -140,6 +154,10 @@ static int do_send(const char *dst, unsigned port, size_t size, double secs, uns
 		for (unsigned i = 0; i < n; i++) {
 			put32(pay[i] + 4, (uint32_t)((seq + i) >> 32));
 			put32(pay[i] + 8, (uint32_t)(seq + i));
+			if (ndst > 1) {
+				to[i] = ss;
+				addr_add(&to[i], (uint32_t)((seq + i) % ndst));
+			}
 		}
 		int r = sendmmsg(fd, msg, n, 0);
 		if (r > 0)
@@ -291,18 +309,18 @@ int main(int argc, char **argv)
 	unsigned port = 9000;
 	size_t size = 64;
 	double secs = 2, warmup = 0.5, idle = 1, pps = 0;
-	unsigned long count = 100000000;
+	unsigned long count = 100000000, ndst = 1;
 	uint32_t flow = 0;
 	int c;
 
 	if (argc < 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "recv") != 0)) {
 		fprintf(stderr, "usage: udpblast send -d DST [-p PORT] [-s PAYLOAD] [-t SECS] [-c COUNT] "
-				"[-r PPS] [-f FLOW]\n       udpblast recv [-b BIND] [-p PORT] [-t SECS] "
+				"[-r PPS] [-f FLOW] [-D NDST]\n       udpblast recv [-b BIND] [-p PORT] [-t SECS] "
 				"[-W WARMUP] [-i IDLE] [-P PID,...]\n");
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "d:p:s:t:c:r:f:b:W:i:P:")) != -1) {
+	while ((c = getopt(argc, argv, "d:p:s:t:c:r:f:b:W:i:P:D:")) != -1) {
 		switch (c) {
 		case 'd': dst = optarg; break;
 		case 'p': port = (unsigned)strtoul(optarg, NULL, 10); break;
@@ -315,6 +333,7 @@ int main(int argc, char **argv)
 		case 'W': warmup = strtod(optarg, NULL); break;
 		case 'i': idle = strtod(optarg, NULL); break;
 		case 'P': pids = optarg; break;
+		case 'D': ndst = strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
@@ -327,7 +346,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "udpblast send: -d DST is required\n");
 			return 2;
 		}
-		return do_send(dst, port, size, secs, count, pps, flow);
+		return do_send(dst, port, size, secs, count, pps, flow, ndst);
 	}
 	return do_recv(bindaddr, port, secs, warmup, idle, pids);
 }

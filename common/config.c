@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -235,6 +236,42 @@ const char *cfg_file(const struct _xmlNode *n)
 	if (n == NULL || n->doc == NULL || n->doc->URL == NULL)
 		return "(config)";
 	return (const char *)n->doc->URL;
+}
+
+int cfg_resolve_path(const struct _xmlNode *n, const char *path, char *out, size_t len)
+{
+	const char *file = (n && n->doc && n->doc->URL) ? (const char *)n->doc->URL : NULL;
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	int w;
+
+	if (path[0] == '/' || slash == NULL)
+		w = snprintf(out, len, "%s", path);
+	else
+		w = snprintf(out, len, "%.*s/%s", (int)(slash - file), file, path);
+	return (w < 0 || (size_t)w >= len) ? -1 : 0;
+}
+
+int cfg_read_secret_file(const struct _xmlNode *n, const char *path, char *dst, size_t len)
+{
+	char full[4096];
+	size_t got;
+	FILE *f;
+
+	if (len < 2 || cfg_resolve_path(n, path, full, sizeof(full)) == -1)
+		return cfg_error(n, "secret-file %s: path too long", path);
+	if ((f = fopen(full, "r")) == NULL)
+		return cfg_error(n, "secret-file %s: %s", full, strerror(errno));
+	got = fread(dst, 1, len - 1, f);
+	bool longer = got == len - 1 && fgetc(f) != EOF;
+	fclose(f);
+	dst[got] = '\0';
+	while (got > 0 && (dst[got - 1] == '\n' || dst[got - 1] == '\r'))
+		dst[--got] = '\0';
+	if (longer)
+		return cfg_error(n, "secret-file %s: longer than %zu bytes", full, len - 1);
+	if (got == 0)
+		return cfg_error(n, "secret-file %s is empty", full);
+	return 0;
 }
 
 const char *cfg_name(const struct _xmlNode *n)

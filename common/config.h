@@ -56,6 +56,14 @@ struct _xmlNode *cfg_root(struct _xmlDoc *doc);
 int cfg_error(const struct _xmlNode *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 long cfg_line(const struct _xmlNode *n);
 const char *cfg_file(const struct _xmlNode *n);
+/* A file named in the config (secret-file, database path): an absolute path is kept, a
+ * relative one is taken relative to the directory of the config file that names it, so the
+ * daemon finds it after daemonizing (chdir "/") and on reload. 0, or -1 if it does not fit. */
+int cfg_resolve_path(const struct _xmlNode *n, const char *path, char *out, size_t len);
+/* Read a secret file named in the config (resolved as above): the whole file less its
+ * trailing CR/LF, as lisp-register reads --key-file, so one file serves both ends.
+ * 0, or -1 with a FILE:LINE error recorded (unreadable, empty, longer than len - 1). */
+int cfg_read_secret_file(const struct _xmlNode *n, const char *path, char *dst, size_t len);
 const char *cfg_name(const struct _xmlNode *n); /* element name */
 /* First element child of `parent` called `name` (NULL: any element), next sibling. */
 struct _xmlNode *cfg_child(const struct _xmlNode *parent, const char *name);

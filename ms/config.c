@@ -27,23 +27,6 @@ static const char *const alg_names[] = {"hmac-sha-1", "hmac-sha-256", NULL};
 static const char *const level_names[] = {"error", "warning", "notice", "info", "debug", NULL};
 static const int level_values[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
 
-static int read_secret_file(xmlNode *n, const char *path, char *dst, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	size_t got;
-
-	if (f == NULL)
-		return cfg_error(n, "secret-file %s: %s", path, strerror(errno));
-	got = fread(dst, 1, len - 1, f);
-	fclose(f);
-	dst[got] = '\0';
-	while (got > 0 && (dst[got - 1] == '\n' || dst[got - 1] == '\r'))
-		dst[--got] = '\0';
-	if (got == 0)
-		return cfg_error(n, "secret-file %s is empty", path);
-	return 0;
-}
-
 static int parse_key(xmlNode *n, struct ms_keycfg *k)
 {
 	char secret[MS_SECRET_MAX];
@@ -62,7 +45,7 @@ static int parse_key(xmlNode *n, struct ms_keycfg *k)
 	if (rc == CFG_ABSENT) {
 		if (cfg_get_string(n, "@secret-file", k->secret_file, sizeof(k->secret_file)) != 0)
 			return cfg_error(n, "key needs secret or secret-file");
-		if (read_secret_file(n, k->secret_file, secret, sizeof(secret)) < 0)
+		if (cfg_read_secret_file(n, k->secret_file, secret, sizeof(secret)) < 0)
 			return -1;
 	}
 	if (secret[0] == '\0')
@@ -184,7 +167,11 @@ static int parse_top(xmlNode *root, struct ms_cfg *c)
 	}
 	if ((n = cfg_child(root, "database")) != NULL) {
 		static const char *const sync_names[] = {"normal", "full", NULL};
-		bad |= cfg_get_string(n, "@path", c->db_path, sizeof(c->db_path)) < 0;
+		char rel[sizeof(c->db_path)];
+		int r = cfg_get_string(n, "@path", rel, sizeof(rel));
+		if (r < 0 ||
+		    (r == 0 && cfg_resolve_path(n, rel, c->db_path, sizeof(c->db_path)) < 0))
+			bad |= r < 0 ? 1 : cfg_error(n, "database path too long") < 0;
 		if (cfg_get_enum(n, "@sync", sync_names, &i) == 0)
 			c->db_sync_full = i == 1;
 	}

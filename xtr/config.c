@@ -125,20 +125,6 @@ static int parse_mapping(xmlNode *n, struct xtr_mapping_cfg *m, uint32_t iid, bo
 	return bad ? -1 : 0;
 }
 
-static int read_secret_file(xmlNode *n, const char *path, char *dst, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	if (f == NULL)
-		return cfg_error(n, "secret-file %s: cannot open", path);
-	if (fgets(dst, (int)len, f) == NULL)
-		dst[0] = 0;
-	fclose(f);
-	dst[strcspn(dst, "\r\n")] = 0;
-	if (dst[0] == 0)
-		return cfg_error(n, "secret-file %s: empty", path);
-	return 0;
-}
-
 static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 {
 	int bad = 0, i;
@@ -170,7 +156,7 @@ static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 	else if (r == CFG_ABSENT) {
 		r = cfg_get_string(n, "@secret-file", path, sizeof(path));
 		if (r == 0)
-			bad |= read_secret_file(n, path, ms->secret, sizeof(ms->secret)) < 0;
+			bad |= cfg_read_secret_file(n, path, ms->secret, sizeof(ms->secret)) < 0;
 		else
 			bad |= cfg_error(n, "a map-server needs secret or secret-file") < 0;
 	}

@@ -300,6 +300,34 @@ static void test_errs_overflow(void **state)
 	assert_string_equal(errs.text, "f.xml: no line\n");
 }
 
+static void test_resolve_path(void **state)
+{
+	(void)state;
+	struct cfg_errs errs;
+	char out[512], want[512], small[8];
+
+	cfg_errs_init(&errs);
+	write_file(good);
+	xmlDoc *doc = cfg_load(path, "test.rng", &errs);
+	assert_non_null(doc);
+	xmlNode *root = cfg_root(doc);
+	/* relative: next to the config file */
+	const char *slash = strrchr(path, '/');
+	assert_non_null(slash);
+	snprintf(want, sizeof(want), "%.*s/keys/dc.key", (int)(slash - path), path);
+	assert_int_equal(cfg_resolve_path(root, "keys/dc.key", out, sizeof(out)), 0);
+	assert_string_equal(out, want);
+	/* absolute: unchanged */
+	assert_int_equal(cfg_resolve_path(root, "/etc/lisp/dc.key", out, sizeof(out)), 0);
+	assert_string_equal(out, "/etc/lisp/dc.key");
+	/* no node (no file): unchanged */
+	assert_int_equal(cfg_resolve_path(NULL, "x.db", out, sizeof(out)), 0);
+	assert_string_equal(out, "x.db");
+	/* does not fit */
+	assert_int_equal(cfg_resolve_path(root, "keys/dc.key", small, sizeof(small)), -1);
+	cfg_free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +336,7 @@ int main(void)
 	    cmocka_unit_test(test_malformed_xml),
 	    cmocka_unit_test(test_missing_file_and_schema),
 	    cmocka_unit_test(test_errs_overflow),
+	    cmocka_unit_test(test_resolve_path),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

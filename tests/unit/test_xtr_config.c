@@ -119,7 +119,7 @@ static const struct bad_case bad_cases[] = {
     {"ms-secret-file-missing",
      "<rloc address=\"192.0.2.1\"/><map-server address=\"192.0.2.100\" "
      "secret-file=\"/nonexistent/k\"/>",
-     "cannot open"},
+     "No such file"},
     {"queue-length", "<rloc address=\"192.0.2.1\"/><map-cache queue-length=\"1000\"/>",
      "queue-length"},
     {"unknown-element", "<rloc address=\"192.0.2.1\"/><bogus/>", "bogus"},

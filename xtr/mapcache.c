@@ -106,7 +106,7 @@ static void queue_drain(struct xtr *x, struct xtr_entry *p, uint64_t now)
 	for (unsigned k = 0; k < n; k++) {
 		struct xtr_qslot *s = &x->pool[q[k]];
 		x->st.dequeued++;
-		xtr_itr_input(x, s->data + XTR_ENCAP_HLEN, s->len, now);
+		xtr_itr_forward(x, s->data + XTR_ENCAP_HLEN, s->len, now);
 	}
 	/* the inner packets must stay valid until the batch is sent */
 	xtr_flush(x);
@@ -236,6 +236,11 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 		e->created = now;
 	}
 	e->src = (uint8_t)src;
+	e->changed_ms = xtr_wall_ms(x, now);
+	if (src != XTR_SRC_BGP) {
+		memset(&e->bgp_peer, 0, sizeof(e->bgp_peer));
+		e->map_version = 0;
+	}
 	e->action = action;
 	e->authoritative = authoritative;
 	e->ttl = ttl_min;

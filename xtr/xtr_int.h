@@ -90,11 +90,15 @@ struct xtr {
 	uint8_t *scratch; /* XTR_SCRATCH slots for re-encapsulated packets */
 	unsigned nscratch;
 	struct xtr_stats st;
+	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
+	int64_t wall_off_ms; /* Unix ms - monotonic ms at xtr_new (changedUnixMs) */
 };
 
 /* core.c */
 uint64_t xtr_nonce(struct xtr *x);
 bool xtr_is_own_rloc(const struct xtr *x, const struct ipaddr *a);
+/* Wall-clock Unix ms for a monotonic time (map-cache changedUnixMs). */
+uint64_t xtr_wall_ms(const struct xtr *x, uint64_t now);
 const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi);
 /* mapcache.c */
 int xtr_cache_init(struct xtr *x);
@@ -106,6 +110,8 @@ void xtr_queue_flush(struct xtr *x, struct xtr_entry *e, uint64_t now);
 void xtr_queue_drop(struct xtr *x, struct xtr_entry *e);
 uint16_t xtr_rloc_track(struct xtr *x, const struct ipaddr *a, const struct lisp_prefix *eid);
 /* data.c */
+/* The ITR path without the TUN counters (packets released from a pending queue). */
+void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now);
 /* Encapsulate and send inner packet pkt (headroom XTR_ENCAP_HLEN) through entry e. */
 void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len,
 		    const struct pkt_ip *ip, bool reencap, uint64_t now);

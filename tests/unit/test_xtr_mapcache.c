@@ -137,6 +137,8 @@ static void t_queue(void **s)
 	assert_int_equal(xtr_cache_pending(x), 0);
 	assert_int_equal(ncap_data, 8);
 	assert_int_equal(xtr_get_stats(x)->encap, 8);
+	assert_int_equal(xtr_get_stats(x)->tun_in, 12); /* released packets not counted twice */
+	assert_int_equal(xtr_get_stats(x)->dequeued, 8);
 	/* in order: the inner UDP source ports 1000..1007 */
 	for (unsigned i = 0; i < 8; i++)
 		assert_int_equal(cap_data[i].data[16 + 20] << 8 | cap_data[i].data[16 + 21],

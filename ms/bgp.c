@@ -85,7 +85,8 @@ unsigned ms_bgp_mapping(const struct lisp_record *rec, uint16_t version,
 		if (dup)
 			continue;
 		/* insertion sort, best first */
-		struct bgp_map_locator c = {.rloc = *a, .priority = l->priority, .weight = l->weight};
+		struct bgp_map_locator c = {
+		    .rloc = *a, .priority = l->priority, .weight = l->weight};
 		unsigned k = n++;
 		while (k > 0 && better(&c, &cand[k - 1])) {
 			cand[k] = cand[k - 1];
@@ -269,13 +270,12 @@ bool ms_bgp_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;
-	if (a->local_as != b->local_as || a->router_id != b->router_id ||
-	    a->listen != b->listen || a->gr_time != b->gr_time ||
-	    a->restarting != b->restarting || a->n_peers != b->n_peers)
+	if (a->local_as != b->local_as || a->router_id != b->router_id || a->listen != b->listen ||
+	    a->gr_time != b->gr_time || a->restarting != b->restarting || a->n_peers != b->n_peers)
 		return false;
-	if (a->listen && (a->listen_port != b->listen_port ||
-			  a->listen_addr.afi != b->listen_addr.afi ||
-			  (a->listen_addr.afi && !ipaddr_eq(&a->listen_addr, &b->listen_addr))))
+	if (a->listen &&
+	    (a->listen_port != b->listen_port || a->listen_addr.afi != b->listen_addr.afi ||
+	     (a->listen_addr.afi && !ipaddr_eq(&a->listen_addr, &b->listen_addr))))
 		return false;
 	for (size_t i = 0; i < a->n_peers; i++)
 		if (!peer_equal(&a->peers[i], &b->peers[i]))

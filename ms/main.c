@@ -119,7 +119,7 @@ static int ms_start(struct event_base *base, void *cfgp)
 	struct ms_cfg *cfg = cfgp;
 	char err[512];
 	size_t ncmd, nbgp;
-	const struct cli_cmd *cmds = ms_cli_table(&ncmd);
+	const struct cli_cmd *cmds = ms_cli_table(&ncmd), *bgp_cmds;
 	struct timeval tv = {0, MS_TICK_MS * 1000};
 	int loaded;
 
@@ -152,8 +152,8 @@ static int ms_start(struct event_base *base, void *cfgp)
 	if (g.sock == NULL)
 		return -1;
 	g.cli = cli_new(base, cmds, ncmd, "lisp-msd", g.ms);
-	if (g.cli == NULL ||
-	    cli_add_commands(g.cli, bgp_cli_commands(g.bgp, &nbgp), nbgp) < 0 ||
+	bgp_cmds = bgp_cli_commands(g.bgp, &nbgp); /* rows answer "BGP is not running" without */
+	if (g.cli == NULL || cli_add_commands(g.cli, bgp_cmds, nbgp) < 0 ||
 	    cli_listen(g.cli, cfg->cli_addr, cfg->cli_port) < 0) {
 		log_warn("CLI %s port %u", cfg->cli_addr, cfg->cli_port);
 		return -1;

@@ -83,6 +83,8 @@ check "show registrations json (telnet)" json_poll 10 "$regs_ok" telnet_json sho
 check "statistics count the refused registrations" json_poll 5 \
 	'.drops["bad-auth"] >= 1 and .drops["unknown-site"] >= 1 and .messages.mapRegister.received >= 5' \
 	cli "$cport" show statistics json
+check "show bgp summary without <bgp>: an error object" json_poll 5 '.error | test("not running")' \
+	cli "$cport" show bgp summary json
 check "show sites json" json_poll 5 '.sites[0].name == "dc" and .sites[0].lifetime == "persistent"' \
 	cli "$cport" show sites json
 

@@ -242,11 +242,11 @@ static void feed_reg(struct fx *f, const struct lisp_key *k, const char *src, bo
 }
 
 /* Register eid with the given locators (NULL-terminated varargs of strings). */
-#define REG(f, k, eid, ...)                                                                \
-	do {                                                                               \
-		const char *const l_[] = {__VA_ARGS__, NULL};                              \
-		set_rec(&reg.rec[0], eid, 1440, l_);                                       \
-		feed_reg(f, k, "192.0.2.250", false);                                      \
+#define REG(f, k, eid, ...)                                                                        \
+	do {                                                                                       \
+		const char *const l_[] = {__VA_ARGS__, NULL};                                      \
+		set_rec(&reg.rec[0], eid, 1440, l_);                                               \
+		feed_reg(f, k, "192.0.2.250", false);                                              \
 	} while (0)
 
 static void dereg(struct fx *f, const struct lisp_key *k, const char *eid, const char *src)
@@ -275,8 +275,8 @@ static void t_mapping_form(void **state)
 {
 	struct lisp_record r;
 	struct bgp_host_mapping m;
-	const char *const locs[] = {"192.0.2.3/2/10", "192.0.2.1/255/100", "192.0.2.2/1/20",
-				    "2001:db8::1/1/80", "192.0.2.2/1/20", NULL};
+	const char *const locs[] = {"192.0.2.3/2/10",	"192.0.2.1/255/100", "192.0.2.2/1/20",
+				    "2001:db8::1/1/80", "192.0.2.2/1/20",    NULL};
 	(void)state;
 
 	set_rec(&r, "[42]10.1.2.3/32", 60, locs);
@@ -295,8 +295,8 @@ static void t_mapping_form(void **state)
 	set_rec(&r, "198.51.100.1/32", 60, none);
 	assert_int_equal(ms_bgp_mapping(&r, 1, &m), 0);
 
-	const char *const many[] = {"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4",
-				    "192.0.2.5", "192.0.2.6", "192.0.2.7", "192.0.2.8",
+	const char *const many[] = {"192.0.2.1", "192.0.2.2",	 "192.0.2.3", "192.0.2.4",
+				    "192.0.2.5", "192.0.2.6",	 "192.0.2.7", "192.0.2.8",
 				    "192.0.2.9", "192.0.2.10/0", NULL};
 	set_rec(&r, "198.51.100.1/32", 60, many);
 	assert_int_equal(ms_bgp_mapping(&r, 1, &m), BGP_MAP_LOC_MAX);
@@ -485,7 +485,7 @@ static void t_load_announces(void **state)
 	char err[256];
 
 	REG(f, f->pe, "100.64.1.1/32", "192.0.2.1");
-	REG(f, f->pe, "100.64.1.1/32", "192.0.2.7"); /* version 2 */
+	REG(f, f->pe, "100.64.1.1/32", "192.0.2.7");   /* version 2 */
 	REG(f, f->dc, "198.51.100.5/32", "192.0.2.1"); /* refresh site: not stored */
 	uint64_t changed = find(f, "100.64.1.1/32")->changed_unix_ms;
 	ms_bgp_free(f->push);
@@ -611,8 +611,9 @@ static void t_config(void **state)
 	bgp_config_free(d);
 
 	/* errors: hold time 2 (RFC 4271 §4.2), unknown attribute (schema), no router-id */
-	assert_null(load_cfg(f, "<lisp-msd><bgp as=\"1\" router-id=\"192.0.2.1\"><peer "
-				"address=\"192.0.2.2\" as=\"1\" hold-time=\"2\"/></bgp></lisp-msd>"));
+	assert_null(load_cfg(f,
+			     "<lisp-msd><bgp as=\"1\" router-id=\"192.0.2.1\"><peer "
+			     "address=\"192.0.2.2\" as=\"1\" hold-time=\"2\"/></bgp></lisp-msd>"));
 	assert_null(load_cfg(f, "<lisp-msd><bgp as=\"1\" router-id=\"192.0.2.1\" "
 				"bogus=\"1\"/></lisp-msd>"));
 	assert_null(load_cfg(f, "<lisp-msd><bgp as=\"1\"/></lisp-msd>"));
@@ -653,11 +654,21 @@ static void t_cli(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(t_mapping_form),	   T(t_register_announces), T(t_noop_reregister),
-	    T(t_move_replaces),	   T(t_deregister_withdraws), T(t_expiry_withdraws),
-	    T(t_unusable_locators), T(t_version_wraps),	    T(t_merge_partial),
-	    T(t_load_announces),   T(t_set_speaker_resync), T(t_reload_withdraws),
-	    T(t_refused),	   T(t_real_speaker),	    T(t_config),
+	    T(t_mapping_form),
+	    T(t_register_announces),
+	    T(t_noop_reregister),
+	    T(t_move_replaces),
+	    T(t_deregister_withdraws),
+	    T(t_expiry_withdraws),
+	    T(t_unusable_locators),
+	    T(t_version_wraps),
+	    T(t_merge_partial),
+	    T(t_load_announces),
+	    T(t_set_speaker_resync),
+	    T(t_reload_withdraws),
+	    T(t_refused),
+	    T(t_real_speaker),
+	    T(t_config),
 	    T(t_cli),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -113,6 +113,7 @@ def main():
         med = {k: statistics.median(v) for k, v in vals.items() if v}
         sec += ["| figure | median | min | max | n | unit | baseline (median, same run) | ratio | goal | met |",
                 "| --- | ---: | ---: | ---: | ---: | --- | --- | ---: | --- | --- |"]
+        missed_ids = set()
         for fg in b["figs"]:
             v = vals.get(fg["id"], [])
             m = med.get(fg["id"])
@@ -134,6 +135,7 @@ def main():
                                f"{fmt(bm) if bm is not None else '-'} | "
                                f"{fmt(ratio) if ratio is not None else '-'} | {gtext} | {mtxt} |")
                 if met is False or not v:
+                    missed_ids.add(fg["id"])
                     why = "; ".join(t for fid, t in b["why"] if fid == fg["id"]) or \
                         "see the section's notes and profile"
                     missed.append(f"{name}: {fg['label']} = {fmt(m)} {fg['unit']}"
@@ -145,7 +147,9 @@ def main():
         for n in b["notes"]:
             sec.append(f"- {n}")
         for fid, t in b["why"]:
-            sec.append(f"- Why `{fid}` misses its goal: {t}")
+            if fid in missed_ids:
+                lab = next((x["label"] for x in b["figs"] if x["id"] == fid), fid)
+                sec.append(f"- Why \"{lab}\" misses its goal: {t}")
         if b["profile"]:
             sec += ["", "Profile:", "", "```"] + b["profile"] + ["```"]
         sections.append("\n".join(sec))

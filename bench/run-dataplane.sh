@@ -190,6 +190,15 @@ cmdline "ITR/ETR (lisp chain): ip netns exec NS lisp-xtrd -f {itr,etr}.xml -p PI
 cmdline "ITR/ETR (vxlan chain): ip link add vx0 type vxlan id 42 local RLOC remote PEER-RLOC dstport 4789 dev up0; ip route add REMOTE-EID-PREFIX via PEER-VXLAN-ADDR dev vx0"
 note "$what: three chains of four namespaces each (h1, ITR, ETR, h2) over veth; the sender is pinned to CPU $CPU_LOAD, the receiver to CPU $CPU_SUBJ, the xTR daemons and the kernel's own forwarding are not pinned; the three chains are measured in a rotating order in each iteration; ${SECS} s measured after 0.5 s warm-up."
 
+if [ "$what" = udp ]; then
+	for s in 64 1400; do
+		printf 'WHY lisp_%s_pps|%s\n' "$s" "not profiled yet; structurally each packet crosses user space twice (ITR: TUN read + raw-socket sendmmsg; ETR: UDP recvmmsg + TUN write) where kernel VXLAN never leaves softirq, and the two lisp-xtrd processes compete with sender and receiver for the 2 CPUs."
+	done
+else
+	printf 'WHY lisp_bulk_gbps|%s\n' "not profiled yet; structurally the TCP flow crosses user space per MTU-sized packet at both xTRs (no GSO/GRO batching through the TUN path as measured), while VXLAN carries 64 KB GSO segments through the kernel."
+	printf 'WHY lisp_bulk_abs|%s\n' "see lisp_bulk_gbps."
+fi
+
 # ---- build and check the chains
 for m in "${MODES[@]}"; do
 	if [ "$m" = lisp ] && [ $have_xtrd = 0 ]; then

@@ -29,6 +29,11 @@ static void entry_out(void *arg, const struct xtr_entry *e)
 	out_str(o, "eidPrefix", prefix_str(&e->eid, p, sizeof(p)));
 	out_uint(o, "instanceId", e->eid.iid);
 	out_str(o, "source", xtr_src_name((enum xtr_src)e->src));
+	out_uint(o, "changedUnixMs", e->changed_ms);
+	if (e->src == XTR_SRC_BGP) {
+		out_str(o, "bgpPeer", ipaddr_str(&e->bgp_peer, a, sizeof(a)));
+		out_uint(o, "mapVersion", e->map_version);
+	}
 	if (e->expires)
 		out_uint(o, "ttlLeftSeconds",
 			 e->expires > c->now ? (e->expires - c->now) / NSEC_PER_SEC : 0);
@@ -139,6 +144,17 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "queued", st->queued);
 	out_uint(o, "dequeued", st->dequeued);
 	out_uint(o, "icmpTooBig", st->icmp_too_big);
+	out_uint(o, "bouncedToSender", st->bounced);
+	out_uint(o, "resolvedFallback", st->resolved_fallback);
+	out_end(o);
+	out_begin_object(o, "bgp");
+	out_uint(o, "installs", st->bgp_installs);
+	out_uint(o, "withdrawals", st->bgp_withdrawals);
+	out_uint(o, "purged", st->bgp_purged);
+	out_uint(o, "ignoredOlder", st->bgp_ignored);
+	out_uint(o, "staleEvents", st->bgp_stale);
+	out_uint(o, "foreignInstance", st->bgp_foreign);
+	out_uint(o, "reencapsulated", st->reencap);
 	out_end(o);
 	out_begin_object(o, "drops");
 	for (int d = 0; d < XTR_DROP__COUNT; d++)
@@ -160,6 +176,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "locatorsDown", st->probe_down);
 	out_uint(o, "locatorsUp", st->probe_up);
 	out_uint(o, "eidsMovedAway", st->moves);
+	out_uint(o, "eidsMovedHere", st->moved_here);
 	out_begin_object(o, "in");
 	for (unsigned t = 1; t <= LISP_T_ECM; t++)
 		out_uint(o, lisp_type_name(t), st->cin[t]);

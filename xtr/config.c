@@ -13,6 +13,7 @@
 
 #include <libxml/tree.h>
 
+#include "common/bgp.h"
 #include "common/cli.h"
 #include "common/config.h"
 #include "proto/auth.h"
@@ -58,6 +59,7 @@ void xtr_cfg_free(struct xtr_cfg *c)
 		return;
 	free(c->db);
 	free(c->stat);
+	bgp_config_free(c->bgp);
 	free(c);
 }
 
@@ -324,6 +326,13 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		if (c->site.tun[0] == 0)
 			snprintf(c->site.tun, sizeof(c->site.tun), "%s", c->tun_name);
 	}
+	if ((n = cfg_child(root, "bgp")) != NULL) {
+		/* the D-ETR's BGP session(s) with the local Map-Server(s) (xtr/detr.h) */
+		if (c->mode != XTR_MODE_REPRESENTATIVE)
+			bad |= cfg_error(n, "<bgp> needs mode=\"representative\"") < 0;
+		else if ((c->bgp = bgp_config_parse(n, errs)) == NULL)
+			bad = 1;
+	}
 	unsigned ovh = 0;
 	for (unsigned k = 0; k < c->nrloc; k++) {
 		unsigned o = c->rloc[k].afi == LISP_AFI_IPV4 ? XTR_OVERHEAD4 : XTR_OVERHEAD6;
@@ -415,5 +424,7 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		fprintf(out,
 			"  <site bridge=\"%s\" tun=\"%s\" subnets=\"%u\" dynamic-eids=\"%u\"/>\n",
 			c->site.bridge, c->site.tun, c->site.nsubnets, c->site.ndynamic);
+	if (c->bgp)
+		bgp_config_print(c->bgp, out, 2);
 	fprintf(out, "</lisp-xtrd>\n");
 }

@@ -320,6 +320,12 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 			xtr_cache_remove(x, &r->eid);
 			continue;
 		}
+		/* the mapping system says an EID of our site is at our RLOC: local now */
+		bool ours = false;
+		for (unsigned j = 0; j < n; j++)
+			ours = ours || xtr_is_own_rloc(x, &loc[j].addr);
+		if (ours && xtr_claim_eid(x, &r->eid, now))
+			continue;
 		/* the pending host entry is replaced (or covered) by the record */
 		if (!prefix_eq(&r->eid, &q->eid) && prefix_contains(&q->eid, &r->eid) == false) {
 			/* covered below by xtr_cache_install */

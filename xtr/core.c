@@ -34,6 +34,17 @@ bool xtr_is_own_rloc(const struct xtr *x, const struct ipaddr *a)
 	return false;
 }
 
+uint64_t xtr_wall_ms(const struct xtr *x, uint64_t now)
+{
+	int64_t ms = (int64_t)(now / 1000000) + x->wall_off_ms;
+	return ms > 0 ? (uint64_t)ms : 0;
+}
+
+void xtr_set_host_add(struct xtr *x, void (*fn)(void *arg, const struct ipaddr *eid))
+{
+	x->host_add = fn;
+}
+
 const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi)
 {
 	for (unsigned i = 0; i < x->cfg.nrloc; i++)
@@ -158,6 +169,33 @@ void xtr_host_arrived(struct xtr *x, const struct ipaddr *eid, uint64_t now)
 		log_warnx("database full: dynamic EID not added");
 }
 
+bool xtr_claim_eid(struct xtr *x, const struct lisp_prefix *eid, uint64_t now)
+{
+	struct ipaddr a = {.afi = eid->afi};
+	bool inside = false;
+	char p[PREFIX_STRLEN];
+
+	if (x->cfg.mode != XTR_MODE_SITE || !x->cfg.has_site || eid->iid != x->cfg.iid ||
+	    eid->plen != afi_max_plen(eid->afi))
+		return false;
+	memcpy(a.a, eid->a, 16);
+	for (unsigned i = 0; i < x->cfg.site.ndynamic && !inside; i++) {
+		struct lisp_prefix d = x->cfg.site.dynamic[i];
+		d.iid = x->cfg.iid;
+		inside = prefix_contains(&d, eid);
+	}
+	if (!inside || xtr_db_lookup(x, eid->iid, &a) != NULL)
+		return false;
+	if (xtr_db_add(x, eid, true, now) == -1)
+		return false;
+	log_info("EID %s is at our RLOC (control plane): local now",
+		 prefix_str(eid, p, sizeof(p)));
+	x->st.moved_here++;
+	if (x->host_add)
+		x->host_add(x->io.arg, &a);
+	return true;
+}
+
 void xtr_host_left(struct xtr *x, const struct ipaddr *eid, uint64_t now)
 {
 	struct lisp_prefix p;
@@ -192,6 +230,7 @@ static void copy_cfg(struct xtr *x, const struct xtr_cfg *cfg)
 	x->cfg = *cfg;
 	x->cfg.db = NULL;
 	x->cfg.stat = NULL;
+	x->cfg.bgp = NULL; /* the speaker belongs to the daemon (xtr/main.c) */
 	tb_init(&x->mreq_tb, cfg->mreq_rate, cfg->mreq_burst, 0);
 }
 
@@ -214,6 +253,12 @@ struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t
 	tb_init(&x->mreq_tb, cfg->mreq_rate, cfg->mreq_burst, now);
 	x->nonce_seq = now ^ ((uint64_t)time(NULL) << 32) ^ (uint64_t)(uintptr_t)x;
 	x->flow_seed = (uint32_t)xtr_nonce(x);
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x->wall_off_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
+				 (int64_t)(now / 1000000);
+	}
 	/* Map-Register nonces increase across restarts too: start from the wall clock */
 	x->reg_nonce = (uint64_t)time(NULL) << 24;
 	for (unsigned i = 0; i < cfg->ndb; i++)

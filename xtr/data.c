@@ -224,6 +224,15 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 		return;
 	}
 	if (e->nloc == 0) {
+		/* D-ETR: the underlay routes the aggregate to us, so natively forwarding an
+		 * EID of it would loop: the local mapping system has nothing, drop */
+		if (x->cfg.mode == XTR_MODE_REPRESENTATIVE &&
+		    xtr_db_lookup(x, x->cfg.iid, &ip.dst) != NULL) {
+			e->packets++;
+			e->bytes += len;
+			x->st.drops[XTR_DROP_NEGATIVE]++;
+			return;
+		}
 		negative(x, e, pkt, len);
 		return;
 	}
@@ -242,6 +251,21 @@ enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 	/* RFC 9300 §5.3: an ETR drops what it cannot map to one of its instance IDs */
 	if (iid != x->cfg.iid) {
 		*why = XTR_DROP_FOREIGN_IID;
+		return XTR_DROP;
+	}
+	if (x->cfg.mode == XTR_MODE_REPRESENTATIVE) {
+		/* D-ETR: the database is the aggregate; the host mappings (BGP) decide */
+		struct xtr_entry *hm = xtr_cache_lookup(x, iid, &ip->dst);
+		bool pos = hm && hm->src != XTR_SRC_PENDING && hm->nloc > 0;
+		if (pos || xtr_db_lookup(x, iid, &ip->dst) != NULL) {
+			if (ip->ttl <= 1) {
+				*why = XTR_DROP_LOOP;
+				return XTR_DROP;
+			}
+			*entry = hm;
+			return pos ? XTR_REENCAP : XTR_RESOLVE;
+		}
+		*why = XTR_DROP_NOT_OUR_EID;
 		return XTR_DROP;
 	}
 	if (xtr_db_lookup(x, iid, &ip->dst) != NULL)
@@ -294,6 +318,15 @@ void xtr_itr_seen(struct xtr *x, const struct ipaddr *src, uint64_t now)
 	s->last = now;
 }
 
+/* One of e's locators is `a`. */
+static bool entry_has_rloc(const struct xtr_entry *e, const struct ipaddr *a)
+{
+	for (unsigned i = 0; i < e->nloc; i++)
+		if (ipaddr_eq(&e->loc[i].addr, a))
+			return true;
+	return false;
+}
+
 void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
 		   uint64_t now)
 {
@@ -326,7 +359,20 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 			x->st.drops[XTR_DROP_SEND]++;
 		}
 		return;
-	case XTR_REENCAP: {
+	case XTR_REENCAP:
+	case XTR_RESOLVE: {
+		struct xtr_entry *e0 = e;
+		/* A mapping that sends the packet straight back to the xTR it came from is
+		 * stale (after a migration back, the old site re-encapsulates to us while our
+		 * map-cache still points to it: ping-pong until the TTL runs out, counted as
+		 * `loop` at both sites). Refuse it here, once, and refresh the mapping. */
+		if (e0 && e0->src != XTR_SRC_BGP && e0->src != XTR_SRC_CONFIG &&
+		    entry_has_rloc(e0, src)) {
+			x->st.bounced++;
+			x->st.drops[XTR_DROP_LOOP]++;
+			xtr_send_map_request(x, e0, NULL, false, now);
+			return;
+		}
 		/* The received bytes are read-only: copy behind fresh headroom into a ring
 		 * of scratch slots; the batch is sent when the ring is used up (xtr_flush). */
 		if (ilen > XTR_QPKT_MAX) {
@@ -339,8 +385,15 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 		memcpy(p, inner, ilen);
 		dec_ttl(p, &ip);
 		ip.ttl--;
-		xtr_cache_touch(x, e, now);
-		xtr_encap_send(x, e, p, ilen, &ip, true, now);
+		if (e0 == NULL || e0->src == XTR_SRC_PENDING || e0->nloc == 0) {
+			/* D-ETR, aggregate EID without a host mapping: the PITR path (held while
+			 * the local mapping system resolves it, dropped if it has nothing) */
+			x->st.resolved_fallback++;
+			xtr_itr_forward(x, p, ilen, now);
+			return;
+		}
+		xtr_cache_touch(x, e0, now);
+		xtr_encap_send(x, e0, p, ilen, &ip, true, now);
 		return;
 	}
 	case XTR_DROP:

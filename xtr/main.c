@@ -16,6 +16,10 @@
  * they are dropped and counted (nativeForwardFailed).
  *
  * The site integration (xtr/site.h) is used when the config has a <site> element.
+ * mode="representative" (the D-ETR, xtr/detr.h) runs the embedded BGP speaker of its <bgp>
+ * element: every host mapping received enters the map-cache; its CLI rows are added. A
+ * reload that changes <bgp> restarts the speaker (BGP mappings relearnt); otherwise the
+ * sessions stay up.
  */
 #include "config.h"
 
@@ -29,6 +33,7 @@
 
 #include <event2/event.h>
 
+#include "common/bgp.h"
 #include "common/cli.h"
 #include "common/config.h"
 #include "common/daemon.h"
@@ -37,6 +42,7 @@
 #include "common/ratelimit.h"
 #include "common/tun.h"
 #include "common/udpio.h"
+#include "xtr/detr.h"
 #include "xtr/site.h"
 #include "xtr/xtr.h"
 
@@ -67,6 +73,10 @@ static struct {
 	struct tun_pkt rx[RX_BATCH];
 	struct site *site;
 	bool debug_level;
+	struct event_base *base;
+	struct bgp *bgp;	 /* representative mode with <bgp> */
+	struct xtr_detr *detr;	 /* representative mode */
+	char *bgp_text;		 /* the running <bgp> config, printed (reload compares) */
 } g = {.tx4.fd = -1, .tx6.fd = -1, .native4 = -1, .native6 = -1};
 
 /* ---------------------------------------------------------------- data sink */
@@ -172,6 +182,47 @@ static void host_del(void *arg, const struct ipaddr *eid)
 	(void)arg;
 	if (g.site)
 		site_host_del(g.site, eid);
+}
+
+static void host_add(void *arg, const struct ipaddr *eid)
+{
+	(void)arg;
+	if (g.site)
+		site_host_add(g.site, eid);
+}
+
+/* ---------------------------------------------------------------- D-ETR BGP */
+
+static char *bgp_text(const struct bgp_cfg *c)
+{
+	char *p = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&p, &n);
+
+	if (f == NULL)
+		return NULL;
+	if (c)
+		bgp_config_print(c, f, 0);
+	fclose(f);
+	return p;
+}
+
+/* Start the speaker of c->bgp (taken from the config: the speaker owns it now). */
+static int bgp_begin(struct xtr_cfg *c)
+{
+	size_t n;
+
+	free(g.bgp_text);
+	g.bgp_text = bgp_text(c->bgp);
+	if (c->bgp == NULL)
+		return 0;
+	g.bgp = bgp_new(g.base, c->bgp, xtr_detr_bgp_cb, g.detr);
+	c->bgp = NULL;
+	if (g.bgp == NULL || bgp_start(g.bgp) < 0)
+		return -1;
+	if (g.cli && cli_add_commands(g.cli, bgp_cli_commands(g.bgp, &n), n) < 0)
+		return -1;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- sockets */
@@ -395,9 +446,18 @@ static int start(struct event_base *base, void *cfgp)
 		if (g.native4 < 0 && g.native6 < 0)
 			log_warn("native-forward-device %s", c->native_dev);
 	}
+	g.base = base;
 	g.x = xtr_new(c, &io, now_ns());
 	if (g.x == NULL)
 		return -1;
+	xtr_set_host_add(g.x, host_add);
+	if (c->mode == XTR_MODE_REPRESENTATIVE) {
+		g.detr = xtr_detr_new(g.x);
+		if (g.detr == NULL)
+			return -1;
+		if (xtr_db_count(g.x) == 0)
+			log_warnx("representative mode without aggregate EID prefixes (<database>)");
+	}
 	g.data = udp_open(base, NULL, c->data_port, on_data, NULL);
 	g.ctl = udp_open(base, NULL, c->control_port, on_ctl, NULL);
 	if (g.data == NULL || g.ctl == NULL)
@@ -413,6 +473,10 @@ static int start(struct event_base *base, void *cfgp)
 		return -1;
 	}
 	cli_set_password(g.cli, c->cli_password);
+	if (g.detr && bgp_begin(c) == -1) {
+		log_warnx("BGP speaker did not start");
+		return -1;
+	}
 	if (start_site(base, c) == -1)
 		return -1;
 	log_info("lisp-xtrd %s: TUN %s mtu %u, %u RLOCs, %zu database mappings, %u map-servers, "
@@ -423,10 +487,23 @@ static int start(struct event_base *base, void *cfgp)
 
 static int reload(void *oldp, void *newp)
 {
-	const struct xtr_cfg *o = oldp, *n = newp;
+	const struct xtr_cfg *o = oldp;
+	struct xtr_cfg *n = newp;
 
 	if (xtr_reconfigure(g.x, n, now_ns()) == -1)
 		return -1;
+	if (g.detr) {
+		char *t = bgp_text(n->bgp);
+		if (t == NULL || g.bgp_text == NULL || strcmp(t, g.bgp_text) != 0) {
+			log_info("<bgp> changed: restarting the BGP speaker");
+			bgp_free(g.bgp); /* Cease to every peer */
+			g.bgp = NULL;
+			xtr_detr_clear(g.detr);
+			if (bgp_begin(n) == -1)
+				log_warnx("BGP speaker did not restart");
+		}
+		free(t);
+	}
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
 	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || o->cli_port != n->cli_port)
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
@@ -445,6 +522,9 @@ static void stop(void)
 	if (g.tun_ev)
 		event_free(g.tun_ev);
 	cli_free(g.cli);
+	bgp_free(g.bgp);
+	xtr_detr_free(g.detr);
+	free(g.bgp_text);
 	udp_close(g.data);
 	udp_close(g.ctl);
 	xtr_free(g.x);

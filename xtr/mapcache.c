@@ -236,6 +236,11 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 		e->created = now;
 	}
 	e->src = (uint8_t)src;
+	e->changed_ms = xtr_wall_ms(x, now);
+	if (src != XTR_SRC_BGP) {
+		memset(&e->bgp_peer, 0, sizeof(e->bgp_peer));
+		e->map_version = 0;
+	}
 	e->action = action;
 	e->authoritative = authoritative;
 	e->ttl = ttl_min;

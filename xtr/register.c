@@ -221,8 +221,13 @@ static void notify_record(struct xtr *x, const struct lisp_record *r, uint64_t n
 		loc[n].weight = r->loc[j].weight;
 		n++;
 	}
-	if (locators_ours(x, r))
-		return; /* our own registration echoed back */
+	if (locators_ours(x, r)) {
+		/* our own registration echoed back, or the Map-Server telling the new site
+		 * that a VM now is here: make it local before its GARP/NA is seen */
+		if (r->ttl != 0)
+			xtr_claim_eid(x, &r->eid, now);
+		return;
+	}
 	struct ipaddr a = {.afi = r->eid.afi};
 	memcpy(a.a, r->eid.a, 16);
 	const struct xtr_db_entry *d = xtr_db_lookup(x, r->eid.iid, &a);

@@ -29,6 +29,7 @@
 #include "proto/lisp_msg.h"
 #include "xtr/site.h"
 
+struct bgp_cfg;
 struct cfg_errs;
 struct lisp_key;
 struct pkt_ip;
@@ -121,6 +122,7 @@ struct xtr_cfg {
 	int log_level;
 	bool has_site;	      /* a <site> element is present ... */
 	struct site_cfg site; /* ... parsed by xtr/site_cfg.c (site_cfg_parse) */
+	struct bgp_cfg *bgp;  /* <bgp> (representative mode only; common/bgp.h), NULL = none */
 };
 
 void xtr_cfg_defaults(struct xtr_cfg *c);
@@ -159,6 +161,9 @@ struct xtr_entry {
 	uint64_t created; /* ns */
 	uint64_t last_used;
 	uint64_t packets, bytes;
+	uint64_t changed_ms;	 /* wall clock (Unix ms) of the last install/replace */
+	struct ipaddr bgp_peer;	 /* XTR_SRC_BGP: the peer whose mapping is installed */
+	uint16_t map_version;	 /* XTR_SRC_BGP: its 12-bit map version (0 = none) */
 	/* resolution (pending, SMR-invoked or refresh): 0 = none outstanding */
 	uint64_t req_nonce;
 	uint64_t req_next; /* ns: earliest next Map-Request for this prefix (rate limit) */
@@ -288,6 +293,16 @@ struct xtr_stats {
 	uint64_t mreq_sent, mreq_retrans, mreq_failover, smr_sent, smr_in, smr_invoked;
 	uint64_t probes_sent, probe_replies, probe_down, probe_up;
 	uint64_t moves; /* local EIDs that moved away (Map-Notify) */
+	uint64_t moved_here; /* EIDs made local by a Map-Notify/Map-Reply naming our RLOC */
+	uint64_t bounced;    /* re-encapsulation back to the packet's sender refused */
+	/* D-ETR (xtr/detr.c) */
+	uint64_t bgp_installs;	  /* map-cache installs/replacements from BGP */
+	uint64_t bgp_withdrawals; /* BGP entries removed (withdraw, purge, session loss) */
+	uint64_t bgp_purged;	  /* ... of them by the graceful-restart purge */
+	uint64_t bgp_ignored;	  /* a peer's mapping not used: older version than another's */
+	uint64_t bgp_stale;	  /* BGP_EV_STALE (graceful restart: mappings kept) */
+	uint64_t bgp_foreign;	  /* mapping for another instance ID: ignored */
+	uint64_t resolved_fallback; /* D-ETR: aggregate EID without a host route, resolved */
 	uint64_t drops[XTR_DROP__COUNT];
 	uint64_t cin[16], cout[16]; /* control messages by type (index = LISP type) */
 	uint64_t cdrops[XTR_CDROP__COUNT];
@@ -326,9 +341,13 @@ void xtr_tick(struct xtr *x, uint64_t now);
 void xtr_itr_input(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now);
 
 /* ETR: one UDP 4341 payload (LISP header + inner packet) from outer source `src`. */
-enum xtr_verdict { XTR_DELIVER = 0, XTR_REENCAP, XTR_DROP };
+enum xtr_verdict { XTR_DELIVER = 0, XTR_REENCAP, XTR_DROP, XTR_RESOLVE };
 /* The one decision of the decapsulation path: deliver locally, re-encapsulate to the
- * map-cache's mapping (a local EID that moved away: RFC 9301 mobility) or drop (*why). */
+ * map-cache's mapping (a local EID that moved away: RFC 9301 mobility) or drop (*why).
+ * Representative mode (D-ETR): a destination covered by a map-cache mapping (a BGP host
+ * mapping) is re-encapsulated even inside the database's aggregate; an aggregate EID
+ * with none is XTR_RESOLVE: handled like a PITR packet (Map-Request to the local mapping
+ * system, packet held); a negative answer drops it. */
 enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 				const struct pkt_ip *ip, struct xtr_entry **entry,
 				enum xtr_drop *why);
@@ -341,6 +360,15 @@ void xtr_flush(struct xtr *x);
 /* Control: one UDP 4342 datagram. */
 void xtr_control_input(struct xtr *x, const struct ipaddr *src, uint16_t sport,
 		       const struct ipaddr *dst, const uint8_t *data, size_t len, uint64_t now);
+
+/* The site: make an EID local (host route on the bridge, xtr/site.h site_host_add), when a
+ * Map-Notify or Map-Reply says an EID of our dynamic-EID prefixes is at our RLOC (before
+ * the site sees the VM's GARP/NA). May stay unset. */
+void xtr_set_host_add(struct xtr *x, void (*fn)(void *arg, const struct ipaddr *eid));
+/* Site mode: `eid` (a host inside the site's dynamic-EID prefixes, not in the database) is
+ * at our RLOC by an authenticated control-plane fact: add it to the database (dynamic) and
+ * make it local at once. true if it did. */
+bool xtr_claim_eid(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
 
 /* Site hooks (xtr/site.h host_arrived / host_left) */
 void xtr_host_arrived(struct xtr *x, const struct ipaddr *eid, uint64_t now);

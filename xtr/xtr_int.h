@@ -90,11 +90,15 @@ struct xtr {
 	uint8_t *scratch; /* XTR_SCRATCH slots for re-encapsulated packets */
 	unsigned nscratch;
 	struct xtr_stats st;
+	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
+	int64_t wall_off_ms; /* Unix ms - monotonic ms at xtr_new (changedUnixMs) */
 };
 
 /* core.c */
 uint64_t xtr_nonce(struct xtr *x);
 bool xtr_is_own_rloc(const struct xtr *x, const struct ipaddr *a);
+/* Wall-clock Unix ms for a monotonic time (map-cache changedUnixMs). */
+uint64_t xtr_wall_ms(const struct xtr *x, uint64_t now);
 const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi);
 /* mapcache.c */
 int xtr_cache_init(struct xtr *x);

@@ -1,0 +1,479 @@
+/* tests/unit/test_xtr_detr.c - lisp-xtrd mode="representative" (xtr/detr.c + the D-ETR
+ * branch of xtr/data.c): BGP events -> map-cache (install, replace by a newer map version,
+ * ignore an older one, 12-bit serial wrap, unversioned = last received, withdraw with
+ * fallback to another peer, graceful-restart stale keep and purge, session loss without
+ * GR), the ETR decision (re-encapsulate / resolve / drop), decapsulation + re-encapsulation,
+ * the PITR path, the fallback Map-Request with the packet held then released by BGP, a
+ * negative answer dropped inside the aggregate; and the two site-mode fixes: an EID made
+ * local by a control-plane fact (xtr_claim_eid) and a re-encapsulation back to the sender
+ * refused (migration back). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "common/pkt.h"
+#include "tests/unit/xtr_testlib.h"
+#include "xtr/detr.h"
+
+static struct ipaddr host_added;
+static void t_host_add(void *arg, const struct ipaddr *eid)
+{
+	(void)arg;
+	host_added = *eid;
+}
+
+/* D-ETR: RLOC 192.0.2.10, aggregates 198.51.100.0/24 and 2001:db8:100::/64, MR .100 */
+static struct xtr *mk_detr(void)
+{
+	struct xtr_cfg *c = test_cfg();
+	c->mode = XTR_MODE_REPRESENTATIVE;
+	c->rloc[0] = A("192.0.2.10");
+	c->rloc[1] = A("2001:db8:ffff::10");
+	c->db[0].eid = P("198.51.100.0/24");
+	c->db[1].eid = P("2001:db8:100::/64");
+	struct xtr *x = xtr_new(c, &test_io, SEC);
+	xtr_cfg_free(c);
+	assert_non_null(x);
+	cap_reset();
+	return x;
+}
+
+static struct bgp_host_mapping mapping(const char *eid, const char *rloc, uint16_t version)
+{
+	struct bgp_host_mapping m;
+	memset(&m, 0, sizeof(m));
+	m.eid = P(eid);
+	m.version = version;
+	m.ttl = 1440;
+	m.n_loc = 1;
+	m.loc[0].rloc = A(rloc);
+	m.loc[0].priority = 1;
+	m.loc[0].weight = 100;
+	return m;
+}
+
+static void ev_map(struct xtr_detr *d, const char *peer, const char *eid, const char *rloc,
+		   uint16_t version)
+{
+	struct ipaddr pa = A(peer);
+	struct bgp_host_mapping m = mapping(eid, rloc, version);
+	struct bgp_event ev = {.kind = BGP_EV_MAPPING, .peer_addr = &pa, .eid = &m.eid,
+			       .mapping = &m};
+	xtr_detr_event(d, &ev, 2 * SEC);
+}
+
+static void ev_wd(struct xtr_detr *d, const char *peer, const char *eid, bool purged)
+{
+	struct ipaddr pa = A(peer);
+	struct lisp_prefix p = P(eid);
+	struct bgp_event ev = {.kind = BGP_EV_WITHDRAWN, .peer_addr = &pa, .eid = &p,
+			       .purged = purged};
+	xtr_detr_event(d, &ev, 3 * SEC);
+}
+
+static void ev_peer(struct xtr_detr *d, const char *peer, enum bgp_ev_kind k)
+{
+	struct ipaddr pa = A(peer);
+	struct bgp_event ev = {.kind = k, .peer_addr = &pa};
+	xtr_detr_event(d, &ev, 3 * SEC);
+}
+
+/* the map-cache entry of host `eid`: its locator, or NULL when absent */
+static const char *rloc_of(struct xtr *x, const char *eid, char *buf)
+{
+	struct ipaddr a = A(eid);
+	struct xtr_entry *e = xtr_cache_lookup(x, 0, &a);
+	if (e == NULL || e->nloc == 0)
+		return NULL;
+	assert_int_equal(e->src, XTR_SRC_BGP);
+	assert_true(e->authoritative);
+	assert_int_equal(e->expires, 0);
+	return ipaddr_str(&e->loc[0].addr, buf, IPADDR_STRLEN);
+}
+
+#define PEER1 "192.0.2.14"
+#define PEER2 "192.0.2.15"
+
+struct ev_case {
+	const char *name;
+	void (*run)(struct xtr_detr *d);
+	const char *want; /* RLOC of 198.51.100.5 afterwards, NULL = no entry */
+	uint64_t installs, withdrawals, ignored, purged;
+};
+
+static void run_install(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+}
+static void run_newer(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	ev_map(d, PEER2, "198.51.100.5/32", "192.0.2.2", 2);
+}
+static void run_older(struct xtr_detr *d)
+{
+	ev_map(d, PEER2, "198.51.100.5/32", "192.0.2.2", 2);
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+}
+static void run_wrap(struct xtr_detr *d)
+{
+	/* 12-bit serial arithmetic: 3 is newer than 4094 */
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 4094);
+	ev_map(d, PEER2, "198.51.100.5/32", "192.0.2.2", 3);
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 4094);
+}
+static void run_unversioned(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 5);
+	ev_map(d, PEER2, "198.51.100.5/32", "192.0.2.2", 0);
+}
+static void run_same_peer_move(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.2", 2);
+}
+static void run_withdraw_fallback(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	ev_map(d, PEER2, "198.51.100.5/32", "192.0.2.2", 2);
+	ev_wd(d, PEER2, "198.51.100.5/32", false);
+}
+static void run_withdraw_all(struct xtr_detr *d)
+{
+	run_withdraw_fallback(d);
+	ev_wd(d, PEER1, "198.51.100.5/32", false);
+	ev_wd(d, PEER1, "198.51.100.5/32", false); /* unknown now: nothing */
+}
+static void run_stale_keep(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	ev_peer(d, PEER1, BGP_EV_STALE);
+	ev_peer(d, PEER1, BGP_EV_PEER_DOWN);
+}
+static void run_stale_purge(struct xtr_detr *d)
+{
+	run_stale_keep(d);
+	ev_peer(d, PEER1, BGP_EV_PEER_UP);
+	ev_wd(d, PEER1, "198.51.100.5/32", true);
+}
+static void run_down_no_gr(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	ev_map(d, PEER1, "198.51.100.6/32", "192.0.2.1", 1);
+	ev_peer(d, PEER1, BGP_EV_PEER_DOWN);
+}
+static void run_down_other_peer(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	ev_map(d, PEER2, "198.51.100.5/32", "192.0.2.2", 2);
+	ev_peer(d, PEER2, BGP_EV_PEER_DOWN);
+}
+static void run_foreign_iid(struct xtr_detr *d)
+{
+	ev_map(d, PEER1, "[7]198.51.100.5/32", "192.0.2.1", 1);
+}
+
+static const struct ev_case ev_cases[] = {
+    {"install", run_install, "192.0.2.1", 1, 0, 0, 0},
+    {"replace-by-newer-version", run_newer, "192.0.2.2", 2, 0, 0, 0},
+    {"ignore-older-version", run_older, "192.0.2.2", 1, 0, 1, 0},
+    {"serial-wrap-3-newer-than-4094", run_wrap, "192.0.2.2", 2, 0, 1, 0},
+    {"unversioned-last-received", run_unversioned, "192.0.2.2", 2, 0, 0, 0},
+    {"same-peer-move", run_same_peer_move, "192.0.2.2", 2, 0, 0, 0},
+    {"withdraw-falls-back-to-other-peer", run_withdraw_fallback, "192.0.2.1", 3, 0, 0, 0},
+    {"withdraw-last-removes", run_withdraw_all, NULL, 3, 1, 0, 0},
+    {"stale-kept-through-peer-down", run_stale_keep, "192.0.2.1", 1, 0, 0, 0},
+    {"stale-purged", run_stale_purge, NULL, 1, 1, 0, 1},
+    {"peer-down-without-gr-removes", run_down_no_gr, NULL, 2, 2, 0, 0},
+    {"peer-down-keeps-other-peer", run_down_other_peer, "192.0.2.1", 3, 0, 0, 0},
+    {"foreign-instance-ignored", run_foreign_iid, NULL, 0, 0, 0, 0},
+};
+
+static void t_events(void **s)
+{
+	(void)s;
+	for (size_t i = 0; i < sizeof(ev_cases) / sizeof(ev_cases[0]); i++) {
+		const struct ev_case *c = &ev_cases[i];
+		struct xtr *x = mk_detr();
+		struct xtr_detr *d = xtr_detr_new(x);
+		char buf[IPADDR_STRLEN];
+		assert_non_null(d);
+		c->run(d);
+		const char *got = rloc_of(x, "198.51.100.5", buf);
+		const struct xtr_stats *st = xtr_get_stats(x);
+		if ((got == NULL) != (c->want == NULL) || (got && strcmp(got, c->want) != 0))
+			fail_msg("%s: RLOC %s, want %s", c->name, got ? got : "none",
+				 c->want ? c->want : "none");
+		if (st->bgp_installs != c->installs || st->bgp_withdrawals != c->withdrawals ||
+		    st->bgp_ignored != c->ignored || st->bgp_purged != c->purged)
+			fail_msg("%s: installs %llu withdrawals %llu ignored %llu purged %llu", c->name,
+				 (unsigned long long)st->bgp_installs,
+				 (unsigned long long)st->bgp_withdrawals,
+				 (unsigned long long)st->bgp_ignored,
+				 (unsigned long long)st->bgp_purged);
+		xtr_detr_free(d);
+		xtr_free(x);
+	}
+}
+
+static void t_entry_fields(void **s)
+{
+	(void)s;
+	struct xtr *x = mk_detr();
+	struct xtr_detr *d = xtr_detr_new(x);
+	char buf[IPADDR_STRLEN];
+	ev_map(d, PEER2, "2001:db8:100::5/128", "192.0.2.2", 77);
+	struct ipaddr a = A("2001:db8:100::5");
+	struct xtr_entry *e = xtr_cache_lookup(x, 0, &a);
+	assert_non_null(e);
+	assert_int_equal(e->src, XTR_SRC_BGP);
+	assert_string_equal(ipaddr_str(&e->bgp_peer, buf, sizeof(buf)), PEER2);
+	assert_int_equal(e->map_version, 77);
+	assert_true(e->changed_ms > 1500000000000ULL); /* wall clock, Unix ms */
+	assert_string_equal(xtr_src_name(XTR_SRC_BGP), "bgp");
+	assert_int_equal(xtr_detr_count(d), 1);
+	/* clear map-cache never takes BGP entries; xtr_detr_clear does */
+	xtr_detr_clear(d);
+	assert_null(xtr_cache_lookup(x, 0, &a));
+	assert_int_equal(xtr_detr_count(d), 0);
+	xtr_detr_free(d);
+	xtr_free(x);
+}
+
+static void t_version_newer(void **s)
+{
+	(void)s;
+	assert_true(xtr_map_version_newer(2, 1));
+	assert_false(xtr_map_version_newer(1, 2));
+	assert_true(xtr_map_version_newer(1, 4095));
+	assert_false(xtr_map_version_newer(4095, 1));
+	assert_true(xtr_map_version_newer(2048, 1));
+	assert_false(xtr_map_version_newer(2049, 1)); /* 2048 apart the other way */
+	assert_false(xtr_map_version_newer(7, 7));
+}
+
+/* LISP data payload: 8-byte header (N, nonce, no IID) + the inner packet */
+static size_t lisp_payload(uint8_t *out, const uint8_t *inner, size_t len)
+{
+	static const uint8_t h[8] = {0x80, 0x12, 0x34, 0x56, 0, 0, 0, 0};
+	memcpy(out, h, 8);
+	memcpy(out + 8, inner, len);
+	return 8 + len;
+}
+
+struct decide_case {
+	const char *name;
+	const char *dst;
+	uint8_t ttl;
+	enum xtr_verdict want;
+	enum xtr_drop why;
+};
+static const struct decide_case decide_cases[] = {
+    {"bgp-host-reencap", "198.51.100.5", 64, XTR_REENCAP, 0},
+    {"bgp-host-v6-reencap", "2001:db8:100::5", 64, XTR_REENCAP, 0},
+    {"aggregate-no-host-resolve", "198.51.100.7", 64, XTR_RESOLVE, 0},
+    {"outside-aggregate-drop", "203.0.113.1", 64, XTR_DROP, XTR_DROP_NOT_OUR_EID},
+    {"ttl-1-loop", "198.51.100.5", 1, XTR_DROP, XTR_DROP_LOOP},
+};
+
+static void t_decide(void **s)
+{
+	(void)s;
+	struct xtr *x = mk_detr();
+	struct xtr_detr *d = xtr_detr_new(x);
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	ev_map(d, PEER1, "2001:db8:100::5/128", "192.0.2.1", 1);
+	for (size_t i = 0; i < sizeof(decide_cases) / sizeof(decide_cases[0]); i++) {
+		const struct decide_case *c = &decide_cases[i];
+		struct lisp_data_hdr h = {.flags = LISP_DATA_F_N};
+		struct pkt_ip ip;
+		struct xtr_entry *e = NULL;
+		enum xtr_drop why = XTR_DROP__COUNT;
+		memset(&ip, 0, sizeof(ip));
+		ip.dst = A(c->dst);
+		ip.version = ip.dst.afi == LISP_AFI_IPV4 ? 4 : 6;
+		ip.ttl = c->ttl;
+		enum xtr_verdict v = xtr_etr_decide(x, &h, &ip, &e, &why);
+		if (v != c->want)
+			fail_msg("%s: verdict %d, want %d", c->name, v, c->want);
+		if (v == XTR_DROP && why != c->why)
+			fail_msg("%s: drop %s", c->name, xtr_drop_name(why));
+		if (v == XTR_REENCAP && (e == NULL || e->src != XTR_SRC_BGP))
+			fail_msg("%s: no BGP entry", c->name);
+	}
+	xtr_detr_free(d);
+	xtr_free(x);
+}
+
+static void t_reencap_and_move(void **s)
+{
+	(void)s;
+	struct xtr *x = mk_detr();
+	struct xtr_detr *d = xtr_detr_new(x);
+	uint8_t buf[256], pl[256];
+	size_t len;
+	char a[IPADDR_STRLEN];
+	struct ipaddr outside = A("192.0.2.30");
+
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	uint8_t *p = mk_ip4(buf, "203.0.113.5", "198.51.100.5", 17, 1000, 2000, 10, false, &len);
+	size_t n = lisp_payload(pl, p, len);
+	xtr_etr_input(x, &outside, pl, n, 5 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 1);
+	assert_int_equal(ncap_tun, 0);
+	assert_string_equal(ipaddr_str(&cap_data[0].dst, a, sizeof(a)), "192.0.2.1");
+	assert_string_equal(ipaddr_str(&cap_data[0].src, a, sizeof(a)), "192.0.2.10");
+	/* inner packet after the 16-byte UDP+LISP header, TTL decremented */
+	assert_int_equal(cap_data[0].data[XTR_ENCAP_HLEN + 8], 63);
+	assert_memory_equal(cap_data[0].data + XTR_ENCAP_HLEN + 12, p + 12, 8);
+	assert_int_equal(xtr_get_stats(x)->reencap, 1);
+	/* the VM moves: a new mapping from BGP redirects at once */
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.2", 2);
+	xtr_etr_input(x, &outside, pl, n, 6 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 2);
+	assert_string_equal(ipaddr_str(&cap_data[1].dst, a, sizeof(a)), "192.0.2.2");
+	assert_int_equal(xtr_get_stats(x)->reencap, 2);
+	xtr_detr_free(d);
+	xtr_free(x);
+}
+
+static void t_pitr(void **s)
+{
+	(void)s;
+	struct xtr *x = mk_detr();
+	struct xtr_detr *d = xtr_detr_new(x);
+	uint8_t buf[256];
+	size_t len;
+	char a[IPADDR_STRLEN];
+
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
+	/* a non-LISP packet routed to the aggregate, read from the TUN */
+	uint8_t *p = mk_ip4(buf, "192.0.2.26", "198.51.100.5", 17, 1000, 2000, 10, false, &len);
+	xtr_itr_input(x, p, len, 5 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 1);
+	assert_string_equal(ipaddr_str(&cap_data[0].dst, a, sizeof(a)), "192.0.2.1");
+	assert_int_equal(xtr_get_stats(x)->encap, 1);
+	xtr_detr_free(d);
+	xtr_free(x);
+}
+
+static void t_fallback(void **s)
+{
+	(void)s;
+	struct xtr *x = mk_detr();
+	struct xtr_detr *d = xtr_detr_new(x);
+	uint8_t buf[256], pl[256];
+	size_t len;
+	char a[IPADDR_STRLEN];
+	struct ipaddr outside = A("192.0.2.30");
+
+	/* aggregate EID without a host mapping: Map-Request to the local MR, packet held */
+	uint8_t *p = mk_ip4(buf, "203.0.113.5", "198.51.100.7", 17, 1000, 2000, 10, false, &len);
+	size_t n = lisp_payload(pl, p, len);
+	xtr_etr_input(x, &outside, pl, n, 5 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 0);
+	assert_int_equal(ncap_ctl, 1);
+	assert_string_equal(ipaddr_str(&cap_ctl[0].dst, a, sizeof(a)), "192.0.2.100");
+	assert_int_equal(xtr_get_stats(x)->resolved_fallback, 1);
+	assert_int_equal(xtr_get_stats(x)->queued, 1);
+	assert_int_equal(xtr_cache_pending(x), 1);
+	/* the host mapping arrives by BGP: the held packet leaves to its RLOC */
+	ev_map(d, PEER1, "198.51.100.7/32", "192.0.2.2", 1);
+	assert_int_equal(ncap_data, 1);
+	assert_string_equal(ipaddr_str(&cap_data[0].dst, a, sizeof(a)), "192.0.2.2");
+	assert_int_equal(xtr_cache_pending(x), 0);
+
+	/* the local mapping system has nothing (negative, natively-forward): dropped, never
+	 * forwarded natively (the underlay routes the aggregate back to us) */
+	struct lisp_prefix neg = P("198.51.100.8/32");
+	assert_non_null(xtr_cache_install(x, &neg, XTR_SRC_REPLY, LISP_ACT_NATIVE_FWD, false, 1,
+					  NULL, 0, 6 * SEC));
+	p = mk_ip4(buf, "192.0.2.26", "198.51.100.8", 17, 1000, 2000, 10, false, &len);
+	xtr_itr_input(x, p, len, 6 * SEC);
+	n = lisp_payload(pl, p, len);
+	xtr_etr_input(x, &outside, pl, n, 6 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_native, 0);
+	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_NEGATIVE], 2);
+	xtr_detr_free(d);
+	xtr_free(x);
+}
+
+/* site mode, 5(a): a control-plane fact makes an EID of the dynamic-EID prefixes local */
+static void t_claim(void **s)
+{
+	(void)s;
+	struct xtr_cfg *c = test_cfg();
+	c->has_site = true;
+	c->site.ndynamic = 1;
+	c->site.dynamic[0] = P("198.51.100.0/24");
+	struct xtr *x = xtr_new(c, &test_io, SEC);
+	xtr_cfg_free(c);
+	xtr_set_host_add(x, t_host_add);
+	cap_reset();
+	memset(&host_added, 0, sizeof(host_added));
+	char a[IPADDR_STRLEN];
+	struct lisp_prefix in = P("198.51.100.9/32"), out = P("203.0.113.9/32");
+	struct lisp_prefix local = P("198.51.100.5/32"), sub = P("198.51.100.0/25");
+	/* a stale map-cache entry of it goes */
+	install(x, "198.51.100.9/32", XTR_SRC_NOTIFY, "192.0.2.2", 1, 100, NULL, 0, 0, SEC);
+	assert_true(xtr_claim_eid(x, &in, 2 * SEC));
+	assert_string_equal(ipaddr_str(&host_added, a, sizeof(a)), "198.51.100.9");
+	struct ipaddr h = A("198.51.100.9");
+	assert_non_null(xtr_db_lookup(x, 0, &h));
+	assert_null(xtr_cache_lookup(x, 0, &h));
+	assert_int_equal(xtr_get_stats(x)->moved_here, 1);
+	assert_false(xtr_claim_eid(x, &in, 2 * SEC));	 /* already local */
+	assert_false(xtr_claim_eid(x, &out, 2 * SEC));	 /* outside the dynamic prefixes */
+	assert_false(xtr_claim_eid(x, &local, 2 * SEC)); /* configured */
+	assert_false(xtr_claim_eid(x, &sub, 2 * SEC));	 /* not a host */
+	assert_int_equal(xtr_get_stats(x)->moved_here, 1);
+	xtr_free(x);
+}
+
+/* site mode, 5(b): re-encapsulating straight back to the sender is refused and refreshed */
+static void t_bounce(void **s)
+{
+	(void)s;
+	struct xtr_cfg *c = test_cfg();
+	struct xtr *x = xtr_new(c, &test_io, SEC);
+	xtr_cfg_free(c);
+	uint8_t buf[256], pl[256];
+	size_t len;
+	struct ipaddr siteb = A("192.0.2.2"), other = A("192.0.2.30");
+	/* moved away earlier: .9 -> site B (Map-Notify) */
+	install(x, "198.51.100.9/32", XTR_SRC_NOTIFY, "192.0.2.2", 1, 100, NULL, 0, 0, SEC);
+	cap_reset();
+	uint8_t *p = mk_ip4(buf, "203.0.113.5", "198.51.100.9", 17, 1000, 2000, 10, false, &len);
+	size_t n = lisp_payload(pl, p, len);
+	xtr_etr_input(x, &siteb, pl, n, 5 * SEC); /* site B sends it to us */
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 0);
+	assert_int_equal(xtr_get_stats(x)->bounced, 1);
+	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_LOOP], 1);
+	assert_int_equal(ncap_ctl, 1); /* Map-Request refreshing the stale entry */
+	/* from anyone else it is re-encapsulated as before */
+	xtr_etr_input(x, &other, pl, n, 6 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 1);
+	assert_int_equal(xtr_get_stats(x)->reencap, 1);
+	xtr_free(x);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(t_events),		cmocka_unit_test(t_entry_fields),
+	    cmocka_unit_test(t_version_newer),	cmocka_unit_test(t_decide),
+	    cmocka_unit_test(t_reencap_and_move), cmocka_unit_test(t_pitr),
+	    cmocka_unit_test(t_fallback),	cmocka_unit_test(t_claim),
+	    cmocka_unit_test(t_bounce),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

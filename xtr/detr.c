@@ -1,0 +1,332 @@
+/*
+ * xtr/detr.c - the D-ETR's BGP receiver (lisp-xtrd mode="representative"): host mappings
+ * from the speaker's events into the map-cache as XTR_SRC_BGP. What it does and the rule
+ * among several peers: xtr/detr.h. The host table is one common/lpm of EIDs, each holding
+ * the mapping of every peer that announced it; the map-cache holds the chosen one, with the
+ * peer and map version for `show map-cache json`.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/lpm.h"
+#include "common/ratelimit.h"
+#include "xtr/detr.h"
+#include "xtr/xtr_int.h"
+
+#define DETR_PEER_MARKS 64
+
+struct detr_src {
+	struct ipaddr peer;
+	struct bgp_host_mapping m;
+	uint64_t seq; /* order of arrival */
+	bool stale;
+};
+
+struct detr_host {
+	struct lisp_prefix eid;
+	unsigned n;
+	struct detr_src src[XTR_DETR_MAX_PEERS];
+	uint64_t inst_seq; /* seq of the mapping in the map-cache, 0 = none */
+};
+
+struct detr_peer_mark {
+	struct ipaddr addr;
+	bool gr; /* STALE seen: keep its mappings through PEER_DOWN */
+};
+
+struct xtr_detr {
+	struct xtr *x;
+	struct lpm *hosts;
+	uint64_t seq;
+	struct detr_peer_mark marks[DETR_PEER_MARKS];
+	unsigned nmarks;
+};
+
+bool xtr_map_version_newer(uint16_t a, uint16_t b)
+{
+	unsigned d = ((unsigned)a - (unsigned)b) & 0xfffu;
+	return d != 0 && d < 2048;
+}
+
+struct xtr_detr *xtr_detr_new(struct xtr *x)
+{
+	struct xtr_detr *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->x = x;
+	d->hosts = lpm_new();
+	if (d->hosts == NULL) {
+		free(d);
+		return NULL;
+	}
+	return d;
+}
+
+static int clear_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct xtr_detr *d = arg;
+	struct detr_host *h = val;
+	struct xtr_entry *c = lpm_exact(d->x->cache, &h->eid);
+
+	if (h->inst_seq && c && c->src == XTR_SRC_BGP) {
+		xtr_cache_remove(d->x, &h->eid);
+		d->x->st.bgp_withdrawals++;
+	}
+	lpm_remove(d->hosts, p);
+	free(h);
+	return 0;
+}
+
+void xtr_detr_clear(struct xtr_detr *d)
+{
+	if (d)
+		lpm_walk(d->hosts, clear_cb, d);
+}
+
+void xtr_detr_free(struct xtr_detr *d)
+{
+	if (d == NULL)
+		return;
+	xtr_detr_clear(d);
+	lpm_free(d->hosts, free);
+	free(d);
+}
+
+size_t xtr_detr_count(const struct xtr_detr *d)
+{
+	return lpm_count(d->hosts);
+}
+
+static struct detr_peer_mark *mark_of(struct xtr_detr *d, const struct ipaddr *a, bool add)
+{
+	for (unsigned i = 0; i < d->nmarks; i++)
+		if (ipaddr_eq(&d->marks[i].addr, a))
+			return &d->marks[i];
+	if (!add || d->nmarks == DETR_PEER_MARKS)
+		return NULL;
+	struct detr_peer_mark *m = &d->marks[d->nmarks++];
+	memset(m, 0, sizeof(*m));
+	m->addr = *a;
+	return m;
+}
+
+/* a is the better choice than b (xtr/detr.h) */
+static bool src_better(const struct detr_src *a, const struct detr_src *b)
+{
+	if (a->m.version && b->m.version && a->m.version != b->m.version &&
+	    (xtr_map_version_newer(a->m.version, b->m.version) ||
+	     xtr_map_version_newer(b->m.version, a->m.version)))
+		return xtr_map_version_newer(a->m.version, b->m.version);
+	return a->seq > b->seq;
+}
+
+static int choose(const struct detr_host *h)
+{
+	int b = -1;
+
+	for (unsigned i = 0; i < h->n; i++)
+		if (b < 0 || src_better(&h->src[i], &h->src[b]))
+			b = (int)i;
+	return b;
+}
+
+static void install(struct xtr_detr *d, struct detr_host *h, uint64_t now)
+{
+	struct xtr *x = d->x;
+	int b = choose(h);
+
+	if (b < 0) {
+		struct xtr_entry *c = lpm_exact(x->cache, &h->eid);
+		if (h->inst_seq && c && c->src == XTR_SRC_BGP) {
+			xtr_cache_remove(x, &h->eid);
+			x->st.bgp_withdrawals++;
+		}
+		h->inst_seq = 0;
+		return;
+	}
+	if (h->src[b].seq == h->inst_seq)
+		return; /* in use already */
+	const struct detr_src *s = &h->src[b];
+	struct xtr_loc loc[XTR_MAX_LOC];
+	unsigned n = 0;
+	memset(loc, 0, sizeof(loc));
+	for (unsigned i = 0; i < s->m.n_loc && n < XTR_MAX_LOC; i++) {
+		loc[n].addr = s->m.loc[i].rloc;
+		loc[n].priority = s->m.loc[i].priority;
+		loc[n].weight = s->m.loc[i].weight;
+		n++;
+	}
+	struct xtr_entry *e = xtr_cache_install(x, &h->eid, XTR_SRC_BGP, LISP_ACT_NO_ACTION, true,
+						s->m.ttl, loc, n, now);
+	if (e == NULL) {
+		log_warnx("D-ETR: map-cache refused a BGP mapping");
+		h->inst_seq = 0;
+		return;
+	}
+	e->bgp_peer = s->peer;
+	e->map_version = s->m.version;
+	h->inst_seq = s->seq;
+	x->st.bgp_installs++;
+}
+
+static struct detr_host *host_get(struct xtr_detr *d, const struct lisp_prefix *eid, bool add)
+{
+	struct detr_host *h = lpm_exact(d->hosts, eid);
+
+	if (h || !add)
+		return h;
+	h = calloc(1, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	h->eid = *eid;
+	if (lpm_insert(d->hosts, eid, h, NULL) == -1) {
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+static int src_find(const struct detr_host *h, const struct ipaddr *peer)
+{
+	for (unsigned i = 0; i < h->n; i++)
+		if (ipaddr_eq(&h->src[i].peer, peer))
+			return (int)i;
+	return -1;
+}
+
+/* Drop peer's mapping of h; h is freed when none is left. */
+static void src_remove(struct xtr_detr *d, struct detr_host *h, int i, uint64_t now)
+{
+	h->src[i] = h->src[--h->n];
+	install(d, h, now); /* the next choice, or the entry removed */
+	if (h->n == 0) {
+		lpm_remove(d->hosts, &h->eid);
+		free(h);
+	}
+}
+
+static void on_mapping(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
+{
+	struct xtr *x = d->x;
+	const struct bgp_host_mapping *m = ev->mapping;
+	struct lisp_prefix eid = m->eid;
+
+	if (eid.iid != 0 && eid.iid != x->cfg.iid) {
+		x->st.bgp_foreign++;
+		return;
+	}
+	eid.iid = x->cfg.iid;
+	prefix_normalize(&eid);
+	struct detr_host *h = host_get(d, &eid, true);
+	if (h == NULL)
+		return;
+	int i = src_find(h, ev->peer_addr);
+	if (i < 0) {
+		if (h->n == XTR_DETR_MAX_PEERS) {
+			log_warnx("D-ETR: more than %d peers announce one EID", XTR_DETR_MAX_PEERS);
+			return;
+		}
+		i = (int)h->n++;
+	}
+	struct detr_src *s = &h->src[i];
+	memset(s, 0, sizeof(*s));
+	s->peer = *ev->peer_addr;
+	s->m = *m;
+	s->m.eid = eid;
+	s->seq = ++d->seq;
+	s->stale = ev->stale;
+	if (choose(h) != i)
+		x->st.bgp_ignored++; /* another peer's newer version stays in use */
+	install(d, h, now);
+}
+
+static void on_withdrawn(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
+{
+	struct lisp_prefix eid = *ev->eid;
+
+	eid.iid = d->x->cfg.iid;
+	prefix_normalize(&eid);
+	struct detr_host *h = host_get(d, &eid, false);
+	if (h == NULL)
+		return;
+	int i = src_find(h, ev->peer_addr);
+	if (i < 0)
+		return;
+	if (ev->purged)
+		d->x->st.bgp_purged++;
+	src_remove(d, h, i, now);
+}
+
+struct peer_walk {
+	struct xtr_detr *d;
+	const struct ipaddr *peer;
+	bool stale; /* mark stale instead of removing */
+	uint64_t now;
+};
+
+static int peer_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct peer_walk *w = arg;
+	struct detr_host *h = val;
+	int i = src_find(h, w->peer);
+
+	(void)p;
+	if (i < 0)
+		return 0;
+	if (w->stale)
+		h->src[i].stale = true;
+	else
+		src_remove(w->d, h, i, w->now);
+	return 0;
+}
+
+void xtr_detr_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
+{
+	char a[IPADDR_STRLEN];
+	struct detr_peer_mark *mk;
+
+	switch (ev->kind) {
+	case BGP_EV_PEER_UP:
+		if ((mk = mark_of(d, ev->peer_addr, false)) != NULL)
+			mk->gr = false;
+		log_info("D-ETR: BGP peer %s up", ipaddr_str(ev->peer_addr, a, sizeof(a)));
+		return;
+	case BGP_EV_STALE: {
+		struct peer_walk w = {d, ev->peer_addr, true, now};
+		if ((mk = mark_of(d, ev->peer_addr, true)) != NULL)
+			mk->gr = true;
+		d->x->st.bgp_stale++;
+		lpm_walk(d->hosts, peer_cb, &w);
+		log_info("D-ETR: BGP peer %s: graceful restart, mappings kept",
+			 ipaddr_str(ev->peer_addr, a, sizeof(a)));
+		return;
+	}
+	case BGP_EV_PEER_DOWN: {
+		mk = mark_of(d, ev->peer_addr, false);
+		if (mk && mk->gr)
+			return;
+		struct peer_walk w = {d, ev->peer_addr, false, now};
+		lpm_walk(d->hosts, peer_cb, &w);
+		log_info("D-ETR: BGP peer %s down, its mappings removed",
+			 ipaddr_str(ev->peer_addr, a, sizeof(a)));
+		return;
+	}
+	case BGP_EV_MAPPING:
+		if (ev->mapping && ev->peer_addr)
+			on_mapping(d, ev, now);
+		return;
+	case BGP_EV_WITHDRAWN:
+		if (ev->eid && ev->peer_addr)
+			on_withdrawn(d, ev, now);
+		return;
+	}
+}
+
+void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg)
+{
+	xtr_detr_event(arg, ev, now_ns());
+}

@@ -1,0 +1,57 @@
+/*
+ * xtr/detr.h - lisp-xtrd mode="representative", the D-ETR (../shared/DESIGN.md "The problem
+ * in one picture" steps 3-4, "BGP: how host mappings travel"): the BGP receiver side. The
+ * speaker (common/bgp.h) delivers per-peer host mappings; this module keeps them per EID and
+ * per peer and installs the chosen one in the core's map-cache as XTR_SRC_BGP
+ * (authoritative, never ages, never evicted, not removed by `clear map-cache`).
+ *
+ * Events:
+ *   MAPPING    the peer's mapping of the EID is stored (replacing that peer's previous one:
+ *              the speaker already orders one peer's paths by map version), then the
+ *              choice below is made and installed if it changed.
+ *   WITHDRAWN  the peer's mapping is dropped (purged = graceful-restart purge of a stale
+ *              one); when no peer has one left the map-cache entry is removed.
+ *   STALE      graceful restart (RFC 4724): the peer's mappings are kept and used as they
+ *              are; the speaker purges what is not refreshed (WITHDRAWN purged).
+ *   PEER_DOWN  without a STALE just before (no graceful restart): whatever that peer still
+ *              has here is removed (the speaker withdraws each first; this is the backstop).
+ *   PEER_UP    clears the peer's graceful-restart mark.
+ * Choice among several peers announcing the same EID: the newest map version by 12-bit
+ * serial arithmetic (RFC 9302: V1 newer than V2 iff 0 < (V1 - V2) mod 4096 < 2048); when
+ * either is 0 (unversioned) or both are equal or incomparable (difference 2048), the one
+ * received last. A mapping for another instance ID than the xTR's is ignored (counted).
+ *
+ * Data path (xtr/data.c, xtr_etr_decide): a destination covered by a BGP host mapping is
+ * re-encapsulated to its RLOC; an aggregate EID without one is resolved through the local
+ * mapping system (the <map-resolver> of the config) like a PITR miss; a negative answer drops.
+ */
+#ifndef XTR_DETR_H
+#define XTR_DETR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/bgp.h"
+#include "xtr/xtr.h"
+
+#define XTR_DETR_MAX_PEERS 16 /* peers announcing the same EID that are remembered */
+
+struct xtr_detr;
+
+/* NULL on ENOMEM. The D-ETR state of core x (which must outlive it). */
+struct xtr_detr *xtr_detr_new(struct xtr *x);
+/* Frees the state; the map-cache entries it installed are removed. */
+void xtr_detr_free(struct xtr_detr *d);
+/* One speaker event at monotonic time now. */
+void xtr_detr_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now);
+/* bgp_event_fn for bgp_new(..., xtr_detr_bgp_cb, d): xtr_detr_event at now_ns(). */
+void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg);
+/* EIDs with at least one peer's mapping. */
+size_t xtr_detr_count(const struct xtr_detr *d);
+/* Remove every BGP-learned mapping (speaker replaced by a reload). */
+void xtr_detr_clear(struct xtr_detr *d);
+/* RFC 9302 12-bit serial comparison: a newer than b (both non-zero). */
+bool xtr_map_version_newer(uint16_t a, uint16_t b);
+
+#endif

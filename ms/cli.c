@@ -4,8 +4,8 @@
  * time of the last change, for the demo's timeline), show subscribers [json], show
  * statistics [json] (with the BGP push counters), show version, debug {control|bgp|off}.
  * The speaker's own rows (show bgp summary|neighbors|routes, clear bgp) come from
- * common/bgp.h's bgp_cli_commands and are added by main.c. Handlers only produce data through common/out; the
- * renderer makes text or JSON. The CLI context (cli_new's ctx) is the struct ms.
+ * common/bgp.h's bgp_cli_commands and are added by main.c. Handlers only produce data through
+ * common/out; the renderer makes text or JSON. The CLI context (cli_new's ctx) is the struct ms.
  */
 #include "config.h"
 
@@ -210,6 +210,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "deregistrations", st->deregistrations);
 	out_uint(o, "expirations", st->expirations);
 	out_uint(o, "moves", st->moves);
+	out_uint(o, "arrivalNotifies", st->arrival_notifies);
 	out_uint(o, "proxyReplies", st->proxy_replies);
 	out_uint(o, "forwardedToEtr", st->forwarded);
 	out_uint(o, "negativeReplies", st->negative_replies);

@@ -196,6 +196,7 @@ struct ms_stats {
 	uint64_t drop[MS_DROP__COUNT];
 	uint64_t malformed[PERR__COUNT];
 	uint64_t registrations, deregistrations, expirations, refreshes, moves;
+	uint64_t arrival_notifies; /* Map-Notify to new RLOCs of a third-party registration */
 	uint64_t proxy_replies, forwarded, negative_replies;
 	uint64_t notify_acks, notify_retransmits, subscriptions, unsubscriptions;
 	uint64_t store_commits, store_rows;

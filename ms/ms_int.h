@@ -110,7 +110,7 @@ size_t ms_build_notify(uint8_t *out, size_t cap, uint64_t nonce, const struct li
  * EID. old NULL: no previous registration. new_rec NULL = withdrawn (subscribers only). */
 void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 		      const struct lisp_record *new_rec, const struct ms_reg *old,
-		      const struct ipaddr *new_etr);
+		      const struct ipaddr *new_etr, const struct ms_reg *cur);
 void ms_handle_notify_ack(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
 			  uint16_t sport);
 void ms_notify_tick(struct ms *ms);

@@ -137,11 +137,41 @@ static void notify_subscribers(struct ms *ms, const struct lisp_prefix *eid,
 	}
 }
 
+/* Is `a` the address of one of the locators of `rec`? */
+static bool rec_has_rloc(const struct lisp_record *rec, const struct ipaddr *a)
+{
+	for (unsigned i = 0; i < rec->nloc; i++)
+		if (rec->loc[i].addr.n && ipaddr_eq(&rec->loc[i].addr.addr[0], a))
+			return true;
+	return false;
+}
+
 void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 		      const struct lisp_record *new_rec, const struct ms_reg *old,
-		      const struct ipaddr *new_etr)
+		      const struct ipaddr *new_etr, const struct ms_reg *cur)
 {
 	struct lisp_record w;
+
+	/* Arrival: a registration made by a third party (the cloud controller running
+	 * lisp-register after a live migration) names RLOCs that did not send it. Tell each
+	 * new RLOC at once, so the xTR there takes the EID as local before the VM's own
+	 * announcement (GARP/NA) reaches it and delivers the first packets instead of
+	 * dropping them. An xTR registering its own EIDs is its own RLOC: nothing to send. */
+	if (cur != NULL && new_rec != NULL) {
+		for (unsigned i = 0; i < new_rec->nloc; i++) {
+			const struct lisp_locator *l = &new_rec->loc[i];
+			if (l->addr.n == 0 || l->priority == 255)
+				continue;
+			if (new_etr != NULL && ipaddr_eq(&l->addr.addr[0], new_etr))
+				continue;
+			if (old != NULL && rec_has_rloc(&old->rec, &l->addr.addr[0]))
+				continue;
+			ms->st.arrival_notifies++;
+			send_unsolicited(ms, MS_PEND_ETR, &l->addr.addr[0], LISP_CONTROL_PORT,
+					 cur->site, cur->key_id, ms_new_nonce(ms), new_rec, false,
+					 NULL, 0);
+		}
+	}
 
 	if (new_rec == NULL) {
 		withdrawn_record(&w, eid);

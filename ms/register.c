@@ -121,7 +121,7 @@ void ms_reg_remove(struct ms *ms, struct ms_reg *r, enum ms_change_why why)
 	if (r->persistent && ms->store != NULL && store_del(ms->store, &r->eid) < 0)
 		log_warnx("database: %s", store_error(ms->store));
 	ms_fire_change(ms, &r->eid, &r->rec, NULL, r->site, why);
-	ms_notify_change(ms, &r->eid, NULL, NULL, NULL);
+	ms_notify_change(ms, &r->eid, NULL, NULL, NULL, NULL);
 	free(r);
 }
 
@@ -215,7 +215,7 @@ static void deregister(struct ms *ms, const struct lisp_record *rec, const struc
 				ms_reg_changed(r);
 				reg_persist(ms, r);
 				ms_fire_change(ms, &r->eid, &old, r, r->site, MS_CHG_DEREGISTER);
-				ms_notify_change(ms, &r->eid, &r->rec, NULL, src);
+				ms_notify_change(ms, &r->eid, &r->rec, NULL, src, NULL);
 			}
 			return;
 		}
@@ -307,7 +307,7 @@ static void register_record(struct ms *ms, const struct ms_site *site,
 	ms_fire_change(ms, &r->eid, existed ? &old.rec : NULL, r, r->site, MS_CHG_REGISTER);
 	if (existed && !rloc_set_equal(&old.rec, &r->rec))
 		ms->st.moves++;
-	ms_notify_change(ms, &r->eid, &r->rec, existed ? &old : NULL, src);
+	ms_notify_change(ms, &r->eid, &r->rec, existed ? &old : NULL, src, r);
 }
 
 static void send_ack_notify(struct ms *ms, const struct lisp_map_register *m,

@@ -18,6 +18,25 @@
 # Environment knobs: CLI_HOST (127.0.0.1), CLI_TIMEOUT (5 s), CLI_PASSWORD, CLI_PROMPT_RE,
 # T_KEEP=1 (keep $T_TMP even on success), T_VERBOSE=1 (print logs even on success).
 
+# Isolation: every test runs in a network namespace of its own, whose only interface is
+# lo (and whatever the test adds). A daemon that sends to an address the test merely names
+# (an RLOC such as 192.0.2.9 that no namespace holds, a BGP peer that is not there) then
+# gets "network unreachable" instead of sending it out of the machine's real interfaces,
+# and the well-known ports (4342, 179, 2620-2622) cannot collide with another test running
+# in parallel. Namespaces the test creates with `ip netns add` are separate as before.
+if [ -z "${LISP_TEST_NETNS_ISOLATED:-}" ] && [ -f "${0:-}" ]; then
+	export LISP_TEST_NETNS_ISOLATED=1
+	if [ "$(id -u)" -eq 0 ]; then
+		exec unshare --net -- bash "$0" "$@"
+	else
+		exec unshare --net --map-root-user -- bash "$0" "$@"
+	fi
+	echo "lib.sh: cannot isolate the test in its own network namespace (unshare)" >&2
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+ip link set lo up 2>/dev/null
+
 T_NAME=$(basename "${0:-test}" .sh)
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"

@@ -544,7 +544,9 @@ static void t_replay(void **state)
 	    ipaddr_str(&find(f, "198.51.100.5/32")->rec.loc[0].addr.addr[0], a, sizeof(a)),
 	    "192.0.2.1");
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.9", NULL, 6, F_M, "192.0.2.1");
-	assert_int_equal(nsent, 3); /* the ack + the Map-Notify to the old RLOC */
+	/* the ack + the Map-Notify to the old RLOC + the arrival notify to the new RLOC (.9
+	 * did not send the registration) */
+	assert_int_equal(nsent, 4);
 	/* another source (I=0): its own counter */
 	do_reg(f, f->dc, "198.51.100.7/32", 1440, "192.0.2.9", NULL, 1, 0, "192.0.2.2");
 	assert_non_null(find(f, "198.51.100.7/32"));
@@ -610,7 +612,8 @@ static void t_malformed_counted_state_unchanged(void **state)
 	set_rec(&reg.rec[0], "198.51.100.5/32", 1440, "192.0.2.77", NULL);
 	n = build_reg(out, sizeof(out), f->dc, 2, F_M, 1);
 	feed(f, out, n, "192.0.2.1", 40000);
-	assert_int_equal(nsent, 2); /* the ack + the Map-Notify to the old RLOC */
+	/* the ack + the Map-Notify to the old RLOC + the arrival notify to 192.0.2.77 */
+	assert_int_equal(nsent, 3);
 }
 
 /* ------------------------------------------------------------------ cases: Map-Request */
@@ -651,6 +654,7 @@ static void t_request_forward_to_etr(void **state)
 	struct buf b;
 
 	do_reg(f, f->ex, "203.0.113.0/25", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.33");
+	nsent = 0; /* the arrival notify to 192.0.2.1 (registered by .33) */
 	size_t n = build_req(req, sizeof(req), "203.0.113.9/32", "192.0.2.50", 77, false, false);
 	size_t e = wrap_ecm(ecm, sizeof(ecm), req, n, "192.0.2.50", "203.0.113.9", 33333);
 	feed(f, ecm, e, "192.0.2.60", 4342);
@@ -713,11 +717,35 @@ static void t_move_notifies_old_rloc(void **state)
 	char a[IPADDR_STRLEN];
 
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 1, F_M, "192.0.2.250");
+	/* the first registration already told .1 it holds the EID: it acks */
+	for (size_t j = 0; j < nsent; j++)
+		if (sent[j].dport == LISP_CONTROL_PORT) {
+			parse_notify(&sent[j], f->dc);
+			send_ack(f, f->dc, mn.nonce, "192.0.2.1");
+		}
+	assert_int_equal(ms_pending_notifies(f->ms), 0);
 	nsent = 0;
 	now += 10;
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.2", NULL, 2, F_M, "192.0.2.250");
-	assert_int_equal(nsent, 2); /* old RLOC + the ack */
-	size_t i = sent[0].dport == LISP_CONTROL_PORT ? 0 : 1;
+	/* the controller (.250) moved the EID: the new RLOC is told it arrived, the old one
+	 * that it left, and the controller gets its ack */
+	assert_int_equal(nsent, 3);
+	assert_int_equal(ms_get_stats(f->ms)->arrival_notifies, 2); /* .1 at first, .2 now */
+	size_t i = 3, arr = 3;
+	for (size_t j = 0; j < nsent; j++) {
+		if (sent[j].dport != LISP_CONTROL_PORT)
+			continue;
+		ipaddr_str(&sent[j].dst, a, sizeof(a));
+		if (strcmp(a, "192.0.2.1") == 0)
+			i = j;
+		else if (strcmp(a, "192.0.2.2") == 0)
+			arr = j;
+	}
+	assert_true(i < 3 && arr < 3);
+	parse_notify(&sent[arr], f->dc); /* the arrival notify carries the new mapping */
+	assert_int_equal(mn.rec[0].nloc, 1);
+	assert_string_equal(ipaddr_str(&mn.rec[0].loc[0].addr.addr[0], a, sizeof(a)), "192.0.2.2");
+	send_ack(f, f->dc, mn.nonce, "192.0.2.2");
 	assert_string_equal(ipaddr_str(&sent[i].dst, a, sizeof(a)), "192.0.2.1");
 	assert_int_equal(sent[i].dport, LISP_CONTROL_PORT);
 	parse_notify(&sent[i], f->dc);
@@ -736,7 +764,7 @@ static void t_move_notifies_old_rloc(void **state)
 	assert_int_equal(drops(f, MS_DROP_UNKNOWN_NONCE), 1);
 	send_ack(f, f->dc, nonce, "192.0.2.1");
 	assert_int_equal(ms_pending_notifies(f->ms), 0);
-	assert_int_equal(ms_get_stats(f->ms)->notify_acks, 1);
+	assert_int_equal(ms_get_stats(f->ms)->notify_acks, 3); /* two arrivals + the move */
 	nsent = 0;
 	ms_tick(f->ms, now + 5000);
 	assert_int_equal(nsent, 0);
@@ -748,12 +776,14 @@ static void t_notify_retries_bounded(void **state)
 
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.250");
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.2", NULL, 2, 0, "192.0.2.250");
+	/* pending: the arrival notifies to .1 and .2 and the move notify to .1, none acked */
+	assert_int_equal(ms_pending_notifies(f->ms), 3);
 	nsent = 0;
 	for (unsigned s = 1; s <= 10; s++)
 		ms_tick(f->ms, now + s * 1000 + 1);
-	assert_int_equal(nsent, 2); /* retries="2" */
+	assert_int_equal(nsent, 6); /* retries="2" for each of the three */
 	assert_int_equal(ms_pending_notifies(f->ms), 0);
-	assert_int_equal(drops(f, MS_DROP_RETRIES_EXHAUSTED), 1);
+	assert_int_equal(drops(f, MS_DROP_RETRIES_EXHAUSTED), 3);
 }
 
 static void t_pubsub(void **state)

@@ -74,9 +74,10 @@ static struct {
 	struct site *site;
 	bool debug_level;
 	struct event_base *base;
-	struct bgp *bgp;	 /* representative mode with <bgp> */
-	struct xtr_detr *detr;	 /* representative mode */
-	char *bgp_text;		 /* the running <bgp> config, printed (reload compares) */
+	struct bgp *bgp;       /* representative mode with <bgp> */
+	struct xtr_detr *detr; /* representative mode */
+	char *bgp_text;	       /* the running <bgp> config, printed (reload compares) */
+	bool bgp_rows_added;   /* the BGP CLI rows are in the CLI (once per process) */
 } g = {.tx4.fd = -1, .tx6.fd = -1, .native4 = -1, .native6 = -1};
 
 /* ---------------------------------------------------------------- data sink */
@@ -220,8 +221,14 @@ static int bgp_begin(struct xtr_cfg *c)
 	c->bgp = NULL;
 	if (g.bgp == NULL || bgp_start(g.bgp) < 0)
 		return -1;
-	if (g.cli && cli_add_commands(g.cli, bgp_cli_commands(g.bgp, &n), n) < 0)
-		return -1;
+	/* The rows act on the current speaker (bgp_cli_commands rebinds them); add them to
+	 * the CLI once, not on every reload (a CLI holds a bounded number of tables). */
+	const struct cli_cmd *rows = bgp_cli_commands(g.bgp, &n);
+	if (g.cli && !g.bgp_rows_added) {
+		if (cli_add_commands(g.cli, rows, n) < 0)
+			return -1;
+		g.bgp_rows_added = true;
+	}
 	return 0;
 }
 
@@ -456,7 +463,8 @@ static int start(struct event_base *base, void *cfgp)
 		if (g.detr == NULL)
 			return -1;
 		if (xtr_db_count(g.x) == 0)
-			log_warnx("representative mode without aggregate EID prefixes (<database>)");
+			log_warnx(
+			    "representative mode without aggregate EID prefixes (<database>)");
 	}
 	g.data = udp_open(base, NULL, c->data_port, on_data, NULL);
 	g.ctl = udp_open(base, NULL, c->control_port, on_ctl, NULL);

@@ -67,10 +67,11 @@ static void t_miss_request_reply(void **s)
 	struct xtr *x = mk();
 	uint8_t buf[300], rep[600];
 	size_t len;
-	for (int i = 0; i < 3; i++)
-		xtr_itr_input(x,
-			      mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len),
-			      len, 1 * SEC);
+	for (int i = 0; i < 3; i++) { /* len is set by mk_ip*: sequence it before the call */
+		const uint8_t *pkt_ =
+		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len);
+		xtr_itr_input(x, pkt_, len, 1 * SEC);
+	}
 	/* one Map-Request (rate limit per prefix), in an ECM, to the first MR */
 	assert_int_equal(ncap_ctl, 1);
 	struct ipaddr mr = A("192.0.2.100");
@@ -111,8 +112,11 @@ static void t_retransmit_failover(void **s)
 	struct xtr *x = mk();
 	uint8_t buf[300];
 	size_t len;
-	xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len), len,
-		      SEC);
+	{ /* len is set by mk_ip*: sequence it before the call */
+		const uint8_t *pkt_ =
+		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len);
+		xtr_itr_input(x, pkt_, len, SEC);
+	}
 	assert_int_equal(ncap_ctl, 1);
 	xtr_tick(x, SEC + SEC / 2);	   /* too early */
 	assert_int_equal(ncap_ctl, 1 + 1); /* (+ the Map-Register to the MS) */
@@ -157,8 +161,11 @@ static void t_global_rate(void **s)
 	for (unsigned i = 0; i < 20; i++) {
 		char d[32];
 		snprintf(d, sizeof(d), "10.0.0.%u", i + 1);
-		xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", d, 1, 0, 0, 20, false, &len), len,
-			      SEC);
+		{ /* len is set by mk_ip*: sequence it before the call */
+			const uint8_t *pkt_ =
+			    mk_ip4(buf, "198.51.100.5", d, 1, 0, 0, 20, false, &len);
+			xtr_itr_input(x, pkt_, len, SEC);
+		}
 	}
 	assert_int_equal(ncap_ctl, 5);
 	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_RATE], 15);

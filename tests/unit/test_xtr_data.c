@@ -83,8 +83,11 @@ static void t_itr_encap(void **s)
 	assert_int_equal(h[6] << 8 | h[7], 0);
 	assert_int_equal(h[8], 0x80); /* N, no I for IID 0 */
 	/* same flow, same port; the entry counts */
-	xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", "198.51.100.6", 6, 40000, 80, 50, true, &len),
-		      len, 6);
+	{ /* len is set by mk_ip*: sequence it before the call */
+		const uint8_t *pkt_ =
+		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 6, 40000, 80, 50, true, &len);
+		xtr_itr_input(x, pkt_, len, 6);
+	}
 	assert_memory_equal(cap_data[1].data, cap_data[0].data, 2);
 	struct ipaddr a6 = A("198.51.100.6");
 	assert_int_equal(xtr_cache_lookup(x, 0, &a6)->packets, 2);
@@ -105,8 +108,11 @@ static void t_itr_iid(void **s)
 	install(x, "[42]198.51.100.6/32", XTR_SRC_CONFIG, "192.0.2.2", 1, 100, NULL, 0, 0, 0);
 	uint8_t buf[300];
 	size_t len;
-	xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", "198.51.100.6", 17, 1, 2, 10, false, &len),
-		      len, 1);
+	{ /* len is set by mk_ip*: sequence it before the call */
+		const uint8_t *pkt_ =
+		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 17, 1, 2, 10, false, &len);
+		xtr_itr_input(x, pkt_, len, 1);
+	}
 	assert_int_equal(ncap_data, 1);
 	assert_int_equal(cap_data[0].data[8], 0x88);
 	assert_int_equal(cap_data[0].data[14], 42);
@@ -120,9 +126,15 @@ static void t_itr_drops(void **s)
 	uint8_t buf[300];
 	size_t len;
 	/* MLD from the TUN: ff02::16 */
-	xtr_itr_input(x, mk_ip6(buf, "fe80::1", "ff02::16", 20, &len), len, 1);
-	xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", "224.0.0.1", 17, 1, 2, 10, false, &len), len,
-		      1);
+	{ /* len is set by mk_ip*: sequence it before the call */
+		const uint8_t *pkt_ = mk_ip6(buf, "fe80::1", "ff02::16", 20, &len);
+		xtr_itr_input(x, pkt_, len, 1);
+	}
+	{ /* len is set by mk_ip*: sequence it before the call */
+		const uint8_t *pkt_ =
+		    mk_ip4(buf, "198.51.100.5", "224.0.0.1", 17, 1, 2, 10, false, &len);
+		xtr_itr_input(x, pkt_, len, 1);
+	}
 	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_MULTICAST], 2);
 	/* garbage */
 	uint8_t junk[16 + 10] = {0};
@@ -173,10 +185,16 @@ static void t_negative(void **s)
 	xtr_cache_install(x, &dr, XTR_SRC_CONFIG, LISP_ACT_DROP, false, 15, NULL, 0, 1);
 	uint8_t buf[300];
 	size_t len;
-	xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", "203.0.113.9", 17, 1, 2, 10, false, &len), len,
-		      1);
-	xtr_itr_input(x, mk_ip4(buf, "198.51.100.5", "192.0.2.200", 17, 1, 2, 10, false, &len), len,
-		      1);
+	{ /* len is set by mk_ip*: sequence it before the call */
+		const uint8_t *pkt_ =
+		    mk_ip4(buf, "198.51.100.5", "203.0.113.9", 17, 1, 2, 10, false, &len);
+		xtr_itr_input(x, pkt_, len, 1);
+	}
+	{ /* len is set by mk_ip*: sequence it before the call */
+		const uint8_t *pkt_ =
+		    mk_ip4(buf, "198.51.100.5", "192.0.2.200", 17, 1, 2, 10, false, &len);
+		xtr_itr_input(x, pkt_, len, 1);
+	}
 	assert_int_equal(ncap_native, 1);
 	assert_int_equal(ncap_data, 0);
 	assert_int_equal(xtr_get_stats(x)->native, 1);

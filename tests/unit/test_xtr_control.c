@@ -68,7 +68,7 @@ static void t_miss_request_reply(void **s)
 	uint8_t buf[300], rep[600];
 	size_t len;
 	for (int i = 0; i < 3; i++) { /* len is set by mk_ip*: sequence it before the call */
-		const uint8_t *pkt_ =
+		uint8_t *pkt_ =
 		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len);
 		xtr_itr_input(x, pkt_, len, 1 * SEC);
 	}
@@ -113,7 +113,7 @@ static void t_retransmit_failover(void **s)
 	uint8_t buf[300];
 	size_t len;
 	{ /* len is set by mk_ip*: sequence it before the call */
-		const uint8_t *pkt_ =
+		uint8_t *pkt_ =
 		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len);
 		xtr_itr_input(x, pkt_, len, SEC);
 	}
@@ -162,8 +162,7 @@ static void t_global_rate(void **s)
 		char d[32];
 		snprintf(d, sizeof(d), "10.0.0.%u", i + 1);
 		{ /* len is set by mk_ip*: sequence it before the call */
-			const uint8_t *pkt_ =
-			    mk_ip4(buf, "198.51.100.5", d, 1, 0, 0, 20, false, &len);
+			uint8_t *pkt_ = mk_ip4(buf, "198.51.100.5", d, 1, 0, 0, 20, false, &len);
 			xtr_itr_input(x, pkt_, len, SEC);
 		}
 	}

@@ -84,7 +84,7 @@ static void t_itr_encap(void **s)
 	assert_int_equal(h[8], 0x80); /* N, no I for IID 0 */
 	/* same flow, same port; the entry counts */
 	{ /* len is set by mk_ip*: sequence it before the call */
-		const uint8_t *pkt_ =
+		uint8_t *pkt_ =
 		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 6, 40000, 80, 50, true, &len);
 		xtr_itr_input(x, pkt_, len, 6);
 	}
@@ -109,7 +109,7 @@ static void t_itr_iid(void **s)
 	uint8_t buf[300];
 	size_t len;
 	{ /* len is set by mk_ip*: sequence it before the call */
-		const uint8_t *pkt_ =
+		uint8_t *pkt_ =
 		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 17, 1, 2, 10, false, &len);
 		xtr_itr_input(x, pkt_, len, 1);
 	}
@@ -127,12 +127,11 @@ static void t_itr_drops(void **s)
 	size_t len;
 	/* MLD from the TUN: ff02::16 */
 	{ /* len is set by mk_ip*: sequence it before the call */
-		const uint8_t *pkt_ = mk_ip6(buf, "fe80::1", "ff02::16", 20, &len);
+		uint8_t *pkt_ = mk_ip6(buf, "fe80::1", "ff02::16", 20, &len);
 		xtr_itr_input(x, pkt_, len, 1);
 	}
 	{ /* len is set by mk_ip*: sequence it before the call */
-		const uint8_t *pkt_ =
-		    mk_ip4(buf, "198.51.100.5", "224.0.0.1", 17, 1, 2, 10, false, &len);
+		uint8_t *pkt_ = mk_ip4(buf, "198.51.100.5", "224.0.0.1", 17, 1, 2, 10, false, &len);
 		xtr_itr_input(x, pkt_, len, 1);
 	}
 	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_MULTICAST], 2);
@@ -186,12 +185,12 @@ static void t_negative(void **s)
 	uint8_t buf[300];
 	size_t len;
 	{ /* len is set by mk_ip*: sequence it before the call */
-		const uint8_t *pkt_ =
+		uint8_t *pkt_ =
 		    mk_ip4(buf, "198.51.100.5", "203.0.113.9", 17, 1, 2, 10, false, &len);
 		xtr_itr_input(x, pkt_, len, 1);
 	}
 	{ /* len is set by mk_ip*: sequence it before the call */
-		const uint8_t *pkt_ =
+		uint8_t *pkt_ =
 		    mk_ip4(buf, "198.51.100.5", "192.0.2.200", 17, 1, 2, 10, false, &len);
 		xtr_itr_input(x, pkt_, len, 1);
 	}

@@ -82,7 +82,7 @@ def verdict(goal, value, ratio):
             lim = float(lim)
             x = ratio if what.strip() == "ratio" else value
             if x is None:
-                return f"{goal} (no data)", False
+                return goal, False
             met = x >= lim if op == ">=" else x <= lim
             return goal, met
     return goal, None
@@ -122,7 +122,7 @@ def main():
             gtext, met = verdict(fg["goal"], m, ratio)
             mtxt = "-" if met is None else ("**yes**" if met else "**NO**")
             if not v:
-                mtxt = "**NO** (no data)" if fg["goal"] not in ("-", "") else "-"
+                mtxt = "**not measured** (see the section's notes)" if fg["goal"] not in ("-", "") else "-"
             basefig = next((x for x in b["figs"] if x["id"] == fg["base"]), None)
             btxt = f"{fmt(bm)} ({basefig['label']})" if basefig and bm is not None else "-"
             row = (f"| {fg['label']} | {fmt(m)} | {fmt(min(v) if v else None)} | "

@@ -72,7 +72,18 @@ demo_have_detr() {
 		"$(demo_detr_bgp_xml)" >"$f"
 	"$DEMO_BIN/lisp-xtrd" -n -f "$f" >/dev/null 2>&1 && [ -n "$(demo_detr_bgp_xml)" ]
 }
-demo_detr_bgp_xml() { :; } # the D-ETR's <bgp> element (when lisp-xtrd has one)
+# the D-ETR's <bgp> (examples/lisp-xtrd-detr.xml): iBGP to the local lisp-msd, which
+# pushes every host mapping; ADD-PATH, graceful restart keeps the mappings through a reset
+demo_detr_bgp_xml() {
+	cat <<XML
+  <bgp as="65000" router-id="192.0.2.10">
+    <graceful-restart time="120"/>
+    <peer address="192.0.2.14" as="65000" local="192.0.2.10" hold-time="30"
+          connect-retry="1" add-path="both" graceful-restart="on" stale-time="300"
+          families="ipv4 ipv6"/>
+  </bgp>
+XML
+}
 
 demo_rloc() { # demo_rloc ROLE -> the role's underlay address
 	local i
@@ -401,7 +412,9 @@ demo_xtr_start() { # ROLE
 		ip -n "$ns" route replace 203.0.113.0/24 dev lisp0
 		ip -n "$ns" -6 route replace 2001:db8:203::/64 dev lisp0
 		;;
-	oxtr)
+	oxtr | detr)
+		# outside site: the data centre's EIDs are LISP space; D-ETR (PITR): the underlay
+		# routes the non-LISP client's packets for the aggregate here, into the TUN
 		ip -n "$ns" route replace 198.51.100.0/24 dev lisp0
 		ip -n "$ns" -6 route replace 2001:db8:100::/64 dev lisp0
 		;;
@@ -437,10 +450,45 @@ demo_dataplane_lisp() {
 	demo_cp_start "$(demo_ms_bgp_xml)" || return 1
 	demo_xtr_start sa && demo_xtr_start sb && demo_xtr_start oxtr && demo_xtr_start detr ||
 		return 1
-	demo_vms_register
+	wait_until 20 demo_bgp_up || { echo "D-ETR: no BGP session with the local lisp-msd" >&2; return 1; }
+	demo_vms_register || return 1
+	# the D-ETR holds the VMs' host mappings (pushed over BGP) before any flow starts
+	wait_until 10 demo_detr_has 198.51.100.5 && wait_until 5 demo_detr_has 2001:db8:100::5
 }
-demo_ms_bgp_xml() { :; } # the <bgp> element of the local lisp-msd (when it has one)
-demo_detr_updated_ms() { :; }
+demo_detr_has() { # EID: the D-ETR's map-cache holds EID's host mapping from BGP
+	demo_xtr_cli detr show map-cache "$1" json 2>/dev/null | jq -e '.source == "bgp"' >/dev/null
+}
+# the local lisp-msd's <bgp>: listens on 192.0.2.14:179, the D-ETR connects (passive peer)
+demo_ms_bgp_xml() {
+	cat <<XML
+  <bgp as="65000" router-id="192.0.2.14">
+    <listen address="192.0.2.14" port="179"/>
+    <graceful-restart time="120"/>
+    <peer address="192.0.2.10" as="65000" local="192.0.2.14" hold-time="30" passive="true"
+          add-path="both" graceful-restart="on" families="ipv4 ipv6"/>
+  </bgp>
+XML
+}
+# demo_bgp_up: the D-ETR's session with the local lisp-msd is Established
+demo_bgp_up() {
+	demo_xtr_cli detr show bgp summary json 2>/dev/null |
+		jq -e '[.. | objects | select((.state // "") | test("^[Ee]stablished"))] | length > 0' >/dev/null
+}
+# demo_clear_bgp: reset the D-ETR's session (Cease/Administrative Reset); it comes back
+demo_clear_bgp() {
+	demo_xtr_cli detr clear bgp 192.0.2.14 | grep -q reset
+}
+# demo_detr_updated_ms AFTER_MS [EID]: epoch ms the D-ETR's map-cache entry of the VM last
+# changed (changedUnixMs), when that is at or after AFTER_MS - 50 (the register's send time
+# is derived from lisp-register's round trip; the clocks are the same machine's)
+demo_detr_updated_ms() {
+	local t
+	[ -n "${1:-}" ] || return 0
+	t=$(demo_xtr_cli detr show map-cache "${2:-198.51.100.5}" json 2>/dev/null |
+		jq -r '[.. | objects | select(has("changedUnixMs")) | .changedUnixMs] | max // empty' 2>/dev/null)
+	[ -n "$t" ] && [ "$t" -ge $(($1 - 50)) ] && echo "$t"
+	return 0
+}
 
 # ------------------------------------------------------------------ LISP daemons' configs
 # Local MS 192.0.2.14:4342 and MR :4343 (namespace ms); global MS 192.0.2.18:4342 and MR
@@ -527,6 +575,7 @@ demo_xtr_conf() {
 			echo "  <database>"
 			echo "    <mapping eid=\"198.51.100.0/24\"/><mapping eid=\"2001:db8:100::/64\"/>"
 			echo "  </database>"
+			demo_detr_bgp_xml
 			;;
 		esac
 		echo "</lisp-xtrd>"

@@ -37,6 +37,21 @@
  * at End-of-RIB (or when the restart/stale timer expires) what was not refreshed is purged
  * with BGP_EV_WITHDRAWN and `purged` set.
  *
+ * Collisions (RFC 4271 §6.8): both connections of a peer (ours and the one it opened) are
+ * tracked until an OPEN decides; the connection opened by the speaker with the higher BGP
+ * Identifier is kept, the other closed with Cease/Connection Collision Resolution (6/7);
+ * a new connection for an Established peer is closed with 6/7, unless graceful restart
+ * shows the peer restarted (RFC 4724 §4.2: its new connection completes the OPEN
+ * exchange; the old session is dead, its routes stale).
+ *
+ * Restarting (RFC 4724 §4.1): with restarting="true" the R bit is advertised only until
+ * the initial update is done - End-of-RIB sent to every GR peer once - or our restart
+ * time has passed; sessions opened later carry no R. The F bit (forwarding state kept
+ * across the restart) is bgp_cfg.gr_forwarding, false unless the embedding daemon sets it
+ * after bgp_config_parse: lisp-msd forwards nothing (it has no forwarding state); a
+ * daemon whose data plane (the mappings it forwards with) survives its own restart may
+ * set it. A helper that receives F = 0 drops our stale routes as soon as we are back.
+ *
  * Config (schema/bgp.rng, include it from a daemon's schema with <externalRef href="bgp.rng"/>):
  *
  *   <bgp as="65000" router-id="192.0.2.1">
@@ -101,7 +116,9 @@ struct bgp_cfg {
 	struct ipaddr listen_addr;
 	uint16_t listen_port;
 	uint16_t gr_time; /* restart time we advertise */
-	bool restarting;  /* advertise the R bit (we restarted with state preserved) */
+	bool restarting;  /* advertise the R bit (we restarted) until the initial update is done */
+	bool gr_forwarding; /* the F bit: forwarding state preserved (not in the XML; the
+			     * embedding daemon sets it, see above) */
 	size_t n_peers;
 	struct bgp_peer_cfg *peers;
 };
@@ -147,6 +164,16 @@ void bgp_free(struct bgp *b);
 int bgp_peer_add(struct bgp *b, const struct bgp_peer_cfg *pc);
 /* Remove a peer (Cease/Peer De-configured); its mappings are withdrawn via the callback. */
 int bgp_peer_remove(struct bgp *b, const struct ipaddr *addr);
+/* Apply a new configuration in place (a daemon's reload); takes ownership of new_cfg on
+ * success (the old one is freed). Peers are matched by address: a new peer is added (and
+ * started if the speaker is), a peer no longer listed is removed (Cease/Peer
+ * De-configured), a peer whose settings changed is reset (Cease/Other Configuration
+ * Change) and comes back with them, an unchanged peer keeps its session. A changed local
+ * AS or router ID resets every peer; a changed listener is reopened. Graceful restart
+ * settings (time, F bit) apply to the next OPEN of each session; `restarting` is ignored
+ * (it belongs to the process start). -1 (nothing changed, new_cfg still the caller's)
+ * when new_cfg is invalid (NULL, a peer listed twice). */
+int bgp_reconfigure(struct bgp *b, struct bgp_cfg *new_cfg);
 /* Bound port of the listener (host order), 0 if none. */
 uint16_t bgp_listen_port(const struct bgp *b);
 

@@ -61,6 +61,8 @@ static void show_summary(struct cli_req *r, struct out *o)
 	out_rid(o, "routerId", b->cfg->router_id);
 	out_uint(o, "listenPort", b->lport);
 	out_uint(o, "mappings", b->table.n_entries);
+	out_bool(o, "restartState", b->restarting);	      /* the R bit (RFC 4724 §4.1) */
+	out_bool(o, "forwardingState", b->cfg->gr_forwarding); /* the F bit */
 	out_begin_array(o, "peers");
 	for (struct bgp_peer *p = b->peers; p; p = p->next) {
 		out_begin_object(o, NULL);
@@ -96,6 +98,12 @@ static void show_neighbor(struct out *o, const struct bgp_peer *p)
 	out_uint(o, p->state == BGP_ST_ESTABLISHED ? "uptimeSeconds" : "downSeconds",
 		 since(p->up_since));
 	out_uint(o, "flaps", p->flaps);
+	out_uint(o, "establishedCount", p->established);
+	/* RFC 4271 §6.8: connections closed with Cease/Connection Collision Resolution */
+	out_uint(o, "collisionsSent", p->coll_sent);
+	out_uint(o, "collisionsReceived", p->coll_rcvd);
+	if (p->conn && p->state >= BGP_ST_OPENSENT)
+		out_str(o, "connectionInitiatedBy", p->conn->outgoing ? "local" : "remote");
 	out_uint(o, "holdTimeConfigured", p->cfg.hold_time);
 	out_uint(o, "idleHoldSeconds", p->idle_hold);
 	if (p->state >= BGP_ST_OPENCONFIRM) {

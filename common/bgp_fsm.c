@@ -45,6 +45,7 @@ static const char *const event_names[BGP_FEV_MAX] = {
     [BGP_FEV_UPDATE] = "UpdateMsg",
     [BGP_FEV_UPDATE_ERR] = "UpdateMsgErr",
     [BGP_FEV_REFRESH] = "RouteRefreshMsg",
+    [BGP_FEV_COLLISION_LOST] = "NotifMsgCollision",
 };
 
 const char *bgp_state_name(int st)
@@ -57,7 +58,7 @@ const char *bgp_fsm_event_name(int ev)
 	return ev >= 0 && ev < BGP_FEV_MAX ? event_names[ev] : "?";
 }
 
-#define OPENSENT_HOLD 240 /* RFC 4271 §8.2.2: "a large value", 4 minutes suggested */
+#define OPENSENT_HOLD BGP_OPENSENT_HOLD
 
 /* ---- actions: 0 = go to the table's next state, -1 = go to Idle ---- */
 
@@ -238,8 +239,30 @@ static int act_notification(struct bgp_peer *p, const void *arg)
 static int act_collision(struct bgp_peer *p, const void *arg)
 {
 	(void)arg;
-	if (p->conn)
+	if (p->conn) {
 		bgp_send_notification(p, p->conn, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0);
+		p->coll_sent++;
+	}
+	return 0;
+}
+
+/* RFC 4271 §6.8 from the other side: the peer closed our connection with 6/7 before it was
+ * Established because it keeps another one (the one it opened, when its Identifier is the
+ * higher). Not a failure: no idle hold back-off; wait in Active for that connection (it
+ * may already be in our listener's queue), connecting again after ConnectRetry. */
+static int act_coll_lost(struct bgp_peer *p, const void *arg)
+{
+	act_notification(p, arg);
+	p->coll_rcvd++;
+	if (p->conn) {
+		bgp_conn_close(p->conn);
+		p->conn = NULL;
+	}
+	memset(&p->opts, 0, sizeof(p->opts));
+	p->hold = 0;
+	p->remote_id = 0;
+	if (!p->cfg.passive)
+		bgp_timer_set(p, p->t_connect_retry, p->cfg.connect_retry);
 	return 0;
 }
 
@@ -280,6 +303,7 @@ static const struct bgp_fsm_entry fsm[BGP_ST_MAX][BGP_FEV_MAX] =
 		[BGP_FEV_UPDATE] = E(ignore, IDLE),
 		[BGP_FEV_UPDATE_ERR] = E(ignore, IDLE),
 		[BGP_FEV_REFRESH] = E(ignore, IDLE),
+		[BGP_FEV_COLLISION_LOST] = E(ignore, IDLE),
 	    },
 	[BGP_ST_CONNECT] =
 	    {
@@ -300,6 +324,7 @@ static const struct bgp_fsm_entry fsm[BGP_ST_MAX][BGP_FEV_MAX] =
 		[BGP_FEV_UPDATE] = E(fsm_err, IDLE),
 		[BGP_FEV_UPDATE_ERR] = E(fsm_err, IDLE),
 		[BGP_FEV_REFRESH] = E(fsm_err, IDLE),
+		[BGP_FEV_COLLISION_LOST] = E(notification, IDLE),
 	    },
 	[BGP_ST_ACTIVE] =
 	    {
@@ -320,6 +345,7 @@ static const struct bgp_fsm_entry fsm[BGP_ST_MAX][BGP_FEV_MAX] =
 		[BGP_FEV_UPDATE] = E(fsm_err, IDLE),
 		[BGP_FEV_UPDATE_ERR] = E(fsm_err, IDLE),
 		[BGP_FEV_REFRESH] = E(fsm_err, IDLE),
+		[BGP_FEV_COLLISION_LOST] = E(notification, IDLE),
 	    },
 	[BGP_ST_OPENSENT] =
 	    {
@@ -340,6 +366,7 @@ static const struct bgp_fsm_entry fsm[BGP_ST_MAX][BGP_FEV_MAX] =
 		[BGP_FEV_UPDATE] = E(fsm_err, IDLE),
 		[BGP_FEV_UPDATE_ERR] = E(fsm_err, IDLE),
 		[BGP_FEV_REFRESH] = E(fsm_err, IDLE),
+		[BGP_FEV_COLLISION_LOST] = E(coll_lost, ACTIVE),
 	    },
 	[BGP_ST_OPENCONFIRM] =
 	    {
@@ -360,6 +387,7 @@ static const struct bgp_fsm_entry fsm[BGP_ST_MAX][BGP_FEV_MAX] =
 		[BGP_FEV_UPDATE] = E(fsm_err, IDLE),
 		[BGP_FEV_UPDATE_ERR] = E(fsm_err, IDLE),
 		[BGP_FEV_REFRESH] = E(fsm_err, IDLE),
+		[BGP_FEV_COLLISION_LOST] = E(coll_lost, ACTIVE),
 	    },
 	[BGP_ST_ESTABLISHED] =
 	    {
@@ -380,6 +408,7 @@ static const struct bgp_fsm_entry fsm[BGP_ST_MAX][BGP_FEV_MAX] =
 		[BGP_FEV_UPDATE] = E(update, ESTABLISHED),
 		[BGP_FEV_UPDATE_ERR] = E(msg_err, IDLE),
 		[BGP_FEV_REFRESH] = E(refresh, ESTABLISHED),
+		[BGP_FEV_COLLISION_LOST] = E(notification, IDLE),
 	    },
 };
 
@@ -477,6 +506,7 @@ void bgp_change_state(struct bgp_peer *p, int state)
 		break;
 	case BGP_ST_ESTABLISHED:
 		p->idle_hold = BGP_IDLE_HOLD_MIN;
+		p->established++;
 		p->up_since = time(NULL);
 		bgp_emit(p, BGP_EV_PEER_UP, NULL, NULL, false, false);
 		bgp_in_session_up(p);

@@ -46,6 +46,8 @@ enum bgp_fsm_event {
 	BGP_FEV_UPDATE,	       /* 27: UpdateMsg */
 	BGP_FEV_UPDATE_ERR,    /* 28: UpdateMsgErr */
 	BGP_FEV_REFRESH,       /* RFC 2918 ROUTE-REFRESH */
+	BGP_FEV_COLLISION_LOST, /* NotifMsg Cease/Connection Collision Resolution (6/7) before
+				 * Established: the peer keeps its own connection (§6.8) */
 	BGP_FEV_MAX
 };
 
@@ -114,14 +116,32 @@ int bgp_prefix_aid(const struct lisp_prefix *p);
  * *stale = some path stale. */
 int bgp_rib_mapping(const struct bgp_rib_entry *e, struct bgp_host_mapping *m, bool *stale);
 
-/* ---- one TCP connection of a peer ---- */
+/* ---- one TCP connection of a peer ----
+ * RFC 4271 §6.8: a peer has at most two connections, the FSM's (`conn`, ours or the
+ * peer's) and a second one the peer opened (`coll`, always incoming) while ours was in
+ * Connect, OpenSent, OpenConfirm or Established. Rules (bgp_session.c):
+ *  - an OPEN received on one while we have sent an OPEN on the other: the BGP Identifiers
+ *    decide (RFC 6286 §2.3: then the AS numbers); the connection opened by the higher one
+ *    is kept, the other gets Cease/Connection Collision Resolution (6/7);
+ *  - an OPEN received on one while the other is still in Connect (no OPEN sent on it):
+ *    the other is dropped silently (the peer never saw an OPEN on it, so it cannot pick it);
+ *  - once an OPEN has been received on one, no OPEN is sent on another connection unless
+ *    that one wins the comparison (or the first one died) - so both ends always decide
+ *    the same way, and "Established wins" can never contradict the Identifier rule;
+ *  - a new connection while Established: without graceful restart it is closed with 6/7;
+ *    with it (RFC 4724 §4.2) we answer its OPEN and wait: a KEEPALIVE proves the peer
+ *    restarted (it took the new connection as its session), the old session is then dead
+ *    and its routes stale; a 6/7 or a close instead means it was a leftover of a
+ *    collision and it is dropped without touching the session. */
 struct bgp_conn {
 	struct bgp_peer *peer;
 	int fd;
 	struct bufferevent *bev;
 	bool outgoing;
 	bool connected;
+	bool open_sent; /* our OPEN went out on this connection */
 	bool open_rcvd;
+	struct bgp_caps lcaps; /* what our OPEN on it carried */
 	struct bgp_open ropen; /* caps' views cleared (scalars only) */
 };
 
@@ -134,7 +154,7 @@ struct bgp_peer {
 	int state;
 	bool admin_down;       /* no automatic restart */
 	struct bgp_conn *conn; /* the FSM's connection */
-	struct bgp_conn *coll; /* §6.8: a second (incoming) connection being opened */
+	struct bgp_conn *coll; /* §6.8: a second (incoming) connection, see struct bgp_conn */
 
 	/* timers (one helper: bgp_timer_set) */
 	struct event *t_connect_retry;
@@ -167,6 +187,10 @@ struct bgp_peer {
 	time_t up_since; /* Established since (or down since) */
 	uint64_t msgs_in, msgs_out, updates_in, updates_out;
 	uint32_t flaps;
+	uint32_t established; /* times the session reached Established */
+	uint32_t coll_sent;   /* Cease/Connection Collision Resolution sent (connections we closed) */
+	uint32_t coll_rcvd;   /* ... received (connections the peer closed) */
+	bool initial_eor;     /* End-of-RIB sent once since the speaker started (RFC 4724 §4.1) */
 	uint64_t withdraw_7606, discard_7606, reset_7606;
 	uint64_t md5_configured;
 	uint8_t last_err_code, last_err_subcode;
@@ -186,7 +210,10 @@ struct bgp {
 	struct event *ev_accept;
 	struct event *ev_flush;
 	bool flush_pending;
-	bool restarting;      /* advertise R on the first session of each peer */
+	bool started;	      /* bgp_start() ran */
+	bool restarting;      /* advertise R: until the initial update after a restart is done
+			       * (End-of-RIB sent to every GR peer) or t_restart fires */
+	struct event *t_restart;
 	struct bgp_rib table; /* the mappings to announce; entry->map set */
 	struct lisp_prefix *dirty;
 	size_t n_dirty, cap_dirty;
@@ -201,6 +228,7 @@ struct bgp_closing {
 void bgp_closing_free_all(struct bgp *b);
 
 /* ---- bgp_fsm.c ---- */
+#define BGP_OPENSENT_HOLD 240 /* RFC 4271 §8.2.2: "a large value", 4 minutes suggested */
 typedef int bgp_fsm_action(struct bgp_peer *p, const void *arg);
 struct bgp_fsm_entry {
 	bgp_fsm_action *action;
@@ -227,6 +255,15 @@ enum bgp_timer_id {
 void bgp_timer_fire(struct bgp_peer *p, enum bgp_timer_id id);
 int bgp_peer_timers_init(struct bgp_peer *p);
 void bgp_peer_timers_free(struct bgp_peer *p);
+
+/* ---- bgp_speaker.c ---- */
+/* The peers' half of bgp_start (bgp_start = listener + this); tests/integration/bgpspk
+ * calls it alone to start its peers at a given moment. */
+void bgp_start_peers(struct bgp *b);
+/* RFC 4724 §4.1: a peer sent its End-of-RIB; the R bit ends when every GR peer did. */
+void bgp_restart_eor_sent(struct bgp_peer *p);
+/* ... or when the restart timer (our restart time) fires: what the timer calls. */
+void bgp_restart_timeout(struct bgp *b);
 
 /* ---- bgp_session.c ---- */
 int bgp_conn_connect(struct bgp_peer *p);

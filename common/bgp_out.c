@@ -321,6 +321,8 @@ void bgp_out_session_up(struct bgp_peer *p)
 	bgp_out_sync_peer(p, NULL, 0, true);
 	send_eor(p);
 	p->synced = true;
+	if (!p->initial_eor)
+		bgp_restart_eor_sent(p);
 }
 
 void bgp_out_session_down(struct bgp_peer *p)

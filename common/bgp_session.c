@@ -4,8 +4,9 @@
  * socket and on each connecting socket), message framing and dispatch into the FSM
  * (RFC 4271 §4.1, §6.1), building and checking OPEN (§4.2, §6.2; capabilities RFC 5492,
  * RFC 6793, RFC 4760, RFC 7911, RFC 8950, RFC 2918, RFC 4724) and connection collision
- * detection (§6.8, and RFC 4724 §4.2: a new connection from an Established GR peer means
- * the peer restarted). Bytes from the network are only read through proto/ (struct buf).
+ * detection (§6.8 with both connections of a peer tracked, and RFC 4724 §4.2: a new
+ * connection from an Established GR peer that completes its OPEN exchange means the peer
+ * restarted). Bytes from the network are only read through proto/ (struct buf).
  */
 #include "config.h"
 
@@ -330,9 +331,10 @@ void bgp_build_local_caps(struct bgp_peer *p, struct bgp_caps *c)
 		if (p->cfg.addpath)
 			c->addpath[c->n_addpath++] =
 			    (struct bgp_capa_af){afis[aid], BGP_SAFI_UNICAST, p->cfg.addpath};
+		/* F: forwarding state kept across our restart (struct bgp_cfg gr_forwarding) */
 		if (p->cfg.gr)
-			c->gr_af[c->n_gr++] =
-			    (struct bgp_capa_af){afis[aid], BGP_SAFI_UNICAST, BGP_GR_AF_F_FWD};
+			c->gr_af[c->n_gr++] = (struct bgp_capa_af){
+			    afis[aid], BGP_SAFI_UNICAST, bc->gr_forwarding ? BGP_GR_AF_F_FWD : 0};
 	}
 	c->route_refresh = true;
 	c->as4 = true;
@@ -344,7 +346,9 @@ void bgp_build_local_caps(struct bgp_peer *p, struct bgp_caps *c)
 	if (p->cfg.gr) {
 		c->gr = true;
 		c->gr_time = bc->gr_time > BGP_GR_TIME_MAX ? BGP_GR_TIME_MAX : bc->gr_time;
-		/* RFC 4724 §3: R after a restart, so the peer does not wait for our EoR in vain */
+		/* RFC 4724 §3, §4.1: R after a restart, until our initial update is done (End-of-RIB
+		 * to every GR peer, or our restart time), so the peer does not wait for our
+		 * End-of-RIB before sending its own */
 		c->gr_flags = p->bgp->restarting ? BGP_GR_F_RESTART : 0;
 	}
 }
@@ -363,14 +367,20 @@ int bgp_send_open(struct bgp_peer *p, struct bgp_conn *c)
 	o.hold_time = p->cfg.hold_time;
 	o.bgp_id = bc->router_id;
 	bgp_build_local_caps(p, &o.caps);
-	p->lcaps = o.caps;
-	p->sent_restart = (o.caps.gr_flags & BGP_GR_F_RESTART) != 0;
 	buf_init_write(&w, m, sizeof(m));
 	if (bgp_build_open(&w, &o, &e) < 0) {
 		log_warnx("bgp %s: cannot build OPEN: %s", p->name, e.reason);
 		return -1;
 	}
-	return conn_write(p, c, m, w.len);
+	if (conn_write(p, c, m, w.len) < 0)
+		return -1;
+	c->open_sent = true;
+	c->lcaps = o.caps;
+	if (c == p->conn) {
+		p->lcaps = o.caps;
+		p->sent_restart = (o.caps.gr_flags & BGP_GR_F_RESTART) != 0;
+	}
+	return 0;
 }
 
 int bgp_open_check(struct bgp_peer *p, const struct bgp_open *o)
@@ -420,39 +430,189 @@ int bgp_open_check(struct bgp_peer *p, const struct bgp_open *o)
 
 /* ---- receiving ---- */
 
-/* §6.8: an OPEN arrived on the second connection: keep the one the higher BGP
- * Identifier opened. */
-static void collision_open(struct bgp_peer *p, struct bgp_conn *c, const struct bgp_open *o)
-{
-	uint32_t local = p->bgp->cfg->router_id;
-	bool keep_new = p->conn == NULL || (p->conn->outgoing && local < o->bgp_id);
+/* ---- §6.8 connection collisions (the rules: struct bgp_conn in bgp_int.h) ---- */
 
-	log_info("bgp %s: connection collision, keeping the %s connection", p->name,
-		 keep_new ? "new" : "existing");
-	if (!keep_new) {
-		bgp_send_notification(p, c, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0);
-		bgp_conn_close(c);
-		p->coll = NULL;
+/* True when the connection we opened is the one to keep: the connection opened by the
+ * speaker with the higher BGP Identifier survives; with equal Identifiers (allowed between
+ * ASes) the higher AS number decides (RFC 6286 §2.3). */
+static bool keep_ours(const struct bgp_peer *p, uint32_t remote_id, uint32_t remote_as)
+{
+	const struct bgp_cfg *bc = p->bgp->cfg;
+
+	if (bc->router_id != remote_id)
+		return bc->router_id > remote_id;
+	return bc->local_as > remote_as;
+}
+
+/* The second connection (the peer's) wins against the FSM's? When both are the peer's,
+ * the newer stands: the peer has given the older up. */
+static bool coll_second_wins(const struct bgp_peer *p, const struct bgp_open *o)
+{
+	if (p->conn == NULL || !p->conn->outgoing)
+		return true;
+	return !keep_ours(p, o->bgp_id, bgp_open_asn(o));
+}
+
+/* Close the second connection: 6/7 when it lost a comparison, silently otherwise. */
+static void coll_drop(struct bgp_peer *p, bool notify)
+{
+	struct bgp_conn *c = p->coll;
+
+	p->coll = NULL;
+	if (c == NULL)
 		return;
+	if (notify) {
+		bgp_send_notification(p, c, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0);
+		p->coll_sent++;
 	}
-	if (p->conn) {
-		bgp_send_notification(p, p->conn, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0);
-		bgp_conn_close(p->conn);
+	bgp_conn_close(c);
+}
+
+/* The second connection becomes the FSM's, in OpenSent (our OPEN goes out on it now if it
+ * had not); the FSM's connection, if any, is closed (with 6/7 when `notify`). The state
+ * change is the one the RFC's per-connection FSMs imply: the surviving connection's FSM
+ * simply continues. 0, or -1 (the peer is Idle then). */
+static int coll_promote(struct bgp_peer *p, bool notify)
+{
+	struct bgp_conn *c = p->coll, *old = p->conn;
+
+	p->coll = NULL;
+	if (old) {
+		if (notify) {
+			bgp_send_notification(p, old, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL,
+					      0);
+			p->coll_sent++;
+		}
+		bgp_conn_close(old);
 	}
 	p->conn = c;
-	p->coll = NULL;
-	/* our OPEN went out on c when it was accepted: the new connection is in OpenSent */
-	p->state = BGP_ST_OPENSENT;
-	bgp_fsm_event(p, BGP_FEV_OPEN, o);
+	if (c->bev)
+		bufferevent_set_timeouts(c->bev, NULL, NULL);
+	memset(&p->opts, 0, sizeof(p->opts));
+	p->hold = 0;
+	p->remote_id = 0;
+	bgp_timer_set(p, p->t_connect_retry, 0);
+	bgp_timer_set(p, p->t_keepalive, 0);
+	if (!c->open_sent && bgp_send_open(p, c) < 0) {
+		bgp_change_state(p, BGP_ST_IDLE);
+		return -1;
+	}
+	p->lcaps = c->lcaps;
+	p->sent_restart = (c->lcaps.gr_flags & BGP_GR_F_RESTART) != 0;
+	bgp_timer_set(p, p->t_hold, BGP_OPENSENT_HOLD);
+	bgp_change_state(p, BGP_ST_OPENSENT);
+	return 0;
+}
+
+/* RFC 4724 §4.2: the peer restarted - the Established session is dead (its routes turn
+ * stale, no NOTIFICATION: the peer has lost that connection), the second connection is
+ * the new session. With the peer's OPEN already received on it, it is processed now. */
+static void coll_takeover(struct bgp_peer *p)
+{
+	struct bgp_conn *c = p->coll;
+	struct bgp_open o = c->ropen;
+	bool have_open = c->open_rcvd;
+
+	log_info("bgp %s: the peer restarted: its new connection replaces the session", p->name);
+	p->coll = NULL; /* not closed by Idle */
+	p->down_graceful = true;
+	bgp_change_state(p, BGP_ST_IDLE);
+	p->coll = c;
+	if (coll_promote(p, false) == 0 && have_open)
+		bgp_fsm_event(p, BGP_FEV_OPEN, &o);
+}
+
+/* An OPEN on the second connection. */
+static void coll_open(struct bgp_peer *p, struct bgp_conn *c, const struct bgp_open *o)
+{
+	switch (p->state) {
+	case BGP_ST_CONNECT:
+	case BGP_ST_ACTIVE:
+		/* no OPEN went out on ours: the peer cannot pick it; drop it silently */
+		if (coll_promote(p, false) == 0)
+			bgp_fsm_event(p, BGP_FEV_OPEN, o);
+		return;
+	case BGP_ST_OPENSENT:
+	case BGP_ST_OPENCONFIRM:
+		if (!coll_second_wins(p, o)) {
+			log_info("bgp %s: connection collision: keeping ours", p->name);
+			coll_drop(p, true);
+			return;
+		}
+		log_info("bgp %s: connection collision: keeping the peer's", p->name);
+		if (coll_promote(p, true) == 0)
+			bgp_fsm_event(p, BGP_FEV_OPEN, o);
+		return;
+	case BGP_ST_ESTABLISHED:
+		if (!p->peer_gr) {
+			log_info("bgp %s: connection collision with the Established session",
+				 p->name);
+			coll_drop(p, true);
+			return;
+		}
+		/* RFC 4724 §4.2: maybe the peer restarted. Answer with our OPEN and wait for
+		 * its KEEPALIVE (it took this connection as its session) before declaring the
+		 * session dead: a leftover of a collision gets 6/7 or a close instead. */
+		if (!c->open_sent && bgp_send_open(p, c) < 0) {
+			coll_drop(p, false);
+			return;
+		}
+		c->ropen = *o;
+		memset(&c->ropen.caps.unknown, 0, sizeof(c->ropen.caps.unknown));
+		c->open_rcvd = true;
+		log_info("bgp %s: OPEN on a new connection while Established: restart?", p->name);
+		return;
+	default:
+		coll_drop(p, false);
+		return;
+	}
+}
+
+/* Any other message on the second connection. */
+static void coll_msg(struct bgp_peer *p, struct bgp_conn *c, const struct bgp_msg *m)
+{
+	if (m->type == BGP_KEEPALIVE && p->state == BGP_ST_ESTABLISHED && c->open_rcvd) {
+		coll_takeover(p);
+		if (p->state == BGP_ST_OPENCONFIRM)
+			bgp_fsm_event(p, BGP_FEV_KEEPALIVE, NULL);
+		return;
+	}
+	if (m->type == BGP_NOTIFICATION) {
+		if (m->u.notification.code == BGP_ERR_CEASE &&
+		    m->u.notification.subcode == BGP_ERR_CEASE_COLLISION)
+			p->coll_rcvd++;
+		log_info("bgp %s: NOTIFICATION received on the second connection: %s / %s",
+			 p->name, bgp_err_code_name(m->u.notification.code),
+			 bgp_err_subcode_name(m->u.notification.code, m->u.notification.subcode));
+	}
+	coll_drop(p, false);
+}
+
+/* The FSM's connection failed (TCP) while a second one exists: that one carries on. */
+static bool conn_fail_to_second(struct bgp_peer *p)
+{
+	if (p->coll == NULL)
+		return false;
+	if (p->state == BGP_ST_ESTABLISHED) {
+		if (!p->peer_gr)
+			return false;
+		coll_takeover(p);
+		return true;
+	}
+	if (p->state == BGP_ST_IDLE)
+		return false;
+	coll_promote(p, false);
+	return true;
 }
 
 static void conn_fail(struct bgp_peer *p, struct bgp_conn *c, int ev, const void *arg)
 {
 	if (c == p->coll) {
-		bgp_conn_close(c);
-		p->coll = NULL;
+		coll_drop(p, false);
 		return;
 	}
+	if (ev == BGP_FEV_TCP_FAIL && conn_fail_to_second(p))
+		return;
 	bgp_fsm_event(p, ev, arg);
 }
 
@@ -479,13 +639,26 @@ static void handle_msg(struct bgp_peer *p, struct bgp_conn *c, uint8_t type, con
 	}
 	if (c == p->coll) {
 		if (m.type == BGP_OPEN)
-			collision_open(p, c, &m.u.open);
+			coll_open(p, c, &m.u.open);
 		else
-			conn_fail(p, c, BGP_FEV_TCP_FAIL, NULL);
+			coll_msg(p, c, &m);
 		return;
 	}
 	switch (m.type) {
 	case BGP_OPEN:
+		if (p->coll && p->state == BGP_ST_OPENSENT) {
+			/* §6.8: we sent an OPEN on both; the Identifiers decide */
+			if (!p->coll->open_sent) {
+				coll_drop(p, false);
+			} else if (coll_second_wins(p, &m.u.open)) {
+				log_info("bgp %s: connection collision: keeping the peer's", p->name);
+				coll_promote(p, true);
+				break;
+			} else {
+				log_info("bgp %s: connection collision: keeping ours", p->name);
+				coll_drop(p, true);
+			}
+		}
 		bgp_fsm_event(p, BGP_FEV_OPEN, &m.u.open);
 		break;
 	case BGP_UPDATE:
@@ -500,6 +673,18 @@ static void handle_msg(struct bgp_peer *p, struct bgp_conn *c, uint8_t type, con
 		}
 		break;
 	case BGP_NOTIFICATION:
+		if (m.u.notification.code == BGP_ERR_CEASE &&
+		    m.u.notification.subcode == BGP_ERR_CEASE_COLLISION &&
+		    (p->state == BGP_ST_OPENSENT || p->state == BGP_ST_OPENCONFIRM)) {
+			/* §6.8: the peer keeps another connection: ours or the one it opened */
+			if (p->coll) {
+				p->coll_rcvd++;
+				coll_promote(p, false);
+			} else {
+				bgp_fsm_event(p, BGP_FEV_COLLISION_LOST, &m.u.notification);
+			}
+			break;
+		}
 		bgp_fsm_event(p, BGP_FEV_NOTIFICATION, &m.u.notification);
 		break;
 	case BGP_KEEPALIVE:
@@ -593,50 +778,41 @@ static void accept_cb(evutil_socket_t lfd, short what, void *arg)
 		log_debug_topic(LOG_TOPIC_BGP, "bgp %s: connection refused in Idle", p->name);
 		close(fd);
 		return;
-	case BGP_ST_CONNECT:
 	case BGP_ST_ACTIVE:
-		if (p->conn)
+		if (p->conn) /* not expected: Active has no connection */
 			bgp_conn_close(p->conn);
 		p->conn = bgp_conn_adopt(p, fd, false);
 		if (p->conn == NULL)
 			return;
 		bgp_fsm_event(p, BGP_FEV_TCP_OK, NULL);
 		return;
-	case BGP_ST_OPENSENT:
-	case BGP_ST_OPENCONFIRM:
-		if (p->coll)
-			bgp_conn_close(p->coll);
-		p->coll = bgp_conn_adopt(p, fd, false);
-		if (p->coll && bgp_send_open(p, p->coll) < 0) {
-			bgp_conn_close(p->coll);
-			p->coll = NULL;
-		}
-		return;
 	case BGP_ST_ESTABLISHED:
-	default:
-		/* A connection attempt that crossed ours while the session came up is a §6.8
-		 * leftover, not a restart: only after 2 s does a new connection mean restart. */
-		if (p->peer_gr && time(NULL) - p->up_since >= 2) {
-			/* RFC 4724 §4.2: the peer restarted; its routes turn stale */
-			log_info("bgp %s: new connection while Established: peer restarted",
-				 p->name);
-			p->down_graceful = true;
-			bgp_change_state(p, BGP_ST_IDLE);
-			bgp_fsm_event(p, BGP_FEV_START_PASSIVE, NULL);
-			p->conn = bgp_conn_adopt(p, fd, false);
-			if (p->conn)
-				bgp_fsm_event(p, BGP_FEV_TCP_OK, NULL);
-			return;
-		}
+		if (p->peer_gr) /* the peer may have restarted: see coll_open */
+			break;
 		/* §6.8: a collision with an Established session closes the new one */
 		struct bgp_conn *c = bgp_conn_adopt(p, fd, false);
 		if (c) {
 			bgp_send_notification(p, c, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL,
 					      0);
+			p->coll_sent++;
 			bgp_conn_close(c);
 		}
 		return;
+	default:
+		break;
 	}
+	/* §6.8: track the second connection (Connect, OpenSent, OpenConfirm, Established
+	 * with GR). A previous second one was given up by the peer. Our OPEN goes out on it
+	 * at once unless an OPEN was already received on ours (OpenConfirm, Established):
+	 * then only if it wins. */
+	struct timeval wait = {BGP_OPENSENT_HOLD, 0};
+	coll_drop(p, false);
+	p->coll = bgp_conn_adopt(p, fd, false);
+	if (p->coll == NULL)
+		return;
+	bufferevent_set_timeouts(p->coll->bev, &wait, NULL);
+	if (p->state <= BGP_ST_OPENSENT && bgp_send_open(p, p->coll) < 0)
+		coll_drop(p, false);
 }
 
 int bgp_listen_start(struct bgp *b)

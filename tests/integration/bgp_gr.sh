@@ -1,8 +1,11 @@
 #!/bin/bash
 # tests/integration/bgp_gr.sh - graceful restart (RFC 4724). Sender A (our speaker) peers
 # with BIRD 2 (helper) and with B (our speaker as helper). A is killed with -9: both
-# keep A's routes as stale; A restarts with the R bit and a changed set (half removed, half
-# new): after End-of-RIB both hold exactly the new set, nothing stale.
+# keep A's routes as stale; A restarts with the R bit and the F bit (<forwarding
+# preserved="true"/>: without F the helpers would drop the stale routes at once, RFC 4724
+# §4.2) and a changed set (half removed, half new): after End-of-RIB both hold exactly the
+# new set, nothing stale. The R bit ends with A's initial update (RFC 4724 §4.1): a session
+# opened afterwards carries none. A and B both connect actively (collisions: bgp_collision.sh).
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && exit 77
 . "$top_srcdir/tests/integration/lib.sh"
 need_cmd jq nc "${BIRD:-bird}"
@@ -39,6 +42,7 @@ a_conf() { # restarting routes
 <bgpspk>
   <cli port="$C_A"/>
   <routes file="$2"/>
+  <forwarding preserved="true"/>
   <bgp as="65000" router-id="127.0.0.3">
     <listen address="127.0.0.3" port="$P_A"/>
     <graceful-restart time="60" restarting="$1"/>
@@ -55,7 +59,7 @@ cat >"$T_TMP/b.xml" <<EOF
   <cli port="$C_B"/>
   <bgp as="65000" router-id="127.0.0.4">
     <listen address="127.0.0.4" port="$P_B"/>
-    <peer address="127.0.0.3" as="65000" port="$P_A" passive="true" stale-time="60"/>
+    <peer address="127.0.0.3" as="65000" port="$P_A" connect-retry="2" stale-time="60"/>
   </bgp>
 </bgpspk>
 EOF
@@ -86,6 +90,15 @@ start_bg a2 "$SPK" -d -f "$T_TMP/a2.xml"
 check "restarted A advertises the R bit" json_poll 30 '[.[] | select(.state == "Established") | .negotiated.restartBitSent] | length == 2 and all' \
 	cli "$C_A" show bgp neighbors json
 check "B ends with exactly set 2" json_poll 30 '.mappingsReceived == 100 and .mappingsStale == 0 and .purged == 50' \
+	cli "$C_B" show speaker json
+check "B saw A's F bit" json_poll 5 '.[0].negotiated.peerForwardingState == ["ipv4", "ipv6"]' \
+	cli "$C_B" show bgp neighbors json
+check "A: initial update done, R bit over" json_poll 10 '.restartState == false' cli "$C_A" show bgp summary json
+cli "$C_A" clear bgp 127.0.0.4 >/dev/null
+check "A's next session to B has no R bit" json_poll 20 \
+	'[.[] | select(.neighbor == "127.0.0.4" and .state == "Established" and .negotiated.restartBitSent == false)] | length == 1' \
+	cli "$C_A" show bgp neighbors json
+check "B still has set 2 after the reset" json_poll 20 '.mappingsReceived == 100 and .mappingsStale == 0' \
 	cli "$C_B" show speaker json
 check "B: 10.9.0.1 gone, 10.9.0.150 present with the new RLOC" json_poll 5 \
 	'.[0].rlocs[0].rloc == "192.0.2.2"' cli "$C_B" show received 10.9.0.150/32 json

@@ -3,7 +3,13 @@
  * the integration tests (bgp_*.sh): it is what lisp-msd (sender) and the D-ETR (receiver)
  * do with the speaker, and nothing else.
  *
- * Config (schema/bgpspk.rng): <bgpspk><cli port="N"/><routes file="F"/><bgp .../></bgpspk>.
+ * Config (schema/bgpspk.rng): <bgpspk><cli port="N"/><routes file="F"/><bgp .../></bgpspk>,
+ * and optionally <forwarding preserved="true"/> (bgp_cfg.gr_forwarding: the F bit, as a
+ * daemon with a data plane that survives its restart would set it) and
+ * <start at="EPOCH_MS" accept-delay="MS"/>: the listener opens at once but accepts only
+ * from AT + ACCEPT-DELAY, the peers start at AT - two instances given the same AT connect
+ * to each other at the same moment, each one's connection waiting in the other's accept
+ * queue: a deterministic RFC 4271 §6.8 collision (bgp_collision.sh).
  * Route files: one mapping per line, '#' comments:
  *     EID RLOC[/PRIORITY[/WEIGHT]] [RLOC...] [v=VERSION] [ttl=MINUTES]
  *     198.51.100.5/32 192.0.2.1/1/100 192.0.2.2/2/50 v=3
@@ -17,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <event2/event.h>
 #include <libxml/tree.h>
 
 #include "common/bgp.h"
@@ -32,6 +40,10 @@ struct spk_cfg {
 	uint16_t cli_port;
 	char routes[512];
 	struct bgp_cfg *bgp;
+	bool forwarding;
+	bool start_at_set;
+	uint64_t start_at_ms;
+	uint32_t accept_delay_ms;
 };
 
 static struct bgp *spk_bgp;
@@ -64,6 +76,14 @@ static void *spk_parse(const char *path, struct cfg_errs *errs)
 	}
 	if ((n = cfg_child(root, "routes")) != NULL)
 		bad |= cfg_get_string(n, "@file", c->routes, sizeof(c->routes)) < 0;
+	if ((n = cfg_child(root, "forwarding")) != NULL)
+		bad |= cfg_get_bool(n, "@preserved", &c->forwarding) < 0;
+	if ((n = cfg_child(root, "start")) != NULL) {
+		c->start_at_set = true;
+		bad |= cfg_get_uint(n, "@at", 0, UINT64_MAX, &c->start_at_ms) != 0;
+		if (cfg_get_u32(n, "@accept-delay", 0, 60000, &c->accept_delay_ms) < 0)
+			bad = 1;
+	}
 	if ((n = cfg_child(root, "bgp")) != NULL)
 		c->bgp = bgp_config_parse(n, errs);
 	if (c->bgp == NULL)
@@ -84,6 +104,11 @@ static void spk_print(const void *cfg, FILE *out)
 	fprintf(out, "<bgpspk>\n  <cli address=\"%s\" port=\"%u\"/>\n", c->cli_addr, c->cli_port);
 	if (c->routes[0])
 		fprintf(out, "  <routes file=\"%s\"/>\n", c->routes);
+	if (c->forwarding)
+		fprintf(out, "  <forwarding preserved=\"true\"/>\n");
+	if (c->start_at_set)
+		fprintf(out, "  <start at=\"%llu\" accept-delay=\"%u\"/>\n",
+			(unsigned long long)c->start_at_ms, c->accept_delay_ms);
 	bgp_config_print(c->bgp, out, 2);
 	fprintf(out, "</bgpspk>\n");
 }
@@ -351,12 +376,68 @@ static const struct cli_cmd spk_cmds[] = {
      cmd_show_speaker},
 };
 
+/* <start>: peers at AT, accepting from AT + accept-delay */
+static struct event *ev_start_peers, *ev_start_accept;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct timeval ms_until(uint64_t at)
+{
+	uint64_t now = now_ms(), d = at > now ? at - now : 0;
+	struct timeval tv = {(time_t)(d / 1000), (suseconds_t)(d % 1000) * 1000};
+	return tv;
+}
+
+static void start_peers_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_info("bgpspk: starting the peers");
+	bgp_start_peers(spk_bgp);
+}
+
+static void start_accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_info("bgpspk: accepting connections");
+	if (spk_bgp->ev_accept)
+		event_add(spk_bgp->ev_accept, NULL);
+}
+
+static int start_later(struct event_base *base, const struct spk_cfg *c)
+{
+	if (spk_bgp->cfg->listen) {
+		if (bgp_listen_start(spk_bgp) < 0)
+			return -1;
+		event_del(spk_bgp->ev_accept); /* connections wait in the queue */
+	}
+	ev_start_peers = evtimer_new(base, start_peers_cb, NULL);
+	ev_start_accept = evtimer_new(base, start_accept_cb, NULL);
+	if (ev_start_peers == NULL || ev_start_accept == NULL)
+		return -1;
+	struct timeval a = ms_until(c->start_at_ms);
+	struct timeval b = ms_until(c->start_at_ms + c->accept_delay_ms);
+	evtimer_add(ev_start_peers, &a);
+	evtimer_add(ev_start_accept, &b);
+	return 0;
+}
+
 static int spk_start(struct event_base *base, void *cfg)
 {
 	struct spk_cfg *c = cfg;
 	size_t n;
 
 	bgp_rib_init(&received);
+	if (c->bgp)
+		c->bgp->gr_forwarding = c->forwarding;
 	spk_bgp = bgp_new(base, c->bgp, on_event, NULL);
 	c->bgp = NULL; /* owned by the speaker now */
 	if (spk_bgp == NULL)
@@ -372,7 +453,7 @@ static int spk_start(struct event_base *base, void *cfg)
 	}
 	if (c->routes[0] && load_file(c->routes, false) < 0)
 		return -1;
-	if (bgp_start(spk_bgp) < 0)
+	if ((c->start_at_set ? start_later(base, c) : bgp_start(spk_bgp)) < 0)
 		return -1;
 	log_info("bgpspk: BGP on port %u, CLI on port %u", bgp_listen_port(spk_bgp),
 		 cli_port(spk_cli));
@@ -388,6 +469,11 @@ static int spk_reload(void *old_cfg, void *new_cfg)
 
 static void spk_stop(void)
 {
+	if (ev_start_peers)
+		event_free(ev_start_peers);
+	if (ev_start_accept)
+		event_free(ev_start_accept);
+	ev_start_peers = ev_start_accept = NULL;
 	if (spk_cli)
 		cli_free(spk_cli);
 	bgp_free(spk_bgp);

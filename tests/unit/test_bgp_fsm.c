@@ -3,7 +3,13 @@
  * live sessions over a socketpair driven by a scripted remote speaker built with proto/:
  * OPEN exchange to Established with capability negotiation results, hold timer expiry
  * (injected) -> NOTIFICATION 4, an unexpected OPEN in Established -> FSM error 5/3, a bad
- * peer AS -> OPEN error 2/2, and the idle hold back-off. */
+ * peer AS -> OPEN error 2/2, and the idle hold back-off. Then connection collisions
+ * (RFC 4271 §6.8) over loopback TCP, the scripted peer holding both connections (ours to
+ * its listener, its own to ours) and choosing the order of the OPENs: the Identifier rule
+ * whichever connection the first OPEN arrives on, a 6/7 received before Established (wait
+ * for the peer's connection, no back-off), a new connection for an Established session
+ * with and without graceful restart (RFC 4724 §4.2: a leftover of a collision does not
+ * end the session however old it is; a real restart does, routes turning stale). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -11,7 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -33,14 +43,15 @@ enum {
 
 /* Expected next state per RFC 4271 §8.2.2 (columns in enum bgp_fsm_event order):
  * Start StartPassive Stop ConnRetry Hold Keepalive TcpOk TcpFail Open HdrErr OpenErr
- * Collision Notif KeepaliveMsg Update UpdateErr Refresh */
+ * Collision Notif KeepaliveMsg Update UpdateErr Refresh, and ours: NotifMsg 6/7 before
+ * Established (§6.8 from the losing side: wait in Active for the peer's connection) */
 static const int expect[BGP_ST_MAX][BGP_FEV_MAX] = {
-    [I] = {C, A, I, I, I, I, I, I, I, I, I, I, I, I, I, I, I},
-    [C] = {C, C, I, C, I, I, S, A, I, I, I, I, I, I, I, I, I},
-    [A] = {A, A, I, C, I, I, S, A, I, I, I, I, I, I, I, I, I},
-    [S] = {S, S, I, I, I, I, S, A, O, I, I, I, I, I, I, I, I},
-    [O] = {O, O, I, I, I, O, O, I, I, I, I, I, I, E, I, I, I},
-    [E] = {E, E, I, I, I, E, E, I, I, I, I, I, I, E, E, I, E},
+    [I] = {C, A, I, I, I, I, I, I, I, I, I, I, I, I, I, I, I, I},
+    [C] = {C, C, I, C, I, I, S, A, I, I, I, I, I, I, I, I, I, I},
+    [A] = {A, A, I, C, I, I, S, A, I, I, I, I, I, I, I, I, I, I},
+    [S] = {S, S, I, I, I, I, S, A, O, I, I, I, I, I, I, I, I, A},
+    [O] = {O, O, I, I, I, O, O, I, I, I, I, I, I, E, I, I, I, A},
+    [E] = {E, E, I, I, I, E, E, I, I, I, I, I, I, E, E, I, E, I},
 };
 
 static void test_table_every_cell(void **state)
@@ -72,9 +83,15 @@ struct rig {
 	struct event_base *base;
 	struct bgp *b;
 	struct bgp_peer *p;
-	int fd; /* the remote side */
+	int fd; /* the remote side (of the connection the test talks on now) */
 	int events[8];
+	/* collision rigs (loopback TCP) */
+	int lfd; /* the remote's listener: our connects land there */
+	int x;	 /* remote end of our connection */
+	int y;	 /* the remote's connection to our listener */
 };
+
+static uint32_t remote_id = 0x0a000002; /* BGP Identifier of the scripted peer */
 
 static void on_ev(const struct bgp_event *ev, void *arg)
 {
@@ -106,6 +123,7 @@ static struct rig *rig_new(uint32_t remote_as, bool gr)
 	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
 	r->fd = sv[1];
+	r->x = r->y = r->lfd = -1;
 	r->p->conn = bgp_conn_adopt(r->p, sv[0], false);
 	bgp_fsm_event(r->p, BGP_FEV_TCP_OK, NULL);
 	assert_int_equal(r->p->state, BGP_ST_OPENSENT);
@@ -115,7 +133,15 @@ static struct rig *rig_new(uint32_t remote_as, bool gr)
 static void rig_free(struct rig *r)
 {
 	bgp_free(r->b);
-	close(r->fd);
+	if (r->lfd >= 0) {
+		close(r->lfd);
+		if (r->x >= 0)
+			close(r->x);
+		if (r->y >= 0)
+			close(r->y);
+	} else {
+		close(r->fd);
+	}
 	event_base_free(r->base);
 	free(r);
 }
@@ -162,7 +188,7 @@ static void send_open(struct rig *r, uint32_t as, bool addpath, bool gr)
 	o.version = 4;
 	o.my_as = as > 0xffff ? BGP_AS_TRANS : (uint16_t)as;
 	o.hold_time = 30;
-	o.bgp_id = 0x0a000002;
+	o.bgp_id = remote_id;
 	o.caps.as4 = true;
 	o.caps.as4_asn = as;
 	o.caps.route_refresh = true;
@@ -309,6 +335,350 @@ static void test_stop_sends_cease(void **state)
 	rig_free(r);
 }
 
+
+/* ---- RFC 4271 §6.8: both connections of a peer, over loopback TCP ---- */
+static void spin(struct rig *r);
+
+static int tcp_listener(uint16_t *port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+/* The speaker (10.0.0.1) connects to the scripted peer (127.0.0.1) and is in OpenSent on
+ * that connection (x); the peer has not connected yet. */
+static struct rig *crig_new(bool gr)
+{
+	struct rig *r = calloc(1, sizeof(*r));
+	struct bgp_cfg *c = calloc(1, sizeof(*c));
+	uint16_t port;
+
+	r->lfd = tcp_listener(&port);
+	r->x = r->y = -1;
+	c->local_as = 65000;
+	c->router_id = 0x0a000001;
+	c->gr_time = 120;
+	c->listen = true;
+	ipaddr_parse("127.0.0.1", &c->listen_addr);
+	c->n_peers = 1;
+	c->peers = calloc(1, sizeof(*c->peers));
+	bgp_peer_cfg_init(&c->peers[0]);
+	ipaddr_parse("127.0.0.1", &c->peers[0].addr);
+	c->peers[0].remote_as = 65000;
+	c->peers[0].port = port;
+	c->peers[0].gr = gr;
+	r->base = event_base_new();
+	r->b = bgp_new(r->base, c, on_ev, r);
+	assert_non_null(r->b);
+	assert_int_equal(bgp_start(r->b), 0);
+	r->p = r->b->peers;
+	for (int i = 0; i < 200 && r->x < 0; i++) {
+		spin(r);
+		struct pollfd pfd = {r->lfd, POLLIN, 0};
+		if (poll(&pfd, 1, 5) > 0)
+			r->x = accept(r->lfd, NULL, NULL);
+	}
+	assert_true(r->x >= 0);
+	fcntl(r->x, F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < 200 && r->p->state != BGP_ST_OPENSENT; i++)
+		spin(r);
+	assert_int_equal(r->p->state, BGP_ST_OPENSENT);
+	assert_true(r->p->conn->outgoing);
+	return r;
+}
+
+/* The scripted peer connects to the speaker's listener (y). */
+static void crig_connect(struct rig *r)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(bgp_listen_port(r->b));
+	r->y = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(r->y, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fcntl(r->y, F_SETFL, O_NONBLOCK);
+	for (int i = 0; i < 200 && r->p->coll == NULL; i++) {
+		spin(r);
+		struct pollfd pfd = {r->y, POLLIN, 0};
+		poll(&pfd, 1, 1);
+	}
+	assert_non_null(r->p->coll);
+}
+
+static uint8_t rd_type(struct rig *r, int fd, struct bgp_msg *msg)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct bgp_sess_opts none = {0};
+
+	r->fd = fd;
+	parse(m, rd_msg(r, m), &none, msg);
+	return msg->type;
+}
+
+/* Nothing more than EOF (or nothing at all) on fd within a few loop turns. */
+static bool closed_or_quiet(struct rig *r, int fd)
+{
+	uint8_t m[64];
+	for (int i = 0; i < 20; i++) {
+		spin(r);
+		ssize_t n = read(fd, m, sizeof(m));
+		if (n == 0)
+			return true;
+		if (n > 0)
+			return false;
+		struct pollfd pfd = {fd, POLLIN, 0};
+		poll(&pfd, 1, 2);
+	}
+	return true;
+}
+
+static void crig_wr(struct rig *r, int fd, void (*fn)(struct rig *))
+{
+	r->fd = fd;
+	fn(r);
+}
+
+static void peer_open(struct rig *r)
+{
+	send_open(r, 65000, false, true);
+}
+
+static void send_cease_collision(struct rig *r)
+{
+	uint8_t m[64];
+	struct buf w;
+	buf_init_write(&w, m, sizeof(m));
+	assert_int_equal(bgp_build_notification(&w, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL,
+						0, NULL),
+			 0);
+	wr(r, m, w.len);
+}
+
+/* Both OpenSent; the peer's OPEN arrives first on OUR connection and the peer's
+ * Identifier is higher: its connection must win although ours got the OPEN first (the
+ * old code took ours to Established and then tore it down for the other: a flap). */
+static void test_collision_open_on_ours_peer_higher(void **state)
+{
+	(void)state;
+	remote_id = 0x0a000002;
+	struct rig *r = crig_new(false);
+	struct bgp_msg msg;
+	crig_connect(r);
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_OPEN);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_OPEN); /* ours on its connection */
+	crig_wr(r, r->x, peer_open);
+	/* ours loses: 6/7 on it, the peer's connection carries on in OpenSent */
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_NOTIFICATION);
+	assert_int_equal(msg.u.notification.code, BGP_ERR_CEASE);
+	assert_int_equal(msg.u.notification.subcode, BGP_ERR_CEASE_COLLISION);
+	assert_int_equal(r->p->state, BGP_ST_OPENSENT);
+	assert_null(r->p->coll);
+	assert_false(r->p->conn->outgoing);
+	assert_int_equal(r->p->coll_sent, 1);
+	crig_wr(r, r->y, peer_open);
+	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_KEEPALIVE);
+	crig_wr(r, r->y, send_keepalive);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	assert_int_equal(r->events[BGP_EV_PEER_UP], 1);
+	assert_int_equal(r->events[BGP_EV_PEER_DOWN], 0);
+	assert_int_equal(r->p->flaps, 0);
+	assert_int_equal(r->p->idle_hold, BGP_IDLE_HOLD_MIN);
+	rig_free(r);
+}
+
+/* The same order, our Identifier higher: ours stays, the peer's gets 6/7 at once. */
+static void test_collision_open_on_ours_we_higher(void **state)
+{
+	(void)state;
+	remote_id = 0x09000001;
+	struct rig *r = crig_new(false);
+	struct bgp_msg msg;
+	crig_connect(r);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_OPEN);
+	crig_wr(r, r->x, peer_open);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_NOTIFICATION);
+	assert_int_equal(msg.u.notification.subcode, BGP_ERR_CEASE_COLLISION);
+	assert_null(r->p->coll);
+	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
+	assert_true(r->p->conn->outgoing);
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_OPEN);
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_KEEPALIVE);
+	crig_wr(r, r->x, send_keepalive);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	remote_id = 0x0a000002;
+	rig_free(r);
+}
+
+/* The OPEN arrives first on the peer's connection; ours is in OpenConfirm already when
+ * the peer connects (so no OPEN goes out on the new one until it wins). Peer higher: the
+ * new one wins, gets our OPEN and KEEPALIVE; ours gets 6/7. */
+static void test_collision_openconfirm_peer_higher(void **state)
+{
+	(void)state;
+	remote_id = 0x0a000002;
+	struct rig *r = crig_new(false);
+	struct bgp_msg msg;
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_OPEN);
+	crig_wr(r, r->x, peer_open);
+	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_KEEPALIVE);
+	crig_connect(r);
+	assert_true(closed_or_quiet(r, r->y)); /* no OPEN yet on the new connection */
+	crig_wr(r, r->y, peer_open);
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_NOTIFICATION);
+	assert_int_equal(msg.u.notification.subcode, BGP_ERR_CEASE_COLLISION);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_OPEN);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_KEEPALIVE);
+	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
+	assert_false(r->p->conn->outgoing);
+	crig_wr(r, r->y, send_keepalive);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	assert_int_equal(r->p->flaps, 0);
+	rig_free(r);
+}
+
+/* The losing side: 6/7 on our connection in OpenConfirm, the peer's connection not here
+ * yet. Wait in Active for it - no Idle, no back-off (the old code went Idle, refused the
+ * peer's connection and backed off). */
+static void test_collision_lost_waits_active(void **state)
+{
+	(void)state;
+	remote_id = 0x0a000002;
+	struct rig *r = crig_new(false);
+	struct bgp_msg msg;
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_OPEN);
+	crig_wr(r, r->x, peer_open);
+	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
+	crig_wr(r, r->x, send_cease_collision);
+	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
+	assert_int_equal(r->p->idle_hold, BGP_IDLE_HOLD_MIN);
+	assert_int_equal(r->p->coll_rcvd, 1);
+	/* the peer's connection arrives: it is the session */
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(bgp_listen_port(r->b));
+	r->y = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(r->y, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fcntl(r->y, F_SETFL, O_NONBLOCK);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_OPEN);
+	assert_int_equal(r->p->state, BGP_ST_OPENSENT);
+	crig_wr(r, r->y, peer_open);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_KEEPALIVE);
+	crig_wr(r, r->y, send_keepalive);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	rig_free(r);
+}
+
+static void crig_establish_x(struct rig *r)
+{
+	struct bgp_msg msg;
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_OPEN);
+	crig_wr(r, r->x, peer_open);
+	assert_int_equal(rd_type(r, r->x, &msg), BGP_KEEPALIVE);
+	crig_wr(r, r->x, send_keepalive);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+}
+
+/* Established without graceful restart: a new connection gets 6/7 at once. */
+static void test_collision_established_no_gr(void **state)
+{
+	(void)state;
+	struct rig *r = crig_new(false);
+	struct bgp_msg msg;
+	crig_establish_x(r);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sa.sin_port = htons(bgp_listen_port(r->b));
+	r->y = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(r->y, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	fcntl(r->y, F_SETFL, O_NONBLOCK);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_NOTIFICATION);
+	assert_int_equal(msg.u.notification.subcode, BGP_ERR_CEASE_COLLISION);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	assert_int_equal(r->p->coll_sent, 1);
+	rig_free(r);
+}
+
+/* Established with graceful restart, the session older than any start-up window: a
+ * connection that turns out to be a collision leftover (its OPEN then 6/7) must not end
+ * the session (the old code took any new connection after 2 s for a restart). */
+static void test_collision_established_gr_leftover(void **state)
+{
+	(void)state;
+	struct rig *r = crig_new(true);
+	struct bgp_msg msg;
+	crig_establish_x(r);
+	r->p->up_since -= 60;
+	crig_connect(r);
+	assert_true(closed_or_quiet(r, r->y));
+	crig_wr(r, r->y, peer_open);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_OPEN); /* we answer, and wait */
+	crig_wr(r, r->y, send_cease_collision);
+	assert_null(r->p->coll);
+	assert_int_equal(r->p->coll_rcvd, 1);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	assert_int_equal(r->events[BGP_EV_PEER_DOWN], 0);
+	assert_int_equal(r->events[BGP_EV_STALE], 0);
+	assert_int_equal(r->p->flaps, 0);
+	rig_free(r);
+}
+
+/* Established with graceful restart, and the peer really restarted: it completes the OPEN
+ * exchange on its new connection; the old session ends gracefully (stale, no
+ * NOTIFICATION), the new one is Established. */
+static void test_collision_established_gr_restart(void **state)
+{
+	(void)state;
+	struct rig *r = crig_new(true);
+	struct bgp_msg msg;
+	crig_establish_x(r);
+	crig_connect(r);
+	crig_wr(r, r->y, peer_open);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_OPEN);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	crig_wr(r, r->y, send_keepalive);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	assert_false(r->p->conn->outgoing);
+	assert_null(r->p->coll);
+	assert_int_equal(r->events[BGP_EV_PEER_DOWN], 1);
+	assert_int_equal(r->events[BGP_EV_STALE], 1);
+	assert_int_equal(r->events[BGP_EV_PEER_UP], 2);
+	assert_int_equal(rd_type(r, r->y, &msg), BGP_KEEPALIVE);
+	/* the old connection was closed without a NOTIFICATION: read it to EOF */
+	static uint8_t all[1 << 16];
+	size_t have = 0;
+	for (int i = 0; i < 200; i++) {
+		spin(r);
+		ssize_t n = read(r->x, all + have, sizeof(all) - have);
+		if (n == 0)
+			break;
+		if (n > 0) {
+			have += (size_t)n;
+			continue;
+		}
+		struct pollfd pfd = {r->x, POLLIN, 0};
+		poll(&pfd, 1, 5);
+	}
+	for (size_t off = 0; off + BGP_HDR_LEN <= have;) {
+		size_t len = ((size_t)all[off + 16] << 8) | all[off + 17];
+		assert_int_not_equal(all[off + 18], BGP_NOTIFICATION);
+		assert_true(len >= BGP_HDR_LEN);
+		off += len;
+	}
+	rig_free(r);
+}
+
 static void quiet(int pri, const char *msg, void *arg)
 {
 	(void)pri;
@@ -325,7 +695,15 @@ int main(void)
 	    cmocka_unit_test(test_unexpected_open_in_established),
 	    cmocka_unit_test(test_bad_peer_as),
 	    cmocka_unit_test(test_stop_sends_cease),
+	    cmocka_unit_test(test_collision_open_on_ours_peer_higher),
+	    cmocka_unit_test(test_collision_open_on_ours_we_higher),
+	    cmocka_unit_test(test_collision_openconfirm_peer_higher),
+	    cmocka_unit_test(test_collision_lost_waits_active),
+	    cmocka_unit_test(test_collision_established_no_gr),
+	    cmocka_unit_test(test_collision_established_gr_leftover),
+	    cmocka_unit_test(test_collision_established_gr_restart),
 	};
 	log_set_sink(quiet, NULL);
+	signal(SIGPIPE, SIG_IGN); /* as the daemons: a peer closing first is an EPIPE */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

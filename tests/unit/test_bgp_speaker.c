@@ -3,7 +3,11 @@
  * one path per RLOC with ADD-PATH, the best RLOC without it, withdrawals of old path IDs on
  * a move, End-of-RIB after the initial table), and the graceful restart helper with injected
  * timers (routes stale on session loss, purged when the restart timer fires, refreshed
- * routes kept and the rest purged at End-of-RIB). */
+ * routes kept and the rest purged at End-of-RIB), the restarting speaker's R bit (RFC 4724
+ * §4.1: only until the initial update is done, or the restart time is over) and F bit
+ * (from bgp_cfg.gr_forwarding), and bgp_reconfigure (unchanged peers keep their session,
+ * changed ones and all after a router ID change get Cease/Other Configuration Change,
+ * added and removed peers). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -37,6 +42,8 @@ static void on_ev(const struct bgp_event *ev, void *arg)
 	r->events[ev->kind]++;
 }
 
+static bool cfg_restarting, cfg_forwarding; /* for the next rig_new */
+
 static struct rig *rig_new(uint32_t remote_as, bool gr)
 {
 	struct rig *r = calloc(1, sizeof(*r));
@@ -46,6 +53,8 @@ static struct rig *rig_new(uint32_t remote_as, bool gr)
 	c->local_as = 65000;
 	c->router_id = 0x0a000001;
 	c->gr_time = 120;
+	c->restarting = cfg_restarting;
+	c->gr_forwarding = cfg_forwarding;
 	c->n_peers = 1;
 	c->peers = calloc(1, sizeof(*c->peers));
 	bgp_peer_cfg_init(&c->peers[0]);
@@ -410,6 +419,181 @@ static void test_no_gr_flushes(void **state)
 	rig_free(r);
 }
 
+
+static void read_open(struct rig *r, struct bgp_open *o)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct bgp_msg msg;
+	struct bgp_sess_opts none = {0};
+	parse(m, rd_msg(r, m), &none, &msg);
+	assert_int_equal(msg.type, BGP_OPEN);
+	*o = msg.u.open;
+}
+
+static void finish_establish(struct rig *r)
+{
+	uint8_t m[BGP_MAX_LEN];
+	send_open(r, 65000, false, true);
+	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
+	rd_msg(r, m); /* KEEPALIVE */
+	send_keepalive(r);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+}
+
+/* New connection of the rig's peer after it went down. */
+static void reconnect(struct rig *r)
+{
+	int sv[2];
+	close(r->fd);
+	bgp_timer_fire(r->p, BGP_T_IDLE_HOLD);
+	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+	r->fd = sv[1];
+	r->p->conn = bgp_conn_adopt(r->p, sv[0], false);
+	bgp_fsm_event(r->p, BGP_FEV_TCP_OK, NULL);
+}
+
+/* RFC 4724 §4.1: R only until End-of-RIB went to every GR peer; F = 0 by default (the
+ * old code kept R on every session of the process and always claimed F). */
+static void test_restart_bit_until_initial_update(void **state)
+{
+	(void)state;
+	struct bgp_open o;
+	struct tally t;
+	cfg_restarting = true;
+	struct rig *r = rig_new(65000, true);
+	cfg_restarting = false;
+	assert_true(r->b->restarting);
+	assert_true(evtimer_pending(r->b->t_restart, NULL));
+	read_open(r, &o);
+	assert_true(o.caps.gr);
+	assert_true(o.caps.gr_flags & BGP_GR_F_RESTART);
+	assert_int_equal(o.caps.n_gr, 2);
+	assert_int_equal(o.caps.gr_af[0].flags & BGP_GR_AF_F_FWD, 0); /* no forwarding state */
+	finish_establish(r);
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(t.eor, 2);
+	assert_false(r->b->restarting); /* initial update done */
+	assert_false(evtimer_pending(r->b->t_restart, NULL));
+	assert_true(r->p->sent_restart); /* what this session advertised */
+	assert_int_equal(bgp_peer_clear(r->b, &r->p->cfg.addr), 0);
+	reconnect(r);
+	read_open(r, &o);
+	assert_false(o.caps.gr_flags & BGP_GR_F_RESTART);
+	assert_false(r->p->sent_restart);
+	rig_free(r);
+}
+
+/* ... or until the restart time is over; F set when the daemon says it kept forwarding. */
+static void test_restart_bit_timeout_and_f_bit(void **state)
+{
+	(void)state;
+	struct bgp_open o;
+	cfg_restarting = true;
+	cfg_forwarding = true;
+	struct rig *r = rig_new(65000, true);
+	cfg_restarting = cfg_forwarding = false;
+	read_open(r, &o);
+	assert_true(o.caps.gr_flags & BGP_GR_F_RESTART);
+	assert_int_equal(o.caps.gr_af[0].flags & BGP_GR_AF_F_FWD, BGP_GR_AF_F_FWD);
+	bgp_restart_timeout(r->b); /* injected: the peer never completed the session */
+	assert_false(r->b->restarting);
+	uint8_t sub = BGP_ERR_CEASE_ADMIN_RST;
+	bgp_fsm_event(r->p, BGP_FEV_STOP, &sub);
+	reconnect(r);
+	uint8_t m[BGP_MAX_LEN];
+	rd_msg(r, m); /* the NOTIFICATION went to the old socket; this is the new OPEN */
+	struct bgp_msg msg;
+	struct bgp_sess_opts none = {0};
+	parse(m, ((size_t)m[16] << 8) | m[17], &none, &msg);
+	assert_int_equal(msg.type, BGP_OPEN);
+	assert_false(msg.u.open.caps.gr_flags & BGP_GR_F_RESTART);
+	assert_int_equal(msg.u.open.caps.gr_af[0].flags & BGP_GR_AF_F_FWD, BGP_GR_AF_F_FWD);
+	rig_free(r);
+}
+
+static struct bgp_cfg *cfg_copy(const struct bgp_cfg *c, size_t extra)
+{
+	struct bgp_cfg *n = calloc(1, sizeof(*n));
+	*n = *c;
+	n->peers = calloc(c->n_peers + extra, sizeof(*n->peers));
+	memcpy(n->peers, c->peers, c->n_peers * sizeof(*n->peers));
+	return n;
+}
+
+static void expect_cease(struct rig *r, uint8_t sub)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct bgp_msg msg;
+	struct bgp_sess_opts none = {0};
+	for (int i = 0; i < 8; i++) {
+		parse(m, rd_msg(r, m), &r->p->opts, &msg);
+		if (msg.type == BGP_NOTIFICATION)
+			break;
+	}
+	(void)none;
+	assert_int_equal(msg.type, BGP_NOTIFICATION);
+	assert_int_equal(msg.u.notification.code, BGP_ERR_CEASE);
+	assert_int_equal(msg.u.notification.subcode, sub);
+}
+
+static void test_reconfigure(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(65000, false);
+	struct tally t;
+	struct ipaddr a3;
+	establish(r, 65000, false, false);
+	drain(r, &t, &r->p->opts);
+	ipaddr_parse("192.0.2.3", &a3);
+
+	/* unchanged peer + a new one: the session stays, the new peer starts (passive) */
+	struct bgp_cfg *c1 = cfg_copy(r->b->cfg, 1);
+	bgp_peer_cfg_init(&c1->peers[1]);
+	c1->peers[1].addr = a3;
+	c1->peers[1].remote_as = 65000;
+	c1->peers[1].passive = true;
+	c1->n_peers = 2;
+	assert_int_equal(bgp_reconfigure(r->b, c1), 0);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+	assert_int_equal(r->events[BGP_EV_PEER_DOWN], 0);
+	assert_non_null(bgp_peer_find(r->b, &a3));
+	assert_int_equal(bgp_peer_find(r->b, &a3)->state, BGP_ST_ACTIVE);
+
+	/* invalid: a peer twice; nothing changes, the caller keeps its config */
+	struct bgp_cfg *bad = cfg_copy(r->b->cfg, 1);
+	bad->peers[2] = bad->peers[1];
+	bad->n_peers = 3;
+	assert_int_equal(bgp_reconfigure(r->b, bad), -1);
+	bgp_config_free(bad);
+	assert_ptr_equal(r->b->cfg, c1);
+
+	/* a changed router ID resets every session: Cease/Other Configuration Change */
+	struct bgp_cfg *c2 = cfg_copy(r->b->cfg, 0);
+	c2->router_id = 0x0a000009;
+	assert_int_equal(bgp_reconfigure(r->b, c2), 0);
+	assert_int_equal(r->p->state, BGP_ST_IDLE);
+	expect_cease(r, BGP_ERR_CEASE_CONFIG);
+	assert_int_equal(r->events[BGP_EV_PEER_DOWN], 1);
+	reconnect(r);
+	struct bgp_open o;
+	read_open(r, &o);
+	assert_int_equal(o.bgp_id, 0x0a000009);
+	finish_establish(r);
+
+	/* a changed peer is reset with its new settings; a removed one is gone */
+	struct bgp_cfg *c3 = cfg_copy(r->b->cfg, 0);
+	c3->n_peers = 1; /* 192.0.2.3 removed (peers[0] is 192.0.2.2) */
+	assert_true(ipaddr_eq(&c3->peers[0].addr, &r->p->cfg.addr));
+	c3->peers[0].hold_time = 60;
+	assert_int_equal(bgp_reconfigure(r->b, c3), 0);
+	assert_null(bgp_peer_find(r->b, &a3));
+	assert_int_equal(r->p->state, BGP_ST_IDLE);
+	assert_int_equal(r->p->cfg.hold_time, 60);
+	expect_cease(r, BGP_ERR_CEASE_CONFIG);
+	rig_free(r);
+}
+
 static void quiet(int pri, const char *msg, void *arg)
 {
 	(void)pri;
@@ -424,7 +608,11 @@ int main(void)
 	    cmocka_unit_test(test_addpath_one_path_per_rloc),
 	    cmocka_unit_test(test_gr_helper),
 	    cmocka_unit_test(test_no_gr_flushes),
+	    cmocka_unit_test(test_restart_bit_until_initial_update),
+	    cmocka_unit_test(test_restart_bit_timeout_and_f_bit),
+	    cmocka_unit_test(test_reconfigure),
 	};
 	log_set_sink(quiet, NULL);
+	signal(SIGPIPE, SIG_IGN); /* as the daemons: a peer closing first is an EPIPE */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

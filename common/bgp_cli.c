@@ -61,7 +61,7 @@ static void show_summary(struct cli_req *r, struct out *o)
 	out_rid(o, "routerId", b->cfg->router_id);
 	out_uint(o, "listenPort", b->lport);
 	out_uint(o, "mappings", b->table.n_entries);
-	out_bool(o, "restartState", b->restarting);	      /* the R bit (RFC 4724 §4.1) */
+	out_bool(o, "restartState", b->restarting);	       /* the R bit (RFC 4724 §4.1) */
 	out_bool(o, "forwardingState", b->cfg->gr_forwarding); /* the F bit */
 	out_begin_array(o, "peers");
 	for (struct bgp_peer *p = b->peers; p; p = p->next) {

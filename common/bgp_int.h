@@ -29,23 +29,23 @@ enum bgp_state {
 
 /* ---- RFC 4271 §8.1 events (the numbers in the comments) ---- */
 enum bgp_fsm_event {
-	BGP_FEV_START,	       /* 1/3: ManualStart, AutomaticStart */
-	BGP_FEV_START_PASSIVE, /* 4/5: ..._with_PassiveTcpEstablishment */
-	BGP_FEV_STOP,	       /* 2/8: ManualStop, AutomaticStop */
-	BGP_FEV_CONNRETRY_EXP, /* 9 */
-	BGP_FEV_HOLD_EXP,      /* 10 */
-	BGP_FEV_KEEPALIVE_EXP, /* 11 */
-	BGP_FEV_TCP_OK,	       /* 16/17: Tcp_CR_Acked, TcpConnectionConfirmed */
-	BGP_FEV_TCP_FAIL,      /* 18: TcpConnectionFails */
-	BGP_FEV_OPEN,	       /* 19: BGPOpen */
-	BGP_FEV_HDR_ERR,       /* 21: BGPHeaderErr */
-	BGP_FEV_OPEN_ERR,      /* 22: BGPOpenMsgErr */
-	BGP_FEV_COLLISION,     /* 23: OpenCollisionDump */
-	BGP_FEV_NOTIFICATION,  /* 24/25: NotifMsgVerErr, NotifMsg */
-	BGP_FEV_KEEPALIVE,     /* 26: KeepAliveMsg */
-	BGP_FEV_UPDATE,	       /* 27: UpdateMsg */
-	BGP_FEV_UPDATE_ERR,    /* 28: UpdateMsgErr */
-	BGP_FEV_REFRESH,       /* RFC 2918 ROUTE-REFRESH */
+	BGP_FEV_START,		/* 1/3: ManualStart, AutomaticStart */
+	BGP_FEV_START_PASSIVE,	/* 4/5: ..._with_PassiveTcpEstablishment */
+	BGP_FEV_STOP,		/* 2/8: ManualStop, AutomaticStop */
+	BGP_FEV_CONNRETRY_EXP,	/* 9 */
+	BGP_FEV_HOLD_EXP,	/* 10 */
+	BGP_FEV_KEEPALIVE_EXP,	/* 11 */
+	BGP_FEV_TCP_OK,		/* 16/17: Tcp_CR_Acked, TcpConnectionConfirmed */
+	BGP_FEV_TCP_FAIL,	/* 18: TcpConnectionFails */
+	BGP_FEV_OPEN,		/* 19: BGPOpen */
+	BGP_FEV_HDR_ERR,	/* 21: BGPHeaderErr */
+	BGP_FEV_OPEN_ERR,	/* 22: BGPOpenMsgErr */
+	BGP_FEV_COLLISION,	/* 23: OpenCollisionDump */
+	BGP_FEV_NOTIFICATION,	/* 24/25: NotifMsgVerErr, NotifMsg */
+	BGP_FEV_KEEPALIVE,	/* 26: KeepAliveMsg */
+	BGP_FEV_UPDATE,		/* 27: UpdateMsg */
+	BGP_FEV_UPDATE_ERR,	/* 28: UpdateMsgErr */
+	BGP_FEV_REFRESH,	/* RFC 2918 ROUTE-REFRESH */
 	BGP_FEV_COLLISION_LOST, /* NotifMsg Cease/Connection Collision Resolution (6/7) before
 				 * Established: the peer keeps its own connection (§6.8) */
 	BGP_FEV_MAX
@@ -188,9 +188,9 @@ struct bgp_peer {
 	uint64_t msgs_in, msgs_out, updates_in, updates_out;
 	uint32_t flaps;
 	uint32_t established; /* times the session reached Established */
-	uint32_t coll_sent;   /* Cease/Connection Collision Resolution sent (connections we closed) */
-	uint32_t coll_rcvd;   /* ... received (connections the peer closed) */
-	bool initial_eor;     /* End-of-RIB sent once since the speaker started (RFC 4724 §4.1) */
+	uint32_t coll_sent; /* Cease/Connection Collision Resolution sent (connections we closed) */
+	uint32_t coll_rcvd; /* ... received (connections the peer closed) */
+	bool initial_eor;   /* End-of-RIB sent once since the speaker started (RFC 4724 §4.1) */
 	uint64_t withdraw_7606, discard_7606, reset_7606;
 	uint64_t md5_configured;
 	uint8_t last_err_code, last_err_subcode;
@@ -210,9 +210,9 @@ struct bgp {
 	struct event *ev_accept;
 	struct event *ev_flush;
 	bool flush_pending;
-	bool started;	      /* bgp_start() ran */
-	bool restarting;      /* advertise R: until the initial update after a restart is done
-			       * (End-of-RIB sent to every GR peer) or t_restart fires */
+	bool started;	 /* bgp_start() ran */
+	bool restarting; /* advertise R: until the initial update after a restart is done
+			  * (End-of-RIB sent to every GR peer) or t_restart fires */
 	struct event *t_restart;
 	struct bgp_rib table; /* the mappings to announce; entry->map set */
 	struct lisp_prefix *dirty;

@@ -346,9 +346,9 @@ void bgp_build_local_caps(struct bgp_peer *p, struct bgp_caps *c)
 	if (p->cfg.gr) {
 		c->gr = true;
 		c->gr_time = bc->gr_time > BGP_GR_TIME_MAX ? BGP_GR_TIME_MAX : bc->gr_time;
-		/* RFC 4724 §3, §4.1: R after a restart, until our initial update is done (End-of-RIB
-		 * to every GR peer, or our restart time), so the peer does not wait for our
-		 * End-of-RIB before sending its own */
+		/* RFC 4724 §3, §4.1: R after a restart, until our initial update is done
+		 * (End-of-RIB to every GR peer, or our restart time), so the peer does not wait for
+		 * our End-of-RIB before sending its own */
 		c->gr_flags = p->bgp->restarting ? BGP_GR_F_RESTART : 0;
 	}
 }
@@ -581,8 +581,8 @@ static void coll_msg(struct bgp_peer *p, struct bgp_conn *c, const struct bgp_ms
 		if (m->u.notification.code == BGP_ERR_CEASE &&
 		    m->u.notification.subcode == BGP_ERR_CEASE_COLLISION)
 			p->coll_rcvd++;
-		log_info("bgp %s: NOTIFICATION received on the second connection: %s / %s",
-			 p->name, bgp_err_code_name(m->u.notification.code),
+		log_info("bgp %s: NOTIFICATION received on the second connection: %s / %s", p->name,
+			 bgp_err_code_name(m->u.notification.code),
 			 bgp_err_subcode_name(m->u.notification.code, m->u.notification.subcode));
 	}
 	coll_drop(p, false);
@@ -651,7 +651,8 @@ static void handle_msg(struct bgp_peer *p, struct bgp_conn *c, uint8_t type, con
 			if (!p->coll->open_sent) {
 				coll_drop(p, false);
 			} else if (coll_second_wins(p, &m.u.open)) {
-				log_info("bgp %s: connection collision: keeping the peer's", p->name);
+				log_info("bgp %s: connection collision: keeping the peer's",
+					 p->name);
 				coll_promote(p, true);
 				break;
 			} else {

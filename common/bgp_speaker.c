@@ -263,8 +263,8 @@ static bool peer_cfg_same(const struct bgp_peer_cfg *a, const struct bgp_peer_cf
 		x.port = BGP_PORT;
 	if (y.port == 0)
 		y.port = BGP_PORT;
-	return ipaddr_eq(&x.addr, &y.addr) && ipaddr_eq(&x.local, &y.local) &&
-	       x.port == y.port && x.remote_as == y.remote_as && x.passive == y.passive &&
+	return ipaddr_eq(&x.addr, &y.addr) && ipaddr_eq(&x.local, &y.local) && x.port == y.port &&
+	       x.remote_as == y.remote_as && x.passive == y.passive &&
 	       strcmp(x.password, y.password) == 0 && x.hold_time == y.hold_time &&
 	       x.connect_retry == y.connect_retry && x.families == y.families &&
 	       x.addpath == y.addpath && x.ext_nh == y.ext_nh && x.gr == y.gr &&

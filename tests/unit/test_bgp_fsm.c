@@ -335,7 +335,6 @@ static void test_stop_sends_cease(void **state)
 	rig_free(r);
 }
 
-
 /* ---- RFC 4271 §6.8: both connections of a peer, over loopback TCP ---- */
 static void spin(struct rig *r);
 
@@ -457,9 +456,8 @@ static void send_cease_collision(struct rig *r)
 	uint8_t m[64];
 	struct buf w;
 	buf_init_write(&w, m, sizeof(m));
-	assert_int_equal(bgp_build_notification(&w, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL,
-						0, NULL),
-			 0);
+	assert_int_equal(
+	    bgp_build_notification(&w, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0, NULL), 0);
 	wr(r, m, w.len);
 }
 

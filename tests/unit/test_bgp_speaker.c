@@ -419,7 +419,6 @@ static void test_no_gr_flushes(void **state)
 	rig_free(r);
 }
 
-
 static void read_open(struct rig *r, struct bgp_open *o)
 {
 	uint8_t m[BGP_MAX_LEN];

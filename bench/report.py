@@ -134,7 +134,11 @@ def main():
                                f"{fmt(max(v) if v else None)} | {fg['unit']} | "
                                f"{fmt(bm) if bm is not None else '-'} | "
                                f"{fmt(ratio) if ratio is not None else '-'} | {gtext} | {mtxt} |")
-                if met is False or not v:
+                if not v:
+                    why_nm = "; ".join(n for n in b["notes"] if "not measured" in n) or \
+                        "no measurement in this run (see the section)"
+                    missed.append(f"{name}: {fg['label']}: not measured ({why_nm})")
+                elif met is False:
                     missed_ids.add(fg["id"])
                     why = "; ".join(t for fid, t in b["why"] if fid == fg["id"]) or \
                         "see the section's notes and profile"

@@ -114,6 +114,7 @@ one() {
 	res msd_regs "${regs:-0}"
 	if [ "${regs:-0}" -lt $((N / 10)) ]; then
 		msg "only ${regs:-0} of $N registered: no per-registration figure from this iteration"
+		note "lisp-msd per-registration figure not measured in iteration $1: only ${regs:-0} of $N registered within the bound"
 	else
 		res msd_bpr "$(awk -v a="$r0" -v b="$r1" -v n="$regs" 'BEGIN { printf "%.1f", (b - a) * 1024 / n }')"
 	fi

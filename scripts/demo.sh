@@ -110,6 +110,10 @@ else
 	fi
 fi
 demo_start_receivers $((seconds + 60)) || { echo "demo.sh: lisp-flow echo/tap did not start" >&2; exit 1; }
+# the VM's announcement at resume (GARP + unsolicited NA) comes from a helper started now,
+# as QEMU sends it without starting a process at switchover
+DEMO_ANNOUNCER_SECONDS=$((seconds + 60)) demo_announcer_start vm1 5 "$DEMO_VM1MAC" ||
+	dlog "announcer helper did not start: arping + python at the migration instead"
 
 # ------------------------------------------------------------------ flows + migration
 count=$((rate * seconds))
@@ -119,12 +123,13 @@ demo_flows_start "$rate" "$count" "$v6" run
 sleep "$(awk -v m="$migrate_after_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 
 dlog "migration: hypervisor uplink re-attached from site A to site B (no carrier loss)"
+# the VM resumes at B and announces itself (GARP, unsolicited NA) while the controller runs
+# lisp-register; site B's xTR also registers the VM when it sees the announcement
 t_uplink=$(demo_ms)
-demo_move_uplink a b
-dlog "the VM announces itself (GARP, unsolicited NA), in parallel with the controller"
-t_announce=$(demo_ms)
-demo_announce &
+DEMO_MIG_T0=$t_uplink
+{ demo_move_uplink a b; demo_announce_now; } &
 announce_pid=$!
+t_announce=""
 t_reg="" t_notify="" reg_rc=""
 if [ "$DEMO_MODE" != static ]; then
 	demo_register sb
@@ -146,14 +151,17 @@ else
 fi
 
 wait "$announce_pid" 2>/dev/null
+dlog "the VM announced itself at site B (GARP, unsolicited NA)"
+t_announce=$(awk '/^announced/ { print $2; exit }' "$(bg_log announce-vm1)" 2>/dev/null)
 demo_flows_wait run $((seconds + 30)) || dlog "a sender did not finish in time"
 dlog "flows done"
 sleep 0.3
 demo_dump end
 
 # ------------------------------------------------------------------ results
-t_detr=""
-[ "$DEMO_MODE" = lisp ] && t_detr=$(demo_detr_updated_ms "$t_reg")
+t_detr="" t_old=""
+[ "$DEMO_MODE" = lisp ] && t_detr=$(demo_detr_updated_ms "$t_uplink")
+[ "$DEMO_MODE" != static ] && t_old=$(demo_old_site_notified_ms sa "")
 t_first_b=$(demo_tap_first "$DEMO_DIR/tap-sb.txt" "$t_uplink")
 ms_rel() { [ -n "$1" ] && [ -n "$t_reg" ] && echo $(($1 - t_reg)) || echo null; }
 notify_rel=$(ms_rel "$t_notify")
@@ -170,6 +178,7 @@ result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
 	--argjson delay "$delay" --argjson applied "$DEMO_DELAY_APPLIED" --argjson rate "$rate" \
 	--argjson v6 "$v6" --argjson uplink "$(ms_rel "$t_uplink")" \
 	--argjson announce "$(ms_rel "$t_announce")" --argjson notify "$notify_rel" \
+	--argjson oldsite "$(ms_rel "$t_old")" \
 	--argjson detr "$(ms_rel "$t_detr")" --argjson firstb "$(ms_rel "$t_first_b")" \
 	--argjson atA "$at_a_after" '{
 	dataPlane: (if $mode == "lisp" then "lisp" elif $mode == "xtr" then "lisp (site and outside xTRs; no D-ETR)" else "stand-in static routes (not LISP)" end),
@@ -179,7 +188,8 @@ result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
 	eid: (if $v6 == 1 then "2001:db8:100::5" else "198.51.100.5" end),
 	flows: [$flows[0][] | {name, sent, received, lost, longestGapMs, largestHole}],
 	timeline: {uplinkMovedMs: $uplink, announcedMs: $announce, registerSentMs: 0,
-		mapNotifyMs: $notify, detrUpdatedMs: $detr, firstDeliveredAtBMs: $firstb},
+		mapNotifyMs: $notify, oldSiteNotifiedMs: $oldsite, detrUpdatedMs: $detr,
+		firstDeliveredAtBMs: $firstb},
 	deliveredAtSiteAAfterNotify: $atA}')
 printf '%s\n' "$result" >"$DEMO_DIR/result.json"
 

@@ -182,9 +182,14 @@ expect "after junk: a new session works" "$F" hasre "$F" "^version: +0.1.0"
 # ---- client limit ----
 stop_demo
 start_demo -m 1 || exit 1
-( sleep 3 | timeout 5 nc 127.0.0.1 "$PORT" >/dev/null ) &
+( sleep 5 | timeout 8 nc 127.0.0.1 "$PORT" >/dev/null ) &
 HOLD=$!
-sleep 0.5
+# wait (bounded) until the holding session is really connected: on a loaded machine a
+# fixed sleep is not enough for nc to start
+for _ in $(seq 50); do
+	[ "$(ss -Htn state established "( sport = :$PORT )" | wc -l)" -ge 1 ] && break
+	sleep 0.1
+done
 F=$TMP/nc6
 printf 'show version\n' | nc_session "$F"
 expect "client limit: second session refused" "$F" has "$F" "% Too many CLI sessions"

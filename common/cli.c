@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include "common/cli.h"
+#include "common/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -629,6 +630,21 @@ static void cmd_help(struct cli_req *r, struct out *o)
 static void cmd_quit(struct cli_req *r, struct out *o)
 {
 	r->close = true;
+}
+
+void cli_debug(struct cli_req *r, struct out *o)
+{
+	char buf[64];
+
+	if (r->arg != NULL) {
+		if (strcmp(r->arg, "off") == 0)
+			log_set_topics(0);
+		else
+			log_set_topics(log_get_topics() | log_topic_from_name(r->arg));
+	}
+	out_begin_object(o, NULL);
+	out_str(o, "debug", log_topics_str(log_get_topics(), buf, sizeof(buf)));
+	out_end(o);
 }
 
 void cli_show_version(struct cli_req *r, struct out *o)

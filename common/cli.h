@@ -102,6 +102,9 @@ uint64_t cli_uptime(const struct cli *cli);
 /* A ready-made `show version` handler: name, version (PACKAGE_VERSION), uptimeSeconds,
  * cliClients. Daemons may use it in their table or write their own. */
 cli_fn cli_show_version;
+/* A ready-made `debug [control|data|bgp|off]` handler (common/log.h topics): with an
+ * argument it turns that topic on (or all off), and it answers the topics now on. */
+cli_fn cli_debug;
 
 /* ---- testing hooks: the parts below the socket, usable without a connection ---- */
 

@@ -6,6 +6,7 @@
  * field points at the caller's struct cfg_errs so cfg_error() needs only the node.
  */
 #include "common/config.h"
+#include "common/log.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -434,6 +435,26 @@ int cfg_get_u32(const struct _xmlNode *n, const char *name, uint32_t min, uint32
 
 	if (r == 0)
 		*out = (uint32_t)v;
+	return r;
+}
+
+int cfg_get_port(const struct _xmlNode *n, const char *name, uint16_t *out)
+{
+	uint32_t v;
+	int r = cfg_get_u32(n, name, 1, 65535, &v);
+
+	if (r == 0)
+		*out = (uint16_t)v;
+	return r;
+}
+
+int cfg_get_log_level(const struct _xmlNode *n, const char *name, int *out)
+{
+	int i;
+	int r = cfg_get_enum(n, name, log_level_names, &i);
+
+	if (r == 0)
+		*out = log_level_value(i);
 	return r;
 }
 

@@ -90,6 +90,10 @@ int cfg_get_u32(const struct _xmlNode *n, const char *name, uint32_t min, uint32
 int cfg_get_bool(const struct _xmlNode *n, const char *name, bool *out);
 /* One of the NULL-terminated `names`; *out = its index. */
 int cfg_get_enum(const struct _xmlNode *n, const char *name, const char *const *names, int *out);
+/* A UDP/TCP port 1..65535. */
+int cfg_get_port(const struct _xmlNode *n, const char *name, uint16_t *out);
+/* A log level by name (common/log.h log_level_names) into a syslog priority. */
+int cfg_get_log_level(const struct _xmlNode *n, const char *name, int *out);
 /* IPv4/IPv6 address (proto/addr.h ipaddr_parse). */
 int cfg_get_addr(const struct _xmlNode *n, const char *name, struct ipaddr *out);
 /* EID prefix (prefix_parse: "[iid]addr/len"; host bits are an error unless lenient). */

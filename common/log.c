@@ -378,3 +378,21 @@ bool log_input_key(const char *key, const char *fmt, ...)
 	va_end(ap);
 	return r;
 }
+
+const char *const log_level_names[] = {"error", "warning", "notice", "info", "debug", NULL};
+static const int level_values[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
+
+int log_level_value(int i)
+{
+	if (i < 0 || (size_t)i >= sizeof(level_values) / sizeof(level_values[0]))
+		return LOG_INFO;
+	return level_values[i];
+}
+
+const char *log_level_name(int pri)
+{
+	for (size_t i = 0; log_level_names[i]; i++)
+		if (level_values[i] == pri)
+			return log_level_names[i];
+	return "info";
+}

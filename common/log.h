@@ -43,6 +43,13 @@ unsigned log_get_topics(void);
 unsigned log_topic_from_name(const char *name);
 /* Comma-separated names of the set flags ("control,bgp"), or "off". */
 const char *log_topics_str(unsigned mask, char *dst, size_t len);
+/* The configuration names of the syslog priorities the daemons accept, in order:
+ * "error", "warning", "notice", "info", "debug" (NULL-terminated). */
+extern const char *const log_level_names[];
+/* LOG_ERR .. LOG_DEBUG for log_level_names[i]. */
+int log_level_value(int i);
+/* Name of a priority ("info" for anything unknown). */
+const char *log_level_name(int pri);
 
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -101,17 +101,6 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_end(o);
 }
 
-static void debug_cmd(struct cli_req *r, struct out *o)
-{
-	char t[64];
-
-	if (strcmp(r->arg, "off") == 0)
-		log_set_topics(0);
-	else
-		log_set_topics(log_get_topics() | log_topic_from_name(r->arg));
-	out_printf(o, "debug %s\n", log_topics_str(log_get_topics(), t, sizeof(t)));
-}
-
 static const struct cli_cmd mr_cmds[] = {
     {.words = {"show", "version"},
      .json = true,
@@ -129,7 +118,7 @@ static const struct cli_cmd mr_cmds[] = {
      .argmode = CLI_ARG_REQUIRED,
      .arg = "control|off",
      .help = "Log every forward and negative reply (control), or stop (off)",
-     .fn = debug_cmd},
+     .fn = cli_debug},
 };
 
 struct cli *mr_cli_new(struct event_base *base, struct mr *mr)

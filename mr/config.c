@@ -14,11 +14,9 @@
 
 #include "common/cli.h"
 #include "common/config.h"
+#include "common/log.h"
 #include "mr/mr.h"
 #include "proto/lisp_msg.h"
-
-static const char *const level_names[] = {"error", "warning", "notice", "info", "debug", NULL};
-static const int level_values[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
 
 void mr_cfg_defaults(struct mr_cfg *c)
 {
@@ -42,16 +40,6 @@ void mr_cfg_free(struct mr_cfg *c)
 		return;
 	free(c->prefix);
 	free(c);
-}
-
-static int get_port(xmlNode *n, uint16_t *port)
-{
-	uint32_t v;
-	int r = cfg_get_u32(n, "@port", 1, 65535, &v);
-
-	if (r == 0)
-		*port = (uint16_t)v;
-	return r < 0 ? -1 : 0;
 }
 
 static int parse_prefix(xmlNode *n, struct mr_prefix_cfg *pc)
@@ -79,7 +67,8 @@ static int parse_prefix(xmlNode *n, struct mr_prefix_cfg *pc)
 	{
 		struct mr_endpoint *ep = &pc->srv[pc->nservers];
 		ep->port = LISP_CONTROL_PORT;
-		if (cfg_get_addr(m, "@address", &ep->addr) != 0 || get_port(m, &ep->port) < 0) {
+		if (cfg_get_addr(m, "@address", &ep->addr) != 0 ||
+		    cfg_get_port(m, "@port", &ep->port) < 0) {
 			bad = 1;
 			continue;
 		}
@@ -118,23 +107,20 @@ struct mr_cfg *mr_cfg_load(const char *path, struct cfg_errs *errs)
 			struct mr_endpoint *ep = &c->listen[c->nlisten++];
 			ep->port = LISP_CONTROL_PORT;
 			if (cfg_get_addr(n, "@address", &ep->addr) < 0 ||
-			    get_port(n, &ep->port) < 0)
+			    cfg_get_port(n, "@port", &ep->port) < 0)
 				bad = 1;
 		}
 	if ((n = cfg_child(root, "cli")) != NULL) {
 		struct ipaddr a;
-		if (cfg_get_addr(n, "@address", &a) < 0 || get_port(n, &c->cli_port) < 0 ||
+		if (cfg_get_addr(n, "@address", &a) < 0 ||
+		    cfg_get_port(n, "@port", &c->cli_port) < 0 ||
 		    cfg_get_string(n, "@address", c->cli_addr, sizeof(c->cli_addr)) < 0 ||
 		    cfg_get_string(n, "@password", c->cli_password, sizeof(c->cli_password)) < 0)
 			bad = 1;
 	}
 	if ((n = cfg_child(root, "log")) != NULL) {
-		int i;
-		int r = cfg_get_enum(n, "@level", level_names, &i);
-		if (r < 0)
+		if (cfg_get_log_level(n, "@level", &c->log_level) < 0)
 			bad = 1;
-		else if (r == 0)
-			c->log_level = level_values[i];
 	}
 	if ((n = cfg_child(root, "rate-limit")) != NULL) {
 		bad |= cfg_get_u32(n, "@per-source", 0, 10000000, &c->rl_src_rate) < 0;
@@ -184,14 +170,6 @@ struct mr_cfg *mr_cfg_load(const char *path, struct cfg_errs *errs)
 	return c;
 }
 
-static const char *level_name(int level)
-{
-	for (size_t i = 0; level_names[i]; i++)
-		if (level_values[i] == level)
-			return level_names[i];
-	return "info";
-}
-
 void mr_cfg_print(const struct mr_cfg *c, FILE *out)
 {
 	char a[IPADDR_STRLEN], p[PREFIX_STRLEN];
@@ -205,7 +183,7 @@ void mr_cfg_print(const struct mr_cfg *c, FILE *out)
 			c->listen[i].port);
 	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->cli_addr, c->cli_port,
 		c->cli_password[0] ? " password=\"(set)\"" : "");
-	fprintf(out, "  <log level=\"%s\"/>\n", level_name(c->log_level));
+	fprintf(out, "  <log level=\"%s\"/>\n", log_level_name(c->log_level));
 	fprintf(out,
 		"  <rate-limit per-source=\"%u\" per-source-burst=\"%u\" max-sources=\"%u\" "
 		"global=\"%u\" global-burst=\"%u\"/>\n",

@@ -235,25 +235,6 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_end(o);
 }
 
-static void debug_cmd(struct cli_req *r, struct out *o)
-{
-	char buf[64];
-
-	if (r->arg == NULL) {
-		out_begin_object(o, NULL);
-		out_str(o, "debug", log_topics_str(log_get_topics(), buf, sizeof(buf)));
-		out_end(o);
-		return;
-	}
-	if (strcmp(r->arg, "off") == 0)
-		log_set_topics(0);
-	else
-		log_set_topics(log_get_topics() | log_topic_from_name(r->arg));
-	out_begin_object(o, NULL);
-	out_str(o, "debug", log_topics_str(log_get_topics(), buf, sizeof(buf)));
-	out_end(o);
-}
-
 static const struct cli_cmd ms_cmds[] = {
     {{"show", "version"},
      CLI_ARG_NONE,
@@ -296,7 +277,7 @@ static const struct cli_cmd ms_cmds[] = {
      true,
      false,
      "control-plane / BGP debug logs",
-     debug_cmd},
+     cli_debug},
 };
 
 int ms_cli_register(struct cli *cli)

@@ -24,8 +24,6 @@
 #include "proto/auth.h"
 
 static const char *const alg_names[] = {"hmac-sha-1", "hmac-sha-256", NULL};
-static const char *const level_names[] = {"error", "warning", "notice", "info", "debug", NULL};
-static const int level_values[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
 
 static int parse_key(xmlNode *n, struct ms_keycfg *k)
 {
@@ -175,8 +173,8 @@ static int parse_top(xmlNode *root, struct ms_cfg *c)
 		if (cfg_get_enum(n, "@sync", sync_names, &i) == 0)
 			c->db_sync_full = i == 1;
 	}
-	if ((n = cfg_child(root, "log")) != NULL && cfg_get_enum(n, "@level", level_names, &i) == 0)
-		c->log_level = level_values[i];
+	if ((n = cfg_child(root, "log")) != NULL)
+		bad |= cfg_get_log_level(n, "@level", &c->log_level) < 0;
 	if ((n = cfg_child(root, "negative-reply")) != NULL) {
 		static const char *const nl_names[] = {"reply", "drop", NULL};
 		if (cfg_get_enum(n, "@non-lisp", nl_names, &i) == 0)
@@ -252,14 +250,6 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	return c;
 }
 
-static const char *level_name(int lvl)
-{
-	for (size_t i = 0; level_names[i]; i++)
-		if (level_values[i] == lvl)
-			return level_names[i];
-	return "info";
-}
-
 static void print_key(FILE *out, const char *indent, const char *elem, const struct ms_keycfg *k)
 {
 	fprintf(out, "%s<%s id=\"%u\" algorithm=\"%s\" ", indent, elem, k->key_id,
@@ -286,7 +276,7 @@ void ms_cfg_print(const void *p, FILE *out)
 	if (c->db_path[0])
 		fprintf(out, "  <database path=\"%s\" sync=\"%s\"/>\n", c->db_path,
 			c->db_sync_full ? "full" : "normal");
-	fprintf(out, "  <log level=\"%s\"/>\n", level_name(c->log_level));
+	fprintf(out, "  <log level=\"%s\"/>\n", log_level_name(c->log_level));
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
 		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");
 	fprintf(out, "  <map-notify interval-ms=\"%u\" retries=\"%u\"/>\n", c->notify_interval_ms,

@@ -264,17 +264,6 @@ static void clear_map_cache(struct cli_req *r, struct out *o)
 	out_printf(o, "%zu entries removed\n", n);
 }
 
-static void debug_cmd(struct cli_req *r, struct out *o)
-{
-	char t[64];
-
-	if (strcmp(r->arg, "off") == 0)
-		log_set_topics(0);
-	else
-		log_set_topics(log_get_topics() | log_topic_from_name(r->arg));
-	out_printf(o, "debug %s\n", log_topics_str(log_get_topics(), t, sizeof(t)));
-}
-
 static const struct cli_cmd xtr_cmds[] = {
     {.words = {"show", "version"},
      .json = true,
@@ -307,7 +296,7 @@ static const struct cli_cmd xtr_cmds[] = {
      .argmode = CLI_ARG_REQUIRED,
      .arg = "control|data|off",
      .help = "Log control messages or data-plane drops, or stop",
-     .fn = debug_cmd},
+     .fn = cli_debug},
 };
 
 struct cli *xtr_cli_new(struct event_base *base, struct xtr *x)

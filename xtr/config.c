@@ -16,11 +16,10 @@
 #include "common/bgp.h"
 #include "common/cli.h"
 #include "common/config.h"
+#include "common/log.h"
 #include "proto/auth.h"
 #include "xtr/xtr.h"
 
-static const char *const level_names[] = {"error", "warning", "notice", "info", "debug", NULL};
-static const int level_values[] = {LOG_ERR, LOG_WARNING, LOG_NOTICE, LOG_INFO, LOG_DEBUG};
 static const char *const mode_names[] = {"site", "representative", NULL};
 static const char *const alg_names[] = {"none", "hmac-sha-1-96", "hmac-sha-256-128", "hmac-sha-256",
 					NULL};
@@ -61,15 +60,6 @@ void xtr_cfg_free(struct xtr_cfg *c)
 	free(c->stat);
 	bgp_config_free(c->bgp);
 	free(c);
-}
-
-static int get_port(xmlNode *n, uint16_t *port)
-{
-	uint32_t v;
-	int r = cfg_get_u32(n, "@port", 1, 65535, &v);
-	if (r == 0)
-		*port = (uint16_t)v;
-	return r < 0 ? -1 : 0;
 }
 
 static int parse_locators(xmlNode *n, struct xtr_mapping_cfg *m)
@@ -138,7 +128,7 @@ static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 	ms->alg = LISP_ALG_HMAC_SHA256_128;
 	ms->proxy_reply = true;
 	bad |= cfg_get_addr(n, "@address", &ms->addr) != 0;
-	bad |= get_port(n, &ms->port) < 0;
+	bad |= cfg_get_port(n, "@port", &ms->port) < 0;
 	int r = cfg_get_u32(n, "@key-id", 0, 255, &v);
 	if (r < 0)
 		bad = 1;
@@ -275,7 +265,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 			struct xtr_mr_cfg *mr = &c->mr[c->nmr++];
 			mr->port = LISP_CONTROL_PORT;
 			bad |= cfg_get_addr(n, "@address", &mr->addr) != 0;
-			bad |= get_port(n, &mr->port) < 0;
+			bad |= cfg_get_port(n, "@port", &mr->port) < 0;
 		}
 	if ((n = cfg_child(root, "register")) != NULL) {
 		bad |= cfg_get_u32(n, "@interval", 1, 3600, &c->register_interval) < 0;
@@ -304,17 +294,15 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	}
 	if ((n = cfg_child(root, "cli")) != NULL) {
 		struct ipaddr a;
-		if (cfg_get_addr(n, "@address", &a) < 0 || get_port(n, &c->cli_port) < 0 ||
+		if (cfg_get_addr(n, "@address", &a) < 0 ||
+		    cfg_get_port(n, "@port", &c->cli_port) < 0 ||
 		    cfg_get_string(n, "@address", c->cli_addr, sizeof(c->cli_addr)) < 0 ||
 		    cfg_get_string(n, "@password", c->cli_password, sizeof(c->cli_password)) < 0)
 			bad = 1;
 	}
 	if ((n = cfg_child(root, "log")) != NULL) {
-		r = cfg_get_enum(n, "@level", level_names, &i);
-		if (r < 0)
+		if (cfg_get_log_level(n, "@level", &c->log_level) < 0)
 			bad = 1;
-		else if (r == 0)
-			c->log_level = level_values[i];
 	}
 	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
 			   &c->ndb, &bad);
@@ -346,14 +334,6 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		return NULL;
 	}
 	return c;
-}
-
-static const char *level_name(int level)
-{
-	for (size_t i = 0; level_names[i]; i++)
-		if (level_values[i] == level)
-			return level_names[i];
-	return "info";
 }
 
 static void print_mapping(FILE *out, const char *el, const struct xtr_mapping_cfg *m, bool st)
@@ -413,7 +393,7 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		c->probe_interval, c->probe_timeout, c->probe_retries);
 	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->cli_addr, c->cli_port,
 		c->cli_password[0] ? " password=\"(set)\"" : "");
-	fprintf(out, "  <log level=\"%s\"/>\n", level_name(c->log_level));
+	fprintf(out, "  <log level=\"%s\"/>\n", log_level_name(c->log_level));
 	fprintf(out, "  <database>\n");
 	for (unsigned i = 0; i < c->ndb; i++)
 		print_mapping(out, "mapping", &c->db[i], false);

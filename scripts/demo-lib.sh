@@ -363,35 +363,62 @@ demo_logtime() {
 }
 
 # demo_plot FILE.svg T0_MS TAG [UPLINK NOTIFY DETR FIRSTB]: received seq against time per flow
-# (gnuplot), the migration instants as vertical lines; time 0 = T0_MS (the register).
+# (gnuplot), the migration instants as vertical lines; time 0 = T0_MS (the register). Top:
+# the whole run in s; bottom: the switchover zoomed, in ms. Lines break where sequence
+# numbers are missing (lost packets show as gaps); lines, not point symbols, so that
+# renderers without SVG <use> (ImageMagick's) show them too.
 demo_plot() {
-	local out=$1 t0=$2 tag=$3 f i=0 g="$DEMO_DIR/plot.gp" lbl v
+	local out=$1 t0=$2 tag=$3 f i=0 g="$DEMO_DIR/plot.gp" lbl v x lo=0 hi=0 sep
 	shift 3
 	local names=("uplink moved" "Map-Notify" "D-ETR updated" "first at B")
+	for v in "$@"; do
+		[ -n "$v" ] || continue
+		x=$((v - t0))
+		[ "$x" -lt "$lo" ] && lo=$x
+		[ "$x" -gt "$hi" ] && hi=$x
+	done
+	lo=$((lo - 60)) hi=$((hi + 60))
+	for f in "${DEMO_FLOWS[@]}"; do
+		awk -F, -v t0="$t0" '$1 !~ /^#/ && NF >= 2 { if (n++ && $2 != p + 1) print ""; printf "%.3f %d\n", $1 - t0, $2; p = $2 }' \
+			"$DEMO_DIR/flow-$tag-$f.csv" >"$DEMO_DIR/plot-$tag-$f.dat"
+	done
 	{
-		echo "set terminal svg size 1000,600 dynamic background rgb 'white'"
+		echo "set terminal svg size 1000,800 dynamic background rgb 'white'"
 		echo "set output '$out'"
-		echo "set datafile separator ','"
-		echo "set title 'Echoes received per flow during the migration (time 0 = register sent)'"
-		echo "set xlabel 'time (s)'; set ylabel 'sequence number'; set key left top; set grid"
-		echo "set arrow from 0, graph 0 to 0, graph 1 nohead lc rgb 'red' dt 2"
-		echo "set label 'register' at 0, graph 0.97 tc rgb 'red' offset 0.3,0"
+		echo "set multiplot layout 2,1 title 'Echoes received per flow during the migration (time 0 = the controller registers the new RLOC)'"
+		echo "set ylabel 'sequence number'; set key left top; set grid"
 		for v in "$@"; do
 			lbl=${names[i]}
 			i=$((i + 1))
 			[ -n "$v" ] || continue
-			x=$(awk -v a="$v" -v b="$t0" 'BEGIN { printf "%.3f", (a - b) / 1000 }')
-			echo "set arrow from $x, graph 0 to $x, graph 1 nohead lc rgb 'gray40' dt 3"
-			echo "set label '$lbl' at $x, graph $(awk -v k="$i" 'BEGIN { printf "%.2f", 0.93 - 0.05 * k }') tc rgb 'gray30' offset 0.3,0"
+			x=$((v - t0))
+			echo "set arrow $i from first $x, graph 0 to first $x, graph 1 nohead lc rgb 'gray40' dt 3"
+			echo "set label $i '$lbl ($x ms)' at first $x, graph $(awk -v k="$i" 'BEGIN { printf "%.2f", 0.93 - 0.07 * k }') tc rgb 'gray30' offset 0.3,0"
 		done
+		echo "set arrow 9 from first 0, graph 0 to first 0, graph 1 nohead lc rgb 'red' dt 2"
+		echo "set label 9 'register' at first 0, graph 0.97 tc rgb 'red' offset 0.3,0"
+		echo "set xlabel 'time (ms), the whole run'"
 		printf "plot "
-		local sep=""
+		sep=""
 		for f in "${DEMO_FLOWS[@]}"; do
-			printf "%s'%s' using ((\$1 - %s) / 1000):2 with points pt 7 ps 0.3 title '%s'" \
-				"$sep" "$DEMO_DIR/flow-$tag-$f.csv" "$t0" "$f"
+			printf "%s'%s' using 1:2 with lines lw 2 title '%s'" "$sep" "$DEMO_DIR/plot-$tag-$f.dat" "$f"
 			sep=", "
 		done
 		echo
+		echo "set xlabel 'time (ms), around the switchover (one step per echo; a gap = lost packets)'"
+		echo "set xrange [$lo:$hi]; set autoscale y; set key right bottom"
+		# y range: the sequence numbers received in the window
+		printf "set yrange [%s:%s]\n" \
+			"$(cat "$DEMO_DIR"/plot-"$tag"-*.dat | awk -v a="$lo" -v b="$hi" 'NF == 2 && $1 >= a && $1 <= b { if (m == "" || $2 < m) m = $2 } END { print (m == "" ? 0 : m - 1) }')" \
+			"$(cat "$DEMO_DIR"/plot-"$tag"-*.dat | awk -v a="$lo" -v b="$hi" 'NF == 2 && $1 >= a && $1 <= b { if ($2 > m) m = $2 } END { print m + 1 }')"
+		printf "plot "
+		sep=""
+		for f in "${DEMO_FLOWS[@]}"; do
+			printf "%s'%s' using 1:2 with steps lw 2 title '%s'" "$sep" "$DEMO_DIR/plot-$tag-$f.dat" "$f"
+			sep=", "
+		done
+		echo
+		echo "unset multiplot"
 	} >"$g"
 	gnuplot "$g" 2>"$DEMO_DIR/gnuplot.err"
 }

@@ -15,6 +15,7 @@
 # Parts whose daemon is not built yet are reported as not active; no number is invented.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+demo_argv=("$@")
 
 delay=0 rate=200 seconds=10 v6=0 plot="" json=0 keep=0 build=1
 usage() {
@@ -61,6 +62,17 @@ if [ "$build" = 1 ]; then
 		echo "== note: part of the tree did not build (see $bdir/make.out); the demo reports what is missing"
 fi
 [ -x "$bdir/lisp-flow" ] || { echo "demo.sh: $bdir/lisp-flow missing (build failed?)" >&2; exit 1; }
+# The demo runs in a network namespace of its own (as every integration test, lib.sh), so
+# nothing a daemon sends can leave the machine. lib.sh would re-execute this script without
+# its options; do it here, after the packages and the build, with the options and --no-build.
+if [ -z "${LISP_TEST_NETNS_ISOLATED:-}" ]; then
+	export LISP_TEST_NETNS_ISOLATED=1 DEMO_BUILDDIR=$bdir
+	exec 1>&3 3>&-
+	exec unshare --net -- bash "$0" "${demo_argv[@]}" --no-build
+	echo "demo.sh: cannot run in a network namespace of its own (unshare)" >&2
+	exit 1
+fi
+ip link set lo up 2>/dev/null
 
 # ------------------------------------------------------------------ topology
 # lib.sh: unique names, namespaces, processes by PID, cleanup in its EXIT trap; the demo
@@ -127,7 +139,7 @@ dlog "migration: hypervisor uplink re-attached from site A to site B (no carrier
 # lisp-register; site B's xTR also registers the VM when it sees the announcement
 t_uplink=$(demo_ms)
 DEMO_MIG_T0=$t_uplink
-{ demo_move_uplink a b; demo_announce_now; } &
+{ demo_move_uplink a b; demo_announce_now; echo "$DEMO_MOVED_MS" >"$DEMO_DIR/moved-ms"; } &
 announce_pid=$!
 t_announce=""
 t_reg="" t_notify="" reg_rc=""
@@ -151,6 +163,7 @@ else
 fi
 
 wait "$announce_pid" 2>/dev/null
+[ -s "$DEMO_DIR/moved-ms" ] && t_uplink=$(cat "$DEMO_DIR/moved-ms") # when the move was done
 dlog "the VM announced itself at site B (GARP, unsolicited NA)"
 t_announce=$(awk '/^announced/ { print $2; exit }' "$(bg_log announce-vm1)" 2>/dev/null)
 demo_flows_wait run $((seconds + 30)) || dlog "a sender did not finish in time"
@@ -166,7 +179,8 @@ t_first_b=$(demo_tap_first "$DEMO_DIR/tap-sb.txt" "$t_uplink")
 ms_rel() { [ -n "$1" ] && [ -n "$t_reg" ] && echo $(($1 - t_reg)) || echo null; }
 notify_rel=$(ms_rel "$t_notify")
 at_a_after=null
-[ -n "$t_notify" ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "$t_notify")
+# after site A learnt that the VM moved (the first Map-Notify it got), else the controller's
+[ -n "$t_notify" ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "${t_old:-$t_notify}")
 [ "$DEMO_MODE" = static ] && [ -z "$t_notify" ] && at_a_after=$(demo_tap_count "$DEMO_DIR/tap-sa.txt" "$t_reg")
 cp_desc="none (lisp-msd / lisp-register not built)"
 [ "$DEMO_CP" = 1 ] && cp_desc="lisp-msd + lisp-register (Map-Register/Map-Notify real)"
@@ -208,7 +222,8 @@ else
 	echo
 	echo "== results ($(jq -r .dataPlane <<<"$result"), WAN delay $DEMO_DELAY_APPLIED ms one-way per link, $rate packets/s)"
 	jq -r '.flows[] | "  flow \(.name | . + " " * (8 - length)) sent \(.sent)  received \(.received)  lost \(.lost)  longest gap \(.longestGapMs) ms" + (if .largestHole then "  (largest hole seq \(.largestHole.fromSeq)-\(.largestHole.toSeq))" else "" end)' <<<"$result"
-	echo "== timeline (ms, relative to the register / route move)"
+	echo "== timeline (ms, relative to the controller's register; negative = before it: site B's"
+	echo "   xTR registers the VM as soon as it sees its announcement)"
 	jq -r '.timeline | to_entries[] | "  \(.key | . + " " * (20 - length)) \(if .value == null then "n/a (not active)" else .value end)"' <<<"$result"
 	jq -r '"  packets for the VM delivered at site A after the Map-Notify: \(.deliveredAtSiteAAfterNotify // "n/a")"' <<<"$result"
 	if [ "$(jq '.notActive | length' <<<"$result")" -gt 0 ]; then

@@ -1,15 +1,316 @@
 #!/usr/bin/env bash
-# bench/run-bgp-push.sh - the bgp-push row (lisp-msd announcing 100k host mappings; time until
-# our D-ETR has all and until BIRD 2 has all; baseline BIRD 2 -> BIRD 2). Not written yet:
-# the D-ETR (lisp-xtrd mode="representative" with BGP) has not landed, and the BIRD part is
-# planned as: lisp-msd with 100k registrations (bench/loadgen -R 32), a BIRD 2 peer started
-# last, time until `birdc show route count` reaches 100k; the same for BIRD 2 with 100k
-# static routes towards a second BIRD 2.
+# bench/run-bgp-push.sh [--quick] - the bgp-push row: lisp-msd holding N host mappings
+# (default 100k) pushes them over its embedded BGP speaker; time until our D-ETR
+# (lisp-xtrd mode="representative") has all, and until BIRD 2 has all; baseline: BIRD 2 ->
+# BIRD 2 for the same routes with the same attributes.
+#
+# Setup: one private namespace (only lo, so nothing leaves it), speakers on 192.0.2.x/32
+# addresses of lo: lisp-msd 192.0.2.210 (BGP :179, Map-Register on 127.0.0.1:4343), D-ETR
+# 192.0.2.211, BIRD "B" (receiver) 192.0.2.220, BIRD "A" (baseline sender) 192.0.2.221. Every
+# session is iBGP AS 65000, the receiver connects to a passive sender.
+# Mappings: N IPv6 host EIDs 2001:db8::/128 upwards (RFC 3849; 100k IPv4 hosts do not fit the
+# RFC 5737 /24s; the speaker's IPv4 path is the same code with another AFI), RLOC
+# 192.0.2.(1 + i % 200) (200 hypervisors; the speakers sit on .210-.221 so no next hop is a speaker's own address, which BIRD drops), priority 1 weight 100, map version 1, TTL 1440.
+# They enter lisp-msd honestly, once, before the iterations: bench/loadgen sends
+# authenticated Map-Registers (32 EIDs each) to a persistent site; the SQLite store then
+# holds them, and every iteration starts lisp-msd afresh, which loads the store into the
+# speaker's table before the BGP speaker starts.
+# One iteration, for each receiver (order alternating): the sender (lisp-msd, or BIRD A with
+# the same N routes as static routes carrying the attributes lisp-msd sends: next hop
+# ::ffff:RLOC, LOCAL_PREF 254, NO_EXPORT, the LISP Large Communities) is running with its
+# full table; the receiver is started; the figure is the time from the session becoming
+# Established to the receiver holding all N routes:
+#   D-ETR: `show statistics json` .bgp.installs (map-cache installs) >= N; Established is
+#          the first poll of `show bgp summary json` that says so;
+#   BIRD B: "Routes: N imported" of the ipv6 channel (`birdc show protocols all`);
+#          Established is BIRD's own "Since" timestamp of the protocol (ms).
+# Polling: a bash loop inside the namespace, CLI over bash's /dev/tcp (no fork) or birdc,
+# every POLL_MS (20 ms) plus the poll's own time. D-ETR ingest = N / time.
+# The sender is pinned to CPU $CPU_LOAD, the receiver to CPU $CPU_SUBJ.
+# --quick: 10k mappings, one iteration (development sanity check).
 . "$(dirname "$0")/lib.sh"
-if ! "$B/lisp-xtrd" -n -f /dev/stdin >/dev/null 2>&1 <<XML
-<lisp-xtrd mode="representative"><rloc address="192.0.2.10"/><bgp as="65000" router-id="192.0.2.10"/></lisp-xtrd>
-XML
-then
-	skip "the D-ETR (lisp-xtrd mode=\"representative\" with a <bgp> element) has not landed, and the lisp-msd -> BIRD 2 vs BIRD 2 -> BIRD 2 timing is not written yet (bench/run-bgp-push.sh says how it will be measured)"
+N=${BENCH_BGP_N:-100000}
+ITER=$RUNS
+if [ "${1:-}" = --quick ]; then
+	N=10000
+	ITER=1
 fi
-skip "bench/run-bgp-push.sh: the measurement is not written yet (the D-ETR exists now)"
+POLL_MS=20
+POLL_LIMIT=${BENCH_BGP_LIMIT:-60} # seconds per measurement
+
+MSD=$B/lisp-msd XTRD=$B/lisp-xtrd LG=$B/bench/loadgen
+for f in "$MSD" "$XTRD" "$LG"; do [ -x "$f" ] || skip "${f##*/} not built"; done
+BIRD=$(command -v bird || echo /usr/sbin/bird)
+BIRDC=$(command -v birdc || echo /usr/sbin/birdc)
+[ -x "$BIRD" ] && [ -x "$BIRDC" ] || skip "BIRD 2 (bird, birdc) not installed"
+"$BIRD" --version 2>&1 | grep -q 'BIRD version 2' || skip "bird is not BIRD 2"
+export LISP_SCHEMA_DIR=$top/schema
+ns_new ns bgp || skip "cannot create a network namespace (needs root)"
+for a in 192.0.2.210 192.0.2.211 192.0.2.220 192.0.2.221; do ip -n "$ns" addr add $a/32 dev lo; done
+T=$BENCH_TMP/bgp-push
+mkdir -p "$T"
+
+# ------------------------------------------------------------------ configurations
+cat >"$T/msd.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<lisp-msd>
+  <listen address="127.0.0.1" port="4343"/>
+  <cli address="127.0.0.1" port="2621"/>
+  <database path="$T/reg.db" sync="normal"/>
+  <log level="warning"/>
+  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
+    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
+    <eid-prefix prefix="2001:db8::/32" more-specifics="true"/>
+  </site>
+  <bgp as="65000" router-id="192.0.2.210">
+    <listen address="192.0.2.210" port="179"/>
+    <peer address="192.0.2.211" as="65000" local="192.0.2.210" passive="true" hold-time="30"
+          add-path="both" families="ipv4 ipv6"/>
+    <peer address="192.0.2.220" as="65000" local="192.0.2.210" passive="true" hold-time="30"
+          families="ipv4 ipv6"/>
+  </bgp>
+</lisp-msd>
+EOF
+cat >"$T/detr.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<lisp-xtrd mode="representative">
+  <tun name="lisp0"/>
+  <rloc address="192.0.2.211"/>
+  <probing interval="0"/>
+  <map-cache max-entries="$((N * 2))"/>
+  <cli address="127.0.0.1" port="2620"/>
+  <log level="warning"/>
+  <database><mapping eid="2001:db8::/32"/></database>
+  <bgp as="65000" router-id="192.0.2.211">
+    <peer address="192.0.2.210" as="65000" local="192.0.2.211" hold-time="30"
+          connect-retry="1" add-path="both" families="ipv4 ipv6"/>
+  </bgp>
+</lisp-xtrd>
+EOF
+bird_b_conf() { # FILE SENDER
+	cat >"$1" <<EOF
+log "$T/bird-b.log" { warning, error, fatal, bug };
+router id 192.0.2.220;
+protocol device {}
+protocol static st6 { ipv6; route ::/0 unreachable; } # resolves every next hop (kept, counted)
+protocol bgp up {
+	local 192.0.2.220 as 65000;
+	neighbor $2 as 65000;
+	strict bind on;
+	connect delay time 0;
+	hold time 30;
+	ipv4 { import all; export none; };
+	ipv6 { import all; export none; extended next hop on; };
+}
+EOF
+}
+bird_b_conf "$T/bird-b-msd.conf" 192.0.2.210
+bird_b_conf "$T/bird-b-bird.conf" 192.0.2.221
+{
+	cat <<EOF
+log "$T/bird-a.log" { warning, error, fatal, bug };
+router id 192.0.2.221;
+protocol device {}
+protocol static st6 { ipv6; route ::/0 unreachable; }
+protocol bgp feed {
+	local 192.0.2.221 as 65000;
+	neighbor 192.0.2.220 as 65000;
+	strict bind on;
+	passive on;
+	hold time 30;
+	ipv4 { import none; export none; };
+	ipv6 { import none; export where proto = "hosts"; extended next hop on; };
+}
+# the same routes and attributes as lisp-msd announces for the registrations of loadgen
+protocol static hosts {
+	ipv6;
+EOF
+	awk -v n="$N" 'BEGIN { for (i = 0; i < n; i++)
+		printf "\troute 2001:db8::%x:%x/128 blackhole { bgp_next_hop = ::ffff:192.0.2.%d; " \
+			"bgp_local_pref = 254; bgp_community.add((65535,65281)); " \
+			"bgp_large_community.add((65000,1,1)); bgp_large_community.add((65000,2,100)); " \
+			"bgp_large_community.add((65000,3,0)); bgp_large_community.add((65000,4,1)); " \
+			"bgp_large_community.add((65000,5,1440)); };\n", int(i / 65536), i % 65536, 1 + i % 200 }'
+	echo "}"
+} >"$T/bird-a.conf"
+
+# ------------------------------------------------------------------ helpers
+nsx() { ip netns exec "$ns" "$@"; }
+now_ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
+
+# lcli PORT CMD...: the daemons' telnet CLI from inside the namespace (no prompt stripping:
+# callers match with regexes)
+lcli() {
+	local port=$1
+	shift
+	{ printf '%s\r\n' "$@"; printf 'quit\r\n'; } | nsx timeout 5 nc -N -w 5 127.0.0.1 "$port" | tr -d '\r'
+}
+
+# start_pinned NAME CPU CMD...: daemonizing program; PID from the pidfile $T/NAME.pid
+start_pinned() {
+	local name=$1 cpu=$2
+	shift 2
+	rm -f "$T/$name.pid"
+	timeout 20 ip netns exec "$ns" taskset -c "$cpu" "$@" >>"$T/$name.log" 2>&1 || return 1
+	wait_for 10 test -s "$T/$name.pid" || return 1
+	track_pid "$(cat "$T/$name.pid")"
+}
+stop_named() { [ -s "$T/$1.pid" ] && stop_pid "$(cat "$T/$1.pid")"; rm -f "$T/$1.pid"; }
+
+msd_start() {
+	start_pinned msd "$CPU_LOAD" "$MSD" -f "$T/msd.xml" -p "$T/msd.pid" || return 1
+	wait_for 30 msd_loaded
+}
+msd_loaded() { [[ $(lcli 2621 "show bgp summary json") =~ \"mappings\":\ *$N[^0-9] ]]; }
+bird_start() { # NAME CPU CONF
+	start_pinned "bird-$1" "$2" "$BIRD" -c "$3" -s "$T/bird-$1.ctl" -P "$T/bird-$1.pid" || return 1
+	wait_for 10 "$BIRDC" -s "$T/bird-$1.ctl" show status
+}
+bird_a_loaded() {
+	"$BIRDC" -s "$T/bird-a.ctl" show route table master6 protocol hosts count |
+		grep -q "^$N of "
+}
+
+# The pollers print "est_ms all_ms" (wall clock, ms) or fail. They run inside the namespace
+# (bash /dev/tcp needs no fork), started right after the receiver.
+# poll_detr: D-ETR CLI.
+poll_detr() {
+	nsx bash -c '
+	N=$1 POLL=$2 LIMIT=$3
+	ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
+	end=$((SECONDS + LIMIT)) est="" t99="" i=0
+	while [ $SECONDS -lt $end ] && [ $i -lt $((LIMIT * 1000 / POLL + 10)) ]; do
+		i=$((i + 1))
+		o=""
+		if exec 3<>/dev/tcp/127.0.0.1/2620; then
+			printf "show bgp summary json\r\nshow statistics json\r\nquit\r\n" >&3
+			o=$(timeout 5 cat <&3)
+			exec 3<&-
+		fi 2>/dev/null
+		t=$(ms)
+		[ -z "$est" ] && [[ $o =~ \"state\":\ *\"Established\" ]] && est=$t
+		n=0
+		[[ $o =~ \"installs\":\ *([0-9]+) ]] && n=${BASH_REMATCH[1]}
+		[ -z "$t99" ] && [ "$n" -ge $((N * 99 / 100)) ] && t99=$t
+		if [ "$n" -ge "$N" ]; then
+			echo "${est:-$t} $t99 $t"
+			exit 0
+		fi
+		sleep "0.0$POLL"
+	done
+	exit 1' poll "$N" $((POLL_MS / 10)) "$POLL_LIMIT"
+}
+# poll_bird: BIRD B; Established = BIRD's "Since" of protocol up (local time of day, ms).
+poll_bird() {
+	local end=$((SECONDS + POLL_LIMIT)) i=0 o t t99="" n
+	while [ $SECONDS -lt $end ] && [ $i -lt $((POLL_LIMIT * 1000 / POLL_MS + 10)) ]; do
+		i=$((i + 1))
+		o=$("$BIRDC" -s "$T/bird-b.ctl" show protocols all up 2>/dev/null)
+		t=$(now_ms)
+		n=0
+		[[ $o =~ Channel\ ipv6.*Routes:\ *([0-9]+)\ imported ]] && n=${BASH_REMATCH[1]}
+		[ -z "$t99" ] && [ "$n" -ge $((N * 99 / 100)) ] && t99=$t
+		if [ "$n" -ge "$N" ]; then
+			[[ $o =~ up\ +BGP\ +---\ +up\ +([0-9:.]+) ]] || return 1
+			# "Since" is today's local time HH:MM:SS.mmm: make it a wall-clock ms value
+			local since=${BASH_REMATCH[1]} day
+			day=$(date -d "$(date +%F) ${since%.*}" +%s) || return 1
+			echo "$((day * 1000 + 10#${since#*.})) $t99 $t"
+			return 0
+		fi
+		sleep "0.0$((POLL_MS / 10))"
+	done
+	return 1
+}
+
+# one_run SENDER RECEIVER -> prints "ms_from_established ms_from_start" or fails
+# SENDER: msd | bird; RECEIVER: detr | bird
+one_run() {
+	local snd=$1 rcv=$2 t0 r
+	if [ "$snd" = msd ]; then
+		msd_start || { msg "lisp-msd did not load $N mappings"; return 1; }
+	else
+		bird_start a "$CPU_LOAD" "$T/bird-a.conf" && wait_for 60 bird_a_loaded ||
+			{ msg "BIRD A did not load $N routes"; return 1; }
+	fi
+	t0=$(now_ms)
+	if [ "$rcv" = detr ]; then
+		start_pinned detr "$CPU_SUBJ" "$XTRD" -f "$T/detr.xml" -p "$T/detr.pid" &&
+			r=$(poll_detr)
+	else
+		bird_start b "$CPU_SUBJ" "$T/bird-b-$snd.conf" && r=$(poll_bird)
+	fi
+	local rc=$?
+	if [ $rc -eq 0 ] && [ "$rcv" = bird ]; then # spot check: the same attributes either way
+		"$BIRDC" -s "$T/bird-b.ctl" show route 2001:db8::1:5/128 all |
+			sed -n 's/^[[:space:]]*\(BGP\.[a-z_]*:.*\)/\1/p' >"$T/spot-$snd.txt"
+	fi
+	stop_named detr
+	stop_named bird-b
+	if [ "$snd" = msd ]; then stop_named msd; else stop_named bird-a; fi
+	[ $rc -eq 0 ] || { msg "$snd -> $rcv: the receiver did not get all $N routes in $POLL_LIMIT s"; return 1; }
+	set -- $r
+	echo "$(($3 - $1)) $(($3 - t0)) $(($2 - $1))"
+}
+
+# ------------------------------------------------------------------ the registrations, once
+msg "registering $N mappings (loadgen, 32 EIDs per Map-Register)"
+start_pinned msd "$CPU_LOAD" "$MSD" -f "$T/msd.xml" -p "$T/msd.pid" || skip "lisp-msd does not start (see $T/msd.log)"
+for pass in 1 2 3 4 5; do
+	timeout 120 ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$LG" -k register -t 127.0.0.1 -p 4343 \
+		-n "$N" -e 2001:db8:: -r 192.0.2.1 -R 32 -c $(((N + 31) / 32)) -w 8 -d 100 -W 0 -x 4 -L 200 >&2
+	[[ $(lcli 2621 "show statistics json") =~ \"registrations\":\ *([0-9]+) ]] &&
+		[ "${BASH_REMATCH[1]}" -ge "$N" ] && break
+done
+msd_loaded || skip "lisp-msd holds fewer than $N registrations after $pass loadgen passes"
+stop_named msd
+cmdline "loadgen -k register -t 127.0.0.1 -p 4343 -n $N -e 2001:db8:: -r 192.0.2.1 -R 32 -c $(((N + 31) / 32)) -w 8 -x 4  # once: lisp-msd persistent site, SQLite store"
+cmdline "taskset -c $CPU_LOAD lisp-msd -f msd.xml  # loads the $N registrations; BGP peers 192.0.2.211 (D-ETR, ADD-PATH) and 192.0.2.220 (BIRD B), passive"
+cmdline "taskset -c $CPU_SUBJ lisp-xtrd -f detr.xml  # mode=representative, peer 192.0.2.210; polled: show bgp summary json + show statistics json (.bgp.installs)"
+cmdline "taskset -c $CPU_SUBJ bird -c bird-b.conf  # iBGP from 192.0.2.210 or .21, ipv6 extended next hop; polled: birdc show protocols all up"
+cmdline "taskset -c $CPU_LOAD bird -c bird-a.conf  # baseline sender: $N static /128 with lisp-msd's attributes, passive"
+
+fig "detr|lisp-msd -> D-ETR (lisp-xtrd representative), $N IPv6 host mappings: Established -> all in the map-cache|ms|-|-|lower"
+fig "detr_rate|D-ETR ingest|routes/s|-|value>=150000|higher"
+fig "msd_bird|lisp-msd -> BIRD 2, $N routes: Established -> all imported|ms|bird_bird|ratio<=1.2|lower"
+fig "bird_bird|BIRD 2 -> BIRD 2, the same $N routes and attributes: Established -> all imported|ms|-|-|lower"
+fig "detr_99|lisp-msd -> D-ETR: Established -> 99 % in the map-cache|ms|-|-|lower"
+fig "msd_bird_99|lisp-msd -> BIRD 2: Established -> 99 % imported|ms|bird_bird_99|-|lower"
+fig "bird_bird_99|BIRD 2 -> BIRD 2: Established -> 99 % imported|ms|-|-|lower"
+fig "detr_start|lisp-msd -> D-ETR: receiver start -> all|ms|-|-|lower"
+fig "msd_bird_start|lisp-msd -> BIRD 2: receiver start -> all|ms|-|-|lower"
+fig "bird_bird_start|BIRD 2 -> BIRD 2: receiver start -> all|ms|-|-|lower"
+
+fails=0
+for ((it = 0; it < ITER; it++)); do
+	if [ $((it % 2)) -eq 0 ]; then order="msd:detr msd:bird bird:bird"; else order="bird:bird msd:bird msd:detr"; fi
+	for p in $order; do
+		snd=${p%%:*} rcv=${p#*:}
+		if r=$(one_run "$snd" "$rcv"); then
+			set -- $r
+			msg "iteration $it: $snd -> $rcv: all $1 ms after Established, 99 % after $3 ms ($2 ms after the receiver's start)"
+			case $p in
+			msd:detr)
+				res detr "$1"
+				res detr_start "$2"
+				res detr_99 "$3"
+				[ "$1" -gt 0 ] && res detr_rate $((N * 1000 / $1))
+				;;
+			msd:bird) res msd_bird "$1"; res msd_bird_start "$2"; res msd_bird_99 "$3" ;;
+			bird:bird) res bird_bird "$1"; res bird_bird_start "$2"; res bird_bird_99 "$3" ;;
+			esac
+		else
+			fails=$((fails + 1))
+		fi
+	done
+done
+if [ -s "$T/spot-msd.txt" ] && [ -s "$T/spot-bird.txt" ]; then
+	if cmp -s "$T/spot-msd.txt" "$T/spot-bird.txt"; then
+		note "Same routes: BIRD B shows identical BGP attributes for 2001:db8::1:5/128 from lisp-msd and from BIRD A ($(tr '\n' ' ' <"$T/spot-msd.txt" | sed 's/  */ /g'))."
+	else
+		note "WARNING: the attributes BIRD B received differ between lisp-msd and BIRD A: $(tr '\n' ' ' <"$T/spot-msd.txt") vs $(tr '\n' ' ' <"$T/spot-bird.txt")"
+	fi
+fi
+note "Figures are from the session becoming Established (D-ETR: first poll that sees it, poll every $POLL_MS ms + the poll's own time; BIRD: its own ms timestamp) to the first poll that sees all $N; 'receiver start' rows include process start and the TCP/OPEN exchange. Sender pinned to CPU $CPU_LOAD, receiver to CPU $CPU_SUBJ; the poller is not pinned."
+[ $fails -eq 0 ] || note "$fails measurement(s) failed (receiver did not get all routes within $POLL_LIMIT s); see the log"
+exit 0

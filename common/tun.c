@@ -161,3 +161,33 @@ int tun_write(struct tun *t, const void *pkt, size_t len)
 		return -errno;
 	return 0;
 }
+
+int tun_write_vnet(struct tun *t, const struct tun_vnet *v, const void *pkt, size_t len)
+{
+	uint8_t h[TUN_VNET_HDR_LEN];
+	struct iovec iov[2];
+	ssize_t w;
+
+	if (!(t->flags & TUN_VNET_HDR))
+		return -EINVAL;
+	h[0] = v->flags;
+	h[1] = v->gso_type;
+	h[2] = (uint8_t)v->hdr_len;
+	h[3] = (uint8_t)(v->hdr_len >> 8);
+	h[4] = (uint8_t)v->gso_size;
+	h[5] = (uint8_t)(v->gso_size >> 8);
+	h[6] = (uint8_t)v->csum_start;
+	h[7] = (uint8_t)(v->csum_start >> 8);
+	h[8] = (uint8_t)v->csum_offset;
+	h[9] = (uint8_t)(v->csum_offset >> 8);
+	iov[0].iov_base = h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = (void *)(uintptr_t)pkt;
+	iov[1].iov_len = len;
+	do {
+		w = writev(t->fd, iov, 2);
+	} while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	return 0;
+}

@@ -65,5 +65,8 @@ int tun_read_batch(struct tun *t, struct tun_pkt *pkts, int n);
 /* Write one IP packet (a zero vnet header is prepended when the device has one).
  * 0, -EAGAIN when the queue is full, or -errno. */
 int tun_write(struct tun *t, const void *pkt, size_t len);
+/* Write one packet with the given vnet header (a device opened with TUN_VNET_HDR), e.g. a
+ * GSO super-packet (gso_type TCPV4/TCPV6, NEEDS_CSUM) the kernel segments. Same returns. */
+int tun_write_vnet(struct tun *t, const struct tun_vnet *v, const void *pkt, size_t len);
 
 #endif

@@ -279,6 +279,7 @@ void xtr_free(struct xtr *x)
 	lpm_free(x->db, NULL);
 	free(x->dbv);
 	free(x->scratch);
+	free(x->segbuf);
 	free(x);
 }
 

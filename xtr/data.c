@@ -14,10 +14,12 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/log.h"
 #include "common/pkt.h"
+#include "xtr/offload.h"
 #include "xtr/xtr_int.h"
 
 static const char *const drop_names[XTR_DROP__COUNT] = {
@@ -182,6 +184,44 @@ void xtr_itr_input(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 	x->st.tun_in++;
 	x->st.tun_in_bytes += len;
 	xtr_itr_forward(x, pkt, len, now);
+}
+
+void xtr_itr_input_offload(struct xtr *x, uint8_t *pkt, size_t len, const struct xtr_offload *o,
+			   uint64_t now)
+{
+	struct xtr_seg segs[XTR_GSO_MAXSEG];
+	int n;
+
+	if (o->gso_type == XTR_GSO_NONE) {
+		if (o->needs_csum && xtr_csum_complete(pkt, len, o->csum_start, o->csum_offset)) {
+			x->st.tun_in++;
+			x->st.drops[XTR_DROP_BAD_INNER]++;
+			return;
+		}
+		xtr_itr_input(x, pkt, len, now);
+		return;
+	}
+	size_t need = xtr_gso_space(len, o->gso_size);
+	if (need > x->segcap) {
+		uint8_t *nb = realloc(x->segbuf, need);
+		if (nb == NULL) {
+			x->st.drops[XTR_DROP_BAD_INNER]++;
+			return;
+		}
+		x->segbuf = nb;
+		x->segcap = need;
+	}
+	n = xtr_gso_segment(pkt, len, o, x->segbuf, x->segcap, segs, XTR_GSO_MAXSEG);
+	if (n < 0) {
+		x->st.tun_in++;
+		x->st.tun_in_bytes += len;
+		x->st.drops[XTR_DROP_BAD_INNER]++;
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		xtr_itr_input(x, segs[i].p, segs[i].len, now);
+	/* the segments live in segbuf, reused by the next super-packet: send them now */
+	xtr_flush(x);
 }
 
 void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)

@@ -340,6 +340,14 @@ void xtr_tick(struct xtr *x, uint64_t now);
  * headroom before it that the core may write (the encapsulation is built in place). */
 void xtr_itr_input(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now);
 
+/* ITR: one read from a TUN device with a vnet header (xtr/offload.h): a partial checksum
+ * is completed, a GSO super-packet is cut into the segments the sender's stack would have
+ * sent (each counted in tun_in and encapsulated on its own), sent before returning. A
+ * super-packet that cannot be segmented is dropped (badInner). */
+struct xtr_offload;
+void xtr_itr_input_offload(struct xtr *x, uint8_t *pkt, size_t len, const struct xtr_offload *o,
+			   uint64_t now);
+
 /* ETR: one UDP 4341 payload (LISP header + inner packet) from outer source `src`. */
 enum xtr_verdict { XTR_DELIVER = 0, XTR_REENCAP, XTR_DROP, XTR_RESOLVE };
 /* The one decision of the decapsulation path: deliver locally, re-encapsulate to the

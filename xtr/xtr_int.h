@@ -89,6 +89,8 @@ struct xtr {
 	uint32_t flow_seed;
 	uint8_t *scratch; /* XTR_SCRATCH slots for re-encapsulated packets */
 	unsigned nscratch;
+	uint8_t *segbuf; /* segments of one GSO super-packet (xtr_itr_input_offload) */
+	size_t segcap;
 	struct xtr_stats st;
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
 	int64_t wall_off_ms; /* Unix ms - monotonic ms at xtr_new (changedUnixMs) */

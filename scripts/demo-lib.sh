@@ -689,14 +689,16 @@ demo_log_first() {
 	done < <(grep -E "$2" "$(bg_log "xtr-$1")" 2>/dev/null)
 	return 1
 }
-# demo_old_site_notified_ms FROM T_NOTIFY: when the old site learnt that the VM moved
+# demo_old_site_notified_ms FROM T_NOTIFY [EID/LEN]: when the old site learnt that the VM moved
 # (its "moved away" log line: the Map-Notify that site B's own registration on the VM's
 # announcement or the controller's register caused, whichever came first), else T_NOTIFY
 demo_old_site_notified_ms() {
 	# log times are truncated to the millisecond: the event happened before t + 1
 	local t
 	# not before the switchover (DEMO_MIG_T0, set just before it) or the register
-	t=$(demo_log_first "$1" 'EID (198\.51\.100\.5/32|2001:db8:100::5/128) moved away' \
+	local re='(198\.51\.100\.5/32|2001:db8:100::5/128)'
+	[ -n "${3:-}" ] && re=${3//./\\.}
+	t=$(demo_log_first "$1" "EID $re moved away" \
 		"${DEMO_MIG_T0:-$((${DEMO_REG_SENT:-$2} - 50))}") &&
 		{ echo $((t + 1)); return 0; }
 	echo "$2"

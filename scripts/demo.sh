@@ -173,8 +173,8 @@ demo_dump end
 
 # ------------------------------------------------------------------ results
 t_detr="" t_old=""
-[ "$DEMO_MODE" = lisp ] && t_detr=$(demo_detr_updated_ms "$t_uplink")
-[ "$DEMO_MODE" != static ] && t_old=$(demo_old_site_notified_ms sa "")
+[ "$DEMO_MODE" = lisp ] && t_detr=$(demo_detr_updated_ms "$t_uplink" "$([ "$v6" = 1 ] && echo 2001:db8:100::5 || echo 198.51.100.5)")
+[ "$DEMO_MODE" != static ] && t_old=$(demo_old_site_notified_ms sa "" "$([ "$v6" = 1 ] && echo 2001:db8:100::5/128 || echo 198.51.100.5/32)")
 t_first_b=$(demo_tap_first "$DEMO_DIR/tap-sb.txt" "$t_uplink")
 ms_rel() { [ -n "$1" ] && [ -n "$t_reg" ] && echo $(($1 - t_reg)) || echo null; }
 notify_rel=$(ms_rel "$t_notify")

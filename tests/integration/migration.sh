@@ -79,7 +79,7 @@ run_migration() {
 	done
 	local t_old t_detr t_first eid=198.51.100.5
 	[ "$v6" = 1 ] && eid=2001:db8:100::5
-	t_old=$(demo_old_site_notified_ms "$from" "$T_NOTIFY")
+	t_old=$(demo_old_site_notified_ms "$from" "$T_NOTIFY" "$eid/$([ "$v6" = 1 ] && echo 128 || echo 32)")
 	t_detr=$(demo_detr_updated_ms "$DEMO_MIG_T0" "$eid")
 	t_first=$(demo_tap_first "$DEMO_DIR/tap-$to.txt" "$DEMO_MIG_T0")
 	rel() { [ -n "$1" ] && echo $(($1 - DEMO_MIG_T0)) || echo n/a; }

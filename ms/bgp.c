@@ -211,7 +211,8 @@ static int resync_one(const struct ms_reg *r, void *arg)
 	struct ms_bgp *p = arg;
 	struct bgp_host_mapping m;
 
-	if (ms_bgp_mapping(&r->rec, r->version, &m) > 0)
+	struct lisp_record rec;
+	if (ms_bgp_mapping(ms_reg_record(r, &rec), r->version, &m) > 0)
 		do_announce(p, &m, false);
 	return 0;
 }

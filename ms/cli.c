@@ -73,13 +73,15 @@ struct reg_ctx {
 static void out_reg(struct out *o, const struct ms_reg *g)
 {
 	char buf[PREFIX_STRLEN], a[IPADDR_STRLEN], x[40];
+	struct lisp_record rec;
 
+	ms_reg_record(g, &rec);
 	out_begin_object(o, NULL);
 	out_str(o, "eid", prefix_str(&g->eid, buf, sizeof(buf)));
 	out_str(o, "site", g->site);
-	out_uint(o, "ttlMinutes", g->rec.ttl);
+	out_uint(o, "ttlMinutes", rec.ttl);
 	out_uint(o, "mapVersion", g->version); /* ours, the one BGP carries */
-	out_uint(o, "etrMapVersion", g->rec.map_version);
+	out_uint(o, "etrMapVersion", rec.map_version);
 	out_uint(o, "changedUnixMs", g->changed_unix_ms);
 	out_str(o, "etr", ipaddr_str(&g->etr, a, sizeof(a)));
 	out_uint(o, "etrPort", g->etr_port);
@@ -89,12 +91,12 @@ static void out_reg(struct out *o, const struct ms_reg *g)
 	out_uint(o, "registeredUnix", g->registered_unix);
 	out_uint(o, "refreshes", g->refreshes);
 	if (g->has_xtr) {
-		hex(x, g->xtr_id, 16);
+		hex(x, g->ext->xtr_id, 16);
 		out_str(o, "xtrId", x);
 	}
 	out_begin_array(o, "rlocs");
-	for (unsigned i = 0; i < g->rec.nloc; i++) {
-		const struct lisp_locator *l = &g->rec.loc[i];
+	for (unsigned i = 0; i < rec.nloc; i++) {
+		const struct lisp_locator *l = &rec.loc[i];
 		out_begin_object(o, NULL);
 		out_str(o, "rloc", l->addr.n ? ipaddr_str(&l->addr.addr[0], a, sizeof(a)) : "-");
 		out_uint(o, "priority", l->priority);

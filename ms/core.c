@@ -160,6 +160,7 @@ struct ms *ms_new(const struct ms_cfg *cfg, struct ms_store *store, ms_send_fn s
 	ms->send = send;
 	ms->send_arg = arg;
 	ms->deferred_tail = &ms->deferred;
+	expq_init(&ms->expq);
 	/* Unsolicited nonces rise from a random start (RFC 9437 §5: the subscriber matches
 	 * the ack; a rising value also orders notifications). Keep the top bit clear so the
 	 * counter never wraps in practice. */
@@ -171,7 +172,10 @@ struct ms *ms_new(const struct ms_cfg *cfg, struct ms_store *store, ms_send_fn s
 
 static void free_reg(void *p)
 {
-	free(p);
+	struct ms_reg *r = p;
+
+	free(r->ext);
+	free(r);
 }
 
 void ms_free(struct ms *ms)
@@ -179,9 +183,14 @@ void ms_free(struct ms *ms)
 	if (ms == NULL)
 		return;
 	ms_end_turn(ms);
+	expq_free(&ms->expq);
 	lpm_free(ms->regs, free_reg);
 	ms_replay_free_all(ms);
 	ms_notify_free_all(ms);
+	for (struct ms_name *n = ms->names, *next; n; n = next) {
+		next = n->next;
+		free(n);
+	}
 	free(ms);
 }
 
@@ -201,12 +210,13 @@ int ms_on_change(struct ms *ms, ms_change_cb cb, void *arg)
 }
 
 void ms_fire_change(struct ms *ms, const struct lisp_prefix *eid, const struct lisp_record *old_rec,
-		    const struct ms_reg *reg, const char *site, enum ms_change_why why)
+		    const struct ms_reg *reg, const struct lisp_record *new_rec, const char *site,
+		    enum ms_change_why why)
 {
 	struct ms_change c = {
 	    .eid = eid,
 	    .old_rec = old_rec,
-	    .new_rec = reg ? &reg->rec : NULL,
+	    .new_rec = reg ? new_rec : NULL,
 	    .reg = reg,
 	    .site = site,
 	    .why = why,
@@ -253,6 +263,7 @@ void ms_end_turn(struct ms *ms)
 	struct ms_deferred *d, *next;
 	bool ok = true;
 
+	ms_replay_flush(ms);
 	if (ms->store != NULL && store_pending(ms->store)) {
 		int n = store_commit(ms->store);
 		if (n < 0) {
@@ -351,9 +362,10 @@ static int reload_one(const struct lisp_prefix *p, void *val, void *arg)
 	}
 	r->persistent = s->lifetime == MS_LIFE_PERSISTENT;
 	if (r->persistent)
-		r->expires_ms = 0;
-	else if (r->expires_ms == 0)
-		r->expires_ms = rc->ms->now + (uint64_t)MS_REFRESH_SECS * MS_REFRESH_MISSES * 1000;
+		ms_reg_set_expiry(rc->ms, r, 0);
+	else if (!expq_queued(&r->expiry))
+		ms_reg_set_expiry(
+		    rc->ms, r, rc->ms->now + (uint64_t)MS_REFRESH_SECS * MS_REFRESH_MISSES * 1000);
 	return 0;
 }
 

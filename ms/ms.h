@@ -25,12 +25,14 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ms/expq.h"
 #include "proto/addr.h"
 #include "proto/err.h"
 #include "proto/lisp_msg.h"
 
 struct lisp_key;
 struct lpm;
+struct ms;
 struct ms_store;
 struct cfg_errs;
 struct bgp_cfg;
@@ -114,36 +116,56 @@ struct ms_site *ms_site_by_name(const struct ms_cfg *cfg, const char *name);
 int ms_site_table_build(struct ms_cfg *cfg);
 
 /* ------------------------------------------------------------------ registrations */
-/* One registered EID prefix. owner[i] is the ETR that contributed loc[i] (merge). */
-struct ms_reg {
-	struct lisp_prefix eid;
-	char site[MS_NAME_MAX];
-	struct lisp_record rec;
-	struct ipaddr owner[LISP_MAX_LOCATORS];
-	struct ipaddr etr; /* last registering ETR (Map-Notify / forwarding target) */
-	uint16_t etr_port;
-	uint8_t key_id; /* key that authenticated it (for Map-Notify to it later) */
-	bool proxy;
-	bool merge;
-	bool want_notify; /* the ETR asked for Map-Notify (M) */
-	bool persistent;
-	bool has_xtr;
+/* One registered EID prefix, kept compact (BENCHMARKS.md memory row: about 110-150 bytes
+ * for a one-RLOC host registration): the record's header fields, and its locators in their
+ * wire encoding (proto/record.c lisp_locator_build) in an array sized by their count;
+ * ms_reg_record() decodes the whole record. The xTR-ID and, for merged RLOC sets, the ETR
+ * that contributed each locator live in an extension allocated only when there is one
+ * (without owners, every locator belongs to `etr`). */
+struct ms_reg_ext {
 	uint8_t xtr_id[16];
 	uint64_t site_id;
-	uint64_t first_ms;   /* monotonic ms of the first registration */
-	uint64_t last_ms;    /* of the last refresh */
-	uint64_t expires_ms; /* 0 = never */
+	uint8_t nowner;	       /* 0, or nloc: owner[i] contributed locator i (merge) */
+	struct ipaddr owner[]; /* nowner entries */
+};
+struct ms_reg {
+	struct lisp_prefix eid;
+	const char *site;	/* interned name (valid as long as the struct ms) */
+	struct ms_reg_ext *ext; /* NULL: no xTR-ID, no per-locator owners */
 	uint64_t registered_unix;
-	uint64_t refreshes;
 	/* The Map-Server's map version of this EID (12 bits, RFC 9301 §5.4 range 1..4095;
 	 * after 4095 comes 1, as 0 means "unversioned"): it increases on every change of the
 	 * mapping and travels in BGP (Large Community fn 4) so a receiver can ignore a
 	 * reordered stale update. Persisted with the row for persistent sites. It restarts
 	 * at 1 when an EID is registered again after it was removed (the receivers dropped
 	 * it at the withdraw). */
-	uint16_t version;
 	uint64_t changed_unix_ms; /* wall clock (ms) of the last change of the mapping */
+	uint32_t refreshes;
+	struct expq_node expiry; /* queued in the expiry heap iff it can expire */
+	uint32_t ttl;		 /* the record's TTL (minutes) */
+	struct ipaddr etr;	 /* last registering ETR (Map-Notify / forwarding target) */
+	uint16_t etr_port;
+	uint16_t version;
+	uint16_t map_version; /* the ETR's (record) map version */
+	uint8_t action;	      /* the record's ACT */
+	uint8_t key_id;	      /* key that authenticated it (for Map-Notify to it later) */
+	uint8_t nloc;
+	bool authoritative : 1; /* the record's A bit */
+	bool proxy : 1;
+	bool merge : 1;
+	bool want_notify : 1; /* the ETR asked for Map-Notify (M) */
+	bool persistent : 1;
+	bool has_xtr : 1;
+	uint16_t loclen; /* bytes in loc[] */
+	uint8_t loc[];	 /* nloc locators, wire encoding */
 };
+/* The registration's mapping record, decoded into *out (EID, TTL, action, A, ETR map
+ * version, locators); returns out. */
+const struct lisp_record *ms_reg_record(const struct ms_reg *r, struct lisp_record *out);
+/* The ETR that contributed locator i. */
+const struct ipaddr *ms_reg_owner(const struct ms_reg *r, unsigned i);
+/* Monotonic ms at which a `refresh` registration expires; 0 = never. */
+uint64_t ms_reg_expires(const struct ms *ms, const struct ms_reg *r);
 /* The map version after v (1..4095, wrapping to 1). */
 uint16_t ms_version_next(uint16_t v);
 

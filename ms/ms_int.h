@@ -15,9 +15,11 @@ struct lisp_key;
 #define MS_REPLAY_KEYLEN (MS_NAME_MAX + 2 + 17)
 struct ms_replay {
 	struct ms_replay *next;
+	struct ms_replay *dirty_next; /* on ms->replay_dirty: its row waits for this turn */
 	uint8_t key[MS_REPLAY_KEYLEN];
 	uint64_t nonce;
 	bool persistent;
+	bool dirty;
 };
 #define MS_REPLAY_BUCKETS 1024
 
@@ -29,6 +31,12 @@ struct ms_deferred {
 	uint8_t type;
 	size_t len;
 	uint8_t data[];
+};
+
+/* An interned site name: registrations point at one copy (freed with the struct ms). */
+struct ms_name {
+	struct ms_name *next;
+	char name[];
 };
 
 /* An unsolicited Map-Notify waiting for its Map-Notify-Ack. */
@@ -53,8 +61,13 @@ struct ms {
 	ms_send_fn send;
 	void *send_arg;
 	uint64_t now;
-	struct lpm *regs; /* EID prefix -> struct ms_reg * */
+	struct lpm *regs;      /* EID prefix -> struct ms_reg * */
+	struct expq expq;      /* deadlines of the registrations that can expire (refresh sites) */
+	struct ms_name *names; /* interned site names (ms_reg.site) */
 	struct ms_replay *replay[MS_REPLAY_BUCKETS];
+	/* persistent replay counters changed in this turn: written to the store once each
+	 * at the end of the turn, not once per Map-Register */
+	struct ms_replay *replay_dirty;
 	struct ms_deferred *deferred, **deferred_tail;
 	struct ms_pending *pending;
 	struct ms_sub *subs;
@@ -80,8 +93,10 @@ void ms_drop_malformed(struct ms *ms, unsigned type, const struct ipaddr *src,
 /* Send now (deferred=false) or after this turn's store commit. */
 void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
 	     size_t len, bool deferred);
+/* new_rec: reg's record decoded (NULL with reg NULL). */
 void ms_fire_change(struct ms *ms, const struct lisp_prefix *eid, const struct lisp_record *old_rec,
-		    const struct ms_reg *reg, const char *site, enum ms_change_why why);
+		    const struct ms_reg *reg, const struct lisp_record *new_rec, const char *site,
+		    enum ms_change_why why);
 uint64_t ms_new_nonce(struct ms *ms);
 /* The mapping of r changed (or is new): next map version, change time = now (wall clock). */
 void ms_reg_changed(struct ms_reg *r);
@@ -91,7 +106,14 @@ void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const st
 			uint16_t sport);
 void ms_expire(struct ms *ms);
 void ms_reg_remove(struct ms *ms, struct ms_reg *r, enum ms_change_why why);
+/* Queue r to expire at `when` (monotonic ms), or never (0). */
+void ms_reg_set_expiry(struct ms *ms, struct ms_reg *r, uint64_t when);
+void ms_reg_free(struct ms *ms, struct ms_reg *r);
+/* The one copy of a site name (NULL when out of memory). */
+const char *ms_intern(struct ms *ms, const char *name);
 void ms_replay_free_all(struct ms *ms);
+/* Queue the changed persistent replay counters into the store transaction (end of turn). */
+void ms_replay_flush(struct ms *ms);
 
 /* request.c */
 void ms_handle_request(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
@@ -107,10 +129,12 @@ size_t ms_build_notify(uint8_t *out, size_t cap, uint64_t nonce, const struct li
 /* Mapping of `eid` changed: Map-Notify the new mapping to every RLOC of the previous
  * registration that is not in the new set (port 4342) and to the previous registering ETR
  * when it is not new_etr and asked for Map-Notify; then to every subscriber covering the
- * EID. old NULL: no previous registration. new_rec NULL = withdrawn (subscribers only). */
+ * EID. old NULL: no previous registration (old_rec: its record, decoded). new_rec NULL =
+ * withdrawn (subscribers only). */
 void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 		      const struct lisp_record *new_rec, const struct ms_reg *old,
-		      const struct ipaddr *new_etr, const struct ms_reg *cur);
+		      const struct lisp_record *old_rec, const struct ipaddr *new_etr,
+		      const struct ms_reg *cur);
 void ms_handle_notify_ack(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
 			  uint16_t sport);
 void ms_notify_tick(struct ms *ms);

@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,25 +36,27 @@ size_t ms_build_notify(uint8_t *out, size_t cap, uint64_t nonce, const struct li
 		       const struct lisp_record *rec, unsigned nrec, bool has_xtr,
 		       const uint8_t *xtr_id, uint64_t site_id)
 {
-	static struct lisp_map_notify mn;
+	/* The Map-Notify header (type 4, I, record count), then the body Map-Register and
+	 * Map-Notify share, built straight from the caller's records: no copy of them into a
+	 * max-size struct lisp_map_notify (32 x 872 bytes cleared per acknowledgement). */
+	static const uint8_t zero_xtr[16];
+	struct lisp_auth_field auth;
 	struct buf w;
 	size_t auth_off;
+	uint32_t w0 = (uint32_t)LISP_T_MAP_NOTIFY << 28;
 
-	memset(&mn, 0, sizeof(mn));
-	mn.nonce = nonce;
-	mn.xtr_id_present = has_xtr;
-	if (has_xtr)
-		memcpy(mn.xtr_id, xtr_id, 16);
-	mn.site_id = site_id;
-	mn.auth.key_id = lisp_key_id(k);
-	mn.auth.alg_id = lisp_key_alg(k);
-	mn.auth.len = (uint16_t)lisp_auth_len(mn.auth.alg_id);
 	if (nrec > LISP_MAX_RECORDS)
 		return 0;
-	mn.nrec = (uint8_t)nrec;
-	memcpy(mn.rec, rec, nrec * sizeof(*rec));
+	memset(&auth, 0, offsetof(struct lisp_auth_field, data));
+	auth.key_id = lisp_key_id(k);
+	auth.alg_id = lisp_key_alg(k);
+	auth.len = (uint16_t)lisp_auth_len(auth.alg_id);
+	auth.data_off = 0;
+	w0 |= (has_xtr ? LISP_MNOT_F_I : 0) | nrec;
 	buf_init_write(&w, out, cap);
-	if (lisp_map_notify_build(&w, &mn, &auth_off, NULL) < 0 ||
+	if (buf_add_u32(&w, w0) < 0 ||
+	    lisp_authmsg_body_build(&w, has_xtr, nonce, &auth, (uint8_t)nrec, rec,
+				    has_xtr ? xtr_id : zero_xtr, site_id, &auth_off, NULL) < 0 ||
 	    lisp_auth_sign(&w, auth_off, k, NULL) < 0)
 		return 0;
 	return buf_len(&w);
@@ -148,7 +151,8 @@ static bool rec_has_rloc(const struct lisp_record *rec, const struct ipaddr *a)
 
 void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 		      const struct lisp_record *new_rec, const struct ms_reg *old,
-		      const struct ipaddr *new_etr, const struct ms_reg *cur)
+		      const struct lisp_record *old_rec, const struct ipaddr *new_etr,
+		      const struct ms_reg *cur)
 {
 	struct lisp_record w;
 
@@ -164,7 +168,7 @@ void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 				continue;
 			if (new_etr != NULL && ipaddr_eq(&l->addr.addr[0], new_etr))
 				continue;
-			if (old != NULL && rec_has_rloc(&old->rec, &l->addr.addr[0]))
+			if (old != NULL && rec_has_rloc(old_rec, &l->addr.addr[0]))
 				continue;
 			ms->st.arrival_notifies++;
 			send_unsolicited(ms, MS_PEND_ETR, &l->addr.addr[0], LISP_CONTROL_PORT,
@@ -179,8 +183,8 @@ void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 	}
 	if (old != NULL && new_rec->nloc > 0) {
 		bool etr_done = false;
-		for (unsigned i = 0; i < old->rec.nloc; i++) {
-			const struct lisp_locator *l = &old->rec.loc[i];
+		for (unsigned i = 0; i < old_rec->nloc; i++) {
+			const struct lisp_locator *l = &old_rec->loc[i];
 			bool still = false;
 			for (unsigned j = 0; j < new_rec->nloc && !still; j++)
 				still = l->addr.n && new_rec->loc[j].addr.n &&
@@ -330,10 +334,11 @@ void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
 	}
 	if (r == NULL)
 		return;
+	struct lisp_record rec;
 	s->nonce = ms_new_nonce(ms);
 	s->notifies++;
-	send_unsolicited(ms, MS_PEND_SUB, &s->itr, s->port, NULL, 0, s->nonce, &r->rec, true,
-			 s->xtr_id, s->site_id);
+	send_unsolicited(ms, MS_PEND_SUB, &s->itr, s->port, NULL, 0, s->nonce,
+			 ms_reg_record(r, &rec), true, s->xtr_id, s->site_id);
 }
 
 void ms_notify_free_all(struct ms *ms)

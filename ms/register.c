@@ -20,9 +20,15 @@
  * the mapping fires the hooks and Map-Notifies the previous RLOCs and subscribers
  * (notify.c). When M=1 the Map-Notify (same nonce, records copied, signed with the same
  * key, I/xTR-ID copied) waits for the store commit of this loop turn (ms_end_turn).
+ *
+ * Costs: a registration is one right-sized allocation (struct ms_reg, locators in wire
+ * encoding); only registrations that can expire are in the expiry heap (expq.c), so a tick
+ * looks at the due ones only; a persistent replay counter is written to the store once per
+ * loop turn however many Map-Registers advanced it.
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -82,8 +88,34 @@ static struct ms_replay *replay_set(struct ms *ms, const uint8_t *key, uint64_t 
 	return r;
 }
 
+/* The counter advanced: its row is written once at the end of the turn. */
+static void replay_mark(struct ms *ms, struct ms_replay *r)
+{
+	if (r->dirty)
+		return;
+	r->dirty = true;
+	r->dirty_next = ms->replay_dirty;
+	ms->replay_dirty = r;
+}
+
+void ms_replay_flush(struct ms *ms)
+{
+	struct ms_replay *r, *n;
+
+	for (r = ms->replay_dirty; r; r = n) {
+		n = r->dirty_next;
+		r->dirty = false;
+		r->dirty_next = NULL;
+		if (ms->store != NULL &&
+		    store_replay_put(ms->store, r->key, sizeof(r->key), r->nonce) < 0)
+			log_warnx("database: %s", store_error(ms->store));
+	}
+	ms->replay_dirty = NULL;
+}
+
 void ms_replay_free_all(struct ms *ms)
 {
+	ms->replay_dirty = NULL;
 	for (size_t i = 0; i < MS_REPLAY_BUCKETS; i++) {
 		struct ms_replay *r = ms->replay[i], *n;
 		for (; r; r = n) {
@@ -94,16 +126,164 @@ void ms_replay_free_all(struct ms *ms)
 	}
 }
 
+/* ------------------------------------------------------------------ compact form */
+const char *ms_intern(struct ms *ms, const char *name)
+{
+	struct ms_name *n;
+	size_t len = strlen(name);
+
+	for (n = ms->names; n; n = n->next)
+		if (strcmp(n->name, name) == 0)
+			return n->name;
+	n = malloc(sizeof(*n) + len + 1);
+	if (n == NULL)
+		return NULL;
+	memcpy(n->name, name, len + 1);
+	n->next = ms->names;
+	ms->names = n;
+	return n->name;
+}
+
+const struct lisp_record *ms_reg_record(const struct ms_reg *r, struct lisp_record *out)
+{
+	struct buf b;
+
+	out->ttl = r->ttl;
+	out->action = r->action;
+	out->authoritative = r->authoritative;
+	out->map_version = r->map_version;
+	out->reserved = 0;
+	lisp_record_set_eid(out, &r->eid);
+	buf_init_read(&b, r->loc, r->loclen);
+	out->nloc = 0;
+	for (unsigned i = 0; i < r->nloc; i++) {
+		memset(&out->loc[i], 0, sizeof(out->loc[i]));
+		if (lisp_locator_parse(&b, &out->loc[i], NULL) < 0)
+			break; /* cannot happen: we encoded it */
+		out->nloc = (uint8_t)(i + 1);
+	}
+	return out;
+}
+
+const struct ipaddr *ms_reg_owner(const struct ms_reg *r, unsigned i)
+{
+	return r->ext && i < r->ext->nowner ? &r->ext->owner[i] : &r->etr;
+}
+
+uint64_t ms_reg_expires(const struct ms *ms, const struct ms_reg *r)
+{
+	return expq_when(&ms->expq, &r->expiry);
+}
+
+void ms_reg_set_expiry(struct ms *ms, struct ms_reg *r, uint64_t when)
+{
+	if (when == 0)
+		expq_del(&ms->expq, &r->expiry);
+	else if (expq_set(&ms->expq, &r->expiry, when) < 0)
+		log_warnx("out of memory queueing an expiry");
+}
+
+void ms_reg_free(struct ms *ms, struct ms_reg *r)
+{
+	expq_del(&ms->expq, &r->expiry);
+	free(r->ext);
+	free(r);
+}
+
+/* Locators in wire encoding; the length, or -1 when they do not encode. */
+static int locs_encode(const struct lisp_record *rec, uint8_t *out, size_t cap)
+{
+	struct buf w;
+
+	buf_init_write(&w, out, cap);
+	for (unsigned i = 0; i < rec->nloc; i++)
+		if (lisp_locator_build(&w, &rec->loc[i], NULL) < 0)
+			return -1;
+	return (int)buf_len(&w);
+}
+
+#define LOCS_MAX (LISP_MAX_LOCATORS * 64)
+
+/* Store rec (and per-locator owners when `owner` is not NULL; xTR-ID when has_xtr) in r,
+ * reallocating it to fit. Returns the registration (maybe moved; the expiry heap, and the
+ * table when in_table, follow) or NULL when out of memory (r unchanged). */
+static struct ms_reg *reg_store_rec(struct ms *ms, struct ms_reg *r, bool in_table,
+				    const struct lisp_record *rec, const struct ipaddr *owner,
+				    bool has_xtr, const uint8_t *xtr_id, uint64_t site_id)
+{
+	uint8_t enc[LOCS_MAX];
+	int len = locs_encode(rec, enc, sizeof(enc));
+	struct ms_reg_ext *ext = NULL;
+	unsigned nowner = 0;
+
+	if (len < 0)
+		return NULL;
+	if (owner != NULL)
+		for (unsigned i = 0; i < rec->nloc; i++)
+			if (!ipaddr_eq(&owner[i], &r->etr))
+				nowner = rec->nloc;
+	if (nowner || has_xtr) {
+		ext = r->ext && r->ext->nowner == nowner
+			  ? r->ext
+			  : malloc(sizeof(*ext) + nowner * sizeof(ext->owner[0]));
+		if (ext == NULL)
+			return NULL;
+		ext->nowner = (uint8_t)nowner;
+		for (unsigned i = 0; i < nowner; i++)
+			ext->owner[i] = owner[i];
+		if (has_xtr)
+			memcpy(ext->xtr_id, xtr_id, 16);
+		else
+			memset(ext->xtr_id, 0, 16);
+		ext->site_id = site_id;
+	}
+	if ((size_t)len != r->loclen) {
+		struct ms_reg *n = realloc(r, offsetof(struct ms_reg, loc) + (size_t)len);
+		if (n == NULL) {
+			if (ext != r->ext)
+				free(ext);
+			return NULL;
+		}
+		if (n != r && in_table) {
+			if (lpm_insert(ms->regs, &n->eid, n, NULL) < 0)
+				log_warnx("registration table: cannot replace a moved entry");
+			expq_moved(&ms->expq, &n->expiry);
+		}
+		r = n;
+		r->loclen = (uint16_t)len;
+	}
+	memcpy(r->loc, enc, (size_t)len);
+	r->nloc = rec->nloc;
+	r->ttl = rec->ttl;
+	r->action = rec->action;
+	r->authoritative = rec->authoritative;
+	r->map_version = rec->map_version;
+	if (ext != r->ext)
+		free(r->ext);
+	r->ext = ext;
+	r->has_xtr = has_xtr;
+	return r;
+}
+
 /* ------------------------------------------------------------------ table helpers */
-static void reg_persist(struct ms *ms, const struct ms_reg *r)
+static void reg_persist(struct ms *ms, const struct ms_reg *r, const struct lisp_record *rec)
 {
 	struct store_row row;
 
 	if (ms->store == NULL || !r->persistent)
 		return;
-	memset(&row, 0, sizeof(row));
+	memset(&row, 0, offsetof(struct store_row, rec));
 	row.site = r->site;
-	row.rec = r->rec;
+	row.rec.ttl = rec->ttl;
+	row.rec.action = rec->action;
+	row.rec.authoritative = rec->authoritative;
+	row.rec.map_version = rec->map_version;
+	row.rec.reserved = rec->reserved;
+	row.rec.eid = rec->eid;
+	row.rec.eid_lcaf_iid = rec->eid_lcaf_iid;
+	row.rec.iid_mlen = rec->iid_mlen;
+	row.rec.nloc = rec->nloc;
+	memcpy(row.rec.loc, rec->loc, rec->nloc * sizeof(rec->loc[0]));
 	row.etr = r->etr;
 	row.etr_port = r->etr_port;
 	row.flags = (r->proxy ? STORE_F_PROXY : 0) | (r->merge ? STORE_F_MERGE : 0) |
@@ -117,12 +297,16 @@ static void reg_persist(struct ms *ms, const struct ms_reg *r)
 
 void ms_reg_remove(struct ms *ms, struct ms_reg *r, enum ms_change_why why)
 {
+	struct lisp_record rec;
+
+	ms_reg_record(r, &rec);
 	lpm_remove(ms->regs, &r->eid);
+	expq_del(&ms->expq, &r->expiry);
 	if (r->persistent && ms->store != NULL && store_del(ms->store, &r->eid) < 0)
 		log_warnx("database: %s", store_error(ms->store));
-	ms_fire_change(ms, &r->eid, &r->rec, NULL, r->site, why);
-	ms_notify_change(ms, &r->eid, NULL, NULL, NULL, NULL);
-	free(r);
+	ms_fire_change(ms, &r->eid, &rec, NULL, NULL, r->site, why);
+	ms_notify_change(ms, &r->eid, NULL, NULL, NULL, NULL, NULL);
+	ms_reg_free(ms, r);
 }
 
 static bool loc_same(const struct lisp_locator *a, const struct lisp_locator *b)
@@ -169,20 +353,26 @@ static bool mapping_equal(const struct lisp_record *a, const struct lisp_record 
 	return true;
 }
 
-/* Remove the locators contributed by `etr`; returns how many are left. */
-static unsigned drop_owned(struct ms_reg *r, const struct ipaddr *etr)
+/* Remove the locators contributed by `etr` from rec/owner; returns how many are left. */
+static unsigned drop_owned(struct lisp_record *rec, struct ipaddr *owner, const struct ipaddr *etr)
 {
 	unsigned j = 0;
 
-	for (unsigned i = 0; i < r->rec.nloc; i++) {
-		if (ipaddr_eq(&r->owner[i], etr))
+	for (unsigned i = 0; i < rec->nloc; i++) {
+		if (ipaddr_eq(&owner[i], etr))
 			continue;
-		r->rec.loc[j] = r->rec.loc[i];
-		r->owner[j] = r->owner[i];
+		rec->loc[j] = rec->loc[i];
+		owner[j] = owner[i];
 		j++;
 	}
-	r->rec.nloc = (uint8_t)j;
+	rec->nloc = (uint8_t)j;
 	return j;
+}
+
+static void owners_of(const struct ms_reg *r, struct ipaddr *owner)
+{
+	for (unsigned i = 0; i < r->nloc; i++)
+		owner[i] = *ms_reg_owner(r, i);
 }
 
 static uint64_t expiry_of(const struct ms *ms, const struct lisp_map_register *m,
@@ -203,23 +393,35 @@ static uint64_t expiry_of(const struct ms *ms, const struct lisp_map_register *m
 static void deregister(struct ms *ms, const struct lisp_record *rec, const struct ipaddr *src)
 {
 	struct ms_reg *r = lpm_exact(ms->regs, &rec->eid);
-	struct lisp_record old;
+	struct lisp_record old, cur;
+	struct ipaddr owner[LISP_MAX_LOCATORS];
 
 	if (r == NULL)
 		return;
 	ms->st.deregistrations++;
 	if (r->merge) {
-		old = r->rec;
-		if (drop_owned(r, src) > 0) {
-			if (r->rec.nloc != old.nloc) {
+		ms_reg_record(r, &old);
+		ms_reg_record(r, &cur);
+		owners_of(r, owner);
+		if (drop_owned(&cur, owner, src) > 0) {
+			if (cur.nloc != old.nloc) {
+				struct ms_reg *n = reg_store_rec(
+				    ms, r, true, &cur, owner, r->has_xtr,
+				    r->ext ? r->ext->xtr_id : NULL, r->ext ? r->ext->site_id : 0);
+				if (n == NULL) {
+					log_warnx("out of memory deregistering locators");
+					return;
+				}
+				r = n;
 				ms_reg_changed(r);
-				reg_persist(ms, r);
-				ms_fire_change(ms, &r->eid, &old, r, r->site, MS_CHG_DEREGISTER);
-				ms_notify_change(ms, &r->eid, &r->rec, NULL, src, NULL);
+				reg_persist(ms, r, &cur);
+				ms_fire_change(ms, &r->eid, &old, r, &cur, r->site,
+					       MS_CHG_DEREGISTER);
+				ms_notify_change(ms, &r->eid, &cur, NULL, NULL, src, NULL);
 			}
 			return;
 		}
-		r->rec = old; /* the hooks see what was withdrawn, not an empty set */
+		/* none left: the hooks see what was withdrawn, not an empty set */
 	}
 	ms_reg_remove(ms, r, MS_CHG_DEREGISTER);
 }
@@ -230,12 +432,20 @@ static void register_record(struct ms *ms, const struct ms_site *site,
 {
 	struct ms_reg *r = lpm_exact(ms->regs, &rec->eid);
 	struct ms_reg old;
+	struct lisp_record oldrec, nr;
+	struct ipaddr owner[LISP_MAX_LOCATORS];
 	bool existed = r != NULL;
 	bool merge = site->merge || m->merge;
 	bool persistent = site->lifetime == MS_LIFE_PERSISTENT;
+	const char *sname = ms_intern(ms, site->name);
 
+	if (sname == NULL) {
+		log_warnx("out of memory registering an EID");
+		return;
+	}
 	if (existed) {
-		old = *r;
+		old = *r; /* the fixed part (its locators are in oldrec) */
+		ms_reg_record(r, &oldrec);
 	} else {
 		r = calloc(1, sizeof(*r));
 		if (r == NULL) {
@@ -243,71 +453,83 @@ static void register_record(struct ms *ms, const struct ms_site *site,
 			return;
 		}
 		r->eid = rec->eid;
-		r->first_ms = ms->now;
+		r->etr = *src;
 		if (lpm_insert(ms->regs, &r->eid, r, NULL) < 0) {
 			free(r);
 			log_warnx("out of memory registering an EID");
 			return;
 		}
 	}
+	/* the new record: header from the message, locators replaced or merged */
+	nr.ttl = rec->ttl;
+	nr.action = rec->action;
+	nr.authoritative = rec->authoritative;
+	nr.map_version = rec->map_version;
+	nr.reserved = 0;
+	lisp_record_set_eid(&nr, &rec->eid);
 	if (merge && existed) {
-		drop_owned(r, src);
+		nr.nloc = oldrec.nloc;
+		memcpy(nr.loc, oldrec.loc, oldrec.nloc * sizeof(nr.loc[0]));
+		owners_of(r, owner);
+		drop_owned(&nr, owner, src);
 		for (unsigned i = 0; i < rec->nloc; i++) {
-			int k = loc_find(&r->rec, &rec->loc[i]);
+			int k = loc_find(&nr, &rec->loc[i]);
 			if (k < 0) {
-				if (r->rec.nloc == LISP_MAX_LOCATORS)
+				if (nr.nloc == LISP_MAX_LOCATORS)
 					continue; /* full: the other ETRs' locators stay */
-				k = r->rec.nloc++;
+				k = nr.nloc++;
 			}
-			r->rec.loc[k] = rec->loc[i];
-			r->owner[k] = *src;
+			nr.loc[k] = rec->loc[i];
+			owner[k] = *src;
 		}
 	} else {
-		r->rec.nloc = rec->nloc;
-		for (unsigned i = 0; i < rec->nloc; i++) {
-			r->rec.loc[i] = rec->loc[i];
-			r->owner[i] = *src;
-		}
+		nr.nloc = rec->nloc;
+		memcpy(nr.loc, rec->loc, rec->nloc * sizeof(nr.loc[0]));
+		for (unsigned i = 0; i < rec->nloc; i++)
+			owner[i] = *src;
 	}
-	r->rec.ttl = rec->ttl;
-	r->rec.action = rec->action;
-	r->rec.authoritative = rec->authoritative;
-	r->rec.map_version = rec->map_version;
-	r->rec.reserved = 0;
-	lisp_record_set_eid(&r->rec, &rec->eid);
-	snprintf(r->site, sizeof(r->site), "%s", site->name);
 	r->etr = *src;
+	struct ms_reg *n =
+	    reg_store_rec(ms, r, true, &nr, owner, m->xtr_id_present, m->xtr_id, m->site_id);
+	if (n == NULL) {
+		log_warnx("out of memory registering an EID");
+		if (existed) {
+			r->etr = old.etr;
+		} else {
+			lpm_remove(ms->regs, &r->eid);
+			free(r);
+		}
+		return;
+	}
+	r = n;
+	r->site = sname;
 	r->etr_port = sport;
 	r->key_id = m->auth.key_id;
 	r->proxy = m->proxy_reply || site->proxy_reply;
 	r->merge = merge;
 	r->want_notify = m->want_notify;
 	r->persistent = persistent;
-	r->has_xtr = m->xtr_id_present;
-	memcpy(r->xtr_id, m->xtr_id, sizeof(r->xtr_id));
-	r->site_id = m->site_id;
-	r->last_ms = ms->now;
-	r->expires_ms = expiry_of(ms, m, rec, persistent);
+	ms_reg_set_expiry(ms, r, expiry_of(ms, m, rec, persistent));
 	r->registered_unix = (uint64_t)time(NULL);
 	r->refreshes++;
 
-	if (existed && mapping_equal(&old.rec, &r->rec) && ipaddr_eq(&old.etr, src)) {
+	if (existed && mapping_equal(&oldrec, &nr) && ipaddr_eq(&old.etr, src)) {
 		ms->st.refreshes++;
 		if (old.proxy != r->proxy || old.merge != r->merge ||
 		    old.want_notify != r->want_notify)
-			reg_persist(ms, r);
+			reg_persist(ms, r, &nr);
 		return;
 	}
 	ms->st.registrations++;
 	/* A new version only when the mapping itself changed (not for another ETR sending
 	 * the same mapping). */
-	if (!existed || !mapping_equal(&old.rec, &r->rec))
+	if (!existed || !mapping_equal(&oldrec, &nr))
 		ms_reg_changed(r);
-	reg_persist(ms, r);
-	ms_fire_change(ms, &r->eid, existed ? &old.rec : NULL, r, r->site, MS_CHG_REGISTER);
-	if (existed && !rloc_set_equal(&old.rec, &r->rec))
+	reg_persist(ms, r, &nr);
+	ms_fire_change(ms, &r->eid, existed ? &oldrec : NULL, r, &nr, r->site, MS_CHG_REGISTER);
+	if (existed && !rloc_set_equal(&oldrec, &nr))
 		ms->st.moves++;
-	ms_notify_change(ms, &r->eid, &r->rec, existed ? &old : NULL, src, r);
+	ms_notify_change(ms, &r->eid, &nr, existed ? &old : NULL, existed ? &oldrec : NULL, src, r);
 }
 
 static void send_ack_notify(struct ms *ms, const struct lisp_map_register *m,
@@ -389,8 +611,7 @@ void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const st
 	rp = replay_set(ms, key, m->nonce);
 	if (rp != NULL && site->lifetime == MS_LIFE_PERSISTENT && ms->store != NULL) {
 		rp->persistent = true;
-		if (store_replay_put(ms->store, key, sizeof(key), m->nonce) < 0)
-			log_warnx("database: %s", store_error(ms->store));
+		replay_mark(ms, rp);
 	}
 
 	for (unsigned i = 0; i < m->nrec; i++) {
@@ -406,25 +627,19 @@ void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const st
 }
 
 /* ------------------------------------------------------------------ expiry */
-static int expire_one(const struct lisp_prefix *p, void *val, void *arg)
+void ms_expire(struct ms *ms)
 {
-	struct ms *ms = arg;
-	struct ms_reg *r = val;
+	struct expq_node *x;
 	char pfx[PREFIX_STRLEN];
 
-	(void)p;
-	if (r->expires_ms != 0 && r->expires_ms <= ms->now) {
+	while ((x = expq_due(&ms->expq, ms->now)) != NULL) {
+		struct ms_reg *r =
+		    (struct ms_reg *)(void *)((char *)x - offsetof(struct ms_reg, expiry));
 		log_info("registration of %s (site %s) expired",
 			 prefix_str(&r->eid, pfx, sizeof(pfx)), r->site);
 		ms->st.expirations++;
 		ms_reg_remove(ms, r, MS_CHG_EXPIRE);
 	}
-	return 0;
-}
-
-void ms_expire(struct ms *ms)
-{
-	lpm_walk(ms->regs, expire_one, ms);
 }
 
 /* ------------------------------------------------------------------ load */
@@ -446,33 +661,40 @@ static int load_row(const struct store_row *row, void *arg)
 		lc->skipped++;
 		return 0;
 	}
+	const char *sname = ms_intern(ms, site->name);
+	if (sname == NULL)
+		return -1;
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
 		return -1;
 	r->eid = row->rec.eid;
-	r->rec = row->rec;
-	for (unsigned i = 0; i < r->rec.nloc; i++)
-		r->owner[i] = row->etr;
-	snprintf(r->site, sizeof(r->site), "%s", site->name);
 	r->etr = row->etr;
+	{
+		struct ms_reg *n = reg_store_rec(ms, r, false, &row->rec, NULL, false, NULL, 0);
+		if (n == NULL) {
+			free(r);
+			return -1;
+		}
+		r = n;
+	}
+	r->site = sname;
 	r->etr_port = row->etr_port;
 	r->key_id = site->nkeys ? site->keys[0].key_id : 0;
 	r->proxy = (row->flags & STORE_F_PROXY) != 0;
 	r->merge = (row->flags & STORE_F_MERGE) != 0;
 	r->want_notify = (row->flags & STORE_F_NOTIFY) != 0;
 	r->persistent = true;
-	r->first_ms = r->last_ms = ms->now;
 	r->registered_unix = row->registered_unix;
 	r->version = row->version;
 	r->changed_unix_ms = row->changed_unix_ms;
 	if (r->version == 0 || r->version > 0xfff) /* a row written before versions existed */
 		ms_reg_changed(r);
 	if (lpm_insert(ms->regs, &r->eid, r, NULL) < 0) {
-		free(r);
+		ms_reg_free(ms, r);
 		return -1;
 	}
 	lc->loaded++;
-	ms_fire_change(ms, &r->eid, NULL, r, r->site, MS_CHG_LOAD);
+	ms_fire_change(ms, &r->eid, NULL, r, &row->rec, r->site, MS_CHG_LOAD);
 	return 0;
 }
 

@@ -47,7 +47,9 @@ static void send_reply(struct ms *ms, const struct lisp_map_request *mr,
 	struct buf w;
 	struct proto_err e = {0};
 
-	memset(&rep, 0, sizeof(rep));
+	/* header fields only: the 32-record array is not cleared per reply */
+	memset(&rep, 0, offsetof(struct lisp_map_reply, rec));
+	memset(&rep.sec_ad, 0, sizeof(rep.sec_ad));
 	rep.nonce = mr->nonce;
 	rep.nrec = 1;
 	rep.rec[0] = *rec;
@@ -129,8 +131,9 @@ static void answer_record(struct ms *ms, const struct lisp_map_request *mr, unsi
 	r = lpm_covering(ms->regs, eid, NULL);
 	if (r != NULL) {
 		if (r->proxy) {
+			struct lisp_record rec;
 			ms->st.proxy_replies++;
-			send_reply(ms, mr, &r->rec, itr, rport);
+			send_reply(ms, mr, ms_reg_record(r, &rec), itr, rport);
 		} else {
 			forward_to_etr(ms, r, req, reqlen, ecm, src, sport, eid);
 		}

@@ -90,6 +90,10 @@ struct lisp_record {
  * is PERR_LIMIT. An EID in an unknown LCAF is PERR_BAD_LCAF. */
 int lisp_record_parse(struct buf *b, struct lisp_record *r, struct proto_err *e);
 int lisp_record_build(struct buf *b, const struct lisp_record *r, struct proto_err *e);
+/* One locator (priority, weight, M priority, M weight, flags, address) at the reader's
+ * position / appended to the writer; the record functions above use these. */
+int lisp_locator_parse(struct buf *b, struct lisp_locator *l, struct proto_err *e);
+int lisp_locator_build(struct buf *b, const struct lisp_locator *l, struct proto_err *e);
 /* lisp_addr_build for message builders: an address that does not fit is always
  * PERR_FULL, an address that cannot be encoded at all is PERR_BAD_VALUE. */
 int lisp_msg_addr_build(struct buf *b, const struct lisp_addr *a, struct proto_err *e);
@@ -186,6 +190,8 @@ struct lisp_map_register {
 	uint8_t xtr_id[16];
 	uint64_t site_id;
 };
+/* Fills rec[0..nrec-1] only: the entries past nrec keep what they held (clearing all 32 per
+ * message was most of the Map-Server's parse cost). */
 int lisp_map_register_parse(struct buf *b, struct lisp_map_register *m, struct proto_err *e);
 /* Writes the auth field as m->auth.len zero bytes (key/alg from m->auth) and stores its
  * offset in *auth_off (may be NULL); sign afterwards with lisp_auth_sign (proto/auth.h). */
@@ -193,6 +199,7 @@ int lisp_map_register_build(struct buf *b, const struct lisp_map_register *m, si
 			    struct proto_err *e);
 
 /* ---- Map-Notify (type 4) and Map-Notify-Ack (type 5), RFC 9301 §5.7, RFC 9437 ---- */
+#define LISP_MNOT_F_I 0x08000000u /* I: xTR-ID and Site-ID follow the records (bit 4) */
 struct lisp_map_notify {
 	bool ack;	     /* type 5 */
 	bool xtr_id_present; /* I */

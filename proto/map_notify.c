@@ -21,7 +21,7 @@
 
 #include <string.h>
 
-#define MN_F_I 0x08000000u
+#define MN_F_I LISP_MNOT_F_I
 #define MN_F_R 0x04000000u
 
 int lisp_map_notify_parse(struct buf *b, struct lisp_map_notify *m, struct proto_err *e)

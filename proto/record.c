@@ -67,7 +67,7 @@ void lisp_record_set_eid(struct lisp_record *r, const struct lisp_prefix *p)
 	r->iid_mlen = p->iid ? 32 : 0;
 }
 
-static int parse_locator(struct buf *b, struct lisp_locator *l, struct proto_err *e)
+int lisp_locator_parse(struct buf *b, struct lisp_locator *l, struct proto_err *e)
 {
 	if (buf_get_u8(b, &l->priority) || buf_get_u8(b, &l->weight) ||
 	    buf_get_u8(b, &l->mpriority) || buf_get_u8(b, &l->mweight) || buf_get_u16(b, &l->flags))
@@ -111,7 +111,7 @@ int lisp_record_parse(struct buf *b, struct lisp_record *r, struct proto_err *e)
 		return proto_fail(e, PERR_BAD_COUNT, buf_offset(b),
 				  "locator count larger than the data");
 	for (unsigned i = 0; i < nloc; i++)
-		if (parse_locator(b, &r->loc[i], e) == -1)
+		if (lisp_locator_parse(b, &r->loc[i], e) == -1)
 			return -1;
 	r->nloc = nloc;
 	return 0;
@@ -151,14 +151,16 @@ int lisp_record_build(struct buf *b, const struct lisp_record *r, struct proto_e
 		return proto_fail(e, PERR_FULL, buf_len(b), "record: buffer full");
 	if (lisp_msg_addr_build(b, &eid, e) == -1)
 		return -1;
-	for (unsigned i = 0; i < r->nloc; i++) {
-		const struct lisp_locator *l = &r->loc[i];
-		if (buf_add_u8(b, l->priority) || buf_add_u8(b, l->weight) ||
-		    buf_add_u8(b, l->mpriority) || buf_add_u8(b, l->mweight) ||
-		    buf_add_u16(b, l->flags))
-			return proto_fail(e, PERR_FULL, buf_len(b), "locator: buffer full");
-		if (lisp_msg_addr_build(b, &l->addr, e) == -1)
+	for (unsigned i = 0; i < r->nloc; i++)
+		if (lisp_locator_build(b, &r->loc[i], e) == -1)
 			return -1;
-	}
 	return 0;
+}
+
+int lisp_locator_build(struct buf *b, const struct lisp_locator *l, struct proto_err *e)
+{
+	if (buf_add_u8(b, l->priority) || buf_add_u8(b, l->weight) ||
+	    buf_add_u8(b, l->mpriority) || buf_add_u8(b, l->mweight) || buf_add_u16(b, l->flags))
+		return proto_fail(e, PERR_FULL, buf_len(b), "locator: buffer full");
+	return lisp_msg_addr_build(b, &l->addr, e);
 }

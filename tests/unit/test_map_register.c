@@ -250,7 +250,8 @@ static void test_vectors(void **state)
 		/* parse of the built message gives the same struct */
 		buf_as_reader(&w, &r);
 		assert_int_equal(lisp_map_register_parse(&r, &m2, &e), 0);
-		assert_memory_equal(&m.rec, &m2.rec, sizeof(m.rec));
+		assert_int_equal(m2.nrec, m.nrec); /* rec[] past nrec is not part of the result */
+		assert_memory_equal(&m.rec, &m2.rec, m.nrec * sizeof(m.rec[0]));
 
 		/* every truncation fails cleanly */
 		for (size_t t = 0; t < n; t++) {

@@ -255,6 +255,14 @@ static const struct ms_reg *find(struct fx *f, const char *eid)
 	return r && prefix_eq(&r->eid, &p) ? r : NULL;
 }
 
+/* The record of a registration, decoded (ms_reg keeps its locators encoded). */
+static const struct lisp_record *rec_of(const struct ms_reg *r)
+{
+	static struct lisp_record rec;
+	assert_non_null(r);
+	return ms_reg_record(r, &rec);
+}
+
 static uint64_t drops(struct fx *f, enum ms_drop d)
 {
 	return ms_get_stats(f->ms)->drop[d];
@@ -352,7 +360,7 @@ static void t_auth_ok_notify(void **state)
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 10, F_M | F_I, "192.0.2.1");
 	const struct ms_reg *r = find(f, "198.51.100.5/32");
 	assert_non_null(r);
-	assert_int_equal(r->rec.nloc, 1);
+	assert_int_equal(rec_of(r)->nloc, 1);
 	assert_string_equal(r->site, "dc");
 	assert_int_equal(nsent, 1);
 	assert_int_equal(sent[0].dport, 40000);
@@ -454,13 +462,13 @@ static void t_replace(void **state)
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.1");
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.2", NULL, 1, 0, "192.0.2.2");
 	const struct ms_reg *r = find(f, "198.51.100.5/32");
-	assert_int_equal(r->rec.nloc, 1);
-	assert_string_equal(ipaddr_str(&r->rec.loc[0].addr.addr[0], a, sizeof(a)), "192.0.2.2");
+	assert_int_equal(rec_of(r)->nloc, 1);
+	assert_string_equal(ipaddr_str(&rec_of(r)->loc[0].addr.addr[0], a, sizeof(a)), "192.0.2.2");
 	assert_int_equal(ms_get_stats(f->ms)->moves, 1);
 	assert_true(f->last_had_old && f->last_has_new);
 	/* a-bit: merge even in a replace site */
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.3", NULL, 2, F_A, "192.0.2.3");
-	assert_int_equal(find(f, "198.51.100.5/32")->rec.nloc, 2);
+	assert_int_equal(rec_of(find(f, "198.51.100.5/32"))->nloc, 2);
 }
 
 static void t_merge(void **state)
@@ -470,16 +478,16 @@ static void t_merge(void **state)
 
 	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.1");
 	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.2", NULL, 1, 0, "192.0.2.2");
-	assert_int_equal(find(f, "192.0.2.200/32")->rec.nloc, 2);
+	assert_int_equal(rec_of(find(f, "192.0.2.200/32"))->nloc, 2);
 	/* ETR 1 refreshes with a new RLOC: only its own locator is replaced */
 	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.11", NULL, 2, 0, "192.0.2.1");
-	assert_int_equal(find(f, "192.0.2.200/32")->rec.nloc, 2);
+	assert_int_equal(rec_of(find(f, "192.0.2.200/32"))->nloc, 2);
 	/* ETR 1 deregisters: ETR 2's locator stays */
 	do_reg(f, f->mu, "192.0.2.200/32", 0, NULL, NULL, 3, 0, "192.0.2.1");
 	const struct ms_reg *r = find(f, "192.0.2.200/32");
 	assert_non_null(r);
-	assert_int_equal(r->rec.nloc, 1);
-	assert_string_equal(ipaddr_str(&r->rec.loc[0].addr.addr[0], a, sizeof(a)), "192.0.2.2");
+	assert_int_equal(rec_of(r)->nloc, 1);
+	assert_string_equal(ipaddr_str(&rec_of(r)->loc[0].addr.addr[0], a, sizeof(a)), "192.0.2.2");
 	do_reg(f, f->mu, "192.0.2.200/32", 0, NULL, NULL, 2, 0, "192.0.2.2");
 	assert_null(find(f, "192.0.2.200/32"));
 }
@@ -529,6 +537,53 @@ static void t_expiry_refresh(void **state)
 	assert_non_null(find(f, "100.64.1.1/32"));
 }
 
+/* The expiry heap: many refresh registrations expire exactly at their deadlines, a refresh
+ * moves the deadline, persistent registrations are never queued. */
+static void t_expiry_many(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0 = now;
+	char eid[64];
+	uint64_t nonce = 100;
+	struct lisp_prefix p;
+
+	/* EID 1 at t0, then EIDs 2k and 2k+1 at t0 + k s */
+	for (unsigned i = 0; i < 600; i++) {
+		snprintf(eid, sizeof(eid), "2001:db8:100::%x/128", i + 1);
+		do_reg(f, f->dc, eid, 1440, "192.0.2.1", NULL, nonce++, 0, "192.0.2.1");
+		if (i % 2 == 0)
+			now += 1000;
+	}
+	for (unsigned i = 0; i < 50; i++) {
+		snprintf(eid, sizeof(eid), "100.64.2.%u/32", i + 1);
+		do_reg(f, f->pe, eid, 1440, "192.0.2.1", NULL, nonce++, 0, "192.0.2.1");
+		assert_int_equal(ms_reg_expires(f->ms, find(f, eid)), 0);
+	}
+	assert_int_equal(ms_count(f->ms), 650);
+	/* refresh EID 1 late: its deadline moves */
+	now = t0 + 150 * 1000;
+	do_reg(f, f->dc, "2001:db8:100::1/128", 1440, "192.0.2.1", NULL, nonce++, 0, "192.0.2.1");
+	assert_int_equal(ms_reg_expires(f->ms, find(f, "2001:db8:100::1/128")), now + 180 * 1000);
+	ms_tick(f->ms, t0 + 180 * 1000); /* EID 1 was due now: refreshed */
+	assert_int_equal(ms_count(f->ms), 650);
+	ms_tick(f->ms, t0 + 181 * 1000); /* EIDs 2 and 3 */
+	assert_int_equal(ms_count(f->ms), 648);
+	assert_non_null(find(f, "2001:db8:100::1/128"));
+	assert_null(find(f, "2001:db8:100::2/128"));
+	assert_non_null(find(f, "2001:db8:100::4/128"));
+	ms_tick(f->ms, t0 + 281 * 1000); /* EIDs 2..203 */
+	assert_int_equal(ms_count(f->ms), 650 - 202);
+	assert_non_null(find(f, "2001:db8:100::1/128"));
+	ms_tick(f->ms, t0 + 330 * 1000); /* EID 1, 180 s after its refresh */
+	assert_null(find(f, "2001:db8:100::1/128"));
+	/* all refresh registrations gone, the persistent ones stay */
+	ms_tick(f->ms, t0 + 10000 * 1000);
+	assert_int_equal(ms_count(f->ms), 50);
+	assert_int_equal(ms_get_stats(f->ms)->expirations, 600);
+	assert_int_equal(prefix_parse("100.64.2.1/32", &p, false), 0);
+	assert_non_null(ms_lookup(f->ms, &p));
+}
+
 static void t_replay(void **state)
 {
 	struct fx *f = *state;
@@ -541,7 +596,7 @@ static void t_replay(void **state)
 	assert_int_equal(nsent, 1);
 	char a[IPADDR_STRLEN];
 	assert_string_equal(
-	    ipaddr_str(&find(f, "198.51.100.5/32")->rec.loc[0].addr.addr[0], a, sizeof(a)),
+	    ipaddr_str(&rec_of(find(f, "198.51.100.5/32"))->loc[0].addr.addr[0], a, sizeof(a)),
 	    "192.0.2.1");
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.9", NULL, 6, F_M, "192.0.2.1");
 	/* the ack + the Map-Notify to the old RLOC + the arrival notify to the new RLOC (.9
@@ -606,7 +661,7 @@ static void t_malformed_counted_state_unchanged(void **state)
 	assert_int_equal(nsent, 0);
 	char a[IPADDR_STRLEN];
 	assert_string_equal(
-	    ipaddr_str(&find(f, "198.51.100.5/32")->rec.loc[0].addr.addr[0], a, sizeof(a)),
+	    ipaddr_str(&rec_of(find(f, "198.51.100.5/32"))->loc[0].addr.addr[0], a, sizeof(a)),
 	    "192.0.2.1");
 	/* and the nonce of the dropped messages was not consumed */
 	set_rec(&reg.rec[0], "198.51.100.5/32", 1440, "192.0.2.77", NULL);
@@ -996,6 +1051,7 @@ int main(void)
 	    T(t_merge),
 	    T(t_ttl0_deregister),
 	    T(t_expiry_refresh),
+	    T(t_expiry_many),
 	    T(t_replay),
 	    T(t_malformed_counted_state_unchanged),
 	    T(t_request_proxy_reply),

@@ -235,14 +235,18 @@ one_run() {
 	fi
 	t0=$(now_ms)
 	if [ "$rcv" = detr ]; then
-		start_pinned detr "$CPU_SUBJ" "$XTRD" -f "$T/detr.xml" -p "$T/detr.pid" &&
-			r=$(poll_detr)
+		start_pinned detr "$CPU_SUBJ" "$XTRD" -f "$T/detr.xml" -p "$T/detr.pid" || return 1
+		# BENCH_BGP_PERF=1: profile the D-ETR during its first ingest (perturbs that run)
+		if [ "${BENCH_BGP_PERF:-0}" = 1 ] && [ ! -e "$T/perf-detr.data" ] && command -v perf >/dev/null; then
+			timeout 30 perf record -q -g -o "$T/perf-detr.data" -p "$(cat "$T/detr.pid")" -- sleep 4 >/dev/null 2>&1 &
+		fi
+		r=$(poll_detr)
 	else
 		bird_start b "$CPU_SUBJ" "$T/bird-b-$snd.conf" && r=$(poll_bird)
 	fi
 	local rc=$?
 	if [ $rc -eq 0 ] && [ "$rcv" = bird ]; then # spot check: the same attributes either way
-		"$BIRDC" -s "$T/bird-b.ctl" show route 2001:db8::1:5/128 all |
+		"$BIRDC" -s "$T/bird-b.ctl" show route 2001:db8::5/128 all |
 			sed -n 's/^[[:space:]]*\(BGP\.[a-z_]*:.*\)/\1/p' >"$T/spot-$snd.txt"
 	fi
 	stop_named detr
@@ -267,7 +271,7 @@ stop_named msd
 cmdline "loadgen -k register -t 127.0.0.1 -p 4343 -n $N -e 2001:db8:: -r 192.0.2.1 -R 32 -c $(((N + 31) / 32)) -w 8 -x 4  # once: lisp-msd persistent site, SQLite store"
 cmdline "taskset -c $CPU_LOAD lisp-msd -f msd.xml  # loads the $N registrations; BGP peers 192.0.2.211 (D-ETR, ADD-PATH) and 192.0.2.220 (BIRD B), passive"
 cmdline "taskset -c $CPU_SUBJ lisp-xtrd -f detr.xml  # mode=representative, peer 192.0.2.210; polled: show bgp summary json + show statistics json (.bgp.installs)"
-cmdline "taskset -c $CPU_SUBJ bird -c bird-b.conf  # iBGP from 192.0.2.210 or .21, ipv6 extended next hop; polled: birdc show protocols all up"
+cmdline "taskset -c $CPU_SUBJ bird -c bird-b.conf  # iBGP from 192.0.2.210 or .221, ipv6 extended next hop; polled: birdc show protocols all up"
 cmdline "taskset -c $CPU_LOAD bird -c bird-a.conf  # baseline sender: $N static /128 with lisp-msd's attributes, passive"
 
 fig "detr|lisp-msd -> D-ETR (lisp-xtrd representative), $N IPv6 host mappings: Established -> all in the map-cache|ms|-|-|lower"
@@ -275,7 +279,7 @@ fig "detr_rate|D-ETR ingest|routes/s|-|value>=150000|higher"
 fig "msd_bird|lisp-msd -> BIRD 2, $N routes: Established -> all imported|ms|bird_bird|ratio<=1.2|lower"
 fig "bird_bird|BIRD 2 -> BIRD 2, the same $N routes and attributes: Established -> all imported|ms|-|-|lower"
 fig "detr_99|lisp-msd -> D-ETR: Established -> 99 % in the map-cache|ms|-|-|lower"
-fig "msd_bird_99|lisp-msd -> BIRD 2: Established -> 99 % imported|ms|bird_bird_99|-|lower"
+fig "msd_bird_99|lisp-msd -> BIRD 2: Established -> 99 % imported (the same goal, without BIRD A's tail stall)|ms|bird_bird_99|ratio<=1.2|lower"
 fig "bird_bird_99|BIRD 2 -> BIRD 2: Established -> 99 % imported|ms|-|-|lower"
 fig "detr_start|lisp-msd -> D-ETR: receiver start -> all|ms|-|-|lower"
 fig "msd_bird_start|lisp-msd -> BIRD 2: receiver start -> all|ms|-|-|lower"
@@ -306,11 +310,19 @@ for ((it = 0; it < ITER; it++)); do
 done
 if [ -s "$T/spot-msd.txt" ] && [ -s "$T/spot-bird.txt" ]; then
 	if cmp -s "$T/spot-msd.txt" "$T/spot-bird.txt"; then
-		note "Same routes: BIRD B shows identical BGP attributes for 2001:db8::1:5/128 from lisp-msd and from BIRD A ($(tr '\n' ' ' <"$T/spot-msd.txt" | sed 's/  */ /g'))."
+		note "Same routes: BIRD B shows identical BGP attributes for 2001:db8::5/128 from lisp-msd and from BIRD A ($(tr '\n' ' ' <"$T/spot-msd.txt" | sed 's/  */ /g'))."
 	else
 		note "WARNING: the attributes BIRD B received differ between lisp-msd and BIRD A: $(tr '\n' ' ' <"$T/spot-msd.txt") vs $(tr '\n' ' ' <"$T/spot-bird.txt")"
 	fi
 fi
 note "Figures are from the session becoming Established (D-ETR: first poll that sees it, poll every $POLL_MS ms + the poll's own time; BIRD: its own ms timestamp) to the first poll that sees all $N; 'receiver start' rows include process start and the TCP/OPEN exchange. Sender pinned to CPU $CPU_LOAD, receiver to CPU $CPU_SUBJ; the poller is not pinned."
+note "Caveat on the BIRD ratio: BIRD A (the baseline sender) delivers all but a few dozen routes at once and the rest about 3 s later (seen at 10k and 100k; not analysed further: the same BIRD B gets lisp-msd's table without such a tail), so 'Established -> all' for BIRD -> BIRD is mostly that stall; the 99 % rows compare the bulk transfer and are the fairer ratio."
+printf 'WHY msd_bird_99|the 99 %% ratio compares the bulk: BIRD A sends 99 %% in about 0.2 s; lisp-msd needs all of its time for the bulk (it has no tail stall)\n'
+printf 'WHY detr_rate|the receiver is the bottleneck: the same lisp-msd delivers the same table to BIRD 2 in about a third of the time the D-ETR needs\n'
+if [ -s "$T/perf-detr.data" ]; then
+	wait
+	timeout 60 perf report -q -g none -i "$T/perf-detr.data" --no-children --sort symbol 2>/dev/null |
+		grep -v '^$' | grep '%' | head -15 | sed 's/^/PROFILE D-ETR (perf, self): /'
+fi
 [ $fails -eq 0 ] || note "$fails measurement(s) failed (receiver did not get all routes within $POLL_LIMIT s); see the log"
 exit 0

@@ -182,16 +182,19 @@ static size_t build_request(const struct opts *o, uint16_t myport, unsigned long
 	}
 	buf_as_reader(&w, &r);
 	memset(&ecm, 0, sizeof(ecm));
-	ecm.inner_src = o->bind;
-	ecm.inner_dst.afi = o->bind.afi;
+	/* The inner header is of the EID's family. When that is not the family of the
+	 * socket, its source is a documentation address of the EID's family (RFC 3849 /
+	 * RFC 5737): the Map-Server answers to the ITR-RLOC (the bound address), not to it. */
+	if (o->bind.afi == eid.afi)
+		ecm.inner_src = o->bind;
+	else if (ipaddr_parse(eid.afi == LISP_AFI_IPV6 ? "2001:db8:ffff::1" : "192.0.2.1",
+			      &ecm.inner_src) < 0)
+		exit(1);
+	ecm.inner_dst.afi = eid.afi;
 	memcpy(ecm.inner_dst.a, eid.a, 16);
 	ecm.inner_sport = myport;
 	ecm.inner_dport = LISP_CONTROL_PORT;
 	buf_init_write(&w, out, stride);
-	if (o->bind.afi != eid.afi) {
-		fprintf(stderr, "loadgen: request: EID and bind address families differ\n");
-		exit(1);
-	}
 	if (lisp_ecm_build(&w, &ecm, &r, &e) < 0) {
 		fprintf(stderr, "loadgen: ECM: %s\n", e.reason);
 		exit(1);
@@ -230,7 +233,7 @@ static void usage(void)
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
-	const char *target = "127.0.0.1", *bind = NULL, *eidbase = "198.18.0.0", *rloc = "192.0.2.1";
+	const char *target = "127.0.0.1", *bind = NULL, *eidbase = "2001:db8:1::1", *rloc = "192.0.2.1";
 	struct timespec ts;
 
 	memset(o, 0, sizeof(*o));

@@ -12,12 +12,15 @@
 # daemon's place, driven by the same loadgen with the same pre-built packets.
 # Everything runs in a private namespace (only lo, so nothing can leave it); the daemons
 # and the echo server are pinned to CPU $CPU_SUBJ, the generator to CPU $CPU_LOAD.
-# EIDs: 198.18.0.0/15 (RFC 2544 benchmarking range) - 10k IPv4 host EIDs do not fit the
-# RFC 5737 /24s; RLOCs: 192.0.2.0/24 (RFC 5737).
+# EIDs: 2001:db8:1::1 + i, IPv6 documentation space (RFC 3849; 10k IPv4 host EIDs do not fit
+# the RFC 5737 /24s), over IPv4 transport; RLOCs: 192.0.2.0/24 (RFC 5737). In request mode
+# the inner (ECM) source is 2001:db8:ffff::1 and the Map-Reply goes to the ITR-RLOC.
 . "$(dirname "$0")/lib.sh"
 mode=${1:-register}
 SECS=${BENCH_SECS:-2}
 NEIDS=10000
+EIDBASE=2001:db8:1::1
+EIDPFX=2001:db8::/32
 WINDOW=256
 POOL=${BENCH_POOL:-800000}
 
@@ -42,7 +45,7 @@ msd_conf() { # PORT
   <log level="warning"/>
   <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
     <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
-    <eid-prefix prefix="198.18.0.0/15" more-specifics="true"/>
+    <eid-prefix prefix="$EIDPFX" more-specifics="true"/>
   </site>
 </lisp-msd>
 EOF
@@ -55,7 +58,7 @@ mrd_conf() {
   <cli address="127.0.0.1" port="2622"/>
   <log level="warning"/>
   <rate-limit per-source="0" global="0"/>
-  <eid-prefix prefix="198.18.0.0/15">
+  <eid-prefix prefix="$EIDPFX">
     <map-server address="127.0.0.1" port="4343"/>
   </eid-prefix>
 </lisp-mrd>
@@ -77,7 +80,7 @@ start_daemon() {
 # loadgen ARGS...: one generator run on the load CPU; prints its result line.
 loadgen() {
 	timeout $((${SECS%.*} + 60)) ip netns exec "$ns" taskset -c "$CPU_LOAD" "$LG" -w "$WINDOW" \
-		-n "$NEIDS" -c "$POOL" -d "$SECS" -W 0.5 "$@"
+		-e "$EIDBASE" -n "$NEIDS" -c "$POOL" -d "$SECS" -W 0.5 "$@"
 }
 
 run_echo() {
@@ -126,7 +129,7 @@ run_request() {
 	wait_for 5 udp_listening "$ns" 4343
 	wait_for 5 udp_listening "$ns" 4342
 	# the 10k registrations the Map-Server answers from (pool = exactly one per EID)
-	timeout 60 ip netns exec "$ns" "$LG" -k register -t 127.0.0.1 -p 4343 -x 4 -n "$NEIDS" \
+	timeout 60 ip netns exec "$ns" "$LG" -k register -t 127.0.0.1 -p 4343 -x 4 -e "$EIDBASE" -n "$NEIDS" \
 		-c "$NEIDS" -w 64 -W 0 -d 20 >/dev/null || msg "registration pass failed"
 	c0=$(cpu_ticks "$mpid")
 	t0=$(date +%s.%N)
@@ -163,12 +166,12 @@ fig "echo_per_cpu|baseline: echo replies per CPU-second of echo_server|replies/C
 fig "echo_cpu|CPU used by echo_server|cores|-|-|lower"
 cmdline "ip netns exec NS taskset -c $CPU_SUBJ bench/echo_server -a 127.0.0.1 -p 4342"
 if [ "$mode" = register ]; then
-	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   (site persistent, proxy-reply, key 1 hmac-sha-256, eid-prefix 198.18.0.0/15, database sync=normal)"
-	cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k register -t 127.0.0.1 -p 4342 -x 4 -w $WINDOW -n $NEIDS -c $POOL -d $SECS -W 0.5 -P PID"
+	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   (site persistent, proxy-reply, key 1 hmac-sha-256, eid-prefix $EIDPFX, database sync=normal)"
+	cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k register -t 127.0.0.1 -p 4342 -x 4 -w $WINDOW -e $EIDBASE -n $NEIDS -c $POOL -d $SECS -W 0.5 -P PID"
 else
 	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   (port 4343, 10k registrations made first with loadgen -k register -c 10000)"
-	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-mrd -f mrd.xml -p mrd.pid   (port 4342, rate limits off, 198.18.0.0/15 -> 127.0.0.1:4343)"
-	cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k request -t 127.0.0.1 -p 4342 -x 2 -w $WINDOW -n $NEIDS -c $POOL -d $SECS -W 0.5 -P PID"
+	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-mrd -f mrd.xml -p mrd.pid   (port 4342, rate limits off, $EIDPFX -> 127.0.0.1:4343)"
+	cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k request -t 127.0.0.1 -p 4342 -x 2 -w $WINDOW -e $EIDBASE -n $NEIDS -c $POOL -d $SECS -W 0.5 -P PID"
 	note "mr-request: lisp-mrd and lisp-msd share the one subject CPU (two hops, two processes) while the echo baseline is one process; the Map-Resolver's rate limits are disabled for the measurement."
 fi
 note "$mode: window $WINDOW requests outstanding, $NEIDS distinct EIDs, ${SECS}s measured after 0.5 s warm-up; subject on CPU $CPU_SUBJ, generator on CPU $CPU_LOAD; subject and echo alternate which goes first in each iteration."

@@ -191,9 +191,23 @@ static int gso_send(struct txq *q, unsigned i, unsigned end)
 	struct msghdr m = q->msg[i].msg_hdr;
 	unsigned n = 0;
 	int fd = gso_socket(q, msg_sport(q, i));
+	const uint8_t *h = q->iov[i][0].iov_base;
+	uint16_t dport;
+	union {
+		struct sockaddr_in v4;
+		struct sockaddr_in6 v6;
+	} sa;
 
 	if (fd < 0)
 		return -1;
+	memcpy(&sa, &q->sa[i], sizeof(sa));
+	/* the raw socket's address has no port: the UDP socket needs the destination port */
+	memcpy(&dport, h + 2, 2);
+	if (q->rloc.afi == LISP_AFI_IPV4)
+		sa.v4.sin_port = dport;
+	else
+		sa.v6.sin6_port = dport;
+	m.msg_name = &sa;
 	for (unsigned k = i; k < end; k++) {
 		iov[n].iov_base = (uint8_t *)q->iov[k][0].iov_base + 8; /* the LISP header */
 		iov[n++].iov_len = XTR_ENCAP_HLEN - 8;
@@ -562,7 +576,7 @@ static void on_tun(evutil_socket_t fd, short ev, void *arg)
 	for (int round = 0; round < 8; round++) {
 		for (int i = 0; i < RX_BATCH; i++) {
 			g.rx[i].data = g.rxslab + (size_t)i * SLOT + XTR_ENCAP_HLEN;
-			g.rx[i].cap = XTR_QPKT_MAX;
+			g.rx[i].cap = SLOT - XTR_ENCAP_HLEN;
 		}
 		int n = tun_read_batch(&g.tun, g.rx, RX_BATCH);
 		if (n <= 0)

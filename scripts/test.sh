@@ -29,8 +29,16 @@ fi
 log "make check"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-make -j"$jobs" check >check.out 2>&1
+# Everything in parallel except the timing-sensitive scenarios, which then run alone.
+serial=$(make -s print-serial-tests | tail -1)
+parallel=$(make -s print-tests | tail -1 | tr ' ' '\n' | grep -vxF -f <(printf '%s\n' $serial) | tr '\n' ' ')
+make -j"$jobs" check TESTS="$parallel" >check.out 2>&1
 check_rc=$?
+if [ -n "$serial" ]; then
+	log "make check (alone): $serial"
+	make check TESTS="$serial" >check-serial.out 2>&1 || check_rc=$?
+	cat check-serial.out >>check.out
+fi
 grep -E '^(PASS|FAIL|XFAIL|XPASS|SKIP|ERROR):' check.out
 
 # Count test cases: cmocka's own summary, our integration scripts' "N passed, N failed",

@@ -226,25 +226,31 @@ poll_bird() {
 # one_run SENDER RECEIVER -> prints "ms_from_established ms_from_start" or fails
 # SENDER: msd | bird; RECEIVER: detr | bird
 one_run() {
-	local snd=$1 rcv=$2 t0 r
+	local snd=$1 rcv=$2 t0 r="" rc=1
+	# runs in $(...): the EXIT trap of lib.sh does not cover this subshell, so every path
+	# below ends at the stop_named calls
 	if [ "$snd" = msd ]; then
-		msd_start || { msg "lisp-msd did not load $N mappings"; return 1; }
+		msd_start || msg "lisp-msd did not load $N mappings"
 	else
 		bird_start a "$CPU_LOAD" "$T/bird-a.conf" && wait_for 60 bird_a_loaded ||
-			{ msg "BIRD A did not load $N routes"; return 1; }
+			{ msg "BIRD A did not load $N routes"; stop_named bird-a; return 1; }
 	fi
 	t0=$(now_ms)
-	if [ "$rcv" = detr ]; then
-		start_pinned detr "$CPU_SUBJ" "$XTRD" -f "$T/detr.xml" -p "$T/detr.pid" || return 1
-		# BENCH_BGP_PERF=1: profile the D-ETR during its first ingest (perturbs that run)
-		if [ "${BENCH_BGP_PERF:-0}" = 1 ] && [ ! -e "$T/perf-detr.data" ] && command -v perf >/dev/null; then
-			timeout 30 perf record -q -g -o "$T/perf-detr.data" -p "$(cat "$T/detr.pid")" -- sleep 4 >/dev/null 2>&1 &
+	if [ "$snd" = bird ] || msd_loaded; then
+		if [ "$rcv" = detr ]; then
+			if start_pinned detr "$CPU_SUBJ" "$XTRD" -f "$T/detr.xml" -p "$T/detr.pid"; then
+				# BENCH_BGP_PERF=1: profile the D-ETR during its first ingest (perturbs that run)
+				if [ "${BENCH_BGP_PERF:-0}" = 1 ] && [ ! -e "$T/perf-detr.data" ] && command -v perf >/dev/null; then
+					timeout 30 perf record -q -g -o "$T/perf-detr.data" -p "$(cat "$T/detr.pid")" -- sleep 4 >/dev/null 2>&1 &
+				fi
+				r=$(poll_detr)
+				rc=$?
+			fi
+		else
+			bird_start b "$CPU_SUBJ" "$T/bird-b-$snd.conf" && r=$(poll_bird)
+			rc=$?
 		fi
-		r=$(poll_detr)
-	else
-		bird_start b "$CPU_SUBJ" "$T/bird-b-$snd.conf" && r=$(poll_bird)
 	fi
-	local rc=$?
 	if [ $rc -eq 0 ] && [ "$rcv" = bird ]; then # spot check: the same attributes either way
 		"$BIRDC" -s "$T/bird-b.ctl" show route 2001:db8::5/128 all |
 			sed -n 's/^[[:space:]]*\(BGP\.[a-z_]*:.*\)/\1/p' >"$T/spot-$snd.txt"

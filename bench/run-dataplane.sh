@@ -192,10 +192,10 @@ note "$what: three chains of four namespaces each (h1, ITR, ETR, h2) over veth; 
 
 if [ "$what" = udp ]; then
 	for s in 64 1400; do
-		printf 'WHY lisp_%s_pps|%s\n' "$s" "not profiled yet; structurally each packet crosses user space twice (ITR: TUN read + raw-socket sendmmsg; ETR: UDP recvmmsg + TUN write) where kernel VXLAN never leaves softirq, and the two lisp-xtrd processes compete with sender and receiver for the 2 CPUs."
+		printf 'WHY lisp_%s_pps|%s\n' "$s" "each packet crosses user space twice (ITR: TUN read + encapsulation; ETR: decapsulation + TUN write, one write syscall per packet: TUN has no batch write) where kernel VXLAN never leaves softirq; equal-size runs of one flow leave the ITR in one UDP_SEGMENT send and reach the ETR as one UDP_GRO datagram, and the two lisp-xtrd processes compete with sender and receiver for the 2 CPUs."
 	done
 else
-	printf 'WHY lisp_bulk_gbps|%s\n' "not profiled yet; structurally the TCP flow crosses user space per MTU-sized packet at both xTRs (no GSO/GRO batching through the TUN path as measured), while VXLAN carries 64 KB GSO segments through the kernel."
+	printf 'WHY lisp_bulk_gbps|%s\n' "the ITR reads 64 KB TSO super-packets from the TUN (vnet header), segments the inner TCP in user space (one LISP header per inner segment, RFC 9300) and sends each run with one UDP_SEGMENT sendmsg; the ETR receives UDP_GRO datagrams and writes merged TCP super-packets (GSO vnet header) to the TUN; what remains is the user-space copy + checksum of every byte at both xTRs (segmentation, merge verification) where VXLAN carries the 64 KB skb through the kernel untouched."
 	printf 'WHY lisp_bulk_abs|%s\n' "see lisp_bulk_gbps."
 fi
 

@@ -84,7 +84,7 @@ cmdline "ip netns exec NS lisp-xtrd -f xtr.xml -p xtr.pid   (map-resolver 192.0.
 cmdline "ip netns exec NS bench/udpblast send -d 2001:db8:1::1 -D $N -c $N -r {$FILL_PPS, then $((FILL_PPS * 2))} -s 16 -t 100"
 note "memory: VmRSS from /proc/PID/status before and after, divided by the count the daemon reports (lisp-msd show statistics json: registrations; lisp-xtrd show statistics json: Map-Replies received, each installing one entry, confirmed by looking up a sample of EIDs)."
 
-printf 'WHY msd_bpr|%s\n' "sizeof(struct ms_reg) is 1360 B (clang, x86-64): it embeds a whole struct lisp_record (872 B = 16 locators x 52 B + header) and 16 owner addresses whatever the locator count, allocated per registration (calloc), plus the lpm slot; a right-sized locator array would bring one-locator registrations near the goal."
+printf 'WHY msd_bpr|%s\n' "since commit dbf803b a registration is struct ms_reg (98 B + its locators in wire encoding: one malloc chunk of 128 B for one IPv4 RLOC) plus the lpm slot (32 B at load 0.53-0.8); the rest at the measurement is very probably the unacknowledged arrival Map-Notifies: loadgen registers RLOC 198.51.100.1 from 127.0.0.1, so every new registration queues a Map-Notify to that RLOC (ms/notify.c, struct ms_pending of ~136 B + the message) that lives until its retries run out, and the figure is taken right after the registrations." 
 printf 'WHY xtr_bpe|%s\n' "sizeof(struct xtr_entry) is 392 B: 8 locators x 22 B inline, a 32-slot pending-queue index array (64 B), timers, counters and LRU links, allocated per entry, plus the lpm slot (32 B for IPv6) and malloc overhead."
 
 one() {

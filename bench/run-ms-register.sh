@@ -177,7 +177,7 @@ fi
 note "$mode: window $WINDOW requests outstanding, $NEIDS distinct EIDs, ${SECS}s measured after 0.5 s warm-up; subject on CPU $CPU_SUBJ, generator on CPU $CPU_LOAD; subject and echo alternate which goes first in each iteration."
 
 if [ "$mode" = register ]; then
-	printf 'WHY subj_rps|%s\n' "perf (lisp-msd under this load, 3 s at 999 Hz): 56% of its CPU is kernel (sendmmsg 42%, recvmmsg 7%); the user-space rest is work the echo does not do: memset/memmove of large fixed-capacity structs (struct lisp_map_register holds 32 records of 872 B each, struct ms_reg of 1360 B is copied whole per registration), HMAC-SHA-256 verify + Map-Notify sign (OpenSSL), the SQLite replay-counter row per message, lpm lookups, and ms_expire walking every registration on each 200 ms tick (expire_one 1.3%)."
+	printf 'WHY subj_rps|%s\n' "before commit dbf803b, perf (lisp-msd under this load, 3 s at 999 Hz): 56% of its CPU was kernel (sendmmsg 42%, recvmmsg 7%); the user-space rest: clearing/copying of max-size structs (32-record Map-Register parse and Map-Notify build, 1360-B struct ms_reg), HMAC-SHA-256 verify + sign, one SQLite replay-counter row per message, the 200-ms expiry walk. dbf803b removed the struct clearing/copies, the per-message replay row and the walk; not re-profiled since (the subject used 0.6-0.8 of a core in these runs: it waits on the generator's window as much as on its own CPU)." 
 else
 	printf 'WHY subj_rps|%s\n' "two daemons and two extra socket hops (ITR -> lisp-mrd -> lisp-msd -> ITR) share the subject CPU where the echo baseline is one process with one hop: each hop costs about one echo's worth of recvmmsg/sendmmsg, so the chain is bounded near 0.5 x echo before any LISP work; not profiled further."
 fi

@@ -130,7 +130,7 @@ check "bad input logged with its source" grep -q '127.0.0.1: dropped (unknownTyp
 
 # ---------------------------------------------------------------- CLI
 ver_ok() { mrjson show version | jq -e '.name == "lisp-mrd"'; }
-debug_ok() { mrcli debug control | grep -q 'debug control'; }
+debug_ok() { mrcli debug control | grep -qE '^debug:? +control'; }
 help_ok() { mrcli help | grep -q 'map-servers'; }
 check "show version json" ver_ok
 check "debug control" debug_ok

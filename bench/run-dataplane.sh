@@ -117,6 +117,11 @@ ping_ok() { ip netns exec "${NS[$1-h1]}" ping -c1 -W1 203.0.113.10 >/dev/null 2>
 udp_run() {
 	local m=$1 s=$2 out sout pids="" rpid
 	[ "$m" = lisp ] && pids="${XPID[itr]},${XPID[etr]}"
+	# The previous run's sender stopped, but a chain slower than the sender still holds
+	# its backlog (TUN queue, socket buffers): let it drain before this receiver binds the
+	# port, or those packets (same flow id, higher sequence numbers) count in this run as
+	# a jump ahead and every packet of this run as reordered and lost.
+	sleep 1
 	ip netns exec "${NS[$m-h2]}" taskset -c "$CPU_SUBJ" "$UB" recv -b 203.0.113.10 -p 9000 \
 		-t "$SECS" -W 0.5 -i 1 ${pids:+-P "$pids"} >"$T/recv.out" 2>&1 &
 	rpid=$!

@@ -23,6 +23,26 @@
 #     each site a port p-hv -> the hypervisor namespace (uplinks up-a, up-b, bridge hvbr)
 #     -> vm1 (198.51.100.5, ::5, MAC 02:00:00:00:00:05), the VM that migrates.
 #   outside host 203.0.113.10, 2001:db8:203::10 behind the outside xTR.
+#
+# Two ways of distributing the VMs' host mappings (DEMO_CLASSIC, set before demo_init):
+#   representative (0, the default): the site xTRs and the controller register host mappings
+#     with the LOCAL lisp-msd, which pushes them over BGP to the D-ETR (lisp-xtrd
+#     mode="representative"); the D-ETR registers only the aggregate with the GLOBAL
+#     mapping system, so the outside xTR caches aggregate -> D-ETR and never sees a move.
+#   classic (1, demo.sh --classic, DEMO_MODE=classic): no local mapping system, no D-ETR, no
+#     BGP. The site xTRs and the controller register the host mappings with the GLOBAL
+#     lisp-msd (a site with the same settings as the local one: persistent, proxy-reply,
+#     merge off, the same Map-Notify timers); the outside xTR resolves the hosts through the
+#     global lisp-mrd and caches each /32 and /128 for its TTL (what the registrations carry:
+#     lisp-xtrd and lisp-register default to 1440 min). It learns of a move only from an SMR
+#     of the old site (RFC 9301 §6.1: lisp-xtrd SMRs the ITRs it saw in the last minute when
+#     its database changes, i.e. on the Map-Notify that says the VM moved away). In the D-ETR's
+#     namespace, where the underlay routes the aggregate, runs a plain PITR for the non-LISP
+#     client: lisp-xtrd mode="representative" without <bgp> and without <database> (it
+#     registers nothing, resolves every host through the global lisp-mrd, caches by TTL and
+#     honours SMRs like any ITR). The same daemons, the same topology and namespaces; only
+#     the mapping distribution differs. In both modes the old site installs the new mapping
+#     from the Map-Notify and re-encapsulates what still reaches it (lisp-xtrd behaviour).
 
 DEMO_GWMAC=02:00:00:00:01:01
 DEMO_VM1MAC=02:00:00:00:00:05
@@ -55,7 +75,9 @@ demo_init() {
 		[ -x "$DEMO_BIN/$r" ] || DEMO_INACTIVE+=("$r not built")
 	done
 	[ ${#DEMO_INACTIVE[@]} -eq 0 ] && DEMO_MODE=lisp
-	if [ "$DEMO_MODE" = lisp ] && ! demo_have_detr; then
+	if [ "$DEMO_MODE" = lisp ] && [ "${DEMO_CLASSIC:-0}" = 1 ]; then
+		DEMO_MODE=classic # needs no BGP: the PITR is lisp-xtrd representative without <bgp>
+	elif [ "$DEMO_MODE" = lisp ] && ! demo_have_detr; then
 		DEMO_MODE=xtr
 		DEMO_INACTIVE+=("D-ETR: lisp-xtrd has no mode=\"representative\" yet (no BGP from lisp-msd either): the outside xTR resolves host mappings through the local mapping system, and the non-LISP client's flow (needs the D-ETR as PITR) is not run")
 	fi
@@ -459,8 +481,11 @@ demo_register() {
 	for h in "${@:-5}"; do
 		eids+=(--eid "198.51.100.$h/32" --eid "2001:db8:100::$h/128")
 	done
-	out=$(ip netns exec "${NS[ms]}" timeout 10 "$DEMO_BIN/lisp-register" --ms 192.0.2.14:4342 \
-		--key-file "$DEMO_DIR/dc.key" --key-id 1 --alg sha256 "${eids[@]}" \
+	# classic: the controller registers with the global Map-Server (from the same place)
+	local ms=192.0.2.14 key=$DEMO_DIR/dc.key
+	[ "$DEMO_MODE" = classic ] && ms=192.0.2.18 key=$DEMO_DIR/global.key
+	out=$(ip netns exec "${NS[ms]}" timeout 10 "$DEMO_BIN/lisp-register" --ms "$ms:4342" \
+		--key-file "$key" --key-id 1 --alg sha256 "${eids[@]}" \
 		--rloc "$(demo_rloc "$role")" --json 2>>"$DEMO_DIR/register.err")
 	DEMO_REG_RC=$?
 	t1=$(demo_ms)
@@ -482,7 +507,7 @@ demo_register() {
 demo_xtr_start() { # ROLE
 	local r=$1 ns=${NS[$1]}
 	demo_xtr_conf "$DEMO_DIR/xtr-$r.xml" "$r"
-	[ "${DEMO_DETR:-1}" = 0 ] && [ "$r" = oxtr ] &&
+	[ "${DEMO_DETR:-1}" = 0 ] && [ "$DEMO_MODE" != classic ] && [ "$r" = oxtr ] &&
 		sed -i 's|<map-resolver address="192.0.2.18"|<map-resolver address="192.0.2.14"|' "$DEMO_DIR/xtr-$r.xml"
 	start_bg -n "$ns" "xtr-$r" "$DEMO_BIN/lisp-xtrd" -d -f "$DEMO_DIR/xtr-$r.xml" || return 1
 	wait_until 10 cli 2620 "$ns" show version || { echo "lisp-xtrd $r: no CLI" >&2; return 1; }
@@ -521,6 +546,23 @@ demo_vms_register() { # the VMs start in site A: announced, registered by the co
 	demo_announce vm1 5 "$DEMO_VM1MAC"
 	demo_announce vm2 6 "$DEMO_VM2MAC"
 	demo_register sa 5 6
+}
+# demo_dataplane_classic: the classic mapping distribution (see the top of this file): the
+# global lisp-msd + lisp-mrd only, the site xTRs register there, the outside xTR resolves
+# hosts there, the PITR in the D-ETR's namespace; no local mapping system, no BGP.
+demo_dataplane_classic() {
+	DEMO_DETR=0
+	printf '%s\n' "$DEMO_MS_KEY" >"$DEMO_DIR/dc.key"
+	printf '%s\n' "$DEMO_GMS_KEY" >"$DEMO_DIR/global.key"
+	demo_gms_conf "$DEMO_DIR/ms-global.xml"
+	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-global.xml" || return 1
+	wait_until 10 cli 2621 "${NS[gms]}" show version || return 1
+	demo_mr_conf "$DEMO_DIR/mr-global.xml" global
+	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-global.xml" || return 1
+	wait_until 10 cli 2622 "${NS[gms]}" show version || return 1
+	demo_xtr_start sa && demo_xtr_start sb && demo_xtr_start oxtr && demo_xtr_start detr ||
+		return 1
+	demo_vms_register
 }
 demo_dataplane_xtr() {
 	DEMO_DETR=0
@@ -564,10 +606,15 @@ demo_clear_bgp() {
 # demo_detr_updated_ms AFTER_MS [EID]: epoch ms the D-ETR's map-cache entry of the VM last
 # changed (changedUnixMs), when that is at or after AFTER_MS - 50 (the register's send time
 # is derived from lisp-register's round trip; the clocks are the same machine's)
-demo_detr_updated_ms() {
-	local t
+demo_detr_updated_ms() { demo_xtr_updated_ms detr "$@"; }
+# demo_xtr_updated_ms ROLE AFTER_MS [EID]: the same for xTR ROLE's map-cache entry of the VM,
+# only when it is a host entry (/32 or /128: an aggregate never changes with a move)
+demo_xtr_updated_ms() {
+	local t r=$1
+	shift
 	[ -n "${1:-}" ] || return 0
-	t=$(demo_xtr_cli detr show map-cache "${2:-198.51.100.5}" json 2>/dev/null |
+	t=$(demo_xtr_cli "$r" show map-cache "${2:-198.51.100.5}" json 2>/dev/null |
+		jq -c 'select((.eidPrefix // "") | test("/(32|128)$"))' 2>/dev/null |
 		jq -r '[.. | objects | select(has("changedUnixMs")) | .changedUnixMs] | max // empty' 2>/dev/null)
 	[ -n "$t" ] && [ "$t" -ge $(($1 - 50)) ] && echo "$t"
 	return 0
@@ -598,18 +645,39 @@ demo_mr_conf() { # FILE: local or global MR table
 		echo "</lisp-mrd>"
 	} >"$f"
 }
+# representative: the data centre registers its aggregate (the D-ETR); classic: the data
+# centre's host mappings, with the settings of the local lisp-msd's site (demo_ms_conf)
 demo_gms_conf() {
+	local dc
+	if [ "$DEMO_MODE" = classic ]; then
+		dc=$(
+			cat <<XML
+  <map-notify interval-ms="500" retries="3"/>
+  <site name="dc" lifetime="persistent" proxy-reply="true" merge="false">
+    <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
+    <eid-prefix prefix="198.51.100.0/24" more-specifics="true"/>
+    <eid-prefix prefix="2001:db8:100::/64" more-specifics="true"/>
+  </site>
+XML
+		)
+	else
+		dc=$(
+			cat <<XML
+  <site name="dc-aggregate" lifetime="refresh" proxy-reply="true">
+    <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
+    <eid-prefix prefix="198.51.100.0/24" more-specifics="false"/>
+    <eid-prefix prefix="2001:db8:100::/64" more-specifics="false"/>
+  </site>
+XML
+		)
+	fi
 	cat >"$1" <<XML
 <lisp-msd>
   <listen port="4342"/>
   <cli address="127.0.0.1" port="2621"/>
   <database path="$DEMO_DIR/ms-global.db" sync="normal"/>
   <log level="debug"/>
-  <site name="dc-aggregate" lifetime="refresh" proxy-reply="true">
-    <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
-    <eid-prefix prefix="198.51.100.0/24" more-specifics="false"/>
-    <eid-prefix prefix="2001:db8:100::/64" more-specifics="false"/>
-  </site>
+$dc
   <site name="outside" lifetime="refresh" proxy-reply="true">
     <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
     <eid-prefix prefix="203.0.113.0/24" more-specifics="false"/>
@@ -627,12 +695,17 @@ demo_xtr_conf() {
 	oxtr) ms=192.0.2.18 mr=192.0.2.18 key="$DEMO_DIR/global.key" ;;
 	detr) ms=192.0.2.18 key="$DEMO_DIR/global.key" mode=representative ;;
 	esac
+	# classic: everything registers with and resolves through the global mapping system;
+	# the PITR (role detr) registers nothing
+	[ "$DEMO_MODE" = classic ] && ms=192.0.2.18 mr=192.0.2.18 key="$DEMO_DIR/global.key"
+	[ "$DEMO_MODE" = classic ] && [ "$role" = detr ] && ms=
 	{
 		echo "<lisp-xtrd mode=\"$mode\">"
 		echo "  <tun name=\"lisp0\"/>"
 		echo "  <underlay native-forward-device=\"wan\"/>"
 		echo "  <rloc address=\"$rloc\"/>"
-		echo "  <map-server address=\"$ms\" key-id=\"1\" algorithm=\"hmac-sha-256\" secret-file=\"$key\"/>"
+		[ -n "$ms" ] &&
+			echo "  <map-server address=\"$ms\" key-id=\"1\" algorithm=\"hmac-sha-256\" secret-file=\"$key\"/>"
 		echo "  <map-resolver address=\"$mr\" port=\"4343\"/>"
 		echo "  <register interval=\"10\"/>"
 		# queue-length: packets held per EID while it resolves (default 8: three flows
@@ -657,6 +730,8 @@ demo_xtr_conf() {
 			echo "  </database>"
 			;;
 		detr)
+			# classic: a plain PITR (no aggregate registered, no BGP)
+			[ "$DEMO_MODE" = classic ] && { echo "</lisp-xtrd>"; return 0; }
 			echo "  <database>"
 			echo "    <mapping eid=\"198.51.100.0/24\"/><mapping eid=\"2001:db8:100::/64\"/>"
 			echo "  </database>"

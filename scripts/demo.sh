@@ -8,18 +8,19 @@
 # timeline, and removes everything it created (also on Ctrl-C or failure).
 #
 #   ./scripts/demo.sh [--delay MS] [--rate PPS] [--seconds S] [--ipv6] [--plot FILE.svg]
-#                     [--json] [--keep] [--no-build]
+#                     [--json] [--keep] [--no-build] [--classic]
 # --delay: one-way delay added by the WAN router on every site link (tc netem), default 0
 # --json: one JSON object on stdout (progress goes to stderr)
 # --keep: keep the logs directory (printed at the end)
+# --classic: no D-ETR, no BGP: host mappings in the global mapping system, TTL caches + SMR
 # Parts whose daemon is not built yet are reported as not active; no number is invented.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 demo_argv=("$@")
 
-delay=0 rate=200 seconds=10 v6=0 plot="" json=0 keep=0 build=1
+delay=0 rate=200 seconds=10 v6=0 plot="" json=0 keep=0 build=1 classic=0
 usage() {
-	sed -n '10,15p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '10,16p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 while [ $# -gt 0 ]; do
@@ -32,6 +33,7 @@ while [ $# -gt 0 ]; do
 	--json) json=1 ;;
 	--keep) keep=1 ;;
 	--no-build) build=0 ;;
+	--classic) classic=1 ;;
 	-h | --help) usage 0 ;;
 	*) echo "demo.sh: unknown option $1" >&2; usage ;;
 	esac
@@ -100,13 +102,16 @@ for c in ip bridge jq arping python3; do
 	command -v "$c" >/dev/null 2>&1 || [ -x "/usr/sbin/$c" ] || { echo "demo.sh: needs $c" >&2; exit 1; }
 done
 
-demo_init "$bdir"
+DEMO_CLASSIC=$classic demo_init "$bdir"
 DEMO_T0=$(demo_ms)
 dlog "topology: namespaces ${NS[wan]} ... (prefix $T_PFX), logs in $T_TMP"
 demo_topology "$delay" || { echo "demo.sh: topology failed" >&2; exit 1; }
 if [ "$DEMO_MODE" = lisp ]; then
 	demo_dataplane_lisp || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; exit 1; }
 	dlog "LISP: local + global lisp-msd/lisp-mrd, lisp-xtrd at sites A and B, the D-ETR and the outside site"
+elif [ "$DEMO_MODE" = classic ]; then
+	demo_dataplane_classic || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; exit 1; }
+	dlog "LISP, CLASSIC: global lisp-msd/lisp-mrd only (host mappings there), lisp-xtrd at sites A and B, a PITR (no BGP) and the outside site; caches by TTL, moves by SMR"
 elif [ "$DEMO_MODE" = xtr ]; then
 	demo_dataplane_xtr || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; exit 1; }
 	DEMO_FLOWS=(outside vm2)
@@ -171,8 +176,16 @@ sleep 0.3
 demo_dump end
 
 # ------------------------------------------------------------------ results
-t_detr="" t_old=""
-[ "$DEMO_MODE" = lisp ] && t_detr=$(demo_detr_updated_ms "$t_uplink" "$([ "$v6" = 1 ] && echo 2001:db8:100::5 || echo 198.51.100.5)")
+t_detr="" t_old="" t_pitr="" t_outside="" t_sitereg=""
+vm_eid=$([ "$v6" = 1 ] && echo 2001:db8:100::5 || echo 198.51.100.5)
+[ "$DEMO_MODE" = lisp ] && t_detr=$(demo_detr_updated_ms "$t_uplink" "$vm_eid")
+# classic: the PITR's and the outside xTR's host entries (representative: the outside xTR
+# caches only the aggregate, so there is nothing to update)
+[ "$DEMO_MODE" = classic ] && t_pitr=$(demo_xtr_updated_ms detr "$t_uplink" "$vm_eid")
+[ "$DEMO_MODE" != static ] && t_outside=$(demo_xtr_updated_ms oxtr "$t_uplink" "$vm_eid")
+# site B's xTR registers the VM as soon as it sees it (its log line "arrived"; lisp-xtrd sends
+# the Map-Register at once): often the first registration of the new location
+[ "$DEMO_MODE" != static ] && t_sitereg=$(demo_log_first sb "site: $vm_eid arrived" "$DEMO_MIG_T0")
 [ "$DEMO_MODE" != static ] && t_old=$(demo_old_site_notified_ms sa "" "$([ "$v6" = 1 ] && echo 2001:db8:100::5/128 || echo 198.51.100.5/32)")
 t_first_b=$(demo_tap_first "$DEMO_DIR/tap-sb.txt" "$t_uplink")
 ms_rel() { [ -n "$1" ] && [ -n "$t_reg" ] && echo $(($1 - t_reg)) || echo null; }
@@ -185,6 +198,12 @@ cp_desc="none (lisp-msd / lisp-register not built)"
 [ "$DEMO_CP" = 1 ] && cp_desc="lisp-msd + lisp-register (Map-Register/Map-Notify real)"
 [ "$DEMO_MODE" = xtr ] && cp_desc="lisp-msd, lisp-mrd (local and global), lisp-register; no BGP"
 [ "$DEMO_MODE" = lisp ] && cp_desc="lisp-msd, lisp-mrd, lisp-register, BGP to the D-ETR"
+[ "$DEMO_MODE" = classic ] && cp_desc="classic: global lisp-msd + lisp-mrd hold the host mappings, lisp-register; no BGP, TTL caches, SMR"
+smr_json=$(jq -n --slurpfile a "$DEMO_DIR/stats-sa-end.json" \
+	--slurpfile o "$DEMO_DIR/stats-oxtr-end.json" '{oldSiteSent: $a[0].control.smrSent,
+	outsideReceived: $o[0].control.smrReceived, outsideInvokedRequests: $o[0].control.smrInvokedRequests}' 2>/dev/null) ||
+	smr_json=null
+[ -n "$smr_json" ] || smr_json=null
 inactive_json=$(printf '%s\n' "${DEMO_INACTIVE[@]}" | jq -R . | jq -s 'map(select(length > 0))')
 result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
 	--arg mode "$DEMO_MODE" --arg cp "$cp_desc" --argjson inactive "$inactive_json" \
@@ -193,16 +212,22 @@ result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
 	--argjson announce "$(ms_rel "$t_announce")" --argjson notify "$notify_rel" \
 	--argjson oldsite "$(ms_rel "$t_old")" \
 	--argjson detr "$(ms_rel "$t_detr")" --argjson firstb "$(ms_rel "$t_first_b")" \
+	--argjson pitr "$(ms_rel "$t_pitr")" --argjson outside "$(ms_rel "$t_outside")" \
+	--argjson sitereg "$(ms_rel "$t_sitereg")" --argjson smr "$smr_json" \
 	--argjson atA "$at_a_after" '{
-	dataPlane: (if $mode == "lisp" then "lisp" elif $mode == "xtr" then "lisp (site and outside xTRs; no D-ETR)" else "stand-in static routes (not LISP)" end),
+	dataPlane: (if $mode == "lisp" then "lisp" elif $mode == "classic" then "lisp, classic mapping distribution (no D-ETR, no BGP; PITR for the client)" elif $mode == "xtr" then "lisp (site and outside xTRs; no D-ETR)" else "stand-in static routes (not LISP)" end),
+	mode: (if $mode == "lisp" then "representative" else $mode end),
 	controlPlane: $cp,
 	notActive: $inactive,
 	wanDelayMs: {requested: $delay, applied: $applied}, ratePps: $rate,
 	eid: (if $v6 == 1 then "2001:db8:100::5" else "198.51.100.5" end),
 	flows: [$flows[0][] | {name, sent, received, lost, longestGapMs, largestHole}],
 	timeline: {uplinkMovedMs: $uplink, announcedMs: $announce, registerSentMs: 0,
+		siteRegisterMs: $sitereg,
 		mapNotifyMs: $notify, oldSiteNotifiedMs: $oldsite, detrUpdatedMs: $detr,
+		pitrUpdatedMs: $pitr, outsideUpdatedMs: $outside,
 		firstDeliveredAtBMs: $firstb},
+	smr: $smr,
 	deliveredAtSiteAAfterNotify: $atA}')
 printf '%s\n' "$result" >"$DEMO_DIR/result.json"
 

@@ -6,7 +6,8 @@
  * Implements RFC 4271 (FSM §8 as a table in bgp_fsm.c, timers §10, collision detection
  * §6.8), RFC 4760 (IPv4/IPv6 unicast), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8950
  * (extended next hop), RFC 2918 (route refresh), RFC 4724 (graceful restart, helper and
- * restarting speaker), RFC 7606 (revised error handling) and RFC 2385 (TCP-MD5).
+ * restarting speaker), RFC 8538 (graceful restart after a NOTIFICATION, Cease/Hard Reset),
+ * RFC 7606 (revised error handling) and RFC 2385 (TCP-MD5).
  *
  * Embedding, in the daemon's one libevent loop:
  *
@@ -16,7 +17,7 @@
  *   cli_add_commands(cli, bgp_cli_commands(b, &n), n);         // show bgp ..., clear bgp
  *   bgp_announce(b, &mapping);  bgp_withdraw(b, &eid);         // sender side
  *   ...
- *   bgp_free(b);                                               // Cease to every peer
+ *   bgp_free(b);                                // graceful stop: Cease to every peer
  *
  * Sending: bgp_announce() stores the mapping in the speaker's table (replacing the mapping
  * of the same EID prefix) and bgp_withdraw() removes it. Both only mark the prefix; at the
@@ -52,6 +53,24 @@
  * daemon whose data plane (the mappings it forwards with) survives its own restart may
  * set it. A helper that receives F = 0 drops our stale routes as soon as we are back.
  *
+ * NOTIFICATIONs (RFC 8538): with graceful-notification="on" (the default, with GR) the GR
+ * capability carries the N bit; when both sides sent it, a session ended by a NOTIFICATION
+ * (sent or received) or by a hold timer expiry is handled like a restart: each side keeps
+ * the other's routes as stale (BGP_EV_STALE) until End-of-RIB on the next session, and
+ * each side's next OPEN carries the F bit (its table survived the reset, RFC 8538 §4).
+ * Only Cease/Hard Reset (6/9, its data the wrapped Cease subcode) drops the routes at once,
+ * on both sides. What we send: `clear bgp ADDR` = bgp_peer_clear = Cease/Administrative
+ * Reset (graceful); `clear bgp ADDR hard` = bgp_peer_clear_hard = Hard Reset wrapping it;
+ * bgp_free = Cease/Administrative Shutdown (graceful: a planned stop of a daemon that comes
+ * back with its table, the receivers keep the routes for our restart time - RFC 8538 §5
+ * suggests Hard Reset for subcode 2, we leave that to bgp_free_hard); bgp_peer_remove =
+ * Hard Reset wrapping Peer De-configured (the peer must not keep our routes); a reconfigure
+ * reset (Other Configuration Change) is graceful. Without N negotiated every NOTIFICATION
+ * drops the routes (RFC 4724), Hard Reset is never sent (the plain subcode goes instead),
+ * only a lost connection or a hold timer expiry keeps them stale, and bgp_free only closes
+ * the connection of an Established GR peer (no Cease) so that it keeps our routes too
+ * (BIRD 2.0.12 has no N bit).
+ *
  * Config (schema/bgp.rng, include it from a daemon's schema with <externalRef href="bgp.rng"/>):
  *
  *   <bgp as="65000" router-id="192.0.2.1">
@@ -59,7 +78,8 @@
  *     <graceful-restart time="120" restarting="false"/>     (optional; what we advertise)
  *     <peer address="192.0.2.2" as="65000" port="179" local="192.0.2.1" password="secret"
  *           hold-time="90" connect-retry="5" passive="false" add-path="both|send|receive|off"
- *           graceful-restart="on" stale-time="300" extended-next-hop="off"
+ *           graceful-restart="on" graceful-notification="on" stale-time="300"
+ *           extended-next-hop="off"
  *           families="ipv4 ipv6"/>
  *   </bgp>
  *
@@ -106,6 +126,7 @@ struct bgp_peer_cfg {
 	uint8_t addpath;		     /* BGP_ADDPATH_SEND | BGP_ADDPATH_RECV */
 	bool ext_nh;			     /* RFC 8950 for IPv4 */
 	bool gr;			     /* advertise/honour graceful restart */
+	bool gr_notify;	     /* RFC 8538: advertise the N bit with GR (default on) */
 	uint16_t stale_time; /* helper: wait this long for End-of-RIB after re-establishment */
 };
 
@@ -123,7 +144,7 @@ struct bgp_cfg {
 	struct bgp_peer_cfg *peers;
 };
 
-/* Defaults for a peer (families both, hold 90, add-path both, GR on). */
+/* Defaults for a peer (families both, hold 90, add-path both, GR on with the N bit). */
 void bgp_peer_cfg_init(struct bgp_peer_cfg *p);
 /* Parse a <bgp> element (already validated against bgp.rng by the caller's schema);
  * semantic errors are recorded with cfg_error (FILE:LINE) into the document's errs, which
@@ -158,8 +179,17 @@ typedef void bgp_event_fn(const struct bgp_event *ev, void *arg);
 struct bgp *bgp_new(struct event_base *base, struct bgp_cfg *cfg, bgp_event_fn *cb, void *arg);
 /* Open the listener (if configured) and start every peer. 0, or -1 (logged). */
 int bgp_start(struct bgp *b);
-/* Cease/Administrative Shutdown to every peer, close everything, free. */
+/* Cease/Administrative Shutdown to every peer, close everything, free. A graceful stop:
+ * a peer that negotiated the N bit (RFC 8538) keeps our routes as stale for our restart
+ * time; an Established GR peer without N gets no NOTIFICATION, only the close (RFC 4724
+ * §4.2: it keeps our routes the same way; a Cease would make it drop them). A daemon
+ * stopped to be started again sends its table again and End-of-RIB; its next OPEN
+ * carries the F bit only if bgp_cfg.gr_forwarding says so (without F the peers drop the
+ * stale routes as soon as it is back, RFC 4724 §4.2). */
 void bgp_free(struct bgp *b);
+/* The same, but Cease/Hard Reset (wrapping Administrative Shutdown) to the peers that
+ * negotiated the N bit: every peer drops our routes at once (a stop for good). */
+void bgp_free_hard(struct bgp *b);
 /* Add a peer at run time (copied); -1 if the address is already a peer. */
 int bgp_peer_add(struct bgp *b, const struct bgp_peer_cfg *pc);
 /* Remove a peer (Cease/Peer De-configured); its mappings are withdrawn via the callback. */
@@ -188,8 +218,13 @@ void bgp_flush(struct bgp *b);
 size_t bgp_mapping_count(const struct bgp *b);
 
 /* Administrative reset of one peer (the CLI's `clear bgp ADDR`): Cease/Administrative
- * Reset, then the peer restarts after its idle hold time. -1 if no such peer. */
+ * Reset, then the peer restarts after its idle hold time. -1 if no such peer. Graceful
+ * when the N bit was negotiated (RFC 8538): both sides keep the routes as stale until
+ * End-of-RIB on the new session. */
 int bgp_peer_clear(struct bgp *b, const struct ipaddr *addr);
+/* `clear bgp ADDR hard`: Cease/Hard Reset (wrapping Administrative Reset; plain
+ * Administrative Reset without N): both sides drop the routes of the session. */
+int bgp_peer_clear_hard(struct bgp *b, const struct ipaddr *addr);
 
 /* Peer state for embedding code and tests. */
 struct bgp_peer *bgp_peer_find(const struct bgp *b, const struct ipaddr *addr);

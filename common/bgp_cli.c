@@ -3,7 +3,8 @@
  * cli_add_commands(): `show bgp summary`, `show bgp neighbors [ADDR]`, `show bgp routes
  * [PREFIX]` (the Adj-RIB-In of every peer with path ID (RFC 7911), next hop, LOCAL_PREF,
  * Large Communities (RFC 8092) and the graceful restart stale flag (RFC 4724)), and
- * `clear bgp ADDR` (Cease/Administrative Reset, RFC 4486). Handlers produce data through
+ * `clear bgp ADDR [hard]` (Cease/Administrative Reset, RFC 4486, graceful under the RFC 8538
+ * N bit; `hard`: Cease/Hard Reset). Handlers produce data through
  * common/out.h; `json` renders it as JSON (camelCase keys).
  */
 #include "config.h"
@@ -121,6 +122,8 @@ static void show_neighbor(struct out *o, const struct bgp_peer *p)
 		out_uint(o, "peerRestartTime", p->peer_gr_time);
 		out_families(o, "peerForwardingState", p->peer_gr_fwd);
 		out_bool(o, "restartBitSent", p->sent_restart);
+		/* RFC 8538: N on both sides (NOTIFICATIONs keep the GR procedures) */
+		out_bool(o, "gracefulNotification", p->opts.gr_notify);
 		out_end(o);
 	}
 	out_families(o, "staleFamilies", p->stale_afs);
@@ -233,11 +236,17 @@ static void clear_bgp(struct cli_req *r, struct out *o)
 
 	if (b == NULL)
 		return;
-	if (ipaddr_parse(r->arg, &a) < 0 || bgp_peer_clear(b, &a) < 0) {
+	if (r->argc == 0 || r->argc > 2 || (r->argc == 2 && strcmp(r->argv[1], "hard") != 0)) {
+		out_error(o, "usage: clear bgp ADDR [hard]");
+		return;
+	}
+	bool hard = r->argc == 2;
+	if (ipaddr_parse(r->arg, &a) < 0 ||
+	    (hard ? bgp_peer_clear_hard(b, &a) : bgp_peer_clear(b, &a)) < 0) {
 		out_error(o, "no such neighbor: %s", r->arg);
 		return;
 	}
-	out_printf(o, "neighbor %s reset\n", r->arg);
+	out_printf(o, "neighbor %s reset%s\n", r->arg, hard ? " (hard)" : "");
 }
 
 static const struct cli_cmd bgp_cmds[] = {
@@ -263,11 +272,12 @@ static const struct cli_cmd bgp_cmds[] = {
      "paths received from BGP peers (Adj-RIB-In)",
      show_routes},
     {{"clear", "bgp"},
-     CLI_ARG_REQUIRED,
-     "ADDR",
+     CLI_ARG_ANY,
+     "ADDR [hard]",
      false,
      false,
-     "reset the BGP session with a neighbor",
+     "reset the BGP session with a neighbor (graceful with the N bit; hard: Cease/Hard "
+     "Reset, routes dropped)",
      clear_bgp},
 };
 

@@ -23,6 +23,7 @@ void bgp_peer_cfg_init(struct bgp_peer_cfg *p)
 	p->families = BGP_AID_BIT(BGP_AID_IPV4) | BGP_AID_BIT(BGP_AID_IPV6);
 	p->addpath = BGP_ADDPATH_SEND | BGP_ADDPATH_RECV;
 	p->gr = true;
+	p->gr_notify = true;
 	p->stale_time = BGP_DEFAULT_STALE_TIME;
 }
 
@@ -79,6 +80,7 @@ static int parse_peer(xmlNode *n, struct bgp_peer_cfg *p)
 	bad |= cfg_get_bool(n, "@passive", &p->passive) < 0;
 	bad |= cfg_get_bool(n, "@extended-next-hop", &p->ext_nh) < 0;
 	bad |= cfg_get_bool(n, "@graceful-restart", &p->gr) < 0;
+	bad |= cfg_get_bool(n, "@graceful-notification", &p->gr_notify) < 0;
 	if (cfg_get_enum(n, "@add-path", addpath_names, &idx) == 0)
 		p->addpath = (uint8_t)idx;
 	if (cfg_get_string(n, "@password", p->password, sizeof(p->password)) < 0)
@@ -182,14 +184,16 @@ void bgp_config_print(const struct bgp_cfg *c, FILE *out, int ind)
 		fprintf(out,
 			" hold-time=\"%u\" connect-retry=\"%u\" passive=\"%s\" add-path=\"%s\""
 			" graceful-restart=\"%s\" stale-time=\"%u\" extended-next-hop=\"%s\""
-			" families=\"%s%s%s\"%s/>\n",
+			" families=\"%s%s%s\"%s%s/>\n",
 			p->hold_time, p->connect_retry, p->passive ? "true" : "false",
 			addpath_names[p->addpath & 3], p->gr ? "true" : "false", p->stale_time,
 			p->ext_nh ? "true" : "false",
 			(p->families & BGP_AID_BIT(BGP_AID_IPV4)) ? "ipv4" : "",
 			p->families == 3 ? " " : "",
 			(p->families & BGP_AID_BIT(BGP_AID_IPV6)) ? "ipv6" : "",
-			p->password[0] ? " password=\"(set)\"" : "");
+			p->password[0] ? " password=\"(set)\"" : "",
+			/* only when off: the default keeps the older output */
+			p->gr_notify ? "" : " graceful-notification=\"false\"");
 	}
 	fprintf(out, "%*s</bgp>\n", ind, "");
 }

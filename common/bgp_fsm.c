@@ -85,13 +85,23 @@ static int act_start_passive(struct bgp_peer *p, const void *arg)
 	return 0; /* wait in Active for the peer to connect */
 }
 
+/* arg: the Cease subcode; BGP_ERR_CEASE_HARD_RESET is followed by the subcode it wraps.
+ * RFC 8538 §3: Hard Reset only to a peer that negotiated the N bit (its data: Cease and
+ * the wrapped subcode); without N the wrapped subcode goes plain (routes dropped anyway). */
 static int act_stop(struct bgp_peer *p, const void *arg)
 {
-	const uint8_t *sub = arg;
+	const uint8_t *a = arg;
+	uint8_t sub = a ? a[0] : BGP_ERR_CEASE_ADMIN_DOWN;
 
-	if (p->conn && p->state >= BGP_ST_OPENSENT)
-		bgp_send_notification(p, p->conn, BGP_ERR_CEASE,
-				      sub ? *sub : BGP_ERR_CEASE_ADMIN_DOWN, NULL, 0);
+	if (p->conn == NULL || p->state < BGP_ST_OPENSENT || sub == BGP_STOP_SILENT)
+		return 0;
+	if (sub != BGP_ERR_CEASE_HARD_RESET)
+		bgp_send_notification(p, p->conn, BGP_ERR_CEASE, sub, NULL, 0);
+	else if (p->opts.gr_notify) {
+		const uint8_t data[2] = {BGP_ERR_CEASE, a[1]};
+		bgp_send_notification(p, p->conn, BGP_ERR_CEASE, sub, data, sizeof(data));
+	} else
+		bgp_send_notification(p, p->conn, BGP_ERR_CEASE, a[1], NULL, 0);
 	return 0;
 }
 
@@ -200,7 +210,9 @@ static int act_hold_exp(struct bgp_peer *p, const void *arg)
 	(void)arg;
 	if (p->conn)
 		bgp_send_notification(p, p->conn, BGP_ERR_HOLD, 0, NULL, 0);
-	p->down_graceful = true; /* RFC 8538 §4: hold expiry keeps GR state */
+	/* RFC 8538 §4 with N; kept without N too (as before RFC 8538 support: the peer
+	 * vanished like on a lost connection, our side keeps its routes stale) */
+	p->down_graceful = true;
 	return 0;
 }
 
@@ -226,12 +238,25 @@ static int act_notification(struct bgp_peer *p, const void *arg)
 	const struct bgp_notification *n = arg;
 
 	if (n) {
+		bool hard = n->code == BGP_ERR_CEASE && n->subcode == BGP_ERR_CEASE_HARD_RESET;
+		uint8_t d[2] = {0, 0};
 		p->last_err_code = n->code;
 		p->last_err_subcode = n->subcode;
 		p->last_err_sent = false;
-		snprintf(p->last_reason, sizeof(p->last_reason), "received %s / %s",
-			 bgp_err_code_name(n->code), bgp_err_subcode_name(n->code, n->subcode));
+		int k =
+		    snprintf(p->last_reason, sizeof(p->last_reason), "received %s / %s",
+			     bgp_err_code_name(n->code), bgp_err_subcode_name(n->code, n->subcode));
+		/* RFC 8538 §3: the reason the Hard Reset wraps */
+		struct buf v = n->data;
+		if (hard && buf_get_u8(&v, &d[0]) == 0 && buf_get_u8(&v, &d[1]) == 0) {
+			if (k > 0 && (size_t)k < sizeof(p->last_reason))
+				snprintf(p->last_reason + k, sizeof(p->last_reason) - (size_t)k,
+					 " (%s / %s)", bgp_err_code_name(d[0]),
+					 bgp_err_subcode_name(d[0], d[1]));
+		}
 		log_info("bgp %s: NOTIFICATION received: %s", p->name, p->last_reason);
+		/* RFC 8538 §4: with N negotiated the GR procedures apply, except Hard Reset */
+		p->down_graceful = p->opts.gr_notify && !hard;
 	}
 	return 0;
 }
@@ -473,6 +498,8 @@ void bgp_change_state(struct bgp_peer *p, int state)
 			p->coll = NULL;
 		}
 		if (old == BGP_ST_ESTABLISHED) {
+			/* RFC 8538 §4: after a graceful end under N both sides set F next time */
+			p->gr_fwd_next = p->down_graceful && p->opts.gr_notify;
 			p->flaps++;
 			p->up_since = time(NULL);
 			bgp_out_session_down(p);
@@ -507,6 +534,7 @@ void bgp_change_state(struct bgp_peer *p, int state)
 	case BGP_ST_ESTABLISHED:
 		p->idle_hold = BGP_IDLE_HOLD_MIN;
 		p->established++;
+		p->gr_fwd_next = false; /* this session's OPEN carried it */
 		p->up_since = time(NULL);
 		bgp_emit(p, BGP_EV_PEER_UP, NULL, NULL, false, false);
 		bgp_in_session_up(p);

@@ -31,7 +31,8 @@ enum bgp_state {
 enum bgp_fsm_event {
 	BGP_FEV_START,		/* 1/3: ManualStart, AutomaticStart */
 	BGP_FEV_START_PASSIVE,	/* 4/5: ..._with_PassiveTcpEstablishment */
-	BGP_FEV_STOP,		/* 2/8: ManualStop, AutomaticStop */
+	BGP_FEV_STOP,		/* 2/8: ManualStop, AutomaticStop; arg: uint8_t[2], the Cease
+				 * subcode, and for BGP_ERR_CEASE_HARD_RESET the one it wraps */
 	BGP_FEV_CONNRETRY_EXP,	/* 9 */
 	BGP_FEV_HOLD_EXP,	/* 10 */
 	BGP_FEV_KEEPALIVE_EXP,	/* 11 */
@@ -176,7 +177,10 @@ struct bgp_peer {
 	uint8_t peer_gr_afs;   /* AIDs in its GR capability */
 	uint8_t stale_afs;     /* AIDs whose stale paths wait for End-of-RIB */
 	bool sent_restart;     /* we advertised the R bit on this session */
-	bool down_graceful;    /* the session is ending without NOTIFICATION (RFC 4724 §4.2) */
+	bool down_graceful;    /* the session is ending gracefully: without NOTIFICATION (RFC
+				* 4724 §4.2), or with one under the N bit (RFC 8538 §4) */
+	bool gr_fwd_next;      /* RFC 8538 §4: the last session ended gracefully under the N
+				* bit; our table survived: the next OPEN carries the F bit */
 
 	/* RIBs */
 	struct bgp_rib rib_in;
@@ -228,6 +232,9 @@ struct bgp_closing {
 void bgp_closing_free_all(struct bgp *b);
 
 /* ---- bgp_fsm.c ---- */
+/* BGP_FEV_STOP arg[0]: close without a NOTIFICATION (bgp_free to a GR peer without the N
+ * bit: RFC 4724 §4.2, a lost connection keeps our routes there) */
+#define BGP_STOP_SILENT	  0
 #define BGP_OPENSENT_HOLD 240 /* RFC 4271 §8.2.2: "a large value", 4 minutes suggested */
 typedef int bgp_fsm_action(struct bgp_peer *p, const void *arg);
 struct bgp_fsm_entry {

@@ -165,8 +165,14 @@ void bgp_conn_close(struct bgp_conn *c)
 		struct evbuffer *out = bufferevent_get_output(bev);
 		struct bgp_closing *k = NULL;
 		bufferevent_disable(bev, EV_READ);
-		if (c->connected && evbuffer_get_length(out) > 0)
+		if (c->connected && evbuffer_get_length(out) > 0) {
+			/* a socket bufferevent keeps the start of its output frozen (only its
+			 * own write callback drains it): without the thaw this write always
+			 * failed and bgp_free (closing_free_all) lost the Cease */
+			evbuffer_unfreeze(out, 1);
 			evbuffer_write(out, bufferevent_getfd(bev)); /* most often all of it */
+			evbuffer_freeze(out, 1);
+		}
 		if (c->connected && evbuffer_get_length(out) > 0)
 			k = calloc(1, sizeof(*k));
 		if (k == NULL) {
@@ -309,6 +315,10 @@ int bgp_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code, 
 		p->last_err_sent = true;
 		snprintf(p->last_reason, sizeof(p->last_reason), "sent %s / %s",
 			 bgp_err_code_name(code), bgp_err_subcode_name(code, sub));
+		/* RFC 8538 §4: sending one ends the session gracefully too when N was
+		 * negotiated, unless it is a Hard Reset */
+		p->down_graceful = p->opts.gr_notify &&
+				   !(code == BGP_ERR_CEASE && sub == BGP_ERR_CEASE_HARD_RESET);
 	}
 	log_info("bgp %s: NOTIFICATION sent: %s / %s", p->name, bgp_err_code_name(code),
 		 bgp_err_subcode_name(code, sub));
@@ -331,10 +341,12 @@ void bgp_build_local_caps(struct bgp_peer *p, struct bgp_caps *c)
 		if (p->cfg.addpath)
 			c->addpath[c->n_addpath++] =
 			    (struct bgp_capa_af){afis[aid], BGP_SAFI_UNICAST, p->cfg.addpath};
-		/* F: forwarding state kept across our restart (struct bgp_cfg gr_forwarding) */
+		/* F: forwarding state kept across our restart (struct bgp_cfg gr_forwarding), or
+		 * across the graceful end of the last session under N (RFC 8538 §4) */
 		if (p->cfg.gr)
 			c->gr_af[c->n_gr++] = (struct bgp_capa_af){
-			    afis[aid], BGP_SAFI_UNICAST, bc->gr_forwarding ? BGP_GR_AF_F_FWD : 0};
+			    afis[aid], BGP_SAFI_UNICAST,
+			    bc->gr_forwarding || p->gr_fwd_next ? BGP_GR_AF_F_FWD : 0};
 	}
 	c->route_refresh = true;
 	c->as4 = true;
@@ -350,6 +362,9 @@ void bgp_build_local_caps(struct bgp_peer *p, struct bgp_caps *c)
 		 * (End-of-RIB to every GR peer, or our restart time), so the peer does not wait for
 		 * our End-of-RIB before sending its own */
 		c->gr_flags = p->bgp->restarting ? BGP_GR_F_RESTART : 0;
+		/* RFC 8538 §2: N - NOTIFICATIONs keep the GR procedures (bgp.h) */
+		if (p->cfg.gr_notify)
+			c->gr_flags |= BGP_GR_F_NOTIFY;
 	}
 }
 

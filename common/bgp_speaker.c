@@ -163,10 +163,14 @@ static void peer_free(struct bgp_peer *p)
 	free(p);
 }
 
-static void peer_stop(struct bgp_peer *p, uint8_t sub)
+/* Stop for good: Cease/`sub`, or with `hard` a Hard Reset wrapping it (RFC 8538 §3; the
+ * plain subcode to a peer without N). Our copy of its routes goes either way. */
+static void peer_stop(struct bgp_peer *p, uint8_t sub, bool hard)
 {
+	const uint8_t arg[2] = {hard ? BGP_ERR_CEASE_HARD_RESET : sub, sub};
+
 	p->admin_down = true;
-	bgp_fsm_event(p, BGP_FEV_STOP, &sub);
+	bgp_fsm_event(p, BGP_FEV_STOP, arg);
 	bgp_in_flush(p);
 }
 
@@ -176,7 +180,8 @@ int bgp_peer_remove(struct bgp *b, const struct ipaddr *addr)
 		struct bgp_peer *p = *pp;
 		if (!ipaddr_eq(&p->cfg.addr, addr))
 			continue;
-		peer_stop(p, BGP_ERR_CEASE_UNCONFIG);
+		/* RFC 8538 §5: Peer De-configured -> Hard Reset: it must not keep our routes */
+		peer_stop(p, BGP_ERR_CEASE_UNCONFIG, true);
 		bgp_md5_set_listener(b, p, false);
 		*pp = p->next;
 		peer_free(p);
@@ -186,19 +191,34 @@ int bgp_peer_remove(struct bgp *b, const struct ipaddr *addr)
 	return -1;
 }
 
-int bgp_peer_clear(struct bgp *b, const struct ipaddr *addr)
+/* RFC 8538 §5: Administrative Reset is left to the operator - graceful by default (the
+ * routes stay stale on both sides until End-of-RIB), Hard Reset on request. */
+static int peer_clear(struct bgp *b, const struct ipaddr *addr, bool hard)
 {
 	struct bgp_peer *p = bgp_peer_find(b, addr);
-	uint8_t sub = BGP_ERR_CEASE_ADMIN_RST;
+	const uint8_t arg[2] = {hard ? BGP_ERR_CEASE_HARD_RESET : BGP_ERR_CEASE_ADMIN_RST,
+				BGP_ERR_CEASE_ADMIN_RST};
 
 	if (p == NULL)
 		return -1;
 	p->admin_down = false;
-	if (p->state == BGP_ST_IDLE)
+	if (p->state == BGP_ST_IDLE) {
+		if (hard) /* a graceful end before: drop what is still stale */
+			bgp_in_flush(p);
 		peer_kick(p);
-	else
-		bgp_fsm_event(p, BGP_FEV_STOP, &sub); /* Idle arms the idle hold timer */
+	} else
+		bgp_fsm_event(p, BGP_FEV_STOP, arg); /* Idle arms the idle hold timer */
 	return 0;
+}
+
+int bgp_peer_clear(struct bgp *b, const struct ipaddr *addr)
+{
+	return peer_clear(b, addr, false);
+}
+
+int bgp_peer_clear_hard(struct bgp *b, const struct ipaddr *addr)
+{
+	return peer_clear(b, addr, true);
 }
 
 const char *bgp_peer_state_name(const struct bgp_peer *p)
@@ -211,7 +231,10 @@ bool bgp_peer_established(const struct bgp_peer *p)
 	return p->state == BGP_ST_ESTABLISHED;
 }
 
-void bgp_free(struct bgp *b)
+/* RFC 8538 §5 suggests Hard Reset for Administrative Shutdown; the default stop is
+ * graceful instead (bgp.h: a planned stop, the daemon comes back with its table) and a
+ * receiver with N keeps our routes (§4: any NOTIFICATION but Hard Reset). */
+static void speaker_free(struct bgp *b, bool hard)
 {
 	if (b == NULL)
 		return;
@@ -219,7 +242,10 @@ void bgp_free(struct bgp *b)
 	b->cb = NULL; /* the daemon is shutting down: no more events */
 	while (b->peers) {
 		struct bgp_peer *p = b->peers;
-		peer_stop(p, BGP_ERR_CEASE_ADMIN_DOWN);
+		/* a GR peer without N would drop our routes at a NOTIFICATION: close only */
+		bool silent =
+		    !hard && p->state == BGP_ST_ESTABLISHED && p->peer_gr && !p->opts.gr_notify;
+		peer_stop(p, silent ? BGP_STOP_SILENT : BGP_ERR_CEASE_ADMIN_DOWN, hard);
 		b->peers = p->next;
 		peer_free(p);
 	}
@@ -238,6 +264,16 @@ void bgp_free(struct bgp *b)
 	free(b->dirty);
 	bgp_config_free(b->cfg);
 	free(b);
+}
+
+void bgp_free(struct bgp *b)
+{
+	speaker_free(b, false);
+}
+
+void bgp_free_hard(struct bgp *b)
+{
+	speaker_free(b, true);
 }
 
 /* ---- reconfiguration in place ---- */
@@ -268,7 +304,7 @@ static bool peer_cfg_same(const struct bgp_peer_cfg *a, const struct bgp_peer_cf
 	       strcmp(x.password, y.password) == 0 && x.hold_time == y.hold_time &&
 	       x.connect_retry == y.connect_retry && x.families == y.families &&
 	       x.addpath == y.addpath && x.ext_nh == y.ext_nh && x.gr == y.gr &&
-	       x.stale_time == y.stale_time;
+	       x.gr_notify == y.gr_notify && x.stale_time == y.stale_time;
 }
 
 static bool listen_same(const struct bgp_cfg *a, const struct bgp_cfg *b)

@@ -98,6 +98,10 @@ enum bgp_err_code {
 #define BGP_ERR_CEASE_CONFIG	 6
 #define BGP_ERR_CEASE_COLLISION	 7
 #define BGP_ERR_CEASE_RESOURCES	 8
+/* RFC 8538 §3: Hard Reset. Its data is the Cease subcode (or error code and subcode) of
+ * the reason it wraps: ErrCode(1) Subcode(1) Data. Only sent when the N bit was
+ * negotiated; the receiver drops the routes whatever the N bit says. */
+#define BGP_ERR_CEASE_HARD_RESET 9
 
 #define BGP_NOTIFY_DATA_MAX 64
 
@@ -198,6 +202,9 @@ struct bgp_sess_opts {
 	uint8_t addpath_tx; /* we send path IDs for these AIDs */
 	uint8_t ext_nh;	    /* IPv4 unicast with an IPv6 next hop allowed (both ways) */
 	bool route_refresh;
+	/* RFC 8538 §2: both sides sent the GR capability with the N bit - NOTIFICATIONs
+	 * other than Cease/Hard Reset (and a hold timer expiry) keep the GR procedures */
+	bool gr_notify;
 };
 /* Derive the session options from what we sent and what the peer sent. */
 void bgp_caps_negotiate(const struct bgp_caps *local, const struct bgp_caps *remote, bool ibgp,

@@ -96,7 +96,7 @@ static const char *const cease_sub[] = {
     [BGP_ERR_CEASE_CONFIG] = "Other Configuration Change",
     [BGP_ERR_CEASE_COLLISION] = "Connection Collision Resolution",
     [BGP_ERR_CEASE_RESOURCES] = "Out of Resources",
-    [9] = "Hard Reset",
+    [BGP_ERR_CEASE_HARD_RESET] = "Hard Reset",
     [10] = "BFD Down",
 };
 static const char *const rr_sub[] = {[0] = "Reserved", [1] = "Invalid Message Length"};
@@ -473,6 +473,9 @@ void bgp_caps_negotiate(const struct bgp_caps *l, const struct bgp_caps *r, bool
 	}
 	if (has_extnh(l) && has_extnh(r))
 		out->ext_nh = (uint8_t)BGP_AID_BIT(BGP_AID_IPV4);
+	/* RFC 8538 §2: N on both sides' GR capability */
+	out->gr_notify =
+	    l->gr && r->gr && (l->gr_flags & BGP_GR_F_NOTIFY) && (r->gr_flags & BGP_GR_F_NOTIFY);
 }
 
 /* ---- UPDATE (RFC 4271 §4.3, RFC 7606 §4/§5) ---- */

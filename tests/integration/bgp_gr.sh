@@ -6,6 +6,9 @@
 # §4.2) and a changed set (half removed, half new): after End-of-RIB both hold exactly the
 # new set, nothing stale. The R bit ends with A's initial update (RFC 4724 §4.1): a session
 # opened afterwards carries none. A and B both connect actively (collisions: bgp_collision.sh).
+# Then RFC 8538 (N bit, A and B only; BIRD 2.0.12 sends none): `clear bgp` keeps the routes
+# stale and ends with the same set, `clear bgp ADDR hard` drops them, a SIGTERM stop is
+# graceful (B and BIRD keep the routes) and `stop-mode hard` + SIGTERM makes both drop them.
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && exit 77
 . "$top_srcdir/tests/integration/lib.sh"
 need_cmd jq nc "${BIRD:-bird}"
@@ -108,4 +111,64 @@ check "BIRD ends with exactly 100 routes" wait_until 30 bird_has 100
 check "BIRD: 10.9.0.150 present" bird_net 10.9.0.150/32
 check_not "BIRD: 10.9.0.1 purged" bird_net 10.9.0.1/32
 check "B alive" bg_alive b
+
+# ---- RFC 8538: NOTIFICATIONs under the N bit (A and B advertise it; BIRD 2.0.12 does not)
+spk() { cli "$1" show speaker json | jq -r ".$2"; }
+check "N negotiated between A and B" json_poll 5 \
+	'[.[] | select(.neighbor == "127.0.0.4") | .negotiated.gracefulNotification] == [true]' \
+	cli "$C_A" show bgp neighbors json
+check "N not negotiated with BIRD (it sends no N bit)" json_poll 5 \
+	'[.[] | select(.neighbor == "127.0.0.2") | .negotiated.gracefulNotification] == [false]' \
+	cli "$C_A" show bgp neighbors json
+grep -i "notification" "$T_TMP/bird-gr.txt" | sed 's/^/# bird: /'
+st0=$(spk "$C_B" staleEvents)
+wd0=$(spk "$C_B" withdrawnEvents)
+cli "$C_B" clear bgp 127.0.0.3 >/dev/null
+check "clear bgp (graceful): B keeps A's routes as stale" json_poll 10 \
+	".staleEvents == $((st0 + 1)) and .mappingsReceived == 100" cli "$C_B" show speaker json
+check "B back Established with A, exactly the same set, nothing stale" json_poll 30 \
+	".mappingsReceived == 100 and .mappingsStale == 0 and .withdrawnEvents == $wd0" \
+	cli "$C_B" show speaker json
+check "B: the reset was Cease / Administrative Reset" json_poll 5 \
+	'.[0].state == "Established" and .[0].lastError == "sent Cease / Administrative Reset"' \
+	cli "$C_B" show bgp neighbors json
+check "B saw the F bit in A's OPEN after the graceful reset (RFC 8538 §4)" json_poll 5 \
+	'.[0].negotiated.peerForwardingState == ["ipv4", "ipv6"]' cli "$C_B" show bgp neighbors json
+st1=$(spk "$C_B" staleEvents)
+cli "$C_B" clear bgp 127.0.0.3 hard >/dev/null
+check "clear bgp hard: B drops A's 100 routes at once, none stale" json_poll 10 \
+	".withdrawnEvents == $((wd0 + 100)) and .staleEvents == $st1" cli "$C_B" show speaker json
+check "A received Cease / Hard Reset" json_poll 10 \
+	'[.[] | select(.neighbor == "127.0.0.4") | .lastError] == ["received Cease / Hard Reset (Cease / Administrative Reset)"]' \
+	cli "$C_A" show bgp neighbors json
+check "B gets the set again after the hard reset" json_poll 30 \
+	'.mappingsReceived == 100 and .mappingsStale == 0' cli "$C_B" show speaker json
+
+# graceful stop (SIGTERM -> bgp_free): Cease/Administrative Shutdown to B (N: kept stale),
+# only a close to BIRD (GR without N: kept stale too)
+st2=$(spk "$C_B" staleEvents)
+wd2=$(spk "$C_B" withdrawnEvents)
+stop_bg a2
+check "graceful stop: B keeps A's routes as stale" json_poll 10 \
+	".staleEvents == $((st2 + 1)) and .mappingsReceived == 100 and .mappingsStale == 100 and .withdrawnEvents == $wd2" \
+	cli "$C_B" show speaker json
+check "B: the stop was Cease / Administrative Shutdown" json_poll 5 \
+	'.[0].lastError == "received Cease / Administrative Shutdown"' cli "$C_B" show bgp neighbors json
+sleep 1
+check "graceful stop: BIRD keeps the routes" bird_has 100
+start_bg a3 "$SPK" -d -f "$T_TMP/a2.xml"
+check "A back: B has set 2, nothing stale" json_poll 30 \
+	'.mappingsReceived == 100 and .mappingsStale == 0' cli "$C_B" show speaker json
+check "A back: BIRD has 100 routes" wait_until 30 bird_has 100
+json_poll 30 '[.[] | select(.state == "Established")] | length == 2' cli "$C_A" show bgp neighbors json >/dev/null
+cli "$C_A" stop-mode hard >/dev/null
+wd3=$(spk "$C_B" withdrawnEvents)
+stop_bg a3
+check "hard stop: B drops A's 100 routes" json_poll 10 \
+	".withdrawnEvents == $((wd3 + 100)) and .mappingsReceived == 0" cli "$C_B" show speaker json
+check "B: the stop was a Hard Reset" json_poll 5 \
+	'.[0].lastError == "received Cease / Hard Reset (Cease / Administrative Shutdown)"' \
+	cli "$C_B" show bgp neighbors json
+check "hard stop: BIRD drops the routes (plain Cease, no N)" wait_until 10 bird_has 0
+check "B alive at the end" bg_alive b
 finish

@@ -16,7 +16,8 @@
  * CLI (besides the speaker's rows): `load FILE` announces every mapping of FILE,
  * `unload FILE` withdraws them, `withdraw-all`, `show received [EID] [json]` the mappings
  * reassembled from the receive callback (what a D-ETR would install), `show speaker [json]`
- * counters (events, mappings sent/received, stale events).
+ * counters (events, mappings sent/received, stale events), `stop-mode graceful|hard`: how
+ * the next SIGTERM ends the sessions (bgp_free, the default, or bgp_free_hard).
  */
 #include "config.h"
 
@@ -343,6 +344,14 @@ static void cmd_show_speaker(struct cli_req *r, struct out *o)
 	out_end(o);
 }
 
+static bool stop_hard; /* `stop-mode hard`: bgp_free_hard at SIGTERM */
+
+static void cmd_stop_mode(struct cli_req *r, struct out *o)
+{
+	stop_hard = strcmp(r->arg, "hard") == 0;
+	out_printf(o, "stop mode %s\n", stop_hard ? "hard" : "graceful");
+}
+
 static const struct cli_cmd spk_cmds[] = {
     {{"show", "version"}, CLI_ARG_NONE, NULL, true, false, "version and uptime", cli_show_version},
     {{"load"}, CLI_ARG_REQUIRED, "FILE", false, false, "announce the mappings of a file", cmd_load},
@@ -374,6 +383,13 @@ static const struct cli_cmd spk_cmds[] = {
      false,
      "counters of this test speaker",
      cmd_show_speaker},
+    {{"stop-mode"},
+     CLI_ARG_REQUIRED,
+     "graceful|hard",
+     false,
+     false,
+     "how SIGTERM ends the sessions (Cease/Administrative Shutdown or Cease/Hard Reset)",
+     cmd_stop_mode},
 };
 
 /* <start>: peers at AT, accepting from AT + accept-delay */
@@ -476,7 +492,10 @@ static void spk_stop(void)
 	ev_start_peers = ev_start_accept = NULL;
 	if (spk_cli)
 		cli_free(spk_cli);
-	bgp_free(spk_bgp);
+	if (stop_hard)
+		bgp_free_hard(spk_bgp);
+	else
+		bgp_free(spk_bgp);
 	bgp_rib_free(&received);
 	spk_cli = NULL;
 	spk_bgp = NULL;

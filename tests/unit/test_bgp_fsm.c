@@ -92,6 +92,7 @@ struct rig {
 };
 
 static uint32_t remote_id = 0x0a000002; /* BGP Identifier of the scripted peer */
+static uint8_t remote_gr_flags;		/* BGP_GR_F_* of the scripted peer's GR capability */
 
 static void on_ev(const struct bgp_event *ev, void *arg)
 {
@@ -202,6 +203,7 @@ static void send_open(struct rig *r, uint32_t as, bool addpath, bool gr)
 	if (gr) {
 		o.caps.gr = true;
 		o.caps.gr_time = 90;
+		o.caps.gr_flags = remote_gr_flags;
 		o.caps.n_gr = 1;
 		o.caps.gr_af[0] = (struct bgp_capa_af){1, 1, BGP_GR_AF_F_FWD};
 	}
@@ -332,6 +334,57 @@ static void test_stop_sends_cease(void **state)
 	/* automatic restart after the idle hold time: Start(Passive) -> Active */
 	bgp_timer_fire(r->p, BGP_T_IDLE_HOLD);
 	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
+	rig_free(r);
+}
+
+/* RFC 8538 §4 on the sending side: with N negotiated, a NOTIFICATION we send (an FSM
+ * error for an unexpected OPEN) ends the session gracefully - the peer's routes stale, the
+ * F bit in our next OPEN; without N it ends it the RFC 4724 way (routes dropped). A Stop
+ * with Hard Reset sends 6/9 wrapping the subcode under N, the plain subcode without. */
+static void test_notify_sent_under_n(void **state)
+{
+	(void)state;
+	for (int n = 0; n <= 1; n++) {
+		struct rig *r = rig_new(65000, true);
+		remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
+		establish(r, 65000, false, true);
+		remote_gr_flags = 0;
+		assert_int_equal(r->p->opts.gr_notify, n);
+		struct lisp_prefix pf;
+		assert_int_equal(prefix_parse("10.1.0.1/32", &pf, false), 0);
+		assert_int_equal(
+		    bgp_rib_update(&r->p->rib_in, &pf, &(struct bgp_rib_path){.path_id = 1}), 0);
+		send_open(r, 65000, false, true); /* unexpected in Established */
+		assert_int_equal(r->p->state, BGP_ST_IDLE);
+		expect_notification(r, BGP_ERR_FSM, 3);
+		assert_int_equal(r->events[BGP_EV_STALE], n);
+		assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), (size_t)n);
+		assert_int_equal(r->p->gr_fwd_next, n);
+		rig_free(r);
+	}
+	for (int n = 0; n <= 1; n++) {
+		struct rig *r = rig_new(65000, true);
+		const uint8_t arg[2] = {BGP_ERR_CEASE_HARD_RESET, BGP_ERR_CEASE_CONFIG};
+		remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
+		establish(r, 65000, false, true);
+		remote_gr_flags = 0;
+		bgp_fsm_event(r->p, BGP_FEV_STOP, arg);
+		assert_int_equal(r->p->state, BGP_ST_IDLE);
+		expect_notification(r, BGP_ERR_CEASE,
+				    n ? BGP_ERR_CEASE_HARD_RESET : BGP_ERR_CEASE_CONFIG);
+		assert_int_equal(r->events[BGP_EV_STALE], 0);
+		assert_false(r->p->gr_fwd_next);
+		rig_free(r);
+	}
+	/* hold timer expiry under N: graceful, F next time */
+	struct rig *r = rig_new(65000, true);
+	remote_gr_flags = BGP_GR_F_NOTIFY;
+	establish(r, 65000, false, true);
+	remote_gr_flags = 0;
+	bgp_timer_fire(r->p, BGP_T_HOLD);
+	expect_notification(r, BGP_ERR_HOLD, 0);
+	assert_int_equal(r->events[BGP_EV_STALE], 1);
+	assert_true(r->p->gr_fwd_next);
 	rig_free(r);
 }
 
@@ -693,6 +746,7 @@ int main(void)
 	    cmocka_unit_test(test_unexpected_open_in_established),
 	    cmocka_unit_test(test_bad_peer_as),
 	    cmocka_unit_test(test_stop_sends_cease),
+	    cmocka_unit_test(test_notify_sent_under_n),
 	    cmocka_unit_test(test_collision_open_on_ours_peer_higher),
 	    cmocka_unit_test(test_collision_open_on_ours_we_higher),
 	    cmocka_unit_test(test_collision_openconfirm_peer_higher),

@@ -459,6 +459,148 @@ static void test_open_build_fields(void **state)
 	assert_int_equal(bgp_build_open(&w, &o, NULL), -1);
 }
 
+/* ---- RFC 8538: the N bit of the GR capability, negotiation, Hard Reset ---- */
+struct gr_vec {
+	const char *name;
+	uint8_t flags;
+	uint16_t time;
+	uint8_t n_af;
+	struct bgp_capa_af af[2];
+	uint8_t bytes[64]; /* the whole OPEN: my AS 65001, hold 90, BGP ID 0.0.0.1 */
+	size_t len;
+};
+
+#define OPEN_HEAD(total, optlen)                                                                   \
+	MARKER, 0x00, (total), 0x01, 0x04, 0xfd, 0xe9, 0x00, 0x5a, 0x00, 0x00, 0x00, 0x01, (optlen)
+
+static const struct gr_vec gr_vecs[] = {
+    /* N only, 120 s, IPv4 unicast with F: flags+time u16 0x4078 */
+    {"n-ipv4-f",
+     BGP_GR_F_NOTIFY,
+     120,
+     1,
+     {{1, 1, BGP_GR_AF_F_FWD}},
+     {OPEN_HEAD(0x27, 0x0a), 0x02, 0x08, 0x40, 0x06, 0x40, 0x78, 0x00, 0x01, 0x01, 0x80},
+     39},
+    /* R and N, the maximum time 4095, no family (a helper-only speaker) */
+    {"r-n-max-time-no-af",
+     BGP_GR_F_RESTART | BGP_GR_F_NOTIFY,
+     4095,
+     0,
+     {{0, 0, 0}},
+     {OPEN_HEAD(0x23, 0x06), 0x02, 0x04, 0x40, 0x02, 0xcf, 0xff},
+     35},
+    /* N, 90 s, IPv4 without F and IPv6 with F */
+    {"n-two-families",
+     BGP_GR_F_NOTIFY,
+     90,
+     2,
+     {{1, 1, 0}, {2, 1, BGP_GR_AF_F_FWD}},
+     {OPEN_HEAD(0x2b, 0x0e), 0x02, 0x0c, 0x40, 0x0a, 0x40, 0x5a, 0x00, 0x01, 0x01, 0x00, 0x00, 0x02,
+      0x01, 0x80},
+     43},
+};
+
+static void test_gr_notify_capability(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(gr_vecs) / sizeof(gr_vecs[0]); i++) {
+		const struct gr_vec *v = &gr_vecs[i];
+		struct bgp_open o = {.version = 4, .my_as = 65001, .hold_time = 90, .bgp_id = 1};
+		uint8_t out[128];
+		struct buf w, b;
+		struct bgp_msg m;
+		struct bgp_err err;
+		o.caps.gr = true;
+		o.caps.gr_flags = v->flags;
+		o.caps.gr_time = v->time;
+		o.caps.n_gr = v->n_af;
+		memcpy(o.caps.gr_af, v->af, sizeof(v->af));
+		buf_init_write(&w, out, sizeof(out));
+		assert_int_equal(bgp_build_open(&w, &o, NULL), 0);
+		if (buf_len(&w) != v->len || memcmp(out, v->bytes, v->len) != 0)
+			fail_msg("%s: built bytes differ", v->name);
+		buf_init_read(&b, v->bytes, v->len);
+		assert_int_equal(bgp_msg_parse(&b, &opts_plain, &m, &err), 0);
+		assert_int_equal(m.type, BGP_OPEN);
+		assert_true(m.u.open.caps.gr);
+		assert_int_equal(m.u.open.caps.gr_flags, v->flags);
+		assert_int_equal(m.u.open.caps.gr_time, v->time);
+		assert_int_equal(m.u.open.caps.n_gr, v->n_af);
+		for (unsigned k = 0; k < v->n_af; k++)
+			assert_int_equal(m.u.open.caps.gr_af[k].flags, v->af[k].flags);
+		/* N with both sides: negotiated; against itself too */
+		struct bgp_sess_opts so;
+		bgp_caps_negotiate(&o.caps, &m.u.open.caps, true, &so);
+		assert_true(so.gr_notify);
+	}
+	/* reserved flag bits next to N are ignored, N read alone: 0x7 = N + reserved */
+	const uint8_t res[] = {OPEN_HEAD(0x23, 0x06), 0x02, 0x04, 0x40, 0x02, 0x70, 0x78};
+	struct buf b;
+	struct bgp_msg m;
+	struct bgp_err err;
+	buf_init_read(&b, res, sizeof(res));
+	assert_int_equal(bgp_msg_parse(&b, &opts_plain, &m, &err), 0);
+	assert_int_equal(m.u.open.caps.gr_flags & BGP_GR_F_NOTIFY, BGP_GR_F_NOTIFY);
+	assert_int_equal(m.u.open.caps.gr_flags & BGP_GR_F_RESTART, 0);
+	/* truncated: flags without the time byte */
+	const uint8_t trunc[] = {OPEN_HEAD(0x22, 0x05), 0x02, 0x03, 0x40, 0x01, 0x40};
+	buf_init_read(&b, trunc, sizeof(trunc));
+	assert_int_equal(bgp_msg_parse(&b, &opts_plain, &m, &err), -1);
+}
+
+static void test_gr_notify_negotiation(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		bool lgr, rgr;
+		uint8_t lf, rf;
+		bool want;
+	} t[] = {
+	    {"both-n", true, true, BGP_GR_F_NOTIFY, BGP_GR_F_NOTIFY, true},
+	    {"both-n-and-r", true, true, 0xc, BGP_GR_F_NOTIFY, true},
+	    {"local-only", true, true, BGP_GR_F_NOTIFY, 0, false},
+	    {"remote-only", true, true, 0, BGP_GR_F_NOTIFY, false},
+	    {"r-is-not-n", true, true, BGP_GR_F_RESTART, BGP_GR_F_RESTART, false},
+	    {"no-gr-remote", true, false, BGP_GR_F_NOTIFY, BGP_GR_F_NOTIFY, false},
+	    {"no-gr-local", false, true, BGP_GR_F_NOTIFY, BGP_GR_F_NOTIFY, false},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct bgp_caps l = {.gr = t[i].lgr, .gr_flags = t[i].lf};
+		struct bgp_caps r = {.gr = t[i].rgr, .gr_flags = t[i].rf};
+		struct bgp_sess_opts so;
+		bgp_caps_negotiate(&l, &r, false, &so);
+		if (so.gr_notify != t[i].want)
+			fail_msg("%s: gr_notify %d", t[i].name, so.gr_notify);
+	}
+}
+
+/* RFC 8538 §3: Cease/Hard Reset carrying the reason it wraps (Cease/Administrative Reset) */
+static void test_hard_reset_notification(void **state)
+{
+	(void)state;
+	const uint8_t want[] = {MARKER, 0x00, 0x17, 0x03, 0x06, 0x09, 0x06, 0x04};
+	const uint8_t why[] = {BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_RST};
+	uint8_t out[64];
+	struct buf w, b;
+	struct bgp_msg m;
+	struct bgp_err err;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(
+	    bgp_build_notification(&w, BGP_ERR_CEASE, BGP_ERR_CEASE_HARD_RESET, why, 2, NULL), 0);
+	assert_int_equal(buf_len(&w), sizeof(want));
+	assert_memory_equal(out, want, sizeof(want));
+	buf_init_read(&b, want, sizeof(want));
+	assert_int_equal(bgp_msg_parse(&b, &opts_plain, &m, &err), 0);
+	assert_int_equal(m.type, BGP_NOTIFICATION);
+	assert_int_equal(m.u.notification.subcode, BGP_ERR_CEASE_HARD_RESET);
+	assert_int_equal(buf_left(&m.u.notification.data), 2);
+	assert_memory_equal(buf_cur(&m.u.notification.data), why, 2);
+	assert_string_equal(bgp_err_subcode_name(BGP_ERR_CEASE, BGP_ERR_CEASE_HARD_RESET),
+			    "Hard Reset");
+}
+
 static void test_negotiate(void **state)
 {
 	(void)state;
@@ -1011,6 +1153,9 @@ int main(void)
 	    cmocka_unit_test(test_open_build_fields),
 	    cmocka_unit_test(test_open_many_families),
 	    cmocka_unit_test(test_negotiate),
+	    cmocka_unit_test(test_gr_notify_capability),
+	    cmocka_unit_test(test_gr_notify_negotiation),
+	    cmocka_unit_test(test_hard_reset_notification),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_update_vectors),
 	    cmocka_unit_test(test_update_eor),

@@ -43,6 +43,8 @@ static void on_ev(const struct bgp_event *ev, void *arg)
 }
 
 static bool cfg_restarting, cfg_forwarding; /* for the next rig_new */
+static bool cfg_no_notify;		    /* for the next rig_new: graceful-notification="off" */
+static uint8_t remote_gr_flags;		    /* BGP_GR_F_* in the scripted peer's GR capability */
 
 static struct rig *rig_new(uint32_t remote_as, bool gr)
 {
@@ -62,6 +64,8 @@ static struct rig *rig_new(uint32_t remote_as, bool gr)
 	c->peers[0].remote_as = remote_as;
 	c->peers[0].passive = true;
 	c->peers[0].gr = gr;
+	if (cfg_no_notify)
+		c->peers[0].gr_notify = false;
 	r->base = event_base_new();
 	r->b = bgp_new(r->base, c, on_ev, r);
 	assert_non_null(r->b);
@@ -141,6 +145,7 @@ static void send_open(struct rig *r, uint32_t as, bool addpath, bool gr)
 	if (gr) {
 		o.caps.gr = true;
 		o.caps.gr_time = 90;
+		o.caps.gr_flags = remote_gr_flags;
 		o.caps.n_gr = 1;
 		o.caps.gr_af[0] = (struct bgp_capa_af){1, 1, BGP_GR_AF_F_FWD};
 	}
@@ -511,6 +516,219 @@ static void test_restart_bit_timeout_and_f_bit(void **state)
 	rig_free(r);
 }
 
+/* ---- RFC 8538: NOTIFICATIONs under the N bit ---- */
+
+static void send_notification(struct rig *r, uint8_t code, uint8_t sub, const uint8_t *d,
+			      size_t len)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct buf w;
+	buf_init_write(&w, m, sizeof(m));
+	assert_int_equal(bgp_build_notification(&w, code, sub, d, len, NULL), 0);
+	wr(r, m, w.len);
+}
+
+/* A rig Established with 3 routes from the peer; `n`: the peer sends the N bit. */
+static struct rig *rig_with_routes(bool n)
+{
+	struct tally t;
+	struct bgp_open o;
+	struct rig *r = rig_new(65000, true);
+	read_open(r, &o);
+	assert_true(o.caps.gr);
+	assert_int_equal(o.caps.gr_flags & BGP_GR_F_NOTIFY, cfg_no_notify ? 0 : BGP_GR_F_NOTIFY);
+	remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
+	finish_establish(r);
+	remote_gr_flags = 0;
+	assert_int_equal(r->p->opts.gr_notify, n && !cfg_no_notify);
+	drain(r, &t, &r->p->opts);
+	for (uint8_t i = 1; i <= 3; i++)
+		send_route(r, i, false);
+	assert_int_equal(r->p->rib_in.n_paths, 3);
+	return r;
+}
+
+/* Back after a reset; returns our OPEN's F bit for IPv4 and leaves the session up with
+ * the peer's N bit set as `n`. */
+static bool come_back(struct rig *r, bool n)
+{
+	struct bgp_open o;
+	struct tally t;
+	reconnect(r);
+	read_open(r, &o);
+	remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
+	finish_establish(r);
+	remote_gr_flags = 0;
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(t.eor, 2); /* our whole table again */
+	return (o.caps.gr_af[0].flags & BGP_GR_AF_F_FWD) != 0;
+}
+
+/* Received NOTIFICATION (not Hard Reset) with N on both sides: the RFC 4724 §4.2 helper
+ * procedures - routes stale, refreshed ones kept, the rest purged at End-of-RIB - and our
+ * next OPEN carries the F bit (RFC 8538 §4: our table survived the reset). */
+static void test_notify_received_keeps_routes(void **state)
+{
+	(void)state;
+	struct rig *r = rig_with_routes(true);
+	send_notification(r, BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_RST, NULL, 0);
+	assert_int_equal(r->p->state, BGP_ST_IDLE);
+	assert_int_equal(r->events[BGP_EV_STALE], 1);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 3);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 0);
+	assert_true(r->p->gr_fwd_next);
+	assert_true(come_back(r, true));
+	assert_false(r->p->gr_fwd_next);
+	assert_int_equal(r->p->stale_afs, BGP_AID_BIT(BGP_AID_IPV4));
+	send_route(r, 1, false);
+	send_route(r, 3, false);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 1);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 0);
+	send_route(r, 0, true); /* End-of-RIB */
+	assert_int_equal(r->p->rib_in.n_paths, 2);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 0);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 1);
+	/* a FSM error from the peer is a NOTIFICATION like any other */
+	send_notification(r, BGP_ERR_FSM, 3, NULL, 0);
+	assert_int_equal(r->events[BGP_EV_STALE], 2);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 2);
+	rig_free(r);
+}
+
+/* RFC 8538 §3: Cease/Hard Reset drops everything at once, N or not; its data (the reason
+ * it wraps) ends in the last error. */
+static void test_notify_hard_reset_received(void **state)
+{
+	(void)state;
+	struct rig *r = rig_with_routes(true);
+	const uint8_t why[2] = {BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_DOWN};
+	send_notification(r, BGP_ERR_CEASE, BGP_ERR_CEASE_HARD_RESET, why, 2);
+	assert_int_equal(r->p->state, BGP_ST_IDLE);
+	assert_int_equal(r->p->rib_in.n_paths, 0);
+	assert_int_equal(r->events[BGP_EV_STALE], 0);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 3);
+	assert_false(r->p->gr_fwd_next);
+	assert_non_null(strstr(r->p->last_reason, "Hard Reset (Cease / Administrative Shutdown)"));
+	assert_false(come_back(r, true)); /* no F: nothing was kept */
+	rig_free(r);
+}
+
+/* Without N on both sides, RFC 4724 as before: a NOTIFICATION drops the routes. */
+static void test_notify_without_n_flushes(void **state)
+{
+	(void)state;
+	struct rig *r = rig_with_routes(false); /* the peer does not send N */
+	send_notification(r, BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_RST, NULL, 0);
+	assert_int_equal(r->p->rib_in.n_paths, 0);
+	assert_int_equal(r->events[BGP_EV_STALE], 0);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 3);
+	assert_false(come_back(r, false));
+	rig_free(r);
+	cfg_no_notify = true; /* we do not send N (graceful-notification="off") */
+	r = rig_with_routes(true);
+	cfg_no_notify = false;
+	send_notification(r, BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_RST, NULL, 0);
+	assert_int_equal(r->p->rib_in.n_paths, 0);
+	assert_int_equal(r->events[BGP_EV_STALE], 0);
+	rig_free(r);
+}
+
+static void expect_notification_data(struct rig *r, uint8_t code, uint8_t sub, const uint8_t *d,
+				     size_t len)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct bgp_msg msg;
+	for (int i = 0; i < 8; i++) {
+		parse(m, rd_msg(r, m), &r->p->opts, &msg);
+		if (msg.type == BGP_NOTIFICATION)
+			break;
+	}
+	assert_int_equal(msg.type, BGP_NOTIFICATION);
+	assert_int_equal(msg.u.notification.code, code);
+	assert_int_equal(msg.u.notification.subcode, sub);
+	assert_int_equal(buf_left(&msg.u.notification.data), len);
+	if (len)
+		assert_memory_equal(buf_cur(&msg.u.notification.data), d, len);
+}
+
+/* Sending: `clear bgp ADDR` (Administrative Reset) is graceful under N on our side too;
+ * `clear bgp ADDR hard` sends Hard Reset wrapping it and drops the routes; without N the
+ * hard variant sends the plain subcode (a peer without N knows no Hard Reset). */
+static void test_clear_graceful_and_hard(void **state)
+{
+	(void)state;
+	const uint8_t rst[2] = {BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_RST};
+	struct rig *r = rig_with_routes(true);
+	assert_int_equal(bgp_peer_clear(r->b, &r->p->cfg.addr), 0);
+	expect_notification_data(r, BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_RST, NULL, 0);
+	assert_int_equal(r->p->state, BGP_ST_IDLE);
+	assert_int_equal(r->events[BGP_EV_STALE], 1);
+	assert_int_equal(bgp_rib_count_stale(&r->p->rib_in), 3);
+	assert_true(come_back(r, true));
+	send_route(r, 0, true); /* End-of-RIB without the routes: all purged */
+	assert_int_equal(r->p->rib_in.n_paths, 0);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 3);
+	for (uint8_t i = 1; i <= 3; i++)
+		send_route(r, i, false);
+	assert_int_equal(bgp_peer_clear_hard(r->b, &r->p->cfg.addr), 0);
+	expect_notification_data(r, BGP_ERR_CEASE, BGP_ERR_CEASE_HARD_RESET, rst, 2);
+	assert_int_equal(r->p->rib_in.n_paths, 0);
+	assert_int_equal(r->events[BGP_EV_STALE], 1);
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 6);
+	assert_false(r->p->gr_fwd_next);
+	struct ipaddr other;
+	assert_int_equal(ipaddr_parse("192.0.2.99", &other), 0);
+	assert_int_equal(bgp_peer_clear_hard(r->b, &other), -1);
+	rig_free(r);
+	r = rig_with_routes(false);
+	assert_int_equal(bgp_peer_clear_hard(r->b, &r->p->cfg.addr), 0);
+	expect_notification_data(r, BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_RST, NULL, 0);
+	assert_int_equal(r->p->rib_in.n_paths, 0);
+	rig_free(r);
+}
+
+/* bgp_free: Cease/Administrative Shutdown (graceful for a receiver with N); bgp_free_hard:
+ * Hard Reset wrapping it to a peer with N. */
+static void test_free_graceful_and_hard(void **state)
+{
+	(void)state;
+	const uint8_t down[2] = {BGP_ERR_CEASE, BGP_ERR_CEASE_ADMIN_DOWN};
+	for (int hard = 0; hard <= 1; hard++) {
+		struct rig *r = rig_with_routes(true);
+		struct tally t;
+		drain(r, &t, &r->p->opts);
+		struct bgp_sess_opts o = r->p->opts;
+		if (hard)
+			bgp_free_hard(r->b);
+		else
+			bgp_free(r->b);
+		r->b = NULL;
+		uint8_t m[BGP_MAX_LEN];
+		struct bgp_msg msg;
+		parse(m, rd_msg(r, m), &o, &msg);
+		assert_int_equal(msg.type, BGP_NOTIFICATION);
+		assert_int_equal(msg.u.notification.code, BGP_ERR_CEASE);
+		assert_int_equal(msg.u.notification.subcode,
+				 hard ? BGP_ERR_CEASE_HARD_RESET : BGP_ERR_CEASE_ADMIN_DOWN);
+		assert_int_equal(buf_left(&msg.u.notification.data), hard ? 2 : 0);
+		if (hard)
+			assert_memory_equal(buf_cur(&msg.u.notification.data), down, 2);
+		rig_free(r);
+	}
+	/* a GR peer without N: only the close (a Cease would make it drop our routes) */
+	struct rig *r = rig_with_routes(false);
+	struct tally t;
+	drain(r, &t, &r->p->opts);
+	bgp_free(r->b);
+	r->b = NULL;
+	uint8_t c;
+	struct pollfd pfd = {r->fd, POLLIN, 0};
+	spin(r); /* libevent finalizes the freed connection in the loop */
+	assert_int_equal(poll(&pfd, 1, 1000), 1);
+	assert_int_equal(read(r->fd, &c, 1), 0); /* EOF, no NOTIFICATION */
+	rig_free(r);
+}
+
 static struct bgp_cfg *cfg_copy(const struct bgp_cfg *c, size_t extra)
 {
 	struct bgp_cfg *n = calloc(1, sizeof(*n));
@@ -610,6 +828,11 @@ int main(void)
 	    cmocka_unit_test(test_restart_bit_until_initial_update),
 	    cmocka_unit_test(test_restart_bit_timeout_and_f_bit),
 	    cmocka_unit_test(test_reconfigure),
+	    cmocka_unit_test(test_notify_received_keeps_routes),
+	    cmocka_unit_test(test_notify_hard_reset_received),
+	    cmocka_unit_test(test_notify_without_n_flushes),
+	    cmocka_unit_test(test_clear_graceful_and_hard),
+	    cmocka_unit_test(test_free_graceful_and_hard),
 	};
 	log_set_sink(quiet, NULL);
 	signal(SIGPIPE, SIG_IGN); /* as the daemons: a peer closing first is an EPIPE */

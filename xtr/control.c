@@ -47,27 +47,152 @@ int xtr_ctl_send(struct xtr *x, const struct ipaddr *dst, uint16_t port, const v
 }
 
 /* ---------------------------------------------------------------- nonce table */
+/* Outstanding Map-Requests and RLOC probes by nonce: open addressing with linear probing
+ * and backward-shift deletion (no tombstones), at most half full; it grows with the
+ * requests in flight up to 4 x the pending limit (each pending entry may have a few
+ * retransmissions out) and then forgets the oldest. A reply finds its request in O(1).
+ * Nonces are splitmix64 outputs (xtr_nonce): their low bits index the table directly. */
+
+static size_t req_limit(const struct xtr *x)
+{
+	size_t lim = (size_t)x->cfg.pending_max * 4;
+	return lim > XTR_OUTSTANDING ? lim : XTR_OUTSTANDING;
+}
+
+static size_t req_home(const struct xtr *x, uint64_t nonce)
+{
+	return (size_t)(nonce ^ nonce >> 32) & (x->reqcap - 1);
+}
+
+static struct xtr_req *req_slot(struct xtr *x, uint64_t nonce)
+{
+	if (x->reqcap == 0)
+		return NULL;
+	for (size_t i = req_home(x, nonce);; i = (i + 1) & (x->reqcap - 1)) {
+		if (x->reqv[i].kind == XTR_REQ_NONE)
+			return NULL;
+		if (x->reqv[i].nonce == nonce)
+			return &x->reqv[i];
+	}
+}
+
+static void req_delete(struct xtr *x, struct xtr_req *r)
+{
+	size_t mask = x->reqcap - 1, i = (size_t)(r - x->reqv), j = i;
+
+	/* backward shift: move later members of the cluster into the hole if their home
+	 * position allows it */
+	for (;;) {
+		x->reqv[i].kind = XTR_REQ_NONE;
+		for (;;) {
+			j = (j + 1) & mask;
+			if (x->reqv[j].kind == XTR_REQ_NONE) {
+				x->nreq--;
+				return;
+			}
+			size_t h = req_home(x, x->reqv[j].nonce);
+			/* j may move to i unless its home lies cyclically in (i, j] */
+			if (i <= j ? (h <= i || h > j) : (h <= i && h > j))
+				break;
+		}
+		x->reqv[i] = x->reqv[j];
+		i = j;
+	}
+}
+
+static struct xtr_req *req_place(struct xtr *x, const struct xtr_req *r)
+{
+	size_t i = req_home(x, r->nonce);
+	while (x->reqv[i].kind != XTR_REQ_NONE)
+		i = (i + 1) & (x->reqcap - 1);
+	x->reqv[i] = *r;
+	x->nreq++;
+	return &x->reqv[i];
+}
+
+static int req_resize(struct xtr *x, size_t cap)
+{
+	struct xtr_req *old = x->reqv, *n = calloc(cap, sizeof(*n));
+	size_t ocap = x->reqcap;
+
+	if (n == NULL)
+		return -1;
+	x->reqv = n;
+	x->reqcap = cap;
+	x->nreq = 0;
+	for (size_t i = 0; i < ocap; i++)
+		if (old[i].kind != XTR_REQ_NONE)
+			req_place(x, &old[i]);
+	free(old);
+	return 0;
+}
+
+/* Forget the requests sent before `cut`; returns the oldest send time left (or now). */
+static uint64_t req_expire(struct xtr *x, uint64_t cut, uint64_t now)
+{
+	uint64_t oldest = now;
+
+	for (size_t i = 0; i < x->reqcap;) {
+		struct xtr_req *r = &x->reqv[i];
+		if (r->kind != XTR_REQ_NONE && r->sent < cut) {
+			req_delete(x, r); /* slot i now holds a later member: look again */
+			continue;
+		}
+		if (r->kind != XTR_REQ_NONE && r->sent < oldest)
+			oldest = r->sent;
+		i++;
+	}
+	return oldest;
+}
+
+static uint64_t req_lifetime_cut(uint64_t now)
+{
+	uint64_t life = (uint64_t)XTR_REQ_LIFETIME_S * NSEC_PER_SEC;
+	return now > life ? now - life : 0;
+}
 
 struct xtr_req *xtr_req_add(struct xtr *x, uint8_t kind, const struct lisp_prefix *eid,
 			    uint64_t now)
 {
-	struct xtr_req *r = &x->req[x->req_pos];
+	struct xtr_req r = {.nonce = xtr_nonce(x), .kind = kind, .eid = *eid, .sent = now};
 
-	x->req_pos = (x->req_pos + 1) % XTR_OUTSTANDING; /* oldest overwritten */
-	memset(r, 0, sizeof(*r));
-	r->nonce = xtr_nonce(x);
-	r->kind = kind;
-	r->eid = *eid;
-	r->sent = now;
-	return r;
+	if ((x->nreq + 1) * 2 > x->reqcap) {
+		size_t cap = x->reqcap ? x->reqcap * 2 : 64;
+		if (x->reqcap >= 2 * req_limit(x) || req_resize(x, cap) == -1) {
+			if (x->reqcap == 0)
+				return NULL;
+			/* full: the older half (by age) is forgotten, in one pass */
+			uint64_t oldest = req_expire(x, req_lifetime_cut(now), now);
+			if ((x->nreq + 1) * 2 > x->reqcap)
+				req_expire(x, oldest + (now - oldest) / 2 + 1, now);
+		}
+	}
+	while (req_slot(x, r.nonce)) /* a nonce still outstanding is never reused */
+		r.nonce = xtr_nonce(x);
+	return req_place(x, &r);
 }
 
-struct xtr_req *xtr_req_find(struct xtr *x, uint64_t nonce)
+int xtr_req_take(struct xtr *x, uint64_t nonce, struct xtr_req *out)
 {
-	for (unsigned i = 0; i < XTR_OUTSTANDING; i++)
-		if (x->req[i].kind != XTR_REQ_NONE && x->req[i].nonce == nonce)
-			return &x->req[i];
-	return NULL;
+	struct xtr_req *r = req_slot(x, nonce);
+
+	if (r == NULL)
+		return -1;
+	*out = *r;
+	req_delete(x, r);
+	return 0;
+}
+
+void xtr_req_sweep(struct xtr *x, uint64_t now)
+{
+	req_expire(x, req_lifetime_cut(now), now);
+}
+
+void xtr_req_fini(struct xtr *x)
+{
+	free(x->reqv);
+	x->reqv = NULL;
+	x->reqcap = x->nreq = 0;
 }
 
 /* ---------------------------------------------------------------- Map-Request */
@@ -144,6 +269,10 @@ void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipadd
 		return;
 	}
 	struct xtr_req *q = xtr_req_add(x, XTR_REQ_RESOLVE, &e->eid, now);
+	if (q == NULL) {
+		e->req_next = now + NSEC_PER_SEC;
+		return;
+	}
 	buf_init_write(&w, inner, sizeof(inner));
 	if (build_request(x, &w, q->nonce, &e->eid, seid, false, false, smr_invoked) == -1)
 		return;
@@ -276,8 +405,8 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 		x->st.cdrops[XTR_CDROP_MALFORMED]++;
 		goto out;
 	}
-	struct xtr_req *q = xtr_req_find(x, m->nonce);
-	if (q == NULL) {
+	struct xtr_req req, *q = &req;
+	if (xtr_req_take(x, m->nonce, &req) == -1) {
 		x->st.cdrops[XTR_CDROP_NONCE]++;
 		log_input_key("map-reply", "Map-Reply with an unknown nonce");
 		goto out;
@@ -295,10 +424,8 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 			r->replies++;
 		}
 		(void)src;
-		q->kind = XTR_REQ_NONE;
 		goto out;
 	}
-	q->kind = XTR_REQ_NONE;
 	for (unsigned i = 0; i < m->nrec; i++) {
 		const struct lisp_record *r = &m->rec[i];
 		struct xtr_loc loc[XTR_MAX_LOC];
@@ -446,6 +573,8 @@ static void probe_tick(struct xtr *x, uint64_t now)
 		uint8_t out[1500];
 		struct buf w;
 		struct xtr_req *q = xtr_req_add(x, XTR_REQ_PROBE, &r->eid, now);
+		if (q == NULL)
+			continue;
 		q->rloc_idx = (uint16_t)i;
 		buf_init_write(&w, out, sizeof(out));
 		if (build_request(x, &w, q->nonce, &r->eid, NULL, true, false, false) == -1)

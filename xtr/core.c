@@ -275,6 +275,7 @@ void xtr_free(struct xtr *x)
 	if (x == NULL)
 		return;
 	xtr_register_fini(x);
+	xtr_req_fini(x);
 	xtr_cache_fini(x);
 	lpm_free(x->db, NULL);
 	free(x->dbv);
@@ -320,6 +321,7 @@ void xtr_tick(struct xtr *x, uint64_t now)
 {
 	if (now >= x->next_sweep) {
 		xtr_cache_sweep(x, now);
+		xtr_req_sweep(x, now);
 		x->next_sweep = now + NSEC_PER_SEC;
 	}
 	if (x->db_changed) {

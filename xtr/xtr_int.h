@@ -72,8 +72,8 @@ struct xtr {
 	struct lisp_prefix changed[16];
 	unsigned nchanged;
 	/* control */
-	struct xtr_req req[XTR_OUTSTANDING];
-	unsigned req_pos;
+	struct xtr_req *reqv; /* outstanding requests: open addressing by nonce (control.c) */
+	size_t reqcap, nreq;  /* capacity (power of two, 0 = none yet), live requests */
 	struct tb mreq_tb;
 	unsigned mr_cur; /* Map-Resolver in use (failover) */
 	uint64_t nonce_seq;
@@ -123,9 +123,13 @@ void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipadd
 			  bool smr_invoked, uint64_t now);
 void xtr_control_tick(struct xtr *x, uint64_t now);
 void xtr_send_smrs(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
+/* The nonce table: a request added (valid until the next add), found and removed by the
+ * nonce of a reply (0, *out a copy; -1 unknown), forgotten after XTR_REQ_LIFETIME_S. */
 struct xtr_req *xtr_req_add(struct xtr *x, uint8_t kind, const struct lisp_prefix *eid,
 			    uint64_t now);
-struct xtr_req *xtr_req_find(struct xtr *x, uint64_t nonce);
+int xtr_req_take(struct xtr *x, uint64_t nonce, struct xtr_req *out);
+void xtr_req_sweep(struct xtr *x, uint64_t now);
+void xtr_req_fini(struct xtr *x);
 int xtr_ctl_send(struct xtr *x, const struct ipaddr *dst, uint16_t port, const void *data,
 		 size_t len);
 /* register.c */

@@ -104,6 +104,60 @@ static void t_miss_request_reply(void **s)
 	xtr_free(x);
 }
 
+/* Thousands of Map-Requests in flight (a cache fill): the reply to the first one still
+ * finds its request (the nonce table holds 4 x the pending limit, not a 1024-slot ring
+ * that overwrote the oldest), each nonce once, and a late reply to an entry that was
+ * already answered under another nonce is harmless. */
+static void t_many_outstanding(void **s)
+{
+	(void)s;
+	static struct lisp_map_request m0, m1;
+	struct lisp_ecm e;
+	struct xtr_cfg *c = test_cfg();
+	c->pending_max = 3000;
+	c->mreq_rate = 100000;
+	c->mreq_burst = 100000;
+	struct xtr *x = xtr_new(c, &test_io, 1);
+	xtr_cfg_free(c);
+	assert_non_null(x);
+	cap_reset();
+	uint8_t buf[300], rep[600];
+	size_t len;
+	char dst[32];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(dst, sizeof(dst), "10.%d.%d.1", i / 256, i % 256);
+		uint8_t *pkt_ = mk_ip4(buf, "198.51.100.5", dst, 1, 0, 0, 20, false, &len);
+		xtr_itr_input(x, pkt_, len, 1 * SEC);
+	}
+	assert_int_equal(xtr_get_stats(x)->mreq_sent, 3000);
+	assert_int_equal(xtr_cache_pending(x), 3000);
+	parse_ecm_req(0, &m0, &e);
+	parse_ecm_req(1, &m1, &e);
+	struct ipaddr src = A("192.0.2.2");
+	len = mk_reply(rep, sizeof(rep), m0.nonce, "10.0.0.1/32", "192.0.2.2", false);
+	xtr_control_input(x, &src, 4342, NULL, rep, len, 2 * SEC);
+	len = mk_reply(rep, sizeof(rep), m1.nonce, "10.0.1.1/32", "192.0.2.2", false);
+	xtr_control_input(x, &src, 4342, NULL, rep, len, 2 * SEC);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_NONCE], 0);
+	assert_int_equal(xtr_cache_pending(x), 2998);
+	struct ipaddr a = A("10.0.1.1");
+	assert_int_equal(xtr_cache_lookup(x, 0, &a)->src, XTR_SRC_REPLY);
+	/* consumed: the same reply again is an unknown nonce */
+	xtr_control_input(x, &src, 4342, NULL, rep, len, 2 * SEC);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_NONCE], 1);
+	/* a late reply inside the lifetime is taken; after it, the nonce is forgotten */
+	parse_ecm_req(2, &m0, &e);
+	parse_ecm_req(3, &m1, &e);
+	len = mk_reply(rep, sizeof(rep), m1.nonce, "10.0.3.1/32", "192.0.2.2", false);
+	xtr_control_input(x, &src, 4342, NULL, rep, len, (XTR_REQ_LIFETIME_S - 10) * SEC);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_NONCE], 1);
+	xtr_tick(x, (2 + XTR_REQ_LIFETIME_S) * SEC);
+	len = mk_reply(rep, sizeof(rep), m0.nonce, "10.0.2.1/32", "192.0.2.2", false);
+	xtr_control_input(x, &src, 4342, NULL, rep, len, (3 + XTR_REQ_LIFETIME_S) * SEC);
+	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_NONCE], 2);
+	xtr_free(x);
+}
+
 static void t_retransmit_failover(void **s)
 {
 	(void)s;
@@ -449,6 +503,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(t_miss_request_reply),
+	    cmocka_unit_test(t_many_outstanding),
 	    cmocka_unit_test(t_retransmit_failover),
 	    cmocka_unit_test(t_global_rate),
 	    cmocka_unit_test(t_answer),

@@ -264,7 +264,7 @@ static bool peer_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *
 	       strcmp(a->password, b->password) == 0 && a->hold_time == b->hold_time &&
 	       a->connect_retry == b->connect_retry && a->families == b->families &&
 	       a->addpath == b->addpath && a->ext_nh == b->ext_nh && a->gr == b->gr &&
-	       a->stale_time == b->stale_time;
+	       a->stale_time == b->stale_time && a->gr_notify == b->gr_notify;
 }
 
 bool ms_bgp_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)

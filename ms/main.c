@@ -89,6 +89,10 @@ static struct bgp *speaker_new(const struct bgp_cfg *cfg, bool restarting)
 	if (c == NULL)
 		return NULL;
 	c->restarting |= restarting;
+	/* RFC 4724 §3 F bit: the Map-Server's "forwarding state" is its registration table,
+	 * which a restart with the stored set has preserved, so the peers (D-ETRs) keep the
+	 * stale mappings until our End-of-RIB instead of dropping them on reconnection. */
+	c->gr_forwarding |= restarting;
 	b = bgp_new(g.base, c, NULL, NULL);
 	if (b == NULL) {
 		bgp_config_free(c);

@@ -273,6 +273,7 @@ check "register 203.0.113.9/32 in the refresh site (not stored)" \
 	--eid 203.0.113.9/32 --rloc 192.0.2.5
 check "stand-in has 3 mappings" json_poll 5 '.mappingsReceived == 3 and .mappingsStale == 0' \
 	cli "$C_SPK" show speaker json
+purged0=$(cli "$C_SPK" show speaker json | jq '.purged')
 kill -9 "$(bg_pid msd)" 2>/dev/null
 wait "$(bg_pid msd)" 2>/dev/null
 stop_bg msd >/dev/null 2>&1
@@ -284,8 +285,14 @@ start_bg msd2 "$MSD" -d -f "$T_TMP/ms.xml"
 check "restarted lisp-msd: session up with the R bit" json_poll 20 \
 	'[.[] | select(.neighbor == "127.0.0.2" and .state == "Established")][0].negotiated.restartBitSent == true' \
 	cli "$C_MS" show bgp neighbors json
-check "stand-in ends with exactly the stored set, nothing stale" json_poll 20 \
-	'.mappingsReceived == 2 and .mappingsStale == 0 and .purged >= 1' cli "$C_SPK" show speaker json
+check "restarted lisp-msd advertises F (its stored table is its forwarding state)" json_poll 5 \
+	'.forwardingState == true' cli "$C_MS" show bgp summary json
+# With F the stand-in keeps the stale mappings across the reconnection and purges at
+# End-of-RIB only what was not refreshed: the one refresh-site EID (without F it would drop
+# all three on reconnection).
+check "stand-in ends with exactly the stored set, nothing stale, one purged" json_poll 20 \
+	".mappingsReceived == 2 and .mappingsStale == 0 and .purged == $((purged0 + 1))" \
+	cli "$C_SPK" show speaker json
 check "... 198.51.100.7/32 (2 RLOCs) and 2001:db8:100::5/128, versions kept" json_poll 5 \
 	'([.[] | .eid] | sort) == ["198.51.100.7/32", "2001:db8:100::5/128"] and
 	 ([.[] | select(.eid == "198.51.100.7/32")][0] | .version == 2 and (.rlocs | length) == 2)' \

@@ -221,7 +221,7 @@ result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
 	notActive: $inactive,
 	wanDelayMs: {requested: $delay, applied: $applied}, ratePps: $rate,
 	eid: (if $v6 == 1 then "2001:db8:100::5" else "198.51.100.5" end),
-	flows: [$flows[0][] | {name, sent, received, lost, longestGapMs, largestHole}],
+	flows: [$flows[0][] | {name, sent, received, lost, longestGapMs, largestHole, rttMs}],
 	timeline: {uplinkMovedMs: $uplink, announcedMs: $announce, registerSentMs: 0,
 		siteRegisterMs: $sitereg,
 		mapNotifyMs: $notify, oldSiteNotifiedMs: $oldsite, detrUpdatedMs: $detr,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/lpm.h"
 #include "xtr/xtr_int.h"
 
 static const char *const cdrop_names[XTR_CDROP__COUNT] = {
@@ -49,13 +50,14 @@ int xtr_ctl_send(struct xtr *x, const struct ipaddr *dst, uint16_t port, const v
 /* ---------------------------------------------------------------- nonce table */
 /* Outstanding Map-Requests and RLOC probes by nonce: open addressing with linear probing
  * and backward-shift deletion (no tombstones), at most half full; it grows with the
- * requests in flight up to 4 x the pending limit (each pending entry may have a few
- * retransmissions out) and then forgets the oldest. A reply finds its request in O(1).
+ * requests in flight up to 2 x the pending limit (a pending entry may have a
+ * retransmission out besides its first request; memory: 2 x 48 B per request at the
+ * limit) and then forgets the older half. A reply finds its request in O(1).
  * Nonces are splitmix64 outputs (xtr_nonce): their low bits index the table directly. */
 
 static size_t req_limit(const struct xtr *x)
 {
-	size_t lim = (size_t)x->cfg.pending_max * 4;
+	size_t lim = (size_t)x->cfg.pending_max * 2;
 	return lim > XTR_OUTSTANDING ? lim : XTR_OUTSTANDING;
 }
 
@@ -589,26 +591,34 @@ static void probe_tick(struct xtr *x, uint64_t now)
 
 void xtr_control_tick(struct xtr *x, uint64_t now)
 {
-	struct xtr_entry *e, *prev;
-
-	/* retransmit Map-Requests of pending entries; give up after the retries */
-	for (e = x->lru_tail; e; e = prev) {
-		prev = e->prev;
-		if (e->src != XTR_SRC_PENDING || now < e->req_next)
-			continue;
-		if (e->req_tries > x->cfg.mreq_retries) {
-			/* unresolved: hold a negative drop entry for a while */
-			xtr_queue_drop(x, e);
-			struct xtr_entry *n = xtr_cache_install(
-			    x, &e->eid, XTR_SRC_REPLY, LISP_ACT_DROP, false, 1, NULL, 0, now);
-			if (n)
-				n->expires = now + (uint64_t)x->cfg.negative_hold * NSEC_PER_SEC;
-			if (x->cfg.nmr > 1)
-				x->mr_cur = (x->mr_cur + 1) % x->cfg.nmr;
-			prev = x->lru_tail; /* the list changed */
-			continue;
+	/* retransmit Map-Requests of pending entries; give up after the retries. One pass
+	 * over the LRU list collects the prefixes due (acting on one may change the list),
+	 * then each is looked up again: no restart of the walk per entry given up. */
+	if (x->npending) {
+		struct lisp_prefix *due = malloc(x->npending * sizeof(*due));
+		size_t n = 0;
+		for (struct xtr_entry *e = x->lru_tail; e && due && n < x->npending; e = e->prev)
+			if (e->src == XTR_SRC_PENDING && now >= e->req_next)
+				due[n++] = e->eid;
+		for (size_t i = 0; i < n; i++) {
+			struct xtr_entry *e = lpm_exact(x->cache, &due[i]);
+			if (e == NULL || e->src != XTR_SRC_PENDING || now < e->req_next)
+				continue;
+			if (e->req_tries > x->cfg.mreq_retries) {
+				/* unresolved: hold a negative drop entry for a while */
+				xtr_queue_drop(x, e);
+				struct xtr_entry *ne = xtr_cache_install(
+				    x, &e->eid, XTR_SRC_REPLY, LISP_ACT_DROP, false, 1, NULL, 0, now);
+				if (ne)
+					ne->expires =
+					    now + (uint64_t)x->cfg.negative_hold * NSEC_PER_SEC;
+				if (x->cfg.nmr > 1)
+					x->mr_cur = (x->mr_cur + 1) % x->cfg.nmr;
+				continue;
+			}
+			xtr_send_map_request(x, e, NULL, false, now);
 		}
-		xtr_send_map_request(x, e, NULL, false, now);
+		free(due);
 	}
 	probe_tick(x, now);
 }

@@ -199,6 +199,31 @@ static void set_locators(struct xtr *x, struct xtr_entry *e, const struct xtr_lo
 	}
 }
 
+struct covered_ctx {
+	struct xtr *x;
+	struct xtr_entry *e;
+	uint64_t now;
+};
+
+static int covered_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct covered_ctx *cc = arg;
+	struct xtr *x = cc->x;
+	struct xtr_entry *c = val;
+
+	(void)p;
+	if (c == cc->e || c->src != XTR_SRC_PENDING)
+		return 0;
+	/* Take it out of the table first so its packets match the new mapping. */
+	lpm_remove(x->cache, &c->eid);
+	lru_unlink(x, c);
+	x->npending--;
+	x->nentries--;
+	queue_drain(x, c, cc->now);
+	free(c);
+	return 0;
+}
+
 struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src,
 				    uint8_t action, bool authoritative, uint32_t ttl_min,
 				    const struct xtr_loc *loc, unsigned nloc, uint64_t now)
@@ -254,22 +279,12 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 	if (e->qlen && src != XTR_SRC_PENDING)
 		queue_drain(x, e, now);
 
-	/* Pending host entries now covered by this mapping: resolved too. */
-	if (src != XTR_SRC_PENDING && x->npending) {
-		struct xtr_entry *c, *next;
-		for (c = x->lru_head; c; c = next) {
-			next = c->next;
-			if (c == e || c->src != XTR_SRC_PENDING || !prefix_contains(&p, &c->eid))
-				continue;
-			/* Take it out of the table first so its packets match `e`. */
-			lpm_remove(x->cache, &c->eid);
-			lru_unlink(x, c);
-			x->npending--;
-			x->nentries--;
-			queue_drain(x, c, now);
-			free(c);
-			next = x->lru_head; /* the list may have changed: restart */
-		}
+	/* Pending host entries now covered by this mapping: resolved too. Only a prefix
+	 * shorter than a host route covers other entries; the table finds them (walking the
+	 * whole LRU list per install made a cache fill quadratic). */
+	if (src != XTR_SRC_PENDING && x->npending && p.plen < afi_max_plen(p.afi)) {
+		struct covered_ctx c = {x, e, now};
+		lpm_walk_covered(x->cache, &p, covered_cb, &c);
 	}
 	return e;
 }

@@ -44,8 +44,8 @@ struct pkt_ip;
 #define XTR_QUEUE_MAX	     32	  /* packets held per pending entry (upper bound of config) */
 #define XTR_QPOOL	     512  /* packet slots shared by all pending queues */
 #define XTR_QPKT_MAX	     9216 /* largest packet a queue slot holds */
-#define XTR_OUTSTANDING	     1024 /* requests awaiting a reply: at least, or 4 x pending limit */
-#define XTR_REQ_LIFETIME_S   120  /* an unanswered request's nonce is forgotten after this */
+#define XTR_OUTSTANDING	     1024 /* requests awaiting a reply: at least, or 2 x pending limit */
+#define XTR_REQ_LIFETIME_S   60   /* an unanswered request's nonce is forgotten after this */
 #define XTR_RLOC_TABLE	     1024 /* RLOCs whose reachability is tracked (probing) */
 #define XTR_ITR_SEEN	     256  /* remote ITRs remembered for SMRs */
 #define XTR_ENCAP_HLEN	     16	  /* UDP header + LISP data header (outer IP by the kernel) */

@@ -105,7 +105,7 @@ static void t_miss_request_reply(void **s)
 }
 
 /* Thousands of Map-Requests in flight (a cache fill): the reply to the first one still
- * finds its request (the nonce table holds 4 x the pending limit, not a 1024-slot ring
+ * finds its request (the nonce table holds 2 x the pending limit, not a 1024-slot ring
  * that overwrote the oldest), each nonce once, and a late reply to an entry that was
  * already answered under another nonce is harmless. */
 static void t_many_outstanding(void **s)

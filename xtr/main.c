@@ -750,6 +750,13 @@ static int start(struct event_base *base, void *cfgp)
 	g.ctl = udp_open(base, NULL, c->control_port, on_ctl, NULL);
 	if (g.drx_ev == NULL || event_add(g.drx_ev, NULL) == -1 || g.ctl == NULL)
 		return -1;
+	{
+		/* a cache fill answers thousands of Map-Requests at once: the default receive
+		 * buffer (~200 KB, a few hundred Map-Replies) overflowed while the daemon was
+		 * busy with the TUN */
+		int sz = 4 << 20;
+		setsockopt(udp_fd(g.ctl), SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	g.tun_ev = event_new(base, g.tun.fd, EV_READ | EV_PERSIST, on_tun, NULL);
 	g.tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
 	if (g.tun_ev == NULL || g.tick == NULL || event_add(g.tun_ev, NULL) == -1 ||

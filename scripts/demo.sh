@@ -186,6 +186,15 @@ vm_eid=$([ "$v6" = 1 ] && echo 2001:db8:100::5 || echo 198.51.100.5)
 # site B's xTR registers the VM as soon as it sees it (its log line "arrived"; lisp-xtrd sends
 # the Map-Register at once): often the first registration of the new location
 [ "$DEMO_MODE" != static ] && t_sitereg=$(demo_log_first sb "site: $vm_eid arrived" "$DEMO_MIG_T0")
+# the D-ETR's log line for the first BGP UPDATE after the first registration of the new RLOC
+# (the same clock as the other log lines; changedUnixMs comes from lisp-xtrd's own
+# monotonic-to-wall offset, which runs a few ms late: see bench/run-migration.sh)
+t_detr_rx=""
+if [ "$DEMO_MODE" = lisp ]; then
+	t_first_reg=$t_reg
+	[ -n "$t_sitereg" ] && { [ -z "$t_first_reg" ] || [ "$t_sitereg" -lt "$t_first_reg" ]; } && t_first_reg=$t_sitereg
+	[ -n "$t_first_reg" ] && t_detr_rx=$(demo_log_first detr "UpdateMsg in Established" "$t_first_reg")
+fi
 [ "$DEMO_MODE" != static ] && t_old=$(demo_old_site_notified_ms sa "" "$([ "$v6" = 1 ] && echo 2001:db8:100::5/128 || echo 198.51.100.5/32)")
 t_first_b=$(demo_tap_first "$DEMO_DIR/tap-sb.txt" "$t_uplink")
 ms_rel() { [ -n "$1" ] && [ -n "$t_reg" ] && echo $(($1 - t_reg)) || echo null; }
@@ -214,6 +223,7 @@ result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
 	--argjson detr "$(ms_rel "$t_detr")" --argjson firstb "$(ms_rel "$t_first_b")" \
 	--argjson pitr "$(ms_rel "$t_pitr")" --argjson outside "$(ms_rel "$t_outside")" \
 	--argjson sitereg "$(ms_rel "$t_sitereg")" --argjson smr "$smr_json" \
+	--argjson detrrx "$(ms_rel "$t_detr_rx")" \
 	--argjson atA "$at_a_after" '{
 	dataPlane: (if $mode == "lisp" then "lisp" elif $mode == "classic" then "lisp, classic mapping distribution (no D-ETR, no BGP; PITR for the client)" elif $mode == "xtr" then "lisp (site and outside xTRs; no D-ETR)" else "stand-in static routes (not LISP)" end),
 	mode: (if $mode == "lisp" then "representative" else $mode end),
@@ -224,7 +234,8 @@ result=$(jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" \
 	flows: [$flows[0][] | {name, sent, received, lost, longestGapMs, largestHole, rttMs}],
 	timeline: {uplinkMovedMs: $uplink, announcedMs: $announce, registerSentMs: 0,
 		siteRegisterMs: $sitereg,
-		mapNotifyMs: $notify, oldSiteNotifiedMs: $oldsite, detrUpdatedMs: $detr,
+		mapNotifyMs: $notify, oldSiteNotifiedMs: $oldsite, detrUpdateReceivedMs: $detrrx,
+		detrUpdatedMs: $detr,
 		pitrUpdatedMs: $pitr, outsideUpdatedMs: $outside,
 		firstDeliveredAtBMs: $firstb},
 	smr: $smr,

@@ -85,7 +85,7 @@ cmdline "ip netns exec NS bench/udpblast send -d 2001:db8:1::1 -D $N -c $N -r {$
 note "memory: VmRSS from /proc/PID/status before and after, divided by the count the daemon reports (lisp-msd show statistics json: registrations; lisp-xtrd show statistics json: Map-Replies received, each installing one entry, confirmed by looking up a sample of EIDs)."
 
 printf 'WHY msd_bpr|%s\n' "since commit dbf803b a registration is struct ms_reg (98 B + its locators in wire encoding: one malloc chunk of 128 B for one IPv4 RLOC) plus the lpm slot (32 B at load 0.53-0.8); the rest at the measurement is very probably the unacknowledged arrival Map-Notifies: loadgen registers RLOC 198.51.100.1 from 127.0.0.1, so every new registration queues a Map-Notify to that RLOC (ms/notify.c, struct ms_pending of ~136 B + the message) that lives until its retries run out, and the figure is taken right after the registrations." 
-printf 'WHY xtr_bpe|%s\n' "sizeof(struct xtr_entry) is 392 B: 8 locators x 22 B inline, a 32-slot pending-queue index array (64 B), timers, counters and LRU links, allocated per entry, plus the lpm slot (32 B for IPv6) and malloc overhead."
+printf 'WHY xtr_bpe|%s\n' "struct xtr_entry is 72 B in a slab (shared locator sets, side struct only while pending/BGP/config), the lpm costs ~43 B per IPv6 host entry on top (115 B per entry measured alone); the rest at the measurement is the resolution machinery sized by max-pending=100000: the nonce table of outstanding Map-Requests (a table of up to 4 x the pending limit slots of 48 B) and the pending entries' side structs (80 B each with queue=drop), whose peak stays resident."
 
 one() {
 	local mpid xpid r0 r1 x0 x1 regs ent t0 t1 rep

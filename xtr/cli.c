@@ -29,14 +29,14 @@ static void entry_out(void *arg, const struct xtr_entry *e)
 	out_str(o, "eidPrefix", prefix_str(&e->eid, p, sizeof(p)));
 	out_uint(o, "instanceId", e->eid.iid);
 	out_str(o, "source", xtr_src_name((enum xtr_src)e->src));
-	out_uint(o, "changedUnixMs", e->changed_ms);
-	if (e->src == XTR_SRC_BGP) {
-		out_str(o, "bgpPeer", ipaddr_str(&e->bgp_peer, a, sizeof(a)));
-		out_uint(o, "mapVersion", e->map_version);
+	out_uint(o, "changedUnixMs", xtr_entry_changed_ms(c->x, e));
+	if (e->src == XTR_SRC_BGP && e->ext) {
+		out_str(o, "bgpPeer", ipaddr_str(&e->ext->bgp_peer, a, sizeof(a)));
+		out_uint(o, "mapVersion", e->ext->map_version);
 	}
-	if (e->expires)
-		out_uint(o, "ttlLeftSeconds",
-			 e->expires > c->now ? (e->expires - c->now) / NSEC_PER_SEC : 0);
+	uint64_t exp = xtr_entry_expires_ns(c->x, e), used = xtr_entry_last_used_ns(c->x, e);
+	if (exp)
+		out_uint(o, "ttlLeftSeconds", exp > c->now ? (exp - c->now) / NSEC_PER_SEC : 0);
 	else
 		out_null(o, "ttlLeftSeconds");
 	out_uint(o, "ttlMinutes", e->ttl);
@@ -44,17 +44,17 @@ static void entry_out(void *arg, const struct xtr_entry *e)
 	out_bool(o, "authoritative", e->authoritative);
 	out_uint(o, "packets", e->packets);
 	out_uint(o, "bytes", e->bytes);
-	out_uint(o, "idleSeconds",
-		 c->now > e->last_used ? (c->now - e->last_used) / NSEC_PER_SEC : 0);
+	out_uint(o, "idleSeconds", c->now > used ? (c->now - used) / NSEC_PER_SEC : 0);
 	if (e->src == XTR_SRC_PENDING)
-		out_uint(o, "queued", e->qlen);
+		out_uint(o, "queued", xtr_entry_queued(e));
 	out_begin_array(o, "locators");
 	for (unsigned i = 0; i < e->nloc; i++) {
+		const struct xtr_loc *l = xtr_entry_loc(e, i);
 		out_begin_object(o, NULL);
-		out_str(o, "address", ipaddr_str(&e->loc[i].addr, a, sizeof(a)));
-		out_uint(o, "priority", e->loc[i].priority);
-		out_uint(o, "weight", e->loc[i].weight);
-		out_str(o, "state", xtr_rloc_up(c->x, &e->loc[i].addr) ? "up" : "down");
+		out_str(o, "address", ipaddr_str(&l->addr, a, sizeof(a)));
+		out_uint(o, "priority", l->priority);
+		out_uint(o, "weight", l->weight);
+		out_str(o, "state", xtr_rloc_up(c->x, &l->addr) ? "up" : "down");
 		out_end(o);
 	}
 	out_end(o);

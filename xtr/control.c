@@ -255,24 +255,27 @@ void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipadd
 	uint8_t inner[1500], out[1600];
 	struct buf w, r, o;
 	struct lisp_ecm ecm;
+	struct xtr_entry_ext *rq = xtr_entry_ext(x, e);
 
-	if (now < e->req_next)
+	if (rq == NULL)
+		return;
+	if (now < rq->req_next)
 		return; /* RFC 9301 §5.3: at most one per second per EID prefix */
 	if (!tb_take(&x->mreq_tb, now)) {
 		x->st.cdrops[XTR_CDROP_RATE]++;
-		e->req_next = now + NSEC_PER_SEC;
+		rq->req_next = now + NSEC_PER_SEC;
 		return;
 	}
-	const struct xtr_mr_cfg *mr = pick_mr(x, e->req_tries);
+	const struct xtr_mr_cfg *mr = pick_mr(x, rq->req_tries);
 	const struct ipaddr *rl = mr ? xtr_rloc_for(x, mr->addr.afi) : NULL;
 	if (mr == NULL || rl == NULL) {
 		x->st.cdrops[XTR_CDROP_SEND]++;
-		e->req_next = now + NSEC_PER_SEC;
+		rq->req_next = now + NSEC_PER_SEC;
 		return;
 	}
 	struct xtr_req *q = xtr_req_add(x, XTR_REQ_RESOLVE, &e->eid, now);
 	if (q == NULL) {
-		e->req_next = now + NSEC_PER_SEC;
+		rq->req_next = now + NSEC_PER_SEC;
 		return;
 	}
 	buf_init_write(&w, inner, sizeof(inner));
@@ -292,21 +295,21 @@ void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipadd
 	buf_init_write(&o, out, sizeof(out));
 	if (lisp_ecm_build(&o, &ecm, &r, NULL) == -1)
 		return;
-	if (e->req_tries)
+	if (rq->req_tries)
 		x->st.mreq_retrans++;
-	if (e->req_tries && x->cfg.nmr > 1)
+	if (rq->req_tries && x->cfg.nmr > 1)
 		x->st.mreq_failover++;
 	/* back-off: 1, 2, 4, 8 ... s between retransmissions */
-	uint32_t shift = e->req_tries < 6 ? e->req_tries : 6;
-	e->req_next = now + (NSEC_PER_SEC << shift);
-	e->req_nonce = q->nonce;
-	e->req_tries++;
+	uint32_t shift = rq->req_tries < 6 ? rq->req_tries : 6;
+	rq->req_next = now + (NSEC_PER_SEC << shift);
+	rq->req_nonce = q->nonce;
+	rq->req_tries++;
 	if (smr_invoked)
 		x->st.smr_invoked++;
 	if (xtr_ctl_send(x, &mr->addr, mr->port, out, buf_len(&o)) == 0)
 		x->st.mreq_sent++;
 	log_debug_topic(LOG_TOPIC_CONTROL, "Map-Request nonce %016llx try %u",
-			(unsigned long long)q->nonce, e->req_tries);
+			(unsigned long long)q->nonce, rq->req_tries);
 }
 
 /* ---------------------------------------------------------------- Map-Request answers */
@@ -372,7 +375,8 @@ static void smr_input(struct xtr *x, const struct lisp_map_request *m, uint64_t 
 		    e->src == XTR_SRC_PENDING)
 			continue;
 		/* keep using the old entry until the reply comes (§6.1 (3)) */
-		e->req_tries = 0;
+		if (e->ext)
+			e->ext->req_tries = 0;
 		xtr_send_map_request(x, e, NULL, true, now);
 	}
 }
@@ -592,26 +596,28 @@ static void probe_tick(struct xtr *x, uint64_t now)
 void xtr_control_tick(struct xtr *x, uint64_t now)
 {
 	/* retransmit Map-Requests of pending entries; give up after the retries. One pass
-	 * over the LRU list collects the prefixes due (acting on one may change the list),
-	 * then each is looked up again: no restart of the walk per entry given up. */
+	 * over the pending list collects the prefixes due (acting on one may change the
+	 * list), then each is looked up again: no restart of the walk per entry given up. */
 	if (x->npending) {
 		struct lisp_prefix *due = malloc(x->npending * sizeof(*due));
 		size_t n = 0;
-		for (struct xtr_entry *e = x->lru_tail; e && due && n < x->npending; e = e->prev)
-			if (e->src == XTR_SRC_PENDING && now >= e->req_next)
+		for (struct xtr_entry *e = x->plist_head; e && due && n < x->npending;
+		     e = e->ext->pnext)
+			if (e->src == XTR_SRC_PENDING && now >= e->ext->req_next)
 				due[n++] = e->eid;
 		for (size_t i = 0; i < n; i++) {
 			struct xtr_entry *e = lpm_exact(x->cache, &due[i]);
-			if (e == NULL || e->src != XTR_SRC_PENDING || now < e->req_next)
+			if (e == NULL || e->src != XTR_SRC_PENDING || e->ext == NULL ||
+			    now < e->ext->req_next)
 				continue;
-			if (e->req_tries > x->cfg.mreq_retries) {
+			if (e->ext->req_tries > x->cfg.mreq_retries) {
 				/* unresolved: hold a negative drop entry for a while */
 				xtr_queue_drop(x, e);
 				struct xtr_entry *ne = xtr_cache_install(
 				    x, &e->eid, XTR_SRC_REPLY, LISP_ACT_DROP, false, 1, NULL, 0, now);
 				if (ne)
-					ne->expires =
-					    now + (uint64_t)x->cfg.negative_hold * NSEC_PER_SEC;
+					xtr_entry_set_expiry(
+					    x, ne, now + (uint64_t)x->cfg.negative_hold * NSEC_PER_SEC);
 				if (x->cfg.nmr > 1)
 					x->mr_cur = (x->mr_cur + 1) % x->cfg.nmr;
 				continue;

@@ -242,6 +242,7 @@ struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t
 		return NULL;
 	copy_cfg(x, cfg);
 	x->io = *io;
+	x->t0 = now / NSEC_PER_SEC * NSEC_PER_SEC; /* second 0 of the map-cache timestamps */
 	x->dbv = calloc(XTR_MAX_DB, sizeof(*x->dbv));
 	x->scratch = malloc((size_t)XTR_SCRATCH * XTR_SCRATCH_SLOT);
 	x->db = lpm_new();

@@ -362,7 +362,7 @@ void xtr_itr_seen(struct xtr *x, const struct ipaddr *src, uint64_t now)
 static bool entry_has_rloc(const struct xtr_entry *e, const struct ipaddr *a)
 {
 	for (unsigned i = 0; i < e->nloc; i++)
-		if (ipaddr_eq(&e->loc[i].addr, a))
+		if (ipaddr_eq(&xtr_entry_loc(e, i)->addr, a))
 			return true;
 	return false;
 }

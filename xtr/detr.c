@@ -167,8 +167,8 @@ static void install(struct xtr_detr *d, struct detr_host *h, uint64_t now)
 		h->inst_seq = 0;
 		return;
 	}
-	e->bgp_peer = s->peer;
-	e->map_version = s->m.version;
+	e->ext->bgp_peer = s->peer; /* a BGP entry always has its side struct */
+	e->ext->map_version = s->m.version;
 	h->inst_seq = s->seq;
 	x->st.bgp_installs++;
 }

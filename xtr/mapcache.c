@@ -1,8 +1,9 @@
 /*
  * xtr/mapcache.c - the ITR map-cache (RFC 9300 §4, RFC 9301 §6, §8.3): longest-prefix
  * match over common/lpm, entries with a source (config, map-reply, map-notify, bgp,
- * pending), TTL expiry by a once-a-second sweep, a bound on the dynamic entries (least
- * recently used evicted first; config and bgp entries never count nor get evicted), pending
+ * pending), TTL expiry by a once-a-second sweep, a bound on the dynamic entries (CLOCK:
+ * an entry not used since the hand last passed is evicted; config and bgp entries never
+ * count nor get evicted), entries in a slab, locator sets shared between entries, pending
  * entries with a bounded queue of held packets in one shared packet pool (no allocation per
  * packet), locator selection by priority then weight with the flow hash, and the RLOC
  * reachability table that RLOC probing updates.
@@ -31,6 +32,51 @@ static bool src_dynamic(uint8_t src)
 	return src == XTR_SRC_REPLY || src == XTR_SRC_NOTIFY || src == XTR_SRC_PENDING;
 }
 
+/* ---------------------------------------------------------------- time */
+
+uint32_t xtr_sec(const struct xtr *x, uint64_t now)
+{
+	if (now <= x->t0)
+		return 0;
+	uint64_t s = (now - x->t0) / NSEC_PER_SEC;
+	return s > UINT32_MAX - 1 ? UINT32_MAX - 1 : (uint32_t)s;
+}
+
+uint64_t xtr_sec_ns(const struct xtr *x, uint32_t s)
+{
+	return x->t0 + (uint64_t)s * NSEC_PER_SEC;
+}
+
+void xtr_entry_set_expiry(struct xtr *x, struct xtr_entry *e, uint64_t at)
+{
+	uint64_t s = at <= x->t0 ? 0 : (at - x->t0 + NSEC_PER_SEC - 1) / NSEC_PER_SEC;
+	if (s == 0)
+		s = 1; /* 0 means never */
+	e->expires = s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+uint64_t xtr_entry_expires_ns(const struct xtr *x, const struct xtr_entry *e)
+{
+	return e->expires ? xtr_sec_ns(x, e->expires) : 0;
+}
+
+uint64_t xtr_entry_last_used_ns(const struct xtr *x, const struct xtr_entry *e)
+{
+	return xtr_sec_ns(x, e->last_used);
+}
+
+uint64_t xtr_entry_changed_ms(const struct xtr *x, const struct xtr_entry *e)
+{
+	if (e->ext)
+		return e->ext->changed_ms;
+	return xtr_wall_ms(x, xtr_sec_ns(x, e->changed));
+}
+
+unsigned xtr_entry_queued(const struct xtr_entry *e)
+{
+	return e->ext ? e->ext->qlen : 0;
+}
+
 /* ---------------------------------------------------------------- packet pool */
 
 int xtr_cache_init(struct xtr *x)
@@ -45,33 +91,66 @@ int xtr_cache_init(struct xtr *x)
 	return 0;
 }
 
-static void free_entry(void *v)
-{
-	free(v);
-}
+static void locset_put(struct xtr *x, const struct xtr_loc *loc);
 
 void xtr_cache_fini(struct xtr *x)
 {
-	lpm_free(x->cache, free_entry);
+	for (size_t i = 0; i < x->slab_used; i++) {
+		struct xtr_entry *e = &x->slab[i / XTR_SLAB_CHUNK][i % XTR_SLAB_CHUNK];
+		if (e->src != 0xff)
+			free(e->ext);
+	}
+	lpm_free(x->cache, NULL);
 	x->cache = NULL;
+	for (size_t i = 0; i < x->slab_nchunks; i++)
+		free(x->slab[i]);
+	free(x->slab);
+	x->slab = NULL;
+	for (size_t i = 0; i < x->lsets_cap; i++)
+		for (struct xtr_locset *l = x->lsets[i], *n; l; l = n) {
+			n = l->next;
+			free(l);
+		}
+	free(x->lsets);
+	x->lsets = NULL;
 	free(x->pool);
 	x->pool = NULL;
+}
+
+struct xtr_entry_ext *xtr_entry_ext(struct xtr *x, struct xtr_entry *e)
+{
+	if (e->ext == NULL) {
+		/* the queue sized by the config: no slots with the drop policy (a reload that
+		 * raises the length applies to entries that get their side struct later) */
+		unsigned qcap = x->cfg.queue_policy == XTR_QUEUE_DROP ? 0
+			      : x->cfg.queue_len < XTR_QUEUE_MAX ? x->cfg.queue_len
+								  : XTR_QUEUE_MAX;
+		e->ext = calloc(1, sizeof(*e->ext) + qcap * sizeof(e->ext->q[0]));
+		if (e->ext) {
+			e->ext->changed_ms = xtr_wall_ms(x, xtr_sec_ns(x, e->changed));
+			e->ext->qcap = (uint8_t)qcap;
+		}
+	}
+	return e->ext;
 }
 
 int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len)
 {
 	unsigned qmax = x->cfg.queue_len < XTR_QUEUE_MAX ? x->cfg.queue_len : XTR_QUEUE_MAX;
 
-	if (x->cfg.queue_policy == XTR_QUEUE_DROP || e->qlen >= qmax || len > XTR_QPKT_MAX ||
+	if (x->cfg.queue_policy == XTR_QUEUE_DROP || len > XTR_QPKT_MAX ||
 	    x->pool_free == UINT16_MAX)
+		return -1;
+	struct xtr_entry_ext *q = xtr_entry_ext(x, e);
+	if (q == NULL || q->qlen >= qmax || q->qlen >= q->qcap)
 		return -1;
 	uint16_t i = x->pool_free;
 	x->pool_free = x->pool[i].next_free;
 	x->pool_used++;
 	x->pool[i].len = (uint16_t)len;
 	memcpy(x->pool[i].data + XTR_ENCAP_HLEN, pkt, len);
-	e->q[(e->qhead + e->qlen) % XTR_QUEUE_MAX] = i;
-	e->qlen++;
+	q->q[(q->qhead + q->qlen) % q->qcap] = i;
+	q->qlen++;
 	return 0;
 }
 
@@ -84,25 +163,32 @@ static void slot_free(struct xtr *x, uint16_t i)
 
 void xtr_queue_drop(struct xtr *x, struct xtr_entry *e)
 {
-	while (e->qlen) {
-		slot_free(x, e->q[e->qhead]);
-		e->qhead = (uint8_t)((e->qhead + 1) % XTR_QUEUE_MAX);
-		e->qlen--;
+	struct xtr_entry_ext *q = e->ext;
+
+	if (q == NULL)
+		return;
+	while (q->qlen) {
+		slot_free(x, q->q[q->qhead]);
+		q->qhead = (uint8_t)((q->qhead + 1) % q->qcap);
+		q->qlen--;
 		x->st.drops[XTR_DROP_UNRESOLVED]++;
 	}
-	e->qhead = 0;
+	q->qhead = 0;
 }
 
-/* Send the packets held by pending entry `p` through the cache (now resolved). */
-static void queue_drain(struct xtr *x, struct xtr_entry *p, uint64_t now)
+/* Send the packets held by pending entry `p` through the cache (now resolved). The queue
+ * is copied out first: `p` may be gone once a packet went through the cache. */
+static void queue_drain_ext(struct xtr *x, struct xtr_entry_ext *pq, uint64_t now)
 {
 	uint16_t q[XTR_QUEUE_MAX];
-	unsigned n = p->qlen;
+	unsigned n = pq ? pq->qlen : 0;
 
+	if (n == 0)
+		return;
 	for (unsigned k = 0; k < n; k++)
-		q[k] = p->q[(p->qhead + k) % XTR_QUEUE_MAX];
-	p->qlen = 0;
-	p->qhead = 0;
+		q[k] = pq->q[(pq->qhead + k) % pq->qcap];
+	pq->qlen = 0;
+	pq->qhead = 0;
 	for (unsigned k = 0; k < n; k++) {
 		struct xtr_qslot *s = &x->pool[q[k]];
 		x->st.dequeued++;
@@ -116,68 +202,241 @@ static void queue_drain(struct xtr *x, struct xtr_entry *p, uint64_t now)
 
 void xtr_queue_flush(struct xtr *x, struct xtr_entry *e, uint64_t now)
 {
-	queue_drain(x, e, now);
+	queue_drain_ext(x, e->ext, now);
 }
 
-/* ---------------------------------------------------------------- LRU */
+/* ---------------------------------------------------------------- slab + CLOCK */
 
-static void lru_unlink(struct xtr *x, struct xtr_entry *e)
+static struct xtr_entry *slab_at(const struct xtr *x, size_t i)
 {
-	if (!e->on_lru)
+	return &x->slab[i / XTR_SLAB_CHUNK][i % XTR_SLAB_CHUNK];
+}
+
+static struct xtr_entry *slab_alloc(struct xtr *x)
+{
+	struct xtr_entry *e = x->slab_free;
+
+	if (e) {
+		x->slab_free = (struct xtr_entry *)(void *)e->ext;
+	} else {
+		if (x->slab_used == x->slab_nchunks * XTR_SLAB_CHUNK) {
+			struct xtr_entry **v =
+			    realloc(x->slab, (x->slab_nchunks + 1) * sizeof(*x->slab));
+			if (v == NULL)
+				return NULL;
+			x->slab = v;
+			v[x->slab_nchunks] = malloc(XTR_SLAB_CHUNK * sizeof(struct xtr_entry));
+			if (v[x->slab_nchunks] == NULL)
+				return NULL;
+			x->slab_nchunks++;
+		}
+		e = slab_at(x, x->slab_used++);
+	}
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static void slab_release(struct xtr *x, struct xtr_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->src = 0xff;
+	e->ext = (struct xtr_entry_ext *)(void *)x->slab_free;
+	x->slab_free = e;
+}
+
+size_t xtr_cache_slab_slots(const struct xtr *x)
+{
+	return x->slab_used;
+}
+
+static void dyn_set(struct xtr *x, struct xtr_entry *e, bool on)
+{
+	if (e->dynamic == on)
 		return;
-	if (e->prev)
-		e->prev->next = e->next;
+	e->dynamic = on;
+	if (on)
+		x->ndynamic++;
 	else
-		x->lru_head = e->next;
-	if (e->next)
-		e->next->prev = e->prev;
-	else
-		x->lru_tail = e->prev;
-	e->prev = e->next = NULL;
-	e->on_lru = false;
-	x->ndynamic--;
-}
-
-static void lru_push(struct xtr *x, struct xtr_entry *e)
-{
-	e->prev = NULL;
-	e->next = x->lru_head;
-	if (x->lru_head)
-		x->lru_head->prev = e;
-	x->lru_head = e;
-	if (x->lru_tail == NULL)
-		x->lru_tail = e;
-	e->on_lru = true;
-	x->ndynamic++;
+		x->ndynamic--;
 }
 
 void xtr_cache_touch(struct xtr *x, struct xtr_entry *e, uint64_t now)
 {
-	e->last_used = now;
-	if (e->on_lru && x->lru_head != e) {
-		lru_unlink(x, e);
-		lru_push(x, e);
+	e->last_used = xtr_sec(x, now);
+	e->referenced = 1;
+}
+
+/* ---------------------------------------------------------------- pending list */
+
+static void plist_add(struct xtr *x, struct xtr_entry *e)
+{
+	struct xtr_entry_ext *q = e->ext;
+	if (q == NULL || q->on_plist)
+		return;
+	q->pnext = NULL;
+	q->pprev = x->plist_tail;
+	if (x->plist_tail)
+		x->plist_tail->ext->pnext = e;
+	else
+		x->plist_head = e;
+	x->plist_tail = e;
+	q->on_plist = true;
+}
+
+static void plist_del(struct xtr *x, struct xtr_entry *e)
+{
+	struct xtr_entry_ext *q = e->ext;
+	if (q == NULL || !q->on_plist)
+		return;
+	if (q->pprev)
+		q->pprev->ext->pnext = q->pnext;
+	else
+		x->plist_head = q->pnext;
+	if (q->pnext)
+		q->pnext->ext->pprev = q->pprev;
+	else
+		x->plist_tail = q->pprev;
+	q->pprev = q->pnext = NULL;
+	q->on_plist = false;
+}
+
+/* ---------------------------------------------------------------- locator sets */
+
+static uint32_t locset_hash(const struct xtr_loc *loc, unsigned n)
+{
+	uint32_t h = 2166136261u ^ n;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *b = loc[i].addr.a;
+		for (unsigned k = 0; k < 16; k++)
+			h = (h ^ b[k]) * 16777619u;
+		h = (h ^ loc[i].addr.afi) * 16777619u;
+		h = (h ^ loc[i].priority) * 16777619u;
+		h = (h ^ loc[i].weight) * 16777619u;
+		h = (h ^ loc[i].rloc_idx) * 16777619u;
 	}
+	return h;
+}
+
+static bool locset_eq(const struct xtr_locset *l, const struct xtr_loc *loc, unsigned n)
+{
+	if (l->n != n)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!ipaddr_eq(&l->loc[i].addr, &loc[i].addr) ||
+		    l->loc[i].priority != loc[i].priority || l->loc[i].weight != loc[i].weight ||
+		    l->loc[i].rloc_idx != loc[i].rloc_idx)
+			return false;
+	return true;
+}
+
+static int locset_grow(struct xtr *x)
+{
+	size_t cap = x->lsets_cap ? x->lsets_cap * 2 : 64;
+	struct xtr_locset **v = calloc(cap, sizeof(*v));
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < x->lsets_cap; i++)
+		for (struct xtr_locset *l = x->lsets[i], *n; l; l = n) {
+			n = l->next;
+			l->next = v[l->hash & (cap - 1)];
+			v[l->hash & (cap - 1)] = l;
+		}
+	free(x->lsets);
+	x->lsets = v;
+	x->lsets_cap = cap;
+	return 0;
+}
+
+/* The shared set holding loc[0..n) (a reference taken), NULL for none or on ENOMEM. */
+static const struct xtr_loc *locset_get(struct xtr *x, const struct xtr_loc *loc, unsigned n)
+{
+	if (n == 0)
+		return NULL;
+	uint32_t h = locset_hash(loc, n);
+	if (x->lsets_cap) {
+		for (struct xtr_locset *l = x->lsets[h & (x->lsets_cap - 1)]; l; l = l->next)
+			if (l->hash == h && locset_eq(l, loc, n)) {
+				l->refs++;
+				return l->loc;
+			}
+	}
+	if (x->nlsets >= x->lsets_cap && locset_grow(x) == -1)
+		return NULL;
+	struct xtr_locset *l = malloc(sizeof(*l) + n * sizeof(l->loc[0]));
+	if (l == NULL)
+		return NULL;
+	l->refs = 1;
+	l->hash = h;
+	l->n = (uint8_t)n;
+	memcpy(l->loc, loc, n * sizeof(l->loc[0]));
+	l->next = x->lsets[h & (x->lsets_cap - 1)];
+	x->lsets[h & (x->lsets_cap - 1)] = l;
+	x->nlsets++;
+	return l->loc;
+}
+
+static void locset_put(struct xtr *x, const struct xtr_loc *loc)
+{
+	if (loc == NULL)
+		return;
+	struct xtr_locset *l =
+	    (struct xtr_locset *)(void *)((char *)(uintptr_t)loc - offsetof(struct xtr_locset, loc));
+	if (--l->refs)
+		return;
+	struct xtr_locset **pp = &x->lsets[l->hash & (x->lsets_cap - 1)];
+	while (*pp != l)
+		pp = &(*pp)->next;
+	*pp = l->next;
+	x->nlsets--;
+	free(l);
+}
+
+size_t xtr_cache_locsets(const struct xtr *x)
+{
+	return x->nlsets;
+}
+
+/* ---------------------------------------------------------------- entries */
+
+/* Forget an entry that is out of the table already (its queue handled). */
+static void entry_release(struct xtr *x, struct xtr_entry *e)
+{
+	dyn_set(x, e, false);
+	if (e->src == XTR_SRC_PENDING)
+		x->npending--;
+	plist_del(x, e);
+	locset_put(x, e->loc);
+	free(e->ext);
+	x->nentries--;
+	slab_release(x, e);
 }
 
 static void entry_destroy(struct xtr *x, struct xtr_entry *e)
 {
 	lpm_remove(x->cache, &e->eid);
-	lru_unlink(x, e);
-	if (e->src == XTR_SRC_PENDING)
-		x->npending--;
 	xtr_queue_drop(x, e);
-	x->nentries--;
-	free(e);
+	entry_release(x, e);
 }
 
-/* Make room for one more dynamic entry: evict from the LRU tail (not `keep`). */
+/* Make room for one more dynamic entry: CLOCK over the slab (not `keep`): an entry used
+ * since the hand last passed gets a second chance, the first one not used goes. */
 static int make_room(struct xtr *x, const struct xtr_entry *keep)
 {
 	while (x->ndynamic >= x->cfg.cache_max) {
-		struct xtr_entry *v = x->lru_tail;
-		while (v && v == keep)
-			v = v->prev;
+		struct xtr_entry *v = NULL;
+		for (size_t k = 0; k < 2 * x->slab_used + 1 && x->slab_used; k++) {
+			if (x->clock_hand >= x->slab_used)
+				x->clock_hand = 0;
+			struct xtr_entry *e = slab_at(x, x->clock_hand++);
+			if (e->src == 0xff || !e->dynamic || e == keep)
+				continue;
+			if (e->referenced) {
+				e->referenced = 0;
+				continue;
+			}
+			v = e;
+			break;
+		}
 		if (v == NULL)
 			return -1;
 		entry_destroy(x, v);
@@ -186,17 +445,21 @@ static int make_room(struct xtr *x, const struct xtr_entry *keep)
 	return 0;
 }
 
-/* ---------------------------------------------------------------- entries */
-
 static void set_locators(struct xtr *x, struct xtr_entry *e, const struct xtr_loc *loc,
 			 unsigned nloc)
 {
-	e->nloc = 0;
-	for (unsigned i = 0; i < nloc && e->nloc < XTR_MAX_LOC; i++) {
-		e->loc[e->nloc] = loc[i];
-		e->loc[e->nloc].rloc_idx = xtr_rloc_track(x, &loc[i].addr, &e->eid);
-		e->nloc++;
+	struct xtr_loc v[XTR_MAX_LOC];
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < nloc && n < XTR_MAX_LOC; i++) {
+		v[n] = loc[i];
+		v[n].rloc_idx = xtr_rloc_track(x, &loc[i].addr, &e->eid);
+		n++;
 	}
+	const struct xtr_loc *old = e->loc;
+	e->loc = locset_get(x, v, n);
+	e->nloc = e->loc ? (uint8_t)n : 0;
+	locset_put(x, old);
 }
 
 struct covered_ctx {
@@ -216,11 +479,16 @@ static int covered_cb(const struct lisp_prefix *p, void *val, void *arg)
 		return 0;
 	/* Take it out of the table first so its packets match the new mapping. */
 	lpm_remove(x->cache, &c->eid);
-	lru_unlink(x, c);
-	x->npending--;
-	x->nentries--;
-	queue_drain(x, c, cc->now);
-	free(c);
+	struct xtr_entry_ext *q = c->ext;
+	c->ext = NULL;
+	if (q && q->on_plist) {
+		c->ext = q;
+		plist_del(x, c);
+		c->ext = NULL;
+	}
+	entry_release(x, c);
+	queue_drain_ext(x, q, cc->now);
+	free(q);
 	return 0;
 }
 
@@ -238,33 +506,43 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 			x->st.drops[XTR_DROP_CACHE_FULL]++;
 			return NULL;
 		}
-		e = calloc(1, sizeof(*e));
+		e = slab_alloc(x);
 		if (e == NULL)
 			return NULL;
 		e->eid = p;
-		e->created = now;
-		e->last_used = now;
+		e->last_used = xtr_sec(x, now);
 		if (lpm_insert(x->cache, &p, e, NULL) == -1) {
-			free(e);
+			slab_release(x, e);
 			return NULL;
 		}
 		x->nentries++;
-		if (src_dynamic((uint8_t)src))
-			lru_push(x, e);
-	} else {
-		if (e->src == XTR_SRC_PENDING && src != XTR_SRC_PENDING)
-			x->npending--;
-		if (src_dynamic(e->src) && !src_dynamic((uint8_t)src))
-			lru_unlink(x, e);
-		else if (!src_dynamic(e->src) && src_dynamic((uint8_t)src))
-			lru_push(x, e);
-		e->created = now;
+	} else if (e->src == XTR_SRC_PENDING && src != XTR_SRC_PENDING) {
+		x->npending--;
+		plist_del(x, e);
 	}
+	dyn_set(x, e, src_dynamic((uint8_t)src));
 	e->src = (uint8_t)src;
-	e->changed_ms = xtr_wall_ms(x, now);
-	if (src != XTR_SRC_BGP) {
-		memset(&e->bgp_peer, 0, sizeof(e->bgp_peer));
-		e->map_version = 0;
+	e->changed = xtr_sec(x, now);
+	/* the side struct: kept while it holds something (queue, request rate limit) */
+	bool need_ext = src == XTR_SRC_CONFIG || src == XTR_SRC_BGP || src == XTR_SRC_PENDING;
+	if (e->ext && !need_ext && e->ext->qlen == 0 && e->ext->req_next <= now) {
+		free(e->ext);
+		e->ext = NULL;
+	}
+	if (need_ext && xtr_entry_ext(x, e) == NULL) {
+		if (e->src == XTR_SRC_PENDING)
+			e->src = XTR_SRC_REPLY; /* keep the counts right for the destroy */
+		entry_destroy(x, e);
+		return NULL;
+	}
+	if (e->ext) {
+		e->ext->changed_ms = xtr_wall_ms(x, now);
+		if (src != XTR_SRC_BGP) {
+			memset(&e->ext->bgp_peer, 0, sizeof(e->ext->bgp_peer));
+			e->ext->map_version = 0;
+		}
+		e->ext->req_nonce = 0;
+		e->ext->req_tries = 0;
 	}
 	e->action = action;
 	e->authoritative = authoritative;
@@ -272,16 +550,13 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 	if (src == XTR_SRC_CONFIG || src == XTR_SRC_BGP || ttl_min == 0xffffffffu)
 		e->expires = 0;
 	else
-		e->expires = now + (uint64_t)ttl_min * 60 * NSEC_PER_SEC;
-	e->req_nonce = 0;
-	e->req_tries = 0;
+		xtr_entry_set_expiry(x, e, now + (uint64_t)ttl_min * 60 * NSEC_PER_SEC);
 	set_locators(x, e, loc, nloc);
-	if (e->qlen && src != XTR_SRC_PENDING)
-		queue_drain(x, e, now);
+	if (e->ext && e->ext->qlen && src != XTR_SRC_PENDING)
+		queue_drain_ext(x, e->ext, now);
 
 	/* Pending host entries now covered by this mapping: resolved too. Only a prefix
-	 * shorter than a host route covers other entries; the table finds them (walking the
-	 * whole LRU list per install made a cache fill quadratic). */
+	 * shorter than a host route covers other entries; the table finds them. */
 	if (src != XTR_SRC_PENDING && x->npending && p.plen < afi_max_plen(p.afi)) {
 		struct covered_ctx c = {x, e, now};
 		lpm_walk_covered(x->cache, &p, covered_cb, &c);
@@ -301,6 +576,7 @@ struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix 
 		return NULL;
 	e->expires = 0;
 	x->npending++;
+	plist_add(x, e);
 	return e;
 }
 
@@ -369,14 +645,22 @@ size_t xtr_cache_pending(const struct xtr *x)
 
 void xtr_cache_sweep(struct xtr *x, uint64_t now)
 {
-	struct xtr_entry *e, *prev;
-
-	/* Only dynamic entries expire; walk the LRU list from its cold end. */
-	for (e = x->lru_tail; e; e = prev) {
-		prev = e->prev;
-		if (e->expires && e->expires <= now) {
+	/* Only dynamic entries expire; one pass over the slab. A side struct left only for
+	 * the request rate limit goes when that has passed (not while a refresh is being
+	 * retried: its back-off and Map-Resolver failover go on from where they are). */
+	for (size_t i = 0; i < x->slab_used; i++) {
+		struct xtr_entry *e = slab_at(x, i);
+		if (e->src == 0xff)
+			continue;
+		if (e->dynamic && e->expires && xtr_sec_ns(x, e->expires) <= now) {
 			x->st.cache_expired++;
 			entry_destroy(x, e);
+			continue;
+		}
+		if (e->ext && (e->src == XTR_SRC_REPLY || e->src == XTR_SRC_NOTIFY) &&
+		    e->ext->qlen == 0 && e->ext->req_next <= now && e->ext->req_tries == 0) {
+			free(e->ext);
+			e->ext = NULL;
 		}
 	}
 }

@@ -10,7 +10,7 @@
  * sockets (encapsulated data, batched with sendmmsg), common/udpio and the site module.
  *
  * Files: config.c (XML -> struct xtr_cfg), mapcache.c (map-cache: entries, sources, TTL,
- * LRU bound, pending queues, locator selection), data.c (encapsulation, the ITR path, the
+ * CLOCK bound, pending queues, locator selection), data.c (encapsulation, the ITR path, the
  * ETR decision deliver / re-encapsulate / drop, ICMP too-big), control.c (Map-Request,
  * Map-Reply, SMR, Map-Notify, RLOC probes), register.c (Map-Register to Map-Servers),
  * core.c (object, database, statistics, timers), cli.c (telnet CLI), main.c (daemon).
@@ -135,8 +135,8 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out);
 /* Where a map-cache entry came from. A new source is one row here, one name in mapcache.c. */
 enum xtr_src {
 	XTR_SRC_CONFIG = 0, /* <static-mapping>: never expires, never evicted */
-	XTR_SRC_REPLY,	    /* Map-Reply to our Map-Request: TTL, LRU eviction */
-	XTR_SRC_NOTIFY,	    /* Map-Notify (EID moved away from us, pub/sub): TTL, LRU */
+	XTR_SRC_REPLY,	    /* Map-Reply to our Map-Request: TTL, CLOCK eviction */
+	XTR_SRC_NOTIFY,	    /* Map-Notify (EID moved away from us, pub/sub): TTL, CLOCK */
 	XTR_SRC_BGP,	    /* D-ETR: BGP-learned host mapping, authoritative, no aging */
 	XTR_SRC_PENDING,    /* being resolved: holds queued packets */
 	XTR_SRC__COUNT
@@ -150,32 +150,50 @@ struct xtr_loc {
 	uint16_t rloc_idx; /* reachability slot (probing), UINT16_MAX = untracked (up) */
 };
 
-struct xtr_entry {
-	struct lisp_prefix eid;
-	uint8_t src;	    /* enum xtr_src */
-	uint8_t action;	    /* negative entries (nloc 0): enum lisp_action */
-	bool authoritative; /* A bit of the record */
-	uint8_t nloc;
-	struct xtr_loc loc[XTR_MAX_LOC];
-	uint32_t ttl;	  /* minutes as received */
-	uint64_t expires; /* ns, 0 = never */
-	uint64_t created; /* ns */
-	uint64_t last_used;
-	uint64_t packets, bytes;
-	uint64_t changed_ms;	 /* wall clock (Unix ms) of the last install/replace */
-	struct ipaddr bgp_peer;	 /* XTR_SRC_BGP: the peer whose mapping is installed */
-	uint16_t map_version;	 /* XTR_SRC_BGP: its 12-bit map version (0 = none) */
+/* What only some entries carry (pending, BGP, config, a resolution outstanding): the
+ * pending queue, the request state, the BGP peer/version and the exact change time. */
+struct xtr_entry_ext {
+	uint64_t changed_ms;	/* wall clock (Unix ms) of the last install/replace */
+	struct ipaddr bgp_peer; /* XTR_SRC_BGP: the peer whose mapping is installed */
+	uint16_t map_version;	/* XTR_SRC_BGP: its 12-bit map version (0 = none) */
 	/* resolution (pending, SMR-invoked or refresh): 0 = none outstanding */
 	uint64_t req_nonce;
 	uint64_t req_next; /* ns: earliest next Map-Request for this prefix (rate limit) */
 	uint32_t req_tries;
-	/* pending queue: indices into the shared packet pool */
-	uint8_t qhead, qlen;
-	uint16_t q[XTR_QUEUE_MAX];
-	/* LRU list of dynamic entries (most recent first); static ones are not on it */
-	struct xtr_entry *prev, *next;
-	bool on_lru;
+	/* list of pending entries (oldest first) */
+	struct xtr_entry *pprev, *pnext;
+	bool on_plist;
+	/* pending queue: indices into the shared packet pool, a ring of qcap slots (the
+	 * queue length when allocated; 0 with the drop policy) */
+	uint8_t qhead, qlen, qcap;
+	uint16_t q[];
 };
+
+/* A map-cache entry (~72 B): in a slab (no allocation per entry), locators in a set shared
+ * by every entry with the same ones (`loc` points into it: e->loc[i], i < nloc; NULL when
+ * nloc is 0), times in seconds since the daemon started (xtr_entry_expires_ns etc.). */
+struct xtr_entry {
+	struct lisp_prefix eid;
+	const struct xtr_loc *loc;  /* shared, read only; xtr_entry_loc() */
+	struct xtr_entry_ext *ext;  /* NULL unless pending/BGP/config/request state */
+	uint64_t bytes;
+	uint32_t packets;	    /* 32 bits: wraps after 4G packets */
+	uint32_t ttl;		    /* minutes as received */
+	uint32_t expires;	    /* s since start (ceiling), 0 = never */
+	uint32_t changed;	    /* s since start of the last install/replace */
+	uint32_t last_used;	    /* s since start */
+	uint8_t src;		    /* enum xtr_src; 0xff = free slab slot */
+	uint8_t action;		    /* negative entries (nloc 0): enum lisp_action */
+	uint8_t nloc;
+	uint8_t authoritative : 1; /* A bit of the record */
+	uint8_t referenced : 1;	   /* CLOCK: used since the hand last passed */
+	uint8_t dynamic : 1;	   /* subject to the size bound (counted in ndynamic) */
+};
+
+static inline const struct xtr_loc *xtr_entry_loc(const struct xtr_entry *e, unsigned i)
+{
+	return i < e->nloc ? &e->loc[i] : NULL;
+}
 
 struct xtr;
 /* Insert or replace a mapping (the D-ETR installs BGP mappings with XTR_SRC_BGP, ttl 0 =
@@ -190,11 +208,19 @@ int xtr_cache_remove(struct xtr *x, const struct lisp_prefix *eid);
 /* Remove every entry (of one source, or all with XTR_SRC__COUNT) covered by eid (NULL:
  * all). Returns how many. */
 size_t xtr_cache_clear(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src);
-/* Longest match; NULL on a miss. Does not touch LRU or counters. */
+/* Longest match; NULL on a miss. Does not touch the CLOCK bit or counters. */
 struct xtr_entry *xtr_cache_lookup(struct xtr *x, uint32_t iid, const struct ipaddr *a);
 size_t xtr_cache_count(const struct xtr *x);   /* every entry */
 size_t xtr_cache_dynamic(const struct xtr *x); /* entries subject to the size bound */
 size_t xtr_cache_pending(const struct xtr *x);
+/* Times of an entry in ns (the monotonic clock of `now`): expiry (0 = never), last use;
+ * and the wall clock (Unix ms) of its last change (exact for pending/BGP/config entries,
+ * to the second for the others). */
+uint64_t xtr_entry_expires_ns(const struct xtr *x, const struct xtr_entry *e);
+uint64_t xtr_entry_last_used_ns(const struct xtr *x, const struct xtr_entry *e);
+uint64_t xtr_entry_changed_ms(const struct xtr *x, const struct xtr_entry *e);
+/* Packets held by a pending entry. */
+unsigned xtr_entry_queued(const struct xtr_entry *e);
 /* Expire entries whose TTL ran out and unanswered resolutions; call once a second. */
 void xtr_cache_sweep(struct xtr *x, uint64_t now);
 /* Call fn for every entry in prefix order. */

@@ -1,6 +1,7 @@
 /*
  * xtr/xtr_int.h - the inside of struct xtr, shared by the core files of xtr/ (not by the
- * site module, tests or other daemons): the map-cache (LPM + LRU list + packet pool), the
+ * site module, tests or other daemons): the map-cache (LPM + entry slab + CLOCK hand +
+ * shared locator sets + pending list + packet pool), the
  * database, the nonce table of outstanding Map-Requests, the RLOC reachability table
  * (RLOC probing, RFC 9300 §10), the remote-ITR table (SMR targets, RFC 9301 §6.1) and the
  * Map-Server registration state.
@@ -45,6 +46,16 @@ struct xtr_itr_seen {
 	uint64_t last;
 };
 
+#define XTR_SLAB_CHUNK 4096
+
+/* A locator set shared by the entries with the same locators (mapcache.c). */
+struct xtr_locset {
+	struct xtr_locset *next; /* hash chain */
+	uint32_t refs, hash;
+	uint8_t n;
+	struct xtr_loc loc[];
+};
+
 #define XTR_SCRATCH	 64
 #define XTR_SCRATCH_SLOT (XTR_ENCAP_HLEN + XTR_QPKT_MAX)
 
@@ -59,7 +70,14 @@ struct xtr {
 	struct xtr_io io;
 	/* map-cache */
 	struct lpm *cache;
-	struct xtr_entry *lru_head, *lru_tail;
+	struct xtr_entry **slab;     /* chunks of XTR_SLAB_CHUNK entries, never moved */
+	size_t slab_nchunks, slab_used; /* chunks; slots handed out so far (high water) */
+	struct xtr_entry *slab_free;    /* free slots, linked through ext */
+	size_t clock_hand;		/* CLOCK eviction: next slot to look at */
+	struct xtr_locset **lsets;	/* shared locator sets: hash chains */
+	size_t lsets_cap, nlsets;
+	struct xtr_entry *plist_head, *plist_tail; /* pending entries, oldest first */
+	uint64_t t0;			/* ns: second 0 of the entries' timestamps */
 	size_t ndynamic, npending, nentries;
 	struct xtr_qslot *pool;
 	uint16_t pool_free; /* free list head, UINT16_MAX = empty */
@@ -106,6 +124,16 @@ const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi);
 int xtr_cache_init(struct xtr *x);
 void xtr_cache_fini(struct xtr *x);
 void xtr_cache_touch(struct xtr *x, struct xtr_entry *e, uint64_t now);
+/* The entry's side struct, allocated on first use (NULL on ENOMEM). */
+struct xtr_entry_ext *xtr_entry_ext(struct xtr *x, struct xtr_entry *e);
+/* Seconds since x->t0 for a monotonic ns time (0 before it); the ns of such a second. */
+uint32_t xtr_sec(const struct xtr *x, uint64_t now);
+uint64_t xtr_sec_ns(const struct xtr *x, uint32_t s);
+/* Set an entry's expiry to the monotonic time `at` (ns, rounded up to the second). */
+void xtr_entry_set_expiry(struct xtr *x, struct xtr_entry *e, uint64_t at);
+/* Slab, locator-set and pending-list statistics (tests). */
+size_t xtr_cache_slab_slots(const struct xtr *x);
+size_t xtr_cache_locsets(const struct xtr *x);
 struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
 int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len);
 void xtr_queue_flush(struct xtr *x, struct xtr_entry *e, uint64_t now);

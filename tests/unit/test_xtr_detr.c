@@ -90,7 +90,7 @@ static const char *rloc_of(struct xtr *x, const char *eid, char *buf)
 	assert_int_equal(e->src, XTR_SRC_BGP);
 	assert_true(e->authoritative);
 	assert_int_equal(e->expires, 0);
-	return ipaddr_str(&e->loc[0].addr, buf, IPADDR_STRLEN);
+	return ipaddr_str(&xtr_entry_loc(e, 0)->addr, buf, IPADDR_STRLEN);
 }
 
 #define PEER1 "192.0.2.14"
@@ -229,9 +229,9 @@ static void t_entry_fields(void **s)
 	struct xtr_entry *e = xtr_cache_lookup(x, 0, &a);
 	assert_non_null(e);
 	assert_int_equal(e->src, XTR_SRC_BGP);
-	assert_string_equal(ipaddr_str(&e->bgp_peer, buf, sizeof(buf)), PEER2);
-	assert_int_equal(e->map_version, 77);
-	assert_true(e->changed_ms > 1500000000000ULL); /* wall clock, Unix ms */
+	assert_string_equal(ipaddr_str(&e->ext->bgp_peer, buf, sizeof(buf)), PEER2);
+	assert_int_equal(e->ext->map_version, 77);
+	assert_true(e->ext->changed_ms > 1500000000000ULL); /* wall clock, Unix ms */
 	assert_string_equal(xtr_src_name(XTR_SRC_BGP), "bgp");
 	assert_int_equal(xtr_detr_count(d), 1);
 	/* clear map-cache never takes BGP entries; xtr_detr_clear does */

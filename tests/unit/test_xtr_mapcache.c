@@ -2,7 +2,9 @@
  * longest match, sources, TTL expiry by the sweep, the size bound with least-recently-used
  * eviction (static entries exempt), the pending-entry limit, the bounded packet queue held
  * during resolution and flushed through the resolved mapping, clear; and locator selection:
- * priority first, 255 never, weight shares with the flow hash, down locators skipped. */
+ * priority first, 255 never, weight shares with the flow hash, down locators skipped; the
+ * compact entry: slab slots reused, CLOCK eviction order, the pending list, shared locator
+ * sets behind the accessor, second timestamps relative to the start. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,7 @@
 #include <cmocka.h>
 
 #include "tests/unit/xtr_testlib.h"
+#include "xtr/xtr_int.h"
 
 static struct xtr *mk(uint32_t max, uint32_t pending)
 {
@@ -43,8 +46,8 @@ static void t_insert_lookup(void **s)
 	/* replace keeps one entry */
 	install(x, "198.51.100.6/32", XTR_SRC_REPLY, "192.0.2.4", 1, 100, NULL, 0, 0, 2);
 	assert_int_equal(xtr_cache_count(x), 2);
-	assert_true(ipaddr_eq(&xtr_cache_lookup(x, 0, &a)->loc[0].addr, &(struct ipaddr){0}) ==
-		    false);
+	assert_true(ipaddr_eq(&xtr_entry_loc(xtr_cache_lookup(x, 0, &a), 0)->addr,
+			      &(struct ipaddr){0}) == false);
 	xtr_free(x);
 }
 
@@ -130,6 +133,12 @@ static void t_queue(void **s)
 	}
 	assert_int_equal(xtr_cache_pending(x), 1);
 	assert_int_equal(xtr_get_stats(x)->queued, 8); /* queue-length 8 */
+	{
+		struct ipaddr d = A("198.51.100.6");
+		struct xtr_entry *pe = xtr_cache_lookup(x, 0, &d);
+		assert_int_equal(pe->ext->qcap, 8); /* ring sized by the config */
+		assert_int_equal(xtr_entry_queued(pe), 8);
+	}
 	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_QUEUE_FULL], 4);
 	assert_int_equal(ncap_data, 0);
 	/* the reply's mapping (a covering /24) resolves the pending /32: 8 packets leave */
@@ -162,6 +171,13 @@ static void t_queue_drop_policy(void **s)
 	assert_int_equal(xtr_get_stats(x)->queued, 0);
 	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_QUEUE_FULL], 1);
 	assert_int_equal(xtr_cache_pending(x), 1);
+	/* the pending entry's side struct has no queue slots at all */
+	struct ipaddr d = A("198.51.100.6");
+	struct xtr_entry *e = xtr_cache_lookup(x, 0, &d);
+	assert_non_null(e);
+	assert_non_null(e->ext);
+	assert_int_equal(e->ext->qcap, 0);
+	assert_int_equal(xtr_entry_queued(e), 0);
 	xtr_free(x);
 }
 
@@ -247,6 +263,185 @@ static void t_sel_weight(void **s)
 	xtr_free(x);
 }
 
+static void t_slab_reuse(void **s)
+{
+	(void)s;
+	struct xtr *x = mk(100, 10);
+	assert_true(sizeof(struct xtr_entry) <= 72);
+	install(x, "203.0.113.1/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	install(x, "203.0.113.2/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	install(x, "203.0.113.3/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	assert_int_equal(xtr_cache_slab_slots(x), 3);
+	struct lisp_prefix p = P("203.0.113.2/32");
+	assert_int_equal(xtr_cache_remove(x, &p), 0);
+	assert_int_equal(xtr_cache_count(x), 2);
+	install(x, "203.0.113.4/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	assert_int_equal(xtr_cache_slab_slots(x), 3); /* the freed slot, no new one */
+	assert_int_equal(xtr_cache_count(x), 3);
+	struct ipaddr a4 = A("203.0.113.4"), a2 = A("203.0.113.2");
+	assert_non_null(xtr_cache_lookup(x, 0, &a4));
+	assert_null(xtr_cache_lookup(x, 0, &a2));
+	/* many entries: more than one chunk, all freed by clear and reused */
+	for (unsigned i = 0; i < XTR_SLAB_CHUNK + 10; i++) {
+		struct lisp_prefix q = P("10.0.0.0/32");
+		q.a[1] = (uint8_t)(i >> 8);
+		q.a[2] = (uint8_t)i;
+		struct xtr_loc l = {.addr = A("192.0.2.9"), .priority = 1, .weight = 1};
+		if (i == 0) {
+			xtr_free(x);
+			x = mk(XTR_SLAB_CHUNK * 2, 10);
+		}
+		assert_non_null(xtr_cache_install(x, &q, XTR_SRC_REPLY, 0, true, 10, &l, 1, 1));
+	}
+	size_t slots = xtr_cache_slab_slots(x);
+	assert_int_equal(slots, XTR_SLAB_CHUNK + 10);
+	assert_int_equal(xtr_cache_clear(x, NULL, XTR_SRC__COUNT), XTR_SLAB_CHUNK + 10);
+	assert_int_equal(xtr_cache_dynamic(x), 0);
+	install(x, "203.0.113.1/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	assert_int_equal(xtr_cache_slab_slots(x), slots);
+	xtr_free(x);
+}
+
+static void t_clock_order(void **s)
+{
+	(void)s;
+	struct xtr *x = mk(3, 10);
+	const char *n[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4",
+			   "203.0.113.5", "203.0.113.6"};
+	struct ipaddr a[6];
+	for (unsigned i = 0; i < 6; i++)
+		a[i] = A(n[i]);
+	install(x, "203.0.113.1/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	install(x, "203.0.113.2/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	install(x, "203.0.113.3/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	xtr_cache_touch(x, xtr_cache_lookup(x, 0, &a[1]), 2);
+	xtr_cache_touch(x, xtr_cache_lookup(x, 0, &a[2]), 2);
+	/* .1 never used since inserted: the hand takes it first */
+	install(x, "203.0.113.4/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 3);
+	assert_null(xtr_cache_lookup(x, 0, &a[0]));
+	/* .2 and .3 get a second chance (bits cleared), the unused .4 goes */
+	install(x, "203.0.113.5/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 4);
+	assert_null(xtr_cache_lookup(x, 0, &a[3]));
+	assert_non_null(xtr_cache_lookup(x, 0, &a[1]));
+	assert_non_null(xtr_cache_lookup(x, 0, &a[2]));
+	/* their chance used up: .2 (next after the hand) goes now */
+	install(x, "203.0.113.6/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 5);
+	assert_null(xtr_cache_lookup(x, 0, &a[1]));
+	assert_non_null(xtr_cache_lookup(x, 0, &a[2]));
+	assert_non_null(xtr_cache_lookup(x, 0, &a[4]));
+	assert_non_null(xtr_cache_lookup(x, 0, &a[5]));
+	assert_int_equal(xtr_get_stats(x)->cache_evictions, 3);
+	assert_int_equal(xtr_cache_dynamic(x), 3);
+	xtr_free(x);
+}
+
+static void t_pending_list(void **s)
+{
+	(void)s;
+	struct xtr *x = mk(1000, 10);
+	uint8_t buf[200];
+	size_t len;
+	const char *d[] = {"10.0.0.1", "10.0.0.2", "10.0.0.3"};
+	for (unsigned i = 0; i < 3; i++) {
+		uint8_t *pk = mk_ip4(buf, "198.51.100.5", d[i], 17, 1, 2, 10, false, &len);
+		xtr_itr_input(x, pk, len, 1);
+	}
+	install(x, "192.0.2.0/24", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	assert_int_equal(xtr_cache_pending(x), 3);
+	struct xtr_entry *e = x->plist_head;
+	for (unsigned i = 0; i < 3; i++, e = e->ext->pnext) {
+		struct ipaddr a = A(d[i]);
+		assert_non_null(e);
+		assert_int_equal(e->src, XTR_SRC_PENDING);
+		assert_memory_equal(e->eid.a, a.a, 4); /* oldest first */
+	}
+	assert_null(e);
+	/* the middle one resolved: off the list, the others keep their order */
+	install(x, "10.0.0.2/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 2);
+	assert_int_equal(xtr_cache_pending(x), 2);
+	assert_int_equal(x->plist_head->eid.a[3], 1);
+	assert_int_equal(x->plist_head->ext->pnext->eid.a[3], 3);
+	assert_ptr_equal(x->plist_tail, x->plist_head->ext->pnext);
+	assert_null(x->plist_tail->ext->pnext);
+	/* the tick retransmits only from the list; giving up empties it */
+	for (unsigned t = 0; t < 200; t++)
+		xtr_tick(x, (2 + t) * SEC);
+	assert_int_equal(xtr_cache_pending(x), 0);
+	assert_null(x->plist_head);
+	assert_null(x->plist_tail);
+	xtr_free(x);
+}
+
+static void t_locator_accessor(void **s)
+{
+	(void)s;
+	struct xtr *x = mk(1000, 10);
+	install(x, "203.0.113.1/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, "192.0.2.3", 2, 50, 1);
+	install(x, "203.0.113.2/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, "192.0.2.3", 2, 50, 1);
+	install(x, "203.0.113.3/32", XTR_SRC_REPLY, "192.0.2.4", 1, 100, NULL, 0, 0, 1);
+	struct lisp_prefix neg = P("203.0.113.9/32");
+	assert_non_null(xtr_cache_install(x, &neg, XTR_SRC_REPLY, LISP_ACT_DROP, false, 1, NULL, 0,
+					  1));
+	struct ipaddr a1 = A("203.0.113.1"), a2 = A("203.0.113.2"), a3 = A("203.0.113.3"),
+		      a9 = A("203.0.113.9"), r3 = A("192.0.2.3");
+	struct xtr_entry *e1 = xtr_cache_lookup(x, 0, &a1), *e2 = xtr_cache_lookup(x, 0, &a2);
+	struct xtr_entry *e3 = xtr_cache_lookup(x, 0, &a3), *e9 = xtr_cache_lookup(x, 0, &a9);
+	assert_int_equal(xtr_cache_locsets(x), 2); /* the same locators stored once */
+	assert_ptr_equal(e1->loc, e2->loc);
+	assert_int_equal(e1->nloc, 2);
+	assert_true(ipaddr_eq(&xtr_entry_loc(e1, 1)->addr, &r3));
+	assert_int_equal(xtr_entry_loc(e1, 1)->priority, 2);
+	assert_int_equal(xtr_entry_loc(e1, 1)->weight, 50);
+	assert_null(xtr_entry_loc(e1, 2));
+	assert_int_equal(e3->nloc, 1);
+	assert_null(xtr_entry_loc(e9, 0)); /* negative: no set */
+	assert_null(e9->loc);
+	/* replacing e3's locators by e1's frees its set */
+	install(x, "203.0.113.3/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, "192.0.2.3", 2, 50, 2);
+	assert_int_equal(xtr_cache_locsets(x), 1);
+	assert_ptr_equal(e3->loc, e1->loc);
+	xtr_cache_clear(x, NULL, XTR_SRC__COUNT);
+	assert_int_equal(xtr_cache_locsets(x), 0);
+	xtr_free(x);
+}
+
+static void t_timestamps(void **s)
+{
+	(void)s;
+	struct xtr_cfg *c = test_cfg();
+	struct xtr *x = xtr_new(c, &test_io, 5 * SEC + SEC / 2); /* started at 5.5 s */
+	xtr_cfg_free(c);
+	assert_non_null(x);
+	assert_int_equal(xtr_sec(x, 1), 0); /* before the start: 0 */
+	assert_int_equal(xtr_sec(x, 5 * SEC), 0);
+	assert_int_equal(xtr_sec(x, 7 * SEC + 200), 2);
+	assert_int_equal(xtr_sec_ns(x, 2), 7 * SEC);
+	struct lisp_prefix p = P("203.0.113.1/32");
+	struct xtr_loc l = {.addr = A("192.0.2.2"), .priority = 1, .weight = 1};
+	struct xtr_entry *e =
+	    xtr_cache_install(x, &p, XTR_SRC_REPLY, 0, true, 1, &l, 1, 5 * SEC + SEC / 2);
+	assert_non_null(e);
+	/* expiry = change time + TTL, rounded up to the second: 65.5 s -> 66 s */
+	assert_int_equal(xtr_entry_expires_ns(x, e), 66 * SEC);
+	assert_int_equal(e->changed, 0);
+	xtr_cache_touch(x, e, 30 * SEC + 1);
+	assert_int_equal(xtr_entry_last_used_ns(x, e), 30 * SEC);
+	/* the change time on the wall clock, to the second, near now */
+	uint64_t ms = xtr_entry_changed_ms(x, e);
+	assert_true(ms > 1500000000000ULL);
+	/* an expiry at or before the start still expires (0 would mean never) */
+	xtr_entry_set_expiry(x, e, 1);
+	assert_int_equal(e->expires, 1);
+	xtr_entry_set_expiry(x, e, 66 * SEC);
+	xtr_cache_sweep(x, 65 * SEC + SEC / 2);
+	assert_int_equal(xtr_cache_count(x), 1);
+	xtr_cache_sweep(x, 66 * SEC);
+	assert_int_equal(xtr_cache_count(x), 0);
+	/* 32-bit seconds: far times saturate instead of wrapping */
+	assert_int_equal(xtr_sec(x, UINT64_MAX), UINT32_MAX - 1);
+	xtr_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +450,9 @@ int main(void)
 	    cmocka_unit_test(t_queue),	       cmocka_unit_test(t_queue_drop_policy),
 	    cmocka_unit_test(t_clear),	       cmocka_unit_test(t_sel_priority),
 	    cmocka_unit_test(t_sel_255),       cmocka_unit_test(t_sel_weight),
+	    cmocka_unit_test(t_slab_reuse),    cmocka_unit_test(t_clock_order),
+	    cmocka_unit_test(t_pending_list),  cmocka_unit_test(t_locator_accessor),
+	    cmocka_unit_test(t_timestamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

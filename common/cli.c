@@ -970,6 +970,71 @@ static void sess_event_cb(struct bufferevent *bev, short what, void *arg)
 	sess_free(s); /* error, write timeout */
 }
 
+/* A refused connection: the reason, then FIN, and the socket is drained for a moment before
+ * it is closed. Closing at once with the client's first line unread makes the kernel send
+ * RST, and the client then discards the reason it had not read yet. At most REFUSE_MAX
+ * refusals linger (a flood is closed at once); each for at most 2 s. */
+#define REFUSE_MAX 32
+static unsigned refusing;
+
+struct refusal {
+	struct event *ev;
+	evutil_socket_t fd;
+};
+static struct refusal *refusals[REFUSE_MAX]; /* lingering ones, freed by cli_free at the latest */
+
+static void refusal_end(struct refusal *r)
+{
+	for (size_t i = 0; i < REFUSE_MAX; i++)
+		if (refusals[i] == r)
+			refusals[i] = NULL;
+	event_free(r->ev);
+	close(r->fd);
+	free(r);
+	refusing--;
+}
+
+static void refuse_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct refusal *r = arg;
+	char junk[512];
+
+	if (what & EV_READ) {
+		ssize_t n = recv(fd, junk, sizeof(junk), MSG_DONTWAIT);
+		if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+			return; /* keep draining until EOF or the timeout */
+	}
+	(void)fd;
+	refusal_end(r);
+}
+
+static void refuse(struct cli *cli, evutil_socket_t fd)
+{
+	static const char msg[] = "% Too many CLI sessions\r\n";
+	struct timeval two = {2, 0};
+	struct refusal *r = NULL;
+	ssize_t w = send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+	(void)w;
+	shutdown(fd, SHUT_WR);
+	if (refusing < REFUSE_MAX && (r = calloc(1, sizeof(*r))) != NULL &&
+	    (r->ev = event_new(cli->base, fd, EV_READ | EV_PERSIST, refuse_cb, r)) != NULL &&
+	    event_add(r->ev, &two) == 0) {
+		r->fd = fd;
+		for (size_t i = 0; i < REFUSE_MAX; i++)
+			if (refusals[i] == NULL) {
+				refusals[i] = r;
+				break;
+			}
+		refusing++;
+		return;
+	}
+	if (r && r->ev)
+		event_free(r->ev);
+	free(r);
+	close(fd);
+}
+
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
 		      void *arg)
 {
@@ -977,10 +1042,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	struct cli_sess *s;
 
 	if (cli->nclients >= cli->maxclients) {
-		static const char msg[] = "% Too many CLI sessions\r\n";
-		ssize_t r = send(fd, msg, sizeof(msg) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-		(void)r;
-		close(fd);
+		refuse(cli, fd);
 		return;
 	}
 	s = calloc(1, sizeof(*s));
@@ -1060,6 +1122,9 @@ void cli_free(struct cli *cli)
 		return;
 	while (cli->sessions)
 		sess_free(cli->sessions);
+	for (size_t i = 0; i < REFUSE_MAX; i++)
+		if (refusals[i] && event_get_base(refusals[i]->ev) == cli->base)
+			refusal_end(refusals[i]);
 	for (size_t i = 0; i < cli->nlis; i++)
 		evconnlistener_free(cli->lis[i]);
 	free(cli->password);

@@ -83,7 +83,7 @@ stop_demo() {
 }
 
 # nc_session FILE: send stdin's script with nc, answers into FILE
-nc_session() { timeout 10 nc -q1 127.0.0.1 "$PORT" >"$1"; }
+nc_session() { timeout 15 nc -q5 127.0.0.1 "$PORT" >"$1"; } # -q5: a loaded machine may need more than 1 s to answer after EOF
 # telnet_session FILE LINE...: type each line into the real telnet client, with pauses
 telnet_session() {
 	local f=$1
@@ -182,12 +182,13 @@ expect "after junk: a new session works" "$F" hasre "$F" "^version: +0.1.0"
 # ---- client limit ----
 stop_demo
 start_demo -m 1 || exit 1
-( sleep 5 | timeout 8 nc 127.0.0.1 "$PORT" >/dev/null ) &
+HOLDF=$TMP/hold
+( { printf 'show version\n'; sleep 5; } | timeout 8 nc 127.0.0.1 "$PORT" >"$HOLDF" ) &
 HOLD=$!
-# wait (bounded) until the holding session is really connected: on a loaded machine a
-# fixed sleep is not enough for nc to start
-for _ in $(seq 50); do
-	[ "$(ss -Htn state established "( sport = :$PORT )" | wc -l)" -ge 1 ] && break
+# wait (bounded) until the holding session has been accepted and answered: only then is
+# the one allowed session really taken (a fixed sleep flaked on a loaded machine)
+for _ in $(seq 100); do
+	grep -q '^version' "$HOLDF" 2>/dev/null && break
 	sleep 0.1
 done
 F=$TMP/nc6

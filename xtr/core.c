@@ -36,8 +36,8 @@ bool xtr_is_own_rloc(const struct xtr *x, const struct ipaddr *a)
 
 uint64_t xtr_wall_ms(const struct xtr *x, uint64_t now)
 {
-	int64_t ms = (int64_t)(now / 1000000) + x->wall_off_ms;
-	return ms > 0 ? (uint64_t)ms : 0;
+	int64_t ns = (int64_t)now + x->wall_off_ns;
+	return ns > 0 ? (uint64_t)ns / 1000000 : 0;
 }
 
 void xtr_set_host_add(struct xtr *x, void (*fn)(void *arg, const struct ipaddr *eid))
@@ -188,8 +188,7 @@ bool xtr_claim_eid(struct xtr *x, const struct lisp_prefix *eid, uint64_t now)
 		return false;
 	if (xtr_db_add(x, eid, true, now) == -1)
 		return false;
-	log_info("EID %s is at our RLOC (control plane): local now",
-		 prefix_str(eid, p, sizeof(p)));
+	log_info("EID %s is at our RLOC (control plane): local now", prefix_str(eid, p, sizeof(p)));
 	x->st.moved_here++;
 	if (x->host_add)
 		x->host_add(x->io.arg, &a);
@@ -255,10 +254,14 @@ struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t
 	x->nonce_seq = now ^ ((uint64_t)time(NULL) << 32) ^ (uint64_t)(uintptr_t)x;
 	x->flow_seed = (uint32_t)xtr_nonce(x);
 	{
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		x->wall_off_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 -
-				 (int64_t)(now / 1000000);
+		/* Both clocks read together, in ns: `now` was taken by the caller before this
+		 * object's allocations (which take milliseconds), so it cannot be paired with a
+		 * wall-clock reading taken here (changedUnixMs read 2-6 ms late). */
+		struct timespec rt, mono;
+		clock_gettime(CLOCK_MONOTONIC, &mono);
+		clock_gettime(CLOCK_REALTIME, &rt);
+		x->wall_off_ns = ((int64_t)rt.tv_sec - (int64_t)mono.tv_sec) * 1000000000 +
+				 ((int64_t)rt.tv_nsec - (int64_t)mono.tv_nsec);
 	}
 	/* Map-Register nonces increase across restarts too: start from the wall clock */
 	x->reg_nonce = (uint64_t)time(NULL) << 24;

@@ -70,14 +70,14 @@ struct xtr {
 	struct xtr_io io;
 	/* map-cache */
 	struct lpm *cache;
-	struct xtr_entry **slab;     /* chunks of XTR_SLAB_CHUNK entries, never moved */
+	struct xtr_entry **slab;	/* chunks of XTR_SLAB_CHUNK entries, never moved */
 	size_t slab_nchunks, slab_used; /* chunks; slots handed out so far (high water) */
-	struct xtr_entry *slab_free;    /* free slots, linked through ext */
+	struct xtr_entry *slab_free;	/* free slots, linked through ext */
 	size_t clock_hand;		/* CLOCK eviction: next slot to look at */
 	struct xtr_locset **lsets;	/* shared locator sets: hash chains */
 	size_t lsets_cap, nlsets;
 	struct xtr_entry *plist_head, *plist_tail; /* pending entries, oldest first */
-	uint64_t t0;			/* ns: second 0 of the entries' timestamps */
+	uint64_t t0;				   /* ns: second 0 of the entries' timestamps */
 	size_t ndynamic, npending, nentries;
 	struct xtr_qslot *pool;
 	uint16_t pool_free; /* free list head, UINT16_MAX = empty */
@@ -111,7 +111,7 @@ struct xtr {
 	size_t segcap;
 	struct xtr_stats st;
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
-	int64_t wall_off_ms; /* Unix ms - monotonic ms at xtr_new (changedUnixMs) */
+	int64_t wall_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
 };
 
 /* core.c */

@@ -92,8 +92,8 @@ static double proc_cpu_s(long pid)
 	fclose(f);
 	/* fields after the ")" of comm: state(3) ... utime(14) stime(15) */
 	char *p = strrchr(line, ')');
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-				&st) != 2)
+	if (p == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -233,7 +233,8 @@ static void usage(void)
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
-	const char *target = "127.0.0.1", *bind = NULL, *eidbase = "2001:db8:1::1", *rloc = "192.0.2.1";
+	const char *target = "127.0.0.1", *bind = NULL, *eidbase = "2001:db8:1::1",
+		   *rloc = "192.0.2.1";
 	struct timespec ts;
 
 	memset(o, 0, sizeof(*o));
@@ -253,26 +254,65 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->nonce_base = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	while ((c = getopt(argc, argv, "k:t:p:b:n:e:i:r:K:s:c:w:d:W:N:x:P:R:L:")) != -1) {
 		switch (c) {
-		case 'k': o->kind = optarg; break;
-		case 't': target = optarg; break;
-		case 'p': o->port = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'b': bind = optarg; break;
-		case 'n': o->neids = strtoul(optarg, NULL, 10); break;
-		case 'e': eidbase = optarg; break;
-		case 'i': o->iid = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'r': rloc = optarg; break;
-		case 'K': o->key_id = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 's': o->secret = optarg; break;
-		case 'c': o->count = strtoul(optarg, NULL, 10); break;
-		case 'w': o->window = strtoul(optarg, NULL, 10); break;
-		case 'd': o->secs = strtod(optarg, NULL); break;
-		case 'W': o->warmup = strtod(optarg, NULL); break;
-		case 'N': o->nonce_base = strtoull(optarg, NULL, 0); break;
-		case 'x': o->expect = atoi(optarg); break;
-		case 'P': o->pid = strtol(optarg, NULL, 10); break;
-		case 'R': o->nrec = strtoul(optarg, NULL, 10); break;
-		case 'L': o->loss_ms = strtod(optarg, NULL); break;
-		default: usage();
+		case 'k':
+			o->kind = optarg;
+			break;
+		case 't':
+			target = optarg;
+			break;
+		case 'p':
+			o->port = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			bind = optarg;
+			break;
+		case 'n':
+			o->neids = strtoul(optarg, NULL, 10);
+			break;
+		case 'e':
+			eidbase = optarg;
+			break;
+		case 'i':
+			o->iid = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			rloc = optarg;
+			break;
+		case 'K':
+			o->key_id = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			o->secret = optarg;
+			break;
+		case 'c':
+			o->count = strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			o->window = strtoul(optarg, NULL, 10);
+			break;
+		case 'd':
+			o->secs = strtod(optarg, NULL);
+			break;
+		case 'W':
+			o->warmup = strtod(optarg, NULL);
+			break;
+		case 'N':
+			o->nonce_base = strtoull(optarg, NULL, 0);
+			break;
+		case 'x':
+			o->expect = atoi(optarg);
+			break;
+		case 'P':
+			o->pid = strtol(optarg, NULL, 10);
+			break;
+		case 'R':
+			o->nrec = strtoul(optarg, NULL, 10);
+			break;
+		case 'L':
+			o->loss_ms = strtod(optarg, NULL);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (bind == NULL)
@@ -280,8 +320,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	if (ipaddr_parse(target, &o->target) < 0 || ipaddr_parse(bind, &o->bind) < 0 ||
 	    ipaddr_parse(eidbase, &o->eidbase) < 0 || ipaddr_parse(rloc, &o->rloc) < 0 ||
 	    o->port == 0 || o->port > 65535 || o->neids == 0 || o->count == 0 || o->window == 0 ||
-	    o->nrec == 0 || o->nrec > LISP_MAX_RECORDS ||
-	    o->secs <= 0 || o->secs > 300 || o->warmup < 0 || o->warmup > 30 ||
+	    o->nrec == 0 || o->nrec > LISP_MAX_RECORDS || o->secs <= 0 || o->secs > 300 ||
+	    o->warmup < 0 || o->warmup > 30 ||
 	    (strcmp(o->kind, "register") != 0 && strcmp(o->kind, "request") != 0))
 		usage();
 	if (o->target.afi != o->bind.afi) {
@@ -297,8 +337,8 @@ int main(int argc, char **argv)
 	socklen_t dlen, mlen;
 
 	parse_opts(argc, argv, &o);
-	int fd = socket(o.bind.afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK,
-			0);
+	int fd =
+	    socket(o.bind.afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		perror("socket");
 		return 1;
@@ -307,13 +347,14 @@ int main(int argc, char **argv)
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	to_sa(&o.bind, 0, &me, &mlen);
-	if (bind(fd, (struct sockaddr *)&me, mlen) < 0 || getsockname(fd, (struct sockaddr *)&me,
-								     &mlen) < 0) {
+	if (bind(fd, (struct sockaddr *)&me, mlen) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&me, &mlen) < 0) {
 		perror("bind");
 		return 1;
 	}
-	uint16_t myport = ntohs(o.bind.afi == LISP_AFI_IPV4 ? ((struct sockaddr_in *)&me)->sin_port
-							    : ((struct sockaddr_in6 *)&me)->sin6_port);
+	uint16_t myport =
+	    ntohs(o.bind.afi == LISP_AFI_IPV4 ? ((struct sockaddr_in *)&me)->sin_port
+					      : ((struct sockaddr_in6 *)&me)->sin6_port);
 	to_sa(&o.target, o.port, &dst, &dlen);
 
 	/* ---- the pool, built before the clock starts */
@@ -421,7 +462,8 @@ int main(int argc, char **argv)
 	}
 	double secs = measuring ? m_end - m_start : 0;
 	if (!measuring || secs <= 0) {
-		fprintf(stderr, "loadgen: pool of %lu exhausted during warmup; raise -c\n", o.count);
+		fprintf(stderr, "loadgen: pool of %lu exhausted during warmup; raise -c\n",
+			o.count);
 		return 1;
 	}
 	printf("kind=%s replies_per_s=%.0f replies=%lu sent=%lu lost=%lu other=%lu secs=%.3f "

@@ -30,11 +30,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#define BATCH	  64
-#define MAXPAY	  9000
-#define MAXFLOWS  64
-#define MAXPIDS	  8
-#define HDRBYTES  12
+#define BATCH	 64
+#define MAXPAY	 9000
+#define MAXFLOWS 64
+#define MAXPIDS	 8
+#define HDRBYTES 12
 
 static double now_s(void)
 {
@@ -59,8 +59,8 @@ static double proc_cpu_s(long pid)
 	}
 	fclose(f);
 	char *p = strrchr(line, ')');
-	if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-				&st) != 2)
+	if (p == NULL ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
 		return 0;
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
@@ -84,7 +84,8 @@ static int resolve(const char *host, unsigned port, struct sockaddr_storage *ss,
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8), p[3] = (uint8_t)v;
+	p[0] = (uint8_t)(v >> 24), p[1] = (uint8_t)(v >> 16), p[2] = (uint8_t)(v >> 8),
+	p[3] = (uint8_t)v;
 }
 static uint32_t get32(const uint8_t *p)
 {
@@ -93,8 +94,9 @@ static uint32_t get32(const uint8_t *p)
 
 static void addr_add(struct sockaddr_storage *ss, uint32_t k)
 {
-	uint8_t *a = ss->ss_family == AF_INET ? (uint8_t *)&((struct sockaddr_in *)ss)->sin_addr
-					      : (uint8_t *)&((struct sockaddr_in6 *)ss)->sin6_addr + 12;
+	uint8_t *a = ss->ss_family == AF_INET
+			 ? (uint8_t *)&((struct sockaddr_in *)ss)->sin_addr
+			 : (uint8_t *)&((struct sockaddr_in6 *)ss)->sin6_addr + 12;
 	put32(a, get32(a) + k);
 }
 
@@ -109,7 +111,8 @@ static int do_send(const char *dst, unsigned port, size_t size, double secs, uns
 	static struct iovec iov[BATCH];
 
 	if (size < HDRBYTES || size > MAXPAY || resolve(dst, port, &ss, &sl) < 0) {
-		fprintf(stderr, "udpblast send: bad destination or size (%d..%d)\n", HDRBYTES, MAXPAY);
+		fprintf(stderr, "udpblast send: bad destination or size (%d..%d)\n", HDRBYTES,
+			MAXPAY);
 		return 2;
 	}
 	int fd = socket(ss.ss_family, SOCK_DGRAM, 0);
@@ -169,7 +172,8 @@ static int do_send(const char *dst, unsigned port, size_t size, double secs, uns
 		}
 	}
 	double el = now_s() - t0;
-	printf("send pkts=%llu pps=%.0f secs=%.3f\n", (unsigned long long)seq, (double)seq / el, el);
+	printf("send pkts=%llu pps=%.0f secs=%.3f\n", (unsigned long long)seq, (double)seq / el,
+	       el);
 	close(fd);
 	return 0;
 }
@@ -314,27 +318,54 @@ int main(int argc, char **argv)
 	int c;
 
 	if (argc < 2 || (strcmp(argv[1], "send") != 0 && strcmp(argv[1], "recv") != 0)) {
-		fprintf(stderr, "usage: udpblast send -d DST [-p PORT] [-s PAYLOAD] [-t SECS] [-c COUNT] "
-				"[-r PPS] [-f FLOW] [-D NDST]\n       udpblast recv [-b BIND] [-p PORT] [-t SECS] "
-				"[-W WARMUP] [-i IDLE] [-P PID,...]\n");
+		fprintf(stderr,
+			"usage: udpblast send -d DST [-p PORT] [-s PAYLOAD] [-t SECS] [-c COUNT] "
+			"[-r PPS] [-f FLOW] [-D NDST]\n       udpblast recv [-b BIND] [-p PORT] "
+			"[-t SECS] "
+			"[-W WARMUP] [-i IDLE] [-P PID,...]\n");
 		return 2;
 	}
 	optind = 2;
 	while ((c = getopt(argc, argv, "d:p:s:t:c:r:f:b:W:i:P:D:")) != -1) {
 		switch (c) {
-		case 'd': dst = optarg; break;
-		case 'p': port = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 's': size = strtoul(optarg, NULL, 10); break;
-		case 't': secs = strtod(optarg, NULL); break;
-		case 'c': count = strtoul(optarg, NULL, 10); break;
-		case 'r': pps = strtod(optarg, NULL); break;
-		case 'f': flow = (uint32_t)strtoul(optarg, NULL, 10); break;
-		case 'b': bindaddr = optarg; break;
-		case 'W': warmup = strtod(optarg, NULL); break;
-		case 'i': idle = strtod(optarg, NULL); break;
-		case 'P': pids = optarg; break;
-		case 'D': ndst = strtoul(optarg, NULL, 10); break;
-		default: return 2;
+		case 'd':
+			dst = optarg;
+			break;
+		case 'p':
+			port = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			size = strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			secs = strtod(optarg, NULL);
+			break;
+		case 'c':
+			count = strtoul(optarg, NULL, 10);
+			break;
+		case 'r':
+			pps = strtod(optarg, NULL);
+			break;
+		case 'f':
+			flow = (uint32_t)strtoul(optarg, NULL, 10);
+			break;
+		case 'b':
+			bindaddr = optarg;
+			break;
+		case 'W':
+			warmup = strtod(optarg, NULL);
+			break;
+		case 'i':
+			idle = strtod(optarg, NULL);
+			break;
+		case 'P':
+			pids = optarg;
+			break;
+		case 'D':
+			ndst = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (secs <= 0 || secs > 120 || port == 0 || port > 65535) {

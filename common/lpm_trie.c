@@ -100,8 +100,8 @@ static void tab_update(struct lpm_trie *t, struct lpm_key k, unsigned top)
 		return;
 	}
 	if (!t->root || t->root->plen != t->tbase || t->root->k.hi != t->tkey.hi ||
-	    t->root->k.lo != t->tkey.lo || want + 2 <= (unsigned)t->tbits || want >= (unsigned)t->tbits + 2 ||
-	    (want < 4) || top <= t->tbase) {
+	    t->root->k.lo != t->tkey.lo || want + 2 <= (unsigned)t->tbits ||
+	    want >= (unsigned)t->tbits + 2 || (want < 4) || top <= t->tbase) {
 		tab_rebuild(t);
 		return;
 	}

@@ -26,27 +26,28 @@
 #define LCAF_TYPE_AFI_LIST 1
 #define LCAF_TYPE_IID	   2
 
-#define LISP_LCAF_MAX_DEPTH 4  /* LCAF inside LCAF, bounded */
-#define LISP_ADDR_LIST_MAX  2  /* addresses kept from one AFI-List (IPv4 + IPv6); more is PERR_LIMIT */
-#define LISP_IID_MAX	    0xffffff /* the data plane carries 24 bits (the wire and text: 32) */
+#define LISP_LCAF_MAX_DEPTH 4 /* LCAF inside LCAF, bounded */
+#define LISP_ADDR_LIST_MAX                                                                         \
+	2 /* addresses kept from one AFI-List (IPv4 + IPv6); more is PERR_LIMIT */
+#define LISP_IID_MAX 0xffffff /* the data plane carries 24 bits (the wire and text: 32) */
 
 #define IPADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
 #define PREFIX_STRLEN 72 /* "[iid] addr/len" */
 
 struct ipaddr {
-	uint16_t afi;	/* LISP_AFI_NONE, LISP_AFI_IPV4 or LISP_AFI_IPV6 */
-	uint8_t a[16];	/* IPv4 in a[0..3], rest zero */
+	uint16_t afi;  /* LISP_AFI_NONE, LISP_AFI_IPV4 or LISP_AFI_IPV6 */
+	uint8_t a[16]; /* IPv4 in a[0..3], rest zero */
 };
 
 struct lisp_prefix {
-	uint32_t iid;	/* instance ID, 0 = default */
-	uint16_t afi;	/* LISP_AFI_IPV4 / LISP_AFI_IPV6 (LISP_AFI_NONE only for "no EID") */
-	uint8_t plen;	/* 0..32 or 0..128 */
-	uint8_t a[16];	/* host bits beyond plen are always zero (prefix_normalize) */
+	uint32_t iid;  /* instance ID, 0 = default */
+	uint16_t afi;  /* LISP_AFI_IPV4 / LISP_AFI_IPV6 (LISP_AFI_NONE only for "no EID") */
+	uint8_t plen;  /* 0..32 or 0..128 */
+	uint8_t a[16]; /* host bits beyond plen are always zero (prefix_normalize) */
 };
 
-#define LISP_ADDR_F_IID	 0x01 /* was wrapped in an Instance-ID LCAF */
-#define LISP_ADDR_F_LIST 0x02 /* was an AFI-List LCAF */
+#define LISP_ADDR_F_IID	    0x01 /* was wrapped in an Instance-ID LCAF */
+#define LISP_ADDR_F_LIST    0x02 /* was an AFI-List LCAF */
 #define LISP_ADDR_F_UNKNOWN 0x04 /* an LCAF type we do not know, skipped by length */
 
 struct lisp_addr {
@@ -58,8 +59,8 @@ struct lisp_addr {
 };
 
 /* ---- plain helpers ---- */
-size_t afi_addr_len(uint16_t afi);		/* 0, 4, 16; 0 also for unknown */
-unsigned afi_max_plen(uint16_t afi);		/* 32 or 128 (0 for others) */
+size_t afi_addr_len(uint16_t afi);   /* 0, 4, 16; 0 also for unknown */
+unsigned afi_max_plen(uint16_t afi); /* 32 or 128 (0 for others) */
 bool ipaddr_eq(const struct ipaddr *x, const struct ipaddr *y);
 int ipaddr_cmp(const struct ipaddr *x, const struct ipaddr *y);
 /* Text: "192.0.2.1", "2001:db8::1". Parse returns 0 or -1. */
@@ -67,7 +68,7 @@ int ipaddr_parse(const char *s, struct ipaddr *out);
 const char *ipaddr_str(const struct ipaddr *a, char *dst, size_t len);
 void ipaddr_from_v4(struct ipaddr *a, uint32_t host_order);
 
-void prefix_normalize(struct lisp_prefix *p);	/* zero host bits */
+void prefix_normalize(struct lisp_prefix *p); /* zero host bits */
 bool prefix_eq(const struct lisp_prefix *x, const struct lisp_prefix *y);
 int prefix_cmp(const struct lisp_prefix *x, const struct lisp_prefix *y);
 /* Does prefix p contain address a (same IID and AFI, first plen bits equal)? */

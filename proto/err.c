@@ -2,20 +2,20 @@
 #include "proto/err.h"
 
 static const char *const names[PERR__COUNT] = {
-	[PERR_OK] = "ok",
-	[PERR_TRUNCATED] = "truncated",
-	[PERR_TRAILING] = "trailing-bytes",
-	[PERR_BAD_AFI] = "bad-afi",
-	[PERR_BAD_LCAF] = "bad-lcaf",
-	[PERR_LCAF_DEPTH] = "lcaf-depth",
-	[PERR_BAD_TYPE] = "bad-type",
-	[PERR_BAD_COUNT] = "bad-count",
-	[PERR_BAD_VALUE] = "bad-value",
-	[PERR_BAD_PREFIX] = "bad-prefix",
-	[PERR_BAD_AUTH] = "bad-auth",
-	[PERR_BAD_INNER] = "bad-inner-header",
-	[PERR_FULL] = "buffer-full",
-	[PERR_LIMIT] = "over-limit",
+    [PERR_OK] = "ok",
+    [PERR_TRUNCATED] = "truncated",
+    [PERR_TRAILING] = "trailing-bytes",
+    [PERR_BAD_AFI] = "bad-afi",
+    [PERR_BAD_LCAF] = "bad-lcaf",
+    [PERR_LCAF_DEPTH] = "lcaf-depth",
+    [PERR_BAD_TYPE] = "bad-type",
+    [PERR_BAD_COUNT] = "bad-count",
+    [PERR_BAD_VALUE] = "bad-value",
+    [PERR_BAD_PREFIX] = "bad-prefix",
+    [PERR_BAD_AUTH] = "bad-auth",
+    [PERR_BAD_INNER] = "bad-inner-header",
+    [PERR_FULL] = "buffer-full",
+    [PERR_LIMIT] = "over-limit",
 };
 
 const char *proto_err_name(int code)

@@ -12,25 +12,25 @@
 
 enum proto_errcode {
 	PERR_OK = 0,
-	PERR_TRUNCATED,    /* data ends before the field/record it announces */
-	PERR_TRAILING,     /* bytes left over after a complete message */
-	PERR_BAD_AFI,      /* unknown or unsupported AFI */
-	PERR_BAD_LCAF,     /* LCAF length/type inconsistent */
-	PERR_LCAF_DEPTH,   /* LCAF nesting deeper than LISP_LCAF_MAX_DEPTH */
-	PERR_BAD_TYPE,     /* unknown message type */
-	PERR_BAD_COUNT,    /* a count exceeds what the data holds or what we accept */
-	PERR_BAD_VALUE,    /* a field holds a value the spec forbids */
-	PERR_BAD_PREFIX,   /* mask length too long for the AFI */
-	PERR_BAD_AUTH,     /* authentication length/algorithm inconsistent or digest mismatch */
-	PERR_BAD_INNER,    /* ECM inner IP/UDP header invalid */
-	PERR_FULL,         /* builder: output buffer too small */
-	PERR_LIMIT,        /* more records/locators than this implementation accepts */
+	PERR_TRUNCATED,	 /* data ends before the field/record it announces */
+	PERR_TRAILING,	 /* bytes left over after a complete message */
+	PERR_BAD_AFI,	 /* unknown or unsupported AFI */
+	PERR_BAD_LCAF,	 /* LCAF length/type inconsistent */
+	PERR_LCAF_DEPTH, /* LCAF nesting deeper than LISP_LCAF_MAX_DEPTH */
+	PERR_BAD_TYPE,	 /* unknown message type */
+	PERR_BAD_COUNT,	 /* a count exceeds what the data holds or what we accept */
+	PERR_BAD_VALUE,	 /* a field holds a value the spec forbids */
+	PERR_BAD_PREFIX, /* mask length too long for the AFI */
+	PERR_BAD_AUTH,	 /* authentication length/algorithm inconsistent or digest mismatch */
+	PERR_BAD_INNER,	 /* ECM inner IP/UDP header invalid */
+	PERR_FULL,	 /* builder: output buffer too small */
+	PERR_LIMIT,	 /* more records/locators than this implementation accepts */
 	PERR__COUNT
 };
 
 struct proto_err {
-	int code;           /* enum proto_errcode */
-	size_t offset;      /* offset into the message where the problem was found */
+	int code;	    /* enum proto_errcode */
+	size_t offset;	    /* offset into the message where the problem was found */
 	const char *reason; /* static string, never NULL after an error */
 };
 

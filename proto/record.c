@@ -159,8 +159,8 @@ int lisp_record_build(struct buf *b, const struct lisp_record *r, struct proto_e
 
 int lisp_locator_build(struct buf *b, const struct lisp_locator *l, struct proto_err *e)
 {
-	if (buf_add_u8(b, l->priority) || buf_add_u8(b, l->weight) ||
-	    buf_add_u8(b, l->mpriority) || buf_add_u8(b, l->mweight) || buf_add_u16(b, l->flags))
+	if (buf_add_u8(b, l->priority) || buf_add_u8(b, l->weight) || buf_add_u8(b, l->mpriority) ||
+	    buf_add_u8(b, l->mweight) || buf_add_u16(b, l->flags))
 		return proto_fail(e, PERR_FULL, buf_len(b), "locator: buffer full");
 	return lisp_msg_addr_build(b, &l->addr, e);
 }

@@ -613,11 +613,13 @@ void xtr_control_tick(struct xtr *x, uint64_t now)
 			if (e->ext->req_tries > x->cfg.mreq_retries) {
 				/* unresolved: hold a negative drop entry for a while */
 				xtr_queue_drop(x, e);
-				struct xtr_entry *ne = xtr_cache_install(
-				    x, &e->eid, XTR_SRC_REPLY, LISP_ACT_DROP, false, 1, NULL, 0, now);
+				struct xtr_entry *ne =
+				    xtr_cache_install(x, &e->eid, XTR_SRC_REPLY, LISP_ACT_DROP,
+						      false, 1, NULL, 0, now);
 				if (ne)
-					xtr_entry_set_expiry(
-					    x, ne, now + (uint64_t)x->cfg.negative_hold * NSEC_PER_SEC);
+					xtr_entry_set_expiry(x, ne,
+							     now + (uint64_t)x->cfg.negative_hold *
+								       NSEC_PER_SEC);
 				if (x->cfg.nmr > 1)
 					x->mr_cur = (x->mr_cur + 1) % x->cfg.nmr;
 				continue;

@@ -54,7 +54,7 @@
 #define TX_BATCH 64
 #define RX_BATCH 32
 /* a TUN read may be a 64 KB GSO super-packet behind its vnet header */
-#define SLOT	 (XTR_ENCAP_HLEN + TUN_VNET_HDR_LEN + 65536)
+#define SLOT	  (XTR_ENCAP_HLEN + TUN_VNET_HDR_LEN + 65536)
 #define DRX_BATCH 8	/* UDP 4341 datagrams per recvmmsg ... */
 #define DRX_SLOT  65536 /* ... each up to 64 KB: UDP_GRO coalesces a burst of one flow */
 #define GSO_SOCKS 64	/* UDP sockets bound to RLOC:source-port for UDP_SEGMENT sends */
@@ -64,7 +64,7 @@
 /* A UDP socket bound to (RLOC, outer source port): the kernel writes the UDP header, so the
  * flow-hash source port of RFC 9300 §5.3 needs one socket per port in use. */
 struct gso_sock {
-	int fd;		/* -1: none, or bind failed for `sport` (bad) */
+	int fd; /* -1: none, or bind failed for `sport` (bad) */
 	uint16_t sport;
 	bool bad;
 };
@@ -92,9 +92,9 @@ static struct {
 	int native4, native6;
 	uint8_t *rxslab;
 	struct tun_pkt rx[RX_BATCH];
-	struct xtr_gro gro;  /* ETR: TCP segments merged into TUN super-packets */
-	unsigned mtu;	     /* underlay MTU: UDP_SEGMENT segments must fit */
-	int drx_fd;	     /* UDP 4341 with UDP_GRO */
+	struct xtr_gro gro; /* ETR: TCP segments merged into TUN super-packets */
+	unsigned mtu;	    /* underlay MTU: UDP_SEGMENT segments must fit */
+	int drx_fd;	    /* UDP 4341 with UDP_GRO */
 	struct event *drx_ev;
 	uint8_t *drx_buf;
 	struct site *site;
@@ -246,8 +246,8 @@ static void txq_flush(struct txq *q)
 		if (len + ovh <= g.mtu) {
 			uint16_t sp = msg_sport(q, i);
 			while (j < q->n && j - i < GSO_SEGS && q->iov[j][1].iov_len <= len &&
-			       bytes + q->iov[j][1].iov_len + 8 <= GSO_BYTES && msg_sport(q, j) == sp &&
-			       same_dst(q, i, j)) {
+			       bytes + q->iov[j][1].iov_len + 8 <= GSO_BYTES &&
+			       msg_sport(q, j) == sp && same_dst(q, i, j)) {
 				bytes += q->iov[j][1].iov_len + 8;
 				j++;
 				if (q->iov[j - 1][1].iov_len < len)
@@ -524,7 +524,8 @@ static void on_data_rx(evutil_socket_t fd, short ev, void *arg)
 		for (int i = 0; i < n; i++) {
 			struct ipaddr src = {.afi = LISP_AFI_IPV6};
 			const uint8_t *a = (const uint8_t *)&sa[i].sin6_addr;
-			static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+			static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,
+							   0, 0, 0, 0, 0xff, 0xff};
 			if (memcmp(a, mapped, 12) == 0) {
 				src.afi = LISP_AFI_IPV4;
 				memcpy(src.a, a + 12, 4);

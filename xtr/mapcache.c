@@ -123,8 +123,8 @@ struct xtr_entry_ext *xtr_entry_ext(struct xtr *x, struct xtr_entry *e)
 		/* the queue sized by the config: no slots with the drop policy (a reload that
 		 * raises the length applies to entries that get their side struct later) */
 		unsigned qcap = x->cfg.queue_policy == XTR_QUEUE_DROP ? 0
-			      : x->cfg.queue_len < XTR_QUEUE_MAX ? x->cfg.queue_len
-								  : XTR_QUEUE_MAX;
+				: x->cfg.queue_len < XTR_QUEUE_MAX    ? x->cfg.queue_len
+								      : XTR_QUEUE_MAX;
 		e->ext = calloc(1, sizeof(*e->ext) + qcap * sizeof(e->ext->q[0]));
 		if (e->ext) {
 			e->ext->changed_ms = xtr_wall_ms(x, xtr_sec_ns(x, e->changed));
@@ -379,8 +379,8 @@ static void locset_put(struct xtr *x, const struct xtr_loc *loc)
 {
 	if (loc == NULL)
 		return;
-	struct xtr_locset *l =
-	    (struct xtr_locset *)(void *)((char *)(uintptr_t)loc - offsetof(struct xtr_locset, loc));
+	struct xtr_locset *l = (struct xtr_locset *)(void *)((char *)(uintptr_t)loc -
+							     offsetof(struct xtr_locset, loc));
 	if (--l->refs)
 		return;
 	struct xtr_locset **pp = &x->lsets[l->hash & (x->lsets_cap - 1)];

@@ -143,19 +143,19 @@ int xtr_gso_segment(const uint8_t *pkt, size_t len, const struct xtr_offload *o,
 		if (tcp) {
 			uint8_t f = flags0;
 			if (i + 1 < n)
-				f &= (uint8_t)~(TCP_FIN | TCP_PSH);
+				f &= (uint8_t) ~(TCP_FIN | TCP_PSH);
 			if (i > 0)
 				f &= (uint8_t)~TCP_CWR;
 			put32(l4 + 4, seq0 + (uint32_t)pos);
 			l4[13] = f;
 			put16(l4 + 16, 0);
-			put16(l4 + 16,
-			      pkt_csum_fold(pkt_csum_add(pseudo(p, ip.version, 6, l4len), l4, l4len)));
+			put16(l4 + 16, pkt_csum_fold(pkt_csum_add(pseudo(p, ip.version, 6, l4len),
+								  l4, l4len)));
 		} else {
 			put16(l4 + 4, (uint16_t)l4len);
 			put16(l4 + 6, 0);
-			uint16_t c =
-			    pkt_csum_fold(pkt_csum_add(pseudo(p, ip.version, 17, l4len), l4, l4len));
+			uint16_t c = pkt_csum_fold(
+			    pkt_csum_add(pseudo(p, ip.version, 17, l4len), l4, l4len));
 			put16(l4 + 6, c ? c : 0xffff);
 		}
 		segs[i].p = p;
@@ -249,7 +249,8 @@ static bool continues(const struct xtr_gro *g, const uint8_t *p, size_t len, siz
 	const uint8_t *h = g->buf;
 	size_t l3 = g->l3;
 
-	if (g->closed || hdrs != g->hdrs || len - hdrs > g->mss || g->len + (len - hdrs) > XTR_GRO_MAX)
+	if (g->closed || hdrs != g->hdrs || len - hdrs > g->mss ||
+	    g->len + (len - hdrs) > XTR_GRO_MAX)
 		return false;
 	if (g->version == 4) {
 		/* TOS, DF, TTL, protocol, addresses; ID consecutive */
@@ -263,7 +264,8 @@ static bool continues(const struct xtr_gro *g, const uint8_t *p, size_t len, siz
 	}
 	/* ports, ack, data offset, flags but PSH, window, options; sequence consecutive */
 	if (memcmp(p + l3, h + l3, 4) || get32(p + l3 + 4) != g->next_seq ||
-	    memcmp(p + l3 + 8, h + l3 + 8, 5) || (p[l3 + 13] & ~TCP_PSH) != (h[l3 + 13] & ~TCP_PSH) ||
+	    memcmp(p + l3 + 8, h + l3 + 8, 5) ||
+	    (p[l3 + 13] & ~TCP_PSH) != (h[l3 + 13] & ~TCP_PSH) ||
 	    memcmp(p + l3 + 14, h + l3 + 14, 2) || memcmp(p + l3 + 18, h + l3 + 18, hdrs - l3 - 18))
 		return false;
 	return true;

@@ -45,7 +45,7 @@ struct pkt_ip;
 #define XTR_QPOOL	     512  /* packet slots shared by all pending queues */
 #define XTR_QPKT_MAX	     9216 /* largest packet a queue slot holds */
 #define XTR_OUTSTANDING	     1024 /* requests awaiting a reply: at least, or 2 x pending limit */
-#define XTR_REQ_LIFETIME_S   60   /* an unanswered request's nonce is forgotten after this */
+#define XTR_REQ_LIFETIME_S   60	  /* an unanswered request's nonce is forgotten after this */
 #define XTR_RLOC_TABLE	     1024 /* RLOCs whose reachability is tracked (probing) */
 #define XTR_ITR_SEEN	     256  /* remote ITRs remembered for SMRs */
 #define XTR_ENCAP_HLEN	     16	  /* UDP header + LISP data header (outer IP by the kernel) */
@@ -174,16 +174,16 @@ struct xtr_entry_ext {
  * nloc is 0), times in seconds since the daemon started (xtr_entry_expires_ns etc.). */
 struct xtr_entry {
 	struct lisp_prefix eid;
-	const struct xtr_loc *loc;  /* shared, read only; xtr_entry_loc() */
-	struct xtr_entry_ext *ext;  /* NULL unless pending/BGP/config/request state */
+	const struct xtr_loc *loc; /* shared, read only; xtr_entry_loc() */
+	struct xtr_entry_ext *ext; /* NULL unless pending/BGP/config/request state */
 	uint64_t bytes;
-	uint32_t packets;	    /* 32 bits: wraps after 4G packets */
-	uint32_t ttl;		    /* minutes as received */
-	uint32_t expires;	    /* s since start (ceiling), 0 = never */
-	uint32_t changed;	    /* s since start of the last install/replace */
-	uint32_t last_used;	    /* s since start */
-	uint8_t src;		    /* enum xtr_src; 0xff = free slab slot */
-	uint8_t action;		    /* negative entries (nloc 0): enum lisp_action */
+	uint32_t packets;   /* 32 bits: wraps after 4G packets */
+	uint32_t ttl;	    /* minutes as received */
+	uint32_t expires;   /* s since start (ceiling), 0 = never */
+	uint32_t changed;   /* s since start of the last install/replace */
+	uint32_t last_used; /* s since start */
+	uint8_t src;	    /* enum xtr_src; 0xff = free slab slot */
+	uint8_t action;	    /* negative entries (nloc 0): enum lisp_action */
 	uint8_t nloc;
 	uint8_t authoritative : 1; /* A bit of the record */
 	uint8_t referenced : 1;	   /* CLOCK: used since the hand last passed */
@@ -319,16 +319,16 @@ struct xtr_stats {
 	uint64_t cache_evictions, cache_expired;
 	uint64_t mreq_sent, mreq_retrans, mreq_failover, smr_sent, smr_in, smr_invoked;
 	uint64_t probes_sent, probe_replies, probe_down, probe_up;
-	uint64_t moves; /* local EIDs that moved away (Map-Notify) */
+	uint64_t moves;	     /* local EIDs that moved away (Map-Notify) */
 	uint64_t moved_here; /* EIDs made local by a Map-Notify/Map-Reply naming our RLOC */
 	uint64_t bounced;    /* re-encapsulation back to the packet's sender refused */
 	/* D-ETR (xtr/detr.c) */
-	uint64_t bgp_installs;	  /* map-cache installs/replacements from BGP */
-	uint64_t bgp_withdrawals; /* BGP entries removed (withdraw, purge, session loss) */
-	uint64_t bgp_purged;	  /* ... of them by the graceful-restart purge */
-	uint64_t bgp_ignored;	  /* a peer's mapping not used: older version than another's */
-	uint64_t bgp_stale;	  /* BGP_EV_STALE (graceful restart: mappings kept) */
-	uint64_t bgp_foreign;	  /* mapping for another instance ID: ignored */
+	uint64_t bgp_installs;	    /* map-cache installs/replacements from BGP */
+	uint64_t bgp_withdrawals;   /* BGP entries removed (withdraw, purge, session loss) */
+	uint64_t bgp_purged;	    /* ... of them by the graceful-restart purge */
+	uint64_t bgp_ignored;	    /* a peer's mapping not used: older version than another's */
+	uint64_t bgp_stale;	    /* BGP_EV_STALE (graceful restart: mappings kept) */
+	uint64_t bgp_foreign;	    /* mapping for another instance ID: ignored */
 	uint64_t resolved_fallback; /* D-ETR: aggregate EID without a host route, resolved */
 	uint64_t drops[XTR_DROP__COUNT];
 	uint64_t cin[16], cout[16]; /* control messages by type (index = LISP type) */

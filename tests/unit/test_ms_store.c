@@ -199,13 +199,14 @@ static void test_version_and_upgrade(void **state)
 	sqlite3 *db;
 
 	assert_int_equal(sqlite3_open(dbpath, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-				      "CREATE TABLE registration (eid TEXT PRIMARY KEY,"
-				      " site TEXT NOT NULL, record BLOB NOT NULL, etr TEXT NOT NULL,"
-				      " etr_port INTEGER NOT NULL, flags INTEGER NOT NULL,"
-				      " registered INTEGER NOT NULL)",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "CREATE TABLE registration (eid TEXT PRIMARY KEY,"
+			 " site TEXT NOT NULL, record BLOB NOT NULL, etr TEXT NOT NULL,"
+			 " etr_port INTEGER NOT NULL, flags INTEGER NOT NULL,"
+			 " registered INTEGER NOT NULL)",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
 	sqlite3_close(db);
 	struct ms_store *s = store_open(dbpath, false, err, sizeof(err));
 	assert_non_null(s);

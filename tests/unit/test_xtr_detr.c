@@ -59,8 +59,8 @@ static void ev_map(struct xtr_detr *d, const char *peer, const char *eid, const 
 {
 	struct ipaddr pa = A(peer);
 	struct bgp_host_mapping m = mapping(eid, rloc, version);
-	struct bgp_event ev = {.kind = BGP_EV_MAPPING, .peer_addr = &pa, .eid = &m.eid,
-			       .mapping = &m};
+	struct bgp_event ev = {
+	    .kind = BGP_EV_MAPPING, .peer_addr = &pa, .eid = &m.eid, .mapping = &m};
 	xtr_detr_event(d, &ev, 2 * SEC);
 }
 
@@ -68,8 +68,8 @@ static void ev_wd(struct xtr_detr *d, const char *peer, const char *eid, bool pu
 {
 	struct ipaddr pa = A(peer);
 	struct lisp_prefix p = P(eid);
-	struct bgp_event ev = {.kind = BGP_EV_WITHDRAWN, .peer_addr = &pa, .eid = &p,
-			       .purged = purged};
+	struct bgp_event ev = {
+	    .kind = BGP_EV_WITHDRAWN, .peer_addr = &pa, .eid = &p, .purged = purged};
 	xtr_detr_event(d, &ev, 3 * SEC);
 }
 
@@ -208,8 +208,8 @@ static void t_events(void **s)
 				 c->want ? c->want : "none");
 		if (st->bgp_installs != c->installs || st->bgp_withdrawals != c->withdrawals ||
 		    st->bgp_ignored != c->ignored || st->bgp_purged != c->purged)
-			fail_msg("%s: installs %llu withdrawals %llu ignored %llu purged %llu", c->name,
-				 (unsigned long long)st->bgp_installs,
+			fail_msg("%s: installs %llu withdrawals %llu ignored %llu purged %llu",
+				 c->name, (unsigned long long)st->bgp_installs,
 				 (unsigned long long)st->bgp_withdrawals,
 				 (unsigned long long)st->bgp_ignored,
 				 (unsigned long long)st->bgp_purged);
@@ -469,10 +469,10 @@ static void t_bounce(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(t_events),		cmocka_unit_test(t_entry_fields),
-	    cmocka_unit_test(t_version_newer),	cmocka_unit_test(t_decide),
+	    cmocka_unit_test(t_events),		  cmocka_unit_test(t_entry_fields),
+	    cmocka_unit_test(t_version_newer),	  cmocka_unit_test(t_decide),
 	    cmocka_unit_test(t_reencap_and_move), cmocka_unit_test(t_pitr),
-	    cmocka_unit_test(t_fallback),	cmocka_unit_test(t_claim),
+	    cmocka_unit_test(t_fallback),	  cmocka_unit_test(t_claim),
 	    cmocka_unit_test(t_bounce),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -306,8 +306,8 @@ static void t_clock_order(void **s)
 {
 	(void)s;
 	struct xtr *x = mk(3, 10);
-	const char *n[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3", "203.0.113.4",
-			   "203.0.113.5", "203.0.113.6"};
+	const char *n[] = {"203.0.113.1", "203.0.113.2", "203.0.113.3",
+			   "203.0.113.4", "203.0.113.5", "203.0.113.6"};
 	struct ipaddr a[6];
 	for (unsigned i = 0; i < 6; i++)
 		a[i] = A(n[i]);
@@ -380,8 +380,8 @@ static void t_locator_accessor(void **s)
 	install(x, "203.0.113.2/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, "192.0.2.3", 2, 50, 1);
 	install(x, "203.0.113.3/32", XTR_SRC_REPLY, "192.0.2.4", 1, 100, NULL, 0, 0, 1);
 	struct lisp_prefix neg = P("203.0.113.9/32");
-	assert_non_null(xtr_cache_install(x, &neg, XTR_SRC_REPLY, LISP_ACT_DROP, false, 1, NULL, 0,
-					  1));
+	assert_non_null(
+	    xtr_cache_install(x, &neg, XTR_SRC_REPLY, LISP_ACT_DROP, false, 1, NULL, 0, 1));
 	struct ipaddr a1 = A("203.0.113.1"), a2 = A("203.0.113.2"), a3 = A("203.0.113.3"),
 		      a9 = A("203.0.113.9"), r3 = A("192.0.2.3");
 	struct xtr_entry *e1 = xtr_cache_lookup(x, 0, &a1), *e2 = xtr_cache_lookup(x, 0, &a2);

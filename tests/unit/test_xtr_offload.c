@@ -81,7 +81,7 @@ static size_t mk_tcp(uint8_t *p, int v, size_t pl, uint32_t seq, uint8_t flags)
 	t[5] = (uint8_t)(seq >> 16);
 	t[6] = (uint8_t)(seq >> 8);
 	t[7] = (uint8_t)seq;
-	t[11] = 7; /* ack */
+	t[11] = 7;    /* ack */
 	t[12] = 0x80; /* 32 bytes */
 	t[13] = flags;
 	t[14] = 0x01;
@@ -232,7 +232,8 @@ static void check_gro(int v)
 	struct xtr_gro g;
 	size_t l3 = v == 4 ? 20 : 40;
 	size_t len = mk_tcp(pkt, v, 2500, 1000000, 0x18);
-	struct xtr_offload o = {.gso_type = v == 4 ? XTR_GSO_TCPV4 : XTR_GSO_TCPV6, .gso_size = 1000};
+	struct xtr_offload o = {.gso_type = v == 4 ? XTR_GSO_TCPV4 : XTR_GSO_TCPV6,
+				.gso_size = 1000};
 	int n = xtr_gso_segment(pkt, len, &o, out, sizeof(out), segs, XTR_GSO_MAXSEG);
 	assert_int_equal(n, 3);
 
@@ -323,9 +324,12 @@ static void t_gro_passthrough(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(t_segment_v4),	 cmocka_unit_test(t_segment_v6),
-	    cmocka_unit_test(t_segment_udp_and_refusals), cmocka_unit_test(t_csum_complete),
-	    cmocka_unit_test(t_gro_v4),		 cmocka_unit_test(t_gro_v6),
+	    cmocka_unit_test(t_segment_v4),
+	    cmocka_unit_test(t_segment_v6),
+	    cmocka_unit_test(t_segment_udp_and_refusals),
+	    cmocka_unit_test(t_csum_complete),
+	    cmocka_unit_test(t_gro_v4),
+	    cmocka_unit_test(t_gro_v6),
 	    cmocka_unit_test(t_gro_passthrough),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -177,6 +177,10 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "locatorsUp", st->probe_up);
 	out_uint(o, "eidsMovedAway", st->moves);
 	out_uint(o, "eidsMovedHere", st->moved_here);
+	out_uint(o, "subscriptionsSent", st->subs_sent);
+	out_uint(o, "subscriptionNotifiesReceived", st->sub_notifies);
+	out_uint(o, "subscriptionNotifiesAcked", st->sub_acks);
+	out_uint(o, "subscriptionNotifiesAuthFailed", st->sub_auth_failed);
 	out_begin_object(o, "in");
 	for (unsigned t = 1; t <= LISP_T_ECM; t++)
 		out_uint(o, lisp_type_name(t), st->cin[t]);

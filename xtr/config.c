@@ -155,6 +155,80 @@ static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 	return bad ? -1 : 0;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* <subscribe xtr-id= site-id= key-id= algorithm= secret=|secret-file=/> (RFC 9437). */
+static int parse_sub(xmlNode *n, struct xtr_cfg *c)
+{
+	struct xtr_sub_cfg *sc = &c->sub;
+	int bad = 0, i, r;
+	uint32_t v;
+	char path[512], hex[64];
+
+	sc->enabled = true;
+	sc->key_id = 1;
+	sc->alg = LISP_ALG_HMAC_SHA256_128;
+	if (c->nrloc > 0)
+		memcpy(sc->xtr_id, c->rloc[0].a, sizeof(sc->xtr_id));
+	r = cfg_get_string(n, "@xtr-id", hex, sizeof(hex));
+	if (r < 0)
+		bad = 1;
+	else if (r == 0) {
+		const char *h = hex;
+		if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
+			h += 2;
+		size_t len = strlen(h);
+		if (len == 0 || len > 32) {
+			bad |= cfg_error(n, "xtr-id: 1 to 32 hex digits") < 0;
+		} else {
+			uint8_t id[16] = {0};
+			/* right-aligned: "1" is xTR-ID 0...01 */
+			for (size_t k = 0; k < len && !bad; k++) {
+				int d = hexval(h[len - 1 - k]);
+				if (d < 0) {
+					bad |= cfg_error(n, "xtr-id: not hexadecimal") < 0;
+					break;
+				}
+				id[15 - k / 2] |= (uint8_t)(k % 2 ? d << 4 : d);
+			}
+			memcpy(sc->xtr_id, id, sizeof(id));
+		}
+	}
+	bad |= cfg_get_uint(n, "@site-id", 0, UINT64_MAX, &sc->site_id) < 0;
+	r = cfg_get_u32(n, "@key-id", 0, 255, &v);
+	if (r < 0)
+		bad = 1;
+	else if (r == 0)
+		sc->key_id = (uint8_t)v;
+	r = cfg_get_enum(n, "@algorithm", alg_names, &i);
+	if (r < 0)
+		bad = 1;
+	else if (r == 0)
+		sc->alg = (uint8_t)(i == 3 ? LISP_ALG_HMAC_SHA256_128 : i);
+	if (sc->alg == LISP_ALG_NONE)
+		bad |= cfg_error(n, "a subscription needs an authentication algorithm") < 0;
+	r = cfg_get_string(n, "@secret", sc->secret, sizeof(sc->secret));
+	if (r < 0)
+		bad = 1;
+	else if (r == CFG_ABSENT) {
+		r = cfg_get_string(n, "@secret-file", path, sizeof(path));
+		if (r == 0)
+			bad |= cfg_read_secret_file(n, path, sc->secret, sizeof(sc->secret)) < 0;
+		else
+			bad |= cfg_error(n, "<subscribe> needs secret or secret-file") < 0;
+	}
+	return bad ? -1 : 0;
+}
+
 static struct xtr_mapping_cfg *parse_list(xmlNode *parent, const char *name, unsigned max,
 					  uint32_t iid, bool is_static, unsigned *count, int *bad)
 {
@@ -267,6 +341,8 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 			bad |= cfg_get_addr(n, "@address", &mr->addr) != 0;
 			bad |= cfg_get_port(n, "@port", &mr->port) < 0;
 		}
+	if ((n = cfg_child(root, "subscribe")) != NULL)
+		bad |= parse_sub(n, c) < 0;
 	if ((n = cfg_child(root, "register")) != NULL) {
 		bad |= cfg_get_u32(n, "@interval", 1, 3600, &c->register_interval) < 0;
 		bad |= cfg_get_u32(n, "@ttl", 1, 0xffffffffu, &c->register_ttl) < 0;
@@ -379,6 +455,15 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	for (unsigned i = 0; i < c->nmr; i++)
 		fprintf(out, "  <map-resolver address=\"%s\" port=\"%u\"/>\n",
 			ipaddr_str(&c->mr[i].addr, a, sizeof(a)), c->mr[i].port);
+	if (c->sub.enabled) {
+		fprintf(out, "  <subscribe xtr-id=\"");
+		for (unsigned i = 0; i < sizeof(c->sub.xtr_id); i++)
+			fprintf(out, "%02x", c->sub.xtr_id[i]);
+		fprintf(out,
+			"\" site-id=\"%llu\" key-id=\"%u\" algorithm=\"%s\" secret=\"(set)\"/>\n",
+			(unsigned long long)c->sub.site_id, c->sub.key_id,
+			alg_names[c->sub.alg < 3 ? c->sub.alg : 0]);
+	}
 	fprintf(out, "  <register interval=\"%u\" ttl=\"%u\"/>\n", c->register_interval,
 		c->register_ttl);
 	fprintf(

@@ -7,7 +7,9 @@
  * authoritative (A=1), plain or ECM'd by a Map-Server (E bit, §8.2/§8.3); RLOC probes
  * (RFC 9300 §10: P bit both ways, p flag on the probed locator), sending them and marking
  * locators down/up; SMRs (RFC 9301 §6.1) sent to recently seen ITRs when the database
- * changes, and SMR-invoked Map-Requests when one arrives. Map-Notify is in register.c.
+ * changes, and SMR-invoked Map-Requests when one arrives. With <subscribe> every Map-Request
+ * to a Map-Resolver carries I=1, N=1, the xTR-ID and the Site-ID (RFC 9437 subscription).
+ * Map-Notify is in register.c.
  */
 #include "config.h"
 
@@ -235,6 +237,13 @@ static int build_request(struct xtr *x, struct buf *w, uint64_t nonce,
 	}
 	itr_rlocs(x, m);
 	req_eid(m, eid);
+	if (x->sub_key != NULL && !probe && !smr) {
+		/* RFC 9437: subscribe to what we resolve */
+		m->xtr_id_present = true;
+		m->rec[0].notify = true;
+		memcpy(m->xtr_id, x->cfg.sub.xtr_id, sizeof(m->xtr_id));
+		m->site_id = x->cfg.sub.site_id;
+	}
 	rc = lisp_map_request_build(w, m, NULL);
 	free(m);
 	return rc;
@@ -306,8 +315,11 @@ void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipadd
 	rq->req_tries++;
 	if (smr_invoked)
 		x->st.smr_invoked++;
-	if (xtr_ctl_send(x, &mr->addr, mr->port, out, buf_len(&o)) == 0)
+	if (xtr_ctl_send(x, &mr->addr, mr->port, out, buf_len(&o)) == 0) {
 		x->st.mreq_sent++;
+		if (x->sub_key != NULL)
+			x->st.subs_sent++;
+	}
 	log_debug_topic(LOG_TOPIC_CONTROL, "Map-Request nonce %016llx try %u",
 			(unsigned long long)q->nonce, rq->req_tries);
 }
@@ -463,8 +475,17 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 		if (!prefix_eq(&r->eid, &q->eid) && prefix_contains(&q->eid, &r->eid) == false) {
 			/* covered below by xtr_cache_install */
 		}
-		xtr_cache_install(x, &r->eid, XTR_SRC_REPLY, r->action, r->authoritative, r->ttl,
-				  loc, n, now);
+		/* a reply confirming what a subscription Map-Notify installed (an SMR-invoked
+		 * request racing the notify) keeps that entry's source */
+		enum xtr_src how = XTR_SRC_REPLY;
+		struct ipaddr ea = {.afi = r->eid.afi};
+		memcpy(ea.a, r->eid.a, 16);
+		const struct xtr_entry *cur = xtr_cache_lookup(x, r->eid.iid, &ea);
+		if (cur && cur->src == XTR_SRC_NOTIFY && prefix_eq(&cur->eid, &r->eid) &&
+		    xtr_entry_same(cur, r->action, loc, n))
+			how = XTR_SRC_NOTIFY;
+		xtr_cache_install(x, &r->eid, how, r->action, r->authoritative, r->ttl, loc, n,
+				  now);
 		log_debug_topic(LOG_TOPIC_CONTROL, "Map-Reply: %u locators", n);
 	}
 	/* A pending entry more specific than the record was handled by install; one that is

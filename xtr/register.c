@@ -10,6 +10,11 @@
  * it leaves the database (the site removes its host route), the new mapping enters the
  * map-cache (source map-notify) so packets still arriving are re-encapsulated there, and
  * recently seen ITRs get an SMR. Records for EIDs we cache are updated (RFC 9437 pub/sub).
+ * With <subscribe>, our Map-Requests subscribe (control.c); a Map-Notify with I=1 and our
+ * xTR-ID (or, without I, only for EIDs that are not ours) that the subscriber key verifies
+ * is a subscription update: acked under that key (a retransmission too), its records for
+ * non-local EIDs installed/replaced in the map-cache (source map-notify; TTL 0 removes; an
+ * unchanged mapping only renews a Map-Reply entry). Anything else takes the path above.
  */
 #include "config.h"
 
@@ -59,6 +64,16 @@ int xtr_register_init(struct xtr *x)
 			return -1;
 		}
 	}
+	lisp_key_free(x->sub_key);
+	x->sub_key = NULL;
+	if (x->cfg.sub.enabled) {
+		x->sub_key = lisp_key_new(x->cfg.sub.key_id, x->cfg.sub.alg, x->cfg.sub.secret,
+					  strlen(x->cfg.sub.secret));
+		if (x->sub_key == NULL) {
+			log_warnx("subscriber key %u: cannot build", x->cfg.sub.key_id);
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -69,6 +84,8 @@ void xtr_register_fini(struct xtr *x)
 		x->ms[i].key = NULL;
 	}
 	x->nms = 0;
+	lisp_key_free(x->sub_key);
+	x->sub_key = NULL;
 }
 
 void xtr_db_record(const struct xtr *x, const struct xtr_db_entry *d, struct lisp_record *r,
@@ -205,7 +222,21 @@ static bool locators_ours(const struct xtr *x, const struct lisp_record *r)
 	return false;
 }
 
-static void notify_record(struct xtr *x, const struct lisp_record *r, uint64_t now)
+bool xtr_entry_same(const struct xtr_entry *e, uint8_t action, const struct xtr_loc *loc,
+		    unsigned n)
+{
+	if (e->nloc != n || (n == 0 && e->action != action))
+		return false;
+	for (unsigned i = 0; i < n; i++) {
+		const struct xtr_loc *l = xtr_entry_loc(e, i);
+		if (!ipaddr_eq(&l->addr, &loc[i].addr) || l->priority != loc[i].priority ||
+		    l->weight != loc[i].weight)
+			return false;
+	}
+	return true;
+}
+
+static void notify_record(struct xtr *x, const struct lisp_record *r, bool sub, uint64_t now)
 {
 	struct xtr_loc loc[XTR_MAX_LOC];
 	unsigned n = 0;
@@ -231,6 +262,33 @@ static void notify_record(struct xtr *x, const struct lisp_record *r, uint64_t n
 	struct ipaddr a = {.afi = r->eid.afi};
 	memcpy(a.a, r->eid.a, 16);
 	const struct xtr_db_entry *d = xtr_db_lookup(x, r->eid.iid, &a);
+	if (sub) {
+		/* RFC 9437 subscription update: install/replace (TTL 0 removes); a local EID is
+		 * left to the Map-Server's own (site-key) Map-Notify */
+		if (d)
+			return;
+		struct xtr_entry *e = xtr_cache_lookup(x, r->eid.iid, &a);
+		if (e && prefix_eq(&e->eid, &r->eid) && e->src == XTR_SRC_CONFIG)
+			return;
+		if (r->ttl == 0) {
+			if (e && prefix_eq(&e->eid, &r->eid))
+				xtr_cache_remove(x, &r->eid);
+			return;
+		}
+		if (e && prefix_eq(&e->eid, &r->eid) && e->src == XTR_SRC_REPLY &&
+		    xtr_entry_same(e, r->action, loc, n)) {
+			/* the current mapping echoed (first notify after subscribing): keep
+			 * the entry and its source, renew its TTL */
+			e->ttl = r->ttl;
+			if (r->ttl != 0xffffffffu)
+				xtr_entry_set_expiry(x, e,
+						     now + (uint64_t)r->ttl * 60 * NSEC_PER_SEC);
+			return;
+		}
+		xtr_cache_install(x, &r->eid, XTR_SRC_NOTIFY, r->action, r->authoritative, r->ttl,
+				  loc, n, now);
+		return;
+	}
 	if (d && n > 0 && r->ttl != 0) {
 		/* The EID moved away: stop claiming it, re-encapsulate to its new site. */
 		log_info("EID %s moved away", prefix_str(&r->eid, p, sizeof(p)));
@@ -262,6 +320,48 @@ static void notify_record(struct xtr *x, const struct lisp_record *r, uint64_t n
 	}
 }
 
+/* Does any record name one of our database EIDs? */
+static bool any_local(const struct xtr *x, const struct lisp_map_notify *m)
+{
+	for (unsigned i = 0; i < m->nrec; i++) {
+		struct ipaddr a = {.afi = m->rec[i].eid.afi};
+		memcpy(a.a, m->rec[i].eid.a, 16);
+		if (xtr_db_lookup(x, m->rec[i].eid.iid, &a))
+			return true;
+	}
+	return false;
+}
+
+/* An RFC 9437 subscription update: I=1 with our xTR-ID (or, without I, records for EIDs
+ * that are not ours), verified with the subscriber key. Acked (also a retransmission:
+ * same nonce), records into the map-cache. false: not one (the Map-Server path decides). */
+static bool sub_input(struct xtr *x, struct lisp_map_notify *m, const struct ipaddr *src,
+		      uint16_t sport, const struct buf *b, uint64_t now)
+{
+	if (x->sub_key == NULL)
+		return false;
+	if (m->xtr_id_present ? memcmp(m->xtr_id, x->cfg.sub.xtr_id, 16) != 0 : any_local(x, m))
+		return false;
+	if (lisp_auth_verify(b, &m->auth, x->sub_key, NULL) != 0)
+		return false; /* perhaps a Map-Server's key: that path counts the failure */
+	x->st.sub_notifies++;
+	uint8_t out[9000];
+	struct buf w;
+	size_t auth_off;
+	m->ack = true;
+	m->auth.key_id = x->cfg.sub.key_id;
+	m->auth.alg_id = x->cfg.sub.alg;
+	m->auth.len = (uint16_t)lisp_auth_len(x->cfg.sub.alg);
+	buf_init_write(&w, out, sizeof(out));
+	if (lisp_map_notify_build(&w, m, &auth_off, NULL) == 0 &&
+	    lisp_auth_sign(&w, auth_off, x->sub_key, NULL) == 0 &&
+	    xtr_ctl_send(x, src, sport, out, buf_len(&w)) == 0)
+		x->st.sub_acks++;
+	for (unsigned i = 0; i < m->nrec; i++)
+		notify_record(x, &m->rec[i], true, now);
+	return true;
+}
+
 void xtr_notify_input(struct xtr *x, const struct ipaddr *src, uint16_t sport, const struct buf *b,
 		      uint64_t now)
 {
@@ -275,6 +375,8 @@ void xtr_notify_input(struct xtr *x, const struct ipaddr *src, uint16_t sport, c
 		x->st.cdrops[XTR_CDROP_MALFORMED]++;
 		goto out;
 	}
+	if (sub_input(x, m, src, sport, b, now))
+		goto out;
 	/* the Map-Server it comes from, by address, then any whose key verifies */
 	for (unsigned i = 0; i < x->nms && ms == NULL; i++)
 		if (ipaddr_eq(&x->ms[i].cfg.addr, src) &&
@@ -285,6 +387,9 @@ void xtr_notify_input(struct xtr *x, const struct ipaddr *src, uint16_t sport, c
 			ms = &x->ms[i];
 	if (ms == NULL) {
 		x->st.cdrops[XTR_CDROP_AUTH]++;
+		if (m->xtr_id_present && x->cfg.sub.enabled &&
+		    memcmp(m->xtr_id, x->cfg.sub.xtr_id, 16) == 0)
+			x->st.sub_auth_failed++;
 		log_input_key("map-notify", "Map-Notify failed authentication");
 		goto out;
 	}
@@ -315,7 +420,7 @@ void xtr_notify_input(struct xtr *x, const struct ipaddr *src, uint16_t sport, c
 			ms->notify_acks_sent++;
 	}
 	for (unsigned i = 0; i < m->nrec; i++)
-		notify_record(x, &m->rec[i], now);
+		notify_record(x, &m->rec[i], false, now);
 out:
 	free(m);
 }

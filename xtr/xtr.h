@@ -86,6 +86,16 @@ struct xtr_mr_cfg {
 	uint16_t port;
 };
 
+/* <subscribe>: RFC 9437 publish/subscribe through the Map-Resolver. */
+struct xtr_sub_cfg {
+	bool enabled;
+	uint8_t xtr_id[16]; /* default: the first RLOC's address bytes */
+	uint64_t site_id;
+	uint8_t key_id;
+	uint8_t alg;
+	char secret[XTR_SECRET_MAX]; /* the Map-Server's <pubsub><subscriber-key> */
+};
+
 struct xtr_cfg {
 	enum xtr_mode mode;
 	uint32_t iid;
@@ -101,6 +111,7 @@ struct xtr_cfg {
 	struct xtr_ms_cfg ms[XTR_MAX_MS];
 	unsigned nmr;
 	struct xtr_mr_cfg mr[XTR_MAX_MR];
+	struct xtr_sub_cfg sub;
 	uint32_t register_interval; /* s, default 60 (RFC 9301 §8.2) */
 	uint32_t register_ttl;	    /* record TTL in Map-Registers, minutes, default 1440 */
 	uint32_t cache_max;	    /* dynamic map-cache entries incl. pending, default 100000 */
@@ -322,6 +333,11 @@ struct xtr_stats {
 	uint64_t moves;	     /* local EIDs that moved away (Map-Notify) */
 	uint64_t moved_here; /* EIDs made local by a Map-Notify/Map-Reply naming our RLOC */
 	uint64_t bounced;    /* re-encapsulation back to the packet's sender refused */
+	/* RFC 9437 publish/subscribe */
+	uint64_t subs_sent;	  /* Map-Requests sent with I=1, N=1 */
+	uint64_t sub_notifies;	  /* subscription Map-Notifies received (verified) */
+	uint64_t sub_acks;	  /* ... acknowledged (Map-Notify-Ack sent) */
+	uint64_t sub_auth_failed; /* subscription-looking Map-Notifies failing authentication */
 	/* D-ETR (xtr/detr.c) */
 	uint64_t bgp_installs;	    /* map-cache installs/replacements from BGP */
 	uint64_t bgp_withdrawals;   /* BGP entries removed (withdraw, purge, session loss) */

@@ -103,6 +103,7 @@ struct xtr {
 	struct xtr_ms ms[XTR_MAX_MS];
 	unsigned nms;
 	uint64_t reg_nonce;
+	struct lisp_key *sub_key; /* cfg.sub: the subscriber key (register.c) */
 	uint64_t next_sweep;
 	uint32_t flow_seed;
 	uint8_t *scratch; /* XTR_SCRATCH slots for re-encapsulated packets */
@@ -169,6 +170,9 @@ void xtr_notify_input(struct xtr *x, const struct ipaddr *src, uint16_t sport, c
 		      uint64_t now);
 /* Deregister one database entry (Map-Register with TTL 0) with every Map-Server. */
 void xtr_deregister(struct xtr *x, const struct xtr_db_entry *d, uint64_t now);
+/* Does entry e hold exactly this mapping (locators in order, or the action when none)? */
+bool xtr_entry_same(const struct xtr_entry *e, uint8_t action, const struct xtr_loc *loc,
+		    unsigned n);
 /* Fill a record for a database entry (locators from our RLOCs when unset). */
 void xtr_db_record(const struct xtr *x, const struct xtr_db_entry *d, struct lisp_record *r,
 		   uint32_t ttl, const struct ipaddr *probed);

@@ -9,7 +9,9 @@
 # held and delivered), ping and a bounded TCP transfer both ways over IPv4 and IPv6, the
 # LISP data headers on the underlay (tshark, lisp-data), the map-cache as JSON, ICMP
 # too-big for oversized DF packets (the daemon's own path at site A, TUN MTU 1500), the
-# statistics, and a clean SIGTERM.
+# statistics, RFC 9437 publish/subscribe (the xTRs subscribe through their Map-Requests;
+# after a move, site B, which only resolved the moved EID, has the new RLOC from a
+# Map-Notify within a second), and a clean SIGTERM.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
@@ -68,6 +70,9 @@ cat >"$T_TMP/msd.xml" <<XML
   <listen address="192.0.2.100" port="4342"/>
   <cli address="127.0.0.1" port="2621"/>
   <log level="debug"/>
+  <pubsub lifetime="3600">
+    <subscriber-key id="1" algorithm="hmac-sha-256" secret="pubsub-secret"/>
+  </pubsub>
   <site name="dc" lifetime="refresh" proxy-reply="true" merge="false">
     <key id="1" algorithm="hmac-sha-256" secret="dc-secret"/>
     <eid-prefix prefix="198.51.100.0/24" more-specifics="true"/>
@@ -94,6 +99,7 @@ xtr_conf() { # file rloc4 rloc6 host tun-mtu
   <rloc address="$3"/>
   <map-server address="192.0.2.100" key-id="1" algorithm="hmac-sha-256" secret="dc-secret"/>
   <map-resolver address="192.0.2.101"/>
+  <subscribe xtr-id="5173$4" site-id="$4" key-id="1" algorithm="hmac-sha-256" secret="pubsub-secret"/>
   <probing interval="5" timeout="2" retries="2"/>
   <log level="debug"/>
   <database>
@@ -229,12 +235,41 @@ printf '%s\n' "$st" >"$T_TMP/stats-b.json"
 check "site B decapsulated and encapsulated" jq -e '.data.decapsulated > 100 and .data.encapsulated > 100' <<<"$st"
 check "probes answered" json_poll 15 '.control.probeReplies >= 1' cli 2620 "$SA" show statistics json
 
+# RFC 9437 publish/subscribe: site B resolved .5 through the mapping system (with I=1/N=1,
+# xTR-ID, Site-ID), so lisp-msd holds its subscription
+check "site B subscribed (show statistics)" jq -e '.control.subscriptionsSent >= 1' <<<"$st"
+check "lisp-msd lists site B's subscription to .5" json_poll 5 \
+	'[.subscribers[] | select(.eid == "198.51.100.5/32" and .itrRloc == "192.0.2.2" and .siteId == 6 and (.xtrId | test("51736$")))] | length == 1' \
+	cli 2621 "$UL" show subscribers json
+check "site B acked the subscription's first Map-Notify" json_poll 5 \
+	'.control.subscriptionNotifiesAcked >= 1' cli 2620 "$SB" show statistics json
+check "no Map-Notify left unacknowledged at lisp-msd" json_poll 5 '.pendingMapNotifies == 0' \
+	cli 2621 "$UL" show subscribers json
+
 # VM mobility (DESIGN.md step 3): the controller registers .5 at another RLOC (192.0.2.3);
 # the Map-Server notifies site A, which stops claiming .5, acks, caches the new mapping
 # (source map-notify) and re-encapsulates packets that still reach it.
 printf 'dc-secret' >"$T_TMP/key"
 check "controller moves 198.51.100.5 to 192.0.2.3" nsexec "$UL" timeout 10 "$top_builddir/lisp-register" \
 	--ms 192.0.2.100 --key-file "$T_TMP/key" --key-id 1 --eid 198.51.100.5/32 --rloc 192.0.2.3 --proxy-reply
+# site B only resolved .5 (it is not the old site): the subscription brings it the new RLOC
+# within a second, with no traffic sent first
+sub_moved() {
+	cli 2620 "$SB" show map-cache 198.51.100.5 json |
+		jq -e '.source == "map-notify" and .locators[0].address == "192.0.2.3"' >/dev/null
+}
+poll_ms() { # ms cmd...: cmd succeeds within ms milliseconds
+	local end=$(($(date +%s%3N) + $1))
+	shift
+	while ! "$@"; do
+		[ "$(date +%s%3N)" -ge "$end" ] && return 1
+		sleep 0.05
+	done
+}
+check "site B has .5 -> 192.0.2.3 from the subscription within 1 s" poll_ms 1000 sub_moved
+check "site B counted and acked the subscription notify" json_poll 5 \
+	'.control.subscriptionNotifiesReceived >= 2 and .control.subscriptionNotifiesAcked >= 2' \
+	cli 2620 "$SB" show statistics json
 moved() { cli 2620 "$SA" show statistics json | jq -e '.control.eidsMovedAway >= 1'; }
 check "site A learns the move (Map-Notify)" wait_until 10 moved
 check "site A no longer claims .5" jq -e '[.mappings[].eidPrefix] | index("198.51.100.5/32") == null' \

@@ -58,10 +58,24 @@ static void t_examples(void **s)
 	assert_non_null(strstr(buf, "<mapping eid=\"198.51.100.5/32\" ttl=\"1440\"/>"));
 	assert_non_null(strstr(buf, "secret=\"(set)\""));
 	assert_null(strstr(buf, "dc-secret"));
+	assert_null(strstr(buf, "pubsub-secret"));
+	assert_non_null(strstr(buf, "<subscribe xtr-id=\"0000000000000000000000000000000a\" "
+				    "site-id=\"1\""));
 	free(buf);
+	/* <subscribe>: xTR-ID right-aligned hex, Site-ID, the subscriber key */
+	static const uint8_t xid_a[16] = {[15] = 0x0a};
+	assert_true(c->sub.enabled);
+	assert_memory_equal(c->sub.xtr_id, xid_a, 16);
+	assert_int_equal(c->sub.site_id, 1);
+	assert_int_equal(c->sub.alg, LISP_ALG_HMAC_SHA256_128);
+	assert_string_equal(c->sub.secret, "pubsub-secret");
 	xtr_cfg_free(c);
 	c = xtr_cfg_load(LISP_SRCDIR "/examples/lisp-xtrd-site-b.xml", &errs);
 	assert_non_null(c);
+	/* no xtr-id: the first RLOC's address */
+	assert_true(c->sub.enabled);
+	assert_memory_equal(c->sub.xtr_id, c->rloc[0].a, 16);
+	assert_int_equal(c->sub.site_id, 2);
 	xtr_cfg_free(c);
 }
 
@@ -76,6 +90,7 @@ static void t_minimal_defaults(void **s)
 		fail_msg("%s", errs.text);
 	assert_int_equal(c->mode, XTR_MODE_REPRESENTATIVE);
 	assert_int_equal(c->iid, 42);
+	assert_false(c->sub.enabled);
 	assert_int_equal(c->tun_mtu, 1464);
 	assert_int_equal(c->cache_max, 100000);
 	assert_int_equal(c->queue_len, 8);
@@ -97,6 +112,12 @@ static const struct bad_case bad_cases[] = {
     {"two-v4-rlocs", "<rloc address=\"192.0.2.1\"/><rloc address=\"192.0.2.2\"/>",
      "one RLOC per address family"},
     {"bad-rloc", "<rloc address=\"192.0.2.300\"/>", "192.0.2.300"},
+    {"bad-xtr-id", "<rloc address=\"192.0.2.1\"/><subscribe xtr-id=\"12g4\" secret=\"s\"/>",
+     "not hexadecimal"},
+    {"long-xtr-id",
+     "<rloc address=\"192.0.2.1\"/>"
+     "<subscribe xtr-id=\"0123456789abcdef0123456789abcdef0\" secret=\"s\"/>",
+     "1 to 32 hex digits"},
     {"bad-eid",
      "<rloc address=\"192.0.2.1\"/><database><mapping eid=\"198.51.100.5/33\"/></database>",
      "198.51.100.5/33"},

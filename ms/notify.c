@@ -161,7 +161,10 @@ void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 	 * new RLOC at once, so the xTR there takes the EID as local before the VM's own
 	 * announcement (GARP/NA) reaches it and delivers the first packets instead of
 	 * dropping them. An xTR registering its own EIDs is its own RLOC: nothing to send. */
-	if (cur != NULL && new_rec != NULL) {
+	/* An xTR registering its own EIDs sends from one of its RLOCs: its other RLOCs (the
+	 * IPv6 one of a dual-stack xTR) are itself, not an arrival. */
+	bool self = new_etr != NULL && new_rec != NULL && rec_has_rloc(new_rec, new_etr);
+	if (cur != NULL && new_rec != NULL && !self) {
 		for (unsigned i = 0; i < new_rec->nloc; i++) {
 			const struct lisp_locator *l = &new_rec->loc[i];
 			if (l->addr.n == 0 || l->priority == 255)

@@ -825,6 +825,22 @@ static void t_move_notifies_old_rloc(void **state)
 	assert_int_equal(nsent, 0);
 }
 
+/* A dual-stack xTR registering its own EID from its IPv4 RLOC: its IPv6 RLOC is itself, not
+ * a new site: no arrival Map-Notify (it would never be acknowledged). */
+static void t_self_registration_no_arrival(void **state)
+{
+	struct fx *f = *state;
+	uint64_t before = ms_get_stats(f->ms)->arrival_notifies;
+
+	nsent = 0;
+	do_reg(f, f->dc, "198.51.100.9/32", 1440, "192.0.2.1", "2001:db8:ffff::1", 1, F_M,
+	       "192.0.2.1");
+	assert_non_null(find(f, "198.51.100.9/32"));
+	assert_int_equal(nsent, 1); /* the ack only */
+	assert_int_equal(ms_get_stats(f->ms)->arrival_notifies, before);
+	assert_int_equal(ms_pending_notifies(f->ms), 0);
+}
+
 static void t_notify_retries_bounded(void **state)
 {
 	struct fx *f = *state;
@@ -1059,6 +1075,7 @@ int main(void)
 	    T(t_request_negative),
 	    T(t_move_notifies_old_rloc),
 	    T(t_notify_retries_bounded),
+	    T(t_self_registration_no_arrival),
 	    T(t_pubsub),
 	    T(t_pubsub_timeout),
 	    T(t_persistent_commit_before_ack),

@@ -20,6 +20,11 @@ netns_add "$NS" || finish
 QS=$T_TMP/quickstart
 cp -r "$top_srcdir/examples/quickstart" "$QS" && chmod -R u+w "$QS"
 
+# Every shipped example configuration checks clean with its daemon's -n.
+for ex in lisp-msd:lisp-msd.xml lisp-mrd:lisp-mrd.xml lisp-xtrd:lisp-xtrd-site-a.xml \
+	lisp-xtrd:lisp-xtrd-site-b.xml lisp-xtrd:lisp-xtrd-detr.xml; do
+	check "examples/${ex#*:} passes ${ex%%:*} -n" "$B/${ex%%:*}" -n -f "$top_srcdir/examples/${ex#*:}"
+done
 check "lisp-msd -n accepts the quickstart config" "$B/lisp-msd" -n -f "$QS/lisp-msd.xml"
 check "lisp-mrd -n accepts the quickstart config" "$B/lisp-mrd" -n -f "$QS/lisp-mrd.xml"
 # README: lisp-msd -d -f lisp-msd.xml & ; lisp-mrd -d -f lisp-mrd.xml &

@@ -16,6 +16,9 @@
 #include "proto/addr.h"
 #include "proto/buf.h"
 
+/* Format an error message into err (if given) and return -1: the tools' one error helper. */
+int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Exit codes (documented in --help of both tools). */
 #define EXIT_DONE     0 /* acknowledged / answered */
 #define EXIT_OTHER    1 /* any other error (file, socket, resolution) */

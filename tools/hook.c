@@ -40,19 +40,6 @@ static const struct {
     {"release", HOOK_DEREGISTER},
 };
 
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 enum hook_action hook_action_for(const char *op, bool dereg_on_release)
 {
 	size_t i;

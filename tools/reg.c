@@ -17,19 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 void reg_opts_init(struct reg_opts *o)
 {
 	memset(o, 0, sizeof(*o));

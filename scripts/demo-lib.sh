@@ -161,11 +161,19 @@ demo_topology() {
 	veth_add "${NS[sa]}" p-vm2 "${NS[vm2]}" eth0 || return 1
 	link_master "${NS[sa]}" p-vm2 br-vm
 	bridge -n "${NS[sa]}" link set dev p-vm2 isolated on
-	# hypervisor: vm1 hangs off hvbr; uplink up-a (site A) attached, up-b up but detached
+	# hypervisor: vm1 hangs off hvbr; both uplinks are ports of hvbr, up-a (site A)
+	# forwarding, up-b disabled (STP port state, set by hand: hvbr runs no STP). The
+	# migration flips the two states; removing a bridge port instead waits for an RCU grace
+	# period, seconds on a loaded machine, with the VM cut off meanwhile. No learning on the
+	# uplinks: the anycast gateway MAC is behind both, frames to it go out of whichever
+	# uplink forwards.
 	bridge_add "${NS[hv]}" hvbr || return 1
 	veth_add "${NS[hv]}" vm1p "${NS[vm1]}" eth0 || return 1
 	link_master "${NS[hv]}" vm1p hvbr
 	link_master "${NS[hv]}" up-a hvbr
+	link_master "${NS[hv]}" up-b hvbr
+	bridge -n "${NS[hv]}" link set dev up-a learning off state 3 &&
+		bridge -n "${NS[hv]}" link set dev up-b learning off state 0 || return 1
 	# the VMs
 	demo_vm vm1 5 "$DEMO_VM1MAC"
 	demo_vm vm2 6 "$DEMO_VM2MAC"
@@ -265,6 +273,25 @@ demo_flows_start() {
 			--linger-ms 1500
 	done
 }
+# demo_flows_echoed TAG N: every flow of TAG has N echoes in its CSV (the sender flushes it
+# at least every 100 ms): the flows have run N/RATE seconds, however late they started
+demo_flows_echoed() {
+	local f n
+	for f in "${DEMO_FLOWS[@]}"; do
+		n=$(grep -c '^[0-9]' "$DEMO_DIR/flow-$1-$f.csv" 2>/dev/null) || return 1
+		[ "$n" -ge "$2" ] || return 1
+	done
+}
+# demo_flows_finish TAG: end the flows of TAG now (SIGUSR1: no more packets, the echoes on
+# their way are waited for, the report covers what was sent); then demo_flows_wait
+demo_flows_finish() {
+	local f p
+	for f in "${DEMO_FLOWS[@]}"; do
+		p=$(bg_pid "flow-$1-$f")
+		[ -n "$p" ] && kill -USR1 "$p" 2>/dev/null
+	done
+	return 0
+}
 # demo_flows_wait TAG TIMEOUT: wait for the senders; results in $DEMO_DIR/flows-TAG.json (array)
 demo_flows_wait() {
 	local tag=$1 t=${2:-60} f p ok=0
@@ -280,17 +307,41 @@ demo_flows_wait() {
 }
 
 # ------------------------------------------------------------------ migration
-# demo_move_uplink FROM TO (a|b): re-attach the hypervisor uplink; the VM keeps carrier.
-# Both uplinks stay up (as a hypervisor's ports do): bringing a veth up only gives its
-# peer carrier after the kernel's linkwatch delay (up to 1 s here), during which the
-# site's bridge drops the VM's GARP and NA. Only the bridge membership moves.
-# One `ip -batch` (one process), so the switchover is one instant; DEMO_MOVED_MS = when it
-# was done.
+# demo_move_uplink FROM TO (a|b): move the hypervisor uplink; the VM keeps carrier.
+# Both uplinks stay up and in hvbr (as a hypervisor's ports do): bringing a veth up only
+# gives its peer carrier after the kernel's linkwatch delay (up to 1 s here), during which
+# the site's bridge drops the VM's GARP and NA. Only the ports' states flip (TO forwarding,
+# then FROM disabled). One `bridge -batch` (one process); DEMO_MOVED_MS = when it was done.
 demo_move_uplink() {
-	printf 'link set up-%s nomaster\nlink set up-%s master hvbr\n' "$1" "$2" |
-		ip -n "${NS[hv]}" -batch -
+	printf 'link set dev up-%s state 3\nlink set dev up-%s state 0\n' "$2" "$1" |
+		bridge -n "${NS[hv]}" -batch -
 	DEMO_MOVED_MS=${EPOCHREALTIME/./} # no fork on the way to the announcement
 	DEMO_MOVED_MS=${DEMO_MOVED_MS:0:13}
+}
+# demo_switchover FROM TO (a|b): the migration instant. The announcer helper moves the
+# uplink and announces the VM from one process, microseconds apart whatever the machine's
+# load (a shell running `ip` and then writing to the FIFO left the VM detached and silent
+# for 10+ ms on a loaded machine: loss the test then blamed on the mapping system).
+# DEMO_MOVED_MS = when the move was done. Without the helper: demo_move_uplink, then
+# demo_announce_now.
+demo_switchover() {
+	local f n0 i
+	f=$(bg_log announce-vm1)
+	if [ "${DEMO_ANNOUNCER_MOVES:-0}" = 1 ] && [ -n "${DEMO_ANNOUNCE_FD:-}" ] && bg_alive announce-vm1; then
+		n0=$(grep -c '^moved' "$f")
+		printf 'move up-%s up-%s\n' "$1" "$2" >&"$DEMO_ANNOUNCE_FD"
+		for i in $(seq 500); do
+			if [ "$(grep -c '^moved' "$f")" -gt "$n0" ]; then
+				DEMO_MOVED_MS=$(awk '/^moved/ { t = $2 } END { print t }' "$f")
+				return 0
+			fi
+			sleep 0.01
+		done
+		echo "the announcer did not move the uplink (log: $f)" >&2
+		return 1
+	fi
+	demo_move_uplink "$1" "$2"
+	demo_announce_now
 }
 # demo_announcer_start [ROLE HOSTNUM MAC]: the VM's own announcement at resume, as QEMU
 # sends it (no process to start at switchover): a helper in the VM's namespace, started
@@ -298,13 +349,20 @@ demo_move_uplink() {
 # to its FIFO (at most 20 times; exits after DEMO_ANNOUNCER_SECONDS, default 600).
 demo_announcer_start() {
 	local r=${1:-vm1} h=${2:-5} mac=${3:-$DEMO_VM1MAC} maxs=${DEMO_ANNOUNCER_SECONDS:-600}
+	local hv=${NS[hv]:-}
+	[ "$r" = vm1 ] || hv="" # only the migrating VM's helper moves the uplink
 	local fifo=$DEMO_DIR/announce-$r.fifo
 	mkfifo "$fifo" || return 1
 	cat >"$DEMO_DIR/announce.py" <<'PY'
 # GARP (ARP request, sender = target = own IPv4) and unsolicited NA (O=1, TLLAO) on eth0,
-# once per line read from the FIFO; prints the epoch ms of each announcement
-import os, select, socket, struct, sys, time
+# once per line read from the FIFO; prints the epoch ms of each announcement. With a 6th
+# argument (the hypervisor's netns), a line "move UP_FROM UP_TO" first moves the uplink
+# (RTM_SETLINK AF_BRIDGE, IFLA_PROTINFO/IFLA_BRPORT_STATE: UP_TO forwarding, UP_FROM
+# disabled) over a netlink socket held in that namespace, then announces: the VM resumes
+# and announces at once, as under QEMU.
+import ctypes, os, select, socket, struct, sys, time
 fifo, mac_s, v4, v6, maxs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], float(sys.argv[5])
+hv = sys.argv[6] if len(sys.argv) > 6 else ''
 mac = bytes(int(x, 16) for x in mac_s.split(':'))
 ip4 = socket.inet_aton(v4)
 arp = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
@@ -318,20 +376,47 @@ tgt = socket.inet_pton(socket.AF_INET6, v6)
 na = struct.pack('!BBHI', 136, 0, 0, 0x20000000) + tgt + bytes([2, 1]) + mac
 ifi = socket.if_nametoindex('eth0')
 fd = os.open(fifo, os.O_RDWR | os.O_NONBLOCK)
+nl, seq = None, 0
+if hv:  # the sockets above stay in the VM's namespace; from here on, the hypervisor's
+    libc = ctypes.CDLL(None, use_errno=True)
+    nsfd = os.open('/run/netns/' + hv, os.O_RDONLY)
+    if libc.setns(nsfd, 0x40000000) != 0:  # CLONE_NEWNET
+        raise OSError(ctypes.get_errno(), 'setns ' + hv)
+    os.close(nsfd)
+    nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
+    nl.bind((0, 0))
+def set_state(dev, state):  # 0 disabled, 3 forwarding
+    global seq
+    seq += 1
+    body = struct.pack('=BxHiII', 7, 0, socket.if_nametoindex(dev), 0, 0)  # AF_BRIDGE
+    brport = struct.pack('=HHB3x', 5, 1, state)  # IFLA_BRPORT_STATE
+    body += struct.pack('=HH', 4 + len(brport), 12 | 0x8000) + brport  # IFLA_PROTINFO, nested
+    nl.send(struct.pack('=IHHII', 16 + len(body), 19, 1 | 4, seq, 0) + body)  # RTM_SETLINK, REQUEST|ACK
+    r = nl.recv(4096)
+    if struct.unpack_from('=H', r, 4)[0] == 2 and struct.unpack_from('=i', r, 16)[0]:
+        raise OSError(-struct.unpack_from('=i', r, 16)[0], 'port state of ' + dev)
 print('ready', flush=True)
 end, n = time.monotonic() + maxs, 0
 while n < 20 and time.monotonic() < end:
     r, _, _ = select.select([fd], [], [], max(0.0, min(1.0, end - time.monotonic())))
     if not r:
         continue
-    for _ in os.read(fd, 256).decode(errors='replace').splitlines():
+    for line in os.read(fd, 256).decode(errors='replace').splitlines():
+        w = line.split()
+        if nl and len(w) == 3 and w[0] == 'move':
+            t0 = time.monotonic()
+            set_state(w[2], 3)
+            set_state(w[1], 0)
+            print('moved %d (%.1f ms)' % (int(time.time() * 1000), (time.monotonic() - t0) * 1e3),
+                  flush=True)
         arp.send(garp)
         na6.sendto(na, ('ff02::1', 0, 0, ifi))
         n += 1
         print('announced %d' % int(time.time() * 1000), flush=True)
 PY
 	start_bg -n "${NS[$r]}" "announce-$r" timeout "$maxs" python3 "$DEMO_DIR/announce.py" \
-		"$fifo" "$mac" "198.51.100.$h" "2001:db8:100::$h" "$maxs"
+		"$fifo" "$mac" "198.51.100.$h" "2001:db8:100::$h" "$maxs" $hv
+	[ -n "$hv" ] && DEMO_ANNOUNCER_MOVES=1
 	# our end stays open read-write: a write never blocks, even once the helper has gone
 	exec {DEMO_ANNOUNCE_FD}<>"$fifo"
 	wait_until 5 grep -q ready "$(bg_log "announce-$r")"

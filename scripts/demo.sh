@@ -3,7 +3,7 @@
 # a fresh Debian 12 as root: installs what is missing (scripts/deps.sh demo), builds into
 # build-demo/ (-O2, no sanitizers), builds the topology of scripts/demo-lib.sh in network
 # namespaces with unique names, starts three flows to a VM in site A, live-migrates the VM
-# to site B (hypervisor uplink re-attached without carrier loss, GARP + unsolicited NA,
+# to site B (hypervisor uplink moved without carrier loss, GARP + unsolicited NA,
 # lisp-register by the "controller"), prints per-flow loss and gaps and the control-plane
 # timeline, and removes everything it created (also on Ctrl-C or failure).
 #
@@ -138,13 +138,12 @@ dlog "three flows to the VM ($([ "$v6" = 1 ] && echo 2001:db8:100::5 || echo 198
 demo_flows_start "$rate" "$count" "$v6" run
 sleep "$(awk -v m="$migrate_after_ms" 'BEGIN { printf "%.3f", m / 1000 }')"
 
-dlog "migration: hypervisor uplink re-attached from site A to site B (no carrier loss)"
-# the VM resumes at B and announces itself (GARP, unsolicited NA) while the controller runs
+dlog "migration: hypervisor uplink moved from site A to site B (no carrier loss)"
+# the VM resumes at B and announces itself (GARP, unsolicited NA); then the controller runs
 # lisp-register; site B's xTR also registers the VM when it sees the announcement
 t_uplink=$(demo_ms)
 DEMO_MIG_T0=$t_uplink
-{ demo_move_uplink a b; demo_announce_now; echo "$DEMO_MOVED_MS" >"$DEMO_DIR/moved-ms"; } &
-announce_pid=$!
+demo_switchover a b || dlog "switchover: the announcer helper did not move the uplink"
 t_announce=""
 t_reg="" t_notify="" reg_rc=""
 if [ "$DEMO_MODE" != static ]; then
@@ -166,8 +165,7 @@ else
 	dlog "stand-in controller: host routes moved to site B (no Map-Register, no Map-Notify, no BGP)"
 fi
 
-wait "$announce_pid" 2>/dev/null
-[ -s "$DEMO_DIR/moved-ms" ] && t_uplink=$(cat "$DEMO_DIR/moved-ms") # when the move was done
+[ -n "${DEMO_MOVED_MS:-}" ] && t_uplink=$DEMO_MOVED_MS # when the move was done
 dlog "the VM announced itself at site B (GARP, unsolicited NA)"
 t_announce=$(awk '/^announced/ { print $2; exit }' "$(bg_log announce-vm1)" 2>/dev/null)
 demo_flows_wait run $((seconds + 30)) || dlog "a sender did not finish in time"

@@ -6,13 +6,16 @@
  *   lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]
  *   lisp-flow tap  --dev IF --port P [--log FILE] [--max-seconds S]
  *
- * `send` emits numbered packets at a fixed rate (bounded by --count and --max-seconds),
+ * `send` emits numbered packets at a fixed rate (bounded by --count and --max-seconds;
+ * SIGUSR1 ends the flow early but cleanly: no more packets, the echoes on their way are
+ * waited for, and the report covers the packets sent),
  * collects the echoes and reports sent, received, lost, duplicates, the longest time
  * between two consecutive echoes and the largest hole in the sequence space, in text or
  * JSON; --csv writes (receive time, seq, rtt) per echo. `echo` answers every packet to its
  * sender (the VM "answers each") and may log (time, seq, source, flow name). `tap` watches
  * a device with an AF_PACKET socket (e.g. a site's VM bridge) and logs every flow packet
- * seen there with its direction, which tells at which site a packet was delivered.
+ * seen there with its direction and the kernel's timestamp of the packet on the device
+ * (SO_TIMESTAMPNS), which tells at which site, and when, a packet was delivered.
  *
  * Packet: "LFW1" magic, seq (u32), sender time (u64 ns, CLOCK_MONOTONIC), flow name (16
  * bytes, NUL padded), then zero padding up to --size. Rates and gaps use CLOCK_MONOTONIC;
@@ -47,12 +50,14 @@
 #define FLOW_MAX_SIZE  9000
 #define FLOW_MAX_COUNT 10000000u
 
-static volatile sig_atomic_t stop_flag;
+static volatile sig_atomic_t stop_flag, finish_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	if (sig == SIGUSR1)
+		finish_flag = 1;
+	else
+		stop_flag = 1;
 }
 
 static void set_signals(void)
@@ -64,6 +69,7 @@ static void set_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
@@ -401,7 +407,7 @@ static int cmd_send(int argc, char **argv)
 	t0 = mono_ns();
 	next = t0;
 	t_end = t0 + (uint64_t)maxs * 1000000000ull;
-	uint64_t linger_until = 0;
+	uint64_t linger_until = 0, t_flush = t0;
 
 	for (;;) {
 		uint64_t now = mono_ns();
@@ -409,6 +415,12 @@ static int cmd_send(int argc, char **argv)
 
 		if (stop_flag || now >= t_end)
 			break;
+		/* SIGUSR1: the flow ends here, as if --count had been the packets sent so far
+		   (the echoes still on their way are waited for, --linger-ms) */
+		if (finish_flag && sent < count && sent > 0) {
+			count = sent;
+			linger_until = now + (uint64_t)linger * 1000000ull;
+		}
 		/* send what is due (after a late wakeup, at most the packets already due) */
 		while (sent < count && now >= next) {
 			put_u32(pkt + 4, sent);
@@ -454,6 +466,12 @@ static int cmd_send(int argc, char **argv)
 				fprintf(csvf, "%.3f,%" PRIu32 ",%.3f\n",
 					wall0 + (double)(t - t0) / 1e6, fp.seq,
 					t >= fp.sent_ns ? (double)(t - fp.sent_ns) / 1e6 : 0.0);
+		}
+		/* the CSV is read while the flow runs (tests wait on its progress): at most
+		   100 ms behind */
+		if (csvf && now >= t_flush + 100000000ull) {
+			fflush(csvf);
+			t_flush = now;
 		}
 		if (sent == count && (nrx == count || mono_ns() >= linger_until))
 			break;
@@ -644,6 +662,8 @@ static int cmd_echo(int argc, char **argv)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
 				uint64_t dl = mono_ns() + 1000000000ull;
+				if (logf)
+					fflush(logf); /* idle: what was logged is readable */
 				wait_readable(fd, dl < t_end ? dl : t_end);
 				continue;
 			}
@@ -771,6 +791,15 @@ static int cmd_tap(int argc, char **argv)
 		perror("lisp-flow: bind");
 		return 1;
 	}
+	{
+		int on = 1, sz = 16 << 20;
+		if (setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) < 0)
+			perror("lisp-flow: SO_TIMESTAMPNS (times are read times)");
+		/* a burst seen while this process is not scheduled waits in the socket: room
+		   for ~20,000 packets (FORCE: above rmem_max when root) */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	}
 	logf = open_log(logp);
 	fprintf(logf, "# wall_ms dir seq source destination flow (dir: out = sent on %s)\n", dev);
 	set_signals();
@@ -778,28 +807,60 @@ static int cmd_tap(int argc, char **argv)
 	t_end = mono_ns() + (uint64_t)maxs * 1000000000ull;
 	while (!stop_flag && mono_ns() < t_end) {
 		struct sockaddr_ll from;
-		socklen_t fl = sizeof(from);
-		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		union {
+			struct cmsghdr align;
+			uint8_t b[CMSG_SPACE(sizeof(struct timespec))];
+		} cbuf;
+		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct msghdr mh = {.msg_name = &from,
+				    .msg_namelen = sizeof(from),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = cbuf.b,
+				    .msg_controllen = sizeof(cbuf.b)};
+		ssize_t n = recvmsg(fd, &mh, 0);
 		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
 		const uint8_t *pl;
 		size_t pllen;
 		struct flow_pkt fp;
+		struct cmsghdr *cm;
+		double t_ms = 0;
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
 				uint64_t dl = mono_ns() + 1000000000ull;
+				fflush(logf); /* idle: what was logged is readable */
 				wait_readable(fd, dl < t_end ? dl : t_end);
 				continue;
 			}
-			perror("lisp-flow: recvfrom");
+			perror("lisp-flow: recvmsg");
 			continue;
 		}
 		if (tap_parse(buf, (size_t)n, (unsigned)port, src, dst, &pl, &pllen) ||
 		    flow_parse(pl, pllen, &fp))
 			continue;
-		fprintf(logf, "%.3f %s %" PRIu32 " %s %s %s\n", wall_ms(),
+		/* the kernel's time of the packet on the device, not when this process got to
+		   read it (on a loaded machine that can be milliseconds later) */
+		for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm)) {
+			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS &&
+			    cm->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+				struct timespec ts;
+				memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+				t_ms = (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+			}
+		}
+		if (t_ms == 0)
+			t_ms = wall_ms();
+		fprintf(logf, "%.3f %s %" PRIu32 " %s %s %s\n", t_ms,
 			from.sll_pkttype == PACKET_OUTGOING ? "out" : "in", fp.seq, src, dst,
 			fp.name[0] ? fp.name : "-");
+	}
+	{
+		struct tpacket_stats st;
+		socklen_t sl = sizeof(st);
+		if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl) == 0 && st.tp_drops)
+			fprintf(stderr, "lisp-flow: tap: %u packets dropped (socket buffer full)\n",
+				st.tp_drops);
 	}
 	if (logf != stdout)
 		fclose(logf);

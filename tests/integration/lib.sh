@@ -63,9 +63,16 @@ ok() {
 	T_PASS=$((T_PASS + 1))
 	printf 'ok %d - %s\n' $((T_PASS + T_FAIL)) "$1"
 }
+T_FAILED=() # "not ok" lines, repeated after the logs so that a log's tail names them
 fail() {
 	T_FAIL=$((T_FAIL + 1))
-	printf 'not ok %d - %s%s\n' $((T_PASS + T_FAIL)) "$1" "${2:+: $2}"
+	T_FAILED+=("$(printf 'not ok %d - %s%s' $((T_PASS + T_FAIL)) "$1" "${2:+: $2}")")
+	printf '%s\n' "${T_FAILED[-1]}"
+}
+_t_failed() {
+	[ "${#T_FAILED[@]}" -gt 0 ] || return 0
+	echo "# failed checks (logs above in $T_TMP):"
+	printf '%s\n' "${T_FAILED[@]}" | cut -c1-400
 }
 # check NAME CMD... : run CMD in this shell (so helpers that register state work; output
 # goes to $T_TMP/checks.log), pass if it exits 0. Returns CMD's status.
@@ -194,6 +201,7 @@ finish() {
 	T_FINISHED=1
 	_t_cleanup
 	_t_logs
+	_t_failed
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ] && [ "$T_PASS" -gt 0 ] && exit 0
 	exit 1
@@ -206,6 +214,7 @@ _t_on_exit() {
 	fail "test script ended before finish" "status $rc"
 	_t_cleanup
 	_t_logs
+	_t_failed
 	echo "$T_PASS passed, $T_FAIL failed"
 	exit 1
 }

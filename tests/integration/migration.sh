@@ -54,22 +54,45 @@ if [ "$DEMO_MODE" = lisp ]; then
 	POLL_PID=$!
 fi
 
+# flows_run TAG V6: start the three flows (open-ended: bounded by count and time, ended by
+# flows_end) and return once each has been answered for SECS/3 s. The phases are timed by
+# the flows' own progress, not by sleeps: on a loaded machine a sleep-timed run could see
+# the flows start late and end before the migration they were meant to measure.
+flows_run() {
+	demo_flows_start "$RATE" $((RATE * (SECS + 60))) "$2" "$1"
+	check "$1: flows running for $((SECS / 3)) s" wait_until 30 demo_flows_echoed "$1" $((RATE * SECS / 3))
+}
+# flows_end TAG: let the flows run 2*SECS/3 s more (as sent, by the senders' clocks), end them
+flows_end() {
+	local n0=$((RATE * SECS / 3)) i
+	sleep $((SECS * 2 / 3))
+	# at least 2*SECS/3 s of the flows after the event, whatever the machine's load
+	for i in $(seq 100); do
+		demo_flows_echoed "$1" $((n0 + RATE * SECS * 2 / 3 - 2 * MAXLOSS)) && break
+		sleep 0.1
+	done
+	demo_flows_finish "$1"
+	check "$1: flows finished" demo_flows_wait "$1" 30
+}
+
 # run_migration TAG V6 FROM TO: flows, migration at 1/3 of the run, results
 run_migration() {
 	local tag=$1 v6=$2 from=$3 to=$4 f n
-	demo_flows_start "$RATE" $((RATE * SECS)) "$v6" "$tag"
-	sleep $((SECS / 3))
-	snap "$tag" "$from" # the old xTR's counters just before the switchover
+	snap "$tag" "$from" # the old xTR's counters before the flows and the switchover
+	flows_run "$tag" "$v6"
 	# switchover: the uplink moves and the VM announces itself at once (GARP + NA from the
 	# helper started beforehand, as QEMU does at resume); site B's xTR registers the VM on
 	# that announcement; the controller's lisp-register runs meanwhile (as it would)
-	DEMO_MIG_T0=$(demo_ms)
-	{ demo_move_uplink "${from#s}" "${to#s}"; demo_announce_now; } &
+	# the uplink moves and the VM announces itself at once (one helper process, as QEMU at
+	# resume), then the controller's lisp-register runs; site B's xTR registers the VM on
+	# the announcement
+	DEMO_MIG_T0=${EPOCHREALTIME/./}
+	DEMO_MIG_T0=${DEMO_MIG_T0:0:13}
+	check "$tag: switchover (uplink moved to site $to, VM announced)" demo_switchover "${from#s}" "${to#s}"
 	demo_register "$to" 5
 	T_REG=$DEMO_REG_SENT T_NOTIFY=$DEMO_REG_NOTIFY
 	check "$tag: lisp-register acknowledged (Map-Notify)" test "$DEMO_REG_RC" = 0
-	wait "$!" 2>/dev/null
-	check "$tag: flows finished" demo_flows_wait "$tag" $((SECS + 30))
+	flows_end "$tag"
 	R="$DEMO_DIR/flows-$tag.json"
 	for f in "${DEMO_FLOWS[@]}"; do
 		n=$(jq -r --arg f "$f" '.[] | select(.name == $f) | .lost' "$R")
@@ -83,7 +106,9 @@ run_migration() {
 	t_detr=$(demo_detr_updated_ms "$DEMO_MIG_T0" "$eid")
 	t_first=$(demo_tap_first "$DEMO_DIR/tap-$to.txt" "$DEMO_MIG_T0")
 	rel() { [ -n "$1" ] && echo $(($1 - DEMO_MIG_T0)) || echo n/a; }
-	log "$tag: ms after the switchover: register sent $(rel "$T_REG"), Map-Notify $(rel "$T_NOTIFY"), old site notified $(rel "$t_old"), D-ETR updated $(rel "$t_detr"), first packet at $to $(rel "$t_first")"
+	local t_ann
+	t_ann=$(awk '/^announced/ { t = $2 } END { print t }' "$(bg_log announce-vm1)" 2>/dev/null)
+	log "$tag: ms after the switchover: uplink moved $(rel "$DEMO_MOVED_MS"), VM announced $(rel "$t_ann"), register sent $(rel "$T_REG"), Map-Notify $(rel "$T_NOTIFY"), old site notified $(rel "$t_old"), D-ETR updated $(rel "$t_detr"), first packet at $to $(rel "$t_first")"
 	for f in "${DEMO_FLOWS[@]}"; do
 		log "$tag: $(jq -r --arg f "$f" '.[] | select(.name == $f) | "flow \(.name): sent \(.sent) received \(.received) lost \(.lost) longest gap \(.longestGapMs) ms"' "$R")"
 	done
@@ -146,10 +171,9 @@ old_xtr_reencap v4 sa >/dev/null && log "v4: old xTR (A) re-encapsulated packets
 if [ "$DEMO_MODE" = lisp ]; then
 	check "outside map-cache holds only the aggregate -> D-ETR" outside_cache_ok
 	# --- BGP session reset at the D-ETR while the flows run: the flows continue
-	demo_flows_start "$RATE" $((RATE * SECS)) 0 bgp
-	sleep $((SECS / 3))
+	flows_run bgp 0
 	check "clear bgp on the D-ETR" demo_clear_bgp
-	check "bgp: flows finished" demo_flows_wait bgp $((SECS + 30))
+	flows_end bgp
 	# Cease/Administrative Reset ends graceful restart (RFC 4724 §4: a NOTIFICATION; the
 	# speaker has no RFC 8538 N bit): the D-ETR drops the peer's mappings and resolves the
 	# VM through the local Map-Resolver until the session is back with the full table

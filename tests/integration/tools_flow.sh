@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# tests/integration/tools_flow.sh - lisp-flow, the measuring tool of the migration test and
+# demo, checked on its own across a veth pair between two namespaces: `send` against `echo`
+# (counts, JSON, CSV), SIGUSR1 ending a long flow cleanly (not "interrupted", nothing lost,
+# the report covers exactly the packets sent, the CSV readable while the flow runs), and
+# `tap` logging each packet with the kernel's time on the device: a tap stopped (SIGSTOP)
+# while packets pass still logs them with the times they passed, not the time it resumed;
+# its log is readable while it runs.
+[ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && { echo "0 passed, 0 failed"; exit 77; }
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd ip jq
+
+FLOW=$top_builddir/lisp-flow
+[ -x "$FLOW" ] || skip_all "lisp-flow not built"
+
+A=${T_PFX}a B=${T_PFX}b
+netns_add "$A" && netns_add "$B" && veth_add "$A" va "$B" vb || { fail "topology"; finish; }
+addr_add "$A" va 192.0.2.1/24 && addr_add "$B" vb 192.0.2.2/24 &&
+	addr_add "$A" va 2001:db8::1/64 nodad && addr_add "$B" vb 2001:db8::2/64 nodad ||
+	{ fail "addresses"; finish; }
+PORT=40000
+
+start_bg -n "$B" echo "$FLOW" echo --port $PORT --log "$T_TMP/echo.txt" --max-seconds 120
+start_bg -n "$B" tap "$FLOW" tap --dev vb --port $PORT --log "$T_TMP/tap.txt" --max-seconds 120
+check "echo and tap ready" wait_until 5 bash -c "grep -q ready '$(bg_log echo)' && grep -q ready '$(bg_log tap)'"
+
+# send COUNT-limited flows, IPv4 and IPv6
+for dst in 192.0.2.2 "[2001:db8::2]"; do
+	out=$T_TMP/send-${dst//[^0-9a-f]/}.json
+	timeout 30 ip netns exec "$A" "$FLOW" send --to "$dst:$PORT" --rate 2000 --count 400 \
+		--name short --json --linger-ms 500 >"$out"
+	check "send $dst: 400 sent, 400 echoed, none lost, not interrupted" jq -e \
+		'.sent == 400 and .received == 400 and .lost == 0 and .interrupted == false and
+		 .rttMs.max < 1000' "$out"
+done
+
+# SIGUSR1: a flow of 1,000,000 packets at 1000/s ended after about 1 s
+t_start=$(date +%s%3N)
+start_bg -n "$A" long "$FLOW" send --to 192.0.2.2:$PORT --rate 1000 --count 1000000 \
+	--name long --json --csv "$T_TMP/long.csv" --linger-ms 500 --max-seconds 60
+# the CSV grows while the flow runs (flushed at least every 100 ms)
+check "the CSV is readable while the flow runs" wait_until 5 \
+	bash -c "[ \$(grep -c '^[0-9]' '$T_TMP/long.csv') -ge 500 ]"
+kill -USR1 "$(bg_pid long)"
+check "SIGUSR1: the sender exits within 5 s" wait_until 5 bash -c "! kill -0 $(bg_pid long) 2>/dev/null"
+t_end=$(date +%s%3N)
+grep '^{' "$(bg_log long)" >"$T_TMP/long.json"
+check "SIGUSR1: ended cleanly (not interrupted, every packet sent echoed)" jq -e \
+	'.interrupted == false and .sent >= 500 and .sent < 30000 and .received == .sent and .lost == 0' \
+	"$T_TMP/long.json"
+check "SIGUSR1: the CSV holds one line per echo" test \
+	"$(grep -c '^[0-9]' "$T_TMP/long.csv")" = "$(jq .received "$T_TMP/long.json")"
+check "SIGUSR1: the sender's duration matches the wall time it ran" jq -e \
+	--argjson w $((t_end - t_start)) '.durationMs > 400 and .durationMs <= $w' "$T_TMP/long.json"
+
+# the tap: every packet of the flows seen on vb, in (to the echo) and out (the echo's answer)
+count_tap() { awk -v f="$1" -v d="$2" '$1 !~ /^#/ && $6 == f && $2 == d { n++ } END { print n + 0 }' "$T_TMP/tap.txt"; }
+check "tap: the short flows' packets in and out on vb (800 each way)" \
+	bash -c "[ \$(awk '\$6 == \"short\" && \$2 == \"in\"' '$T_TMP/tap.txt' | wc -l) = 800 ] &&
+		 [ \$(awk '\$6 == \"short\" && \$2 == \"out\"' '$T_TMP/tap.txt' | wc -l) = 800 ]"
+log "tap: long flow in $(count_tap long in), out $(count_tap long out)"
+check "tap: the long flow's packets in and out, seen while the tap runs (log flushed when idle)" \
+	test "$(count_tap long in)" = "$(jq .sent "$T_TMP/long.json")" -a \
+	"$(count_tap long out)" = "$(jq .sent "$T_TMP/long.json")"
+
+# kernel timestamps: stop the tap, send 200 packets, wait, note the time, resume the tap.
+# Every packet must be logged with a time before the resume (read times would be after).
+kill -STOP "$(bg_pid tap)"
+t0=$(date +%s%3N)
+timeout 30 ip netns exec "$A" "$FLOW" send --to 192.0.2.2:$PORT --rate 1000 --count 200 \
+	--name stopped --json --linger-ms 300 >"$T_TMP/stopped.json"
+sleep 0.5
+t_resume=$(date +%s%3N)
+kill -CONT "$(bg_pid tap)"
+check "tap: the 200 packets sent while it was stopped are logged" wait_until 5 \
+	bash -c "[ \$(awk '\$6 == \"stopped\" && \$2 == \"in\"' '$T_TMP/tap.txt' | wc -l) = 200 ]"
+check "tap: with the times they passed ($t0 .. $t_resume), not when the tap resumed" \
+	awk -v a="$t0" -v b="$t_resume" '$6 == "stopped" { n++; if ($1 < a || $1 >= b) bad++ }
+		END { if (bad) print bad " of " n " outside"; exit !(n == 400 && !bad) }' "$T_TMP/tap.txt"
+
+check "echo and tap stop on SIGTERM" bash -c "kill $(bg_pid echo) $(bg_pid tap); sleep 0.5; ! kill -0 $(bg_pid echo) 2>/dev/null && ! kill -0 $(bg_pid tap) 2>/dev/null"
+check "the echo logged every packet it answered" test "$(grep -c '^[0-9]' "$T_TMP/echo.txt")" = \
+	"$((800 + $(jq .sent "$T_TMP/long.json") + 200))"
+finish

@@ -49,7 +49,9 @@ sp=$(bg_pid sleeper)
 check "start_bg records a live PID" kill -0 "$sp"
 start_bg -n "$n1" nssleeper sleep 300
 np=$(bg_pid nssleeper)
-check "start_bg -n runs in the namespace" bash -c "ip netns identify $np | grep -qx $n1"
+# (the PID is `ip netns exec`'s until it has entered the namespace: on a loaded machine
+# that takes a while, so the check waits for it)
+check "start_bg -n runs in the namespace" wait_until 10 bash -c "ip netns identify $np | grep -qx $n1"
 stop_bg nssleeper
 check_not "stopped process is gone" kill -0 "$np"
 touch "$T_TMP/flag.later"

@@ -144,6 +144,7 @@ dlog "migration: hypervisor uplink moved from site A to site B (no carrier loss)
 t_uplink=$(demo_ms)
 DEMO_MIG_T0=$t_uplink
 demo_switchover a b || dlog "switchover: the announcer helper did not move the uplink"
+echo "${DEMO_MOVED_MS:-$t_uplink}" >"$DEMO_DIR/moved-ms" # for bench/run-migration.sh
 t_announce=""
 t_reg="" t_notify="" reg_rc=""
 if [ "$DEMO_MODE" != static ]; then

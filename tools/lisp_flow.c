@@ -881,9 +881,11 @@ static void usage(void)
 	    "       lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]\n"
 	    "       lisp-flow tap --dev IF --port P [--log FILE] [--max-seconds S]\n"
 	    "send: numbered packets at a fixed rate, echoes collected; reports sent, received,\n"
-	    "lost, duplicates, the longest gap between echoes and the largest hole.\n"
+	    "lost, duplicates, the longest gap between echoes and the largest hole. SIGUSR1\n"
+	    "ends the flow early and cleanly (echoes in flight awaited, report not interrupted).\n"
 	    "echo: answers every packet to its sender; --log writes 'wall_ms seq source flow'.\n"
-	    "tap: logs flow packets seen on a device (AF_PACKET), with direction in/out.\n"
+	    "tap: logs flow packets seen on a device (AF_PACKET), with direction in/out and the\n"
+	    "kernel's time of each packet on the device.\n"
 	    "Times in logs and CSV are epoch milliseconds (CLOCK_REALTIME).\n");
 }
 

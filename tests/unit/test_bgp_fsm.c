@@ -21,7 +21,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,7 +29,6 @@
 #include <event2/event.h>
 
 #include "common/bgp_int.h"
-#include "common/log.h"
 
 enum {
 	I = BGP_ST_IDLE,
@@ -91,43 +89,12 @@ struct rig {
 	int y;	 /* the remote's connection to our listener */
 };
 
-static uint32_t remote_id = 0x0a000002; /* BGP Identifier of the scripted peer */
-static uint8_t remote_gr_flags;		/* BGP_GR_F_* of the scripted peer's GR capability */
-
-static void on_ev(const struct bgp_event *ev, void *arg)
-{
-	struct rig *r = arg;
-	r->events[ev->kind]++;
-}
+#include "bgp_testrig.h"
 
 static struct rig *rig_new(uint32_t remote_as, bool gr)
 {
-	struct rig *r = calloc(1, sizeof(*r));
-	struct bgp_cfg *c = calloc(1, sizeof(*c));
-	int sv[2];
-
-	c->local_as = 65000;
-	c->router_id = 0x0a000001;
-	c->gr_time = 120;
-	c->n_peers = 1;
-	c->peers = calloc(1, sizeof(*c->peers));
-	bgp_peer_cfg_init(&c->peers[0]);
-	ipaddr_parse("192.0.2.2", &c->peers[0].addr);
-	c->peers[0].remote_as = remote_as;
-	c->peers[0].passive = true;
-	c->peers[0].gr = gr;
-	r->base = event_base_new();
-	r->b = bgp_new(r->base, c, on_ev, r);
-	assert_non_null(r->b);
-	assert_int_equal(bgp_start(r->b), 0);
-	r->p = r->b->peers;
-	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	r->fd = sv[1];
+	struct rig *r = rig_new_cfg(rig_cfg("192.0.2.2", remote_as, gr));
 	r->x = r->y = r->lfd = -1;
-	r->p->conn = bgp_conn_adopt(r->p, sv[0], false);
-	bgp_fsm_event(r->p, BGP_FEV_TCP_OK, NULL);
-	assert_int_equal(r->p->state, BGP_ST_OPENSENT);
 	return r;
 }
 
@@ -147,121 +114,20 @@ static void rig_free(struct rig *r)
 	free(r);
 }
 
-static void spin(struct rig *r)
-{
-	for (int i = 0; i < 5; i++)
-		event_base_loop(r->base, EVLOOP_NONBLOCK);
-}
-
-/* Read one whole message from the remote side (1 s bound). */
-static size_t rd_msg(struct rig *r, uint8_t *m)
-{
-	size_t have = 0, want = BGP_HDR_LEN;
-	for (int tries = 0; have < want && tries < 200; tries++) {
-		spin(r);
-		ssize_t n = read(r->fd, m + have, want - have);
-		if (n > 0) {
-			have += (size_t)n;
-			if (have == BGP_HDR_LEN)
-				want = ((size_t)m[16] << 8) | m[17];
-			continue;
-		}
-		struct pollfd pfd = {r->fd, POLLIN, 0};
-		poll(&pfd, 1, 5);
-	}
-	assert_int_equal(have, want);
-	return have;
-}
-
-static void wr(struct rig *r, const uint8_t *m, size_t len)
-{
-	assert_int_equal(write(r->fd, m, len), (ssize_t)len);
-	spin(r);
-}
-
-static void send_open(struct rig *r, uint32_t as, bool addpath, bool gr)
-{
-	struct bgp_open o;
-	uint8_t m[BGP_MAX_LEN];
-	struct buf w;
-
-	memset(&o, 0, sizeof(o));
-	o.version = 4;
-	o.my_as = as > 0xffff ? BGP_AS_TRANS : (uint16_t)as;
-	o.hold_time = 30;
-	o.bgp_id = remote_id;
-	o.caps.as4 = true;
-	o.caps.as4_asn = as;
-	o.caps.route_refresh = true;
-	o.caps.n_mp = 2;
-	o.caps.mp[0] = (struct bgp_capa_af){1, 1, 0};
-	o.caps.mp[1] = (struct bgp_capa_af){2, 1, 0};
-	if (addpath) {
-		o.caps.n_addpath = 1;
-		o.caps.addpath[0] = (struct bgp_capa_af){1, 1, BGP_ADDPATH_RECV};
-	}
-	if (gr) {
-		o.caps.gr = true;
-		o.caps.gr_time = 90;
-		o.caps.gr_flags = remote_gr_flags;
-		o.caps.n_gr = 1;
-		o.caps.gr_af[0] = (struct bgp_capa_af){1, 1, BGP_GR_AF_F_FWD};
-	}
-	buf_init_write(&w, m, sizeof(m));
-	assert_int_equal(bgp_build_open(&w, &o, NULL), 0);
-	wr(r, m, w.len);
-}
-
-static void send_keepalive(struct rig *r)
-{
-	uint8_t m[BGP_HDR_LEN];
-	struct buf w;
-	buf_init_write(&w, m, sizeof(m));
-	assert_int_equal(bgp_build_keepalive(&w, NULL), 0);
-	wr(r, m, w.len);
-}
-
-static void parse(const uint8_t *m, size_t len, const struct bgp_sess_opts *o, struct bgp_msg *out)
-{
-	struct buf b;
-	struct bgp_err err;
-	buf_init_read(&b, m, len);
-	assert_int_equal(bgp_msg_parse(&b, o, out, &err), 0);
-}
-
-static void establish(struct rig *r, uint32_t as, bool addpath, bool gr)
-{
-	uint8_t m[BGP_MAX_LEN];
-	struct bgp_msg msg;
-	struct bgp_sess_opts none = {0};
-
-	parse(m, rd_msg(r, m), &none, &msg); /* our OPEN */
-	assert_int_equal(msg.type, BGP_OPEN);
-	assert_true(msg.u.open.caps.as4);
-	assert_int_equal(msg.u.open.caps.as4_asn, 65000);
-	send_open(r, as, addpath, gr);
-	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
-	parse(m, rd_msg(r, m), &none, &msg);
-	assert_int_equal(msg.type, BGP_KEEPALIVE);
-	send_keepalive(r);
-	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
-	assert_int_equal(r->events[BGP_EV_PEER_UP], 1);
-}
-
 static void expect_notification(struct rig *r, uint8_t code, uint8_t sub)
 {
-	uint8_t m[BGP_MAX_LEN];
-	struct bgp_msg msg;
-	struct bgp_sess_opts none = {0};
+	const struct bgp_sess_opts none = {0};
+	expect_notification_in(r, &none, code, sub, NULL, RIG_ANY_DATA);
+}
 
-	for (int i = 0; i < 8; i++) { /* skip End-of-RIB / KEEPALIVE before it */
-		parse(m, rd_msg(r, m), &none, &msg);
-		if (msg.type == BGP_NOTIFICATION)
-			break;
-	}
-	assert_int_equal(msg.type, BGP_NOTIFICATION);
-	assert_int_equal(msg.u.notification.code, code);
-	assert_int_equal(msg.u.notification.subcode, sub);
+/* Established with graceful restart, the peer sending the N bit (RFC 8538) if `n`. */
+static struct rig *rig_gr_established(bool n)
+{
+	struct rig *r = rig_new(65000, true);
+	remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
+	establish(r, 65000, false, true);
+	remote_gr_flags = 0;
+	return r;
 }
 
 static void test_establish_and_negotiate(void **state)
@@ -345,10 +211,7 @@ static void test_notify_sent_under_n(void **state)
 {
 	(void)state;
 	for (int n = 0; n <= 1; n++) {
-		struct rig *r = rig_new(65000, true);
-		remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
-		establish(r, 65000, false, true);
-		remote_gr_flags = 0;
+		struct rig *r = rig_gr_established(n);
 		assert_int_equal(r->p->opts.gr_notify, n);
 		struct lisp_prefix pf;
 		assert_int_equal(prefix_parse("10.1.0.1/32", &pf, false), 0);
@@ -363,11 +226,8 @@ static void test_notify_sent_under_n(void **state)
 		rig_free(r);
 	}
 	for (int n = 0; n <= 1; n++) {
-		struct rig *r = rig_new(65000, true);
+		struct rig *r = rig_gr_established(n);
 		const uint8_t arg[2] = {BGP_ERR_CEASE_HARD_RESET, BGP_ERR_CEASE_CONFIG};
-		remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
-		establish(r, 65000, false, true);
-		remote_gr_flags = 0;
 		bgp_fsm_event(r->p, BGP_FEV_STOP, arg);
 		assert_int_equal(r->p->state, BGP_ST_IDLE);
 		expect_notification(r, BGP_ERR_CEASE,
@@ -377,10 +237,7 @@ static void test_notify_sent_under_n(void **state)
 		rig_free(r);
 	}
 	/* hold timer expiry under N: graceful, F next time */
-	struct rig *r = rig_new(65000, true);
-	remote_gr_flags = BGP_GR_F_NOTIFY;
-	establish(r, 65000, false, true);
-	remote_gr_flags = 0;
+	struct rig *r = rig_gr_established(true);
 	bgp_timer_fire(r->p, BGP_T_HOLD);
 	expect_notification(r, BGP_ERR_HOLD, 0);
 	assert_int_equal(r->events[BGP_EV_STALE], 1);
@@ -389,7 +246,6 @@ static void test_notify_sent_under_n(void **state)
 }
 
 /* ---- RFC 4271 §6.8: both connections of a peer, over loopback TCP ---- */
-static void spin(struct rig *r);
 
 static int tcp_listener(uint16_t *port)
 {
@@ -411,28 +267,15 @@ static int tcp_listener(uint16_t *port)
 static struct rig *crig_new(bool gr)
 {
 	struct rig *r = calloc(1, sizeof(*r));
-	struct bgp_cfg *c = calloc(1, sizeof(*c));
+	struct bgp_cfg *c = rig_cfg("127.0.0.1", 65000, gr);
 	uint16_t port;
 
 	r->lfd = tcp_listener(&port);
 	r->x = r->y = -1;
-	c->local_as = 65000;
-	c->router_id = 0x0a000001;
-	c->gr_time = 120;
 	c->listen = true;
 	ipaddr_parse("127.0.0.1", &c->listen_addr);
-	c->n_peers = 1;
-	c->peers = calloc(1, sizeof(*c->peers));
-	bgp_peer_cfg_init(&c->peers[0]);
-	ipaddr_parse("127.0.0.1", &c->peers[0].addr);
-	c->peers[0].remote_as = 65000;
 	c->peers[0].port = port;
-	c->peers[0].gr = gr;
-	r->base = event_base_new();
-	r->b = bgp_new(r->base, c, on_ev, r);
-	assert_non_null(r->b);
-	assert_int_equal(bgp_start(r->b), 0);
-	r->p = r->b->peers;
+	rig_start(r, c);
 	for (int i = 0; i < 200 && r->x < 0; i++) {
 		spin(r);
 		struct pollfd pfd = {r->lfd, POLLIN, 0};
@@ -449,7 +292,7 @@ static struct rig *crig_new(bool gr)
 }
 
 /* The scripted peer connects to the speaker's listener (y). */
-static void crig_connect(struct rig *r)
+static void crig_dial(struct rig *r)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET};
 
@@ -458,6 +301,12 @@ static void crig_connect(struct rig *r)
 	r->y = socket(AF_INET, SOCK_STREAM, 0);
 	assert_int_equal(connect(r->y, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	fcntl(r->y, F_SETFL, O_NONBLOCK);
+}
+
+/* ... and the speaker has taken it for a collision. */
+static void crig_connect(struct rig *r)
+{
+	crig_dial(r);
 	for (int i = 0; i < 200 && r->p->coll == NULL; i++) {
 		spin(r);
 		struct pollfd pfd = {r->y, POLLIN, 0};
@@ -468,12 +317,8 @@ static void crig_connect(struct rig *r)
 
 static uint8_t rd_type(struct rig *r, int fd, struct bgp_msg *msg)
 {
-	uint8_t m[BGP_MAX_LEN];
-	struct bgp_sess_opts none = {0};
-
 	r->fd = fd;
-	parse(m, rd_msg(r, m), &none, msg);
-	return msg->type;
+	return rd_msg_type(r, msg);
 }
 
 /* Nothing more than EOF (or nothing at all) on fd within a few loop turns. */
@@ -506,12 +351,7 @@ static void peer_open(struct rig *r)
 
 static void send_cease_collision(struct rig *r)
 {
-	uint8_t m[64];
-	struct buf w;
-	buf_init_write(&w, m, sizeof(m));
-	assert_int_equal(
-	    bgp_build_notification(&w, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0, NULL), 0);
-	wr(r, m, w.len);
+	send_notification(r, BGP_ERR_CEASE, BGP_ERR_CEASE_COLLISION, NULL, 0);
 }
 
 /* Both OpenSent; the peer's OPEN arrives first on OUR connection and the peer's
@@ -570,18 +410,27 @@ static void test_collision_open_on_ours_we_higher(void **state)
 	rig_free(r);
 }
 
-/* The OPEN arrives first on the peer's connection; ours is in OpenConfirm already when
- * the peer connects (so no OPEN goes out on the new one until it wins). Peer higher: the
- * new one wins, gets our OPEN and KEEPALIVE; ours gets 6/7. */
-static void test_collision_openconfirm_peer_higher(void **state)
+/* A collision rig, the peer's Identifier higher, that got the peer's OPEN on our connection
+ * (x): OpenConfirm. */
+static struct rig *crig_new_openconfirm(void)
 {
-	(void)state;
 	remote_id = 0x0a000002;
 	struct rig *r = crig_new(false);
 	struct bgp_msg msg;
 	assert_int_equal(rd_type(r, r->x, &msg), BGP_OPEN);
 	crig_wr(r, r->x, peer_open);
 	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
+	return r;
+}
+
+/* The OPEN arrives first on the peer's connection; ours is in OpenConfirm already when
+ * the peer connects (so no OPEN goes out on the new one until it wins). Peer higher: the
+ * new one wins, gets our OPEN and KEEPALIVE; ours gets 6/7. */
+static void test_collision_openconfirm_peer_higher(void **state)
+{
+	(void)state;
+	struct rig *r = crig_new_openconfirm();
+	struct bgp_msg msg;
 	assert_int_equal(rd_type(r, r->x, &msg), BGP_KEEPALIVE);
 	crig_connect(r);
 	assert_true(closed_or_quiet(r, r->y)); /* no OPEN yet on the new connection */
@@ -604,23 +453,14 @@ static void test_collision_openconfirm_peer_higher(void **state)
 static void test_collision_lost_waits_active(void **state)
 {
 	(void)state;
-	remote_id = 0x0a000002;
-	struct rig *r = crig_new(false);
+	struct rig *r = crig_new_openconfirm();
 	struct bgp_msg msg;
-	assert_int_equal(rd_type(r, r->x, &msg), BGP_OPEN);
-	crig_wr(r, r->x, peer_open);
-	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
 	crig_wr(r, r->x, send_cease_collision);
 	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
 	assert_int_equal(r->p->idle_hold, BGP_IDLE_HOLD_MIN);
 	assert_int_equal(r->p->coll_rcvd, 1);
 	/* the peer's connection arrives: it is the session */
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons(bgp_listen_port(r->b));
-	r->y = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(connect(r->y, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	fcntl(r->y, F_SETFL, O_NONBLOCK);
+	crig_dial(r);
 	assert_int_equal(rd_type(r, r->y, &msg), BGP_OPEN);
 	assert_int_equal(r->p->state, BGP_ST_OPENSENT);
 	crig_wr(r, r->y, peer_open);
@@ -647,12 +487,7 @@ static void test_collision_established_no_gr(void **state)
 	struct rig *r = crig_new(false);
 	struct bgp_msg msg;
 	crig_establish_x(r);
-	struct sockaddr_in sa = {.sin_family = AF_INET};
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	sa.sin_port = htons(bgp_listen_port(r->b));
-	r->y = socket(AF_INET, SOCK_STREAM, 0);
-	assert_int_equal(connect(r->y, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	fcntl(r->y, F_SETFL, O_NONBLOCK);
+	crig_dial(r);
 	assert_int_equal(rd_type(r, r->y, &msg), BGP_NOTIFICATION);
 	assert_int_equal(msg.u.notification.subcode, BGP_ERR_CEASE_COLLISION);
 	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
@@ -730,13 +565,6 @@ static void test_collision_established_gr_restart(void **state)
 	rig_free(r);
 }
 
-static void quiet(int pri, const char *msg, void *arg)
-{
-	(void)pri;
-	(void)msg;
-	(void)arg;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -755,7 +583,6 @@ int main(void)
 	    cmocka_unit_test(test_collision_established_gr_leftover),
 	    cmocka_unit_test(test_collision_established_gr_restart),
 	};
-	log_set_sink(quiet, NULL);
-	signal(SIGPIPE, SIG_IGN); /* as the daemons: a peer closing first is an EPIPE */
+	rig_main_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,16 +16,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "common/bgp_int.h"
-#include "common/log.h"
 
 /* ---- a live peer over a socketpair ---- */
 struct rig {
@@ -36,48 +33,20 @@ struct rig {
 	int events[8];
 };
 
-static void on_ev(const struct bgp_event *ev, void *arg)
-{
-	struct rig *r = arg;
-	r->events[ev->kind]++;
-}
+#include "bgp_testrig.h"
 
 static bool cfg_restarting, cfg_forwarding; /* for the next rig_new */
 static bool cfg_no_notify;		    /* for the next rig_new: graceful-notification="off" */
-static uint8_t remote_gr_flags;		    /* BGP_GR_F_* in the scripted peer's GR capability */
 
 static struct rig *rig_new(uint32_t remote_as, bool gr)
 {
-	struct rig *r = calloc(1, sizeof(*r));
-	struct bgp_cfg *c = calloc(1, sizeof(*c));
-	int sv[2];
+	struct bgp_cfg *c = rig_cfg("192.0.2.2", remote_as, gr);
 
-	c->local_as = 65000;
-	c->router_id = 0x0a000001;
-	c->gr_time = 120;
 	c->restarting = cfg_restarting;
 	c->gr_forwarding = cfg_forwarding;
-	c->n_peers = 1;
-	c->peers = calloc(1, sizeof(*c->peers));
-	bgp_peer_cfg_init(&c->peers[0]);
-	ipaddr_parse("192.0.2.2", &c->peers[0].addr);
-	c->peers[0].remote_as = remote_as;
-	c->peers[0].passive = true;
-	c->peers[0].gr = gr;
 	if (cfg_no_notify)
 		c->peers[0].gr_notify = false;
-	r->base = event_base_new();
-	r->b = bgp_new(r->base, c, on_ev, r);
-	assert_non_null(r->b);
-	assert_int_equal(bgp_start(r->b), 0);
-	r->p = r->b->peers;
-	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	r->fd = sv[1];
-	r->p->conn = bgp_conn_adopt(r->p, sv[0], false);
-	bgp_fsm_event(r->p, BGP_FEV_TCP_OK, NULL);
-	assert_int_equal(r->p->state, BGP_ST_OPENSENT);
-	return r;
+	return rig_new_cfg(c);
 }
 
 static void rig_free(struct rig *r)
@@ -87,107 +56,6 @@ static void rig_free(struct rig *r)
 		close(r->fd);
 	event_base_free(r->base);
 	free(r);
-}
-
-static void spin(struct rig *r)
-{
-	for (int i = 0; i < 5; i++)
-		event_base_loop(r->base, EVLOOP_NONBLOCK);
-}
-
-/* Read one whole message from the remote side (1 s bound). */
-static size_t rd_msg(struct rig *r, uint8_t *m)
-{
-	size_t have = 0, want = BGP_HDR_LEN;
-	for (int tries = 0; have < want && tries < 200; tries++) {
-		spin(r);
-		ssize_t n = read(r->fd, m + have, want - have);
-		if (n > 0) {
-			have += (size_t)n;
-			if (have == BGP_HDR_LEN)
-				want = ((size_t)m[16] << 8) | m[17];
-			continue;
-		}
-		struct pollfd pfd = {r->fd, POLLIN, 0};
-		poll(&pfd, 1, 5);
-	}
-	assert_int_equal(have, want);
-	return have;
-}
-
-static void wr(struct rig *r, const uint8_t *m, size_t len)
-{
-	assert_int_equal(write(r->fd, m, len), (ssize_t)len);
-	spin(r);
-}
-
-static void send_open(struct rig *r, uint32_t as, bool addpath, bool gr)
-{
-	struct bgp_open o;
-	uint8_t m[BGP_MAX_LEN];
-	struct buf w;
-
-	memset(&o, 0, sizeof(o));
-	o.version = 4;
-	o.my_as = as > 0xffff ? BGP_AS_TRANS : (uint16_t)as;
-	o.hold_time = 30;
-	o.bgp_id = 0x0a000002;
-	o.caps.as4 = true;
-	o.caps.as4_asn = as;
-	o.caps.route_refresh = true;
-	o.caps.n_mp = 2;
-	o.caps.mp[0] = (struct bgp_capa_af){1, 1, 0};
-	o.caps.mp[1] = (struct bgp_capa_af){2, 1, 0};
-	if (addpath) {
-		o.caps.n_addpath = 1;
-		o.caps.addpath[0] = (struct bgp_capa_af){1, 1, BGP_ADDPATH_RECV};
-	}
-	if (gr) {
-		o.caps.gr = true;
-		o.caps.gr_time = 90;
-		o.caps.gr_flags = remote_gr_flags;
-		o.caps.n_gr = 1;
-		o.caps.gr_af[0] = (struct bgp_capa_af){1, 1, BGP_GR_AF_F_FWD};
-	}
-	buf_init_write(&w, m, sizeof(m));
-	assert_int_equal(bgp_build_open(&w, &o, NULL), 0);
-	wr(r, m, w.len);
-}
-
-static void send_keepalive(struct rig *r)
-{
-	uint8_t m[BGP_HDR_LEN];
-	struct buf w;
-	buf_init_write(&w, m, sizeof(m));
-	assert_int_equal(bgp_build_keepalive(&w, NULL), 0);
-	wr(r, m, w.len);
-}
-
-static void parse(const uint8_t *m, size_t len, const struct bgp_sess_opts *o, struct bgp_msg *out)
-{
-	struct buf b;
-	struct bgp_err err;
-	buf_init_read(&b, m, len);
-	assert_int_equal(bgp_msg_parse(&b, o, out, &err), 0);
-}
-
-static void establish(struct rig *r, uint32_t as, bool addpath, bool gr)
-{
-	uint8_t m[BGP_MAX_LEN];
-	struct bgp_msg msg;
-	struct bgp_sess_opts none = {0};
-
-	parse(m, rd_msg(r, m), &none, &msg); /* our OPEN */
-	assert_int_equal(msg.type, BGP_OPEN);
-	assert_true(msg.u.open.caps.as4);
-	assert_int_equal(msg.u.open.caps.as4_asn, 65000);
-	send_open(r, as, addpath, gr);
-	assert_int_equal(r->p->state, BGP_ST_OPENCONFIRM);
-	parse(m, rd_msg(r, m), &none, &msg);
-	assert_int_equal(msg.type, BGP_KEEPALIVE);
-	send_keepalive(r);
-	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
-	assert_int_equal(r->events[BGP_EV_PEER_UP], 1);
 }
 
 /* Count UPDATE messages and announced / withdrawn NLRI until End-of-RIB or a quiet read. */
@@ -364,7 +232,6 @@ static void test_gr_helper(void **state)
 	(void)state;
 	struct rig *r = rig_new(65000, true);
 	struct tally t;
-	int sv[2];
 	establish(r, 65000, false, true);
 	drain(r, &t, &r->p->opts);
 	for (uint8_t i = 1; i <= 3; i++)
@@ -380,10 +247,7 @@ static void test_gr_helper(void **state)
 	assert_int_equal(r->events[BGP_EV_WITHDRAWN], 0);
 	/* it comes back (the restart timer has not fired): refreshes 2 of 3, then End-of-RIB */
 	bgp_fsm_event(r->p, BGP_FEV_START_PASSIVE, NULL);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	r->fd = sv[1];
-	r->p->conn = bgp_conn_adopt(r->p, sv[0], false);
-	bgp_fsm_event(r->p, BGP_FEV_TCP_OK, NULL);
+	rig_connect(r);
 	r->events[BGP_EV_PEER_UP] = 0;
 	establish(r, 65000, false, true);
 	drain(r, &t, &r->p->opts);
@@ -424,16 +288,6 @@ static void test_no_gr_flushes(void **state)
 	rig_free(r);
 }
 
-static void read_open(struct rig *r, struct bgp_open *o)
-{
-	uint8_t m[BGP_MAX_LEN];
-	struct bgp_msg msg;
-	struct bgp_sess_opts none = {0};
-	parse(m, rd_msg(r, m), &none, &msg);
-	assert_int_equal(msg.type, BGP_OPEN);
-	*o = msg.u.open;
-}
-
 static void finish_establish(struct rig *r)
 {
 	uint8_t m[BGP_MAX_LEN];
@@ -444,17 +298,21 @@ static void finish_establish(struct rig *r)
 	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
 }
 
+/* finish_establish, the peer sending the N bit (RFC 8538) if `n`. */
+static void finish_establish_n(struct rig *r, bool n)
+{
+	remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
+	finish_establish(r);
+	remote_gr_flags = 0;
+}
+
 /* New connection of the rig's peer after it went down. */
 static void reconnect(struct rig *r)
 {
-	int sv[2];
 	close(r->fd);
 	bgp_timer_fire(r->p, BGP_T_IDLE_HOLD);
 	assert_int_equal(r->p->state, BGP_ST_ACTIVE);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
-	r->fd = sv[1];
-	r->p->conn = bgp_conn_adopt(r->p, sv[0], false);
-	bgp_fsm_event(r->p, BGP_FEV_TCP_OK, NULL);
+	rig_connect(r);
 }
 
 /* RFC 4724 §4.1: R only until End-of-RIB went to every GR peer; F = 0 by default (the
@@ -505,28 +363,13 @@ static void test_restart_bit_timeout_and_f_bit(void **state)
 	uint8_t sub = BGP_ERR_CEASE_ADMIN_RST;
 	bgp_fsm_event(r->p, BGP_FEV_STOP, &sub);
 	reconnect(r);
-	uint8_t m[BGP_MAX_LEN];
-	rd_msg(r, m); /* the NOTIFICATION went to the old socket; this is the new OPEN */
-	struct bgp_msg msg;
-	struct bgp_sess_opts none = {0};
-	parse(m, ((size_t)m[16] << 8) | m[17], &none, &msg);
-	assert_int_equal(msg.type, BGP_OPEN);
-	assert_false(msg.u.open.caps.gr_flags & BGP_GR_F_RESTART);
-	assert_int_equal(msg.u.open.caps.gr_af[0].flags & BGP_GR_AF_F_FWD, BGP_GR_AF_F_FWD);
+	read_open(r, &o); /* the NOTIFICATION went to the old socket; this is the new OPEN */
+	assert_false(o.caps.gr_flags & BGP_GR_F_RESTART);
+	assert_int_equal(o.caps.gr_af[0].flags & BGP_GR_AF_F_FWD, BGP_GR_AF_F_FWD);
 	rig_free(r);
 }
 
 /* ---- RFC 8538: NOTIFICATIONs under the N bit ---- */
-
-static void send_notification(struct rig *r, uint8_t code, uint8_t sub, const uint8_t *d,
-			      size_t len)
-{
-	uint8_t m[BGP_MAX_LEN];
-	struct buf w;
-	buf_init_write(&w, m, sizeof(m));
-	assert_int_equal(bgp_build_notification(&w, code, sub, d, len, NULL), 0);
-	wr(r, m, w.len);
-}
 
 /* A rig Established with 3 routes from the peer; `n`: the peer sends the N bit. */
 static struct rig *rig_with_routes(bool n)
@@ -537,9 +380,7 @@ static struct rig *rig_with_routes(bool n)
 	read_open(r, &o);
 	assert_true(o.caps.gr);
 	assert_int_equal(o.caps.gr_flags & BGP_GR_F_NOTIFY, cfg_no_notify ? 0 : BGP_GR_F_NOTIFY);
-	remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
-	finish_establish(r);
-	remote_gr_flags = 0;
+	finish_establish_n(r, n);
 	assert_int_equal(r->p->opts.gr_notify, n && !cfg_no_notify);
 	drain(r, &t, &r->p->opts);
 	for (uint8_t i = 1; i <= 3; i++)
@@ -556,9 +397,7 @@ static bool come_back(struct rig *r, bool n)
 	struct tally t;
 	reconnect(r);
 	read_open(r, &o);
-	remote_gr_flags = n ? BGP_GR_F_NOTIFY : 0;
-	finish_establish(r);
-	remote_gr_flags = 0;
+	finish_establish_n(r, n);
 	drain(r, &t, &r->p->opts);
 	assert_int_equal(t.eor, 2); /* our whole table again */
 	return (o.caps.gr_af[0].flags & BGP_GR_AF_F_FWD) != 0;
@@ -636,19 +475,7 @@ static void test_notify_without_n_flushes(void **state)
 static void expect_notification_data(struct rig *r, uint8_t code, uint8_t sub, const uint8_t *d,
 				     size_t len)
 {
-	uint8_t m[BGP_MAX_LEN];
-	struct bgp_msg msg;
-	for (int i = 0; i < 8; i++) {
-		parse(m, rd_msg(r, m), &r->p->opts, &msg);
-		if (msg.type == BGP_NOTIFICATION)
-			break;
-	}
-	assert_int_equal(msg.type, BGP_NOTIFICATION);
-	assert_int_equal(msg.u.notification.code, code);
-	assert_int_equal(msg.u.notification.subcode, sub);
-	assert_int_equal(buf_left(&msg.u.notification.data), len);
-	if (len)
-		assert_memory_equal(buf_cur(&msg.u.notification.data), d, len);
+	expect_notification_in(r, &r->p->opts, code, sub, d, len);
 }
 
 /* Sending: `clear bgp ADDR` (Administrative Reset) is graceful under N on our side too;
@@ -740,18 +567,7 @@ static struct bgp_cfg *cfg_copy(const struct bgp_cfg *c, size_t extra)
 
 static void expect_cease(struct rig *r, uint8_t sub)
 {
-	uint8_t m[BGP_MAX_LEN];
-	struct bgp_msg msg;
-	struct bgp_sess_opts none = {0};
-	for (int i = 0; i < 8; i++) {
-		parse(m, rd_msg(r, m), &r->p->opts, &msg);
-		if (msg.type == BGP_NOTIFICATION)
-			break;
-	}
-	(void)none;
-	assert_int_equal(msg.type, BGP_NOTIFICATION);
-	assert_int_equal(msg.u.notification.code, BGP_ERR_CEASE);
-	assert_int_equal(msg.u.notification.subcode, sub);
+	expect_notification_in(r, &r->p->opts, BGP_ERR_CEASE, sub, NULL, RIG_ANY_DATA);
 }
 
 static void test_reconfigure(void **state)
@@ -811,13 +627,6 @@ static void test_reconfigure(void **state)
 	rig_free(r);
 }
 
-static void quiet(int pri, const char *msg, void *arg)
-{
-	(void)pri;
-	(void)msg;
-	(void)arg;
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -834,7 +643,6 @@ int main(void)
 	    cmocka_unit_test(test_clear_graceful_and_hard),
 	    cmocka_unit_test(test_free_graceful_and_hard),
 	};
-	log_set_sink(quiet, NULL);
-	signal(SIGPIPE, SIG_IGN); /* as the daemons: a peer closing first is an EPIPE */
+	rig_main_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

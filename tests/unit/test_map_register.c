@@ -4,43 +4,8 @@
  *   openssl dgst -sha256 -mac HMAC -macopt key:<secret> <message with zeroed auth data>
  * and pasted here; parse -> build -> sign round trips; every truncation; every too-small
  * output buffer; the named malformed cases. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <cmocka.h>
-#include <stdio.h>
-#include <string.h>
+#include "map_testlib.h"
 
-#include "proto/auth.h"
-#include "proto/lisp_msg.h"
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	while (*s) {
-		unsigned v;
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		assert_true(sscanf(s, "%2x", &v) == 1);
-		assert_true(n < cap);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
-
-#define Z4  "00000000"
-#define Z16 Z4 Z4 Z4 Z4
-#define Z20 Z16 Z4
-#define Z32 Z16 Z16
-
-/* IPv4 EID 198.51.100.5/32, TTL 1440, A=1; one locator 192.0.2.1 prio 1 weight 100, L|R */
-#define REC_V4                                                                                     \
-	"000005a0 01 20 1000 0000 0001 c6336405 "                                                  \
-	"01 64 ff 00 0005 0001 c0000201 "
 /* [42]2001:db8::5/128 in an Instance-ID LCAF (IID mask-len 32), two locators (v4 and v6) */
 #define REC_IID_V6                                                                                 \
 	"000005a0 02 80 0000 0000 4003 00 00 02 20 0016 0000002a 0002 "                            \
@@ -122,14 +87,7 @@ static void check_v3(const struct lisp_map_register *m)
 	assert_int_equal(m->rec[0].loc[2].priority, 255);
 }
 
-struct reg_vec {
-	const char *name;
-	const char *hex;
-	int rc;
-	int code;
-	const char *secret; /* valid vectors: key for the pasted auth data (NULL: alg none) */
-	void (*check)(const struct lisp_map_register *m);
-};
+MAP_VEC_STRUCT(reg_vec, struct lisp_map_register);
 
 static const struct reg_vec vecs[] = {
     {"ipv4-sha256-proxy-want-notify", V1_HDR V1_AUTH REC_V4, 0, 0, "lisp-secret", check_v1},
@@ -198,77 +156,18 @@ static const struct reg_vec vecs[] = {
 
 static struct lisp_map_register m, m2; /* large: off the stack */
 
+static void same_reg(const struct lisp_map_register *a, const struct lisp_map_register *b)
+{
+	assert_int_equal(b->nrec, a->nrec); /* rec[] past nrec is not part of the result */
+	assert_memory_equal(&a->rec, &b->rec, a->nrec * sizeof(a->rec[0]));
+}
+
+MAP_OPS(reg_ops, lisp_map_register, same_reg, false);
+
 static void test_vectors(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
-		const struct reg_vec *v = &vecs[i];
-		uint8_t bytes[512], zeroed[512], out[512];
-		size_t n = unhex(v->hex, bytes, sizeof(bytes));
-		struct proto_err e = {0};
-		struct buf r, w;
-		size_t auth_off;
-
-		print_message("vector %s\n", v->name);
-		buf_init_read(&r, bytes, n);
-		int rc = lisp_map_register_parse(&r, &m, &e);
-		if (rc == -1)
-			print_message("  -> %s at %zu: %s\n", proto_err_name(e.code), e.offset,
-				      e.reason);
-		assert_int_equal(rc, v->rc);
-		if (rc == -1) {
-			assert_int_equal(e.code, v->code);
-			assert_non_null(e.reason);
-			assert_true(e.offset <= n);
-			continue;
-		}
-		assert_int_equal(buf_left(&r), 0);
-		v->check(&m);
-
-		/* the pasted auth data verifies (and the reader just parsed can be passed) */
-		struct lisp_key *k = NULL;
-		if (v->secret) {
-			k = lisp_key_new(m.auth.key_id, m.auth.alg_id, v->secret,
-					 strlen(v->secret));
-			assert_non_null(k);
-			assert_int_equal(lisp_auth_verify(&r, &m.auth, k, &e), 0);
-		}
-
-		/* build writes the same bytes with the auth data zeroed; signing fills it in */
-		memcpy(zeroed, bytes, n);
-		memset(zeroed + m.auth.data_off, 0, m.auth.len);
-		buf_init_write(&w, out, sizeof(out));
-		assert_int_equal(lisp_map_register_build(&w, &m, &auth_off, &e), 0);
-		assert_int_equal(auth_off, m.auth.data_off);
-		assert_int_equal(buf_len(&w), n);
-		assert_memory_equal(out, zeroed, n);
-		if (k) {
-			assert_int_equal(lisp_auth_sign(&w, auth_off, k, &e), 0);
-			assert_memory_equal(out, bytes, n);
-		}
-
-		/* parse of the built message gives the same struct */
-		buf_as_reader(&w, &r);
-		assert_int_equal(lisp_map_register_parse(&r, &m2, &e), 0);
-		assert_int_equal(m2.nrec, m.nrec); /* rec[] past nrec is not part of the result */
-		assert_memory_equal(&m.rec, &m2.rec, m.nrec * sizeof(m.rec[0]));
-
-		/* every truncation fails cleanly */
-		for (size_t t = 0; t < n; t++) {
-			buf_init_read(&r, bytes, t);
-			e.code = 0;
-			assert_int_equal(lisp_map_register_parse(&r, &m2, &e), -1);
-			assert_true(e.code != PERR_OK);
-		}
-		/* every too-small output buffer fails cleanly with PERR_FULL */
-		for (size_t t = 0; t < n; t++) {
-			buf_init_write(&w, out, t);
-			e.code = 0;
-			assert_int_equal(lisp_map_register_build(&w, &m, &auth_off, &e), -1);
-			assert_int_equal(e.code, PERR_FULL);
-		}
-		lisp_key_free(k);
-	}
+	MAP_RUN_VECTORS(&reg_ops, vecs, m, m2);
 }
 
 /* Zero and maximum record counts built from structs; over the maximum is refused. */

@@ -7,24 +7,9 @@
  */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "ms_testlib.h"
 
 #include "common/cli.h"
-#include "common/config.h"
-#include "common/log.h"
-#include "ms/ms.h"
-#include "ms/store.h"
-#include "proto/auth.h"
 
 /* ------------------------------------------------------------------ fixture */
 #define MAXPKT 64
@@ -77,11 +62,8 @@ static const char cfg_xml[] =
     "</lisp-msd>\n";
 
 struct fx {
-	struct ms_cfg *cfg;
-	struct ms *ms;
-	struct ms_store *store;
-	char dir[64], cfgpath[128], dbpath[128];
-	struct lisp_key *dc, *dc_sha1, *ex, *mu, *pe, *sub, *wrong;
+	MS_FX_COMMON;
+	struct lisp_key *dc_sha1, *ex, *sub, *wrong;
 	/* hook log */
 	unsigned changes;
 	bool last_had_old, last_has_new;
@@ -90,17 +72,7 @@ struct fx {
 
 static struct ms_cfg *load_cfg(struct fx *f, const char *xml)
 {
-	struct cfg_errs errs;
-	FILE *fp = fopen(f->cfgpath, "w");
-
-	assert_non_null(fp);
-	fputs(xml, fp);
-	fclose(fp);
-	cfg_errs_init(&errs);
-	struct ms_cfg *c = ms_cfg_parse(f->cfgpath, &errs);
-	if (c == NULL)
-		fprintf(stderr, "%s", errs.text);
-	return c;
+	return ms_fx_load_cfg(&f->common, xml, true);
 }
 
 static void hook(const struct ms_change *c, void *arg)
@@ -115,25 +87,11 @@ static void hook(const struct ms_change *c, void *arg)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
 
-	log_set_sink(NULL, NULL);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ms.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->cfgpath, sizeof(f->cfgpath), "%s/ms.xml", f->dir);
-	snprintf(f->dbpath, sizeof(f->dbpath), "%s/ms.db", f->dir);
-	f->cfg = load_cfg(f, cfg_xml);
-	assert_non_null(f->cfg);
-	f->store = store_open(f->dbpath, false, err, sizeof(err));
-	assert_non_null(f->store);
-	f->ms = ms_new(f->cfg, f->store, sink, NULL);
-	assert_non_null(f->ms);
+	ms_fx_open(&f->common, "test_ms", cfg_xml, true, sink);
 	assert_int_equal(ms_on_change(f->ms, hook, f), 0);
-	f->dc = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "dc-secret", 9);
 	f->dc_sha1 = lisp_key_new(2, LISP_ALG_HMAC_SHA1_96, "dc-old", 6);
 	f->ex = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "ex-secret", 9);
-	f->mu = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "mu-secret", 9);
-	f->pe = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "pe-secret", 9);
 	f->sub = lisp_key_new(7, LISP_ALG_HMAC_SHA256_128, "subkey", 6);
 	f->wrong = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "not-the-secret", 14);
 	nsent = 0;
@@ -144,54 +102,23 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[200];
 
-	ms_free(f->ms);
-	store_close(f->store);
-	ms_cfg_free(f->cfg);
-	lisp_key_free(f->dc);
+	ms_fx_close(&f->common);
 	lisp_key_free(f->dc_sha1);
 	lisp_key_free(f->ex);
-	lisp_key_free(f->mu);
-	lisp_key_free(f->pe);
 	lisp_key_free(f->sub);
 	lisp_key_free(f->wrong);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
 	free(f);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ builders */
-static struct ipaddr ip(const char *s)
-{
-	struct ipaddr a;
-	assert_int_equal(ipaddr_parse(s, &a), 0);
-	return a;
-}
-
+/* One or two RLOCs (rloc2 only with rloc1). */
 static void set_rec(struct lisp_record *r, const char *eid, uint32_t ttl, const char *rloc1,
 		    const char *rloc2)
 {
-	struct lisp_prefix p;
-	struct ipaddr a;
-
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(prefix_parse(eid, &p, false), 0);
-	lisp_record_set_eid(r, &p);
-	r->ttl = ttl;
-	const char *rl[2] = {rloc1, rloc2};
-	for (int i = 0; i < 2; i++) {
-		if (rl[i] == NULL)
-			continue;
-		a = ip(rl[i]);
-		struct lisp_locator *l = &r->loc[r->nloc++];
-		l->priority = 1;
-		l->weight = 100;
-		l->mpriority = 255;
-		l->flags = LISP_LOC_F_REACHABLE;
-		lisp_addr_from_ip(&l->addr, &a);
-	}
+	const char *const locs[] = {rloc1, rloc2, NULL};
+	ms_test_set_rec(r, eid, ttl, locs, false);
 }
 
 #define F_M 0x01
@@ -206,10 +133,6 @@ static struct lisp_map_register reg;
 static size_t build_reg(uint8_t *out, size_t cap, const struct lisp_key *k, uint64_t nonce,
 			unsigned flags, unsigned n)
 {
-	struct buf w;
-	size_t off;
-	struct proto_err e;
-
 	reg.nonce = nonce;
 	reg.want_notify = flags & F_M;
 	reg.merge = flags & F_A;
@@ -219,22 +142,14 @@ static size_t build_reg(uint8_t *out, size_t cap, const struct lisp_key *k, uint
 	memset(reg.xtr_id, 0xab, 16);
 	reg.site_id = 99;
 	reg.nrec = (uint8_t)n;
-	reg.auth.key_id = lisp_key_id(k);
-	reg.auth.alg_id = lisp_key_alg(k);
-	reg.auth.len = (uint16_t)lisp_auth_len(reg.auth.alg_id);
-	buf_init_write(&w, out, cap);
-	assert_int_equal(lisp_map_register_build(&w, &reg, &off, &e), 0);
-	assert_int_equal(lisp_auth_sign(&w, off, k, &e), 0);
-	return buf_len(&w);
+	return ms_test_sign_reg(&reg, k, out, cap);
 }
 
 static uint64_t now = 1000000;
 
 static void feed(struct fx *f, const uint8_t *p, size_t n, const char *src, uint16_t sport)
 {
-	struct ipaddr a = ip(src);
-	ms_input(f->ms, p, n, &a, sport, now);
-	ms_end_turn(f->ms);
+	ms_test_feed(f->ms, p, n, src, sport, now);
 }
 
 /* Register one EID with one or two RLOCs. */
@@ -249,10 +164,7 @@ static void do_reg(struct fx *f, const struct lisp_key *k, const char *eid, uint
 
 static const struct ms_reg *find(struct fx *f, const char *eid)
 {
-	struct lisp_prefix p;
-	assert_int_equal(prefix_parse(eid, &p, false), 0);
-	const struct ms_reg *r = ms_lookup(f->ms, &p);
-	return r && prefix_eq(&r->eid, &p) ? r : NULL;
+	return ms_test_find(f->ms, eid, false);
 }
 
 /* The record of a registration, decoded (ms_reg keeps its locators encoded). */
@@ -342,9 +254,7 @@ static void send_ack(struct fx *f, const struct lisp_key *k, uint64_t nonce, con
 	memset(&mn, 0, sizeof(mn));
 	mn.ack = true;
 	mn.nonce = nonce;
-	mn.auth.key_id = lisp_key_id(k);
-	mn.auth.alg_id = lisp_key_alg(k);
-	mn.auth.len = (uint16_t)lisp_auth_len(mn.auth.alg_id);
+	ms_test_auth_for(&mn.auth, k);
 	buf_init_write(&w, out, sizeof(out));
 	assert_int_equal(lisp_map_notify_build(&w, &mn, &off, NULL), 0);
 	assert_int_equal(lisp_auth_sign(&w, off, k, NULL), 0);

@@ -8,27 +8,12 @@
  */
 #include "config.h"
 
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
+#include "ms_testlib.h"
 
 #include <event2/event.h>
 
 #include "common/bgp.h"
 #include "common/cli.h"
-#include "common/config.h"
-#include "common/log.h"
-#include "ms/ms.h"
-#include "ms/store.h"
-#include "proto/auth.h"
 
 /* ------------------------------------------------------------------ fake speaker */
 #define MAXCALLS 64
@@ -103,47 +88,22 @@ static const char cfg_xml[] =
     "</lisp-msd>\n";
 
 struct fx {
-	struct ms_cfg *cfg;
-	struct ms *ms;
+	MS_FX_COMMON;
 	struct ms_bgp *push;
-	struct ms_store *store;
-	char dir[64], cfgpath[128], dbpath[128];
-	struct lisp_key *dc, *mu, *pe;
 };
 
 static struct ms_cfg *load_cfg(struct fx *f, const char *xml)
 {
-	struct cfg_errs errs;
-	FILE *fp = fopen(f->cfgpath, "w");
-
-	assert_non_null(fp);
-	fputs(xml, fp);
-	fclose(fp);
-	cfg_errs_init(&errs);
-	return ms_cfg_parse(f->cfgpath, &errs);
+	return ms_fx_load_cfg(&f->common, xml, false);
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
 
-	log_set_sink(NULL, NULL);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_ms_bgp.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->cfgpath, sizeof(f->cfgpath), "%s/ms.xml", f->dir);
-	snprintf(f->dbpath, sizeof(f->dbpath), "%s/ms.db", f->dir);
-	f->cfg = load_cfg(f, cfg_xml);
-	assert_non_null(f->cfg);
-	f->store = store_open(f->dbpath, false, err, sizeof(err));
-	assert_non_null(f->store);
-	f->ms = ms_new(f->cfg, f->store, sink, NULL);
-	assert_non_null(f->ms);
+	ms_fx_open(&f->common, "test_ms_bgp", cfg_xml, false, sink);
 	f->push = ms_bgp_new(f->ms, &fake_ops, &fake_speaker);
 	assert_non_null(f->push);
-	f->dc = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "dc-secret", 9);
-	f->mu = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "mu-secret", 9);
-	f->pe = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "pe-secret", 9);
 	ncalls = 0;
 	refuse = 0;
 	*state = f;
@@ -153,29 +113,14 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[200];
 
 	ms_bgp_free(f->push);
-	ms_free(f->ms);
-	store_close(f->store);
-	ms_cfg_free(f->cfg);
-	lisp_key_free(f->dc);
-	lisp_key_free(f->mu);
-	lisp_key_free(f->pe);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	ms_fx_close(&f->common);
 	free(f);
 	return 0;
 }
 
 /* ------------------------------------------------------------------ builders */
-static struct ipaddr ip(const char *s)
-{
-	struct ipaddr a;
-	assert_int_equal(ipaddr_parse(s, &a), 0);
-	return a;
-}
-
 static const char *str(const struct ipaddr *a)
 {
 	static char s[4][IPADDR_STRLEN];
@@ -187,32 +132,7 @@ static const char *str(const struct ipaddr *a)
 /* Locators "ADDR[/PRIO[/WEIGHT]]", NULL-terminated list. */
 static void set_rec(struct lisp_record *r, const char *eid, uint32_t ttl, const char *const *locs)
 {
-	struct lisp_prefix p;
-
-	memset(r, 0, sizeof(*r));
-	assert_int_equal(prefix_parse(eid, &p, true), 0);
-	lisp_record_set_eid(r, &p);
-	r->ttl = ttl;
-	for (unsigned i = 0; locs && locs[i]; i++) {
-		char buf[64], *pr, *w;
-		unsigned prio = 1, weight = 100;
-		snprintf(buf, sizeof(buf), "%s", locs[i]);
-		if ((pr = strchr(buf, '/')) != NULL) {
-			*pr++ = '\0';
-			if ((w = strchr(pr, '/')) != NULL) {
-				*w++ = '\0';
-				weight = (unsigned)atoi(w);
-			}
-			prio = (unsigned)atoi(pr);
-		}
-		struct ipaddr a = ip(buf);
-		struct lisp_locator *l = &r->loc[r->nloc++];
-		l->priority = (uint8_t)prio;
-		l->weight = (uint8_t)weight;
-		l->mpriority = 255;
-		l->flags = LISP_LOC_F_REACHABLE;
-		lisp_addr_from_ip(&l->addr, &a);
-	}
+	ms_test_set_rec(r, eid, ttl, locs, true);
 }
 
 static struct lisp_map_register reg;
@@ -222,23 +142,13 @@ static uint64_t now = 1000000;
 static void feed_reg(struct fx *f, const struct lisp_key *k, const char *src, bool merge)
 {
 	uint8_t out[4096];
-	struct buf w;
-	size_t off;
-	struct proto_err e;
-	struct ipaddr a = ip(src);
 
 	reg.nonce = nonce++;
 	reg.want_notify = true;
 	reg.merge = merge;
 	reg.nrec = 1;
-	reg.auth.key_id = lisp_key_id(k);
-	reg.auth.alg_id = lisp_key_alg(k);
-	reg.auth.len = (uint16_t)lisp_auth_len(reg.auth.alg_id);
-	buf_init_write(&w, out, sizeof(out));
-	assert_int_equal(lisp_map_register_build(&w, &reg, &off, &e), 0);
-	assert_int_equal(lisp_auth_sign(&w, off, k, &e), 0);
-	ms_input(f->ms, out, buf_len(&w), &a, 4342, now);
-	ms_end_turn(f->ms);
+	size_t n = ms_test_sign_reg(&reg, k, out, sizeof(out));
+	ms_test_feed(f->ms, out, n, src, 4342, now);
 }
 
 /* Register eid with the given locators (NULL-terminated varargs of strings). */
@@ -257,10 +167,7 @@ static void dereg(struct fx *f, const struct lisp_key *k, const char *eid, const
 
 static const struct ms_reg *find(struct fx *f, const char *eid)
 {
-	struct lisp_prefix p;
-	assert_int_equal(prefix_parse(eid, &p, true), 0);
-	const struct ms_reg *r = ms_lookup(f->ms, &p);
-	return r && prefix_eq(&r->eid, &p) ? r : NULL;
+	return ms_test_find(f->ms, eid, true);
 }
 
 static const struct ms_bgp_stats *bst(struct fx *f)

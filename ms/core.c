@@ -337,10 +337,7 @@ const struct ms_sub *ms_subscribers(const struct ms *ms)
 
 size_t ms_pending_notifies(const struct ms *ms)
 {
-	size_t n = 0;
-	for (const struct ms_pending *p = ms->pending; p; p = p->next)
-		n++;
-	return n;
+	return ms->npending;
 }
 
 /* Reload: registrations whose site is gone, or whose prefix the site no longer allows,

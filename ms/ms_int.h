@@ -39,19 +39,21 @@ struct ms_name {
 	char name[];
 };
 
-/* An unsolicited Map-Notify waiting for its Map-Notify-Ack. */
+/* An unsolicited Map-Notify waiting for its Map-Notify-Ack: in the retransmission queue
+   (struct ms pend_head/pend_tail) and in the hash by nonce (pend_hash). */
 enum ms_pending_kind { MS_PEND_ETR = 0, MS_PEND_SUB = 1 };
 struct ms_pending {
-	struct ms_pending *next;
-	enum ms_pending_kind kind;
+	struct ms_pending *prev, *next; /* retransmission queue, oldest next_ms first */
+	struct ms_pending *hnext;	/* nonce hash chain */
 	uint64_t nonce;
-	struct ipaddr dst;
-	uint16_t dport;
-	char site[MS_NAME_MAX]; /* ETR kind: the site whose key signs */
-	uint8_t key_id;
 	uint64_t next_ms;
+	struct ipaddr dst;
+	const char *site; /* ETR kind: interned name of the site whose key signs */
+	enum ms_pending_kind kind;
 	unsigned sent;
-	size_t len;
+	uint16_t dport;
+	uint8_t key_id;
+	uint16_t len;
 	uint8_t data[];
 };
 
@@ -69,7 +71,13 @@ struct ms {
 	 * at the end of the turn, not once per Map-Register */
 	struct ms_replay *replay_dirty;
 	struct ms_deferred *deferred, **deferred_tail;
-	struct ms_pending *pending;
+	/* unsolicited Map-Notifies awaiting their Ack. Every entry is (re)queued at the tail
+	   with next_ms = now + notify interval, so the queue is in next_ms order and the tick
+	   only looks at what is due (a reload that shortens the interval delays the entries
+	   queued before it by at most the old interval); the Ack finds its entry by nonce. */
+	struct ms_pending *pend_head, *pend_tail;
+	struct ms_pending **pend_hash; /* pend_nbuckets (a power of 2) chains */
+	size_t pend_nbuckets, npending;
 	struct ms_sub *subs;
 	uint64_t nonce_seq;
 	struct {

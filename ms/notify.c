@@ -62,11 +62,92 @@ size_t ms_build_notify(uint8_t *out, size_t cap, uint64_t nonce, const struct li
 	return buf_len(&w);
 }
 
+/* ------------------------------------------------------------------ pending Map-Notifies */
+static size_t pend_bucket(size_t nbuckets, uint64_t nonce)
+{
+	return (size_t)((nonce * 0x9e3779b97f4a7c15ull) >> 32) & (nbuckets - 1);
+}
+
+/* The hash holds at most two entries per bucket on average: double it when it would hold
+   more. 0, or -1 when there is no table and none can be allocated. */
+static int pend_hash_fit(struct ms *ms)
+{
+	size_t nb = ms->pend_nbuckets ? ms->pend_nbuckets * 2 : 256, i;
+	struct ms_pending **h, *p, *pn;
+
+	if (ms->pend_nbuckets && ms->npending < ms->pend_nbuckets * 2)
+		return 0;
+	h = calloc(nb, sizeof(*h));
+	if (h == NULL)
+		return ms->pend_hash ? 0 : -1; /* longer chains, still correct */
+	for (i = 0; i < ms->pend_nbuckets; i++)
+		for (p = ms->pend_hash[i]; p; p = pn) {
+			size_t b = pend_bucket(nb, p->nonce);
+			pn = p->hnext;
+			p->hnext = h[b];
+			h[b] = p;
+		}
+	free(ms->pend_hash);
+	ms->pend_hash = h;
+	ms->pend_nbuckets = nb;
+	return 0;
+}
+
+static void pend_queue_tail(struct ms *ms, struct ms_pending *p)
+{
+	p->next = NULL;
+	p->prev = ms->pend_tail;
+	if (ms->pend_tail)
+		ms->pend_tail->next = p;
+	else
+		ms->pend_head = p;
+	ms->pend_tail = p;
+}
+
+static void pend_unqueue(struct ms *ms, struct ms_pending *p)
+{
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		ms->pend_head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	else
+		ms->pend_tail = p->prev;
+	p->prev = p->next = NULL;
+}
+
+static struct ms_pending **pend_find(struct ms *ms, uint64_t nonce, const struct ipaddr *dst)
+{
+	struct ms_pending **pp;
+
+	if (ms->pend_nbuckets == 0)
+		return NULL;
+	for (pp = &ms->pend_hash[pend_bucket(ms->pend_nbuckets, nonce)]; *pp; pp = &(*pp)->hnext)
+		if ((*pp)->nonce == nonce && ipaddr_eq(&(*pp)->dst, dst))
+			return pp;
+	return NULL;
+}
+
+/* Take p out of the queue and the hash and free it. */
+static void pend_remove(struct ms *ms, struct ms_pending *p)
+{
+	struct ms_pending **pp = pend_find(ms, p->nonce, &p->dst);
+
+	while (pp && *pp != p) /* another entry with the same nonce and destination */
+		pp = &(*pp)->hnext;
+	if (pp)
+		*pp = p->hnext;
+	pend_unqueue(ms, p);
+	ms->npending--;
+	free(p);
+}
+
 static const struct lisp_key *pending_key(const struct ms *ms, const struct ms_pending *p)
 {
 	if (p->kind == MS_PEND_SUB)
 		return ms->cfg->have_subscriber_key ? ms->cfg->subscriber_key.key : NULL;
-	const struct ms_site *s = ms_site_by_name(ms->cfg, p->site);
+	const struct ms_site *s = p->site ? ms_site_by_name(ms->cfg, p->site) : NULL;
 	const struct ms_keycfg *kc = s ? ms_site_key(s, p->key_id) : NULL;
 	if (kc == NULL && s != NULL && s->nkeys > 0)
 		kc = &s->keys[0];
@@ -86,7 +167,7 @@ static void send_unsolicited(struct ms *ms, enum ms_pending_kind kind, const str
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.kind = kind;
-	snprintf(tmp.site, sizeof(tmp.site), "%s", site ? site : "");
+	tmp.site = kind == MS_PEND_ETR && site ? ms_intern(ms, site) : NULL;
 	tmp.key_id = key_id;
 	k = pending_key(ms, &tmp);
 	if (k == NULL) {
@@ -95,9 +176,10 @@ static void send_unsolicited(struct ms *ms, enum ms_pending_kind kind, const str
 		return;
 	}
 	n = ms_build_notify(out, sizeof(out), nonce, k, rec, 1, has_xtr, xtr_id, site_id);
-	if (n == 0 || (p = malloc(sizeof(*p) + n)) == NULL) {
+	if (n == 0 || n > UINT16_MAX || pend_hash_fit(ms) < 0 ||
+	    (p = malloc(sizeof(*p) + n)) == NULL) {
 		ms_drop(ms, LISP_T_MAP_NOTIFY, MS_DROP_SEND_FAILED, dst,
-			"Map-Notify does not encode");
+			n ? "out of memory for the Map-Notify" : "Map-Notify does not encode");
 		return;
 	}
 	*p = tmp;
@@ -106,10 +188,13 @@ static void send_unsolicited(struct ms *ms, enum ms_pending_kind kind, const str
 	p->dport = dport;
 	p->sent = 1;
 	p->next_ms = ms->now + ms->cfg->notify_interval_ms;
-	p->len = n;
+	p->len = (uint16_t)n;
 	memcpy(p->data, out, n);
-	p->next = ms->pending;
-	ms->pending = p;
+	pend_queue_tail(ms, p);
+	size_t b = pend_bucket(ms->pend_nbuckets, nonce);
+	p->hnext = ms->pend_hash[b];
+	ms->pend_hash[b] = p;
+	ms->npending++;
 	/* after this turn's commit, like every other consequence of a registration */
 	ms_emit(ms, dst, dport, out, n, true);
 }
@@ -223,9 +308,8 @@ void ms_handle_notify_ack(struct ms *ms, const uint8_t *data, size_t len, const 
 		ms_drop_malformed(ms, LISP_T_MAP_NOTIFY_ACK, src, &e);
 		return;
 	}
-	for (pp = &ms->pending; (p = *pp) != NULL; pp = &p->next)
-		if (p->nonce == m->nonce && ipaddr_eq(&p->dst, src))
-			break;
+	pp = pend_find(ms, m->nonce, src);
+	p = pp ? *pp : NULL;
 	if (p == NULL) {
 		ms_drop(ms, LISP_T_MAP_NOTIFY_ACK, MS_DROP_UNKNOWN_NONCE, src,
 			"no Map-Notify outstanding with nonce 0x%016llx",
@@ -238,34 +322,30 @@ void ms_handle_notify_ack(struct ms *ms, const uint8_t *data, size_t len, const 
 			k ? e.reason : "no key");
 		return;
 	}
-	*pp = p->next;
-	free(p);
+	pend_remove(ms, p);
 	ms->st.notify_acks++;
 }
 
 void ms_notify_tick(struct ms *ms)
 {
-	struct ms_pending **pp = &ms->pending, *p;
+	struct ms_pending *p;
 	struct ms_sub **sp = &ms->subs, *s;
+	size_t n = ms->npending; /* each entry at most once per tick */
 
-	while ((p = *pp) != NULL) {
-		if (p->next_ms > ms->now) {
-			pp = &p->next;
-			continue;
-		}
+	while (n-- > 0 && (p = ms->pend_head) != NULL && p->next_ms <= ms->now) {
 		if (p->sent > ms->cfg->notify_retries) {
 			ms_drop(ms, LISP_T_MAP_NOTIFY, MS_DROP_RETRIES_EXHAUSTED, &p->dst,
 				"no Map-Notify-Ack for nonce 0x%016llx after %u transmissions",
 				(unsigned long long)p->nonce, p->sent);
-			*pp = p->next;
-			free(p);
+			pend_remove(ms, p);
 			continue;
 		}
 		p->sent++;
 		p->next_ms = ms->now + ms->cfg->notify_interval_ms;
 		ms->st.notify_retransmits++;
 		ms_emit(ms, &p->dst, p->dport, p->data, p->len, false);
-		pp = &p->next;
+		pend_unqueue(ms, p);
+		pend_queue_tail(ms, p);
 	}
 	while ((s = *sp) != NULL) {
 		if (s->expires_ms <= ms->now) {
@@ -349,11 +429,14 @@ void ms_notify_free_all(struct ms *ms)
 	struct ms_pending *p, *pn;
 	struct ms_sub *s, *sn;
 
-	for (p = ms->pending; p; p = pn) {
+	for (p = ms->pend_head; p; p = pn) {
 		pn = p->next;
 		free(p);
 	}
-	ms->pending = NULL;
+	ms->pend_head = ms->pend_tail = NULL;
+	free(ms->pend_hash);
+	ms->pend_hash = NULL;
+	ms->pend_nbuckets = ms->npending = 0;
 	for (s = ms->subs; s; s = sn) {
 		sn = s->next;
 		sub_free(s);

@@ -11,24 +11,7 @@
 
 #include "proto/auth.h"
 #include "proto/lisp_msg.h"
-
-/* Hex text (spaces allowed) to bytes; returns the length. */
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-	while (*s) {
-		unsigned v;
-		if (*s == ' ') {
-			s++;
-			continue;
-		}
-		assert_true(sscanf(s, "%2x", &v) == 1);
-		assert_true(n < cap);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	return n;
-}
+#include "map_testlib.h" /* unhex, Z4 Z16 Z20 Z32 */
 
 /* ---- RFC 2202 (HMAC-SHA-1) and RFC 4231 (HMAC-SHA-256) ---- */
 struct hmac_vec {
@@ -154,11 +137,7 @@ struct field_vec {
 	uint16_t len;
 };
 
-#define Z4  "00000000"
 #define Z12 Z4 Z4 Z4
-#define Z16 Z12 Z4
-#define Z20 Z16 Z4
-#define Z32 Z16 Z16
 
 static const struct field_vec field_vecs[] = {
     {"sha1-full", "0501 0014" Z20, 0, 0, 5, 1, 20},

@@ -182,7 +182,7 @@ check "clear map-cache keeps BGP entries" kept_bgp
 # withdrawal: the entry leaves the map-cache
 check "withdraw .5" cli 2630 "$UL" unload "$T_TMP/at-b.routes"
 check "D-ETR map-cache: .5 gone" json_poll 10 \
-	'([.mappings[] | select(.eidPrefix == "198.51.100.5/32")] | length == 0) and .entries >= 0' \
+	'[.mappings[] | select(.eidPrefix == "198.51.100.5/32")] | length == 0' \
 	cli 2620 "$DE" show map-cache json
 check "D-ETR counted the withdrawal" json_poll 5 '.bgp.withdrawals >= 1' cli 2620 "$DE" show statistics json
 

@@ -156,6 +156,9 @@ if tshark_stop; then
 	flags=$(timeout 30 "$TSHARK" -n -r "$T_TMP/data.pcap" -d udp.port==4341,lisp-data -Y lisp-data \
 		-T fields -e lisp-data.flags.nonce -e udp.srcport -e udp.checksum 2>/dev/null | head -50)
 	printf '%s\n' "$flags" >"$T_TMP/flags.txt"
+	# the two checks below read these fields: an empty extraction must not pass them
+	check "tshark extracts the data header fields (>= 12 packets)" \
+		test "$(grep -c '[0-9]' "$T_TMP/flags.txt")" -ge 12
 	check "N bit set on every packet" bash -c "! awk '{print \$1}' '$T_TMP/flags.txt' | grep -qvE '^(1|True)$'"
 	check "outer source ports from the flow hash (>= 49152)" bash -c "awk '\$2 < 49152 {bad=1} END {exit bad}' '$T_TMP/flags.txt'"
 	check "malformed-free decode" bash -c "! timeout 30 '$TSHARK' -n -r '$T_TMP/data.pcap' -d udp.port==4341,lisp-data 2>/dev/null | grep -qi malformed"
@@ -258,15 +261,7 @@ sub_moved() {
 	cli 2620 "$SB" show map-cache 198.51.100.5 json |
 		jq -e '.source == "map-notify" and .locators[0].address == "192.0.2.3"' >/dev/null
 }
-poll_ms() { # ms cmd...: cmd succeeds within ms milliseconds
-	local end=$(($(date +%s%3N) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s%3N)" -ge "$end" ] && return 1
-		sleep 0.05
-	done
-}
-check "site B has .5 -> 192.0.2.3 from the subscription within 1 s" poll_ms 1000 sub_moved
+check "site B has .5 -> 192.0.2.3 from the subscription within 1 s" wait_until 1 sub_moved
 check "site B counted and acked the subscription notify" json_poll 5 \
 	'.control.subscriptionNotifiesReceived >= 2 and .control.subscriptionNotifiesAcked >= 2' \
 	cli 2620 "$SB" show statistics json

@@ -151,6 +151,10 @@ static void t_many_outstanding(void **s)
 	len = mk_reply(rep, sizeof(rep), m1.nonce, "10.0.3.1/32", "192.0.2.2", false);
 	xtr_control_input(x, &src, 4342, NULL, rep, len, (XTR_REQ_LIFETIME_S - 10) * SEC);
 	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_NONCE], 1);
+	struct ipaddr a3 = A("10.0.3.1");
+	assert_non_null(xtr_cache_lookup(x, 0, &a3)); /* installed, not just not dropped */
+	assert_int_equal(xtr_cache_lookup(x, 0, &a3)->src, XTR_SRC_REPLY);
+	assert_int_equal(xtr_cache_pending(x), 2997);
 	xtr_tick(x, (2 + XTR_REQ_LIFETIME_S) * SEC);
 	len = mk_reply(rep, sizeof(rep), m0.nonce, "10.0.2.1/32", "192.0.2.2", false);
 	xtr_control_input(x, &src, 4342, NULL, rep, len, (3 + XTR_REQ_LIFETIME_S) * SEC);

@@ -129,15 +129,14 @@ static struct ms_pending **pend_find(struct ms *ms, uint64_t nonce, const struct
 	return NULL;
 }
 
-/* Take p out of the queue and the hash and free it. */
+/* Take p (always in the queue and in its hash chain) out of both and free it. */
 static void pend_remove(struct ms *ms, struct ms_pending *p)
 {
-	struct ms_pending **pp = pend_find(ms, p->nonce, &p->dst);
+	struct ms_pending **pp = &ms->pend_hash[pend_bucket(ms->pend_nbuckets, p->nonce)];
 
-	while (pp && *pp != p) /* another entry with the same nonce and destination */
+	while (*pp != p)
 		pp = &(*pp)->hnext;
-	if (pp)
-		*pp = p->hnext;
+	*pp = p->hnext;
 	pend_unqueue(ms, p);
 	ms->npending--;
 	free(p);
@@ -154,7 +153,8 @@ static const struct lisp_key *pending_key(const struct ms *ms, const struct ms_p
 	return kc ? kc->key : NULL;
 }
 
-/* Queue an unsolicited Map-Notify and send its first copy now. */
+/* Queue an unsolicited Map-Notify and send its first copy now. site: the interned name
+ * (ms_reg.site) of the site whose key signs, for MS_PEND_ETR. */
 static void send_unsolicited(struct ms *ms, enum ms_pending_kind kind, const struct ipaddr *dst,
 			     uint16_t dport, const char *site, uint8_t key_id, uint64_t nonce,
 			     const struct lisp_record *rec, bool has_xtr, const uint8_t *xtr_id,
@@ -167,7 +167,7 @@ static void send_unsolicited(struct ms *ms, enum ms_pending_kind kind, const str
 
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.kind = kind;
-	tmp.site = kind == MS_PEND_ETR && site ? ms_intern(ms, site) : NULL;
+	tmp.site = kind == MS_PEND_ETR ? site : NULL; /* interned (ms_reg.site) */
 	tmp.key_id = key_id;
 	k = pending_key(ms, &tmp);
 	if (k == NULL) {
@@ -176,8 +176,7 @@ static void send_unsolicited(struct ms *ms, enum ms_pending_kind kind, const str
 		return;
 	}
 	n = ms_build_notify(out, sizeof(out), nonce, k, rec, 1, has_xtr, xtr_id, site_id);
-	if (n == 0 || n > UINT16_MAX || pend_hash_fit(ms) < 0 ||
-	    (p = malloc(sizeof(*p) + n)) == NULL) {
+	if (n == 0 || pend_hash_fit(ms) < 0 || (p = malloc(sizeof(*p) + n)) == NULL) {
 		ms_drop(ms, LISP_T_MAP_NOTIFY, MS_DROP_SEND_FAILED, dst,
 			n ? "out of memory for the Map-Notify" : "Map-Notify does not encode");
 		return;
@@ -245,16 +244,13 @@ void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 	 * lisp-register after a live migration) names RLOCs that did not send it. Tell each
 	 * new RLOC at once, so the xTR there takes the EID as local before the VM's own
 	 * announcement (GARP/NA) reaches it and delivers the first packets instead of
-	 * dropping them. An xTR registering its own EIDs is its own RLOC: nothing to send. */
-	/* An xTR registering its own EIDs sends from one of its RLOCs: its other RLOCs (the
-	 * IPv6 one of a dual-stack xTR) are itself, not an arrival. */
+	 * dropping them. An xTR registering its own EIDs sends from one of its RLOCs, and its
+	 * other RLOCs (the IPv6 one of a dual-stack xTR) are itself: nothing to send. */
 	bool self = new_etr != NULL && new_rec != NULL && rec_has_rloc(new_rec, new_etr);
 	if (cur != NULL && new_rec != NULL && !self) {
 		for (unsigned i = 0; i < new_rec->nloc; i++) {
 			const struct lisp_locator *l = &new_rec->loc[i];
 			if (l->addr.n == 0 || l->priority == 255)
-				continue;
-			if (new_etr != NULL && ipaddr_eq(&l->addr.addr[0], new_etr))
 				continue;
 			if (old != NULL && rec_has_rloc(old_rec, &l->addr.addr[0]))
 				continue;

@@ -426,7 +426,7 @@ static void deregister(struct ms *ms, const struct lisp_record *rec, const struc
 	ms_reg_remove(ms, r, MS_CHG_DEREGISTER);
 }
 
-static void register_record(struct ms *ms, const struct ms_site *site,
+static void register_record(struct ms *ms, const struct ms_site *site, const char *sname,
 			    const struct lisp_map_register *m, const struct lisp_record *rec,
 			    const struct ipaddr *src, uint16_t sport)
 {
@@ -437,12 +437,7 @@ static void register_record(struct ms *ms, const struct ms_site *site,
 	bool existed = r != NULL;
 	bool merge = site->merge || m->merge;
 	bool persistent = site->lifetime == MS_LIFE_PERSISTENT;
-	const char *sname = ms_intern(ms, site->name);
 
-	if (sname == NULL) {
-		log_warnx("out of memory registering an EID");
-		return;
-	}
 	if (existed) {
 		old = *r; /* the fixed part (its locators are in oldrec) */
 		ms_reg_record(r, &oldrec);
@@ -599,6 +594,15 @@ void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const st
 			ms_drop_malformed(ms, LISP_T_MAP_REGISTER, src, &le);
 			return;
 		}
+		/* a locator in an LCAF we skip (no address) cannot be stored, served or
+		   compared: the registration would change on every refresh */
+		for (unsigned j = 0; j < rec->nloc; j++)
+			if (rec->loc[j].addr.n == 0) {
+				struct proto_err le = {PERR_BAD_AFI, 0,
+						       "locator without an address (unknown LCAF)"};
+				ms_drop_malformed(ms, LISP_T_MAP_REGISTER, src, &le);
+				return;
+			}
 	}
 	replay_key(key, site->name, m->auth.key_id, m->xtr_id_present, m->xtr_id, src);
 	rp = replay_find(ms, key);
@@ -614,11 +618,14 @@ void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const st
 		replay_mark(ms, rp);
 	}
 
+	const char *sname = ms_intern(ms, site->name); /* once per message, not per record */
 	for (unsigned i = 0; i < m->nrec; i++) {
 		if (m->rec[i].ttl == 0)
 			deregister(ms, &m->rec[i], src);
+		else if (sname == NULL)
+			log_warnx("out of memory registering an EID");
 		else
-			register_record(ms, site, m, &m->rec[i], src, sport);
+			register_record(ms, site, sname, m, &m->rec[i], src, sport);
 	}
 	if (m->want_notify)
 		send_ack_notify(ms, m, kc->key, src, sport);

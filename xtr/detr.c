@@ -22,7 +22,6 @@ struct detr_src {
 	struct ipaddr peer;
 	struct bgp_host_mapping m;
 	uint64_t seq; /* order of arrival */
-	bool stale;
 };
 
 struct detr_host {
@@ -238,7 +237,6 @@ static void on_mapping(struct xtr_detr *d, const struct bgp_event *ev, uint64_t 
 	s->m = *m;
 	s->m.eid = eid;
 	s->seq = ++d->seq;
-	s->stale = ev->stale;
 	if (choose(h) != i)
 		x->st.bgp_ignored++; /* another peer's newer version stays in use */
 	install(d, h, now);
@@ -264,7 +262,6 @@ static void on_withdrawn(struct xtr_detr *d, const struct bgp_event *ev, uint64_
 struct peer_walk {
 	struct xtr_detr *d;
 	const struct ipaddr *peer;
-	bool stale; /* mark stale instead of removing */
 	uint64_t now;
 };
 
@@ -277,10 +274,7 @@ static int peer_cb(const struct lisp_prefix *p, void *val, void *arg)
 	(void)p;
 	if (i < 0)
 		return 0;
-	if (w->stale)
-		h->src[i].stale = true;
-	else
-		src_remove(w->d, h, i, w->now);
+	src_remove(w->d, h, i, w->now);
 	return 0;
 }
 
@@ -296,11 +290,10 @@ void xtr_detr_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now
 		log_info("D-ETR: BGP peer %s up", ipaddr_str(ev->peer_addr, a, sizeof(a)));
 		return;
 	case BGP_EV_STALE: {
-		struct peer_walk w = {d, ev->peer_addr, true, now};
+		/* the peer's mark keeps its mappings until it is back (or its restart ends) */
 		if ((mk = mark_of(d, ev->peer_addr, true)) != NULL)
 			mk->gr = true;
 		d->x->st.bgp_stale++;
-		lpm_walk(d->hosts, peer_cb, &w);
 		log_info("D-ETR: BGP peer %s: graceful restart, mappings kept",
 			 ipaddr_str(ev->peer_addr, a, sizeof(a)));
 		return;
@@ -309,7 +302,7 @@ void xtr_detr_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now
 		mk = mark_of(d, ev->peer_addr, false);
 		if (mk && mk->gr)
 			return;
-		struct peer_walk w = {d, ev->peer_addr, false, now};
+		struct peer_walk w = {d, ev->peer_addr, now};
 		lpm_walk(d->hosts, peer_cb, &w);
 		log_info("D-ETR: BGP peer %s down, its mappings removed",
 			 ipaddr_str(ev->peer_addr, a, sizeof(a)));

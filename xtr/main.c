@@ -106,6 +106,14 @@ static struct {
 	bool bgp_rows_added;   /* the BGP CLI rows are in the CLI (once per process) */
 } g = {.tx4.fd = -1, .tx6.fd = -1, .native4 = -1, .native6 = -1, .drx_fd = -1};
 
+/* Every descriptor of g closed (-1): stop() may run after a start() that failed early. */
+static void g_reset_fds(void)
+{
+	g.tx4.fd = g.tx6.fd = g.native4 = g.native6 = g.drx_fd = -1;
+	for (unsigned k = 0; k < GSO_SOCKS; k++)
+		g.tx4.gso[k].fd = g.tx6.gso[k].fd = -1;
+}
+
 /* ---------------------------------------------------------------- data sink */
 
 static void raw_send(struct txq *q, unsigned off, unsigned end)
@@ -690,6 +698,8 @@ static int start(struct event_base *base, void *cfgp)
 			    .ctl_send = ctl_send,
 			    .host_del = host_del};
 
+	g_reset_fds();
+
 	g.debug_level = log_getlevel() == LOG_DEBUG;
 	apply_log(c);
 	g.rxslab = malloc((size_t)RX_BATCH * SLOT);
@@ -712,8 +722,6 @@ static int start(struct event_base *base, void *cfgp)
 			nl_close(&nl);
 		}
 	}
-	for (unsigned k = 0; k < GSO_SOCKS; k++)
-		g.tx4.gso[k].fd = g.tx6.gso[k].fd = -1;
 	for (unsigned i = 0; i < c->nrloc; i++) {
 		struct txq *q = c->rloc[i].afi == LISP_AFI_IPV4 ? &g.tx4 : &g.tx6;
 		q->fd = raw_tx_socket(&c->rloc[i]);
@@ -845,7 +853,7 @@ static void stop(void)
 	free(g.drx_buf);
 	xtr_gro_fini(&g.gro);
 	memset(&g, 0, sizeof(g));
-	g.tx4.fd = g.tx6.fd = g.native4 = g.native6 = g.drx_fd = -1;
+	g_reset_fds();
 }
 
 static const struct daemon_desc xtr_desc = {

@@ -498,8 +498,9 @@ void bgp_change_state(struct bgp_peer *p, int state)
 			p->coll = NULL;
 		}
 		if (old == BGP_ST_ESTABLISHED) {
-			/* RFC 8538 §4: after a graceful end under N both sides set F next time */
-			p->gr_fwd_next = p->down_graceful && p->opts.gr_notify;
+			/* a graceful end (no NOTIFICATION, RFC 4724 §4.2, or one under the N bit,
+			   RFC 8538 §4) leaves our table as it was: the next OPEN sets F */
+			p->gr_fwd_next = p->down_graceful;
 			p->flaps++;
 			p->up_since = time(NULL);
 			bgp_out_session_down(p);

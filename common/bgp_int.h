@@ -179,8 +179,8 @@ struct bgp_peer {
 	bool sent_restart;     /* we advertised the R bit on this session */
 	bool down_graceful;    /* the session is ending gracefully: without NOTIFICATION (RFC
 				* 4724 §4.2), or with one under the N bit (RFC 8538 §4) */
-	bool gr_fwd_next;      /* RFC 8538 §4: the last session ended gracefully under the N
-				* bit; our table survived: the next OPEN carries the F bit */
+	bool gr_fwd_next;      /* the last session ended gracefully (RFC 4724 §4.2, RFC 8538
+				* §4); our table survived: the next OPEN carries the F bit */
 
 	/* RIBs */
 	struct bgp_rib rib_in;

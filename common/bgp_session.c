@@ -342,7 +342,7 @@ void bgp_build_local_caps(struct bgp_peer *p, struct bgp_caps *c)
 			c->addpath[c->n_addpath++] =
 			    (struct bgp_capa_af){afis[aid], BGP_SAFI_UNICAST, p->cfg.addpath};
 		/* F: forwarding state kept across our restart (struct bgp_cfg gr_forwarding), or
-		 * across the graceful end of the last session under N (RFC 8538 §4) */
+		 * across the graceful end of the last session (RFC 4724 §4.2, RFC 8538 §4) */
 		if (p->cfg.gr)
 			c->gr_af[c->n_gr++] = (struct bgp_capa_af){
 			    afis[aid], BGP_SAFI_UNICAST,

@@ -243,6 +243,16 @@ static void test_notify_sent_under_n(void **state)
 	assert_int_equal(r->events[BGP_EV_STALE], 1);
 	assert_true(r->p->gr_fwd_next);
 	rig_free(r);
+	/* the connection lost without N (RFC 4724 §4.2): graceful too, our table intact:
+	   F next time as well (a peer such as BIRD 2.0 would otherwise drop our routes) */
+	r = rig_gr_established(false);
+	shutdown(r->fd, SHUT_RDWR);
+	for (int i = 0; i < 50 && r->p->state != BGP_ST_IDLE; i++)
+		spin(r);
+	assert_int_equal(r->p->state, BGP_ST_IDLE);
+	assert_int_equal(r->events[BGP_EV_STALE], 1);
+	assert_true(r->p->gr_fwd_next);
+	rig_free(r);
 }
 
 /* ---- RFC 4271 §6.8: both connections of a peer, over loopback TCP ---- */

@@ -61,8 +61,7 @@ static int parse_peer(xmlNode *n, struct bgp_peer_cfg *p)
 	if (cfg_get_u32(n, "@as", 1, UINT32_MAX, &p->remote_as) != 0)
 		bad |= cfg_error(n, "peer needs its AS (1..4294967295)") < 0;
 	bad |= cfg_get_addr(n, "@local", &p->local) < 0;
-	if (cfg_get_u32(n, "@port", 1, 65535, &v) == 0)
-		p->port = (uint16_t)v;
+	bad |= cfg_get_port(n, "@port", &p->port) < 0;
 	int rc = cfg_get_u32(n, "@hold-time", 0, 65535, &v);
 	if (rc < 0)
 		bad = 1;

@@ -145,12 +145,10 @@ static int parse_top(xmlNode *root, struct ms_cfg *c)
 {
 	xmlNode *n;
 	int bad = 0, i = 0;
-	uint32_t v;
 
 	if ((n = cfg_child(root, "listen")) != NULL) {
 		bad |= cfg_get_addr(n, "@address", &c->listen) < 0;
-		if (cfg_get_u32(n, "@port", 1, 65535, &v) == 0)
-			c->port = (uint16_t)v;
+		bad |= cfg_get_port(n, "@port", &c->port) < 0;
 	}
 	if ((n = cfg_child(root, "cli")) != NULL) {
 		struct ipaddr a;
@@ -159,8 +157,7 @@ static int parse_top(xmlNode *root, struct ms_cfg *c)
 			bad = 1;
 		else if (rc == 0)
 			ipaddr_str(&a, c->cli_addr, sizeof(c->cli_addr));
-		if (cfg_get_u32(n, "@port", 1, 65535, &v) == 0)
-			c->cli_port = (uint16_t)v;
+		bad |= cfg_get_port(n, "@port", &c->cli_port) < 0;
 		bad |= cfg_get_string(n, "@password", c->cli_password, sizeof(c->cli_password)) < 0;
 	}
 	if ((n = cfg_child(root, "database")) != NULL) {

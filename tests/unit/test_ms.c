@@ -944,6 +944,9 @@ static void t_config_errors(void **state)
 		     "secret-file=\"/nonexistent/key\"/><eid-prefix prefix=\"10.0.0.0/8\"/></site>"
 		     "</lisp-msd>");
 	assert_null(c);
+	/* an out-of-range port is an error, not the default silently */
+	assert_null(load_cfg(f, "<lisp-msd><listen port=\"0\"/></lisp-msd>"));
+	assert_null(load_cfg(f, "<lisp-msd><cli port=\"70000\"/></lisp-msd>"));
 	c = load_cfg(f, "<lisp-msd><listen port=\"14342\"/><database path=\"/tmp/x.db\" "
 			"sync=\"full\"/></lisp-msd>");
 	assert_non_null(c);

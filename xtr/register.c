@@ -332,6 +332,26 @@ static bool any_local(const struct xtr *x, const struct lisp_map_notify *m)
 	return false;
 }
 
+/* Acknowledge the Map-Notify m (turned into its Map-Notify-Ack in place), signed with k
+ * under key_id/alg, to src:sport. 0 when sent. */
+static int notify_ack(struct xtr *x, struct lisp_map_notify *m, uint8_t key_id, uint8_t alg,
+		      const struct lisp_key *k, const struct ipaddr *src, uint16_t sport)
+{
+	uint8_t out[9000];
+	struct buf w;
+	size_t auth_off;
+
+	m->ack = true;
+	m->auth.key_id = key_id;
+	m->auth.alg_id = alg;
+	m->auth.len = (uint16_t)lisp_auth_len(alg);
+	buf_init_write(&w, out, sizeof(out));
+	if (lisp_map_notify_build(&w, m, &auth_off, NULL) < 0 ||
+	    lisp_auth_sign(&w, auth_off, k, NULL) < 0)
+		return -1;
+	return xtr_ctl_send(x, src, sport, out, buf_len(&w));
+}
+
 /* An RFC 9437 subscription update: I=1 with our xTR-ID (or, without I, records for EIDs
  * that are not ours), verified with the subscriber key. Acked (also a retransmission:
  * same nonce), records into the map-cache. false: not one (the Map-Server path decides). */
@@ -345,17 +365,7 @@ static bool sub_input(struct xtr *x, struct lisp_map_notify *m, const struct ipa
 	if (lisp_auth_verify(b, &m->auth, x->sub_key, NULL) != 0)
 		return false; /* perhaps a Map-Server's key: that path counts the failure */
 	x->st.sub_notifies++;
-	uint8_t out[9000];
-	struct buf w;
-	size_t auth_off;
-	m->ack = true;
-	m->auth.key_id = x->cfg.sub.key_id;
-	m->auth.alg_id = x->cfg.sub.alg;
-	m->auth.len = (uint16_t)lisp_auth_len(x->cfg.sub.alg);
-	buf_init_write(&w, out, sizeof(out));
-	if (lisp_map_notify_build(&w, m, &auth_off, NULL) == 0 &&
-	    lisp_auth_sign(&w, auth_off, x->sub_key, NULL) == 0 &&
-	    xtr_ctl_send(x, src, sport, out, buf_len(&w)) == 0)
+	if (notify_ack(x, m, x->cfg.sub.key_id, x->cfg.sub.alg, x->sub_key, src, sport) == 0)
 		x->st.sub_acks++;
 	for (unsigned i = 0; i < m->nrec; i++)
 		notify_record(x, &m->rec[i], true, now);
@@ -405,20 +415,8 @@ void xtr_notify_input(struct xtr *x, const struct ipaddr *src, uint16_t sport, c
 		goto out;
 	}
 	/* unsolicited: ack it (RFC 9301 §5.7), then act on the records */
-	{
-		uint8_t out[9000];
-		struct buf w;
-		size_t auth_off;
-		m->ack = true;
-		m->auth.key_id = ms->cfg.key_id;
-		m->auth.alg_id = ms->cfg.alg;
-		m->auth.len = (uint16_t)lisp_auth_len(ms->cfg.alg);
-		buf_init_write(&w, out, sizeof(out));
-		if (lisp_map_notify_build(&w, m, &auth_off, NULL) == 0 &&
-		    lisp_auth_sign(&w, auth_off, ms->key, NULL) == 0 &&
-		    xtr_ctl_send(x, src, sport, out, buf_len(&w)) == 0)
-			ms->notify_acks_sent++;
-	}
+	if (notify_ack(x, m, ms->cfg.key_id, ms->cfg.alg, ms->key, src, sport) == 0)
+		ms->notify_acks_sent++;
 	for (unsigned i = 0; i < m->nrec; i++)
 		notify_record(x, &m->rec[i], false, now);
 out:

@@ -536,6 +536,9 @@ void bgp_change_state(struct bgp_peer *p, int state)
 		p->idle_hold = BGP_IDLE_HOLD_MIN;
 		p->established++;
 		p->gr_fwd_next = false; /* this session's OPEN carried it */
+		/* a collision resolved in OpenConfirm may have marked the ending of the
+		   connection it replaced: this session has not ended */
+		p->down_graceful = false;
 		p->up_since = time(NULL);
 		bgp_emit(p, BGP_EV_PEER_UP, NULL, NULL, false, false);
 		bgp_in_session_up(p);

@@ -65,13 +65,10 @@ static void t_miss_request_reply(void **s)
 	static struct lisp_map_request m;
 	struct lisp_ecm e;
 	struct xtr *x = mk();
-	uint8_t buf[300], rep[600];
+	uint8_t rep[600];
 	size_t len;
-	for (int i = 0; i < 3; i++) { /* len is set by mk_ip*: sequence it before the call */
-		uint8_t *pkt_ =
-		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len);
-		xtr_itr_input(x, pkt_, len, 1 * SEC);
-	}
+	for (int i = 0; i < 3; i++)
+		itr_ip4(x, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, 1 * SEC);
 	/* one Map-Request (rate limit per prefix), in an ECM, to the first MR */
 	assert_int_equal(ncap_ctl, 1);
 	struct ipaddr mr = A("192.0.2.100");
@@ -121,13 +118,12 @@ static void t_many_outstanding(void **s)
 	xtr_cfg_free(c);
 	assert_non_null(x);
 	cap_reset();
-	uint8_t buf[300], rep[600];
+	uint8_t rep[600];
 	size_t len;
 	char dst[32];
 	for (int i = 0; i < 3000; i++) {
 		snprintf(dst, sizeof(dst), "10.%d.%d.1", i / 256, i % 256);
-		uint8_t *pkt_ = mk_ip4(buf, "198.51.100.5", dst, 1, 0, 0, 20, false, &len);
-		xtr_itr_input(x, pkt_, len, 1 * SEC);
+		itr_ip4(x, "198.51.100.5", dst, 1, 0, 0, 20, false, 1 * SEC);
 	}
 	assert_int_equal(xtr_get_stats(x)->mreq_sent, 3000);
 	assert_int_equal(xtr_cache_pending(x), 3000);
@@ -168,13 +164,7 @@ static void t_retransmit_failover(void **s)
 	static struct lisp_map_request m1, m2;
 	struct lisp_ecm e;
 	struct xtr *x = mk();
-	uint8_t buf[300];
-	size_t len;
-	{ /* len is set by mk_ip*: sequence it before the call */
-		uint8_t *pkt_ =
-		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, &len);
-		xtr_itr_input(x, pkt_, len, SEC);
-	}
+	itr_ip4(x, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, SEC);
 	assert_int_equal(ncap_ctl, 1);
 	xtr_tick(x, SEC + SEC / 2);	   /* too early */
 	assert_int_equal(ncap_ctl, 1 + 1); /* (+ the Map-Register to the MS) */
@@ -214,15 +204,10 @@ static void t_global_rate(void **s)
 	struct xtr *x = xtr_new(c, &test_io, 1);
 	xtr_cfg_free(c);
 	cap_reset();
-	uint8_t buf[300];
-	size_t len;
 	for (unsigned i = 0; i < 20; i++) {
 		char d[32];
 		snprintf(d, sizeof(d), "10.0.0.%u", i + 1);
-		{ /* len is set by mk_ip*: sequence it before the call */
-			uint8_t *pkt_ = mk_ip4(buf, "198.51.100.5", d, 1, 0, 0, 20, false, &len);
-			xtr_itr_input(x, pkt_, len, SEC);
-		}
+		itr_ip4(x, "198.51.100.5", d, 1, 0, 0, 20, false, SEC);
 	}
 	assert_int_equal(ncap_ctl, 5);
 	assert_int_equal(xtr_get_stats(x)->cdrops[XTR_CDROP_RATE], 15);
@@ -412,7 +397,7 @@ static void t_register(void **s)
 static void t_moved_away(void **s)
 {
 	(void)s;
-	static struct lisp_map_notify n, ack;
+	static struct lisp_map_notify ack;
 	struct xtr *x = mk();
 	struct lisp_key *k = key();
 	uint8_t buf[300], dg[400], out[2000];
@@ -426,28 +411,11 @@ static void t_moved_away(void **s)
 	xtr_etr_input(x, &itr, dg, 8 + len, SEC);
 	assert_int_equal(ncap_tun, 1);
 	/* unsolicited Map-Notify: 198.51.100.5 is now at 192.0.2.2 */
-	memset(&n, 0, sizeof(n));
-	n.nonce = 0xabcdef;
-	n.auth.key_id = 1;
-	n.auth.alg_id = LISP_ALG_HMAC_SHA256_128;
-	n.auth.len = 32;
-	n.nrec = 1;
-	struct lisp_prefix p = P("198.51.100.5/32");
-	lisp_record_set_eid(&n.rec[0], &p);
-	n.rec[0].ttl = 1440;
-	n.rec[0].nloc = 1;
-	n.rec[0].loc[0].priority = 1;
-	n.rec[0].loc[0].weight = 100;
-	struct ipaddr nr = A("192.0.2.2");
-	lisp_addr_from_ip(&n.rec[0].loc[0].addr, &nr);
-	struct buf w;
-	size_t off;
-	buf_init_write(&w, out, sizeof(out));
-	assert_int_equal(lisp_map_notify_build(&w, &n, &off, NULL), 0);
-	assert_int_equal(lisp_auth_sign(&w, off, k, NULL), 0);
-	struct ipaddr ms = A("192.0.2.100");
+	size_t n =
+	    mk_notify(out, sizeof(out), 0xabcdef, "198.51.100.5/32", "192.0.2.2", 1440, k, NULL, 0);
+	struct ipaddr ms = A("192.0.2.100"), nr = A("192.0.2.2");
 	cap_reset();
-	xtr_control_input(x, &ms, 4342, NULL, out, buf_len(&w), 2 * SEC);
+	xtr_control_input(x, &ms, 4342, NULL, out, n, 2 * SEC);
 	/* ack: type 5, same nonce, signed */
 	assert_int_equal(ncap_ctl, 1);
 	assert_int_equal(cap_ctl[0].data[0] >> 4, 5);

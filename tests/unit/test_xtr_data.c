@@ -83,11 +83,7 @@ static void t_itr_encap(void **s)
 	assert_int_equal(h[6] << 8 | h[7], 0);
 	assert_int_equal(h[8], 0x80); /* N, no I for IID 0 */
 	/* same flow, same port; the entry counts */
-	{ /* len is set by mk_ip*: sequence it before the call */
-		uint8_t *pkt_ =
-		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 6, 40000, 80, 50, true, &len);
-		xtr_itr_input(x, pkt_, len, 6);
-	}
+	itr_ip4(x, "198.51.100.5", "198.51.100.6", 6, 40000, 80, 50, true, 6);
 	assert_memory_equal(cap_data[1].data, cap_data[0].data, 2);
 	struct ipaddr a6 = A("198.51.100.6");
 	assert_int_equal(xtr_cache_lookup(x, 0, &a6)->packets, 2);
@@ -106,13 +102,7 @@ static void t_itr_iid(void **s)
 	(void)s;
 	struct xtr *x = mk_iid(42);
 	install(x, "[42]198.51.100.6/32", XTR_SRC_CONFIG, "192.0.2.2", 1, 100, NULL, 0, 0, 0);
-	uint8_t buf[300];
-	size_t len;
-	{ /* len is set by mk_ip*: sequence it before the call */
-		uint8_t *pkt_ =
-		    mk_ip4(buf, "198.51.100.5", "198.51.100.6", 17, 1, 2, 10, false, &len);
-		xtr_itr_input(x, pkt_, len, 1);
-	}
+	itr_ip4(x, "198.51.100.5", "198.51.100.6", 17, 1, 2, 10, false, 1);
 	assert_int_equal(ncap_data, 1);
 	assert_int_equal(cap_data[0].data[8], 0x88);
 	assert_int_equal(cap_data[0].data[14], 42);
@@ -130,10 +120,7 @@ static void t_itr_drops(void **s)
 		uint8_t *pkt_ = mk_ip6(buf, "fe80::1", "ff02::16", 20, &len);
 		xtr_itr_input(x, pkt_, len, 1);
 	}
-	{ /* len is set by mk_ip*: sequence it before the call */
-		uint8_t *pkt_ = mk_ip4(buf, "198.51.100.5", "224.0.0.1", 17, 1, 2, 10, false, &len);
-		xtr_itr_input(x, pkt_, len, 1);
-	}
+	itr_ip4(x, "198.51.100.5", "224.0.0.1", 17, 1, 2, 10, false, 1);
 	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_MULTICAST], 2);
 	/* garbage */
 	uint8_t junk[16 + 10] = {0};
@@ -182,18 +169,8 @@ static void t_negative(void **s)
 	struct lisp_prefix nf = P("203.0.113.0/24"), dr = P("192.0.2.128/25");
 	xtr_cache_install(x, &nf, XTR_SRC_CONFIG, LISP_ACT_NATIVE_FWD, false, 15, NULL, 0, 1);
 	xtr_cache_install(x, &dr, XTR_SRC_CONFIG, LISP_ACT_DROP, false, 15, NULL, 0, 1);
-	uint8_t buf[300];
-	size_t len;
-	{ /* len is set by mk_ip*: sequence it before the call */
-		uint8_t *pkt_ =
-		    mk_ip4(buf, "198.51.100.5", "203.0.113.9", 17, 1, 2, 10, false, &len);
-		xtr_itr_input(x, pkt_, len, 1);
-	}
-	{ /* len is set by mk_ip*: sequence it before the call */
-		uint8_t *pkt_ =
-		    mk_ip4(buf, "198.51.100.5", "192.0.2.200", 17, 1, 2, 10, false, &len);
-		xtr_itr_input(x, pkt_, len, 1);
-	}
+	itr_ip4(x, "198.51.100.5", "203.0.113.9", 17, 1, 2, 10, false, 1);
+	itr_ip4(x, "198.51.100.5", "192.0.2.200", 17, 1, 2, 10, false, 1);
 	assert_int_equal(ncap_native, 1);
 	assert_int_equal(ncap_data, 0);
 	assert_int_equal(xtr_get_stats(x)->native, 1);

@@ -38,14 +38,6 @@ static struct lisp_key *subkey(void)
 	return lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "pubsub-secret", 13);
 }
 
-static void miss(struct xtr *x, const char *dst, uint64_t now)
-{
-	uint8_t buf[300];
-	size_t len;
-	uint8_t *pkt = mk_ip4(buf, "198.51.100.5", dst, 1, 0, 0, 20, false, &len);
-	xtr_itr_input(x, pkt, len, now);
-}
-
 static void parse_ecm_req(size_t i, struct lisp_map_request *m)
 {
 	struct lisp_ecm e;
@@ -55,38 +47,11 @@ static void parse_ecm_req(size_t i, struct lisp_map_request *m)
 	assert_int_equal(lisp_map_request_parse(&e.payload, m, NULL), 0);
 }
 
-/* A subscription Map-Notify (I=1, our xTR-ID) for eid at rloc (NULL: none), signed with k. */
+/* A subscription Map-Notify (I=1, our xTR-ID, Site-ID 42), signed with k. */
 static size_t mk_sub_notify(uint8_t *out, size_t cap, uint64_t nonce, const char *eid,
 			    const char *rloc, uint32_t ttl, struct lisp_key *k)
 {
-	static struct lisp_map_notify n;
-	struct buf w;
-	size_t off;
-	memset(&n, 0, sizeof(n));
-	n.nonce = nonce;
-	n.xtr_id_present = true;
-	memcpy(n.xtr_id, XID, 16);
-	n.site_id = 42;
-	n.auth.key_id = 1;
-	n.auth.alg_id = LISP_ALG_HMAC_SHA256_128;
-	n.auth.len = 32;
-	n.nrec = 1;
-	struct lisp_prefix p = P(eid);
-	lisp_record_set_eid(&n.rec[0], &p);
-	n.rec[0].ttl = ttl;
-	n.rec[0].authoritative = true;
-	if (rloc) {
-		struct ipaddr a = A(rloc);
-		n.rec[0].nloc = 1;
-		n.rec[0].loc[0].priority = 1;
-		n.rec[0].loc[0].weight = 100;
-		n.rec[0].loc[0].flags = LISP_LOC_F_REACHABLE;
-		lisp_addr_from_ip(&n.rec[0].loc[0].addr, &a);
-	}
-	buf_init_write(&w, out, cap);
-	assert_int_equal(lisp_map_notify_build(&w, &n, &off, NULL), 0);
-	assert_int_equal(lisp_auth_sign(&w, off, k, NULL), 0);
-	return buf_len(&w);
+	return mk_notify(out, cap, nonce, eid, rloc, ttl, k, XID, 42);
 }
 
 static void t_request_flags(void **s)
@@ -94,7 +59,7 @@ static void t_request_flags(void **s)
 	(void)s;
 	static struct lisp_map_request m;
 	struct xtr *x = mk(true);
-	miss(x, "198.51.100.6", SEC);
+	itr_ip4(x, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, SEC);
 	assert_int_equal(ncap_ctl, 1);
 	parse_ecm_req(0, &m);
 	assert_true(m.xtr_id_present);
@@ -106,7 +71,7 @@ static void t_request_flags(void **s)
 	xtr_free(x);
 
 	x = mk(false);
-	miss(x, "198.51.100.6", SEC);
+	itr_ip4(x, "198.51.100.5", "198.51.100.6", 1, 0, 0, 20, false, SEC);
 	assert_int_equal(ncap_ctl, 1);
 	parse_ecm_req(0, &m);
 	assert_false(m.xtr_id_present);
@@ -219,31 +184,13 @@ static void t_echo_keeps_reply(void **s)
 static void t_moved_away_kept(void **s)
 {
 	(void)s;
-	static struct lisp_map_notify n;
 	struct xtr *x = mk(true);
 	struct lisp_key *k = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "dc-secret", 9);
 	uint8_t out[2000];
-	memset(&n, 0, sizeof(n));
-	n.nonce = 0xabcdef;
-	n.auth.key_id = 1;
-	n.auth.alg_id = LISP_ALG_HMAC_SHA256_128;
-	n.auth.len = 32;
-	n.nrec = 1;
-	struct lisp_prefix p = P("198.51.100.5/32");
-	lisp_record_set_eid(&n.rec[0], &p);
-	n.rec[0].ttl = 1440;
-	n.rec[0].nloc = 1;
-	n.rec[0].loc[0].priority = 1;
-	n.rec[0].loc[0].weight = 100;
-	struct ipaddr nr = A("192.0.2.2");
-	lisp_addr_from_ip(&n.rec[0].loc[0].addr, &nr);
-	struct buf w;
-	size_t off;
-	buf_init_write(&w, out, sizeof(out));
-	assert_int_equal(lisp_map_notify_build(&w, &n, &off, NULL), 0);
-	assert_int_equal(lisp_auth_sign(&w, off, k, NULL), 0);
+	size_t n =
+	    mk_notify(out, sizeof(out), 0xabcdef, "198.51.100.5/32", "192.0.2.2", 1440, k, NULL, 0);
 	struct ipaddr ms = A("192.0.2.100"), a5 = A("198.51.100.5");
-	xtr_control_input(x, &ms, 4342, NULL, out, buf_len(&w), 2 * SEC);
+	xtr_control_input(x, &ms, 4342, NULL, out, n, 2 * SEC);
 	assert_null(xtr_db_lookup(x, 0, &a5));
 	assert_int_equal(xtr_get_stats(x)->moves, 1);
 	assert_int_equal(xtr_get_stats(x)->sub_notifies, 0);

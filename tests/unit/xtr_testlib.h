@@ -212,4 +212,55 @@ static void install(struct xtr *x, const char *eid, enum xtr_src src, const char
 		abort();
 }
 
+/* Build an IPv4 packet with mk_ip4 (headroom included) and hand it to the ITR. */
+static inline void itr_ip4(struct xtr *x, const char *src, const char *dst, uint8_t proto,
+			   uint16_t sport, uint16_t dport, size_t payload, bool df, uint64_t now)
+{
+	uint8_t buf[XTR_ENCAP_HLEN + 1500];
+	size_t len;
+	if (20 + 8 + payload > sizeof(buf) - XTR_ENCAP_HLEN)
+		abort();
+	uint8_t *pkt = mk_ip4(buf, src, dst, proto, sport, dport, payload, df, &len);
+	xtr_itr_input(x, pkt, len, now);
+}
+
+/* A one-record Map-Notify (A=1) for eid at rloc (NULL: no locator; else priority 1, weight
+ * 100, R bit), signed with k. xtr_id non-NULL: a subscription update (I=1, xtr_id and
+ * site_id); NULL: no I bit. Returns its length in out. Needs <cmocka.h>. */
+static inline size_t mk_notify(uint8_t *out, size_t cap, uint64_t nonce, const char *eid,
+			       const char *rloc, uint32_t ttl, struct lisp_key *k,
+			       const uint8_t *xtr_id, uint64_t site_id)
+{
+	static struct lisp_map_notify n;
+	struct buf w;
+	size_t off;
+	memset(&n, 0, sizeof(n));
+	n.nonce = nonce;
+	if (xtr_id) {
+		n.xtr_id_present = true;
+		memcpy(n.xtr_id, xtr_id, 16);
+		n.site_id = site_id;
+	}
+	n.auth.key_id = 1;
+	n.auth.alg_id = LISP_ALG_HMAC_SHA256_128;
+	n.auth.len = 32;
+	n.nrec = 1;
+	struct lisp_prefix p = P(eid);
+	lisp_record_set_eid(&n.rec[0], &p);
+	n.rec[0].ttl = ttl;
+	n.rec[0].authoritative = true;
+	if (rloc) {
+		struct ipaddr a = A(rloc);
+		n.rec[0].nloc = 1;
+		n.rec[0].loc[0].priority = 1;
+		n.rec[0].loc[0].weight = 100;
+		n.rec[0].loc[0].flags = LISP_LOC_F_REACHABLE;
+		lisp_addr_from_ip(&n.rec[0].loc[0].addr, &a);
+	}
+	buf_init_write(&w, out, cap);
+	assert_int_equal(lisp_map_notify_build(&w, &n, &off, NULL), 0);
+	assert_int_equal(lisp_auth_sign(&w, off, k, NULL), 0);
+	return buf_len(&w);
+}
+
 #endif

@@ -5,7 +5,7 @@
 #include "config.h"
 
 #include "common/daemon.h"
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/log.h"
 
 #include <errno.h>

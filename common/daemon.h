@@ -32,7 +32,7 @@ struct daemon_desc {
 	const char *version;	    /* "0.1.0" */
 	const char *usage_extra;    /* optional text appended to --help (may be NULL) */
 	/* Parse and check a whole file into a new config; NULL with errors in *errs
-	 * (common/config.h: cfg_load + cfg_error give "FILE:LINE: ..."). */
+	 * (common/conf.h: cfg_load + cfg_error give "FILE:LINE: ..."). */
 	void *(*parse_config)(const char *path, struct cfg_errs *errs);
 	/* Normalized config, the form -nv prints and config tests diff (may be NULL). */
 	void (*print_config)(const void *cfg, FILE *out);

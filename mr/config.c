@@ -13,7 +13,7 @@
 #include <libxml/tree.h>
 
 #include "common/cli.h"
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/log.h"
 #include "mr/mr.h"
 #include "proto/lisp_msg.h"

@@ -13,7 +13,7 @@
 #include <event2/event.h>
 
 #include "common/cli.h"
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
 #include "common/ratelimit.h"

@@ -4,7 +4,7 @@
  * time of the last change, for the demo's timeline), show subscribers [json], show
  * statistics [json] (with the BGP push counters), show version, debug {control|bgp|off}.
  * The speaker's own rows (show bgp summary|neighbors|routes, clear bgp) come from
- * common/bgp.h's bgp_cli_commands and are added by main.c. Handlers only produce data through
+ * bgp/bgp.h's bgp_cli_commands and are added by main.c. Handlers only produce data through
  * common/out; the renderer makes text or JSON. The CLI context (cli_new's ctx) is the struct ms.
  */
 #include "config.h"

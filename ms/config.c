@@ -16,8 +16,8 @@
 
 #include <libxml/tree.h>
 
-#include "common/bgp.h"
-#include "common/config.h"
+#include "bgp/bgp.h"
+#include "common/conf.h"
 #include "common/log.h"
 #include "common/lpm.h"
 #include "ms/ms.h"

@@ -1,8 +1,8 @@
 /*
  * ms/main.c - lisp-msd: wires the Map-Server core (ms/ms.h) to common/daemon (options,
  * config check, signals), common/udpio (the 4342 socket), common/cli (telnet CLI) and the
- * SQLite store (ms/store.h) and, with a <bgp> element, the embedded BGP speaker (common/bgp.h)
- * fed by the push of ms/bgp.c. Every received batch is one loop turn: ms_input per datagram
+ * SQLite store (ms/store.h) and, with a <bgp> element, the embedded BGP speaker (bgp/bgp.h)
+ * fed by the push of ms/push.c. Every received batch is one loop turn: ms_input per datagram
  * (changes reach the speaker through the change hook), then ms_end_turn (store commit, then
  * the acknowledgements); the speaker flushes its UPDATEs at the end of the same turn.
  *
@@ -26,7 +26,7 @@
 
 #include <event2/event.h>
 
-#include "common/bgp.h"
+#include "bgp/bgp.h"
 #include "common/cli.h"
 #include "common/daemon.h"
 #include "common/log.h"

@@ -91,7 +91,7 @@ struct ms_cfg {
 	struct ms_site *sites;
 	size_t nsites;
 	struct lpm *site_table; /* allowed prefix -> struct ms_site * (lookups) */
-	struct bgp_cfg *bgp;	/* <bgp>: the embedded speaker (common/bgp.h); NULL = none */
+	struct bgp_cfg *bgp;	/* <bgp>: the embedded speaker (bgp/bgp.h); NULL = none */
 };
 
 /* common/daemon parse/print/free (config.c). `path` NULL never happens. */
@@ -225,7 +225,7 @@ struct ms_stats {
 };
 
 /* ------------------------------------------------------------------ BGP push (bgp.c) */
-/* What the push calls on the speaker: common/bgp.h's bgp_announce/bgp_withdraw in the
+/* What the push calls on the speaker: bgp/bgp.h's bgp_announce/bgp_withdraw in the
  * daemon (ms_bgp_speaker_ops), a recorder in the unit tests. */
 struct ms_bgp_ops {
 	int (*announce)(void *speaker, const struct bgp_host_mapping *m);

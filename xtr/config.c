@@ -3,7 +3,7 @@
  * schema/lisp-xtrd.rng into a struct xtr_cfg (every semantic error as FILE:LINE, the whole
  * file checked before anything is used), and print the normalized form (`lisp-xtrd -nv`).
  * Element reference: examples/lisp-xtrd-site-a.xml. The <site> element belongs to the site
- * module (xtr/site.h): it is kept as a copy for it.
+ * module (xtr/site/site.h): it is kept as a copy for it.
  */
 #include "config.h"
 
@@ -13,9 +13,9 @@
 
 #include <libxml/tree.h>
 
-#include "common/bgp.h"
+#include "bgp/bgp.h"
 #include "common/cli.h"
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/log.h"
 #include "proto/auth.h"
 #include "xtr/xtr.h"

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "common/log.h"
-#include "common/pkt.h"
+#include "proto/pkt.h"
 #include "xtr/offload.h"
 #include "xtr/xtr_int.h"
 

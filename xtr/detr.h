@@ -1,7 +1,7 @@
 /*
  * xtr/detr.h - lisp-xtrd mode="representative", the D-ETR (../shared/DESIGN.md "The problem
  * in one picture" steps 3-4, "BGP: how host mappings travel"): the BGP receiver side. The
- * speaker (common/bgp.h) delivers per-peer host mappings; this module keeps them per EID and
+ * speaker (bgp/bgp.h) delivers per-peer host mappings; this module keeps them per EID and
  * per peer and installs the chosen one in the core's map-cache as XTR_SRC_BGP
  * (authoritative, never ages, never evicted, not removed by `clear map-cache`).
  *
@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/bgp.h"
+#include "bgp/bgp.h"
 #include "xtr/xtr.h"
 
 #define XTR_DETR_MAX_PEERS 16 /* peers announcing the same EID that are remembered */

@@ -15,7 +15,7 @@
  * the kernel routes them on the underlay and never back into the TUN; without that device
  * they are dropped and counted (nativeForwardFailed).
  *
- * The site integration (xtr/site.h) is used when the config has a <site> element.
+ * The site integration (xtr/site/site.h) is used when the config has a <site> element.
  * mode="representative" (the D-ETR, xtr/detr.h) runs the embedded BGP speaker of its <bgp>
  * element: every host mapping received enters the map-cache; its CLI rows are added. A
  * reload that changes <bgp> restarts the speaker (BGP mappings relearnt); otherwise the
@@ -37,18 +37,18 @@
 
 #include <event2/event.h>
 
-#include "common/bgp.h"
+#include "bgp/bgp.h"
 #include "common/cli.h"
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
-#include "common/netlink.h"
+#include "sys/netlink.h"
 #include "common/ratelimit.h"
-#include "common/tun.h"
+#include "sys/tun.h"
 #include "common/udpio.h"
 #include "xtr/detr.h"
 #include "xtr/offload.h"
-#include "xtr/site.h"
+#include "xtr/site/site.h"
 #include "xtr/xtr.h"
 
 #define TX_BATCH 64

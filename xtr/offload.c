@@ -1,7 +1,7 @@
 /*
  * xtr/offload.c - GSO segmentation (ITR) and TCP segment coalescing (ETR) for the TUN
  * device's virtio_net_hdr offloads; see xtr/offload.h. Every header is re-derived from the
- * parsed packet (common/pkt.h); a packet that does not parse as expected is refused
+ * parsed packet (proto/pkt.h); a packet that does not parse as expected is refused
  * (segmentation) or written through unchanged (coalescing).
  */
 #include "config.h"
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/pkt.h"
+#include "proto/pkt.h"
 #include "proto/buf.h"
 #include "xtr/offload.h"
 #include "xtr/xtr.h"

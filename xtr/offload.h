@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* virtio_net_hdr gso_type values (the same as common/tun.h TUN_GSO_*) */
+/* virtio_net_hdr gso_type values (the same as sys/tun.h TUN_GSO_*) */
 #define XTR_GSO_NONE   0
 #define XTR_GSO_TCPV4  1
 #define XTR_GSO_TCPV6  4

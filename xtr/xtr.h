@@ -27,7 +27,7 @@
 #include "proto/err.h"
 #include "proto/lisp_data.h"
 #include "proto/lisp_msg.h"
-#include "xtr/site.h"
+#include "xtr/site/site.h"
 
 struct bgp_cfg;
 struct cfg_errs;
@@ -133,8 +133,8 @@ struct xtr_cfg {
 	char cli_password[128];
 	int log_level;
 	bool has_site;	      /* a <site> element is present ... */
-	struct site_cfg site; /* ... parsed by xtr/site_cfg.c (site_cfg_parse) */
-	struct bgp_cfg *bgp;  /* <bgp> (representative mode only; common/bgp.h), NULL = none */
+	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
+	struct bgp_cfg *bgp;  /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
 };
 
 void xtr_cfg_defaults(struct xtr_cfg *c);
@@ -412,7 +412,7 @@ void xtr_flush(struct xtr *x);
 void xtr_control_input(struct xtr *x, const struct ipaddr *src, uint16_t sport,
 		       const struct ipaddr *dst, const uint8_t *data, size_t len, uint64_t now);
 
-/* The site: make an EID local (host route on the bridge, xtr/site.h site_host_add), when a
+/* The site: make an EID local (host route on the bridge, xtr/site/site.h site_host_add), when a
  * Map-Notify or Map-Reply says an EID of our dynamic-EID prefixes is at our RLOC (before
  * the site sees the VM's GARP/NA). May stay unset. */
 void xtr_set_host_add(struct xtr *x, void (*fn)(void *arg, const struct ipaddr *eid));
@@ -421,7 +421,7 @@ void xtr_set_host_add(struct xtr *x, void (*fn)(void *arg, const struct ipaddr *
  * make it local at once. true if it did. */
 bool xtr_claim_eid(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
 
-/* Site hooks (xtr/site.h host_arrived / host_left) */
+/* Site hooks (xtr/site/site.h host_arrived / host_left) */
 void xtr_host_arrived(struct xtr *x, const struct ipaddr *eid, uint64_t now);
 void xtr_host_left(struct xtr *x, const struct ipaddr *eid, uint64_t now);
 

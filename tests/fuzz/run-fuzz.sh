@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/fuzz/run-fuzz.sh - the LOG_COMPILER of the ".fuzz" tests (tests/fuzz/lisp.am).
+# tests/fuzz/run-fuzz.sh - the LOG_COMPILER of the ".fuzz" tests (tests/fuzz/subdir.am).
 #
 #   run-fuzz.sh --mode libfuzzer|standalone --corpus DIR path/to/TARGET.fuzz
 #

@@ -29,10 +29,10 @@
 #include <event2/event.h>
 #include <libxml/tree.h>
 
-#include "common/bgp.h"
-#include "common/bgp_int.h"
+#include "bgp/bgp.h"
+#include "bgp/bgp_int.h"
 #include "common/cli.h"
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
 

@@ -1,4 +1,4 @@
-/* tests/integration/site_gwd.c - drives the site integration (xtr/site.h) without lisp-xtrd:
+/* tests/integration/site_gwd.c - drives the site integration (xtr/site/site.h) without lisp-xtrd:
  * loads a <site> element from an XML file, opens the TUN device, runs site_setup, prints
  * "ready", then one line per hook event ("arrived EID MAC", "left EID") on stdout. SIGUSR1
  * prints the statistics as one "stats key=value ..." line; SIGTERM/SIGINT run site_teardown
@@ -14,10 +14,10 @@
 #include <event2/event.h>
 #include <libxml/tree.h>
 
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/log.h"
-#include "common/tun.h"
-#include "xtr/site.h"
+#include "sys/tun.h"
+#include "xtr/site/site.h"
 
 static struct site *site;
 

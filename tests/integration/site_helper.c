@@ -32,10 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/netlink.h"
-#include "common/pkt.h"
-#include "common/sysctl.h"
-#include "common/tun.h"
+#include "sys/netlink.h"
+#include "proto/pkt.h"
+#include "sys/sysctl.h"
+#include "sys/tun.h"
 
 static int usage(void)
 {

@@ -28,7 +28,7 @@
 
 #include <event2/event.h>
 
-#include "common/bgp_int.h"
+#include "bgp/bgp_int.h"
 #include "common/log.h"
 
 static uint32_t remote_id = 0x0a000002; /* BGP Identifier of the scripted peer */

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/log.h"
 #include "ms/ms.h"
 #include "ms/store.h"

@@ -1,4 +1,4 @@
-/* tests/unit/test_bgp_fsm.c - common/bgp_fsm.c: the RFC 4271 §8 table checked cell by cell
+/* tests/unit/test_bgp_fsm.c - bgp/fsm.c: the RFC 4271 §8 table checked cell by cell
  * against an expected matrix written here from the RFC (every state x every event), then
  * live sessions over a socketpair driven by a scripted remote speaker built with proto/:
  * OPEN exchange to Established with capability negotiation results, hold timer expiry
@@ -28,7 +28,7 @@
 
 #include <event2/event.h>
 
-#include "common/bgp_int.h"
+#include "bgp/bgp_int.h"
 
 enum {
 	I = BGP_ST_IDLE,

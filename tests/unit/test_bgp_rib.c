@@ -1,4 +1,4 @@
-/* tests/unit/test_bgp_rib.c - common/bgp_rib.c: Adj-RIB add / replace / identical /
+/* tests/unit/test_bgp_rib.c - bgp/rib.c: Adj-RIB add / replace / identical /
  * withdraw keyed by prefix + path ID (RFC 7911), growth past many resizes, stale marking
  * and purging by family (RFC 4724), sorted walks, and reassembling a host mapping from the
  * paths of one prefix (newer map version replaces, older ignored). */
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/bgp_int.h"
+#include "bgp/bgp_int.h"
 
 static struct lisp_prefix P(const char *s) {
 	struct lisp_prefix p;

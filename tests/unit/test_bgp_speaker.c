@@ -22,7 +22,7 @@
 
 #include <event2/event.h>
 
-#include "common/bgp_int.h"
+#include "bgp/bgp_int.h"
 
 /* ---- a live peer over a socketpair ---- */
 struct rig {

@@ -15,7 +15,7 @@
 
 #include <libxml/tree.h>
 
-#include "common/config.h"
+#include "common/conf.h"
 #include "proto/addr.h"
 
 static char dir[] = "/tmp/test_config_XXXXXX";

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/config.h"
+#include "common/conf.h"
 #include "mr/mr.h"
 
 static int send_nothing(void *arg, const struct ipaddr *dst, uint16_t dport,

@@ -1,7 +1,7 @@
 /*
- * tests/unit/test_ms_bgp.c - the Map-Server's BGP push (ms/bgp.c): the decision from a
+ * tests/unit/test_ms_bgp.c - the Map-Server's BGP push (ms/push.c): the decision from a
  * registration change to bgp_announce / bgp_withdraw, with a recording fake speaker (every
- * call and its mapping), plus one run against the real speaker (common/bgp.h) without
+ * call and its mapping), plus one run against the real speaker (bgp/bgp.h) without
  * peers. Map-Registers are built and signed with the proto/ builders and fed to ms_input,
  * as in test_ms.c. Also: the map version (per EID, 12 bits, wraps to 1, persisted), the
  * <bgp> config element (-nv printer, equality used by reload), and the CLI fields.
@@ -12,7 +12,7 @@
 
 #include <event2/event.h>
 
-#include "common/bgp.h"
+#include "bgp/bgp.h"
 #include "common/cli.h"
 
 /* ------------------------------------------------------------------ fake speaker */

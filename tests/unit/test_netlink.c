@@ -13,8 +13,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "common/netlink.h"
-#include "common/sysctl.h"
+#include "sys/netlink.h"
+#include "sys/sysctl.h"
 
 /* A small host-order message writer for the test vectors. */
 struct w {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/config.h"
+#include "common/conf.h"
 #include "proto/auth.h"
 #include "xtr/xtr.h"
 

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "common/pkt.h"
+#include "proto/pkt.h"
 #include "tests/unit/xtr_testlib.h"
 
 static struct xtr *mk_iid(uint32_t iid)

@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "common/pkt.h"
+#include "proto/pkt.h"
 #include "tests/unit/xtr_testlib.h"
 #include "xtr/detr.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/pkt.h"
+#include "proto/pkt.h"
 #include "xtr/offload.h"
 #include "xtr/xtr.h"
 

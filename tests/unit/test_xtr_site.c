@@ -16,10 +16,10 @@
 
 #include <libxml/tree.h>
 
-#include "common/config.h"
-#include "common/pkt.h"
-#include "xtr/site.h"
-#include "xtr/site_int.h"
+#include "common/conf.h"
+#include "proto/pkt.h"
+#include "xtr/site/site.h"
+#include "xtr/site/site_int.h"
 
 static const uint8_t GW[6] = {0x02, 0, 0, 0, 0x01, 0x01};
 static const uint8_t VM5[6] = {0x02, 0, 0, 0, 0, 0x05};

@@ -12,7 +12,7 @@
 
 #include <libxml/tree.h>
 
-#include "common/config.h"
+#include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
 

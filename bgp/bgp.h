@@ -1,0 +1,238 @@
+/*
+ * bgp/bgp.h - the embedded BGP speaker: what lisp-msd (sender of host mappings) and
+ * lisp-xtrd in representative mode (D-ETR, receiver) call. DESIGN.md "BGP: how host
+ * mappings travel"; wire codec in proto/bgp.h, mapping <-> paths in proto/bgp_mapping.h.
+ *
+ * Implements RFC 4271 (FSM §8 as a table in bgp/fsm.c, timers §10, collision detection
+ * §6.8), RFC 4760 (IPv4/IPv6 unicast), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8950
+ * (extended next hop), RFC 2918 (route refresh), RFC 4724 (graceful restart, helper and
+ * restarting speaker), RFC 8538 (graceful restart after a NOTIFICATION, Cease/Hard Reset),
+ * RFC 7606 (revised error handling) and RFC 2385 (TCP-MD5).
+ *
+ * Embedding, in the daemon's one libevent loop:
+ *
+ *   struct bgp_cfg *c = bgp_config_parse(bgp_node, errs);      // <bgp> element, see below
+ *   struct bgp *b = bgp_new(base, c, on_event, ctx);           // takes ownership of c
+ *   bgp_start(b);                                              // listener + peers
+ *   cli_add_commands(cli, bgp_cli_commands(b, &n), n);         // show bgp ..., clear bgp
+ *   bgp_announce(b, &mapping);  bgp_withdraw(b, &eid);         // sender side
+ *   ...
+ *   bgp_free(b);                                // graceful stop: Cease to every peer
+ *
+ * Sending: bgp_announce() stores the mapping in the speaker's table (replacing the mapping
+ * of the same EID prefix) and bgp_withdraw() removes it. Both only mark the prefix; at the
+ * end of the current loop turn one flush builds the UPDATEs for every Established peer:
+ * with ADD-PATH send negotiated for the family a peer gets one path per RLOC (path ID from
+ * the RLOC, proto/bgp_mapping.h), without it only the best RLOC (lowest priority, then
+ * highest weight); paths whose attributes are equal share one UPDATE (as many NLRI as fit
+ * in 4096 bytes); paths no longer wanted are withdrawn. A peer that comes up gets the whole
+ * table followed by End-of-RIB for each family.
+ *
+ * Receiving: every UPDATE is applied to the peer's Adj-RIB-In (keyed by prefix + path ID);
+ * for each prefix it touched the callback gets BGP_EV_MAPPING with the mapping reassembled
+ * from all of that peer's paths of the prefix (bgp_mapping_merge), or BGP_EV_WITHDRAWN when
+ * none is left. Malformed UPDATEs follow RFC 7606 (treat-as-withdraw, attribute discard,
+ * NOTIFICATION only where the RFC asks). Peer life: BGP_EV_PEER_UP, BGP_EV_PEER_DOWN; with
+ * graceful restart negotiated a session loss gives BGP_EV_STALE (the peer's mappings stay,
+ * marked stale, for its restart time); paths refreshed after it comes back lose the mark;
+ * at End-of-RIB (or when the restart/stale timer expires) what was not refreshed is purged
+ * with BGP_EV_WITHDRAWN and `purged` set.
+ *
+ * Collisions (RFC 4271 §6.8): both connections of a peer (ours and the one it opened) are
+ * tracked until an OPEN decides; the connection opened by the speaker with the higher BGP
+ * Identifier is kept, the other closed with Cease/Connection Collision Resolution (6/7);
+ * a new connection for an Established peer is closed with 6/7, unless graceful restart
+ * shows the peer restarted (RFC 4724 §4.2: its new connection completes the OPEN
+ * exchange; the old session is dead, its routes stale).
+ *
+ * Restarting (RFC 4724 §4.1): with restarting="true" the R bit is advertised only until
+ * the initial update is done - End-of-RIB sent to every GR peer once - or our restart
+ * time has passed; sessions opened later carry no R. The F bit (forwarding state kept
+ * across the restart) is bgp_cfg.gr_forwarding, false unless the embedding daemon sets it
+ * after bgp_config_parse: lisp-msd forwards nothing (it has no forwarding state); a
+ * daemon whose data plane (the mappings it forwards with) survives its own restart may
+ * set it. A helper that receives F = 0 drops our stale routes as soon as we are back.
+ *
+ * NOTIFICATIONs (RFC 8538): with graceful-notification="on" (the default, with GR) the GR
+ * capability carries the N bit; when both sides sent it, a session ended by a NOTIFICATION
+ * (sent or received) or by a hold timer expiry is handled like a restart: each side keeps
+ * the other's routes as stale (BGP_EV_STALE) until End-of-RIB on the next session, and
+ * each side's next OPEN carries the F bit (its table survived the reset, RFC 8538 §4).
+ * Only Cease/Hard Reset (6/9, its data the wrapped Cease subcode) drops the routes at once,
+ * on both sides. What we send: `clear bgp ADDR` = bgp_peer_clear = Cease/Administrative
+ * Reset (graceful); `clear bgp ADDR hard` = bgp_peer_clear_hard = Hard Reset wrapping it;
+ * bgp_free = Cease/Administrative Shutdown (graceful: a planned stop of a daemon that comes
+ * back with its table, the receivers keep the routes for our restart time - RFC 8538 §5
+ * suggests Hard Reset for subcode 2, we leave that to bgp_free_hard); bgp_peer_remove =
+ * Hard Reset wrapping Peer De-configured (the peer must not keep our routes); a reconfigure
+ * reset (Other Configuration Change) is graceful. Without N negotiated every NOTIFICATION
+ * drops the routes (RFC 4724), Hard Reset is never sent (the plain subcode goes instead),
+ * only a lost connection or a hold timer expiry keeps them stale, and bgp_free only closes
+ * the connection of an Established GR peer (no Cease) so that it keeps our routes too
+ * (BIRD 2.0.12 has no N bit).
+ *
+ * Config (schema/bgp.rng, include it from a daemon's schema with <externalRef href="bgp.rng"/>):
+ *
+ *   <bgp as="65000" router-id="192.0.2.1">
+ *     <listen address="::" port="179"/>                    (optional; no element: no listener)
+ *     <graceful-restart time="120" restarting="false"/>     (optional; what we advertise)
+ *     <peer address="192.0.2.2" as="65000" port="179" local="192.0.2.1" password="secret"
+ *           hold-time="90" connect-retry="5" passive="false" add-path="both|send|receive|off"
+ *           graceful-restart="on" graceful-notification="on" stale-time="300"
+ *           extended-next-hop="off"
+ *           families="ipv4 ipv6"/>
+ *   </bgp>
+ *
+ * Threads: none; every call from the loop's thread. One speaker per process for the CLI rows.
+ */
+#ifndef COMMON_BGP_H
+#define COMMON_BGP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "proto/addr.h"
+#include "proto/bgp.h"
+#include "proto/bgp_mapping.h"
+
+struct event_base;
+struct cfg_errs;
+struct _xmlNode;
+struct cli_cmd;
+struct bgp;
+struct bgp_peer;
+
+#define BGP_PORT	       179
+#define BGP_DEFAULT_HOLD       90
+#define BGP_DEFAULT_CONNRETRY  5
+#define BGP_DEFAULT_GR_TIME    120
+#define BGP_DEFAULT_STALE_TIME 300
+#define BGP_PASSWORD_MAX       80  /* TCP_MD5SIG_MAXKEYLEN */
+#define BGP_IDLE_HOLD_MIN      1   /* seconds before an automatic restart ... */
+#define BGP_IDLE_HOLD_MAX      120 /* ... doubled after each failure up to this */
+
+struct bgp_peer_cfg {
+	struct ipaddr addr;  /* the neighbor */
+	struct ipaddr local; /* source address of our connects (AFI 0: listen address or any) */
+	uint16_t port;	     /* remote port for active connects (default 179) */
+	uint32_t remote_as;
+	bool passive;			     /* never connect, only accept */
+	char password[BGP_PASSWORD_MAX + 1]; /* "" = no TCP-MD5 */
+	uint16_t hold_time;		     /* 0 or >= 3 (RFC 4271 §4.2) */
+	uint16_t connect_retry;		     /* seconds */
+	uint8_t families;		     /* BGP_AID_BIT mask */
+	uint8_t addpath;		     /* BGP_ADDPATH_SEND | BGP_ADDPATH_RECV */
+	bool ext_nh;			     /* RFC 8950 for IPv4 */
+	bool gr;			     /* advertise/honour graceful restart */
+	bool gr_notify;	     /* RFC 8538: advertise the N bit with GR (default on) */
+	uint16_t stale_time; /* helper: wait this long for End-of-RIB after re-establishment */
+};
+
+struct bgp_cfg {
+	uint32_t local_as;
+	uint32_t router_id; /* host order */
+	bool listen;	    /* open a listener */
+	struct ipaddr listen_addr;
+	uint16_t listen_port;
+	uint16_t gr_time; /* restart time we advertise */
+	bool restarting;  /* advertise the R bit (we restarted) until the initial update is done */
+	bool gr_forwarding; /* the F bit: forwarding state preserved (not in the XML; the
+			     * embedding daemon sets it, see above) */
+	size_t n_peers;
+	struct bgp_peer_cfg *peers;
+};
+
+/* Defaults for a peer (families both, hold 90, add-path both, GR on with the N bit). */
+void bgp_peer_cfg_init(struct bgp_peer_cfg *p);
+/* Parse a <bgp> element (already validated against bgp.rng by the caller's schema);
+ * semantic errors are recorded with cfg_error (FILE:LINE) into the document's errs, which
+ * is `errs` (also used for errors without a node). NULL on error. */
+struct bgp_cfg *bgp_config_parse(struct _xmlNode *node, struct cfg_errs *errs);
+void bgp_config_free(struct bgp_cfg *c);
+/* The normalized form (the -nv printer), indented by `indent` spaces. */
+void bgp_config_print(const struct bgp_cfg *c, FILE *out, int indent);
+
+/* ---- events delivered to the embedding daemon ---- */
+enum bgp_ev_kind {
+	BGP_EV_PEER_UP,	  /* session Established */
+	BGP_EV_PEER_DOWN, /* left Established (routes kept when stale follows) */
+	BGP_EV_STALE,	  /* graceful restart: the peer's mappings are now stale */
+	BGP_EV_MAPPING,	  /* mapping of `eid` from this peer is now *mapping */
+	BGP_EV_WITHDRAWN, /* no path of `eid` left from this peer (purged: stale, not refreshed) */
+};
+
+struct bgp_event {
+	enum bgp_ev_kind kind;
+	const struct bgp_peer *peer;
+	const struct ipaddr *peer_addr;
+	const struct lisp_prefix *eid;		/* MAPPING, WITHDRAWN */
+	const struct bgp_host_mapping *mapping; /* MAPPING */
+	bool stale;				/* MAPPING: some path still stale */
+	bool purged;				/* WITHDRAWN: removed by the GR purge */
+};
+typedef void bgp_event_fn(const struct bgp_event *ev, void *arg);
+
+/* ---- the speaker ---- */
+/* Takes ownership of cfg (freed by bgp_free). cb may be NULL. */
+struct bgp *bgp_new(struct event_base *base, struct bgp_cfg *cfg, bgp_event_fn *cb, void *arg);
+/* Open the listener (if configured) and start every peer. 0, or -1 (logged). */
+int bgp_start(struct bgp *b);
+/* Cease/Administrative Shutdown to every peer, close everything, free. A graceful stop:
+ * a peer that negotiated the N bit (RFC 8538) keeps our routes as stale for our restart
+ * time; an Established GR peer without N gets no NOTIFICATION, only the close (RFC 4724
+ * §4.2: it keeps our routes the same way; a Cease would make it drop them). A daemon
+ * stopped to be started again sends its table again and End-of-RIB; its next OPEN
+ * carries the F bit only if bgp_cfg.gr_forwarding says so (without F the peers drop the
+ * stale routes as soon as it is back, RFC 4724 §4.2). */
+void bgp_free(struct bgp *b);
+/* The same, but Cease/Hard Reset (wrapping Administrative Shutdown) to the peers that
+ * negotiated the N bit: every peer drops our routes at once (a stop for good). */
+void bgp_free_hard(struct bgp *b);
+/* Add a peer at run time (copied); -1 if the address is already a peer. */
+int bgp_peer_add(struct bgp *b, const struct bgp_peer_cfg *pc);
+/* Remove a peer (Cease/Peer De-configured); its mappings are withdrawn via the callback. */
+int bgp_peer_remove(struct bgp *b, const struct ipaddr *addr);
+/* Apply a new configuration in place (a daemon's reload); takes ownership of new_cfg on
+ * success (the old one is freed). Peers are matched by address: a new peer is added (and
+ * started if the speaker is), a peer no longer listed is removed (Cease/Peer
+ * De-configured), a peer whose settings changed is reset (Cease/Other Configuration
+ * Change) and comes back with them, an unchanged peer keeps its session. A changed local
+ * AS or router ID resets every peer; a changed listener is reopened. Graceful restart
+ * settings (time, F bit) apply to the next OPEN of each session; `restarting` is ignored
+ * (it belongs to the process start). -1 (nothing changed, new_cfg still the caller's)
+ * when new_cfg is invalid (NULL, a peer listed twice). */
+int bgp_reconfigure(struct bgp *b, struct bgp_cfg *new_cfg);
+/* Bound port of the listener (host order), 0 if none. */
+uint16_t bgp_listen_port(const struct bgp *b);
+
+/* Announce or replace the mapping of m->eid; 0, or -1 (mapping refused by
+ * bgp_mapping_check). Sent at the end of the loop turn. */
+int bgp_announce(struct bgp *b, const struct bgp_host_mapping *m);
+/* Withdraw the mapping of eid (IID ignored: the NLRI has none). 0, or -1 if unknown. */
+int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid);
+/* Send what is pending now instead of at the end of the turn. */
+void bgp_flush(struct bgp *b);
+/* Mappings in the speaker's table. */
+size_t bgp_mapping_count(const struct bgp *b);
+
+/* Administrative reset of one peer (the CLI's `clear bgp ADDR`): Cease/Administrative
+ * Reset, then the peer restarts after its idle hold time. -1 if no such peer. Graceful
+ * when the N bit was negotiated (RFC 8538): both sides keep the routes as stale until
+ * End-of-RIB on the new session. */
+int bgp_peer_clear(struct bgp *b, const struct ipaddr *addr);
+/* `clear bgp ADDR hard`: Cease/Hard Reset (wrapping Administrative Reset; plain
+ * Administrative Reset without N): both sides drop the routes of the session. */
+int bgp_peer_clear_hard(struct bgp *b, const struct ipaddr *addr);
+
+/* Peer state for embedding code and tests. */
+struct bgp_peer *bgp_peer_find(const struct bgp *b, const struct ipaddr *addr);
+const char *bgp_peer_state_name(const struct bgp_peer *p);
+bool bgp_peer_established(const struct bgp_peer *p);
+
+/* The CLI rows (show bgp summary|neighbors|routes, clear bgp), for cli_add_commands. The
+ * rows act on `b` (one speaker per process). */
+const struct cli_cmd *bgp_cli_commands(struct bgp *b, size_t *n);
+
+#endif

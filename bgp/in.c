@@ -1,0 +1,229 @@
+/*
+ * bgp/in.c - what the speaker does with received routes: applies UPDATEs to the
+ * peer's Adj-RIB-In (RFC 4271 §9, RFC 7911 path IDs, RFC 4760 MP_REACH/MP_UNREACH) with the
+ * RFC 7606 outcome the codec decided (§2 treat-as-withdraw, attribute discard; session
+ * reset is handled by the FSM), reassembles the host mapping of each touched prefix
+ * (proto/bgp_mapping.h) for the embedding daemon, and is the graceful restart helper
+ * (RFC 4724 §4.2: stale on session loss, restart timer, End-of-RIB, purge).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "bgp/bgp_int.h"
+#include "common/log.h"
+
+struct touched {
+	struct lisp_prefix *v;
+	size_t n, cap;
+};
+
+static void touch(struct bgp_peer *p, struct touched *t, const struct lisp_prefix *pfx)
+{
+	struct bgp_rib_entry *e = bgp_rib_find(&p->rib_in, pfx);
+
+	if (e) {
+		if (e->mark)
+			return;
+		e->mark = true;
+	}
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 64;
+		struct lisp_prefix *nv = realloc(t->v, nc * sizeof(*nv));
+		if (nv == NULL)
+			return;
+		t->v = nv;
+		t->cap = nc;
+	}
+	t->v[t->n++] = *pfx;
+}
+
+/* Tell the daemon what the prefix maps to now. */
+static void report(struct bgp_peer *p, const struct lisp_prefix *pfx, bool purged)
+{
+	struct bgp_rib_entry *e = bgp_rib_find(&p->rib_in, pfx);
+	struct bgp_host_mapping m;
+	bool stale = false;
+
+	if (e)
+		e->mark = false;
+	if (e && bgp_rib_mapping(e, &m, &stale) > 0)
+		bgp_emit(p, BGP_EV_MAPPING, &m.eid, &m, stale, false);
+	else
+		bgp_emit(p, BGP_EV_WITHDRAWN, pfx, NULL, false, purged);
+}
+
+static void withdraw_list(struct bgp_peer *p, const struct bgp_nlri_list *l, struct touched *t)
+{
+	struct bgp_nlri_iter it;
+	struct bgp_route r;
+
+	if (l->count == 0)
+		return;
+	bgp_nlri_iter_init(&it, l);
+	while (bgp_nlri_next(&it, &r) == 1) {
+		touch(p, t, &r.prefix);
+		bgp_rib_withdraw(&p->rib_in, &r.prefix, r.path_id);
+	}
+}
+
+static void path_from_attrs(struct bgp_rib_path *rp, const struct bgp_route *r,
+			    const struct bgp_attrs *a)
+{
+	struct proto_err e;
+
+	memset(rp, 0, sizeof(*rp));
+	rp->path_id = r->path_id;
+	rp->origin = a->origin;
+	rp->has_lp = bgp_attr_has(a, BGP_ATTR_LOCAL_PREF);
+	rp->local_pref = a->local_pref;
+	rp->aspath_len = (uint16_t)bgp_aspath_length(a);
+	/* Same rule as bgp_mapping_decode_path: an IPv4 route of the NLRI field uses NEXT_HOP
+	 * even when the UPDATE also carries MP_REACH for IPv6 (RFC 4760 §3). */
+	bool v4_field = r->prefix.afi == LISP_AFI_IPV4 && bgp_attr_has(a, BGP_ATTR_NEXT_HOP) &&
+			!(a->n_mp_nh && a->mp_reach.afi == BGP_AFI_IPV4);
+	rp->nh = (a->n_mp_nh && !v4_field) ? a->mp_nh[0] : a->next_hop;
+	size_t n = bgp_attrs_n_large_comms(a);
+	for (size_t i = 0; i < n && i < BGP_RIB_LC_MAX; i++)
+		rp->lc[rp->n_lc++] = bgp_attrs_large_comm(a, i);
+	rp->map_ok = bgp_mapping_decode_path(r, a, 0, &rp->map, &e) == 0;
+}
+
+static void announce_list(struct bgp_peer *p, const struct bgp_nlri_list *l,
+			  const struct bgp_attrs *a, bool withdraw, struct touched *t)
+{
+	struct bgp_nlri_iter it;
+	struct bgp_route r;
+	struct bgp_rib_path rp;
+
+	if (l->count == 0)
+		return;
+	bgp_nlri_iter_init(&it, l);
+	while (bgp_nlri_next(&it, &r) == 1) {
+		touch(p, t, &r.prefix);
+		if (withdraw) {
+			bgp_rib_withdraw(&p->rib_in, &r.prefix, r.path_id);
+			continue;
+		}
+		path_from_attrs(&rp, &r, a);
+		if (bgp_rib_update(&p->rib_in, &r.prefix, &rp) < 0)
+			log_warnx("bgp %s: Adj-RIB-In: out of memory", p->name);
+	}
+}
+
+void bgp_in_update(struct bgp_peer *p, const struct bgp_update *u)
+{
+	struct touched t = {0};
+	uint16_t afi;
+	uint8_t safi;
+
+	if (bgp_update_is_eor(u, &afi, &safi)) {
+		int aid = bgp_aid(afi, safi);
+		log_info("bgp %s: End-of-RIB for AFI %u", p->name, afi);
+		if (aid >= 0 && (p->stale_afs & BGP_AID_BIT(aid)))
+			bgp_in_purge(p, (uint8_t)BGP_AID_BIT(aid), "End-of-RIB");
+		return;
+	}
+	bool taw = u->action == BGP_ACT_TREAT_AS_WITHDRAW;
+	if (taw) {
+		p->withdraw_7606++;
+		log_input_key(p->name, "bgp %s: UPDATE treated as withdraw: %s", p->name,
+			      u->reason ? u->reason : "?");
+	} else if (u->action == BGP_ACT_ATTR_DISCARD) {
+		p->discard_7606++;
+		log_input_key(p->name, "bgp %s: attribute %u discarded: %s", p->name, u->bad_attr,
+			      u->reason ? u->reason : "?");
+	}
+	withdraw_list(p, &u->withdrawn, &t);
+	withdraw_list(p, &u->attrs.mp_unreach, &t);
+	/* IPv4 NLRI field needs NEXT_HOP (RFC 4271 §5.1.3); the codec flags its absence */
+	announce_list(p, &u->nlri, &u->attrs, taw, &t);
+	announce_list(p, &u->attrs.mp_reach, &u->attrs, taw, &t);
+	for (size_t i = 0; i < t.n; i++)
+		report(p, &t.v[i], false);
+	free(t.v);
+}
+
+static void purged_prefix(const struct lisp_prefix *pfx, void *arg)
+{
+	report(arg, pfx, true);
+}
+
+void bgp_in_purge(struct bgp_peer *p, uint8_t aid_mask, const char *why)
+{
+	size_t n = bgp_rib_purge_stale(&p->rib_in, aid_mask, purged_prefix, p);
+
+	p->stale_afs &= (uint8_t)~aid_mask;
+	if (p->stale_afs == 0) {
+		bgp_timer_set(p, p->t_gr_stale, 0);
+		bgp_timer_set(p, p->t_gr_restart, 0);
+	}
+	log_info("bgp %s: %zu stale paths purged (%s)", p->name, n, why);
+}
+
+static void flush_entry(struct bgp_rib_entry *e, void *arg)
+{
+	struct touched *t = arg;
+
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 64;
+		struct lisp_prefix *nv = realloc(t->v, nc * sizeof(*nv));
+		if (nv == NULL)
+			return;
+		t->v = nv;
+		t->cap = nc;
+	}
+	t->v[t->n++] = e->prefix;
+}
+
+void bgp_in_flush(struct bgp_peer *p)
+{
+	struct touched t = {0};
+
+	bgp_rib_walk(&p->rib_in, flush_entry, &t);
+	bgp_rib_free(&p->rib_in);
+	bgp_rib_init(&p->rib_in);
+	for (size_t i = 0; i < t.n; i++)
+		bgp_emit(p, BGP_EV_WITHDRAWN, &t.v[i], NULL, false, false);
+	free(t.v);
+	p->stale_afs = 0;
+	bgp_timer_set(p, p->t_gr_stale, 0);
+	bgp_timer_set(p, p->t_gr_restart, 0);
+}
+
+void bgp_in_session_down(struct bgp_peer *p, bool graceful)
+{
+	uint8_t afs = p->peer_gr_afs;
+
+	if (!graceful || !p->peer_gr || p->peer_gr_time == 0 || afs == 0) {
+		bgp_in_flush(p);
+		return;
+	}
+	/* RFC 4724 §4.2: keep the routes of the GR families as stale, drop the others */
+	size_t n = bgp_rib_mark_stale(&p->rib_in, 0xff);
+	n -= bgp_rib_purge_stale(&p->rib_in, (uint8_t)~afs, purged_prefix, p);
+	p->stale_afs = afs;
+	log_info("bgp %s: graceful restart: %zu paths kept as stale for %u s", p->name, n,
+		 p->peer_gr_time);
+	bgp_emit(p, BGP_EV_STALE, NULL, NULL, true, false);
+	bgp_timer_set(p, p->t_gr_stale, 0);
+	bgp_timer_set(p, p->t_gr_restart, p->peer_gr_time);
+}
+
+void bgp_in_session_up(struct bgp_peer *p)
+{
+	bgp_timer_set(p, p->t_gr_restart, 0);
+	if (p->stale_afs == 0)
+		return;
+	/* RFC 4724 §4.2: families without GR or without the F bit in the new OPEN lose
+	 * their stale routes now; the others wait for End-of-RIB */
+	uint8_t keep = p->peer_gr ? (uint8_t)(p->peer_gr_fwd & p->opts.mp) : 0;
+	uint8_t drop = p->stale_afs & (uint8_t)~keep;
+	if (drop)
+		bgp_in_purge(p, drop, "no forwarding state after restart");
+	if (p->stale_afs)
+		bgp_timer_set(p, p->t_gr_stale, p->cfg.stale_time);
+}

@@ -1,0 +1,528 @@
+/*
+ * common/conf.c - XML config loading, RelaxNG validation, file:line errors and the
+ * typed getters (see config.h). libxml2 errors arrive through structured error
+ * callbacks (xmlSetStructuredErrorFunc for the parser, xmlRelaxNG*StructuredErrors for
+ * the schema) and are reformatted as "FILE:LINE: message". The document's _private
+ * field points at the caller's struct cfg_errs so cfg_error() needs only the node.
+ */
+#include "common/conf.h"
+#include "common/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libxml/parser.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+
+#include "proto/addr.h"
+
+#if LIBXML_VERSION >= 21200
+#define CFG_XMLERR const xmlError
+#else
+#define CFG_XMLERR xmlError
+#endif
+
+#ifndef LISP_PKGDATADIR
+#define LISP_PKGDATADIR "/usr/local/share/lisp-suite"
+#endif
+#ifndef LISP_SRCDIR
+#define LISP_SRCDIR "."
+#endif
+
+void cfg_errs_init(struct cfg_errs *e)
+{
+	e->count = 0;
+	e->len = 0;
+	e->text[0] = '\0';
+}
+
+static void cfg_errs_vadd(struct cfg_errs *e, const char *file, long line, const char *fmt,
+			  va_list ap)
+{
+	char msg[512], lbuf[640];
+	size_t n;
+
+	e->count++;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* one error per line: drop trailing newlines, flatten inner ones */
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	for (char *c = msg; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+	if (line > 0)
+		snprintf(lbuf, sizeof(lbuf), "%s:%ld: %s\n", file ? file : "(config)", line, msg);
+	else
+		snprintf(lbuf, sizeof(lbuf), "%s: %s\n", file ? file : "(config)", msg);
+	n = strlen(lbuf);
+	if (e->len + n + 16 < sizeof(e->text)) {
+		memcpy(e->text + e->len, lbuf, n + 1);
+		e->len += n;
+	} else if (e->len + 16 < sizeof(e->text) && !strstr(e->text, "...more errors\n")) {
+		memcpy(e->text + e->len, "...more errors\n", 16);
+		e->len += 15;
+	}
+}
+
+int cfg_errs_add(struct cfg_errs *e, const char *file, long line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_errs_vadd(e, file, line, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- files ---- */
+int cfg_schema_path(const char *name, char *dst, size_t len)
+{
+	const char *env = getenv("LISP_SCHEMA_DIR");
+	const char *dirs[] = {env, LISP_PKGDATADIR, LISP_SRCDIR "/schema"};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if (dirs[i] == NULL || dirs[i][0] == '\0')
+			continue;
+		int n = snprintf(dst, len, "%s/%s", dirs[i], name);
+		if (n < 0 || (size_t)n >= len)
+			continue;
+		if (access(dst, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+struct cfg_errctx {
+	struct cfg_errs *errs;
+	const char *file; /* fallback file name */
+};
+
+static void cfg_xml_error(void *arg, CFG_XMLERR *err)
+{
+	struct cfg_errctx *c = arg;
+	long line = err->line;
+	const char *file = err->file ? err->file : c->file;
+
+	if (err->level == XML_ERR_WARNING)
+		return;
+	if (err->node != NULL && ((xmlNode *)err->node)->type == XML_ELEMENT_NODE) {
+		long l = xmlGetLineNo((xmlNode *)err->node);
+		if (l > 0)
+			line = l;
+	}
+	cfg_errs_add(c->errs, file, line, "%s", err->message ? err->message : "XML error");
+}
+
+static int cfg_validate(xmlDoc *doc, const char *path, const char *schema, struct cfg_errs *errs)
+{
+	char spath[4096];
+	struct cfg_errctx sctx = {errs, spath}, dctx = {errs, path};
+	xmlRelaxNGParserCtxt *pctx = NULL;
+	xmlRelaxNG *rng = NULL;
+	xmlRelaxNGValidCtxt *vctx = NULL;
+	int rc = -1;
+
+	if (strchr(schema, '/') != NULL) {
+		snprintf(spath, sizeof(spath), "%s", schema);
+	} else if (cfg_schema_path(schema, spath, sizeof(spath)) < 0) {
+		return cfg_errs_add(
+		    errs, path, 0,
+		    "schema %s not found (looked in $LISP_SCHEMA_DIR, %s, %s/schema)", schema,
+		    LISP_PKGDATADIR, LISP_SRCDIR);
+	}
+	xmlSetStructuredErrorFunc(&sctx, cfg_xml_error);
+	pctx = xmlRelaxNGNewParserCtxt(spath);
+	if (pctx == NULL)
+		goto out;
+	xmlRelaxNGSetParserStructuredErrors(pctx, cfg_xml_error, &sctx);
+	rng = xmlRelaxNGParse(pctx);
+	if (rng == NULL) {
+		cfg_errs_add(errs, spath, 0, "cannot compile the schema");
+		goto out;
+	}
+	vctx = xmlRelaxNGNewValidCtxt(rng);
+	if (vctx == NULL)
+		goto out;
+	xmlSetStructuredErrorFunc(&dctx, cfg_xml_error);
+	xmlRelaxNGSetValidStructuredErrors(vctx, cfg_xml_error, &dctx);
+	unsigned before = errs->count;
+	int v = xmlRelaxNGValidateDoc(vctx, doc);
+	if (v == 0)
+		rc = 0;
+	else if (errs->count == before)
+		cfg_errs_add(errs, path, 0, "document does not match schema %s", spath);
+out:
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	xmlRelaxNGFreeValidCtxt(vctx);
+	xmlRelaxNGFree(rng);
+	xmlRelaxNGFreeParserCtxt(pctx);
+	return rc;
+}
+
+struct _xmlDoc *cfg_load(const char *path, const char *schema, struct cfg_errs *errs)
+{
+	struct cfg_errctx ctx = {errs, path};
+	xmlParserCtxt *pctxt;
+	xmlDoc *doc;
+	FILE *f;
+
+	/* a clear message for the common case rather than libxml2's "failed to load" */
+	f = fopen(path, "r");
+	if (f == NULL) {
+		cfg_errs_add(errs, path, 0, "cannot open: %s", strerror(errno));
+		return NULL;
+	}
+	fclose(f);
+
+	pctxt = xmlNewParserCtxt();
+	if (pctxt == NULL) {
+		cfg_errs_add(errs, path, 0, "out of memory");
+		return NULL;
+	}
+	xmlSetStructuredErrorFunc(&ctx, cfg_xml_error);
+	/* no network, no DTD loading, no entity substitution, line numbers past 65535 */
+	doc = xmlCtxtReadFile(pctxt, path, NULL,
+			      XML_PARSE_NONET | XML_PARSE_BIG_LINES | XML_PARSE_NOWARNING);
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (doc == NULL || !pctxt->wellFormed) {
+		if (errs->count == 0)
+			cfg_errs_add(errs, path, 0, "not a well-formed XML document");
+		xmlFreeDoc(doc);
+		xmlFreeParserCtxt(pctxt);
+		return NULL;
+	}
+	xmlFreeParserCtxt(pctxt);
+	if (xmlDocGetRootElement(doc) == NULL) {
+		cfg_errs_add(errs, path, 0, "empty document");
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	if (schema != NULL && cfg_validate(doc, path, schema, errs) < 0) {
+		xmlFreeDoc(doc);
+		return NULL;
+	}
+	doc->_private = errs;
+	return doc;
+}
+
+void cfg_free(struct _xmlDoc *doc)
+{
+	if (doc != NULL)
+		xmlFreeDoc(doc);
+}
+
+struct _xmlNode *cfg_root(struct _xmlDoc *doc)
+{
+	return doc ? xmlDocGetRootElement(doc) : NULL;
+}
+
+/* ---- nodes ---- */
+long cfg_line(const struct _xmlNode *n)
+{
+	return n ? xmlGetLineNo(n) : 0;
+}
+
+const char *cfg_file(const struct _xmlNode *n)
+{
+	if (n == NULL || n->doc == NULL || n->doc->URL == NULL)
+		return "(config)";
+	return (const char *)n->doc->URL;
+}
+
+int cfg_resolve_path(const struct _xmlNode *n, const char *path, char *out, size_t len)
+{
+	const char *file = (n && n->doc && n->doc->URL) ? (const char *)n->doc->URL : NULL;
+	const char *slash = file ? strrchr(file, '/') : NULL;
+	int w;
+
+	if (path[0] == '/' || slash == NULL)
+		w = snprintf(out, len, "%s", path);
+	else
+		w = snprintf(out, len, "%.*s/%s", (int)(slash - file), file, path);
+	return (w < 0 || (size_t)w >= len) ? -1 : 0;
+}
+
+int cfg_read_secret_file(const struct _xmlNode *n, const char *path, char *dst, size_t len)
+{
+	char full[4096];
+	size_t got;
+	FILE *f;
+
+	if (len < 2 || cfg_resolve_path(n, path, full, sizeof(full)) == -1)
+		return cfg_error(n, "secret-file %s: path too long", path);
+	if ((f = fopen(full, "r")) == NULL)
+		return cfg_error(n, "secret-file %s: %s", full, strerror(errno));
+	got = fread(dst, 1, len - 1, f);
+	bool longer = got == len - 1 && fgetc(f) != EOF;
+	fclose(f);
+	dst[got] = '\0';
+	while (got > 0 && (dst[got - 1] == '\n' || dst[got - 1] == '\r'))
+		dst[--got] = '\0';
+	if (longer)
+		return cfg_error(n, "secret-file %s: longer than %zu bytes", full, len - 1);
+	if (got == 0)
+		return cfg_error(n, "secret-file %s is empty", full);
+	return 0;
+}
+
+const char *cfg_name(const struct _xmlNode *n)
+{
+	return n ? (const char *)n->name : "";
+}
+
+int cfg_error(const struct _xmlNode *n, const char *fmt, ...)
+{
+	struct cfg_errs *e = (n && n->doc) ? n->doc->_private : NULL;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (e != NULL) {
+		cfg_errs_vadd(e, cfg_file(n), cfg_line(n), fmt, ap);
+	} else {
+		/* a document not from cfg_load: still say where */
+		fprintf(stderr, "%s:%ld: ", cfg_file(n), cfg_line(n));
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	}
+	va_end(ap);
+	return -1;
+}
+
+static bool elem_is(const xmlNode *c, const char *name)
+{
+	return c->type == XML_ELEMENT_NODE &&
+	       (name == NULL || strcmp((const char *)c->name, name) == 0);
+}
+
+struct _xmlNode *cfg_child(const struct _xmlNode *parent, const char *name)
+{
+	if (parent == NULL)
+		return NULL;
+	for (xmlNode *c = parent->children; c; c = c->next)
+		if (elem_is(c, name))
+			return c;
+	return NULL;
+}
+
+struct _xmlNode *cfg_next(const struct _xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n ? n->next : NULL; c; c = c->next)
+		if (elem_is(c, name))
+			return c;
+	return NULL;
+}
+
+size_t cfg_count(const struct _xmlNode *parent, const char *name)
+{
+	size_t k = 0;
+	xmlNode *c;
+
+	CFG_FOREACH(c, parent, name)
+	k++;
+	return k;
+}
+
+/* The raw value selected by `name` (allocated by libxml2, xmlFree) and the node that
+ * errors should point at. NULL when absent. */
+static xmlChar *cfg_raw(const xmlNode *n, const char *name, const xmlNode **where)
+{
+	*where = n;
+	if (n == NULL)
+		return NULL;
+	if (name == NULL)
+		return xmlNodeGetContent(n);
+	if (name[0] == '@')
+		return xmlGetProp(n, (const xmlChar *)name + 1);
+	xmlNode *c = cfg_child(n, name);
+	if (c == NULL)
+		return NULL;
+	*where = c;
+	return xmlNodeGetContent(c);
+}
+
+/* Trimmed value in a bounded buffer: 0, CFG_ABSENT, or -1 (too long, recorded). */
+static int cfg_text(const xmlNode *n, const char *name, char *dst, size_t len,
+		    const xmlNode **where)
+{
+	xmlChar *raw = cfg_raw(n, name, where);
+	const char *s, *e;
+
+	if (raw == NULL)
+		return CFG_ABSENT;
+	s = (const char *)raw;
+	while (*s && isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	if ((size_t)(e - s) >= len) {
+		xmlFree(raw);
+		return cfg_error(*where, "%s: value too long (at most %zu characters)",
+				 name ? name : cfg_name(n), len ? len - 1 : 0);
+	}
+	memcpy(dst, s, (size_t)(e - s));
+	dst[e - s] = '\0';
+	xmlFree(raw);
+	return 0;
+}
+
+static const char *label(const xmlNode *n, const char *name)
+{
+	return name ? name : cfg_name(n);
+}
+
+int cfg_get_string(const struct _xmlNode *n, const char *name, char *dst, size_t len)
+{
+	const xmlNode *w;
+
+	return cfg_text(n, name, dst, len, &w);
+}
+
+char *cfg_dup_string(const struct _xmlNode *n, const char *name, int *rc)
+{
+	const xmlNode *w;
+	char buf[4096];
+	int r = cfg_text(n, name, buf, sizeof(buf), &w);
+	char *s = NULL;
+
+	if (r == 0) {
+		s = strdup(buf);
+		if (s == NULL)
+			r = cfg_error(w, "out of memory");
+	}
+	if (rc)
+		*rc = r;
+	return s;
+}
+
+int cfg_get_uint(const struct _xmlNode *n, const char *name, uint64_t min, uint64_t max,
+		 uint64_t *out)
+{
+	const xmlNode *w;
+	char buf[64], *end;
+	int r = cfg_text(n, name, buf, sizeof(buf), &w);
+
+	if (r != 0)
+		return r;
+	if (buf[0] == '\0' || buf[0] == '-' || buf[0] == '+' || isspace((unsigned char)buf[0]))
+		return cfg_error(w, "%s: \"%s\" is not an unsigned integer", label(n, name), buf);
+	errno = 0;
+	unsigned long long v = strtoull(buf, &end, 0);
+	if (*end != '\0')
+		return cfg_error(w, "%s: \"%s\" is not an unsigned integer", label(n, name), buf);
+	if (errno == ERANGE || v < min || v > max)
+		return cfg_error(w, "%s: %s is out of range [%" PRIu64 ", %" PRIu64 "]",
+				 label(n, name), buf, min, max);
+	*out = v;
+	return 0;
+}
+
+int cfg_get_u32(const struct _xmlNode *n, const char *name, uint32_t min, uint32_t max,
+		uint32_t *out)
+{
+	uint64_t v;
+	int r = cfg_get_uint(n, name, min, max, &v);
+
+	if (r == 0)
+		*out = (uint32_t)v;
+	return r;
+}
+
+int cfg_get_port(const struct _xmlNode *n, const char *name, uint16_t *out)
+{
+	uint32_t v;
+	int r = cfg_get_u32(n, name, 1, 65535, &v);
+
+	if (r == 0)
+		*out = (uint16_t)v;
+	return r;
+}
+
+int cfg_get_log_level(const struct _xmlNode *n, const char *name, int *out)
+{
+	int i;
+	int r = cfg_get_enum(n, name, log_level_names, &i);
+
+	if (r == 0)
+		*out = log_level_value(i);
+	return r;
+}
+
+int cfg_get_enum(const struct _xmlNode *n, const char *name, const char *const *names, int *out)
+{
+	const xmlNode *w;
+	char buf[128], list[512] = "";
+	size_t off = 0;
+	int r = cfg_text(n, name, buf, sizeof(buf), &w);
+
+	if (r != 0)
+		return r;
+	for (int i = 0; names[i]; i++) {
+		if (strcmp(buf, names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+		int k = snprintf(list + off, sizeof(list) - off, "%s%s", i ? ", " : "", names[i]);
+		if (k > 0 && (size_t)k < sizeof(list) - off)
+			off += (size_t)k;
+	}
+	return cfg_error(w, "%s: \"%s\" is not one of: %s", label(n, name), buf, list);
+}
+
+int cfg_get_bool(const struct _xmlNode *n, const char *name, bool *out)
+{
+	static const char *const names[] = {"false", "true", "no", "yes", "off",
+					    "on",    "0",    "1",  NULL};
+	int i, r = cfg_get_enum(n, name, names, &i);
+
+	if (r == 0)
+		*out = (i & 1) != 0;
+	return r;
+}
+
+int cfg_get_addr(const struct _xmlNode *n, const char *name, struct ipaddr *out)
+{
+	const xmlNode *w;
+	char buf[IPADDR_STRLEN + 8];
+	struct ipaddr a;
+	int r = cfg_text(n, name, buf, sizeof(buf), &w);
+
+	if (r != 0)
+		return r;
+	if (ipaddr_parse(buf, &a) < 0)
+		return cfg_error(w, "%s: \"%s\" is not an IPv4 or IPv6 address", label(n, name),
+				 buf);
+	*out = a;
+	return 0;
+}
+
+int cfg_get_prefix(const struct _xmlNode *n, const char *name, bool lenient,
+		   struct lisp_prefix *out)
+{
+	const xmlNode *w;
+	char buf[PREFIX_STRLEN + 8];
+	struct lisp_prefix p;
+	int r = cfg_text(n, name, buf, sizeof(buf), &w);
+
+	if (r != 0)
+		return r;
+	if (prefix_parse(buf, &p, lenient) < 0) {
+		if (prefix_parse(buf, &p, true) == 0)
+			return cfg_error(w, "%s: \"%s\" has host bits set beyond the prefix length",
+					 label(n, name), buf);
+		return cfg_error(w, "%s: \"%s\" is not a prefix ([iid]address/length)",
+				 label(n, name), buf);
+	}
+	*out = p;
+	return 0;
+}

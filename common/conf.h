@@ -1,0 +1,100 @@
+/*
+ * common/conf.h - XML configuration files: load with libxml2, validate against a
+ * RelaxNG schema, read typed values from nodes, report every error as "FILE:LINE: what".
+ *
+ * Loading collects libxml2's parser and RelaxNG errors (structured error callbacks) into
+ * a struct cfg_errs; the daemon's own semantic checks add theirs with cfg_error(node,
+ * ...), which finds the file name and line from the node. Schemas are looked up in
+ * $LISP_SCHEMA_DIR, then LISP_PKGDATADIR, then LISP_SRCDIR "/schema" (build trees).
+ * A daemon parses a whole file into a new struct and frees the document; whether the
+ * result is swapped in is common/daemon's job (never half-applied).
+ *
+ * It declares libxml2 types only as incomplete structs, to stay cheap for its users;
+ * users of the node API include <libxml/tree.h> themselves.
+ */
+
+#ifndef COMMON_CONF_H
+#define COMMON_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct _xmlDoc;	 /* xmlDoc */
+struct _xmlNode; /* xmlNode */
+struct ipaddr;
+struct lisp_prefix;
+
+/* ---- error list ---- */
+#define CFG_ERRS_MAX 4096
+struct cfg_errs {
+	unsigned count;		 /* errors recorded (also those that did not fit in text) */
+	size_t len;		 /* strlen(text) */
+	char text[CFG_ERRS_MAX]; /* "FILE:LINE: message\n" lines */
+};
+void cfg_errs_init(struct cfg_errs *e);
+/* Append "file:line: message" (line <= 0: "file: message"). Returns -1. */
+int cfg_errs_add(struct cfg_errs *e, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- files ---- */
+/* Full path of schema `name` (e.g. "lisp-msd.rng"): 0, or -1 when no candidate exists. */
+int cfg_schema_path(const char *name, char *dst, size_t len);
+/* Parse `path` and validate it against schema `schema` (a name for cfg_schema_path, or a
+ * path containing '/'; NULL: no validation). Returns the document, or NULL with the
+ * errors in *errs. errs must outlive the document (cfg_error writes to it). */
+struct _xmlDoc *cfg_load(const char *path, const char *schema, struct cfg_errs *errs);
+void cfg_free(struct _xmlDoc *doc);
+struct _xmlNode *cfg_root(struct _xmlDoc *doc);
+
+/* ---- nodes ---- */
+/* Record "FILE:LINE: message" for node n in the errs of its document. Returns -1, so
+ * `return cfg_error(n, "...")`. */
+int cfg_error(const struct _xmlNode *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+long cfg_line(const struct _xmlNode *n);
+const char *cfg_file(const struct _xmlNode *n);
+/* A file named in the config (secret-file, database path): an absolute path is kept, a
+ * relative one is taken relative to the directory of the config file that names it, so the
+ * daemon finds it after daemonizing (chdir "/") and on reload. 0, or -1 if it does not fit. */
+int cfg_resolve_path(const struct _xmlNode *n, const char *path, char *out, size_t len);
+/* Read a secret file named in the config (resolved as above): the whole file less its
+ * trailing CR/LF, as lisp-register reads --key-file, so one file serves both ends.
+ * 0, or -1 with a FILE:LINE error recorded (unreadable, empty, longer than len - 1). */
+int cfg_read_secret_file(const struct _xmlNode *n, const char *path, char *dst, size_t len);
+const char *cfg_name(const struct _xmlNode *n); /* element name */
+/* First element child of `parent` called `name` (NULL: any element), next sibling. */
+struct _xmlNode *cfg_child(const struct _xmlNode *parent, const char *name);
+struct _xmlNode *cfg_next(const struct _xmlNode *n, const char *name);
+size_t cfg_count(const struct _xmlNode *parent, const char *name);
+#define CFG_FOREACH(c, parent, name)                                                               \
+	for ((c) = cfg_child((parent), (name)); (c) != NULL; (c) = cfg_next((c), (name)))
+
+/* ---- typed getters ----
+ * `name` selects the value: "@attr" an attribute of n, "child" the text of n's first
+ * child element of that name, NULL the text of n itself. Text is trimmed of leading and
+ * trailing white space. Return: 0 ok (*out set), CFG_ABSENT (out untouched, so preset a
+ * default), -1 invalid (error recorded with file:line, out untouched). */
+#define CFG_ABSENT 1
+int cfg_get_string(const struct _xmlNode *n, const char *name, char *dst, size_t len);
+/* Allocated copy (free()); NULL when absent or on error (see *rc if non-NULL). */
+char *cfg_dup_string(const struct _xmlNode *n, const char *name, int *rc);
+/* Decimal (or 0x hex) integer in [min, max]. */
+int cfg_get_uint(const struct _xmlNode *n, const char *name, uint64_t min, uint64_t max,
+		 uint64_t *out);
+int cfg_get_u32(const struct _xmlNode *n, const char *name, uint32_t min, uint32_t max,
+		uint32_t *out);
+/* true/false, yes/no, on/off, 1/0. */
+int cfg_get_bool(const struct _xmlNode *n, const char *name, bool *out);
+/* One of the NULL-terminated `names`; *out = its index. */
+int cfg_get_enum(const struct _xmlNode *n, const char *name, const char *const *names, int *out);
+/* A UDP/TCP port 1..65535. */
+int cfg_get_port(const struct _xmlNode *n, const char *name, uint16_t *out);
+/* A log level by name (common/log.h log_level_names) into a syslog priority. */
+int cfg_get_log_level(const struct _xmlNode *n, const char *name, int *out);
+/* IPv4/IPv6 address (proto/addr.h ipaddr_parse). */
+int cfg_get_addr(const struct _xmlNode *n, const char *name, struct ipaddr *out);
+/* EID prefix (prefix_parse: "[iid]addr/len"; host bits are an error unless lenient). */
+int cfg_get_prefix(const struct _xmlNode *n, const char *name, bool lenient,
+		   struct lisp_prefix *out);
+
+#endif

@@ -1,0 +1,285 @@
+/*
+ * ms/push.c - the Map-Server's BGP push (DESIGN.md "The problem in one picture" step 3 and
+ * "BGP: how host mappings travel"): every change of a registration reaches the embedded
+ * speaker (bgp/bgp.h) in the same event-loop turn, through the change hook of ms.h.
+ *
+ * Decision per change (struct ms_change):
+ *   - the new registration's BGP form (ms_bgp_mapping: locators usable for unicast, i.e.
+ *     RFC 9301 §5.4 priority < 255, best first; TTL; instance ID; the registration's map
+ *     version) has locators: bgp_announce it, unless the previous registration had the same
+ *     BGP form apart from the version (a re-registration by another ETR, a change of the
+ *     multicast priority or of the R bit): then nothing is sent ("suppressed");
+ *   - no registration any more (DEREGISTER, EXPIRE, site removed by a reload) or no usable
+ *     locator left: bgp_withdraw, if the previous registration had been announced;
+ *   - LOAD (persistent registrations read from the database at start): announced into the
+ *     speaker's table before bgp_start, so every peer gets them with its initial table
+ *     (and, after a crash, a graceful-restart helper refreshes its stale copies).
+ * A move is one bgp_announce of the new locator set: the speaker sends the new paths and
+ * withdraws the path IDs that are gone (RFC 7911), in one flush at the end of the turn.
+ *
+ * The speaker is reached through struct ms_bgp_ops so the unit tests can record the calls.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp/bgp.h"
+#include "common/log.h"
+#include "ms/ms_int.h"
+
+struct ms_bgp {
+	struct ms *ms;
+	const struct ms_bgp_ops *ops;
+	void *speaker;
+	struct ms_bgp_stats st;
+};
+
+/* ------------------------------------------------------------------ the speaker's ops */
+static int spk_announce(void *speaker, const struct bgp_host_mapping *m)
+{
+	return bgp_announce(speaker, m);
+}
+
+static int spk_withdraw(void *speaker, const struct lisp_prefix *eid)
+{
+	return bgp_withdraw(speaker, eid);
+}
+
+const struct ms_bgp_ops ms_bgp_speaker_ops = {spk_announce, spk_withdraw};
+
+/* ------------------------------------------------------------------ BGP form */
+static const struct ipaddr *unicast_addr(const struct lisp_locator *l)
+{
+	for (unsigned i = 0; i < l->addr.n && i < LISP_ADDR_LIST_MAX; i++)
+		if (l->addr.addr[i].afi == LISP_AFI_IPV4 || l->addr.addr[i].afi == LISP_AFI_IPV6)
+			return &l->addr.addr[i];
+	return NULL;
+}
+
+/* Lower priority first, then higher weight (RFC 9301 §5.4). */
+static bool better(const struct bgp_map_locator *a, const struct bgp_map_locator *b)
+{
+	return a->priority < b->priority || (a->priority == b->priority && a->weight > b->weight);
+}
+
+unsigned ms_bgp_mapping(const struct lisp_record *rec, uint16_t version,
+			struct bgp_host_mapping *out)
+{
+	struct bgp_map_locator cand[LISP_MAX_LOCATORS];
+	unsigned n = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->eid = rec->eid;
+	out->version = (uint16_t)(version & BGP_MAP_VERSION_MAX);
+	out->ttl = rec->ttl;
+	for (unsigned i = 0; i < rec->nloc && i < LISP_MAX_LOCATORS; i++) {
+		const struct lisp_locator *l = &rec->loc[i];
+		const struct ipaddr *a = unicast_addr(l);
+		bool dup = false;
+
+		if (l->priority == 255 || a == NULL)
+			continue;
+		for (unsigned k = 0; k < n; k++)
+			dup |= ipaddr_eq(&cand[k].rloc, a);
+		if (dup)
+			continue;
+		/* insertion sort, best first */
+		struct bgp_map_locator c = {
+		    .rloc = *a, .priority = l->priority, .weight = l->weight};
+		unsigned k = n++;
+		while (k > 0 && better(&c, &cand[k - 1])) {
+			cand[k] = cand[k - 1];
+			k--;
+		}
+		cand[k] = c;
+	}
+	out->n_loc = (uint8_t)(n < BGP_MAP_LOC_MAX ? n : BGP_MAP_LOC_MAX);
+	memcpy(out->loc, cand, out->n_loc * sizeof(out->loc[0]));
+	return out->n_loc;
+}
+
+/* Same BGP form apart from the version (locators in canonical order already). */
+static bool same_form(const struct bgp_host_mapping *a, const struct bgp_host_mapping *b)
+{
+	if (!prefix_eq(&a->eid, &b->eid) || a->eid.iid != b->eid.iid || a->ttl != b->ttl ||
+	    a->n_loc != b->n_loc)
+		return false;
+	for (unsigned i = 0; i < a->n_loc; i++)
+		if (!ipaddr_eq(&a->loc[i].rloc, &b->loc[i].rloc) ||
+		    a->loc[i].priority != b->loc[i].priority ||
+		    a->loc[i].weight != b->loc[i].weight)
+			return false;
+	return true;
+}
+
+static void do_withdraw(struct ms_bgp *p, const struct lisp_prefix *eid)
+{
+	char s[PREFIX_STRLEN];
+
+	p->st.withdrawn++;
+	if (p->ops->withdraw(p->speaker, eid) < 0)
+		log_debug_topic(LOG_TOPIC_BGP, "bgp: %s was not announced",
+				prefix_str(eid, s, sizeof(s)));
+	else
+		log_debug_topic(LOG_TOPIC_BGP, "bgp: withdraw %s", prefix_str(eid, s, sizeof(s)));
+}
+
+static void do_announce(struct ms_bgp *p, const struct bgp_host_mapping *m, bool was_announced)
+{
+	char s[PREFIX_STRLEN];
+
+	if (p->ops->announce(p->speaker, m) < 0) {
+		/* Refused (two RLOCs with one path ID): never leave the old mapping out there. */
+		p->st.refused++;
+		log_warnx("bgp: mapping of %s refused by the speaker%s",
+			  prefix_str(&m->eid, s, sizeof(s)),
+			  was_announced ? "; the previous one is withdrawn" : "");
+		if (was_announced)
+			do_withdraw(p, &m->eid);
+		return;
+	}
+	p->st.announced++;
+	log_debug_topic(LOG_TOPIC_BGP, "bgp: announce %s version %u, %u RLOC(s)",
+			prefix_str(&m->eid, s, sizeof(s)), m->version, m->n_loc);
+}
+
+static void on_change(const struct ms_change *c, void *arg)
+{
+	struct ms_bgp *p = arg;
+	struct bgp_host_mapping nm, om;
+	unsigned nn = 0, on = 0;
+
+	if (p->speaker == NULL)
+		return;
+	if (c->new_rec != NULL && c->reg != NULL)
+		nn = ms_bgp_mapping(c->new_rec, c->reg->version, &nm);
+	if (c->old_rec != NULL)
+		on = ms_bgp_mapping(c->old_rec, 0, &om);
+	if (nn > 0) {
+		nm.version = (uint16_t)(c->reg->version & BGP_MAP_VERSION_MAX);
+		if (on > 0 && c->why != MS_CHG_LOAD && same_form(&om, &nm)) {
+			p->st.suppressed++;
+			return;
+		}
+		do_announce(p, &nm, on > 0);
+	} else if (on > 0) {
+		do_withdraw(p, c->eid);
+	} else {
+		p->st.suppressed++; /* nothing usable before or after */
+	}
+}
+
+/* ------------------------------------------------------------------ object */
+struct ms_bgp *ms_bgp_new(struct ms *ms, const struct ms_bgp_ops *ops, void *speaker)
+{
+	struct ms_bgp *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	p->ms = ms;
+	p->ops = ops;
+	p->speaker = speaker;
+	if (ms_on_change(ms, on_change, p) < 0) {
+		free(p);
+		return NULL;
+	}
+	ms->bgp = p;
+	return p;
+}
+
+void ms_bgp_free(struct ms_bgp *p)
+{
+	if (p == NULL)
+		return;
+	/* the hook stays registered: make it inert (ms_free may still fire nothing, but be
+	 * safe) by detaching from the Map-Server */
+	if (p->ms->bgp == p)
+		p->ms->bgp = NULL;
+	for (size_t i = 0; i < p->ms->nhooks; i++)
+		if (p->ms->hooks[i].arg == p) {
+			memmove(&p->ms->hooks[i], &p->ms->hooks[i + 1],
+				(p->ms->nhooks - i - 1) * sizeof(p->ms->hooks[0]));
+			p->ms->nhooks--;
+			break;
+		}
+	free(p);
+}
+
+static int resync_one(const struct ms_reg *r, void *arg)
+{
+	struct ms_bgp *p = arg;
+	struct bgp_host_mapping m;
+
+	struct lisp_record rec;
+	if (ms_bgp_mapping(ms_reg_record(r, &rec), r->version, &m) > 0)
+		do_announce(p, &m, false);
+	return 0;
+}
+
+void ms_bgp_set_speaker(struct ms_bgp *p, void *speaker)
+{
+	p->speaker = speaker;
+	if (speaker == NULL)
+		return;
+	p->st.resyncs++;
+	ms_walk(p->ms, resync_one, p);
+}
+
+void *ms_bgp_speaker(const struct ms_bgp *p)
+{
+	return p->speaker;
+}
+
+const struct ms_bgp_stats *ms_bgp_get_stats(const struct ms_bgp *p)
+{
+	return &p->st;
+}
+
+/* ------------------------------------------------------------------ config helpers */
+struct bgp_cfg *ms_bgp_cfg_dup(const struct bgp_cfg *c)
+{
+	struct bgp_cfg *d = malloc(sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	*d = *c;
+	d->peers = NULL;
+	if (c->n_peers) {
+		d->peers = calloc(c->n_peers, sizeof(*d->peers));
+		if (d->peers == NULL) {
+			free(d);
+			return NULL;
+		}
+		memcpy(d->peers, c->peers, c->n_peers * sizeof(*d->peers));
+	}
+	return d;
+}
+
+static bool peer_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *b)
+{
+	return ipaddr_eq(&a->addr, &b->addr) && a->local.afi == b->local.afi &&
+	       (a->local.afi == 0 || ipaddr_eq(&a->local, &b->local)) && a->port == b->port &&
+	       a->remote_as == b->remote_as && a->passive == b->passive &&
+	       strcmp(a->password, b->password) == 0 && a->hold_time == b->hold_time &&
+	       a->connect_retry == b->connect_retry && a->families == b->families &&
+	       a->addpath == b->addpath && a->ext_nh == b->ext_nh && a->gr == b->gr &&
+	       a->stale_time == b->stale_time && a->gr_notify == b->gr_notify;
+}
+
+bool ms_bgp_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->local_as != b->local_as || a->router_id != b->router_id || a->listen != b->listen ||
+	    a->gr_time != b->gr_time || a->restarting != b->restarting || a->n_peers != b->n_peers)
+		return false;
+	if (a->listen &&
+	    (a->listen_port != b->listen_port || a->listen_addr.afi != b->listen_addr.afi ||
+	     (a->listen_addr.afi && !ipaddr_eq(&a->listen_addr, &b->listen_addr))))
+		return false;
+	for (size_t i = 0; i < a->n_peers; i++)
+		if (!peer_equal(&a->peers[i], &b->peers[i]))
+			return false;
+	return true;
+}

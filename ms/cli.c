@@ -222,11 +222,11 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "unsubscriptions", st->unsubscriptions);
 	out_uint(o, "storeCommits", st->store_commits);
 	out_uint(o, "storeRows", st->store_rows);
-	const struct ms_bgp *pb = ms_get_bgp(ms);
+	const struct ms_push *pb = ms_get_push(ms);
 	if (pb != NULL) {
-		const struct ms_bgp_stats *bs = ms_bgp_get_stats(pb);
+		const struct ms_push_stats *bs = ms_push_get_stats(pb);
 		out_begin_object(o, "bgp");
-		out_bool(o, "enabled", ms_bgp_speaker(pb) != NULL);
+		out_bool(o, "enabled", ms_push_speaker(pb) != NULL);
 		out_uint(o, "announced", bs->announced);
 		out_uint(o, "withdrawn", bs->withdrawn);
 		out_uint(o, "suppressed", bs->suppressed);

@@ -139,7 +139,7 @@ void ms_reg_changed(struct ms_reg *r)
 	r->changed_unix_ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-struct ms_bgp *ms_get_bgp(const struct ms *ms)
+struct ms_push *ms_get_push(const struct ms *ms)
 {
 	return ms->bgp;
 }

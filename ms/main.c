@@ -6,7 +6,7 @@
  * (changes reach the speaker through the change hook), then ms_end_turn (store commit, then
  * the acknowledgements); the speaker flushes its UPDATEs at the end of the same turn.
  *
- * Start order: Map-Server, push, database load, speaker (ms_bgp_set_speaker puts every
+ * Start order: Map-Server, push, database load, speaker (ms_push_set_speaker puts every
  * loaded registration into its table), then bgp_start: every peer that comes up gets the
  * whole table. After a crash the peers (graceful-restart helpers, RFC 4724) keep our
  * routes as stale meanwhile; the speaker advertises the Restart State bit when rows were
@@ -44,7 +44,7 @@ static struct {
 	struct cli *cli;
 	struct event *tick;
 	struct event_base *base;
-	struct ms_bgp *push;
+	struct ms_push *push;
 	struct bgp *bgp;
 } g;
 
@@ -83,7 +83,7 @@ static void tick_cb(evutil_socket_t fd, short ev, void *arg)
 /* A speaker for `cfg` (copied), with every registration in its table; not started. */
 static struct bgp *speaker_new(const struct bgp_cfg *cfg, bool restarting)
 {
-	struct bgp_cfg *c = ms_bgp_cfg_dup(cfg);
+	struct bgp_cfg *c = ms_push_cfg_dup(cfg);
 	struct bgp *b;
 
 	if (c == NULL)
@@ -110,9 +110,9 @@ static void ms_stop(void)
 		ms_end_turn(g.ms);
 	udp_close(g.sock);
 	if (g.push)
-		ms_bgp_set_speaker(g.push, NULL);
+		ms_push_set_speaker(g.push, NULL);
 	bgp_free(g.bgp); /* Cease to every peer */
-	ms_bgp_free(g.push);
+	ms_push_free(g.push);
 	ms_free(g.ms);
 	store_close(g.store);
 	memset(&g, 0, sizeof(g));
@@ -137,7 +137,7 @@ static int ms_start(struct event_base *base, void *cfgp)
 		}
 	}
 	g.ms = ms_new(cfg, g.store, send_cb, NULL);
-	if (g.ms == NULL || (g.push = ms_bgp_new(g.ms, &ms_bgp_speaker_ops, NULL)) == NULL)
+	if (g.ms == NULL || (g.push = ms_push_new(g.ms, &ms_push_speaker_ops, NULL)) == NULL)
 		return -1;
 	if ((loaded = ms_load(g.ms, now_ms())) < 0)
 		return -1;
@@ -148,7 +148,7 @@ static int ms_start(struct event_base *base, void *cfgp)
 		g.bgp = speaker_new(cfg->bgp, loaded > 0);
 		if (g.bgp == NULL)
 			return -1;
-		ms_bgp_set_speaker(g.push, g.bgp);
+		ms_push_set_speaker(g.push, g.bgp);
 		if (bgp_start(g.bgp) < 0)
 			return -1;
 	}
@@ -179,18 +179,18 @@ static int reload_bgp(const struct ms_cfg *o, const struct ms_cfg *n)
 {
 	struct bgp *nb = NULL;
 
-	if (ms_bgp_cfg_equal(o->bgp, n->bgp))
+	if (ms_push_cfg_equal(o->bgp, n->bgp))
 		return 0;
 	log_info("reload: <bgp> changed, restarting the BGP speaker");
-	ms_bgp_set_speaker(g.push, NULL);
+	ms_push_set_speaker(g.push, NULL);
 	bgp_free(g.bgp); /* Cease; closes the listener so the new one can bind it */
 	g.bgp = NULL;
 	if (n->bgp != NULL) {
 		nb = speaker_new(n->bgp, false);
 		if (nb != NULL) {
-			ms_bgp_set_speaker(g.push, nb);
+			ms_push_set_speaker(g.push, nb);
 			if (bgp_start(nb) < 0) {
-				ms_bgp_set_speaker(g.push, NULL);
+				ms_push_set_speaker(g.push, NULL);
 				bgp_free(nb);
 				nb = NULL;
 			}
@@ -199,7 +199,7 @@ static int reload_bgp(const struct ms_cfg *o, const struct ms_cfg *n)
 			log_warnx("reload: the new BGP speaker does not start; back to the running "
 				  "<bgp>");
 			if (o->bgp != NULL && (g.bgp = speaker_new(o->bgp, false)) != NULL) {
-				ms_bgp_set_speaker(g.push, g.bgp);
+				ms_push_set_speaker(g.push, g.bgp);
 				if (bgp_start(g.bgp) < 0)
 					log_warnx("reload: the previous BGP speaker does not start "
 						  "either");

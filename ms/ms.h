@@ -224,45 +224,45 @@ struct ms_stats {
 	uint64_t store_commits, store_rows;
 };
 
-/* ------------------------------------------------------------------ BGP push (bgp.c) */
+/* ------------------------------------------------------------------ BGP push (push.c) */
 /* What the push calls on the speaker: bgp/bgp.h's bgp_announce/bgp_withdraw in the
- * daemon (ms_bgp_speaker_ops), a recorder in the unit tests. */
-struct ms_bgp_ops {
+ * daemon (ms_push_speaker_ops), a recorder in the unit tests. */
+struct ms_push_ops {
 	int (*announce)(void *speaker, const struct bgp_host_mapping *m);
 	int (*withdraw)(void *speaker, const struct lisp_prefix *eid);
 };
-extern const struct ms_bgp_ops ms_bgp_speaker_ops;
+extern const struct ms_push_ops ms_push_speaker_ops;
 
-struct ms_bgp_stats {
+struct ms_push_stats {
 	uint64_t announced;  /* bgp_announce calls (new mapping, move, RLOC set change, load) */
 	uint64_t withdrawn;  /* bgp_withdraw calls (deregister, expiry, no usable RLOC left) */
 	uint64_t suppressed; /* changes that left the BGP mapping as it was: nothing sent */
 	uint64_t refused;    /* mappings the speaker refused (bgp_mapping_check) */
 	uint64_t resyncs;    /* full re-announcements (new speaker after a reload) */
 };
-struct ms_bgp;
+struct ms_push;
 struct ms;
 
 /* The BGP form of a registration: EID with IID, TTL (minutes, capped), `version`, and the
  * locators usable for unicast (priority < 255, an IPv4/IPv6 address), best first (lowest
  * priority, then highest weight), at most BGP_MAP_LOC_MAX. Returns the number of locators
  * (0: nothing to announce). */
-unsigned ms_bgp_mapping(const struct lisp_record *rec, uint16_t version,
-			struct bgp_host_mapping *out);
+unsigned ms_push_mapping(const struct lisp_record *rec, uint16_t version,
+			 struct bgp_host_mapping *out);
 /* Create the push and hook it to the Map-Server (ms_on_change); speaker may be NULL (no
- * <bgp>: nothing is pushed). Lives until ms_bgp_free, which must come before ms_free. */
-struct ms_bgp *ms_bgp_new(struct ms *ms, const struct ms_bgp_ops *ops, void *speaker);
-void ms_bgp_free(struct ms_bgp *p);
+ * <bgp>: nothing is pushed). Lives until ms_push_free, which must come before ms_free. */
+struct ms_push *ms_push_new(struct ms *ms, const struct ms_push_ops *ops, void *speaker);
+void ms_push_free(struct ms_push *p);
 /* Replace the speaker (reload): every current registration is announced to the new one. */
-void ms_bgp_set_speaker(struct ms_bgp *p, void *speaker);
-void *ms_bgp_speaker(const struct ms_bgp *p);
-const struct ms_bgp_stats *ms_bgp_get_stats(const struct ms_bgp *p);
+void ms_push_set_speaker(struct ms_push *p, void *speaker);
+void *ms_push_speaker(const struct ms_push *p);
+const struct ms_push_stats *ms_push_get_stats(const struct ms_push *p);
 /* The push attached to a Map-Server (CLI), or NULL. */
-struct ms_bgp *ms_get_bgp(const struct ms *ms);
+struct ms_push *ms_get_push(const struct ms *ms);
 /* Copy of a <bgp> config (bgp_new takes ownership of its config; the ms_cfg keeps its own)
  * and equality (a reload restarts the speaker only when this is false). */
-struct bgp_cfg *ms_bgp_cfg_dup(const struct bgp_cfg *c);
-bool ms_bgp_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b);
+struct bgp_cfg *ms_push_cfg_dup(const struct bgp_cfg *c);
+bool ms_push_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b);
 
 /* ------------------------------------------------------------------ the core */
 typedef void (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,

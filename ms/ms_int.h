@@ -85,7 +85,7 @@ struct ms {
 		void *arg;
 	} hooks[MS_HOOKS_MAX];
 	size_t nhooks;
-	struct ms_bgp *bgp; /* the BGP push hooked to this Map-Server (bgp.c), or NULL */
+	struct ms_push *bgp; /* the BGP push hooked to this Map-Server (push.c), or NULL */
 	struct ms_stats st;
 	/* parse scratch (large; the core is single-threaded) */
 	struct lisp_map_register mreg;

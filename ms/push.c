@@ -4,7 +4,7 @@
  * speaker (bgp/bgp.h) in the same event-loop turn, through the change hook of ms.h.
  *
  * Decision per change (struct ms_change):
- *   - the new registration's BGP form (ms_bgp_mapping: locators usable for unicast, i.e.
+ *   - the new registration's BGP form (ms_push_mapping: locators usable for unicast, i.e.
  *     RFC 9301 §5.4 priority < 255, best first; TTL; instance ID; the registration's map
  *     version) has locators: bgp_announce it, unless the previous registration had the same
  *     BGP form apart from the version (a re-registration by another ETR, a change of the
@@ -17,7 +17,7 @@
  * A move is one bgp_announce of the new locator set: the speaker sends the new paths and
  * withdraws the path IDs that are gone (RFC 7911), in one flush at the end of the turn.
  *
- * The speaker is reached through struct ms_bgp_ops so the unit tests can record the calls.
+ * The speaker is reached through struct ms_push_ops so the unit tests can record the calls.
  */
 #include "config.h"
 
@@ -28,11 +28,11 @@
 #include "common/log.h"
 #include "ms/ms_int.h"
 
-struct ms_bgp {
+struct ms_push {
 	struct ms *ms;
-	const struct ms_bgp_ops *ops;
+	const struct ms_push_ops *ops;
 	void *speaker;
-	struct ms_bgp_stats st;
+	struct ms_push_stats st;
 };
 
 /* ------------------------------------------------------------------ the speaker's ops */
@@ -46,7 +46,7 @@ static int spk_withdraw(void *speaker, const struct lisp_prefix *eid)
 	return bgp_withdraw(speaker, eid);
 }
 
-const struct ms_bgp_ops ms_bgp_speaker_ops = {spk_announce, spk_withdraw};
+const struct ms_push_ops ms_push_speaker_ops = {spk_announce, spk_withdraw};
 
 /* ------------------------------------------------------------------ BGP form */
 static const struct ipaddr *unicast_addr(const struct lisp_locator *l)
@@ -63,8 +63,8 @@ static bool better(const struct bgp_map_locator *a, const struct bgp_map_locator
 	return a->priority < b->priority || (a->priority == b->priority && a->weight > b->weight);
 }
 
-unsigned ms_bgp_mapping(const struct lisp_record *rec, uint16_t version,
-			struct bgp_host_mapping *out)
+unsigned ms_push_mapping(const struct lisp_record *rec, uint16_t version,
+			 struct bgp_host_mapping *out)
 {
 	struct bgp_map_locator cand[LISP_MAX_LOCATORS];
 	unsigned n = 0;
@@ -113,7 +113,7 @@ static bool same_form(const struct bgp_host_mapping *a, const struct bgp_host_ma
 	return true;
 }
 
-static void do_withdraw(struct ms_bgp *p, const struct lisp_prefix *eid)
+static void do_withdraw(struct ms_push *p, const struct lisp_prefix *eid)
 {
 	char s[PREFIX_STRLEN];
 
@@ -125,7 +125,7 @@ static void do_withdraw(struct ms_bgp *p, const struct lisp_prefix *eid)
 		log_debug_topic(LOG_TOPIC_BGP, "bgp: withdraw %s", prefix_str(eid, s, sizeof(s)));
 }
 
-static void do_announce(struct ms_bgp *p, const struct bgp_host_mapping *m, bool was_announced)
+static void do_announce(struct ms_push *p, const struct bgp_host_mapping *m, bool was_announced)
 {
 	char s[PREFIX_STRLEN];
 
@@ -146,16 +146,16 @@ static void do_announce(struct ms_bgp *p, const struct bgp_host_mapping *m, bool
 
 static void on_change(const struct ms_change *c, void *arg)
 {
-	struct ms_bgp *p = arg;
+	struct ms_push *p = arg;
 	struct bgp_host_mapping nm, om;
 	unsigned nn = 0, on = 0;
 
 	if (p->speaker == NULL)
 		return;
 	if (c->new_rec != NULL && c->reg != NULL)
-		nn = ms_bgp_mapping(c->new_rec, c->reg->version, &nm);
+		nn = ms_push_mapping(c->new_rec, c->reg->version, &nm);
 	if (c->old_rec != NULL)
-		on = ms_bgp_mapping(c->old_rec, 0, &om);
+		on = ms_push_mapping(c->old_rec, 0, &om);
 	if (nn > 0) {
 		nm.version = (uint16_t)(c->reg->version & BGP_MAP_VERSION_MAX);
 		if (on > 0 && c->why != MS_CHG_LOAD && same_form(&om, &nm)) {
@@ -171,9 +171,9 @@ static void on_change(const struct ms_change *c, void *arg)
 }
 
 /* ------------------------------------------------------------------ object */
-struct ms_bgp *ms_bgp_new(struct ms *ms, const struct ms_bgp_ops *ops, void *speaker)
+struct ms_push *ms_push_new(struct ms *ms, const struct ms_push_ops *ops, void *speaker)
 {
-	struct ms_bgp *p = calloc(1, sizeof(*p));
+	struct ms_push *p = calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
@@ -188,7 +188,7 @@ struct ms_bgp *ms_bgp_new(struct ms *ms, const struct ms_bgp_ops *ops, void *spe
 	return p;
 }
 
-void ms_bgp_free(struct ms_bgp *p)
+void ms_push_free(struct ms_push *p)
 {
 	if (p == NULL)
 		return;
@@ -208,16 +208,16 @@ void ms_bgp_free(struct ms_bgp *p)
 
 static int resync_one(const struct ms_reg *r, void *arg)
 {
-	struct ms_bgp *p = arg;
+	struct ms_push *p = arg;
 	struct bgp_host_mapping m;
 
 	struct lisp_record rec;
-	if (ms_bgp_mapping(ms_reg_record(r, &rec), r->version, &m) > 0)
+	if (ms_push_mapping(ms_reg_record(r, &rec), r->version, &m) > 0)
 		do_announce(p, &m, false);
 	return 0;
 }
 
-void ms_bgp_set_speaker(struct ms_bgp *p, void *speaker)
+void ms_push_set_speaker(struct ms_push *p, void *speaker)
 {
 	p->speaker = speaker;
 	if (speaker == NULL)
@@ -226,18 +226,18 @@ void ms_bgp_set_speaker(struct ms_bgp *p, void *speaker)
 	ms_walk(p->ms, resync_one, p);
 }
 
-void *ms_bgp_speaker(const struct ms_bgp *p)
+void *ms_push_speaker(const struct ms_push *p)
 {
 	return p->speaker;
 }
 
-const struct ms_bgp_stats *ms_bgp_get_stats(const struct ms_bgp *p)
+const struct ms_push_stats *ms_push_get_stats(const struct ms_push *p)
 {
 	return &p->st;
 }
 
 /* ------------------------------------------------------------------ config helpers */
-struct bgp_cfg *ms_bgp_cfg_dup(const struct bgp_cfg *c)
+struct bgp_cfg *ms_push_cfg_dup(const struct bgp_cfg *c)
 {
 	struct bgp_cfg *d = malloc(sizeof(*d));
 
@@ -267,7 +267,7 @@ static bool peer_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *
 	       a->stale_time == b->stale_time && a->gr_notify == b->gr_notify;
 }
 
-bool ms_bgp_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)
+bool ms_push_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)
 {
 	if (a == NULL || b == NULL)
 		return a == b;

@@ -1,4 +1,4 @@
-/* tests/unit/ms_testlib.h - helpers shared by test_ms.c and test_ms_bgp.c: the Map-Server
+/* tests/unit/ms_testlib.h - helpers shared by test_ms.c and test_ms_push.c: the Map-Server
  * fixture (config file and database in a scratch directory, the keys of the sites both
  * configs define) and the builders of the Map-Registers fed to ms_input(). Everything is
  * static inline or a macro, so a test that does not use a helper does not trip

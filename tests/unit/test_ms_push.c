@@ -1,5 +1,5 @@
 /*
- * tests/unit/test_ms_bgp.c - the Map-Server's BGP push (ms/push.c): the decision from a
+ * tests/unit/test_ms_push.c - the Map-Server's BGP push (ms/push.c): the decision from a
  * registration change to bgp_announce / bgp_withdraw, with a recording fake speaker (every
  * call and its mapping), plus one run against the real speaker (bgp/bgp.h) without
  * peers. Map-Registers are built and signed with the proto/ builders and fed to ms_input,
@@ -52,7 +52,7 @@ static int fake_withdraw(void *sp, const struct lisp_prefix *eid)
 	return 0;
 }
 
-static const struct ms_bgp_ops fake_ops = {fake_announce, fake_withdraw};
+static const struct ms_push_ops fake_ops = {fake_announce, fake_withdraw};
 static int fake_speaker; /* its address is the speaker handle */
 
 static void sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
@@ -89,7 +89,7 @@ static const char cfg_xml[] =
 
 struct fx {
 	MS_FX_COMMON;
-	struct ms_bgp *push;
+	struct ms_push *push;
 };
 
 static struct ms_cfg *load_cfg(struct fx *f, const char *xml)
@@ -101,8 +101,8 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	ms_fx_open(&f->common, "test_ms_bgp", cfg_xml, false, sink);
-	f->push = ms_bgp_new(f->ms, &fake_ops, &fake_speaker);
+	ms_fx_open(&f->common, "test_ms_push", cfg_xml, false, sink);
+	f->push = ms_push_new(f->ms, &fake_ops, &fake_speaker);
 	assert_non_null(f->push);
 	ncalls = 0;
 	refuse = 0;
@@ -114,7 +114,7 @@ static int teardown(void **state)
 {
 	struct fx *f = *state;
 
-	ms_bgp_free(f->push);
+	ms_push_free(f->push);
 	ms_fx_close(&f->common);
 	free(f);
 	return 0;
@@ -170,9 +170,9 @@ static const struct ms_reg *find(struct fx *f, const char *eid)
 	return ms_test_find(f->ms, eid, true);
 }
 
-static const struct ms_bgp_stats *bst(struct fx *f)
+static const struct ms_push_stats *bst(struct fx *f)
 {
-	return ms_bgp_get_stats(f->push);
+	return ms_push_get_stats(f->push);
 }
 
 /* ------------------------------------------------------------------ cases */
@@ -187,7 +187,7 @@ static void t_mapping_form(void **state)
 	(void)state;
 
 	set_rec(&r, "[42]10.1.2.3/32", 60, locs);
-	assert_int_equal(ms_bgp_mapping(&r, 7, &m), 3);
+	assert_int_equal(ms_push_mapping(&r, 7, &m), 3);
 	assert_int_equal(m.eid.iid, 42);
 	assert_int_equal(m.eid.plen, 32);
 	assert_int_equal(m.version, 7);
@@ -200,13 +200,13 @@ static void t_mapping_form(void **state)
 
 	const char *const none[] = {"192.0.2.1/255", NULL};
 	set_rec(&r, "198.51.100.1/32", 60, none);
-	assert_int_equal(ms_bgp_mapping(&r, 1, &m), 0);
+	assert_int_equal(ms_push_mapping(&r, 1, &m), 0);
 
 	const char *const many[] = {"192.0.2.1", "192.0.2.2",	 "192.0.2.3", "192.0.2.4",
 				    "192.0.2.5", "192.0.2.6",	 "192.0.2.7", "192.0.2.8",
 				    "192.0.2.9", "192.0.2.10/0", NULL};
 	set_rec(&r, "198.51.100.1/32", 60, many);
-	assert_int_equal(ms_bgp_mapping(&r, 1, &m), BGP_MAP_LOC_MAX);
+	assert_int_equal(ms_push_mapping(&r, 1, &m), BGP_MAP_LOC_MAX);
 	assert_string_equal(str(&m.loc[0].rloc), "192.0.2.10"); /* priority 0 is best */
 }
 
@@ -395,13 +395,13 @@ static void t_load_announces(void **state)
 	REG(f, f->pe, "100.64.1.1/32", "192.0.2.7");   /* version 2 */
 	REG(f, f->dc, "198.51.100.5/32", "192.0.2.1"); /* refresh site: not stored */
 	uint64_t changed = find(f, "100.64.1.1/32")->changed_unix_ms;
-	ms_bgp_free(f->push);
+	ms_push_free(f->push);
 	ms_free(f->ms);
 	store_close(f->store);
 	f->store = store_open(f->dbpath, false, err, sizeof(err));
 	assert_non_null(f->store);
 	f->ms = ms_new(f->cfg, f->store, sink, NULL);
-	f->push = ms_bgp_new(f->ms, &fake_ops, &fake_speaker);
+	f->push = ms_push_new(f->ms, &fake_ops, &fake_speaker);
 	ncalls = 0;
 	assert_int_equal(ms_load(f->ms, now), 1);
 	assert_int_equal(ncalls, 1);
@@ -419,12 +419,12 @@ static void t_set_speaker_resync(void **state)
 {
 	struct fx *f = *state;
 
-	ms_bgp_set_speaker(f->push, NULL);
+	ms_push_set_speaker(f->push, NULL);
 	REG(f, f->dc, "198.51.100.5/32", "192.0.2.1");
 	REG(f, f->dc, "198.51.100.6/32", "192.0.2.1/255");
 	REG(f, f->dc, "2001:db8:100::5/128", "192.0.2.2");
 	assert_int_equal(ncalls, 0);
-	ms_bgp_set_speaker(f->push, &fake_speaker);
+	ms_push_set_speaker(f->push, &fake_speaker);
 	assert_int_equal(ncalls, 2); /* the priority-255-only one is not announced */
 	assert_int_equal(bst(f)->resyncs, 1);
 }
@@ -472,10 +472,10 @@ static void t_real_speaker(void **state)
 	struct bgp *b;
 
 	assert_non_null(base);
-	b = bgp_new(base, ms_bgp_cfg_dup(f->cfg->bgp), NULL, NULL);
+	b = bgp_new(base, ms_push_cfg_dup(f->cfg->bgp), NULL, NULL);
 	assert_non_null(b);
-	ms_bgp_free(f->push);
-	f->push = ms_bgp_new(f->ms, &ms_bgp_speaker_ops, b);
+	ms_push_free(f->push);
+	f->push = ms_push_new(f->ms, &ms_push_speaker_ops, b);
 	REG(f, f->dc, "198.51.100.5/32", "192.0.2.1", "192.0.2.2");
 	REG(f, f->dc, "2001:db8:100::5/128", "192.0.2.1");
 	assert_int_equal(bgp_mapping_count(b), 2);
@@ -486,7 +486,7 @@ static void t_real_speaker(void **state)
 	assert_int_equal(bst(f)->announced, 3);
 	assert_int_equal(bst(f)->withdrawn, 1);
 	event_base_loop(base, EVLOOP_NONBLOCK); /* the end-of-turn flush (no peer) */
-	ms_bgp_set_speaker(f->push, NULL);
+	ms_push_set_speaker(f->push, NULL);
 	bgp_free(b);
 	event_base_free(base);
 }
@@ -509,12 +509,12 @@ static void t_config(void **state)
 	assert_non_null(strstr(buf, "<peer address=\"127.0.0.2\" as=\"65000\" port=\"1179\""));
 	free(buf);
 
-	struct bgp_cfg *d = ms_bgp_cfg_dup(f->cfg->bgp);
-	assert_true(ms_bgp_cfg_equal(d, f->cfg->bgp));
+	struct bgp_cfg *d = ms_push_cfg_dup(f->cfg->bgp);
+	assert_true(ms_push_cfg_equal(d, f->cfg->bgp));
 	d->peers[0].hold_time = 30;
-	assert_false(ms_bgp_cfg_equal(d, f->cfg->bgp));
-	assert_false(ms_bgp_cfg_equal(NULL, f->cfg->bgp));
-	assert_true(ms_bgp_cfg_equal(NULL, NULL));
+	assert_false(ms_push_cfg_equal(d, f->cfg->bgp));
+	assert_false(ms_push_cfg_equal(NULL, f->cfg->bgp));
+	assert_true(ms_push_cfg_equal(NULL, NULL));
 	bgp_config_free(d);
 
 	/* errors: hold time 2 (RFC 4271 §4.2), unknown attribute (schema), no router-id */

@@ -458,6 +458,56 @@ int cfg_get_log_level(const struct _xmlNode *n, const char *name, int *out)
 	return r;
 }
 
+void cfg_cli_init(struct cfg_cli *c, uint16_t default_port)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->addr, sizeof(c->addr), "127.0.0.1");
+	c->port = default_port;
+}
+
+int cfg_read_cli(const struct _xmlNode *root, struct cfg_cli *c)
+{
+	const xmlNode *n = cfg_child(root, "cli");
+	struct ipaddr a;
+	int bad = 0, rc;
+
+	if (n == NULL)
+		return 0;
+	rc = cfg_get_addr(n, "@address", &a);
+	if (rc < 0)
+		bad = 1;
+	else if (rc == 0)
+		ipaddr_str(&a, c->addr, sizeof(c->addr));
+	bad |= cfg_get_port(n, "@port", &c->port) < 0;
+	bad |= cfg_get_string(n, "@password", c->password, sizeof(c->password)) < 0;
+	return bad ? -1 : 0;
+}
+
+int cfg_read_log(const struct _xmlNode *root, int *level)
+{
+	const xmlNode *n = cfg_child(root, "log");
+
+	if (n == NULL)
+		return 0;
+	return cfg_get_log_level(n, "@level", level) < 0 ? -1 : 0;
+}
+
+void cfg_print_cli(const struct cfg_cli *c, FILE *out)
+{
+	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->addr, c->port,
+		c->password[0] ? " password=\"(set)\"" : "");
+}
+
+void cfg_print_log(int level, FILE *out)
+{
+	fprintf(out, "  <log level=\"%s\"/>\n", log_level_name(level));
+}
+
+bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b)
+{
+	return strcmp(a->addr, b->addr) == 0 && a->port == b->port;
+}
+
 int cfg_get_enum(const struct _xmlNode *n, const char *name, const char *const *names, int *out)
 {
 	const xmlNode *w;

@@ -19,10 +19,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+#include "proto/addr.h"
 
 struct _xmlDoc;	 /* xmlDoc */
 struct _xmlNode; /* xmlNode */
-struct ipaddr;
 struct lisp_prefix;
 
 /* ---- error list ---- */
@@ -96,5 +98,25 @@ int cfg_get_addr(const struct _xmlNode *n, const char *name, struct ipaddr *out)
 /* EID prefix (prefix_parse: "[iid]addr/len"; host bits are an error unless lenient). */
 int cfg_get_prefix(const struct _xmlNode *n, const char *name, bool lenient,
 		   struct lisp_prefix *out);
+
+/* ---- the elements every daemon has ----
+ * <cli address port password> (schema/common.rng "common-cli") and <log level>
+ * ("common-log"), read, printed (-nv) and compared on reload in one place. */
+struct cfg_cli {
+	char addr[IPADDR_STRLEN]; /* normalized IPv4 or IPv6 literal, default 127.0.0.1 */
+	uint16_t port;		  /* the daemon's default until the config sets one */
+	char password[128];	  /* "" = none */
+};
+void cfg_cli_init(struct cfg_cli *c, uint16_t default_port);
+/* Read the <cli> child of `root`, if any, into c (defaults kept for what it omits). 0 or -1
+ * with FILE:LINE errors recorded. */
+int cfg_read_cli(const struct _xmlNode *root, struct cfg_cli *c);
+/* Read the <log level> child of `root`, if any, into *level (a syslog priority). */
+int cfg_read_log(const struct _xmlNode *root, int *level);
+/* The normalized lines of -nv, indented by two spaces; the password is never printed. */
+void cfg_print_cli(const struct cfg_cli *c, FILE *out);
+void cfg_print_log(int level, FILE *out);
+/* Same listening socket (address and port)? A reload cannot move the listener. */
+bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b);
 
 #endif

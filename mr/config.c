@@ -21,8 +21,7 @@
 void mr_cfg_defaults(struct mr_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
-	snprintf(c->cli_addr, sizeof(c->cli_addr), "%s", CLI_DEFAULT_ADDR);
-	c->cli_port = MR_DEFAULT_CLI_PORT;
+	cfg_cli_init(&c->cli, MR_DEFAULT_CLI_PORT);
 	c->log_level = LOG_INFO;
 	c->rl_src_rate = 100;
 	c->rl_src_burst = 200;
@@ -110,18 +109,8 @@ struct mr_cfg *mr_cfg_load(const char *path, struct cfg_errs *errs)
 			    cfg_get_port(n, "@port", &ep->port) < 0)
 				bad = 1;
 		}
-	if ((n = cfg_child(root, "cli")) != NULL) {
-		struct ipaddr a;
-		if (cfg_get_addr(n, "@address", &a) < 0 ||
-		    cfg_get_port(n, "@port", &c->cli_port) < 0 ||
-		    cfg_get_string(n, "@address", c->cli_addr, sizeof(c->cli_addr)) < 0 ||
-		    cfg_get_string(n, "@password", c->cli_password, sizeof(c->cli_password)) < 0)
-			bad = 1;
-	}
-	if ((n = cfg_child(root, "log")) != NULL) {
-		if (cfg_get_log_level(n, "@level", &c->log_level) < 0)
-			bad = 1;
-	}
+	bad |= cfg_read_cli(root, &c->cli) < 0;
+	bad |= cfg_read_log(root, &c->log_level) < 0;
 	if ((n = cfg_child(root, "rate-limit")) != NULL) {
 		bad |= cfg_get_u32(n, "@per-source", 0, 10000000, &c->rl_src_rate) < 0;
 		bad |= cfg_get_u32(n, "@per-source-burst", 1, 10000000, &c->rl_src_burst) < 0;
@@ -181,9 +170,8 @@ void mr_cfg_print(const struct mr_cfg *c, FILE *out)
 		fprintf(out, "  <listen address=\"%s\" port=\"%u\"/>\n",
 			c->listen[i].addr.afi ? ipaddr_str(&c->listen[i].addr, a, sizeof(a)) : "::",
 			c->listen[i].port);
-	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->cli_addr, c->cli_port,
-		c->cli_password[0] ? " password=\"(set)\"" : "");
-	fprintf(out, "  <log level=\"%s\"/>\n", log_level_name(c->log_level));
+	cfg_print_cli(&c->cli, out);
+	cfg_print_log(c->log_level, out);
 	fprintf(out,
 		"  <rate-limit per-source=\"%u\" per-source-burst=\"%u\" max-sources=\"%u\" "
 		"global=\"%u\" global-burst=\"%u\"/>\n",

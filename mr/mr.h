@@ -44,6 +44,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/conf.h"
 #include "proto/addr.h"
 #include "proto/err.h"
 
@@ -71,9 +72,7 @@ struct mr_prefix_cfg {
 struct mr_cfg {
 	unsigned nlisten;
 	struct mr_endpoint listen[MR_MAX_LISTEN]; /* default: any, 4342 */
-	char cli_addr[IPADDR_STRLEN];		  /* default 127.0.0.1 */
-	uint16_t cli_port;			  /* default 2622 */
-	char cli_password[128];			  /* "" = none */
+	struct cfg_cli cli;			  /* <cli>, default 127.0.0.1:2622 */
 	int log_level;				  /* LOG_ERR..LOG_DEBUG, default LOG_INFO */
 	/* rate limits (requests per second, all packets that reach the MR) */
 	uint32_t rl_src_rate, rl_src_burst, rl_max_sources;

@@ -150,16 +150,7 @@ static int parse_top(xmlNode *root, struct ms_cfg *c)
 		bad |= cfg_get_addr(n, "@address", &c->listen) < 0;
 		bad |= cfg_get_port(n, "@port", &c->port) < 0;
 	}
-	if ((n = cfg_child(root, "cli")) != NULL) {
-		struct ipaddr a;
-		int rc = cfg_get_addr(n, "@address", &a);
-		if (rc < 0)
-			bad = 1;
-		else if (rc == 0)
-			ipaddr_str(&a, c->cli_addr, sizeof(c->cli_addr));
-		bad |= cfg_get_port(n, "@port", &c->cli_port) < 0;
-		bad |= cfg_get_string(n, "@password", c->cli_password, sizeof(c->cli_password)) < 0;
-	}
+	bad |= cfg_read_cli(root, &c->cli) < 0;
 	if ((n = cfg_child(root, "database")) != NULL) {
 		static const char *const sync_names[] = {"normal", "full", NULL};
 		char rel[sizeof(c->db_path)];
@@ -170,8 +161,7 @@ static int parse_top(xmlNode *root, struct ms_cfg *c)
 		if (cfg_get_enum(n, "@sync", sync_names, &i) == 0)
 			c->db_sync_full = i == 1;
 	}
-	if ((n = cfg_child(root, "log")) != NULL)
-		bad |= cfg_get_log_level(n, "@level", &c->log_level) < 0;
+	bad |= cfg_read_log(root, &c->log_level) < 0;
 	if ((n = cfg_child(root, "negative-reply")) != NULL) {
 		static const char *const nl_names[] = {"reply", "drop", NULL};
 		if (cfg_get_enum(n, "@non-lisp", nl_names, &i) == 0)
@@ -210,8 +200,7 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 		return NULL;
 	}
 	c->port = LISP_CONTROL_PORT;
-	snprintf(c->cli_addr, sizeof(c->cli_addr), "127.0.0.1");
-	c->cli_port = 2621;
+	cfg_cli_init(&c->cli, 2621);
 	c->log_level = LOG_INFO;
 	c->subscription_secs = 86400;
 	c->notify_interval_ms = 1000;
@@ -268,12 +257,11 @@ void ms_cfg_print(const void *p, FILE *out)
 			ipaddr_str(&c->listen, a, sizeof(a)), c->port);
 	else
 		fprintf(out, "  <listen port=\"%u\"/>\n", c->port);
-	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->cli_addr, c->cli_port,
-		c->cli_password[0] ? " password=\"(hidden)\"" : "");
+	cfg_print_cli(&c->cli, out);
 	if (c->db_path[0])
 		fprintf(out, "  <database path=\"%s\" sync=\"%s\"/>\n", c->db_path,
 			c->db_sync_full ? "full" : "normal");
-	fprintf(out, "  <log level=\"%s\"/>\n", log_level_name(c->log_level));
+	cfg_print_log(c->log_level, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
 		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");
 	fprintf(out, "  <map-notify interval-ms=\"%u\" retries=\"%u\"/>\n", c->notify_interval_ms,

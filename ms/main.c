@@ -158,18 +158,18 @@ static int ms_start(struct event_base *base, void *cfgp)
 	g.cli = cli_new(base, cmds, ncmd, "lisp-msd", g.ms);
 	bgp_cmds = bgp_cli_commands(g.bgp, &nbgp); /* rows answer "BGP is not running" without */
 	if (g.cli == NULL || cli_add_commands(g.cli, bgp_cmds, nbgp) < 0 ||
-	    cli_listen(g.cli, cfg->cli_addr, cfg->cli_port) < 0) {
-		log_warn("CLI %s port %u", cfg->cli_addr, cfg->cli_port);
+	    cli_listen(g.cli, cfg->cli.addr, cfg->cli.port) < 0) {
+		log_warn("CLI %s port %u", cfg->cli.addr, cfg->cli.port);
 		return -1;
 	}
-	if (cfg->cli_password[0])
-		cli_set_password(g.cli, cfg->cli_password);
+	if (cfg->cli.password[0])
+		cli_set_password(g.cli, cfg->cli.password);
 	g.tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	if (g.tick == NULL || event_add(g.tick, &tv) < 0)
 		return -1;
 	log_info("lisp-msd listening on port %u, CLI %s:%u, %zu site(s), %zu registration(s), "
 		 "BGP %s",
-		 udp_local_port(g.sock), cfg->cli_addr, cfg->cli_port, cfg->nsites, ms_count(g.ms),
+		 udp_local_port(g.sock), cfg->cli.addr, cfg->cli.port, cfg->nsites, ms_count(g.ms),
 		 g.bgp ? "on" : "off");
 	return 0;
 }
@@ -220,14 +220,13 @@ static int ms_reload(void *oldp, void *newp)
 	const struct ms_cfg *o = oldp, *n = newp;
 
 	if (o->port != n->port || !ipaddr_eq(&o->listen, &n->listen) ||
-	    strcmp(o->db_path, n->db_path) != 0 || o->cli_port != n->cli_port ||
-	    strcmp(o->cli_addr, n->cli_addr) != 0)
+	    strcmp(o->db_path, n->db_path) != 0 || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("reload: listen, CLI and database settings take effect at restart");
 	if (reload_bgp(o, n) < 0)
 		return -1;
 	ms_set_config(g.ms, n, now_ms());
 	if (g.cli)
-		cli_set_password(g.cli, n->cli_password[0] ? n->cli_password : NULL);
+		cli_set_password(g.cli, n->cli.password[0] ? n->cli.password : NULL);
 	log_info("configuration reloaded: %zu site(s)", n->nsites);
 	return 0;
 }

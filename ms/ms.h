@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/conf.h"
 #include "ms/expq.h"
 #include "proto/addr.h"
 #include "proto/err.h"
@@ -76,10 +77,8 @@ enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
 struct ms_cfg {
 	struct ipaddr listen; /* AFI 0 = any (dual stack) */
 	uint16_t port;
-	char cli_addr[IPADDR_STRLEN];
-	uint16_t cli_port;
-	char cli_password[128];
-	char db_path[512]; /* "" = no persistence (persistent sites then live in memory) */
+	struct cfg_cli cli; /* <cli>, default 127.0.0.1:2621 */
+	char db_path[512];  /* "" = no persistence (persistent sites then live in memory) */
 	bool db_sync_full;
 	int log_level; /* syslog level */
 	enum ms_nonlisp nonlisp;

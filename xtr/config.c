@@ -47,8 +47,7 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->probe_interval = 30;
 	c->probe_timeout = 5;
 	c->probe_retries = 2;
-	snprintf(c->cli_addr, sizeof(c->cli_addr), "%s", CLI_DEFAULT_ADDR);
-	c->cli_port = XTR_DEFAULT_CLI_PORT;
+	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
 	c->log_level = LOG_INFO;
 }
 
@@ -368,18 +367,8 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		bad |= cfg_get_u32(n, "@timeout", 1, 600, &c->probe_timeout) < 0;
 		bad |= cfg_get_u32(n, "@retries", 1, 100, &c->probe_retries) < 0;
 	}
-	if ((n = cfg_child(root, "cli")) != NULL) {
-		struct ipaddr a;
-		if (cfg_get_addr(n, "@address", &a) < 0 ||
-		    cfg_get_port(n, "@port", &c->cli_port) < 0 ||
-		    cfg_get_string(n, "@address", c->cli_addr, sizeof(c->cli_addr)) < 0 ||
-		    cfg_get_string(n, "@password", c->cli_password, sizeof(c->cli_password)) < 0)
-			bad = 1;
-	}
-	if ((n = cfg_child(root, "log")) != NULL) {
-		if (cfg_get_log_level(n, "@level", &c->log_level) < 0)
-			bad = 1;
-	}
+	bad |= cfg_read_cli(root, &c->cli) < 0;
+	bad |= cfg_read_log(root, &c->log_level) < 0;
 	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
 			   &c->ndb, &bad);
 	c->stat =
@@ -476,9 +465,8 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		c->mreq_burst, c->mreq_retries);
 	fprintf(out, "  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\"/>\n",
 		c->probe_interval, c->probe_timeout, c->probe_retries);
-	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->cli_addr, c->cli_port,
-		c->cli_password[0] ? " password=\"(set)\"" : "");
-	fprintf(out, "  <log level=\"%s\"/>\n", log_level_name(c->log_level));
+	cfg_print_cli(&c->cli, out);
+	cfg_print_log(c->log_level, out);
 	fprintf(out, "  <database>\n");
 	for (unsigned i = 0; i < c->ndb; i++)
 		print_mapping(out, "mapping", &c->db[i], false);

@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "common/conf.h"
 #include "proto/addr.h"
 #include "proto/err.h"
 #include "proto/lisp_data.h"
@@ -128,9 +129,7 @@ struct xtr_cfg {
 	struct xtr_mapping_cfg *db; /* database mappings */
 	unsigned nstatic;
 	struct xtr_mapping_cfg *stat; /* static map-cache entries */
-	char cli_addr[IPADDR_STRLEN];
-	uint16_t cli_port;
-	char cli_password[128];
+	struct cfg_cli cli;	      /* <cli>, default 127.0.0.1:2620 */
 	int log_level;
 	bool has_site;	      /* a <site> element is present ... */
 	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */

@@ -1,6 +1,7 @@
-/* tests/unit/test_config.c - common/config: valid document and typed getters; schema
+/* tests/unit/test_config.c - common/conf: valid document and typed getters; schema
  * violations, malformed XML, missing file and missing schema reported as FILE:LINE;
- * semantic errors via cfg_error carry file:line; range/format errors of every getter. */
+ * semantic errors via cfg_error carry file:line; range/format errors of every getter; the
+ * shared <cli> and <log> readers. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -328,6 +329,78 @@ static void test_resolve_path(void **state)
 	cfg_free(doc);
 }
 
+/* <cli> and <log> are read the same way by every daemon (no schema here: the readers'
+ * own checks). */
+static void test_cli_and_log(void **state)
+{
+	(void)state;
+	struct cfg_errs errs;
+	struct cfg_cli c, d;
+	int level = 6;
+	char text[256];
+	size_t n = 0;
+	char *mem = NULL;
+
+	/* absent: the defaults stay */
+	cfg_errs_init(&errs);
+	write_file("<d/>\n");
+	xmlDoc *doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	cfg_cli_init(&c, 2620);
+	assert_int_equal(cfg_read_cli(cfg_root(doc), &c), 0);
+	assert_int_equal(cfg_read_log(cfg_root(doc), &level), 0);
+	assert_string_equal(c.addr, "127.0.0.1");
+	assert_int_equal(c.port, 2620);
+	assert_string_equal(c.password, "");
+	assert_int_equal(level, 6);
+	cfg_free(doc);
+
+	/* set: the address normalized, the password never printed */
+	cfg_errs_init(&errs);
+	write_file("<d>\n  <cli address=\"2001:DB8:0::1\" port=\"7000\" password=\"s3\"/>\n"
+		   "  <log level=\"debug\"/>\n</d>\n");
+	doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	assert_int_equal(cfg_read_cli(cfg_root(doc), &c), 0);
+	assert_int_equal(cfg_read_log(cfg_root(doc), &level), 0);
+	assert_string_equal(c.addr, "2001:db8::1");
+	assert_int_equal(c.port, 7000);
+	assert_string_equal(c.password, "s3");
+	assert_int_equal(level, 7);
+	FILE *f = open_memstream(&mem, &n);
+	assert_non_null(f);
+	cfg_print_cli(&c, f);
+	cfg_print_log(level, f);
+	fclose(f);
+	snprintf(text, sizeof(text), "%s", mem);
+	free(mem);
+	assert_string_equal(text,
+			    "  <cli address=\"2001:db8::1\" port=\"7000\" password=\"(set)\"/>\n"
+			    "  <log level=\"debug\"/>\n");
+	cfg_cli_init(&d, 2620);
+	assert_false(cfg_cli_same_listener(&c, &d));
+	snprintf(d.addr, sizeof(d.addr), "2001:db8::1");
+	assert_false(cfg_cli_same_listener(&c, &d));
+	d.port = 7000;
+	assert_true(cfg_cli_same_listener(&c, &d));
+	cfg_free(doc);
+
+	/* bad values: FILE:LINE errors, -1 */
+	cfg_errs_init(&errs);
+	write_file("<d>\n  <cli address=\"not-an-address\" port=\"70000\"/>\n"
+		   "  <log level=\"loud\"/>\n</d>\n");
+	doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	cfg_cli_init(&c, 2621);
+	assert_int_equal(cfg_read_cli(cfg_root(doc), &c), -1);
+	assert_int_equal(cfg_read_log(cfg_root(doc), &level), -1);
+	assert_err(&errs, 2, "address");
+	assert_err(&errs, 2, "out of range");
+	assert_err(&errs, 3, "level");
+	assert_int_equal(c.port, 2621);
+	cfg_free(doc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +410,7 @@ int main(void)
 	    cmocka_unit_test(test_missing_file_and_schema),
 	    cmocka_unit_test(test_errs_overflow),
 	    cmocka_unit_test(test_resolve_path),
+	    cmocka_unit_test(test_cli_and_log),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

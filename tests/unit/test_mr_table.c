@@ -92,8 +92,8 @@ static void test_example_file(void **state)
 		fail_msg("%s", errs.text);
 	assert_int_equal(c->nlisten, 2);
 	assert_int_equal(c->nprefix, 3);
-	assert_int_equal(c->cli_port, 2622);
-	assert_string_equal(c->cli_addr, "127.0.0.1");
+	assert_int_equal(c->cli.port, 2622);
+	assert_string_equal(c->cli.addr, "127.0.0.1");
 	struct lisp_prefix p4 = pfx("198.51.100.0/24"), p6 = pfx("2001:db8:100::/64");
 	assert_true(prefix_eq(&c->prefix[0].eid, &p4));
 	assert_true(prefix_eq(&c->prefix[1].eid, &p6));

@@ -952,7 +952,7 @@ static void t_config_errors(void **state)
 	assert_non_null(c);
 	assert_int_equal(c->port, 14342);
 	assert_true(c->db_sync_full);
-	assert_int_equal(c->cli_port, 2621);
+	assert_int_equal(c->cli.port, 2621);
 	ms_cfg_free(c);
 	/* the fixture: defaults and site settings */
 	assert_int_equal(f->cfg->port, LISP_CONTROL_PORT);

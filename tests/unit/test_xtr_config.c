@@ -96,7 +96,7 @@ static void t_minimal_defaults(void **s)
 	assert_int_equal(c->queue_len, 8);
 	assert_int_equal(c->probe_interval, 30);
 	assert_int_equal(c->register_interval, 60);
-	assert_int_equal(c->cli_port, 2620);
+	assert_int_equal(c->cli.port, 2620);
 	assert_false(c->has_site);
 	xtr_cfg_free(c);
 }

@@ -1,7 +1,7 @@
 /*
  * bgp/bgp.h - the embedded BGP speaker: what lisp-msd (sender of host mappings) and
- * lisp-xtrd in representative mode (D-ETR, receiver) call. DESIGN.md "BGP: how host
- * mappings travel"; wire codec in proto/bgp.h, mapping <-> paths in proto/bgp_mapping.h.
+ * lisp-xtrd in representative mode (D-ETR, receiver) call (the encoding: docs/bgp-mappings.md);
+ * wire codec in proto/bgp.h, mapping <-> paths in proto/bgp_mapping.h.
  *
  * Implements RFC 4271 (FSM §8 as a table in bgp/fsm.c, timers §10, collision detection
  * §6.8), RFC 4760 (IPv4/IPv6 unicast), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8950

@@ -477,7 +477,7 @@ static void stop_session_timers(struct bgp_peer *p)
 	bgp_timer_set(p, p->t_keepalive, 0);
 }
 
-/* All on-entry work of a state (STYLE.md "State machines"). */
+/* All on-entry work of a state (a table FSM, docs/architecture.md "BGP speaker"). */
 void bgp_change_state(struct bgp_peer *p, int state)
 {
 	int old = p->state;

@@ -1,5 +1,5 @@
 /*
- * common/cli.h - the telnet CLI server shared by the daemons (../shared/DESIGN.md "Telnet CLI").
+ * common/cli.h - the telnet CLI server shared by the daemons (docs/architecture.md "Telnet CLI").
  *
  * Each daemon declares ONE command table; a row is declared once and `help`/`?` are generated
  * from the same rows (BIRD CF_CLI). Words match by unique prefix (`sh reg`), with

@@ -1,6 +1,7 @@
 /*
- * common/daemon.h - the skeleton every daemon runs on (../shared/STYLE.md "Process and
- * loop"): command line, config check, daemonizing, pid file, one libevent loop, signals.
+ * common/daemon.h - the skeleton every daemon runs on (docs/architecture.md
+ * "Threading and event model"): command line, config check, daemonizing, pid file, one
+ * libevent loop, signals.
  *
  *   -f FILE   config file (default: desc->default_config)
  *   -n        check the config and exit: 0 if good, else 1 with "FILE:LINE: ..." on stderr

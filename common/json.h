@@ -11,7 +11,8 @@
  * JSON_MAX_DEPTH) sets `err` and makes every later call fail; json_finish() reports it.
  * Strings are escaped: quote, backslash, all control characters (and DEL) as \n, \t, ...
  * or \u00XX; bytes that are not well-formed UTF-8 become U+FFFD, so the output is always
- * valid UTF-8 whatever the input. Keys are camelCase by convention (../shared/STYLE.md).
+ * valid UTF-8 whatever the input. Keys are camelCase by convention (docs/architecture.md "Telnet
+ * CLI").
  */
 #ifndef COMMON_JSON_H
 #define COMMON_JSON_H

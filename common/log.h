@@ -1,5 +1,5 @@
 /*
- * common/log.h - logging for every daemon and tool (../shared/STYLE.md "Errors and logs").
+ * common/log.h - logging for every daemon and tool (docs/architecture.md "Logging and errors").
  *
  * Messages go to syslog (daemon facility) or to stderr with a timestamp; a test can
  * divert them to a callback (log_set_sink). log_warn appends strerror(errno), log_warnx

@@ -5,7 +5,7 @@
  * Keys are struct lisp_prefix (instance ID + AFI + length + address, IPv4 and IPv6);
  * values are caller-owned non-NULL pointers. Instance IDs and AFIs are separate spaces.
  *
- * Layout (../shared/DESIGN.md "Data model"): host routes (/32, /128 with a 24-bit IID)
+ * Layout (docs/architecture.md "Data model"): host routes (/32, /128 with a 24-bit IID)
  * live in an open-addressing Robin Hood hash per AFI (16-byte slots for IPv4, 32-byte
  * for IPv6); every other prefix lives in a path-compressed binary trie per (IID, AFI).
  * A lookup probes the host hash first (a hit is the longest match possible), then the

@@ -1,6 +1,6 @@
 /*
  * common/out.h - the output abstraction of CLI handlers: handlers produce data, a renderer
- * formats it (OpenBGPD bgpctl output.c / output_json.c, ../shared/STYLE.md "CLI and output").
+ * formats it (OpenBGPD bgpctl output.c / output_json.c, docs/architecture.md "Telnet CLI").
  *
  * A handler describes its answer as nested objects and arrays of keyed scalars; the same calls
  * render as pretty-printed JSON (the command line ended in `json`) or as readable text:

@@ -9,7 +9,7 @@
  * a bounded amount of memory (an idle bucket refills to `burst` anyway, so evicting the
  * oldest one loses almost nothing). The hash is seeded per table at random so a peer
  * cannot aim keys at one chain. Used by log_input (rate-limited logs about bad input,
- * ../shared/STYLE.md "Errors and logs") and by the daemons' per-source request limits.
+ * docs/architecture.md "Logging and errors") and by the daemons' per-source request limits.
  */
 #ifndef COMMON_RATELIMIT_H
 #define COMMON_RATELIMIT_H

@@ -1,5 +1,5 @@
 /*
- * mr/cli.c - lisp-mrd's telnet CLI commands (../shared/DESIGN.md "Telnet CLI") on
+ * mr/cli.c - lisp-mrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
  * common/cli: show map-servers, show statistics, show version, debug {control|off};
  * help and quit are built in. Handlers only describe data through common/out, which
  * renders text or JSON (trailing `json`).

@@ -1,6 +1,6 @@
 /*
- * ms/cli.c - lisp-msd's telnet CLI table (common/cli, DESIGN.md "Telnet CLI"): show sites,
- * show registrations [EID] [json] (with the map version pushed over BGP and the wall-clock
+ * ms/cli.c - lisp-msd's telnet CLI table (common/cli, docs/architecture.md "Telnet CLI"): show
+ * sites, show registrations [EID] [json] (with the map version pushed over BGP and the wall-clock
  * time of the last change, for the demo's timeline), show subscribers [json], show
  * statistics [json] (with the BGP push counters), show version, debug {control|bgp|off}.
  * The speaker's own rows (show bgp summary|neighbors|routes, clear bgp) come from

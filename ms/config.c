@@ -3,8 +3,8 @@
  * ms_cfg (sites, keys, allowed EID prefixes), semantic checks with FILE:LINE errors, the
  * normalized printer used by `lisp-msd -nv`, and freeing. Keys are pre-built here
  * (proto/auth.h lisp_key_new) so a Map-Register never re-keys HMAC state. Sites follow
- * DESIGN.md "Map-Server rules"; key algorithms are RFC 9301 §12.5's. The <bgp> element
- * (schema/bgp.rng) is parsed by the speaker's own bgp_config_parse and printed by
+ * docs/architecture.md "Sites, keys and lifetimes"; key algorithms are RFC 9301 §12.5's. The <bgp>
+ * element (schema/bgp.rng) is parsed by the speaker's own bgp_config_parse and printed by
  * bgp_config_print, so -n checks it and -nv shows it like every other part.
  */
 #include "config.h"

@@ -2,9 +2,9 @@
  * ms/expq.h - the Map-Server's expiry queue: a binary min-heap of deadlines (monotonic ms)
  * with O(log n) insert, move and remove and O(1) "what expires first".
  *
- * Only what can expire is queued (registrations of `refresh` sites, DESIGN.md "Map-Server
- * rules"): a `persistent` registration is never in the queue and costs nothing per tick.
- * The owner embeds a struct expq_node (4 bytes: its position in the heap, 0 = not queued);
+ * Only what can expire is queued (registrations of `refresh` sites, docs/architecture.md "Sites,
+ * keys and lifetimes"): a `persistent` registration is never in the queue and costs nothing per
+ * tick. The owner embeds a struct expq_node (4 bytes: its position in the heap, 0 = not queued);
  * the heap array holds {deadline, node} pairs, 16 bytes per queued entry.
  */
 #ifndef MS_EXPQ_H

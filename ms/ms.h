@@ -7,8 +7,8 @@
  * ms_new(); time is passed in (ms_input/ms_tick take "now" in milliseconds of a monotonic
  * clock), so tests drive it directly. ms/main.c wires it to common/udpio and libevent.
  *
- * Loop-turn contract (DESIGN.md "Map-Server rules"): the caller processes a batch of
- * datagrams, then calls ms_end_turn(), which commits the SQLite transaction of the turn
+ * Loop-turn contract (docs/architecture.md "Threading and event model"): the caller processes a
+ * batch of datagrams, then calls ms_end_turn(), which commits the SQLite transaction of the turn
  * and only THEN sends the Map-Notify acknowledgements queued during the turn, so every
  * acknowledged registration of a `persistent` site survives kill -9.
  *

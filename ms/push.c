@@ -1,6 +1,6 @@
 /*
- * ms/push.c - the Map-Server's BGP push (DESIGN.md "The problem in one picture" step 3 and
- * "BGP: how host mappings travel"): every change of a registration reaches the embedded
+ * ms/push.c - the Map-Server's BGP push (docs/architecture.md "BGP push" and
+ * docs/bgp-mappings.md): every change of a registration reaches the embedded
  * speaker (bgp/bgp.h) in the same event-loop turn, through the change hook of ms.h.
  *
  * Decision per change (struct ms_change):

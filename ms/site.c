@@ -1,9 +1,9 @@
 /*
- * ms/site.c - sites of the Map-Server (DESIGN.md "Map-Server rules"): which site owns an
- * EID prefix, whether a registered prefix is allowed (exact, or more-specific where the
- * site allows more-specifics, RFC 9301 §8.2 "EID-Prefixes ... configured"), key lookup by
- * Key ID (RFC 9301 §5.6). The allowed prefixes of all sites live in one LPM table built
- * at config load; a prefix configured in two sites is a config error.
+ * ms/site.c - sites of the Map-Server (docs/architecture.md "Sites, keys and lifetimes"): which
+ * site owns an EID prefix, whether a registered prefix is allowed (exact, or more-specific where
+ * the site allows more-specifics, RFC 9301 §8.2 "EID-Prefixes ... configured"), key lookup by Key
+ * ID (RFC 9301 §5.6). The allowed prefixes of all sites live in one LPM table built at config load;
+ * a prefix configured in two sites is a config error.
  */
 #include "config.h"
 

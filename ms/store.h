@@ -1,5 +1,6 @@
 /*
- * ms/store.h - durable registrations of `persistent` sites (DESIGN.md "Map-Server rules").
+ * ms/store.h - durable registrations of `persistent` sites (docs/architecture.md "Persistence
+ * (SQLite)").
  *
  * SQLite in WAL mode. Writes are queued into one open transaction that the Map-Server
  * commits once per event-loop turn (store_commit), so a burst of registrations costs one

@@ -1,6 +1,6 @@
 /*
  * proto/bgp_mapping.c - LISP host mapping <-> BGP paths (the encoding is described in
- * bgp_mapping.h and DESIGN.md). Uses RFC 7911 path IDs, RFC 8092 Large Communities,
+ * bgp_mapping.h and docs/bgp-mappings.md). Uses RFC 7911 path IDs, RFC 8092 Large Communities,
  * RFC 1997 NO_EXPORT, RFC 4760 MP_REACH next hops (IPv4-mapped for IPv6 EIDs over IPv4
  * RLOCs, RFC 4291 §2.5.5.2) and RFC 8950 (IPv4 EIDs over IPv6 RLOCs); map versions compare
  * as 12-bit serial numbers (RFC 9301 §5.4 / RFC 1982).

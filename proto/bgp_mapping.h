@@ -1,6 +1,6 @@
 /*
- * proto/bgp_mapping.h - how a LISP host mapping travels in BGP (DESIGN.md "BGP: how host
- * mappings travel", ../shared/reference/bgp-mappings.md); no standard defines this.
+ * proto/bgp_mapping.h - how a LISP host mapping travels in BGP (docs/bgp-mappings.md); no standard
+ * defines this.
  *
  * One mapping (EID prefix with instance ID, map version, TTL, locators) is a set of BGP paths
  * for one NLRI, one path per RLOC:

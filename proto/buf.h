@@ -7,7 +7,7 @@
  * (reader) or the area is full (writer); nothing here can read or write out of bounds.
  * Integers are network byte order on the wire. Parsers carve a sub-view for each
  * record, locator or LCAF (buf_get_sub) so an inner parser cannot run past its length.
- * Modelled on OpenBGPD's struct ibuf (../shared/STYLE.md "Parsing untrusted bytes").
+ * Modelled on OpenBGPD's struct ibuf (docs/architecture.md "Parsing untrusted bytes").
  */
 #ifndef PROTO_BUF_H
 #define PROTO_BUF_H

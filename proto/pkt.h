@@ -6,8 +6,9 @@
  * ICMPv4 "fragmentation needed" (RFC 792, RFC 1191) and ICMPv6 "packet too big" (RFC 4443
  * §3.2) builders; Ethernet (802.1Q tag skipped), ARP/RARP (RFC 826, RFC 903; GARP and RFC
  * 5227 probes), IPv6 Neighbor Solicitation/Advertisement parsing (RFC 4861 §4.3, §4.4, §4.6.1)
- * and the Neighbor Advertisement the anycast gateway sends (../shared/reference/linux-site.md
- * §2). Every packet byte is read through struct buf; nothing is cast over packet memory.
+ * and the Neighbor Advertisement the anycast gateway sends (docs/linux-site.md
+ * "IPv6: the Neighbor Solicitation responder"). Every packet byte is read through struct buf;
+ * nothing is cast over packet memory.
  */
 #ifndef COMMON_PKT_H
 #define COMMON_PKT_H

@@ -1,6 +1,6 @@
 /*
  * tools/reg.c - lisp-register's options, config file, Map-Register construction and
- * Map-Notify judgement (RFC 9301 §5.6, §5.7; DESIGN.md "Map-Server rules").
+ * Map-Notify judgement (RFC 9301 §5.6, §5.7; docs/architecture.md "Map-Register handling").
  *
  * Records: one per EID, TTL --ttl (default 1440 min, 0 with --deregister), A=1 (we speak
  * for the site), every --rloc as a locator with --priority/--weight, multicast priority 255

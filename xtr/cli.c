@@ -1,5 +1,5 @@
 /*
- * xtr/cli.c - lisp-xtrd's telnet CLI commands (../shared/DESIGN.md "Telnet CLI") on
+ * xtr/cli.c - lisp-xtrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
  * common/cli: show map-cache [EID], show database, show statistics, show map-servers,
  * clear map-cache [EID], show version, debug {control|data|off}; help and quit are built
  * in. Handlers only describe data through common/out (text, or JSON with `json`).

@@ -1,6 +1,6 @@
 /*
- * xtr/detr.h - lisp-xtrd mode="representative", the D-ETR (../shared/DESIGN.md "The problem
- * in one picture" steps 3-4, "BGP: how host mappings travel"): the BGP receiver side. The
+ * xtr/detr.h - lisp-xtrd mode="representative", the D-ETR (docs/architecture.md "D-ETR
+ * (representative mode)", docs/bgp-mappings.md "What a receiver does"): the BGP receiver side. The
  * speaker (bgp/bgp.h) delivers per-peer host mappings; this module keeps them per EID and
  * per peer and installs the chosen one in the core's map-cache as XTR_SRC_BGP
  * (authoritative, never ages, never evicted, not removed by `clear map-cache`).

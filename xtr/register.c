@@ -6,8 +6,8 @@
  * Map-Notify is authenticated with the key of the Map-Server it comes from: one that echoes
  * our last Map-Register's nonce acknowledges it; any other is unsolicited and answered with a
  * Map-Notify-Ack (same nonce and records, signed). A record in it for one of OUR EIDs whose
- * locators are not ours means the EID moved away (VM mobility, ../shared/DESIGN.md step 3):
- * it leaves the database (the site removes its host route), the new mapping enters the
+ * locators are not ours means the EID moved away (VM mobility, docs/architecture.md "Migration end
+ * to end"): it leaves the database (the site removes its host route), the new mapping enters the
  * map-cache (source map-notify) so packets still arriving are re-encapsulated there, and
  * recently seen ITRs get an SMR. Records for EIDs we cache are updated (RFC 9437 pub/sub).
  * With <subscribe>, our Map-Requests subscribe (control.c); a Map-Notify with I=1 and our

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/integration/ms_bgp.sh - lisp-msd pushes host mappings over BGP (DESIGN.md step 3), on
+# tests/integration/ms_bgp.sh - lisp-msd pushes host mappings over BGP (docs/architecture.md "Migration end to end"), on
 # loopback: lisp-msd (127.0.0.1) peers with tests/integration/bgpspk as the D-ETR stand-in
 # (iBGP, ADD-PATH, graceful-restart helper, 127.0.0.2) and with BIRD 2 (eBGP, 127.0.0.3).
 #  (a) lisp-register an EID: the stand-in's Adj-RIB-In has it, next hop = RLOC, the LISP

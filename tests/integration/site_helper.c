@@ -1,7 +1,7 @@
 /*
  * tests/integration/site_helper.c - a test program that drives the site-integration
  * modules (common/netlink, common/sysctl, common/tun, common/pkt) from site_selftest.sh, so
- * the recipe of ../shared/reference/linux-site.md is built and checked with the same code
+ * the recipe of docs/linux-site.md is built and checked with the same code
  * lisp-xtrd uses. Every long-running mode is bounded by a time limit and a packet count.
  *
  *   site_helper bridge add NAME [MAC]

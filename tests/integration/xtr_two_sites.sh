@@ -3,7 +3,7 @@
 # namespace with lisp-xtrd on a TUN device; lisp-msd (192.0.2.100) and lisp-mrd
 # (192.0.2.101) on the underlay; one VM namespace behind each site (198.51.100.5 / ::5 at
 # site A, .6 / ::6 at site B: one /24 and one /64 across both sites). Site routing is the
-# kernel recipe of ../shared/reference/linux-site.md done by hand (EID subnets into lisp0, the
+# kernel recipe of docs/linux-site.md done by hand (EID subnets into lisp0, the
 # local VM's /32 and /128 towards the VM, proxy ARP/NDP), so the test needs no site module.
 # Checks: registration (show map-servers), cold-cache first packet (Map-Request sent, packet
 # held and delivered), ping and a bounded TCP transfer both ways over IPv4 and IPv6, the
@@ -249,7 +249,7 @@ check "site B acked the subscription's first Map-Notify" json_poll 5 \
 check "no Map-Notify left unacknowledged at lisp-msd" json_poll 5 '.pendingMapNotifies == 0' \
 	cli 2621 "$UL" show subscribers json
 
-# VM mobility (DESIGN.md step 3): the controller registers .5 at another RLOC (192.0.2.3);
+# VM mobility (docs/architecture.md "Migration end to end"): the controller registers .5 at another RLOC (192.0.2.3);
 # the Map-Server notifies site A, which stops claiming .5, acks, caches the new mapping
 # (source map-notify) and re-encapsulates packets that still reach it.
 printf 'dc-secret' >"$T_TMP/key"

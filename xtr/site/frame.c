@@ -4,8 +4,9 @@
  * RARP self-announce, IPv6 NS (DAD, NUD, for a subnet address, for an own or off-link
  * address), NA (unsolicited or not), other IPv4/IPv6) and the frames the anycast gateway
  * sends: the NA answering an NS (RFC 4861 §7.2.4: S|O, TLLAO = gateway MAC, from the gateway
- * link-local, ../shared/reference/linux-site.md §2) and the unicast ARP/NS probes of a silent
- * host (RFC 4861 §7.3.3 NUD). Every byte is read through struct buf / common/pkt.
+ * link-local, docs/linux-site.md "IPv6: the Neighbor Solicitation responder") and the unicast
+ * ARP/NS probes of a silent host (RFC 4861 §7.3.3 NUD). Every byte is read through struct buf /
+ * common/pkt.
  */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /*
  * xtr/site/site.c - applies and undoes the Linux site recipe of lisp-xtrd
- * (../shared/reference/linux-site.md "Recipe that works") and runs the site's event sources.
+ * (docs/linux-site.md "The recipe") and runs the site's event sources.
  *
  * site_setup: the bridge (created with the gateway MAC before up, or an existing one given
  * that MAC), the sysctls (ip_forward, IPv6 forwarding, proxy_arp + proxy_arp_pvlan +

@@ -1,6 +1,6 @@
 /*
- * xtr/site/site.h - the Linux site integration of lisp-xtrd (../shared/DESIGN.md "Site
- * integration", ../shared/reference/linux-site.md): the anycast gateway on the VM-facing
+ * xtr/site/site.h - the Linux site integration of lisp-xtrd (docs/architecture.md "Site
+ * integration", docs/linux-site.md): the anycast gateway on the VM-facing
  * bridge, the sysctls/routes/nft rule of the verified recipe (all recorded and undone on
  * teardown), isolation of every bridge port, the IPv6 neighbour-solicitation responder
  * (IPv4 is answered by the kernel's proxy_arp_pvlan), and dynamic-EID detection: arrivals

@@ -75,13 +75,19 @@ static int parse_peer(xmlNode *n, struct bgp_peer_cfg *p)
 		bad = 1;
 	else if (rc == 0)
 		p->connect_retry = (uint16_t)v;
-	if (cfg_get_u32(n, "@stale-time", 1, 3600, &v) == 0)
+	rc = cfg_get_u32(n, "@stale-time", 1, 3600, &v);
+	if (rc < 0)
+		bad = 1;
+	else if (rc == 0)
 		p->stale_time = (uint16_t)v;
 	bad |= cfg_get_bool(n, "@passive", &p->passive) < 0;
 	bad |= cfg_get_bool(n, "@extended-next-hop", &p->ext_nh) < 0;
 	bad |= cfg_get_bool(n, "@graceful-restart", &p->gr) < 0;
 	bad |= cfg_get_bool(n, "@graceful-notification", &p->gr_notify) < 0;
-	if (cfg_get_enum(n, "@add-path", addpath_names, &idx) == 0)
+	rc = cfg_get_enum(n, "@add-path", addpath_names, &idx);
+	if (rc < 0)
+		bad = 1;
+	else if (rc == 0)
 		p->addpath = (uint8_t)idx;
 	if (cfg_get_string(n, "@password", p->password, sizeof(p->password)) < 0)
 		bad |=
@@ -117,7 +123,10 @@ struct bgp_cfg *bgp_config_parse(struct _xmlNode *node, struct cfg_errs *errs)
 		c->listen_port = BGP_PORT;
 		c->listen_addr.afi = LISP_AFI_IPV6; /* "::", dual stack */
 		bad |= cfg_get_addr(n, "@address", &c->listen_addr) < 0;
-		if (cfg_get_u32(n, "@port", 0, 65535, &v) == 0)
+		int rc = cfg_get_u32(n, "@port", 0, 65535, &v); /* 0: any free port (tests) */
+		if (rc < 0)
+			bad = 1;
+		else if (rc == 0)
 			c->listen_port = (uint16_t)v;
 	}
 	if ((n = cfg_child(node, "graceful-restart")) != NULL) {

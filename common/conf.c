@@ -417,7 +417,12 @@ int cfg_get_uint(const struct _xmlNode *n, const char *name, uint64_t min, uint6
 	if (buf[0] == '\0' || buf[0] == '-' || buf[0] == '+' || isspace((unsigned char)buf[0]))
 		return cfg_error(w, "%s: \"%s\" is not an unsigned integer", label(n, name), buf);
 	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 0);
+	/* decimal, or hex after 0x; never octal: "010" is ten, as xsd:unsignedShort reads it */
+	bool hex = buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X');
+	unsigned long long v = strtoull(hex ? buf + 2 : buf, &end, hex ? 16 : 10);
+	if (hex &&
+	    (buf[2] == '\0' || buf[2] == '-' || buf[2] == '+' || isspace((unsigned char)buf[2])))
+		return cfg_error(w, "%s: \"%s\" is not an unsigned integer", label(n, name), buf);
 	if (*end != '\0')
 		return cfg_error(w, "%s: \"%s\" is not an unsigned integer", label(n, name), buf);
 	if (errno == ERANGE || v < min || v > max)
@@ -456,6 +461,31 @@ int cfg_get_log_level(const struct _xmlNode *n, const char *name, int *out)
 	if (r == 0)
 		*out = log_level_value(i);
 	return r;
+}
+
+int cfg_get_secret(const struct _xmlNode *n, char *dst, size_t len, char *file, size_t flen)
+{
+	char path[512];
+	int rc = cfg_get_string(n, "@secret", dst, len);
+
+	if (file && flen)
+		file[0] = '\0';
+	if (rc < 0)
+		return -1;
+	if (rc == CFG_ABSENT) {
+		rc = cfg_get_string(n, "@secret-file", path, sizeof(path));
+		if (rc < 0)
+			return -1;
+		if (rc == CFG_ABSENT)
+			return cfg_error(n, "<%s> needs secret or secret-file", cfg_name(n));
+		if (cfg_read_secret_file(n, path, dst, len) < 0)
+			return -1;
+		if (file && flen)
+			snprintf(file, flen, "%s", path);
+	}
+	if (dst[0] == '\0')
+		return cfg_error(n, "empty secret");
+	return 0;
 }
 
 void cfg_cli_init(struct cfg_cli *c, uint16_t default_port)

@@ -63,6 +63,10 @@ int cfg_resolve_path(const struct _xmlNode *n, const char *path, char *out, size
  * trailing CR/LF, as lisp-register reads --key-file, so one file serves both ends.
  * 0, or -1 with a FILE:LINE error recorded (unreadable, empty, longer than len - 1). */
 int cfg_read_secret_file(const struct _xmlNode *n, const char *path, char *dst, size_t len);
+/* The key of element n: its @secret, or else the contents of its @secret-file (copied to
+ * `file` when not NULL, "" otherwise). 0, or -1 with a FILE:LINE error: neither given, an
+ * unreadable file, or an empty secret (no HMAC key can be built from nothing). */
+int cfg_get_secret(const struct _xmlNode *n, char *dst, size_t len, char *file, size_t flen);
 const char *cfg_name(const struct _xmlNode *n); /* element name */
 /* First element child of `parent` called `name` (NULL: any element), next sibling. */
 struct _xmlNode *cfg_child(const struct _xmlNode *parent, const char *name);

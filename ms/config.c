@@ -29,7 +29,7 @@ static int parse_key(xmlNode *n, struct ms_keycfg *k)
 {
 	char secret[MS_SECRET_MAX];
 	uint32_t id = 0;
-	int alg = 0, rc;
+	int alg = 0;
 
 	memset(secret, 0, sizeof(secret));
 	if (cfg_get_u32(n, "@id", 0, 255, &id) != 0 ||
@@ -37,17 +37,8 @@ static int parse_key(xmlNode *n, struct ms_keycfg *k)
 		return cfg_error(n, "key needs id (0..255) and algorithm");
 	k->key_id = (uint8_t)id;
 	k->alg = alg == 0 ? LISP_ALG_HMAC_SHA1_96 : LISP_ALG_HMAC_SHA256_128;
-	rc = cfg_get_string(n, "@secret", secret, sizeof(secret));
-	if (rc < 0)
+	if (cfg_get_secret(n, secret, sizeof(secret), k->secret_file, sizeof(k->secret_file)) < 0)
 		return -1;
-	if (rc == CFG_ABSENT) {
-		if (cfg_get_string(n, "@secret-file", k->secret_file, sizeof(k->secret_file)) != 0)
-			return cfg_error(n, "key needs secret or secret-file");
-		if (cfg_read_secret_file(n, k->secret_file, secret, sizeof(secret)) < 0)
-			return -1;
-	}
-	if (secret[0] == '\0')
-		return cfg_error(n, "empty secret");
 	k->key = lisp_key_new(k->key_id, k->alg, secret, strlen(secret));
 	memset(secret, 0, sizeof(secret));
 	if (k->key == NULL)
@@ -158,13 +149,19 @@ static int parse_top(xmlNode *root, struct ms_cfg *c)
 		if (r < 0 ||
 		    (r == 0 && cfg_resolve_path(n, rel, c->db_path, sizeof(c->db_path)) < 0))
 			bad |= r < 0 ? 1 : cfg_error(n, "database path too long") < 0;
-		if (cfg_get_enum(n, "@sync", sync_names, &i) == 0)
+		r = cfg_get_enum(n, "@sync", sync_names, &i);
+		if (r < 0)
+			bad = 1;
+		else if (r == 0)
 			c->db_sync_full = i == 1;
 	}
 	bad |= cfg_read_log(root, &c->log_level) < 0;
 	if ((n = cfg_child(root, "negative-reply")) != NULL) {
 		static const char *const nl_names[] = {"reply", "drop", NULL};
-		if (cfg_get_enum(n, "@non-lisp", nl_names, &i) == 0)
+		int r = cfg_get_enum(n, "@non-lisp", nl_names, &i);
+		if (r < 0)
+			bad = 1;
+		else if (r == 0)
 			c->nonlisp = i == 1 ? MS_NONLISP_DROP : MS_NONLISP_REPLY;
 	}
 	if ((n = cfg_child(root, "map-notify")) != NULL) {

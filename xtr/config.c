@@ -120,7 +120,6 @@ static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 {
 	int bad = 0, i;
 	uint32_t v;
-	char path[512];
 
 	ms->port = LISP_CONTROL_PORT;
 	ms->key_id = 1;
@@ -141,16 +140,7 @@ static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 	if (ms->alg == LISP_ALG_NONE)
 		bad |= cfg_error(n, "a map-server needs an authentication algorithm") < 0;
 	bad |= cfg_get_bool(n, "@proxy-reply", &ms->proxy_reply) < 0;
-	r = cfg_get_string(n, "@secret", ms->secret, sizeof(ms->secret));
-	if (r < 0)
-		bad = 1;
-	else if (r == CFG_ABSENT) {
-		r = cfg_get_string(n, "@secret-file", path, sizeof(path));
-		if (r == 0)
-			bad |= cfg_read_secret_file(n, path, ms->secret, sizeof(ms->secret)) < 0;
-		else
-			bad |= cfg_error(n, "a map-server needs secret or secret-file") < 0;
-	}
+	bad |= cfg_get_secret(n, ms->secret, sizeof(ms->secret), NULL, 0) < 0;
 	return bad ? -1 : 0;
 }
 
@@ -171,7 +161,7 @@ static int parse_sub(xmlNode *n, struct xtr_cfg *c)
 	struct xtr_sub_cfg *sc = &c->sub;
 	int bad = 0, i, r;
 	uint32_t v;
-	char path[512], hex[64];
+	char hex[64];
 
 	sc->enabled = true;
 	sc->key_id = 1;
@@ -215,16 +205,7 @@ static int parse_sub(xmlNode *n, struct xtr_cfg *c)
 		sc->alg = (uint8_t)(i == 3 ? LISP_ALG_HMAC_SHA256_128 : i);
 	if (sc->alg == LISP_ALG_NONE)
 		bad |= cfg_error(n, "a subscription needs an authentication algorithm") < 0;
-	r = cfg_get_string(n, "@secret", sc->secret, sizeof(sc->secret));
-	if (r < 0)
-		bad = 1;
-	else if (r == CFG_ABSENT) {
-		r = cfg_get_string(n, "@secret-file", path, sizeof(path));
-		if (r == 0)
-			bad |= cfg_read_secret_file(n, path, sc->secret, sizeof(sc->secret)) < 0;
-		else
-			bad |= cfg_error(n, "<subscribe> needs secret or secret-file") < 0;
-	}
+	bad |= cfg_get_secret(n, sc->secret, sizeof(sc->secret), NULL, 0) < 0;
 	return bad ? -1 : 0;
 }
 

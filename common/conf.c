@@ -522,9 +522,52 @@ int cfg_read_log(const struct _xmlNode *root, int *level)
 	return cfg_get_log_level(n, "@level", level) < 0 ? -1 : 0;
 }
 
+const char *cfg_xml_escape(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (len == 0)
+		return "";
+	for (; *s; s++) {
+		const char *e = NULL;
+		switch (*s) {
+		case '&':
+			e = "&amp;";
+			break;
+		case '<':
+			e = "&lt;";
+			break;
+		case '>':
+			e = "&gt;";
+			break;
+		case '"':
+			e = "&quot;";
+			break;
+		case '\'':
+			e = "&apos;";
+			break;
+		default:
+			break;
+		}
+		size_t n = e ? strlen(e) : 1;
+		if (o + n >= len)
+			break;
+		if (e)
+			memcpy(buf + o, e, n);
+		else
+			buf[o] = *s;
+		o += n;
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
 void cfg_print_cli(const struct cfg_cli *c, FILE *out)
 {
-	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n", c->addr, c->port,
+	char a[sizeof(c->addr) * 6];
+
+	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n",
+		cfg_xml_escape(c->addr, a, sizeof(a)), c->port,
 		c->password[0] ? " password=\"(set)\"" : "");
 }
 

@@ -117,6 +117,9 @@ void cfg_cli_init(struct cfg_cli *c, uint16_t default_port);
 int cfg_read_cli(const struct _xmlNode *root, struct cfg_cli *c);
 /* Read the <log level> child of `root`, if any, into *level (a syslog priority). */
 int cfg_read_log(const struct _xmlNode *root, int *level);
+/* s with & < > " ' escaped for an XML attribute or text, in buf (cut short to fit): the
+ * -nv printers put configured strings through it so their output is well-formed XML. */
+const char *cfg_xml_escape(const char *s, char *buf, size_t len);
 /* The normalized lines of -nv, indented by two spaces; the password is never printed. */
 void cfg_print_cli(const struct cfg_cli *c, FILE *out);
 void cfg_print_log(int level, FILE *out);

@@ -95,8 +95,14 @@ static int parse_site(xmlNode *n, struct ms_site *s)
 			bad = 1;
 			continue;
 		}
+		if (rc == 0 && a->prefix.iid != 0 && a->prefix.iid != iid) {
+			bad |= cfg_error(c, "instance-id %u contradicts the prefix's [%u]", iid,
+					 a->prefix.iid) < 0;
+			continue;
+		}
 		if (rc == 0)
 			a->prefix.iid = iid;
+		a->line = cfg_line(c);
 		if (a->prefix.iid > LISP_IID_MAX) {
 			bad |= cfg_error(c, "instance ID above %u", LISP_IID_MAX) < 0;
 			continue;
@@ -222,9 +228,15 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 		}
 	if ((n = cfg_child(root, "bgp")) != NULL && (c->bgp = bgp_config_parse(n, errs)) == NULL)
 		bad = 1;
-	if (!bad && ms_site_table_build(c) < 0)
-		bad |= cfg_error(root,
-				 "an EID prefix is configured in two sites (or out of memory)") < 0;
+	if (!bad) {
+		const struct ms_allowed *dup;
+		char pfx[PREFIX_STRLEN];
+		if (ms_site_table_build(c, &dup) < 0)
+			bad |= (dup ? cfg_errs_add(errs, cfg_file(root), dup->line,
+						   "EID prefix %s is configured twice",
+						   prefix_str(&dup->prefix, pfx, sizeof(pfx)))
+				    : cfg_error(root, "out of memory building the site table")) < 0;
+	}
 	cfg_free(doc);
 	if (bad) {
 		ms_cfg_free(c);
@@ -235,10 +247,13 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 
 static void print_key(FILE *out, const char *indent, const char *elem, const struct ms_keycfg *k)
 {
+	char e[sizeof(k->secret_file) * 6];
+
 	fprintf(out, "%s<%s id=\"%u\" algorithm=\"%s\" ", indent, elem, k->key_id,
 		k->alg == LISP_ALG_HMAC_SHA1_96 ? "hmac-sha-1" : "hmac-sha-256");
 	if (k->secret_file[0])
-		fprintf(out, "secret-file=\"%s\"/>\n", k->secret_file);
+		fprintf(out, "secret-file=\"%s\"/>\n",
+			cfg_xml_escape(k->secret_file, e, sizeof(e)));
 	else
 		fprintf(out, "secret=\"(hidden)\"/>\n");
 }
@@ -246,7 +261,7 @@ static void print_key(FILE *out, const char *indent, const char *elem, const str
 void ms_cfg_print(const void *p, FILE *out)
 {
 	const struct ms_cfg *c = p;
-	char a[IPADDR_STRLEN], pfx[PREFIX_STRLEN];
+	char a[IPADDR_STRLEN], pfx[PREFIX_STRLEN], e[sizeof(c->db_path) * 6];
 
 	fprintf(out, "<lisp-msd>\n");
 	if (c->listen.afi)
@@ -256,7 +271,8 @@ void ms_cfg_print(const void *p, FILE *out)
 		fprintf(out, "  <listen port=\"%u\"/>\n", c->port);
 	cfg_print_cli(&c->cli, out);
 	if (c->db_path[0])
-		fprintf(out, "  <database path=\"%s\" sync=\"%s\"/>\n", c->db_path,
+		fprintf(out, "  <database path=\"%s\" sync=\"%s\"/>\n",
+			cfg_xml_escape(c->db_path, e, sizeof(e)),
 			c->db_sync_full ? "full" : "normal");
 	cfg_print_log(c->log_level, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
@@ -271,10 +287,11 @@ void ms_cfg_print(const void *p, FILE *out)
 		const struct ms_site *s = &c->sites[i];
 		fprintf(out,
 			"  <site name=\"%s\" lifetime=\"%s\" proxy-reply=\"%s\" merge=\"%s\">\n",
-			s->name, ms_lifetime_name(s->lifetime), s->proxy_reply ? "true" : "false",
-			s->merge ? "true" : "false");
+			cfg_xml_escape(s->name, e, sizeof(e)), ms_lifetime_name(s->lifetime),
+			s->proxy_reply ? "true" : "false", s->merge ? "true" : "false");
 		if (s->description[0])
-			fprintf(out, "    <description>%s</description>\n", s->description);
+			fprintf(out, "    <description>%s</description>\n",
+				cfg_xml_escape(s->description, e, sizeof(e)));
 		for (size_t k = 0; k < s->nkeys; k++)
 			print_key(out, "    ", "key", &s->keys[k]);
 		for (size_t k = 0; k < s->nallowed; k++)

@@ -56,6 +56,7 @@ struct ms_keycfg {
 struct ms_allowed {
 	struct lisp_prefix prefix;
 	bool more_specifics; /* accept registrations of more-specific prefixes too */
+	long line;	     /* of its <eid-prefix> in the config file (errors) */
 };
 
 enum ms_lifetime { MS_LIFE_REFRESH = 0, MS_LIFE_PERSISTENT = 1 };
@@ -112,7 +113,7 @@ bool ms_site_covers_addr(const struct ms_cfg *cfg, uint32_t iid, const struct ip
 			 struct lisp_prefix *allowed, struct ms_site **site);
 const struct ms_keycfg *ms_site_key(const struct ms_site *s, uint8_t key_id);
 struct ms_site *ms_site_by_name(const struct ms_cfg *cfg, const char *name);
-int ms_site_table_build(struct ms_cfg *cfg);
+int ms_site_table_build(struct ms_cfg *cfg, const struct ms_allowed **dup);
 
 /* ------------------------------------------------------------------ registrations */
 /* One registered EID prefix, kept compact (BENCHMARKS.md memory row: about 110-150 bytes

@@ -29,8 +29,10 @@ static struct ms_site *site_of(const struct ms_cfg *cfg, const struct ms_allowed
 	return NULL;
 }
 
-int ms_site_table_build(struct ms_cfg *cfg)
+int ms_site_table_build(struct ms_cfg *cfg, const struct ms_allowed **dup)
 {
+	if (dup)
+		*dup = NULL;
 	cfg->site_table = lpm_new();
 	if (cfg->site_table == NULL)
 		return -1;
@@ -38,8 +40,13 @@ int ms_site_table_build(struct ms_cfg *cfg)
 		for (size_t k = 0; k < cfg->sites[i].nallowed; k++) {
 			struct ms_allowed *a = &cfg->sites[i].allowed[k];
 			void *old = NULL;
-			if (lpm_insert(cfg->site_table, &a->prefix, a, &old) < 0 || old != NULL)
+			if (lpm_insert(cfg->site_table, &a->prefix, a, &old) < 0)
 				return -1;
+			if (old != NULL) {
+				if (dup)
+					*dup = a;
+				return -1;
+			}
 		}
 	return 0;
 }

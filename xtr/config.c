@@ -382,13 +382,17 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	return c;
 }
 
+/* A <mapping> of <database> (st false, indented under it) or a <static-mapping> (st true, a
+ * child of the root). */
 static void print_mapping(FILE *out, const char *el, const struct xtr_mapping_cfg *m, bool st)
 {
+	const char *ind = st ? "  " : "    ";
 	char p[PREFIX_STRLEN], a[IPADDR_STRLEN];
 	struct lisp_prefix bare = m->eid;
 
 	bare.iid = 0;
-	fprintf(out, "    <%s eid=\"%s\" ttl=\"%u\"", el, prefix_str(&bare, p, sizeof(p)), m->ttl);
+	fprintf(out, "%s<%s eid=\"%s\" ttl=\"%u\"", ind, el, prefix_str(&bare, p, sizeof(p)),
+		m->ttl);
 	if (st && m->nloc == 0)
 		fprintf(out, " action=\"%s\"", action_names[m->action < 6 ? m->action : 0]);
 	if (m->nloc == 0) {
@@ -397,22 +401,24 @@ static void print_mapping(FILE *out, const char *el, const struct xtr_mapping_cf
 	}
 	fprintf(out, ">\n");
 	for (unsigned i = 0; i < m->nloc; i++)
-		fprintf(out, "      <locator address=\"%s\" priority=\"%u\" weight=\"%u\"/>\n",
+		fprintf(out, "%s  <locator address=\"%s\" priority=\"%u\" weight=\"%u\"/>\n", ind,
 			ipaddr_str(&m->loc[i].addr, a, sizeof(a)), m->loc[i].priority,
 			m->loc[i].weight);
-	fprintf(out, "    </%s>\n", el);
+	fprintf(out, "%s</%s>\n", ind, el);
 }
 
 void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 {
-	char a[IPADDR_STRLEN];
+	char a[IPADDR_STRLEN], e[256];
 
 	fprintf(out, "<lisp-xtrd mode=\"%s\" instance-id=\"%u\">\n", mode_names[c->mode], c->iid);
-	fprintf(out, "  <tun name=\"%s\" mtu=\"%u\"/>\n", c->tun_name, c->tun_mtu);
+	fprintf(out, "  <tun name=\"%s\" mtu=\"%u\"/>\n", cfg_xml_escape(c->tun_name, e, sizeof(e)),
+		c->tun_mtu);
 	fprintf(out,
 		"  <underlay mtu=\"%u\" native-forward-device=\"%s\" data-port=\"%u\" "
 		"control-port=\"%u\"/>\n",
-		c->underlay_mtu, c->native_dev, c->data_port, c->control_port);
+		c->underlay_mtu, cfg_xml_escape(c->native_dev, e, sizeof(e)), c->data_port,
+		c->control_port);
 	for (unsigned i = 0; i < c->nrloc; i++)
 		fprintf(out, "  <rloc address=\"%s\"/>\n", ipaddr_str(&c->rloc[i], a, sizeof(a)));
 	for (unsigned i = 0; i < c->nms; i++)

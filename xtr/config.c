@@ -106,7 +106,10 @@ static int parse_mapping(xmlNode *n, struct xtr_mapping_cfg *m, uint32_t iid, bo
 	m->eid.iid = iid;
 	bad |= cfg_get_u32(n, "@ttl", 0, 0xffffffffu, &m->ttl) < 0;
 	int r = cfg_get_enum(n, "@action", action_names, &i);
-	if (r < 0)
+	if (r == 0 && !is_static && i != LISP_ACT_NO_ACTION)
+		bad |= cfg_error(
+			   n, "a database mapping is ours: its action can only be no-action") < 0;
+	else if (r < 0)
 		bad = 1;
 	else if (r == 0)
 		m->action = (uint8_t)i;
@@ -300,7 +303,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 					bad |= cfg_error(n, "one RLOC per address family") < 0;
 			c->nrloc++;
 		}
-	if (c->nrloc == 0)
+	if (c->nrloc == 0 && cfg_count(root, "rloc") == 0)
 		bad |= cfg_error(root, "at least one <rloc address=...> is needed") < 0;
 
 	if (cfg_count(root, "map-server") > XTR_MAX_MS)

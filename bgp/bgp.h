@@ -14,7 +14,8 @@
  *   struct bgp_cfg *c = bgp_config_parse(bgp_node, errs);      // <bgp> element, see below
  *   struct bgp *b = bgp_new(base, c, on_event, ctx);           // takes ownership of c
  *   bgp_start(b);                                              // listener + peers
- *   cli_add_commands(cli, bgp_cli_commands(b, &n), n);         // show bgp ..., clear bgp
+ *   rows = bgp_cli_commands(&n);
+ *   cli_add_commands(cli, rows, n, b);                         // show bgp ..., clear bgp
  *   bgp_announce(b, &mapping);  bgp_withdraw(b, &eid);         // sender side
  *   ...
  *   bgp_free(b);                                // graceful stop: Cease to every peer
@@ -83,7 +84,9 @@
  *           families="ipv4 ipv6"/>
  *   </bgp>
  *
- * Threads: none; every call from the loop's thread. One speaker per process for the CLI rows.
+ * Reload: bgp_reload_check() says what a daemon's SIGHUP does with <bgp> (below).
+ *
+ * Threads: none; every call from the loop's thread.
  */
 #ifndef COMMON_BGP_H
 #define COMMON_BGP_H
@@ -153,6 +156,49 @@ struct bgp_cfg *bgp_config_parse(struct _xmlNode *node, struct cfg_errs *errs);
 void bgp_config_free(struct bgp_cfg *c);
 /* The normalized form (the -nv printer), indented by `indent` spaces. */
 void bgp_config_print(const struct bgp_cfg *c, FILE *out, int indent);
+/* A deep copy (the speaker takes ownership of its config: a daemon keeps its own and
+ * hands the speaker a copy). NULL for NULL or on ENOMEM. */
+struct bgp_cfg *bgp_config_dup(const struct bgp_cfg *c);
+/* The one definition of "the BGP config changed": every field of struct bgp_cfg and of
+ * each peer, peers matched by address (their order is no change); the listener's address
+ * and port only count with a listener; a peer port 0 is 179. Two NULLs are equal. */
+bool bgp_config_equal(const struct bgp_cfg *a, const struct bgp_cfg *b);
+bool bgp_peer_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *b);
+/* The peer of c with that address, or NULL. */
+const struct bgp_peer_cfg *bgp_config_peer(const struct bgp_cfg *c, const struct ipaddr *addr);
+
+/* What a daemon's reload (SIGHUP) does with its <bgp>, the same rule in lisp-msd and
+ * lisp-xtrd. run = the <bgp> in force (NULL: none), next = the new file's (NULL: none).
+ *   SAME     bgp_config_equal: nothing to do, every session stays.
+ *   APPLY    bgp_reconfigure(speaker, bgp_config_dup(next)): a peer added, removed or
+ *            changed touches only that peer (added: started; removed: Cease/Peer
+ *            De-configured, its routes withdrawn through the callback; changed: reset
+ *            with Cease/Other Configuration Change, graceful under the N bit); the other
+ *            sessions stay Established. A changed local AS or router ID resets every
+ *            session the same way (what BIRD does: the OPEN carries both). Graceful
+ *            restart time and F bit apply to each session's next OPEN; `restarting` is
+ *            a property of the process start and is ignored.
+ *   START    <bgp> added: a new speaker (bgp_new, bgp_start).
+ *   STOP     <bgp> removed: the speaker stops for good (bgp_free_deconfigured).
+ *   REFUSED  needs a restart of the daemon: the listener (added, removed, another address
+ *            or port; it is opened at start only, and its socket holds the TCP-MD5 keys -
+ *            reopening it in place could fail half way or lose sessions), or an invalid
+ *            config (a peer listed twice). The daemon refuses its WHOLE reload (its
+ *            reload callback returns -1 before applying anything) and keeps running with
+ *            the old config, sessions untouched.
+ * why (len bytes) gets one line for the daemon's log: what is applied, or why not. */
+enum bgp_reload {
+	BGP_RELOAD_SAME,
+	BGP_RELOAD_APPLY,
+	BGP_RELOAD_START,
+	BGP_RELOAD_STOP,
+	BGP_RELOAD_REFUSED,
+};
+enum bgp_reload bgp_reload_check(const struct bgp_cfg *run, const struct bgp_cfg *next, char *why,
+				 size_t len);
+/* The daemon's log line for it: "reload: <bgp>: WHY" (info), or for a refusal "reload
+ * refused: <bgp>: WHY; the running configuration stays in force" (warning). */
+void bgp_reload_log(enum bgp_reload k, const char *why);
 
 /* ---- events delivered to the embedding daemon ---- */
 enum bgp_ev_kind {
@@ -190,6 +236,10 @@ void bgp_free(struct bgp *b);
 /* The same, but Cease/Hard Reset (wrapping Administrative Shutdown) to the peers that
  * negotiated the N bit: every peer drops our routes at once (a stop for good). */
 void bgp_free_hard(struct bgp *b);
+/* <bgp> removed from the configuration (BGP_RELOAD_STOP): every peer is removed as by
+ * bgp_peer_remove (Hard Reset wrapping Peer De-configured; the mappings received from it
+ * withdrawn through the callback, BGP_EV_WITHDRAWN), then the speaker is freed. */
+void bgp_free_deconfigured(struct bgp *b);
 /* Add a peer at run time (copied); -1 if the address is already a peer. */
 int bgp_peer_add(struct bgp *b, const struct bgp_peer_cfg *pc);
 /* Remove a peer (Cease/Peer De-configured); its mappings are withdrawn via the callback. */
@@ -231,8 +281,10 @@ struct bgp_peer *bgp_peer_find(const struct bgp *b, const struct ipaddr *addr);
 const char *bgp_peer_state_name(const struct bgp_peer *p);
 bool bgp_peer_established(const struct bgp_peer *p);
 
-/* The CLI rows (show bgp summary|neighbors|routes, clear bgp), for cli_add_commands. The
- * rows act on `b` (one speaker per process). */
-const struct cli_cmd *bgp_cli_commands(struct bgp *b, size_t *n);
+/* The CLI rows (show bgp summary|neighbors|routes, clear bgp), for
+ * cli_add_commands(cli, rows, n, speaker): the rows act on the speaker given as the
+ * table's context (NULL: they answer "BGP is not running"). A daemon that frees its
+ * speaker first sets the context to NULL (cli_set_table_ctx) or frees the CLI. */
+const struct cli_cmd *bgp_cli_commands(size_t *n);
 
 #endif

@@ -290,8 +290,9 @@ void bgp_md5_set_listener(struct bgp *b, const struct bgp_peer *p, bool on);
 void bgp_emit(struct bgp_peer *p, enum bgp_ev_kind kind, const struct lisp_prefix *eid,
 	      const struct bgp_host_mapping *m, bool stale, bool purged);
 
-/* ---- bgp/cli.c ---- */
-void bgp_cli_forget(const struct bgp *b);
+/* ---- bgp/config.c ---- */
+/* Same listener (none on both sides, or the same address and port). */
+bool bgp_listen_equal(const struct bgp_cfg *a, const struct bgp_cfg *b);
 
 /* ---- bgp/in.c (receiving) ---- */
 /* Apply one parsed UPDATE (RFC 7606 outcome already decided); -1 = session reset

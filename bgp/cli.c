@@ -1,7 +1,8 @@
 /*
  * bgp/cli.c - the speaker's CLI rows, added by the embedding daemon with
- * cli_add_commands(): `show bgp summary`, `show bgp neighbors [ADDR]`, `show bgp routes
- * [PREFIX]` (the Adj-RIB-In of every peer with path ID (RFC 7911), next hop, LOCAL_PREF,
+ * cli_add_commands(cli, rows, n, speaker): each row acts on the speaker its table was added
+ * with (r->ctx; NULL: "BGP is not running"). `show bgp summary`, `show bgp neighbors [ADDR]`, `show
+ * bgp routes [PREFIX]` (the Adj-RIB-In of every peer with path ID (RFC 7911), next hop, LOCAL_PREF,
  * Large Communities (RFC 8092) and the graceful restart stale flag (RFC 4724)), and
  * `clear bgp ADDR [hard]` (Cease/Administrative Reset, RFC 4486, graceful under the RFC 8538
  * N bit; `hard`: Cease/Hard Reset). Handlers produce data through
@@ -15,8 +16,6 @@
 
 #include "bgp/bgp_int.h"
 #include "common/cli.h"
-
-static struct bgp *cli_bgp; /* one speaker per process */
 
 static void out_rid(struct out *o, const char *key, uint32_t id)
 {
@@ -37,11 +36,11 @@ static void out_families(struct out *o, const char *key, uint8_t mask)
 	out_end(o);
 }
 
-static struct bgp *need_bgp(struct out *o)
+static struct bgp *need_bgp(struct cli_req *r, struct out *o)
 {
-	if (cli_bgp == NULL)
+	if (r->ctx == NULL)
 		out_error(o, "BGP is not running");
-	return cli_bgp;
+	return r->ctx;
 }
 
 static uint64_t since(time_t t)
@@ -52,9 +51,8 @@ static uint64_t since(time_t t)
 
 static void show_summary(struct cli_req *r, struct out *o)
 {
-	struct bgp *b = need_bgp(o);
+	struct bgp *b = need_bgp(r, o);
 
-	(void)r;
 	if (b == NULL)
 		return;
 	out_begin_object(o, NULL);
@@ -148,7 +146,7 @@ static void show_neighbor(struct out *o, const struct bgp_peer *p)
 
 static void show_neighbors(struct cli_req *r, struct out *o)
 {
-	struct bgp *b = need_bgp(o);
+	struct bgp *b = need_bgp(r, o);
 	struct ipaddr a;
 
 	if (b == NULL)
@@ -201,7 +199,7 @@ static void show_path(struct out *o, const struct bgp_peer *p, const struct bgp_
 
 static void show_routes(struct cli_req *r, struct out *o)
 {
-	struct bgp *b = need_bgp(o);
+	struct bgp *b = need_bgp(r, o);
 	struct lisp_prefix want;
 
 	if (b == NULL)
@@ -231,7 +229,7 @@ static void show_routes(struct cli_req *r, struct out *o)
 
 static void clear_bgp(struct cli_req *r, struct out *o)
 {
-	struct bgp *b = need_bgp(o);
+	struct bgp *b = need_bgp(r, o);
 	struct ipaddr a;
 
 	if (b == NULL)
@@ -281,15 +279,8 @@ static const struct cli_cmd bgp_cmds[] = {
      clear_bgp},
 };
 
-const struct cli_cmd *bgp_cli_commands(struct bgp *b, size_t *n)
+const struct cli_cmd *bgp_cli_commands(size_t *n)
 {
-	cli_bgp = b;
 	*n = sizeof(bgp_cmds) / sizeof(bgp_cmds[0]);
 	return bgp_cmds;
-}
-
-void bgp_cli_forget(const struct bgp *b)
-{
-	if (cli_bgp == b)
-		cli_bgp = NULL;
 }

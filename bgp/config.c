@@ -13,6 +13,7 @@
 #include <libxml/tree.h>
 
 #include "common/conf.h"
+#include "common/log.h"
 #include "bgp/bgp_int.h"
 
 void bgp_peer_cfg_init(struct bgp_peer_cfg *p)
@@ -205,4 +206,146 @@ void bgp_config_print(const struct bgp_cfg *c, FILE *out, int ind)
 			p->gr_notify ? "" : " graceful-notification=\"false\"");
 	}
 	fprintf(out, "%*s</bgp>\n", ind, "");
+}
+
+/* ---- copies and comparisons: the one definition of "the BGP config changed" ---- */
+
+struct bgp_cfg *bgp_config_dup(const struct bgp_cfg *c)
+{
+	struct bgp_cfg *d;
+
+	if (c == NULL || (d = malloc(sizeof(*d))) == NULL)
+		return NULL;
+	*d = *c;
+	d->peers = NULL;
+	if (c->n_peers) {
+		d->peers = calloc(c->n_peers, sizeof(*d->peers));
+		if (d->peers == NULL) {
+			free(d);
+			return NULL;
+		}
+		memcpy(d->peers, c->peers, c->n_peers * sizeof(*d->peers));
+	}
+	return d;
+}
+
+static uint16_t peer_port(const struct bgp_peer_cfg *p)
+{
+	return p->port ? p->port : BGP_PORT;
+}
+
+bool bgp_peer_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *b)
+{
+	return ipaddr_eq(&a->addr, &b->addr) && ipaddr_eq(&a->local, &b->local) &&
+	       peer_port(a) == peer_port(b) && a->remote_as == b->remote_as &&
+	       a->passive == b->passive && strcmp(a->password, b->password) == 0 &&
+	       a->hold_time == b->hold_time && a->connect_retry == b->connect_retry &&
+	       a->families == b->families && a->addpath == b->addpath && a->ext_nh == b->ext_nh &&
+	       a->gr == b->gr && a->gr_notify == b->gr_notify && a->stale_time == b->stale_time;
+}
+
+bool bgp_listen_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)
+{
+	return a->listen == b->listen &&
+	       (!a->listen ||
+		(ipaddr_eq(&a->listen_addr, &b->listen_addr) && a->listen_port == b->listen_port));
+}
+
+const struct bgp_peer_cfg *bgp_config_peer(const struct bgp_cfg *c, const struct ipaddr *addr)
+{
+	for (size_t i = 0; c && i < c->n_peers; i++)
+		if (ipaddr_eq(&c->peers[i].addr, addr))
+			return &c->peers[i];
+	return NULL;
+}
+
+bool bgp_config_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	if (a->local_as != b->local_as || a->router_id != b->router_id || !bgp_listen_equal(a, b) ||
+	    a->gr_time != b->gr_time || a->restarting != b->restarting ||
+	    a->gr_forwarding != b->gr_forwarding || a->n_peers != b->n_peers)
+		return false;
+	/* peers are matched by address (unique in a valid config): their order is no change */
+	for (size_t i = 0; i < a->n_peers; i++) {
+		const struct bgp_peer_cfg *q = bgp_config_peer(b, &a->peers[i].addr);
+		if (q == NULL || !bgp_peer_cfg_equal(&a->peers[i], q))
+			return false;
+	}
+	return true;
+}
+
+static void listen_str(const struct bgp_cfg *c, char *s, size_t len)
+{
+	char a[IPADDR_STRLEN];
+
+	if (!c->listen)
+		snprintf(s, len, "none");
+	else
+		snprintf(s, len, "%s port %u", ipaddr_str(&c->listen_addr, a, sizeof(a)),
+			 c->listen_port);
+}
+
+enum bgp_reload bgp_reload_check(const struct bgp_cfg *run, const struct bgp_cfg *next, char *why,
+				 size_t len)
+{
+	char x[IPADDR_STRLEN + 16], y[IPADDR_STRLEN + 16];
+	size_t added = 0, removed = 0, changed = 0;
+
+	if (bgp_config_equal(run, next)) {
+		snprintf(why, len, "unchanged");
+		return BGP_RELOAD_SAME;
+	}
+	if (run == NULL) {
+		snprintf(why, len, "added: the speaker starts");
+		return BGP_RELOAD_START;
+	}
+	if (next == NULL) {
+		snprintf(why, len,
+			 "removed: the speaker stops, its %zu peer(s) get Cease/Peer De-configured",
+			 run->n_peers);
+		return BGP_RELOAD_STOP;
+	}
+	for (size_t i = 0; i < next->n_peers; i++)
+		for (size_t j = i + 1; j < next->n_peers; j++)
+			if (ipaddr_eq(&next->peers[i].addr, &next->peers[j].addr)) {
+				snprintf(why, len, "a peer is listed twice");
+				return BGP_RELOAD_REFUSED;
+			}
+	if (!bgp_listen_equal(run, next)) {
+		listen_str(run, x, sizeof(x));
+		listen_str(next, y, sizeof(y));
+		snprintf(why, len,
+			 "the listener changed (%s -> %s): it is opened at start only, restart "
+			 "the daemon to apply it",
+			 x, y);
+		return BGP_RELOAD_REFUSED;
+	}
+	for (size_t i = 0; i < next->n_peers; i++) {
+		const struct bgp_peer_cfg *o = bgp_config_peer(run, &next->peers[i].addr);
+		if (o == NULL)
+			added++;
+		else if (!bgp_peer_cfg_equal(o, &next->peers[i]))
+			changed++;
+	}
+	for (size_t i = 0; i < run->n_peers; i++)
+		if (bgp_config_peer(next, &run->peers[i].addr) == NULL)
+			removed++;
+	int k = snprintf(why, len, "%zu peer(s) added, %zu removed, %zu changed (reset)", added,
+			 removed, changed);
+	if (k >= 0 && (size_t)k < len &&
+	    (run->local_as != next->local_as || run->router_id != next->router_id))
+		snprintf(why + k, len - (size_t)k,
+			 "; local AS or router ID changed: every session is reset");
+	return BGP_RELOAD_APPLY;
+}
+
+void bgp_reload_log(enum bgp_reload k, const char *why)
+{
+	if (k == BGP_RELOAD_REFUSED)
+		log_warnx("reload refused: <bgp>: %s; the running configuration stays in force",
+			  why);
+	else if (k != BGP_RELOAD_SAME)
+		log_info("reload: <bgp>: %s", why);
 }

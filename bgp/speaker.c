@@ -250,7 +250,6 @@ static void speaker_free(struct bgp *b, bool hard)
 		peer_free(p);
 	}
 	(void)cb;
-	bgp_cli_forget(b);
 	bgp_closing_free_all(b);
 	if (b->t_restart)
 		event_free(b->t_restart);
@@ -276,6 +275,17 @@ void bgp_free_hard(struct bgp *b)
 	speaker_free(b, true);
 }
 
+void bgp_free_deconfigured(struct bgp *b)
+{
+	if (b == NULL)
+		return;
+	while (b->peers) {
+		struct ipaddr a = b->peers->cfg.addr;
+		bgp_peer_remove(b, &a);
+	}
+	bgp_free(b);
+}
+
 /* ---- reconfiguration in place ---- */
 
 /* A reset for a configuration change: Cease/Other Configuration Change (RFC 4486), then
@@ -289,30 +299,6 @@ static void peer_reset(struct bgp_peer *p, uint8_t sub)
 		return;
 	}
 	bgp_fsm_event(p, BGP_FEV_STOP, &sub);
-}
-
-static bool peer_cfg_same(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *b)
-{
-	struct bgp_peer_cfg x = *a, y = *b;
-
-	if (x.port == 0)
-		x.port = BGP_PORT;
-	if (y.port == 0)
-		y.port = BGP_PORT;
-	return ipaddr_eq(&x.addr, &y.addr) && ipaddr_eq(&x.local, &y.local) && x.port == y.port &&
-	       x.remote_as == y.remote_as && x.passive == y.passive &&
-	       strcmp(x.password, y.password) == 0 && x.hold_time == y.hold_time &&
-	       x.connect_retry == y.connect_retry && x.families == y.families &&
-	       x.addpath == y.addpath && x.ext_nh == y.ext_nh && x.gr == y.gr &&
-	       x.gr_notify == y.gr_notify && x.stale_time == y.stale_time;
-}
-
-static bool listen_same(const struct bgp_cfg *a, const struct bgp_cfg *b)
-{
-	if (a->listen != b->listen)
-		return false;
-	return !a->listen ||
-	       (ipaddr_eq(&a->listen_addr, &b->listen_addr) && a->listen_port == b->listen_port);
 }
 
 static void listen_stop(struct bgp *b)
@@ -339,7 +325,7 @@ int bgp_reconfigure(struct bgp *b, struct bgp_cfg *nc)
 				return -1;
 			}
 	bool reset_all = nc->local_as != oc->local_as || nc->router_id != oc->router_id;
-	bool relisten = !listen_same(oc, nc);
+	bool relisten = !bgp_listen_equal(oc, nc);
 
 	/* removed peers: Cease/Peer De-configured */
 	for (struct bgp_peer *p = b->peers, *next; p; p = next) {
@@ -366,7 +352,7 @@ int bgp_reconfigure(struct bgp *b, struct bgp_cfg *nc)
 				log_warnx("bgp: reconfigure: a new peer could not be added");
 			continue;
 		}
-		bool same = peer_cfg_same(&p->cfg, pc);
+		bool same = bgp_peer_cfg_equal(&p->cfg, pc);
 		if (!same) {
 			bgp_md5_set_listener(b, p, false);
 			p->cfg = *pc;

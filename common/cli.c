@@ -211,7 +211,12 @@ struct cli {
 	char *name;
 	void *ctx;
 	const struct cli_cmd *rows[CLI_MAX_ROWS];
+	uint8_t row_table[CLI_MAX_ROWS]; /* index in tables[] of the table that added the row */
 	size_t nrows;
+	struct {
+		const struct cli_cmd *rows;
+		void *ctx; /* what r->ctx is for its rows */
+	} tables[CLI_MAX_TABLES];
 	size_t ntables;
 	struct evconnlistener *lis[CLI_MAX_LISTEN];
 	size_t nlis;
@@ -260,11 +265,13 @@ static bool same_words(const struct cli_cmd *a, const struct cli_cmd *b)
 	return true;
 }
 
-int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n)
+int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n, void *ctx)
 {
 	if (cli->ntables >= CLI_MAX_TABLES)
 		return -1;
-	cli->ntables++;
+	size_t t = cli->ntables++;
+	cli->tables[t].rows = table;
+	cli->tables[t].ctx = ctx;
 	for (size_t i = 0; i < n; i++) {
 		bool dup = false;
 		if (!table[i].words[0] || !table[i].fn)
@@ -275,9 +282,31 @@ int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n)
 			continue; /* an earlier table declared it: that row wins */
 		if (cli->nrows >= CLI_MAX_ROWS)
 			return -1;
+		cli->row_table[cli->nrows] = (uint8_t)t;
 		cli->rows[cli->nrows++] = &table[i];
 	}
 	return 0;
+}
+
+int cli_set_table_ctx(struct cli *cli, const struct cli_cmd *table, void *ctx)
+{
+	int found = -1;
+
+	for (size_t t = 0; t < cli->ntables; t++)
+		if (cli->tables[t].rows == table) {
+			cli->tables[t].ctx = ctx;
+			found = 0;
+		}
+	return found;
+}
+
+/* The context of the table that added row c. */
+static void *row_ctx(const struct cli *cli, const struct cli_cmd *c)
+{
+	for (size_t r = 0; r < cli->nrows; r++)
+		if (cli->rows[r] == c)
+			return cli->tables[cli->row_table[r]].ctx;
+	return cli->ctx;
 }
 
 struct cli *cli_new(struct event_base *base, const struct cli_cmd *table, size_t n,
@@ -292,9 +321,9 @@ struct cli *cli_new(struct event_base *base, const struct cli_cmd *table, size_t
 	cli->idle = CLI_DEFAULT_IDLE;
 	cli->maxclients = CLI_DEFAULT_CLIENTS;
 	clock_gettime(CLOCK_MONOTONIC, &cli->started);
-	if (!cli->name || cli_add_commands(cli, table, n) < 0 ||
-	    cli_add_commands(cli, builtin_cmds, sizeof(builtin_cmds) / sizeof(builtin_cmds[0])) <
-		0) {
+	if (!cli->name || cli_add_commands(cli, table, n, ctx) < 0 ||
+	    cli_add_commands(cli, builtin_cmds, sizeof(builtin_cmds) / sizeof(builtin_cmds[0]),
+			     ctx) < 0) {
 		cli_free(cli);
 		return NULL;
 	}
@@ -751,7 +780,7 @@ enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, 
 	struct cli_req req = {
 	    .cli = cli,
 	    .sess = s,
-	    .ctx = cli->ctx,
+	    .ctx = row_ctx(cli, c),
 	    .cmd = c,
 	    .argc = argc,
 	    .argv = (const char *const *)argv,

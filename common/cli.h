@@ -57,7 +57,7 @@ enum cli_arg {
 struct cli_req {
 	struct cli *cli;
 	struct cli_sess *sess; /* NULL when run through cli_exec() */
-	void *ctx;	       /* the daemon context given to cli_new() */
+	void *ctx;	       /* the context of the row's table (cli_new, cli_add_commands) */
 	const struct cli_cmd *cmd;
 	int argc; /* arguments after the command words, without `json` */
 	const char *const *argv;
@@ -84,8 +84,14 @@ struct cli_cmd {
 struct cli *cli_new(struct event_base *base, const struct cli_cmd *table, size_t n,
 		    const char *prompt_name, void *ctx);
 void cli_free(struct cli *cli); /* closes the listener and every connection */
-/* Add another table (hooks: shared `debug ...` rows, a module's `show bgp ...`); up to 8. */
-int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n);
+/* Add another table (hooks: shared `debug ...` rows, a module's `show bgp ...`); up to 8.
+ * Its handlers get `ctx` as r->ctx (the rows of cli_new's table and the built-in rows get
+ * cli_new's ctx): a module's rows act on the object they were added with, so two tables
+ * of the same rows (two speakers) in two CLIs each answer for their own. */
+int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n, void *ctx);
+/* Replace the context of every table added as `table` (the object behind it was replaced
+ * or is going away: NULL). 0, or -1 if no such table. */
+int cli_set_table_ctx(struct cli *cli, const struct cli_cmd *table, void *ctx);
 /* addr NULL = 127.0.0.1; IPv4 or IPv6 literal. port 0 picks a free port (see cli_port).
  * Returns 0 or -1 with errno set. Can be called more than once (several addresses). */
 int cli_listen(struct cli *cli, const char *addr, uint16_t port);

@@ -282,9 +282,9 @@ static const struct cli_cmd ms_cmds[] = {
      cli_debug},
 };
 
-int ms_cli_register(struct cli *cli)
+int ms_cli_register(struct cli *cli, struct ms *ms)
 {
-	return cli_add_commands(cli, ms_cmds, sizeof(ms_cmds) / sizeof(ms_cmds[0]));
+	return cli_add_commands(cli, ms_cmds, sizeof(ms_cmds) / sizeof(ms_cmds[0]), ms);
 }
 
 const struct cli_cmd *ms_cli_table(size_t *n)

@@ -12,12 +12,17 @@
  * routes as stale meanwhile; the speaker advertises the Restart State bit when rows were
  * loaded, and End-of-RIB lets the peers purge what the database no longer holds.
  *
- * Reload (SIGHUP): the new file is parsed and checked whole first (common/daemon). If its
- * <bgp> differs from the running one, the speaker is restarted: the old one sends Cease
- * to its peers and is freed (its listener must close before a new one binds the same
- * port), the new one gets every current registration and starts. If the new speaker cannot
- * start, the old <bgp> is started again and the whole reload is refused (sites included),
- * so a configuration is never half applied. An unchanged <bgp> leaves the sessions alone.
+ * Reload (SIGHUP): the new file is parsed and checked whole first (common/daemon). Its
+ * <bgp> is handled first, by the rule lisp-xtrd follows too (bgp_reload_check in
+ * bgp/bgp.h, through ms_push_bgp_reload), and the speaker lives across reloads: a changed
+ * <bgp> is applied in place with bgp_reconfigure - a peer added is started, a peer removed
+ * gets Cease/Peer De-configured, a changed peer is reset; every other session stays
+ * Established and keeps its routes; a changed local AS or router ID resets every session.
+ * A <bgp> added starts a speaker with every current registration; a <bgp> removed stops it
+ * (its peers drop our routes). A change that needs a restart (the listener's address or
+ * port, or a listener added or removed) is refused with a log line, and so is the whole
+ * reload (sites included): the running configuration and sessions stay as they were, a
+ * configuration is never half applied. An unchanged <bgp> leaves the sessions alone.
  */
 #include "config.h"
 
@@ -44,8 +49,8 @@ static struct {
 	struct cli *cli;
 	struct event *tick;
 	struct event_base *base;
-	struct ms_push *push;
-	struct bgp *bgp;
+	struct ms_push *push; /* and the speaker of <bgp> (ms_push_bgp) */
+	const struct cli_cmd *bgp_rows;
 } g;
 
 static uint64_t now_ms(void)
@@ -80,27 +85,6 @@ static void tick_cb(evutil_socket_t fd, short ev, void *arg)
 	ms_tick(g.ms, now_ms());
 }
 
-/* A speaker for `cfg` (copied), with every registration in its table; not started. */
-static struct bgp *speaker_new(const struct bgp_cfg *cfg, bool restarting)
-{
-	struct bgp_cfg *c = ms_push_cfg_dup(cfg);
-	struct bgp *b;
-
-	if (c == NULL)
-		return NULL;
-	c->restarting |= restarting;
-	/* RFC 4724 §3 F bit: the Map-Server's "forwarding state" is its registration table,
-	 * which a restart with the stored set has preserved, so the peers (D-ETRs) keep the
-	 * stale mappings until our End-of-RIB instead of dropping them on reconnection. */
-	c->gr_forwarding |= restarting;
-	b = bgp_new(g.base, c, NULL, NULL);
-	if (b == NULL) {
-		bgp_config_free(c);
-		return NULL;
-	}
-	return b;
-}
-
 static void ms_stop(void)
 {
 	if (g.tick)
@@ -109,9 +93,7 @@ static void ms_stop(void)
 	if (g.ms)
 		ms_end_turn(g.ms);
 	udp_close(g.sock);
-	if (g.push)
-		ms_push_set_speaker(g.push, NULL);
-	bgp_free(g.bgp); /* Cease to every peer */
+	ms_push_bgp_stop(g.push); /* Cease to every peer */
 	ms_push_free(g.push);
 	ms_free(g.ms);
 	store_close(g.store);
@@ -123,7 +105,7 @@ static int ms_start(struct event_base *base, void *cfgp)
 	struct ms_cfg *cfg = cfgp;
 	char err[512];
 	size_t ncmd, nbgp;
-	const struct cli_cmd *cmds = ms_cli_table(&ncmd), *bgp_cmds;
+	const struct cli_cmd *cmds = ms_cli_table(&ncmd);
 	struct timeval tv = {0, MS_TICK_MS * 1000};
 	int loaded;
 
@@ -142,22 +124,17 @@ static int ms_start(struct event_base *base, void *cfgp)
 	if ((loaded = ms_load(g.ms, now_ms())) < 0)
 		return -1;
 	ms_end_turn(g.ms);
-	if (cfg->bgp != NULL) {
-		/* Restart State bit (RFC 4724 §4.1) when we come back with stored mappings;
-		 * setting the speaker puts every loaded registration into its table. */
-		g.bgp = speaker_new(cfg->bgp, loaded > 0);
-		if (g.bgp == NULL)
-			return -1;
-		ms_push_set_speaker(g.push, g.bgp);
-		if (bgp_start(g.bgp) < 0)
-			return -1;
-	}
+	/* Restart State bit (RFC 4724 §4.1) when we come back with stored mappings; every
+	 * loaded registration goes into the speaker's table before it starts. */
+	if (ms_push_bgp_start(g.push, base, cfg->bgp, loaded > 0) < 0)
+		return -1;
 	g.sock = udp_open(base, cfg->listen.afi ? &cfg->listen : NULL, cfg->port, recv_cb, NULL);
 	if (g.sock == NULL)
 		return -1;
 	g.cli = cli_new(base, cmds, ncmd, "lisp-msd", g.ms);
-	bgp_cmds = bgp_cli_commands(g.bgp, &nbgp); /* rows answer "BGP is not running" without */
-	if (g.cli == NULL || cli_add_commands(g.cli, bgp_cmds, nbgp) < 0 ||
+	/* the rows act on the speaker in force ("BGP is not running" without one) */
+	g.bgp_rows = bgp_cli_commands(&nbgp);
+	if (g.cli == NULL || cli_add_commands(g.cli, g.bgp_rows, nbgp, ms_push_bgp(g.push)) < 0 ||
 	    cli_listen(g.cli, cfg->cli.addr, cfg->cli.port) < 0) {
 		log_warn("CLI %s port %u", cfg->cli.addr, cfg->cli.port);
 		return -1;
@@ -170,60 +147,24 @@ static int ms_start(struct event_base *base, void *cfgp)
 	log_info("lisp-msd listening on port %u, CLI %s:%u, %zu site(s), %zu registration(s), "
 		 "BGP %s",
 		 udp_local_port(g.sock), cfg->cli.addr, cfg->cli.port, cfg->nsites, ms_count(g.ms),
-		 g.bgp ? "on" : "off");
-	return 0;
-}
-
-/* The BGP part of a reload; 0 (new <bgp> in force) or -1 (the old one still is). */
-static int reload_bgp(const struct ms_cfg *o, const struct ms_cfg *n)
-{
-	struct bgp *nb = NULL;
-
-	if (ms_push_cfg_equal(o->bgp, n->bgp))
-		return 0;
-	log_info("reload: <bgp> changed, restarting the BGP speaker");
-	ms_push_set_speaker(g.push, NULL);
-	bgp_free(g.bgp); /* Cease; closes the listener so the new one can bind it */
-	g.bgp = NULL;
-	if (n->bgp != NULL) {
-		nb = speaker_new(n->bgp, false);
-		if (nb != NULL) {
-			ms_push_set_speaker(g.push, nb);
-			if (bgp_start(nb) < 0) {
-				ms_push_set_speaker(g.push, NULL);
-				bgp_free(nb);
-				nb = NULL;
-			}
-		}
-		if (nb == NULL) {
-			log_warnx("reload: the new BGP speaker does not start; back to the running "
-				  "<bgp>");
-			if (o->bgp != NULL && (g.bgp = speaker_new(o->bgp, false)) != NULL) {
-				ms_push_set_speaker(g.push, g.bgp);
-				if (bgp_start(g.bgp) < 0)
-					log_warnx("reload: the previous BGP speaker does not start "
-						  "either");
-			}
-			bgp_cli_commands(g.bgp, &(size_t){0});
-			return -1;
-		}
-	}
-	g.bgp = nb;
-	bgp_cli_commands(g.bgp, &(size_t){0}); /* the CLI rows act on the new speaker */
+		 ms_push_bgp(g.push) ? "on" : "off");
 	return 0;
 }
 
 /* Sockets, CLI and database follow the config at start only; sites, keys, timers and
- * policies are swapped in whole; a changed <bgp> restarts the speaker (reload_bgp). */
+ * policies are swapped in whole; <bgp> goes first (ms_push_bgp_reload): its refusal
+ * refuses the whole reload before anything is applied. */
 static int ms_reload(void *oldp, void *newp)
 {
 	const struct ms_cfg *o = oldp, *n = newp;
 
+	if (ms_push_bgp_reload(g.push, n->bgp) < 0)
+		return -1;
+	if (g.cli) /* a speaker started or stopped: the rows follow */
+		cli_set_table_ctx(g.cli, g.bgp_rows, ms_push_bgp(g.push));
 	if (o->port != n->port || !ipaddr_eq(&o->listen, &n->listen) ||
 	    strcmp(o->db_path, n->db_path) != 0 || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("reload: listen, CLI and database settings take effect at restart");
-	if (reload_bgp(o, n) < 0)
-		return -1;
 	ms_set_config(g.ms, n, now_ms());
 	if (g.cli)
 		cli_set_password(g.cli, n->cli.password[0] ? n->cli.password : NULL);

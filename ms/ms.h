@@ -242,6 +242,7 @@ struct ms_push_stats {
 };
 struct ms_push;
 struct ms;
+struct event_base;
 
 /* The BGP form of a registration: EID with IID, TTL (minutes, capped), `version`, and the
  * locators usable for unicast (priority < 255, an IPv4/IPv6 address), best first (lowest
@@ -259,10 +260,23 @@ void *ms_push_speaker(const struct ms_push *p);
 const struct ms_push_stats *ms_push_get_stats(const struct ms_push *p);
 /* The push attached to a Map-Server (CLI), or NULL. */
 struct ms_push *ms_get_push(const struct ms *ms);
-/* Copy of a <bgp> config (bgp_new takes ownership of its config; the ms_cfg keeps its own)
- * and equality (a reload restarts the speaker only when this is false). */
-struct bgp_cfg *ms_push_cfg_dup(const struct bgp_cfg *c);
-bool ms_push_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b);
+/* The speaker's life (lisp-msd's <bgp>), with ms_push_speaker_ops: the speaker gets a
+ * copy of the <bgp> and lives across reloads.
+ * Start the speaker of c (NULL: none until a reload adds <bgp>) on base, every
+ * registration in its table, then bgp_start. `restarting` (registrations were loaded from
+ * the database): the R bit and the F bit (RFC 4724; the registration table is the
+ * Map-Server's forwarding state and survived). 0, or -1 (logged). */
+int ms_push_bgp_start(struct ms_push *p, struct event_base *base, const struct bgp_cfg *c,
+		      bool restarting);
+/* The BGP part of a reload, before anything else of it is applied (bgp_reload_check, the
+ * same rule as lisp-xtrd, logged): 0 = the new <bgp> `next` is in force (in place with
+ * bgp_reconfigure: unchanged sessions stay; or a speaker started or stopped), -1 = refused,
+ * nothing changed (the daemon refuses its whole reload). */
+int ms_push_bgp_reload(struct ms_push *p, const struct bgp_cfg *next);
+/* Graceful stop of the speaker (bgp_free). */
+void ms_push_bgp_stop(struct ms_push *p);
+/* The speaker in force, or NULL (what the CLI rows act on). */
+struct bgp *ms_push_bgp(const struct ms_push *p);
 
 /* ------------------------------------------------------------------ the core */
 typedef void (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
@@ -314,6 +328,6 @@ size_t ms_pending_notifies(const struct ms *ms);
 struct cli;
 struct cli_cmd;
 const struct cli_cmd *ms_cli_table(size_t *n);
-int ms_cli_register(struct cli *cli);
+int ms_cli_register(struct cli *cli, struct ms *ms); /* ms: the rows' context */
 
 #endif

@@ -18,6 +18,10 @@
  * withdraws the path IDs that are gone (RFC 7911), in one flush at the end of the turn.
  *
  * The speaker is reached through struct ms_push_ops so the unit tests can record the calls.
+ *
+ * The speaker's life (ms_push_bgp_*): started from <bgp> with every registration, and kept
+ * across reloads: bgp_reload_check (bgp/bgp.h, the rule lisp-xtrd follows too) says what a
+ * reload does, bgp_reconfigure applies a changed <bgp> in place.
  */
 #include "config.h"
 
@@ -33,6 +37,11 @@ struct ms_push {
 	const struct ms_push_ops *ops;
 	void *speaker;
 	struct ms_push_stats st;
+	/* the speaker's life (ms_push_bgp_*) */
+	struct event_base *base;
+	struct bgp *bgp;     /* NULL: no <bgp> */
+	struct bgp_cfg *cfg; /* the <bgp> in force (a copy; the speaker has its own) */
+	bool forwarding;     /* the F bit decided at start */
 };
 
 /* ------------------------------------------------------------------ the speaker's ops */
@@ -192,6 +201,7 @@ void ms_push_free(struct ms_push *p)
 {
 	if (p == NULL)
 		return;
+	ms_push_bgp_stop(p);
 	/* the hook stays registered: make it inert (ms_free may still fire nothing, but be
 	 * safe) by detaching from the Map-Server */
 	if (p->ms->bgp == p)
@@ -236,50 +246,103 @@ const struct ms_push_stats *ms_push_get_stats(const struct ms_push *p)
 	return &p->st;
 }
 
-/* ------------------------------------------------------------------ config helpers */
-struct bgp_cfg *ms_push_cfg_dup(const struct bgp_cfg *c)
+/* ------------------------------------------------------------------ the speaker's life */
+static struct bgp *speaker_new(struct ms_push *p, const struct bgp_cfg *c, bool restarting)
 {
-	struct bgp_cfg *d = malloc(sizeof(*d));
+	struct bgp_cfg *copy = bgp_config_dup(c);
+	struct bgp *b;
 
-	if (d == NULL)
+	if (copy == NULL)
 		return NULL;
-	*d = *c;
-	d->peers = NULL;
-	if (c->n_peers) {
-		d->peers = calloc(c->n_peers, sizeof(*d->peers));
-		if (d->peers == NULL) {
-			free(d);
-			return NULL;
-		}
-		memcpy(d->peers, c->peers, c->n_peers * sizeof(*d->peers));
+	copy->restarting |= restarting;
+	/* RFC 4724 §3 F bit: the Map-Server's "forwarding state" is its registration table,
+	 * which a restart with the stored set has preserved, so the peers (D-ETRs) keep the
+	 * stale mappings until our End-of-RIB instead of dropping them on reconnection. */
+	copy->gr_forwarding |= restarting;
+	b = bgp_new(p->base, copy, NULL, NULL);
+	if (b == NULL) {
+		bgp_config_free(copy);
+		return NULL;
 	}
-	return d;
+	ms_push_set_speaker(p, b); /* every registration into its table */
+	if (bgp_start(b) < 0) {
+		ms_push_set_speaker(p, NULL);
+		bgp_free(b);
+		return NULL;
+	}
+	return b;
 }
 
-static bool peer_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg *b)
+int ms_push_bgp_start(struct ms_push *p, struct event_base *base, const struct bgp_cfg *c,
+		      bool restarting)
 {
-	return ipaddr_eq(&a->addr, &b->addr) && a->local.afi == b->local.afi &&
-	       (a->local.afi == 0 || ipaddr_eq(&a->local, &b->local)) && a->port == b->port &&
-	       a->remote_as == b->remote_as && a->passive == b->passive &&
-	       strcmp(a->password, b->password) == 0 && a->hold_time == b->hold_time &&
-	       a->connect_retry == b->connect_retry && a->families == b->families &&
-	       a->addpath == b->addpath && a->ext_nh == b->ext_nh && a->gr == b->gr &&
-	       a->stale_time == b->stale_time && a->gr_notify == b->gr_notify;
+	p->base = base;
+	p->forwarding = restarting;
+	if (c == NULL)
+		return 0;
+	if ((p->cfg = bgp_config_dup(c)) == NULL ||
+	    (p->bgp = speaker_new(p, c, restarting)) == NULL)
+		return -1;
+	return 0;
 }
 
-bool ms_push_cfg_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)
+int ms_push_bgp_reload(struct ms_push *p, const struct bgp_cfg *next)
 {
-	if (a == NULL || b == NULL)
-		return a == b;
-	if (a->local_as != b->local_as || a->router_id != b->router_id || a->listen != b->listen ||
-	    a->gr_time != b->gr_time || a->restarting != b->restarting || a->n_peers != b->n_peers)
-		return false;
-	if (a->listen &&
-	    (a->listen_port != b->listen_port || a->listen_addr.afi != b->listen_addr.afi ||
-	     (a->listen_addr.afi && !ipaddr_eq(&a->listen_addr, &b->listen_addr))))
-		return false;
-	for (size_t i = 0; i < a->n_peers; i++)
-		if (!peer_equal(&a->peers[i], &b->peers[i]))
-			return false;
-	return true;
+	char why[256];
+	enum bgp_reload k = bgp_reload_check(p->cfg, next, why, sizeof(why));
+	struct bgp_cfg *copy = NULL, *scopy = NULL;
+	struct bgp *nb = NULL;
+
+	if (k == BGP_RELOAD_SAME)
+		return 0;
+	if (k != BGP_RELOAD_REFUSED && next != NULL &&
+	    ((copy = bgp_config_dup(next)) == NULL ||
+	     (k == BGP_RELOAD_APPLY && (scopy = bgp_config_dup(next)) == NULL))) {
+		k = BGP_RELOAD_REFUSED;
+		snprintf(why, sizeof(why), "out of memory");
+	}
+	if (k == BGP_RELOAD_START && (nb = speaker_new(p, next, false)) == NULL) {
+		k = BGP_RELOAD_REFUSED;
+		snprintf(why, sizeof(why), "added, but its speaker does not start");
+	}
+	if (k == BGP_RELOAD_APPLY) {
+		scopy->gr_forwarding |= p->forwarding; /* the F bit decided at start stays */
+		if (bgp_reconfigure(p->bgp, scopy) < 0) {
+			k = BGP_RELOAD_REFUSED;
+			snprintf(why, sizeof(why), "the speaker refused it");
+			bgp_config_free(scopy);
+		}
+	}
+	bgp_reload_log(k, why);
+	if (k == BGP_RELOAD_REFUSED) {
+		bgp_config_free(copy);
+		return -1;
+	}
+	if (k == BGP_RELOAD_START)
+		p->bgp = nb;
+	if (k == BGP_RELOAD_STOP) {
+		ms_push_set_speaker(p, NULL);
+		bgp_free_deconfigured(p->bgp); /* the peers must not keep our routes */
+		p->bgp = NULL;
+	}
+	bgp_config_free(p->cfg);
+	p->cfg = copy;
+	return 0;
+}
+
+void ms_push_bgp_stop(struct ms_push *p)
+{
+	if (p == NULL)
+		return;
+	if (p->bgp != NULL && p->speaker == p->bgp)
+		ms_push_set_speaker(p, NULL);
+	bgp_free(p->bgp); /* graceful: Cease to every peer */
+	p->bgp = NULL;
+	bgp_config_free(p->cfg);
+	p->cfg = NULL;
+}
+
+struct bgp *ms_push_bgp(const struct ms_push *p)
+{
+	return p->bgp;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cli.h"
 #include "common/log.h"
 #include "common/lpm.h"
 #include "common/ratelimit.h"
@@ -42,6 +43,14 @@ struct xtr_detr {
 	uint64_t seq;
 	struct detr_peer_mark marks[DETR_PEER_MARKS];
 	unsigned nmarks;
+	/* the speaker */
+	struct event_base *base;
+	struct cli *cli;	      /* its rows were added there (NULL: none) */
+	const struct cli_cmd *rows;   /* ... as this table */
+	struct bgp *bgp;	      /* NULL: no <bgp> */
+	struct bgp_cfg *cfg;	      /* the <bgp> in force (a copy; the speaker has its own) */
+	struct bgp *pending;	      /* a reload's new speaker, between prepare and commit */
+	enum bgp_reload pending_kind; /* what the prepared reload does */
 };
 
 bool xtr_map_version_newer(uint16_t a, uint16_t b)
@@ -90,6 +99,8 @@ void xtr_detr_free(struct xtr_detr *d)
 {
 	if (d == NULL)
 		return;
+	xtr_detr_bgp_reload_abort(d);
+	xtr_detr_bgp_stop(d);
 	xtr_detr_clear(d);
 	lpm_free(d->hosts, free);
 	free(d);
@@ -322,4 +333,137 @@ void xtr_detr_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now
 void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg)
 {
 	xtr_detr_event(arg, ev, now_ns());
+}
+
+/* ---------------------------------------------------------------- the speaker */
+
+static struct bgp *speaker_start(struct xtr_detr *d, const struct bgp_cfg *c)
+{
+	struct bgp_cfg *copy = bgp_config_dup(c);
+	struct bgp *b;
+
+	if (copy == NULL)
+		return NULL;
+	b = bgp_new(d->base, copy, xtr_detr_bgp_cb, d);
+	if (b == NULL) {
+		bgp_config_free(copy);
+		return NULL;
+	}
+	if (bgp_start(b) < 0) {
+		bgp_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static void set_speaker(struct xtr_detr *d, struct bgp *b)
+{
+	d->bgp = b;
+	if (d->cli)
+		cli_set_table_ctx(d->cli, d->rows, b);
+}
+
+int xtr_detr_bgp_start(struct xtr_detr *d, struct event_base *base, struct cli *cli,
+		       const struct bgp_cfg *c)
+{
+	size_t n;
+
+	d->base = base;
+	if (c != NULL) {
+		if ((d->cfg = bgp_config_dup(c)) == NULL || (d->bgp = speaker_start(d, c)) == NULL)
+			return -1;
+	}
+	/* added even without <bgp> ("BGP is not running"): a reload may add one */
+	d->rows = bgp_cli_commands(&n);
+	if (cli != NULL) {
+		if (cli_add_commands(cli, d->rows, n, d->bgp) < 0)
+			return -1;
+		d->cli = cli;
+	}
+	return 0;
+}
+
+int xtr_detr_bgp_reload_prepare(struct xtr_detr *d, const struct bgp_cfg *next)
+{
+	char why[256];
+	enum bgp_reload k = bgp_reload_check(d->cfg, next, why, sizeof(why));
+
+	xtr_detr_bgp_reload_abort(d); /* a step left over: never two */
+	if (k == BGP_RELOAD_START && (d->pending = speaker_start(d, next)) == NULL) {
+		k = BGP_RELOAD_REFUSED;
+		snprintf(why, sizeof(why), "added, but its speaker does not start");
+	}
+	bgp_reload_log(k, why);
+	if (k == BGP_RELOAD_REFUSED)
+		return -1;
+	d->pending_kind = k;
+	return 0;
+}
+
+void xtr_detr_bgp_reload_commit(struct xtr_detr *d, const struct bgp_cfg *next)
+{
+	enum bgp_reload k = d->pending_kind;
+	struct bgp_cfg *copy = NULL;
+
+	d->pending_kind = BGP_RELOAD_SAME;
+	if (k == BGP_RELOAD_SAME)
+		return;
+	if (next != NULL && (copy = bgp_config_dup(next)) == NULL) {
+		log_warnx("D-ETR: reload: out of memory, the running <bgp> stays in force");
+		xtr_detr_bgp_reload_abort(d);
+		return;
+	}
+	switch (k) {
+	case BGP_RELOAD_APPLY: {
+		struct bgp_cfg *scopy = bgp_config_dup(next);
+		/* checked by bgp_reload_check: bgp_reconfigure takes it */
+		if (scopy == NULL || bgp_reconfigure(d->bgp, scopy) < 0) {
+			log_warnx("D-ETR: reload: the speaker refused the new <bgp>");
+			bgp_config_free(scopy);
+			bgp_config_free(copy);
+			return;
+		}
+		break;
+	}
+	case BGP_RELOAD_START:
+		set_speaker(d, d->pending);
+		d->pending = NULL;
+		break;
+	case BGP_RELOAD_STOP: {
+		struct bgp *b = d->bgp;
+		set_speaker(d, NULL);
+		bgp_free_deconfigured(b); /* the mappings leave through WITHDRAWN events */
+		break;
+	}
+	default:
+		break;
+	}
+	bgp_config_free(d->cfg);
+	d->cfg = copy;
+}
+
+void xtr_detr_bgp_reload_abort(struct xtr_detr *d)
+{
+	if (d == NULL)
+		return;
+	bgp_free(d->pending);
+	d->pending = NULL;
+	d->pending_kind = BGP_RELOAD_SAME;
+}
+
+void xtr_detr_bgp_stop(struct xtr_detr *d)
+{
+	if (d == NULL)
+		return;
+	struct bgp *b = d->bgp;
+	set_speaker(d, NULL);
+	d->cli = NULL; /* the daemon frees its CLI next */
+	bgp_free(b);   /* graceful: Cease to every peer, no more events */
+	bgp_config_free(d->cfg);
+	d->cfg = NULL;
+}
+
+struct bgp *xtr_detr_speaker(const struct xtr_detr *d)
+{
+	return d->bgp;
 }

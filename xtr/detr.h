@@ -49,9 +49,36 @@ void xtr_detr_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now
 void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg);
 /* EIDs with at least one peer's mapping. */
 size_t xtr_detr_count(const struct xtr_detr *d);
-/* Remove every BGP-learned mapping (speaker replaced by a reload). */
+/* Remove every BGP-learned mapping (at the end of the D-ETR; a reload never does). */
 void xtr_detr_clear(struct xtr_detr *d);
 /* RFC 9302 12-bit serial comparison: a newer than b (both non-zero). */
 bool xtr_map_version_newer(uint16_t a, uint16_t b);
+
+/* ---- the D-ETR's speaker: lisp-xtrd's <bgp>, started, reloaded and stopped here ----
+ * The speaker gets a copy of the <bgp> (the daemon's config keeps its own) and lives
+ * across reloads: a reload goes through bgp_reload_check (bgp/bgp.h, the same rule as
+ * lisp-msd) and bgp_reconfigure, so a peer added, removed or changed touches only that
+ * peer, the other sessions stay Established and the map-cache keeps their mappings; a
+ * removed peer's mappings leave through the speaker's withdraw events, never by a flush. */
+struct event_base;
+struct cli;
+/* Start the speaker of c (NULL: none until a reload adds <bgp>) and add its CLI rows to
+ * cli (may be NULL); the rows act on the speaker in force. 0, or -1 (logged). */
+int xtr_detr_bgp_start(struct xtr_detr *d, struct event_base *base, struct cli *cli,
+		       const struct bgp_cfg *c);
+/* A reload, first step, before anything else of the reload is applied: the new <bgp>
+ * `next` is checked against the one in force (bgp_reload_check, logged); -1 = refused,
+ * nothing changed (the daemon refuses its whole reload). A <bgp> added starts its speaker
+ * here, so that a failure to start refuses the reload too. */
+int xtr_detr_bgp_reload_prepare(struct xtr_detr *d, const struct bgp_cfg *next);
+/* The rest of the reload is applied: apply the <bgp> of the prepared step (bgp_reconfigure
+ * for a changed one, the prepared speaker for an added one, stop for a removed one). */
+void xtr_detr_bgp_reload_commit(struct xtr_detr *d, const struct bgp_cfg *next);
+/* The rest of the reload failed: undo the prepared step (a speaker it started is freed). */
+void xtr_detr_bgp_reload_abort(struct xtr_detr *d);
+/* Graceful stop of the speaker (bgp_free); also done by xtr_detr_free. */
+void xtr_detr_bgp_stop(struct xtr_detr *d);
+/* The speaker in force, or NULL. */
+struct bgp *xtr_detr_speaker(const struct xtr_detr *d);
 
 #endif

@@ -17,9 +17,13 @@
  *
  * The site integration (xtr/site/site.h) is used when the config has a <site> element.
  * mode="representative" (the D-ETR, xtr/detr.h) runs the embedded BGP speaker of its <bgp>
- * element: every host mapping received enters the map-cache; its CLI rows are added. A
- * reload that changes <bgp> restarts the speaker (BGP mappings relearnt); otherwise the
- * sessions stay up.
+ * element (started, reloaded and stopped by xtr/detr.c): every host mapping received enters
+ * the map-cache; its CLI rows are added. A reload checks <bgp> first (bgp_reload_check, the
+ * same rule as lisp-msd) and applies it in place with bgp_reconfigure: a peer added,
+ * removed or changed touches only that peer, the other sessions stay Established and the
+ * map-cache keeps their mappings (a removed peer's leave through its withdrawals). A change
+ * that needs a restart (the listener) refuses the whole reload, before anything is applied:
+ * the running config, the speaker and its sessions stay as they were.
  */
 #include "config.h"
 
@@ -100,10 +104,7 @@ static struct {
 	struct site *site;
 	bool debug_level;
 	struct event_base *base;
-	struct bgp *bgp;       /* representative mode with <bgp> */
-	struct xtr_detr *detr; /* representative mode */
-	char *bgp_text;	       /* the running <bgp> config, printed (reload compares) */
-	bool bgp_rows_added;   /* the BGP CLI rows are in the CLI (once per process) */
+	struct xtr_detr *detr; /* representative mode (with the speaker of <bgp>) */
 } g = {.tx4.fd = -1, .tx6.fd = -1, .native4 = -1, .native6 = -1, .drx_fd = -1};
 
 /* Every descriptor of g closed (-1): stop() may run after a start() that failed early. */
@@ -381,46 +382,6 @@ static void host_add(void *arg, const struct ipaddr *eid)
 	(void)arg;
 	if (g.site)
 		site_host_add(g.site, eid);
-}
-
-/* ---------------------------------------------------------------- D-ETR BGP */
-
-static char *bgp_text(const struct bgp_cfg *c)
-{
-	char *p = NULL;
-	size_t n = 0;
-	FILE *f = open_memstream(&p, &n);
-
-	if (f == NULL)
-		return NULL;
-	if (c)
-		bgp_config_print(c, f, 0);
-	fclose(f);
-	return p;
-}
-
-/* Start the speaker of c->bgp (taken from the config: the speaker owns it now). */
-static int bgp_begin(struct xtr_cfg *c)
-{
-	size_t n;
-
-	free(g.bgp_text);
-	g.bgp_text = bgp_text(c->bgp);
-	if (c->bgp == NULL)
-		return 0;
-	g.bgp = bgp_new(g.base, c->bgp, xtr_detr_bgp_cb, g.detr);
-	c->bgp = NULL;
-	if (g.bgp == NULL || bgp_start(g.bgp) < 0)
-		return -1;
-	/* The rows act on the current speaker (bgp_cli_commands rebinds them); add them to
-	 * the CLI once, not on every reload (a CLI holds a bounded number of tables). */
-	const struct cli_cmd *rows = bgp_cli_commands(g.bgp, &n);
-	if (g.cli && !g.bgp_rows_added) {
-		if (cli_add_commands(g.cli, rows, n) < 0)
-			return -1;
-		g.bgp_rows_added = true;
-	}
-	return 0;
 }
 
 /* ---------------------------------------------------------------- sockets */
@@ -777,7 +738,7 @@ static int start(struct event_base *base, void *cfgp)
 		return -1;
 	}
 	cli_set_password(g.cli, c->cli.password);
-	if (g.detr && bgp_begin(c) == -1) {
+	if (g.detr && xtr_detr_bgp_start(g.detr, base, g.cli, c->bgp) == -1) {
 		log_warnx("BGP speaker did not start");
 		return -1;
 	}
@@ -794,20 +755,16 @@ static int reload(void *oldp, void *newp)
 	const struct xtr_cfg *o = oldp;
 	struct xtr_cfg *n = newp;
 
-	if (xtr_reconfigure(g.x, n, now_ns()) == -1)
+	/* <bgp> first: a refusal (a change that needs a restart) refuses the whole reload
+	 * before anything is applied */
+	if (g.detr && xtr_detr_bgp_reload_prepare(g.detr, n->bgp) == -1)
 		return -1;
-	if (g.detr) {
-		char *t = bgp_text(n->bgp);
-		if (t == NULL || g.bgp_text == NULL || strcmp(t, g.bgp_text) != 0) {
-			log_info("<bgp> changed: restarting the BGP speaker");
-			bgp_free(g.bgp); /* Cease to every peer */
-			g.bgp = NULL;
-			xtr_detr_clear(g.detr);
-			if (bgp_begin(n) == -1)
-				log_warnx("BGP speaker did not restart");
-		}
-		free(t);
+	if (xtr_reconfigure(g.x, n, now_ns()) == -1) {
+		xtr_detr_bgp_reload_abort(g.detr);
+		return -1;
 	}
+	if (g.detr) /* in place: the sessions of unchanged peers stay */
+		xtr_detr_bgp_reload_commit(g.detr, n->bgp);
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
 	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
@@ -825,10 +782,9 @@ static void stop(void)
 		event_free(g.tick);
 	if (g.tun_ev)
 		event_free(g.tun_ev);
+	xtr_detr_bgp_stop(g.detr); /* before the CLI its rows are in */
 	cli_free(g.cli);
-	bgp_free(g.bgp);
 	xtr_detr_free(g.detr);
-	free(g.bgp_text);
 	if (g.drx_ev)
 		event_free(g.drx_ev);
 	if (g.drx_fd >= 0)

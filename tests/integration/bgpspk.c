@@ -461,8 +461,8 @@ static int spk_start(struct event_base *base, void *cfg)
 	spk_cli = cli_new(base, spk_cmds, sizeof(spk_cmds) / sizeof(spk_cmds[0]), "bgpspk", NULL);
 	if (spk_cli == NULL)
 		return -1;
-	const struct cli_cmd *rows = bgp_cli_commands(spk_bgp, &n);
-	if (cli_add_commands(spk_cli, rows, n) < 0 ||
+	const struct cli_cmd *rows = bgp_cli_commands(&n);
+	if (cli_add_commands(spk_cli, rows, n, spk_bgp) < 0 ||
 	    cli_listen(spk_cli, c->cli_addr, c->cli_port) < 0) {
 		log_warn("cli on %s port %u", c->cli_addr, c->cli_port);
 		return -1;

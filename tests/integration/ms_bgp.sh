@@ -10,9 +10,10 @@
 #      deregistration;
 #  (c) time from lisp-register started to the route at the stand-in, and (root + tshark) on
 #      the wire from the Map-Register to the BGP UPDATE (printed, asserted only < 1 s);
-#  (d) reload: a broken <bgp> is refused (sessions untouched), a <bgp> whose speaker cannot
-#      start is refused whole (the new site is not applied either), a changed <bgp> restarts
-#      the speaker and the stand-in gets everything again;
+#  (d) reload: a broken <bgp> is refused (sessions untouched), a <bgp> with a new listener
+#      (a change that needs a restart) is refused whole (the new site is not applied
+#      either, the sessions stay), a changed peer (hold time) is reset in place and the
+#      stand-in gets everything again;
 #  (e) kill -9 lisp-msd: the stand-in keeps the routes stale; after the restart (R bit) it
 #      ends with exactly the stored set (the refresh site's EID is purged).
 if [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ]; then
@@ -251,21 +252,29 @@ check "... the stand-in saw no new session" test "$(spk_ups)" = "$ups0"
 extra='<site name="extra"><key id="1" algorithm="hmac-sha-256" secret="x"/><eid-prefix prefix="192.0.2.0/24"/></site>'
 ms_xml 30 "$extra" '<listen address="192.0.2.77" port="1"/>' >"$T_TMP/ms.xml"
 kill -HUP "$(bg_pid msd)"
-check "reload whose speaker cannot start (listener on a foreign address) is refused whole" \
-	wait_until 5 grep -q "reload: the new BGP speaker does not start" "$(bg_log msd)"
+check "reload with a new listener (needs a restart) is refused whole" \
+	wait_until 5 grep -q "reload refused: <bgp>: the listener changed (none -> 192.0.2.77 port 1)" "$(bg_log msd)"
 check "... the new site was not applied" json_poll 5 '[.sites[].name] == ["dc", "lab"]' cli "$C_MS" show sites json
-check "... the previous <bgp> is back with the stand-in" json_poll 20 \
+check "... the session with the stand-in stayed" json_poll 20 \
 	'[.peers[] | select(.neighbor == "127.0.0.2" and .state == "Established")] | length == 1' \
 	cli "$C_MS" show bgp summary json
+check "... the stand-in saw no new session" test "$(spk_ups)" = "$ups0"
 ups1=$(spk_ups)
+bird_est() { cli "$C_MS" show bgp neighbors 127.0.0.3 json | jq -r '.[0].establishedCount'; }
+[ $have_bird = 1 ] && bird_est0=$(bird_est)
 ms_xml 45 >"$T_TMP/ms.xml"
 kill -HUP "$(bg_pid msd)"
-check "reload with a changed <bgp> (hold time 45) restarts the session" json_poll 20 \
+check "reload with a changed <bgp> (hold time 45) resets that session" json_poll 20 \
 	"[.[] | select(.neighbor == \"127.0.0.2\" and .state == \"Established\" and .holdTimeConfigured == 45)] | length == 1" \
 	cli "$C_MS" show bgp neighbors json
 check "... the stand-in saw a new session" json_poll 10 ".peerUpEvents > $ups1" cli "$C_SPK" show speaker json
 check "... and has every mapping again" json_poll 10 \
 	'[.[] | .eid] | sort == ["198.51.100.7/32", "2001:db8:100::5/128"]' cli "$C_SPK" show received json
+if [ $have_bird = 1 ]; then
+	check "... the session with BIRD (unchanged) never left Established" json_poll 5 \
+		"[.[] | select(.state == \"Established\" and .establishedCount == $bird_est0)] | length == 1" \
+		cli "$C_MS" show bgp neighbors 127.0.0.3 json
+fi
 
 # ---- (e) kill -9 and restart: graceful restart, ends with exactly the stored set
 check "register 203.0.113.9/32 in the refresh site (not stored)" \

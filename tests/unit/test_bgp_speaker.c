@@ -7,7 +7,9 @@
  * §4.1: only until the initial update is done, or the restart time is over) and F bit
  * (from bgp_cfg.gr_forwarding), and bgp_reconfigure (unchanged peers keep their session,
  * changed ones and all after a router ID change get Cease/Other Configuration Change,
- * added and removed peers). */
+ * added and removed peers). The config copy and equality (bgp_config_dup/equal: every field
+ * of the config and of a peer counts), the reload rule of both daemons (bgp_reload_check),
+ * and bgp_free_deconfigured (the peers' mappings withdrawn through the callback). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -627,6 +629,207 @@ static void test_reconfigure(void **state)
 	rig_free(r);
 }
 
+/* ---- bgp_config_dup / bgp_config_equal: every field counts ---- */
+static struct bgp_cfg *two_peer_cfg(void)
+{
+	struct bgp_cfg *c = rig_cfg("192.0.2.2", 65001, true);
+	struct bgp_cfg *d = cfg_copy(c, 1);
+
+	bgp_config_free(c);
+	bgp_peer_cfg_init(&d->peers[1]);
+	ipaddr_parse("2001:db8::3", &d->peers[1].addr);
+	d->peers[1].remote_as = 65002;
+	d->n_peers = 2;
+	return d;
+}
+
+typedef void cfg_mut(struct bgp_cfg *c);
+#define MUT(name, stmt)                                                                            \
+	static void name(struct bgp_cfg *c)                                                        \
+	{                                                                                          \
+		stmt;                                                                              \
+	}
+MUT(m_local_as, c->local_as++)
+MUT(m_router_id, c->router_id++)
+MUT(m_listen, c->listen = true)
+MUT(m_listen_addr, (c->listen = true, ipaddr_parse("192.0.2.1", &c->listen_addr)))
+MUT(m_gr_time, c->gr_time++)
+MUT(m_restarting, c->restarting = !c->restarting)
+MUT(m_gr_forwarding, c->gr_forwarding = !c->gr_forwarding)
+MUT(m_n_peers, c->n_peers--)
+MUT(m_addr, ipaddr_parse("192.0.2.9", &c->peers[1].addr))
+MUT(m_local, ipaddr_parse("192.0.2.1", &c->peers[1].local))
+MUT(m_port, c->peers[1].port = 1179)
+MUT(m_remote_as, c->peers[1].remote_as++)
+MUT(m_passive, c->peers[1].passive = !c->peers[1].passive)
+MUT(m_password, strcpy(c->peers[1].password, "secret"))
+MUT(m_hold_time, c->peers[1].hold_time = 30)
+MUT(m_connect_retry, c->peers[1].connect_retry++)
+MUT(m_families, c->peers[1].families = BGP_AID_BIT(BGP_AID_IPV6))
+MUT(m_addpath, c->peers[1].addpath = BGP_ADDPATH_RECV)
+MUT(m_ext_nh, c->peers[1].ext_nh = !c->peers[1].ext_nh)
+MUT(m_gr, c->peers[1].gr = !c->peers[1].gr)
+MUT(m_gr_notify, c->peers[1].gr_notify = !c->peers[1].gr_notify)
+MUT(m_stale_time, c->peers[1].stale_time++)
+
+static void test_config_dup_equal(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *field;
+		cfg_mut *fn;
+	} muts[] = {
+	    {"local_as", m_local_as},
+	    {"router_id", m_router_id},
+	    {"listen", m_listen},
+	    {"listen_addr", m_listen_addr},
+	    {"gr_time", m_gr_time},
+	    {"restarting", m_restarting},
+	    {"gr_forwarding", m_gr_forwarding},
+	    {"n_peers", m_n_peers},
+	    {"peer addr", m_addr},
+	    {"peer local", m_local},
+	    {"peer port", m_port},
+	    {"peer remote_as", m_remote_as},
+	    {"peer passive", m_passive},
+	    {"peer password", m_password},
+	    {"peer hold_time", m_hold_time},
+	    {"peer connect_retry", m_connect_retry},
+	    {"peer families", m_families},
+	    {"peer addpath", m_addpath},
+	    {"peer ext_nh", m_ext_nh},
+	    {"peer gr", m_gr},
+	    {"peer gr_notify", m_gr_notify},
+	    {"peer stale_time", m_stale_time},
+	};
+	struct bgp_cfg *c = two_peer_cfg();
+
+	/* A field added to struct bgp_cfg or bgp_peer_cfg changes these sizes: compare it in
+	 * bgp_config_equal / bgp_peer_cfg_equal and add its mutation above. */
+	assert_int_equal(sizeof(struct bgp_peer_cfg), 140);
+	assert_int_equal(sizeof(struct bgp_cfg), 56);
+
+	struct bgp_cfg *d = bgp_config_dup(c);
+	assert_non_null(d);
+	assert_ptr_not_equal(d->peers, c->peers); /* deep */
+	assert_true(bgp_config_equal(c, d));
+	assert_true(bgp_config_equal(NULL, NULL));
+	assert_false(bgp_config_equal(NULL, c));
+	assert_false(bgp_config_equal(c, NULL));
+	assert_null(bgp_config_dup(NULL));
+	bgp_config_free(d);
+	for (size_t i = 0; i < sizeof(muts) / sizeof(muts[0]); i++) {
+		d = bgp_config_dup(c);
+		muts[i].fn(d);
+		if (bgp_config_equal(c, d) || bgp_config_equal(d, c))
+			fail_msg("%s changed, still equal", muts[i].field);
+		bgp_config_free(d);
+	}
+	/* no change: the peers' order; a port 0 (= 179); the listener's address without one */
+	d = bgp_config_dup(c);
+	struct bgp_peer_cfg t = d->peers[0];
+	d->peers[0] = d->peers[1];
+	d->peers[1] = t;
+	d->peers[0].port = 0;
+	ipaddr_parse("192.0.2.1", &d->listen_addr);
+	assert_true(bgp_config_equal(c, d));
+	assert_true(bgp_peer_cfg_equal(&c->peers[1], &d->peers[0]));
+	assert_ptr_equal(bgp_config_peer(d, &c->peers[0].addr), &d->peers[1]);
+	bgp_config_free(d);
+	bgp_config_free(c);
+}
+
+/* ---- bgp_reload_check: the rule of both daemons ---- */
+static void test_reload_check(void **state)
+{
+	(void)state;
+	struct bgp_cfg *c = two_peer_cfg(), *d;
+	char why[256];
+
+	assert_int_equal(bgp_reload_check(NULL, NULL, why, sizeof(why)), BGP_RELOAD_SAME);
+	assert_int_equal(bgp_reload_check(c, c, why, sizeof(why)), BGP_RELOAD_SAME);
+	assert_int_equal(bgp_reload_check(NULL, c, why, sizeof(why)), BGP_RELOAD_START);
+	assert_int_equal(bgp_reload_check(c, NULL, why, sizeof(why)), BGP_RELOAD_STOP);
+	assert_non_null(strstr(why, "2 peer(s) get Cease/Peer De-configured"));
+
+	/* a peer added, one removed, one changed: in place */
+	d = bgp_config_dup(c);
+	d->peers[0].hold_time = 30;
+	ipaddr_parse("2001:db8::4", &d->peers[1].addr);
+	assert_int_equal(bgp_reload_check(c, d, why, sizeof(why)), BGP_RELOAD_APPLY);
+	assert_string_equal(why, "1 peer(s) added, 1 removed, 1 changed (reset)");
+	bgp_config_free(d);
+
+	/* local AS, router ID, graceful restart: in place (every session reset for the IDs) */
+	d = bgp_config_dup(c);
+	d->router_id++;
+	assert_int_equal(bgp_reload_check(c, d, why, sizeof(why)), BGP_RELOAD_APPLY);
+	assert_non_null(strstr(why, "every session is reset"));
+	d->router_id--;
+	d->local_as++;
+	assert_int_equal(bgp_reload_check(c, d, why, sizeof(why)), BGP_RELOAD_APPLY);
+	assert_non_null(strstr(why, "every session is reset"));
+	d->local_as--;
+	d->gr_time = 30;
+	d->restarting = true;
+	assert_int_equal(bgp_reload_check(c, d, why, sizeof(why)), BGP_RELOAD_APPLY);
+	assert_null(strstr(why, "every session"));
+	bgp_config_free(d);
+
+	/* the listener: added, removed, another address, another port: refused */
+	d = bgp_config_dup(c);
+	d->listen = true;
+	d->listen_port = 179;
+	ipaddr_parse("::", &d->listen_addr);
+	assert_int_equal(bgp_reload_check(c, d, why, sizeof(why)), BGP_RELOAD_REFUSED);
+	assert_string_equal(why, "the listener changed (none -> :: port 179): it is opened at "
+				 "start only, restart the daemon to apply it");
+	assert_int_equal(bgp_reload_check(d, c, why, sizeof(why)), BGP_RELOAD_REFUSED);
+	struct bgp_cfg *e = bgp_config_dup(d);
+	ipaddr_parse("192.0.2.1", &e->listen_addr);
+	assert_int_equal(bgp_reload_check(d, e, why, sizeof(why)), BGP_RELOAD_REFUSED);
+	assert_non_null(strstr(why, ":: port 179 -> 192.0.2.1 port 179"));
+	e->listen_addr = d->listen_addr;
+	e->listen_port = 1179;
+	assert_int_equal(bgp_reload_check(d, e, why, sizeof(why)), BGP_RELOAD_REFUSED);
+	/* with the same listener, the rest is in place */
+	e->listen_port = 179;
+	e->peers[1].passive = true;
+	assert_int_equal(bgp_reload_check(d, e, why, sizeof(why)), BGP_RELOAD_APPLY);
+	/* a peer listed twice */
+	e->peers[1].addr = e->peers[0].addr;
+	assert_int_equal(bgp_reload_check(d, e, why, sizeof(why)), BGP_RELOAD_REFUSED);
+	assert_string_equal(why, "a peer is listed twice");
+	/* a short buffer is cut, never overrun */
+	char tiny[8];
+	assert_int_equal(bgp_reload_check(c, d, tiny, sizeof(tiny)), BGP_RELOAD_REFUSED);
+	assert_int_equal(strlen(tiny), 7);
+	bgp_config_free(e);
+	bgp_config_free(d);
+	bgp_config_free(c);
+}
+
+/* ---- <bgp> removed: the peers are de-configured, their mappings withdrawn ---- */
+static void test_free_deconfigured(void **state)
+{
+	(void)state;
+	struct rig *r = rig_with_routes(true);
+	struct tally t;
+	drain(r, &t, &r->p->opts);
+	struct bgp_sess_opts o = r->p->opts;
+	int wd = r->events[BGP_EV_WITHDRAWN];
+	size_t n = r->p->rib_in.n_entries;
+	assert_true(n > 0);
+	bgp_free_deconfigured(r->b);
+	r->b = NULL;
+	assert_int_equal(r->events[BGP_EV_WITHDRAWN] - wd, (int)n);
+	assert_int_equal(r->events[BGP_EV_STALE], 0);
+	/* Hard Reset wrapping Peer De-configured (N negotiated): the peer drops our routes */
+	const uint8_t deconf[2] = {BGP_ERR_CEASE, BGP_ERR_CEASE_UNCONFIG};
+	expect_notification_in(r, &o, BGP_ERR_CEASE, BGP_ERR_CEASE_HARD_RESET, deconf, 2);
+	rig_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -642,6 +845,9 @@ int main(void)
 	    cmocka_unit_test(test_notify_without_n_flushes),
 	    cmocka_unit_test(test_clear_graceful_and_hard),
 	    cmocka_unit_test(test_free_graceful_and_hard),
+	    cmocka_unit_test(test_config_dup_equal),
+	    cmocka_unit_test(test_reload_check),
+	    cmocka_unit_test(test_free_deconfigured),
 	};
 	rig_main_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);

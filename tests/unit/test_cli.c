@@ -312,7 +312,7 @@ static void test_hooks_and_builtins(void **state)
 	};
 	struct cli *c = new_cli(NULL);
 	char *a;
-	assert_int_equal(cli_add_commands(c, extra, 2), 0);
+	assert_int_equal(cli_add_commands(c, extra, 2, NULL), 0);
 	assert_int_equal(run(c, "show bgp", &a), CLI_ERROR);
 	assert_string_equal(a, "% Incomplete command: show bgp (expected: summary, neighbors)\n");
 	calls = 0;
@@ -325,6 +325,56 @@ static void test_hooks_and_builtins(void **state)
 	assert_int_equal(run(c, "q", &a), CLI_QUIT);
 	assert_string_equal(cli_name(c), "test");
 	cli_free(c);
+}
+
+/* Each table's rows get the context that table was added with (not the CLI's), two
+ * CLIs with the same rows each their own, and cli_set_table_ctx rebinds one table. */
+static void say_ctx(struct cli_req *r, struct out *o)
+{
+	out_printf(o, "%s\n", r->ctx ? (const char *)r->ctx : "(none)");
+}
+
+static void test_table_contexts(void **state)
+{
+	(void)state;
+	static const struct cli_cmd mod_a[] = {{.words = {"show", "alpha"}, .fn = say_ctx}};
+	static const struct cli_cmd mod_b[] = {{.words = {"show", "beta"}, .fn = say_ctx}};
+	static const struct cli_cmd main_t[] = {{.words = {"show", "main"}, .fn = say_ctx}};
+	char a_ctx[] = "speaker A", b_ctx[] = "speaker B", m_ctx[] = "daemon", c_ctx[] = "C";
+	struct cli *c = cli_new(NULL, main_t, 1, "test", m_ctx);
+	struct cli *c2 = cli_new(NULL, main_t, 1, "test2", NULL);
+	char *a;
+
+	assert_non_null(c);
+	assert_non_null(c2);
+	assert_int_equal(cli_add_commands(c, mod_a, 1, a_ctx), 0);
+	assert_int_equal(cli_add_commands(c, mod_b, 1, b_ctx), 0);
+	assert_int_equal(cli_add_commands(c2, mod_a, 1, c_ctx), 0);
+	assert_int_equal(run(c, "show alpha", &a), CLI_OK);
+	assert_string_equal(a, "speaker A\n");
+	assert_int_equal(run(c, "show beta", &a), CLI_OK);
+	assert_string_equal(a, "speaker B\n");
+	assert_int_equal(run(c, "show main", &a), CLI_OK);
+	assert_string_equal(a, "daemon\n");
+	assert_int_equal(run(c2, "show alpha", &a), CLI_OK); /* same rows, other CLI */
+	assert_string_equal(a, "C\n");
+	assert_int_equal(run(c2, "show main", &a), CLI_OK);
+	assert_string_equal(a, "(none)\n");
+
+	/* the object behind a table replaced, then gone */
+	assert_int_equal(cli_set_table_ctx(c, mod_a, c_ctx), 0);
+	assert_int_equal(run(c, "show alpha", &a), CLI_OK);
+	assert_string_equal(a, "C\n");
+	assert_int_equal(run(c, "show beta", &a), CLI_OK);
+	assert_string_equal(a, "speaker B\n");
+	assert_int_equal(run(c2, "show alpha", &a), CLI_OK);
+	assert_string_equal(a, "C\n");
+	assert_int_equal(cli_set_table_ctx(c, mod_b, NULL), 0);
+	assert_int_equal(run(c, "show beta", &a), CLI_OK);
+	assert_string_equal(a, "(none)\n");
+	assert_int_equal(cli_set_table_ctx(c, table, NULL), -1); /* not added there */
+	cli_free(c);
+	cli_free(c2);
 }
 
 static void test_empty_and_junk_lines(void **state)
@@ -864,6 +914,7 @@ int main(void)
 	    cmocka_unit_test(test_arguments),
 	    cmocka_unit_test(test_help_from_table),
 	    cmocka_unit_test(test_hooks_and_builtins),
+	    cmocka_unit_test(test_table_contexts),
 	    cmocka_unit_test(test_empty_and_junk_lines),
 	    cmocka_unit_test(test_out_text),
 	    cmocka_unit_test(test_out_json),

@@ -4,7 +4,10 @@
  * call and its mapping), plus one run against the real speaker (bgp/bgp.h) without
  * peers. Map-Registers are built and signed with the proto/ builders and fed to ms_input,
  * as in test_ms.c. Also: the map version (per EID, 12 bits, wraps to 1, persisted), the
- * <bgp> config element (-nv printer, equality used by reload), and the CLI fields.
+ * <bgp> config element (-nv printer, equality used by reload), and the CLI fields. And the
+ * speaker across reloads (ms_push_bgp_*), with a real session over loopback: a peer added
+ * keeps the same speaker and its session; a refused reload (listener change) changes
+ * nothing; <bgp> removed stops it (the peer drops our routes); <bgp> added starts one.
  */
 #include "config.h"
 
@@ -14,6 +17,7 @@
 
 #include "bgp/bgp.h"
 #include "common/cli.h"
+#include "tests/unit/bgp_looprig.h"
 
 /* ------------------------------------------------------------------ fake speaker */
 #define MAXCALLS 64
@@ -472,7 +476,7 @@ static void t_real_speaker(void **state)
 	struct bgp *b;
 
 	assert_non_null(base);
-	b = bgp_new(base, ms_push_cfg_dup(f->cfg->bgp), NULL, NULL);
+	b = bgp_new(base, bgp_config_dup(f->cfg->bgp), NULL, NULL);
 	assert_non_null(b);
 	ms_push_free(f->push);
 	f->push = ms_push_new(f->ms, &ms_push_speaker_ops, b);
@@ -509,12 +513,12 @@ static void t_config(void **state)
 	assert_non_null(strstr(buf, "<peer address=\"127.0.0.2\" as=\"65000\" port=\"1179\""));
 	free(buf);
 
-	struct bgp_cfg *d = ms_push_cfg_dup(f->cfg->bgp);
-	assert_true(ms_push_cfg_equal(d, f->cfg->bgp));
+	struct bgp_cfg *d = bgp_config_dup(f->cfg->bgp);
+	assert_true(bgp_config_equal(d, f->cfg->bgp));
 	d->peers[0].hold_time = 30;
-	assert_false(ms_push_cfg_equal(d, f->cfg->bgp));
-	assert_false(ms_push_cfg_equal(NULL, f->cfg->bgp));
-	assert_true(ms_push_cfg_equal(NULL, NULL));
+	assert_false(bgp_config_equal(d, f->cfg->bgp));
+	assert_false(bgp_config_equal(NULL, f->cfg->bgp));
+	assert_true(bgp_config_equal(NULL, NULL));
 	bgp_config_free(d);
 
 	/* errors: hold time 2 (RFC 4271 §4.2), unknown attribute (schema), no router-id */
@@ -557,6 +561,102 @@ static void t_cli(void **state)
 	cli_free(cli);
 }
 
+/* The speaker across reloads (ms_push_bgp_reload), against a remote speaker over loopback. */
+static int rev[8]; /* the remote's events by kind */
+static void remote_ev(const struct bgp_event *ev, void *arg)
+{
+	(void)arg;
+	rev[ev->kind]++;
+}
+
+static struct bgp *lr_local; /* the speaker under test, for the conditions */
+static bool remote_has_mapping(void *arg)
+{
+	(void)arg;
+	return rev[BGP_EV_MAPPING] > 0 && lr_up(lr_local, LR_REMOTE);
+}
+
+static bool remote_withdrawn(void *arg)
+{
+	(void)arg;
+	return rev[BGP_EV_WITHDRAWN] > 0;
+}
+
+static void t_bgp_reload(void **state)
+{
+	struct fx *f = *state;
+	struct event_base *base = event_base_new();
+	struct bgp *remote = lr_remote_new(base, remote_ev, NULL);
+
+	memset(rev, 0, sizeof(rev));
+	assert_non_null(remote);
+	ms_push_free(f->push);
+	f->push = ms_push_new(f->ms, &ms_push_speaker_ops, NULL);
+	REG(f, f->dc, "198.51.100.5/32", "192.0.2.1");
+	struct bgp_cfg *c0 = lr_local_cfg(bgp_listen_port(remote));
+	assert_int_equal(ms_push_bgp_start(f->push, base, c0, false), 0);
+	struct bgp *b = lr_local = ms_push_bgp(f->push);
+	assert_non_null(b);
+	assert_ptr_equal(ms_push_speaker(f->push), b);
+	assert_int_equal(bgp_mapping_count(b), 1);
+	assert_true(lr_run_until(base, remote_has_mapping, NULL));
+
+	/* unchanged: nothing at all */
+	assert_int_equal(ms_push_bgp_reload(f->push, c0), 0);
+	assert_ptr_equal(ms_push_bgp(f->push), b);
+
+	/* a peer added: the same speaker, its table, its session */
+	struct bgp_cfg *c1 = bgp_config_dup(c0);
+	lr_cfg_add_peer(c1, "127.0.0.4", 65001)->passive = true;
+	assert_int_equal(ms_push_bgp_reload(f->push, c1), 0);
+	assert_ptr_equal(ms_push_bgp(f->push), b);
+	assert_ptr_equal(ms_push_speaker(f->push), b);
+	assert_non_null(lr_peer(b, "127.0.0.4"));
+	lr_run_for(base, 300);
+	assert_true(lr_up(b, LR_REMOTE));
+	assert_int_equal(lr_peer(b, LR_REMOTE)->established, 1);
+	assert_int_equal(rev[BGP_EV_PEER_DOWN], 0);
+	assert_int_equal(rev[BGP_EV_WITHDRAWN], 0);
+	assert_int_equal(bgp_mapping_count(b), 1);
+
+	/* refused: another listener (and a peer added with it): nothing changes */
+	struct bgp_cfg *c2 = bgp_config_dup(c1);
+	c2->listen = true;
+	c2->listen_addr = lr_addr(LR_LOCAL);
+	lr_cfg_add_peer(c2, "127.0.0.5", 65001)->passive = true;
+	assert_int_equal(ms_push_bgp_reload(f->push, c2), -1);
+	assert_ptr_equal(ms_push_bgp(f->push), b);
+	assert_null(lr_peer(b, "127.0.0.5"));
+	assert_int_equal(bgp_listen_port(b), 0);
+	assert_int_equal(ms_push_bgp_reload(f->push, c1), 0); /* c1 is still in force */
+	lr_run_for(base, 100);
+	assert_int_equal(lr_peer(b, LR_REMOTE)->established, 1);
+	assert_int_equal(rev[BGP_EV_PEER_DOWN], 0);
+
+	/* <bgp> removed: the speaker stops for good, the peer drops our routes */
+	assert_int_equal(ms_push_bgp_reload(f->push, NULL), 0);
+	assert_null(ms_push_bgp(f->push));
+	assert_null(ms_push_speaker(f->push));
+	assert_true(lr_run_until(base, remote_withdrawn, NULL));
+	assert_int_equal(rev[BGP_EV_STALE], 0);
+
+	/* <bgp> added: a new speaker with every registration */
+	memset(rev, 0, sizeof(rev));
+	assert_int_equal(ms_push_bgp_reload(f->push, c0), 0);
+	lr_local = ms_push_bgp(f->push);
+	assert_non_null(lr_local);
+	assert_int_equal(bgp_mapping_count(lr_local), 1);
+	assert_true(lr_run_until(base, remote_has_mapping, NULL));
+
+	ms_push_bgp_stop(f->push);
+	bgp_free(remote);
+	lr_run_for(base, 10);
+	bgp_config_free(c0);
+	bgp_config_free(c1);
+	bgp_config_free(c2);
+	event_base_free(base);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 int main(void)
 {
@@ -575,6 +675,7 @@ int main(void)
 	    T(t_reload_withdraws),
 	    T(t_refused),
 	    T(t_real_speaker),
+	    T(t_bgp_reload),
 	    T(t_config),
 	    T(t_cli),
 	};

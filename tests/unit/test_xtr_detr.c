@@ -6,14 +6,19 @@
  * the PITR path, the fallback Map-Request with the packet held then released by BGP, a
  * negative answer dropped inside the aggregate; and the two site-mode fixes: an EID made
  * local by a control-plane fact (xtr_claim_eid) and a re-encapsulation back to the sender
- * refused (migration back). */
+ * refused (migration back). And the D-ETR's speaker across reloads (xtr_detr_bgp_*), with a
+ * real session over loopback: a peer added keeps the speaker, the session and the mapping;
+ * a refused reload (listener change) changes nothing, not even the peer added with it; a
+ * peer removed takes its mapping away through withdrawals; <bgp> removed and added again. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "common/cli.h"
 #include "proto/pkt.h"
+#include "tests/unit/bgp_looprig.h"
 #include "tests/unit/xtr_testlib.h"
 #include "xtr/detr.h"
 
@@ -466,6 +471,132 @@ static void t_bounce(void **s)
 	xtr_free(x);
 }
 
+/* ---- the D-ETR's speaker across reloads ---- */
+struct reload_fx {
+	struct xtr *x;
+	struct bgp *remote;
+};
+
+static bool mapping_in(void *arg)
+{
+	struct reload_fx *f = arg;
+	char buf[IPADDR_STRLEN];
+	const char *r = rloc_of(f->x, "198.51.100.5", buf);
+	return r != NULL && strcmp(r, "192.0.2.20") == 0;
+}
+
+static const char *cli_run(struct cli *cli, const char *line)
+{
+	static struct strbuf sb;
+	strbuf_free(&sb);
+	strbuf_init(&sb);
+	if (cli == NULL) /* the end: sb freed */
+		return NULL;
+	cli_exec(cli, NULL, line, &sb);
+	return strbuf_str(&sb);
+}
+
+static void t_bgp_reload(void **s)
+{
+	(void)s;
+	struct event_base *base = event_base_new();
+	struct reload_fx f = {mk_detr(), NULL};
+	struct xtr_detr *d = xtr_detr_new(f.x);
+	struct cli *cli = cli_new(NULL, NULL, 0, "lisp-xtrd", NULL);
+	assert_non_null(d);
+	assert_non_null(cli);
+	f.remote = lr_remote_new(base, NULL, NULL);
+	assert_non_null(f.remote);
+	struct bgp_host_mapping m = mapping("198.51.100.5/32", "192.0.2.20", 1);
+	assert_int_equal(bgp_announce(f.remote, &m), 0);
+
+	struct bgp_cfg *c0 = lr_local_cfg(bgp_listen_port(f.remote));
+	assert_int_equal(xtr_detr_bgp_start(d, base, cli, c0), 0);
+	struct bgp *b = xtr_detr_speaker(d);
+	assert_non_null(b);
+	assert_true(lr_run_until(base, mapping_in, &f));
+	assert_true(lr_up(b, LR_REMOTE));
+	assert_non_null(strstr(cli_run(cli, "show bgp summary json"), "\"localAs\": 65000"));
+
+	/* a second peer added: same speaker, the first session never left Established, the
+	 * mapping stayed in the map-cache */
+	struct bgp_cfg *c1 = bgp_config_dup(c0);
+	lr_cfg_add_peer(c1, "127.0.0.4", 65001)->passive = true;
+	assert_int_equal(xtr_detr_bgp_reload_prepare(d, c1), 0);
+	assert_true(mapping_in(&f));
+	xtr_detr_bgp_reload_commit(d, c1);
+	assert_ptr_equal(xtr_detr_speaker(d), b);
+	assert_true(lr_up(b, LR_REMOTE));
+	assert_true(mapping_in(&f));
+	assert_non_null(lr_peer(b, "127.0.0.4"));
+	lr_run_for(base, 300);
+	assert_true(lr_up(b, LR_REMOTE));
+	assert_int_equal(lr_peer(b, LR_REMOTE)->established, 1);
+	assert_true(mapping_in(&f));
+	assert_int_equal(xtr_get_stats(f.x)->bgp_withdrawals, 0);
+
+	/* refused: the listener changes (and a peer is added with it): nothing changes */
+	struct bgp_cfg *c2 = bgp_config_dup(c1);
+	c2->listen = true;
+	c2->listen_addr = lr_addr(LR_LOCAL);
+	lr_cfg_add_peer(c2, "127.0.0.5", 65001)->passive = true;
+	assert_int_equal(xtr_detr_bgp_reload_prepare(d, c2), -1);
+	assert_ptr_equal(xtr_detr_speaker(d), b);
+	assert_null(lr_peer(b, "127.0.0.5"));
+	assert_int_equal(bgp_listen_port(b), 0);
+	lr_run_for(base, 100);
+	assert_true(lr_up(b, LR_REMOTE));
+	assert_int_equal(lr_peer(b, LR_REMOTE)->established, 1);
+	assert_true(mapping_in(&f));
+	/* the running <bgp> is still c1: the same file again is no change */
+	assert_int_equal(xtr_detr_bgp_reload_prepare(d, c1), 0);
+	xtr_detr_bgp_reload_commit(d, c1);
+	assert_int_equal(lr_peer(b, LR_REMOTE)->established, 1);
+
+	/* the rest of a reload failed after the BGP step: abort leaves all as it was */
+	struct bgp_cfg *c3 = bgp_config_dup(c0); /* 127.0.0.4 removed */
+	assert_int_equal(xtr_detr_bgp_reload_prepare(d, c3), 0);
+	xtr_detr_bgp_reload_abort(d);
+	assert_non_null(lr_peer(b, "127.0.0.4"));
+
+	/* the remote peer removed: its mapping leaves through the speaker's withdrawals */
+	struct bgp_cfg *c4 = bgp_config_dup(c1);
+	memmove(&c4->peers[0], &c4->peers[1], sizeof(c4->peers[0]));
+	c4->n_peers = 1;
+	assert_int_equal(xtr_detr_bgp_reload_prepare(d, c4), 0);
+	xtr_detr_bgp_reload_commit(d, c4);
+	assert_ptr_equal(xtr_detr_speaker(d), b);
+	assert_null(lr_peer(b, LR_REMOTE));
+	assert_false(mapping_in(&f));
+	assert_int_equal(xtr_get_stats(f.x)->bgp_withdrawals, 1);
+	assert_int_equal(xtr_detr_count(d), 0);
+
+	/* <bgp> removed: the speaker stops, the rows answer "not running"; added: it starts */
+	assert_int_equal(xtr_detr_bgp_reload_prepare(d, NULL), 0);
+	xtr_detr_bgp_reload_commit(d, NULL);
+	assert_null(xtr_detr_speaker(d));
+	assert_non_null(strstr(cli_run(cli, "show bgp summary"), "BGP is not running"));
+	assert_int_equal(xtr_detr_bgp_reload_prepare(d, c0), 0);
+	xtr_detr_bgp_reload_commit(d, c0);
+	assert_non_null(xtr_detr_speaker(d));
+	assert_non_null(strstr(cli_run(cli, "show bgp summary json"), "\"localAs\": 65000"));
+	assert_true(lr_run_until(base, mapping_in, &f));
+
+	xtr_detr_bgp_stop(d);
+	cli_free(cli);
+	xtr_detr_free(d);
+	bgp_free(f.remote);
+	lr_run_for(base, 10);
+	bgp_config_free(c0);
+	bgp_config_free(c1);
+	bgp_config_free(c2);
+	bgp_config_free(c3);
+	bgp_config_free(c4);
+	xtr_free(f.x);
+	event_base_free(base);
+	cli_run(NULL, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -473,7 +604,7 @@ int main(void)
 	    cmocka_unit_test(t_version_newer),	  cmocka_unit_test(t_decide),
 	    cmocka_unit_test(t_reencap_and_move), cmocka_unit_test(t_pitr),
 	    cmocka_unit_test(t_fallback),	  cmocka_unit_test(t_claim),
-	    cmocka_unit_test(t_bounce),
+	    cmocka_unit_test(t_bounce),		  cmocka_unit_test(t_bgp_reload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

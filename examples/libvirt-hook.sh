@@ -34,8 +34,8 @@ cat >"$CONFDIR/register.conf" <<CONF
 ms $MS
 site dc1
 key-file $CONFDIR/register.key
-key-id 0
-alg sha256
+key-id 1
+alg hmac-sha-256
 rloc $RLOC
 priority 1
 weight 100

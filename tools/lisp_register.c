@@ -68,14 +68,15 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: lisp-register --ms HOST[:PORT] [--site NAME] [--key-file F] [--key-id N]\n"
-	    "         [--alg sha1|sha256] --eid PREFIX [--eid ...] [--eids-file F]\n"
+	    "         [--alg hmac-sha-1|hmac-sha-256] --eid PREFIX [--eid ...] [--eids-file F]\n"
 	    "         --rloc ADDR [--rloc ADDR ...] [--priority N] [--weight N] [--ttl MIN]\n"
 	    "         [--iid N] [--proxy-reply] [--merge] [--deregister] [--timeout S]\n"
 	    "         [--retries N] [--json] [--config F]\n"
 	    "       lisp-register --libvirt-hook [--config F] [options] DOMAIN OP [SUBOP [EXTRA]]\n"
 	    "The secret comes from --key-file (the whole file without its final newline, as\n"
 	    "lisp-msd's secret-file) or $LISP_REGISTER_KEY,\n"
-	    "never from the command line. Defaults: port 4342, alg sha256, key-id 0, priority 1,\n"
+	    "never from the command line. Defaults: port 4342, alg hmac-sha-256, key-id 1, "
+	    "priority 1,\n"
 	    "weight 100, ttl 1440, timeout 0.5 s doubled at each of 3 retries.\n"
 	    "Hook mode: settings from --config or $LISP_REGISTER_CONF or %s;\n"
 	    "registers on started/reconnect/attach, nothing on other operations (release\n"

@@ -21,6 +21,7 @@ void reg_opts_init(struct reg_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->ms_port = LISP_CONTROL_PORT;
+	o->key_id = 1;
 	o->alg = LISP_ALG_HMAC_SHA256_128;
 	o->priority = 1;
 	o->weight = 100;
@@ -67,12 +68,10 @@ static int set_opt(struct reg_opts *o, const char *name, const char *val, char *
 			return errf(err, errlen, "key-id: 0..255 expected, got \"%s\"", val);
 		o->key_id = (uint8_t)v;
 	} else if (!strcmp(name, "alg")) {
-		if (!strcmp(val, "sha256") || !strcmp(val, "hmac-sha-256"))
-			o->alg = LISP_ALG_HMAC_SHA256_128;
-		else if (!strcmp(val, "sha1") || !strcmp(val, "hmac-sha-1"))
-			o->alg = LISP_ALG_HMAC_SHA1_96;
-		else
-			return errf(err, errlen, "alg: sha1 or sha256 expected, got \"%s\"", val);
+		/* the vocabulary of every config (proto/auth.h), short forms included */
+		if (lisp_alg_from_name(val, &o->alg))
+			return errf(err, errlen,
+				    "alg: hmac-sha-1 or hmac-sha-256 expected, got \"%s\"", val);
 	} else if (!strcmp(name, "rloc")) {
 		struct ipaddr a;
 		if (ipaddr_parse(val, &a))

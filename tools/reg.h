@@ -25,7 +25,7 @@ struct reg_opts {
 	uint16_t ms_port;
 	char site[REG_NAME_MAX];
 	char key_file[REG_PATH_MAX];
-	uint8_t key_id;
+	uint8_t key_id;	       /* default 1, as every example's site key */
 	uint8_t alg;	       /* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
 	const char **eid_args; /* --eid values (pointers into argv), resolved by reg_finish */
 	size_t neid_args;

@@ -2,7 +2,7 @@
  * tests/integration/tools_responder.c - a small stand-in Map-Server for the lisp-register /
  * lisp-query integration tests, with the failure modes a real one never shows on demand.
  *
- *   tools_responder --addr ADDR --port N --key SECRET [--key-id N] [--alg sha1|sha256]
+ *   tools_responder --addr ADDR --port N --key SECRET [--key-id N (1)] [--alg sha1|sha256]
  *                   [--mode ok|silent|badsig|wrongnonce|norecords|late]
  *
  * Map-Register: verified with the key (a bad one is dropped silently, as RFC 9301 §5.6
@@ -165,7 +165,8 @@ static void on_request(int fd, struct buf *b, bool ecm, uint16_t sport)
 int main(int argc, char **argv)
 {
 	const char *addr = "127.0.0.1", *secret = NULL;
-	unsigned port = 0, key_id = 0, alg = LISP_ALG_HMAC_SHA256_128;
+	unsigned port = 0, key_id = 1,
+		 alg = LISP_ALG_HMAC_SHA256_128; /* lisp-register's defaults */
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
 	struct ipaddr ip;

@@ -123,7 +123,7 @@ static void chk_defaults(const struct reg_opts *o)
 	assert_string_equal(o->ms, "ms.example");
 	assert_int_equal(o->ms_port, 4342);
 	assert_int_equal(o->alg, LISP_ALG_HMAC_SHA256_128);
-	assert_int_equal(o->key_id, 0);
+	assert_int_equal(o->key_id, 1); /* as every example's site key */
 	assert_int_equal(o->priority, 1);
 	assert_int_equal(o->weight, 100);
 	assert_int_equal(o->ttl, 1440);
@@ -153,6 +153,11 @@ static void chk_all(const struct reg_opts *o)
 	/* --iid applies to EIDs without their own [iid], whatever the option order */
 	assert_string_equal(prefix_str(&o->eids[0], s, sizeof(s)), "[9]10.0.0.1/32");
 	assert_string_equal(prefix_str(&o->eids[1], s, sizeof(s)), "[3]2001:db8::/64");
+}
+
+static void chk_alg_sha1(const struct reg_opts *o)
+{
+	assert_int_equal(o->alg, LISP_ALG_HMAC_SHA1_96);
 }
 
 static void chk_conf(const struct reg_opts *o)
@@ -191,6 +196,8 @@ static const struct opt_case opt_cases[] = {
      "--rloc 192.0.2.1 --rloc 2001:db8::1 --priority 5 --weight 30 --ttl 60 --iid 9 "
      "--proxy-reply --merge --timeout 2.5 --retries 0 --json",
      0, 0, chk_all},
+    {"the algorithm names of the daemons' configs", "--ms h --alg hmac-sha-1", 0, -1, chk_alg_sha1},
+    {"the registry's algorithm name", "--ms h --alg hmac-sha-1-96", 0, -1, chk_alg_sha1},
     {"config file under the command line",
      "--config @CONF --priority 9 --eid 10.0.0.1/32 --rloc 192.0.2.77", 0, 0, chk_conf},
     {"hook mode positional args", "--libvirt-hook --config @CONF vm1 started begin -", 0, -1,
@@ -695,8 +702,8 @@ static void test_register_pack(void **state)
 		size_t k = reg_pack(&o, eids, cases[i].n, cases[i].maxlen);
 		assert_int_equal(k, cases[i].want);
 		if (k) { /* what pack says fits does fit */
-			struct lisp_key *key =
-			    lisp_key_new(0, LISP_ALG_HMAC_SHA256_128, SECRET, strlen(SECRET));
+			struct lisp_key *key = lisp_key_new(o.key_id, LISP_ALG_HMAC_SHA256_128,
+							    SECRET, strlen(SECRET));
 			uint8_t out[REG_DGRAM_MAX];
 			struct buf w;
 			buf_init_write(&w, out, cases[i].maxlen);
@@ -767,6 +774,7 @@ static void test_notify_check(void **state)
 	struct lisp_prefix eids[2];
 	const uint64_t nonces[3] = {100, 200, 300};
 	opts_for(&o, NULL);
+	o.key_id = 0; /* the key below */
 	tools_parse_eid("198.51.100.5/32", 0, &eids[0]);
 	tools_parse_eid("2001:db8::5/128", 0, &eids[1]);
 	struct lisp_key *k = lisp_key_new(0, LISP_ALG_HMAC_SHA256_128, SECRET, strlen(SECRET));

@@ -48,14 +48,18 @@ static int parse_key(xmlNode *n, struct ms_keycfg *k)
 static int parse_site(xmlNode *n, struct ms_site *s)
 {
 	xmlNode *c;
-	int bad = 0, life = 0;
+	int bad = 0, life = 0, replay = 0;
 	static const char *const life_names[] = {"refresh", "persistent", NULL};
+	static const char *const replay_names[] = {"strict", "random-nonce", NULL};
 
 	if (cfg_get_string(n, "@name", s->name, sizeof(s->name)) != 0)
 		return cfg_error(n, "site needs a name");
 	if (cfg_get_enum(n, "@lifetime", life_names, &life) < 0)
 		bad = 1;
 	s->lifetime = life == 1 ? MS_LIFE_PERSISTENT : MS_LIFE_REFRESH;
+	if (cfg_get_enum(n, "@replay", replay_names, &replay) < 0)
+		bad = 1;
+	s->replay = replay == 1 ? MS_REPLAY_RANDOM_NONCE : MS_REPLAY_STRICT;
 	bad |= cfg_get_bool(n, "@proxy-reply", &s->proxy_reply) < 0;
 	bad |= cfg_get_bool(n, "@merge", &s->merge) < 0;
 	bad |= cfg_get_string(n, "description", s->description, sizeof(s->description)) < 0;
@@ -285,9 +289,11 @@ void ms_cfg_print(const void *p, FILE *out)
 	for (size_t i = 0; i < c->nsites; i++) {
 		const struct ms_site *s = &c->sites[i];
 		fprintf(out,
-			"  <site name=\"%s\" lifetime=\"%s\" proxy-reply=\"%s\" merge=\"%s\">\n",
+			"  <site name=\"%s\" lifetime=\"%s\" proxy-reply=\"%s\" merge=\"%s\" "
+			"replay=\"%s\">\n",
 			cfg_xml_escape(s->name, e, sizeof(e)), ms_lifetime_name(s->lifetime),
-			s->proxy_reply ? "true" : "false", s->merge ? "true" : "false");
+			s->proxy_reply ? "true" : "false", s->merge ? "true" : "false",
+			ms_replay_policy_name(s->replay));
 		if (s->description[0])
 			fprintf(out, "    <description>%s</description>\n",
 				cfg_xml_escape(s->description, e, sizeof(e)));

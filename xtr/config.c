@@ -153,6 +153,20 @@ static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 	return bad ? -1 : 0;
 }
 
+bool xtr_id_is_zero(const uint8_t id[16])
+{
+	static const uint8_t zero[16];
+	return memcmp(id, zero, 16) == 0;
+}
+
+void xtr_cfg_default_xtr_id(const struct xtr_cfg *c, uint8_t id[16])
+{
+	if (c->sub.enabled && !xtr_id_is_zero(c->sub.xtr_id))
+		memcpy(id, c->sub.xtr_id, 16);
+	else if (c->nrloc > 0)
+		memcpy(id, c->rloc[0].a, 16);
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -327,9 +341,19 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	if ((n = cfg_child(root, "subscribe")) != NULL)
 		bad |= parse_sub(n, c) < 0;
 	if ((n = cfg_child(root, "register")) != NULL) {
+		char hex[64];
 		bad |= cfg_get_u32(n, "@interval", 1, 3600, &c->register_interval) < 0;
 		bad |= cfg_get_u32(n, "@ttl", 1, 0xffffffffu, &c->register_ttl) < 0;
+		r = cfg_get_string(n, "@xtr-id", hex, sizeof(hex));
+		if (r < 0)
+			bad = 1;
+		else if (r == 0 && (lisp_xtr_id_parse(hex, c->reg_xtr_id) < 0 ||
+				    xtr_id_is_zero(c->reg_xtr_id)))
+			bad |= cfg_error(n, "xtr-id: 1 to 32 hex digits, not all zero") < 0;
+		bad |= cfg_get_uint(n, "@site-id", 0, UINT64_MAX, &c->reg_site_id) < 0;
 	}
+	if (xtr_id_is_zero(c->reg_xtr_id))
+		xtr_cfg_default_xtr_id(c, c->reg_xtr_id);
 	if ((n = cfg_child(root, "map-cache")) != NULL) {
 		bad |= cfg_get_u32(n, "@max-entries", 1, 10000000, &c->cache_max) < 0;
 		bad |= cfg_get_u32(n, "@max-pending", 1, 1000000, &c->pending_max) < 0;
@@ -441,8 +465,11 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		    out, "\" site-id=\"%llu\" key-id=\"%u\" algorithm=\"%s\" secret=\"(set)\"/>\n",
 		    (unsigned long long)c->sub.site_id, c->sub.key_id, lisp_alg_name(c->sub.alg));
 	}
-	fprintf(out, "  <register interval=\"%u\" ttl=\"%u\"/>\n", c->register_interval,
+	fprintf(out, "  <register interval=\"%u\" ttl=\"%u\" xtr-id=\"", c->register_interval,
 		c->register_ttl);
+	for (unsigned i = 0; i < sizeof(c->reg_xtr_id); i++)
+		fprintf(out, "%02x", c->reg_xtr_id[i]);
+	fprintf(out, "\" site-id=\"%llu\"/>\n", (unsigned long long)c->reg_site_id);
 	fprintf(
 	    out,
 	    "  <map-cache max-entries=\"%u\" max-pending=\"%u\" queue=\"%s\" queue-length=\"%u\" "

@@ -2,15 +2,19 @@
  * tests/unit/test_ms_replay.c - replay protection of the Map-Server (ms/replay.c,
  * docs/lisp-wire.md "Replay protection"): captured Map-Registers and deregistrations
  * replayed from any address, at any later time, across a restart, never change what is
- * stored; the bounds of the state; the random-nonce policy of RFC 6833 registrants.
+ * stored; the random-nonce policy of RFC 6833 registrants; and our own two registrants
+ * (lisp-register's reg_build, lisp-xtrd's register.c: the production code of both) using
+ * one key from one address without locking each other out.
  */
 #include "config.h"
 
 #include "ms_testlib.h"
+#include "xtr_testlib.h"
 
 #include <sqlite3.h>
 
 #include "ms/ms_int.h" /* MS_SEEN_MAX */
+#include "tools/reg.h"
 
 /* ------------------------------------------------------------------ fixture */
 #define MAXPKT 64
@@ -417,6 +421,63 @@ static void t_random_nonce_policy(void **state)
 	lisp_key_free(k);
 }
 
+/* ------------------------------------------------------------------ our registrants */
+/* lisp-register (reg_build, as the controller runs it) and lisp-xtrd (its register.c)
+ * register with the same key, from the same address, one after the other, the same EID
+ * too (a VM that moved into the xTR's site is registered by the controller, then by the
+ * xTR): every Map-Register of both is accepted. Before, lisp-register's nonces (ns) were
+ * far above lisp-xtrd's (seconds << 24) and both were keyed by the source address: after
+ * one lisp-register run, every registration of that xTR was a "replay". */
+static void t_own_registrants(void **state)
+{
+	struct fx *f = *state;
+	struct reg_opts o;
+	struct lisp_prefix eids[2];
+	uint8_t out[REG_DGRAM_MAX];
+	struct buf w;
+	uint64_t last = 0;
+	struct lisp_record rec;
+
+	/* the xTR of site A (xtr_testlib: RLOCs 192.0.2.1 and 2001:db8:ffff::1, EIDs .5/32
+	 * and ::5/128, key 1 "dc-secret") registers */
+	struct xtr_cfg *c = test_cfg();
+	struct xtr *x = xtr_new(c, &test_io, SEC);
+	xtr_cfg_free(c);
+	assert_non_null(x);
+	cap_reset();
+	xtr_tick(x, 2 * SEC);
+	assert_int_equal(ncap_ctl, 1);
+	ms_test_feed(f->ms, cap_ctl[0].data, cap_ctl[0].len, "192.0.2.1", 4342, now);
+	assert_int_equal(ms_count(f->ms), 2);
+
+	/* the controller runs lisp-register on the xTR's host, with the site key, for a VM
+	 * that moved in and for one of the xTR's own EIDs */
+	reg_opts_init(&o);
+	o.rlocs[o.nrlocs++] = ip("192.0.2.1");
+	assert_int_equal(tools_parse_eid("198.51.100.77/32", 0, &eids[0]), 0);
+	assert_int_equal(tools_parse_eid("198.51.100.5/32", 0, &eids[1]), 0);
+	for (unsigned round = 0; round < 3; round++) {
+		buf_init_write(&w, out, sizeof(out));
+		last = tools_nonce_increasing(last);
+		assert_int_equal(reg_build(&o, eids, 2, last, f->dc, &w, NULL), 0);
+		ms_test_feed(f->ms, out, buf_len(&w), "192.0.2.1", (uint16_t)(40001 + round), now);
+		assert_int_equal(ms_count(f->ms), 3);
+		ms_reg_record(ms_test_find(f->ms, "198.51.100.5/32", false), &rec);
+		assert_int_equal(rec.nloc, 1); /* lisp-register's */
+		/* the xTR refreshes a minute later: accepted */
+		cap_reset();
+		xtr_tick(x, (2 + 60 * (round + 1)) * SEC);
+		assert_int_equal(ncap_ctl, 1);
+		ms_test_feed(f->ms, cap_ctl[0].data, cap_ctl[0].len, "192.0.2.1", 4342, now);
+		ms_reg_record(ms_test_find(f->ms, "198.51.100.5/32", false), &rec);
+		assert_int_equal(rec.nloc, 2); /* the xTR's: both its RLOCs */
+	}
+	assert_int_equal(replays(f), 0);
+	assert_int_equal(ms_get_stats(f->ms)->replay_entries, 2); /* two xTR-IDs */
+	reg_opts_free(&o);
+	xtr_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +488,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(t_replay_old_database, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_replay_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_random_nonce_policy, setup_legacy, teardown),
+	    cmocka_unit_test_setup_teardown(t_own_registrants, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,9 @@ site dc1
 key-file $CONFDIR/register.key
 key-id 1
 alg hmac-sha-256
+# xtr-id: default derived from this host's name (every run on this host is one registrant
+# for lisp-msd's replay protection); set one to keep it across a rename
+# xtr-id 0x1001
 rloc $RLOC
 priority 1
 weight 100

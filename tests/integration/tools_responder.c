@@ -6,7 +6,8 @@
  *                   [--mode ok|silent|badsig|wrongnonce|norecords|late]
  *
  * Map-Register: verified with the key (a bad one is dropped silently, as RFC 9301 §5.6
- * wants), logged as "register nonce=0x... records=N ttl=T auth=ok", stored (TTL 0 removes),
+ * wants), logged as "register nonce=0x... records=N ttl=T auth=ok xtr=HEX|-" (xtr: the
+ * xTR-ID when I=1), stored (TTL 0 removes),
  * then answered by mode: ok = Map-Notify with the same nonce and records, signed; silent =
  * nothing; badsig = signed with another key; wrongnonce = nonce + 1; norecords = no
  * records; late = nothing for the first Map-Register, ok afterwards.
@@ -91,8 +92,11 @@ static void on_register(int fd, struct buf *b, const struct sockaddr_storage *fr
 		return;
 	}
 	ok = lisp_auth_verify(b, &m.auth, k, &e) == 0;
-	printf("register nonce=0x%016llx records=%u ttl=%u auth=%s\n", (unsigned long long)m.nonce,
-	       m.nrec, m.nrec ? m.rec[0].ttl : 0, ok ? "ok" : "bad");
+	printf("register nonce=0x%016llx records=%u ttl=%u auth=%s xtr=",
+	       (unsigned long long)m.nonce, m.nrec, m.nrec ? m.rec[0].ttl : 0, ok ? "ok" : "bad");
+	for (i = 0; m.xtr_id_present && i < 16; i++)
+		printf("%02x", m.xtr_id[i]);
+	printf("%s\n", m.xtr_id_present ? "" : "-");
 	if (!ok)
 		return;
 	nregister++;

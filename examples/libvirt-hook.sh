@@ -34,8 +34,11 @@ cat >"$CONFDIR/register.conf" <<CONF
 ms $MS
 site dc1
 key-file $CONFDIR/register.key
-key-id 0
-alg sha256
+key-id 1
+alg hmac-sha-256
+# xtr-id: default derived from this host's name (every run on this host is one registrant
+# for lisp-msd's replay protection); set one to keep it across a rename
+# xtr-id 0x1001
 rloc $RLOC
 priority 1
 weight 100

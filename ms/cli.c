@@ -40,6 +40,7 @@ static void show_sites(struct cli_req *r, struct out *o)
 		out_str(o, "lifetime", ms_lifetime_name(s->lifetime));
 		out_bool(o, "proxyReply", s->proxy_reply);
 		out_bool(o, "merge", s->merge);
+		out_str(o, "replay", ms_replay_policy_name(s->replay));
 		out_begin_array(o, "keys");
 		for (size_t k = 0; k < s->nkeys; k++) {
 			out_begin_object(o, NULL);
@@ -222,6 +223,12 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "unsubscriptions", st->unsubscriptions);
 	out_uint(o, "storeCommits", st->store_commits);
 	out_uint(o, "storeRows", st->store_rows);
+	out_begin_object(o, "replay");
+	out_uint(o, "entries", st->replay_entries);
+	out_uint(o, "evicted", st->replay_evictions);
+	out_uint(o, "seenNonces", st->seen_nonces);
+	out_uint(o, "seenNoncesEvictedEarly", st->seen_early_evictions);
+	out_end(o);
 	const struct ms_push *pb = ms_get_push(ms);
 	if (pb != NULL) {
 		const struct ms_push_stats *bs = ms_push_get_stats(pb);

@@ -23,20 +23,19 @@
 #include "ms/ms.h"
 #include "proto/auth.h"
 
-static const char *const alg_names[] = {"hmac-sha-1", "hmac-sha-256", NULL};
-
 static int parse_key(xmlNode *n, struct ms_keycfg *k)
 {
-	char secret[MS_SECRET_MAX];
+	char secret[MS_SECRET_MAX], alg[32];
 	uint32_t id = 0;
-	int alg = 0;
 
 	memset(secret, 0, sizeof(secret));
 	if (cfg_get_u32(n, "@id", 0, 255, &id) != 0 ||
-	    cfg_get_enum(n, "@algorithm", alg_names, &alg) != 0)
+	    cfg_get_string(n, "@algorithm", alg, sizeof(alg)) != 0)
 		return cfg_error(n, "key needs id (0..255) and algorithm");
+	/* the one vocabulary of every daemon and tool (proto/auth.h lisp_alg_from_name) */
+	if (lisp_alg_from_name(alg, &k->alg) < 0)
+		return cfg_error(n, "unknown algorithm \"%s\" (hmac-sha-1 or hmac-sha-256)", alg);
 	k->key_id = (uint8_t)id;
-	k->alg = alg == 0 ? LISP_ALG_HMAC_SHA1_96 : LISP_ALG_HMAC_SHA256_128;
 	if (cfg_get_secret(n, secret, sizeof(secret), k->secret_file, sizeof(k->secret_file)) < 0)
 		return -1;
 	k->key = lisp_key_new(k->key_id, k->alg, secret, strlen(secret));
@@ -49,14 +48,18 @@ static int parse_key(xmlNode *n, struct ms_keycfg *k)
 static int parse_site(xmlNode *n, struct ms_site *s)
 {
 	xmlNode *c;
-	int bad = 0, life = 0;
+	int bad = 0, life = 0, replay = 0;
 	static const char *const life_names[] = {"refresh", "persistent", NULL};
+	static const char *const replay_names[] = {"strict", "random-nonce", NULL};
 
 	if (cfg_get_string(n, "@name", s->name, sizeof(s->name)) != 0)
 		return cfg_error(n, "site needs a name");
 	if (cfg_get_enum(n, "@lifetime", life_names, &life) < 0)
 		bad = 1;
 	s->lifetime = life == 1 ? MS_LIFE_PERSISTENT : MS_LIFE_REFRESH;
+	if (cfg_get_enum(n, "@replay", replay_names, &replay) < 0)
+		bad = 1;
+	s->replay = replay == 1 ? MS_REPLAY_RANDOM_NONCE : MS_REPLAY_STRICT;
 	bad |= cfg_get_bool(n, "@proxy-reply", &s->proxy_reply) < 0;
 	bad |= cfg_get_bool(n, "@merge", &s->merge) < 0;
 	bad |= cfg_get_string(n, "description", s->description, sizeof(s->description)) < 0;
@@ -250,7 +253,7 @@ static void print_key(FILE *out, const char *indent, const char *elem, const str
 	char e[sizeof(k->secret_file) * 6];
 
 	fprintf(out, "%s<%s id=\"%u\" algorithm=\"%s\" ", indent, elem, k->key_id,
-		k->alg == LISP_ALG_HMAC_SHA1_96 ? "hmac-sha-1" : "hmac-sha-256");
+		lisp_alg_name(k->alg));
 	if (k->secret_file[0])
 		fprintf(out, "secret-file=\"%s\"/>\n",
 			cfg_xml_escape(k->secret_file, e, sizeof(e)));
@@ -286,9 +289,11 @@ void ms_cfg_print(const void *p, FILE *out)
 	for (size_t i = 0; i < c->nsites; i++) {
 		const struct ms_site *s = &c->sites[i];
 		fprintf(out,
-			"  <site name=\"%s\" lifetime=\"%s\" proxy-reply=\"%s\" merge=\"%s\">\n",
+			"  <site name=\"%s\" lifetime=\"%s\" proxy-reply=\"%s\" merge=\"%s\" "
+			"replay=\"%s\">\n",
 			cfg_xml_escape(s->name, e, sizeof(e)), ms_lifetime_name(s->lifetime),
-			s->proxy_reply ? "true" : "false", s->merge ? "true" : "false");
+			s->proxy_reply ? "true" : "false", s->merge ? "true" : "false",
+			ms_replay_policy_name(s->replay));
 		if (s->description[0])
 			fprintf(out, "    <description>%s</description>\n",
 				cfg_xml_escape(s->description, e, sizeof(e)));

@@ -29,6 +29,7 @@ static const char *const drop_names[MS_DROP__COUNT] = {
     [MS_DROP_UNKNOWN_SITE] = "unknown-site",
     [MS_DROP_EID_NOT_ALLOWED] = "eid-not-allowed",
     [MS_DROP_REPLAY] = "replay",
+    [MS_DROP_REPLAY_SEEN] = "replay-seen-nonce",
     [MS_DROP_NO_RECORDS] = "no-records",
     [MS_DROP_UNEXPECTED_TYPE] = "unexpected-type",
     [MS_DROP_NO_ITR_RLOC] = "no-usable-itr-rloc",

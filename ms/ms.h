@@ -61,6 +61,17 @@ struct ms_allowed {
 
 enum ms_lifetime { MS_LIFE_REFRESH = 0, MS_LIFE_PERSISTENT = 1 };
 
+/* <site replay>: how a Map-Register's nonce is judged (ms/replay.c, docs/lisp-wire.md
+ * "Replay protection"). */
+enum ms_replay_policy {
+	/* RFC 9301 §5.6: above the last nonce accepted for (key ID, xTR-ID) when I=1, for
+	 * (key ID, EID prefix) of every record when I=0; kept across restarts */
+	MS_REPLAY_STRICT = 0,
+	/* RFC 6833 registrants that draw every nonce at random: any nonce not accepted
+	 * before (a bounded seen-nonce cache per site). Weaker: see the docs. */
+	MS_REPLAY_RANDOM_NONCE = 1,
+};
+
 struct ms_site {
 	char name[MS_NAME_MAX];
 	char description[128];
@@ -71,6 +82,7 @@ struct ms_site {
 	enum ms_lifetime lifetime;
 	bool proxy_reply; /* proxy Map-Reply even when the ETR did not set P */
 	bool merge;	  /* merge RLOC sets of several ETRs (a bit forces it per message) */
+	enum ms_replay_policy replay;
 };
 
 enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
@@ -101,6 +113,7 @@ void ms_cfg_free(void *cfg);
 
 /* site.c */
 const char *ms_lifetime_name(enum ms_lifetime l);
+const char *ms_replay_policy_name(enum ms_replay_policy p);
 /* The site owning an EID prefix: the longest allowed prefix containing p (more-specifics
  * allowed) or equal to it. NULL if none. *allowed_out optional. */
 struct ms_site *ms_site_for_prefix(const struct ms_cfg *cfg, const struct lisp_prefix *p,
@@ -196,7 +209,8 @@ enum ms_drop {
 	MS_DROP_BAD_KEY_ID,
 	MS_DROP_UNKNOWN_SITE,
 	MS_DROP_EID_NOT_ALLOWED,
-	MS_DROP_REPLAY,
+	MS_DROP_REPLAY,	     /* strict: nonce not above the last accepted one */
+	MS_DROP_REPLAY_SEEN, /* random-nonce: a nonce accepted before */
 	MS_DROP_NO_RECORDS,
 	MS_DROP_UNEXPECTED_TYPE,
 	MS_DROP_NO_ITR_RLOC,
@@ -222,6 +236,11 @@ struct ms_stats {
 	uint64_t proxy_replies, forwarded, negative_replies;
 	uint64_t notify_acks, notify_retransmits, subscriptions, unsubscriptions;
 	uint64_t store_commits, store_rows;
+	/* replay protection (replay.c): nonce entries held (gauge, bounded by MS_REPLAY_MAX),
+	 * entries evicted into their floor; seen nonces held by random-nonce sites (gauge) and
+	 * those evicted before the lifetime of what they registered was over */
+	uint64_t replay_entries, replay_evictions;
+	uint64_t seen_nonces, seen_early_evictions;
 };
 
 /* ------------------------------------------------------------------ BGP push (push.c) */

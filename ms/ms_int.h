@@ -9,19 +9,55 @@
 #include "ms/ms.h"
 
 struct lisp_key;
+struct ms_replay_old;
 
-/* Replay protection (RFC 9301 §5.6 "Nonce"): last accepted nonce per (site, key id,
- * xTR-ID) when the Map-Register carries I=1, else per (site, key id, source address). */
-#define MS_REPLAY_KEYLEN (MS_NAME_MAX + 2 + 17)
-struct ms_replay {
-	struct ms_replay *next;
-	struct ms_replay *dirty_next; /* on ms->replay_dirty: its row waits for this turn */
-	uint8_t key[MS_REPLAY_KEYLEN];
-	uint64_t nonce;
-	bool persistent;
-	bool dirty;
+/* Replay protection (replay.c; RFC 9301 §5.6 "Nonce"; docs/lisp-wire.md "Replay
+ * protection"). One table of last accepted nonces, keyed by
+ *   site (MS_NAME_MAX bytes, zero-padded) | key ID | kind | 24 bytes:
+ *   MS_RK_XTR: I=1, the xTR-ID;  MS_RK_EID: I=0, one EID prefix (AFI, length, IID,
+ *   address);  MS_RK_*_FLOOR: nothing - the highest nonce of the entries of that kind of
+ *   (site, key ID) that the bound evicted, which stands in for them.
+ * Bounded: at most MS_REPLAY_MAX XTR/EID entries; the least recently advanced is evicted
+ * into its floor. Persisted (when there is a database) once per loop turn. */
+enum ms_replay_kind {
+	MS_RK_XTR = 1,
+	MS_RK_EID = 2,
+	MS_RK_XTR_FLOOR = 3,
+	MS_RK_EID_FLOOR = 4,
 };
-#define MS_REPLAY_BUCKETS 1024
+#define MS_REPLAY_KEYLEN     (MS_NAME_MAX + 2 + 24)
+#define MS_REPLAY_KEYLEN_OLD (MS_NAME_MAX + 2 + 17) /* rows written before the kinds */
+#ifndef MS_REPLAY_MAX
+#define MS_REPLAY_MAX 262144 /* about 40 MB at most */
+#endif
+struct ms_replay {
+	struct ms_replay *next;		       /* hash chain */
+	struct ms_replay *lru_prev, *lru_next; /* XTR/EID entries, least recently advanced first */
+	struct ms_replay *dirty_next; /* on ms->replay_dirty: its row waits for this turn */
+	uint64_t nonce;
+	bool dirty;
+	bool gone; /* evicted: its row is deleted at the flush, then it is freed */
+	uint8_t key[MS_REPLAY_KEYLEN];
+};
+
+/* The seen-nonce cache of one `replay="random-nonce"` site: a ring of the nonces accepted,
+ * oldest first, indexed by a chained hash (indexes + 1; 0 ends a chain). It grows by
+ * doubling up to MS_SEEN_MAX; when full, the oldest is evicted. */
+#ifndef MS_SEEN_MAX
+#define MS_SEEN_MAX 65536
+#endif
+struct ms_seen_ent {
+	uint64_t nonce;
+	uint64_t until; /* monotonic ms: the lifetime of what it registered (UINT64_MAX: none) */
+	uint32_t hnext;
+};
+struct ms_seen {
+	struct ms_seen *next;
+	const char *site; /* interned */
+	struct ms_seen_ent *ring;
+	uint32_t *bucket;      /* cap buckets */
+	uint32_t cap, n, head; /* head: index of the oldest */
+};
 
 /* A packet that waits for the store commit of this turn. */
 struct ms_deferred {
@@ -66,10 +102,16 @@ struct ms {
 	struct lpm *regs;      /* EID prefix -> struct ms_reg * */
 	struct expq expq;      /* deadlines of the registrations that can expire (refresh sites) */
 	struct ms_name *names; /* interned site names (ms_reg.site) */
-	struct ms_replay *replay[MS_REPLAY_BUCKETS];
-	/* persistent replay counters changed in this turn: written to the store once each
-	 * at the end of the turn, not once per Map-Register */
+	struct ms_replay **replay; /* replay_nbuckets (a power of 2) chains */
+	size_t replay_nbuckets, nreplay;
+	struct ms_replay *lru_head, *lru_tail;
+	size_t replay_max; /* bound on xTR-ID/EID entries; 0 = MS_REPLAY_MAX (tests lower it) */
+	/* replay entries changed in this turn: written to the store once each at the end of
+	 * the turn, not once per Map-Register */
 	struct ms_replay *replay_dirty;
+	struct ms_seen *seen;		  /* random-nonce sites' caches */
+	struct ms_replay_old *replay_old; /* during ms_load only (replay.c) */
+	size_t nreplay_old;
 	struct ms_deferred *deferred, **deferred_tail;
 	/* unsolicited Map-Notifies awaiting their Ack. Every entry is (re)queued at the tail
 	   with next_ms = now + notify interval, so the queue is in next_ms order and the tick
@@ -119,9 +161,24 @@ void ms_reg_set_expiry(struct ms *ms, struct ms_reg *r, uint64_t when);
 void ms_reg_free(struct ms *ms, struct ms_reg *r);
 /* The one copy of a site name (NULL when out of memory). */
 const char *ms_intern(struct ms *ms, const char *name);
+
+/* replay.c */
+/* The nonce check of an authenticated Map-Register m of `site` whose other checks passed:
+ * true = accepted, and recorded (the caller goes on to store its records); false = a
+ * replay, dropped and counted (MS_DROP_REPLAY or MS_DROP_REPLAY_SEEN). */
+bool ms_replay_accept(struct ms *ms, const struct ms_site *site, const struct lisp_map_register *m,
+		      const struct ipaddr *src);
 void ms_replay_free_all(struct ms *ms);
-/* Queue the changed persistent replay counters into the store transaction (end of turn). */
+/* Queue the changed replay entries into the store transaction (end of turn). */
 void ms_replay_flush(struct ms *ms);
+/* Load the replay entries and seen nonces from the store (ms_load). */
+int ms_replay_load(struct ms *ms);
+/* Seed the per-EID entry of a persistent registration loaded from a database written
+ * before the replay kinds existed (its source-address row): see replay.c. */
+void ms_replay_seed_old(struct ms *ms, const char *site, const struct ms_site *s,
+			const struct lisp_prefix *eid, const struct ipaddr *etr);
+/* After the registrations were loaded: forget the older rows. */
+void ms_replay_load_end(struct ms *ms);
 
 /* request.c */
 void ms_handle_request(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,

@@ -5,9 +5,11 @@
  *   parse (malformed:<proto_err>) -> at least one record (no-records) -> site owning the
  *   first record's EID prefix (unknown-site) -> a key of that site with the message's Key ID
  *   (bad-key-id) -> HMAC over the message with that key, algorithm included (bad-auth) ->
- *   EVERY record inside the site's allowed prefixes (eid-not-allowed) -> nonce strictly
- *   greater than the last accepted one for (site, key id, xTR-ID) when I=1, else
- *   (site, key id, source address) (replay).
+ *   EVERY record inside the site's allowed prefixes (eid-not-allowed) -> the nonce
+ *   (replay.c, by the site's replay policy: strict, above the last one accepted for
+ *   (site, key ID, xTR-ID) when I=1, else for (site, key ID, EID prefix) of every record,
+ *   whatever the source address (replay); random-nonce, not accepted before
+ *   (replay-seen-nonce)).
  * Decision: one record outside the site rejects the WHOLE Map-Register. It is one
  * authenticated unit and its Map-Notify acknowledges all of its records; storing a part
  * would acknowledge what was not stored (the ETR could not tell which part failed).
@@ -23,8 +25,8 @@
  *
  * Costs: a registration is one right-sized allocation (struct ms_reg, locators in wire
  * encoding); only registrations that can expire are in the expiry heap (expq.c), so a tick
- * looks at the due ones only; a persistent replay counter is written to the store once per
- * loop turn however many Map-Registers advanced it.
+ * looks at the due ones only; a replay entry is written to the store once per loop turn
+ * however many Map-Registers advanced it.
  */
 #include "config.h"
 
@@ -38,93 +40,6 @@
 #include "ms/ms_int.h"
 #include "ms/store.h"
 #include "proto/auth.h"
-
-/* ------------------------------------------------------------------ replay table */
-static void replay_key(uint8_t *key, const char *site, uint8_t key_id, bool has_xtr,
-		       const uint8_t *xtr_id, const struct ipaddr *src)
-{
-	memset(key, 0, MS_REPLAY_KEYLEN);
-	memcpy(key, site, strnlen(site, MS_NAME_MAX - 1)); /* zero-padded fixed-width field */
-	key[MS_NAME_MAX] = key_id;
-	if (has_xtr) {
-		key[MS_NAME_MAX + 1] = 0xff;
-		memcpy(key + MS_NAME_MAX + 2, xtr_id, 16);
-	} else {
-		key[MS_NAME_MAX + 1] = (uint8_t)src->afi;
-		memcpy(key + MS_NAME_MAX + 2, src->a, 16);
-	}
-}
-
-static unsigned replay_hash(const uint8_t *key)
-{
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < MS_REPLAY_KEYLEN; i++)
-		h = (h ^ key[i]) * 16777619u;
-	return h % MS_REPLAY_BUCKETS;
-}
-
-static struct ms_replay *replay_find(struct ms *ms, const uint8_t *key)
-{
-	for (struct ms_replay *r = ms->replay[replay_hash(key)]; r; r = r->next)
-		if (memcmp(r->key, key, MS_REPLAY_KEYLEN) == 0)
-			return r;
-	return NULL;
-}
-
-static struct ms_replay *replay_set(struct ms *ms, const uint8_t *key, uint64_t nonce)
-{
-	struct ms_replay *r = replay_find(ms, key);
-
-	if (r == NULL) {
-		unsigned h = replay_hash(key);
-		r = calloc(1, sizeof(*r));
-		if (r == NULL)
-			return NULL;
-		memcpy(r->key, key, MS_REPLAY_KEYLEN);
-		r->next = ms->replay[h];
-		ms->replay[h] = r;
-	}
-	r->nonce = nonce;
-	return r;
-}
-
-/* The counter advanced: its row is written once at the end of the turn. */
-static void replay_mark(struct ms *ms, struct ms_replay *r)
-{
-	if (r->dirty)
-		return;
-	r->dirty = true;
-	r->dirty_next = ms->replay_dirty;
-	ms->replay_dirty = r;
-}
-
-void ms_replay_flush(struct ms *ms)
-{
-	struct ms_replay *r, *n;
-
-	for (r = ms->replay_dirty; r; r = n) {
-		n = r->dirty_next;
-		r->dirty = false;
-		r->dirty_next = NULL;
-		if (ms->store != NULL &&
-		    store_replay_put(ms->store, r->key, sizeof(r->key), r->nonce) < 0)
-			log_warnx("database: %s", store_error(ms->store));
-	}
-	ms->replay_dirty = NULL;
-}
-
-void ms_replay_free_all(struct ms *ms)
-{
-	ms->replay_dirty = NULL;
-	for (size_t i = 0; i < MS_REPLAY_BUCKETS; i++) {
-		struct ms_replay *r = ms->replay[i], *n;
-		for (; r; r = n) {
-			n = r->next;
-			free(r);
-		}
-		ms->replay[i] = NULL;
-	}
-}
 
 /* ------------------------------------------------------------------ compact form */
 const char *ms_intern(struct ms *ms, const char *name)
@@ -550,8 +465,6 @@ void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const st
 	struct buf b;
 	const struct ms_keycfg *kc;
 	struct ms_site *site;
-	uint8_t key[MS_REPLAY_KEYLEN];
-	struct ms_replay *rp;
 	char pfx[PREFIX_STRLEN];
 
 	buf_init_read(&b, data, len);
@@ -604,19 +517,8 @@ void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const st
 				return;
 			}
 	}
-	replay_key(key, site->name, m->auth.key_id, m->xtr_id_present, m->xtr_id, src);
-	rp = replay_find(ms, key);
-	if (rp != NULL && m->nonce <= rp->nonce) {
-		ms_drop(ms, LISP_T_MAP_REGISTER, MS_DROP_REPLAY, src,
-			"nonce 0x%016llx not above the last accepted 0x%016llx",
-			(unsigned long long)m->nonce, (unsigned long long)rp->nonce);
+	if (!ms_replay_accept(ms, site, m, src))
 		return;
-	}
-	rp = replay_set(ms, key, m->nonce);
-	if (rp != NULL && site->lifetime == MS_LIFE_PERSISTENT && ms->store != NULL) {
-		rp->persistent = true;
-		replay_mark(ms, rp);
-	}
 
 	const char *sname = ms_intern(ms, site->name); /* once per message, not per record */
 	for (unsigned i = 0; i < m->nrec; i++) {
@@ -693,6 +595,8 @@ static int load_row(const struct store_row *row, void *arg)
 	r->persistent = true;
 	r->registered_unix = row->registered_unix;
 	r->version = row->version;
+	if (ms->replay_old != NULL)
+		ms_replay_seed_old(ms, sname, site, &r->eid, &r->etr);
 	r->changed_unix_ms = row->changed_unix_ms;
 	if (r->version == 0 || r->version > 0xfff) /* a row written before versions existed */
 		ms_reg_changed(r);
@@ -705,19 +609,6 @@ static int load_row(const struct store_row *row, void *arg)
 	return 0;
 }
 
-static int load_replay(const void *key, size_t keylen, uint64_t nonce, void *arg)
-{
-	struct ms *ms = arg;
-	struct ms_replay *r;
-
-	if (keylen != MS_REPLAY_KEYLEN)
-		return 0;
-	r = replay_set(ms, key, nonce);
-	if (r)
-		r->persistent = true;
-	return 0;
-}
-
 int ms_load(struct ms *ms, uint64_t now_ms)
 {
 	struct load_ctx lc = {ms, 0, 0};
@@ -726,11 +617,12 @@ int ms_load(struct ms *ms, uint64_t now_ms)
 	ms->now = now_ms;
 	if (ms->store == NULL)
 		return 0;
-	if (store_replay_load(ms->store, load_replay, ms) < 0 ||
-	    store_load(ms->store, load_row, &lc, &bad) < 0) {
+	if (ms_replay_load(ms) < 0 || store_load(ms->store, load_row, &lc, &bad) < 0) {
+		ms_replay_load_end(ms);
 		log_warnx("database load: %s", store_error(ms->store));
 		return -1;
 	}
+	ms_replay_load_end(ms);
 	if (bad || lc.skipped)
 		log_warnx("database: %u undecodable row(s), %u row(s) of unknown or non-persistent "
 			  "sites ignored",

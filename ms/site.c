@@ -17,6 +17,11 @@ const char *ms_lifetime_name(enum ms_lifetime l)
 	return l == MS_LIFE_PERSISTENT ? "persistent" : "refresh";
 }
 
+const char *ms_replay_policy_name(enum ms_replay_policy p)
+{
+	return p == MS_REPLAY_RANDOM_NONCE ? "random-nonce" : "strict";
+}
+
 /* The table maps each allowed prefix to its struct ms_allowed; the site is found by
  * pointer range. */
 static struct ms_site *site_of(const struct ms_cfg *cfg, const struct ms_allowed *a)

@@ -12,7 +12,7 @@
 
 struct ms_store {
 	sqlite3 *db;
-	sqlite3_stmt *put, *del, *begin, *commit, *rput;
+	sqlite3_stmt *put, *del, *begin, *commit, *rput, *rdel, *sput, *sdel;
 	bool in_txn;
 	int pending;
 	char errmsg[256];
@@ -41,7 +41,12 @@ static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS registration ("
 				 " changed INTEGER NOT NULL DEFAULT 0);"
 				 "CREATE TABLE IF NOT EXISTS replay ("
 				 " key BLOB PRIMARY KEY,"
-				 " nonce INTEGER NOT NULL)";
+				 " nonce INTEGER NOT NULL);"
+				 "CREATE TABLE IF NOT EXISTS seen_nonce ("
+				 " site TEXT NOT NULL,"
+				 " nonce INTEGER NOT NULL,"
+				 " until INTEGER NOT NULL,"
+				 " PRIMARY KEY (site, nonce))";
 
 struct ms_store *store_open(const char *path, bool sync_full, char *err, size_t errlen)
 {
@@ -86,6 +91,14 @@ struct ms_store *store_open(const char *path, bool sync_full, char *err, size_t 
 			       NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO replay (key, nonce) VALUES (?1, ?2)",
 			       -1, &s->rput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM replay WHERE key = ?1", -1, &s->rdel, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db,
+			       "INSERT OR REPLACE INTO seen_nonce (site, nonce, until)"
+			       " VALUES (?1, ?2, ?3)",
+			       -1, &s->sput, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(s->db, "DELETE FROM seen_nonce WHERE site = ?1 AND nonce = ?2", -1,
+			       &s->sdel, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "BEGIN", -1, &s->begin, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(s->db, "COMMIT", -1, &s->commit, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
@@ -106,6 +119,9 @@ void store_close(struct ms_store *s)
 	sqlite3_finalize(s->begin);
 	sqlite3_finalize(s->commit);
 	sqlite3_finalize(s->rput);
+	sqlite3_finalize(s->rdel);
+	sqlite3_finalize(s->sput);
+	sqlite3_finalize(s->sdel);
 	sqlite3_close(s->db);
 	free(s);
 }
@@ -258,7 +274,9 @@ int store_replay_load(struct ms_store *s,
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (sqlite3_prepare_v2(s->db, "SELECT key, nonce FROM replay", -1, &st, NULL) != SQLITE_OK)
+	/* smallest nonce first: the least recently advanced in the bounded table's order */
+	if (sqlite3_prepare_v2(s->db, "SELECT key, nonce FROM replay ORDER BY nonce", -1, &st,
+			       NULL) != SQLITE_OK)
 		return fail(s, "replay load");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const void *k = sqlite3_column_blob(st, 0);
@@ -266,6 +284,65 @@ int store_replay_load(struct ms_store *s,
 		if (k == NULL || klen <= 0)
 			continue;
 		if ((rc = cb(k, (size_t)klen, (uint64_t)sqlite3_column_int64(st, 1), arg)) != 0)
+			break;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int store_replay_del(struct ms_store *s, const void *key, size_t keylen)
+{
+	if (ensure_txn(s) == -1)
+		return -1;
+	sqlite3_bind_blob(s->rdel, 1, key, (int)keylen, SQLITE_TRANSIENT);
+	if (step_reset(s->rdel) == -1)
+		return fail(s, "replay delete");
+	s->pending++;
+	return 0;
+}
+
+int store_seen_put(struct ms_store *s, const char *site, uint64_t nonce, uint64_t until_unix_ms)
+{
+	if (ensure_txn(s) == -1)
+		return -1;
+	sqlite3_bind_text(s->sput, 1, site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s->sput, 2, (sqlite3_int64)nonce);
+	sqlite3_bind_int64(s->sput, 3, (sqlite3_int64)until_unix_ms);
+	if (step_reset(s->sput) == -1)
+		return fail(s, "seen nonce");
+	s->pending++;
+	return 0;
+}
+
+int store_seen_del(struct ms_store *s, const char *site, uint64_t nonce)
+{
+	if (ensure_txn(s) == -1)
+		return -1;
+	sqlite3_bind_text(s->sdel, 1, site, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s->sdel, 2, (sqlite3_int64)nonce);
+	if (step_reset(s->sdel) == -1)
+		return fail(s, "seen nonce delete");
+	s->pending++;
+	return 0;
+}
+
+int store_seen_load(struct ms_store *s,
+		    int (*cb)(const char *site, uint64_t nonce, uint64_t until_unix_ms, void *arg),
+		    void *arg)
+{
+	sqlite3_stmt *st;
+	int rc = 0;
+
+	/* rowid: the order they were accepted in (the cache evicts the oldest first) */
+	if (sqlite3_prepare_v2(s->db, "SELECT site, nonce, until FROM seen_nonce ORDER BY rowid",
+			       -1, &st, NULL) != SQLITE_OK)
+		return fail(s, "seen nonce load");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const unsigned char *site = sqlite3_column_text(st, 0);
+		if (site == NULL)
+			continue;
+		if ((rc = cb((const char *)site, (uint64_t)sqlite3_column_int64(st, 1),
+			     (uint64_t)sqlite3_column_int64(st, 2), arg)) != 0)
 			break;
 	}
 	sqlite3_finalize(st);

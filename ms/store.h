@@ -48,12 +48,23 @@ int store_load(struct ms_store *s, int (*cb)(const struct store_row *, void *), 
 	       unsigned *bad_rows);
 const char *store_error(const struct ms_store *s);
 
-/* Replay protection (RFC 9301 §5.6 nonce): the last accepted Map-Register nonce per opaque
- * key (site, key id, xTR-ID or source address), queued in the same transaction. */
 #define STORE_F_NOTIFY 0x04 /* the ETR asked for Map-Notify */
+
+/* Replay protection (RFC 9301 §5.6 nonce, ms/replay.c): the last accepted Map-Register
+ * nonce per opaque key ((site, key ID, xTR-ID), (site, key ID, EID prefix) or a floor),
+ * queued in the same transaction; a key the bounded table evicted is deleted. */
 int store_replay_put(struct ms_store *s, const void *key, size_t keylen, uint64_t nonce);
+int store_replay_del(struct ms_store *s, const void *key, size_t keylen);
 int store_replay_load(struct ms_store *s,
 		      int (*cb)(const void *key, size_t keylen, uint64_t nonce, void *arg),
 		      void *arg);
+/* The seen-nonce cache of `replay="random-nonce"` sites: one row per accepted nonce, kept
+ * until `until_unix_ms` at least (wall clock), deleted when the cache evicts it; loaded in
+ * the order the rows were written. */
+int store_seen_put(struct ms_store *s, const char *site, uint64_t nonce, uint64_t until_unix_ms);
+int store_seen_del(struct ms_store *s, const char *site, uint64_t nonce);
+int store_seen_load(struct ms_store *s,
+		    int (*cb)(const char *site, uint64_t nonce, uint64_t until_unix_ms, void *arg),
+		    void *arg);
 
 #endif

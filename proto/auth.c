@@ -28,10 +28,24 @@ struct alg_desc {
 	size_t len;	    /* Authentication Data Length we send and accept */
 };
 
+/* name: the one configuration/CLI spelling (lisp_alg_name); see lisp_alg_from_name for the
+ * aliases read. */
 static const struct alg_desc algs[] = {
     [LISP_ALG_NONE] = {"none", NULL, 0},
-    [LISP_ALG_HMAC_SHA1_96] = {"hmac-sha1-96", "SHA1", LISP_AUTH_SHA1_LEN},
-    [LISP_ALG_HMAC_SHA256_128] = {"hmac-sha256-128", "SHA256", LISP_AUTH_SHA256_LEN},
+    [LISP_ALG_HMAC_SHA1_96] = {"hmac-sha-1", "SHA1", LISP_AUTH_SHA1_LEN},
+    [LISP_ALG_HMAC_SHA256_128] = {"hmac-sha-256", "SHA256", LISP_AUTH_SHA256_LEN},
+};
+
+/* Other spellings read as the same algorithms: the registry's names (RFC 9301 §12.5, which
+ * lisp-xtrd printed) and lisp-register's short forms. */
+static const struct {
+	const char *name;
+	uint8_t alg;
+} alg_aliases[] = {
+    {"hmac-sha-1-96", LISP_ALG_HMAC_SHA1_96},
+    {"hmac-sha-256-128", LISP_ALG_HMAC_SHA256_128},
+    {"sha1", LISP_ALG_HMAC_SHA1_96},
+    {"sha256", LISP_ALG_HMAC_SHA256_128},
 };
 
 /* LISP_AUTH_MAX zero bytes fed to the MAC in place of the Authentication Data. */
@@ -50,6 +64,21 @@ size_t lisp_auth_len(uint8_t alg_id)
 const char *lisp_alg_name(uint8_t alg_id)
 {
 	return lisp_alg_known(alg_id) ? algs[alg_id].name : "unknown";
+}
+
+int lisp_alg_from_name(const char *name, uint8_t *alg_id)
+{
+	for (uint8_t i = LISP_ALG_HMAC_SHA1_96; i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strcmp(name, algs[i].name) == 0) {
+			*alg_id = i;
+			return 0;
+		}
+	for (size_t i = 0; i < sizeof(alg_aliases) / sizeof(alg_aliases[0]); i++)
+		if (strcmp(name, alg_aliases[i].name) == 0) {
+			*alg_id = alg_aliases[i].alg;
+			return 0;
+		}
+	return -1;
 }
 
 struct lisp_key *lisp_key_new(uint8_t key_id, uint8_t alg_id, const void *secret, size_t len)

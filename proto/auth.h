@@ -53,7 +53,13 @@ uint8_t lisp_key_alg(const struct lisp_key *k);
  * (use lisp_alg_known to tell them apart). */
 size_t lisp_auth_len(uint8_t alg_id);
 bool lisp_alg_known(uint8_t alg_id);
+/* The one name of an algorithm in every configuration, tool option and CLI output:
+ * "hmac-sha-1" (ID 1), "hmac-sha-256" (ID 2); "none" (0); "unknown" otherwise. */
 const char *lisp_alg_name(uint8_t alg_id);
+/* A configured algorithm name: the names above (not "none"), or an alias read as the same
+ * algorithm: "hmac-sha-1-96", "hmac-sha-256-128" (the registry's names), "sha1", "sha256".
+ * 0 and *alg_id set, or -1. */
+int lisp_alg_from_name(const char *name, uint8_t *alg_id);
 
 /* Raw HMAC of the bytes of reader `data` (from its offset to its end) with the key, for
  * test vectors and tools. `out` receives lisp_auth_len(alg) bytes; outsz must hold them. */

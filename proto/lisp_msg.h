@@ -197,6 +197,16 @@ int lisp_map_register_parse(struct buf *b, struct lisp_map_register *m, struct p
  * offset in *auth_off (may be NULL); sign afterwards with lisp_auth_sign (proto/auth.h). */
 int lisp_map_register_build(struct buf *b, const struct lisp_map_register *m, size_t *auth_off,
 			    struct proto_err *e);
+/* The next Map-Register nonce of a registrant of this suite (lisp-xtrd and lisp-register
+ * both call this, docs/lisp-wire.md "Replay protection"): the wall clock in nanoseconds
+ * since the Unix epoch (`unix_ns`, read by the caller), or last + 1 when the clock has not
+ * moved past `last`. One scale for every registrant, so a registrant's nonces only grow,
+ * across restarts too (as long as the clock is not set back), and two registrants of the
+ * same EID are ordered by when they sent. Never 0. */
+uint64_t lisp_register_nonce(uint64_t last, uint64_t unix_ns);
+/* An xTR-ID as configured: 1 to 32 hex digits, optional "0x", right-aligned ("1" is
+ * 00..01). 0, or -1 on anything else. */
+int lisp_xtr_id_parse(const char *text, uint8_t id[16]);
 
 /* ---- Map-Notify (type 4) and Map-Notify-Ack (type 5), RFC 9301 §5.7, RFC 9437 ---- */
 #define LISP_MNOT_F_I 0x08000000u /* I: xTR-ID and Site-ID follow the records (bit 4) */

@@ -15,7 +15,8 @@
  * (including lispers.net's private kid/e/F/m meanings) are sent as 0 and ignored.
  * The codec does not judge the nonce: RFC 9301 §5.6 has the ETR increase it per
  * Map-Register and the Map-Server drop one not greater than the last seen for that xTR-ID
- * and key (replay protection), which is Map-Server state (ms/).
+ * and key (replay protection), which is Map-Server state (ms/replay.c). What it does hold
+ * is the one nonce scale of our registrants (lisp_register_nonce).
  */
 #include "proto/auth.h"
 #include "proto/lisp_msg.h"
@@ -137,4 +138,42 @@ int lisp_map_register_build(struct buf *b, const struct lisp_map_register *m, si
 		return proto_fail(e, PERR_FULL, buf_len(b), "map-register: buffer full");
 	return lisp_authmsg_body_build(b, m->xtr_id_present, m->nonce, &m->auth, m->nrec, m->rec,
 				       m->xtr_id, m->site_id, auth_off, e);
+}
+
+uint64_t lisp_register_nonce(uint64_t last, uint64_t unix_ns)
+{
+	if (unix_ns > last)
+		return unix_ns;
+	return last == UINT64_MAX ? UINT64_MAX : last + 1;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int lisp_xtr_id_parse(const char *text, uint8_t id[16])
+{
+	uint8_t v[16] = {0};
+	size_t len;
+
+	if (text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+		text += 2;
+	len = strlen(text);
+	if (len == 0 || len > 32)
+		return -1;
+	for (size_t k = 0; k < len; k++) {
+		int d = hexval(text[len - 1 - k]);
+		if (d < 0)
+			return -1;
+		v[15 - k / 2] |= (uint8_t)(k % 2 ? d << 4 : d);
+	}
+	memcpy(id, v, 16);
+	return 0;
 }

@@ -10,6 +10,8 @@
  */
 #include "tools/client.h"
 
+#include "proto/lisp_msg.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -372,10 +374,10 @@ int tools_parse_eid_list(const uint8_t *data, size_t len, uint32_t default_iid,
 uint64_t tools_nonce_increasing(uint64_t last)
 {
 	struct timespec ts;
-	uint64_t v;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	v = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-	return v > last ? v : last + 1;
+	/* the one nonce scale of every registrant of the suite (lisp-xtrd too) */
+	return lisp_register_nonce(last,
+				   (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
 }
 
 uint64_t tools_nonce_random(void)

@@ -72,7 +72,8 @@ int tools_parse_eid_list(const uint8_t *data, size_t len, uint32_t default_iid,
 /* One EID argument, with the same rules. */
 int tools_parse_eid(const char *s, uint32_t default_iid, struct lisp_prefix *out);
 
-/* Nonce that increases across runs: the realtime clock in ns, and always > last. */
+/* Map-Register nonce that increases across runs: proto/ lisp_register_nonce (the realtime
+ * clock in ns, and always > last), the scale lisp-xtrd uses too. */
 uint64_t tools_nonce_increasing(uint64_t last);
 /* Random 64-bit nonce (getrandom). */
 uint64_t tools_nonce_random(void);

@@ -3,12 +3,15 @@
  * --deregister withdraws, TTL 0) EID prefixes at a Map-Server and waits for the Map-Notify
  * (RFC 9301 §5.6, §5.7). Also runs as a libvirt qemu hook (tools/hook.c).
  *
- * Nonces: the realtime clock in ns, strictly increasing within a run, because the
+ * Nonces: the realtime clock in ns (proto/ lisp_register_nonce, the scale lisp-xtrd uses
+ * too), strictly increasing within a run and from one run to the next, because the
  * Map-Server drops a Map-Register whose nonce is not greater than the last it accepted
- * (§5.6). For the same reason every retransmission is a NEW Map-Register with a new nonce
- * (re-signed): had the first copy arrived and only its Map-Notify been lost, a resent
- * copy with the old nonce would be dropped as a replay. A Map-Notify for any attempt's
- * nonce acknowledges the message.
+ * for our xTR-ID and key (§5.6). Every Map-Register carries I=1 and our xTR-ID (stable per
+ * host unless --xtr-id), so an xTR registering with the same key, from the same address
+ * or not, has its own nonce sequence and neither locks the other out. For the same reason every
+ * retransmission is a NEW Map-Register with a new nonce (re-signed): had the first copy arrived and
+ * only its Map-Notify been lost, a resent copy with the old nonce would be dropped as a replay. A
+ * Map-Notify for any attempt's nonce acknowledges the message.
  *
  * Exit codes: 0 every Map-Register acknowledged; 2 usage/configuration; 3 no answer (the
  * usual failure: lisp-msd drops a bad registration silently); 4 rejected: a Map-Notify
@@ -68,15 +71,17 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: lisp-register --ms HOST[:PORT] [--site NAME] [--key-file F] [--key-id N]\n"
-	    "         [--alg sha1|sha256] --eid PREFIX [--eid ...] [--eids-file F]\n"
+	    "         [--alg hmac-sha-1|hmac-sha-256] [--xtr-id HEX] [--site-id N]\n"
+	    "         --eid PREFIX [--eid ...] [--eids-file F]\n"
 	    "         --rloc ADDR [--rloc ADDR ...] [--priority N] [--weight N] [--ttl MIN]\n"
 	    "         [--iid N] [--proxy-reply] [--merge] [--deregister] [--timeout S]\n"
 	    "         [--retries N] [--json] [--config F]\n"
 	    "       lisp-register --libvirt-hook [--config F] [options] DOMAIN OP [SUBOP [EXTRA]]\n"
 	    "The secret comes from --key-file (the whole file without its final newline, as\n"
 	    "lisp-msd's secret-file) or $LISP_REGISTER_KEY,\n"
-	    "never from the command line. Defaults: port 4342, alg sha256, key-id 0, priority 1,\n"
-	    "weight 100, ttl 1440, timeout 0.5 s doubled at each of 3 retries.\n"
+	    "never from the command line. Defaults: port 4342, alg hmac-sha-256, key-id 1,\n"
+	    "xtr-id derived from the host name (stable), site-id 0, priority 1, weight 100,\n"
+	    "ttl 1440, timeout 0.5 s doubled at each of 3 retries.\n"
 	    "Hook mode: settings from --config or $LISP_REGISTER_CONF or %s;\n"
 	    "registers on started/reconnect/attach, nothing on other operations (release\n"
 	    "deregisters only with 'deregister-on-release yes'); never writes to stdout.\n"

@@ -5,22 +5,44 @@
  * Records: one per EID, TTL --ttl (default 1440 min, 0 with --deregister), A=1 (we speak
  * for the site), every --rloc as a locator with --priority/--weight, multicast priority 255
  * (unused) and flags L|R. Header: M (want-map-notify) always, P with --proxy-reply, a with
- * --merge. Several EIDs are packed greedily into Map-Registers of at most REG_DGRAM_MAX
- * bytes and LISP_MAX_RECORDS records.
+ * --merge, I with our xTR-ID (--xtr-id, default stable per host: reg_default_xtr_id) and
+ * Site-ID (--site-id, default 0), so the Map-Server keeps our nonces apart from those of
+ * the xTRs registering with the same key (docs/lisp-wire.md "Replay protection"). Several EIDs are
+ * packed greedily into Map-Registers of at most REG_DGRAM_MAX bytes and LISP_MAX_RECORDS records.
  */
 #include "tools/reg.h"
 
 #include <getopt.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+void reg_default_xtr_id(uint8_t id[16])
+{
+	char host[256 + 16] = "lisp-register ";
+	size_t pre = strlen(host);
+	uint8_t md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+
+	if (gethostname(host + pre, sizeof(host) - pre - 1) != 0)
+		host[pre] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	memset(id, 0, 16);
+	if (EVP_Digest(host, strlen(host), md, &mdlen, EVP_sha256(), NULL) && mdlen >= 16)
+		memcpy(id, md, 16);
+	else
+		memcpy(id, "lisp-register", 13); /* still stable */
+}
+
 void reg_opts_init(struct reg_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->ms_port = LISP_CONTROL_PORT;
+	o->key_id = 1;
+	reg_default_xtr_id(o->xtr_id);
 	o->alg = LISP_ALG_HMAC_SHA256_128;
 	o->priority = 1;
 	o->weight = 100;
@@ -67,12 +89,22 @@ static int set_opt(struct reg_opts *o, const char *name, const char *val, char *
 			return errf(err, errlen, "key-id: 0..255 expected, got \"%s\"", val);
 		o->key_id = (uint8_t)v;
 	} else if (!strcmp(name, "alg")) {
-		if (!strcmp(val, "sha256") || !strcmp(val, "hmac-sha-256"))
-			o->alg = LISP_ALG_HMAC_SHA256_128;
-		else if (!strcmp(val, "sha1") || !strcmp(val, "hmac-sha-1"))
-			o->alg = LISP_ALG_HMAC_SHA1_96;
-		else
-			return errf(err, errlen, "alg: sha1 or sha256 expected, got \"%s\"", val);
+		/* the vocabulary of every config (proto/auth.h), short forms included */
+		if (lisp_alg_from_name(val, &o->alg))
+			return errf(err, errlen,
+				    "alg: hmac-sha-1 or hmac-sha-256 expected, got \"%s\"", val);
+	} else if (!strcmp(name, "xtr-id")) {
+		uint8_t id[16];
+		static const uint8_t zero[16];
+		if (lisp_xtr_id_parse(val, id) || memcmp(id, zero, 16) == 0)
+			return errf(err, errlen,
+				    "xtr-id: 1 to 32 hex digits, not all zero, got \"%s\"", val);
+		memcpy(o->xtr_id, id, 16);
+	} else if (!strcmp(name, "site-id")) {
+		if (tools_parse_uint(val, 0xffffffffUL, &v))
+			return errf(err, errlen, "site-id: 0..4294967295 expected, got \"%s\"",
+				    val);
+		o->site_id = v;
 	} else if (!strcmp(name, "rloc")) {
 		struct ipaddr a;
 		if (ipaddr_parse(val, &a))
@@ -184,6 +216,8 @@ enum {
 	OPT_KEY_FILE,
 	OPT_KEY_ID,
 	OPT_ALG,
+	OPT_XTR_ID,
+	OPT_SITE_ID,
 	OPT_EID,
 	OPT_RLOC,
 	OPT_PRIORITY,
@@ -208,6 +242,8 @@ static const struct option longopts[] = {
     {"key-file", required_argument, NULL, OPT_KEY_FILE},
     {"key-id", required_argument, NULL, OPT_KEY_ID},
     {"alg", required_argument, NULL, OPT_ALG},
+    {"xtr-id", required_argument, NULL, OPT_XTR_ID},
+    {"site-id", required_argument, NULL, OPT_SITE_ID},
     {"eid", required_argument, NULL, OPT_EID},
     {"rloc", required_argument, NULL, OPT_RLOC},
     {"priority", required_argument, NULL, OPT_PRIORITY},
@@ -290,6 +326,12 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 			break;
 		case OPT_ALG:
 			name = "alg";
+			break;
+		case OPT_XTR_ID:
+			name = "xtr-id";
+			break;
+		case OPT_SITE_ID:
+			name = "site-id";
 			break;
 		case OPT_PRIORITY:
 			name = "priority";
@@ -483,6 +525,9 @@ static void reg_header(const struct reg_opts *o, uint64_t nonce, struct lisp_map
 	m->proxy_reply = o->proxy;
 	m->merge = o->merge;
 	m->nonce = nonce;
+	m->xtr_id_present = true;
+	memcpy(m->xtr_id, o->xtr_id, sizeof(m->xtr_id));
+	m->site_id = o->site_id;
 	m->auth.key_id = o->key_id;
 	m->auth.alg_id = o->alg;
 	m->auth.len = (uint16_t)lisp_auth_len(o->alg);
@@ -492,7 +537,7 @@ size_t reg_pack(const struct reg_opts *o, const struct lisp_prefix *eids, size_t
 {
 	struct lisp_record r;
 	uint8_t tmp[TOOLS_DGRAM_MAX];
-	size_t used = 4 + 8 + 4 + lisp_auth_len(o->alg), k;
+	size_t used = 4 + 8 + 4 + lisp_auth_len(o->alg) + 24, k; /* + xTR-ID, Site-ID */
 
 	for (k = 0; k < n && k < LISP_MAX_RECORDS; k++) {
 		struct buf w;

@@ -25,8 +25,12 @@ struct reg_opts {
 	uint16_t ms_port;
 	char site[REG_NAME_MAX];
 	char key_file[REG_PATH_MAX];
-	uint8_t key_id;
-	uint8_t alg;	       /* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
+	uint8_t key_id; /* default 1, as every example's site key */
+	uint8_t alg;	/* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
+	/* Sent in every Map-Register (I=1): the Map-Server keeps our nonces per (key ID,
+	 * xTR-ID). Default: reg_default_xtr_id (stable per host). */
+	uint8_t xtr_id[16];
+	uint64_t site_id;
 	const char **eid_args; /* --eid values (pointers into argv), resolved by reg_finish */
 	size_t neid_args;
 	char eids_file[REG_PATH_MAX];
@@ -57,13 +61,18 @@ struct reg_opts {
 };
 
 void reg_opts_init(struct reg_opts *o);
+/* lisp-register's xTR-ID on this host: the first 16 bytes of SHA-256("lisp-register " +
+ * hostname), so every run on one host is the same registrant to the Map-Server and runs
+ * on different hosts (libvirt hooks) are different ones. */
+void reg_default_xtr_id(uint8_t id[16]);
 void reg_opts_free(struct reg_opts *o);
 /* Parse argv (two passes: --config/--libvirt-hook first, the config file, then every other
  * option on top). Reads the config file named by --config (or REG_DEFAULT_CONF in hook mode
  * when it exists; $LISP_REGISTER_CONF overrides the default). 0 or -1 (err says why: a
  * usage error). Does not validate completeness: see reg_validate. */
 int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t errlen);
-/* "key value" lines, '#' comments: ms, site, key-file, key-id, alg, rloc (repeatable),
+/* "key value" lines, '#' comments: ms, site, key-file, key-id, alg, xtr-id, site-id,
+ * rloc (repeatable),
  * priority, weight, ttl, iid, proxy-reply, merge, timeout, retries, deregister-on-release
  * (yes/no for the booleans). Errors name the line. */
 int reg_config_parse(const uint8_t *data, size_t len, struct reg_opts *o, char *err, size_t errlen);

@@ -21,8 +21,6 @@
 #include "xtr/xtr.h"
 
 static const char *const mode_names[] = {"site", "representative", NULL};
-static const char *const alg_names[] = {"none", "hmac-sha-1-96", "hmac-sha-256-128", "hmac-sha-256",
-					NULL};
 static const char *const queue_names[] = {"hold", "drop", NULL};
 static const char *const action_names[] = {"no-action", "natively-forward",   "send-map-request",
 					   "drop",	"drop-policy-denied", "drop-auth-failure",
@@ -119,9 +117,23 @@ static int parse_mapping(xmlNode *n, struct xtr_mapping_cfg *m, uint32_t iid, bo
 	return bad ? -1 : 0;
 }
 
+/* @algorithm: the vocabulary of every daemon and tool (proto/auth.h lisp_alg_from_name).
+ * 0 set, 1 absent (alg unchanged), -1 error. */
+static int get_alg(xmlNode *n, uint8_t *alg)
+{
+	char name[32];
+	int r = cfg_get_string(n, "@algorithm", name, sizeof(name));
+
+	if (r != 0)
+		return r;
+	if (lisp_alg_from_name(name, alg) < 0)
+		return cfg_error(n, "unknown algorithm \"%s\" (hmac-sha-1 or hmac-sha-256)", name);
+	return 0;
+}
+
 static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 {
-	int bad = 0, i;
+	int bad = 0;
 	uint32_t v;
 
 	ms->port = LISP_CONTROL_PORT;
@@ -135,16 +147,24 @@ static int parse_ms(xmlNode *n, struct xtr_ms_cfg *ms)
 		bad = 1;
 	else if (r == 0)
 		ms->key_id = (uint8_t)v;
-	r = cfg_get_enum(n, "@algorithm", alg_names, &i);
-	if (r < 0)
-		bad = 1;
-	else if (r == 0)
-		ms->alg = (uint8_t)(i == 3 ? LISP_ALG_HMAC_SHA256_128 : i);
-	if (ms->alg == LISP_ALG_NONE)
-		bad |= cfg_error(n, "a map-server needs an authentication algorithm") < 0;
+	bad |= get_alg(n, &ms->alg) < 0;
 	bad |= cfg_get_bool(n, "@proxy-reply", &ms->proxy_reply) < 0;
 	bad |= cfg_get_secret(n, ms->secret, sizeof(ms->secret), NULL, 0) < 0;
 	return bad ? -1 : 0;
+}
+
+bool xtr_id_is_zero(const uint8_t id[16])
+{
+	static const uint8_t zero[16];
+	return memcmp(id, zero, 16) == 0;
+}
+
+void xtr_cfg_default_xtr_id(const struct xtr_cfg *c, uint8_t id[16])
+{
+	if (c->sub.enabled && !xtr_id_is_zero(c->sub.xtr_id))
+		memcpy(id, c->sub.xtr_id, 16);
+	else if (c->nrloc > 0)
+		memcpy(id, c->rloc[0].a, 16);
 }
 
 static int hexval(char c)
@@ -162,7 +182,7 @@ static int hexval(char c)
 static int parse_sub(xmlNode *n, struct xtr_cfg *c)
 {
 	struct xtr_sub_cfg *sc = &c->sub;
-	int bad = 0, i, r;
+	int bad = 0, r;
 	uint32_t v;
 	char hex[64];
 
@@ -201,13 +221,7 @@ static int parse_sub(xmlNode *n, struct xtr_cfg *c)
 		bad = 1;
 	else if (r == 0)
 		sc->key_id = (uint8_t)v;
-	r = cfg_get_enum(n, "@algorithm", alg_names, &i);
-	if (r < 0)
-		bad = 1;
-	else if (r == 0)
-		sc->alg = (uint8_t)(i == 3 ? LISP_ALG_HMAC_SHA256_128 : i);
-	if (sc->alg == LISP_ALG_NONE)
-		bad |= cfg_error(n, "a subscription needs an authentication algorithm") < 0;
+	bad |= get_alg(n, &sc->alg) < 0;
 	bad |= cfg_get_secret(n, sc->secret, sizeof(sc->secret), NULL, 0) < 0;
 	return bad ? -1 : 0;
 }
@@ -327,9 +341,19 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	if ((n = cfg_child(root, "subscribe")) != NULL)
 		bad |= parse_sub(n, c) < 0;
 	if ((n = cfg_child(root, "register")) != NULL) {
+		char hex[64];
 		bad |= cfg_get_u32(n, "@interval", 1, 3600, &c->register_interval) < 0;
 		bad |= cfg_get_u32(n, "@ttl", 1, 0xffffffffu, &c->register_ttl) < 0;
+		r = cfg_get_string(n, "@xtr-id", hex, sizeof(hex));
+		if (r < 0)
+			bad = 1;
+		else if (r == 0 && (lisp_xtr_id_parse(hex, c->reg_xtr_id) < 0 ||
+				    xtr_id_is_zero(c->reg_xtr_id)))
+			bad |= cfg_error(n, "xtr-id: 1 to 32 hex digits, not all zero") < 0;
+		bad |= cfg_get_uint(n, "@site-id", 0, UINT64_MAX, &c->reg_site_id) < 0;
 	}
+	if (xtr_id_is_zero(c->reg_xtr_id))
+		xtr_cfg_default_xtr_id(c, c->reg_xtr_id);
 	if ((n = cfg_child(root, "map-cache")) != NULL) {
 		bad |= cfg_get_u32(n, "@max-entries", 1, 10000000, &c->cache_max) < 0;
 		bad |= cfg_get_u32(n, "@max-pending", 1, 1000000, &c->pending_max) < 0;
@@ -429,8 +453,7 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 			"  <map-server address=\"%s\" port=\"%u\" key-id=\"%u\" algorithm=\"%s\" "
 			"proxy-reply=\"%s\" secret=\"(set)\"/>\n",
 			ipaddr_str(&c->ms[i].addr, a, sizeof(a)), c->ms[i].port, c->ms[i].key_id,
-			alg_names[c->ms[i].alg < 3 ? c->ms[i].alg : 0],
-			c->ms[i].proxy_reply ? "true" : "false");
+			lisp_alg_name(c->ms[i].alg), c->ms[i].proxy_reply ? "true" : "false");
 	for (unsigned i = 0; i < c->nmr; i++)
 		fprintf(out, "  <map-resolver address=\"%s\" port=\"%u\"/>\n",
 			ipaddr_str(&c->mr[i].addr, a, sizeof(a)), c->mr[i].port);
@@ -438,13 +461,15 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		fprintf(out, "  <subscribe xtr-id=\"");
 		for (unsigned i = 0; i < sizeof(c->sub.xtr_id); i++)
 			fprintf(out, "%02x", c->sub.xtr_id[i]);
-		fprintf(out,
-			"\" site-id=\"%llu\" key-id=\"%u\" algorithm=\"%s\" secret=\"(set)\"/>\n",
-			(unsigned long long)c->sub.site_id, c->sub.key_id,
-			alg_names[c->sub.alg < 3 ? c->sub.alg : 0]);
+		fprintf(
+		    out, "\" site-id=\"%llu\" key-id=\"%u\" algorithm=\"%s\" secret=\"(set)\"/>\n",
+		    (unsigned long long)c->sub.site_id, c->sub.key_id, lisp_alg_name(c->sub.alg));
 	}
-	fprintf(out, "  <register interval=\"%u\" ttl=\"%u\"/>\n", c->register_interval,
+	fprintf(out, "  <register interval=\"%u\" ttl=\"%u\" xtr-id=\"", c->register_interval,
 		c->register_ttl);
+	for (unsigned i = 0; i < sizeof(c->reg_xtr_id); i++)
+		fprintf(out, "%02x", c->reg_xtr_id[i]);
+	fprintf(out, "\" site-id=\"%llu\"/>\n", (unsigned long long)c->reg_site_id);
 	fprintf(
 	    out,
 	    "  <map-cache max-entries=\"%u\" max-pending=\"%u\" queue=\"%s\" queue-length=\"%u\" "

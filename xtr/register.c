@@ -1,8 +1,13 @@
 /*
  * xtr/register.c - the ETR's side of registration (RFC 9301 §5.6, §5.7, §8.2): every
  * database mapping is registered with every configured Map-Server every register-interval
- * (60 s), signed (proto/auth.h), M=1 (want-map-notify), the nonce always increasing; an
- * unanswered Map-Register is retried with back-off (3 s doubling up to the interval). A
+ * (60 s), signed (proto/auth.h), M=1 (want-map-notify), I=1 with our xTR-ID and Site-ID
+ * (<register xtr-id site-id>), the nonce on the suite's one scale (proto/ lisp_register_nonce:
+ * wall-clock ns, always increasing, across restarts too), so the Map-Server keeps our
+ * nonces per (key ID, xTR-ID) and lisp-register runs with the same key never collide with
+ * ours (docs/lisp-wire.md "Replay protection"); an unanswered Map-Register is retried with
+ * back-off (3 s doubling up to the interval). A Map-Notify echoing a nonce of this round or
+ * the previous one acknowledges. A
  * Map-Notify is authenticated with the key of the Map-Server it comes from: one that echoes
  * our last Map-Register's nonce acknowledges it; any other is unsolicited and answered with a
  * Map-Notify-Ack (same nonce and records, signed). A record in it for one of OUR EIDs whose
@@ -52,6 +57,8 @@ const struct xtr_ms *xtr_ms_at(const struct xtr *x, size_t i)
 
 int xtr_register_init(struct xtr *x)
 {
+	if (xtr_id_is_zero(x->cfg.reg_xtr_id)) /* a configuration not made by the parser */
+		xtr_cfg_default_xtr_id(&x->cfg, x->cfg.reg_xtr_id);
 	x->nms = x->cfg.nms;
 	for (unsigned i = 0; i < x->nms; i++) {
 		struct xtr_ms *m = &x->ms[i];
@@ -137,7 +144,12 @@ static int send_register(struct xtr *x, struct xtr_ms *m, const struct xtr_db_en
 		return -1;
 	r->proxy_reply = m->cfg.proxy_reply;
 	r->want_notify = true;
-	r->nonce = ++x->reg_nonce; /* RFC 9301 §5.6: always increasing */
+	/* RFC 9301 §5.6: always increasing; the scale every registrant of the suite uses */
+	x->reg_nonce = lisp_register_nonce(x->reg_nonce, (uint64_t)((int64_t)now + x->wall_off_ns));
+	r->nonce = x->reg_nonce;
+	r->xtr_id_present = true;
+	memcpy(r->xtr_id, x->cfg.reg_xtr_id, sizeof(r->xtr_id));
+	r->site_id = x->cfg.reg_site_id;
 	r->auth.key_id = m->cfg.key_id;
 	r->auth.alg_id = m->cfg.alg;
 	r->auth.len = (uint16_t)lisp_auth_len(m->cfg.alg);
@@ -154,6 +166,8 @@ static int send_register(struct xtr *x, struct xtr_ms *m, const struct xtr_db_en
 	    lisp_auth_sign(&w, auth_off, m->key, NULL) == 0 &&
 	    xtr_ctl_send(x, &m->cfg.addr, m->cfg.port, out, buf_len(&w)) == 0) {
 		m->nonce = r->nonce;
+		if (m->round_first == 0)
+			m->round_first = r->nonce;
 		m->last_sent = now;
 		m->registers++;
 		rc = 0;
@@ -164,6 +178,9 @@ static int send_register(struct xtr *x, struct xtr_ms *m, const struct xtr_db_en
 
 static void register_all(struct xtr *x, struct xtr_ms *m, uint64_t now)
 {
+	/* a new round: the previous round's nonces still acknowledge (a late Map-Notify) */
+	m->ack_from = m->round_first;
+	m->round_first = 0;
 	for (size_t i = 0; i < x->ndb; i += LISP_MAX_RECORDS) {
 		size_t n = x->ndb - i < LISP_MAX_RECORDS ? x->ndb - i : LISP_MAX_RECORDS;
 		send_register(x, m, NULL, 0, i, n, now);
@@ -332,6 +349,13 @@ static bool any_local(const struct xtr *x, const struct lisp_map_notify *m)
 	return false;
 }
 
+/* A nonce of one of our Map-Registers to this Map-Server, this round or the previous? */
+static bool nonce_ours(const struct xtr_ms *ms, uint64_t nonce)
+{
+	uint64_t from = ms->ack_from ? ms->ack_from : ms->round_first;
+	return from != 0 && nonce >= from && nonce <= ms->nonce;
+}
+
 /* Acknowledge the Map-Notify m (turned into its Map-Notify-Ack in place), signed with k
  * under key_id/alg, to src:sport. 0 when sent. */
 static int notify_ack(struct xtr *x, struct lisp_map_notify *m, uint8_t key_id, uint8_t alg,
@@ -362,6 +386,11 @@ static bool sub_input(struct xtr *x, struct lisp_map_notify *m, const struct ipa
 		return false;
 	if (m->xtr_id_present ? memcmp(m->xtr_id, x->cfg.sub.xtr_id, 16) != 0 : any_local(x, m))
 		return false;
+	/* our Map-Registers carry the same xTR-ID by default: the acknowledgement of one (its
+	 * nonce) is the Map-Server's, even when the subscriber key is the same key */
+	for (unsigned i = 0; i < x->nms; i++)
+		if (x->ms[i].state != XTR_MS_INIT && nonce_ours(&x->ms[i], m->nonce))
+			return false;
 	if (lisp_auth_verify(b, &m->auth, x->sub_key, NULL) != 0)
 		return false; /* perhaps a Map-Server's key: that path counts the failure */
 	x->st.sub_notifies++;
@@ -405,8 +434,7 @@ void xtr_notify_input(struct xtr *x, const struct ipaddr *src, uint16_t sport, c
 	}
 	ms->notifies++;
 	ms->last_notify = now;
-	if (m->nonce == ms->nonce || (m->nonce <= x->reg_nonce && m->nonce + 64 > x->reg_nonce &&
-				      ms->state != XTR_MS_INIT)) {
+	if (m->nonce == ms->nonce || (ms->state != XTR_MS_INIT && nonce_ours(ms, m->nonce))) {
 		/* acknowledges our (last) Map-Register */
 		if (ms->state != XTR_MS_REGISTERED)
 			ms->next = now + (uint64_t)x->cfg.register_interval * NSEC_PER_SEC;

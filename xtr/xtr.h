@@ -113,6 +113,11 @@ struct xtr_cfg {
 	unsigned nmr;
 	struct xtr_mr_cfg mr[XTR_MAX_MR];
 	struct xtr_sub_cfg sub;
+	/* <register xtr-id site-id>: sent in every Map-Register (I=1), so the Map-Server keeps
+	 * our nonces per (key ID, xTR-ID) (docs/lisp-wire.md "Replay protection"). Default:
+	 * <subscribe>'s xTR-ID, else the first RLOC's address bytes (xtr_cfg_default_xtr_id). */
+	uint8_t reg_xtr_id[16];
+	uint64_t reg_site_id;
 	uint32_t register_interval; /* s, default 60 (RFC 9301 §8.2) */
 	uint32_t register_ttl;	    /* record TTL in Map-Registers, minutes, default 1440 */
 	uint32_t cache_max;	    /* dynamic map-cache entries incl. pending, default 100000 */
@@ -137,6 +142,10 @@ struct xtr_cfg {
 };
 
 void xtr_cfg_defaults(struct xtr_cfg *c);
+/* The registration xTR-ID when none is configured: <subscribe>'s, else the first RLOC's
+ * address bytes (stable as long as the configuration is). */
+void xtr_cfg_default_xtr_id(const struct xtr_cfg *c, uint8_t id[16]);
+bool xtr_id_is_zero(const uint8_t id[16]);
 struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs);
 void xtr_cfg_free(struct xtr_cfg *c);
 void xtr_cfg_print(const struct xtr_cfg *c, FILE *out);
@@ -357,8 +366,11 @@ struct xtr_ms {
 	struct xtr_ms_cfg cfg;
 	struct lisp_key *key;
 	enum xtr_ms_state state;
-	uint64_t nonce; /* of the last Map-Register (always increasing) */
-	uint64_t next;	/* ns: next Map-Register */
+	uint64_t nonce;	      /* of the last Map-Register (always increasing) */
+	uint64_t ack_from;    /* first nonce of the previous round: a Map-Notify echoing a nonce
+				 in [ack_from, nonce] acknowledges */
+	uint64_t round_first; /* first nonce of the current round */
+	uint64_t next;	      /* ns: next Map-Register */
 	uint64_t last_sent, last_notify;
 	uint32_t unanswered; /* consecutive Map-Registers without Map-Notify */
 	uint64_t registers, notifies, notify_acks_sent;

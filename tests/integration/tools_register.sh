@@ -63,6 +63,14 @@ n1=$(jq -r .nonce "$out")
 "$REG" --ms 127.0.0.1:"$p_ok" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.12 --json >"$T_TMP/ok2.json"
 n2=$(jq -r .nonce "$T_TMP/ok2.json")
 check "nonce of a later run is greater ($n1 < $n2)" test $((n2)) -gt $((n1))
+# every run is the same registrant (I=1, the host's xTR-ID), so lisp-msd keeps its nonces
+# apart from those of an xTR using the same key; --xtr-id names another
+check "every run sends the same xTR-ID (I=1)" bash -c \
+	"[ \$(grep -c 'xtr=[0-9a-f]\{32\}\$' '$(bg_log ok)') -ge 3 ] && [ \$(grep -o 'xtr=[0-9a-f-]*' '$(bg_log ok)' | sort -u | wc -l) -eq 1 ]"
+check "--xtr-id 0xa1 and --site-id 5" expect_rc 0 \
+	"$REG" --ms 127.0.0.1:"$p_ok" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.12 \
+	--xtr-id 0xa1 --site-id 5
+check "... sent as that xTR-ID" grep -q 'xtr=000000000000000000000000000000a1$' "$(bg_log ok)"
 
 # key from the environment, SHA-1
 responder sha1 ok 127.0.0.1 --alg sha1 --key-id 3; p_sha1=$RPORT

@@ -2,11 +2,12 @@
  * tests/integration/tools_responder.c - a small stand-in Map-Server for the lisp-register /
  * lisp-query integration tests, with the failure modes a real one never shows on demand.
  *
- *   tools_responder --addr ADDR --port N --key SECRET [--key-id N] [--alg sha1|sha256]
+ *   tools_responder --addr ADDR --port N --key SECRET [--key-id N (1)] [--alg sha1|sha256]
  *                   [--mode ok|silent|badsig|wrongnonce|norecords|late]
  *
  * Map-Register: verified with the key (a bad one is dropped silently, as RFC 9301 §5.6
- * wants), logged as "register nonce=0x... records=N ttl=T auth=ok", stored (TTL 0 removes),
+ * wants), logged as "register nonce=0x... records=N ttl=T auth=ok xtr=HEX|-" (xtr: the
+ * xTR-ID when I=1), stored (TTL 0 removes),
  * then answered by mode: ok = Map-Notify with the same nonce and records, signed; silent =
  * nothing; badsig = signed with another key; wrongnonce = nonce + 1; norecords = no
  * records; late = nothing for the first Map-Register, ok afterwards.
@@ -91,8 +92,11 @@ static void on_register(int fd, struct buf *b, const struct sockaddr_storage *fr
 		return;
 	}
 	ok = lisp_auth_verify(b, &m.auth, k, &e) == 0;
-	printf("register nonce=0x%016llx records=%u ttl=%u auth=%s\n", (unsigned long long)m.nonce,
-	       m.nrec, m.nrec ? m.rec[0].ttl : 0, ok ? "ok" : "bad");
+	printf("register nonce=0x%016llx records=%u ttl=%u auth=%s xtr=",
+	       (unsigned long long)m.nonce, m.nrec, m.nrec ? m.rec[0].ttl : 0, ok ? "ok" : "bad");
+	for (i = 0; m.xtr_id_present && i < 16; i++)
+		printf("%02x", m.xtr_id[i]);
+	printf("%s\n", m.xtr_id_present ? "" : "-");
 	if (!ok)
 		return;
 	nregister++;
@@ -165,7 +169,8 @@ static void on_request(int fd, struct buf *b, bool ecm, uint16_t sport)
 int main(int argc, char **argv)
 {
 	const char *addr = "127.0.0.1", *secret = NULL;
-	unsigned port = 0, key_id = 0, alg = LISP_ALG_HMAC_SHA256_128;
+	unsigned port = 0, key_id = 1,
+		 alg = LISP_ALG_HMAC_SHA256_128; /* lisp-register's defaults */
 	struct sockaddr_storage ss;
 	socklen_t sl = 0;
 	struct ipaddr ip;

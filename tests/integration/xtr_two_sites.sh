@@ -294,6 +294,15 @@ nsexec "$UL" bash -c "$(declare -f lisp_pkt); lisp_pkt"
 check "site A re-encapsulates to the new RLOC" json_poll 5 '.data.reencapsulated >= 3' \
 	cli 2620 "$SA" show statistics json
 
+# Replay protection (docs/lisp-wire.md "Replay protection"): the xTRs register with I=1 and
+# their xTR-IDs (here <subscribe>'s), lisp-register with its own; with one site key, none
+# of their Map-Registers was taken for a replay
+check "site B's registration carries its xTR-ID" jq -e \
+	'[.registrations[] | select(.eid == "198.51.100.6/32" and (.xtrId | test("51736$")))] | length == 1' \
+	<<<"$(cli 2621 "$UL" show registrations json)"
+check "lisp-msd dropped no Map-Register as a replay" jq -e \
+	'.drops.replay == 0 and .drops."replay-seen-nonce" == 0 and .replay.entries >= 3' \
+	<<<"$(cli 2621 "$UL" show statistics json)"
 
 cleared() { cli 2620 "$SA" clear map-cache | grep -q "entries removed"; }
 check "clear map-cache" cleared

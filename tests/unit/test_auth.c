@@ -123,8 +123,25 @@ static void test_key_new(void **state)
 	assert_int_equal(lisp_auth_len(255), 0);
 	assert_true(lisp_alg_known(0));
 	assert_false(lisp_alg_known(3));
-	assert_string_equal(lisp_alg_name(2), "hmac-sha256-128");
+	/* one vocabulary for every configuration and tool; the registry's names and
+	 * lisp-register's short forms are read as the same algorithms */
+	assert_string_equal(lisp_alg_name(1), "hmac-sha-1");
+	assert_string_equal(lisp_alg_name(2), "hmac-sha-256");
 	assert_string_equal(lisp_alg_name(200), "unknown");
+	static const struct {
+		const char *name;
+		int alg;
+	} names[] = {
+	    {"hmac-sha-1", 1}, {"hmac-sha-256", 2}, {"hmac-sha-1-96", 1}, {"hmac-sha-256-128", 2},
+	    {"sha1", 1},       {"sha256", 2},	    {"none", -1},	  {"md5", -1},
+	    {"", -1}};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		uint8_t a = 0;
+		int rc = lisp_alg_from_name(names[i].name, &a);
+		assert_int_equal(rc, names[i].alg < 0 ? -1 : 0);
+		if (rc == 0)
+			assert_int_equal(a, names[i].alg);
+	}
 }
 
 /* ---- the authentication field ---- */

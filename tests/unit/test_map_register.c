@@ -229,11 +229,49 @@ static void test_reserved_bits(void **state)
 	assert_memory_equal(out + 3, bytes + 3, n - 3);
 }
 
+/* The nonce scale of every registrant of the suite (lisp-xtrd, lisp-register): the wall
+ * clock in ns, never below or equal to the last nonce sent, never 0. */
+static void test_register_nonce(void **state)
+{
+	(void)state;
+	assert_int_equal(lisp_register_nonce(0, 1700000000000000000ull), 1700000000000000000ull);
+	/* the clock went back, or did not move: last + 1 */
+	assert_int_equal(lisp_register_nonce(1700000000000000005ull, 1700000000000000000ull),
+			 1700000000000000006ull);
+	assert_int_equal(lisp_register_nonce(42, 42), 43);
+	assert_int_equal(lisp_register_nonce(0, 0), 1);
+	assert_true(lisp_register_nonce(UINT64_MAX, 5) == UINT64_MAX);
+	/* the scale lisp-xtrd used before (seconds << 24) is far below it: one lisp-register
+	 * run with its ns nonces locked such an xTR out wherever they shared a counter */
+	uint64_t old_xtrd = (uint64_t)1700000000 << 24;
+	assert_true(lisp_register_nonce(old_xtrd, 1700000000000000000ull) > old_xtrd * 50);
+}
+
+static void test_xtr_id_parse(void **state)
+{
+	(void)state;
+	uint8_t id[16];
+	static const uint8_t one[16] = {[15] = 1};
+	static const uint8_t abc[16] = {[14] = 0x0a, [15] = 0xbc};
+	assert_int_equal(lisp_xtr_id_parse("1", id), 0);
+	assert_memory_equal(id, one, 16);
+	assert_int_equal(lisp_xtr_id_parse("0xABC", id), 0);
+	assert_memory_equal(id, abc, 16);
+	assert_int_equal(lisp_xtr_id_parse("00112233445566778899aabbccddeeff", id), 0);
+	assert_int_equal(id[0], 0x00);
+	assert_int_equal(id[15], 0xff);
+	assert_int_equal(lisp_xtr_id_parse("", id), -1);
+	assert_int_equal(lisp_xtr_id_parse("0x", id), -1);
+	assert_int_equal(lisp_xtr_id_parse("00112233445566778899aabbccddeeff0", id), -1);
+	assert_int_equal(lisp_xtr_id_parse("12g4", id), -1);
+	assert_int_equal(lisp_xtr_id_parse("-1", id), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_vectors),
-	    cmocka_unit_test(test_counts),
+	    cmocka_unit_test(test_vectors),	  cmocka_unit_test(test_register_nonce),
+	    cmocka_unit_test(test_xtr_id_parse),  cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_reserved_bits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,6 +128,7 @@ static void set_rec(struct lisp_record *r, const char *eid, uint32_t ttl, const 
 #define F_I 0x10
 
 static struct lisp_map_register reg;
+static uint8_t reg_xtr_id = 0xab; /* every byte of the xTR-ID sent with F_I */
 
 /* Build and sign a Map-Register of reg.rec[0..n); key_id/alg from the key unless bad_alg. */
 static size_t build_reg(uint8_t *out, size_t cap, const struct lisp_key *k, uint64_t nonce,
@@ -139,7 +140,7 @@ static size_t build_reg(uint8_t *out, size_t cap, const struct lisp_key *k, uint
 	reg.use_ttl = flags & F_T;
 	reg.proxy_reply = flags & F_P;
 	reg.xtr_id_present = flags & F_I;
-	memset(reg.xtr_id, 0xab, 16);
+	memset(reg.xtr_id, reg_xtr_id, 16);
 	reg.site_id = 99;
 	reg.nrec = (uint8_t)n;
 	return ms_test_sign_reg(&reg, k, out, cap);
@@ -369,15 +370,17 @@ static void t_replace(void **state)
 	struct fx *f = *state;
 	char a[IPADDR_STRLEN];
 
+	/* without an xTR-ID the registrants of one EID under one key share its nonce order
+	 * (ms/replay.c): the second ETR's nonce is above the first's */
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.1");
-	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.2", NULL, 1, 0, "192.0.2.2");
+	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.2", NULL, 2, 0, "192.0.2.2");
 	const struct ms_reg *r = find(f, "198.51.100.5/32");
 	assert_int_equal(rec_of(r)->nloc, 1);
 	assert_string_equal(ipaddr_str(&rec_of(r)->loc[0].addr.addr[0], a, sizeof(a)), "192.0.2.2");
 	assert_int_equal(ms_get_stats(f->ms)->moves, 1);
 	assert_true(f->last_had_old && f->last_has_new);
 	/* a-bit: merge even in a replace site */
-	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.3", NULL, 2, F_A, "192.0.2.3");
+	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.3", NULL, 3, F_A, "192.0.2.3");
 	assert_int_equal(rec_of(find(f, "198.51.100.5/32"))->nloc, 2);
 }
 
@@ -386,20 +389,26 @@ static void t_merge(void **state)
 	struct fx *f = *state;
 	char a[IPADDR_STRLEN];
 
-	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.1");
-	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.2", NULL, 1, 0, "192.0.2.2");
+	/* two ETRs, each with its xTR-ID (I=1) and its own nonces, as lisp-xtrd sends */
+	reg_xtr_id = 1;
+	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.1", NULL, 1, F_I, "192.0.2.1");
+	reg_xtr_id = 2;
+	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.2", NULL, 1, F_I, "192.0.2.2");
 	assert_int_equal(rec_of(find(f, "192.0.2.200/32"))->nloc, 2);
 	/* ETR 1 refreshes with a new RLOC: only its own locator is replaced */
-	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.11", NULL, 2, 0, "192.0.2.1");
+	reg_xtr_id = 1;
+	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.11", NULL, 2, F_I, "192.0.2.1");
 	assert_int_equal(rec_of(find(f, "192.0.2.200/32"))->nloc, 2);
 	/* ETR 1 deregisters: ETR 2's locator stays */
-	do_reg(f, f->mu, "192.0.2.200/32", 0, NULL, NULL, 3, 0, "192.0.2.1");
+	do_reg(f, f->mu, "192.0.2.200/32", 0, NULL, NULL, 3, F_I, "192.0.2.1");
 	const struct ms_reg *r = find(f, "192.0.2.200/32");
 	assert_non_null(r);
 	assert_int_equal(rec_of(r)->nloc, 1);
 	assert_string_equal(ipaddr_str(&rec_of(r)->loc[0].addr.addr[0], a, sizeof(a)), "192.0.2.2");
-	do_reg(f, f->mu, "192.0.2.200/32", 0, NULL, NULL, 2, 0, "192.0.2.2");
+	reg_xtr_id = 2;
+	do_reg(f, f->mu, "192.0.2.200/32", 0, NULL, NULL, 2, F_I, "192.0.2.2");
 	assert_null(find(f, "192.0.2.200/32"));
+	reg_xtr_id = 0xab;
 }
 
 static void t_ttl0_deregister(void **state)

@@ -123,7 +123,16 @@ static void chk_defaults(const struct reg_opts *o)
 	assert_string_equal(o->ms, "ms.example");
 	assert_int_equal(o->ms_port, 4342);
 	assert_int_equal(o->alg, LISP_ALG_HMAC_SHA256_128);
-	assert_int_equal(o->key_id, 0);
+	/* key ID 1, as every example's site key; an xTR-ID stable per host (I=1), so the
+	 * Map-Server keeps our nonces apart from an xTR's registering with the same key */
+	assert_int_equal(o->key_id, 1);
+	uint8_t id[16], zero[16] = {0};
+	reg_default_xtr_id(id);
+	assert_memory_equal(o->xtr_id, id, 16);
+	assert_memory_not_equal(o->xtr_id, zero, 16);
+	reg_default_xtr_id(id); /* the same every time */
+	assert_memory_equal(o->xtr_id, id, 16);
+	assert_int_equal(o->site_id, 0);
 	assert_int_equal(o->priority, 1);
 	assert_int_equal(o->weight, 100);
 	assert_int_equal(o->ttl, 1440);
@@ -153,6 +162,11 @@ static void chk_all(const struct reg_opts *o)
 	/* --iid applies to EIDs without their own [iid], whatever the option order */
 	assert_string_equal(prefix_str(&o->eids[0], s, sizeof(s)), "[9]10.0.0.1/32");
 	assert_string_equal(prefix_str(&o->eids[1], s, sizeof(s)), "[3]2001:db8::/64");
+}
+
+static void chk_alg_sha1(const struct reg_opts *o)
+{
+	assert_int_equal(o->alg, LISP_ALG_HMAC_SHA1_96);
 }
 
 static void chk_conf(const struct reg_opts *o)
@@ -189,8 +203,13 @@ static const struct opt_case opt_cases[] = {
     {"every option",
      "--ms [::1]:5000 --site dc1 --key-id 7 --alg sha1 --eid 10.0.0.1/32 --eid [3]2001:db8::/64 "
      "--rloc 192.0.2.1 --rloc 2001:db8::1 --priority 5 --weight 30 --ttl 60 --iid 9 "
-     "--proxy-reply --merge --timeout 2.5 --retries 0 --json",
+     "--proxy-reply --merge --timeout 2.5 --retries 0 --json --xtr-id 0xabc --site-id 77",
      0, 0, chk_all},
+    {"the algorithm names of the daemons' configs", "--ms h --alg hmac-sha-1", 0, -1, chk_alg_sha1},
+    {"the registry's algorithm name", "--ms h --alg hmac-sha-1-96", 0, -1, chk_alg_sha1},
+    {"xtr-id not hex", "--ms h --xtr-id 0xg1", -1, 0, NULL},
+    {"xtr-id too long", "--ms h --xtr-id 0x112233445566778899aabbccddeeff001", -1, 0, NULL},
+    {"xtr-id zero", "--ms h --xtr-id 0", -1, 0, NULL},
     {"config file under the command line",
      "--config @CONF --priority 9 --eid 10.0.0.1/32 --rloc 192.0.2.77", 0, 0, chk_conf},
     {"hook mode positional args", "--libvirt-hook --config @CONF vm1 started begin -", 0, -1,
@@ -638,7 +657,11 @@ static void test_register_build(void **state)
 		assert_true(m.want_notify);
 		assert_int_equal(m.proxy_reply, c->proxy);
 		assert_int_equal(m.merge, c->merge);
-		assert_false(m.xtr_id_present || m.sec || m.use_ttl);
+		assert_false(m.sec || m.use_ttl);
+		/* I=1 with our xTR-ID and Site-ID: lisp-msd keeps our nonces per (key, xTR-ID) */
+		assert_true(m.xtr_id_present);
+		assert_memory_equal(m.xtr_id, o.xtr_id, 16);
+		assert_int_equal(m.site_id, o.site_id);
 		assert_true(m.nonce == 0x1122334455667788ull);
 		assert_int_equal(m.auth.key_id, c->key_id);
 		assert_int_equal(m.auth.alg_id, c->alg);
@@ -685,7 +708,7 @@ static void test_register_pack(void **state)
 	} cases[] = {
 	    {"record limit", 1, 70, REG_DGRAM_MAX, LISP_MAX_RECORDS},
 	    {"fewer than the limit", 1, 5, REG_DGRAM_MAX, 5},
-	    {"datagram limit with 2 RLOCs: (1400 - 48) / 52", 2, 70, REG_DGRAM_MAX, 26},
+	    {"datagram limit with 2 RLOCs: (1400 - 48 - 24) / 52", 2, 70, REG_DGRAM_MAX, 25},
 	    {"nothing fits", 2, 70, 60, 0},
 	    {"none given", 1, 0, REG_DGRAM_MAX, 0},
 	};
@@ -695,8 +718,8 @@ static void test_register_pack(void **state)
 		size_t k = reg_pack(&o, eids, cases[i].n, cases[i].maxlen);
 		assert_int_equal(k, cases[i].want);
 		if (k) { /* what pack says fits does fit */
-			struct lisp_key *key =
-			    lisp_key_new(0, LISP_ALG_HMAC_SHA256_128, SECRET, strlen(SECRET));
+			struct lisp_key *key = lisp_key_new(o.key_id, LISP_ALG_HMAC_SHA256_128,
+							    SECRET, strlen(SECRET));
 			uint8_t out[REG_DGRAM_MAX];
 			struct buf w;
 			buf_init_write(&w, out, cases[i].maxlen);
@@ -767,6 +790,7 @@ static void test_notify_check(void **state)
 	struct lisp_prefix eids[2];
 	const uint64_t nonces[3] = {100, 200, 300};
 	opts_for(&o, NULL);
+	o.key_id = 0; /* the key below */
 	tools_parse_eid("198.51.100.5/32", 0, &eids[0]);
 	tools_parse_eid("2001:db8::5/128", 0, &eids[1]);
 	struct lisp_key *k = lisp_key_new(0, LISP_ALG_HMAC_SHA256_128, SECRET, strlen(SECRET));

@@ -10,6 +10,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
+
 #include <cmocka.h>
 
 #include "tests/unit/xtr_testlib.h"
@@ -350,6 +352,17 @@ static void t_register(void **s)
 	assert_true(r.proxy_reply);
 	assert_int_equal(r.nrec, 2);
 	assert_int_equal(xtr_ms_at(x, 0)->state, XTR_MS_REGISTERING);
+	/* I=1 with a stable xTR-ID (none configured: the first RLOC's address bytes), so the
+	 * Map-Server keeps our nonces apart from lisp-register's under the same key */
+	assert_true(r.xtr_id_present);
+	struct ipaddr r0 = A("192.0.2.1");
+	assert_memory_equal(r.xtr_id, r0.a, 16);
+	/* the nonce scale of every registrant of the suite: wall-clock ns (lisp-register's);
+	 * it was seconds << 24, a 60th of it */
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	uint64_t wall = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	assert_true(r.nonce > wall - 3600 * NSEC_PER_SEC && r.nonce < wall + 3600 * NSEC_PER_SEC);
 	uint64_t first = r.nonce;
 	/* unanswered: retried after 3 s with a larger nonce */
 	cap_reset();

@@ -200,12 +200,61 @@ static void t_moved_away_kept(void **s)
 	xtr_free(x);
 }
 
+/* Our Map-Registers carry the subscription's xTR-ID too (no <register xtr-id>): the
+ * Map-Server's acknowledgement echoes it (I=1). Even when the subscriber key is the
+ * Map-Server key, it acknowledges the registration; it is not a subscription update. A
+ * late acknowledgement of the previous round still counts. */
+static void t_register_ack_with_our_xtr_id(void **s)
+{
+	(void)s;
+	static struct lisp_map_register r;
+	struct xtr_cfg *c = test_cfg();
+	c->sub.enabled = true;
+	memcpy(c->sub.xtr_id, XID, 16);
+	c->sub.key_id = 1;
+	c->sub.alg = LISP_ALG_HMAC_SHA256_128;
+	strcpy(c->sub.secret, "dc-secret"); /* the Map-Server's key */
+	struct xtr *x = xtr_new(c, &test_io, 1);
+	xtr_cfg_free(c);
+	assert_non_null(x);
+	struct lisp_key *k = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "dc-secret", 9);
+	struct ipaddr ms = A("192.0.2.100");
+	uint8_t out[2048];
+	struct buf b;
+
+	cap_reset();
+	xtr_tick(x, 2 * SEC);
+	assert_int_equal(ncap_ctl, 1);
+	buf_init_read(&b, cap_ctl[0].data, cap_ctl[0].len);
+	assert_int_equal(lisp_map_register_parse(&b, &r, NULL), 0);
+	assert_true(r.xtr_id_present);
+	assert_memory_equal(r.xtr_id, XID, 16);
+	uint64_t first = r.nonce;
+	/* unanswered: a second round */
+	cap_reset();
+	xtr_tick(x, 6 * SEC);
+	assert_int_equal(ncap_ctl, 1);
+	buf_init_read(&b, cap_ctl[0].data, cap_ctl[0].len);
+	assert_int_equal(lisp_map_register_parse(&b, &r, NULL), 0);
+	assert_true(r.nonce > first);
+	/* the acknowledgement of the first round arrives late */
+	cap_reset();
+	size_t n =
+	    mk_notify(out, sizeof(out), first, "198.51.100.5/32", "192.0.2.1", 1440, k, XID, 0);
+	xtr_control_input(x, &ms, 4342, NULL, out, n, 7 * SEC);
+	assert_int_equal(xtr_ms_at(x, 0)->state, XTR_MS_REGISTERED);
+	assert_int_equal(xtr_get_stats(x)->sub_notifies, 0);
+	assert_int_equal(ncap_ctl, 0); /* an acknowledgement is not acknowledged */
+	lisp_key_free(k);
+	xtr_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(t_request_flags),	 cmocka_unit_test(t_notify_update_ack),
 	    cmocka_unit_test(t_bad_auth),	 cmocka_unit_test(t_echo_keeps_reply),
-	    cmocka_unit_test(t_moved_away_kept),
+	    cmocka_unit_test(t_moved_away_kept), cmocka_unit_test(t_register_ack_with_our_xtr_id),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -209,8 +209,10 @@ static inline const struct xtr_loc *xtr_entry_loc(const struct xtr_entry *e, uns
 struct xtr;
 /* Insert or replace a mapping (the D-ETR installs BGP mappings with XTR_SRC_BGP, ttl 0 =
  * never expires). Locators beyond XTR_MAX_LOC are ignored. A pending entry for a covered
- * host keeps its queue and is flushed through the new mapping. Returns the entry or NULL
- * (out of memory, or the cache is full of non-evictable entries). */
+ * host keeps its queue and is flushed through the new mapping (xtr/data.c: the map-cache
+ * hands the released packets back, xtr_cache_put, and they are sent before returning).
+ * Returns the entry or NULL (out of memory, or the cache is full of non-evictable
+ * entries). */
 struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src,
 				    uint8_t action, bool authoritative, uint32_t ttl_min,
 				    const struct xtr_loc *loc, unsigned nloc, uint64_t now);

@@ -11,7 +11,8 @@
  * the D-ETR mode builds on this), or drop with a reason.
  *
  * The encapsulation is built in place in the XTR_ENCAP_HLEN bytes of headroom in front of
- * the inner packet; the outer IP header is written by the kernel (raw socket, xtr/main.c).
+ * the inner packet; the outer IP header is written by the kernel (raw socket,
+ * xtr/dataplane.c).
  */
 #include "config.h"
 

@@ -519,6 +519,8 @@ struct xtr_dp *xtr_dp_new(struct event_base *base, const struct xtr_dp_params *p
 		goto fail;
 	for (unsigned i = 0; i < p->nrloc; i++) {
 		struct txq *q = p->rloc[i].afi == LISP_AFI_IPV4 ? &dp->tx4 : &dp->tx6;
+		if (q->fd >= 0)
+			continue; /* the core sends from the first of a family (xtr_rloc_for) */
 		q->fd = raw_tx_socket(&p->rloc[i]);
 		q->rloc = p->rloc[i];
 		if (q->fd < 0) {

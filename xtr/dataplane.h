@@ -32,8 +32,8 @@ struct xtr_dp_params {
 				      neither, no TUN: packets for it are refused */
 	uint32_t tun_mtu;	   /* set on a device opened here (0: left as it is) */
 	uint32_t underlay_mtu;	   /* a UDP_SEGMENT run's datagrams fit in it (0: 1500) */
-	unsigned nrloc;		   /* a raw send socket bound to each RLOC (the last one of a */
-	const struct ipaddr *rloc; /* family is used); a family without one sends nothing */
+	unsigned nrloc;		   /* a raw send socket bound to the first RLOC of each family */
+	const struct ipaddr *rloc; /* (the core's source); a family without one sends nothing */
 	const char *native_dev;	   /* natively forwarded packets leave here (NULL, "": dropped) */
 	uint16_t data_port;	   /* the UDP_GRO receive socket, any address (0: ephemeral) */
 	size_t data_max;	   /* longest datagram taken there (0: 65536); longer ones are

@@ -9,6 +9,7 @@
  *
  * - a free after a failed new or a failed start closes nothing the engine did not open
  *   (not fd 0, not the TUN it was handed) and leaks nothing;
+ * - two RLOCs of a family: one raw socket, sending from the first;
  * - TUN -> ITR -> underlay -> ETR -> TUN through one engine whose RLOCs are 127.0.0.1
  *   and ::1: a batch of equal packets of one flow leaves in one UDP_SEGMENT send and
  *   arrives as one UDP_GRO datagram cut back into the packets, in order, byte for byte;
@@ -167,6 +168,52 @@ static void t_free_after_failure(void **state)
 	assert_int_equal(count_fds(), before);
 	close(sp[0]);
 	close(sp[1]);
+	event_base_free(base);
+}
+
+/* Two RLOCs of one family: one raw socket, bound to the first (the source the core uses,
+ * xtr_rloc_for); nothing is left open by the free. */
+static void t_first_rloc_of_family(void **state)
+{
+	(void)state;
+	if (!in_netns)
+		skip();
+	struct event_base *base = event_base_new();
+	struct ipaddr rl[2] = {A("127.0.0.1"), A("127.0.0.2")};
+	struct sockaddr_in sa = {.sin_family = AF_INET}, from;
+	socklen_t sl = sizeof(sa);
+	uint8_t hdr[XTR_ENCAP_HLEN], inner[64], b[128];
+	struct xtr_io io;
+
+	int before = count_fds();
+	struct xtr_dp_params p = {.nrloc = 2, .rloc = rl};
+	struct xtr_dp *dp = xtr_dp_new(base, &p);
+	assert_non_null(dp);
+	assert_int_equal(count_fds(), before + 1);
+	/* a datagram to a plain UDP socket on 127.0.0.3: from 127.0.0.1 */
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	sa.sin_addr.s_addr = htonl(0x7f000003);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	memset(&io, 0, sizeof(io));
+	xtr_dp_io(dp, &io);
+	memset(inner, 0x45, sizeof(inner));
+	xtr_encap_header(hdr, 50000, ntohs(sa.sin_port), sizeof(inner), 0, 1);
+	struct ipaddr dst = A("127.0.0.3");
+	assert_int_equal(io.data_send(io.arg, &rl[0], &dst, hdr, inner, sizeof(inner)), 0);
+	io.data_flush(io.arg);
+	sl = sizeof(from);
+	struct pollfd pf = {fd, POLLIN, 0};
+	assert_int_equal(poll(&pf, 1, 2000), 1);
+	assert_int_equal(recvfrom(fd, b, sizeof(b), 0, (struct sockaddr *)&from, &sl),
+			 8 + (ssize_t)sizeof(inner));
+	assert_int_equal(ntohl(from.sin_addr.s_addr), 0x7f000001);
+	assert_int_equal(ntohs(from.sin_port), 50000);
+	assert_memory_equal(b, hdr + 8, 8);
+	assert_memory_equal(b + 8, inner, sizeof(inner));
+	close(fd);
+	xtr_dp_free(dp);
+	assert_int_equal(count_fds(), before);
 	event_base_free(base);
 }
 
@@ -413,9 +460,8 @@ static void t_truncated_counted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(t_free_after_failure),
-	    cmocka_unit_test(t_loop_gso_gro),
-	    cmocka_unit_test(t_loop_raw),
+	    cmocka_unit_test(t_free_after_failure), cmocka_unit_test(t_first_rloc_of_family),
+	    cmocka_unit_test(t_loop_gso_gro),	    cmocka_unit_test(t_loop_raw),
 	    cmocka_unit_test(t_truncated_counted),
 	};
 	return cmocka_run_group_tests(tests, enter_netns, NULL);

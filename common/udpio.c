@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -16,8 +17,8 @@
 
 #include "common/log.h"
 
-/* room for IP_PKTINFO and IPV6_PKTINFO (CMSG_SPACE is not constant for clang) */
-#define CMSG_SPACE_MAX 128 /* >= CMSG_SPACE(in_pktinfo) + CMSG_SPACE(in6_pktinfo) */
+/* room for IP_PKTINFO, IPV6_PKTINFO and UDP_GRO (CMSG_SPACE is not constant for clang) */
+#define CMSG_SPACE_MAX 128 /* >= CMSG_SPACE(in_pktinfo) + CMSG_SPACE(in6_pktinfo) + 16 */
 
 struct udp_txent {
 	struct sockaddr_storage to;
@@ -39,7 +40,9 @@ struct udp_sock {
 	void *arg;
 	struct udp_stats st;
 	/* receive */
-	uint8_t *rxbuf; /* UDP_BATCH * UDP_MAX_DGRAM (+1 to see truncation) */
+	size_t rx_max;		/* longest datagram taken */
+	unsigned batch, rounds; /* datagrams per recvmmsg, calls per wake-up */
+	uint8_t *rxbuf;		/* batch * (rx_max + 1: one more byte shows truncation) */
 	struct mmsghdr rxmsg[UDP_BATCH];
 	struct iovec rxiov[UDP_BATCH];
 	struct sockaddr_storage rxfrom[UDP_BATCH];
@@ -115,11 +118,16 @@ static int ipaddr_to_sa(int family, const struct ipaddr *a, uint16_t port,
 	return 0;
 }
 
-static void parse_pktinfo(struct msghdr *mh, struct udp_pkt *p)
+static void parse_cmsgs(struct msghdr *mh, struct udp_pkt *p)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int gs;
+			memcpy(&gs, CMSG_DATA(c), sizeof(gs));
+			p->gso_size = gs > 0 && gs <= UINT16_MAX ? (uint16_t)gs : 0;
+		} else if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
 			struct in_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
 			memset(&p->dst, 0, sizeof(p->dst));
@@ -143,8 +151,8 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 	struct udp_sock *s = arg;
 
 	/* a few batches per wake-up, then let other events run */
-	for (int round = 0; round < 4; round++) {
-		for (int i = 0; i < UDP_BATCH; i++) {
+	for (unsigned round = 0; round < s->rounds; round++) {
+		for (unsigned i = 0; i < s->batch; i++) {
 			struct msghdr *mh = &s->rxmsg[i].msg_hdr;
 			mh->msg_name = &s->rxfrom[i];
 			mh->msg_namelen = sizeof(s->rxfrom[i]);
@@ -155,7 +163,7 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			mh->msg_flags = 0;
 			s->rxmsg[i].msg_len = 0;
 		}
-		int n = recvmmsg(fd, s->rxmsg, UDP_BATCH, MSG_DONTWAIT, NULL);
+		int n = recvmmsg(fd, s->rxmsg, s->batch, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 				s->st.rx_errors++;
@@ -166,11 +174,11 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		size_t k = 0;
 		for (int i = 0; i < n; i++) {
 			struct msghdr *mh = &s->rxmsg[i].msg_hdr;
-			if ((mh->msg_flags & MSG_TRUNC) || s->rxmsg[i].msg_len > UDP_MAX_DGRAM) {
+			if ((mh->msg_flags & MSG_TRUNC) || s->rxmsg[i].msg_len > s->rx_max) {
 				s->st.truncated++;
 				log_input((struct sockaddr *)&s->rxfrom[i],
-					  "udp port %u: datagram longer than %u bytes dropped",
-					  s->port, UDP_MAX_DGRAM);
+					  "udp port %u: datagram longer than %zu bytes dropped",
+					  s->port, s->rx_max);
 				continue;
 			}
 			struct udp_pkt *p = &s->pkts[k];
@@ -178,7 +186,7 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 			sa_to_ipaddr(&s->rxfrom[i], &p->src, &p->sport);
 			p->dport = s->port;
 			if (!(mh->msg_flags & MSG_CTRUNC))
-				parse_pktinfo(mh, p);
+				parse_cmsgs(mh, p);
 			p->data = s->rxiov[i].iov_base;
 			p->len = s->rxmsg[i].msg_len;
 			k++;
@@ -186,7 +194,7 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		s->st.rx += k;
 		if (k > 0)
 			s->cb(s, s->pkts, k, s->arg);
-		if (n < UDP_BATCH)
+		if ((unsigned)n < s->batch)
 			return;
 	}
 }
@@ -199,6 +207,14 @@ static void udp_flush_cb(evutil_socket_t fd, short what, void *arg)
 struct udp_sock *udp_open(struct event_base *base, const struct ipaddr *bind_addr, uint16_t port,
 			  udp_recv_cb cb, void *arg)
 {
+	return udp_open_opts(base, bind_addr, port, NULL, cb, arg);
+}
+
+struct udp_sock *udp_open_opts(struct event_base *base, const struct ipaddr *bind_addr,
+			       uint16_t port, const struct udp_opts *opts, udp_recv_cb cb,
+			       void *arg)
+{
+	static const struct udp_opts defaults;
 	struct ipaddr any = {.afi = LISP_AFI_NONE};
 	struct sockaddr_storage ss;
 	socklen_t sl;
@@ -219,15 +235,20 @@ struct udp_sock *udp_open(struct event_base *base, const struct ipaddr *bind_add
 	s->family = bind_addr->afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6;
 	s->cb = cb;
 	s->arg = arg;
-	s->rxbuf = malloc((size_t)UDP_BATCH * (UDP_MAX_DGRAM + 1));
+	if (opts == NULL)
+		opts = &defaults;
+	s->rx_max = opts->rx_max ? opts->rx_max : UDP_MAX_DGRAM;
+	s->batch = opts->batch && opts->batch < UDP_BATCH ? opts->batch : UDP_BATCH;
+	s->rounds = opts->rounds ? opts->rounds : 4;
+	s->rxbuf = malloc((size_t)s->batch * (s->rx_max + 1));
 	s->txbuf = malloc((size_t)UDP_TXQ * UDP_MAX_DGRAM);
 	if (s->rxbuf == NULL || s->txbuf == NULL) {
 		log_warn("udp_open");
 		goto fail;
 	}
-	for (int i = 0; i < UDP_BATCH; i++) {
-		s->rxiov[i].iov_base = s->rxbuf + (size_t)i * (UDP_MAX_DGRAM + 1);
-		s->rxiov[i].iov_len = UDP_MAX_DGRAM + 1;
+	for (unsigned i = 0; i < s->batch; i++) {
+		s->rxiov[i].iov_base = s->rxbuf + (size_t)i * (s->rx_max + 1);
+		s->rxiov[i].iov_len = s->rx_max + 1;
 	}
 	s->fd = socket(s->family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0) {
@@ -238,7 +259,8 @@ struct udp_sock *udp_open(struct event_base *base, const struct ipaddr *bind_add
 		int v6only = bind_addr->afi == LISP_AFI_IPV6;
 		if (setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, v6only ? &on : &off, sizeof(on)) <
 			0 ||
-		    setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0) {
+		    (!opts->no_pktinfo &&
+		     setsockopt(s->fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof(on)) < 0)) {
 			log_warn("udp %s port %u: setsockopt", astr, port);
 			goto fail;
 		}
@@ -253,15 +275,21 @@ struct udp_sock *udp_open(struct event_base *base, const struct ipaddr *bind_add
 			ipaddr_to_sa(AF_INET6, bind_addr, port, &ss, &sl);
 		}
 	} else {
-		if (setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0) {
+		if (!opts->no_pktinfo &&
+		    setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on)) < 0) {
 			log_warn("udp %s port %u: setsockopt", astr, port);
 			goto fail;
 		}
 		ipaddr_to_sa(AF_INET, bind_addr, port, &ss, &sl);
 	}
 	/* IPv4 datagrams on the dual-stack socket carry IP_PKTINFO (best effort) */
-	if (s->family == AF_INET6 && bind_addr->afi == LISP_AFI_NONE)
+	if (s->family == AF_INET6 && bind_addr->afi == LISP_AFI_NONE && !opts->no_pktinfo)
 		(void)setsockopt(s->fd, IPPROTO_IP, IP_PKTINFO, &on, sizeof(on));
+	/* best effort too: without them, the defaults and one datagram per segment */
+	if (opts->rcvbuf > 0)
+		(void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &opts->rcvbuf, sizeof(opts->rcvbuf));
+	if (opts->gro)
+		(void)setsockopt(s->fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
 	if (bind(s->fd, (struct sockaddr *)&ss, sl) < 0) {
 		log_warn("udp %s port %u: bind", astr, port);
 		goto fail;

@@ -8,6 +8,10 @@
  * it was sent to (IP_PKTINFO / IPV6_RECVPKTINFO), so a reply can leave from the address
  * the request came to. IPv4-mapped IPv6 addresses are reported as plain IPv4.
  * Datagrams longer than UDP_MAX_DGRAM are dropped and counted (MSG_TRUNC).
+ * udp_open_opts() changes the receive side per socket (struct udp_opts): a larger longest
+ * datagram and fewer per call (the 64 KB bursts of UDP_GRO: the kernel coalesces equal
+ * datagrams of one flow, the segment size comes with each, udp_pkt.gso_size), the number
+ * of calls per wake-up, the receive buffer, no packet info.
  * Sending: udp_send() now, or udp_queue() into a per-socket queue flushed with sendmmsg
  * when it is full, by udp_flush(), and automatically at the end of the current loop
  * turn (an event activated on the first queued datagram runs after the callbacks
@@ -16,6 +20,7 @@
 #ifndef COMMON_UDPIO_H
 #define COMMON_UDPIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +39,8 @@ struct udp_pkt {
 	struct ipaddr dst;   /* local address the datagram was sent to (AFI 0 if unknown) */
 	uint16_t dport;	     /* local port */
 	unsigned ifindex;    /* arrival interface (0 if unknown) */
+	uint16_t gso_size;   /* UDP_GRO: data is segments of this size, the last may be shorter
+				(0: one datagram) */
 	const uint8_t *data; /* valid during the callback only */
 	size_t len;
 };
@@ -43,7 +50,17 @@ struct udp_stats {
 	uint64_t tx;	    /* datagrams sent */
 	uint64_t rx_errors; /* recvmmsg failures other than EAGAIN/EINTR */
 	uint64_t tx_errors; /* datagrams the kernel refused, or bad destination */
-	uint64_t truncated; /* received datagrams longer than UDP_MAX_DGRAM, dropped */
+	uint64_t truncated; /* received datagrams longer than the socket's rx_max, dropped */
+};
+
+/* Receive options of udp_open_opts; a zero field takes udp_open's default. */
+struct udp_opts {
+	size_t rx_max;	 /* longest datagram received (UDP_MAX_DGRAM); longer: truncated */
+	unsigned batch;	 /* datagrams per recvmmsg, at most UDP_BATCH (UDP_BATCH) */
+	unsigned rounds; /* recvmmsg calls per wake-up before other events run (4) */
+	int rcvbuf;	 /* SO_RCVBUF in bytes (the system's default) */
+	bool gro;	 /* UDP_GRO (best effort): coalesced datagrams, udp_pkt.gso_size */
+	bool no_pktinfo; /* no local address (udp_pkt.dst AFI 0, ifindex 0) */
 };
 
 /* n >= 1 datagrams. Do not udp_close() the socket from its own callback. */
@@ -53,6 +70,9 @@ typedef void (*udp_recv_cb)(struct udp_sock *s, const struct udp_pkt *pkts, size
  * NULL on failure (logged with the reason). */
 struct udp_sock *udp_open(struct event_base *base, const struct ipaddr *bind, uint16_t port,
 			  udp_recv_cb cb, void *arg);
+/* The same with receive options (NULL: udp_open). */
+struct udp_sock *udp_open_opts(struct event_base *base, const struct ipaddr *bind, uint16_t port,
+			       const struct udp_opts *opts, udp_recv_cb cb, void *arg);
 /* Flushes the queue, then closes. NULL is a no-op. */
 void udp_close(struct udp_sock *s);
 uint16_t udp_local_port(const struct udp_sock *s);

@@ -1,8 +1,9 @@
 /*
  * xtr/cli.c - lisp-xtrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
- * common/cli: show map-cache [EID], show database, show statistics, show map-servers,
- * clear map-cache [EID], show version, debug {control|data|off}; help and quit are built
- * in. Handlers only describe data through common/out (text, or JSON with `json`).
+ * common/cli: show map-cache [EID], show database, show statistics (the core's counters, and
+ * the sockets' from the I/O callbacks: datagrams received, sent, refused, truncated), show
+ * map-servers, clear map-cache [EID], show version, debug {control|data|off}; help and quit
+ * are built in. Handlers only describe data through common/out (text, or JSON with `json`).
  */
 #include "config.h"
 
@@ -123,6 +124,17 @@ static void show_database(struct cli_req *r, struct out *o)
 	out_end(o);
 }
 
+static void sock_out(struct out *o, const char *name, const struct xtr_sock_stats *s)
+{
+	out_begin_object(o, name);
+	out_uint(o, "received", s->rx);
+	out_uint(o, "sent", s->tx);
+	out_uint(o, "receiveErrors", s->rx_errors);
+	out_uint(o, "sendErrors", s->tx_errors);
+	out_uint(o, "truncated", s->truncated);
+	out_end(o);
+}
+
 static void show_statistics(struct cli_req *r, struct out *o)
 {
 	struct xtr *x = r->ctx;
@@ -194,6 +206,14 @@ static void show_statistics(struct cli_req *r, struct out *o)
 		out_uint(o, xtr_cdrop_name((enum xtr_cdrop)d), st->cdrops[d]);
 	out_end(o);
 	out_end(o);
+	if (x->io.io_stats) {
+		struct xtr_io_stats io;
+		x->io.io_stats(x->io.arg, &io);
+		out_begin_object(o, "sockets");
+		sock_out(o, "data", &io.data);
+		sock_out(o, "control", &io.control);
+		out_end(o);
+	}
 	log_input_stats(&ls);
 	out_begin_object(o, "inputLogs");
 	out_uint(o, "logged", ls.logged);

@@ -3,14 +3,16 @@
  * from the TUN device -> map-cache -> encapsulation with the LISP header of §5.3 in UDP
  * 4341, outer source port from the inner flow hash, locator by priority/weight), the
  * stateless MTU handling of §7.1 (ICMP fragmentation-needed / packet-too-big written back
- * into the TUN), map-cache misses (pending entry + Map-Request, packets held), negative
- * entries (natively forward or drop by ACT, RFC 9301 §5.4), and the ETR path: parse the
- * header, then ONE decision (xtr_etr_decide): deliver to the TUN when the inner
- * destination is a local EID, re-encapsulate when the map-cache maps it elsewhere (a VM
- * that moved away: the D-ETR mode builds on this), or drop with a reason.
+ * into the TUN), map-cache misses (pending entry + Map-Request, packets held; sent from
+ * here when a mapping installed with xtr_cache_install releases them), negative entries
+ * (natively forward or drop by ACT, RFC 9301 §5.4), and the ETR path: parse the header,
+ * then ONE decision (xtr_etr_decide): deliver to the TUN when the inner destination is a
+ * local EID, re-encapsulate when the map-cache maps it elsewhere (a VM that moved away:
+ * the D-ETR mode builds on this), or drop with a reason.
  *
  * The encapsulation is built in place in the XTR_ENCAP_HLEN bytes of headroom in front of
- * the inner packet; the outer IP header is written by the kernel (raw socket, xtr/main.c).
+ * the inner packet; the outer IP header is written by the kernel (raw socket,
+ * xtr/dataplane.c).
  */
 #include "config.h"
 
@@ -277,6 +279,34 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 		return;
 	}
 	xtr_encap_send(x, e, pkt, len, &ip, false, now);
+}
+
+/* ---------------------------------------------------------------- resolution */
+
+void xtr_forward_released(struct xtr *x, struct xtr_released *rel, uint64_t now)
+{
+	for (unsigned k = 0; k < rel->n; k++) {
+		size_t len;
+		uint8_t *p = xtr_released_pkt(x, rel, k, &len);
+		xtr_itr_forward(x, p, len, now);
+	}
+	/* the inner packets live in the pool slots: send the batch before freeing them */
+	xtr_flush(x);
+	xtr_released_free(x, rel);
+}
+
+/* The map-cache (a leaf) installs and hands back what it released; the ITR path sends. */
+struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src,
+				    uint8_t action, bool authoritative, uint32_t ttl_min,
+				    const struct xtr_loc *loc, unsigned nloc, uint64_t now)
+{
+	struct xtr_released rel;
+	struct xtr_entry *e =
+	    xtr_cache_put(x, eid, src, action, authoritative, ttl_min, loc, nloc, now, &rel);
+
+	if (rel.n)
+		xtr_forward_released(x, &rel, now);
+	return e;
 }
 
 /* ---------------------------------------------------------------- ETR */

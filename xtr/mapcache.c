@@ -7,6 +7,10 @@
  * entries with a bounded queue of held packets in one shared packet pool (no allocation per
  * packet), locator selection by priority then weight with the flow hash, and the RLOC
  * reachability table that RLOC probing updates.
+ *
+ * A leaf: it sends nothing. The packets a resolution releases from pending queues go back
+ * to the caller of xtr_cache_put (struct xtr_released, slots of the pool, in order);
+ * xtr_cache_install (xtr/data.c) forwards them through the ITR path.
  */
 #include "config.h"
 
@@ -161,10 +165,8 @@ static void slot_free(struct xtr *x, uint16_t i)
 	x->pool_used--;
 }
 
-void xtr_queue_drop(struct xtr *x, struct xtr_entry *e)
+static void queue_drop_ext(struct xtr *x, struct xtr_entry_ext *q)
 {
-	struct xtr_entry_ext *q = e->ext;
-
 	if (q == NULL)
 		return;
 	while (q->qlen) {
@@ -176,33 +178,32 @@ void xtr_queue_drop(struct xtr *x, struct xtr_entry *e)
 	q->qhead = 0;
 }
 
-/* Send the packets held by pending entry `p` through the cache (now resolved). The queue
- * is copied out first: `p` may be gone once a packet went through the cache. */
-static void queue_drain_ext(struct xtr *x, struct xtr_entry_ext *pq, uint64_t now)
+void xtr_queue_drop(struct xtr *x, struct xtr_entry *e)
 {
-	uint16_t q[XTR_QUEUE_MAX];
-	unsigned n = pq ? pq->qlen : 0;
-
-	if (n == 0)
-		return;
-	for (unsigned k = 0; k < n; k++)
-		q[k] = pq->q[(pq->qhead + k) % pq->qcap];
-	pq->qlen = 0;
-	pq->qhead = 0;
-	for (unsigned k = 0; k < n; k++) {
-		struct xtr_qslot *s = &x->pool[q[k]];
-		x->st.dequeued++;
-		xtr_itr_forward(x, s->data + XTR_ENCAP_HLEN, s->len, now);
-	}
-	/* the inner packets must stay valid until the batch is sent */
-	xtr_flush(x);
-	for (unsigned k = 0; k < n; k++)
-		slot_free(x, q[k]);
+	queue_drop_ext(x, e->ext);
 }
 
-void xtr_queue_flush(struct xtr *x, struct xtr_entry *e, uint64_t now)
+/* Hand the packets held by a resolved pending entry to the caller: appended to `rel` in
+ * their order (every slot of the pool fits in it), the queue left empty; without `rel`
+ * they are dropped. */
+static void queue_release(struct xtr *x, struct xtr_entry_ext *q, struct xtr_released *rel)
 {
-	queue_drain_ext(x, e->ext, now);
+	if (q == NULL || rel == NULL) {
+		queue_drop_ext(x, q);
+		return;
+	}
+	for (unsigned k = 0; k < q->qlen; k++)
+		rel->slot[rel->n++] = q->q[(q->qhead + k) % q->qcap];
+	x->st.dequeued += q->qlen;
+	q->qlen = 0;
+	q->qhead = 0;
+}
+
+void xtr_released_free(struct xtr *x, struct xtr_released *rel)
+{
+	for (unsigned k = 0; k < rel->n; k++)
+		slot_free(x, rel->slot[k]);
+	rel->n = 0;
 }
 
 /* ---------------------------------------------------------------- slab + CLOCK */
@@ -465,7 +466,7 @@ static void set_locators(struct xtr *x, struct xtr_entry *e, const struct xtr_lo
 struct covered_ctx {
 	struct xtr *x;
 	struct xtr_entry *e;
-	uint64_t now;
+	struct xtr_released *rel;
 };
 
 static int covered_cb(const struct lisp_prefix *p, void *val, void *arg)
@@ -487,18 +488,21 @@ static int covered_cb(const struct lisp_prefix *p, void *val, void *arg)
 		c->ext = NULL;
 	}
 	entry_release(x, c);
-	queue_drain_ext(x, q, cc->now);
+	queue_release(x, q, cc->rel);
 	free(q);
 	return 0;
 }
 
-struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src,
-				    uint8_t action, bool authoritative, uint32_t ttl_min,
-				    const struct xtr_loc *loc, unsigned nloc, uint64_t now)
+struct xtr_entry *xtr_cache_put(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src,
+				uint8_t action, bool authoritative, uint32_t ttl_min,
+				const struct xtr_loc *loc, unsigned nloc, uint64_t now,
+				struct xtr_released *rel)
 {
 	struct lisp_prefix p = *eid;
 	struct xtr_entry *e;
 
+	if (rel)
+		rel->n = 0;
 	prefix_normalize(&p);
 	e = lpm_exact(x->cache, &p);
 	if (e == NULL) {
@@ -553,12 +557,12 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 		xtr_entry_set_expiry(x, e, now + (uint64_t)ttl_min * 60 * NSEC_PER_SEC);
 	set_locators(x, e, loc, nloc);
 	if (e->ext && e->ext->qlen && src != XTR_SRC_PENDING)
-		queue_drain_ext(x, e->ext, now);
+		queue_release(x, e->ext, rel);
 
 	/* Pending host entries now covered by this mapping: resolved too. Only a prefix
 	 * shorter than a host route covers other entries; the table finds them. */
 	if (src != XTR_SRC_PENDING && x->npending && p.plen < afi_max_plen(p.afi)) {
-		struct covered_ctx c = {x, e, now};
+		struct covered_ctx c = {x, e, rel};
 		lpm_walk_covered(x->cache, &p, covered_cb, &c);
 	}
 	return e;
@@ -570,8 +574,9 @@ struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix 
 		x->st.drops[XTR_DROP_PENDING_LIMIT]++;
 		return NULL;
 	}
-	struct xtr_entry *e = xtr_cache_install(x, eid, XTR_SRC_PENDING, LISP_ACT_SEND_MAP_REQ,
-						false, 0, NULL, 0, now);
+	/* nothing is released: a pending entry resolves nothing */
+	struct xtr_entry *e = xtr_cache_put(x, eid, XTR_SRC_PENDING, LISP_ACT_SEND_MAP_REQ, false,
+					    0, NULL, 0, now, NULL);
 	if (e == NULL)
 		return NULL;
 	e->expires = 0;

@@ -9,7 +9,7 @@
  * would have produced (IPv4 ID + i, TCP sequence + i * MSS, PSH/FIN only on the last,
  * CWR only on the first, lengths and every checksum recomputed), each behind
  * XTR_ENCAP_HLEN bytes of headroom, so each is encapsulated like any other packet (RFC
- * 9300 §5.3: one LISP header per inner IP packet). xtr/main.c then hands runs of equal
+ * 9300 §5.3: one LISP header per inner IP packet). xtr/dataplane.c then hands runs of equal
  * size to the kernel in one sendmsg with UDP_SEGMENT.
  *
  * ETR: the reverse, xtr_gro_*: consecutive decapsulated TCP segments of one flow (same

@@ -6,14 +6,16 @@
  * The core is I/O free: packets enter through xtr_itr_input() (read from the TUN device),
  * xtr_etr_input() (UDP 4341) and xtr_control_input() (UDP 4342); everything the core sends
  * leaves through the callbacks of struct xtr_io, and time is passed in (ns, monotonic), so
- * unit tests drive it with capture sinks. xtr/main.c wires it to the TUN device, raw
- * sockets (encapsulated data, batched with sendmmsg), common/udpio and the site module.
+ * unit tests drive it with capture sinks. xtr/dataplane.c is the I/O engine behind the data
+ * callbacks (TUN device, raw and UDP_SEGMENT sockets batched per flush, the UDP_GRO receive
+ * socket); xtr/main.c wires core, engine, control socket (common/udpio) and site module.
  *
  * Files: config.c (XML -> struct xtr_cfg), mapcache.c (map-cache: entries, sources, TTL,
  * CLOCK bound, pending queues, locator selection), data.c (encapsulation, the ITR path, the
  * ETR decision deliver / re-encapsulate / drop, ICMP too-big), control.c (Map-Request,
  * Map-Reply, SMR, Map-Notify, RLOC probes), register.c (Map-Register to Map-Servers),
- * core.c (object, database, statistics, timers), cli.c (telnet CLI), main.c (daemon).
+ * core.c (object, database, statistics, timers), cli.c (telnet CLI), dataplane.c (data-plane
+ * I/O engine, xtr/dataplane.h), main.c (daemon).
  */
 #ifndef XTR_XTR_H
 #define XTR_XTR_H
@@ -217,8 +219,10 @@ static inline const struct xtr_loc *xtr_entry_loc(const struct xtr_entry *e, uns
 struct xtr;
 /* Insert or replace a mapping (the D-ETR installs BGP mappings with XTR_SRC_BGP, ttl 0 =
  * never expires). Locators beyond XTR_MAX_LOC are ignored. A pending entry for a covered
- * host keeps its queue and is flushed through the new mapping. Returns the entry or NULL
- * (out of memory, or the cache is full of non-evictable entries). */
+ * host keeps its queue and is flushed through the new mapping (xtr/data.c: the map-cache
+ * hands the released packets back, xtr_cache_put, and they are sent before returning).
+ * Returns the entry or NULL (out of memory, or the cache is full of non-evictable
+ * entries). */
 struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src,
 				    uint8_t action, bool authoritative, uint32_t ttl_min,
 				    const struct xtr_loc *loc, unsigned nloc, uint64_t now);
@@ -273,6 +277,16 @@ size_t xtr_db_count(const struct xtr *x);
 const struct xtr_db_entry *xtr_db_at(const struct xtr *x, size_t i);
 
 /* ------------------------------------------------------------------ I/O callbacks */
+struct xtr_sock_stats {
+	uint64_t rx, tx;	       /* datagrams received, sent */
+	uint64_t rx_errors, tx_errors; /* receive failures; datagrams the kernel refused */
+	uint64_t truncated;	       /* received datagrams longer than a slot: dropped */
+};
+struct xtr_io_stats {
+	struct xtr_sock_stats data;    /* encapsulated data (UDP 4341) */
+	struct xtr_sock_stats control; /* control messages (UDP 4342) */
+};
+
 struct xtr_io {
 	void *arg;
 	/* An encapsulated packet: `hdr` (XTR_ENCAP_HLEN bytes: UDP header + LISP header)
@@ -290,6 +304,8 @@ struct xtr_io {
 			const struct ipaddr *src, const void *data, size_t len);
 	/* The site: a local EID moved away (Map-Notify): remove its host route. May be NULL. */
 	void (*host_del)(void *arg, const struct ipaddr *eid);
+	/* The counters of the sockets behind these callbacks (`show statistics`). May be NULL. */
+	void (*io_stats)(void *arg, struct xtr_io_stats *st);
 };
 
 /* ------------------------------------------------------------------ statistics */

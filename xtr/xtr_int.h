@@ -137,12 +137,37 @@ size_t xtr_cache_slab_slots(const struct xtr *x);
 size_t xtr_cache_locsets(const struct xtr *x);
 struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
 int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len);
-void xtr_queue_flush(struct xtr *x, struct xtr_entry *e, uint64_t now);
 void xtr_queue_drop(struct xtr *x, struct xtr_entry *e);
+/* Packets released by a resolution: slots of the packet pool, in the order they were
+ * queued (the resolved entry's own queue first, then those of the pending entries it
+ * covers, in prefix order); the caller's until xtr_released_free. Every slot fits. */
+struct xtr_released {
+	unsigned n;
+	uint16_t slot[XTR_QPOOL];
+};
+/* Packet k of rel (XTR_ENCAP_HLEN bytes of headroom before it) and its length. */
+static inline uint8_t *xtr_released_pkt(const struct xtr *x, const struct xtr_released *rel,
+					unsigned k, size_t *len)
+{
+	struct xtr_qslot *s = &x->pool[rel->slot[k]];
+	*len = s->len;
+	return s->data + XTR_ENCAP_HLEN;
+}
+/* Give the slots back to the pool (rel->n = 0). */
+void xtr_released_free(struct xtr *x, struct xtr_released *rel);
+/* The table part of xtr_cache_install: insert or replace the mapping; the packets held by
+ * the pending entries it resolves (its own, the covered hosts') are handed to the caller
+ * in `rel` (reset first; NULL: dropped), not sent: the map-cache is a leaf. */
+struct xtr_entry *xtr_cache_put(struct xtr *x, const struct lisp_prefix *eid, enum xtr_src src,
+				uint8_t action, bool authoritative, uint32_t ttl_min,
+				const struct xtr_loc *loc, unsigned nloc, uint64_t now,
+				struct xtr_released *rel);
 uint16_t xtr_rloc_track(struct xtr *x, const struct ipaddr *a, const struct lisp_prefix *eid);
 /* data.c */
 /* The ITR path without the TUN counters (packets released from a pending queue). */
 void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now);
+/* Send released packets through the cache (xtr_itr_forward), flush, free their slots. */
+void xtr_forward_released(struct xtr *x, struct xtr_released *rel, uint64_t now);
 /* Encapsulate and send inner packet pkt (headroom XTR_ENCAP_HLEN) through entry e. */
 void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len,
 		    const struct pkt_ip *ip, bool reencap, uint64_t now);

@@ -3,7 +3,9 @@
  * destination, on IPv4, IPv6 and a dual-stack "any" socket (IPv4-mapped sources reported
  * as IPv4); replies leave from the address the request came to (127.0.0.2); the send
  * queue flushes when full, explicitly, and at the end of the loop turn; truncated
- * datagrams are dropped and counted; bad destinations are counted as tx errors. */
+ * datagrams are dropped and counted; bad destinations are counted as tx errors; with
+ * udp_open_opts: UDP_GRO bursts with their segment size, the longest datagram and the
+ * batch per socket, no packet info. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -14,6 +16,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -387,6 +390,138 @@ static void test_truncated_dropped(void **state)
 	free(r);
 }
 
+/* Send `n` segments of `seg` bytes (the last `last` bytes) in one sendmsg with UDP_SEGMENT:
+ * over loopback the kernel keeps them one GSO datagram up to a socket with UDP_GRO. */
+static void send_segments(int fd, const struct sockaddr_storage *to, socklen_t tl,
+			  const uint8_t *data, uint16_t seg, size_t len)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = {(void *)(uintptr_t)data, len};
+	struct msghdr m = {.msg_name = (void *)(uintptr_t)to,
+			   .msg_namelen = tl,
+			   .msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = c.buf,
+			   .msg_controllen = sizeof(c.buf)};
+	memset(&c, 0, sizeof(c));
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	memcpy(CMSG_DATA(cm), &seg, sizeof(seg));
+	assert_int_equal(sendmsg(fd, &m, 0), (ssize_t)len);
+}
+
+/* udp_open_opts with UDP_GRO: a burst sent with UDP_SEGMENT arrives as one datagram with
+ * its segment size; without the option the kernel hands over each segment. The larger
+ * longest datagram (64 KB) is taken whole, no packet info when asked for none. */
+static void test_gro_segments(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct rx *r = calloc(1, sizeof(*r));
+	struct sockaddr_storage cs, to;
+	socklen_t cl, tl;
+	static uint8_t data[3 * 1000 + 400];
+	const struct udp_opts gro = {.rx_max = 65536,
+				     .batch = 8,
+				     .rounds = 8,
+				     .rcvbuf = 1 << 20,
+				     .gro = true,
+				     .no_pktinfo = true};
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i / 1000 + 'a');
+	/* dual-stack "any", as the data port of lisp-xtrd */
+	struct udp_sock *s = udp_open_opts(base, NULL, 0, &gro, on_rx, r);
+	assert_non_null(s);
+	int fd = client(AF_INET, "127.0.0.1", &cs, &cl);
+	fill_to(&to, &tl, AF_INET, "127.0.0.1", udp_local_port(s));
+	send_segments(fd, &to, tl, data, 1000, sizeof(data));
+	run_until(base, r, 1);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->pkt[0].len, sizeof(data));
+	assert_int_equal(r->pkt[0].gso_size, 1000);
+	assert_int_equal(r->pkt[0].src.afi, LISP_AFI_IPV4);
+	assert_int_equal(r->pkt[0].sport, sa_port(&cs));
+	assert_int_equal(r->pkt[0].dst.afi, LISP_AFI_NONE); /* no_pktinfo */
+	/* one 60000-byte datagram, whole */
+	static uint8_t big[60000];
+	memset(big, 'G', sizeof(big));
+	assert_int_equal(sendto(fd, big, sizeof(big), 0, (struct sockaddr *)&to, tl),
+			 (ssize_t)sizeof(big));
+	run_until(base, r, 2);
+	assert_int_equal(r->n, 2);
+	assert_int_equal(r->pkt[1].len, sizeof(big));
+	assert_int_equal(r->pkt[1].gso_size, 0);
+	struct udp_stats st;
+	udp_get_stats(s, &st);
+	assert_int_equal(st.rx, 2);
+	assert_int_equal(st.truncated, 0);
+	udp_close(s);
+
+	/* the default socket: the kernel segments the burst again */
+	memset(r, 0, sizeof(*r));
+	s = udp_open(base, NULL, 0, on_rx, r);
+	assert_non_null(s);
+	fill_to(&to, &tl, AF_INET, "127.0.0.1", udp_local_port(s));
+	send_segments(fd, &to, tl, data, 1000, sizeof(data));
+	run_until(base, r, 4);
+	assert_int_equal(r->n, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(r->pkt[i].len, i < 3 ? 1000 : 400);
+		assert_int_equal(r->pkt[i].gso_size, 0);
+		assert_int_equal(r->data[i][0], 'a' + i);
+	}
+	close(fd);
+	udp_close(s);
+	event_base_free(base);
+	free(r);
+}
+
+/* rx_max and batch per socket: a datagram one byte over rx_max is dropped and counted,
+ * exactly rx_max is taken; no callback gets more than `batch` datagrams. */
+static void test_opts_rx_max_batch(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct rx *r = calloc(1, sizeof(*r));
+	struct sockaddr_storage cs, to;
+	socklen_t cl, tl;
+	struct udp_stats st;
+	static uint8_t buf[1001];
+	const struct udp_opts o = {.rx_max = 1000, .batch = 2};
+	struct ipaddr lo;
+
+	log_init("test_udpio", 1, LOG_ERR);
+	assert_int_equal(ipaddr_parse("::1", &lo), 0);
+	struct udp_sock *s = udp_open_opts(base, &lo, 0, &o, on_rx, r);
+	assert_non_null(s);
+	int fd = client(AF_INET6, "::1", &cs, &cl);
+	fill_to(&to, &tl, AF_INET6, "::1", udp_local_port(s));
+	memset(buf, 'T', sizeof(buf));
+	assert_int_equal(sendto(fd, buf, 1001, 0, (struct sockaddr *)&to, tl), 1001);
+	assert_int_equal(sendto(fd, buf, 1000, 0, (struct sockaddr *)&to, tl), 1000);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(sendto(fd, "b", 1, 0, (struct sockaddr *)&to, tl), 1);
+	run_until(base, r, 6);
+	assert_int_equal(r->n, 6);
+	assert_int_equal(r->pkt[0].len, 1000);
+	assert_true(r->max_batch <= 2);
+	assert_true(r->calls >= 3);
+	assert_true(r->pkt[0].dst.afi == LISP_AFI_IPV6); /* packet info by default */
+	udp_get_stats(s, &st);
+	assert_int_equal(st.truncated, 1);
+	assert_int_equal(st.rx, 6);
+	close(fd);
+	udp_close(s);
+	event_base_free(base);
+	free(r);
+}
+
 static void test_open_errors(void **state)
 {
 	(void)state;
@@ -418,6 +553,8 @@ int main(void)
 	    cmocka_unit_test(test_echo_from_request_address_v4),
 	    cmocka_unit_test(test_echo_from_request_address_v6),
 	    cmocka_unit_test(test_queue_full_and_flush),
+	    cmocka_unit_test(test_gro_segments),
+	    cmocka_unit_test(test_opts_rx_max_batch),
 	    cmocka_unit_test(test_truncated_dropped),
 	    cmocka_unit_test(test_open_errors),
 	};

@@ -1,7 +1,8 @@
 /* tests/unit/test_xtr_mapcache.c - the lisp-xtrd map-cache (xtr/mapcache.c): insert and
  * longest match, sources, TTL expiry by the sweep, the size bound with least-recently-used
  * eviction (static entries exempt), the pending-entry limit, the bounded packet queue held
- * during resolution and flushed through the resolved mapping, clear; and locator selection:
+ * during resolution, handed back to the caller in order (the map-cache sends nothing) and
+ * flushed through the resolved mapping, clear; and locator selection:
  * priority first, 255 never, weight shares with the flow hash, down locators skipped; the
  * compact entry: slab slots reused, CLOCK eviction order, the pending list, shared locator
  * sets behind the accessor, second timestamps relative to the start. */
@@ -153,6 +154,81 @@ static void t_queue(void **s)
 		assert_int_equal(cap_data[i].data[16 + 20] << 8 | cap_data[i].data[16 + 21],
 				 1000 + i);
 	assert_true(nflush >= 1);
+	xtr_free(x);
+}
+
+/* Inner UDP source port of a released packet (mk_ip4: 20-byte IPv4 header). */
+static unsigned rel_sport(struct xtr *x, const struct xtr_released *rel, unsigned k)
+{
+	size_t len;
+	const uint8_t *p = xtr_released_pkt(x, rel, k, &len);
+	assert_int_equal(len, 20 + 8 + 10);
+	return (unsigned)(p[20] << 8 | p[21]);
+}
+
+/* The map-cache is a leaf: resolving pending entries hands their packets back to the caller
+ * in order (the entry's own queue, then the covered hosts' in prefix order), sends nothing,
+ * and keeps the slots until the caller frees them. */
+static void t_resolve_returns_queue(void **s)
+{
+	(void)s;
+	struct xtr *x = mk(1000, 10);
+	uint8_t buf[200];
+	size_t len;
+	struct xtr_released rel;
+	struct xtr_loc l = {.addr = A("192.0.2.2"), .priority = 1, .weight = 100};
+	const char *dst[] = {"198.51.100.7", "198.51.100.6", "198.51.100.7", "198.51.100.6",
+			     "198.51.100.9"};
+	for (unsigned i = 0; i < 5; i++) {
+		uint8_t *pk = mk_ip4(buf, "198.51.100.5", dst[i], 17, (uint16_t)(1000 + i), 2, 10,
+				     false, &len);
+		xtr_itr_input(x, pk, len, 1);
+	}
+	assert_int_equal(xtr_cache_pending(x), 3);
+	size_t ctl = ncap_ctl; /* the Map-Requests */
+
+	/* the exact host: its own queue, oldest first */
+	struct lisp_prefix p9 = P("198.51.100.9/32");
+	rel.n = 99;
+	assert_non_null(xtr_cache_put(x, &p9, XTR_SRC_REPLY, 0, true, 10, &l, 1, 2, &rel));
+	assert_int_equal(rel.n, 1);
+	assert_int_equal(rel_sport(x, &rel, 0), 1004);
+	assert_int_equal(x->pool_used, 5); /* still the caller's */
+	xtr_released_free(x, &rel);
+	assert_int_equal(rel.n, 0);
+	assert_int_equal(x->pool_used, 4);
+
+	/* a covering /24: .6's packets then .7's, each queue in arrival order */
+	struct lisp_prefix p24 = P("198.51.100.0/24");
+	assert_non_null(xtr_cache_put(x, &p24, XTR_SRC_REPLY, 0, true, 10, &l, 1, 3, &rel));
+	assert_int_equal(xtr_cache_pending(x), 0);
+	assert_int_equal(rel.n, 4);
+	static const unsigned want[] = {1001, 1003, 1000, 1002};
+	for (unsigned k = 0; k < 4; k++)
+		assert_int_equal(rel_sport(x, &rel, k), want[k]);
+	assert_int_equal(xtr_get_stats(x)->dequeued, 5);
+	/* nothing left through the data sink, nothing flushed, no control message */
+	assert_int_equal(ncap_data, 0);
+	assert_int_equal(nflush, 0);
+	assert_int_equal(ncap_ctl, ctl);
+	/* the caller sends them: through the new mapping, in that order */
+	xtr_forward_released(x, &rel, 4);
+	assert_int_equal(rel.n, 0);
+	assert_int_equal(x->pool_used, 0);
+	assert_int_equal(ncap_data, 4);
+	for (unsigned k = 0; k < 4; k++)
+		assert_int_equal(cap_data[k].data[16 + 20] << 8 | cap_data[k].data[16 + 21],
+				 want[k]);
+	assert_true(nflush >= 1);
+
+	/* without a caller's list (NULL) released packets are dropped, counted */
+	uint8_t *pk = mk_ip4(buf, "198.51.100.5", "203.0.113.1", 17, 1, 2, 10, false, &len);
+	xtr_itr_input(x, pk, len, 5);
+	struct lisp_prefix h = P("203.0.113.1/32");
+	uint64_t unresolved = xtr_get_stats(x)->drops[XTR_DROP_UNRESOLVED];
+	assert_non_null(xtr_cache_put(x, &h, XTR_SRC_REPLY, 0, true, 10, &l, 1, 6, NULL));
+	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_UNRESOLVED], unresolved + 1);
+	assert_int_equal(x->pool_used, 0);
 	xtr_free(x);
 }
 
@@ -445,13 +521,21 @@ static void t_timestamps(void **s)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(t_insert_lookup), cmocka_unit_test(t_expire),
-	    cmocka_unit_test(t_evict_lru),     cmocka_unit_test(t_pending_limit),
-	    cmocka_unit_test(t_queue),	       cmocka_unit_test(t_queue_drop_policy),
-	    cmocka_unit_test(t_clear),	       cmocka_unit_test(t_sel_priority),
-	    cmocka_unit_test(t_sel_255),       cmocka_unit_test(t_sel_weight),
-	    cmocka_unit_test(t_slab_reuse),    cmocka_unit_test(t_clock_order),
-	    cmocka_unit_test(t_pending_list),  cmocka_unit_test(t_locator_accessor),
+	    cmocka_unit_test(t_insert_lookup),
+	    cmocka_unit_test(t_expire),
+	    cmocka_unit_test(t_evict_lru),
+	    cmocka_unit_test(t_pending_limit),
+	    cmocka_unit_test(t_queue),
+	    cmocka_unit_test(t_resolve_returns_queue),
+	    cmocka_unit_test(t_queue_drop_policy),
+	    cmocka_unit_test(t_clear),
+	    cmocka_unit_test(t_sel_priority),
+	    cmocka_unit_test(t_sel_255),
+	    cmocka_unit_test(t_sel_weight),
+	    cmocka_unit_test(t_slab_reuse),
+	    cmocka_unit_test(t_clock_order),
+	    cmocka_unit_test(t_pending_list),
+	    cmocka_unit_test(t_locator_accessor),
 	    cmocka_unit_test(t_timestamps),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

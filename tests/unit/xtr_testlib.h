@@ -88,8 +88,12 @@ static void t_host_del(void *arg, const struct ipaddr *eid)
 	host_deleted = *eid;
 }
 
-static const struct xtr_io test_io = {NULL,	t_data_send, t_data_flush, t_tun_write,
-				      t_native, t_ctl,	     t_host_del};
+static const struct xtr_io test_io = {.data_send = t_data_send,
+				      .data_flush = t_data_flush,
+				      .tun_write = t_tun_write,
+				      .native_send = t_native,
+				      .ctl_send = t_ctl,
+				      .host_del = t_host_del};
 
 static struct ipaddr A(const char *s) {
 	struct ipaddr a;

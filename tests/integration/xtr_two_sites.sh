@@ -101,6 +101,7 @@ xtr_conf() { # file rloc4 rloc6 host tun-mtu
   <map-resolver address="192.0.2.101"/>
   <subscribe xtr-id="5173$4" site-id="$4" key-id="1" algorithm="hmac-sha-256" secret="pubsub-secret"/>
   <probing interval="5" timeout="2" retries="2"/>
+  <cli socket="$T_TMP/xtr$4.ctl"/>
   <log level="debug"/>
   <database>
     <mapping eid="198.51.100.$4/32"/>
@@ -295,7 +296,7 @@ check "site A re-encapsulates to the new RLOC" json_poll 5 '.data.reencapsulated
 	cli 2620 "$SA" show statistics json
 
 
-cleared() { cli 2620 "$SA" clear map-cache | grep -q "entries removed"; }
+cleared() { cli "$T_TMP/xtr5.ctl" clear map-cache | grep -q "entries removed"; }
 check "clear map-cache" cleared
 check "lisp-xtrd A exits cleanly on SIGTERM" stop_bg xa
 check "lisp-xtrd B exits cleanly on SIGTERM" stop_bg xb

@@ -918,13 +918,6 @@ enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, 
 	c = match_cmd(cli, json ? ntok - 1 : ntok, tok, &used, &err);
 	if (!c)
 		goto fail;
-	if (c->access != CLI_READ && s && !s->priv) {
-		cli->st.not_authorized++;
-		strbuf_puts(&err, "Not authorized (enable)");
-		sess_log(s, "CLI: %s%s%s refused: not authorized (enable)", c->words[0],
-			 c->words[1] ? " " : "", c->words[1] ? c->words[1] : "");
-		goto fail;
-	}
 	int argc = ntok - used - (json ? 1 : 0);
 	char **argv = tok + used;
 	if (json && !c->json) {
@@ -951,6 +944,14 @@ enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, 
 		}
 	}
 
+	/* after the syntax: a mistyped line gets its usage, whoever types it */
+	if (c->access != CLI_READ && s && !s->priv) {
+		cli->st.not_authorized++;
+		strbuf_puts(&err, "Not authorized (enable)");
+		sess_log(s, "CLI: %s%s%s refused: not authorized (enable)", c->words[0],
+			 c->words[1] ? " " : "", c->words[1] ? c->words[1] : "");
+		goto fail;
+	}
 	argv[argc] = NULL;
 	struct cli_req req = {
 	    .cli = cli,
@@ -1148,7 +1149,8 @@ static void sess_arm(struct cli_sess *s)
 	unsigned secs = 0;
 
 	s->timer_kind = ST_NONE;
-	if (!s->proven && !s->is_unix && cli->login && (cli->idle == 0 || cli->login < cli->idle)) {
+	if (!s->proven && !s->is_unix && cli->login &&
+	    (cli->idle == 0 || cli->login <= cli->idle)) {
 		secs = cli->login;
 		s->timer_kind = ST_LOGIN;
 	} else if (cli->idle) {

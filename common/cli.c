@@ -1318,9 +1318,13 @@ static void sess_line(struct cli_sess *s, char *line)
 		OPENSSL_cleanse(md, sizeof(md));
 		return;
 	}
-	s->proven = true;
-	s->since = now_ns();
-	sess_arm(s); /* a complete line: the idle timer starts again */
+	if (line[strspn(line, " \t")] != '\0') {
+		/* a complete line: the idle timer starts again (a blank one is no activity: a
+		 * newline a second must not keep a session either) */
+		s->proven = true;
+		s->since = now_ns();
+		sess_arm(s);
+	}
 	struct strbuf ans;
 	strbuf_init(&ans);
 	enum cli_result r = cli_exec(cli, s, line, &ans);
@@ -1361,6 +1365,7 @@ static void sess_process(struct cli_sess *s)
 			s->cli->st.lines_too_long++;
 			sess_log(s, "CLI: line over %d bytes ignored", CLI_LINE_MAX);
 			if (s->state == SS_CMD) { /* a complete line, if a useless one */
+				s->proven = true;
 				s->since = now_ns();
 				sess_arm(s);
 			}

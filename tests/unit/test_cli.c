@@ -1186,7 +1186,8 @@ static void test_login_timeout(void **state)
 	strbuf_free(&got);
 }
 
-/* One byte at a time, never a complete line: the idle timer is not restarted. */
+/* One byte at a time, never a complete line, or blank lines: the idle timer is not
+ * restarted. */
 static void test_trickle(void **state)
 {
 	struct net *n = *state;
@@ -1211,6 +1212,25 @@ static void test_trickle(void **state)
 	assert_true(dt >= 0.9 && dt < 2.5);
 	assert_contains(strbuf_str(&got), "% Idle timeout, closing");
 	assert_int_equal(cli_get_stats(n->cli)->idle_timeouts, 1);
+	close(fd);
+	/* blank lines are no activity either */
+	strbuf_reset(&got);
+	fd = client(n);
+	pump(n, fd, &got, "test> ", 1, 5);
+	SEND(fd, "show version\n");
+	pump(n, fd, &got, "test> ", 1, 5);
+	t0 = now_s();
+	eof = false;
+	for (int i = 0; i < 12 && !eof; i++) {
+		if (send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
+			break;
+		eof = pump(n, fd, &got, NULL, 0, 0.25);
+	}
+	if (!eof)
+		eof = pump(n, fd, &got, NULL, 0, 1);
+	assert_true(eof);
+	dt = now_s() - t0;
+	assert_true(dt >= 0.9 && dt < 2.5);
 	close(fd);
 	strbuf_free(&got);
 }

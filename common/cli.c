@@ -2,21 +2,27 @@
  * common/cli.c - the telnet CLI server: telnet input decoding (RFC 854 NVT, RFC 855 option
  * refusal), the command matcher over the daemon's table (unique prefixes, ambiguity and
  * unknown-word reports with alternatives, `json` keyword, arguments, help from the rows),
- * and the libevent listener/sessions (password, idle timeout, client limit, back-pressure).
- * See cli.h for the behaviour promised to users and scripts.
+ * and the libevent listeners/sessions (TCP and a UNIX socket, privilege, password and enable
+ * secret with a per-source failure back-off, login and idle timers, session slots with
+ * eviction, back-pressure). See cli.h for the behaviour promised to users and scripts.
  */
 #include "config.h"
 
 #include "common/cli.h"
+#include "common/conf.h"
 #include "common/log.h"
+#include "common/ratelimit.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,12 +31,16 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
 
 #define CLI_MAX_ROWS	  256
 #define CLI_MAX_TABLES	  8
 #define CLI_MAX_LISTEN	  4
 #define CLI_OUT_HIGH	  (1u << 20) /* stop reading a client that does not read its answers */
 #define CLI_WRITE_TIMEOUT 60
+#define CLI_MD_LEN	  32 /* HMAC-SHA-256 */
 
 /* ---- telnet (RFC 854) ---- */
 
@@ -195,15 +205,43 @@ enum telnet_ev telnet_input(struct telnet *t, const uint8_t *in, size_t n, size_
 
 /* ---- server state ---- */
 
+enum sess_state {
+	SS_LOGIN,  /* "Password: " */
+	SS_CMD,	   /* commands */
+	SS_ENABLE, /* "Enable secret: " */
+};
+enum sess_timer { ST_NONE, ST_LOGIN, ST_IDLE };
+
 struct cli_sess {
 	struct cli *cli;
 	struct bufferevent *bev;
 	struct telnet tn;
-	bool authed;
+	struct event *timer; /* login or idle deadline (timer_kind) */
+	struct event *wait;  /* a source's failure back-off */
+	enum sess_state state;
+	enum sess_timer timer_kind;
+	bool is_unix;
+	bool priv;   /* may run CLI_ADMIN rows */
+	bool proven; /* logged in and sent a complete line (eviction order) */
 	bool closing;
-	bool paused; /* reading stopped until the client reads its answers */
+	bool paused;  /* reading stopped until the client reads its answers */
+	bool waiting; /* reading stopped until the back-off of the source ends */
+	bool pending; /* pending_md is an attempt waiting for that */
+	uint8_t pending_md[CLI_MD_LEN];
 	int tries;
+	uint64_t since; /* ns: accepted, then last complete line */
+	struct sockaddr_storage peer;
+	char peername[64];
 	struct cli_sess *next;
+};
+
+/* A source with recent failed logins/enables. */
+struct cli_src {
+	uint8_t key[TB_KEY_MAX];
+	size_t keylen; /* 0: free */
+	unsigned fails;
+	uint64_t last_fail; /* ns */
+	uint64_t next_ok;   /* ns: no prompt and no attempt from it before */
 };
 
 struct cli {
@@ -221,15 +259,26 @@ struct cli {
 	struct evconnlistener *lis[CLI_MAX_LISTEN];
 	size_t nlis;
 	uint16_t port;
-	char *password;
+	struct evconnlistener *ulis; /* the UNIX socket */
+	char *upath;
+	dev_t udev;
+	ino_t uino;
+	uint8_t hkey[CLI_MD_LEN]; /* random HMAC key for the digests of secrets */
+	uint8_t pw_md[CLI_MD_LEN];
+	uint8_t en_md[CLI_MD_LEN];
+	bool has_pw, has_en;
 	unsigned idle;
+	unsigned login;
+	unsigned backoff_base, backoff_max; /* ms */
 	unsigned maxclients;
-	unsigned nclients;
+	unsigned nclients, ntcp, nunix;
 	struct cli_sess *sessions;
+	struct cli_src srcs[CLI_FAIL_SOURCES];
+	struct cli_stats st;
 	struct timespec started;
 };
 
-static cli_fn cmd_help, cmd_quit;
+static cli_fn cmd_help, cmd_quit, cmd_enable, cmd_disable;
 
 static const struct cli_cmd builtin_cmds[] = {
     {.words = {"help"},
@@ -237,10 +286,22 @@ static const struct cli_cmd builtin_cmds[] = {
      .arg = "WORD",
      .json = true,
      .help = "List commands (those starting with WORD...)",
-     .fn = cmd_help},
-    {.words = {"?"}, .help = "List commands; after words: list what can follow", .fn = cmd_help},
-    {.words = {"quit"}, .help = "Close this session", .fn = cmd_quit},
-    {.words = {"exit"}, .help = "Close this session", .fn = cmd_quit},
+     .fn = cmd_help,
+     .access = CLI_READ},
+    {.words = {"?"},
+     .help = "List commands; after words: list what can follow",
+     .fn = cmd_help,
+     .access = CLI_READ},
+    {.words = {"quit"}, .help = "Close this session", .fn = cmd_quit, .access = CLI_READ},
+    {.words = {"exit"}, .help = "Close this session", .fn = cmd_quit, .access = CLI_READ},
+    {.words = {"enable"},
+     .help = "Allow state-changing commands (asks for the enable secret on TCP)",
+     .fn = cmd_enable,
+     .access = CLI_READ},
+    {.words = {"disable"},
+     .help = "Back to read-only commands",
+     .fn = cmd_disable,
+     .access = CLI_READ},
 };
 
 static size_t nwords(const struct cli_cmd *c)
@@ -276,6 +337,12 @@ int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n, voi
 		bool dup = false;
 		if (!table[i].words[0] || !table[i].fn)
 			continue;
+		if (table[i].access != CLI_READ && table[i].access != CLI_ADMIN) {
+			log_warnx("CLI row \"%s%s%s\" says neither CLI_READ nor CLI_ADMIN",
+				  table[i].words[0], table[i].words[1] ? " " : "",
+				  table[i].words[1] ? table[i].words[1] : "");
+			return -1;
+		}
 		for (size_t k = 0; k < cli->nrows && !dup; k++)
 			dup = same_words(cli->rows[k], &table[i]);
 		if (dup)
@@ -319,9 +386,13 @@ struct cli *cli_new(struct event_base *base, const struct cli_cmd *table, size_t
 	cli->ctx = ctx;
 	cli->name = strdup(prompt_name ? prompt_name : "cli");
 	cli->idle = CLI_DEFAULT_IDLE;
+	cli->login = CLI_DEFAULT_LOGIN;
+	cli->backoff_base = CLI_BACKOFF_BASE_MS;
+	cli->backoff_max = CLI_BACKOFF_MAX_MS;
 	cli->maxclients = CLI_DEFAULT_CLIENTS;
 	clock_gettime(CLOCK_MONOTONIC, &cli->started);
-	if (!cli->name || cli_add_commands(cli, table, n, ctx) < 0 ||
+	if (!cli->name || RAND_bytes(cli->hkey, sizeof(cli->hkey)) != 1 ||
+	    cli_add_commands(cli, table, n, ctx) < 0 ||
 	    cli_add_commands(cli, builtin_cmds, sizeof(builtin_cmds) / sizeof(builtin_cmds[0]),
 			     ctx) < 0) {
 		cli_free(cli);
@@ -347,16 +418,79 @@ uint64_t cli_uptime(const struct cli *cli)
 	return (uint64_t)(now.tv_sec - cli->started.tv_sec);
 }
 
+/* HMAC-SHA-256 of a secret under the CLI's random key: digests of the same length whatever
+ * the secret, compared with CRYPTO_memcmp, so the time of a comparison tells nothing about
+ * the configured secret (not its length either); the secret itself is not kept. */
+static bool digest(const struct cli *cli, const char *secret, uint8_t md[CLI_MD_LEN])
+{
+	unsigned len = CLI_MD_LEN;
+	return HMAC(EVP_sha256(), cli->hkey, (int)sizeof(cli->hkey), (const unsigned char *)secret,
+		    strlen(secret), md, &len) != NULL &&
+	       len == CLI_MD_LEN;
+}
+
+static int set_secret(struct cli *cli, const char *secret, uint8_t md[CLI_MD_LEN], bool *has)
+{
+	*has = false;
+	OPENSSL_cleanse(md, CLI_MD_LEN);
+	if (!secret || !*secret)
+		return 0;
+	if (!digest(cli, secret, md))
+		return -1;
+	*has = true;
+	return 0;
+}
+
 int cli_set_password(struct cli *cli, const char *password)
 {
-	free(cli->password);
-	cli->password = NULL;
-	if (password && *password) {
-		cli->password = strdup(password);
-		if (!cli->password)
-			return -1;
-	}
-	return 0;
+	return set_secret(cli, password, cli->pw_md, &cli->has_pw);
+}
+
+int cli_set_enable_secret(struct cli *cli, const char *secret)
+{
+	return set_secret(cli, secret, cli->en_md, &cli->has_en);
+}
+
+void cli_set_login_timeout(struct cli *cli, unsigned seconds)
+{
+	cli->login = seconds;
+}
+
+void cli_set_backoff(struct cli *cli, unsigned base_ms, unsigned max_ms)
+{
+	cli->backoff_base = base_ms;
+	cli->backoff_max = max_ms < base_ms ? base_ms : max_ms;
+}
+
+const struct cli_stats *cli_get_stats(const struct cli *cli)
+{
+	return &cli->st;
+}
+
+void cli_out_stats(const struct cli *cli, struct out *o)
+{
+	unsigned nsrc = 0;
+
+	if (!cli)
+		return;
+	for (size_t i = 0; i < CLI_FAIL_SOURCES; i++)
+		nsrc += cli->srcs[i].keylen != 0;
+	out_begin_object(o, "cli");
+	out_uint(o, "sessions", cli->nclients);
+	out_uint(o, "accepted", cli->st.accepted);
+	out_uint(o, "unixAccepted", cli->st.unix_accepted);
+	out_uint(o, "refused", cli->st.refused);
+	out_uint(o, "evicted", cli->st.evicted);
+	out_uint(o, "loginTimeouts", cli->st.login_timeouts);
+	out_uint(o, "idleTimeouts", cli->st.idle_timeouts);
+	out_uint(o, "loginFailures", cli->st.login_failures);
+	out_uint(o, "enableFailures", cli->st.enable_failures);
+	out_uint(o, "enables", cli->st.enables);
+	out_uint(o, "notAuthorized", cli->st.not_authorized);
+	out_uint(o, "linesTooLong", cli->st.lines_too_long);
+	out_uint(o, "backoffWaits", cli->st.backoff_waits);
+	out_uint(o, "backoffSources", nsrc);
+	out_end(o);
 }
 
 void cli_set_idle_timeout(struct cli *cli, unsigned seconds)
@@ -661,6 +795,40 @@ static void cmd_quit(struct cli_req *r, struct out *o)
 	r->close = true;
 }
 
+static void sess_log(const struct cli_sess *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* `enable`: on the UNIX socket the socket grants it; on TCP the session moves to the
+ * "Enable secret: " prompt (sess_line), if there is a secret to ask for. */
+static void cmd_enable(struct cli_req *r, struct out *o)
+{
+	struct cli_sess *s = r->sess;
+
+	if (s == NULL || s->priv) {
+		out_printf(o, "already privileged\n");
+		return;
+	}
+	if (s->is_unix) {
+		s->priv = true;
+		return;
+	}
+	if (!r->cli->has_en) {
+		r->cli->st.not_authorized++;
+		sess_log(s, "CLI: enable refused: no enable secret configured");
+		out_error(o,
+			  "No enable secret configured: state-changing commands are on the CLI's "
+			  "UNIX socket");
+		return;
+	}
+	s->state = SS_ENABLE;
+}
+
+static void cmd_disable(struct cli_req *r, struct out *o)
+{
+	if (r->sess)
+		r->sess->priv = false;
+}
+
 void cli_debug(struct cli_req *r, struct out *o)
 {
 	char buf[64];
@@ -776,6 +944,14 @@ enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, 
 		}
 	}
 
+	/* after the syntax: a mistyped line gets its usage, whoever types it */
+	if (c->access != CLI_READ && s && !s->priv) {
+		cli->st.not_authorized++;
+		strbuf_puts(&err, "Not authorized (enable)");
+		sess_log(s, "CLI: %s%s%s refused: not authorized (enable)", c->words[0],
+			 c->words[1] ? " " : "", c->words[1] ? c->words[1] : "");
+		goto fail;
+	}
 	argv[argc] = NULL;
 	struct cli_req req = {
 	    .cli = cli,
@@ -815,7 +991,22 @@ done:
 
 /* ---- sessions ---- */
 
+static void sess_log(const struct cli_sess *s, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (s->is_unix)
+		log_input_key(s->peername, "%s", msg);
+	else
+		log_input((const struct sockaddr *)&s->peer, "%s", msg);
+}
+
 static void sess_read_cb(struct bufferevent *bev, void *arg);
+static void sess_process(struct cli_sess *s);
 
 static void sess_free(struct cli_sess *s)
 {
@@ -827,7 +1018,16 @@ static void sess_free(struct cli_sess *s)
 		}
 	}
 	cli->nclients--;
+	if (s->is_unix)
+		cli->nunix--;
+	else
+		cli->ntcp--;
+	if (s->timer)
+		event_free(s->timer);
+	if (s->wait)
+		event_free(s->wait);
 	bufferevent_free(s->bev);
+	OPENSSL_cleanse(s, sizeof(*s)); /* a password typed into tn.line, a pending digest */
 	free(s);
 }
 
@@ -856,46 +1056,274 @@ static void sess_puts(struct cli_sess *s, const char *str)
 	sess_send(s, str, strlen(str));
 }
 
-static void sess_prompt(struct cli_sess *s)
-{
-	if (!s->authed) {
-		sess_puts(s, "Password: ");
-		return;
-	}
-	evbuffer_add_printf(bufferevent_get_output(s->bev), "%s> ", s->cli->name);
-}
-
 static void sess_close(struct cli_sess *s)
 {
 	s->closing = true;
+	evtimer_del(s->timer);
+	evtimer_del(s->wait);
 	bufferevent_disable(s->bev, EV_READ);
 }
 
-static void sess_line(struct cli_sess *s, const char *line)
+/* ---- failure back-off per source ---- */
+
+static size_t sess_key(const struct cli_sess *s, uint8_t key[TB_KEY_MAX])
+{
+	if (s->is_unix)
+		return 0;
+	return tb_key_sockaddr((const struct sockaddr *)&s->peer, key);
+}
+
+/* The entry of s's source; with `create` a new one, replacing the one whose last failure
+ * is the oldest when the table is full. NULL for the UNIX socket. */
+static struct cli_src *src_find(struct cli *cli, const struct cli_sess *s, bool create)
+{
+	uint8_t key[TB_KEY_MAX];
+	size_t kl = sess_key(s, key);
+	struct cli_src *free_slot = NULL, *oldest = NULL;
+
+	if (kl == 0)
+		return NULL;
+	for (size_t i = 0; i < CLI_FAIL_SOURCES; i++) {
+		struct cli_src *e = &cli->srcs[i];
+		if (e->keylen == kl && memcmp(e->key, key, kl) == 0)
+			return e;
+		if (e->keylen == 0) {
+			if (!free_slot)
+				free_slot = e;
+		} else if (!oldest || e->last_fail < oldest->last_fail) {
+			oldest = e;
+		}
+	}
+	if (!create)
+		return NULL;
+	struct cli_src *e = free_slot ? free_slot : oldest;
+	memset(e, 0, sizeof(*e));
+	memcpy(e->key, key, kl);
+	e->keylen = kl;
+	return e;
+}
+
+static uint64_t src_next_ok(struct cli *cli, const struct cli_sess *s)
+{
+	const struct cli_src *e = src_find(cli, s, false);
+	return e ? e->next_ok : 0;
+}
+
+/* A failure from s's source: the delay (ms) before its next prompt or attempt. */
+static uint64_t src_fail(struct cli *cli, const struct cli_sess *s, uint64_t now, unsigned *fails)
+{
+	struct cli_src *e = src_find(cli, s, true);
+	uint64_t d = cli->backoff_base;
+
+	*fails = 1;
+	if (!e)
+		return 0;
+	if (e->fails && now - e->last_fail > (uint64_t)CLI_FAIL_FORGET * NSEC_PER_SEC)
+		e->fails = 0;
+	if (e->fails < 1000)
+		e->fails++;
+	for (unsigned i = 1; i < e->fails && d < cli->backoff_max; i++)
+		d *= 2;
+	if (d > cli->backoff_max)
+		d = cli->backoff_max;
+	e->last_fail = now;
+	e->next_ok = now + d * 1000000u;
+	*fails = e->fails;
+	return d;
+}
+
+static void src_clear(struct cli *cli, const struct cli_sess *s)
+{
+	struct cli_src *e = src_find(cli, s, false);
+	if (e)
+		memset(e, 0, sizeof(*e));
+}
+
+/* ---- timers ---- */
+
+/* The login timer until the session has logged in (TCP with a password) or, without one,
+ * sent its first line; then the idle timer. Restarted by complete lines only. */
+static void sess_arm(struct cli_sess *s)
+{
+	struct cli *cli = s->cli;
+	unsigned secs = 0;
+
+	s->timer_kind = ST_NONE;
+	if (!s->proven && !s->is_unix && cli->login &&
+	    (cli->idle == 0 || cli->login <= cli->idle)) {
+		secs = cli->login;
+		s->timer_kind = ST_LOGIN;
+	} else if (cli->idle) {
+		secs = cli->idle;
+		s->timer_kind = ST_IDLE;
+	}
+	if (secs) {
+		struct timeval tv = {.tv_sec = secs};
+		evtimer_add(s->timer, &tv);
+	} else {
+		evtimer_del(s->timer);
+	}
+}
+
+static void sess_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cli_sess *s = arg;
+
+	if (s->closing || s->waiting)
+		return;
+	if (s->timer_kind == ST_LOGIN) {
+		s->cli->st.login_timeouts++;
+		sess_log(s, "CLI: %s in %u s, closing",
+			 s->state == SS_LOGIN ? "no login" : "no command", s->cli->login);
+		sess_puts(s, "\n% Login timeout, closing\n");
+	} else {
+		s->cli->st.idle_timeouts++;
+		sess_puts(s, "\n% Idle timeout, closing\n");
+	}
+	sess_close(s);
+	bufferevent_enable(s->bev, EV_WRITE);
+}
+
+/* Stop reading and the timers for `ns`; sess_wait_cb goes on with the prompt or the
+ * pending attempt. */
+static void sess_wait(struct cli_sess *s, uint64_t ns)
+{
+	struct timeval tv = {.tv_sec = (time_t)(ns / NSEC_PER_SEC),
+			     .tv_usec = (suseconds_t)(ns % NSEC_PER_SEC / 1000 + 1)};
+	s->waiting = true;
+	s->cli->st.backoff_waits++;
+	bufferevent_disable(s->bev, EV_READ);
+	evtimer_del(s->timer);
+	evtimer_add(s->wait, &tv);
+}
+
+static void sess_prompt(struct cli_sess *s)
+{
+	if (s->state != SS_CMD) {
+		uint64_t t = src_next_ok(s->cli, s), now = now_ns();
+		if (t > now) { /* the source's back-off: no prompt before it ends */
+			sess_wait(s, t - now);
+			return;
+		}
+		sess_puts(s, s->state == SS_LOGIN ? "Password: " : "Enable secret: ");
+		return;
+	}
+	evbuffer_add_printf(bufferevent_get_output(s->bev), "%s%s ", s->cli->name,
+			    s->priv ? "#" : ">");
+}
+
+/* A password (SS_LOGIN) or enable secret (SS_ENABLE) attempt, as its digest. */
+static void sess_attempt(struct cli_sess *s, const uint8_t md[CLI_MD_LEN])
+{
+	struct cli *cli = s->cli;
+	uint64_t now = now_ns(), t = src_next_ok(cli, s);
+	bool login = s->state == SS_LOGIN;
+
+	if (t > now) { /* another session from this source failed meanwhile */
+		s->pending = true;
+		memcpy(s->pending_md, md, CLI_MD_LEN);
+		sess_wait(s, t - now);
+		return;
+	}
+	bool has = login ? cli->has_pw : cli->has_en;
+	int diff = CRYPTO_memcmp(md, login ? cli->pw_md : cli->en_md, CLI_MD_LEN);
+	if (has && diff == 0) {
+		src_clear(cli, s);
+		s->tries = 0;
+		s->state = SS_CMD;
+		if (login) {
+			s->proven = true;
+			s->since = now;
+		} else {
+			s->priv = true;
+			cli->st.enables++;
+			log_info("CLI: privileged session (enable) from %s", s->peername);
+		}
+		sess_arm(s);
+		sess_prompt(s);
+		return;
+	}
+	unsigned fails;
+	uint64_t delay = src_fail(cli, s, now, &fails);
+	if (login)
+		cli->st.login_failures++;
+	else
+		cli->st.enable_failures++;
+	sess_log(s, "CLI: bad %s (%u from this address; next try in %llu ms)",
+		 login ? "password" : "enable secret", fails, (unsigned long long)delay);
+	if (++s->tries >= CLI_PASSWORD_TRIES) {
+		sess_puts(s,
+			  login ? "% Bad password, closing\n" : "% Bad enable secret, closing\n");
+		sess_close(s);
+		return;
+	}
+	if (login) {
+		sess_puts(s, "% Bad password\n");
+	} else {
+		s->state = SS_CMD;
+		sess_puts(s, "% Bad enable secret\n");
+	}
+	sess_prompt(s);
+}
+
+static void sess_wait_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct cli_sess *s = arg;
+
+	s->waiting = false;
+	if (s->closing)
+		return;
+	if (s->pending) {
+		s->pending = false;
+		sess_attempt(s, s->pending_md);
+		OPENSSL_cleanse(s->pending_md, sizeof(s->pending_md));
+	} else {
+		sess_prompt(s);
+	}
+	if (s->closing) {
+		bufferevent_enable(s->bev, EV_WRITE);
+		return;
+	}
+	if (s->waiting)
+		return;
+	sess_arm(s);
+	if (!s->paused)
+		bufferevent_enable(s->bev, EV_READ);
+	sess_process(s); /* lines that arrived meanwhile */
+}
+
+static void sess_line(struct cli_sess *s, char *line)
 {
 	struct cli *cli = s->cli;
 	/* Whether or not the client echoed the line, the answer starts on a fresh line:
 	 * the prompt stays alone on its line and JSON starts at column 0. */
 	sess_puts(s, "\n");
-	if (!s->authed) {
-		if (!*line) { /* an empty line is not an attempt */
+	if (s->state != SS_CMD) {
+		uint8_t md[CLI_MD_LEN];
+		bool ok;
+		if (!*line) { /* an empty line is not an attempt (and cancels an enable) */
+			if (s->state == SS_ENABLE)
+				s->state = SS_CMD;
 			sess_prompt(s);
 			return;
 		}
-		size_t a = strlen(line), b = strlen(cli->password);
-		if (a == b && CRYPTO_memcmp(line, cli->password, a) == 0) {
-			s->authed = true;
+		ok = digest(cli, line, md);
+		OPENSSL_cleanse(line, strlen(line));
+		if (!ok) {
+			sess_puts(s, "% out of memory\n");
 			sess_prompt(s);
 			return;
 		}
-		if (++s->tries >= CLI_PASSWORD_TRIES) {
-			sess_puts(s, "% Bad password, closing\n");
-			sess_close(s);
-			return;
-		}
-		sess_puts(s, "% Bad password\n");
-		sess_prompt(s);
+		sess_attempt(s, md);
+		OPENSSL_cleanse(md, sizeof(md));
 		return;
+	}
+	if (line[strspn(line, " \t")] != '\0') {
+		/* a complete line: the idle timer starts again (a blank one is no activity: a
+		 * newline a second must not keep a session either) */
+		s->proven = true;
+		s->since = now_ns();
+		sess_arm(s);
 	}
 	struct strbuf ans;
 	strbuf_init(&ans);
@@ -919,7 +1347,7 @@ static void sess_process(struct cli_sess *s)
 	struct strbuf reply;
 
 	strbuf_init(&reply);
-	while (!s->closing && !s->paused && evbuffer_get_length(in) > 0) {
+	while (!s->closing && !s->paused && !s->waiting && evbuffer_get_length(in) > 0) {
 		struct evbuffer_iovec v;
 		size_t used = 0;
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
@@ -934,6 +1362,13 @@ static void sess_process(struct cli_sess *s)
 			sess_line(s, s->tn.line);
 			break;
 		case TELNET_TOOLONG:
+			s->cli->st.lines_too_long++;
+			sess_log(s, "CLI: line over %d bytes ignored", CLI_LINE_MAX);
+			if (s->state == SS_CMD) { /* a complete line, if a useless one */
+				s->proven = true;
+				s->since = now_ns();
+				sess_arm(s);
+			}
 			sess_puts(s, "\n");
 			evbuffer_add_printf(out, "%% Line too long (max %d bytes), ignored",
 					    CLI_LINE_MAX);
@@ -970,7 +1405,8 @@ static void sess_write_cb(struct bufferevent *bev, void *arg)
 	}
 	if (s->paused) {
 		s->paused = false;
-		bufferevent_enable(bev, EV_READ);
+		if (!s->waiting)
+			bufferevent_enable(bev, EV_READ);
 		sess_process(s);
 	}
 }
@@ -980,7 +1416,8 @@ static void sess_event_cb(struct bufferevent *bev, short what, void *arg)
 	struct cli_sess *s = arg;
 	if (what & BEV_EVENT_EOF) {
 		/* the client finished sending: run a last line without its newline */
-		if (s->tn.len && !s->tn.overflow && s->authed && !s->closing) {
+		if (s->tn.len && !s->tn.overflow && s->state == SS_CMD && !s->closing &&
+		    !s->waiting) {
 			s->tn.line[s->tn.len] = '\0';
 			s->tn.len = 0;
 			sess_line(s, s->tn.line);
@@ -988,12 +1425,6 @@ static void sess_event_cb(struct bufferevent *bev, short what, void *arg)
 		sess_close(s);
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
 			sess_free(s);
-		return;
-	}
-	if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && !s->closing) {
-		sess_puts(s, "\n% Idle timeout, closing\n");
-		sess_close(s);
-		bufferevent_enable(bev, EV_WRITE);
 		return;
 	}
 	sess_free(s); /* error, write timeout */
@@ -1064,15 +1495,96 @@ static void refuse(struct cli *cli, evutil_socket_t fd)
 	close(fd);
 }
 
+/* All slots of a kind taken: the session to close for a new connection. First one already
+ * closing, then one that has not logged in or sent a line (oldest first), then one idle for
+ * longer than the login timeout (read-only ones before privileged ones, the longest idle
+ * first). NULL if every session is active: the new connection is refused. */
+static struct cli_sess *pick_victim(struct cli *cli, bool is_unix, uint64_t now)
+{
+	uint64_t stall = (uint64_t)(cli->login ? cli->login : CLI_DEFAULT_LOGIN) * NSEC_PER_SEC;
+	struct cli_sess *best = NULL;
+	int bestc = 99;
+
+	for (struct cli_sess *s = cli->sessions; s; s = s->next) {
+		int c;
+		if (s->is_unix != is_unix)
+			continue;
+		if (s->closing)
+			c = 0;
+		else if (!s->proven)
+			c = 1;
+		else if (now - s->since < stall)
+			continue;
+		else
+			c = s->priv ? 3 : 2;
+		if (c < bestc || (c == bestc && s->since < best->since)) {
+			best = s;
+			bestc = c;
+		}
+	}
+	return best;
+}
+
+static void evict(struct cli *cli, struct cli_sess *v)
+{
+	static const char msg[] = "\r\n% Closed to admit a new session (all CLI sessions busy)\r\n";
+
+	cli->st.evicted++;
+	sess_log(v, "CLI: all %u %s sessions busy: closed this %s one to admit a new one",
+		 cli->maxclients, v->is_unix ? "UNIX socket" : "TCP",
+		 v->closing ? "closing" : (!v->proven ? "unauthenticated" : "idle"));
+	if (!v->closing && evbuffer_get_length(bufferevent_get_output(v->bev)) == 0) {
+		ssize_t w = send(bufferevent_getfd(v->bev), msg, sizeof(msg) - 1,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)w;
+	}
+	sess_free(v);
+}
+
+static void peer_name(struct cli_sess *s, int fd)
+{
+	if (s->is_unix) {
+		struct ucred uc;
+		socklen_t l = sizeof(uc);
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &l) == 0)
+			snprintf(s->peername, sizeof(s->peername), "unix uid %u pid %d",
+				 (unsigned)uc.uid, (int)uc.pid);
+		else
+			snprintf(s->peername, sizeof(s->peername), "unix socket");
+		return;
+	}
+	if (s->peer.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&s->peer)->sin_addr, s->peername,
+			  sizeof(s->peername));
+	else if (s->peer.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&s->peer)->sin6_addr, s->peername,
+			  sizeof(s->peername));
+	else
+		snprintf(s->peername, sizeof(s->peername), "unknown");
+}
+
 static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
 		      void *arg)
 {
 	struct cli *cli = arg;
+	bool is_unix = l == cli->ulis;
+	uint64_t now = now_ns();
 	struct cli_sess *s;
 
-	if (cli->nclients >= cli->maxclients) {
-		refuse(cli, fd);
-		return;
+	if ((is_unix ? cli->nunix : cli->ntcp) >= cli->maxclients) {
+		struct cli_sess *v = pick_victim(cli, is_unix, now);
+		if (!v) {
+			cli->st.refused++;
+			if (is_unix)
+				log_input_key("unix", "CLI: all %u sessions busy, refused",
+					      cli->maxclients);
+			else
+				log_input(sa, "CLI: all %u sessions busy, refused",
+					  cli->maxclients);
+			refuse(cli, fd);
+			return;
+		}
+		evict(cli, v);
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -1081,21 +1593,45 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	}
 	evutil_make_socket_nonblocking(fd);
 	s->bev = bufferevent_socket_new(cli->base, fd, BEV_OPT_CLOSE_ON_FREE);
-	if (!s->bev) {
-		close(fd);
+	s->timer = evtimer_new(cli->base, sess_timer_cb, s);
+	s->wait = evtimer_new(cli->base, sess_wait_cb, s);
+	if (!s->bev || !s->timer || !s->wait) {
+		if (s->bev)
+			bufferevent_free(s->bev);
+		else
+			close(fd);
+		if (s->timer)
+			event_free(s->timer);
+		if (s->wait)
+			event_free(s->wait);
 		free(s);
 		return;
 	}
 	s->cli = cli;
-	s->authed = cli->password == NULL;
+	s->is_unix = is_unix;
+	s->priv = is_unix; /* the socket's mode and group said who may connect */
+	s->state = (!is_unix && cli->has_pw) ? SS_LOGIN : SS_CMD;
+	s->since = now;
+	if (sa && salen > 0 && (size_t)salen <= sizeof(s->peer))
+		memcpy(&s->peer, sa, (size_t)salen);
+	peer_name(s, fd);
 	telnet_init(&s->tn);
 	s->next = cli->sessions;
 	cli->sessions = s;
 	cli->nclients++;
-	struct timeval rt = {.tv_sec = cli->idle}, wt = {.tv_sec = CLI_WRITE_TIMEOUT};
-	bufferevent_set_timeouts(s->bev, cli->idle ? &rt : NULL, &wt);
+	if (is_unix) {
+		cli->nunix++;
+		cli->st.unix_accepted++;
+	} else {
+		cli->ntcp++;
+	}
+	cli->st.accepted++;
+	struct timeval wt = {.tv_sec = CLI_WRITE_TIMEOUT};
+	/* no read timeout: a byte now and then must not keep a session (sess_arm) */
+	bufferevent_set_timeouts(s->bev, NULL, &wt);
 	bufferevent_setcb(s->bev, sess_read_cb, sess_write_cb, sess_event_cb, s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	sess_arm(s);
 	sess_prompt(s);
 }
 
@@ -1145,8 +1681,119 @@ int cli_listen(struct cli *cli, const char *addr, uint16_t port)
 	return 0;
 }
 
+int cli_listen_unix(struct cli *cli, const char *path, unsigned mode, long gid)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, rc, e;
+	mode_t old;
+
+	if (cli->ulis) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (mode & ~0770u) { /* "other" users must not get privilege */
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		/* only a socket nobody listens on is ours to replace */
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			return -1;
+		}
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		rc = connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		e = errno;
+		close(fd);
+		if (rc == 0) {
+			errno = EADDRINUSE;
+			return -1;
+		}
+		if (e != ECONNREFUSED) {
+			errno = e;
+			return -1;
+		}
+		if (unlink(path) < 0 && errno != ENOENT)
+			return -1;
+	} else if (errno != ENOENT) {
+		return -1;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	old = umask(0177); /* owner only until the group is set */
+	rc = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	e = errno;
+	umask(old);
+	if (rc < 0) {
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	if ((gid != -1 && lchown(path, (uid_t)-1, (gid_t)gid) < 0) ||
+	    chmod(path, (mode_t)mode) < 0 || lstat(path, &st) < 0)
+		goto fail;
+	cli->ulis = evconnlistener_new(cli->base, accept_cb, cli,
+				       LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, fd);
+	if (!cli->ulis)
+		goto fail;
+	evconnlistener_set_error_cb(cli->ulis, accept_error_cb);
+	cli->upath = strdup(path);
+	cli->udev = st.st_dev;
+	cli->uino = st.st_ino;
+	if (!cli->upath) {
+		evconnlistener_free(cli->ulis);
+		cli->ulis = NULL;
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	e = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	errno = e;
+	return -1;
+}
+
+int cli_start(struct cli *cli, const struct cfg_cli *c)
+{
+	if (cli_listen(cli, c->addr, c->port) < 0) {
+		log_warn("CLI on %s port %u", c->addr, c->port);
+		return -1;
+	}
+	if (c->socket[0] && cli_listen_unix(cli, c->socket, c->socket_mode, c->socket_gid) < 0) {
+		log_warn("CLI socket %s%s", c->socket,
+			 errno == EEXIST       ? " (not a socket: left alone)"
+			 : errno == EADDRINUSE ? " (a daemon is listening there)"
+					       : "");
+		return -1;
+	}
+	return cli_reconfigure(cli, c);
+}
+
+int cli_reconfigure(struct cli *cli, const struct cfg_cli *c)
+{
+	if (cli_set_password(cli, c->password) < 0 || cli_set_enable_secret(cli, c->enable) < 0) {
+		log_warnx("CLI: cannot set the secrets");
+		return -1;
+	}
+	return 0;
+}
+
 void cli_free(struct cli *cli)
 {
+	struct stat st;
+
 	if (!cli)
 		return;
 	while (cli->sessions)
@@ -1156,7 +1803,14 @@ void cli_free(struct cli *cli)
 			refusal_end(refusals[i]);
 	for (size_t i = 0; i < cli->nlis; i++)
 		evconnlistener_free(cli->lis[i]);
-	free(cli->password);
+	if (cli->ulis)
+		evconnlistener_free(cli->ulis);
+	/* remove the socket if it is still the one we made */
+	if (cli->upath && lstat(cli->upath, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == cli->udev && st.st_ino == cli->uino)
+		unlink(cli->upath);
+	free(cli->upath);
 	free(cli->name);
+	OPENSSL_cleanse(cli, sizeof(*cli));
 	free(cli);
 }

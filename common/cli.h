@@ -19,6 +19,24 @@
  * Since the server never asks for WILL ECHO, a telnet client echoes the password locally.
  * Handlers run synchronously; their whole answer is queued before the next prompt.
  *
+ * Privilege (docs/architecture.md "Telnet CLI"): every row says whether it only reads
+ * (CLI_READ) or changes state (CLI_ADMIN: clear, debug, load...); cli_add_commands refuses
+ * a row that says neither. A session on the UNIX socket (cli_listen_unix) is privileged:
+ * the socket file's mode and group are the access control, as for birdc and vtysh. A TCP
+ * session is read-only ("% Not authorized (enable)" for a CLI_ADMIN row) until `enable`
+ * and the enable secret; without an enable secret TCP stays read-only. The prompt of a
+ * privileged session ends in "# " instead of "> ".
+ * Connections: a TCP session with a password must log in within the login timeout (and one
+ * without must send its first line by then); the idle timer restarts on complete lines
+ * only, so a byte at a time keeps nothing open. When the CLIENTS slots of a listener kind
+ * (TCP, UNIX: separate pools) are full, a new connection evicts a session that has not
+ * logged in or sent a line, or else one idle for longer than the login timeout; only when
+ * none is, it is refused. Failed logins and enables are logged (rate-limited, with the
+ * source), counted, and slow the source down: the next prompt or attempt from that address
+ * waits base * 2^(failures-1) (capped), across reconnects, in a bounded table of sources.
+ * Secrets are compared as HMAC-SHA-256 digests under a random per-process key with
+ * CRYPTO_memcmp: neither the content nor the length of a secret shows in the timing.
+ *
  * Scripting: printf 'show version json\nquit\n' | nc -q1 127.0.0.1 2621
  * Each answer starts on a fresh line after the prompt and is complete before the next
  * prompt, so the prompt ("lisp-msd> ") is alone on its line. A JSON answer is one block
@@ -43,9 +61,20 @@ struct cli_sess;
 #define CLI_MAX_WORDS	    4	 /* command words of one row */
 #define CLI_MAX_TOKENS	    32	 /* words on one input line */
 #define CLI_DEFAULT_IDLE    600	 /* seconds */
-#define CLI_DEFAULT_CLIENTS 16
-#define CLI_PASSWORD_TRIES  3
+#define CLI_DEFAULT_LOGIN   10	 /* seconds to log in (or, without a password, to send a line) */
+#define CLI_DEFAULT_CLIENTS 16	 /* per listener kind: TCP and the UNIX socket each */
+#define CLI_PASSWORD_TRIES  3	 /* failed logins or enables, then the session is closed */
 #define CLI_DEFAULT_ADDR    "127.0.0.1"
+#define CLI_BACKOFF_BASE_MS 1000  /* delay after a source's first failure, doubled per failure */
+#define CLI_BACKOFF_MAX_MS  30000 /* longest delay */
+#define CLI_FAIL_FORGET	    900	  /* seconds without a failure after which a source is clean */
+#define CLI_FAIL_SOURCES    64	  /* sources with recent failures remembered (LRU) */
+
+enum cli_access {
+	CLI_ACCESS_UNSET = 0, /* refused by cli_add_commands: every row says what it does */
+	CLI_READ,	      /* only reads: any session */
+	CLI_ADMIN,	      /* changes state: a privileged session (UNIX socket, `enable`) */
+};
 
 enum cli_arg {
 	CLI_ARG_NONE = 0, /* no argument */
@@ -78,6 +107,7 @@ struct cli_cmd {
 	bool hidden;	  /* not listed by help */
 	const char *help; /* one line */
 	cli_fn *fn;
+	enum cli_access access;
 };
 
 /* The table is used by reference and must outlive the cli. prompt_name: "lisp-msd". */
@@ -89,6 +119,7 @@ void cli_free(struct cli *cli); /* closes the listener and every connection */
  * cli_new's ctx): a module's rows act on the object they were added with, so two tables
  * of the same rows (two speakers) in two CLIs each answer for their own. */
 int cli_add_commands(struct cli *cli, const struct cli_cmd *table, size_t n, void *ctx);
+/* (cli_new and cli_add_commands fail, with a log line, on a row whose access is unset.) */
 /* Replace the context of every table added as `table` (the object behind it was replaced
  * or is going away: NULL). 0, or -1 if no such table. */
 int cli_set_table_ctx(struct cli *cli, const struct cli_cmd *table, void *ctx);
@@ -96,11 +127,47 @@ int cli_set_table_ctx(struct cli *cli, const struct cli_cmd *table, void *ctx);
  * Returns 0 or -1 with errno set. Can be called more than once (several addresses). */
 int cli_listen(struct cli *cli, const char *addr, uint16_t port);
 uint16_t cli_port(const struct cli *cli); /* bound port of the last cli_listen, host order */
-/* NULL or "" disables the password prompt. The string is copied. */
+/* A UNIX stream socket at path whose sessions are privileged. An existing file there is
+ * removed only if it is a socket nobody listens on (a live one: EADDRINUSE; anything else:
+ * EEXIST). Created with permission bits `mode` (only 0770 count) and, if gid is not -1,
+ * that group; removed by cli_free if it is still ours. One per CLI. 0, or -1 with errno. */
+int cli_listen_unix(struct cli *cli, const char *path, unsigned mode, long gid);
+/* NULL or "" disables the password prompt. The string is not kept, only its digest. */
 int cli_set_password(struct cli *cli, const char *password);
-void cli_set_idle_timeout(struct cli *cli, unsigned seconds); /* 0 = never */
+/* The secret `enable` asks for on TCP; NULL or "": `enable` is refused there. */
+int cli_set_enable_secret(struct cli *cli, const char *secret);
+void cli_set_idle_timeout(struct cli *cli, unsigned seconds);  /* 0 = never */
+void cli_set_login_timeout(struct cli *cli, unsigned seconds); /* 0 = never */
 void cli_set_max_clients(struct cli *cli, unsigned n);
+/* Failure back-off: base_ms after a source's first failure, doubling, at most max_ms. */
+void cli_set_backoff(struct cli *cli, unsigned base_ms, unsigned max_ms);
 unsigned cli_clients(const struct cli *cli);
+
+/* <cli> of a daemon's configuration (common/conf.h): cli_start opens the TCP listener and
+ * the UNIX socket if one is configured and sets the secrets; cli_reconfigure (reload) sets
+ * the secrets only (the listeners follow the config at start). 0 or -1 (logged). */
+struct cfg_cli;
+int cli_start(struct cli *cli, const struct cfg_cli *c);
+int cli_reconfigure(struct cli *cli, const struct cfg_cli *c);
+
+struct cli_stats {
+	uint64_t accepted;	 /* sessions opened (TCP and UNIX) */
+	uint64_t unix_accepted;	 /* of which on the UNIX socket */
+	uint64_t refused;	 /* every slot busy with an active session */
+	uint64_t evicted;	 /* closed to admit a new connection */
+	uint64_t login_timeouts; /* not logged in (or no first line) in time */
+	uint64_t idle_timeouts;
+	uint64_t login_failures;  /* wrong passwords */
+	uint64_t enable_failures; /* wrong enable secrets, `enable` without one configured */
+	uint64_t enables;	  /* successful enables on TCP */
+	uint64_t not_authorized;  /* CLI_ADMIN rows refused to a read-only session */
+	uint64_t lines_too_long;
+	uint64_t backoff_waits; /* prompts and attempts held back by a source's back-off */
+};
+const struct cli_stats *cli_get_stats(const struct cli *cli);
+/* An object "cli" with those counters (camelCase) and sessions now open: for the daemons'
+ * `show statistics`. */
+void cli_out_stats(const struct cli *cli, struct out *o);
 const char *cli_name(const struct cli *cli);
 /* Seconds since cli_new (for `show version` uptimes). */
 uint64_t cli_uptime(const struct cli *cli);
@@ -120,7 +187,8 @@ enum cli_result {
 	CLI_EMPTY,  /* blank line */
 	CLI_QUIT,   /* quit/exit */
 };
-/* Parse and run one line; append the rendered answer (LF line ends) to dst. */
+/* Parse and run one line; append the rendered answer (LF line ends) to dst. With s NULL
+ * (code in the process itself, tests) every row may run. */
 enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, struct strbuf *dst);
 
 /* The telnet input decoder of one connection. */

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -463,29 +464,36 @@ int cfg_get_log_level(const struct _xmlNode *n, const char *name, int *out)
 	return r;
 }
 
-int cfg_get_secret(const struct _xmlNode *n, char *dst, size_t len, char *file, size_t flen)
+int cfg_get_secret_named(const struct _xmlNode *n, const char *attr, const char *file_attr,
+			 char *dst, size_t len, char *file, size_t flen)
 {
 	char path[512];
-	int rc = cfg_get_string(n, "@secret", dst, len);
+	int rc = cfg_get_string(n, attr, dst, len);
 
 	if (file && flen)
 		file[0] = '\0';
 	if (rc < 0)
 		return -1;
 	if (rc == CFG_ABSENT) {
-		rc = cfg_get_string(n, "@secret-file", path, sizeof(path));
+		rc = cfg_get_string(n, file_attr, path, sizeof(path));
 		if (rc < 0)
 			return -1;
 		if (rc == CFG_ABSENT)
-			return cfg_error(n, "<%s> needs secret or secret-file", cfg_name(n));
+			return cfg_error(n, "<%s> needs %s or %s", cfg_name(n), attr + 1,
+					 file_attr + 1);
 		if (cfg_read_secret_file(n, path, dst, len) < 0)
 			return -1;
 		if (file && flen)
 			snprintf(file, flen, "%s", path);
 	}
 	if (dst[0] == '\0')
-		return cfg_error(n, "empty secret");
+		return cfg_error(n, "empty %s", attr + 1);
 	return 0;
+}
+
+int cfg_get_secret(const struct _xmlNode *n, char *dst, size_t len, char *file, size_t flen)
+{
+	return cfg_get_secret_named(n, "@secret", "@secret-file", dst, len, file, flen);
 }
 
 void cfg_cli_init(struct cfg_cli *c, uint16_t default_port)
@@ -493,6 +501,61 @@ void cfg_cli_init(struct cfg_cli *c, uint16_t default_port)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->addr, sizeof(c->addr), "127.0.0.1");
 	c->port = default_port;
+	c->socket_gid = -1;
+	c->socket_mode = 0600;
+}
+
+/* socket, socket-group, socket-mode of <cli> n. */
+static int read_cli_socket(const xmlNode *n, struct cfg_cli *c)
+{
+	char mode[16];
+	int rc, bad = 0;
+
+	rc = cfg_get_string(n, "@socket", c->socket, sizeof(c->socket));
+	if (rc < 0)
+		return -1;
+	if (rc == 0 && c->socket[0] != '/') {
+		c->socket[0] = '\0';
+		return cfg_error(n, "socket must be an absolute path");
+	}
+	rc = cfg_get_string(n, "@socket-group", c->socket_group, sizeof(c->socket_group));
+	if (rc < 0)
+		bad = 1;
+	else if (rc == 0) {
+		const struct group *g = getgrnam(c->socket_group);
+		char *end;
+		unsigned long v = strtoul(c->socket_group, &end, 10);
+		if (g)
+			c->socket_gid = (long)g->gr_gid;
+		else if (c->socket_group[0] && *end == '\0' && v < 0x7fffffffUL)
+			c->socket_gid = (long)v;
+		else
+			bad = cfg_error(n, "socket-group %s: no such group", c->socket_group) < 0;
+		c->socket_mode = 0660;
+	}
+	rc = cfg_get_string(n, "@socket-mode", mode, sizeof(mode));
+	if (rc < 0) {
+		bad = 1;
+	} else if (rc == 0) {
+		char *end;
+		unsigned long v = strtoul(mode, &end, 8);
+		size_t l = strlen(mode);
+		if (l < 3 || l > 4 || *end != '\0' || v > 0777)
+			bad =
+			    cfg_error(n, "socket-mode %s: expected octal permission bits like 0660",
+				      mode) < 0;
+		else if (v & 07)
+			bad = cfg_error(n,
+					"socket-mode %s would let every local user run "
+					"state-changing commands: give access through "
+					"socket-group",
+					mode) < 0;
+		else
+			c->socket_mode = (unsigned)v;
+	}
+	if (!c->socket[0] && (c->socket_group[0] || rc == 0))
+		bad = cfg_error(n, "socket-group and socket-mode need socket") < 0;
+	return bad ? -1 : 0;
 }
 
 int cfg_read_cli(const struct _xmlNode *root, struct cfg_cli *c)
@@ -510,6 +573,18 @@ int cfg_read_cli(const struct _xmlNode *root, struct cfg_cli *c)
 		ipaddr_str(&a, c->addr, sizeof(c->addr));
 	bad |= cfg_get_port(n, "@port", &c->port) < 0;
 	bad |= cfg_get_string(n, "@password", c->password, sizeof(c->password)) < 0;
+	bad |= read_cli_socket(n, c) < 0;
+	if (xmlHasProp(n, (const xmlChar *)"enable-secret") ||
+	    xmlHasProp(n, (const xmlChar *)"enable-secret-file")) {
+		if (cfg_get_secret_named(n, "@enable-secret", "@enable-secret-file", c->enable,
+					 sizeof(c->enable), c->enable_file,
+					 sizeof(c->enable_file)) < 0)
+			bad = 1;
+		else if (c->password[0] && strcmp(c->password, c->enable) == 0)
+			bad =
+			    cfg_error(n, "the enable secret must differ from the password (whoever "
+					 "logs in could enable)") < 0;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -566,9 +641,24 @@ void cfg_print_cli(const struct cfg_cli *c, FILE *out)
 {
 	char a[sizeof(c->addr) * 6];
 
-	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s/>\n",
-		cfg_xml_escape(c->addr, a, sizeof(a)), c->port,
-		c->password[0] ? " password=\"(set)\"" : "");
+	char p[sizeof(c->socket) * 6], g[sizeof(c->socket_group) * 6],
+	    f[sizeof(c->enable_file) * 6];
+
+	fprintf(out, "  <cli address=\"%s\" port=\"%u\"%s", cfg_xml_escape(c->addr, a, sizeof(a)),
+		c->port, c->password[0] ? " password=\"(set)\"" : "");
+	if (c->socket[0]) {
+		fprintf(out, " socket=\"%s\"", cfg_xml_escape(c->socket, p, sizeof(p)));
+		if (c->socket_group[0])
+			fprintf(out, " socket-group=\"%s\"",
+				cfg_xml_escape(c->socket_group, g, sizeof(g)));
+		fprintf(out, " socket-mode=\"%04o\"", c->socket_mode);
+	}
+	if (c->enable_file[0])
+		fprintf(out, " enable-secret-file=\"%s\"",
+			cfg_xml_escape(c->enable_file, f, sizeof(f)));
+	else if (c->enable[0])
+		fprintf(out, " enable-secret=\"(set)\"");
+	fprintf(out, "/>\n");
 }
 
 void cfg_print_log(int level, FILE *out)
@@ -578,7 +668,9 @@ void cfg_print_log(int level, FILE *out)
 
 bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b)
 {
-	return strcmp(a->addr, b->addr) == 0 && a->port == b->port;
+	return strcmp(a->addr, b->addr) == 0 && a->port == b->port &&
+	       strcmp(a->socket, b->socket) == 0 && a->socket_gid == b->socket_gid &&
+	       a->socket_mode == b->socket_mode;
 }
 
 int cfg_get_enum(const struct _xmlNode *n, const char *name, const char *const *names, int *out)

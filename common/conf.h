@@ -67,6 +67,9 @@ int cfg_read_secret_file(const struct _xmlNode *n, const char *path, char *dst, 
  * `file` when not NULL, "" otherwise). 0, or -1 with a FILE:LINE error: neither given, an
  * unreadable file, or an empty secret (no HMAC key can be built from nothing). */
 int cfg_get_secret(const struct _xmlNode *n, char *dst, size_t len, char *file, size_t flen);
+/* The same with other attribute names ("@enable-secret", "@enable-secret-file"). */
+int cfg_get_secret_named(const struct _xmlNode *n, const char *attr, const char *file_attr,
+			 char *dst, size_t len, char *file, size_t flen);
 const char *cfg_name(const struct _xmlNode *n); /* element name */
 /* First element child of `parent` called `name` (NULL: any element), next sibling. */
 struct _xmlNode *cfg_child(const struct _xmlNode *parent, const char *name);
@@ -104,12 +107,19 @@ int cfg_get_prefix(const struct _xmlNode *n, const char *name, bool lenient,
 		   struct lisp_prefix *out);
 
 /* ---- the elements every daemon has ----
- * <cli address port password> (schema/common.rng "common-cli") and <log level>
- * ("common-log"), read, printed (-nv) and compared on reload in one place. */
+ * <cli address port password socket socket-group socket-mode enable-secret|enable-secret-file>
+ * (schema/common.rng "common-cli") and <log level> ("common-log"), read, printed (-nv) and
+ * compared on reload in one place; common/cli.c cli_start applies <cli>. */
 struct cfg_cli {
 	char addr[IPADDR_STRLEN]; /* normalized IPv4 or IPv6 literal, default 127.0.0.1 */
 	uint16_t port;		  /* the daemon's default until the config sets one */
 	char password[128];	  /* "" = none */
+	char socket[108];	  /* UNIX socket of privileged sessions (absolute), "" = none */
+	char socket_group[64];	  /* "" = the daemon's group */
+	long socket_gid;	  /* -1 = the daemon's group */
+	unsigned socket_mode;	  /* default 0600, 0660 with a socket-group; never "other" bits */
+	char enable[128];	  /* enable secret for TCP sessions, "" = none: TCP is read-only */
+	char enable_file[512];	  /* the enable-secret-file it came from, for -nv */
 };
 void cfg_cli_init(struct cfg_cli *c, uint16_t default_port);
 /* Read the <cli> child of `root`, if any, into c (defaults kept for what it omits). 0 or -1
@@ -123,7 +133,8 @@ const char *cfg_xml_escape(const char *s, char *buf, size_t len);
 /* The normalized lines of -nv, indented by two spaces; the password is never printed. */
 void cfg_print_cli(const struct cfg_cli *c, FILE *out);
 void cfg_print_log(int level, FILE *out);
-/* Same listening socket (address and port)? A reload cannot move the listener. */
+/* Same listening sockets (address and port, UNIX socket path, group and mode)? A reload
+ * cannot move or re-create them. */
 bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b);
 
 #endif

@@ -98,6 +98,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "logged", ls.logged);
 	out_uint(o, "suppressed", ls.suppressed);
 	out_end(o);
+	cli_out_stats(r->cli, o);
 	out_end(o);
 }
 
@@ -105,20 +106,24 @@ static const struct cli_cmd mr_cmds[] = {
     {.words = {"show", "version"},
      .json = true,
      .help = "Version and uptime",
-     .fn = cli_show_version},
+     .fn = cli_show_version,
+     .access = CLI_READ},
     {.words = {"show", "map-servers"},
      .json = true,
      .help = "EID prefixes, their Map-Servers, state, forwards and failures",
-     .fn = show_map_servers},
+     .fn = show_map_servers,
+     .access = CLI_READ},
     {.words = {"show", "statistics"},
      .json = true,
      .help = "Counters: requests, forwards, negative replies, drops by reason",
-     .fn = show_statistics},
+     .fn = show_statistics,
+     .access = CLI_READ},
     {.words = {"debug"},
      .argmode = CLI_ARG_REQUIRED,
      .arg = "control|off",
      .help = "Log every forward and negative reply (control), or stop (off)",
-     .fn = cli_debug},
+     .fn = cli_debug,
+     .access = CLI_ADMIN},
 };
 
 struct cli *mr_cli_new(struct event_base *base, struct mr *mr)

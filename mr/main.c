@@ -115,11 +115,8 @@ static int start(struct event_base *base, void *cfgp)
 		g.nsock++;
 	}
 	g.cli = mr_cli_new(base, g.mr);
-	if (g.cli == NULL || cli_listen(g.cli, c->cli.addr, c->cli.port) == -1) {
-		log_warn("CLI on %s port %u", c->cli.addr, c->cli.port);
+	if (g.cli == NULL || cli_start(g.cli, &c->cli) == -1)
 		return -1;
-	}
-	cli_set_password(g.cli, c->cli.password);
 	g.tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
 	if (g.tick == NULL || event_add(g.tick, &one) == -1)
 		return -1;
@@ -137,7 +134,7 @@ static int reload(void *oldp, void *newp)
 	if (o->nlisten != n->nlisten || memcmp(o->listen, n->listen, sizeof(o->listen)) ||
 	    !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("listen and CLI address changes take effect at the next restart");
-	cli_set_password(g.cli, n->cli.password);
+	cli_reconfigure(g.cli, &n->cli);
 	apply_log(n);
 	log_info("reloaded: %u EID prefixes, %zu map-servers", n->nprefix, mr_nservers(g.mr));
 	return 0;

@@ -241,6 +241,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 		out_uint(o, "resyncs", bs->resyncs);
 		out_end(o);
 	}
+	cli_out_stats(r->cli, o);
 	out_end(o);
 }
 
@@ -251,42 +252,48 @@ static const struct cli_cmd ms_cmds[] = {
      true,
      false,
      "name, version, uptime",
-     cli_show_version},
+     cli_show_version,
+     CLI_READ},
     {{"show", "sites"},
      CLI_ARG_NONE,
      NULL,
      true,
      false,
      "configured sites, keys, EID prefixes",
-     show_sites},
+     show_sites,
+     CLI_READ},
     {{"show", "registrations"},
      CLI_ARG_OPTIONAL,
      "EID",
      true,
      false,
      "registered mappings (those covering or covered by EID)",
-     show_registrations},
+     show_registrations,
+     CLI_READ},
     {{"show", "subscribers"},
      CLI_ARG_NONE,
      NULL,
      true,
      false,
      "RFC 9437 subscriptions",
-     show_subscribers},
+     show_subscribers,
+     CLI_READ},
     {{"show", "statistics"},
      CLI_ARG_NONE,
      NULL,
      true,
      false,
      "messages received/sent/dropped, drop reasons",
-     show_statistics},
+     show_statistics,
+     CLI_READ},
     {{"debug"},
      CLI_ARG_OPTIONAL,
      "control|bgp|off",
      true,
      false,
      "control-plane / BGP debug logs",
-     cli_debug},
+     cli_debug,
+     CLI_ADMIN},
 };
 
 int ms_cli_register(struct cli *cli, struct ms *ms)

@@ -135,12 +135,8 @@ static int ms_start(struct event_base *base, void *cfgp)
 	/* the rows act on the speaker in force ("BGP is not running" without one) */
 	g.bgp_rows = bgp_cli_commands(&nbgp);
 	if (g.cli == NULL || cli_add_commands(g.cli, g.bgp_rows, nbgp, ms_push_bgp(g.push)) < 0 ||
-	    cli_listen(g.cli, cfg->cli.addr, cfg->cli.port) < 0) {
-		log_warn("CLI %s port %u", cfg->cli.addr, cfg->cli.port);
+	    cli_start(g.cli, &cfg->cli) < 0)
 		return -1;
-	}
-	if (cfg->cli.password[0])
-		cli_set_password(g.cli, cfg->cli.password);
 	g.tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	if (g.tick == NULL || event_add(g.tick, &tv) < 0)
 		return -1;
@@ -167,7 +163,7 @@ static int ms_reload(void *oldp, void *newp)
 		log_warnx("reload: listen, CLI and database settings take effect at restart");
 	ms_set_config(g.ms, n, now_ms());
 	if (g.cli)
-		cli_set_password(g.cli, n->cli.password[0] ? n->cli.password : NULL);
+		cli_reconfigure(g.cli, &n->cli);
 	log_info("configuration reloaded: %zu site(s)", n->nsites);
 	return 0;
 }

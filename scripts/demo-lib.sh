@@ -686,7 +686,7 @@ demo_bgp_up() {
 }
 # demo_clear_bgp: reset the D-ETR's session (Cease/Administrative Reset); it comes back
 demo_clear_bgp() {
-	demo_xtr_cli detr clear bgp 192.0.2.14 | grep -q reset
+	cli "$DEMO_DIR/xtr-detr.ctl" clear bgp 192.0.2.14 | grep -q reset
 }
 # demo_detr_updated_ms AFTER_MS [EID]: epoch ms the D-ETR's map-cache entry of the VM last
 # changed (changedUnixMs), when that is at or after AFTER_MS - 50 (the register's send time
@@ -797,7 +797,8 @@ demo_xtr_conf() {
 		# at 1,000 packets/s overflow it during a cold resolution through the global MR)
 		echo "  <map-cache negative-hold=\"1\" queue-length=\"32\"/>"
 		echo "  <probing interval=\"0\"/>"
-		echo "  <cli address=\"127.0.0.1\" port=\"2620\"/>"
+		# the socket: state-changing commands (clear bgp); TCP sessions may only show
+		echo "  <cli address=\"127.0.0.1\" port=\"2620\" socket=\"$DEMO_DIR/xtr-$role.ctl\"/>"
 		echo "  <log level=\"debug\"/>"
 		case $role in
 		sa | sb)

@@ -219,6 +219,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "logged", ls.logged);
 	out_uint(o, "suppressed", ls.suppressed);
 	out_end(o);
+	cli_out_stats(r->cli, o);
 	out_end(o);
 }
 
@@ -292,35 +293,42 @@ static const struct cli_cmd xtr_cmds[] = {
     {.words = {"show", "version"},
      .json = true,
      .help = "Version and uptime",
-     .fn = cli_show_version},
+     .fn = cli_show_version,
+     .access = CLI_READ},
     {.words = {"show", "map-cache"},
      .argmode = CLI_ARG_OPTIONAL,
      .arg = "EID",
      .json = true,
      .help = "Map-cache entries (or the one matching EID): source, TTL, locators, packets",
-     .fn = show_map_cache},
+     .fn = show_map_cache,
+     .access = CLI_READ},
     {.words = {"show", "database"},
      .json = true,
      .help = "Local EID mappings (registered, answered for)",
-     .fn = show_database},
+     .fn = show_database,
+     .access = CLI_READ},
     {.words = {"show", "statistics"},
      .json = true,
      .help = "Packets and bytes, drops by reason, control messages by type",
-     .fn = show_statistics},
+     .fn = show_statistics,
+     .access = CLI_READ},
     {.words = {"show", "map-servers"},
      .json = true,
      .help = "Registration state per Map-Server, Map-Resolvers",
-     .fn = show_map_servers},
+     .fn = show_map_servers,
+     .access = CLI_READ},
     {.words = {"clear", "map-cache"},
      .argmode = CLI_ARG_OPTIONAL,
      .arg = "EID",
      .help = "Remove learned map-cache entries (covered by EID)",
-     .fn = clear_map_cache},
+     .fn = clear_map_cache,
+     .access = CLI_ADMIN},
     {.words = {"debug"},
      .argmode = CLI_ARG_REQUIRED,
      .arg = "control|data|off",
      .help = "Log control messages or data-plane drops, or stop",
-     .fn = cli_debug},
+     .fn = cli_debug,
+     .access = CLI_ADMIN},
 };
 
 struct cli *xtr_cli_new(struct event_base *base, struct xtr *x)

@@ -215,11 +215,8 @@ static int start(struct event_base *base, void *cfgp)
 	if (g.ctl == NULL || g.tick == NULL || event_add(g.tick, &tick) == -1)
 		return -1;
 	g.cli = xtr_cli_new(base, g.x);
-	if (g.cli == NULL || cli_listen(g.cli, c->cli.addr, c->cli.port) == -1) {
-		log_warn("CLI on %s port %u", c->cli.addr, c->cli.port);
+	if (g.cli == NULL || cli_start(g.cli, &c->cli) == -1)
 		return -1;
-	}
-	cli_set_password(g.cli, c->cli.password);
 	if (g.detr && xtr_detr_bgp_start(g.detr, base, g.cli, c->bgp) == -1) {
 		log_warnx("BGP speaker did not start");
 		return -1;
@@ -251,7 +248,7 @@ static int reload(void *oldp, void *newp)
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
 	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
-	cli_set_password(g.cli, n->cli.password);
+	cli_reconfigure(g.cli, &n->cli);
 	apply_log(n);
 	log_info("reloaded: %zu database mappings", xtr_db_count(g.x));
 	return 0;

@@ -39,7 +39,7 @@ protocol bgp spk {
 EOF
 cat >"$T_TMP/spk.xml" <<EOF
 <bgpspk>
-  <cli port="$P_CLI"/>
+  <cli port="$P_CLI" socket="$T_TMP/spk.ctl"/>
   <bgp as="65000" router-id="127.0.0.1">
     <listen address="127.0.0.1" port="$P_SPK"/>
     <peer address="127.0.0.2" as="65001" port="$P_BIRD" hold-time="30" connect-retry="2"/>
@@ -61,11 +61,11 @@ bird_count() { # table -> number of routes from spk
 count_is() { [ "$(bird_count "$1")" = "$2" ]; }
 
 t0=$(date +%s%N)
-check "load 490 IPv4 mappings" cli "$P_CLI" load "$T_TMP/v4.routes"
+check "load 490 IPv4 mappings" cli "$T_TMP/spk.ctl" load "$T_TMP/v4.routes"
 check "BIRD has all 490 IPv4 host routes" wait_until 60 count_is master4 490
 t1=$(date +%s%N)
 log "490 IPv4 mappings reached BIRD in $(((t1 - t0) / 1000000)) ms"
-check "load 1k IPv6 mappings" cli "$P_CLI" load "$T_TMP/v6.routes"
+check "load 1k IPv6 mappings" cli "$T_TMP/spk.ctl" load "$T_TMP/v6.routes"
 check "BIRD has all 10,000 IPv6 host routes" wait_until 60 count_is master6 10000
 t2=$(date +%s%N)
 log "10,000 IPv6 mappings reached BIRD in $(((t2 - t1) / 1000000)) ms"
@@ -88,10 +88,10 @@ check "receive callback reassembled the mapping" json_poll 5 \
 	'.[0].rlocs[0].rloc == "127.0.0.2"' cli "$P_CLI" show received 203.0.113.7/32 json
 
 t3=$(date +%s%N)
-check "withdraw the IPv4 mappings" cli "$P_CLI" unload "$T_TMP/v4.routes"
+check "withdraw the IPv4 mappings" cli "$T_TMP/spk.ctl" unload "$T_TMP/v4.routes"
 check "BIRD has no IPv4 host routes left" wait_until 60 count_is master4 0
 log "490 IPv4 withdrawals took $((($(date +%s%N) - t3) / 1000000)) ms"
-check "withdraw-all" cli "$P_CLI" withdraw-all
+check "withdraw-all" cli "$T_TMP/spk.ctl" withdraw-all
 check "BIRD has no IPv6 host routes left" wait_until 30 count_is master6 0
 check "session still up" established
 check "bgpspk alive" bg_alive spk

@@ -43,7 +43,7 @@ EOF
 a_conf() { # restarting routes
 	cat <<EOF
 <bgpspk>
-  <cli port="$C_A"/>
+  <cli port="$C_A" socket="$T_TMP/a.ctl"/>
   <routes file="$2"/>
   <forwarding preserved="true"/>
   <bgp as="65000" router-id="127.0.0.3">
@@ -59,7 +59,7 @@ a_conf false "$T_TMP/set1" >"$T_TMP/a1.xml"
 a_conf true "$T_TMP/set2" >"$T_TMP/a2.xml"
 cat >"$T_TMP/b.xml" <<EOF
 <bgpspk>
-  <cli port="$C_B"/>
+  <cli port="$C_B" socket="$T_TMP/b.ctl"/>
   <bgp as="65000" router-id="127.0.0.4">
     <listen address="127.0.0.4" port="$P_B"/>
     <peer address="127.0.0.3" as="65000" port="$P_A" connect-retry="2" stale-time="60"/>
@@ -97,7 +97,7 @@ check "B ends with exactly set 2" json_poll 30 '.mappingsReceived == 100 and .ma
 check "B saw A's F bit" json_poll 5 '.[0].negotiated.peerForwardingState == ["ipv4", "ipv6"]' \
 	cli "$C_B" show bgp neighbors json
 check "A: initial update done, R bit over" json_poll 10 '.restartState == false' cli "$C_A" show bgp summary json
-cli "$C_A" clear bgp 127.0.0.4 >/dev/null
+cli "$T_TMP/a.ctl" clear bgp 127.0.0.4 >/dev/null
 check "A's next session to B has no R bit" json_poll 20 \
 	'[.[] | select(.neighbor == "127.0.0.4" and .state == "Established" and .negotiated.restartBitSent == false)] | length == 1' \
 	cli "$C_A" show bgp neighbors json
@@ -123,7 +123,7 @@ check "N not negotiated with BIRD (it sends no N bit)" json_poll 5 \
 grep -i "notification" "$T_TMP/bird-gr.txt" | sed 's/^/# bird: /'
 st0=$(spk "$C_B" staleEvents)
 wd0=$(spk "$C_B" withdrawnEvents)
-cli "$C_B" clear bgp 127.0.0.3 >/dev/null
+cli "$T_TMP/b.ctl" clear bgp 127.0.0.3 >/dev/null
 check "clear bgp (graceful): B keeps A's routes as stale" json_poll 10 \
 	".staleEvents == $((st0 + 1)) and .mappingsReceived == 100" cli "$C_B" show speaker json
 check "B back Established with A, exactly the same set, nothing stale" json_poll 30 \
@@ -135,7 +135,7 @@ check "B: the reset was Cease / Administrative Reset" json_poll 5 \
 check "B saw the F bit in A's OPEN after the graceful reset (RFC 8538 §4)" json_poll 5 \
 	'.[0].negotiated.peerForwardingState == ["ipv4", "ipv6"]' cli "$C_B" show bgp neighbors json
 st1=$(spk "$C_B" staleEvents)
-cli "$C_B" clear bgp 127.0.0.3 hard >/dev/null
+cli "$T_TMP/b.ctl" clear bgp 127.0.0.3 hard >/dev/null
 check "clear bgp hard: B drops A's 100 routes at once, none stale" json_poll 10 \
 	".withdrawnEvents == $((wd0 + 100)) and .staleEvents == $st1" cli "$C_B" show speaker json
 check "A received Cease / Hard Reset" json_poll 10 \
@@ -161,7 +161,7 @@ check "A back: B has set 2, nothing stale" json_poll 30 \
 	'.mappingsReceived == 100 and .mappingsStale == 0' cli "$C_B" show speaker json
 check "A back: BIRD has 100 routes" wait_until 30 bird_has 100
 json_poll 30 '[.[] | select(.state == "Established")] | length == 2' cli "$C_A" show bgp neighbors json >/dev/null
-cli "$C_A" stop-mode hard >/dev/null
+cli "$T_TMP/a.ctl" stop-mode hard >/dev/null
 wd3=$(spk "$C_B" withdrawnEvents)
 stop_bg a3
 check "hard stop: B drops A's 100 routes" json_poll 10 \

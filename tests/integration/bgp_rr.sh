@@ -36,7 +36,7 @@ EOF
 spk_conf() { # addr port cli
 	cat <<EOF
 <bgpspk>
-  <cli port="$3"/>
+  <cli port="$3" socket="$T_TMP/spk-$3.ctl"/>
   <bgp as="65000" router-id="$1">
     <listen address="$1" port="$2"/>
     <peer address="127.0.0.2" as="65000" port="$P_RR" connect-retry="2" add-path="both"/>
@@ -64,7 +64,7 @@ check "B established with the reflector" wait_until 30 up "$C_B"
 check "ADD-PATH negotiated both ways (IPv4 and IPv6)" json_poll 5 \
 	'.[0].negotiated.addPathSend == ["ipv4","ipv6"] and .[0].negotiated.addPathReceive == ["ipv4","ipv6"]' \
 	cli "$C_B" show bgp neighbors json
-check "A announces" cli "$C_A" load "$T_TMP/set1"
+check "A announces" cli "$T_TMP/spk-$C_A.ctl" load "$T_TMP/set1"
 check "B received 3 mappings" json_poll 20 'length == 3 and ([.[].rlocs | length] | add) == 6' \
 	cli "$C_B" show received json
 check "3 RLOCs of 198.51.100.5 unchanged" json_poll 5 \
@@ -75,12 +75,12 @@ check "one path per RLOC (IDs are per hop: distinct, non-zero), next hops kept" 
 	cli "$C_B" show bgp routes 198.51.100.5/32 json
 check "IPv6 EID with two IPv4 RLOCs" json_poll 5 \
 	'.[0].rlocs | length == 2' cli "$C_B" show received 2001:db8:5::5/128 json
-check "move: A announces the new RLOC set" cli "$C_A" load "$T_TMP/move"
+check "move: A announces the new RLOC set" cli "$T_TMP/spk-$C_A.ctl" load "$T_TMP/move"
 check "B sees only the new RLOCs" json_poll 20 \
 	'.[0] | .version == 6 and ([.rlocs[].rloc] | sort) == ["192.0.2.7","192.0.2.8"]' \
 	cli "$C_B" show received 198.51.100.5/32 json
 check "old paths withdrawn at B" json_poll 10 'length == 2' cli "$C_B" show bgp routes 198.51.100.5/32 json
-check "withdraw everything at A" cli "$C_A" withdraw-all
+check "withdraw everything at A" cli "$T_TMP/spk-$C_A.ctl" withdraw-all
 check "B has nothing left" json_poll 20 'length == 0' cli "$C_B" show received json
 check "both speakers alive" bash -c "kill -0 $(bg_pid a) && kill -0 $(bg_pid b)"
 finish

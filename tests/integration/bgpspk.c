@@ -13,6 +13,8 @@
  * Route files: one mapping per line, '#' comments:
  *     EID RLOC[/PRIORITY[/WEIGHT]] [RLOC...] [v=VERSION] [ttl=MINUTES]
  *     198.51.100.5/32 192.0.2.1/1/100 192.0.2.2/2/50 v=3
+ * <cli socket="PATH"/> adds a UNIX socket whose sessions may run the state-changing rows
+ * (load, unload, withdraw-all, stop-mode, clear bgp; TCP sessions may only show).
  * CLI (besides the speaker's rows): `load FILE` announces every mapping of FILE,
  * `unload FILE` withdraws them, `withdraw-all`, `show received [EID] [json]` the mappings
  * reassembled from the receive callback (what a D-ETR would install), `show speaker [json]`
@@ -39,6 +41,7 @@
 struct spk_cfg {
 	char cli_addr[64];
 	uint16_t cli_port;
+	char cli_socket[108]; /* the privileged sessions (load, unload, clear bgp...) */
 	char routes[512];
 	struct bgp_cfg *bgp;
 	bool forwarding;
@@ -74,6 +77,7 @@ static void *spk_parse(const char *path, struct cfg_errs *errs)
 		bad |= cfg_get_string(n, "@address", c->cli_addr, sizeof(c->cli_addr)) < 0;
 		if (cfg_get_u32(n, "@port", 0, 65535, &v) == 0)
 			c->cli_port = (uint16_t)v;
+		bad |= cfg_get_string(n, "@socket", c->cli_socket, sizeof(c->cli_socket)) < 0;
 	}
 	if ((n = cfg_child(root, "routes")) != NULL)
 		bad |= cfg_get_string(n, "@file", c->routes, sizeof(c->routes)) < 0;
@@ -102,7 +106,10 @@ static void spk_print(const void *cfg, FILE *out)
 {
 	const struct spk_cfg *c = cfg;
 
-	fprintf(out, "<bgpspk>\n  <cli address=\"%s\" port=\"%u\"/>\n", c->cli_addr, c->cli_port);
+	fprintf(out, "<bgpspk>\n  <cli address=\"%s\" port=\"%u\"", c->cli_addr, c->cli_port);
+	if (c->cli_socket[0])
+		fprintf(out, " socket=\"%s\"", c->cli_socket);
+	fprintf(out, "/>\n");
 	if (c->routes[0])
 		fprintf(out, "  <routes file=\"%s\"/>\n", c->routes);
 	if (c->forwarding)
@@ -353,43 +360,62 @@ static void cmd_stop_mode(struct cli_req *r, struct out *o)
 }
 
 static const struct cli_cmd spk_cmds[] = {
-    {{"show", "version"}, CLI_ARG_NONE, NULL, true, false, "version and uptime", cli_show_version},
-    {{"load"}, CLI_ARG_REQUIRED, "FILE", false, false, "announce the mappings of a file", cmd_load},
+    {{"show", "version"},
+     CLI_ARG_NONE,
+     NULL,
+     true,
+     false,
+     "version and uptime",
+     cli_show_version,
+     CLI_READ},
+    {{"load"},
+     CLI_ARG_REQUIRED,
+     "FILE",
+     false,
+     false,
+     "announce the mappings of a file",
+     cmd_load,
+     CLI_ADMIN},
     {{"unload"},
      CLI_ARG_REQUIRED,
      "FILE",
      false,
      false,
      "withdraw the mappings of a file",
-     cmd_unload},
+     cmd_unload,
+     CLI_ADMIN},
     {{"withdraw-all"},
      CLI_ARG_NONE,
      NULL,
      false,
      false,
      "withdraw every mapping",
-     cmd_withdraw_all},
+     cmd_withdraw_all,
+     CLI_ADMIN},
     {{"show", "received"},
      CLI_ARG_OPTIONAL,
      "EID",
      true,
      false,
      "mappings received (as a D-ETR would install them)",
-     cmd_show_received},
+     cmd_show_received,
+     CLI_READ},
     {{"show", "speaker"},
      CLI_ARG_NONE,
      NULL,
      true,
      false,
      "counters of this test speaker",
-     cmd_show_speaker},
+     cmd_show_speaker,
+     CLI_READ},
     {{"stop-mode"},
      CLI_ARG_REQUIRED,
      "graceful|hard",
      false,
      false,
      "how SIGTERM ends the sessions (Cease/Administrative Shutdown or Cease/Hard Reset)",
-     cmd_stop_mode},
+     cmd_stop_mode,
+     CLI_ADMIN},
 };
 
 /* <start>: peers at AT, accepting from AT + accept-delay */
@@ -463,8 +489,9 @@ static int spk_start(struct event_base *base, void *cfg)
 		return -1;
 	const struct cli_cmd *rows = bgp_cli_commands(&n);
 	if (cli_add_commands(spk_cli, rows, n, spk_bgp) < 0 ||
-	    cli_listen(spk_cli, c->cli_addr, c->cli_port) < 0) {
-		log_warn("cli on %s port %u", c->cli_addr, c->cli_port);
+	    cli_listen(spk_cli, c->cli_addr, c->cli_port) < 0 ||
+	    (c->cli_socket[0] && cli_listen_unix(spk_cli, c->cli_socket, 0600, -1) < 0)) {
+		log_warn("cli on %s port %u %s", c->cli_addr, c->cli_port, c->cli_socket);
 		return -1;
 	}
 	if (c->routes[0] && load_file(c->routes, false) < 0)

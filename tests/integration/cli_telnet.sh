@@ -4,8 +4,12 @@
 # client and `nc` send commands; text answers are grepped, JSON answers are cut out of the
 # session (everything from a line "{" or "[" to a line "}" or "]") and checked with jq.
 # Also: unique prefixes, ambiguity, errors as JSON, over-long lines and binary junk (session
-# and daemon survive), password mode, client limit, idle timeout. The demo is stopped by PID
-# and must exit 0 (the sanitizers report leaks through the exit status).
+# and daemon survive), password mode, client limit, idle timeout. Access control: over TCP
+# show works and state-changing commands are refused until `enable` (with the enable secret);
+# over the UNIX socket (nc -U) they run; 16 stalled connections (silent or one byte a second)
+# do not keep an operator out; a wrong-password loop is slowed per source and logged; the
+# login timeout; a trickle does not keep a session open. The demo is stopped by PID and must
+# exit 0 (the sanitizers report leaks through the exit status).
 # Ends with "N passed, M failed"; exit status non-zero if anything failed.
 set -u
 
@@ -103,7 +107,7 @@ if [ ! -x "$DEMO" ]; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-for tool in telnet nc jq; do
+for tool in telnet nc jq ss; do
 	if ! command -v $tool >/dev/null; then
 		echo "SKIP: $tool not installed"
 		exit 77
@@ -128,7 +132,7 @@ F=$TMP/telnet2
 telnet_session "$F" "show map-cache json" "show sites" "debug d" "quit"
 expect "telnet: map-cache JSON has 3 entries" "$F" jqt "$F" '.entries | length == 3'
 expect "telnet: custom text table" "$F" has "$F" "site-a     10.1.0.0/16      yes"
-expect "telnet: keyword argument prefix" "$F" has "$F" "debug data"
+expect "telnet: debug (state-changing) refused without enable" "$F" has "$F" "% Not authorized (enable)"
 
 # ---- nc, one-shot script use ----
 F=$TMP/nc1
@@ -148,9 +152,9 @@ expect "nc: argument passed" "$F" jqn "$F" '.[1].entries == [{"eid":"10.2.0.0/24
 expect "nc: handler error as JSON" "$F" jqn "$F" '.[2] == {"error":"No map-cache entry for 10.9.0.0/24"}'
 expect "nc: unknown command as JSON error" "$F" jqn "$F" '.[3].error | startswith("Unknown command: show foo (expected: version, map-cache")'
 expect "nc: json refused where not declared" "$F" jqn "$F" '.[4].error == "json output is not supported by: clear map"'
-expect "nc: help json lists the table" "$F" jqn "$F" '[.[5].commands[].usage] | index("show map-cache [EID] [json]") != null and length == 12'
+expect "nc: help json lists the table" "$F" jqn "$F" '[.[5].commands[].usage] | index("show map-cache [EID] [json]") != null and length == 14'
 expect "nc: help text from the same rows" "$F" has "$F" "  debug {control|data|bgp|off}  Set the debug level"
-expect "nc: unknown command lists alternatives" "$F" has "$F" "% Unknown command: frob (commands: show, clear, debug, echo, shutdown, help, ?, quit, exit)"
+expect "nc: unknown command lists alternatives" "$F" has "$F" "% Unknown command: frob (commands: show, clear, debug, echo, shutdown, help, ?, quit, exit, enable, disable)"
 
 # ---- hostile input: over-long line, binary junk, telnet negotiation by hand ----
 F=$TMP/nc3
@@ -210,14 +214,99 @@ F=$TMP/pw1
 printf 'open sesame\nshow version json\nquit\n' | nc_session "$F"
 expect "password: prompt" "$F" has "$F" "Password: "
 expect "password: right password, command runs" "$F" jqt "$F" '.name == "lisp-demo"'
-F=$TMP/pw2
-printf 'a\nb\nc\nshow version json\n' | nc_session "$F"
-expect "password: three failures close" "$F" has "$F" "% Bad password, closing"
-expect "password: no command without login" "$F" hasnt "$F" '"name"'
 F=$TMP/pw3
 telnet_session "$F" "wrong" "open sesame" "show version" "quit"
 expect "password: telnet login after one failure" "$F" test "$(grep -c '% Bad password' "$F")" -eq 1
 expect "password: telnet command after login" "$F" hasre "$F" "^name: +lisp-demo"
+F=$TMP/pw2
+# (after pw3's login the address has no failures: 1 s then 2 s before the 2nd and 3rd try)
+printf 'a\nb\nc\nshow version json\n' | nc_session "$F"
+expect "password: three failures close" "$F" has "$F" "% Bad password, closing"
+expect "password: no command without login" "$F" hasnt "$F" '"name"'
+stop_demo
+
+# ---- access control: read-only TCP, enable, the UNIX socket ----
+SOCK=$TMP/demo.ctl
+start_demo -S "$SOCK" -E 'en4ble' || exit 1
+F=$TMP/priv1
+telnet_session "$F" "show map-cache json" "clear map-cache" "debug d" "show statistics json" "quit"
+expect "privilege: telnet show works unprivileged" "$F" jqt "$F" '.entries | length == 3'
+expect "privilege: telnet clear and debug refused" "$F" test "$(grep -c '% Not authorized (enable)' "$F")" -eq 2
+expect "privilege: refusals counted in show statistics" "$F" jqn "$F" '.[1].cli.notAuthorized == 2'
+expect "privilege: refusal logged with the source" "$TMP/demo.err" \
+	has "$TMP/demo.err" "127.0.0.1: CLI: clear map-cache refused: not authorized (enable)"
+F=$TMP/priv2
+telnet_session "$F" "enable" "wrong" "enable" "en4ble" "clear map-cache" "show map-cache json" "quit"
+expect "enable: wrong secret refused" "$F" has "$F" "% Bad enable secret"
+expect "enable: right secret gives the privileged prompt" "$F" has "$F" "lisp-demo# "
+expect "enable: then clear runs" "$F" has "$F" "map-cache cleared"
+expect "enable: and took effect" "$F" jqt "$F" '.entries | length == 0'
+expect "enable: the failure is logged" "$TMP/demo.err" has "$TMP/demo.err" "127.0.0.1: CLI: bad enable secret"
+F=$TMP/unix1
+expect "socket: created with mode 0600" "$SOCK" test "$(stat -c %a "$SOCK")" = 600 -a -S "$SOCK"
+printf 'clear map-cache\ndebug c\nshow statistics json\nquit\n' | timeout 15 nc -q5 -U "$SOCK" >"$F"
+expect "socket: privileged prompt" "$F" has "$F" "lisp-demo# "
+expect "socket: clear runs without enable" "$F" has "$F" "map-cache cleared"
+expect "socket: keyword argument prefix (debug c)" "$F" has "$F" "debug control"
+expect "socket: sessions counted" "$F" jqt "$F" '.cli.unixAccepted == 1'
+stop_demo
+expect "socket: removed at exit" "$SOCK" test ! -e "$SOCK"
+
+# ---- 16 stalled connections do not keep the operator out ----
+start_demo -P 'open sesame' -S "$SOCK" || exit 1
+HOLDERS=()
+for i in $(seq 16); do
+	if [ $((i % 2)) = 0 ]; then # silent
+		{ sleep 12 | timeout 12 nc 127.0.0.1 "$PORT" >/dev/null 2>&1; } &
+	else # one byte a second, never a line
+		{ for _ in $(seq 12); do printf x; sleep 1; done | timeout 13 nc 127.0.0.1 "$PORT" >/dev/null 2>&1; } &
+	fi
+	HOLDERS+=($!)
+done
+for _ in $(seq 100); do
+	[ "$(ss -Htn state established "sport = :$PORT" | wc -l)" -ge 16 ] && break
+	sleep 0.1
+done
+F=$TMP/stall1
+printf 'open sesame\nshow version json\nshow statistics json\nquit\n' | nc_session "$F"
+expect "stalled: 16 held connections did not keep the operator out" "$F" jqt "$F" '.name == "lisp-demo"'
+expect "stalled: a stalled session was evicted (counted)" "$F" jqn "$F" '.[1].cli.evicted >= 1'
+expect "stalled: eviction logged" "$TMP/demo.err" has "$TMP/demo.err" "sessions busy: closed this unauthenticated one"
+for p in "${HOLDERS[@]}"; do kill "$p" 2>/dev/null; done
+wait "${HOLDERS[@]}" 2>/dev/null
+
+# ---- a wrong-password loop is slowed per source and logged ----
+F=$TMP/brute
+end=$((SECONDS + 6))
+while [ $SECONDS -lt $end ]; do
+	printf 'guess1\nguess2\nguess3\n' | timeout 3 nc -q1 127.0.0.1 "$PORT"
+done >"$F" 2>&1
+ANSWERED=$(grep -o '% Bad password' "$F" | wc -l)
+expect "brute force: failures logged with the source and the delay" "$TMP/demo.err" \
+	hasre "$TMP/demo.err" "127\.0\.0\.1: CLI: bad password \([0-9]+ from this address; next try in [0-9]+ ms\)"
+# the counters at the end of the loop, over the UNIX socket (no password, no back-off there:
+# the operator's way in while an address is slowed down)
+F=$TMP/brute2
+printf 'show statistics json\nquit\n' | timeout 15 nc -q5 -U "$SOCK" >"$F"
+GUESSES=$(json_of "$F" | jq -s 'first | .cli.loginFailures')
+echo "# wrong-password loop: $GUESSES guesses tried in 6 s ($ANSWERED answered before the client gave up)"
+expect "brute force: at most 4 guesses tried in 6 s (1 s, 2 s, 4 s... between them)" "$F" \
+	test "${GUESSES:-99}" -le 4 -a "${GUESSES:-0}" -ge "$ANSWERED" -a "$ANSWERED" -ge 1
+expect "brute force: every failure logged (per-source log limit not reached)" "$TMP/demo.err" \
+	test "$(grep -c 'CLI: bad password' "$TMP/demo.err")" -ge "${GUESSES:-99}"
+expect "brute force: the address is delayed in show statistics" "$F" jqt "$F" '.cli.backoffSources == 1'
+stop_demo
+
+# ---- login timeout, and a trickle does not keep a session ----
+start_demo -P 'open sesame' -L 2 -i 2 || exit 1
+# (timeout 4: what the client got in its first 4 s)
+F=$TMP/login1
+sleep 6 | timeout 4 nc 127.0.0.1 "$PORT" >"$F"
+expect "login timeout: a session that does not log in is closed (2 s)" "$F" has "$F" "% Login timeout, closing"
+F=$TMP/trickle1
+{ printf 'open sesame\nshow version\n'; for _ in $(seq 10); do printf x; sleep 0.5; done; } |
+	timeout 4 nc 127.0.0.1 "$PORT" >"$F"
+expect "trickle: one byte at a time does not restart the idle timer (2 s)" "$F" has "$F" "% Idle timeout, closing"
 stop_demo
 
 echo "$PASS passed, $FAIL failed"

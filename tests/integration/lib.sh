@@ -380,9 +380,11 @@ free_port() {
 	return 1
 }
 
-# cli PORT [NETNS] COMMAND...: send one command to a daemon's telnet CLI with nc and print
-# its answer with prompts, telnet negotiation and CRs removed. NETNS is recognised when it is
-# an existing namespace. Knobs: CLI_HOST, CLI_TIMEOUT, CLI_PASSWORD, CLI_PROMPT_RE.
+# cli PORT|SOCKET [NETNS] COMMAND...: send one command to a daemon's telnet CLI with nc and
+# print its answer with prompts, telnet negotiation and CRs removed. NETNS is recognised when
+# it is an existing namespace. A SOCKET (a path: <cli socket="...">) is the daemon's UNIX
+# socket, whose sessions may run state-changing commands (clear, debug, load...); over TCP
+# (a PORT) only show commands run. Knobs: CLI_HOST, CLI_TIMEOUT, CLI_PASSWORD, CLI_PROMPT_RE.
 cli() {
 	local port=$1 ns=""
 	shift
@@ -390,13 +392,17 @@ cli() {
 		ns=$1
 		shift
 	fi
-	local prompt=${CLI_PROMPT_RE:-'[A-Za-z0-9_.:-]+> ?'}
+	local prompt=${CLI_PROMPT_RE:-'[A-Za-z0-9_.:-]+[>#] ?'}
+	local to=(nsexec "$ns" timeout "${CLI_TIMEOUT:-5}" nc -N -w "${CLI_TIMEOUT:-5}"
+		"${CLI_HOST:-127.0.0.1}" "$port")
+	case $port in
+	*/*) to=(timeout "${CLI_TIMEOUT:-5}" nc -N -w "${CLI_TIMEOUT:-5}" -U "$port") ;;
+	esac
 	{
-		[ -n "${CLI_PASSWORD:-}" ] && printf '%s\r\n' "$CLI_PASSWORD"
+		[ -n "${CLI_PASSWORD:-}" ] && case $port in */*) ;; *) printf '%s\r\n' "$CLI_PASSWORD" ;; esac
 		printf '%s\r\n' "$*"
 		printf 'quit\r\n'
-	} | nsexec "$ns" timeout "${CLI_TIMEOUT:-5}" nc -N -w "${CLI_TIMEOUT:-5}" \
-		"${CLI_HOST:-127.0.0.1}" "$port" |
+	} | "${to[@]}" |
 		LC_ALL=C sed -E $'s/\xff[\xfb-\xfe].//g; s/\xff[\xf0-\xfa]//g; s/\r//g' |
 		LC_ALL=C sed -E "s/^(Password: )+//; s/^($prompt)+//" |
 		awk 'NF || started { started = 1; buf = buf $0 "\n"; if (NF) { printf "%s", buf; buf = "" } }'

@@ -26,7 +26,7 @@ write_cfg() { # write_cfg EXTRA_PREFIX_XML
 <lisp-mrd>
   <listen address="127.0.0.1" port="$MR_PORT"/>
   <listen address="::1" port="$MR_PORT"/>
-  <cli address="127.0.0.1" port="$CLI_PORT"/>
+  <cli address="127.0.0.1" port="$CLI_PORT" socket="$T_TMP/mrd.ctl"/>
   <log level="debug"/>
   <failover down-after="1" retry-after="60" retransmit-window="3"/>
   <eid-prefix prefix="198.51.100.0/24">
@@ -130,7 +130,7 @@ check "bad input logged with its source" grep -q '127.0.0.1: dropped (unknownTyp
 
 # ---------------------------------------------------------------- CLI
 ver_ok() { mrjson show version | jq -e '.name == "lisp-mrd"'; }
-debug_ok() { mrcli debug control | grep -qE '^debug:? +control'; }
+debug_ok() { cli "$T_TMP/mrd.ctl" debug control | grep -qE '^debug:? +control'; }
 help_ok() { mrcli help | grep -q 'map-servers'; }
 check "show version json" ver_ok
 check "debug control" debug_ok

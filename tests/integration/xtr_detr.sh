@@ -90,6 +90,7 @@ cat >"$T_TMP/de.xml" <<XML
   <rloc address="192.0.2.10"/>
   <map-resolver address="192.0.2.14"/>
   <probing interval="0"/>
+  <cli socket="$T_TMP/de.ctl"/>
   <log level="debug"/>
   <database>
     <mapping eid="198.51.100.0/24"/>
@@ -104,7 +105,7 @@ cat >"$T_TMP/de.xml" <<XML
 XML
 cat >"$T_TMP/spk.xml" <<XML
 <bgpspk>
-  <cli port="2630"/>
+  <cli port="2630" socket="$T_TMP/spk.ctl"/>
   <bgp as="65000" router-id="192.0.2.14">
     <listen address="192.0.2.14" port="1179"/>
     <peer address="192.0.2.10" as="65000" passive="true" add-path="both"/>
@@ -132,7 +133,7 @@ ip -n "$OX" route add 198.51.100.0/24 dev lisp0
 ip -n "$DE" route add 198.51.100.0/24 dev lisp0
 
 check "stand-in MS speaker CLI answers" wait_until 10 cli 2630 "$UL" show version
-check "announce .5 at site A (v=1)" cli 2630 "$UL" load "$T_TMP/at-a.routes"
+check "announce .5 at site A (v=1)" cli "$T_TMP/spk.ctl" load "$T_TMP/at-a.routes"
 bgp_at() { # rloc version
 	json_poll 15 ".mappings[] | select(.eidPrefix == \"198.51.100.5/32\") |
 		.source == \"bgp\" and .locators[0].address == \"$1\" and .mapVersion == $2 and
@@ -151,7 +152,7 @@ check "site A decapsulated the VM's packets" test "$(decap "$SA")" -ge 3
 # the VM migrates: the local MS announces .5 at site B with the next map version
 a0=$(decap "$SA") b0=$(decap "$SB")
 t0=$(date +%s%3N)
-check "announce the move: .5 at site B (v=2)" cli 2630 "$UL" load "$T_TMP/at-b.routes"
+check "announce the move: .5 at site B (v=2)" cli "$T_TMP/spk.ctl" load "$T_TMP/at-b.routes"
 check "D-ETR map-cache: .5 -> site B" bgp_at 192.0.2.2 2
 log "BGP move visible in the D-ETR's map-cache after $(($(date +%s%3N) - t0)) ms (CLI polling included)"
 check "outside host -> VM after the move" nsexec "$OH" ping -c3 -i0.2 -W2 198.51.100.5
@@ -174,13 +175,13 @@ check "D-ETR BGP counters" jq -e '.bgp.installs >= 2 and .bgp.reencapsulated >= 
 bgp_rows() { cli 2620 "$DE" help | grep -q 'show bgp' && cli 2620 "$DE" show bgp summary | grep -q 192.0.2.14; }
 check "D-ETR CLI has the BGP rows (help, show bgp summary)" bgp_rows
 kept_bgp() {
-	cli 2620 "$DE" clear map-cache | grep -q "entries removed" &&
+	cli "$T_TMP/de.ctl" clear map-cache | grep -q "entries removed" &&
 		cli 2620 "$DE" show map-cache 198.51.100.5 json | jq -e '.source == "bgp"'
 }
 check "clear map-cache keeps BGP entries" kept_bgp
 
 # withdrawal: the entry leaves the map-cache
-check "withdraw .5" cli 2630 "$UL" unload "$T_TMP/at-b.routes"
+check "withdraw .5" cli "$T_TMP/spk.ctl" unload "$T_TMP/at-b.routes"
 check "D-ETR map-cache: .5 gone" json_poll 10 \
 	'[.mappings[] | select(.eidPrefix == "198.51.100.5/32")] | length == 0' \
 	cli 2620 "$DE" show map-cache json

@@ -93,7 +93,7 @@ de_conf "$T_TMP/de-refused.xml" "$BIRD_PEER
 	'    <listen address="192.0.2.10" port="1179"/>'
 cat >"$T_TMP/spk.xml" <<XML
 <bgpspk>
-  <cli port="2630"/>
+  <cli port="2630" socket="$T_TMP/spk.ctl"/>
   <bgp as="65000" router-id="192.0.2.14">
     <listen address="192.0.2.14" port="1179"/>
     <peer address="192.0.2.10" as="65000" passive="true" add-path="both"/>
@@ -127,7 +127,7 @@ done
 ip -n "$DE" route add 198.51.100.0/24 dev lisp0
 
 check "stand-in MS speaker CLI answers" wait_until 10 cli 2630 "$UL" show version
-check "announce the VM at site A" cli 2630 "$UL" load "$T_TMP/at-a.routes"
+check "announce the VM at site A" cli "$T_TMP/spk.ctl" load "$T_TMP/at-a.routes"
 mapped() { # the VM's mapping is in the D-ETR's map-cache, from BGP, to site A
 	cli 2620 "$DE" show map-cache 198.51.100.5 json |
 		jq -e '.source == "bgp" and .locators[0].address == "192.0.2.1"'

@@ -101,6 +101,7 @@ xtr_conf() { # file rloc4 rloc6 host tun-mtu
   <map-resolver address="192.0.2.101"/>
   <subscribe xtr-id="5173$4" site-id="$4" key-id="1" algorithm="hmac-sha-256" secret="pubsub-secret"/>
   <probing interval="5" timeout="2" retries="2"/>
+  <cli socket="$T_TMP/xtr$4.ctl"/>
   <log level="debug"/>
   <database>
     <mapping eid="198.51.100.$4/32"/>
@@ -304,7 +305,7 @@ check "lisp-msd dropped no Map-Register as a replay" jq -e \
 	'.drops.replay == 0 and .drops."replay-seen-nonce" == 0 and .replay.entries >= 3' \
 	<<<"$(cli 2621 "$UL" show statistics json)"
 
-cleared() { cli 2620 "$SA" clear map-cache | grep -q "entries removed"; }
+cleared() { cli "$T_TMP/xtr5.ctl" clear map-cache | grep -q "entries removed"; }
 check "clear map-cache" cleared
 check "lisp-xtrd A exits cleanly on SIGTERM" stop_bg xa
 check "lisp-xtrd B exits cleanly on SIGTERM" stop_bg xb

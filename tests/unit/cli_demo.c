@@ -3,8 +3,10 @@
  * tests/integration/cli_telnet.sh and for trying the CLI by hand.
  *
  * Usage: cli_demo [-a ADDR] [-p PORT] [-P PASSWORD] [-i IDLE_SECONDS] [-m MAX_CLIENTS]
+ *                 [-S SOCKET] [-E ENABLE_SECRET] [-L LOGIN_SECONDS]
  * Prints "listening ADDR PORT" on stdout once bound (PORT 0 picks a free port), runs until
- * SIGTERM/SIGINT or the `shutdown` command.
+ * SIGTERM/SIGINT or the `shutdown` command. -S also serves the privileged UNIX socket SOCKET
+ * (mode 0600); -E sets the secret of `enable` on TCP. Logs (failed logins...) go to stderr.
  */
 #include "common/cli.h"
 
@@ -87,6 +89,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_end(o);
 	out_uint(o, "maxCounter", UINT64_MAX);
 	out_int(o, "delta", -5);
+	cli_out_stats(r->cli, o);
 	out_end(o);
 }
 
@@ -127,32 +130,45 @@ static const struct cli_cmd demo_cmds[] = {
     {.words = {"show", "version"},
      .json = true,
      .help = "Version and uptime",
-     .fn = cli_show_version},
+     .fn = cli_show_version,
+     .access = CLI_READ},
     {.words = {"show", "map-cache"},
      .argmode = CLI_ARG_OPTIONAL,
      .arg = "EID",
      .json = true,
      .help = "Map-cache entries (for one EID prefix)",
-     .fn = show_map_cache},
-    {.words = {"show", "sites"}, .json = true, .help = "Configured sites", .fn = show_sites},
-    {.words = {"show", "statistics"}, .json = true, .help = "Counters", .fn = show_statistics},
+     .fn = show_map_cache,
+     .access = CLI_READ},
+    {.words = {"show", "sites"},
+     .json = true,
+     .help = "Configured sites",
+     .fn = show_sites,
+     .access = CLI_READ},
+    {.words = {"show", "statistics"},
+     .json = true,
+     .help = "Counters",
+     .fn = show_statistics,
+     .access = CLI_READ},
     {.words = {"clear", "map-cache"},
      .argmode = CLI_ARG_OPTIONAL,
      .arg = "EID",
      .help = "Flush the map-cache",
-     .fn = clear_map_cache},
+     .fn = clear_map_cache,
+     .access = CLI_ADMIN},
     {.words = {"debug"},
      .argmode = CLI_ARG_REQUIRED,
      .arg = "control|data|bgp|off",
      .help = "Set the debug level",
-     .fn = debug_cmd},
+     .fn = debug_cmd,
+     .access = CLI_ADMIN},
     {.words = {"echo"},
      .argmode = CLI_ARG_ANY,
      .arg = "WORD",
      .json = true,
      .help = "Print the arguments",
-     .fn = echo_cmd},
-    {.words = {"shutdown"}, .help = "Stop the demo", .fn = shutdown_cmd},
+     .fn = echo_cmd,
+     .access = CLI_READ},
+    {.words = {"shutdown"}, .help = "Stop the demo", .fn = shutdown_cmd, .access = CLI_ADMIN},
 };
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -162,12 +178,13 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 int main(int argc, char **argv)
 {
-	const char *addr = "127.0.0.1", *password = NULL;
+	const char *addr = "127.0.0.1", *password = NULL, *sock = NULL, *enable = NULL;
 	unsigned port = 0, idle = CLI_DEFAULT_IDLE, maxc = CLI_DEFAULT_CLIENTS;
+	unsigned login = CLI_DEFAULT_LOGIN;
 	struct demo d = {0};
 	int c;
 
-	while ((c = getopt(argc, argv, "a:p:P:i:m:")) != -1) {
+	while ((c = getopt(argc, argv, "a:p:P:i:m:S:E:L:")) != -1) {
 		switch (c) {
 		case 'a':
 			addr = optarg;
@@ -184,9 +201,19 @@ int main(int argc, char **argv)
 		case 'm':
 			maxc = (unsigned)strtoul(optarg, NULL, 10);
 			break;
+		case 'S':
+			sock = optarg;
+			break;
+		case 'E':
+			enable = optarg;
+			break;
+		case 'L':
+			login = (unsigned)strtoul(optarg, NULL, 10);
+			break;
 		default:
 			fprintf(stderr, "usage: cli_demo [-a ADDR] [-p PORT] [-P PASSWORD] "
-					"[-i IDLE] [-m MAXCLIENTS]\n");
+					"[-i IDLE] [-m MAXCLIENTS] [-S SOCKET] [-E ENABLE] "
+					"[-L LOGIN]\n");
 			return 2;
 		}
 	}
@@ -201,8 +228,14 @@ int main(int argc, char **argv)
 	cli_set_password(cli, password);
 	cli_set_idle_timeout(cli, idle);
 	cli_set_max_clients(cli, maxc);
+	cli_set_login_timeout(cli, login);
+	cli_set_enable_secret(cli, enable);
 	if (cli_listen(cli, addr, (uint16_t)port) < 0) {
 		perror("cli_demo: listen");
+		return 1;
+	}
+	if (sock && cli_listen_unix(cli, sock, 0600, -1) < 0) {
+		perror("cli_demo: socket");
 		return 1;
 	}
 	printf("listening %s %u\n", addr, cli_port(cli));

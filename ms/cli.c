@@ -35,7 +35,7 @@ static void show_sites(struct cli_req *r, struct out *o)
 		const struct ms_site *s = &c->sites[i];
 		out_begin_object(o, NULL);
 		out_str(o, "name", s->name);
-		if (s->description[0])
+		if (s->description != NULL)
 			out_str(o, "description", s->description);
 		out_str(o, "lifetime", ms_lifetime_name(s->lifetime));
 		out_bool(o, "proxyReply", s->proxy_reply);

@@ -48,26 +48,31 @@ struct bgp_host_mapping;
 
 struct ms_keycfg {
 	uint8_t key_id;
-	uint8_t alg; /* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
-	char secret_file[512];
+	uint8_t alg;	      /* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
+	char *secret_file;    /* resolved path of @secret-file; NULL: the secret was inline */
 	struct lisp_key *key; /* pre-built at config load */
 };
 
+struct ms_site;
 struct ms_allowed {
 	struct lisp_prefix prefix;
-	bool more_specifics; /* accept registrations of more-specific prefixes too */
-	long line;	     /* of its <eid-prefix> in the config file (errors) */
+	struct ms_site *site; /* the site it belongs to */
+	bool more_specifics;  /* accept registrations of more-specific prefixes too */
+	long line;	      /* of its <eid-prefix> in the config file (errors) */
 };
 
 enum ms_lifetime { MS_LIFE_REFRESH = 0, MS_LIFE_PERSISTENT = 1 };
 
+/* Sized for configs of 100k sites and more (BENCHMARKS.md config-load): the keys, the
+ * allowed prefixes and the description are allocated to their exact count. */
 struct ms_site {
 	char name[MS_NAME_MAX];
-	char description[128];
-	struct ms_keycfg keys[MS_KEYS_MAX];
+	char *description;	/* NULL: none */
+	struct ms_keycfg *keys; /* nkeys (1..MS_KEYS_MAX) */
 	size_t nkeys;
 	struct ms_allowed *allowed;
 	size_t nallowed;
+	long line; /* of its <site> in the config file (errors) */
 	enum ms_lifetime lifetime;
 	bool proxy_reply; /* proxy Map-Reply even when the ETR did not set P */
 	bool merge;	  /* merge RLOC sets of several ETRs (a bit forces it per message) */
@@ -90,7 +95,11 @@ struct ms_cfg {
 	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
 	struct ms_site *sites;
 	size_t nsites;
-	struct lpm *site_table; /* allowed prefix -> struct ms_site * (lookups) */
+	/* site name -> index + 1 (0: free slot), open addressing, site_index_mask + 1 slots
+	 * (a power of two, at least twice nsites); NULL: ms_site_by_name scans the array */
+	uint32_t *site_index;
+	size_t site_index_mask;
+	struct lpm *site_table; /* allowed prefix -> struct ms_allowed * (lookups) */
 	struct bgp_cfg *bgp;	/* <bgp>: the embedded speaker (bgp/bgp.h); NULL = none */
 };
 
@@ -112,7 +121,15 @@ bool ms_site_allows(const struct ms_site *s, const struct lisp_prefix *p);
 bool ms_site_covers_addr(const struct ms_cfg *cfg, uint32_t iid, const struct ipaddr *a,
 			 struct lisp_prefix *allowed, struct ms_site **site);
 const struct ms_keycfg *ms_site_key(const struct ms_site *s, uint8_t key_id);
+/* The site of that name: a hash lookup (linear in nothing but the name). */
 struct ms_site *ms_site_by_name(const struct ms_cfg *cfg, const char *name);
+/* Index the site names (cfg->site_index) in one pass. Every site whose name an earlier
+ * site already has is passed to dup (may be NULL) and left out of the index. The number of
+ * such sites, or -1 when out of memory. */
+long ms_site_index_build(struct ms_cfg *cfg,
+			 void (*dup)(const struct ms_site *s, const struct ms_site *first,
+				     void *arg),
+			 void *arg);
 int ms_site_table_build(struct ms_cfg *cfg, const struct ms_allowed **dup);
 
 /* ------------------------------------------------------------------ registrations */

@@ -9,6 +9,8 @@
 
 #include "ms_testlib.h"
 
+#include <time.h>
+
 #include "common/cli.h"
 
 /* ------------------------------------------------------------------ fixture */
@@ -962,6 +964,89 @@ static void t_config_errors(void **state)
 	assert_int_equal(f->cfg->sites[3].lifetime, MS_LIFE_PERSISTENT);
 }
 
+/* Config at scale (BENCHMARKS.md config-load): 20000 sites load in time linear in their
+ * number (the duplicate-name check compared each site with every earlier one, and libxml2
+ * validated the <interleave> of the old schema in quadratic time: over 9 s of CPU for this
+ * file in an optimized build, far more under the sanitizers), cost little memory each, and
+ * every per-site lookup (by name, by prefix) finds the right site. A duplicate name is
+ * reported at its own line with the line of the first. */
+#define MANY_SITES 20000
+static char *many_sites_xml(size_t n, bool dup_last)
+{
+	size_t cap = 256 + n * 256, len = 0;
+	char *x = malloc(cap);
+
+	assert_non_null(x);
+	len += (size_t)snprintf(x + len, cap - len, "<lisp-msd>\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(
+		    x + len, cap - len,
+		    "<site name=\"s%zu\"><key id=\"1\" algorithm=\"hmac-sha-256\" "
+		    "secret=\"k%zu\"/>\n<eid-prefix prefix=\"10.%zu.%zu.%zu/28\"/></site>\n",
+		    dup_last && i == n - 1 ? (size_t)7 : i, i, i >> 12, (i >> 4) & 255,
+		    (i & 15) << 4);
+	snprintf(x + len, cap - len, "</lisp-msd>\n");
+	return x;
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void t_config_many_sites(void **state)
+{
+	struct fx *f = *state;
+	char *x = many_sites_xml(MANY_SITES, false);
+	char name[16];
+	struct lisp_prefix p;
+	struct cfg_errs errs;
+
+	/* a site costs its name, flags and pointers, not room for 8 keys and a 512-byte path
+	 * each (the old struct was over 4 KB) */
+	assert_true(sizeof(struct ms_site) <= 128);
+	double t0 = cpu_seconds();
+	struct ms_cfg *c = load_cfg(f, x);
+	double dt = cpu_seconds() - t0;
+	free(x);
+	assert_non_null(c);
+	/* about 1 s under ASan on the machine of BENCHMARKS.md; the quadratic version needed
+	 * well over a minute */
+	fprintf(stderr, "# %d sites parsed in %.2f s of CPU\n", MANY_SITES, dt);
+	assert_true(dt < 15.0);
+	assert_int_equal(c->nsites, MANY_SITES);
+	for (size_t i = 0; i < MANY_SITES; i += 997) {
+		snprintf(name, sizeof(name), "s%zu", i);
+		struct ms_site *s = ms_site_by_name(c, name);
+		assert_non_null(s);
+		assert_ptr_equal(s, &c->sites[i]);
+		char pfx[32];
+		snprintf(pfx, sizeof(pfx), "10.%zu.%zu.%zu/32", i >> 12, (i >> 4) & 255,
+			 ((i & 15) << 4) + 3);
+		assert_int_equal(prefix_parse(pfx, &p, false), 0);
+		assert_ptr_equal(ms_site_for_prefix(c, &p, NULL), s);
+	}
+	assert_null(ms_site_by_name(c, "s20000"));
+	ms_cfg_free(c);
+
+	/* the last site repeats the name of site 7 */
+	x = many_sites_xml(MANY_SITES, true);
+	FILE *fp = fopen(f->cfgpath, "w");
+	assert_non_null(fp);
+	fputs(x, fp);
+	fclose(fp);
+	free(x);
+	cfg_errs_init(&errs);
+	assert_null(ms_cfg_parse(f->cfgpath, &errs));
+	assert_int_equal(errs.count, 1);
+	char want[64];
+	snprintf(want, sizeof(want), ":%d: duplicate site s7 (the first is at line 16)",
+		 2 * MANY_SITES);
+	assert_non_null(strstr(errs.text, want));
+}
+
 static void t_reload_removes_site(void **state)
 {
 	struct fx *f = *state;
@@ -1049,6 +1134,7 @@ int main(void)
 	    T(t_pubsub_timeout),
 	    T(t_persistent_commit_before_ack),
 	    T(t_config_errors),
+	    T(t_config_many_sites),
 	    T(t_reload_removes_site),
 	    T(t_cli_json),
 	};

@@ -7,11 +7,17 @@
  * per call; the callback gets each datagram's remote address/port and the local address
  * it was sent to (IP_PKTINFO / IPV6_RECVPKTINFO), so a reply can leave from the address
  * the request came to. IPv4-mapped IPv6 addresses are reported as plain IPv4.
- * Datagrams longer than UDP_MAX_DGRAM are dropped and counted (MSG_TRUNC).
- * Sending: udp_send() now, or udp_queue() into a per-socket queue flushed with sendmmsg
- * when it is full, by udp_flush(), and automatically at the end of the current loop
- * turn (an event activated on the first queued datagram runs after the callbacks
- * already active). UDP is lossy: a datagram the kernel refuses is counted and dropped.
+ * Nothing is dropped without a named counter (struct udp_stats) and a rate-limited log line
+ * (common/log.h log_input): datagrams longer than UDP_MAX_DGRAM (MSG_TRUNC) and zero-length
+ * datagrams never reach the callback; recvmmsg failures; datagrams the kernel dropped
+ * because the socket's receive buffer was full (SO_RXQ_OVFL, known when the next datagram
+ * arrives). Sending: udp_send() now, or udp_queue() into a per-socket queue flushed with
+ * sendmmsg when it is full, by udp_flush(), and automatically at the end of the current
+ * loop turn (an event activated on the first queued datagram runs after the callbacks
+ * already active). UDP is lossy: a datagram that cannot be sent is counted (invalid, send
+ * buffer full, or refused by the kernel) and dropped.
+ * Every open socket is listed (udp_each, udp_out_stats), so a daemon's `show statistics`
+ * shows these counters without its core knowing about its sockets.
  */
 #ifndef COMMON_UDPIO_H
 #define COMMON_UDPIO_H
@@ -39,11 +45,16 @@ struct udp_pkt {
 };
 
 struct udp_stats {
-	uint64_t rx;	    /* datagrams delivered */
-	uint64_t tx;	    /* datagrams sent */
-	uint64_t rx_errors; /* recvmmsg failures other than EAGAIN/EINTR */
-	uint64_t tx_errors; /* datagrams the kernel refused, or bad destination */
-	uint64_t truncated; /* received datagrams longer than UDP_MAX_DGRAM, dropped */
+	uint64_t rx;	       /* datagrams delivered */
+	uint64_t tx;	       /* datagrams sent */
+	uint64_t rx_errors;    /* recvmmsg failures other than EAGAIN/EINTR */
+	uint64_t truncated;    /* received datagrams longer than UDP_MAX_DGRAM, dropped */
+	uint64_t empty;	       /* received zero-length datagrams, dropped */
+	uint64_t kernel_drops; /* dropped by the kernel, receive buffer full (SO_RXQ_OVFL) */
+	uint64_t tx_errors;    /* datagrams not sent: tx_invalid + tx_full + tx_refused */
+	uint64_t tx_invalid;   /* longer than UDP_MAX_DGRAM, or an address this socket cannot use */
+	uint64_t tx_full;      /* the socket's send buffer was full (EAGAIN) */
+	uint64_t tx_refused;   /* refused by the kernel (e.g. no route) */
 };
 
 /* n >= 1 datagrams. Do not udp_close() the socket from its own callback. */
@@ -70,5 +81,13 @@ int udp_queue(struct udp_sock *s, const struct ipaddr *dst, uint16_t dport,
 size_t udp_flush(struct udp_sock *s);
 size_t udp_queued(const struct udp_sock *s);
 void udp_get_stats(const struct udp_sock *s, struct udp_stats *st);
+
+/* Every open socket, oldest first: cb(s, arg) until it returns non-zero (returned). */
+int udp_each(int (*cb)(const struct udp_sock *s, void *arg), void *arg);
+/* The counters of every open socket as an array under `key` of the CLI output (common/out.h):
+ * per socket its port, received, sent, receiveDrops {truncated, empty, kernelBufferFull,
+ * receiveErrors} and sendDrops {invalid, bufferFull, refused}. */
+struct out;
+void udp_out_stats(struct out *o, const char *key);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/udpio.h"
 #include "common/ratelimit.h"
 #include "mr/mr.h"
 
@@ -93,6 +94,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_end(o);
 	err_counts(o, "ecmErrors", st->ecm_err);
 	err_counts(o, "mapRequestErrors", st->req_err);
+	udp_out_stats(o, "udp"); /* the sockets' own drops: truncated, empty, kernel, send */
 	log_input_stats(&ls);
 	out_begin_object(o, "inputLogs");
 	out_uint(o, "logged", ls.logged);

@@ -14,6 +14,7 @@
 
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/udpio.h"
 #include "ms/ms.h"
 #include "proto/auth.h"
 
@@ -222,6 +223,13 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "unsubscriptions", st->unsubscriptions);
 	out_uint(o, "storeCommits", st->store_commits);
 	out_uint(o, "storeRows", st->store_rows);
+	udp_out_stats(o, "udp"); /* the sockets' own drops: truncated, empty, kernel, send */
+	struct log_input_stats ls;
+	log_input_stats(&ls);
+	out_begin_object(o, "inputLogs");
+	out_uint(o, "logged", ls.logged);
+	out_uint(o, "suppressed", ls.suppressed);
+	out_end(o);
 	const struct ms_push *pb = ms_get_push(ms);
 	if (pb != NULL) {
 		const struct ms_push_stats *bs = ms_push_get_stats(pb);

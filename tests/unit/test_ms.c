@@ -1090,6 +1090,9 @@ static void t_cli_json(void **state)
 	assert_int_equal(cli_exec(cli, NULL, "show statistics json", &sb), CLI_OK);
 	assert_non_null(strstr(strbuf_str(&sb), "\"malformed:truncated\": 1"));
 	assert_non_null(strstr(strbuf_str(&sb), "\"bad-auth\": 0"));
+	/* the sockets' drops (common/udpio: none open here) and the suppressed input logs */
+	assert_non_null(strstr(strbuf_str(&sb), "\"udp\": []"));
+	assert_non_null(strstr(strbuf_str(&sb), "\"inputLogs\": {"));
 	strbuf_reset(&sb);
 	assert_int_equal(cli_exec(cli, NULL, "show sites", &sb), CLI_OK);
 	assert_non_null(strstr(strbuf_str(&sb), "198.51.100.0/24"));

@@ -94,6 +94,15 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_end(o);
 	err_counts(o, "ecmErrors", st->ecm_err);
 	err_counts(o, "mapRequestErrors", st->req_err);
+	/* no reflection (mr/mr.h): negative replies refused per ITR-RLOC are
+	 * drops.rateLimitDestination */
+	size_t tracked;
+	uint64_t evicted;
+	mr_reply_limit_stats(mr, &tracked, &evicted);
+	out_begin_object(o, "replyRateLimit");
+	out_uint(o, "destinationsTracked", tracked);
+	out_uint(o, "destinationsEvicted", evicted);
+	out_end(o);
 	udp_out_stats(o, "udp"); /* the sockets' own drops: truncated, empty, kernel, send */
 	log_input_stats(&ls);
 	out_begin_object(o, "inputLogs");

@@ -223,6 +223,21 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "unsubscriptions", st->unsubscriptions);
 	out_uint(o, "storeCommits", st->store_commits);
 	out_uint(o, "storeRows", st->store_rows);
+	/* no reflection (ms/request.c): answers refused by the per-destination limit */
+	size_t tracked;
+	uint64_t evicted;
+	const struct ms_cfg *cfg = ms_config(ms);
+	ms_reply_limit_stats(ms, &tracked, &evicted);
+	out_begin_object(o, "replyRateLimit");
+	out_uint(o, "perDestination", cfg->rl_dst_rate);
+	out_uint(o, "burst", cfg->rl_dst_burst);
+	out_uint(o, "destinationsTracked", tracked);
+	out_uint(o, "destinationsEvicted", evicted);
+	out_begin_object(o, "refused");
+	for (unsigned a = 0; a < MS_ANSWER__COUNT; a++)
+		out_uint(o, ms_answer_name(a), st->answers_refused[a]);
+	out_end(o);
+	out_end(o);
 	udp_out_stats(o, "udp"); /* the sockets' own drops: truncated, empty, kernel, send */
 	struct log_input_stats ls;
 	log_input_stats(&ls);

@@ -191,12 +191,28 @@ void ms_cfg_free(void *p)
  * time: no lookup scans the sites again). The schema lets every child of the root repeat
  * (see parse_site for why); an element other than <site> given twice is an error here, at
  * its line. */
-enum top_elem { T_LISTEN, T_CLI, T_DATABASE, T_LOG, T_NEGATIVE, T_NOTIFY, T_PUBSUB, T_BGP, T__N };
+enum top_elem {
+	T_LISTEN,
+	T_CLI,
+	T_DATABASE,
+	T_LOG,
+	T_NEGATIVE,
+	T_RATE,
+	T_NOTIFY,
+	T_PUBSUB,
+	T_BGP,
+	T__N
+};
 static const char *const top_names[T__N] = {
-    [T_LISTEN] = "listen",	     [T_CLI] = "cli",
-    [T_DATABASE] = "database",	     [T_LOG] = "log",
-    [T_NEGATIVE] = "negative-reply", [T_NOTIFY] = "map-notify",
-    [T_PUBSUB] = "pubsub",	     [T_BGP] = "bgp",
+    [T_LISTEN] = "listen",
+    [T_CLI] = "cli",
+    [T_DATABASE] = "database",
+    [T_LOG] = "log",
+    [T_NEGATIVE] = "negative-reply",
+    [T_RATE] = "rate-limit",
+    [T_NOTIFY] = "map-notify",
+    [T_PUBSUB] = "pubsub",
+    [T_BGP] = "bgp",
 };
 struct top {
 	xmlNode *elem[T__N]; /* the first of each, NULL: absent */
@@ -278,6 +294,11 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 		else if (r == 0)
 			c->nonlisp = i == 1 ? MS_NONLISP_DROP : MS_NONLISP_REPLY;
 	}
+	if ((n = t->elem[T_RATE]) != NULL) {
+		bad |= cfg_get_u32(n, "@per-destination", 0, 10000000, &c->rl_dst_rate) < 0;
+		bad |= cfg_get_u32(n, "@per-destination-burst", 1, 10000000, &c->rl_dst_burst) < 0;
+		bad |= cfg_get_u32(n, "@max-destinations", 1, 1000000, &c->rl_max_dsts) < 0;
+	}
 	if ((n = t->elem[T_NOTIFY]) != NULL) {
 		bad |= cfg_get_u32(n, "@interval-ms", 100, 60000, &c->notify_interval_ms) < 0;
 		bad |= cfg_get_u32(n, "@retries", 0, 100, &c->notify_retries) < 0;
@@ -318,6 +339,9 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	c->subscription_secs = 86400;
 	c->notify_interval_ms = 1000;
 	c->notify_retries = 3;
+	c->rl_dst_rate = MS_RL_DST_RATE;
+	c->rl_dst_burst = MS_RL_DST_BURST;
+	c->rl_max_dsts = MS_RL_DST_MAX;
 	bad |= scan_top(root, &top) < 0;
 	bad |= parse_top(root, &top, c) < 0;
 	c->sites = calloc(top.nsites + 1, sizeof(*c->sites));
@@ -388,6 +412,10 @@ void ms_cfg_print(const void *p, FILE *out)
 	cfg_print_log(c->log_level, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
 		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");
+	fprintf(out,
+		"  <rate-limit per-destination=\"%u\" per-destination-burst=\"%u\" "
+		"max-destinations=\"%u\"/>\n",
+		c->rl_dst_rate, c->rl_dst_burst, c->rl_max_dsts);
 	fprintf(out, "  <map-notify interval-ms=\"%u\" retries=\"%u\"/>\n", c->notify_interval_ms,
 		c->notify_retries);
 	fprintf(out, "  <pubsub lifetime=\"%u\">\n", c->subscription_secs);

@@ -80,6 +80,13 @@ struct ms_site {
 
 enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
 
+/* <rate-limit> defaults: answers to one ITR-RLOC (docs/architecture.md "Map-Requests at the
+ * Map-Server"), twice what a lisp-xtrd sends by default (<map-request rate="100"
+ * burst="200">), so a default xTR is never refused. */
+#define MS_RL_DST_RATE	200
+#define MS_RL_DST_BURST 400
+#define MS_RL_DST_MAX	4096
+
 struct ms_cfg {
 	struct ipaddr listen; /* AFI 0 = any (dual stack) */
 	uint16_t port;
@@ -88,6 +95,11 @@ struct ms_cfg {
 	bool db_sync_full;
 	int log_level; /* syslog level */
 	enum ms_nonlisp nonlisp;
+	/* <rate-limit>: what a Map-Request makes the Map-Server send towards its ITR-RLOC (a
+	 * Map-Reply, a negative Map-Reply, the request forwarded to the ETR, which answers it,
+	 * a subscription's Map-Notify), per ITR-RLOC address: per_destination/s (0: no limit)
+	 * with that burst, max_destinations tracked (least recently used evicted) */
+	uint32_t rl_dst_rate, rl_dst_burst, rl_max_dsts;
 	uint32_t subscription_secs;  /* pub/sub lifetime without renewal */
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
@@ -223,9 +235,21 @@ enum ms_drop {
 	MS_DROP_NO_SUBSCRIBER_KEY,
 	MS_DROP_RETRIES_EXHAUSTED,
 	MS_DROP_SEND_FAILED,
+	MS_DROP_REPLY_RATE, /* an answer to an ITR-RLOC over its <rate-limit per-destination> */
 	MS_DROP__COUNT
 };
 const char *ms_drop_name(unsigned d);
+
+/* What a Map-Request makes the Map-Server send towards its ITR-RLOC (the per-destination
+ * limit counts what it refused by kind). */
+enum ms_answer {
+	MS_ANSWER_PROXY = 0, /* proxy Map-Reply */
+	MS_ANSWER_NEGATIVE,  /* negative Map-Reply */
+	MS_ANSWER_FORWARD,   /* the request in an ECM to the registering ETR (it answers) */
+	MS_ANSWER_SUBSCRIBE, /* RFC 9437 subscription: a Map-Notify now and on changes */
+	MS_ANSWER__COUNT
+};
+const char *ms_answer_name(unsigned a); /* camelCase, for statistics */
 
 struct ms_type_stats {
 	uint64_t rx, tx, dropped;
@@ -239,6 +263,7 @@ struct ms_stats {
 	uint64_t proxy_replies, forwarded, negative_replies;
 	uint64_t notify_acks, notify_retransmits, subscriptions, unsubscriptions;
 	uint64_t store_commits, store_rows;
+	uint64_t answers_refused[MS_ANSWER__COUNT]; /* by the per-destination limit */
 };
 
 /* ------------------------------------------------------------------ BGP push (push.c) */
@@ -311,6 +336,8 @@ int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *a
 const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p);
 size_t ms_count(const struct ms *ms);
 const struct ms_stats *ms_get_stats(const struct ms *ms);
+/* The per-destination limit's table: destinations tracked now, evictions so far. */
+void ms_reply_limit_stats(const struct ms *ms, size_t *tracked, uint64_t *evictions);
 
 /* Subscribers (RFC 9437) for the CLI. */
 struct ms_sub {

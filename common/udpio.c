@@ -34,7 +34,8 @@ struct udp_txent {
 struct udp_sock {
 	struct udp_sock *prev, *next; /* the list of open sockets (udp_each) */
 	int fd;
-	int family; /* AF_INET or AF_INET6 */
+	int family;  /* AF_INET or AF_INET6 */
+	bool v6only; /* AF_INET6 bound to an IPv6 address: no IPv4 */
 	uint16_t port;
 	struct event *ev_read;
 	struct event *ev_flush;
@@ -246,6 +247,7 @@ struct udp_sock *udp_open(struct event_base *base, const struct ipaddr *bind_add
 	}
 	s->fd = -1;
 	s->family = bind_addr->afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6;
+	s->v6only = bind_addr->afi == LISP_AFI_IPV6;
 	s->cb = cb;
 	s->arg = arg;
 	s->rxbuf = malloc((size_t)UDP_BATCH * (UDP_MAX_DGRAM + 1));
@@ -411,6 +413,17 @@ void udp_out_stats(struct out *o, const char *key)
 	out_begin_array(o, key);
 	udp_each(out_one, o);
 	out_end(o);
+}
+
+bool udp_can_send(const struct udp_sock *s, const struct ipaddr *dst, const struct ipaddr *src)
+{
+	if (dst->afi != LISP_AFI_IPV4 && (s->family == AF_INET || dst->afi != LISP_AFI_IPV6))
+		return false;
+	if (dst->afi == LISP_AFI_IPV4 && s->v6only)
+		return false;
+	if (src == NULL || src->afi == LISP_AFI_NONE)
+		return true;
+	return s->family == AF_INET ? src->afi == LISP_AFI_IPV4 : src->afi == dst->afi;
 }
 
 /* Fill a message for (dst, src); data already placed by the caller in iov. */

@@ -22,6 +22,7 @@
 #ifndef COMMON_UDPIO_H
 #define COMMON_UDPIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,6 +78,10 @@ int udp_send(struct udp_sock *s, const struct ipaddr *dst, uint16_t dport, const
  * reached from this socket's family. */
 int udp_queue(struct udp_sock *s, const struct ipaddr *dst, uint16_t dport,
 	      const struct ipaddr *src, const void *data, size_t len);
+/* Could udp_send/udp_queue send to dst from src (NULL or AFI 0: any) on this socket, as far
+ * as address families go? A caller with several sockets asks before it picks one, so
+ * tx_invalid counts only datagrams that are dropped. */
+bool udp_can_send(const struct udp_sock *s, const struct ipaddr *dst, const struct ipaddr *src);
 /* Send everything queued (sendmmsg); returns the number of datagrams sent. */
 size_t udp_flush(struct udp_sock *s);
 size_t udp_queued(const struct udp_sock *s);

@@ -134,6 +134,11 @@ check "zero-length and oversized datagrams in show statistics (udp)" json_poll 5
 	'([.udp[].receiveDrops.empty] | add) == 1 and ([.udp[].receiveDrops.truncated] | add) == 1 and .drops.empty == 0' \
 	mrjson show statistics
 check "zero-length datagram logged" grep -q '127.0.0.1: udp port [0-9]*: zero-length datagram dropped' "$(bg_log mrd)"
+# replies to IPv6 ITR-RLOCs left through the IPv6 listener without being counted as dropped
+# by the IPv4 one
+check "no send counted as dropped (two listeners, both families)" json_poll 5 \
+	'([.udp[].sendDrops | .invalid + .bufferFull + .refused] | add) == 0 and ([.udp[].sent] | add) > 0' \
+	mrjson show statistics
 
 # ---------------------------------------------------------------- CLI
 ver_ok() { mrjson show version | jq -e '.name == "lisp-mrd"'; }

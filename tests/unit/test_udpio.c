@@ -343,6 +343,10 @@ static void test_queue_full_and_flush(void **state)
 	assert_int_equal(ipaddr_parse("::1", &v6), 0);
 	assert_int_equal(udp_queue(s, &lo, 9, NULL, big, sizeof(big)), -1);
 	assert_int_equal(udp_send(s, &lo, 9, NULL, big, sizeof(big)), -1);
+	assert_false(udp_can_send(s, &v6, NULL));
+	assert_false(udp_can_send(s, &lo, &v6));
+	assert_true(udp_can_send(s, &lo, NULL));
+	assert_true(udp_can_send(s, &lo, &lo));
 	assert_int_equal(udp_queue(s, &v6, 9, NULL, "x", 1), -1);
 	assert_int_equal(udp_send(s, &lo, 9, &v6, "x", 1), -1);
 	udp_get_stats(s, &st);
@@ -512,7 +516,8 @@ static int count_one(const struct udp_sock *s, void *arg)
 	return 0;
 }
 
-/* udp_each sees exactly the open sockets, oldest first. */
+/* udp_each sees exactly the open sockets, oldest first; udp_can_send knows each socket's
+ * families. */
 static void test_each_lists_open_sockets(void **state)
 {
 	(void)state;
@@ -530,6 +535,16 @@ static void test_each_lists_open_sockets(void **state)
 	assert_true(a && b && c);
 	assert_int_equal(udp_each(count_one, &n), 0);
 	assert_int_equal(n, 3);
+	/* families: the dual-stack socket reaches both, an IPv6 one only IPv6 */
+	struct ipaddr v6;
+	assert_int_equal(ipaddr_parse("::1", &v6), 0);
+	assert_true(udp_can_send(b, &lo, NULL) && udp_can_send(b, &v6, NULL));
+	assert_false(udp_can_send(b, &v6, &lo));
+	struct udp_sock *d = udp_open(base, &v6, 0, on_rx, &r);
+	assert_non_null(d);
+	assert_true(udp_can_send(d, &v6, &v6));
+	assert_false(udp_can_send(d, &lo, NULL));
+	udp_close(d);
 	udp_close(b);
 	n = 0;
 	assert_int_equal(udp_each(count_one, &n), 0);

@@ -32,6 +32,16 @@ static size_t name_hash(const char *name)
 	return (size_t)(h ^ (h >> 32));
 }
 
+static size_t gcd(size_t a, size_t b)
+{
+	while (b != 0) {
+		size_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
 long ms_site_index_build(struct ms_cfg *cfg,
 			 void (*dup)(const struct ms_site *s, const struct ms_site *first,
 				     void *arg),
@@ -66,25 +76,52 @@ long ms_site_index_build(struct ms_cfg *cfg,
 
 int ms_site_table_build(struct ms_cfg *cfg, const struct ms_allowed **dup)
 {
+	size_t n = 0, k = 0;
+
 	if (dup)
 		*dup = NULL;
 	cfg->site_table = lpm_new();
 	if (cfg->site_table == NULL)
 		return -1;
 	for (size_t i = 0; i < cfg->nsites; i++)
-		for (size_t k = 0; k < cfg->sites[i].nallowed; k++) {
-			struct ms_allowed *a = &cfg->sites[i].allowed[k];
-			void *old = NULL;
-			a->site = &cfg->sites[i];
-			if (lpm_insert(cfg->site_table, &a->prefix, a, &old) < 0)
-				return -1;
-			if (old != NULL) {
-				if (dup)
-					*dup = a;
-				return -1;
-			}
+		for (size_t j = 0; j < cfg->sites[i].nallowed; j++) {
+			cfg->sites[i].allowed[j].site = &cfg->sites[i];
+			n++;
 		}
-	return 0;
+	if (n == 0)
+		return 0;
+	/* all the allowed prefixes in one array (by site, in file order) */
+	struct ms_allowed **all = malloc(n * sizeof(*all));
+	if (all == NULL)
+		return -1;
+	for (size_t i = 0; i < cfg->nsites; i++)
+		for (size_t j = 0; j < cfg->sites[i].nallowed; j++)
+			all[k++] = &cfg->sites[i].allowed[j];
+	/* Inserted in a scattered order (i * step mod n, step coprime with n): in file order,
+	 * which is often address order, each insert splits the trie near its top and the
+	 * trie's stride index is refilled over a wide range every time. */
+	size_t step = 2654435761u % n;
+	while (step == 0 || gcd(step, n) != 1)
+		step++;
+	int rc = 0;
+	for (size_t i = 0, x = 0; i < n; i++, x = (x + step) % n) {
+		struct ms_allowed *a = all[x];
+		void *old = NULL;
+		if (lpm_insert(cfg->site_table, &a->prefix, a, &old) < 0) {
+			rc = -1;
+			break;
+		}
+		if (old != NULL) {
+			/* the one further down the file is the repetition */
+			const struct ms_allowed *o = old;
+			if (dup)
+				*dup = o->line > a->line ? o : a;
+			rc = -1;
+			break;
+		}
+	}
+	free(all);
+	return rc;
 }
 
 bool ms_site_allows(const struct ms_site *s, const struct lisp_prefix *p)

@@ -613,6 +613,26 @@ static void test_rate_limit_destination(void **state)
 	mr_free(mr);
 }
 
+/* The defaults defend too: 1000 requests from 1000 sources naming one victim get it the
+ * default burst (400) of negative replies. */
+static void test_rate_limit_destination_default(void **state)
+{
+	(void)state;
+	struct mr *mr = core(NULL);
+	struct pkt p = ecm_req(45, "203.0.113.9", 0, "192.0.2.66", NULL, 1000);
+	char src[32];
+	size_t replies = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(src, sizeof(src), "10.9.%d.%d", i / 250, i % 250 + 1);
+		feed(mr, &p, src, fake_now);
+		replies += nsent;
+		nsent = 0;
+	}
+	assert_int_equal(replies, 400);
+	mr_free(mr);
+}
+
 static void test_rate_limit_global(void **state)
 {
 	(void)state;
@@ -881,6 +901,7 @@ int main(void)
 	    T(test_rate_limit_source),
 	    T(test_rate_limit_global),
 	    T(test_rate_limit_destination),
+	    T(test_rate_limit_destination_default),
 	    T(test_bad_input),
 	    T(test_bad_input_log_rate_limited),
 	    T(test_send_error_counted),

@@ -824,6 +824,24 @@ static void t_request_reflection_limited(void **state)
 	ms_cfg_free(c);
 }
 
+/* The defaults defend too: with no <rate-limit> in the file, 1000 requests from 1000
+ * sources naming one victim get it the default burst (MS_RL_DST_BURST) of answers. */
+static void t_request_reflection_default(void **state)
+{
+	struct fx *f = *state;
+
+	victim = ip("192.0.2.66");
+	other_itr = ip("192.0.2.67");
+	struct ms *ms = ms_new(f->cfg, NULL, count_sink, NULL);
+	assert_non_null(ms);
+	to_victim = to_other = 0;
+	burst(ms, "10.1.2.3/32", "192.0.2.66", 1000, now);
+	assert_int_equal(to_victim, MS_RL_DST_BURST);
+	burst(ms, "10.1.2.3/32", "192.0.2.67", 1, now);
+	assert_int_equal(to_other, 1);
+	ms_free(ms);
+}
+
 /* per-destination="0": no limit; a reload with new limits starts from full buckets */
 static void t_request_reflection_limit_off_and_reload(void **state)
 {
@@ -1303,6 +1321,7 @@ int main(void)
 	    T(t_request_forward_to_etr),
 	    T(t_request_negative),
 	    T(t_request_reflection_limited),
+	    T(t_request_reflection_default),
 	    T(t_request_reflection_limit_off_and_reload),
 	    T(t_move_notifies_old_rloc),
 	    T(t_notify_retries_bounded),

@@ -98,6 +98,8 @@ cmdline "ip netns exec NS lisp-msd -d -f sites-100000.xml; kill -HUP PID; sleep 
 note "config-load: one process per measurement, not pinned to a CPU (a single process: the scheduler gives it the idler core of this shared machine); medians over the iterations. Wall-clock time depends on what else runs: compare the ratio to the xmllint baseline of the same run and the CPU time."
 note "config-load: the schema's children are a zeroOrMore of a choice; libxml2 validates the <interleave> the schema used before in quadratic time (100k sites: about 18 s for xmllint alone). Before commit 4913c57, lisp-msd -n took 2.3-2.9 s for 10k sites, 76 s for 40k, and did not finish 100k in 900 s (560 s of CPU)."
 
+printf 'WHY load_100000|%s\n' "lisp-msd needs about 1.0-1.1 s of CPU for 100k sites (the CPU-time row), twice the xmllint baseline: libxml2 parsing and validating the file (about the baseline), OpenSSL building one pre-keyed HMAC context per site (proto/auth.c lisp_key_new, ~15%), the allowed-prefix table (~12%), freeing the document; a wall clock above 2 s means the process waited for a core of this shared 2-core machine (load average in the Machine section)."
+
 reload_once() {
 	local ns pid t0 t1 i
 	ns_new ns "c$1" || { msg "namespace"; return 1; }

@@ -21,6 +21,7 @@ GOALS_TEXT = {
     "bgp-push": "D-ETR ingest >= 150k routes/s; towards BIRD within 1.2 x BIRD -> BIRD",
     "migration": "convergence <= 2 ms; representative mode loses >= 100 x fewer packets than classic",
     "memory": "<= 200 B per registration, <= 100 B per map-cache entry",
+    "config-load": "lisp-msd loads 100k sites in <= 2 s (linear in the number of sites)",
 }
 
 

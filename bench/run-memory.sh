@@ -39,6 +39,7 @@ msd_conf() {
   <listen port="4343"/>
   <cli address="127.0.0.1" port="2621"/>
   <log level="warning"/>
+  <rate-limit per-destination="0"/>
   <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
     <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
     <eid-prefix prefix="2001:db8::/32" more-specifics="true"/>
@@ -78,7 +79,7 @@ fig "xtr_bpe|lisp-xtrd resident memory per map-cache entry (1M, learned by Map-R
 fig "msd_regs|registrations held by lisp-msd at the measurement (target $N)|count|-|-|higher"
 fig "xtr_entries|map-cache entries held by lisp-xtrd at the measurement (target $N)|count|-|-|higher"
 fig "xtr_fill_rate|map-cache fill rate (miss -> Map-Request -> Map-Reply -> entry)|entries/s|-|-|higher"
-cmdline "ip netns exec NS lisp-msd -f msd.xml -p msd.pid   (port 4343, persistent site 2001:db8::/32, no database file)"
+cmdline "ip netns exec NS lisp-msd -f msd.xml -p msd.pid   (port 4343, persistent site 2001:db8::/32, no database file, <rate-limit per-destination=\"0\">: the one lisp-xtrd resolves 1M EIDs)"
 cmdline "ip netns exec NS bench/loadgen -k register -t 127.0.0.1 -p 4343 -x 4 -R 32 -e 2001:db8:1::1 -r 198.51.100.1 -n $N -c $((N / 32)) -w 32 -L 3000 -W 0 -d 60   (repeated, at most twice, until 1M are registered; the per-registration figure is taken at the count reached, shown in the next row)"
 cmdline "ip netns exec NS lisp-xtrd -f xtr.xml -p xtr.pid   (map-resolver 192.0.2.1 port 4343 = the lisp-msd, map-cache max-entries $((N * 2)), queue drop); ip -6 route add 2001:db8:1::/48 dev lisp0"
 cmdline "ip netns exec NS bench/udpblast send -d 2001:db8:1::1 -D $N -c $N -r {$FILL_PPS, then $((FILL_PPS * 2))} -s 16 -t 100"

@@ -43,6 +43,7 @@ msd_conf() { # PORT
   <cli address="127.0.0.1" port="2621"/>
   <database path="$T/reg.db" sync="normal"/>
   <log level="warning"/>
+  <rate-limit per-destination="0"/>
   <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
     <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
     <eid-prefix prefix="$EIDPFX" more-specifics="true"/>
@@ -169,10 +170,10 @@ if [ "$mode" = register ]; then
 	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   (site persistent, proxy-reply, key 1 hmac-sha-256, eid-prefix $EIDPFX, database sync=normal)"
 	cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k register -t 127.0.0.1 -p 4342 -x 4 -w $WINDOW -e $EIDBASE -n $NEIDS -c $POOL -d $SECS -W 0.5 -P PID"
 else
-	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   (port 4343, 10k registrations made first with loadgen -k register -c 10000)"
+	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   (port 4343, 10k registrations made first with loadgen -k register -c 10000, <rate-limit per-destination=\"0\">: every Map-Reply goes to the generator's one ITR-RLOC)"
 	cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-mrd -f mrd.xml -p mrd.pid   (port 4342, rate limits off, $EIDPFX -> 127.0.0.1:4343)"
 	cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k request -t 127.0.0.1 -p 4342 -x 2 -w $WINDOW -e $EIDBASE -n $NEIDS -c $POOL -d $SECS -W 0.5 -P PID"
-	note "mr-request: lisp-mrd and lisp-msd share the one subject CPU (two hops, two processes) while the echo baseline is one process; the Map-Resolver's rate limits are disabled for the measurement."
+	note "mr-request: lisp-mrd and lisp-msd share the one subject CPU (two hops, two processes) while the echo baseline is one process; the Map-Resolver's rate limits and the Map-Server's per-destination limit are disabled for the measurement (the generator is one ITR-RLOC)."
 fi
 note "$mode: window $WINDOW requests outstanding, $NEIDS distinct EIDs, ${SECS}s measured after 0.5 s warm-up; subject on CPU $CPU_SUBJ, generator on CPU $CPU_LOAD; subject and echo alternate which goes first in each iteration."
 

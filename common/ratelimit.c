@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "proto/addr.h"
+
 uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -271,6 +273,27 @@ size_t tb_key_sockaddr(const struct sockaddr *sa, uint8_t *key)
 		}
 		key[0] = 6;
 		memcpy(key + 1, &s6->sin6_addr, 16);
+		return 17;
+	}
+	return 0;
+}
+
+size_t tb_key_ipaddr(const struct ipaddr *a, uint8_t *key)
+{
+	if (a->afi == LISP_AFI_IPV4) {
+		key[0] = 4;
+		memcpy(key + 1, a->a, 4);
+		return 5;
+	}
+	if (a->afi == LISP_AFI_IPV6) {
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (memcmp(a->a, mapped, 12) == 0) { /* the same host as its IPv4 address */
+			key[0] = 4;
+			memcpy(key + 1, a->a + 12, 4);
+			return 5;
+		}
+		key[0] = 6;
+		memcpy(key + 1, a->a, 16);
 		return 17;
 	}
 	return 0;

@@ -9,7 +9,9 @@
  * a bounded amount of memory (an idle bucket refills to `burst` anyway, so evicting the
  * oldest one loses almost nothing). The hash is seeded per table at random so a peer
  * cannot aim keys at one chain. Used by log_input (rate-limited logs about bad input,
- * docs/architecture.md "Logging and errors") and by the daemons' per-source request limits.
+ * docs/architecture.md "Logging and errors"), by the daemons' per-source request limits and
+ * by their per-destination reply limits (no reflection: lisp-msd and lisp-mrd answer the
+ * ITR-RLOC written in an unauthenticated Map-Request).
  */
 #ifndef COMMON_RATELIMIT_H
 #define COMMON_RATELIMIT_H
@@ -19,6 +21,7 @@
 #include <stdint.h>
 
 struct sockaddr;
+struct ipaddr;
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -69,5 +72,9 @@ uint64_t tb_table_evictions(const struct tb_table *t);
 /* Key for a source address, without the port; IPv4-mapped IPv6 becomes IPv4.
  * Returns the key length (0 for an unsupported family). key must hold TB_KEY_MAX. */
 size_t tb_key_sockaddr(const struct sockaddr *sa, uint8_t *key);
+/* The same key for a proto/addr.h address (IPv4 or IPv6; 0 for any other AFI), so a
+ * sockaddr and the struct ipaddr of the same address share a bucket; an IPv4-mapped IPv6
+ * address is keyed as its IPv4 address (a datagram to it reaches that host). */
+size_t tb_key_ipaddr(const struct ipaddr *a, uint8_t *key);
 
 #endif

@@ -16,9 +16,11 @@
 #include <event2/event.h>
 
 #include "common/log.h"
+#include "common/out.h"
 
-/* room for IP_PKTINFO, IPV6_PKTINFO and UDP_GRO (CMSG_SPACE is not constant for clang) */
-#define CMSG_SPACE_MAX 128 /* >= CMSG_SPACE(in_pktinfo) + CMSG_SPACE(in6_pktinfo) + 16 */
+/* room for IP_PKTINFO, IPV6_PKTINFO, UDP_GRO and SO_RXQ_OVFL (CMSG_SPACE is not constant
+ * for clang): >= CMSG_SPACE(in_pktinfo) + CMSG_SPACE(in6_pktinfo) + 2 * CMSG_SPACE(int) */
+#define CMSG_SPACE_MAX 128
 
 struct udp_txent {
 	struct sockaddr_storage to;
@@ -31,8 +33,10 @@ struct udp_txent {
 };
 
 struct udp_sock {
+	struct udp_sock *prev, *next; /* the list of open sockets (udp_each) */
 	int fd;
-	int family; /* AF_INET or AF_INET6 */
+	int family;  /* AF_INET or AF_INET6 */
+	bool v6only; /* AF_INET6 bound to an IPv6 address: no IPv4 */
 	uint16_t port;
 	struct event *ev_read;
 	struct event *ev_flush;
@@ -57,6 +61,9 @@ struct udp_sock {
 	struct mmsghdr txmsg[UDP_TXQ];
 	size_t ntx;
 };
+
+/* Open sockets, oldest first (the daemon is single-threaded). */
+static struct udp_sock *open_head, *open_tail;
 
 static void sa_to_ipaddr(const struct sockaddr_storage *ss, struct ipaddr *a, uint16_t *port)
 {
@@ -118,11 +125,26 @@ static int ipaddr_to_sa(int family, const struct ipaddr *a, uint16_t port,
 	return 0;
 }
 
-static void parse_cmsgs(struct msghdr *mh, struct udp_pkt *p)
+/* The local address (pktinfo) and the UDP_GRO segment size into p; the kernel's count of datagrams
+ * it dropped on this socket so far (SO_RXQ_OVFL, 32 bits, wrapping) into s. */
+static void parse_cmsg(struct udp_sock *s, struct msghdr *mh, struct udp_pkt *p)
 {
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+			uint32_t drops;
+			memcpy(&drops, CMSG_DATA(c), sizeof(drops));
+			uint32_t seen = (uint32_t)s->st.kernel_drops;
+			if (drops != seen) {
+				uint32_t more = drops - seen; /* modulo 2^32 */
+				s->st.kernel_drops += more;
+				log_input_key("udp",
+					      "udp port %u: %u datagram(s) dropped by the kernel, "
+					      "receive buffer full",
+					      s->port, more);
+			}
+		} else if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+			   c->cmsg_len >= CMSG_LEN(sizeof(int))) {
 			int gs;
 			memcpy(&gs, CMSG_DATA(c), sizeof(gs));
 			p->gso_size = gs > 0 && gs <= UINT16_MAX ? (uint16_t)gs : 0;
@@ -166,14 +188,20 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 		int n = recvmmsg(fd, s->rxmsg, s->batch, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+				int e = errno;
 				s->st.rx_errors++;
-				log_warn("udp port %u: recvmmsg", s->port);
+				log_input_key("udp", "udp port %u: recvmmsg: %s", s->port,
+					      strerror(e));
 			}
 			return;
 		}
 		size_t k = 0;
 		for (int i = 0; i < n; i++) {
 			struct msghdr *mh = &s->rxmsg[i].msg_hdr;
+			struct udp_pkt *p = &s->pkts[k];
+			memset(p, 0, sizeof(*p));
+			if (!(mh->msg_flags & MSG_CTRUNC))
+				parse_cmsg(s, mh, p);
 			if ((mh->msg_flags & MSG_TRUNC) || s->rxmsg[i].msg_len > s->rx_max) {
 				s->st.truncated++;
 				log_input((struct sockaddr *)&s->rxfrom[i],
@@ -181,12 +209,14 @@ static void udp_read_cb(evutil_socket_t fd, short what, void *arg)
 					  s->port, s->rx_max);
 				continue;
 			}
-			struct udp_pkt *p = &s->pkts[k];
-			memset(p, 0, sizeof(*p));
+			if (s->rxmsg[i].msg_len == 0) {
+				s->st.empty++;
+				log_input((struct sockaddr *)&s->rxfrom[i],
+					  "udp port %u: zero-length datagram dropped", s->port);
+				continue;
+			}
 			sa_to_ipaddr(&s->rxfrom[i], &p->src, &p->sport);
 			p->dport = s->port;
-			if (!(mh->msg_flags & MSG_CTRUNC))
-				parse_cmsgs(mh, p);
 			p->data = s->rxiov[i].iov_base;
 			p->len = s->rxmsg[i].msg_len;
 			k++;
@@ -233,6 +263,7 @@ struct udp_sock *udp_open_opts(struct event_base *base, const struct ipaddr *bin
 	}
 	s->fd = -1;
 	s->family = bind_addr->afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6;
+	s->v6only = bind_addr->afi == LISP_AFI_IPV6;
 	s->cb = cb;
 	s->arg = arg;
 	if (opts == NULL)
@@ -290,6 +321,10 @@ struct udp_sock *udp_open_opts(struct event_base *base, const struct ipaddr *bin
 		(void)setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &opts->rcvbuf, sizeof(opts->rcvbuf));
 	if (opts->gro)
 		(void)setsockopt(s->fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
+	/* the kernel's count of datagrams dropped for a full receive buffer (kernel_drops) */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RXQ_OVFL, &on, sizeof(on)) < 0)
+		log_warn("udp %s port %u: SO_RXQ_OVFL (receive buffer drops are not counted)", astr,
+			 port);
 	if (bind(s->fd, (struct sockaddr *)&ss, sl) < 0) {
 		log_warn("udp %s port %u: bind", astr, port);
 		goto fail;
@@ -307,6 +342,12 @@ struct udp_sock *udp_open_opts(struct event_base *base, const struct ipaddr *bin
 		log_warnx("udp %s port %u: cannot register with the event loop", astr, port);
 		goto fail;
 	}
+	s->prev = open_tail;
+	if (open_tail)
+		open_tail->next = s;
+	else
+		open_head = s;
+	open_tail = s;
 	return s;
 fail:
 	if (s->ev_read)
@@ -326,6 +367,14 @@ void udp_close(struct udp_sock *s)
 	if (s == NULL)
 		return;
 	udp_flush(s);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		open_head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		open_tail = s->prev;
 	event_free(s->ev_read);
 	event_free(s->ev_flush);
 	close(s->fd);
@@ -352,6 +401,57 @@ void udp_get_stats(const struct udp_sock *s, struct udp_stats *st)
 size_t udp_queued(const struct udp_sock *s)
 {
 	return s->ntx;
+}
+
+int udp_each(int (*cb)(const struct udp_sock *s, void *arg), void *arg)
+{
+	for (const struct udp_sock *s = open_head; s != NULL; s = s->next) {
+		int r = cb(s, arg);
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int out_one(const struct udp_sock *s, void *arg)
+{
+	struct out *o = arg;
+
+	out_begin_object(o, NULL);
+	out_uint(o, "port", s->port);
+	out_uint(o, "received", s->st.rx);
+	out_uint(o, "sent", s->st.tx);
+	out_begin_object(o, "receiveDrops");
+	out_uint(o, "truncated", s->st.truncated);
+	out_uint(o, "empty", s->st.empty);
+	out_uint(o, "kernelBufferFull", s->st.kernel_drops);
+	out_uint(o, "receiveErrors", s->st.rx_errors);
+	out_end(o);
+	out_begin_object(o, "sendDrops");
+	out_uint(o, "invalid", s->st.tx_invalid);
+	out_uint(o, "bufferFull", s->st.tx_full);
+	out_uint(o, "refused", s->st.tx_refused);
+	out_end(o);
+	out_end(o);
+	return 0;
+}
+
+void udp_out_stats(struct out *o, const char *key)
+{
+	out_begin_array(o, key);
+	udp_each(out_one, o);
+	out_end(o);
+}
+
+bool udp_can_send(const struct udp_sock *s, const struct ipaddr *dst, const struct ipaddr *src)
+{
+	if (dst->afi != LISP_AFI_IPV4 && (s->family == AF_INET || dst->afi != LISP_AFI_IPV6))
+		return false;
+	if (dst->afi == LISP_AFI_IPV4 && s->v6only)
+		return false;
+	if (src == NULL || src->afi == LISP_AFI_NONE)
+		return true;
+	return s->family == AF_INET ? src->afi == LISP_AFI_IPV4 : src->afi == dst->afi;
 }
 
 /* Fill a message for (dst, src); data already placed by the caller in iov. */
@@ -411,6 +511,7 @@ int udp_send(struct udp_sock *s, const struct ipaddr *dst, uint16_t dport, const
 	t.iov.iov_len = len;
 	if (len > UDP_MAX_DGRAM || udp_prepare(s, &t, &mh, dst, dport, src) < 0) {
 		s->st.tx_errors++;
+		s->st.tx_invalid++;
 		return -1;
 	}
 	ssize_t r;
@@ -419,6 +520,10 @@ int udp_send(struct udp_sock *s, const struct ipaddr *dst, uint16_t dport, const
 	while (r < 0 && errno == EINTR);
 	if (r < 0) {
 		s->st.tx_errors++;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			s->st.tx_full++;
+		else
+			s->st.tx_refused++;
 		log_debug("udp port %u: sendmsg: %s", s->port, strerror(errno));
 		return -1;
 	}
@@ -436,6 +541,7 @@ int udp_queue(struct udp_sock *s, const struct ipaddr *dst, uint16_t dport,
 
 	if (len > UDP_MAX_DGRAM || udp_prepare(s, t, mh, dst, dport, src) < 0) {
 		s->st.tx_errors++;
+		s->st.tx_invalid++;
 		return -1;
 	}
 	t->iov.iov_base = s->txbuf + s->ntx * UDP_MAX_DGRAM;
@@ -460,12 +566,14 @@ size_t udp_flush(struct udp_sock *s)
 			if (errno == EAGAIN || errno == EWOULDBLOCK) {
 				/* socket buffer full: UDP may drop, and so do we */
 				s->st.tx_errors += s->ntx - i;
+				s->st.tx_full += s->ntx - i;
 				log_debug("udp port %u: send buffer full, %zu dropped", s->port,
 					  s->ntx - i);
 				break;
 			}
 			/* this one datagram is refused (e.g. unreachable): skip it */
 			s->st.tx_errors++;
+			s->st.tx_refused++;
 			log_debug("udp port %u: sendmmsg: %s", s->port, strerror(errno));
 			i++;
 			continue;

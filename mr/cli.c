@@ -10,6 +10,7 @@
 
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/udpio.h"
 #include "common/ratelimit.h"
 #include "mr/mr.h"
 
@@ -93,6 +94,16 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_end(o);
 	err_counts(o, "ecmErrors", st->ecm_err);
 	err_counts(o, "mapRequestErrors", st->req_err);
+	/* no reflection (mr/mr.h): negative replies refused per ITR-RLOC are
+	 * drops.rateLimitDestination */
+	size_t tracked;
+	uint64_t evicted;
+	mr_reply_limit_stats(mr, &tracked, &evicted);
+	out_begin_object(o, "replyRateLimit");
+	out_uint(o, "destinationsTracked", tracked);
+	out_uint(o, "destinationsEvicted", evicted);
+	out_end(o);
+	udp_out_stats(o, "udp"); /* the sockets' own drops: truncated, empty, kernel, send */
 	log_input_stats(&ls);
 	out_begin_object(o, "inputLogs");
 	out_uint(o, "logged", ls.logged);

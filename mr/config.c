@@ -28,6 +28,9 @@ void mr_cfg_defaults(struct mr_cfg *c)
 	c->rl_max_sources = 4096;
 	c->rl_global_rate = 10000;
 	c->rl_global_burst = 20000;
+	c->rl_dst_rate = 200; /* as lisp-msd's (ms/ms.h MS_RL_DST_*) */
+	c->rl_dst_burst = 400;
+	c->rl_max_dsts = 4096;
 	c->down_after = 2;
 	c->retry_after = 30;
 	c->retransmit_window = 5;
@@ -117,6 +120,9 @@ struct mr_cfg *mr_cfg_load(const char *path, struct cfg_errs *errs)
 		bad |= cfg_get_u32(n, "@max-sources", 1, 1000000, &c->rl_max_sources) < 0;
 		bad |= cfg_get_u32(n, "@global", 0, 100000000, &c->rl_global_rate) < 0;
 		bad |= cfg_get_u32(n, "@global-burst", 1, 100000000, &c->rl_global_burst) < 0;
+		bad |= cfg_get_u32(n, "@per-destination", 0, 10000000, &c->rl_dst_rate) < 0;
+		bad |= cfg_get_u32(n, "@per-destination-burst", 1, 10000000, &c->rl_dst_burst) < 0;
+		bad |= cfg_get_u32(n, "@max-destinations", 1, 1000000, &c->rl_max_dsts) < 0;
 	}
 	if ((n = cfg_child(root, "failover")) != NULL) {
 		bad |= cfg_get_u32(n, "@down-after", 1, 1000, &c->down_after) < 0;
@@ -174,9 +180,10 @@ void mr_cfg_print(const struct mr_cfg *c, FILE *out)
 	cfg_print_log(c->log_level, out);
 	fprintf(out,
 		"  <rate-limit per-source=\"%u\" per-source-burst=\"%u\" max-sources=\"%u\" "
-		"global=\"%u\" global-burst=\"%u\"/>\n",
+		"global=\"%u\" global-burst=\"%u\" per-destination=\"%u\" "
+		"per-destination-burst=\"%u\" max-destinations=\"%u\"/>\n",
 		c->rl_src_rate, c->rl_src_burst, c->rl_max_sources, c->rl_global_rate,
-		c->rl_global_burst);
+		c->rl_global_burst, c->rl_dst_rate, c->rl_dst_burst, c->rl_max_dsts);
 	fprintf(out,
 		"  <failover down-after=\"%u\" retry-after=\"%u\" retransmit-window=\"%u\"/>\n",
 		c->down_after, c->retry_after, c->retransmit_window);

@@ -42,6 +42,7 @@ struct mr {
 	size_t nservers;
 	struct tb_table *rl_src;
 	struct tb rl_global;
+	struct tb_table *rl_dst; /* negative replies per ITR-RLOC */
 	struct mr_pend pend[MR_PENDING];
 	size_t npend;
 	struct mr_stats st;
@@ -58,6 +59,7 @@ static const char *const drop_names[MR_DROP__COUNT] = {
     [MR_DROP_NO_ITR_RLOC] = "noUsableItrRloc",
     [MR_DROP_RATE_SOURCE] = "rateLimitSource",
     [MR_DROP_RATE_GLOBAL] = "rateLimitGlobal",
+    [MR_DROP_RATE_DESTINATION] = "rateLimitDestination",
     [MR_DROP_SEND_ERROR] = "sendError",
 };
 
@@ -173,9 +175,13 @@ struct mr *mr_new(const struct mr_cfg *cfg, mr_send_fn send, void *send_arg, uin
 	apply_limits(mr, cfg, now);
 	mr->rl_src = tb_table_new(cfg->rl_max_sources ? cfg->rl_max_sources : 1, cfg->rl_src_rate,
 				  cfg->rl_src_burst);
-	if (mr->rl_src == NULL || build_table(cfg, NULL, 0, &mr->lpm, &mr->entries, &mr->nentries,
-					      &mr->servers, &mr->nservers) == -1) {
+	mr->rl_dst = tb_table_new(cfg->rl_max_dsts ? cfg->rl_max_dsts : 1, cfg->rl_dst_rate,
+				  cfg->rl_dst_burst);
+	if (mr->rl_src == NULL || mr->rl_dst == NULL ||
+	    build_table(cfg, NULL, 0, &mr->lpm, &mr->entries, &mr->nentries, &mr->servers,
+			&mr->nservers) == -1) {
 		tb_table_free(mr->rl_src);
+		tb_table_free(mr->rl_dst);
 		free(mr);
 		return NULL;
 	}
@@ -190,6 +196,7 @@ void mr_free(struct mr *mr)
 	free(mr->entries);
 	free(mr->servers);
 	tb_table_free(mr->rl_src);
+	tb_table_free(mr->rl_dst);
 	free(mr);
 }
 
@@ -199,20 +206,30 @@ int mr_reconfigure(struct mr *mr, const struct mr_cfg *cfg, uint64_t now)
 	struct mr_entry *ent;
 	struct mr_server *srv;
 	size_t nent, nsrv;
-	struct tb_table *rl = NULL;
+	struct tb_table *rl = NULL, *rld = NULL;
 
 	if (build_table(cfg, mr->servers, mr->nservers, &l, &ent, &nent, &srv, &nsrv) == -1)
 		return -1;
-	if (cfg->rl_src_rate != mr->cfg.rl_src_rate || cfg->rl_src_burst != mr->cfg.rl_src_burst ||
-	    cfg->rl_max_sources != mr->cfg.rl_max_sources) {
+	/* changed limits: new buckets (all full); unchanged ones keep theirs */
+	bool need_rl = cfg->rl_src_rate != mr->cfg.rl_src_rate ||
+		       cfg->rl_src_burst != mr->cfg.rl_src_burst ||
+		       cfg->rl_max_sources != mr->cfg.rl_max_sources;
+	bool need_rld = cfg->rl_dst_rate != mr->cfg.rl_dst_rate ||
+			cfg->rl_dst_burst != mr->cfg.rl_dst_burst ||
+			cfg->rl_max_dsts != mr->cfg.rl_max_dsts;
+	if (need_rl)
 		rl = tb_table_new(cfg->rl_max_sources ? cfg->rl_max_sources : 1, cfg->rl_src_rate,
 				  cfg->rl_src_burst);
-		if (rl == NULL) {
-			lpm_free(l, NULL);
-			free(ent);
-			free(srv);
-			return -1;
-		}
+	if (need_rld)
+		rld = tb_table_new(cfg->rl_max_dsts ? cfg->rl_max_dsts : 1, cfg->rl_dst_rate,
+				   cfg->rl_dst_burst);
+	if ((need_rl && rl == NULL) || (need_rld && rld == NULL)) {
+		tb_table_free(rl);
+		tb_table_free(rld);
+		lpm_free(l, NULL);
+		free(ent);
+		free(srv);
+		return -1;
 	}
 	/* Entry indices change: remembered forwards are forgotten (neither failure nor answer). */
 	memset(mr->pend, 0, sizeof(mr->pend));
@@ -229,6 +246,10 @@ int mr_reconfigure(struct mr *mr, const struct mr_cfg *cfg, uint64_t now)
 		tb_table_free(mr->rl_src);
 		mr->rl_src = rl;
 	}
+	if (rld) {
+		tb_table_free(mr->rl_dst);
+		mr->rl_dst = rld;
+	}
 	apply_limits(mr, cfg, now);
 	return 0;
 }
@@ -236,6 +257,11 @@ int mr_reconfigure(struct mr *mr, const struct mr_cfg *cfg, uint64_t now)
 const struct mr_stats *mr_get_stats(const struct mr *mr)
 {
 	return &mr->st;
+}
+void mr_reply_limit_stats(const struct mr *mr, size_t *tracked, uint64_t *evictions)
+{
+	*tracked = tb_table_count(mr->rl_dst);
+	*evictions = tb_table_evictions(mr->rl_dst);
 }
 size_t mr_nservers(const struct mr *mr)
 {
@@ -509,7 +535,7 @@ static const struct ipaddr *pick_itr_rloc(const struct lisp_map_request *req,
 }
 
 static void negative(struct mr *mr, const struct mr_in *in, const struct lisp_map_request *req,
-		     const struct lisp_prefix *neg, uint16_t port)
+		     const struct lisp_prefix *neg, uint16_t port, uint64_t now)
 {
 	static struct lisp_map_reply rep; /* large; the daemon is single-threaded */
 	uint8_t out[512];
@@ -519,6 +545,20 @@ static void negative(struct mr *mr, const struct mr_in *in, const struct lisp_ma
 
 	if (to == NULL) {
 		drop(mr, MR_DROP_NO_ITR_RLOC, in, NULL);
+		return;
+	}
+	/* no reflection: at most the bucket's worth of negative replies to one ITR-RLOC */
+	uint8_t key[TB_KEY_MAX];
+	size_t klen = tb_key_ipaddr(to, key);
+	if (mr->cfg.rl_dst_rate && klen && !tb_table_take(mr->rl_dst, key, klen, now)) {
+		char a[IPADDR_STRLEN], b[IPADDR_STRLEN];
+		mr->st.drops[MR_DROP_RATE_DESTINATION]++;
+		/* logged under the destination: the sources of such a flood are usually forged */
+		log_input_key(ipaddr_str(to, a, sizeof(a)),
+			      "negative Map-Reply to this ITR-RLOC refused (request from %s): "
+			      "over %u/s, burst %u per destination (%s)",
+			      ipaddr_str(&in->src, b, sizeof(b)), mr->cfg.rl_dst_rate,
+			      mr->cfg.rl_dst_burst, mr_drop_name(MR_DROP_RATE_DESTINATION));
 		return;
 	}
 	memset(&rep, 0, sizeof(rep));
@@ -587,7 +627,7 @@ static void ecm_input(struct mr *mr, const struct mr_in *in, uint64_t now)
 		drop(mr, MR_DROP_REQUEST_INVALID, in, "EID family not supported");
 		return;
 	}
-	negative(mr, in, &req, &neg, ecm.inner_sport);
+	negative(mr, in, &req, &neg, ecm.inner_sport, now);
 }
 
 void mr_input(struct mr *mr, const struct mr_in *in, uint64_t now)

@@ -33,13 +33,15 @@ static int send_any(void *arg, const struct ipaddr *dst, uint16_t dport, const s
 		    const void *data, size_t len)
 {
 	(void)arg;
+	/* the first socket that can reach dst (asking first: a socket tried in vain would
+	 * count the datagram as dropped in its statistics) */
 	for (unsigned i = 0; i < g.nsock; i++)
-		if (udp_queue(g.sock[i], dst, dport, src, data, len) == 0)
-			return 0;
-	/* A source address the socket cannot use: let the kernel choose. */
+		if (udp_can_send(g.sock[i], dst, src))
+			return udp_queue(g.sock[i], dst, dport, src, data, len);
+	/* A source address no socket can use: let the kernel choose. */
 	for (unsigned i = 0; src && i < g.nsock; i++)
-		if (udp_queue(g.sock[i], dst, dport, NULL, data, len) == 0)
-			return 0;
+		if (udp_can_send(g.sock[i], dst, NULL))
+			return udp_queue(g.sock[i], dst, dport, NULL, data, len);
 	return -1;
 }
 

@@ -35,6 +35,11 @@
  * Plain (non-ECM) Map-Requests are dropped and counted (plainMapRequest): RFC 9301 §5.8/§8.1
  * has ITRs send Map-Requests to a Map-Resolver in ECMs only; a plain one on 4342 is an
  * RLOC probe or a misdirected message, and answering it would make the MR a reflector.
+ * The ITR-RLOC inside an ECM is no more authenticated than in a plain request, so negative
+ * Map-Replies are also limited per destination address (<rate-limit per-destination>, a
+ * bounded table of token buckets keyed by the ITR-RLOC): a flood naming one victim from
+ * any number of sources gets it at most the bucket's worth (rateLimitDestination); the
+ * forwarded requests are limited the same way by the Map-Server that answers them.
  */
 #ifndef MR_MR_H
 #define MR_MR_H
@@ -77,6 +82,8 @@ struct mr_cfg {
 	/* rate limits (requests per second, all packets that reach the MR) */
 	uint32_t rl_src_rate, rl_src_burst, rl_max_sources;
 	uint32_t rl_global_rate, rl_global_burst;
+	/* negative Map-Replies per ITR-RLOC address (0 = no limit), burst, addresses tracked */
+	uint32_t rl_dst_rate, rl_dst_burst, rl_max_dsts;
 	/* failover */
 	uint32_t down_after;	    /* consecutive failures, default 2 */
 	uint32_t retry_after;	    /* seconds, default 30 */
@@ -121,6 +128,7 @@ enum mr_drop {
 	MR_DROP_NO_ITR_RLOC,	   /* negative reply: no ITR-RLOC we can send to */
 	MR_DROP_RATE_SOURCE,	   /* per-source rate limit */
 	MR_DROP_RATE_GLOBAL,	   /* global rate limit */
+	MR_DROP_RATE_DESTINATION,  /* negative reply over the per-destination (ITR-RLOC) limit */
 	MR_DROP_SEND_ERROR,	   /* the socket refused the datagram */
 	MR_DROP__COUNT
 };
@@ -171,6 +179,8 @@ void mr_input(struct mr *mr, const struct mr_in *in, uint64_t now);
 void mr_tick(struct mr *mr, uint64_t now);
 
 const struct mr_stats *mr_get_stats(const struct mr *mr);
+/* The per-destination limit's table: ITR-RLOCs tracked now, evictions so far. */
+void mr_reply_limit_stats(const struct mr *mr, size_t *tracked, uint64_t *evictions);
 size_t mr_nservers(const struct mr *mr);
 const struct mr_server *mr_server_at(const struct mr *mr, size_t i);
 size_t mr_nentries(const struct mr *mr);

@@ -14,6 +14,7 @@
 
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/udpio.h"
 #include "ms/ms.h"
 #include "proto/auth.h"
 
@@ -35,7 +36,7 @@ static void show_sites(struct cli_req *r, struct out *o)
 		const struct ms_site *s = &c->sites[i];
 		out_begin_object(o, NULL);
 		out_str(o, "name", s->name);
-		if (s->description[0])
+		if (s->description != NULL)
 			out_str(o, "description", s->description);
 		out_str(o, "lifetime", ms_lifetime_name(s->lifetime));
 		out_bool(o, "proxyReply", s->proxy_reply);
@@ -228,6 +229,27 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "evicted", st->replay_evictions);
 	out_uint(o, "seenNonces", st->seen_nonces);
 	out_uint(o, "seenNoncesEvictedEarly", st->seen_early_evictions);
+	/* no reflection (ms/request.c): answers refused by the per-destination limit */
+	size_t tracked;
+	uint64_t evicted;
+	const struct ms_cfg *cfg = ms_config(ms);
+	ms_reply_limit_stats(ms, &tracked, &evicted);
+	out_begin_object(o, "replyRateLimit");
+	out_uint(o, "perDestination", cfg->rl_dst_rate);
+	out_uint(o, "burst", cfg->rl_dst_burst);
+	out_uint(o, "destinationsTracked", tracked);
+	out_uint(o, "destinationsEvicted", evicted);
+	out_begin_object(o, "refused");
+	for (unsigned a = 0; a < MS_ANSWER__COUNT; a++)
+		out_uint(o, ms_answer_name(a), st->answers_refused[a]);
+	out_end(o);
+	out_end(o);
+	udp_out_stats(o, "udp"); /* the sockets' own drops: truncated, empty, kernel, send */
+	struct log_input_stats ls;
+	log_input_stats(&ls);
+	out_begin_object(o, "inputLogs");
+	out_uint(o, "logged", ls.logged);
+	out_uint(o, "suppressed", ls.suppressed);
 	out_end(o);
 	const struct ms_push *pb = ms_get_push(ms);
 	if (pb != NULL) {

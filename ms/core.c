@@ -19,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/lpm.h"
+#include "common/ratelimit.h"
 #include "ms/ms_int.h"
 #include "ms/store.h"
 
@@ -39,7 +40,20 @@ static const char *const drop_names[MS_DROP__COUNT] = {
     [MS_DROP_NO_SUBSCRIBER_KEY] = "no-subscriber-key",
     [MS_DROP_RETRIES_EXHAUSTED] = "retries-exhausted",
     [MS_DROP_SEND_FAILED] = "send-failed",
+    [MS_DROP_REPLY_RATE] = "reply-rate-limit",
 };
+
+static const char *const answer_names[MS_ANSWER__COUNT] = {
+    [MS_ANSWER_PROXY] = "proxyReply",
+    [MS_ANSWER_NEGATIVE] = "negativeReply",
+    [MS_ANSWER_FORWARD] = "forwardToEtr",
+    [MS_ANSWER_SUBSCRIBE] = "subscription",
+};
+
+const char *ms_answer_name(unsigned a)
+{
+	return a < MS_ANSWER__COUNT ? answer_names[a] : "unknown";
+}
 
 const char *ms_drop_name(unsigned d)
 {
@@ -156,6 +170,13 @@ struct ms *ms_new(const struct ms_cfg *cfg, struct ms_store *store, ms_send_fn s
 		free(ms);
 		return NULL;
 	}
+	ms->rl_dst = tb_table_new(cfg->rl_max_dsts ? cfg->rl_max_dsts : 1, cfg->rl_dst_rate,
+				  cfg->rl_dst_burst);
+	if (ms->rl_dst == NULL) {
+		lpm_free(ms->regs, NULL);
+		free(ms);
+		return NULL;
+	}
 	ms->cfg = cfg;
 	ms->store = store;
 	ms->send = send;
@@ -188,6 +209,7 @@ void ms_free(struct ms *ms)
 	lpm_free(ms->regs, free_reg);
 	ms_replay_free_all(ms);
 	ms_notify_free_all(ms);
+	tb_table_free(ms->rl_dst);
 	for (struct ms_name *n = ms->names, *next; n; n = next) {
 		next = n->next;
 		free(n);
@@ -331,6 +353,12 @@ const struct ms_stats *ms_get_stats(const struct ms *ms)
 	return &ms->st;
 }
 
+void ms_reply_limit_stats(const struct ms *ms, size_t *tracked, uint64_t *evictions)
+{
+	*tracked = tb_table_count(ms->rl_dst);
+	*evictions = tb_table_evictions(ms->rl_dst);
+}
+
 const struct ms_sub *ms_subscribers(const struct ms *ms)
 {
 	return ms->subs;
@@ -370,7 +398,21 @@ static int reload_one(const struct lisp_prefix *p, void *val, void *arg)
 void ms_set_config(struct ms *ms, const struct ms_cfg *cfg, uint64_t now_ms)
 {
 	struct reload_ctx rc = {ms};
+	const struct ms_cfg *o = ms->cfg;
 
+	/* new limits: new buckets (all full); the same limits keep the buckets as they are */
+	if (cfg->rl_dst_rate != o->rl_dst_rate || cfg->rl_dst_burst != o->rl_dst_burst ||
+	    cfg->rl_max_dsts != o->rl_max_dsts) {
+		struct tb_table *t = tb_table_new(cfg->rl_max_dsts ? cfg->rl_max_dsts : 1,
+						  cfg->rl_dst_rate, cfg->rl_dst_burst);
+		if (t == NULL) {
+			log_warnx("reload: out of memory for the <rate-limit> table; the previous "
+				  "per-destination buckets stay");
+		} else {
+			tb_table_free(ms->rl_dst);
+			ms->rl_dst = t;
+		}
+	}
 	ms->cfg = cfg;
 	ms->now = now_ms;
 	lpm_walk(ms->regs, reload_one, &rc);

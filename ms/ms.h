@@ -48,15 +48,17 @@ struct bgp_host_mapping;
 
 struct ms_keycfg {
 	uint8_t key_id;
-	uint8_t alg; /* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
-	char secret_file[512];
+	uint8_t alg;	      /* LISP_ALG_HMAC_SHA1_96 / LISP_ALG_HMAC_SHA256_128 */
+	char *secret_file;    /* resolved path of @secret-file; NULL: the secret was inline */
 	struct lisp_key *key; /* pre-built at config load */
 };
 
+struct ms_site;
 struct ms_allowed {
 	struct lisp_prefix prefix;
-	bool more_specifics; /* accept registrations of more-specific prefixes too */
-	long line;	     /* of its <eid-prefix> in the config file (errors) */
+	struct ms_site *site; /* the site it belongs to */
+	bool more_specifics;  /* accept registrations of more-specific prefixes too */
+	long line;	      /* of its <eid-prefix> in the config file (errors) */
 };
 
 enum ms_lifetime { MS_LIFE_REFRESH = 0, MS_LIFE_PERSISTENT = 1 };
@@ -72,13 +74,16 @@ enum ms_replay_policy {
 	MS_REPLAY_RANDOM_NONCE = 1,
 };
 
+/* Sized for configs of 100k sites and more (BENCHMARKS.md config-load): the keys, the
+ * allowed prefixes and the description are allocated to their exact count. */
 struct ms_site {
 	char name[MS_NAME_MAX];
-	char description[128];
-	struct ms_keycfg keys[MS_KEYS_MAX];
+	char *description;	/* NULL: none */
+	struct ms_keycfg *keys; /* nkeys (1..MS_KEYS_MAX) */
 	size_t nkeys;
 	struct ms_allowed *allowed;
 	size_t nallowed;
+	long line; /* of its <site> in the config file (errors) */
 	enum ms_lifetime lifetime;
 	bool proxy_reply; /* proxy Map-Reply even when the ETR did not set P */
 	bool merge;	  /* merge RLOC sets of several ETRs (a bit forces it per message) */
@@ -86,6 +91,13 @@ struct ms_site {
 };
 
 enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
+
+/* <rate-limit> defaults: answers to one ITR-RLOC (docs/architecture.md "Map-Requests at the
+ * Map-Server"), twice what a lisp-xtrd sends by default (<map-request rate="100"
+ * burst="200">), so a default xTR is never refused. */
+#define MS_RL_DST_RATE	200
+#define MS_RL_DST_BURST 400
+#define MS_RL_DST_MAX	4096
 
 struct ms_cfg {
 	struct ipaddr listen; /* AFI 0 = any (dual stack) */
@@ -95,6 +107,11 @@ struct ms_cfg {
 	bool db_sync_full;
 	int log_level; /* syslog level */
 	enum ms_nonlisp nonlisp;
+	/* <rate-limit>: what a Map-Request makes the Map-Server send towards its ITR-RLOC (a
+	 * Map-Reply, a negative Map-Reply, the request forwarded to the ETR, which answers it,
+	 * a subscription's Map-Notify), per ITR-RLOC address: per_destination/s (0: no limit)
+	 * with that burst, max_destinations tracked (least recently used evicted) */
+	uint32_t rl_dst_rate, rl_dst_burst, rl_max_dsts;
 	uint32_t subscription_secs;  /* pub/sub lifetime without renewal */
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
@@ -102,7 +119,11 @@ struct ms_cfg {
 	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
 	struct ms_site *sites;
 	size_t nsites;
-	struct lpm *site_table; /* allowed prefix -> struct ms_site * (lookups) */
+	/* site name -> index + 1 (0: free slot), open addressing, site_index_mask + 1 slots
+	 * (a power of two, at least twice nsites); NULL: ms_site_by_name scans the array */
+	uint32_t *site_index;
+	size_t site_index_mask;
+	struct lpm *site_table; /* allowed prefix -> struct ms_allowed * (lookups) */
 	struct bgp_cfg *bgp;	/* <bgp>: the embedded speaker (bgp/bgp.h); NULL = none */
 };
 
@@ -125,7 +146,15 @@ bool ms_site_allows(const struct ms_site *s, const struct lisp_prefix *p);
 bool ms_site_covers_addr(const struct ms_cfg *cfg, uint32_t iid, const struct ipaddr *a,
 			 struct lisp_prefix *allowed, struct ms_site **site);
 const struct ms_keycfg *ms_site_key(const struct ms_site *s, uint8_t key_id);
+/* The site of that name: a hash lookup (linear in nothing but the name). */
 struct ms_site *ms_site_by_name(const struct ms_cfg *cfg, const char *name);
+/* Index the site names (cfg->site_index) in one pass. Every site whose name an earlier
+ * site already has is passed to dup (may be NULL) and left out of the index. The number of
+ * such sites, or -1 when out of memory. */
+long ms_site_index_build(struct ms_cfg *cfg,
+			 void (*dup)(const struct ms_site *s, const struct ms_site *first,
+				     void *arg),
+			 void *arg);
 int ms_site_table_build(struct ms_cfg *cfg, const struct ms_allowed **dup);
 
 /* ------------------------------------------------------------------ registrations */
@@ -220,9 +249,21 @@ enum ms_drop {
 	MS_DROP_NO_SUBSCRIBER_KEY,
 	MS_DROP_RETRIES_EXHAUSTED,
 	MS_DROP_SEND_FAILED,
+	MS_DROP_REPLY_RATE, /* an answer to an ITR-RLOC over its <rate-limit per-destination> */
 	MS_DROP__COUNT
 };
 const char *ms_drop_name(unsigned d);
+
+/* What a Map-Request makes the Map-Server send towards its ITR-RLOC (the per-destination
+ * limit counts what it refused by kind). */
+enum ms_answer {
+	MS_ANSWER_PROXY = 0, /* proxy Map-Reply */
+	MS_ANSWER_NEGATIVE,  /* negative Map-Reply */
+	MS_ANSWER_FORWARD,   /* the request in an ECM to the registering ETR (it answers) */
+	MS_ANSWER_SUBSCRIBE, /* RFC 9437 subscription: a Map-Notify now and on changes */
+	MS_ANSWER__COUNT
+};
+const char *ms_answer_name(unsigned a); /* camelCase, for statistics */
 
 struct ms_type_stats {
 	uint64_t rx, tx, dropped;
@@ -241,6 +282,7 @@ struct ms_stats {
 	 * those evicted before the lifetime of what they registered was over */
 	uint64_t replay_entries, replay_evictions;
 	uint64_t seen_nonces, seen_early_evictions;
+	uint64_t answers_refused[MS_ANSWER__COUNT]; /* by the per-destination limit */
 };
 
 /* ------------------------------------------------------------------ BGP push (push.c) */
@@ -327,6 +369,8 @@ int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *a
 const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p);
 size_t ms_count(const struct ms *ms);
 const struct ms_stats *ms_get_stats(const struct ms *ms);
+/* The per-destination limit's table: destinations tracked now, evictions so far. */
+void ms_reply_limit_stats(const struct ms *ms, size_t *tracked, uint64_t *evictions);
 
 /* Subscribers (RFC 9437) for the CLI. */
 struct ms_sub {

@@ -10,6 +10,7 @@
 
 struct lisp_key;
 struct ms_replay_old;
+struct tb_table;
 
 /* Replay protection (replay.c; RFC 9301 §5.6 "Nonce"; docs/lisp-wire.md "Replay
  * protection"). One table of last accepted nonces, keyed by
@@ -127,7 +128,8 @@ struct ms {
 		void *arg;
 	} hooks[MS_HOOKS_MAX];
 	size_t nhooks;
-	struct ms_push *bgp; /* the BGP push hooked to this Map-Server (push.c), or NULL */
+	struct ms_push *bgp;	 /* the BGP push hooked to this Map-Server (push.c), or NULL */
+	struct tb_table *rl_dst; /* <rate-limit per-destination>: ITR-RLOC -> token bucket */
 	struct ms_stats st;
 	/* parse scratch (large; the core is single-threaded) */
 	struct lisp_map_register mreg;
@@ -181,6 +183,10 @@ void ms_replay_seed_old(struct ms *ms, const char *site, const struct ms_site *s
 void ms_replay_load_end(struct ms *ms);
 
 /* request.c */
+/* May the Map-Server send answer `a` of a Map-Request from src towards ITR-RLOC itr? Takes
+ * a token of itr's bucket; false: refused, counted and logged (rate-limited). */
+bool ms_answer_allowed(struct ms *ms, enum ms_answer a, const struct ipaddr *itr,
+		       const struct ipaddr *src);
 void ms_handle_request(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
 		       uint16_t sport);
 void ms_handle_ecm(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,

@@ -19,6 +19,17 @@
  *     for the largest prefix around the EID that overlaps no site prefix
  *     (<negative-reply non-lisp="drop"/> drops instead, counted as non-lisp-eid).
  * A record with N=1 in a request with I=1 also subscribes (notify.c, RFC 9437).
+ *
+ * No reflection: the ITR-RLOC is written inside the request, which nothing authenticates,
+ * so whoever sends one (plain, or in an ECM straight to the Map-Server) chooses where the
+ * answer goes. Every answer a request causes towards an ITR-RLOC (proxy or negative
+ * Map-Reply, the request forwarded to the ETR, which answers that ITR-RLOC, a subscription
+ * with its Map-Notify) first takes a token from that address's bucket (<rate-limit
+ * per-destination>, a bounded table of token buckets, common/ratelimit.h); without one the
+ * answer is refused, counted by kind (show statistics: drops reply-rate-limit and
+ * replyRateLimit) and logged, rate-limited per destination. So a flood of requests from any
+ * number of sources naming one victim gets it at most the bucket's worth of datagrams, and
+ * other destinations are answered as before.
  */
 #include "config.h"
 
@@ -26,6 +37,7 @@
 
 #include "common/log.h"
 #include "common/lpm.h"
+#include "common/ratelimit.h"
 #include "ms/ms_int.h"
 
 static const struct ipaddr *usable_itr_rloc(const struct lisp_map_request *mr)
@@ -37,6 +49,27 @@ static const struct ipaddr *usable_itr_rloc(const struct lisp_map_request *mr)
 				return &a->addr[k];
 	}
 	return NULL;
+}
+
+bool ms_answer_allowed(struct ms *ms, enum ms_answer a, const struct ipaddr *itr,
+		       const struct ipaddr *src)
+{
+	uint8_t key[TB_KEY_MAX];
+	size_t klen;
+	char d[IPADDR_STRLEN], f[IPADDR_STRLEN];
+
+	if (ms->cfg->rl_dst_rate == 0 || (klen = tb_key_ipaddr(itr, key)) == 0)
+		return true;
+	if (tb_table_take(ms->rl_dst, key, klen, ms->now * 1000000ULL))
+		return true;
+	if (a < MS_ANSWER__COUNT)
+		ms->st.answers_refused[a]++;
+	/* logged under the destination: the sources of such a flood are usually forged */
+	ms_drop(ms, LISP_T_MAP_REQUEST, MS_DROP_REPLY_RATE, itr,
+		"%s to ITR-RLOC %s refused (request from %s): over %u/s, burst %u per destination",
+		ms_answer_name(a), ipaddr_str(itr, d, sizeof(d)), ipaddr_str(src, f, sizeof(f)),
+		ms->cfg->rl_dst_rate, ms->cfg->rl_dst_burst);
+	return false;
 }
 
 static void send_reply(struct ms *ms, const struct lisp_map_request *mr,
@@ -132,9 +165,11 @@ static void answer_record(struct ms *ms, const struct lisp_map_request *mr, unsi
 	if (r != NULL) {
 		if (r->proxy) {
 			struct lisp_record rec;
+			if (!ms_answer_allowed(ms, MS_ANSWER_PROXY, itr, src))
+				return;
 			ms->st.proxy_replies++;
 			send_reply(ms, mr, ms_reg_record(r, &rec), itr, rport);
-		} else {
+		} else if (ms_answer_allowed(ms, MS_ANSWER_FORWARD, itr, src)) {
 			forward_to_etr(ms, r, req, reqlen, ecm, src, sport, eid);
 		}
 		return;
@@ -146,7 +181,9 @@ static void answer_record(struct ms *ms, const struct lisp_map_request *mr, unsi
 			prefix_from_addr(&neg, eid->iid, &a);
 		else if (neg.plen < allowed.plen)
 			neg = allowed;
-		send_negative(ms, mr, &neg, LISP_TTL_NEG_NOREG, LISP_ACT_SEND_MAP_REQ, itr, rport);
+		if (ms_answer_allowed(ms, MS_ANSWER_NEGATIVE, itr, src))
+			send_negative(ms, mr, &neg, LISP_TTL_NEG_NOREG, LISP_ACT_SEND_MAP_REQ, itr,
+				      rport);
 		return;
 	}
 	if (ms->cfg->nonlisp == MS_NONLISP_DROP) {
@@ -154,6 +191,8 @@ static void answer_record(struct ms *ms, const struct lisp_map_request *mr, unsi
 			prefix_str(eid, pfx, sizeof(pfx)));
 		return;
 	}
+	if (!ms_answer_allowed(ms, MS_ANSWER_NEGATIVE, itr, src))
+		return;
 	if (ms->cfg->site_table == NULL ||
 	    lpm_negative_prefix(ms->cfg->site_table, eid->iid, &a, &neg) < 0)
 		prefix_from_addr(&neg, eid->iid, &a);
@@ -180,7 +219,8 @@ static void request(struct ms *ms, const uint8_t *data, size_t len, const struct
 		return;
 	}
 	for (unsigned i = 0; i < mr->nrec; i++) {
-		if (mr->xtr_id_present && mr->rec[i].notify)
+		if (mr->xtr_id_present && mr->rec[i].notify &&
+		    ms_answer_allowed(ms, MS_ANSWER_SUBSCRIBE, itr, src))
 			ms_subscribe(ms, mr, i, itr, rport);
 		answer_record(ms, mr, i, data, len, ecm, src, sport, itr, rport);
 	}

@@ -9,7 +9,8 @@
 # subset it is build-bench/BENCHMARKS-partial.md (so a partial run never hides rows), unless
 # -o says otherwise.
 #
-# Names: lpm ms-register mr-request dataplane dataplane-bulk bgp-push migration memory.
+# Names: lpm ms-register mr-request dataplane dataplane-bulk bgp-push migration memory
+# config-load.
 # Each is bench/run-NAME.sh (protocol in bench/lib.sh); a missing script or daemon makes its
 # row "not measured: <reason>".
 # Needs root (network namespaces, CPU pinning is taskset). Installs what it needs with
@@ -18,7 +19,7 @@
 # (per benchmark, default 600 s).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-ALL=(lpm ms-register mr-request dataplane dataplane-bulk bgp-push migration memory)
+ALL=(lpm ms-register mr-request dataplane dataplane-bulk bgp-push migration memory config-load)
 RUNS=${BENCH_RUNS:-5}
 OUT=""
 build=1
@@ -31,7 +32,7 @@ while [ $# -gt 0 ]; do
 	-o) OUT=$2; shift 2 ;;
 	--no-build) build=0; shift ;;
 	--no-deps) deps=0; shift ;;
-	-h | --help) sed -n '2,20p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,19p' "$0"; exit 0 ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*) names+=("$1"); shift ;;
 	esac

@@ -12,6 +12,7 @@
 #include "common/cli.h"
 #include "common/log.h"
 #include "common/ratelimit.h"
+#include "common/udpio.h"
 #include "xtr/xtr_int.h"
 
 struct mc_ctx {
@@ -214,6 +215,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 		sock_out(o, "control", &io.control);
 		out_end(o);
 	}
+	udp_out_stats(o, "udp"); /* the control socket's own drops (the data plane's are above) */
 	log_input_stats(&ls);
 	out_begin_object(o, "inputLogs");
 	out_uint(o, "logged", ls.logged);

@@ -127,6 +127,18 @@ check "bad input counted by reason" json_poll 5 \
 	'.drops.unknownType == 1 and .drops.unexpectedType == 1 and .drops.ecmInvalid == 1 and .ecmErrors.truncated == 1 and .drops.plainMapRequest == 1' \
 	mrjson show statistics
 check "bad input logged with its source" grep -q '127.0.0.1: dropped (unknownType)' "$(bg_log mrd)"
+# dropped by the socket layer before the core (common/udpio): named, in show statistics
+python3 "$STANDIN" raw 127.0.0.1 "$MR_PORT" ""
+python3 "$STANDIN" raw 127.0.0.1 "$MR_PORT" "$(head -c 9300 /dev/zero | od -An -v -tx1 | tr -d ' \n')"
+check "zero-length and oversized datagrams in show statistics (udp)" json_poll 5 \
+	'([.udp[].receiveDrops.empty] | add) == 1 and ([.udp[].receiveDrops.truncated] | add) == 1 and .drops.empty == 0' \
+	mrjson show statistics
+check "zero-length datagram logged" grep -q '127.0.0.1: udp port [0-9]*: zero-length datagram dropped' "$(bg_log mrd)"
+# replies to IPv6 ITR-RLOCs left through the IPv6 listener without being counted as dropped
+# by the IPv4 one
+check "no send counted as dropped (two listeners, both families)" json_poll 5 \
+	'([.udp[].sendDrops | .invalid + .bufferFull + .refused] | add) == 0 and ([.udp[].sent] | add) > 0' \
+	mrjson show statistics
 
 # ---------------------------------------------------------------- CLI
 ver_ok() { mrjson show version | jq -e '.name == "lisp-mrd"'; }

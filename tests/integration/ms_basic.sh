@@ -122,6 +122,16 @@ if [ $capture = 1 ]; then
 	check "nothing malformed" test "$(dec -Y '_ws.malformed || _ws.expert.severity >= warning' | wc -l)" -eq 0
 fi
 
+# dropped by the socket layer before the core (common/udpio): named, in show statistics
+python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b"", ("127.0.0.1", int(sys.argv[1])))
+s.sendto(bytes(9300), ("127.0.0.1", int(sys.argv[1])))' "$port"
+check "zero-length and oversized datagrams in show statistics (udp)" json_poll 5 \
+	".udp[] | select(.port == $port) | .receiveDrops.empty == 1 and .receiveDrops.truncated == 1" \
+	cli "$cport" show statistics json
+check "zero-length datagram logged" grep -q '127.0.0.1: udp port [0-9]*: zero-length datagram dropped' "$(bg_log msd)"
+
 # crash: every acknowledged registration must come back
 kill -9 "$(bg_pid msd)" 2>/dev/null
 wait "$(bg_pid msd)" 2>/dev/null

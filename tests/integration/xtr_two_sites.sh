@@ -238,6 +238,12 @@ st=$(cli 2620 "$SB" show statistics json)
 printf '%s\n' "$st" >"$T_TMP/stats-b.json"
 check "site B decapsulated and encapsulated" jq -e '.data.decapsulated > 100 and .data.encapsulated > 100' <<<"$st"
 check "probes answered" json_poll 15 '.control.probeReplies >= 1' cli 2620 "$SA" show statistics json
+# the control socket's own drops (common/udpio) are in show statistics: a zero-length
+# datagram to site B's control port is counted there, never reaching the control plane
+nsexec "$SB" python3 -c 'import socket
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"", ("127.0.0.1", 4342))'
+check "site B: zero-length datagram in show statistics (udp)" json_poll 5 \
+	'[.udp[] | select(.port == 4342) | .receiveDrops.empty] == [1]' cli 2620 "$SB" show statistics json
 
 # RFC 9437 publish/subscribe: site B resolved .5 through the mapping system (with I=1/N=1,
 # xTR-ID, Site-ID), so lisp-msd holds its subscription

@@ -3,7 +3,8 @@
  * server, instance IDs), negative Map-Replies (parsed back: nonce, ACT, TTL, prefix, ITR-RLOC
  * and inner source port), the failover state machine (retransmission -> next server, down
  * after N failures, probing after retry-after, back up when answered), reconfiguration,
- * per-source and global rate limits, and every bad-input case with its counter and a
+ * per-source and global rate limits, the per-destination limit of negative replies (no
+ * reflection), and every bad-input case with its counter and a
  * rate-limited log line naming the source. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -536,6 +537,102 @@ static void test_rate_limit_source(void **state)
 	mr_free(mr);
 }
 
+/* No reflection: the ITR-RLOC inside an ECM is not authenticated either. A burst of
+ * Map-Requests for non-LISP space naming one victim, from many sources, gets the victim at
+ * most the bucket's worth of negative replies, while another ITR-RLOC is still answered and
+ * forwards to a Map-Server are not limited here (the Map-Server limits its answers). */
+static void test_rate_limit_destination(void **state)
+{
+	(void)state;
+	struct mr_cfg c;
+	mr_cfg_defaults(&c);
+	c.rl_dst_rate = 10;
+	c.rl_dst_burst = 20;
+	struct mr *mr = core(&c);
+	uint64_t t = fake_now;
+	struct pkt p = ecm_req(41, "203.0.113.9", 0, "192.0.2.66", NULL, 1000);
+	struct ipaddr victim = ip("192.0.2.66");
+	char src[32];
+	size_t to_victim = 0;
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(src, sizeof(src), "10.9.0.%d", i + 1);
+		size_t before = nsent;
+		feed(mr, &p, src, t);
+		if (nsent > before) {
+			assert_true(ipaddr_eq(&sent[before].dst, &victim));
+			to_victim++;
+		}
+		nsent = nsent > 60 ? 0 : nsent; /* the sink holds 64 */
+	}
+	assert_int_equal(to_victim, 20);
+	assert_int_equal(mr_get_stats(mr)->negative, 20);
+	assert_int_equal(mr_get_stats(mr)->drops[MR_DROP_RATE_DESTINATION], 80);
+	assert_true(strstr(lastlog, "192.0.2.66: negative Map-Reply to this ITR-RLOC refused") !=
+		    NULL);
+	/* another ITR-RLOC is answered */
+	nsent = 0;
+	struct pkt q = ecm_req(42, "203.0.113.9", 0, "192.0.2.67", NULL, 1000);
+	feed(mr, &q, "10.9.1.1", t);
+	assert_int_equal(nsent, 1);
+	struct ipaddr other = ip("192.0.2.67");
+	assert_true(ipaddr_eq(&sent[0].dst, &other));
+	/* a forward naming the victim still goes to the Map-Server */
+	struct pkt fw = ecm_req(43, "198.51.100.5", 0, "192.0.2.66", NULL, 1000);
+	feed(mr, &fw, "10.9.1.2", t);
+	assert_int_equal(nsent, 2);
+	assert_int_equal(mr_get_stats(mr)->forwarded, 1);
+	/* an IPv4-mapped IPv6 ITR-RLOC is the same victim */
+	struct pkt m = ecm_req(44, "203.0.113.9", 0, "::ffff:192.0.2.66", NULL, 1000);
+	feed(mr, &m, "10.9.1.3", t);
+	assert_int_equal(nsent, 2);
+	assert_int_equal(mr_get_stats(mr)->drops[MR_DROP_RATE_DESTINATION], 81);
+	/* a second later: the rate (10) more */
+	nsent = 0;
+	for (int i = 0; i < 30; i++) {
+		snprintf(src, sizeof(src), "10.9.2.%d", i + 1);
+		feed(mr, &p, src, t + SEC);
+	}
+	assert_int_equal(nsent, 10);
+	size_t tracked;
+	uint64_t evicted;
+	mr_reply_limit_stats(mr, &tracked, &evicted);
+	assert_int_equal(tracked, 2);
+	assert_int_equal(evicted, 0);
+	/* per-destination 0: no limit (a reconfiguration with new limits) */
+	c.rl_dst_rate = 0;
+	c.prefix = NULL;
+	c.nprefix = 0;
+	assert_int_equal(mr_reconfigure(mr, &c, t + SEC), 0);
+	nsent = 0;
+	for (int i = 0; i < 50; i++) {
+		snprintf(src, sizeof(src), "10.9.3.%d", i + 1);
+		feed(mr, &p, src, t + SEC);
+	}
+	assert_int_equal(nsent, 50);
+	mr_free(mr);
+}
+
+/* The defaults defend too: 1000 requests from 1000 sources naming one victim get it the
+ * default burst (400) of negative replies. */
+static void test_rate_limit_destination_default(void **state)
+{
+	(void)state;
+	struct mr *mr = core(NULL);
+	struct pkt p = ecm_req(45, "203.0.113.9", 0, "192.0.2.66", NULL, 1000);
+	char src[32];
+	size_t replies = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(src, sizeof(src), "10.9.%d.%d", i / 250, i % 250 + 1);
+		feed(mr, &p, src, fake_now);
+		replies += nsent;
+		nsent = 0;
+	}
+	assert_int_equal(replies, 400);
+	mr_free(mr);
+}
+
 static void test_rate_limit_global(void **state)
 {
 	(void)state;
@@ -803,6 +900,8 @@ int main(void)
 	    T(test_reconfigure_keeps_health),
 	    T(test_rate_limit_source),
 	    T(test_rate_limit_global),
+	    T(test_rate_limit_destination),
+	    T(test_rate_limit_destination_default),
 	    T(test_bad_input),
 	    T(test_bad_input_log_rate_limited),
 	    T(test_send_error_counted),

@@ -9,6 +9,8 @@
 
 #include "ms_testlib.h"
 
+#include <time.h>
+
 #include "common/cli.h"
 
 /* ------------------------------------------------------------------ fixture */
@@ -684,6 +686,197 @@ static void t_request_negative(void **state)
 	assert_int_equal(ms_get_stats(f->ms)->negative_replies, 2);
 }
 
+/* ------------------------------------------------------------------ cases: no reflection */
+/* The answer to a Map-Request goes to the ITR-RLOC written in it, which nothing
+ * authenticates: a burst naming one victim, from many (forged) sources, gets the victim at
+ * most the bucket's worth of datagrams, whatever the kind of answer (proxy or negative
+ * Map-Reply, the request forwarded to the ETR, a subscription, plain or in an ECM), while
+ * another destination is still answered; every refusal is counted by kind and shows in
+ * show statistics. */
+static const char rl_cfg_xml[] =
+    "<lisp-msd>\n"
+    " <rate-limit per-destination=\"10\" per-destination-burst=\"20\" max-destinations=\"64\"/>\n"
+    " <pubsub><subscriber-key id=\"7\" algorithm=\"hmac-sha-256\" secret=\"subkey\"/></pubsub>\n"
+    " <site name=\"dc\" proxy-reply=\"true\">\n"
+    "  <key id=\"1\" algorithm=\"hmac-sha-256\" secret=\"dc-secret\"/>\n"
+    "  <eid-prefix prefix=\"198.51.100.0/24\" more-specifics=\"true\"/>\n"
+    " </site>\n"
+    " <site name=\"exact\" proxy-reply=\"false\">\n"
+    "  <key id=\"1\" algorithm=\"hmac-sha-256\" secret=\"ex-secret\"/>\n"
+    "  <eid-prefix prefix=\"203.0.113.0/25\"/>\n"
+    " </site>\n"
+    "</lisp-msd>\n";
+
+static struct ipaddr victim, other_itr, etr_addr;
+static unsigned to_victim, to_other, to_etr, to_elsewhere;
+
+static void count_sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		       size_t len)
+{
+	(void)arg, (void)dport, (void)data, (void)len;
+	if (ipaddr_eq(dst, &victim))
+		to_victim++;
+	else if (ipaddr_eq(dst, &other_itr))
+		to_other++;
+	else if (ipaddr_eq(dst, &etr_addr))
+		to_etr++;
+	else
+		to_elsewhere++;
+}
+
+/* n plain Map-Requests for eid naming itr, each from its own source 10.9.x.y, at t. */
+static void burst(struct ms *ms, const char *eid, const char *itr, unsigned n, uint64_t t)
+{
+	uint8_t req[512];
+	size_t len = build_req(req, sizeof(req), eid, itr, 0x77, false, false);
+
+	for (unsigned i = 0; i < n; i++) {
+		struct ipaddr src;
+		char a[32];
+		snprintf(a, sizeof(a), "10.9.%u.%u", i / 250, i % 250 + 1);
+		src = ip(a);
+		ms_input(ms, req, len, &src, 40000, t);
+		ms_end_turn(ms);
+	}
+}
+
+static void t_request_reflection_limited(void **state)
+{
+	struct fx *f = *state;
+	uint8_t out[2048], req[512], ecm[1024];
+	struct ms_cfg *c = load_cfg(f, rl_cfg_xml);
+	struct ipaddr etr;
+	struct strbuf sb;
+	size_t ncmd;
+
+	assert_non_null(c);
+	victim = ip("192.0.2.66");
+	other_itr = ip("192.0.2.67");
+	etr_addr = etr = ip("192.0.2.33");
+	struct ms *ms = ms_new(c, NULL, count_sink, NULL);
+	assert_non_null(ms);
+	/* a proxy registration in "dc", one answered by its ETR in "exact" */
+	set_rec(&reg.rec[0], "198.51.100.5/32", 1440, "192.0.2.1", NULL);
+	size_t n = build_reg(out, sizeof(out), f->dc, 1, 0, 1);
+	ms_input(ms, out, n, &etr, 40000, now);
+	set_rec(&reg.rec[0], "203.0.113.0/25", 1440, "192.0.2.33", NULL);
+	n = build_reg(out, sizeof(out), f->ex, 1, 0, 1);
+	ms_input(ms, out, n, &etr, 40000, now);
+	ms_end_turn(ms);
+	assert_int_equal(ms_count(ms), 2);
+	to_victim = to_other = to_etr = to_elsewhere = 0;
+
+	/* 100 requests from 100 sources naming the victim: the burst (20) is answered */
+	burst(ms, "198.51.100.5/32", "192.0.2.66", 100, now);
+	assert_int_equal(to_victim, 20);
+	assert_int_equal(ms_get_stats(ms)->proxy_replies, 20);
+	/* another ITR-RLOC is answered at once */
+	burst(ms, "198.51.100.5/32", "192.0.2.67", 1, now);
+	assert_int_equal(to_other, 1);
+	/* every kind of answer draws on the victim's bucket: negative replies (inside a site
+	 * and outside every site), the request forwarded to the ETR (which would answer the
+	 * victim), a subscription, and a request in an ECM */
+	burst(ms, "198.51.100.200/32", "192.0.2.66", 3, now);
+	burst(ms, "10.1.2.3/32", "192.0.2.66", 2, now);
+	burst(ms, "203.0.113.9/32", "192.0.2.66", 4, now);
+	n = build_req(req, sizeof(req), "198.51.100.0/24", "192.0.2.66", 9, true, false);
+	size_t e = wrap_ecm(ecm, sizeof(ecm), req, n, "192.0.2.66", "198.51.100.0", 30000);
+	struct ipaddr mrsrc = ip("192.0.2.60");
+	ms_input(ms, ecm, e, &mrsrc, 4342, now);
+	ms_end_turn(ms);
+	assert_int_equal(to_victim, 20);
+	assert_int_equal(to_etr, 0);
+	assert_null(ms_subscribers(ms));
+	const struct ms_stats *st = ms_get_stats(ms);
+	assert_int_equal(st->answers_refused[MS_ANSWER_PROXY], 80);
+	/* (the ECM's record, the /24, is covered by no registration: a negative reply) */
+	assert_int_equal(st->answers_refused[MS_ANSWER_NEGATIVE], 3 + 2 + 1);
+	assert_int_equal(st->answers_refused[MS_ANSWER_FORWARD], 4);
+	assert_int_equal(st->answers_refused[MS_ANSWER_SUBSCRIBE], 1);
+	assert_int_equal(st->drop[MS_DROP_REPLY_RATE], 91);
+	assert_int_equal(st->negative_replies, 0);
+	assert_int_equal(st->forwarded, 0);
+	/* one second later: the rate (10) more, and the other destination still answered */
+	burst(ms, "198.51.100.5/32", "192.0.2.66", 100, now + 1000);
+	assert_int_equal(to_victim, 30);
+	burst(ms, "203.0.113.9/32", "192.0.2.67", 1, now + 1000);
+	assert_int_equal(to_etr, 1); /* forwarded: the ETR answers 192.0.2.67 */
+	assert_int_equal(to_elsewhere, 0);
+	assert_int_equal(st->drop[MS_DROP_REPLY_RATE], 181);
+	/* an IPv4-mapped IPv6 ITR-RLOC is the same victim, not a fresh bucket */
+	burst(ms, "198.51.100.5/32", "::ffff:192.0.2.66", 5, now + 1000);
+	assert_int_equal(st->drop[MS_DROP_REPLY_RATE], 186);
+	size_t tracked;
+	uint64_t evicted;
+	ms_reply_limit_stats(ms, &tracked, &evicted);
+	assert_int_equal(tracked, 2);
+	assert_int_equal(evicted, 0);
+
+	/* visible in show statistics */
+	const struct cli_cmd *cmds = ms_cli_table(&ncmd);
+	struct cli *cli = cli_new(NULL, cmds, ncmd, "lisp-msd", ms);
+	assert_non_null(cli);
+	strbuf_init(&sb);
+	assert_int_equal(cli_exec(cli, NULL, "show statistics json", &sb), CLI_OK);
+	assert_non_null(strstr(strbuf_str(&sb), "\"reply-rate-limit\": 186"));
+	assert_non_null(strstr(strbuf_str(&sb), "\"proxyReply\": 175"));
+	assert_non_null(strstr(strbuf_str(&sb), "\"negativeReply\": 6"));
+	assert_non_null(strstr(strbuf_str(&sb), "\"forwardToEtr\": 4"));
+	assert_non_null(strstr(strbuf_str(&sb), "\"subscription\": 1"));
+	assert_non_null(strstr(strbuf_str(&sb), "\"destinationsTracked\": 2"));
+	strbuf_reset(&sb);
+	assert_int_equal(cli_exec(cli, NULL, "show statistics", &sb), CLI_OK);
+	assert_non_null(strstr(strbuf_str(&sb), "reply-rate-limit"));
+	strbuf_free(&sb);
+	cli_free(cli);
+	ms_free(ms);
+	ms_cfg_free(c);
+}
+
+/* The defaults defend too: with no <rate-limit> in the file, 1000 requests from 1000
+ * sources naming one victim get it the default burst (MS_RL_DST_BURST) of answers. */
+static void t_request_reflection_default(void **state)
+{
+	struct fx *f = *state;
+
+	victim = ip("192.0.2.66");
+	other_itr = ip("192.0.2.67");
+	struct ms *ms = ms_new(f->cfg, NULL, count_sink, NULL);
+	assert_non_null(ms);
+	to_victim = to_other = 0;
+	burst(ms, "10.1.2.3/32", "192.0.2.66", 1000, now);
+	assert_int_equal(to_victim, MS_RL_DST_BURST);
+	burst(ms, "10.1.2.3/32", "192.0.2.67", 1, now);
+	assert_int_equal(to_other, 1);
+	ms_free(ms);
+}
+
+/* per-destination="0": no limit; a reload with new limits starts from full buckets */
+static void t_request_reflection_limit_off_and_reload(void **state)
+{
+	struct fx *f = *state;
+	struct ms_cfg *c = load_cfg(f, "<lisp-msd><rate-limit per-destination=\"0\"/></lisp-msd>");
+
+	assert_non_null(c);
+	victim = ip("192.0.2.66");
+	struct ms *ms = ms_new(c, NULL, count_sink, NULL);
+	to_victim = 0;
+	burst(ms, "10.1.2.3/32", "192.0.2.66", 500, now);
+	assert_int_equal(to_victim, 500);
+	assert_int_equal(ms_get_stats(ms)->drop[MS_DROP_REPLY_RATE], 0);
+	struct ms_cfg *c2 = load_cfg(
+	    f,
+	    "<lisp-msd><rate-limit per-destination=\"1\" per-destination-burst=\"3\"/></lisp-msd>");
+	assert_non_null(c2);
+	ms_set_config(ms, c2, now);
+	burst(ms, "10.1.2.3/32", "192.0.2.66", 10, now);
+	assert_int_equal(to_victim, 503);
+	assert_int_equal(ms_get_stats(ms)->drop[MS_DROP_REPLY_RATE], 7);
+	ms_free(ms);
+	ms_cfg_free(c);
+	ms_cfg_free(c2);
+}
+
 /* ------------------------------------------------------------------ cases: notify */
 static void t_move_notifies_old_rloc(void **state)
 {
@@ -971,6 +1164,89 @@ static void t_config_errors(void **state)
 	assert_int_equal(f->cfg->sites[3].lifetime, MS_LIFE_PERSISTENT);
 }
 
+/* Config at scale (BENCHMARKS.md config-load): 20000 sites load in time linear in their
+ * number (the duplicate-name check compared each site with every earlier one, and libxml2
+ * validated the <interleave> of the old schema in quadratic time: over 9 s of CPU for this
+ * file in an optimized build, far more under the sanitizers), cost little memory each, and
+ * every per-site lookup (by name, by prefix) finds the right site. A duplicate name is
+ * reported at its own line with the line of the first. */
+#define MANY_SITES 20000
+static char *many_sites_xml(size_t n, bool dup_last)
+{
+	size_t cap = 256 + n * 256, len = 0;
+	char *x = malloc(cap);
+
+	assert_non_null(x);
+	len += (size_t)snprintf(x + len, cap - len, "<lisp-msd>\n");
+	for (size_t i = 0; i < n; i++)
+		len += (size_t)snprintf(
+		    x + len, cap - len,
+		    "<site name=\"s%zu\"><key id=\"1\" algorithm=\"hmac-sha-256\" "
+		    "secret=\"k%zu\"/>\n<eid-prefix prefix=\"10.%zu.%zu.%zu/28\"/></site>\n",
+		    dup_last && i == n - 1 ? (size_t)7 : i, i, i >> 12, (i >> 4) & 255,
+		    (i & 15) << 4);
+	snprintf(x + len, cap - len, "</lisp-msd>\n");
+	return x;
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void t_config_many_sites(void **state)
+{
+	struct fx *f = *state;
+	char *x = many_sites_xml(MANY_SITES, false);
+	char name[16];
+	struct lisp_prefix p;
+	struct cfg_errs errs;
+
+	/* a site costs its name, flags and pointers, not room for 8 keys and a 512-byte path
+	 * each (the old struct was over 4 KB) */
+	assert_true(sizeof(struct ms_site) <= 128);
+	double t0 = cpu_seconds();
+	struct ms_cfg *c = load_cfg(f, x);
+	double dt = cpu_seconds() - t0;
+	free(x);
+	assert_non_null(c);
+	/* about 1 s under ASan on the machine of BENCHMARKS.md; the quadratic version needed
+	 * well over a minute */
+	fprintf(stderr, "# %d sites parsed in %.2f s of CPU\n", MANY_SITES, dt);
+	assert_true(dt < 15.0);
+	assert_int_equal(c->nsites, MANY_SITES);
+	for (size_t i = 0; i < MANY_SITES; i += 997) {
+		snprintf(name, sizeof(name), "s%zu", i);
+		struct ms_site *s = ms_site_by_name(c, name);
+		assert_non_null(s);
+		assert_ptr_equal(s, &c->sites[i]);
+		char pfx[32];
+		snprintf(pfx, sizeof(pfx), "10.%zu.%zu.%zu/32", i >> 12, (i >> 4) & 255,
+			 ((i & 15) << 4) + 3);
+		assert_int_equal(prefix_parse(pfx, &p, false), 0);
+		assert_ptr_equal(ms_site_for_prefix(c, &p, NULL), s);
+	}
+	assert_null(ms_site_by_name(c, "s20000"));
+	ms_cfg_free(c);
+
+	/* the last site repeats the name of site 7 */
+	x = many_sites_xml(MANY_SITES, true);
+	FILE *fp = fopen(f->cfgpath, "w");
+	assert_non_null(fp);
+	fputs(x, fp);
+	fclose(fp);
+	free(x);
+	cfg_errs_init(&errs);
+	assert_null(ms_cfg_parse(f->cfgpath, &errs));
+	assert_int_equal(errs.count, 1);
+	char want[64];
+	snprintf(want, sizeof(want), ":%d: duplicate site s7 (the first is at line 16)",
+		 2 * MANY_SITES);
+	assert_non_null(strstr(errs.text, want));
+}
+
 static void t_reload_removes_site(void **state)
 {
 	struct fx *f = *state;
@@ -1014,6 +1290,9 @@ static void t_cli_json(void **state)
 	assert_int_equal(cli_exec(cli, NULL, "show statistics json", &sb), CLI_OK);
 	assert_non_null(strstr(strbuf_str(&sb), "\"malformed:truncated\": 1"));
 	assert_non_null(strstr(strbuf_str(&sb), "\"bad-auth\": 0"));
+	/* the sockets' drops (common/udpio: none open here) and the suppressed input logs */
+	assert_non_null(strstr(strbuf_str(&sb), "\"udp\": []"));
+	assert_non_null(strstr(strbuf_str(&sb), "\"inputLogs\": {"));
 	strbuf_reset(&sb);
 	assert_int_equal(cli_exec(cli, NULL, "show sites", &sb), CLI_OK);
 	assert_non_null(strstr(strbuf_str(&sb), "198.51.100.0/24"));
@@ -1050,6 +1329,9 @@ int main(void)
 	    T(t_request_proxy_reply),
 	    T(t_request_forward_to_etr),
 	    T(t_request_negative),
+	    T(t_request_reflection_limited),
+	    T(t_request_reflection_default),
+	    T(t_request_reflection_limit_off_and_reload),
 	    T(t_move_notifies_old_rloc),
 	    T(t_notify_retries_bounded),
 	    T(t_notify_many_pending),
@@ -1058,6 +1340,7 @@ int main(void)
 	    T(t_pubsub_timeout),
 	    T(t_persistent_commit_before_ack),
 	    T(t_config_errors),
+	    T(t_config_many_sites),
 	    T(t_reload_removes_site),
 	    T(t_cli_json),
 	};

@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 
 #include "common/ratelimit.h"
+#include "proto/addr.h"
 
 #define S NSEC_PER_SEC
 
@@ -164,13 +165,38 @@ static void test_key_sockaddr(void **state)
 	assert_int_equal(tb_key_sockaddr(NULL, k2), 0);
 }
 
+/* The key of a struct ipaddr is the key of the same address as a sockaddr; an IPv4-mapped
+ * IPv6 address is its IPv4 address (a reply limit cannot be doubled by writing one victim's
+ * address both ways). */
+static void test_key_ipaddr(void **state)
+{
+	(void)state;
+	uint8_t k1[TB_KEY_MAX], k2[TB_KEY_MAX];
+	struct sockaddr_in s4 = {.sin_family = AF_INET};
+	struct ipaddr a;
+
+	inet_pton(AF_INET, "192.0.2.66", &s4.sin_addr);
+	assert_int_equal(ipaddr_parse("192.0.2.66", &a), 0);
+	assert_int_equal(tb_key_ipaddr(&a, k1), 5);
+	assert_int_equal(tb_key_sockaddr((struct sockaddr *)&s4, k2), 5);
+	assert_memory_equal(k1, k2, 5);
+	assert_int_equal(ipaddr_parse("::ffff:192.0.2.66", &a), 0);
+	assert_int_equal(tb_key_ipaddr(&a, k2), 5);
+	assert_memory_equal(k1, k2, 5);
+	assert_int_equal(ipaddr_parse("2001:db8::66", &a), 0);
+	assert_int_equal(tb_key_ipaddr(&a, k2), 17);
+	assert_int_equal(k2[0], 6);
+	a.afi = LISP_AFI_NONE;
+	assert_int_equal(tb_key_ipaddr(&a, k2), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_tb_burst_then_rate), cmocka_unit_test(test_tb_edge_cases),
 	    cmocka_unit_test(test_tb_rate_over_time),  cmocka_unit_test(test_now_ns_monotonic),
 	    cmocka_unit_test(test_table_basic),	       cmocka_unit_test(test_table_lru_eviction),
-	    cmocka_unit_test(test_key_sockaddr),
+	    cmocka_unit_test(test_key_sockaddr),       cmocka_unit_test(test_key_ipaddr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

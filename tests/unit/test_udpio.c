@@ -2,8 +2,10 @@
  * sendmmsg is received in recvmmsg batches (<= UDP_BATCH) with the right source and local
  * destination, on IPv4, IPv6 and a dual-stack "any" socket (IPv4-mapped sources reported
  * as IPv4); replies leave from the address the request came to (127.0.0.2); the send
- * queue flushes when full, explicitly, and at the end of the loop turn; truncated
- * datagrams are dropped and counted; bad destinations are counted as tx errors; with
+ * queue flushes when full, explicitly, and at the end of the loop turn; truncated and
+ * zero-length datagrams are dropped, counted and listed by udp_out_stats (what `show
+ * statistics` prints); datagrams the kernel dropped for a full receive buffer are counted;
+ * bad destinations are counted as tx errors; udp_each lists exactly the open sockets; with
  * udp_open_opts: UDP_GRO bursts with their segment size, the longest datagram and the
  * batch per socket, no packet info. */
 #include "config.h"
@@ -27,6 +29,7 @@
 #include <event2/event.h>
 
 #include "common/log.h"
+#include "common/out.h"
 #include "common/udpio.h"
 
 #define NMSG 64
@@ -343,10 +346,15 @@ static void test_queue_full_and_flush(void **state)
 	assert_int_equal(ipaddr_parse("::1", &v6), 0);
 	assert_int_equal(udp_queue(s, &lo, 9, NULL, big, sizeof(big)), -1);
 	assert_int_equal(udp_send(s, &lo, 9, NULL, big, sizeof(big)), -1);
+	assert_false(udp_can_send(s, &v6, NULL));
+	assert_false(udp_can_send(s, &lo, &v6));
+	assert_true(udp_can_send(s, &lo, NULL));
+	assert_true(udp_can_send(s, &lo, &lo));
 	assert_int_equal(udp_queue(s, &v6, 9, NULL, "x", 1), -1);
 	assert_int_equal(udp_send(s, &lo, 9, &v6, "x", 1), -1);
 	udp_get_stats(s, &st);
 	assert_int_equal(st.tx_errors, 4);
+	assert_int_equal(st.tx_invalid, 4);
 	udp_close(s);
 	ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 	assert_int_equal(n, 4);
@@ -522,6 +530,175 @@ static void test_opts_rx_max_batch(void **state)
 	free(r);
 }
 
+/* The array udp_out_stats writes, as JSON. */
+static char *stats_json(void)
+{
+	struct out *o = out_new(true);
+	size_t len;
+
+	out_begin_object(o, NULL);
+	udp_out_stats(o, "udp");
+	out_end(o);
+	char *j = strdup(out_finish(o, &len));
+	out_free(o);
+	assert_non_null(j);
+	return j;
+}
+
+/* Zero-length datagrams and datagrams longer than the receive slot never reach the
+ * callback; each has a named counter, and both show in the statistics output of the socket
+ * (before, a zero-length datagram was delivered and counted nowhere, and the truncated
+ * count was internal). */
+static void test_empty_and_truncated_visible(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct rx *r = calloc(1, sizeof(*r));
+	struct ipaddr lo;
+	struct sockaddr_storage cs, to;
+	socklen_t cl, tl;
+	struct udp_stats st;
+	static uint8_t big[UDP_MAX_DGRAM + 1];
+	char want[128];
+
+	log_init("test_udpio", 1, LOG_ERR); /* the drops are logged; keep the output quiet */
+	assert_int_equal(ipaddr_parse("127.0.0.1", &lo), 0);
+	struct udp_sock *s = udp_open(base, &lo, 0, on_rx, r);
+	assert_non_null(s);
+	int fd = client(AF_INET, "127.0.0.1", &cs, &cl);
+	fill_to(&to, &tl, AF_INET, "127.0.0.1", udp_local_port(s));
+	assert_int_equal(sendto(fd, "", 0, 0, (struct sockaddr *)&to, tl), 0);
+	assert_int_equal(sendto(fd, big, sizeof(big), 0, (struct sockaddr *)&to, tl),
+			 (ssize_t)sizeof(big));
+	assert_int_equal(sendto(fd, "", 0, 0, (struct sockaddr *)&to, tl), 0);
+	assert_int_equal(sendto(fd, "ok", 2, 0, (struct sockaddr *)&to, tl), 2);
+	run_until(base, r, 1);
+	event_base_loop(base, EVLOOP_NONBLOCK);
+	assert_int_equal(r->n, 1);
+	assert_int_equal(r->pkt[0].len, 2);
+	assert_string_equal(r->data[0], "ok");
+	udp_get_stats(s, &st);
+	assert_int_equal(st.rx, 1);
+	assert_int_equal(st.empty, 2);
+	assert_int_equal(st.truncated, 1);
+	char *j = stats_json();
+	snprintf(want, sizeof(want), "\"port\": %u,", udp_local_port(s));
+	char *mine = strstr(j, want);
+	assert_non_null(mine);
+	assert_non_null(strstr(mine, "\"received\": 1,"));
+	assert_non_null(strstr(mine, "\"truncated\": 1,"));
+	assert_non_null(strstr(mine, "\"empty\": 2,"));
+	assert_non_null(strstr(mine, "\"kernelBufferFull\": 0,"));
+	assert_non_null(strstr(mine, "\"receiveErrors\": 0"));
+	free(j);
+	close(fd);
+	udp_close(s);
+	event_base_free(base);
+	free(r);
+}
+
+/* Datagrams the kernel drops because the socket's receive buffer is full are counted
+ * (SO_RXQ_OVFL): a burst against a small buffer while the loop does not read, then one
+ * datagram that carries the kernel's count. */
+static void test_kernel_drops_counted(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct rx *r = calloc(1, sizeof(*r));
+	struct ipaddr lo;
+	struct sockaddr_storage cs, to;
+	socklen_t cl, tl;
+	struct udp_stats st;
+	static uint8_t msg[512];
+	int small = 1; /* the kernel's minimum (a few KB) */
+	const int burst = 400;
+
+	log_init("test_udpio", 1, LOG_ERR);
+	assert_int_equal(ipaddr_parse("127.0.0.1", &lo), 0);
+	struct udp_sock *s = udp_open(base, &lo, 0, on_rx, r);
+	assert_non_null(s);
+	assert_int_equal(setsockopt(udp_fd(s), SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	int fd = client(AF_INET, "127.0.0.1", &cs, &cl);
+	fill_to(&to, &tl, AF_INET, "127.0.0.1", udp_local_port(s));
+	memset(msg, 'k', sizeof(msg));
+	for (int i = 0; i < burst; i++)
+		assert_int_equal(sendto(fd, msg, sizeof(msg), 0, (struct sockaddr *)&to, tl),
+				 (ssize_t)sizeof(msg));
+	for (int i = 0; i < 50; i++) /* drain what fitted */
+		event_base_loop(base, EVLOOP_NONBLOCK);
+	int fitted = r->n;
+	assert_true(fitted > 0 && fitted < burst);
+	assert_int_equal(sendto(fd, "last", 4, 0, (struct sockaddr *)&to, tl), 4);
+	run_until(base, r, fitted + 1);
+	assert_int_equal(r->n, fitted + 1);
+	udp_get_stats(s, &st);
+	assert_int_equal(st.kernel_drops, (uint64_t)(burst - fitted));
+	char *j = stats_json();
+	char want[64];
+	snprintf(want, sizeof(want), "\"kernelBufferFull\": %d,", burst - fitted);
+	assert_non_null(strstr(j, want));
+	free(j);
+	close(fd);
+	udp_close(s);
+	event_base_free(base);
+	free(r);
+}
+
+static int count_one(const struct udp_sock *s, void *arg)
+{
+	(void)s;
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* udp_each sees exactly the open sockets, oldest first; udp_can_send knows each socket's
+ * families. */
+static void test_each_lists_open_sockets(void **state)
+{
+	(void)state;
+	struct event_base *base = event_base_new();
+	struct ipaddr lo;
+	struct rx r = {0};
+	int n = 0;
+
+	assert_int_equal(ipaddr_parse("127.0.0.1", &lo), 0);
+	assert_int_equal(udp_each(count_one, &n), 0);
+	assert_int_equal(n, 0);
+	struct udp_sock *a = udp_open(base, &lo, 0, on_rx, &r);
+	struct udp_sock *b = udp_open(base, NULL, 0, on_rx, &r);
+	struct udp_sock *c = udp_open(base, &lo, 0, on_rx, &r);
+	assert_true(a && b && c);
+	assert_int_equal(udp_each(count_one, &n), 0);
+	assert_int_equal(n, 3);
+	/* families: the dual-stack socket reaches both, an IPv6 one only IPv6 */
+	struct ipaddr v6;
+	assert_int_equal(ipaddr_parse("::1", &v6), 0);
+	assert_true(udp_can_send(b, &lo, NULL) && udp_can_send(b, &v6, NULL));
+	assert_false(udp_can_send(b, &v6, &lo));
+	struct udp_sock *d = udp_open(base, &v6, 0, on_rx, &r);
+	assert_non_null(d);
+	assert_true(udp_can_send(d, &v6, &v6));
+	assert_false(udp_can_send(d, &lo, NULL));
+	udp_close(d);
+	udp_close(b);
+	n = 0;
+	assert_int_equal(udp_each(count_one, &n), 0);
+	assert_int_equal(n, 2);
+	char *j = stats_json();
+	char pa[32], pc[32];
+	snprintf(pa, sizeof(pa), "\"port\": %u,", udp_local_port(a));
+	snprintf(pc, sizeof(pc), "\"port\": %u,", udp_local_port(c));
+	assert_true(strstr(j, pa) != NULL && strstr(j, pc) != NULL &&
+		    strstr(j, pa) < strstr(j, pc));
+	free(j);
+	udp_close(a);
+	udp_close(c);
+	n = 0;
+	assert_int_equal(udp_each(count_one, &n), 0);
+	assert_int_equal(n, 0);
+	event_base_free(base);
+}
+
 static void test_open_errors(void **state)
 {
 	(void)state;
@@ -556,6 +733,9 @@ int main(void)
 	    cmocka_unit_test(test_gro_segments),
 	    cmocka_unit_test(test_opts_rx_max_batch),
 	    cmocka_unit_test(test_truncated_dropped),
+	    cmocka_unit_test(test_empty_and_truncated_visible),
+	    cmocka_unit_test(test_kernel_drops_counted),
+	    cmocka_unit_test(test_each_lists_open_sockets),
 	    cmocka_unit_test(test_open_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,6 +44,8 @@
 #include "common/log.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
+#include "proto/buf.h"
+#include "proto/pkt.h"
 #include "sys/netlink.h"
 #include "sys/tun.h"
 #include "xtr/offload.h"
@@ -336,18 +338,21 @@ static int gro_out(void *arg, const struct xtr_offload *o, const uint8_t *pkt, s
 static int native_send(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct xtr_dp *dp = arg;
+	struct buf b;
+	struct pkt_ip ip;
 
-	if (len < 20)
+	buf_init_read(&b, pkt, len);
+	if (pkt_parse_ip(&b, &ip) < 0)
 		return -1;
-	if ((pkt[0] >> 4) == 4 && dp->native4 >= 0) {
+	if (ip.version == 4 && dp->native4 >= 0) {
 		struct sockaddr_in sa = {.sin_family = AF_INET};
-		memcpy(&sa.sin_addr, pkt + 16, 4);
+		memcpy(&sa.sin_addr, ip.dst.a, 4);
 		return sendto(dp->native4, pkt, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -1
 												: 0;
 	}
-	if ((pkt[0] >> 4) == 6 && dp->native6 >= 0 && len >= 40) {
+	if (ip.version == 6 && dp->native6 >= 0) {
 		struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
-		memcpy(&sa.sin6_addr, pkt + 24, 16);
+		memcpy(&sa.sin6_addr, ip.dst.a, 16);
 		return sendto(dp->native6, pkt, len, 0, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -1
 												: 0;
 	}

@@ -38,6 +38,7 @@
 #include "common/cli.h"
 #include "common/json.h"
 #include "common/log.h"
+#include "proto/pkt.h"
 #include "sys/netlink.h"
 #include "sys/tun.h"
 #include "tests/unit/xtr_testlib.h"
@@ -214,6 +215,59 @@ static void t_first_rloc_of_family(void **state)
 	close(fd);
 	xtr_dp_free(dp);
 	assert_int_equal(count_fds(), before);
+	event_base_free(base);
+}
+
+/* A natively forwarded packet leaves through the raw socket bound to <underlay
+ * native-forward-device> towards the inner destination read from the packet (IPv4 and
+ * IPv6); anything that does not parse as an IP packet is refused, not sent. */
+static void t_native_send(void **state)
+{
+	(void)state;
+	if (!in_netns)
+		skip();
+	struct event_base *base = event_base_new();
+	struct ipaddr rl = A("127.0.0.1");
+	struct xtr_io io;
+	uint8_t pkt[48], b[64];
+
+	struct xtr_dp_params p = {.nrloc = 1, .rloc = &rl, .native_dev = "lo"};
+	struct xtr_dp *dp = xtr_dp_new(base, &p);
+	assert_non_null(dp);
+	memset(&io, 0, sizeof(io));
+	xtr_dp_io(dp, &io);
+	/* IPv4/UDP 127.0.0.1:40000 -> 127.0.0.4:port, 20 bytes of payload */
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t sl = sizeof(sa);
+	sa.sin_addr.s_addr = htonl(0x7f000004);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	memset(pkt, 0, sizeof(pkt));
+	pkt[0] = 0x45;
+	pkt[3] = sizeof(pkt);
+	pkt[8] = 64;
+	pkt[9] = 17;
+	pkt[12] = 127, pkt[15] = 1;
+	pkt[16] = 127, pkt[19] = 4;
+	pkt[20] = 40000 >> 8, pkt[21] = 40000 & 0xff;
+	memcpy(pkt + 22, &sa.sin_port, 2);
+	pkt[25] = 28;
+	memset(pkt + 28, 'n', 20);
+	uint16_t c = pkt_csum(pkt, 20);
+	pkt[10] = (uint8_t)(c >> 8), pkt[11] = (uint8_t)c;
+	assert_int_equal(io.native_send(io.arg, pkt, sizeof(pkt)), 0);
+	struct pollfd pf = {fd, POLLIN, 0};
+	assert_int_equal(poll(&pf, 1, 2000), 1);
+	assert_int_equal(recv(fd, b, sizeof(b), 0), 20);
+	assert_memory_equal(b, pkt + 28, 20);
+	/* not an IP packet (version 5), and a truncated header: refused */
+	pkt[0] = 0x55;
+	assert_int_equal(io.native_send(io.arg, pkt, sizeof(pkt)), -1);
+	pkt[0] = 0x45;
+	assert_int_equal(io.native_send(io.arg, pkt, 12), -1);
+	close(fd);
+	xtr_dp_free(dp);
 	event_base_free(base);
 }
 
@@ -462,7 +516,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(t_free_after_failure), cmocka_unit_test(t_first_rloc_of_family),
 	    cmocka_unit_test(t_loop_gso_gro),	    cmocka_unit_test(t_loop_raw),
-	    cmocka_unit_test(t_truncated_counted),
+	    cmocka_unit_test(t_truncated_counted),  cmocka_unit_test(t_native_send),
 	};
 	return cmocka_run_group_tests(tests, enter_netns, NULL);
 }

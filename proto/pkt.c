@@ -184,8 +184,29 @@ uint32_t pkt_flow_hash(const struct pkt_ip *ip, uint32_t seed)
 uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t s = sum;
+	uint64_t s = sum, n = 0;
 
+	/* 8 bytes at a time as two native-order 32-bit words: the one's complement sum does
+	 * not depend on the byte order as long as the result is swapped back (RFC 1071
+	 * §2(B)), and 16-bit words pair up the same way in 32-bit ones (2^16 = 1 mod 0xffff) */
+	while (len >= 8) {
+		uint32_t w[2];
+		memcpy(w, p, sizeof(w));
+		n += (uint64_t)w[0] + w[1];
+		p += 8;
+		len -= 8;
+	}
+	if (n) {
+		n = (n & 0xffffffffu) + (n >> 32);
+		n = (n & 0xffffffffu) + (n >> 32);
+		n = (n & 0xffff) + (n >> 16);
+		n = (n & 0xffff) + (n >> 16);
+		n = (n & 0xffff) + (n >> 16);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		n = ((n >> 8) | (n << 8)) & 0xffff;
+#endif
+		s += n;
+	}
 	while (len >= 2) {
 		s += (uint32_t)((p[0] << 8) | p[1]);
 		p += 2;

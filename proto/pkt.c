@@ -1,8 +1,9 @@
 /*
- * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, Internet
- * checksum (RFC 1071, RFC 1624), ICMPv4 fragmentation-needed (RFC 792, RFC 1191) and ICMPv6
- * packet-too-big (RFC 4443 §3.2), Ethernet/ARP/RARP and IPv6 NS/NA (RFC 4861) parsing, and
- * the gateway's Neighbor Advertisement. All packet reads go through struct buf.
+ * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, the TCP header
+ * and the segments a coalescer merges, Internet checksum (RFC 1071, RFC 1624), ICMPv4
+ * fragmentation-needed (RFC 792, RFC 1191) and ICMPv6 packet-too-big (RFC 4443 §3.2),
+ * Ethernet/ARP/RARP and IPv6 NS/NA (RFC 4861) parsing, and the gateway's Neighbor
+ * Advertisement. All packet reads go through struct buf.
  */
 #include "proto/pkt.h"
 
@@ -35,16 +36,15 @@ static void parse_ports(struct buf *l4, struct pkt_ip *ip)
 
 static int parse_ipv4(struct buf *b, struct pkt_ip *ip)
 {
-	uint8_t vihl, u8;
-	uint16_t tot, fragoff, u16;
+	uint8_t vihl;
+	uint16_t tot, fragoff, csum;
 	size_t start = buf_offset(b);
 
 	if (buf_get_u8(b, &vihl) || buf_get_u8(b, &ip->tos) || buf_get_u16(b, &tot) ||
-	    buf_get_u16(b, &u16) || buf_get_u16(b, &fragoff) || buf_get_u8(b, &ip->ttl) ||
-	    buf_get_u8(b, &ip->proto) || buf_get_u16(b, &u16) ||
+	    buf_get_u16(b, &ip->id) || buf_get_u16(b, &fragoff) || buf_get_u8(b, &ip->ttl) ||
+	    buf_get_u8(b, &ip->proto) || buf_get_u16(b, &csum) ||
 	    get_addr(b, LISP_AFI_IPV4, &ip->src) || get_addr(b, LISP_AFI_IPV4, &ip->dst))
 		return -1;
-	(void)u8;
 	ip->hdr_len = (uint16_t)((vihl & 0x0f) * 4);
 	if (ip->hdr_len < IPV4_HDR_LEN || tot < ip->hdr_len)
 		return -1;
@@ -177,6 +177,141 @@ uint32_t pkt_flow_hash(const struct pkt_ip *ip, uint32_t seed)
 	h *= 0xc2b2ae35u;
 	h ^= h >> 16;
 	return h ? h : 1;
+}
+
+/* ---------------------------------------------------------------- TCP */
+
+/* The IP payload of a parsed unfragmented packet of protocol `proto`: [hdr_len, tot_len). */
+static int l4_view(const struct buf *b, const struct pkt_ip *ip, uint8_t proto, struct buf *l4)
+{
+	struct buf r = *b;
+
+	if (ip->proto != proto || ip->frag || ip->tot_len < ip->hdr_len)
+		return -1;
+	if (buf_skip(&r, ip->hdr_len) || buf_get_sub(&r, (size_t)(ip->tot_len - ip->hdr_len), l4))
+		return -1;
+	return 0;
+}
+
+int pkt_parse_tcp(const struct buf *b, const struct pkt_ip *ip, struct pkt_tcp *t)
+{
+	struct buf l4;
+	uint8_t doff;
+
+	memset(t, 0, sizeof(*t));
+	if (l4_view(b, ip, PKT_PROTO_TCP, &l4) || buf_get_u16(&l4, &t->sport) ||
+	    buf_get_u16(&l4, &t->dport) || buf_get_u32(&l4, &t->seq) || buf_get_u32(&l4, &t->ack) ||
+	    buf_get_u8(&l4, &doff) || buf_get_u8(&l4, &t->flags) || buf_get_u16(&l4, &t->window))
+		return -1;
+	t->hdr_len = (uint16_t)((doff >> 4) * 4);
+	if (t->hdr_len < 20 || t->hdr_len > buf_len(&l4))
+		return -1;
+	return 0;
+}
+
+int pkt_parse_tcp_seg(const struct buf *b, struct pkt_tcp_seg *s)
+{
+	struct buf r = *b, addrs, tcp;
+	size_t len = buf_left(&r);
+	uint8_t v, proto, doff;
+	uint16_t tot, frag;
+
+	memset(s, 0, sizeof(*s));
+	if (len > 0xffff || buf_peek_u8(&r, &v))
+		return -1;
+	s->version = v >> 4;
+	if (v == 0x45) { /* IPv4, no options */
+		if (buf_skip(&r, 2) || buf_get_u16(&r, &tot) || buf_get_u16(&r, &s->ip_id) ||
+		    buf_get_u16(&r, &frag) || buf_skip(&r, 1) || buf_get_u8(&r, &proto) ||
+		    buf_skip(&r, 2))
+			return -1;
+		if (proto != PKT_PROTO_TCP || (frag & 0x3fff) || tot != len)
+			return -1;
+		s->l3 = IPV4_HDR_LEN;
+		if (buf_get_sub(&r, 8, &addrs))
+			return -1;
+	} else if (s->version == 6) { /* no extension headers */
+		uint16_t plen;
+		if (buf_skip(&r, 4) || buf_get_u16(&r, &plen) || buf_get_u8(&r, &proto) ||
+		    buf_skip(&r, 1))
+			return -1;
+		if (proto != PKT_PROTO_TCP || (size_t)plen + IPV6_HDR_LEN != len)
+			return -1;
+		s->l3 = IPV6_HDR_LEN;
+		if (buf_get_sub(&r, 32, &addrs))
+			return -1;
+	} else {
+		return -1;
+	}
+	/* r is at the TCP header and holds the whole segment: len - l3 bytes */
+	tcp = r;
+	if (buf_skip(&tcp, 4) || buf_get_u32(&tcp, &s->seq) || buf_skip(&tcp, 4) ||
+	    buf_get_u8(&tcp, &doff) || buf_get_u8(&tcp, &s->flags))
+		return -1;
+	s->hdrs = (uint16_t)(s->l3 + (doff >> 4) * 4);
+	if (s->hdrs < s->l3 + 20 || s->hdrs >= len)
+		return -1;
+	if ((s->flags & ~(PKT_TCP_ACK | PKT_TCP_PSH)) || !(s->flags & PKT_TCP_ACK))
+		return -1;
+	/* the checksum over the pseudo-header (addresses, protocol, TCP length) and segment */
+	uint32_t l4len = (uint32_t)buf_left(&r);
+	uint32_t sum = pkt_csum_add(0, buf_cur(&addrs), buf_left(&addrs));
+	sum += PKT_PROTO_TCP + (l4len >> 16) + (l4len & 0xffff);
+	if (pkt_csum_fold(pkt_csum_add(sum, buf_cur(&r), l4len)) != 0)
+		return -1;
+	s->len = (uint16_t)len;
+	return 0;
+}
+
+/* The header words a coalescer compares, as masks over the big-endian 32-bit words of the
+ * fixed headers (0: not compared). */
+static const uint32_t same4[5] = {
+    0xffff0000u, /* version/IHL, TOS; not the total length */
+    0x0000ff00u, /* not the ID; flags (DF) and the fragment offset's high bits */
+    0xffff0000u, /* TTL, protocol; not the checksum */
+    0xffffffffu, /* source address */
+    0xffffffffu, /* destination address */
+};
+static const uint32_t same6[10] = {
+    0xffffffffu, /* version, traffic class, flow label */
+    0x0000ffffu, /* not the payload length; next header, hop limit */
+    0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, /* source address */
+    0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, /* destination address */
+};
+static const uint32_t same_tcp[5] = {
+    0xffffffffu,		    /* ports */
+    0,				    /* sequence number */
+    0xffffffffu,		    /* acknowledgment number */
+    ~((uint32_t)PKT_TCP_PSH << 16), /* data offset, flags but PSH, window */
+    0x0000ffffu,		    /* not the checksum; urgent pointer */
+};
+
+/* The next n 32-bit words of x and y agree in the bits of mask[i] (every bit if mask is
+ * NULL); both step over them. */
+static bool same_words(struct buf *x, struct buf *y, const uint32_t *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a, b;
+		if (buf_get_u32(x, &a) || buf_get_u32(y, &b) ||
+		    ((a ^ b) & (mask ? mask[i] : 0xffffffffu)))
+			return false;
+	}
+	return true;
+}
+
+bool pkt_tcp_seg_same_flow(const struct buf *a, const struct pkt_tcp_seg *sa, const struct buf *b,
+			   const struct pkt_tcp_seg *sb)
+{
+	struct buf x = *a, y = *b;
+
+	if (sa->version != sb->version || sa->l3 != sb->l3 || sa->hdrs != sb->hdrs ||
+	    sa->hdrs < sa->l3 + 20)
+		return false;
+	if (sa->version == 4 ? !same_words(&x, &y, same4, 5) : !same_words(&x, &y, same6, 10))
+		return false;
+	/* the TCP header, then its options (a multiple of 4 bytes: data offset * 4 - 20) */
+	return same_words(&x, &y, same_tcp, 5) &&
+	       same_words(&x, &y, NULL, (size_t)(sa->hdrs - sa->l3 - 20) / 4);
 }
 
 /* ---------------------------------------------------------------- checksum */

@@ -2,12 +2,13 @@
  * proto/pkt.h - packet helpers for the xTR data plane and the site integration.
  *
  * Owns: inner IPv4/IPv6 header parsing (addresses, protocol, ports, length, DF, TTL) and a
- * 5-tuple flow hash; the Internet checksum (RFC 1071) with incremental update (RFC 1624);
- * ICMPv4 "fragmentation needed" (RFC 792, RFC 1191) and ICMPv6 "packet too big" (RFC 4443
- * §3.2) builders; Ethernet (802.1Q tag skipped), ARP/RARP (RFC 826, RFC 903; GARP and RFC
- * 5227 probes), IPv6 Neighbor Solicitation/Advertisement parsing (RFC 4861 §4.3, §4.4, §4.6.1)
- * and the Neighbor Advertisement the anycast gateway sends (../shared/reference/linux-site.md
- * §2). Every packet byte is read through struct buf; nothing is cast over packet memory.
+ * 5-tuple flow hash; the TCP header behind it and the TCP segments a receive coalescer (GRO)
+ * may merge; the Internet checksum (RFC 1071) with incremental update (RFC 1624); ICMPv4
+ * "fragmentation needed" (RFC 792, RFC 1191) and ICMPv6 "packet too big" (RFC 4443 §3.2)
+ * builders; Ethernet (802.1Q tag skipped), ARP/RARP (RFC 826, RFC 903; GARP and RFC 5227
+ * probes), IPv6 Neighbor Solicitation/Advertisement parsing (RFC 4861 §4.3, §4.4, §4.6.1)
+ * and the Neighbor Advertisement the anycast gateway sends (RFC 4861 §7.2.4). Every packet
+ * byte is read through struct buf; nothing is cast over packet memory.
  */
 #ifndef COMMON_PKT_H
 #define COMMON_PKT_H
@@ -46,6 +47,7 @@ struct pkt_ip {
 	bool frag;	       /* any fragment (MF or offset != 0, or an IPv6 fragment header) */
 	bool has_ports;	       /* sport/dport valid (TCP, UDP, SCTP, unfragmented) */
 	uint16_t sport, dport; /* host order */
+	uint16_t id;	       /* IPv4 identification; 0 for IPv6 */
 	uint16_t tot_len;      /* whole packet: IPv4 total length, IPv6 40 + payload length */
 	uint16_t hdr_len;      /* IPv4 IHL*4; IPv6 40 + extension headers */
 	struct ipaddr src, dst;
@@ -58,6 +60,51 @@ int pkt_parse_ip(const struct buf *b, struct pkt_ip *ip);
 
 /* Fast 5-tuple hash (addresses, protocol, ports when present); never 0 for a valid seed. */
 uint32_t pkt_flow_hash(const struct pkt_ip *ip, uint32_t seed);
+
+/* ---- TCP (RFC 9293) behind a parsed IP header ----
+ * `b` is the reader pkt_parse_ip() parsed into `ip` (at the IP header; not modified). */
+#define PKT_TCP_FIN 0x01
+#define PKT_TCP_SYN 0x02
+#define PKT_TCP_RST 0x04
+#define PKT_TCP_PSH 0x08
+#define PKT_TCP_ACK 0x10
+#define PKT_TCP_URG 0x20
+#define PKT_TCP_ECE 0x40
+#define PKT_TCP_CWR 0x80
+struct pkt_tcp {
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint16_t hdr_len; /* data offset * 4: 20..60, within the IP payload */
+	uint8_t flags;	  /* PKT_TCP_* */
+	uint16_t window;
+};
+/* The TCP header of an unfragmented TCP packet (the checksum is not verified). 0 or -1. */
+int pkt_parse_tcp(const struct buf *b, const struct pkt_ip *ip, struct pkt_tcp *t);
+
+/* ---- TCP segments a receive coalescer (GRO) may merge ---- */
+struct pkt_tcp_seg {
+	uint8_t version; /* 4 or 6 */
+	uint8_t flags;	 /* PKT_TCP_ACK, maybe PKT_TCP_PSH */
+	uint16_t l3;	 /* IP header length: 20 or 40 */
+	uint16_t hdrs;	 /* IP + TCP header length (with TCP options), < len */
+	uint16_t len;	 /* the whole segment: every byte of the reader */
+	uint16_t ip_id;	 /* IPv4 identification; 0 for IPv6 */
+	uint32_t seq;
+};
+/* Parse the IP packet that is ALL of what `b` has left (not modified) as a segment that may
+ * be merged: IPv4 without options, not a fragment, total length exactly the data; or IPv6
+ * without extension headers, 40 + payload length exactly the data (at most 65535 bytes);
+ * protocol TCP, data offset >= 5, at least one byte of payload, flags ACK and maybe PSH
+ * only, and the TCP checksum (pseudo-header included) correct: a merged packet's data is
+ * trusted by the kernel. 0 or -1. */
+int pkt_parse_tcp_seg(const struct buf *b, struct pkt_tcp_seg *s);
+/* Do two parsed segments (readers as given to pkt_parse_tcp_seg) belong to one stream as a
+ * coalescer needs: same IP version and header lengths; IPv4 TOS, DF, TTL and addresses, or
+ * IPv6 traffic class, flow label, hop limit and addresses; TCP ports, ack, data offset,
+ * flags but PSH, window, urgent pointer and options. Lengths, IPv4 IDs, sequence numbers,
+ * checksums and PSH are not compared: consecutiveness is the caller's. */
+bool pkt_tcp_seg_same_flow(const struct buf *a, const struct pkt_tcp_seg *sa, const struct buf *b,
+			   const struct pkt_tcp_seg *sb);
 
 /* ---- Internet checksum (RFC 1071, RFC 1624) ---- */
 /* Add `len` bytes (big-endian 16-bit words; an odd last byte is padded) to a running sum. */

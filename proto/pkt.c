@@ -1,6 +1,6 @@
 /*
- * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, the TCP header
- * and the segments a coalescer merges, Internet checksum (RFC 1071, RFC 1624), ICMPv4
+ * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, the UDP and TCP
+ * headers and the segments a coalescer merges, Internet checksum (RFC 1071, RFC 1624), ICMPv4
  * fragmentation-needed (RFC 792, RFC 1191) and ICMPv6 packet-too-big (RFC 4443 §3.2),
  * Ethernet/ARP/RARP and IPv6 NS/NA (RFC 4861) parsing, and the gateway's Neighbor
  * Advertisement. All packet reads go through struct buf.
@@ -179,7 +179,7 @@ uint32_t pkt_flow_hash(const struct pkt_ip *ip, uint32_t seed)
 	return h ? h : 1;
 }
 
-/* ---------------------------------------------------------------- TCP */
+/* ---------------------------------------------------------------- UDP, TCP */
 
 /* The IP payload of a parsed unfragmented packet of protocol `proto`: [hdr_len, tot_len). */
 static int l4_view(const struct buf *b, const struct pkt_ip *ip, uint8_t proto, struct buf *l4)
@@ -189,6 +189,20 @@ static int l4_view(const struct buf *b, const struct pkt_ip *ip, uint8_t proto, 
 	if (ip->proto != proto || ip->frag || ip->tot_len < ip->hdr_len)
 		return -1;
 	if (buf_skip(&r, ip->hdr_len) || buf_get_sub(&r, (size_t)(ip->tot_len - ip->hdr_len), l4))
+		return -1;
+	return 0;
+}
+
+int pkt_parse_udp(const struct buf *b, const struct pkt_ip *ip, struct pkt_udp *u)
+{
+	struct buf l4;
+	uint16_t csum;
+
+	memset(u, 0, sizeof(*u));
+	if (l4_view(b, ip, PKT_PROTO_UDP, &l4) || buf_get_u16(&l4, &u->sport) ||
+	    buf_get_u16(&l4, &u->dport) || buf_get_u16(&l4, &u->len) || buf_get_u16(&l4, &csum))
+		return -1;
+	if (u->len < 8 || buf_get_sub(&l4, (size_t)(u->len - 8), &u->payload))
 		return -1;
 	return 0;
 }

@@ -2,13 +2,13 @@
  * proto/pkt.h - packet helpers for the xTR data plane and the site integration.
  *
  * Owns: inner IPv4/IPv6 header parsing (addresses, protocol, ports, length, DF, TTL) and a
- * 5-tuple flow hash; the TCP header behind it and the TCP segments a receive coalescer (GRO)
- * may merge; the Internet checksum (RFC 1071) with incremental update (RFC 1624); ICMPv4
- * "fragmentation needed" (RFC 792, RFC 1191) and ICMPv6 "packet too big" (RFC 4443 §3.2)
- * builders; Ethernet (802.1Q tag skipped), ARP/RARP (RFC 826, RFC 903; GARP and RFC 5227
- * probes), IPv6 Neighbor Solicitation/Advertisement parsing (RFC 4861 §4.3, §4.4, §4.6.1)
- * and the Neighbor Advertisement the anycast gateway sends (RFC 4861 §7.2.4). Every packet
- * byte is read through struct buf; nothing is cast over packet memory.
+ * 5-tuple flow hash; the UDP and TCP headers behind it and the TCP segments a receive
+ * coalescer (GRO) may merge; the Internet checksum (RFC 1071) with incremental update
+ * (RFC 1624); ICMPv4 "fragmentation needed" (RFC 792, RFC 1191) and ICMPv6 "packet too big"
+ * (RFC 4443 §3.2) builders; Ethernet (802.1Q tag skipped), ARP/RARP (RFC 826, RFC 903; GARP
+ * and RFC 5227 probes), IPv6 Neighbor Solicitation/Advertisement parsing (RFC 4861 §4.3,
+ * §4.4, §4.6.1) and the Neighbor Advertisement the anycast gateway sends (RFC 4861 §7.2.4).
+ * Every packet byte is read through struct buf; nothing is cast over packet memory.
  */
 #ifndef COMMON_PKT_H
 #define COMMON_PKT_H
@@ -61,8 +61,17 @@ int pkt_parse_ip(const struct buf *b, struct pkt_ip *ip);
 /* Fast 5-tuple hash (addresses, protocol, ports when present); never 0 for a valid seed. */
 uint32_t pkt_flow_hash(const struct pkt_ip *ip, uint32_t seed);
 
-/* ---- TCP (RFC 9293) behind a parsed IP header ----
+/* ---- UDP (RFC 768) and TCP (RFC 9293) behind a parsed IP header ----
  * `b` is the reader pkt_parse_ip() parsed into `ip` (at the IP header; not modified). */
+struct pkt_udp {
+	uint16_t sport, dport;
+	uint16_t len;	    /* the UDP length field: 8 + payload, within the IP payload */
+	struct buf payload; /* reader over the payload (after the header, up to len) */
+};
+/* The UDP header of an unfragmented UDP packet; the UDP length must be at least 8 and within
+ * the IP payload (bytes after it are ignored). 0 or -1. */
+int pkt_parse_udp(const struct buf *b, const struct pkt_ip *ip, struct pkt_udp *u);
+
 #define PKT_TCP_FIN 0x01
 #define PKT_TCP_SYN 0x02
 #define PKT_TCP_RST 0x04

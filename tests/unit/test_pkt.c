@@ -1,6 +1,6 @@
 /* tests/unit/test_pkt.c - proto/pkt: IP parsing and flow hash, Internet checksum (RFC 1071
- * example, RFC 1624 incremental, the word-wise sum against a byte-pair one), the TCP
- * header, the TCP segments the coalescer merges (each rejection rule alone) and when two
+ * example, RFC 1624 incremental, the word-wise sum against a byte-pair one), UDP and TCP
+ * headers, the TCP segments the coalescer merges (each rejection rule alone) and when two
  * belong to one stream, ICMPv4 frag-needed / ICMPv6 packet-too-big builders,
  * Ethernet/VLAN, ARP/GARP/probe/RARP, NS/NA parsing and the gateway NA builder. The byte
  * vectors were generated independently (Python) and their checksums confirmed by tshark. */
@@ -295,6 +295,57 @@ static void test_flow_hash(void **state)
 	}
 	for (int i = 0; i < 16; i++)
 		assert_true(cnt[i] > 0);
+}
+
+static void test_parse_udp(void **state)
+{
+	(void)state;
+	struct buf b;
+	struct pkt_ip ip;
+	struct pkt_udp u;
+	uint8_t v[sizeof(p4_vec) + 4];
+
+	/* p4_vec: UDP 1000 -> 2000, UDP length 40, 32 bytes of payload 0..31 */
+	buf_init_read(&b, p4_vec, sizeof(p4_vec));
+	assert_int_equal(pkt_parse_ip(&b, &ip), 0);
+	assert_int_equal(pkt_parse_udp(&b, &ip, &u), 0);
+	assert_int_equal(buf_offset(&b), 0);
+	assert_int_equal(u.sport, 1000);
+	assert_int_equal(u.dport, 2000);
+	assert_int_equal(u.len, 40);
+	assert_int_equal(buf_left(&u.payload), 32);
+	assert_memory_equal(buf_cur(&u.payload), p4_vec + 28, 32);
+	/* bytes after the UDP length are not payload */
+	memcpy(v, p4_vec, sizeof(p4_vec));
+	v[25] = 30;
+	buf_init_read(&b, v, sizeof(p4_vec));
+	assert_int_equal(pkt_parse_ip(&b, &ip), 0);
+	assert_int_equal(pkt_parse_udp(&b, &ip, &u), 0);
+	assert_int_equal(buf_left(&u.payload), 22);
+	/* UDP length below 8, or beyond the IP payload (even with bytes after tot_len) */
+	v[25] = 7;
+	assert_int_equal(pkt_parse_udp(&b, &ip, &u), -1);
+	v[25] = 41;
+	v[sizeof(p4_vec)] = 0;
+	buf_init_read(&b, v, sizeof(v));
+	assert_int_equal(pkt_parse_ip(&b, &ip), 0);
+	assert_int_equal(pkt_parse_udp(&b, &ip, &u), -1);
+	/* a fragment's UDP header is not parsed */
+	memcpy(v, p4_vec, sizeof(p4_vec));
+	v[6] = 0x20;
+	buf_init_read(&b, v, sizeof(p4_vec));
+	assert_int_equal(pkt_parse_ip(&b, &ip), 0);
+	assert_int_equal(pkt_parse_udp(&b, &ip, &u), -1);
+	/* UDP header cut by the IP total length */
+	memcpy(v, p4_vec, sizeof(p4_vec));
+	v[3] = 27;
+	buf_init_read(&b, v, sizeof(p4_vec));
+	assert_int_equal(pkt_parse_ip(&b, &ip), 0);
+	assert_int_equal(pkt_parse_udp(&b, &ip, &u), -1);
+	/* not UDP */
+	buf_init_read(&b, p6_vec, sizeof(p6_vec));
+	assert_int_equal(pkt_parse_ip(&b, &ip), 0);
+	assert_int_equal(pkt_parse_udp(&b, &ip, &u), -1);
 }
 
 static void test_parse_tcp(void **state)
@@ -952,6 +1003,7 @@ int main(void)
 	    cmocka_unit_test(test_parse_ip4),
 	    cmocka_unit_test(test_parse_ip6),
 	    cmocka_unit_test(test_flow_hash),
+	    cmocka_unit_test(test_parse_udp),
 	    cmocka_unit_test(test_parse_tcp),
 	    cmocka_unit_test(test_tcp_seg),
 	    cmocka_unit_test(test_tcp_seg_same_flow),

@@ -1,8 +1,8 @@
 /*
  * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, the UDP and TCP
- * headers and the segments a coalescer merges, Internet checksum (RFC 1071, RFC 1624), ICMPv4
- * fragmentation-needed (RFC 792, RFC 1191) and ICMPv6 packet-too-big (RFC 4443 §3.2),
- * Ethernet/ARP/RARP and IPv6 NS/NA (RFC 4861) parsing, and the gateway's Neighbor
+ * headers and the segments a coalescer merges, the TUN device's virtio_net_hdr, Internet checksum
+ * (RFC 1071, RFC 1624), ICMPv4 fragmentation-needed (RFC 792, RFC 1191) and ICMPv6 packet-too-big
+ * (RFC 4443 §3.2), Ethernet/ARP/RARP and IPv6 NS/NA (RFC 4861) parsing, and the gateway's Neighbor
  * Advertisement. All packet reads go through struct buf.
  */
 #include "proto/pkt.h"
@@ -326,6 +326,51 @@ bool pkt_tcp_seg_same_flow(const struct buf *a, const struct pkt_tcp_seg *sa, co
 	/* the TCP header, then its options (a multiple of 4 bytes: data offset * 4 - 20) */
 	return same_words(&x, &y, same_tcp, 5) &&
 	       same_words(&x, &y, NULL, (size_t)(sa->hdrs - sa->l3 - 20) / 4);
+}
+
+/* ---------------------------------------------------------------- virtio_net_hdr */
+
+static int get_le16(struct buf *b, uint16_t *v)
+{
+	uint16_t x;
+	if (buf_get_u16(b, &x))
+		return -1;
+	*v = (uint16_t)((x >> 8) | (x << 8));
+	return 0;
+}
+
+static int add_le16(struct buf *w, uint16_t v)
+{
+	return buf_add_u16(w, (uint16_t)((v >> 8) | (v << 8)));
+}
+
+int pkt_parse_vnet_hdr(struct buf *b, struct pkt_vnet *v)
+{
+	struct buf r = *b;
+	uint8_t gso;
+
+	memset(v, 0, sizeof(*v));
+	if (buf_get_u8(&r, &v->flags) || buf_get_u8(&r, &gso) || get_le16(&r, &v->hdr_len) ||
+	    get_le16(&r, &v->gso_size) || get_le16(&r, &v->csum_start) ||
+	    get_le16(&r, &v->csum_offset))
+		return -1;
+	v->gso_type = gso & (uint8_t)~PKT_VNET_GSO_ECN;
+	v->ecn = (gso & PKT_VNET_GSO_ECN) != 0;
+	*b = r;
+	return 0;
+}
+
+int pkt_build_vnet_hdr(struct buf *out, const struct pkt_vnet *v)
+{
+	struct buf w = *out;
+	uint8_t gso = (uint8_t)(v->gso_type | (v->ecn ? PKT_VNET_GSO_ECN : 0));
+
+	if (buf_add_u8(&w, v->flags) || buf_add_u8(&w, gso) || add_le16(&w, v->hdr_len) ||
+	    add_le16(&w, v->gso_size) || add_le16(&w, v->csum_start) ||
+	    add_le16(&w, v->csum_offset))
+		return -1;
+	*out = w;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- checksum */

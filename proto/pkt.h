@@ -3,12 +3,13 @@
  *
  * Owns: inner IPv4/IPv6 header parsing (addresses, protocol, ports, length, DF, TTL) and a
  * 5-tuple flow hash; the UDP and TCP headers behind it and the TCP segments a receive
- * coalescer (GRO) may merge; the Internet checksum (RFC 1071) with incremental update
- * (RFC 1624); ICMPv4 "fragmentation needed" (RFC 792, RFC 1191) and ICMPv6 "packet too big"
- * (RFC 4443 §3.2) builders; Ethernet (802.1Q tag skipped), ARP/RARP (RFC 826, RFC 903; GARP
- * and RFC 5227 probes), IPv6 Neighbor Solicitation/Advertisement parsing (RFC 4861 §4.3,
- * §4.4, §4.6.1) and the Neighbor Advertisement the anycast gateway sends (RFC 4861 §7.2.4).
- * Every packet byte is read through struct buf; nothing is cast over packet memory.
+ * coalescer (GRO) may merge; the virtio_net_hdr before a TUN device's packets; the Internet
+ * checksum (RFC 1071) with incremental update (RFC 1624); ICMPv4 "fragmentation needed" (RFC 792,
+ * RFC 1191) and ICMPv6 "packet too big" (RFC 4443 §3.2) builders; Ethernet (802.1Q tag skipped),
+ * ARP/RARP (RFC 826, RFC 903; GARP and RFC 5227 probes), IPv6 Neighbor Solicitation/Advertisement
+ * parsing (RFC 4861 §4.3, §4.4, §4.6.1) and the Neighbor Advertisement the anycast gateway sends
+ * (RFC 4861 §7.2.4). Every packet byte is read through struct buf; nothing is cast over packet
+ * memory.
  */
 #ifndef COMMON_PKT_H
 #define COMMON_PKT_H
@@ -114,6 +115,27 @@ int pkt_parse_tcp_seg(const struct buf *b, struct pkt_tcp_seg *s);
  * checksums and PSH are not compared: consecutiveness is the caller's. */
 bool pkt_tcp_seg_same_flow(const struct buf *a, const struct pkt_tcp_seg *sa, const struct buf *b,
 			   const struct pkt_tcp_seg *sb);
+
+/* ---- virtio_net_hdr (a TUN device with IFF_VNET_HDR; Linux uapi linux/virtio_net.h) ----
+ * The kernel writes it before each packet read from the TUN. Its values describe the
+ * packet's offloads as the sender asked for them: a VM's virtio-net driver sets gso_type,
+ * gso_size, hdr_len, csum_start and csum_offset, and a GSO packet forwarded from the VM's tap
+ * to the TUN keeps them. So they are untrusted like the packet: the reader bounds them
+ * against the packet before use. */
+#define PKT_VNET_HDR_LEN      10
+#define PKT_VNET_F_NEEDS_CSUM 0x01
+#define PKT_VNET_F_DATA_VALID 0x02
+#define PKT_VNET_GSO_ECN      0x80
+struct pkt_vnet {
+	uint8_t flags;	  /* PKT_VNET_F_* */
+	uint8_t gso_type; /* VIRTIO_NET_HDR_GSO_* without the ECN bit */
+	bool ecn;	  /* the gso_type's ECN bit */
+	uint16_t hdr_len, gso_size, csum_start, csum_offset; /* little endian on the wire */
+};
+/* Parse and consume the 10-byte header; `b` is left at the packet. 0 or -1 (short). */
+int pkt_parse_vnet_hdr(struct buf *b, struct pkt_vnet *v);
+/* Append the 10-byte header. 0 or -1 (no room). */
+int pkt_build_vnet_hdr(struct buf *out, const struct pkt_vnet *v);
 
 /* ---- Internet checksum (RFC 1071, RFC 1624) ---- */
 /* Add `len` bytes (big-endian 16-bit words; an odd last byte is padded) to a running sum. */

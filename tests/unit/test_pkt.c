@@ -1,7 +1,7 @@
 /* tests/unit/test_pkt.c - proto/pkt: IP parsing and flow hash, Internet checksum (RFC 1071
  * example, RFC 1624 incremental, the word-wise sum against a byte-pair one), UDP and TCP
  * headers, the TCP segments the coalescer merges (each rejection rule alone) and when two
- * belong to one stream, ICMPv4 frag-needed / ICMPv6 packet-too-big builders,
+ * belong to one stream, the virtio_net_hdr, ICMPv4 frag-needed / ICMPv6 packet-too-big builders,
  * Ethernet/VLAN, ARP/GARP/probe/RARP, NS/NA parsing and the gateway NA builder. The byte
  * vectors were generated independently (Python) and their checksums confirmed by tshark. */
 #include <setjmp.h>
@@ -695,6 +695,41 @@ static void test_tcp_seg_same_flow(void **state)
 	assert_false(seg_same(a, la, b, lb));
 }
 
+static void test_vnet_hdr(void **state)
+{
+	(void)state;
+	/* NEEDS_CSUM, TCPV4 with ECN, hdr_len 66, gso_size 1448, csum_start 20, csum_offset
+	 * 16 (little endian), then the packet */
+	static const uint8_t h[] = {0x01, 0x81, 66, 0, 0xa8, 0x05, 20, 0, 16, 0, 0x45};
+	struct buf b, w;
+	struct pkt_vnet v;
+	uint8_t out[PKT_VNET_HDR_LEN];
+
+	buf_init_read(&b, h, sizeof(h));
+	assert_int_equal(pkt_parse_vnet_hdr(&b, &v), 0);
+	assert_int_equal(buf_offset(&b), PKT_VNET_HDR_LEN);
+	assert_int_equal(v.flags, PKT_VNET_F_NEEDS_CSUM);
+	assert_int_equal(v.gso_type, 1);
+	assert_true(v.ecn);
+	assert_int_equal(v.hdr_len, 66);
+	assert_int_equal(v.gso_size, 1448);
+	assert_int_equal(v.csum_start, 20);
+	assert_int_equal(v.csum_offset, 16);
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(pkt_build_vnet_hdr(&w, &v), 0);
+	assert_int_equal(buf_len(&w), PKT_VNET_HDR_LEN);
+	assert_memory_equal(out, h, PKT_VNET_HDR_LEN);
+	/* short: not consumed; no room: nothing written */
+	for (size_t n = 0; n < PKT_VNET_HDR_LEN; n++) {
+		buf_init_read(&b, h, n);
+		assert_int_equal(pkt_parse_vnet_hdr(&b, &v), -1);
+		assert_int_equal(buf_offset(&b), 0);
+		buf_init_write(&w, out, n);
+		assert_int_equal(pkt_build_vnet_hdr(&w, &v), -1);
+		assert_int_equal(buf_len(&w), 0);
+	}
+}
+
 static void test_icmp4_frag_needed(void **state)
 {
 	(void)state;
@@ -999,19 +1034,13 @@ static void test_nd_ns_na(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_csum),
-	    cmocka_unit_test(test_parse_ip4),
-	    cmocka_unit_test(test_parse_ip6),
-	    cmocka_unit_test(test_flow_hash),
-	    cmocka_unit_test(test_parse_udp),
-	    cmocka_unit_test(test_parse_tcp),
-	    cmocka_unit_test(test_tcp_seg),
-	    cmocka_unit_test(test_tcp_seg_same_flow),
-	    cmocka_unit_test(test_icmp4_frag_needed),
-	    cmocka_unit_test(test_icmp6_too_big),
-	    cmocka_unit_test(test_eth),
-	    cmocka_unit_test(test_arp),
-	    cmocka_unit_test(test_nd_ns_na),
+	    cmocka_unit_test(test_csum),	  cmocka_unit_test(test_parse_ip4),
+	    cmocka_unit_test(test_parse_ip6),	  cmocka_unit_test(test_flow_hash),
+	    cmocka_unit_test(test_parse_udp),	  cmocka_unit_test(test_parse_tcp),
+	    cmocka_unit_test(test_tcp_seg),	  cmocka_unit_test(test_tcp_seg_same_flow),
+	    cmocka_unit_test(test_vnet_hdr),	  cmocka_unit_test(test_icmp4_frag_needed),
+	    cmocka_unit_test(test_icmp6_too_big), cmocka_unit_test(test_eth),
+	    cmocka_unit_test(test_arp),		  cmocka_unit_test(test_nd_ns_na),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,9 +1,10 @@
 /*
  * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, the UDP and TCP
- * headers and the segments a coalescer merges, the TUN device's virtio_net_hdr, Internet checksum
- * (RFC 1071, RFC 1624), ICMPv4 fragmentation-needed (RFC 792, RFC 1191) and ICMPv6 packet-too-big
- * (RFC 4443 §3.2), Ethernet/ARP/RARP and IPv6 NS/NA (RFC 4861) parsing, and the gateway's Neighbor
- * Advertisement. All packet reads go through struct buf.
+ * headers and the segments a coalescer merges, the TUN device's virtio_net_hdr, Internet
+ * checksum (RFC 1071, RFC 1624), ICMPv4 fragmentation-needed (RFC 792, RFC 1191) and ICMPv6
+ * packet-too-big (RFC 4443 §3.2), Ethernet, ARP/RARP and IPv6 NS/NA (RFC 4861) parsing and
+ * building, and the gateway's Neighbor Advertisement. All packet reads go through struct
+ * buf.
  */
 #include "proto/pkt.h"
 
@@ -651,6 +652,22 @@ int pkt_parse_arp(struct buf *b, struct pkt_arp *a)
 	return 0;
 }
 
+int pkt_build_arp(struct buf *out, const struct pkt_arp *a)
+{
+	struct buf w = *out;
+
+	if (a->op < PKT_ARP_REQUEST || a->op > PKT_RARP_REPLY || a->spa.afi != LISP_AFI_IPV4 ||
+	    a->tpa.afi != LISP_AFI_IPV4)
+		return -1;
+	if (buf_add_u16(&w, 1) || buf_add_u16(&w, PKT_ETH_IPV4) || buf_add_u8(&w, ETH_ALEN_) ||
+	    buf_add_u8(&w, 4) || buf_add_u16(&w, a->op) || buf_add_bytes(&w, a->sha, ETH_ALEN_) ||
+	    buf_add_bytes(&w, a->spa.a, 4) || buf_add_bytes(&w, a->tha, ETH_ALEN_) ||
+	    buf_add_bytes(&w, a->tpa.a, 4))
+		return -1;
+	*out = w;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- NDP */
 
 void pkt_solicited_node(const struct ipaddr *a, struct ipaddr *sn)
@@ -748,29 +765,54 @@ int pkt_parse_nd(const struct buf *b, struct pkt_nd *nd)
 	return 0;
 }
 
-int pkt_build_na(struct buf *out, const struct pkt_nd *ns, const uint8_t gw_mac[ETH_ALEN_],
-		 const struct ipaddr *gw_ll)
+int pkt_build_nd(struct buf *out, const struct pkt_nd *nd)
 {
 	struct buf w = *out;
 	size_t icmp_start, csum_off;
-	const uint16_t plen = 32; /* 24 + TLLAO */
+	uint16_t plen = (uint16_t)(24 + (nd->has_sllao ? 8 : 0) + (nd->has_tllao ? 8 : 0));
+	uint32_t flags = 0;
 
-	if (ns->type != PKT_ND_NS || ns->dad || gw_ll->afi != LISP_AFI_IPV6)
+	if ((nd->type != PKT_ND_NS && nd->type != PKT_ND_NA) || nd->src.afi != LISP_AFI_IPV6 ||
+	    nd->dst.afi != LISP_AFI_IPV6 || nd->target.afi != LISP_AFI_IPV6)
 		return -1;
+	if (nd->type == PKT_ND_NA)
+		flags = nd->flags & (PKT_NA_F_ROUTER | PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE);
 	if (buf_add_u32(&w, 0x60000000u) || buf_add_u16(&w, plen) ||
 	    buf_add_u8(&w, PKT_PROTO_ICMPV6) || buf_add_u8(&w, 255) ||
-	    buf_add_bytes(&w, gw_ll->a, 16) || buf_add_bytes(&w, ns->src.a, 16))
+	    buf_add_bytes(&w, nd->src.a, 16) || buf_add_bytes(&w, nd->dst.a, 16))
 		return -1;
 	icmp_start = buf_len(&w);
-	if (buf_add_u8(&w, PKT_ND_NA) || buf_add_u8(&w, 0) || buf_reserve(&w, 2, &csum_off) ||
-	    buf_add_u32(&w, PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE) ||
-	    buf_add_bytes(&w, ns->target.a, 16) || buf_add_u8(&w, 2) || buf_add_u8(&w, 1) ||
-	    buf_add_bytes(&w, gw_mac, ETH_ALEN_))
+	if (buf_add_u8(&w, nd->type) || buf_add_u8(&w, 0) || buf_reserve(&w, 2, &csum_off) ||
+	    buf_add_u32(&w, flags) || buf_add_bytes(&w, nd->target.a, 16))
 		return -1;
-	uint32_t s = pkt_csum_pseudo6(gw_ll, &ns->src, plen, PKT_PROTO_ICMPV6);
+	if (nd->has_sllao &&
+	    (buf_add_u8(&w, 1) || buf_add_u8(&w, 1) || buf_add_bytes(&w, nd->sllao, ETH_ALEN_)))
+		return -1;
+	if (nd->has_tllao &&
+	    (buf_add_u8(&w, 2) || buf_add_u8(&w, 1) || buf_add_bytes(&w, nd->tllao, ETH_ALEN_)))
+		return -1;
+	uint32_t s = pkt_csum_pseudo6(&nd->src, &nd->dst, plen, PKT_PROTO_ICMPV6);
 	s = pkt_csum_add(s, w.data + icmp_start, plen);
 	if (buf_set_u16(&w, csum_off, pkt_csum_fold(s)))
 		return -1;
 	*out = w;
 	return 0;
+}
+
+int pkt_build_na(struct buf *out, const struct pkt_nd *ns, const uint8_t gw_mac[ETH_ALEN_],
+		 const struct ipaddr *gw_ll)
+{
+	struct pkt_nd na;
+
+	if (ns->type != PKT_ND_NS || ns->dad || gw_ll->afi != LISP_AFI_IPV6)
+		return -1;
+	memset(&na, 0, sizeof(na));
+	na.type = PKT_ND_NA;
+	na.src = *gw_ll;
+	na.dst = ns->src;
+	na.target = ns->target;
+	na.flags = PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE;
+	na.has_tllao = true;
+	memcpy(na.tllao, gw_mac, ETH_ALEN_);
+	return pkt_build_nd(out, &na);
 }

@@ -4,12 +4,12 @@
  * Owns: inner IPv4/IPv6 header parsing (addresses, protocol, ports, length, DF, TTL) and a
  * 5-tuple flow hash; the UDP and TCP headers behind it and the TCP segments a receive
  * coalescer (GRO) may merge; the virtio_net_hdr before a TUN device's packets; the Internet
- * checksum (RFC 1071) with incremental update (RFC 1624); ICMPv4 "fragmentation needed" (RFC 792,
- * RFC 1191) and ICMPv6 "packet too big" (RFC 4443 §3.2) builders; Ethernet (802.1Q tag skipped),
- * ARP/RARP (RFC 826, RFC 903; GARP and RFC 5227 probes), IPv6 Neighbor Solicitation/Advertisement
- * parsing (RFC 4861 §4.3, §4.4, §4.6.1) and the Neighbor Advertisement the anycast gateway sends
- * (RFC 4861 §7.2.4). Every packet byte is read through struct buf; nothing is cast over packet
- * memory.
+ * checksum (RFC 1071) with incremental update (RFC 1624); ICMPv4 "fragmentation needed"
+ * (RFC 792, RFC 1191) and ICMPv6 "packet too big" (RFC 4443 §3.2) builders; Ethernet (802.1Q
+ * tag skipped), ARP/RARP (RFC 826, RFC 903; GARP and RFC 5227 probes) and IPv6 Neighbor
+ * Solicitation/Advertisement (RFC 4861 §4.3, §4.4, §4.6.1) parsing and building, and the
+ * Neighbor Advertisement the anycast gateway sends (RFC 4861 §7.2.4). Every packet byte is
+ * read through struct buf; nothing is cast over packet memory.
  */
 #ifndef COMMON_PKT_H
 #define COMMON_PKT_H
@@ -195,6 +195,9 @@ struct pkt_arp {
 /* Parse an ARP or RARP payload (after pkt_parse_eth). Only htype 1 / ptype 0x0800 /
  * hlen 6 / plen 4 are accepted. */
 int pkt_parse_arp(struct buf *b, struct pkt_arp *a);
+/* Append the 28-byte ARP/RARP payload of `a` (op, sha, spa, tha, tpa; the flags are not
+ * read). -1 for an opcode pkt_parse_arp refuses, addresses not IPv4, or no room. */
+int pkt_build_arp(struct buf *out, const struct pkt_arp *a);
 
 /* ---- IPv6 Neighbor Discovery ---- */
 #define PKT_ND_NS	   135
@@ -216,6 +219,10 @@ struct pkt_nd {
  * length inside the packet, target not multicast, DAD NS to a solicited-node address
  * without SLLAO, NA to multicast not solicited. 0 or -1. */
 int pkt_parse_nd(const struct buf *b, struct pkt_nd *nd);
+/* Append the IPv6 packet of an NS or NA: src, dst, hop limit 255, target, NA flags
+ * (R|S|O only), SLLAO and/or TLLAO when has_sllao/has_tllao, checksum filled. -1 for another
+ * type, addresses not IPv6, or no room. */
+int pkt_build_nd(struct buf *out, const struct pkt_nd *nd);
 /* Build the IPv6 NA answering `ns`: from `gw_ll` (gateway link-local) to the NS source,
  * hop limit 255, flags S|O, target = ns->target, TLLAO = gw_mac, checksum filled.
  * -1 for a DAD NS (source ::) or when out is too small. */

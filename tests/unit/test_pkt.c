@@ -1,9 +1,10 @@
 /* tests/unit/test_pkt.c - proto/pkt: IP parsing and flow hash, Internet checksum (RFC 1071
  * example, RFC 1624 incremental, the word-wise sum against a byte-pair one), UDP and TCP
  * headers, the TCP segments the coalescer merges (each rejection rule alone) and when two
- * belong to one stream, the virtio_net_hdr, ICMPv4 frag-needed / ICMPv6 packet-too-big builders,
- * Ethernet/VLAN, ARP/GARP/probe/RARP, NS/NA parsing and the gateway NA builder. The byte
- * vectors were generated independently (Python) and their checksums confirmed by tshark. */
+ * belong to one stream, the virtio_net_hdr, ICMPv4 frag-needed / ICMPv6 packet-too-big
+ * builders, Ethernet/VLAN, ARP/GARP/probe/RARP and NS/NA parsing and building, and the
+ * gateway NA builder. The byte vectors were generated independently (Python) and their
+ * checksums confirmed by tshark. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -883,6 +884,23 @@ static void test_arp(void **state)
 	assert_false(a.rarp);
 	assert_int_equal(a.op, PKT_ARP_REQUEST);
 	assert_int_equal(a.sha[5], 5);
+	/* built back byte for byte; refused: a bad opcode, an address not IPv4, no room */
+	uint8_t out[28];
+	struct buf w;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(pkt_build_arp(&w, &a), 0);
+	assert_int_equal(buf_len(&w), 28);
+	assert_memory_equal(out, g, 28);
+	struct pkt_arp bad = a;
+	bad.op = 5;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(pkt_build_arp(&w, &bad), -1);
+	bad = a;
+	bad.tpa.afi = LISP_AFI_IPV6;
+	assert_int_equal(pkt_build_arp(&w, &bad), -1);
+	buf_init_write(&w, out, 27);
+	assert_int_equal(pkt_build_arp(&w, &a), -1);
+	assert_int_equal(buf_len(&w), 0);
 	/* ordinary request */
 	g[27] = 1;
 	buf_init_read(&b, g, sizeof(g));
@@ -935,6 +953,21 @@ static void test_nd_ns_na(void **state)
 	assert_true(ns.has_sllao);
 	assert_int_equal(ns.sllao[5], 5);
 	assert_false(ns.dad);
+	/* built back byte for byte; refused: another type, an address not IPv6, no room */
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(pkt_build_nd(&w, &ns), 0);
+	assert_int_equal(buf_len(&w), sizeof(ns_vec));
+	assert_memory_equal(out, ns_vec, sizeof(ns_vec));
+	struct pkt_nd bad = ns;
+	bad.type = 137;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(pkt_build_nd(&w, &bad), -1);
+	bad = ns;
+	bad.dst.afi = LISP_AFI_IPV4;
+	assert_int_equal(pkt_build_nd(&w, &bad), -1);
+	buf_init_write(&w, out, sizeof(ns_vec) - 1);
+	assert_int_equal(pkt_build_nd(&w, &ns), -1);
+	assert_int_equal(buf_len(&w), 0);
 
 	pkt_mac_to_ll(gw_mac, &gwll);
 	assert_string_equal(ipaddr_str(&gwll, s, sizeof(s)), "fe80::ff:fe00:101");

@@ -728,7 +728,9 @@ int pkt_parse_nd(const struct buf *b, struct pkt_nd *nd)
 		nd->flags = 0; /* reserved */
 	else
 		nd->flags &= PKT_NA_F_ROUTER | PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE;
-	if (nd->target.a[0] == 0xff)
+	/* RFC 4861 §7.1.1/§7.1.2: the target is not multicast; and no packet comes from a
+	 * multicast source (RFC 4291 §2.7): answering one would send a solicited NA to a group */
+	if (nd->target.a[0] == 0xff || nd->src.a[0] == 0xff)
 		return -1;
 	/* options: type, length in units of 8 octets (0 is invalid) */
 	while (buf_left(&icmp) > 0) {

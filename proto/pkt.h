@@ -216,8 +216,8 @@ struct pkt_nd {
 };
 /* Parse an IPv6 packet holding an NS or NA (no extension headers). Validates per RFC 4861
  * §7.1.1/§7.1.2: hop limit 255, code 0, ICMPv6 checksum, length >= 24, options of nonzero
- * length inside the packet, target not multicast, DAD NS to a solicited-node address
- * without SLLAO, NA to multicast not solicited. 0 or -1. */
+ * length inside the packet, target not multicast, source not multicast (RFC 4291 §2.7), DAD
+ * NS to a solicited-node address without SLLAO, NA to multicast not solicited. 0 or -1. */
 int pkt_parse_nd(const struct buf *b, struct pkt_nd *nd);
 /* Append the IPv6 packet of an NS or NA: src, dst, hop limit 255, target, NA flags
  * (R|S|O only), SLLAO and/or TLLAO when has_sllao/has_tllao, checksum filled. -1 for another

@@ -999,6 +999,24 @@ static void test_nd_ns_na(void **state)
 	m[60] ^= 1;
 	buf_init_read(&b, m, sizeof(m));
 	assert_int_equal(pkt_parse_nd(&b, &ns), -1);
+	/* from a multicast source (checksum fixed up): answering it would send a solicited NA
+	 * to a group (found by fuzz_pkt) */
+	memcpy(m, ns_vec, sizeof(m));
+	uint16_t c = (uint16_t)((m[42] << 8) | m[43]);
+	c = pkt_csum_update16(c, (uint16_t)((m[8] << 8) | m[9]), 0xff02);
+	m[8] = 0xff;
+	m[9] = 0x02;
+	m[42] = (uint8_t)(c >> 8);
+	m[43] = (uint8_t)c;
+	buf_init_read(&b, m, sizeof(m));
+	assert_int_equal(pkt_parse_nd(&b, &ns), -1);
+	m[8] = 0xfe; /* the same with a unicast source is accepted */
+	m[9] = 0x80;
+	c = pkt_csum_update16(c, 0xff02, 0xfe80);
+	m[42] = (uint8_t)(c >> 8);
+	m[43] = (uint8_t)c;
+	buf_init_read(&b, m, sizeof(m));
+	assert_int_equal(pkt_parse_nd(&b, &ns), 0);
 	/* hop limit != 255 */
 	memcpy(m, ns_vec, sizeof(m));
 	m[7] = 254;
@@ -1006,7 +1024,7 @@ static void test_nd_ns_na(void **state)
 	assert_int_equal(pkt_parse_nd(&b, &ns), -1);
 	/* option length 0 (checksum fixed up) */
 	memcpy(m, ns_vec, sizeof(m));
-	uint16_t c = (uint16_t)((m[42] << 8) | m[43]);
+	c = (uint16_t)((m[42] << 8) | m[43]);
 	c = pkt_csum_update16(c, 0x0101, 0x0100);
 	m[65] = 0;
 	m[42] = (uint8_t)(c >> 8);

@@ -88,8 +88,8 @@
  *
  * Threads: none; every call from the loop's thread.
  */
-#ifndef COMMON_BGP_H
-#define COMMON_BGP_H
+#ifndef BGP_BGP_H
+#define BGP_BGP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -4,8 +4,8 @@
  * bgp/rib.c (Adj-RIB-In/Out, RFC 7911 path IDs), bgp/out.c (UPDATE packing, RFC 4724
  * End-of-RIB), bgp/cli.c and bgp/config.c. Not for the embedding daemons: they use bgp.h.
  */
-#ifndef COMMON_BGP_INT_H
-#define COMMON_BGP_INT_H
+#ifndef BGP_BGP_INT_H
+#define BGP_BGP_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>

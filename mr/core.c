@@ -648,11 +648,13 @@ void mr_input(struct mr *mr, const struct mr_in *in, uint64_t now)
 		drop(mr, MR_DROP_RATE_GLOBAL, in, NULL);
 		return;
 	}
-	if (in->len == 0) {
+	struct buf b;
+	buf_init_read(&b, in->data, in->len);
+	int type = lisp_msg_type(&b);
+	if (type < 0) {
 		drop(mr, MR_DROP_EMPTY, in, NULL);
 		return;
 	}
-	unsigned type = in->data[0] >> 4;
 	switch (type) {
 	case LISP_T_ECM:
 		ecm_input(mr, in, now);

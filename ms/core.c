@@ -111,7 +111,10 @@ void ms_drop_malformed(struct ms *ms, unsigned type, const struct ipaddr *src,
 void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
 	     size_t len, bool deferred)
 {
-	unsigned type = len ? data[0] >> 4 : 0;
+	struct buf b;
+	buf_init_read(&b, data, len);
+	int t = lisp_msg_type(&b);
+	unsigned type = t < 0 ? 0 : (unsigned)t;
 
 	if (!deferred) {
 		ms->st.type[type].tx++;
@@ -251,15 +254,18 @@ void ms_fire_change(struct ms *ms, const struct lisp_prefix *eid, const struct l
 void ms_input(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
 	      uint16_t sport, uint64_t now_ms)
 {
+	struct buf b;
+	int t;
 	unsigned type;
 
 	ms->now = now_ms;
-	if (len == 0) {
+	buf_init_read(&b, data, len);
+	if ((t = lisp_msg_type(&b)) < 0) {
 		struct proto_err e = {PERR_TRUNCATED, 0, "empty datagram"};
 		ms_drop_malformed(ms, 0, src, &e);
 		return;
 	}
-	type = data[0] >> 4;
+	type = (unsigned)t;
 	ms->st.type[type].rx++;
 	switch (type) {
 	case LISP_T_MAP_REGISTER:

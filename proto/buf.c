@@ -1,5 +1,6 @@
 /*
- * proto/buf.c - bounded reader/writer (see buf.h). Every function checks the length
+ * proto/buf.c - bounded reader/writer (see buf.h; the per-field readers are inline there).
+ * Every function checks the length
  * before touching memory; integer overflow in `off + n` is impossible because n is
  * compared against what is left, never added to a position first.
  */
@@ -7,48 +8,12 @@
 
 #include <string.h>
 
-void buf_init_read(struct buf *b, const void *data, size_t len)
-{
-	b->data = (uint8_t *)(uintptr_t)data;
-	b->cap = len;
-	b->len = len;
-	b->off = 0;
-}
-
 void buf_init_write(struct buf *b, void *data, size_t cap)
 {
 	b->data = data;
 	b->cap = cap;
 	b->len = 0;
 	b->off = 0;
-}
-
-int buf_get_bytes(struct buf *b, void *dst, size_t n)
-{
-	if (n > buf_left(b))
-		return -1;
-	if (n)
-		memcpy(dst, b->data + b->off, n);
-	b->off += n;
-	return 0;
-}
-
-int buf_get_u8(struct buf *b, uint8_t *v)
-{
-	if (buf_left(b) < 1)
-		return -1;
-	*v = b->data[b->off++];
-	return 0;
-}
-
-int buf_get_u16(struct buf *b, uint16_t *v)
-{
-	if (buf_left(b) < 2)
-		return -1;
-	const uint8_t *p = b->data + b->off;
-	*v = (uint16_t)((p[0] << 8) | p[1]);
-	b->off += 2;
-	return 0;
 }
 
 int buf_get_u24(struct buf *b, uint32_t *v)
@@ -61,49 +26,12 @@ int buf_get_u24(struct buf *b, uint32_t *v)
 	return 0;
 }
 
-int buf_get_u32(struct buf *b, uint32_t *v)
-{
-	if (buf_left(b) < 4)
-		return -1;
-	const uint8_t *p = b->data + b->off;
-	*v = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-	b->off += 4;
-	return 0;
-}
-
 int buf_get_u64(struct buf *b, uint64_t *v)
 {
-	uint32_t hi, lo;
-	if (buf_left(b) < 8)
+	uint32_t hi = 0, lo = 0;
+	if (buf_left(b) < 8 || buf_get_u32(b, &hi) || buf_get_u32(b, &lo))
 		return -1;
-	buf_get_u32(b, &hi);
-	buf_get_u32(b, &lo);
 	*v = ((uint64_t)hi << 32) | lo;
-	return 0;
-}
-
-int buf_skip(struct buf *b, size_t n)
-{
-	if (n > buf_left(b))
-		return -1;
-	b->off += n;
-	return 0;
-}
-
-int buf_get_sub(struct buf *b, size_t n, struct buf *sub)
-{
-	if (n > buf_left(b))
-		return -1;
-	buf_init_read(sub, b->data + b->off, n);
-	b->off += n;
-	return 0;
-}
-
-int buf_peek_u8(const struct buf *b, uint8_t *v)
-{
-	if (buf_left(b) < 1)
-		return -1;
-	*v = b->data[b->off];
 	return 0;
 }
 

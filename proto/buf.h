@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct buf {
 	uint8_t *data; /* first byte of the area (never written through by a reader) */
@@ -23,11 +24,19 @@ struct buf {
 };
 
 /* Reader over `len` bytes at `data` (the bytes are never modified). */
-void buf_init_read(struct buf *b, const void *data, size_t len);
+static inline void buf_init_read(struct buf *b, const void *data, size_t len)
+{
+	b->data = (uint8_t *)(uintptr_t)data;
+	b->cap = len;
+	b->len = len;
+	b->off = 0;
+}
 /* Writer over `cap` bytes at `data`; starts empty. */
 void buf_init_write(struct buf *b, void *data, size_t cap);
 
-/* ---- reading ---- */
+/* ---- reading ----
+ * The readers every parser calls per field are inline (the data plane parses each packet
+ * with them); the rest are in buf.c. */
 static inline size_t buf_left(const struct buf *b)
 {
 	return b->len - b->off;
@@ -42,17 +51,69 @@ static inline const uint8_t *buf_cur(const struct buf *b)
 {
 	return b->data + b->off;
 }
-int buf_get_u8(struct buf *b, uint8_t *v);
-int buf_get_u16(struct buf *b, uint16_t *v);
+static inline int buf_get_u8(struct buf *b, uint8_t *v)
+{
+	if (buf_left(b) < 1)
+		return -1;
+	*v = b->data[b->off++];
+	return 0;
+}
+static inline int buf_get_u16(struct buf *b, uint16_t *v)
+{
+	if (buf_left(b) < 2)
+		return -1;
+	const uint8_t *p = b->data + b->off;
+	*v = (uint16_t)((p[0] << 8) | p[1]);
+	b->off += 2;
+	return 0;
+}
 int buf_get_u24(struct buf *b, uint32_t *v);
-int buf_get_u32(struct buf *b, uint32_t *v);
+static inline int buf_get_u32(struct buf *b, uint32_t *v)
+{
+	if (buf_left(b) < 4)
+		return -1;
+	const uint8_t *p = b->data + b->off;
+	*v = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+	b->off += 4;
+	return 0;
+}
 int buf_get_u64(struct buf *b, uint64_t *v);
-int buf_get_bytes(struct buf *b, void *dst, size_t n);
-int buf_skip(struct buf *b, size_t n);
-/* Carve the next n bytes into a reader `sub` and advance past them. */
-int buf_get_sub(struct buf *b, size_t n, struct buf *sub);
+static inline int buf_get_bytes(struct buf *b, void *dst, size_t n)
+{
+	if (n > buf_left(b))
+		return -1;
+	if (n)
+		memcpy(dst, b->data + b->off, n);
+	b->off += n;
+	return 0;
+}
+static inline int buf_skip(struct buf *b, size_t n)
+{
+	if (n > buf_left(b))
+		return -1;
+	b->off += n;
+	return 0;
+}
+/* Carve the next n bytes into a reader `sub` and advance past them (when they are not
+ * there, `sub` is an empty reader). */
+static inline int buf_get_sub(struct buf *b, size_t n, struct buf *sub)
+{
+	if (n > buf_left(b)) {
+		buf_init_read(sub, b->data + b->off, 0);
+		return -1;
+	}
+	buf_init_read(sub, b->data + b->off, n);
+	b->off += n;
+	return 0;
+}
 /* Look without consuming. */
-int buf_peek_u8(const struct buf *b, uint8_t *v);
+static inline int buf_peek_u8(const struct buf *b, uint8_t *v)
+{
+	if (buf_left(b) < 1)
+		return -1;
+	*v = b->data[b->off];
+	return 0;
+}
 int buf_peek_u16(const struct buf *b, uint16_t *v);
 /* Rewind/seek a reader to an absolute offset <= len. */
 int buf_seek(struct buf *b, size_t off);

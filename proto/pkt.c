@@ -1,8 +1,10 @@
 /*
- * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, Internet
+ * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, the UDP and TCP
+ * headers and the segments a coalescer merges, the TUN device's virtio_net_hdr, Internet
  * checksum (RFC 1071, RFC 1624), ICMPv4 fragmentation-needed (RFC 792, RFC 1191) and ICMPv6
- * packet-too-big (RFC 4443 §3.2), Ethernet/ARP/RARP and IPv6 NS/NA (RFC 4861) parsing, and
- * the gateway's Neighbor Advertisement. All packet reads go through struct buf.
+ * packet-too-big (RFC 4443 §3.2), Ethernet, ARP/RARP and IPv6 NS/NA (RFC 4861) parsing and
+ * building, and the gateway's Neighbor Advertisement. All packet reads go through struct
+ * buf.
  */
 #include "proto/pkt.h"
 
@@ -35,16 +37,15 @@ static void parse_ports(struct buf *l4, struct pkt_ip *ip)
 
 static int parse_ipv4(struct buf *b, struct pkt_ip *ip)
 {
-	uint8_t vihl, u8;
-	uint16_t tot, fragoff, u16;
+	uint8_t vihl;
+	uint16_t tot, fragoff, csum;
 	size_t start = buf_offset(b);
 
 	if (buf_get_u8(b, &vihl) || buf_get_u8(b, &ip->tos) || buf_get_u16(b, &tot) ||
-	    buf_get_u16(b, &u16) || buf_get_u16(b, &fragoff) || buf_get_u8(b, &ip->ttl) ||
-	    buf_get_u8(b, &ip->proto) || buf_get_u16(b, &u16) ||
+	    buf_get_u16(b, &ip->id) || buf_get_u16(b, &fragoff) || buf_get_u8(b, &ip->ttl) ||
+	    buf_get_u8(b, &ip->proto) || buf_get_u16(b, &csum) ||
 	    get_addr(b, LISP_AFI_IPV4, &ip->src) || get_addr(b, LISP_AFI_IPV4, &ip->dst))
 		return -1;
-	(void)u8;
 	ip->hdr_len = (uint16_t)((vihl & 0x0f) * 4);
 	if (ip->hdr_len < IPV4_HDR_LEN || tot < ip->hdr_len)
 		return -1;
@@ -179,13 +180,228 @@ uint32_t pkt_flow_hash(const struct pkt_ip *ip, uint32_t seed)
 	return h ? h : 1;
 }
 
+/* ---------------------------------------------------------------- UDP, TCP */
+
+/* The IP payload of a parsed unfragmented packet of protocol `proto`: [hdr_len, tot_len). */
+static int l4_view(const struct buf *b, const struct pkt_ip *ip, uint8_t proto, struct buf *l4)
+{
+	struct buf r = *b;
+
+	if (ip->proto != proto || ip->frag || ip->tot_len < ip->hdr_len)
+		return -1;
+	if (buf_skip(&r, ip->hdr_len) || buf_get_sub(&r, (size_t)(ip->tot_len - ip->hdr_len), l4))
+		return -1;
+	return 0;
+}
+
+int pkt_parse_udp(const struct buf *b, const struct pkt_ip *ip, struct pkt_udp *u)
+{
+	struct buf l4;
+	uint16_t csum;
+
+	memset(u, 0, sizeof(*u));
+	if (l4_view(b, ip, PKT_PROTO_UDP, &l4) || buf_get_u16(&l4, &u->sport) ||
+	    buf_get_u16(&l4, &u->dport) || buf_get_u16(&l4, &u->len) || buf_get_u16(&l4, &csum))
+		return -1;
+	if (u->len < 8 || buf_get_sub(&l4, (size_t)(u->len - 8), &u->payload))
+		return -1;
+	return 0;
+}
+
+int pkt_parse_tcp(const struct buf *b, const struct pkt_ip *ip, struct pkt_tcp *t)
+{
+	struct buf l4;
+	uint8_t doff;
+
+	memset(t, 0, sizeof(*t));
+	if (l4_view(b, ip, PKT_PROTO_TCP, &l4) || buf_get_u16(&l4, &t->sport) ||
+	    buf_get_u16(&l4, &t->dport) || buf_get_u32(&l4, &t->seq) || buf_get_u32(&l4, &t->ack) ||
+	    buf_get_u8(&l4, &doff) || buf_get_u8(&l4, &t->flags) || buf_get_u16(&l4, &t->window))
+		return -1;
+	t->hdr_len = (uint16_t)((doff >> 4) * 4);
+	if (t->hdr_len < 20 || t->hdr_len > buf_len(&l4))
+		return -1;
+	return 0;
+}
+
+int pkt_parse_tcp_seg(const struct buf *b, struct pkt_tcp_seg *s)
+{
+	struct buf r = *b, addrs, tcp;
+	size_t len = buf_left(&r);
+	uint8_t v, proto, doff;
+	uint16_t tot, frag;
+
+	memset(s, 0, sizeof(*s));
+	if (len > 0xffff || buf_peek_u8(&r, &v))
+		return -1;
+	s->version = v >> 4;
+	if (v == 0x45) { /* IPv4, no options */
+		if (buf_skip(&r, 2) || buf_get_u16(&r, &tot) || buf_get_u16(&r, &s->ip_id) ||
+		    buf_get_u16(&r, &frag) || buf_skip(&r, 1) || buf_get_u8(&r, &proto) ||
+		    buf_skip(&r, 2))
+			return -1;
+		if (proto != PKT_PROTO_TCP || (frag & 0x3fff) || tot != len)
+			return -1;
+		s->l3 = IPV4_HDR_LEN;
+		if (buf_get_sub(&r, 8, &addrs))
+			return -1;
+	} else if (s->version == 6) { /* no extension headers */
+		uint16_t plen;
+		if (buf_skip(&r, 4) || buf_get_u16(&r, &plen) || buf_get_u8(&r, &proto) ||
+		    buf_skip(&r, 1))
+			return -1;
+		if (proto != PKT_PROTO_TCP || (size_t)plen + IPV6_HDR_LEN != len)
+			return -1;
+		s->l3 = IPV6_HDR_LEN;
+		if (buf_get_sub(&r, 32, &addrs))
+			return -1;
+	} else {
+		return -1;
+	}
+	/* r is at the TCP header and holds the whole segment: len - l3 bytes */
+	tcp = r;
+	if (buf_skip(&tcp, 4) || buf_get_u32(&tcp, &s->seq) || buf_skip(&tcp, 4) ||
+	    buf_get_u8(&tcp, &doff) || buf_get_u8(&tcp, &s->flags))
+		return -1;
+	s->hdrs = (uint16_t)(s->l3 + (doff >> 4) * 4);
+	if (s->hdrs < s->l3 + 20 || s->hdrs >= len)
+		return -1;
+	if ((s->flags & ~(PKT_TCP_ACK | PKT_TCP_PSH)) || !(s->flags & PKT_TCP_ACK))
+		return -1;
+	/* the checksum over the pseudo-header (addresses, protocol, TCP length) and segment */
+	uint32_t l4len = (uint32_t)buf_left(&r);
+	uint32_t sum = pkt_csum_add(0, buf_cur(&addrs), buf_left(&addrs));
+	sum += PKT_PROTO_TCP + (l4len >> 16) + (l4len & 0xffff);
+	if (pkt_csum_fold(pkt_csum_add(sum, buf_cur(&r), l4len)) != 0)
+		return -1;
+	s->len = (uint16_t)len;
+	return 0;
+}
+
+/* The header words a coalescer compares, as masks over the big-endian 32-bit words of the
+ * fixed headers (0: not compared). */
+static const uint32_t same4[5] = {
+    0xffff0000u, /* version/IHL, TOS; not the total length */
+    0x0000ff00u, /* not the ID; flags (DF) and the fragment offset's high bits */
+    0xffff0000u, /* TTL, protocol; not the checksum */
+    0xffffffffu, /* source address */
+    0xffffffffu, /* destination address */
+};
+static const uint32_t same6[10] = {
+    0xffffffffu, /* version, traffic class, flow label */
+    0x0000ffffu, /* not the payload length; next header, hop limit */
+    0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, /* source address */
+    0xffffffffu, 0xffffffffu, 0xffffffffu, 0xffffffffu, /* destination address */
+};
+static const uint32_t same_tcp[5] = {
+    0xffffffffu,		    /* ports */
+    0,				    /* sequence number */
+    0xffffffffu,		    /* acknowledgment number */
+    ~((uint32_t)PKT_TCP_PSH << 16), /* data offset, flags but PSH, window */
+    0x0000ffffu,		    /* not the checksum; urgent pointer */
+};
+
+/* The next n 32-bit words of x and y agree in the bits of mask[i] (every bit if mask is
+ * NULL); both step over them. */
+static bool same_words(struct buf *x, struct buf *y, const uint32_t *mask, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint32_t a, b;
+		if (buf_get_u32(x, &a) || buf_get_u32(y, &b) ||
+		    ((a ^ b) & (mask ? mask[i] : 0xffffffffu)))
+			return false;
+	}
+	return true;
+}
+
+bool pkt_tcp_seg_same_flow(const struct buf *a, const struct pkt_tcp_seg *sa, const struct buf *b,
+			   const struct pkt_tcp_seg *sb)
+{
+	struct buf x = *a, y = *b;
+
+	if (sa->version != sb->version || sa->l3 != sb->l3 || sa->hdrs != sb->hdrs ||
+	    sa->hdrs < sa->l3 + 20)
+		return false;
+	if (sa->version == 4 ? !same_words(&x, &y, same4, 5) : !same_words(&x, &y, same6, 10))
+		return false;
+	/* the TCP header, then its options (a multiple of 4 bytes: data offset * 4 - 20) */
+	return same_words(&x, &y, same_tcp, 5) &&
+	       same_words(&x, &y, NULL, (size_t)(sa->hdrs - sa->l3 - 20) / 4);
+}
+
+/* ---------------------------------------------------------------- virtio_net_hdr */
+
+static int get_le16(struct buf *b, uint16_t *v)
+{
+	uint16_t x;
+	if (buf_get_u16(b, &x))
+		return -1;
+	*v = (uint16_t)((x >> 8) | (x << 8));
+	return 0;
+}
+
+static int add_le16(struct buf *w, uint16_t v)
+{
+	return buf_add_u16(w, (uint16_t)((v >> 8) | (v << 8)));
+}
+
+int pkt_parse_vnet_hdr(struct buf *b, struct pkt_vnet *v)
+{
+	struct buf r = *b;
+	uint8_t gso;
+
+	memset(v, 0, sizeof(*v));
+	if (buf_get_u8(&r, &v->flags) || buf_get_u8(&r, &gso) || get_le16(&r, &v->hdr_len) ||
+	    get_le16(&r, &v->gso_size) || get_le16(&r, &v->csum_start) ||
+	    get_le16(&r, &v->csum_offset))
+		return -1;
+	v->gso_type = gso & (uint8_t)~PKT_VNET_GSO_ECN;
+	v->ecn = (gso & PKT_VNET_GSO_ECN) != 0;
+	*b = r;
+	return 0;
+}
+
+int pkt_build_vnet_hdr(struct buf *out, const struct pkt_vnet *v)
+{
+	struct buf w = *out;
+	uint8_t gso = (uint8_t)(v->gso_type | (v->ecn ? PKT_VNET_GSO_ECN : 0));
+
+	if (buf_add_u8(&w, v->flags) || buf_add_u8(&w, gso) || add_le16(&w, v->hdr_len) ||
+	    add_le16(&w, v->gso_size) || add_le16(&w, v->csum_start) ||
+	    add_le16(&w, v->csum_offset))
+		return -1;
+	*out = w;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- checksum */
 
 uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
-	uint64_t s = sum;
+	uint64_t s = sum, n = 0;
 
+	/* 8 bytes at a time as two native-order 32-bit words: the one's complement sum does
+	 * not depend on the byte order as long as the result is swapped back (RFC 1071
+	 * §2(B)), and 16-bit words pair up the same way in 32-bit ones (2^16 = 1 mod 0xffff) */
+	while (len >= 8) {
+		uint32_t w[2];
+		memcpy(w, p, sizeof(w));
+		n += (uint64_t)w[0] + w[1];
+		p += 8;
+		len -= 8;
+	}
+	if (n) {
+		n = (n & 0xffffffffu) + (n >> 32);
+		n = (n & 0xffffffffu) + (n >> 32);
+		n = (n & 0xffff) + (n >> 16);
+		n = (n & 0xffff) + (n >> 16);
+		n = (n & 0xffff) + (n >> 16);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		n = ((n >> 8) | (n << 8)) & 0xffff;
+#endif
+		s += n;
+	}
 	while (len >= 2) {
 		s += (uint32_t)((p[0] << 8) | p[1]);
 		p += 2;
@@ -436,6 +652,22 @@ int pkt_parse_arp(struct buf *b, struct pkt_arp *a)
 	return 0;
 }
 
+int pkt_build_arp(struct buf *out, const struct pkt_arp *a)
+{
+	struct buf w = *out;
+
+	if (a->op < PKT_ARP_REQUEST || a->op > PKT_RARP_REPLY || a->spa.afi != LISP_AFI_IPV4 ||
+	    a->tpa.afi != LISP_AFI_IPV4)
+		return -1;
+	if (buf_add_u16(&w, 1) || buf_add_u16(&w, PKT_ETH_IPV4) || buf_add_u8(&w, ETH_ALEN_) ||
+	    buf_add_u8(&w, 4) || buf_add_u16(&w, a->op) || buf_add_bytes(&w, a->sha, ETH_ALEN_) ||
+	    buf_add_bytes(&w, a->spa.a, 4) || buf_add_bytes(&w, a->tha, ETH_ALEN_) ||
+	    buf_add_bytes(&w, a->tpa.a, 4))
+		return -1;
+	*out = w;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- NDP */
 
 void pkt_solicited_node(const struct ipaddr *a, struct ipaddr *sn)
@@ -496,7 +728,9 @@ int pkt_parse_nd(const struct buf *b, struct pkt_nd *nd)
 		nd->flags = 0; /* reserved */
 	else
 		nd->flags &= PKT_NA_F_ROUTER | PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE;
-	if (nd->target.a[0] == 0xff)
+	/* RFC 4861 §7.1.1/§7.1.2: the target is not multicast; and no packet comes from a
+	 * multicast source (RFC 4291 §2.7): answering one would send a solicited NA to a group */
+	if (nd->target.a[0] == 0xff || nd->src.a[0] == 0xff)
 		return -1;
 	/* options: type, length in units of 8 octets (0 is invalid) */
 	while (buf_left(&icmp) > 0) {
@@ -533,29 +767,54 @@ int pkt_parse_nd(const struct buf *b, struct pkt_nd *nd)
 	return 0;
 }
 
-int pkt_build_na(struct buf *out, const struct pkt_nd *ns, const uint8_t gw_mac[ETH_ALEN_],
-		 const struct ipaddr *gw_ll)
+int pkt_build_nd(struct buf *out, const struct pkt_nd *nd)
 {
 	struct buf w = *out;
 	size_t icmp_start, csum_off;
-	const uint16_t plen = 32; /* 24 + TLLAO */
+	uint16_t plen = (uint16_t)(24 + (nd->has_sllao ? 8 : 0) + (nd->has_tllao ? 8 : 0));
+	uint32_t flags = 0;
 
-	if (ns->type != PKT_ND_NS || ns->dad || gw_ll->afi != LISP_AFI_IPV6)
+	if ((nd->type != PKT_ND_NS && nd->type != PKT_ND_NA) || nd->src.afi != LISP_AFI_IPV6 ||
+	    nd->dst.afi != LISP_AFI_IPV6 || nd->target.afi != LISP_AFI_IPV6)
 		return -1;
+	if (nd->type == PKT_ND_NA)
+		flags = nd->flags & (PKT_NA_F_ROUTER | PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE);
 	if (buf_add_u32(&w, 0x60000000u) || buf_add_u16(&w, plen) ||
 	    buf_add_u8(&w, PKT_PROTO_ICMPV6) || buf_add_u8(&w, 255) ||
-	    buf_add_bytes(&w, gw_ll->a, 16) || buf_add_bytes(&w, ns->src.a, 16))
+	    buf_add_bytes(&w, nd->src.a, 16) || buf_add_bytes(&w, nd->dst.a, 16))
 		return -1;
 	icmp_start = buf_len(&w);
-	if (buf_add_u8(&w, PKT_ND_NA) || buf_add_u8(&w, 0) || buf_reserve(&w, 2, &csum_off) ||
-	    buf_add_u32(&w, PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE) ||
-	    buf_add_bytes(&w, ns->target.a, 16) || buf_add_u8(&w, 2) || buf_add_u8(&w, 1) ||
-	    buf_add_bytes(&w, gw_mac, ETH_ALEN_))
+	if (buf_add_u8(&w, nd->type) || buf_add_u8(&w, 0) || buf_reserve(&w, 2, &csum_off) ||
+	    buf_add_u32(&w, flags) || buf_add_bytes(&w, nd->target.a, 16))
 		return -1;
-	uint32_t s = pkt_csum_pseudo6(gw_ll, &ns->src, plen, PKT_PROTO_ICMPV6);
+	if (nd->has_sllao &&
+	    (buf_add_u8(&w, 1) || buf_add_u8(&w, 1) || buf_add_bytes(&w, nd->sllao, ETH_ALEN_)))
+		return -1;
+	if (nd->has_tllao &&
+	    (buf_add_u8(&w, 2) || buf_add_u8(&w, 1) || buf_add_bytes(&w, nd->tllao, ETH_ALEN_)))
+		return -1;
+	uint32_t s = pkt_csum_pseudo6(&nd->src, &nd->dst, plen, PKT_PROTO_ICMPV6);
 	s = pkt_csum_add(s, w.data + icmp_start, plen);
 	if (buf_set_u16(&w, csum_off, pkt_csum_fold(s)))
 		return -1;
 	*out = w;
 	return 0;
+}
+
+int pkt_build_na(struct buf *out, const struct pkt_nd *ns, const uint8_t gw_mac[ETH_ALEN_],
+		 const struct ipaddr *gw_ll)
+{
+	struct pkt_nd na;
+
+	if (ns->type != PKT_ND_NS || ns->dad || gw_ll->afi != LISP_AFI_IPV6)
+		return -1;
+	memset(&na, 0, sizeof(na));
+	na.type = PKT_ND_NA;
+	na.src = *gw_ll;
+	na.dst = ns->src;
+	na.target = ns->target;
+	na.flags = PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE;
+	na.has_tllao = true;
+	memcpy(na.tllao, gw_mac, ETH_ALEN_);
+	return pkt_build_nd(out, &na);
 }

@@ -10,8 +10,8 @@
  * Every function returns 0 or -errno; nl->err then holds a log-friendly message such as
  * "RTM_NEWROUTE 198.51.100.5/32 dev 4: File exists". Replies are parsed through struct buf.
  */
-#ifndef COMMON_NETLINK_H
-#define COMMON_NETLINK_H
+#ifndef SYS_NETLINK_H
+#define SYS_NETLINK_H
 
 #include <stdbool.h>
 #include <stddef.h>

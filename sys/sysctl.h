@@ -8,8 +8,8 @@
  * that already contains '/' is taken as a path below /proc/sys as-is (sysctl(8) does the same).
  * Functions return 0 or -errno.
  */
-#ifndef COMMON_SYSCTL_H
-#define COMMON_SYSCTL_H
+#ifndef SYS_SYSCTL_H
+#define SYS_SYSCTL_H
 
 #include <stddef.h>
 

@@ -1,6 +1,9 @@
 /*
  * sys/tun.c - open/read/write the data-plane TUN device (see tun.h). The vnet header the
- * kernel prepends is parsed through struct buf like any other untrusted byte.
+ * kernel prepends is parsed and written by proto/pkt.c (pkt_parse_vnet_hdr,
+ * pkt_build_vnet_hdr): the kernel writes it, but for a packet forwarded from a VM its offload
+ * fields (gso_type, gso_size, hdr_len, csum_start/offset) are the VM's, so it is read like
+ * any other untrusted byte.
  */
 #include "sys/tun.h"
 
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include "proto/buf.h"
+#include "proto/pkt.h"
 
 static int fail(char *err, size_t errlen, int e, const char *what, const char *name)
 {
@@ -91,27 +95,24 @@ void tun_close(struct tun *t)
 	t->fd = -1;
 }
 
-static uint16_t le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
+_Static_assert(TUN_VNET_HDR_LEN == PKT_VNET_HDR_LEN, "virtio_net_hdr size");
 
 static int parse_vnet(struct tun_pkt *p, size_t n)
 {
 	struct buf b;
-	uint8_t h[TUN_VNET_HDR_LEN];
+	struct pkt_vnet v;
 
 	buf_init_read(&b, p->data, n);
-	if (buf_get_bytes(&b, h, sizeof(h)))
+	if (pkt_parse_vnet_hdr(&b, &v))
 		return -1;
-	p->vnet.flags = h[0];
-	p->vnet.gso_type = h[1] & 0x7f; /* 0x80 = ECN */
-	p->vnet.hdr_len = le16(h + 2);
-	p->vnet.gso_size = le16(h + 4);
-	p->vnet.csum_start = le16(h + 6);
-	p->vnet.csum_offset = le16(h + 8);
-	p->off = TUN_VNET_HDR_LEN;
-	p->len = n - TUN_VNET_HDR_LEN;
+	p->vnet.flags = v.flags;
+	p->vnet.gso_type = v.gso_type;
+	p->vnet.hdr_len = v.hdr_len;
+	p->vnet.gso_size = v.gso_size;
+	p->vnet.csum_start = v.csum_start;
+	p->vnet.csum_offset = v.csum_offset;
+	p->off = buf_offset(&b);
+	p->len = buf_left(&b);
 	return 0;
 }
 
@@ -165,23 +166,23 @@ int tun_write(struct tun *t, const void *pkt, size_t len)
 int tun_write_vnet(struct tun *t, const struct tun_vnet *v, const void *pkt, size_t len)
 {
 	uint8_t h[TUN_VNET_HDR_LEN];
+	struct pkt_vnet pv = {.flags = v->flags,
+			      .gso_type = v->gso_type,
+			      .hdr_len = v->hdr_len,
+			      .gso_size = v->gso_size,
+			      .csum_start = v->csum_start,
+			      .csum_offset = v->csum_offset};
+	struct buf hb;
 	struct iovec iov[2];
 	ssize_t w;
 
 	if (!(t->flags & TUN_VNET_HDR))
 		return -EINVAL;
-	h[0] = v->flags;
-	h[1] = v->gso_type;
-	h[2] = (uint8_t)v->hdr_len;
-	h[3] = (uint8_t)(v->hdr_len >> 8);
-	h[4] = (uint8_t)v->gso_size;
-	h[5] = (uint8_t)(v->gso_size >> 8);
-	h[6] = (uint8_t)v->csum_start;
-	h[7] = (uint8_t)(v->csum_start >> 8);
-	h[8] = (uint8_t)v->csum_offset;
-	h[9] = (uint8_t)(v->csum_offset >> 8);
+	buf_init_write(&hb, h, sizeof(h));
+	if (pkt_build_vnet_hdr(&hb, &pv))
+		return -EINVAL;
 	iov[0].iov_base = h;
-	iov[0].iov_len = sizeof(h);
+	iov[0].iov_len = buf_len(&hb);
 	iov[1].iov_base = (void *)(uintptr_t)pkt;
 	iov[1].iov_len = len;
 	do {

@@ -8,8 +8,8 @@
  * packet may be a GSO super-packet (gso_type != TUN_GSO_NONE) that the caller segments.
  * A device the kernel created for us is non-persistent (gone on close) unless TUN_PERSIST.
  */
-#ifndef COMMON_TUN_H
-#define COMMON_TUN_H
+#ifndef SYS_TUN_H
+#define SYS_TUN_H
 
 #include <net/if.h>
 #include <stdbool.h>

@@ -44,6 +44,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "proto/addr.h"
+#include "proto/buf.h"
+#include "proto/pkt.h"
+
 #define FLOW_MAGIC     "LFW1"
 #define FLOW_HDR       32 /* magic 4, seq 4, time 8, name 16 */
 #define FLOW_NAME      16
@@ -100,20 +104,10 @@ static void put_u32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-static uint32_t get_u32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static void put_u64(uint8_t *p, uint64_t v)
 {
 	put_u32(p, (uint32_t)(v >> 32));
 	put_u32(p + 4, (uint32_t)v);
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-	return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
 }
 
 /* A flow packet's fields; 0 if buf holds one, -1 otherwise. */
@@ -125,14 +119,17 @@ struct flow_pkt {
 
 static int flow_parse(const uint8_t *buf, size_t len, struct flow_pkt *fp)
 {
+	struct buf b;
+	uint8_t magic[4], name[FLOW_NAME];
 	size_t i;
 
-	if (len < FLOW_HDR || memcmp(buf, FLOW_MAGIC, 4) != 0)
+	buf_init_read(&b, buf, len);
+	if (buf_get_bytes(&b, magic, sizeof(magic)) || memcmp(magic, FLOW_MAGIC, 4) != 0 ||
+	    buf_get_u32(&b, &fp->seq) || buf_get_u64(&b, &fp->sent_ns) ||
+	    buf_get_bytes(&b, name, sizeof(name)))
 		return -1;
-	fp->seq = get_u32(buf + 4);
-	fp->sent_ns = get_u64(buf + 8);
 	for (i = 0; i < FLOW_NAME; i++) {
-		char c = (char)buf[16 + i];
+		char c = (char)name[i];
 		if (c == 0)
 			break;
 		fp->name[i] = (c > 32 && c < 127) ? c : '?';
@@ -698,39 +695,23 @@ static void usage_tap(void)
 	fprintf(stderr, "usage: lisp-flow tap --dev IF --port P [--log FILE] [--max-seconds S]\n");
 }
 
-/* UDP payload of an IPv4/IPv6 packet to or from `port`; addresses as text. */
+/* UDP payload of an IPv4/IPv6 packet to or from `port` (proto/pkt.h: not a fragment, the UDP
+ * length within the IP payload); addresses as text. */
 static int tap_parse(const uint8_t *p, size_t len, unsigned port, char *src, char *dst,
-		     const uint8_t **pl, size_t *pllen)
+		     struct buf *pl)
 {
-	size_t hl;
-	const uint8_t *u;
+	struct buf b;
+	struct pkt_ip ip;
+	struct pkt_udp u;
 
-	if (len < 1)
+	buf_init_read(&b, p, len);
+	if (pkt_parse_ip(&b, &ip) || pkt_parse_udp(&b, &ip, &u))
 		return -1;
-	if ((p[0] >> 4) == 4) {
-		if (len < 20)
-			return -1;
-		hl = (size_t)(p[0] & 15) * 4;
-		if (hl < 20 || len < hl + 8 || p[9] != IPPROTO_UDP)
-			return -1;
-		if (((p[6] & 0x1f) | p[7]) != 0) /* fragments are not flow packets */
-			return -1;
-		inet_ntop(AF_INET, p + 12, src, INET6_ADDRSTRLEN);
-		inet_ntop(AF_INET, p + 16, dst, INET6_ADDRSTRLEN);
-	} else if ((p[0] >> 4) == 6) {
-		hl = 40;
-		if (len < hl + 8 || p[6] != IPPROTO_UDP)
-			return -1;
-		inet_ntop(AF_INET6, p + 8, src, INET6_ADDRSTRLEN);
-		inet_ntop(AF_INET6, p + 24, dst, INET6_ADDRSTRLEN);
-	} else {
+	if (u.sport != port && u.dport != port)
 		return -1;
-	}
-	u = p + hl;
-	if (((unsigned)u[0] << 8 | u[1]) != port && ((unsigned)u[2] << 8 | u[3]) != port)
-		return -1;
-	*pl = u + 8;
-	*pllen = len - hl - 8;
+	ipaddr_str(&ip.src, src, INET6_ADDRSTRLEN);
+	ipaddr_str(&ip.dst, dst, INET6_ADDRSTRLEN);
+	*pl = u.payload;
 	return 0;
 }
 
@@ -820,8 +801,7 @@ static int cmd_tap(int argc, char **argv)
 				    .msg_controllen = sizeof(cbuf.b)};
 		ssize_t n = recvmsg(fd, &mh, 0);
 		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
-		const uint8_t *pl;
-		size_t pllen;
+		struct buf pl;
 		struct flow_pkt fp;
 		struct cmsghdr *cm;
 		double t_ms = 0;
@@ -836,8 +816,8 @@ static int cmd_tap(int argc, char **argv)
 			perror("lisp-flow: recvmsg");
 			continue;
 		}
-		if (tap_parse(buf, (size_t)n, (unsigned)port, src, dst, &pl, &pllen) ||
-		    flow_parse(pl, pllen, &fp))
+		if (tap_parse(buf, (size_t)n, (unsigned)port, src, dst, &pl) ||
+		    flow_parse(buf_cur(&pl), buf_left(&pl), &fp))
 			continue;
 		/* the kernel's time of the packet on the device, not when this process got to
 		   read it (on a loaded machine that can be milliseconds later) */

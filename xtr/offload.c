@@ -1,8 +1,10 @@
 /*
  * xtr/offload.c - GSO segmentation (ITR) and TCP segment coalescing (ETR) for the TUN
- * device's virtio_net_hdr offloads; see xtr/offload.h. Every header is re-derived from the
- * parsed packet (proto/pkt.h); a packet that does not parse as expected is refused
- * (segmentation) or written through unchanged (coalescing).
+ * device's virtio_net_hdr offloads; see xtr/offload.h. Every header field is read by the
+ * parsers of proto/pkt.h (pkt_parse_ip/pkt_parse_tcp, pkt_parse_tcp_seg and
+ * pkt_tcp_seg_same_flow); a packet that does not parse as expected is refused (segmentation)
+ * or written through unchanged (coalescing). This file only copies validated packets and
+ * writes the headers of the packets it builds.
  */
 #include "config.h"
 
@@ -13,23 +15,6 @@
 #include "proto/buf.h"
 #include "xtr/offload.h"
 #include "xtr/xtr.h"
-
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_PSH 0x08
-#define TCP_ACK 0x10
-#define TCP_CWR 0x80
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -89,6 +74,7 @@ int xtr_gso_segment(const uint8_t *pkt, size_t len, const struct xtr_offload *o,
 {
 	struct buf b;
 	struct pkt_ip ip;
+	struct pkt_tcp th = {0};
 	size_t hdrs, l3, payload, mss = o->gso_size, off = 0;
 	bool tcp;
 
@@ -97,15 +83,13 @@ int xtr_gso_segment(const uint8_t *pkt, size_t len, const struct xtr_offload *o,
 		return -1;
 	l3 = ip.hdr_len;
 	if (o->gso_type == XTR_GSO_TCPV4 || o->gso_type == XTR_GSO_TCPV6) {
-		if (ip.proto != 6 || ip.version != (o->gso_type == XTR_GSO_TCPV4 ? 4 : 6) ||
-		    l3 + 20 > len)
+		if (ip.version != (o->gso_type == XTR_GSO_TCPV4 ? 4 : 6) ||
+		    pkt_parse_tcp(&b, &ip, &th) == -1)
 			return -1;
-		hdrs = l3 + (size_t)(pkt[l3 + 12] >> 4) * 4;
-		if (hdrs < l3 + 20)
-			return -1;
+		hdrs = l3 + th.hdr_len;
 		tcp = true;
 	} else if (o->gso_type == XTR_GSO_UDP_L4) {
-		if (ip.proto != 17)
+		if (ip.proto != PKT_PROTO_UDP)
 			return -1;
 		hdrs = l3 + 8;
 		tcp = false;
@@ -118,9 +102,9 @@ int xtr_gso_segment(const uint8_t *pkt, size_t len, const struct xtr_offload *o,
 	unsigned n = payload ? (unsigned)((payload + mss - 1) / mss) : 1;
 	if (n > maxsegs)
 		return -1;
-	uint16_t id0 = get16(pkt + 4);
-	uint32_t seq0 = tcp ? get32(pkt + l3 + 4) : 0;
-	uint8_t flags0 = tcp ? pkt[l3 + 13] : 0;
+	uint16_t id0 = ip.id;
+	uint32_t seq0 = th.seq;
+	uint8_t flags0 = th.flags;
 	for (unsigned i = 0; i < n; i++) {
 		size_t pos = (size_t)i * mss;
 		size_t chunk = payload - pos < mss ? payload - pos : mss;
@@ -143,9 +127,9 @@ int xtr_gso_segment(const uint8_t *pkt, size_t len, const struct xtr_offload *o,
 		if (tcp) {
 			uint8_t f = flags0;
 			if (i + 1 < n)
-				f &= (uint8_t) ~(TCP_FIN | TCP_PSH);
+				f &= (uint8_t) ~(PKT_TCP_FIN | PKT_TCP_PSH);
 			if (i > 0)
-				f &= (uint8_t)~TCP_CWR;
+				f &= (uint8_t)~PKT_TCP_CWR;
 			put32(l4 + 4, seq0 + (uint32_t)pos);
 			l4[13] = f;
 			put16(l4 + 16, 0);
@@ -186,6 +170,7 @@ void xtr_gro_fini(struct xtr_gro *g)
 void xtr_gro_flush(struct xtr_gro *g)
 {
 	uint8_t *p = g->buf;
+	const struct pkt_tcp_seg *h = &g->head;
 
 	if (g->len == 0)
 		return;
@@ -194,98 +179,58 @@ void xtr_gro_flush(struct xtr_gro *g)
 		g->len = 0;
 		return;
 	}
-	uint32_t l4len = (uint32_t)(g->len - g->l3);
-	if (g->version == 4) {
+	uint32_t l4len = (uint32_t)(g->len - h->l3);
+	if (h->version == 4) {
 		put16(p + 2, (uint16_t)g->len);
 		put16(p + 10, 0);
-		put16(p + 10, pkt_csum(p, g->l3));
+		put16(p + 10, pkt_csum(p, h->l3));
 	} else {
 		put16(p + 4, (uint16_t)(g->len - 40));
 	}
 	/* NEEDS_CSUM: the field holds the pseudo-header sum (Linux tcp_v4_send_check) */
-	put16(p + g->l3 + 16, fold(pseudo(p, g->version, 6, l4len)));
+	put16(p + h->l3 + 16, fold(pseudo(p, h->version, 6, l4len)));
 	struct xtr_offload o = {.needs_csum = true,
-				.gso_type = g->version == 4 ? XTR_GSO_TCPV4 : XTR_GSO_TCPV6,
-				.hdr_len = g->hdrs,
+				.gso_type = h->version == 4 ? XTR_GSO_TCPV4 : XTR_GSO_TCPV6,
+				.hdr_len = h->hdrs,
 				.gso_size = g->mss,
-				.csum_start = g->l3,
+				.csum_start = h->l3,
 				.csum_offset = 16};
 	g->out(g->arg, &o, p, g->len);
 	g->len = 0;
 }
 
-/* A TCP segment that may be merged: its header length, or 0. */
-static size_t candidate(const uint8_t *p, size_t len, uint8_t *version, size_t *l3)
+/* Does segment s (in reader b) continue what g holds? */
+static bool continues(const struct xtr_gro *g, const struct buf *b, const struct pkt_tcp_seg *s)
 {
-	if (len < 40)
-		return 0;
-	*version = p[0] >> 4;
-	if (*version == 4) {
-		/* no IP options, not a fragment, total length exact */
-		if (p[0] != 0x45 || p[9] != 6 || (get16(p + 6) & 0x3fff) || get16(p + 2) != len)
-			return 0;
-		*l3 = 20;
-	} else if (*version == 6) {
-		if (len < 60 || p[6] != 6 || (size_t)get16(p + 4) + 40 != len)
-			return 0;
-		*l3 = 40;
-	} else {
-		return 0;
-	}
-	size_t hdrs = *l3 + (size_t)(p[*l3 + 12] >> 4) * 4;
-	uint8_t f = p[*l3 + 13];
-	if (hdrs < *l3 + 20 || hdrs >= len || (f & ~(TCP_ACK | TCP_PSH)) || !(f & TCP_ACK))
-		return 0;
-	/* the kernel trusts a merged packet's data: check the segment's own checksum */
-	if (pkt_csum_fold(pkt_csum_add(pseudo(p, *version, 6, (uint32_t)(len - *l3)), p + *l3,
-				       len - *l3)) != 0)
-		return 0;
-	return hdrs;
-}
+	struct buf held;
+	size_t pl = s->len - s->hdrs;
 
-/* Does segment p (headers hdrs) continue what g holds? */
-static bool continues(const struct xtr_gro *g, const uint8_t *p, size_t len, size_t hdrs)
-{
-	const uint8_t *h = g->buf;
-	size_t l3 = g->l3;
-
-	if (g->closed || hdrs != g->hdrs || len - hdrs > g->mss ||
-	    g->len + (len - hdrs) > XTR_GRO_MAX)
+	if (g->closed || pl > g->mss || g->len + pl > XTR_GRO_MAX || s->seq != g->next_seq ||
+	    (s->version == 4 && s->ip_id != g->next_id))
 		return false;
-	if (g->version == 4) {
-		/* TOS, DF, TTL, protocol, addresses; ID consecutive */
-		if (p[1] != h[1] || p[6] != h[6] || p[8] != h[8] || memcmp(p + 12, h + 12, 8) ||
-		    get16(p + 4) != g->next_id)
-			return false;
-	} else {
-		/* traffic class + flow label, hop limit, addresses */
-		if (memcmp(p, h, 4) || p[7] != h[7] || memcmp(p + 8, h + 8, 32))
-			return false;
-	}
-	/* ports, ack, data offset, flags but PSH, window, options; sequence consecutive */
-	if (memcmp(p + l3, h + l3, 4) || get32(p + l3 + 4) != g->next_seq ||
-	    memcmp(p + l3 + 8, h + l3 + 8, 5) ||
-	    (p[l3 + 13] & ~TCP_PSH) != (h[l3 + 13] & ~TCP_PSH) ||
-	    memcmp(p + l3 + 14, h + l3 + 14, 2) || memcmp(p + l3 + 18, h + l3 + 18, hdrs - l3 - 18))
-		return false;
-	return true;
+	/* the held packet's headers are still the first segment's (lengths are written at
+	 * flush time, PSH only when it closes) */
+	buf_init_read(&held, g->buf, g->len);
+	return pkt_tcp_seg_same_flow(&held, &g->head, b, s);
 }
 
 int xtr_gro_add(struct xtr_gro *g, const uint8_t *p, size_t len)
 {
-	uint8_t version = 0;
-	size_t l3 = 0, hdrs = candidate(p, len, &version, &l3);
+	struct buf b;
+	struct pkt_tcp_seg s;
 
-	if (hdrs && g->len && version == g->version && continues(g, p, len, hdrs)) {
-		size_t pl = len - hdrs;
-		memcpy(g->buf + g->len, p + hdrs, pl);
+	buf_init_read(&b, p, len);
+	bool cand = pkt_parse_tcp_seg(&b, &s) == 0;
+	if (cand && g->len && continues(g, &b, &s)) {
+		size_t pl = (size_t)(s.len - s.hdrs);
+		memcpy(g->buf + g->len, p + s.hdrs, pl);
 		g->len += pl;
 		g->nseg++;
 		g->merged++;
 		g->next_seq += (uint32_t)pl;
 		g->next_id++;
-		if (p[l3 + 13] & TCP_PSH) {
-			g->buf[l3 + 13] |= TCP_PSH;
+		if (s.flags & PKT_TCP_PSH) {
+			g->buf[g->head.l3 + 13] |= PKT_TCP_PSH;
 			g->closed = true;
 		}
 		if (pl < g->mss)
@@ -293,17 +238,15 @@ int xtr_gro_add(struct xtr_gro *g, const uint8_t *p, size_t len)
 		return 0;
 	}
 	xtr_gro_flush(g);
-	if (hdrs == 0)
+	if (!cand)
 		return g->out(g->arg, NULL, p, len);
-	memcpy(g->buf, p, len);
-	g->len = len;
+	memcpy(g->buf, p, s.len);
+	g->len = s.len;
 	g->nseg = 1;
-	g->version = version;
-	g->l3 = (uint16_t)l3;
-	g->hdrs = (uint16_t)hdrs;
-	g->mss = (uint16_t)(len - hdrs);
-	g->next_seq = get32(p + l3 + 4) + (uint32_t)(len - hdrs);
-	g->next_id = (uint16_t)(get16(p + 4) + 1);
-	g->closed = (p[l3 + 13] & TCP_PSH) != 0;
+	g->head = s;
+	g->mss = (uint16_t)(s.len - s.hdrs);
+	g->next_seq = s.seq + g->mss;
+	g->next_id = (uint16_t)(s.ip_id + 1);
+	g->closed = (s.flags & PKT_TCP_PSH) != 0;
 	return 0;
 }

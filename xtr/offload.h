@@ -26,6 +26,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto/pkt.h"
+
 /* virtio_net_hdr gso_type values (the same as sys/tun.h TUN_GSO_*) */
 #define XTR_GSO_NONE   0
 #define XTR_GSO_TCPV4  1
@@ -62,9 +64,9 @@ struct xtr_gro {
 	uint8_t *buf; /* XTR_GRO_MAX bytes */
 	size_t len;   /* 0 = nothing held */
 	unsigned nseg;
-	bool closed; /* the last segment was short or had PSH: nothing more may join */
-	uint8_t version;
-	uint16_t l3, hdrs, mss;
+	bool closed;		 /* the last segment was short or had PSH: nothing more may join */
+	struct pkt_tcp_seg head; /* the first segment held (its headers are buf's) */
+	uint16_t mss;
 	uint32_t next_seq;
 	uint16_t next_id;
 	xtr_gro_out out;

@@ -1,8 +1,11 @@
 /*
  * tests/fuzz/mkcorpus.c - writes the seed corpus of the fuzz targets with the library's own
  * builders: DIR/fuzz_addr/ (addresses and LCAFs, mapping records), DIR/fuzz_ctrl/ (one seed
- * per control message kind) and DIR/fuzz_data/ (data-plane headers). A few seeds that the
- * builders cannot produce (unknown LCAF types, deep nesting) are written byte by byte.
+ * per control message kind), DIR/fuzz_data/ (data-plane headers) and DIR/fuzz_pkt/ (frames
+ * from VMs, inner IP packets, TUN reads and TCP segment pairs, behind the entry-point byte of
+ * tests/fuzz/fuzz_pkt.c). Seeds that the builders cannot produce (unknown LCAF types, deep
+ * nesting; IPv4/IPv6 packets with UDP, TCP, options, extension headers, fragments) are
+ * written field by field, their checksums computed.
  *
  * Usage: tests/fuzz/mkcorpus $(top_srcdir)/tests/fuzz/corpus   (then commit the files)
  */
@@ -17,6 +20,7 @@
 #include "proto/buf.h"
 #include "proto/lisp_data.h"
 #include "proto/lisp_msg.h"
+#include "proto/pkt.h"
 
 #define FUZZ_SECRET "fuzz-secret" /* the keys of tests/fuzz/fuzz_ctrl.c */
 
@@ -432,6 +436,392 @@ static void gen_data(void)
 	data_seed("data-versions-iid-key", &h);
 }
 
+/* ---- fuzz_pkt: byte 0 = entry point (tests/fuzz/fuzz_pkt.c), then the input ---- */
+
+#define PKT_IN_ETH  0 /* an Ethernet frame from a VM */
+#define PKT_IN_IP   1 /* an IP packet (decapsulated inner packet, TUN read) */
+#define PKT_IN_VNET 2 /* a TUN read: virtio_net_hdr, then an IP packet */
+#define PKT_IN_SEG2 3 /* two TCP segments: u16 length of the first, the first, the second */
+
+static const uint8_t vm_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x00, 0x0a};
+static const uint8_t gw_mac[6] = {0x02, 0x00, 0x00, 0x00, 0x01, 0x01};
+static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+static void pkt_seed(const char *name, uint8_t entry, const uint8_t *d, size_t n)
+{
+	uint8_t b[2048];
+	struct buf w;
+	buf_init_write(&w, b, sizeof(b));
+	if (buf_add_u8(&w, entry) || buf_add_bytes(&w, d, n))
+		die(name);
+	write_seed("fuzz_pkt", name, &w);
+}
+
+/* Fill the L4 checksum (TCP, UDP, ICMP, ICMPv6 at `l4`) of an unfragmented packet. */
+static void l4_csum(uint8_t *p, size_t len, int v, size_t l4, uint8_t proto)
+{
+	size_t at = proto == PKT_PROTO_TCP ? 16 : proto == PKT_PROTO_UDP ? 6 : 2;
+	uint32_t l4len = (uint32_t)(len - l4), s = 0;
+	if (l4 + at + 2 > len)
+		die("l4 checksum");
+	p[l4 + at] = p[l4 + at + 1] = 0;
+	if (proto != PKT_PROTO_ICMP) {
+		s = v == 4 ? pkt_csum_add(0, p + 12, 8) : pkt_csum_add(0, p + 8, 32);
+		s += proto + (l4len >> 16) + (l4len & 0xffff);
+	}
+	uint16_t c = pkt_csum_fold(pkt_csum_add(s, p + l4, l4len));
+	if (proto == PKT_PROTO_UDP && c == 0)
+		c = 0xffff;
+	p[l4 + at] = (uint8_t)(c >> 8);
+	p[l4 + at + 1] = (uint8_t)c;
+}
+
+/* An IPv4 (ID 0x1234, TTL 64, `frag` = flags and offset, `ext` = options) or IPv6 (hop
+ * limit 64, `ext` = extension headers, the first of type `nh`) packet around `l4`; the L4
+ * checksum is filled unless it is a fragment (IPv4 MF or offset, an IPv6 fragment header
+ * first). Returns the length. */
+static size_t mk_ip(uint8_t *p, size_t cap, int v, const char *src, const char *dst, uint8_t proto,
+		    uint16_t frag, const uint8_t *ext, size_t extlen, uint8_t nh, const uint8_t *l4,
+		    size_t l4len)
+{
+	struct buf w;
+	struct ipaddr s = ip(src), d = ip(dst);
+	size_t l3 = (v == 4 ? 20 : 40) + extlen, csum_off = 0;
+
+	buf_init_write(&w, p, cap);
+	if (v == 4) {
+		if (extlen % 4 || extlen > 40 || buf_add_u8(&w, (uint8_t)(0x40 | (l3 / 4))) ||
+		    buf_add_u8(&w, 0) || buf_add_u16(&w, (uint16_t)(l3 + l4len)) ||
+		    buf_add_u16(&w, 0x1234) || buf_add_u16(&w, frag) || buf_add_u8(&w, 64) ||
+		    buf_add_u8(&w, proto) || buf_reserve(&w, 2, &csum_off) ||
+		    buf_add_bytes(&w, s.a, 4) || buf_add_bytes(&w, d.a, 4))
+			die(src);
+	} else {
+		if (buf_add_u32(&w, 0x60000000u) || buf_add_u16(&w, (uint16_t)(extlen + l4len)) ||
+		    buf_add_u8(&w, extlen ? nh : proto) || buf_add_u8(&w, 64) ||
+		    buf_add_bytes(&w, s.a, 16) || buf_add_bytes(&w, d.a, 16))
+			die(src);
+	}
+	if (buf_add_bytes(&w, ext, extlen) || buf_add_bytes(&w, l4, l4len))
+		die(src);
+	if (v == 4 && buf_set_u16(&w, csum_off, pkt_csum(p, l3)))
+		die(src);
+	if (!(frag & 0x3fff) && !(v == 6 && extlen && nh == 44))
+		l4_csum(p, buf_len(&w), v, l3, proto);
+	return buf_len(&w);
+}
+
+/* UDP datagram 40000 -> `dport` (9, discard: not dissected as anything) with `n` bytes of
+ * payload (checksum filled by mk_ip). */
+static size_t mk_udp(uint8_t *u, uint16_t dport, size_t n)
+{
+	struct buf w;
+	buf_init_write(&w, u, 8 + n);
+	if (buf_add_u16(&w, 40000) || buf_add_u16(&w, dport) ||
+	    buf_add_u16(&w, (uint16_t)(8 + n)) || buf_add_u16(&w, 0))
+		die("udp");
+	for (size_t i = 0; i < n; i++)
+		buf_add_u8(&w, (uint8_t)('a' + i % 26));
+	return buf_len(&w);
+}
+
+/* TCP segment 40000 -> 5201 with options `opt` (a multiple of 4 bytes) and `n` bytes. */
+static size_t mk_tcp(uint8_t *t, uint32_t seq, uint8_t flags, const uint8_t *opt, size_t optlen,
+		     size_t n)
+{
+	struct buf w;
+	buf_init_write(&w, t, 20 + optlen + n);
+	if (buf_add_u16(&w, 40000) || buf_add_u16(&w, 5201) || buf_add_u32(&w, seq) ||
+	    buf_add_u32(&w, flags & PKT_TCP_ACK ? 7000 : 0) ||
+	    buf_add_u8(&w, (uint8_t)(((20 + optlen) / 4) << 4)) || buf_add_u8(&w, flags) ||
+	    buf_add_u16(&w, 502) || buf_add_u32(&w, 0) || buf_add_bytes(&w, opt, optlen))
+		die("tcp");
+	for (size_t i = 0; i < n; i++)
+		buf_add_u8(&w, (uint8_t)(seq + i));
+	return buf_len(&w);
+}
+
+static const uint8_t tcp_ts[12] = {1, 1, 8, 10, 0, 0, 0x10, 0, 0, 0, 0x20, 0}; /* NOP NOP TS */
+static const uint8_t tcp_syn_opts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+					 0, 1, 0,    0,	   0, 0, 1, 3,	3, 7}; /* MSS SACK TS WS */
+
+static void eth_seed(const char *name, const uint8_t dst[6], uint16_t type, const uint8_t *pl,
+		     size_t n)
+{
+	uint8_t f[1600];
+	struct buf w;
+	buf_init_write(&w, f, sizeof(f));
+	if (pkt_build_eth(&w, dst, vm_mac, type) || buf_add_bytes(&w, pl, n))
+		die(name);
+	pkt_seed(name, PKT_IN_ETH, f, buf_len(&w));
+}
+
+static void arp_seed(const char *name, const uint8_t dst[6], uint16_t type, uint16_t op,
+		     const char *spa, const char *tpa, const uint8_t tha[6], uint16_t vlan)
+{
+	uint8_t f[64];
+	struct buf w;
+	struct pkt_arp a;
+
+	memset(&a, 0, sizeof(a));
+	a.op = op;
+	memcpy(a.sha, vm_mac, 6);
+	memcpy(a.tha, tha, 6);
+	a.spa = ip(spa);
+	a.tpa = ip(tpa);
+	buf_init_write(&w, f, sizeof(f));
+	if (vlan && (buf_add_u16(&w, vlan) || buf_add_u16(&w, type)))
+		die(name);
+	if (pkt_build_arp(&w, &a))
+		die(name);
+	eth_seed(name, dst, vlan ? PKT_ETH_VLAN : type, f, buf_len(&w));
+}
+
+static void nd_seed(const char *name, uint8_t type, const char *src, const char *dst,
+		    const char *target, uint32_t flags, bool sllao, bool tllao)
+{
+	uint8_t f[128];
+	struct buf w;
+	struct pkt_nd nd;
+
+	memset(&nd, 0, sizeof(nd));
+	nd.type = type;
+	nd.src = ip(src);
+	nd.dst = ip(dst);
+	nd.target = ip(target);
+	nd.flags = flags;
+	nd.has_sllao = sllao;
+	nd.has_tllao = tllao;
+	memcpy(nd.sllao, vm_mac, 6);
+	memcpy(nd.tllao, vm_mac, 6);
+	buf_init_write(&w, f, sizeof(f));
+	if (pkt_build_nd(&w, &nd))
+		die(name);
+	const uint8_t *mdst = nd.dst.a[0] == 0xff
+				  ? (const uint8_t[]){0x33,	    0x33,	  nd.dst.a[12],
+						      nd.dst.a[13], nd.dst.a[14], nd.dst.a[15]}
+				  : gw_mac;
+	eth_seed(name, mdst, PKT_ETH_IPV6, f, buf_len(&w));
+}
+
+static void vnet_seed(const char *name, uint8_t flags, uint8_t gso_type, bool ecn, uint16_t hdr_len,
+		      uint16_t gso_size, uint16_t csum_start, const uint8_t *p, size_t n)
+{
+	uint8_t f[2048];
+	struct buf w;
+	struct pkt_vnet v = {.flags = flags,
+			     .gso_type = gso_type,
+			     .ecn = ecn,
+			     .hdr_len = hdr_len,
+			     .gso_size = gso_size,
+			     .csum_start = csum_start,
+			     .csum_offset = flags ? 16 : 0};
+	buf_init_write(&w, f, sizeof(f));
+	if (pkt_build_vnet_hdr(&w, &v) || buf_add_bytes(&w, p, n))
+		die(name);
+	pkt_seed(name, PKT_IN_VNET, f, buf_len(&w));
+}
+
+static void seg2_seed(const char *name, const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
+{
+	uint8_t f[2048];
+	struct buf w;
+	buf_init_write(&w, f, sizeof(f));
+	if (buf_add_u16(&w, (uint16_t)na) || buf_add_bytes(&w, a, na) || buf_add_bytes(&w, b, nb))
+		die(name);
+	pkt_seed(name, PKT_IN_SEG2, f, buf_len(&w));
+}
+
+static void gen_pkt(void)
+{
+	static const uint8_t zero_mac[6];
+	uint8_t l4[1500], p[1024], q[1024], o[1600];
+	size_t n, m, k;
+	struct buf w, r;
+
+	/* Ethernet + ARP/RARP */
+	arp_seed("eth-arp-request", bcast, PKT_ETH_ARP, PKT_ARP_REQUEST, "192.0.2.10", "192.0.2.1",
+		 zero_mac, 0);
+	arp_seed("eth-arp-reply", gw_mac, PKT_ETH_ARP, PKT_ARP_REPLY, "192.0.2.10", "192.0.2.1",
+		 gw_mac, 0);
+	arp_seed("eth-arp-garp", bcast, PKT_ETH_ARP, PKT_ARP_REQUEST, "192.0.2.10", "192.0.2.10",
+		 zero_mac, 0);
+	arp_seed("eth-arp-garp-reply", bcast, PKT_ETH_ARP, PKT_ARP_REPLY, "192.0.2.10",
+		 "192.0.2.10", bcast, 0);
+	arp_seed("eth-arp-probe", bcast, PKT_ETH_ARP, PKT_ARP_REQUEST, "0.0.0.0", "192.0.2.10",
+		 zero_mac, 0);
+	arp_seed("eth-rarp-announce", bcast, PKT_ETH_RARP, PKT_RARP_REQUEST, "0.0.0.0", "0.0.0.0",
+		 vm_mac, 0);
+	arp_seed("eth-vlan-arp-request", bcast, PKT_ETH_ARP, PKT_ARP_REQUEST, "198.51.100.10",
+		 "198.51.100.1", zero_mac, 100);
+
+	/* Ethernet + IPv4/UDP, IPv6 ND */
+	n = mk_udp(l4, 9, 32);
+	n = mk_ip(p, sizeof(p), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_UDP, 0x4000, NULL, 0,
+		  0, l4, n);
+	eth_seed("eth-ipv4-udp", gw_mac, PKT_ETH_IPV4, p, n);
+	nd_seed("eth-ipv6-ns-sllao", PKT_ND_NS, "2001:db8:1::10", "ff02::1:ff00:1", "2001:db8:1::1",
+		0, true, false);
+	/* refused: from a multicast source (fuzz_pkt found the gateway answering it) */
+	nd_seed("eth-ipv6-ns-multicast-source", PKT_ND_NS, "ff02::2", "ff02::1:ff00:1",
+		"2001:db8:1::1", 0, true, false);
+	nd_seed("eth-ipv6-ns-nud", PKT_ND_NS, "2001:db8:1::10", "2001:db8:1::1", "2001:db8:1::1", 0,
+		false, false);
+	nd_seed("eth-ipv6-ns-dad", PKT_ND_NS, "::", "ff02::1:ff00:10", "2001:db8:1::10", 0, false,
+		false);
+	nd_seed("eth-ipv6-na-tllao", PKT_ND_NA, "2001:db8:1::10", "2001:db8:1::1", "2001:db8:1::10",
+		PKT_NA_F_SOLICITED | PKT_NA_F_OVERRIDE, false, true);
+	nd_seed("eth-ipv6-na-no-option", PKT_ND_NA, "2001:db8:1::10", "2001:db8:1::1",
+		"2001:db8:1::10", PKT_NA_F_SOLICITED, false, false);
+	nd_seed("eth-ipv6-na-unsolicited", PKT_ND_NA, "fe80::ff:fe00:a", "ff02::1",
+		"2001:db8:1::10", PKT_NA_F_OVERRIDE, false, true);
+	nd_seed("eth-ipv6-na-router", PKT_ND_NA, "fe80::1", "fe80::ff:fe00:a", "2001:db8:1::1",
+		PKT_NA_F_ROUTER | PKT_NA_F_SOLICITED, false, true);
+
+	/* IP packets: UDP, options, fragments, extension headers, ICMP */
+	pkt_seed("ip4-udp", PKT_IN_IP, p, n);
+	n = mk_udp(l4, 9, 16);
+	static const uint8_t ra[4] = {0x94, 0x04, 0x00, 0x00}; /* Router Alert */
+	m = mk_ip(q, sizeof(q), 4, "192.0.2.10", "198.51.100.20", PKT_PROTO_UDP, 0, ra, 4, 0, l4,
+		  n);
+	pkt_seed("ip4-options-udp", PKT_IN_IP, q, m);
+	static const uint8_t nops[8] = {1, 1, 1, 1, 1, 1, 1, 0}; /* NOPs, End of List */
+	m = mk_ip(q, sizeof(q), 4, "192.0.2.10", "198.51.100.20", PKT_PROTO_UDP, 0, nops, 8, 0, l4,
+		  n);
+	pkt_seed("ip4-options-nop-eol-udp", PKT_IN_IP, q, m);
+	/* fragments of a 72-byte UDP datagram whose checksum covers all of it */
+	n = mk_udp(l4, 9, 64);
+	k = mk_ip(p, sizeof(p), 4, "192.0.2.10", "198.51.100.20", PKT_PROTO_UDP, 0, NULL, 0, 0, l4,
+		  n);
+	m = mk_ip(q, sizeof(q), 4, "192.0.2.10", "198.51.100.20", PKT_PROTO_UDP, 0x2000, NULL, 0, 0,
+		  p + 20, 40);
+	pkt_seed("ip4-fragment-first", PKT_IN_IP, q, m);
+	m = mk_ip(q, sizeof(q), 4, "192.0.2.10", "198.51.100.20", PKT_PROTO_UDP, 5, NULL, 0, 0,
+		  p + 60, k - 60);
+	pkt_seed("ip4-fragment-last", PKT_IN_IP, q, m);
+	static const uint8_t echo[16] = {8, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'};
+	m = mk_ip(q, sizeof(q), 4, "192.0.2.10", "203.0.113.1", PKT_PROTO_ICMP, 0, NULL, 0, 0, echo,
+		  sizeof(echo));
+	pkt_seed("ip4-icmp-echo", PKT_IN_IP, q, m);
+	/* the ICMP error builders: fragmentation needed about ip4-udp, too big about ip6-udp */
+	n = mk_udp(l4, 9, 32);
+	n = mk_ip(p, sizeof(p), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_UDP, 0x4000, NULL, 0,
+		  0, l4, n);
+	buf_init_read(&r, p, n);
+	buf_init_write(&w, o, sizeof(o));
+	struct ipaddr rloc4 = ip("192.0.2.1"), rloc6 = ip("2001:db8::1");
+	if (pkt_build_icmp4_frag_needed(&w, &r, &rloc4, 1400))
+		die("icmp4");
+	pkt_seed("ip4-icmp-frag-needed", PKT_IN_IP, o, buf_len(&w));
+	n = mk_udp(l4, 9, 32);
+	n = mk_ip(p, sizeof(p), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_UDP, 0, NULL, 0, 0,
+		  l4, n);
+	pkt_seed("ip6-udp", PKT_IN_IP, p, n);
+	buf_init_read(&r, p, n);
+	buf_init_write(&w, o, sizeof(o));
+	if (pkt_build_icmp6_too_big(&w, &r, &rloc6, 1280))
+		die("icmp6");
+	pkt_seed("ip6-icmp-too-big", PKT_IN_IP, o, buf_len(&w));
+	/* larger than what an ICMP error quotes (1232 bytes for IPv6, 548 for IPv4) */
+	n = mk_udp(l4, 9, 1352);
+	n = mk_ip(o, sizeof(o), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_UDP, 0, NULL, 0, 0,
+		  l4, n);
+	pkt_seed("ip6-udp-1400", PKT_IN_IP, o, n);
+	n = mk_udp(l4, 9, 572);
+	n = mk_ip(o, sizeof(o), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_UDP, 0x4000, NULL, 0,
+		  0, l4, n);
+	pkt_seed("ip4-udp-600", PKT_IN_IP, o, n);
+	/* hop-by-hop (PadN) and destination options (PadN) before UDP */
+	static const uint8_t hbh_dst[16] = {60, 0, 1, 4, 0, 0, 0, 0, PKT_PROTO_UDP,
+					    0,	1, 4, 0, 0, 0, 0};
+	n = mk_udp(l4, 9, 24);
+	m = mk_ip(q, sizeof(q), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_UDP, 0, hbh_dst,
+		  16, 0, l4, n);
+	pkt_seed("ip6-ext-hbh-dst-udp", PKT_IN_IP, q, m);
+	/* routing header (next AH, 8 bytes, type 0, segments left 0) and AH (next TCP, 24 bytes,
+	 * SPI 1, sequence 7, 12 bytes of ICV) before TCP */
+	static const uint8_t rt_ah[32] = {51, 0, 0, 0, 0, 0, 0, 0, PKT_PROTO_TCP, 4,	0,    0,
+					  0,  0, 0, 1, 0, 0, 0, 7, 0xaa,	  0xbb, 0xcc, 0xdd,
+					  0,  0, 0, 0, 0, 0, 0, 0};
+	n = mk_tcp(l4, 1000, PKT_TCP_ACK, NULL, 0, 20);
+	m = mk_ip(q, sizeof(q), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_TCP, 0, rt_ah, 32,
+		  43, l4, n);
+	pkt_seed("ip6-ext-routing-ah-tcp", PKT_IN_IP, q, m);
+	/* fragment header: the first 32 bytes of a 40-byte TCP segment (its checksum covering all
+	 * of it), then the last 8 */
+	static const uint8_t frag1[8] = {PKT_PROTO_TCP, 0, 0x00, 0x01, 0, 0, 0x12, 0x34};
+	static const uint8_t frag2[8] = {PKT_PROTO_TCP, 0, 0x00, 0x20, 0, 0, 0x12, 0x34};
+	k = mk_ip(p, sizeof(p), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_TCP, 0, NULL, 0, 0,
+		  l4, n);
+	m = mk_ip(q, sizeof(q), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_TCP, 0, frag1, 8,
+		  44, p + 40, 32);
+	pkt_seed("ip6-fragment-first-tcp", PKT_IN_IP, q, m);
+	m = mk_ip(q, sizeof(q), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_TCP, 0, frag2, 8,
+		  44, p + 72, k - 72);
+	pkt_seed("ip6-fragment-last", PKT_IN_IP, q, m);
+
+	/* TCP segments: ACK, PSH|ACK, with options, SYN with options */
+	n = mk_tcp(l4, 1000, PKT_TCP_ACK, NULL, 0, 100);
+	m = mk_ip(q, sizeof(q), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_TCP, 0x4000, NULL, 0,
+		  0, l4, n);
+	pkt_seed("ip4-tcp-ack", PKT_IN_IP, q, m);
+	n = mk_tcp(l4, 1100, PKT_TCP_ACK | PKT_TCP_PSH, tcp_ts, sizeof(tcp_ts), 100);
+	m = mk_ip(q, sizeof(q), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_TCP, 0x4000, NULL, 0,
+		  0, l4, n);
+	pkt_seed("ip4-tcp-psh-ack-ts", PKT_IN_IP, q, m);
+	n = mk_tcp(l4, 999, PKT_TCP_SYN, tcp_syn_opts, sizeof(tcp_syn_opts), 0);
+	m = mk_ip(q, sizeof(q), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_TCP, 0x4000, NULL, 0,
+		  0, l4, n);
+	pkt_seed("ip4-tcp-syn-options", PKT_IN_IP, q, m);
+	n = mk_tcp(l4, 1000, PKT_TCP_ACK, NULL, 0, 100);
+	m = mk_ip(q, sizeof(q), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_TCP, 0, NULL, 0, 0,
+		  l4, n);
+	pkt_seed("ip6-tcp-ack", PKT_IN_IP, q, m);
+	n = mk_tcp(l4, 1100, PKT_TCP_ACK | PKT_TCP_PSH, tcp_ts, sizeof(tcp_ts), 100);
+	m = mk_ip(q, sizeof(q), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_TCP, 0, NULL, 0, 0,
+		  l4, n);
+	pkt_seed("ip6-tcp-psh-ack-ts", PKT_IN_IP, q, m);
+
+	/* TUN reads: vnet header, then a packet */
+	n = mk_tcp(l4, 1000, PKT_TCP_ACK, tcp_ts, sizeof(tcp_ts), 300);
+	m = mk_ip(q, sizeof(q), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_TCP, 0x4000, NULL, 0,
+		  0, l4, n);
+	vnet_seed("vnet-none-ip4-tcp", 0, 0, false, 0, 0, 0, q, m);
+	vnet_seed("vnet-gso-tcpv4", PKT_VNET_F_NEEDS_CSUM, 1, false, 52, 100, 20, q, m);
+	k = mk_ip(p, sizeof(p), 6, "2001:db8:1::10", "2001:db8:2::20", PKT_PROTO_TCP, 0, NULL, 0, 0,
+		  l4, n);
+	vnet_seed("vnet-gso-tcpv6-ecn", PKT_VNET_F_NEEDS_CSUM, 4, true, 72, 100, 40, p, k);
+	n = mk_udp(l4, 9, 300);
+	m = mk_ip(q, sizeof(q), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_UDP, 0x4000, NULL, 0,
+		  0, l4, n);
+	vnet_seed("vnet-gso-udp-l4", PKT_VNET_F_NEEDS_CSUM, 5, false, 28, 100, 20, q, m);
+
+	/* two TCP segments: consecutive in one stream, then of two streams */
+	for (int v = 4; v <= 6; v += 2) {
+		const char *src = v == 4 ? "198.51.100.10" : "2001:db8:1::10";
+		const char *dst = v == 4 ? "203.0.113.20" : "2001:db8:2::20";
+		n = mk_tcp(l4, 1000, PKT_TCP_ACK, tcp_ts, sizeof(tcp_ts), 200);
+		m = mk_ip(p, sizeof(p), v, src, dst, PKT_PROTO_TCP, 0x4000, NULL, 0, 0, l4, n);
+		n = mk_tcp(l4, 1200, PKT_TCP_ACK | PKT_TCP_PSH, tcp_ts, sizeof(tcp_ts), 100);
+		k = mk_ip(q, sizeof(q), v, src, dst, PKT_PROTO_TCP, 0x4000, NULL, 0, 0, l4, n);
+		if (v == 4) {
+			q[5]++; /* next IPv4 ID */
+			q[10] = q[11] = 0;
+			uint16_t c = pkt_csum(q, 20);
+			q[10] = (uint8_t)(c >> 8);
+			q[11] = (uint8_t)c;
+		}
+		seg2_seed(v == 4 ? "seg2-ip4-consecutive" : "seg2-ip6-consecutive", p, m, q, k);
+	}
+	n = mk_tcp(l4, 1000, PKT_TCP_ACK, NULL, 0, 200);
+	m = mk_ip(p, sizeof(p), 4, "198.51.100.10", "203.0.113.20", PKT_PROTO_TCP, 0x4000, NULL, 0,
+		  0, l4, n);
+	n = mk_tcp(l4, 1200, PKT_TCP_ACK, NULL, 0, 200);
+	k = mk_ip(q, sizeof(q), 4, "198.51.100.11", "203.0.113.20", PKT_PROTO_TCP, 0x4000, NULL, 0,
+		  0, l4, n);
+	seg2_seed("seg2-ip4-two-streams", p, m, q, k);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -442,6 +832,7 @@ int main(int argc, char **argv)
 	gen_addr();
 	gen_ctrl();
 	gen_data();
+	gen_pkt();
 	printf("mkcorpus: %u seeds written to %s\n", nwritten, outdir);
 	return 0;
 }

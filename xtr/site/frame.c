@@ -4,9 +4,8 @@
  * RARP self-announce, IPv6 NS (DAD, NUD, for a subnet address, for an own or off-link
  * address), NA (unsolicited or not), other IPv4/IPv6) and the frames the anycast gateway
  * sends: the NA answering an NS (RFC 4861 §7.2.4: S|O, TLLAO = gateway MAC, from the gateway
- * link-local, docs/linux-site.md "IPv6: the Neighbor Solicitation responder") and the unicast
- * ARP/NS probes of a silent host (RFC 4861 §7.3.3 NUD). Every byte is read through struct buf /
- * common/pkt.
+ * link-local) and the unicast ARP/NS probes of a silent host (RFC 4861 §7.3.3 NUD). Every
+ * byte is read, and every frame built, by proto/pkt.c.
  */
 #include <string.h>
 
@@ -198,15 +197,17 @@ int site_build_na_frame(struct buf *out, const struct site_ctx *c, const struct 
 int site_build_arp_probe(struct buf *out, const struct site_ctx *c, const uint8_t mac[6],
 			 const struct ipaddr *eid)
 {
-	static const uint8_t zero[6];
 	struct buf w = *out;
+	struct pkt_arp a;
+
 	if (c->gw4.afi != LISP_AFI_IPV4 || eid->afi != LISP_AFI_IPV4)
 		return -1;
-	if (pkt_build_eth(&w, mac, c->gw_mac, PKT_ETH_ARP) || buf_add_u16(&w, 1) ||
-	    buf_add_u16(&w, PKT_ETH_IPV4) || buf_add_u8(&w, 6) || buf_add_u8(&w, 4) ||
-	    buf_add_u16(&w, PKT_ARP_REQUEST) || buf_add_bytes(&w, c->gw_mac, 6) ||
-	    buf_add_bytes(&w, c->gw4.a, 4) || buf_add_bytes(&w, zero, 6) ||
-	    buf_add_bytes(&w, eid->a, 4))
+	memset(&a, 0, sizeof(a));
+	a.op = PKT_ARP_REQUEST;
+	memcpy(a.sha, c->gw_mac, 6);
+	a.spa = c->gw4;
+	a.tpa = *eid;
+	if (pkt_build_eth(&w, mac, c->gw_mac, PKT_ETH_ARP) || pkt_build_arp(&w, &a))
 		return -1;
 	*out = w;
 	return 0;
@@ -216,24 +217,19 @@ int site_build_ns_probe(struct buf *out, const struct site_ctx *c, const uint8_t
 			const struct ipaddr *eid)
 {
 	struct buf w = *out;
-	size_t icmp_start, csum_off;
-	const uint16_t plen = 32; /* 24 + SLLAO */
+	struct pkt_nd ns;
 	const struct ipaddr *src = c->gw6.afi == LISP_AFI_IPV6 ? &c->gw6 : &c->gw_ll;
 
 	if (src->afi != LISP_AFI_IPV6 || eid->afi != LISP_AFI_IPV6)
 		return -1;
-	if (pkt_build_eth(&w, mac, c->gw_mac, PKT_ETH_IPV6) || buf_add_u32(&w, 0x60000000u) ||
-	    buf_add_u16(&w, plen) || buf_add_u8(&w, PKT_PROTO_ICMPV6) || buf_add_u8(&w, 255) ||
-	    buf_add_bytes(&w, src->a, 16) || buf_add_bytes(&w, eid->a, 16))
-		return -1;
-	icmp_start = buf_len(&w);
-	if (buf_add_u8(&w, PKT_ND_NS) || buf_add_u8(&w, 0) || buf_reserve(&w, 2, &csum_off) ||
-	    buf_add_u32(&w, 0) || buf_add_bytes(&w, eid->a, 16) || buf_add_u8(&w, 1) ||
-	    buf_add_u8(&w, 1) || buf_add_bytes(&w, c->gw_mac, 6))
-		return -1;
-	uint32_t s = pkt_csum_pseudo6(src, eid, plen, PKT_PROTO_ICMPV6);
-	s = pkt_csum_add(s, w.data + icmp_start, plen);
-	if (buf_set_u16(&w, csum_off, pkt_csum_fold(s)))
+	memset(&ns, 0, sizeof(ns));
+	ns.type = PKT_ND_NS;
+	ns.src = *src;
+	ns.dst = *eid;
+	ns.target = *eid;
+	ns.has_sllao = true;
+	memcpy(ns.sllao, c->gw_mac, 6);
+	if (pkt_build_eth(&w, mac, c->gw_mac, PKT_ETH_IPV6) || pkt_build_nd(&w, &ns))
 		return -1;
 	*out = w;
 	return 0;

@@ -165,6 +165,7 @@ static int parse_top(xmlNode *root, struct ms_cfg *c)
 			c->db_sync_full = i == 1;
 	}
 	bad |= cfg_read_log(root, &c->log_level) < 0;
+	bad |= cfg_read_privileges(root, &c->priv) < 0;
 	if ((n = cfg_child(root, "negative-reply")) != NULL) {
 		static const char *const nl_names[] = {"reply", "drop", NULL};
 		int r = cfg_get_enum(n, "@non-lisp", nl_names, &i);
@@ -278,6 +279,7 @@ void ms_cfg_print(const void *p, FILE *out)
 			cfg_xml_escape(c->db_path, e, sizeof(e)),
 			c->db_sync_full ? "full" : "normal");
 	cfg_print_log(c->log_level, out);
+	cfg_print_privileges(&c->priv, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
 		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");
 	fprintf(out, "  <map-notify interval-ms=\"%u\" retries=\"%u\"/>\n", c->notify_interval_ms,

@@ -2,7 +2,11 @@
  * --version, --help, bad options (exit 2), -n on good/bad/missing configs (exit codes,
  * FILE:LINE on stderr), -nv printing the normalized config, a foreground run with
  * SIGHUP reloads (bad config and rejected config keep the old one, a good one applies)
- * and SIGTERM exit 0, and a daemonized run with a pid file. */
+ * and SIGTERM exit 0, and a daemonized run with a pid file. Started as root with
+ * <privileges>: the user, groups and capability sets of the running daemon read from
+ * /proc/PID/status (nothing kept, or exactly $TESTD_KEEP_CAPS), reloads as that user, the
+ * pid file emptied when it cannot be removed, user="root" keeping everything, a daemon not
+ * started as root left as it is. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,6 +16,8 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +92,9 @@ static char *slurp(const char *path)
 	return b;
 }
 
-/* Start testd with args (NULL-terminated); stdout/stderr to files. */
-static pid_t spawn(const char *const *args)
+/* Start testd with args (NULL-terminated); stdout/stderr to files; as `as_uid` when it is
+ * not 0 (set before the exec). */
+static pid_t spawn_as(const char *const *args, uid_t as_uid)
 {
 	const char *argv[16];
 	int n = 0;
@@ -95,6 +102,12 @@ static pid_t spawn(const char *const *args)
 	for (; *args && n < 15; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
+	/* emptied here, not in the child: a wait_for() right after must not see the last run */
+	for (int i = 0; i < 2; i++) {
+		int fd = open(i ? errp : outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -103,10 +116,18 @@ static pid_t spawn(const char *const *args)
 		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(o, 1);
 		dup2(e, 2);
+		if (as_uid && (setgroups(0, NULL) < 0 || setresgid(as_uid, as_uid, as_uid) < 0 ||
+			       setresuid(as_uid, as_uid, as_uid) < 0))
+			_exit(126);
 		execv(TESTD_PATH, (char *const *)argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t spawn(const char *const *args)
+{
+	return spawn_as(args, 0);
 }
 
 static int wait_exit(pid_t pid)
@@ -296,12 +317,210 @@ static void test_daemonize_pidfile(void **st)
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+/* The value of `key` ("Uid", "CapEff"...) in /proc/PID/status, blanks squeezed to one. */
+static const char *proc_status(pid_t pid, const char *key)
+{
+	static char val[256];
+	char p[64], line[512];
+	size_t kl = strlen(key);
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	val[0] = '\0';
+	f = fopen(p, "r");
+	if (f == NULL)
+		return val;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, kl) != 0 || line[kl] != ':')
+			continue;
+		size_t o = 0;
+		for (const char *c = line + kl + 1; *c && *c != '\n' && o + 1 < sizeof(val); c++) {
+			if (*c == ' ' || *c == '\t') {
+				if (o > 0 && val[o - 1] != ' ')
+					val[o++] = ' ';
+			} else {
+				val[o++] = *c;
+			}
+		}
+		while (o > 0 && val[o - 1] == ' ')
+			o--;
+		val[o] = '\0';
+		break;
+	}
+	fclose(f);
+	return val;
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Skip (not fail) what only root can test. Returns nobody's uid/gid. */
+static int need_root_nobody(uid_t *uid, gid_t *gid)
+{
+	const struct passwd *pw = getpwnam("nobody");
+	if (geteuid() != 0 || pw == NULL)
+		return 0;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 1;
+}
+
+static void test_privileges_dropped(void **st)
+{
+	(void)st;
+	uid_t nob;
+	gid_t nog;
+	char want[128];
+
+	if (!need_root_nobody(&nob, &nog)) {
+		skip();
+		return;
+	}
+	/* the unprivileged daemon reads its config and writes its state file on reload */
+	assert_int_equal(chmod(dir, 0755), 0);
+	unlink(state);
+	int fd = open(state, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, nob, nog), 0);
+	close(fd);
+	unlink(pidp);
+	write_cfg("priv", "1", "  <privileges user=\"nobody\"/>\n");
+	pid_t pid = spawn((const char *[]){"-d", "-f", cfgpath, "-p", pidp, NULL});
+	assert_true(wait_for(state, "name=priv value=1\n"));
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "privileges dropped: user nobody"));
+	/* started() ran as root (the state file), the loop runs as nobody with nothing */
+	snprintf(want, sizeof(want), "%u %u %u %u", nob, nob, nob, nob);
+	assert_string_equal(proc_status(pid, "Uid"), want);
+	snprintf(want, sizeof(want), "%u %u %u %u", nog, nog, nog, nog);
+	assert_string_equal(proc_status(pid, "Gid"), want);
+	assert_string_equal(proc_status(pid, "Groups"), "");
+	assert_string_equal(proc_status(pid, "CapEff"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "CapPrm"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "CapInh"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "CapAmb"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "NoNewPrivs"), "1");
+
+	/* a reload, as nobody */
+	write_cfg("priv", "2", "  <privileges user=\"nobody\"/>\n");
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(state, "name=priv value=2\n"));
+	/* a config nobody cannot read: kept, and the log says why */
+	assert_int_equal(chmod(cfgpath, 0600), 0);
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(errp, "running as user nobody, which must be able to read"));
+	assert_string_equal(slurp(state), "name=priv value=2\n");
+	/* another <privileges>: the rest applies, the user changes at the next restart */
+	write_cfg("priv", "3", "  <privileges user=\"root\"/>\n");
+	assert_int_equal(chmod(cfgpath, 0644), 0);
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(state, "name=priv value=3\n"));
+	assert_non_null(strstr(slurp(errp), "a change of <privileges> takes effect at the next"));
+	snprintf(want, sizeof(want), "%u %u %u %u", nob, nob, nob, nob);
+	assert_string_equal(proc_status(pid, "Uid"), want);
+
+	/* stop() runs as nobody; the pid file in a directory of root's is emptied */
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	assert_string_equal(slurp(state), "name=priv value=3\nstopped\n");
+	assert_int_equal(file_size(pidp), 0);
+	unlink(pidp);
+	unlink(state);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
+static void test_privileges_keep_caps(void **st)
+{
+	(void)st;
+	uid_t nob;
+	gid_t nog;
+	char want[128];
+
+	if (!need_root_nobody(&nob, &nog)) {
+		skip();
+		return;
+	}
+	unlink(state);
+	/* CAP_NET_ADMIN | CAP_NET_RAW, what lisp-xtrd keeps */
+	setenv("TESTD_KEEP_CAPS", "3000", 1);
+	write_cfg("caps", "1", "  <privileges user=\"nobody\" group=\"nogroup\"/>\n");
+	pid_t pid = spawn((const char *[]){"-d", "-f", cfgpath, NULL});
+	unsetenv("TESTD_KEEP_CAPS");
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "capabilities: CAP_NET_ADMIN CAP_NET_RAW"));
+	snprintf(want, sizeof(want), "%u %u %u %u", nob, nob, nob, nob);
+	assert_string_equal(proc_status(pid, "Uid"), want);
+	assert_string_equal(proc_status(pid, "CapEff"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapPrm"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapInh"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapAmb"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "NoNewPrivs"), "1");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+}
+
+static void test_privileges_root_and_nonroot(void **st)
+{
+	(void)st;
+	uid_t nob;
+	gid_t nog;
+	char want[128], bnd[64];
+
+	if (!need_root_nobody(&nob, &nog)) {
+		skip();
+		return;
+	}
+	/* user="root": nothing changes, loudly */
+	unlink(state);
+	snprintf(bnd, sizeof(bnd), "%s", proc_status(getpid(), "CapBnd"));
+	write_cfg("root", "1", "  <privileges user=\"root\"/>\n");
+	pid_t pid = spawn((const char *[]){"-d", "-f", cfgpath, NULL});
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "RUNNING AS ROOT WITH EVERY PRIVILEGE"));
+	assert_string_equal(proc_status(pid, "Uid"), "0 0 0 0");
+	assert_string_equal(proc_status(pid, "CapBnd"), bnd);
+	assert_string_equal(proc_status(pid, "NoNewPrivs"), "0");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+
+	/* not started as root: it runs with what it was given */
+	assert_int_equal(chmod(dir, 0755), 0);
+	int fd = open(state, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, nob, nog), 0);
+	close(fd);
+	fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	write_cfg("user", "1", "  <privileges user=\"nobody\"/>\n");
+	pid = spawn_as((const char *[]){"-d", "-f", cfgpath, NULL}, nob);
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "not root: running with what it was given"));
+	snprintf(want, sizeof(want), "%u %u %u %u", nob, nob, nob, nob);
+	assert_string_equal(proc_status(pid, "Uid"), want);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	unlink(state);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_version_help), cmocka_unit_test(test_bad_options),
-	    cmocka_unit_test(test_check_config), cmocka_unit_test(test_reload_and_term),
-	    cmocka_unit_test(test_sigint),	 cmocka_unit_test(test_daemonize_pidfile),
+	    cmocka_unit_test(test_version_help),
+	    cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_check_config),
+	    cmocka_unit_test(test_reload_and_term),
+	    cmocka_unit_test(test_sigint),
+	    cmocka_unit_test(test_daemonize_pidfile),
+	    cmocka_unit_test(test_privileges_dropped),
+	    cmocka_unit_test(test_privileges_keep_caps),
+	    cmocka_unit_test(test_privileges_root_and_nonroot),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

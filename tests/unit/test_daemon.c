@@ -6,7 +6,8 @@
  * <privileges>: the user, groups and capability sets of the running daemon read from
  * /proc/PID/status (nothing kept, or exactly $TESTD_KEEP_CAPS), reloads as that user, the
  * pid file emptied when it cannot be removed, user="root" keeping everything, a daemon not
- * started as root left as it is. */
+ * started as root left as it is, root of a user namespace without the user's id keeping its
+ * ids and dropping the capabilities. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -18,6 +19,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,8 +94,22 @@ static char *slurp(const char *path)
 	return b;
 }
 
+/* Write `text` to /proc/self/`file` (uid_map, gid_map, setgroups). */
+static int write_self(const char *file, const char *text)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/%s", file);
+	int fd = open(p, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
 /* Start testd with args (NULL-terminated); stdout/stderr to files; as `as_uid` when it is
- * not 0 (set before the exec). */
+ * not 0 (set before the exec), as (uid_t)-1: as root of a new user namespace where only
+ * uid and gid 0 are mapped. */
 static pid_t spawn_as(const char *const *args, uid_t as_uid)
 {
 	const char *argv[16];
@@ -116,9 +132,16 @@ static pid_t spawn_as(const char *const *args, uid_t as_uid)
 		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(o, 1);
 		dup2(e, 2);
-		if (as_uid && (setgroups(0, NULL) < 0 || setresgid(as_uid, as_uid, as_uid) < 0 ||
-			       setresuid(as_uid, as_uid, as_uid) < 0))
+		if (as_uid == (uid_t)-1) {
+			if (unshare(CLONE_NEWUSER) < 0 || write_self("setgroups", "deny") < 0 ||
+			    write_self("uid_map", "0 0 1") < 0 ||
+			    write_self("gid_map", "0 0 1") < 0)
+				_exit(125);
+		} else if (as_uid &&
+			   (setgroups(0, NULL) < 0 || setresgid(as_uid, as_uid, as_uid) < 0 ||
+			    setresuid(as_uid, as_uid, as_uid) < 0)) {
 			_exit(126);
+		}
 		execv(TESTD_PATH, (char *const *)argv);
 		_exit(127);
 	}
@@ -509,6 +532,38 @@ static void test_privileges_root_and_nonroot(void **st)
 	assert_int_equal(chmod(dir, 0700), 0);
 }
 
+/* Root of a user namespace where nobody has no id: the ids stay, the capabilities go. */
+static void test_privileges_user_namespace(void **st)
+{
+	(void)st;
+	uid_t nob;
+	gid_t nog;
+
+	if (!need_root_nobody(&nob, &nog)) {
+		skip();
+		return;
+	}
+	unlink(state);
+	setenv("TESTD_KEEP_CAPS", "3000", 1);
+	write_cfg("userns", "1", "  <privileges user=\"nobody\"/>\n");
+	pid_t pid = spawn_as((const char *[]){"-d", "-f", cfgpath, NULL}, (uid_t)-1);
+	unsetenv("TESTD_KEEP_CAPS");
+	if (!wait_for(errp, "started with") && strstr(slurp(errp), "privileges") == NULL) {
+		/* no user namespaces here (exit 125): nothing to test */
+		wait_exit(pid);
+		skip();
+		return;
+	}
+	assert_non_null(strstr(slurp(errp), "has no id in this user namespace"));
+	assert_string_equal(proc_status(pid, "Uid"), "0 0 0 0");
+	assert_string_equal(proc_status(pid, "CapEff"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapPrm"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "NoNewPrivs"), "1");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +576,7 @@ int main(void)
 	    cmocka_unit_test(test_privileges_dropped),
 	    cmocka_unit_test(test_privileges_keep_caps),
 	    cmocka_unit_test(test_privileges_root_and_nonroot),
+	    cmocka_unit_test(test_privileges_user_namespace),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -196,6 +196,14 @@ int priv_drop(const struct cfg_priv *c, uint64_t keep)
 			  id.user);
 		return 0;
 	}
+	/* what was never held cannot be kept (a container without CAP_NET_RAW, say) */
+	if (caps_get(&eff, &prm, &inh) < 0)
+		return fail("capget");
+	if ((keep & ~prm) != 0) {
+		log_warnx("privileges: not held, so not kept: %s",
+			  priv_cap_names(keep & ~prm, names, sizeof(names)));
+		keep &= prm;
+	}
 	if (!id_mapped("/proc/self/uid_map", id.uid) || !id_mapped("/proc/self/gid_map", id.gid)) {
 		log_warnx("privileges: user %s or group %s has no id in this user namespace: "
 			  "keeping its uid 0, dropping the capabilities",
@@ -244,9 +252,9 @@ int priv_drop(const struct cfg_priv *c, uint64_t keep)
 	}
 	if (caps_get(&eff, &prm, &inh) < 0)
 		return fail("capget");
-	if (eff != keep || prm != keep || (inh & ~keep) != 0) {
-		log_warnx("privileges: capabilities left 0x%llx/0x%llx, asked 0x%llx",
-			  (unsigned long long)eff, (unsigned long long)prm,
+	if (eff != keep || prm != keep || inh != keep) {
+		log_warnx("privileges: capabilities left 0x%llx/0x%llx/0x%llx, asked 0x%llx",
+			  (unsigned long long)eff, (unsigned long long)prm, (unsigned long long)inh,
 			  (unsigned long long)keep);
 		return -1;
 	}

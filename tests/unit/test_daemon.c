@@ -107,6 +107,10 @@ static int write_self(const char *file, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
+/* Capabilities the child drops from its bounding set before the exec (so testd, root, does
+ * not hold them). */
+static int child_drop_cap = -1;
+
 /* Start testd with args (NULL-terminated); stdout/stderr to files; as `as_uid` when it is
  * not 0 (set before the exec), as (uid_t)-1: as root of a new user namespace where only
  * uid and gid 0 are mapped. */
@@ -132,6 +136,8 @@ static pid_t spawn_as(const char *const *args, uid_t as_uid)
 		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(o, 1);
 		dup2(e, 2);
+		if (child_drop_cap >= 0 && prctl(PR_CAPBSET_DROP, child_drop_cap, 0, 0, 0) < 0)
+			_exit(124);
 		if (as_uid == (uid_t)-1) {
 			if (unshare(CLONE_NEWUSER) < 0 || write_self("setgroups", "deny") < 0 ||
 			    write_self("uid_map", "0 0 1") < 0 ||
@@ -483,6 +489,19 @@ static void test_privileges_keep_caps(void **st)
 	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000003000");
 	assert_string_equal(proc_status(pid, "CapAmb"), "0000000000003000");
 	assert_string_equal(proc_status(pid, "NoNewPrivs"), "1");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+
+	/* started without CAP_NET_RAW (12 + 1): it keeps what it has, and says what it lacks */
+	child_drop_cap = 13;
+	setenv("TESTD_KEEP_CAPS", "3000", 1);
+	pid = spawn((const char *[]){"-d", "-f", cfgpath, NULL});
+	unsetenv("TESTD_KEEP_CAPS");
+	child_drop_cap = -1;
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "not held, so not kept: CAP_NET_RAW"));
+	assert_string_equal(proc_status(pid, "CapEff"), "0000000000001000");
+	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000001000");
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(wait_exit(pid), 0);
 }

@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <stdbool.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,32 +125,81 @@ static void cfg_xml_error(void *arg, CFG_XMLERR *err)
 	cfg_errs_add(c->errs, file, line, "%s", err->message ? err->message : "XML error");
 }
 
+/* The last schema compiled for each name, kept for the life of the process: a name that
+ * resolves to no readable file any more (the schema directory of a daemon that dropped its
+ * privileges, common/priv.h) validates with it, so reloads keep working. A readable file is
+ * compiled every time, as before. */
+#define CFG_SCHEMA_CACHE 8
+static struct cfg_schema {
+	char name[4096];
+	char path[4096];
+	xmlRelaxNG *rng;
+} schema_cache[CFG_SCHEMA_CACHE];
+static unsigned schema_next;
+
+static struct cfg_schema *schema_find(const char *name)
+{
+	for (size_t i = 0; i < CFG_SCHEMA_CACHE; i++)
+		if (schema_cache[i].rng && strcmp(schema_cache[i].name, name) == 0)
+			return &schema_cache[i];
+	return NULL;
+}
+
+/* Compile spath and remember it as `name`. */
+static xmlRelaxNG *schema_compile(const char *name, const char *spath, struct cfg_errs *errs)
+{
+	struct cfg_errctx sctx = {errs, spath};
+	xmlRelaxNGParserCtxt *pctx;
+	xmlRelaxNG *rng = NULL;
+	struct cfg_schema *e;
+
+	xmlSetStructuredErrorFunc(&sctx, cfg_xml_error);
+	pctx = xmlRelaxNGNewParserCtxt(spath);
+	if (pctx != NULL) {
+		xmlRelaxNGSetParserStructuredErrors(pctx, cfg_xml_error, &sctx);
+		rng = xmlRelaxNGParse(pctx);
+		xmlRelaxNGFreeParserCtxt(pctx);
+	}
+	xmlSetStructuredErrorFunc(NULL, NULL);
+	if (rng == NULL)
+		return NULL;
+	if ((e = schema_find(name)) == NULL)
+		e = &schema_cache[schema_next++ % CFG_SCHEMA_CACHE];
+	xmlRelaxNGFree(e->rng);
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	snprintf(e->path, sizeof(e->path), "%s", spath);
+	e->rng = rng;
+	return rng;
+}
+
 static int cfg_validate(xmlDoc *doc, const char *path, const char *schema, struct cfg_errs *errs)
 {
 	char spath[4096];
-	struct cfg_errctx sctx = {errs, spath}, dctx = {errs, path};
-	xmlRelaxNGParserCtxt *pctx = NULL;
-	xmlRelaxNG *rng = NULL;
+	struct cfg_errctx dctx = {errs, path};
+	struct cfg_schema *e = NULL;
+	xmlRelaxNG *rng;
 	xmlRelaxNGValidCtxt *vctx = NULL;
-	int rc = -1;
+	int found, rc = -1;
 
 	if (strchr(schema, '/') != NULL) {
 		snprintf(spath, sizeof(spath), "%s", schema);
-	} else if (cfg_schema_path(schema, spath, sizeof(spath)) < 0) {
-		return cfg_errs_add(
-		    errs, path, 0,
-		    "schema %s not found (looked in $LISP_SCHEMA_DIR, %s, %s/schema)", schema,
-		    LISP_PKGDATADIR, LISP_SRCDIR);
+		found = access(spath, R_OK) == 0;
+	} else {
+		found = cfg_schema_path(schema, spath, sizeof(spath)) == 0;
 	}
-	xmlSetStructuredErrorFunc(&sctx, cfg_xml_error);
-	pctx = xmlRelaxNGNewParserCtxt(spath);
-	if (pctx == NULL)
-		goto out;
-	xmlRelaxNGSetParserStructuredErrors(pctx, cfg_xml_error, &sctx);
-	rng = xmlRelaxNGParse(pctx);
-	if (rng == NULL) {
-		cfg_errs_add(errs, spath, 0, "cannot compile the schema");
-		goto out;
+	if (!found && (e = schema_find(schema)) == NULL) {
+		if (strchr(schema, '/') == NULL)
+			return cfg_errs_add(
+			    errs, path, 0,
+			    "schema %s not found (looked in $LISP_SCHEMA_DIR, %s, %s/schema)",
+			    schema, LISP_PKGDATADIR, LISP_SRCDIR);
+		found = 1; /* libxml2 says why it cannot read it */
+	}
+	if (e != NULL) {
+		rng = e->rng;
+		snprintf(spath, sizeof(spath), "%s", e->path);
+	} else if ((rng = schema_compile(schema, spath, errs)) == NULL) {
+		return cfg_errs_add(errs, spath, 0, "cannot compile the schema");
 	}
 	vctx = xmlRelaxNGNewValidCtxt(rng);
 	if (vctx == NULL)
@@ -165,8 +215,6 @@ static int cfg_validate(xmlDoc *doc, const char *path, const char *schema, struc
 out:
 	xmlSetStructuredErrorFunc(NULL, NULL);
 	xmlRelaxNGFreeValidCtxt(vctx);
-	xmlRelaxNGFree(rng);
-	xmlRelaxNGFreeParserCtxt(pctx);
 	return rc;
 }
 
@@ -671,6 +719,52 @@ bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b)
 	return strcmp(a->addr, b->addr) == 0 && a->port == b->port &&
 	       strcmp(a->socket, b->socket) == 0 && a->socket_gid == b->socket_gid &&
 	       a->socket_mode == b->socket_mode;
+}
+
+int cfg_read_privileges(const struct _xmlNode *root, struct cfg_priv *p)
+{
+	const xmlNode *n = cfg_child(root, "privileges");
+	int bad = 0;
+
+	memset(p, 0, sizeof(*p));
+	if (n == NULL)
+		return 0;
+	if (cfg_get_string(n, "@user", p->user, sizeof(p->user)) < 0 ||
+	    cfg_get_string(n, "@group", p->group, sizeof(p->group)) < 0)
+		return -1;
+	if (xmlHasProp(n, (const xmlChar *)"user") != NULL && p->user[0] == '\0')
+		bad |= cfg_error(n, "<privileges user> is empty");
+	if (p->user[0] && getpwnam(p->user) == NULL)
+		bad |= cfg_error(n, "<privileges>: no user %s", p->user);
+	if (xmlHasProp(n, (const xmlChar *)"group") != NULL && p->group[0] == '\0')
+		bad |= cfg_error(n, "<privileges group> is empty");
+	if (p->group[0] && getgrnam(p->group) == NULL)
+		bad |= cfg_error(n, "<privileges>: no group %s", p->group);
+	if (strcmp(p->user, "root") == 0 && p->group[0])
+		bad |= cfg_error(n, "<privileges user=\"root\"> keeps every privilege: no group");
+	return bad ? -1 : 0;
+}
+
+void cfg_print_privileges(const struct cfg_priv *p, FILE *out)
+{
+	char u[sizeof(p->user) * 6], g[sizeof(p->group) * 6];
+
+	if (p->user[0] == '\0') {
+		fprintf(out, "  <privileges user=\"(default: lisp, else nobody)\"%s%s%s/>\n",
+			p->group[0] ? " group=\"" : "", cfg_xml_escape(p->group, g, sizeof(g)),
+			p->group[0] ? "\"" : "");
+		return;
+	}
+	fprintf(out, "  <privileges user=\"%s\"%s%s%s/>%s\n", cfg_xml_escape(p->user, u, sizeof(u)),
+		p->group[0] ? " group=\"" : "", cfg_xml_escape(p->group, g, sizeof(g)),
+		p->group[0] ? "\"" : "",
+		strcmp(p->user, "root") == 0 ? " <!-- NO PRIVILEGE IS DROPPED: debugging only -->"
+					     : "");
+}
+
+bool cfg_priv_same(const struct cfg_priv *a, const struct cfg_priv *b)
+{
+	return strcmp(a->user, b->user) == 0 && strcmp(a->group, b->group) == 0;
 }
 
 int cfg_get_enum(const struct _xmlNode *n, const char *name, const char *const *names, int *out)

@@ -108,8 +108,9 @@ int cfg_get_prefix(const struct _xmlNode *n, const char *name, bool lenient,
 
 /* ---- the elements every daemon has ----
  * <cli address port password socket socket-group socket-mode enable-secret|enable-secret-file>
- * (schema/common.rng "common-cli") and <log level> ("common-log"), read, printed (-nv) and
- * compared on reload in one place; common/cli.c cli_start applies <cli>. */
+ * (schema/common.rng "common-cli"), <log level> ("common-log") and <privileges user group>
+ * ("common-privileges"), read, printed (-nv) and compared on reload in one place;
+ * common/cli.c cli_start applies <cli>. */
 struct cfg_cli {
 	char addr[IPADDR_STRLEN]; /* normalized IPv4 or IPv6 literal, default 127.0.0.1 */
 	uint16_t port;		  /* the daemon's default until the config sets one */
@@ -136,5 +137,21 @@ void cfg_print_log(int level, FILE *out);
 /* Same listening sockets (address and port, UNIX socket path, group and mode)? A reload
  * cannot move or re-create them. */
 bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b);
+
+/* <privileges user group> ("common-privileges"): whom a daemon started as root runs as once
+ * its sockets are bound and its files open (common/priv.h). user "" (the element or the
+ * attribute left out): "lisp" if that user exists, else "nobody"; "root": no drop (for
+ * debugging). group "": the user's primary group. A named user or group must exist. */
+struct cfg_priv {
+	char user[64];
+	char group[64];
+};
+/* Read the <privileges> child of `root`, if any, into p (zeroed first: the defaults). 0 or -1
+ * with FILE:LINE errors recorded. */
+int cfg_read_privileges(const struct _xmlNode *root, struct cfg_priv *p);
+/* -nv: the user as configured, "(default: lisp, else nobody)" without one, and a comment
+ * saying that user="root" keeps every privilege. */
+void cfg_print_privileges(const struct cfg_priv *p, FILE *out);
+bool cfg_priv_same(const struct cfg_priv *a, const struct cfg_priv *b);
 
 #endif

@@ -1,12 +1,14 @@
 /*
- * common/daemon.c - command line, daemonizing, pid file, signals and config reload
- * for every daemon (see daemon.h). State is per process: one daemon per process.
+ * common/daemon.c - command line, daemonizing, pid file, signals, config reload and the
+ * privilege drop for every daemon (see daemon.h). State is per process: one daemon per
+ * process.
  */
 #include "config.h"
 
 #include "common/daemon.h"
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/priv.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +31,7 @@ static struct {
 	char path[PATH_MAX];
 	char pidpath[PATH_MAX];
 	const char *pidfile;
+	int pidfd; /* open while running: emptied at exit if it cannot be removed */
 	int exit_code;
 } D;
 
@@ -93,11 +96,18 @@ int daemon_reload(void)
 	ncfg = d->parse_config(D.path, errs);
 	if (ncfg == NULL) {
 		log_errs(errs);
+		if (priv_user() && strstr(errs->text, strerror(EACCES)))
+			log_warnx("reload: running as user %s, which must be able to read the "
+				  "configuration and the files it names",
+				  priv_user());
 		log_warnx("reload: %s has errors, keeping the running configuration", D.path);
 		free(errs);
 		return -1;
 	}
 	free(errs);
+	if (d->privileges && d->privileges(D.cfg) && d->privileges(ncfg) &&
+	    !cfg_priv_same(d->privileges(D.cfg), d->privileges(ncfg)))
+		log_warnx("reload: a change of <privileges> takes effect at the next restart");
 	if (d->reload && d->reload(D.cfg, ncfg) < 0) {
 		log_warnx("reload: the new configuration was rejected, keeping the running one");
 		d->free_config(ncfg);
@@ -188,6 +198,8 @@ static void ready(int fd, char status)
 	close(fd);
 }
 
+/* The pid file stays open (D.pidfd): after the privilege drop the daemon may no longer be
+ * allowed to remove it from its directory, and then empties it instead. */
 static int write_pidfile(const char *path)
 {
 	char buf[32];
@@ -203,8 +215,22 @@ static int write_pidfile(const char *path)
 		close(fd);
 		return -1;
 	}
-	close(fd);
+	D.pidfd = fd;
 	return 0;
+}
+
+static void remove_pidfile(void)
+{
+	if (D.pidfd < 0)
+		return;
+	if (unlink(D.pidfile) < 0 && errno != ENOENT) {
+		log_debug("pid file %s: cannot remove it (%s), emptied it", D.pidfile,
+			  strerror(errno));
+		if (ftruncate(D.pidfd, 0) < 0)
+			log_debug("pid file %s: %s", D.pidfile, strerror(errno));
+	}
+	close(D.pidfd);
+	D.pidfd = -1;
 }
 
 int daemon_main(const struct daemon_desc *d, int argc, char **argv)
@@ -221,6 +247,7 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 
 	memset(&D, 0, sizeof(D));
 	D.desc = d;
+	D.pidfd = -1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":df:hnp:vV", longopts, NULL)) != -1) {
@@ -351,6 +378,14 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 			d->stop();
 		goto fail;
 	}
+	/* everything is bound and open: from here on only what the daemon still needs */
+	if (d->privileges && d->privileges(D.cfg) &&
+	    priv_drop(d->privileges(D.cfg), d->keep_caps) < 0) {
+		log_warnx("start failed: the privileges could not be dropped");
+		if (d->stop)
+			d->stop();
+		goto fail;
+	}
 	log_info("%s %s started with %s", d->name, d->version, D.path);
 	ready(ready_fd, 0);
 	ready_fd = -1;
@@ -370,8 +405,7 @@ out:
 	if (D.base)
 		event_base_free(D.base);
 	D.base = NULL;
-	if (D.pidfile)
-		unlink(D.pidfile);
+	remove_pidfile();
 	d->free_config(D.cfg);
 	D.cfg = NULL;
 	return D.exit_code;

@@ -7,7 +7,8 @@
  *   -n        check the config and exit: 0 if good, else 1 with "FILE:LINE: ..." on stderr
  *   -nv       check and print the normalized config (desc->print_config) on stdout
  *   -d        stay in the foreground, log to stderr at debug level
- *   -p FILE   write the pid there (removed at exit)
+ *   -p FILE   write the pid there (removed at exit; emptied when the dropped privileges
+ *             cannot remove it)
  *   --version, -V   print "NAME VERSION", exit 0
  *   --help, -h      usage on stdout, exit 0; a bad option: usage on stderr, exit 2
  *
@@ -18,14 +19,23 @@
  * on success desc->reload(old, new) decides. SIGTERM/SIGINT break the loop, call stop()
  * and exit 0. Signals are libevent events: the handlers only record them and the work
  * runs in the loop.
+ *
+ * Least privilege (common/priv.h): with desc->privileges, a daemon started as root switches
+ * to the user of its <privileges> right after start() succeeded (sockets bound, files open)
+ * and before the loop runs, keeping only desc->keep_caps; a failed drop is a failed start.
+ * Everything after, reloads and stop() included, runs as that user: a reload re-reads the
+ * config and the files it names as that user, and a change of <privileges> takes effect at
+ * the next restart.
  */
 #ifndef COMMON_DAEMON_H
 #define COMMON_DAEMON_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 struct event_base;
 struct cfg_errs;
+struct cfg_priv;
 
 struct daemon_desc {
 	const char *name;	    /* "lisp-msd": usage, log ident */
@@ -45,6 +55,11 @@ struct daemon_desc {
 	int (*reload)(void *old_cfg, void *new_cfg);
 	/* Close everything start() opened; also called when start() failed (may be NULL). */
 	void (*stop)(void);
+	/* The <privileges> of a config (common/conf.h cfg_read_privileges), or NULL when the
+	 * daemon changes no privilege (this member NULL, or it returns NULL). */
+	const struct cfg_priv *(*privileges)(const void *cfg);
+	/* Capabilities kept after the drop (common/priv.h PRIV_CAP(CAP_...)); 0: none. */
+	uint64_t keep_caps;
 };
 
 /* Returns the process exit status (0, 1 config/start error, 2 usage). */

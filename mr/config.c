@@ -114,6 +114,7 @@ struct mr_cfg *mr_cfg_load(const char *path, struct cfg_errs *errs)
 		}
 	bad |= cfg_read_cli(root, &c->cli) < 0;
 	bad |= cfg_read_log(root, &c->log_level) < 0;
+	bad |= cfg_read_privileges(root, &c->priv) < 0;
 	if ((n = cfg_child(root, "rate-limit")) != NULL) {
 		bad |= cfg_get_u32(n, "@per-source", 0, 10000000, &c->rl_src_rate) < 0;
 		bad |= cfg_get_u32(n, "@per-source-burst", 1, 10000000, &c->rl_src_burst) < 0;
@@ -178,6 +179,7 @@ void mr_cfg_print(const struct mr_cfg *c, FILE *out)
 			c->listen[i].port);
 	cfg_print_cli(&c->cli, out);
 	cfg_print_log(c->log_level, out);
+	cfg_print_privileges(&c->priv, out);
 	fprintf(out,
 		"  <rate-limit per-source=\"%u\" per-source-burst=\"%u\" max-sources=\"%u\" "
 		"global=\"%u\" global-burst=\"%u\" per-destination=\"%u\" "

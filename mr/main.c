@@ -85,6 +85,13 @@ static void free_cfg(void *cfg)
 	mr_cfg_free(cfg);
 }
 
+/* Started as root: the user of <privileges> with no capability once the sockets are bound
+ * (common/priv.h); reloads run as that user. */
+static const struct cfg_priv *privileges(const void *cfg)
+{
+	return &((const struct mr_cfg *)cfg)->priv;
+}
+
 static void apply_log(const struct mr_cfg *c)
 {
 	if (!g.debug_level)
@@ -164,6 +171,7 @@ static const struct daemon_desc mr_desc = {
     .start = start,
     .reload = reload,
     .stop = stop,
+    .privileges = privileges,
 };
 
 int main(int argc, char **argv)

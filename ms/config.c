@@ -199,6 +199,7 @@ enum top_elem {
 	T_CLI,
 	T_DATABASE,
 	T_LOG,
+	T_PRIV,
 	T_NEGATIVE,
 	T_RATE,
 	T_NOTIFY,
@@ -207,14 +208,9 @@ enum top_elem {
 	T__N
 };
 static const char *const top_names[T__N] = {
-    [T_LISTEN] = "listen",
-    [T_CLI] = "cli",
-    [T_DATABASE] = "database",
-    [T_LOG] = "log",
-    [T_NEGATIVE] = "negative-reply",
-    [T_RATE] = "rate-limit",
-    [T_NOTIFY] = "map-notify",
-    [T_PUBSUB] = "pubsub",
+    [T_LISTEN] = "listen",   [T_CLI] = "cli",		[T_DATABASE] = "database",
+    [T_LOG] = "log",	     [T_PRIV] = "privileges",	[T_NEGATIVE] = "negative-reply",
+    [T_RATE] = "rate-limit", [T_NOTIFY] = "map-notify", [T_PUBSUB] = "pubsub",
     [T_BGP] = "bgp",
 };
 struct top {
@@ -289,6 +285,7 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 	}
 	if (t->elem[T_LOG] != NULL)
 		bad |= cfg_read_log(root, &c->log_level) < 0;
+	bad |= cfg_read_privileges(root, &c->priv) < 0; /* absent: the defaults */
 	if ((n = t->elem[T_NEGATIVE]) != NULL) {
 		static const char *const nl_names[] = {"reply", "drop", NULL};
 		int r = cfg_get_enum(n, "@non-lisp", nl_names, &i);
@@ -413,6 +410,7 @@ void ms_cfg_print(const void *p, FILE *out)
 			cfg_xml_escape(c->db_path, e, sizeof(e)),
 			c->db_sync_full ? "full" : "normal");
 	cfg_print_log(c->log_level, out);
+	cfg_print_privileges(&c->priv, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
 		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");
 	fprintf(out,

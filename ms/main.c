@@ -147,6 +147,16 @@ static int ms_start(struct event_base *base, void *cfgp)
 	return 0;
 }
 
+/* Started as root: the user of <privileges> with no capability once start() has bound the
+ * sockets (the BGP listener on 179 included) and opened the database (common/priv.h). The
+ * database stays writable through the descriptors SQLite opened as root (WAL mode: the
+ * database, its -wal and -shm files are all open from store_open on); reloads run as that
+ * user (a listener change is refused anyway). */
+static const struct cfg_priv *ms_privileges(const void *cfg)
+{
+	return &((const struct ms_cfg *)cfg)->priv;
+}
+
 /* Sockets, CLI and database follow the config at start only; sites, keys, timers and
  * policies are swapped in whole; <bgp> goes first (ms_push_bgp_reload): its refusal
  * refuses the whole reload before anything is applied. */
@@ -179,6 +189,7 @@ static const struct daemon_desc ms_desc = {
     .start = ms_start,
     .reload = ms_reload,
     .stop = ms_stop,
+    .privileges = ms_privileges,
 };
 
 int main(int argc, char **argv)

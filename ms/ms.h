@@ -115,6 +115,7 @@ struct ms_cfg {
 	uint32_t subscription_secs;  /* pub/sub lifetime without renewal */
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
+	struct cfg_priv priv; /* <privileges> (common/priv.h) */
 	bool have_subscriber_key;
 	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
 	struct ms_site *sites;

@@ -377,6 +377,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	}
 	bad |= cfg_read_cli(root, &c->cli) < 0;
 	bad |= cfg_read_log(root, &c->log_level) < 0;
+	bad |= cfg_read_privileges(root, &c->priv) < 0;
 	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
 			   &c->ndb, &bad);
 	c->stat =
@@ -482,6 +483,7 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		c->probe_interval, c->probe_timeout, c->probe_retries);
 	cfg_print_cli(&c->cli, out);
 	cfg_print_log(c->log_level, out);
+	cfg_print_privileges(&c->priv, out);
 	fprintf(out, "  <database>\n");
 	for (unsigned i = 0; i < c->ndb; i++)
 		print_mapping(out, "mapping", &c->db[i], false);

@@ -29,6 +29,7 @@
 #include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/priv.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
 #include "xtr/dataplane.h"
@@ -167,6 +168,15 @@ static void free_cfg(void *cfg)
 	xtr_cfg_free(cfg);
 }
 
+/* Started as root: the user of <privileges> keeping CAP_NET_ADMIN (routes, neighbours,
+ * links, bridge ports, nft, and the sysctls under /proc/sys/net, which the kernel lets a
+ * holder of CAP_NET_ADMIN write whatever its uid) and CAP_NET_RAW (raw and packet sockets),
+ * once start() has opened the TUN, the sockets and applied the site (common/priv.h). */
+static const struct cfg_priv *privileges(const void *cfg)
+{
+	return &((const struct xtr_cfg *)cfg)->priv;
+}
+
 static void apply_log(const struct xtr_cfg *c)
 {
 	if (!g.debug_level)
@@ -280,6 +290,8 @@ static const struct daemon_desc xtr_desc = {
     .start = start,
     .reload = reload,
     .stop = stop,
+    .privileges = privileges,
+    .keep_caps = PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW),
 };
 
 int main(int argc, char **argv)

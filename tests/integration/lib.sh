@@ -52,6 +52,11 @@ T_LINKS=()	  # root-namespace links we created
 T_ONEXIT=()	  # commands to eval at cleanup (run in reverse order)
 T_TSHARK=()	  # tshark PIDs
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/lisp-${T_NAME}.XXXXXX")
+# Daemons started as root drop to an unprivileged user (lisp or nobody, docs/architecture.md
+# "Privileges") and read their configuration and key files as that user on SIGHUP: the
+# files a test writes here (umask 022) must be reachable for it.
+chmod 0755 "$T_TMP"
+umask 022
 # Prefix: 2 letters of the test name + 4 hex digits from PID and $RANDOM. With a 9-char
 # suffix a name fits the 15-char interface limit (IFNAMSIZ - 1).
 T_PFX=$(printf '%s' "$T_NAME" | tr -cd 'a-z' | cut -c1-2)

@@ -5,7 +5,9 @@
 # `lisp-query --mr 127.0.0.1 198.51.100.5` prints the mapping lisp-register put in, and a
 # query for non-LISP space prints the computed negative prefix. It runs in a network
 # namespace of its own so the well-known ports (4342, 2621, 2622) cannot collide with
-# anything else on the machine or another test running in parallel.
+# anything else on the machine or another test running in parallel. Started as root with
+# these configs, both daemons run as an unprivileged user without any capability (the
+# default of <privileges>, nothing to set up).
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && { echo "0 passed, 0 failed"; exit 77; }
 . "$(dirname "$0")/lib.sh"
 need_root
@@ -32,6 +34,12 @@ start_bg -n "$NS" msd "$B/lisp-msd" -d -f "$QS/lisp-msd.xml"
 start_bg -n "$NS" mrd "$B/lisp-mrd" -d -f "$QS/lisp-mrd.xml"
 check "lisp-msd CLI up (2621)" wait_until 10 cli 2621 "$NS" show version
 check "lisp-mrd CLI up (2622)" wait_until 10 cli 2622 "$NS" show version
+dropped() { # PID: not root, no capability
+	awk '/^Uid:/ { u = ($2 != 0 && $3 != 0 && $4 != 0) } /^CapEff:/ { c = ($2 == "0000000000000000") }
+		/^CapBnd:/ { b = ($2 == "0000000000000000") } END { exit !(u && c && b) }' "/proc/$1/status"
+}
+check "lisp-msd dropped its privileges (no setup)" dropped "$(bg_pid msd)"
+check "lisp-mrd dropped its privileges (no setup)" dropped "$(bg_pid mrd)"
 
 # README: the controller registers a VM
 out=$(ip netns exec "$NS" "$B/lisp-register" --ms 127.0.0.1:4343 --key-file "$QS/dc.key" \

@@ -14,6 +14,8 @@
 #      site_host_del (EID moved away) removes routes and neighbour without the left hook,
 #      plain frames do not bring the EID back, site_host_add does;
 #  (c) SIGTERM runs site_teardown: sysctls restored, routes/bridge/nft table removed.
+# site_gwd drops its privileges after the setup as lisp-xtrd does (another user, only
+# CAP_NET_ADMIN and CAP_NET_RAW), so (a)-(c) run with what lisp-xtrd keeps.
 . "$(dirname "$0")/lib.sh"
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
 need_root
@@ -63,6 +65,11 @@ ctl() { timeout 3 bash -c "echo '$*' >'$CTL'"; }
 start_bg -n "$S" gwd "$GWD" "$T_TMP/site.xml" "$CTL"
 GLOG=$(bg_log gwd)
 check "site_gwd ready" wait_until 10 grep -qx ready "$GLOG" || finish
+GPID=$(bg_pid gwd)
+check "site_gwd runs as another user than root" \
+	bash -c "awk '/^Uid:/ { exit !(\$2 != 0 && \$3 != 0 && \$4 != 0) }' /proc/$GPID/status"
+check "site_gwd keeps CAP_NET_ADMIN and CAP_NET_RAW only" \
+	bash -c "grep -qx 'CapEff:[[:space:]]*0000000000003000' /proc/$GPID/status && grep -qx 'CapBnd:[[:space:]]*0000000000003000' /proc/$GPID/status"
 
 # ---------------------------------------------------------------- the recipe
 check "bridge created with the gateway MAC" bash -c "ip -n $S link show br-vm | grep -q 'link/ether $GWMAC'"

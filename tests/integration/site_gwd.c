@@ -4,6 +4,9 @@
  * prints the statistics as one "stats key=value ..." line; SIGTERM/SIGINT run site_teardown
  * and print "stopped". With a control FIFO, lines "add EID" / "del EID" call site_host_add /
  * site_host_del (what the core does on a Map-Notify) and print "add|del EID ok|failed".
+ * Once set up it drops its privileges as lisp-xtrd does (common/priv.h: the default user,
+ * CAP_NET_ADMIN and CAP_NET_RAW kept), so everything after, teardown included, runs with
+ * what lisp-xtrd has then.
  * Usage: site_gwd CONFIG.xml [CONTROL-FIFO] */
 #include <fcntl.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/priv.h"
 #include "sys/tun.h"
 #include "xtr/site/site.h"
 
@@ -147,6 +151,13 @@ int main(int argc, char **argv)
 		}
 		ctl = event_new(base, ctl_fd, EV_READ | EV_PERSIST, on_ctl, NULL);
 		event_add(ctl, NULL);
+	}
+	struct cfg_priv priv;
+	memset(&priv, 0, sizeof(priv)); /* the default user */
+	if (priv_drop(&priv, PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW)) < 0) {
+		fprintf(stderr, "site_gwd: cannot drop the privileges\n");
+		site_teardown(site);
+		return 1;
 	}
 	printf("ready\n");
 	fflush(stdout);

@@ -1,7 +1,8 @@
 /* tests/unit/test_config.c - common/conf: valid document and typed getters; schema
  * violations, malformed XML, missing file and missing schema reported as FILE:LINE;
  * semantic errors via cfg_error carry file:line; range/format errors of every getter; the
- * shared <cli> and <log> readers. */
+ * shared <cli>, <log> and <privileges> readers; a compiled schema outlives its file (what a
+ * daemon that dropped its privileges validates its reloads with). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -401,6 +402,145 @@ static void test_cli_and_log(void **state)
 	cfg_free(doc);
 }
 
+static char *print_priv(const struct cfg_priv *p)
+{
+	static char text[256];
+	char *mem = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&mem, &n);
+
+	assert_non_null(f);
+	cfg_print_privileges(p, f);
+	fclose(f);
+	snprintf(text, sizeof(text), "%s", mem);
+	free(mem);
+	return text;
+}
+
+static void test_privileges(void **state)
+{
+	(void)state;
+	struct cfg_errs errs;
+	struct cfg_priv p, q;
+	xmlDoc *doc;
+
+	/* absent: the default (lisp, else nobody: resolved at the drop, common/priv.c) */
+	cfg_errs_init(&errs);
+	write_file("<d/>\n");
+	doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	memset(&p, 'x', sizeof(p));
+	assert_int_equal(cfg_read_privileges(cfg_root(doc), &p), 0);
+	assert_string_equal(p.user, "");
+	assert_string_equal(p.group, "");
+	assert_string_equal(print_priv(&p),
+			    "  <privileges user=\"(default: lisp, else nobody)\"/>\n");
+	cfg_free(doc);
+
+	/* a user and group that exist on Debian */
+	cfg_errs_init(&errs);
+	write_file("<d>\n  <privileges user=\" nobody \" group=\"nogroup\"/>\n</d>\n");
+	doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	assert_int_equal(cfg_read_privileges(cfg_root(doc), &p), 0);
+	assert_string_equal(p.user, "nobody");
+	assert_string_equal(p.group, "nogroup");
+	assert_string_equal(print_priv(&p), "  <privileges user=\"nobody\" group=\"nogroup\"/>\n");
+	memset(&q, 0, sizeof(q));
+	assert_false(cfg_priv_same(&p, &q));
+	snprintf(q.user, sizeof(q.user), "nobody");
+	assert_false(cfg_priv_same(&p, &q));
+	snprintf(q.group, sizeof(q.group), "nogroup");
+	assert_true(cfg_priv_same(&p, &q));
+	cfg_free(doc);
+
+	/* root: nothing is dropped, and -nv says so loudly */
+	cfg_errs_init(&errs);
+	write_file("<d>\n  <privileges user=\"root\"/>\n</d>\n");
+	doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	assert_int_equal(cfg_read_privileges(cfg_root(doc), &p), 0);
+	assert_non_null(strstr(print_priv(&p), "NO PRIVILEGE IS DROPPED"));
+	cfg_free(doc);
+
+	/* errors with FILE:LINE: unknown user, unknown group, empty values, root with a group */
+	cfg_errs_init(&errs);
+	write_file("<d>\n\n  <privileges user=\"no-such-user-lisp\" "
+		   "group=\"no-such-group-lisp\"/>\n</d>\n");
+	doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	assert_int_equal(cfg_read_privileges(cfg_root(doc), &p), -1);
+	assert_err(&errs, 3, "no user no-such-user-lisp");
+	assert_err(&errs, 3, "no group no-such-group-lisp");
+	cfg_free(doc);
+	cfg_errs_init(&errs);
+	write_file("<d>\n  <privileges user=\"\" group=\" \"/>\n</d>\n");
+	doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	assert_int_equal(cfg_read_privileges(cfg_root(doc), &p), -1);
+	assert_err(&errs, 2, "<privileges user> is empty");
+	assert_err(&errs, 2, "<privileges group> is empty");
+	cfg_free(doc);
+	cfg_errs_init(&errs);
+	write_file("<d>\n  <privileges user=\"root\" group=\"nogroup\"/>\n</d>\n");
+	doc = cfg_load(path, NULL, &errs);
+	assert_non_null(doc);
+	assert_int_equal(cfg_read_privileges(cfg_root(doc), &p), -1);
+	assert_err(&errs, 2, "keeps every privilege");
+	cfg_free(doc);
+}
+
+/* A schema compiled once is used again when its file can no longer be found or read (the
+ * schema directory of a daemon that dropped its privileges); a readable file is compiled
+ * again every time. */
+static void test_schema_cache(void **state)
+{
+	(void)state;
+	struct cfg_errs errs;
+	char sp[300];
+	xmlDoc *doc;
+	FILE *f;
+
+	snprintf(sp, sizeof(sp), "%s/cache-test.rng", dir);
+	f = fopen(sp, "w");
+	assert_non_null(f);
+	fputs("<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\"><start>"
+	      "<element name=\"cached\"><empty/></element></start></grammar>\n",
+	      f);
+	fclose(f);
+	setenv("LISP_SCHEMA_DIR", dir, 1);
+	write_file("<cached/>\n");
+	cfg_errs_init(&errs);
+	doc = cfg_load(path, "cache-test.rng", &errs);
+	assert_non_null(doc);
+	cfg_free(doc);
+
+	/* the file is gone: the compiled schema still validates, both ways */
+	unlink(sp);
+	cfg_errs_init(&errs);
+	doc = cfg_load(path, "cache-test.rng", &errs);
+	assert_non_null(doc);
+	cfg_free(doc);
+	write_file("<other/>\n");
+	cfg_errs_init(&errs);
+	assert_null(cfg_load(path, "cache-test.rng", &errs));
+	assert_null(strstr(errs.text, "not found"));
+
+	/* readable again: what the file says now */
+	f = fopen(sp, "w");
+	assert_non_null(f);
+	fputs("<grammar xmlns=\"http://relaxng.org/ns/structure/1.0\"><start>"
+	      "<element name=\"other\"><empty/></element></start></grammar>\n",
+	      f);
+	fclose(f);
+	cfg_errs_init(&errs);
+	doc = cfg_load(path, "cache-test.rng", &errs);
+	assert_non_null(doc);
+	cfg_free(doc);
+	unlink(sp);
+	unsetenv("LISP_SCHEMA_DIR");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +551,8 @@ int main(void)
 	    cmocka_unit_test(test_errs_overflow),
 	    cmocka_unit_test(test_resolve_path),
 	    cmocka_unit_test(test_cli_and_log),
+	    cmocka_unit_test(test_privileges),
+	    cmocka_unit_test(test_schema_cache),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -2,7 +2,12 @@
  * --version, --help, bad options (exit 2), -n on good/bad/missing configs (exit codes,
  * FILE:LINE on stderr), -nv printing the normalized config, a foreground run with
  * SIGHUP reloads (bad config and rejected config keep the old one, a good one applies)
- * and SIGTERM exit 0, and a daemonized run with a pid file. */
+ * and SIGTERM exit 0, and a daemonized run with a pid file. Started as root with
+ * <privileges>: the user, groups and capability sets of the running daemon read from
+ * /proc/PID/status (nothing kept, or exactly $TESTD_KEEP_CAPS), reloads as that user, the
+ * pid file emptied when it cannot be removed, user="root" keeping everything, a daemon not
+ * started as root left as it is, root of a user namespace without the user's id keeping its
+ * ids and dropping the capabilities. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -12,6 +17,9 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,8 +94,27 @@ static char *slurp(const char *path)
 	return b;
 }
 
-/* Start testd with args (NULL-terminated); stdout/stderr to files. */
-static pid_t spawn(const char *const *args)
+/* Write `text` to /proc/self/`file` (uid_map, gid_map, setgroups). */
+static int write_self(const char *file, const char *text)
+{
+	char p[64];
+	snprintf(p, sizeof(p), "/proc/self/%s", file);
+	int fd = open(p, O_WRONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+/* Capabilities the child drops from its bounding set before the exec (so testd, root, does
+ * not hold them). */
+static int child_drop_cap = -1;
+
+/* Start testd with args (NULL-terminated); stdout/stderr to files; as `as_uid` when it is
+ * not 0 (set before the exec), as (uid_t)-1: as root of a new user namespace where only
+ * uid and gid 0 are mapped. */
+static pid_t spawn_as(const char *const *args, uid_t as_uid)
 {
 	const char *argv[16];
 	int n = 0;
@@ -95,6 +122,12 @@ static pid_t spawn(const char *const *args)
 	for (; *args && n < 15; args++)
 		argv[n++] = *args;
 	argv[n] = NULL;
+	/* emptied here, not in the child: a wait_for() right after must not see the last run */
+	for (int i = 0; i < 2; i++) {
+		int fd = open(i ? errp : outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
 	fflush(NULL);
 	pid_t pid = fork();
 	assert_true(pid >= 0);
@@ -103,10 +136,27 @@ static pid_t spawn(const char *const *args)
 		int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(o, 1);
 		dup2(e, 2);
+		if (child_drop_cap >= 0 && prctl(PR_CAPBSET_DROP, child_drop_cap, 0, 0, 0) < 0)
+			_exit(124);
+		if (as_uid == (uid_t)-1) {
+			if (unshare(CLONE_NEWUSER) < 0 || write_self("setgroups", "deny") < 0 ||
+			    write_self("uid_map", "0 0 1") < 0 ||
+			    write_self("gid_map", "0 0 1") < 0)
+				_exit(125);
+		} else if (as_uid &&
+			   (setgroups(0, NULL) < 0 || setresgid(as_uid, as_uid, as_uid) < 0 ||
+			    setresuid(as_uid, as_uid, as_uid) < 0)) {
+			_exit(126);
+		}
 		execv(TESTD_PATH, (char *const *)argv);
 		_exit(127);
 	}
 	return pid;
+}
+
+static pid_t spawn(const char *const *args)
+{
+	return spawn_as(args, 0);
 }
 
 static int wait_exit(pid_t pid)
@@ -296,12 +346,256 @@ static void test_daemonize_pidfile(void **st)
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+/* The value of `key` ("Uid", "CapEff"...) in /proc/PID/status, blanks squeezed to one. */
+static const char *proc_status(pid_t pid, const char *key)
+{
+	static char val[256];
+	char p[64], line[512];
+	size_t kl = strlen(key);
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	val[0] = '\0';
+	f = fopen(p, "r");
+	if (f == NULL)
+		return val;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, kl) != 0 || line[kl] != ':')
+			continue;
+		size_t o = 0;
+		for (const char *c = line + kl + 1; *c && *c != '\n' && o + 1 < sizeof(val); c++) {
+			if (*c == ' ' || *c == '\t') {
+				if (o > 0 && val[o - 1] != ' ')
+					val[o++] = ' ';
+			} else {
+				val[o++] = *c;
+			}
+		}
+		while (o > 0 && val[o - 1] == ' ')
+			o--;
+		val[o] = '\0';
+		break;
+	}
+	fclose(f);
+	return val;
+}
+
+static long file_size(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
+}
+
+/* Skip (not fail) what only root can test. Returns nobody's uid/gid. */
+static int need_root_nobody(uid_t *uid, gid_t *gid)
+{
+	const struct passwd *pw = getpwnam("nobody");
+	if (geteuid() != 0 || pw == NULL)
+		return 0;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 1;
+}
+
+static void test_privileges_dropped(void **st)
+{
+	(void)st;
+	uid_t nob;
+	gid_t nog;
+	char want[128];
+
+	if (!need_root_nobody(&nob, &nog)) {
+		skip();
+		return;
+	}
+	/* the unprivileged daemon reads its config and writes its state file on reload */
+	assert_int_equal(chmod(dir, 0755), 0);
+	unlink(state);
+	int fd = open(state, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, nob, nog), 0);
+	close(fd);
+	unlink(pidp);
+	write_cfg("priv", "1", "  <privileges user=\"nobody\"/>\n");
+	pid_t pid = spawn((const char *[]){"-d", "-f", cfgpath, "-p", pidp, NULL});
+	assert_true(wait_for(state, "name=priv value=1\n"));
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "privileges dropped: user nobody"));
+	/* started() ran as root (the state file), the loop runs as nobody with nothing */
+	snprintf(want, sizeof(want), "%u %u %u %u", nob, nob, nob, nob);
+	assert_string_equal(proc_status(pid, "Uid"), want);
+	snprintf(want, sizeof(want), "%u %u %u %u", nog, nog, nog, nog);
+	assert_string_equal(proc_status(pid, "Gid"), want);
+	assert_string_equal(proc_status(pid, "Groups"), "");
+	assert_string_equal(proc_status(pid, "CapEff"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "CapPrm"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "CapInh"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "CapAmb"), "0000000000000000");
+	assert_string_equal(proc_status(pid, "NoNewPrivs"), "1");
+
+	/* a reload, as nobody */
+	write_cfg("priv", "2", "  <privileges user=\"nobody\"/>\n");
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(state, "name=priv value=2\n"));
+	/* a config nobody cannot read: kept, and the log says why */
+	assert_int_equal(chmod(cfgpath, 0600), 0);
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(errp, "running as user nobody, which must be able to read"));
+	assert_string_equal(slurp(state), "name=priv value=2\n");
+	/* another <privileges>: the rest applies, the user changes at the next restart */
+	write_cfg("priv", "3", "  <privileges user=\"root\"/>\n");
+	assert_int_equal(chmod(cfgpath, 0644), 0);
+	assert_int_equal(kill(pid, SIGHUP), 0);
+	assert_true(wait_for(state, "name=priv value=3\n"));
+	assert_non_null(strstr(slurp(errp), "a change of <privileges> takes effect at the next"));
+	snprintf(want, sizeof(want), "%u %u %u %u", nob, nob, nob, nob);
+	assert_string_equal(proc_status(pid, "Uid"), want);
+
+	/* stop() runs as nobody; the pid file in a directory of root's is emptied */
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	assert_string_equal(slurp(state), "name=priv value=3\nstopped\n");
+	assert_int_equal(file_size(pidp), 0);
+	unlink(pidp);
+	unlink(state);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
+static void test_privileges_keep_caps(void **st)
+{
+	(void)st;
+	uid_t nob;
+	gid_t nog;
+	char want[128];
+
+	if (!need_root_nobody(&nob, &nog)) {
+		skip();
+		return;
+	}
+	unlink(state);
+	/* CAP_NET_ADMIN | CAP_NET_RAW, what lisp-xtrd keeps */
+	setenv("TESTD_KEEP_CAPS", "3000", 1);
+	write_cfg("caps", "1", "  <privileges user=\"nobody\" group=\"nogroup\"/>\n");
+	pid_t pid = spawn((const char *[]){"-d", "-f", cfgpath, NULL});
+	unsetenv("TESTD_KEEP_CAPS");
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "capabilities: CAP_NET_ADMIN CAP_NET_RAW"));
+	snprintf(want, sizeof(want), "%u %u %u %u", nob, nob, nob, nob);
+	assert_string_equal(proc_status(pid, "Uid"), want);
+	assert_string_equal(proc_status(pid, "CapEff"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapPrm"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapInh"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapAmb"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "NoNewPrivs"), "1");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+
+	/* started without CAP_NET_RAW (12 + 1): it keeps what it has, and says what it lacks */
+	child_drop_cap = 13;
+	setenv("TESTD_KEEP_CAPS", "3000", 1);
+	pid = spawn((const char *[]){"-d", "-f", cfgpath, NULL});
+	unsetenv("TESTD_KEEP_CAPS");
+	child_drop_cap = -1;
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "not held, so not kept: CAP_NET_RAW"));
+	assert_string_equal(proc_status(pid, "CapEff"), "0000000000001000");
+	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000001000");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+}
+
+static void test_privileges_root_and_nonroot(void **st)
+{
+	(void)st;
+	uid_t nob;
+	gid_t nog;
+	char want[128], bnd[64];
+
+	if (!need_root_nobody(&nob, &nog)) {
+		skip();
+		return;
+	}
+	/* user="root": nothing changes, loudly */
+	unlink(state);
+	snprintf(bnd, sizeof(bnd), "%s", proc_status(getpid(), "CapBnd"));
+	write_cfg("root", "1", "  <privileges user=\"root\"/>\n");
+	pid_t pid = spawn((const char *[]){"-d", "-f", cfgpath, NULL});
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "RUNNING AS ROOT WITH EVERY PRIVILEGE"));
+	assert_string_equal(proc_status(pid, "Uid"), "0 0 0 0");
+	assert_string_equal(proc_status(pid, "CapBnd"), bnd);
+	assert_string_equal(proc_status(pid, "NoNewPrivs"), "0");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+
+	/* not started as root: it runs with what it was given */
+	assert_int_equal(chmod(dir, 0755), 0);
+	int fd = open(state, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(fchown(fd, nob, nog), 0);
+	close(fd);
+	fd = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	close(fd);
+	write_cfg("user", "1", "  <privileges user=\"nobody\"/>\n");
+	pid = spawn_as((const char *[]){"-d", "-f", cfgpath, NULL}, nob);
+	assert_true(wait_for(errp, "started with"));
+	assert_non_null(strstr(slurp(errp), "not root: running with what it was given"));
+	snprintf(want, sizeof(want), "%u %u %u %u", nob, nob, nob, nob);
+	assert_string_equal(proc_status(pid, "Uid"), want);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+	unlink(state);
+	assert_int_equal(chmod(dir, 0700), 0);
+}
+
+/* Root of a user namespace where nobody has no id: the ids stay, the capabilities go. */
+static void test_privileges_user_namespace(void **st)
+{
+	(void)st;
+	uid_t nob;
+	gid_t nog;
+
+	if (!need_root_nobody(&nob, &nog)) {
+		skip();
+		return;
+	}
+	unlink(state);
+	setenv("TESTD_KEEP_CAPS", "3000", 1);
+	write_cfg("userns", "1", "  <privileges user=\"nobody\"/>\n");
+	pid_t pid = spawn_as((const char *[]){"-d", "-f", cfgpath, NULL}, (uid_t)-1);
+	unsetenv("TESTD_KEEP_CAPS");
+	if (!wait_for(errp, "started with") && strstr(slurp(errp), "privileges") == NULL) {
+		/* no user namespaces here (exit 125): nothing to test */
+		wait_exit(pid);
+		skip();
+		return;
+	}
+	assert_non_null(strstr(slurp(errp), "has no id in this user namespace"));
+	assert_string_equal(proc_status(pid, "Uid"), "0 0 0 0");
+	assert_string_equal(proc_status(pid, "CapEff"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapPrm"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "CapBnd"), "0000000000003000");
+	assert_string_equal(proc_status(pid, "NoNewPrivs"), "1");
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	assert_int_equal(wait_exit(pid), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_version_help), cmocka_unit_test(test_bad_options),
-	    cmocka_unit_test(test_check_config), cmocka_unit_test(test_reload_and_term),
-	    cmocka_unit_test(test_sigint),	 cmocka_unit_test(test_daemonize_pidfile),
+	    cmocka_unit_test(test_version_help),
+	    cmocka_unit_test(test_bad_options),
+	    cmocka_unit_test(test_check_config),
+	    cmocka_unit_test(test_reload_and_term),
+	    cmocka_unit_test(test_sigint),
+	    cmocka_unit_test(test_daemonize_pidfile),
+	    cmocka_unit_test(test_privileges_dropped),
+	    cmocka_unit_test(test_privileges_keep_caps),
+	    cmocka_unit_test(test_privileges_root_and_nonroot),
+	    cmocka_unit_test(test_privileges_user_namespace),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

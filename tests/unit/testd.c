@@ -1,8 +1,10 @@
 /* tests/unit/testd.c - a tiny daemon on common/daemon for tests/unit/test_daemon.c.
  * Config (schema/test.rng): <name>, <value> (0..1000, checked with cfg_get_uint so a bad
- * value is a FILE:LINE error), <state-file>, <reject-reload/>. start() and a successful
- * reload write "name=N value=V" to the state file, stop() appends "stopped"; reload()
- * refuses a config that has <reject-reload/>, so the test can observe every outcome. */
+ * value is a FILE:LINE error), <state-file>, <reject-reload/>, <privileges>. start() and a
+ * successful reload write "name=N value=V" to the state file, stop() appends "stopped";
+ * reload() refuses a config that has <reject-reload/>, so the test can observe every
+ * outcome. Only a config with <privileges> drops privileges (the other tests keep root), and
+ * $TESTD_KEEP_CAPS (a hex mask) is what it keeps. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -21,6 +23,8 @@ struct testd_cfg {
 	uint64_t value;
 	char state[512];
 	bool reject_reload;
+	bool has_priv;
+	struct cfg_priv priv;
 };
 
 static struct testd_cfg *cur;
@@ -44,6 +48,8 @@ static void *testd_parse(const char *path, struct cfg_errs *errs)
 	bad |= cfg_get_uint(root, "value", 0, 1000, &c->value) < 0;
 	bad |= cfg_get_string(root, "state-file", c->state, sizeof(c->state)) < 0;
 	c->reject_reload = cfg_child(root, "reject-reload") != NULL;
+	c->has_priv = cfg_child(root, "privileges") != NULL;
+	bad |= cfg_read_privileges(root, &c->priv) < 0;
 	if (c->state[0] == '\0')
 		bad |= cfg_error(root, "state-file is required") < 0;
 	cfg_free(doc);
@@ -63,6 +69,8 @@ static void testd_print(const void *cfg, FILE *out)
 	fprintf(out, "  <state-file>%s</state-file>\n", c->state);
 	if (c->reject_reload)
 		fprintf(out, "  <reject-reload/>\n");
+	if (c->has_priv)
+		cfg_print_privileges(&c->priv, out);
 	fprintf(out, "</testd>\n");
 }
 
@@ -116,7 +124,14 @@ static void testd_stop(void)
 		write_state(cur, "a", "stopped");
 }
 
-static const struct daemon_desc testd_desc = {
+static const struct cfg_priv *testd_privileges(const void *cfg)
+{
+	const struct testd_cfg *c = cfg;
+
+	return c->has_priv ? &c->priv : NULL;
+}
+
+static struct daemon_desc testd_desc = {
     .name = "testd",
     .default_config = "/nonexistent/testd.xml",
     .version = "1.2.3",
@@ -127,9 +142,14 @@ static const struct daemon_desc testd_desc = {
     .start = testd_start,
     .reload = testd_reload,
     .stop = testd_stop,
+    .privileges = testd_privileges,
 };
 
 int main(int argc, char **argv)
 {
+	const char *keep = getenv("TESTD_KEEP_CAPS");
+
+	if (keep)
+		testd_desc.keep_caps = strtoull(keep, NULL, 16);
 	return daemon_main(&testd_desc, argc, argv);
 }

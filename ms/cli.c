@@ -229,6 +229,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "evicted", st->replay_evictions);
 	out_uint(o, "seenNonces", st->seen_nonces);
 	out_uint(o, "seenNoncesEvictedEarly", st->seen_early_evictions);
+	out_end(o);
 	/* no reflection (ms/request.c): answers refused by the per-destination limit */
 	size_t tracked;
 	uint64_t evicted;

@@ -43,12 +43,12 @@ cat >"$T_TMP/msd.xml" <<EOF
   <cli address="127.0.0.1" port="$MS_CLI"/>
   <database path="$T_TMP/ms.db" sync="normal"/>
   <site name="dc" lifetime="persistent" proxy-reply="true" merge="false">
-    <key id="0" algorithm="hmac-sha-256" secret="dc-secret"/>
+    <key id="1" algorithm="hmac-sha-256" secret="dc-secret"/>
     <eid-prefix prefix="198.51.100.0/24" more-specifics="true"/>
     <eid-prefix prefix="2001:db8:100::/64" more-specifics="true"/>
   </site>
   <site name="edge" lifetime="persistent" proxy-reply="false" merge="false">
-    <key id="0" algorithm="hmac-sha-256" secret="dc-secret"/>
+    <key id="1" algorithm="hmac-sha-256" secret="dc-secret"/>
     <eid-prefix prefix="198.51.200.0/24" more-specifics="true"/>
   </site>
 </lisp-msd>

@@ -337,6 +337,7 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	cfg_cli_init(&c->cli, 2621);
 	c->log_level = LOG_INFO;
 	c->subscription_secs = 86400;
+	c->max_subscribers = MS_SUBS_MAX;
 	c->notify_interval_ms = 1000;
 	c->notify_retries = 3;
 	c->rl_dst_rate = MS_RL_DST_RATE;

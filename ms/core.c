@@ -38,6 +38,7 @@ static const char *const drop_names[MS_DROP__COUNT] = {
     [MS_DROP_UNKNOWN_NONCE] = "unknown-nonce",
     [MS_DROP_STORE_FAILED] = "store-failed",
     [MS_DROP_NO_SUBSCRIBER_KEY] = "no-subscriber-key",
+    [MS_DROP_SUBSCRIBER_LIMIT] = "subscriber-limit",
     [MS_DROP_RETRIES_EXHAUSTED] = "retries-exhausted",
     [MS_DROP_SEND_FAILED] = "send-failed",
     [MS_DROP_REPLY_RATE] = "reply-rate-limit",

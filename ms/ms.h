@@ -98,6 +98,7 @@ enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
 #define MS_RL_DST_RATE	200
 #define MS_RL_DST_BURST 400
 #define MS_RL_DST_MAX	4096
+#define MS_SUBS_MAX	65536
 
 struct ms_cfg {
 	struct ipaddr listen; /* AFI 0 = any (dual stack) */
@@ -112,7 +113,10 @@ struct ms_cfg {
 	 * a subscription's Map-Notify), per ITR-RLOC address: per_destination/s (0: no limit)
 	 * with that burst, max_destinations tracked (least recently used evicted) */
 	uint32_t rl_dst_rate, rl_dst_burst, rl_max_dsts;
-	uint32_t subscription_secs;  /* pub/sub lifetime without renewal */
+	uint32_t subscription_secs; /* pub/sub lifetime without renewal */
+	/* subscriptions held at most (a subscribe request is not authenticated, RFC 9437 §5:
+	 * its memory is bounded); not in the XML, MS_SUBS_MAX */
+	uint32_t max_subscribers;
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
 	struct cfg_priv priv; /* <privileges> (common/priv.h) */
@@ -251,6 +255,7 @@ enum ms_drop {
 	MS_DROP_RETRIES_EXHAUSTED,
 	MS_DROP_SEND_FAILED,
 	MS_DROP_REPLY_RATE, /* an answer to an ITR-RLOC over its <rate-limit per-destination> */
+	MS_DROP_SUBSCRIBER_LIMIT, /* a new subscription past max_subscribers */
 	MS_DROP__COUNT
 };
 const char *ms_drop_name(unsigned d);

@@ -122,6 +122,7 @@ struct ms {
 	struct ms_pending **pend_hash; /* pend_nbuckets (a power of 2) chains */
 	size_t pend_nbuckets, npending;
 	struct ms_sub *subs;
+	size_t nsubs; /* in subs, at most cfg->max_subscribers */
 	uint64_t nonce_seq;
 	struct {
 		ms_change_cb cb;

@@ -347,6 +347,7 @@ void ms_notify_tick(struct ms *ms)
 		if (s->expires_ms <= ms->now) {
 			*sp = s->next;
 			sub_free(s);
+			ms->nsubs--;
 			continue;
 		}
 		sp = &s->next;
@@ -384,14 +385,22 @@ void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
 		if (s != NULL) {
 			*sp = s->next;
 			sub_free(s);
+			ms->nsubs--;
 			ms->st.unsubscriptions++;
 		}
 		return;
 	}
 	if (s == NULL) {
+		if (ms->nsubs >= ms->cfg->max_subscribers) {
+			ms_drop(ms, LISP_T_MAP_REQUEST, MS_DROP_SUBSCRIBER_LIMIT, itr,
+				"subscription refused: %zu subscriptions held (the limit)",
+				ms->nsubs);
+			return;
+		}
 		s = calloc(1, sizeof(*s));
 		if (s == NULL)
 			return;
+		ms->nsubs++;
 		s->eid = *eid;
 		memcpy(s->xtr_id, mr->xtr_id, 16);
 		s->created_ms = ms->now;
@@ -438,4 +447,5 @@ void ms_notify_free_all(struct ms *ms)
 		sub_free(s);
 	}
 	ms->subs = NULL;
+	ms->nsubs = 0;
 }

@@ -1093,6 +1093,42 @@ static void t_pubsub_timeout(void **state)
 	assert_null(ms_subscribers(f->ms));
 }
 
+/* A subscribe request is not authenticated (RFC 9437 §5): the subscriptions held are
+ * bounded, a new one past the bound is refused and counted; renewals and unsubscriptions
+ * still work, and an unsubscription makes room again. */
+static void t_pubsub_limit(void **state)
+{
+	struct fx *f = *state;
+	uint8_t req[512];
+	static const char *const eids[] = {"198.51.100.0/24", "198.51.100.0/25",
+					   "198.51.100.128/25", "2001:db8:100::/48"};
+	size_t n, held = 0;
+
+	((struct ms_cfg *)ms_config(f->ms))->max_subscribers = 2;
+	for (unsigned i = 0; i < 3; i++) {
+		n = build_req(req, sizeof(req), eids[i], "192.0.2.50", 9 + i, true, false);
+		feed(f, req, n, "192.0.2.50", 30000);
+	}
+	for (const struct ms_sub *s = ms_subscribers(f->ms); s; s = s->next)
+		held++;
+	assert_int_equal(held, 2);
+	assert_int_equal(drops(f, MS_DROP_SUBSCRIBER_LIMIT), 1);
+	/* a renewal of one held: not a new subscription, not refused */
+	n = build_req(req, sizeof(req), eids[0], "192.0.2.50", 20, true, false);
+	feed(f, req, n, "192.0.2.50", 30000);
+	assert_int_equal(drops(f, MS_DROP_SUBSCRIBER_LIMIT), 1);
+	/* unsubscribe one: room for another */
+	n = build_req(req, sizeof(req), eids[0], "192.0.2.50", 21, true, true);
+	feed(f, req, n, "192.0.2.50", 30000);
+	n = build_req(req, sizeof(req), eids[3], "192.0.2.50", 22, true, false);
+	feed(f, req, n, "192.0.2.50", 30000);
+	assert_int_equal(drops(f, MS_DROP_SUBSCRIBER_LIMIT), 1);
+	held = 0;
+	for (const struct ms_sub *s = ms_subscribers(f->ms); s; s = s->next)
+		held++;
+	assert_int_equal(held, 2);
+}
+
 /* ------------------------------------------------------------------ cases: persistence */
 static void t_persistent_commit_before_ack(void **state)
 {
@@ -1338,6 +1374,7 @@ int main(void)
 	    T(t_self_registration_no_arrival),
 	    T(t_pubsub),
 	    T(t_pubsub_timeout),
+	    T(t_pubsub_limit),
 	    T(t_persistent_commit_before_ack),
 	    T(t_config_errors),
 	    T(t_config_many_sites),

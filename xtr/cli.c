@@ -1,9 +1,10 @@
 /*
  * xtr/cli.c - lisp-xtrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
- * common/cli: show map-cache [EID], show database, show statistics (the core's counters, and
- * the sockets' from the I/O callbacks: datagrams received, sent, refused, truncated), show
- * map-servers, clear map-cache [EID], show version, debug {control|data|off}; help and quit
- * are built in. Handlers only describe data through common/out (text, or JSON with `json`).
+ * common/cli: show map-cache [EID], show database (and the EIDs that moved away), show
+ * statistics (the core's counters, and the sockets' from the I/O callbacks: datagrams
+ * received, sent, refused, truncated), show map-servers, clear map-cache [EID], show version,
+ * debug {control|data|off}; help and quit are built in. Handlers only describe data through
+ * common/out (text, or JSON with `json`).
  */
 #include "config.h"
 
@@ -118,6 +119,21 @@ static void show_database(struct cli_req *r, struct out *o)
 			out_end(o);
 		}
 		out_end(o);
+		out_end(o);
+	}
+	out_end(o);
+	/* EIDs that moved away: re-encapsulated for <etr reencapsulate-moved-away> s */
+	uint64_t now = now_ns(), window = (uint64_t)x->cfg.moved_away_s * NSEC_PER_SEC;
+	out_begin_array(o, "movedAway");
+	for (size_t i = 0; i < XTR_MOVED_MAX && x->nmoved; i++) {
+		const struct xtr_moved *m = &x->movedv[i];
+		if (!m->used)
+			continue;
+		out_begin_object(o, NULL);
+		out_str(o, "eidPrefix", prefix_str(&m->eid, p, sizeof(p)));
+		out_uint(o, "secondsAgo", now > m->at ? (now - m->at) / NSEC_PER_SEC : 0);
+		out_uint(o, "reencapsulateSecondsLeft",
+			 m->at + window > now ? (m->at + window - now) / NSEC_PER_SEC : 0);
 		out_end(o);
 	}
 	out_end(o);
@@ -301,7 +317,7 @@ static const struct cli_cmd xtr_cmds[] = {
      .fn = show_map_cache},
     {.words = {"show", "database"},
      .json = true,
-     .help = "Local EID mappings (registered, answered for)",
+     .help = "Local EID mappings (registered, answered for), EIDs that moved away",
      .fn = show_database},
     {.words = {"show", "statistics"},
      .json = true,

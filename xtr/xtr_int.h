@@ -2,9 +2,9 @@
  * xtr/xtr_int.h - the inside of struct xtr, shared by the core files of xtr/ (not by the
  * site module, tests or other daemons): the map-cache (LPM + entry slab + CLOCK hand +
  * shared locator sets + pending list + packet pool), the
- * database, the nonce table of outstanding Map-Requests, the RLOC reachability table
- * (RLOC probing, RFC 9300 §10), the remote-ITR table (SMR targets, RFC 9301 §6.1) and the
- * Map-Server registration state.
+ * database and the EIDs that moved away from it, the nonce table of outstanding
+ * Map-Requests, the RLOC reachability table (RLOC probing, RFC 9300 §10), the remote-ITR table
+ * (SMR targets, RFC 9301 §6.1) and the Map-Server registration state.
  */
 #ifndef XTR_XTR_INT_H
 #define XTR_XTR_INT_H
@@ -48,6 +48,20 @@ struct xtr_itr_seen {
 
 #define XTR_SLAB_CHUNK 4096
 
+/* An EID that moved away from us (register.c, on the Map-Notify; core.c keeps the table).
+ * Site mode re-encapsulates what still reaches us for it during cfg.moved_away_s after
+ * `at`; the record is kept until `forget` (as long as a remote ITR may hold our old
+ * mapping: its registered TTL, at most XTR_MOVED_KEEP_S) so that late packets count as
+ * etrMovedAwayExpired, not as etrNotLocal. */
+#define XTR_MOVED_MAX	 1024  /* records; when full the oldest move is forgotten */
+#define XTR_MOVED_KEEP_S 86400 /* at most this long after the move */
+struct xtr_moved {
+	struct lisp_prefix eid;
+	uint64_t at;	 /* ns: the Map-Notify */
+	uint64_t forget; /* ns */
+	bool used;
+};
+
 /* A locator set shared by the entries with the same locators (mapcache.c). */
 struct xtr_locset {
 	struct xtr_locset *next; /* hash chain */
@@ -86,6 +100,9 @@ struct xtr {
 	struct lpm *db;
 	struct xtr_db_entry *dbv;
 	size_t ndb;
+	struct lpm *moved;	  /* EIDs that moved away: prefix -> slot of movedv */
+	struct xtr_moved *movedv; /* XTR_MOVED_MAX slots */
+	size_t nmoved;
 	bool db_changed; /* register now + SMR */
 	struct lisp_prefix changed[16];
 	unsigned nchanged;
@@ -111,6 +128,7 @@ struct xtr {
 	uint8_t *segbuf; /* segments of one GSO super-packet (xtr_itr_input_offload) */
 	size_t segcap;
 	struct xtr_stats st;
+	struct tb drop_log_tb;				       /* xtr_log_drop: lines per second */
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
 	int64_t wall_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
 };
@@ -120,6 +138,16 @@ uint64_t xtr_nonce(struct xtr *x);
 bool xtr_is_own_rloc(const struct xtr *x, const struct ipaddr *a);
 /* Wall-clock Unix ms for a monotonic time (map-cache changedUnixMs). */
 uint64_t xtr_wall_ms(const struct xtr *x, uint64_t now);
+/* A rate-limited log line for a packet dropped for `why` (a relay refused): a sample of at
+ * most 5 lines a second, through log_input_key keyed by `from` (the counters are exact). */
+void xtr_log_drop(struct xtr *x, enum xtr_drop why, const struct ipaddr *from,
+		  const struct ipaddr *to, uint64_t now);
+/* EIDs that moved away (struct xtr_moved): recorded by register.c on the Map-Notify (ttl_min:
+ * the TTL we registered it with), forgotten when it comes back (xtr_db_add) or its time is
+ * up (the tick). */
+void xtr_moved_add(struct xtr *x, const struct lisp_prefix *eid, uint32_t ttl_min, uint64_t now);
+const struct xtr_moved *xtr_moved_lookup(const struct xtr *x, uint32_t iid, const struct ipaddr *a);
+void xtr_moved_sweep(struct xtr *x, uint64_t now);
 const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi);
 /* mapcache.c */
 int xtr_cache_init(struct xtr *x);

@@ -358,10 +358,14 @@ static void t_register(void **s)
 	struct ipaddr r0 = A("192.0.2.1");
 	assert_memory_equal(r.xtr_id, r0.a, 16);
 	/* the nonce scale of every registrant of the suite: wall-clock ns (lisp-register's);
-	 * it was seconds << 24, a 60th of it */
-	struct timespec ts;
+	 * it was seconds << 24, a 60th of it. The xTR's clock is the test's (2 s), mapped to
+	 * the wall clock by the offset between the real clocks: the nonce is the wall clock
+	 * of "2 s after the monotonic clock's zero" (not "now", which is the uptime later) */
+	struct timespec ts, mono;
 	clock_gettime(CLOCK_REALTIME, &ts);
-	uint64_t wall = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	uint64_t wall = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec -
+			((uint64_t)mono.tv_sec * NSEC_PER_SEC + (uint64_t)mono.tv_nsec) + 2 * SEC;
 	assert_true(r.nonce > wall - 3600 * NSEC_PER_SEC && r.nonce < wall + 3600 * NSEC_PER_SEC);
 	uint64_t first = r.nonce;
 	/* unanswered: retried after 3 s with a larger nonce */

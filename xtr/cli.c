@@ -86,6 +86,7 @@ static void show_map_cache(struct cli_req *r, struct out *o)
 	out_uint(o, "entries", xtr_cache_count(x));
 	out_uint(o, "dynamic", xtr_cache_dynamic(x));
 	out_uint(o, "pending", xtr_cache_pending(x));
+	out_uint(o, "pendingSources", x->nsrc_active);
 	out_uint(o, "maxEntries", x->cfg.cache_max);
 	out_begin_array(o, "mappings");
 	xtr_cache_foreach(x, entry_out, &c);
@@ -191,6 +192,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_begin_object(o, "mapCache");
 	out_uint(o, "evictions", st->cache_evictions);
 	out_uint(o, "expired", st->cache_expired);
+	out_uint(o, "pendingPreempted", st->pending_preempted);
 	out_end(o);
 	out_begin_object(o, "control");
 	out_uint(o, "mapRequestsSent", st->mreq_sent);

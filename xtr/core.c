@@ -58,12 +58,17 @@ void xtr_log_drop(struct xtr *x, enum xtr_drop why, const struct ipaddr *from,
 	case XTR_DROP_ETR_MOVED_EXPIRED:
 		what = "decapsulated, its EID moved away too long ago: not re-encapsulated";
 		break;
+	case XTR_DROP_SOURCE_LIMITED:
+		what = from ? "its source holds its share of the pending table or packet pool"
+			    : "held for resolution, given up: its source held more than its share";
+		break;
 	default:
 		what = "dropped";
 		break;
 	}
-	log_input_key(ipaddr_str(from, f, sizeof(f)), "packet for %s: %s (%s)",
-		      ipaddr_str(to, t, sizeof(t)), what, xtr_drop_name(why));
+	log_input_key(from ? ipaddr_str(from, f, sizeof(f)) : "pending table",
+		      "packet for %s: %s (%s)", ipaddr_str(to, t, sizeof(t)), what,
+		      xtr_drop_name(why));
 }
 
 void xtr_set_host_add(struct xtr *x, void (*fn)(void *arg, const struct ipaddr *eid))
@@ -344,6 +349,7 @@ struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t
 	tb_init(&x->mreq_tb, cfg->mreq_rate, cfg->mreq_burst, now);
 	x->nonce_seq = now ^ ((uint64_t)time(NULL) << 32) ^ (uint64_t)(uintptr_t)x;
 	x->flow_seed = (uint32_t)xtr_nonce(x);
+	x->src_seed = xtr_nonce(x);
 	tb_init(&x->drop_log_tb, 5, 10, now);
 	{
 		/* Both clocks read together, in ns: `now` was taken by the caller before this

@@ -43,6 +43,7 @@ static const char *const drop_names[XTR_DROP__COUNT] = {
     [XTR_DROP_LOOP] = "loop",
     [XTR_DROP_UNRESOLVED] = "unresolved",
     [XTR_DROP_ETR_MOVED_EXPIRED] = "etrMovedAwayExpired",
+    [XTR_DROP_SOURCE_LIMITED] = "itrResolveSourceLimited",
 };
 
 const char *xtr_drop_name(enum xtr_drop d)
@@ -228,6 +229,20 @@ void xtr_itr_input_offload(struct xtr *x, uint8_t *pkt, size_t len, const struct
 	xtr_flush(x);
 }
 
+/* Hold a packet in a pending entry, or count (and log) why not. */
+static void queue(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len,
+		  const struct pkt_ip *ip, uint64_t now)
+{
+	int rc = xtr_queue_push(x, e, pkt, len, now);
+
+	if (rc == 0)
+		x->st.queued++;
+	else if (rc == -1)
+		x->st.drops[XTR_DROP_QUEUE_FULL]++;
+	else
+		xtr_log_drop(x, XTR_DROP_SOURCE_LIMITED, &ip->src, &ip->dst, now);
+}
+
 void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct buf b;
@@ -248,23 +263,21 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 	e = xtr_cache_lookup(x, x->cfg.iid, &ip.dst);
 	if (e == NULL) {
 		struct lisp_prefix host;
+		enum xtr_drop why;
 		prefix_from_addr(&host, x->cfg.iid, &ip.dst);
-		e = xtr_cache_new_pending(x, &host, now);
-		if (e == NULL)
+		e = xtr_cache_new_pending(x, &host, &ip.src, now, &why);
+		if (e == NULL) {
+			if (why == XTR_DROP_SOURCE_LIMITED)
+				xtr_log_drop(x, why, &ip.src, &ip.dst, now);
 			return;
-		if (xtr_queue_push(x, e, pkt, len) == 0)
-			x->st.queued++;
-		else
-			x->st.drops[XTR_DROP_QUEUE_FULL]++;
+		}
+		queue(x, e, pkt, len, &ip, now);
 		xtr_send_map_request(x, e, &ip.src, false, now);
 		return;
 	}
 	xtr_cache_touch(x, e, now);
 	if (e->src == XTR_SRC_PENDING) {
-		if (xtr_queue_push(x, e, pkt, len) == 0)
-			x->st.queued++;
-		else
-			x->st.drops[XTR_DROP_QUEUE_FULL]++;
+		queue(x, e, pkt, len, &ip, now);
 		return;
 	}
 	if (e->nloc == 0) {

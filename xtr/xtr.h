@@ -185,6 +185,11 @@ struct xtr_entry_ext {
 	uint64_t req_nonce;
 	uint64_t req_next; /* ns: earliest next Map-Request for this prefix (rate limit) */
 	uint32_t req_tries;
+	/* fair resolution (pending entries): 1 + the slot of the inner source whose packet
+	 * created it (struct xtr_srcslot, xtr/xtr_int.h), 0 = none; its Map-Request waits
+	 * for the Map-Request budget (served in turn by the tick) */
+	uint16_t sslot;
+	bool waiting;
 	/* list of pending entries (oldest first) */
 	struct xtr_entry *pprev, *pnext;
 	bool on_plist;
@@ -331,6 +336,9 @@ enum xtr_drop {
 	XTR_DROP_LOOP,		  /* ETR: re-encapsulation would go to ourselves, or TTL ran out */
 	XTR_DROP_UNRESOLVED,	  /* pending entry gave up (no reply) */
 	XTR_DROP_ETR_MOVED_EXPIRED, /* ETR: moved away from us longer ago than moved_away_s */
+	XTR_DROP_SOURCE_LIMITED,    /* ITR: a packet of a source holding its share of the
+				       pending table or packet pool, or held for one over its
+				       share and given up for another source */
 	XTR_DROP__COUNT
 };
 const char *xtr_drop_name(enum xtr_drop d);
@@ -357,6 +365,7 @@ struct xtr_stats {
 	uint64_t queued, dequeued;
 	uint64_t icmp_too_big;
 	uint64_t cache_evictions, cache_expired;
+	uint64_t pending_preempted; /* pending entries of a source over its share, for another */
 	uint64_t mreq_sent, mreq_retrans, mreq_failover, smr_sent, smr_in, smr_invoked;
 	uint64_t probes_sent, probe_replies, probe_down, probe_up;
 	uint64_t moves;	     /* local EIDs that moved away (Map-Notify) */

@@ -183,8 +183,9 @@ static void t_negative(void **s)
 }
 
 /* ---- ETR ---- */
-/* Site A (test_cfg): .7 moved away to 192.0.2.2 at 10 s (Map-Notify); .99 (a site-B VM) is in
- * the map-cache from a Map-Reply (a VM of ours talked to it): known, but never ours. */
+/* Site A (test_cfg): .7 moved away to 192.0.2.2 at 10 s (Map-Notify), .8 too but its
+ * mapping was replaced by a negative one; .99 (a site-B VM) is in the map-cache from a
+ * Map-Reply (a VM of ours talked to it): known, but never ours. */
 struct decide_case {
 	const char *name;
 	uint32_t xtr_iid;
@@ -203,6 +204,8 @@ static const struct decide_case decide_cases[] = {
     {"moved-away", 0, false, 0, "198.51.100.7", 64, 11, XTR_REENCAP, 0},
     {"moved-away-last-second", 0, false, 0, "198.51.100.7", 64, 10 + 179, XTR_REENCAP, 0},
     {"moved-away-ttl1", 0, false, 0, "198.51.100.7", 1, 11, XTR_DROP, XTR_DROP_LOOP},
+    /* moved away, but the mapping system says natively forward: never from here */
+    {"moved-away-negative", 0, false, 0, "198.51.100.8", 64, 11, XTR_DROP, XTR_DROP_NEGATIVE},
     {"moved-away-expired", 0, false, 0, "198.51.100.7", 64, 10 + 180, XTR_DROP,
      XTR_DROP_ETR_MOVED_EXPIRED},
     {"mapped-never-ours", 0, false, 0, "198.51.100.99", 64, 11, XTR_DROP, XTR_DROP_ETR_NOT_LOCAL},
@@ -220,6 +223,11 @@ static void t_decide(void **s)
 		struct xtr *x = mk_iid(c->xtr_iid);
 		if (c->xtr_iid == 0) {
 			move_away(x, "198.51.100.7/32", "192.0.2.2", 10 * SEC);
+			move_away(x, "198.51.100.8/32", "192.0.2.2", 10 * SEC);
+			struct lisp_prefix p8 = P("198.51.100.8/32");
+			assert_non_null(xtr_cache_install(x, &p8, XTR_SRC_REPLY,
+							  LISP_ACT_NATIVE_FWD, false, 15, NULL, 0,
+							  10 * SEC));
 			install(x, "198.51.100.99/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0,
 				0, 10 * SEC);
 		}

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "common/log.h"
 #include "tests/unit/xtr_testlib.h"
 #include "xtr/xtr_int.h"
 
@@ -449,6 +450,15 @@ static void t_pending_list(void **s)
 	xtr_free(x);
 }
 
+static unsigned limited_logs;
+static void log_count(int pri, const char *msg, void *arg)
+{
+	(void)pri;
+	(void)arg;
+	if (strstr(msg, "itrResolveSourceLimited"))
+		limited_logs++;
+}
+
 /* One packet from src to dst at t (ns) into the ITR. */
 static void miss(struct xtr *x, const char *src, const char *dst, uint64_t t)
 {
@@ -468,6 +478,8 @@ static void t_pending_fair(void **s)
 	struct xtr *x = mk(1000, 4);
 	const struct xtr_stats *st = xtr_get_stats(x);
 	struct ipaddr a4 = A("10.0.0.4"), a3 = A("10.0.0.3");
+	limited_logs = 0;
+	log_set_sink(log_count, NULL);
 	char d[32];
 	for (unsigned i = 1; i <= 5; i++) {
 		snprintf(d, sizeof(d), "10.0.0.%u", i);
@@ -496,6 +508,8 @@ static void t_pending_fair(void **s)
 	miss(x, "198.51.100.50", "10.0.1.2", 5);
 	assert_int_equal(st->drops[XTR_DROP_SOURCE_LIMITED], 4);
 	assert_int_equal(st->drops[XTR_DROP_PENDING_LIMIT], 1);
+	log_set_sink(NULL, NULL);
+	assert_int_equal(limited_logs, 4); /* each logged (rate-limited: 5 a second) */
 	/* resolved: the sources' accounts are released */
 	install(x, "10.0.0.0/8", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 6);
 	assert_int_equal(xtr_cache_pending(x), 0);

@@ -1,9 +1,10 @@
 /*
  * xtr/cli.c - lisp-xtrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
- * common/cli: show map-cache [EID], show database, show statistics (the core's counters, and
- * the sockets' from the I/O callbacks: datagrams received, sent, refused, truncated), show
- * map-servers, clear map-cache [EID], show version, debug {control|data|off}; help and quit
- * are built in. Handlers only describe data through common/out (text, or JSON with `json`).
+ * common/cli: show map-cache [EID], show database (and the EIDs that moved away), show
+ * statistics (the core's counters, and the sockets' from the I/O callbacks: datagrams
+ * received, sent, refused, truncated), show map-servers, clear map-cache [EID], show version,
+ * debug {control|data|off}; help and quit are built in. Handlers only describe data through
+ * common/out (text, or JSON with `json`).
  */
 #include "config.h"
 
@@ -86,6 +87,7 @@ static void show_map_cache(struct cli_req *r, struct out *o)
 	out_uint(o, "entries", xtr_cache_count(x));
 	out_uint(o, "dynamic", xtr_cache_dynamic(x));
 	out_uint(o, "pending", xtr_cache_pending(x));
+	out_uint(o, "pendingSources", x->nsrc_active);
 	out_uint(o, "maxEntries", x->cfg.cache_max);
 	out_begin_array(o, "mappings");
 	xtr_cache_foreach(x, entry_out, &c);
@@ -119,6 +121,21 @@ static void show_database(struct cli_req *r, struct out *o)
 			out_end(o);
 		}
 		out_end(o);
+		out_end(o);
+	}
+	out_end(o);
+	/* EIDs that moved away: re-encapsulated for <etr reencapsulate-moved-away> s */
+	uint64_t now = now_ns(), window = (uint64_t)x->cfg.moved_away_s * NSEC_PER_SEC;
+	out_begin_array(o, "movedAway");
+	for (size_t i = 0; i < XTR_MOVED_MAX && x->nmoved; i++) {
+		const struct xtr_moved *m = &x->movedv[i];
+		if (!m->used)
+			continue;
+		out_begin_object(o, NULL);
+		out_str(o, "eidPrefix", prefix_str(&m->eid, p, sizeof(p)));
+		out_uint(o, "secondsAgo", now > m->at ? (now - m->at) / NSEC_PER_SEC : 0);
+		out_uint(o, "reencapsulateSecondsLeft",
+			 m->at + window > now ? (m->at + window - now) / NSEC_PER_SEC : 0);
 		out_end(o);
 	}
 	out_end(o);
@@ -176,6 +193,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_begin_object(o, "mapCache");
 	out_uint(o, "evictions", st->cache_evictions);
 	out_uint(o, "expired", st->cache_expired);
+	out_uint(o, "pendingPreempted", st->pending_preempted);
 	out_end(o);
 	out_begin_object(o, "control");
 	out_uint(o, "mapRequestsSent", st->mreq_sent);
@@ -306,7 +324,7 @@ static const struct cli_cmd xtr_cmds[] = {
      .access = CLI_READ},
     {.words = {"show", "database"},
      .json = true,
-     .help = "Local EID mappings (registered, answered for)",
+     .help = "Local EID mappings (registered, answered for), EIDs that moved away",
      .fn = show_database,
      .access = CLI_READ},
     {.words = {"show", "statistics"},

@@ -2,8 +2,10 @@
  * xtr/control.c - the xTR's control plane on UDP 4342 (RFC 9301): Map-Requests for
  * map-cache misses in an ECM (§5.8) to the configured Map-Resolvers, nonce-matched, with
  * retransmission, back-off and failover between resolvers, a per-prefix spacing of one
- * request per second and a global token bucket (§5.3); Map-Replies into the map-cache
- * (§5.4, only for nonces we sent); answers to Map-Requests for our database mappings,
+ * request per second and a global token bucket (§5.3) shared fairly between the inner
+ * sources whose misses need it (a source whose requests wait for it does not jump that
+ * queue; the tick serves the waiting ones round robin by source); Map-Replies into the
+ * map-cache (§5.4, only for nonces we sent); answers to Map-Requests for our database mappings,
  * authoritative (A=1), plain or ECM'd by a Map-Server (E bit, §8.2/§8.3); RLOC probes
  * (RFC 9300 §10: P bit both ways, p flag on the probed locator), sending them and marking
  * locators down/up; SMRs (RFC 9301 §6.1) sent to recently seen ITRs when the database
@@ -258,8 +260,22 @@ static const struct xtr_mr_cfg *pick_mr(struct xtr *x, uint32_t tries)
 	return &x->cfg.mr[i];
 }
 
-void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipaddr *seid,
-			  bool smr_invoked, uint64_t now)
+/* The Map-Request of a pending entry waits for the budget (on) or got it (off). */
+static void req_wait(struct xtr *x, struct xtr_entry_ext *rq, bool on)
+{
+	if (rq->sslot == 0 || rq->waiting == on)
+		return;
+	rq->waiting = on;
+	if (on)
+		x->srcs[rq->sslot - 1].nwait++;
+	else
+		x->srcs[rq->sslot - 1].nwait--;
+}
+
+/* turn: the tick serves this entry in its source's turn (control tick); otherwise a source
+ * whose earlier Map-Requests wait for the budget queues this one behind them. */
+static void send_request(struct xtr *x, struct xtr_entry *e, const struct ipaddr *seid,
+			 bool smr_invoked, bool turn, uint64_t now)
 {
 	uint8_t inner[1500], out[1600];
 	struct buf w, r, o;
@@ -270,11 +286,20 @@ void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipadd
 		return;
 	if (now < rq->req_next)
 		return; /* RFC 9301 §5.3: at most one per second per EID prefix */
-	if (!tb_take(&x->mreq_tb, now)) {
-		x->st.cdrops[XTR_CDROP_RATE]++;
-		rq->req_next = now + NSEC_PER_SEC;
+	bool queued = !turn && !rq->waiting && rq->sslot && x->srcs[rq->sslot - 1].nwait > 0;
+	if (queued || !tb_take(&x->mreq_tb, now)) {
+		if (!rq->waiting)
+			x->st.cdrops[XTR_CDROP_RATE]++;
+		if (rq->sslot) {
+			/* a pending entry: the next tick serves it in its source's turn */
+			req_wait(x, rq, true);
+			rq->req_next = now;
+		} else {
+			rq->req_next = now + NSEC_PER_SEC;
+		}
 		return;
 	}
+	req_wait(x, rq, false);
 	const struct xtr_mr_cfg *mr = pick_mr(x, rq->req_tries);
 	const struct ipaddr *rl = mr ? xtr_rloc_for(x, mr->addr.afi) : NULL;
 	if (mr == NULL || rl == NULL) {
@@ -322,6 +347,12 @@ void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipadd
 	}
 	log_debug_topic(LOG_TOPIC_CONTROL, "Map-Request nonce %016llx try %u",
 			(unsigned long long)q->nonce, rq->req_tries);
+}
+
+void xtr_send_map_request(struct xtr *x, struct xtr_entry *e, const struct ipaddr *seid,
+			  bool smr_invoked, uint64_t now)
+{
+	send_request(x, e, seid, smr_invoked, false, now);
 }
 
 /* ---------------------------------------------------------------- Map-Request answers */
@@ -614,20 +645,58 @@ static void probe_tick(struct xtr *x, uint64_t now)
 	}
 }
 
+/* A pending entry due for a Map-Request at this tick: its prefix, its source's turn. */
+struct due {
+	struct lisp_prefix eid;
+	uint32_t rank;	/* 0 for each source's oldest due entry, 1 for its next ... */
+	uint16_t sslot; /* its source (xtr_entry_ext) */
+};
+
+/* The due entries in turns: every source's first, then every source's second ... (each
+ * turn oldest first), so that the budget goes round the sources, not to the one with the
+ * most entries. Counting sort by rank; `d` and `out` hold n. */
+static void due_turns(const struct due *d, size_t n, struct due *out, size_t *cnt, uint32_t maxrank)
+{
+	memset(cnt, 0, ((size_t)maxrank + 2) * sizeof(*cnt));
+	for (size_t i = 0; i < n; i++)
+		cnt[d[i].rank + 1]++;
+	for (uint32_t r = 1; r <= maxrank + 1; r++)
+		cnt[r] += cnt[r - 1];
+	for (size_t i = 0; i < n; i++)
+		out[cnt[d[i].rank]++] = d[i];
+}
+
 void xtr_control_tick(struct xtr *x, uint64_t now)
 {
-	/* retransmit Map-Requests of pending entries; give up after the retries. One pass
-	 * over the pending list collects the prefixes due (acting on one may change the
-	 * list), then each is looked up again: no restart of the walk per entry given up. */
+	/* retransmit Map-Requests of pending entries, send those waiting for the budget; give
+	 * up after the retries. One pass over the pending list collects the prefixes due
+	 * (acting on one may change the list), in turns by source; then each is looked up
+	 * again: no restart of the walk per entry given up. */
 	if (x->npending) {
-		struct lisp_prefix *due = malloc(x->npending * sizeof(*due));
+		size_t np = x->npending;
+		struct due *due = malloc(np * sizeof(*due)), *turns = malloc(np * sizeof(*due));
+		size_t *cnt = malloc((np + 1) * sizeof(*cnt));
 		size_t n = 0;
-		for (struct xtr_entry *e = x->plist_head; e && due && n < x->npending;
-		     e = e->ext->pnext)
-			if (e->src == XTR_SRC_PENDING && now >= e->ext->req_next)
-				due[n++] = e->eid;
+		uint32_t maxrank = 0;
+		for (struct xtr_entry *e = x->plist_head; e && due && turns && cnt && n < np;
+		     e = e->ext->pnext) {
+			if (e->src != XTR_SRC_PENDING || now < e->ext->req_next)
+				continue;
+			uint32_t rank = 0;
+			if (e->ext->sslot)
+				rank = x->srcs[e->ext->sslot - 1].rank++;
+			maxrank = rank > maxrank ? rank : maxrank;
+			due[n].eid = e->eid;
+			due[n].sslot = e->ext->sslot;
+			due[n++].rank = rank;
+		}
+		for (size_t i = 0; i < n; i++)
+			if (due[i].sslot)
+				x->srcs[due[i].sslot - 1].rank = 0;
+		if (n)
+			due_turns(due, n, turns, cnt, maxrank);
 		for (size_t i = 0; i < n; i++) {
-			struct xtr_entry *e = lpm_exact(x->cache, &due[i]);
+			struct xtr_entry *e = lpm_exact(x->cache, &turns[i].eid);
 			if (e == NULL || e->src != XTR_SRC_PENDING || e->ext == NULL ||
 			    now < e->ext->req_next)
 				continue;
@@ -645,9 +714,11 @@ void xtr_control_tick(struct xtr *x, uint64_t now)
 					x->mr_cur = (x->mr_cur + 1) % x->cfg.nmr;
 				continue;
 			}
-			xtr_send_map_request(x, e, NULL, false, now);
+			send_request(x, e, NULL, false, true, now);
 		}
 		free(due);
+		free(turns);
+		free(cnt);
 	}
 	probe_tick(x, now);
 }

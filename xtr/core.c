@@ -2,8 +2,10 @@
  * xtr/core.c - the lisp-xtrd core object: creation from a config, the database of local
  * EID mappings (RFC 9301 §8.2: what the ETR registers and answers for; static from the
  * config, dynamic from the site module's host arrivals), reconfiguration, statistics,
- * nonces, the local RLOCs and the timer entry point xtr_tick (registration, map-cache sweep,
- * Map-Request retransmission, RLOC probing, SMRs after a database change).
+ * nonces, the local RLOCs, the EIDs that moved away from us (the ETR re-encapsulates for
+ * them for a while), the rate-limited drop log and the timer entry point xtr_tick
+ * (registration, map-cache sweep, Map-Request retransmission, RLOC probing, SMRs after a
+ * database change).
  */
 #include "config.h"
 
@@ -38,6 +40,35 @@ uint64_t xtr_wall_ms(const struct xtr *x, uint64_t now)
 {
 	int64_t ns = (int64_t)now + x->wall_off_ns;
 	return ns > 0 ? (uint64_t)ns / 1000000 : 0;
+}
+
+void xtr_log_drop(struct xtr *x, enum xtr_drop why, const struct ipaddr *from,
+		  const struct ipaddr *to, uint64_t now)
+{
+	char f[IPADDR_STRLEN], t[IPADDR_STRLEN];
+	const char *what;
+
+	/* formatting costs more than the drop: a flood is sampled before it */
+	if (!tb_take(&x->drop_log_tb, now))
+		return;
+	switch (why) {
+	case XTR_DROP_ETR_NOT_LOCAL:
+		what = "decapsulated, not a local EID: not re-encapsulated";
+		break;
+	case XTR_DROP_ETR_MOVED_EXPIRED:
+		what = "decapsulated, its EID moved away too long ago: not re-encapsulated";
+		break;
+	case XTR_DROP_SOURCE_LIMITED:
+		what = from ? "its source holds its share of the pending table or packet pool"
+			    : "held for resolution, given up: its source held more than its share";
+		break;
+	default:
+		what = "dropped";
+		break;
+	}
+	log_input_key(from ? ipaddr_str(from, f, sizeof(f)) : "pending table",
+		      "packet for %s: %s (%s)", ipaddr_str(to, t, sizeof(t)), what,
+		      xtr_drop_name(why));
 }
 
 void xtr_set_host_add(struct xtr *x, void (*fn)(void *arg, const struct ipaddr *eid))
@@ -120,8 +151,13 @@ int xtr_db_add(struct xtr *x, const struct lisp_prefix *eid, bool dynamic, uint6
 	if (db_insert(x, &m, dynamic) == -1)
 		return -1;
 	db_rebuild_index(x);
-	/* a mapping cached for it (it moved back to us) is stale now */
+	/* a mapping cached for it (it moved back to us) is stale now, and it is ours again */
 	xtr_cache_remove(x, &p);
+	struct xtr_moved *mv = lpm_remove(x->moved, &p);
+	if (mv) {
+		mv->used = false;
+		x->nmoved--;
+	}
 	db_changed(x, &p);
 	xtr_register_now(x, now);
 	return 0;
@@ -158,6 +194,64 @@ size_t xtr_db_count(const struct xtr *x)
 const struct xtr_db_entry *xtr_db_at(const struct xtr *x, size_t i)
 {
 	return i < x->ndb ? &x->dbv[i] : NULL;
+}
+
+/* ---------------------------------------------------------------- moved away */
+
+void xtr_moved_add(struct xtr *x, const struct lisp_prefix *eid, uint32_t ttl_min, uint64_t now)
+{
+	struct lisp_prefix p = *eid;
+	struct xtr_moved *m;
+	char ps[PREFIX_STRLEN];
+
+	prefix_normalize(&p);
+	m = lpm_exact(x->moved, &p);
+	if (m == NULL) {
+		struct xtr_moved *oldest = NULL;
+		for (size_t i = 0; i < XTR_MOVED_MAX && m == NULL; i++) {
+			if (!x->movedv[i].used)
+				m = &x->movedv[i];
+			else if (oldest == NULL || x->movedv[i].at < oldest->at)
+				oldest = &x->movedv[i];
+		}
+		if (m == NULL) {
+			/* XTR_MOVED_MAX moves still remembered: the oldest is forgotten */
+			lpm_remove(x->moved, &oldest->eid);
+			oldest->used = false;
+			x->nmoved--;
+			m = oldest;
+		}
+		if (lpm_insert(x->moved, &p, m, NULL) == -1) {
+			log_warnx("EID %s moved away: out of memory, not re-encapsulated",
+				  prefix_str(&p, ps, sizeof(ps)));
+			return;
+		}
+		m->used = true;
+		x->nmoved++;
+	}
+	uint64_t keep = (ttl_min < XTR_MOVED_KEEP_S / 60 ? ttl_min : XTR_MOVED_KEEP_S / 60) * 60ULL;
+	m->eid = p;
+	m->at = now;
+	m->forget = now + keep * NSEC_PER_SEC;
+}
+
+const struct xtr_moved *xtr_moved_lookup(const struct xtr *x, uint32_t iid, const struct ipaddr *a)
+{
+	return x->nmoved ? lpm_lookup(x->moved, iid, a, NULL) : NULL;
+}
+
+void xtr_moved_sweep(struct xtr *x, uint64_t now)
+{
+	uint64_t window = (uint64_t)x->cfg.moved_away_s * NSEC_PER_SEC;
+
+	for (size_t i = 0; i < XTR_MOVED_MAX && x->nmoved; i++) {
+		struct xtr_moved *m = &x->movedv[i];
+		if (!m->used || now < m->forget || now < m->at + window)
+			continue;
+		lpm_remove(x->moved, &m->eid);
+		m->used = false;
+		x->nmoved--;
+	}
 }
 
 void xtr_host_arrived(struct xtr *x, const struct ipaddr *eid, uint64_t now)
@@ -245,14 +339,18 @@ struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t
 	x->dbv = calloc(XTR_MAX_DB, sizeof(*x->dbv));
 	x->scratch = malloc((size_t)XTR_SCRATCH * XTR_SCRATCH_SLOT);
 	x->db = lpm_new();
-	if (x->dbv == NULL || x->scratch == NULL || x->db == NULL || xtr_cache_init(x) == -1 ||
-	    xtr_register_init(x) == -1) {
+	x->moved = lpm_new();
+	x->movedv = calloc(XTR_MOVED_MAX, sizeof(*x->movedv));
+	if (x->dbv == NULL || x->scratch == NULL || x->db == NULL || x->moved == NULL ||
+	    x->movedv == NULL || xtr_cache_init(x) == -1 || xtr_register_init(x) == -1) {
 		xtr_free(x);
 		return NULL;
 	}
 	tb_init(&x->mreq_tb, cfg->mreq_rate, cfg->mreq_burst, now);
 	x->nonce_seq = now ^ ((uint64_t)time(NULL) << 32) ^ (uint64_t)(uintptr_t)x;
 	x->flow_seed = (uint32_t)xtr_nonce(x);
+	x->src_seed = xtr_nonce(x);
+	tb_init(&x->drop_log_tb, 5, 10, now);
 	{
 		/* Both clocks read together, in ns: `now` was taken by the caller before this
 		 * object's allocations (which take milliseconds), so it cannot be paired with a
@@ -282,7 +380,9 @@ void xtr_free(struct xtr *x)
 	xtr_req_fini(x);
 	xtr_cache_fini(x);
 	lpm_free(x->db, NULL);
+	lpm_free(x->moved, NULL);
 	free(x->dbv);
+	free(x->movedv);
 	free(x->scratch);
 	free(x->segbuf);
 	free(x);
@@ -326,6 +426,7 @@ void xtr_tick(struct xtr *x, uint64_t now)
 	if (now >= x->next_sweep) {
 		xtr_cache_sweep(x, now);
 		xtr_req_sweep(x, now);
+		xtr_moved_sweep(x, now);
 		x->next_sweep = now + NSEC_PER_SEC;
 	}
 	if (x->db_changed) {

@@ -7,8 +7,9 @@
  * here when a mapping installed with xtr_cache_install releases them), negative entries
  * (natively forward or drop by ACT, RFC 9301 §5.4), and the ETR path: parse the header,
  * then ONE decision (xtr_etr_decide): deliver to the TUN when the inner destination is a
- * local EID, re-encapsulate when the map-cache maps it elsewhere (a VM that moved away:
- * the D-ETR mode builds on this), or drop with a reason.
+ * local EID, re-encapsulate to where the map-cache maps it only when that is ours to do (a
+ * site xTR: an EID that moved away from it, for a while after the move; the D-ETR: its
+ * aggregate and its BGP host mappings), else drop with a reason: no open relay.
  *
  * The encapsulation is built in place in the XTR_ENCAP_HLEN bytes of headroom in front of
  * the inner packet; the outer IP header is written by the kernel (raw socket,
@@ -37,10 +38,12 @@ static const char *const drop_names[XTR_DROP__COUNT] = {
     [XTR_DROP_SEND] = "sendError",
     [XTR_DROP_BAD_HEADER] = "badHeader",
     [XTR_DROP_FOREIGN_IID] = "foreignIid",
-    [XTR_DROP_NOT_OUR_EID] = "notOurEid",
+    [XTR_DROP_ETR_NOT_LOCAL] = "etrNotLocal",
     [XTR_DROP_TRUNCATED_INNER] = "truncatedInner",
     [XTR_DROP_LOOP] = "loop",
     [XTR_DROP_UNRESOLVED] = "unresolved",
+    [XTR_DROP_ETR_MOVED_EXPIRED] = "etrMovedAwayExpired",
+    [XTR_DROP_SOURCE_LIMITED] = "itrResolveSourceLimited",
 };
 
 const char *xtr_drop_name(enum xtr_drop d)
@@ -226,6 +229,20 @@ void xtr_itr_input_offload(struct xtr *x, uint8_t *pkt, size_t len, const struct
 	xtr_flush(x);
 }
 
+/* Hold a packet in a pending entry, or count (and log) why not. */
+static void queue(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len,
+		  const struct pkt_ip *ip, uint64_t now)
+{
+	int rc = xtr_queue_push(x, e, pkt, len, now);
+
+	if (rc == 0)
+		x->st.queued++;
+	else if (rc == -1)
+		x->st.drops[XTR_DROP_QUEUE_FULL]++;
+	else
+		xtr_log_drop(x, XTR_DROP_SOURCE_LIMITED, &ip->src, &ip->dst, now);
+}
+
 void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct buf b;
@@ -246,23 +263,21 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 	e = xtr_cache_lookup(x, x->cfg.iid, &ip.dst);
 	if (e == NULL) {
 		struct lisp_prefix host;
+		enum xtr_drop why;
 		prefix_from_addr(&host, x->cfg.iid, &ip.dst);
-		e = xtr_cache_new_pending(x, &host, now);
-		if (e == NULL)
+		e = xtr_cache_new_pending(x, &host, &ip.src, now, &why);
+		if (e == NULL) {
+			if (why == XTR_DROP_SOURCE_LIMITED)
+				xtr_log_drop(x, why, &ip.src, &ip.dst, now);
 			return;
-		if (xtr_queue_push(x, e, pkt, len) == 0)
-			x->st.queued++;
-		else
-			x->st.drops[XTR_DROP_QUEUE_FULL]++;
+		}
+		queue(x, e, pkt, len, &ip, now);
 		xtr_send_map_request(x, e, &ip.src, false, now);
 		return;
 	}
 	xtr_cache_touch(x, e, now);
 	if (e->src == XTR_SRC_PENDING) {
-		if (xtr_queue_push(x, e, pkt, len) == 0)
-			x->st.queued++;
-		else
-			x->st.drops[XTR_DROP_QUEUE_FULL]++;
+		queue(x, e, pkt, len, &ip, now);
 		return;
 	}
 	if (e->nloc == 0) {
@@ -313,7 +328,7 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 
 enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 				const struct pkt_ip *ip, struct xtr_entry **entry,
-				enum xtr_drop *why)
+				enum xtr_drop *why, uint64_t now)
 {
 	uint32_t iid = (h->flags & LISP_DATA_F_I) ? h->iid : 0;
 
@@ -324,10 +339,12 @@ enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 		return XTR_DROP;
 	}
 	if (x->cfg.mode == XTR_MODE_REPRESENTATIVE) {
-		/* D-ETR: the database is the aggregate; the host mappings (BGP) decide */
+		/* D-ETR: the database is the aggregate; the host mappings (BGP) decide. Outside
+		 * the aggregate only a BGP host mapping (the local Map-Server's word) is ours to
+		 * follow: a Map-Reply or static entry for someone else's EID is not */
 		struct xtr_entry *hm = xtr_cache_lookup(x, iid, &ip->dst);
 		bool pos = hm && hm->src != XTR_SRC_PENDING && hm->nloc > 0;
-		if (pos || xtr_db_lookup(x, iid, &ip->dst) != NULL) {
+		if (xtr_db_lookup(x, iid, &ip->dst) != NULL || (pos && hm->src == XTR_SRC_BGP)) {
 			if (ip->ttl <= 1) {
 				*why = XTR_DROP_LOOP;
 				return XTR_DROP;
@@ -335,22 +352,35 @@ enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 			*entry = hm;
 			return pos ? XTR_REENCAP : XTR_RESOLVE;
 		}
-		*why = XTR_DROP_NOT_OUR_EID;
+		*why = XTR_DROP_ETR_NOT_LOCAL;
 		return XTR_DROP;
 	}
 	if (xtr_db_lookup(x, iid, &ip->dst) != NULL)
 		return XTR_DELIVER;
-	struct xtr_entry *e = xtr_cache_lookup(x, iid, &ip->dst);
-	if (e && e->src != XTR_SRC_PENDING && e->nloc > 0) {
-		if (ip->ttl <= 1) {
-			*why = XTR_DROP_LOOP;
-			return XTR_DROP;
-		}
-		*entry = e;
-		return XTR_REENCAP;
+	/* Site xTR: re-encapsulating hides the real source, so it is done only for an EID
+	 * that moved away from us (the Map-Notify said so), while remote ITRs converge; a
+	 * destination we merely know a mapping for is never ours to relay. */
+	const struct xtr_moved *mv = xtr_moved_lookup(x, iid, &ip->dst);
+	if (mv == NULL) {
+		*why = XTR_DROP_ETR_NOT_LOCAL;
+		return XTR_DROP;
 	}
-	*why = XTR_DROP_NOT_OUR_EID;
-	return XTR_DROP;
+	if (now >= mv->at + (uint64_t)x->cfg.moved_away_s * NSEC_PER_SEC) {
+		*why = XTR_DROP_ETR_MOVED_EXPIRED;
+		return XTR_DROP;
+	}
+	if (ip->ttl <= 1) {
+		*why = XTR_DROP_LOOP;
+		return XTR_DROP;
+	}
+	struct xtr_entry *e = xtr_cache_lookup(x, iid, &ip->dst);
+	if (e && e->src != XTR_SRC_PENDING && e->nloc == 0) {
+		*why = XTR_DROP_NEGATIVE; /* never natively forwarded from here */
+		return XTR_DROP;
+	}
+	*entry = e;
+	/* the mapping the Map-Notify installed; gone (evicted, cleared): resolve it */
+	return e && e->src != XTR_SRC_PENDING ? XTR_REENCAP : XTR_RESOLVE;
 }
 
 /* Decrement the inner TTL / hop limit of a re-encapsulated packet (loop protection). */
@@ -404,7 +434,7 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 	struct lisp_data_hdr h;
 	struct pkt_ip ip;
 	struct xtr_entry *e;
-	enum xtr_drop why = XTR_DROP_NOT_OUR_EID;
+	enum xtr_drop why = XTR_DROP_ETR_NOT_LOCAL;
 
 	x->st.etr_in++;
 	buf_init_read(&b, data, len);
@@ -419,7 +449,7 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 	}
 	const uint8_t *inner = buf_cur(&b);
 	size_t ilen = ip.tot_len;
-	switch (xtr_etr_decide(x, &h, &ip, &e, &why)) {
+	switch (xtr_etr_decide(x, &h, &ip, &e, &why, now)) {
 	case XTR_DELIVER:
 		xtr_itr_seen(x, src, now);
 		if (x->io.tun_write(x->io.arg, inner, ilen) == 0) {
@@ -456,8 +486,9 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 		dec_ttl(p, &ip);
 		ip.ttl--;
 		if (e0 == NULL || e0->src == XTR_SRC_PENDING || e0->nloc == 0) {
-			/* D-ETR, aggregate EID without a host mapping: the PITR path (held while
-			 * the local mapping system resolves it, dropped if it has nothing) */
+			/* D-ETR, aggregate EID without a host mapping (or a site xTR, an EID that
+			 * just moved away whose mapping is gone): the PITR path (held while the
+			 * mapping system resolves it; D-ETR: dropped if it has nothing) */
 			x->st.resolved_fallback++;
 			xtr_itr_forward(x, p, ilen, now);
 			return;
@@ -468,7 +499,10 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 	}
 	case XTR_DROP:
 		x->st.drops[why]++;
-		log_debug_topic(LOG_TOPIC_DATA, "decap drop: %s", xtr_drop_name(why));
+		if (why == XTR_DROP_ETR_NOT_LOCAL || why == XTR_DROP_ETR_MOVED_EXPIRED)
+			xtr_log_drop(x, why, src, &ip.dst, now);
+		else
+			log_debug_topic(LOG_TOPIC_DATA, "decap drop: %s", xtr_drop_name(why));
 		return;
 	}
 }

@@ -5,7 +5,8 @@
  * an entry not used since the hand last passed is evicted; config and bgp entries never
  * count nor get evicted), entries in a slab, locator sets shared between entries, pending
  * entries with a bounded queue of held packets in one shared packet pool (no allocation per
- * packet), locator selection by priority then weight with the flow hash, and the RLOC
+ * packet) and shared fairly between the inner sources whose packets create them (struct
+ * xtr_srcslot), locator selection by priority then weight with the flow hash, and the RLOC
  * reachability table that RLOC probing updates.
  *
  * A leaf: it sends nothing. The packets a resolution releases from pending queues go back
@@ -138,15 +139,34 @@ struct xtr_entry_ext *xtr_entry_ext(struct xtr *x, struct xtr_entry *e)
 	return e->ext;
 }
 
-int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len)
+static void slot_free(struct xtr *x, uint16_t i);
+static int steal_slot(struct xtr *x, uint32_t share, uint64_t now);
+
+int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len, uint64_t now)
 {
 	unsigned qmax = x->cfg.queue_len < XTR_QUEUE_MAX ? x->cfg.queue_len : XTR_QUEUE_MAX;
 
-	if (x->cfg.queue_policy == XTR_QUEUE_DROP || len > XTR_QPKT_MAX ||
-	    x->pool_free == UINT16_MAX)
+	if (x->cfg.queue_policy == XTR_QUEUE_DROP || len > XTR_QPKT_MAX)
 		return -1;
 	struct xtr_entry_ext *q = xtr_entry_ext(x, e);
 	if (q == NULL || q->qlen >= qmax || q->qlen >= q->qcap)
+		return -1;
+	if (q->sslot) {
+		/* the packet pool is shared fairly too: a source holds at most XTR_QPOOL / n
+		 * packets while n sources wait for resolutions; a full pool gives up the newest
+		 * packet of a source over that for one under it */
+		struct xtr_srcslot *s = &x->srcs[q->sslot - 1];
+		uint32_t share = XTR_QPOOL / (x->nsrc_active ? x->nsrc_active : 1);
+		if (s->nqueued >= (share ? share : 1)) {
+			if (x->nsrc_active <= 1)
+				return -1; /* alone: the pool is simply full */
+			x->st.drops[XTR_DROP_SOURCE_LIMITED]++;
+			return -2;
+		}
+		if (x->pool_free == UINT16_MAX && steal_slot(x, share, now) == -1)
+			return -1;
+	}
+	if (x->pool_free == UINT16_MAX)
 		return -1;
 	uint16_t i = x->pool_free;
 	x->pool_free = x->pool[i].next_free;
@@ -155,6 +175,8 @@ int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_
 	memcpy(x->pool[i].data + XTR_ENCAP_HLEN, pkt, len);
 	q->q[(q->qhead + q->qlen) % q->qcap] = i;
 	q->qlen++;
+	if (q->sslot)
+		x->srcs[q->sslot - 1].nqueued++;
 	return 0;
 }
 
@@ -165,22 +187,24 @@ static void slot_free(struct xtr *x, uint16_t i)
 	x->pool_used--;
 }
 
-static void queue_drop_ext(struct xtr *x, struct xtr_entry_ext *q)
+static void queue_drop_ext(struct xtr *x, struct xtr_entry_ext *q, enum xtr_drop why)
 {
 	if (q == NULL)
 		return;
+	if (q->sslot)
+		x->srcs[q->sslot - 1].nqueued -= q->qlen;
 	while (q->qlen) {
 		slot_free(x, q->q[q->qhead]);
 		q->qhead = (uint8_t)((q->qhead + 1) % q->qcap);
 		q->qlen--;
-		x->st.drops[XTR_DROP_UNRESOLVED]++;
+		x->st.drops[why]++;
 	}
 	q->qhead = 0;
 }
 
 void xtr_queue_drop(struct xtr *x, struct xtr_entry *e)
 {
-	queue_drop_ext(x, e->ext);
+	queue_drop_ext(x, e->ext, XTR_DROP_UNRESOLVED);
 }
 
 /* Hand the packets held by a resolved pending entry to the caller: appended to `rel` in
@@ -189,7 +213,7 @@ void xtr_queue_drop(struct xtr *x, struct xtr_entry *e)
 static void queue_release(struct xtr *x, struct xtr_entry_ext *q, struct xtr_released *rel)
 {
 	if (q == NULL || rel == NULL) {
-		queue_drop_ext(x, q);
+		queue_drop_ext(x, q, XTR_DROP_UNRESOLVED);
 		return;
 	}
 	for (unsigned k = 0; k < q->qlen; k++)
@@ -397,6 +421,44 @@ size_t xtr_cache_locsets(const struct xtr *x)
 	return x->nlsets;
 }
 
+/* ---------------------------------------------------------------- fair resolution */
+
+static uint16_t src_slot(const struct xtr *x, const struct ipaddr *a)
+{
+	uint64_t h = x->src_seed;
+	size_t n = afi_addr_len(a->afi);
+
+	for (size_t i = 0; i + 4 <= n; i += 4) {
+		uint32_t w;
+		memcpy(&w, a->a + i, 4);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	return (uint16_t)((h >> 32) & (XTR_SRC_SLOTS - 1));
+}
+
+/* The most pending entries one source may hold while `active` sources hold some. */
+static uint32_t src_share(const struct xtr *x, uint32_t active)
+{
+	uint32_t s = x->cfg.pending_max / (active ? active : 1);
+	return s ? s : 1;
+}
+
+/* A pending entry stops counting for its source (resolved, removed, given up). */
+static void src_unlink(struct xtr *x, struct xtr_entry_ext *q)
+{
+	if (q == NULL || q->sslot == 0)
+		return;
+	struct xtr_srcslot *s = &x->srcs[q->sslot - 1];
+	s->nqueued -= q->qlen; /* its held packets leave with it (released or dropped) */
+	if (q->waiting)
+		s->nwait--;
+	q->waiting = false;
+	if (--s->npending == 0)
+		x->nsrc_active--;
+	q->sslot = 0;
+}
+
 /* ---------------------------------------------------------------- entries */
 
 /* Forget an entry that is out of the table already (its queue handled). */
@@ -405,6 +467,7 @@ static void entry_release(struct xtr *x, struct xtr_entry *e)
 	dyn_set(x, e, false);
 	if (e->src == XTR_SRC_PENDING)
 		x->npending--;
+	src_unlink(x, e->ext);
 	plist_del(x, e);
 	locset_put(x, e->loc);
 	free(e->ext);
@@ -481,6 +544,7 @@ static int covered_cb(const struct lisp_prefix *p, void *val, void *arg)
 	/* Take it out of the table first so its packets match the new mapping. */
 	lpm_remove(x->cache, &c->eid);
 	struct xtr_entry_ext *q = c->ext;
+	src_unlink(x, q);
 	c->ext = NULL;
 	if (q && q->on_plist) {
 		c->ext = q;
@@ -523,6 +587,7 @@ struct xtr_entry *xtr_cache_put(struct xtr *x, const struct lisp_prefix *eid, en
 	} else if (e->src == XTR_SRC_PENDING && src != XTR_SRC_PENDING) {
 		x->npending--;
 		plist_del(x, e);
+		src_unlink(x, e->ext);
 	}
 	dyn_set(x, e, src_dynamic((uint8_t)src));
 	e->src = (uint8_t)src;
@@ -568,20 +633,92 @@ struct xtr_entry *xtr_cache_put(struct xtr *x, const struct lisp_prefix *eid, en
 	return e;
 }
 
-struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix *eid, uint64_t now)
+/* The table is full and a source under its share (`share` while `active` sources hold
+ * entries) misses: the newest pending entry of a source over that share gives way (its
+ * held packets dropped as itrResolveSourceLimited). 0, or -1 when there is none. */
+static int preempt(struct xtr *x, uint32_t share, uint64_t now)
 {
-	if (x->npending >= x->cfg.pending_max) {
-		x->st.drops[XTR_DROP_PENDING_LIMIT]++;
+	for (struct xtr_entry *e = x->plist_tail; e; e = e->ext->pprev) {
+		struct xtr_entry_ext *q = e->ext;
+		if (q->sslot == 0 || x->srcs[q->sslot - 1].npending <= share)
+			continue;
+		struct ipaddr a = {.afi = e->eid.afi};
+		memcpy(a.a, e->eid.a, sizeof(a.a));
+		queue_drop_ext(x, q, XTR_DROP_SOURCE_LIMITED);
+		x->st.pending_preempted++;
+		entry_destroy(x, e);
+		xtr_log_drop(x, XTR_DROP_SOURCE_LIMITED, NULL, &a, now);
+		return 0;
+	}
+	return -1;
+}
+
+/* The packet pool is full and a source under its share of it (`share`) needs a slot: the
+ * newest packet held for a source over that share gives way. 0, or -1 when there is none. */
+static int steal_slot(struct xtr *x, uint32_t share, uint64_t now)
+{
+	for (struct xtr_entry *e = x->plist_tail; e; e = e->ext->pprev) {
+		struct xtr_entry_ext *q = e->ext;
+		if (q->sslot == 0 || q->qlen == 0 || x->srcs[q->sslot - 1].nqueued <= share)
+			continue;
+		struct ipaddr a = {.afi = e->eid.afi};
+		memcpy(a.a, e->eid.a, sizeof(a.a));
+		q->qlen--;
+		slot_free(x, q->q[(q->qhead + q->qlen) % q->qcap]);
+		x->srcs[q->sslot - 1].nqueued--;
+		x->st.drops[XTR_DROP_SOURCE_LIMITED]++;
+		xtr_log_drop(x, XTR_DROP_SOURCE_LIMITED, NULL, &a, now);
+		return 0;
+	}
+	return -1;
+}
+
+struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix *eid,
+					const struct ipaddr *src, uint64_t now, enum xtr_drop *why)
+{
+	enum xtr_drop dummy;
+	uint16_t si = 0;
+
+	if (why == NULL)
+		why = &dummy;
+	if (src) {
+		si = src_slot(x, src);
+		struct xtr_srcslot *s = &x->srcs[si];
+		uint32_t active = x->nsrc_active + (s->npending == 0);
+		uint32_t share = src_share(x, active);
+		if (s->npending >= share) {
+			/* its fair share is held: the miss waits for one of them, costing others
+			 * nothing (alone, the share is the whole table) */
+			*why = active > 1 ? XTR_DROP_SOURCE_LIMITED : XTR_DROP_PENDING_LIMIT;
+			x->st.drops[*why]++;
+			return NULL;
+		}
+		if (x->npending >= x->cfg.pending_max && preempt(x, share, now) == -1) {
+			*why = XTR_DROP_PENDING_LIMIT;
+			x->st.drops[*why]++;
+			return NULL;
+		}
+	} else if (x->npending >= x->cfg.pending_max) {
+		*why = XTR_DROP_PENDING_LIMIT;
+		x->st.drops[*why]++;
 		return NULL;
 	}
 	/* nothing is released: a pending entry resolves nothing */
 	struct xtr_entry *e = xtr_cache_put(x, eid, XTR_SRC_PENDING, LISP_ACT_SEND_MAP_REQ, false,
 					    0, NULL, 0, now, NULL);
-	if (e == NULL)
+	if (e == NULL) {
+		*why = XTR_DROP_CACHE_FULL;
 		return NULL;
+	}
 	e->expires = 0;
 	x->npending++;
 	plist_add(x, e);
+	if (src) {
+		struct xtr_srcslot *s = &x->srcs[si];
+		if (s->npending++ == 0)
+			x->nsrc_active++;
+		e->ext->sslot = (uint16_t)(si + 1);
+	}
 	return e;
 }
 

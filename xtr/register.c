@@ -12,9 +12,11 @@
  * our last Map-Register's nonce acknowledges it; any other is unsolicited and answered with a
  * Map-Notify-Ack (same nonce and records, signed). A record in it for one of OUR EIDs whose
  * locators are not ours means the EID moved away (VM mobility, docs/architecture.md "Migration end
- * to end"): it leaves the database (the site removes its host route), the new mapping enters the
- * map-cache (source map-notify) so packets still arriving are re-encapsulated there, and
- * recently seen ITRs get an SMR. Records for EIDs we cache are updated (RFC 9437 pub/sub).
+ * to end"): it leaves the database (the site removes its host route), it is recorded as moved
+ * away (xtr_moved_add: the ETR re-encapsulates for it for <etr reencapsulate-moved-away>
+ * seconds, and for no EID that never left us), the new mapping enters the map-cache (source
+ * map-notify) so packets still arriving are re-encapsulated there, and recently seen ITRs get
+ * an SMR. Records for EIDs we cache are updated (RFC 9437 pub/sub).
  * With <subscribe>, our Map-Requests subscribe (control.c); a Map-Notify with I=1 and our
  * xTR-ID (or, without I, only for EIDs that are not ours) that the subscriber key verifies
  * is a subscription update: acked under that key (a retransmission too), its records for
@@ -308,8 +310,11 @@ static void notify_record(struct xtr *x, const struct lisp_record *r, bool sub, 
 	}
 	if (d && n > 0 && r->ttl != 0) {
 		/* The EID moved away: stop claiming it, re-encapsulate to its new site. */
-		log_info("EID %s moved away", prefix_str(&r->eid, p, sizeof(p)));
+		log_info("EID %s moved away: re-encapsulated for %u s",
+			 prefix_str(&r->eid, p, sizeof(p)), x->cfg.moved_away_s);
 		x->st.moves++;
+		/* the one fact that lets the ETR relay for it, for a while (xtr_etr_decide) */
+		xtr_moved_add(x, &r->eid, d->ttl, now);
 		if (prefix_eq(&d->eid, &r->eid)) {
 			struct lisp_prefix eid = d->eid;
 			/* no deregistration: the Map-Server holds the new mapping already */

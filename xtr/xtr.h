@@ -132,6 +132,10 @@ struct xtr_cfg {
 	uint32_t probe_interval; /* s, 0 = no RLOC probing, default 30 */
 	uint32_t probe_timeout;	 /* s to wait for a probe reply, default 5 */
 	uint32_t probe_retries;	 /* unanswered probes before a locator is down, default 2 */
+	/* <etr reencapsulate-moved-away>: s after the Map-Notify during which a site xTR
+	 * re-encapsulates what still reaches it for an EID that moved away (0: never), default
+	 * 180 (docs/architecture.md "Migration end to end"); nothing else is re-encapsulated */
+	uint32_t moved_away_s;
 	unsigned ndb;
 	struct xtr_mapping_cfg *db; /* database mappings */
 	unsigned nstatic;
@@ -182,6 +186,11 @@ struct xtr_entry_ext {
 	uint64_t req_nonce;
 	uint64_t req_next; /* ns: earliest next Map-Request for this prefix (rate limit) */
 	uint32_t req_tries;
+	/* fair resolution (pending entries): 1 + the slot of the inner source whose packet
+	 * created it (struct xtr_srcslot, xtr/xtr_int.h), 0 = none; its Map-Request waits
+	 * for the Map-Request budget (served in turn by the tick) */
+	uint16_t sslot;
+	bool waiting;
 	/* list of pending entries (oldest first) */
 	struct xtr_entry *pprev, *pnext;
 	bool on_plist;
@@ -323,10 +332,14 @@ enum xtr_drop {
 	XTR_DROP_SEND,		  /* the socket refused it */
 	XTR_DROP_BAD_HEADER,	  /* ETR: LISP header invalid */
 	XTR_DROP_FOREIGN_IID,	  /* ETR: instance ID not ours */
-	XTR_DROP_NOT_OUR_EID,	  /* ETR: not local, no mapping to re-encapsulate to */
+	XTR_DROP_ETR_NOT_LOCAL,	  /* ETR: not a local EID and not ours to re-encapsulate */
 	XTR_DROP_TRUNCATED_INNER, /* ETR: inner packet shorter than its header says */
 	XTR_DROP_LOOP,		  /* ETR: re-encapsulation would go to ourselves, or TTL ran out */
 	XTR_DROP_UNRESOLVED,	  /* pending entry gave up (no reply) */
+	XTR_DROP_ETR_MOVED_EXPIRED, /* ETR: moved away from us longer ago than moved_away_s */
+	XTR_DROP_SOURCE_LIMITED,    /* ITR: a packet of a source holding its share of the
+				       pending table or packet pool, or held for one over its
+				       share and given up for another source */
 	XTR_DROP__COUNT
 };
 const char *xtr_drop_name(enum xtr_drop d);
@@ -353,6 +366,7 @@ struct xtr_stats {
 	uint64_t queued, dequeued;
 	uint64_t icmp_too_big;
 	uint64_t cache_evictions, cache_expired;
+	uint64_t pending_preempted; /* pending entries of a source over its share, for another */
 	uint64_t mreq_sent, mreq_retrans, mreq_failover, smr_sent, smr_in, smr_invoked;
 	uint64_t probes_sent, probe_replies, probe_down, probe_up;
 	uint64_t moves;	     /* local EIDs that moved away (Map-Notify) */
@@ -421,15 +435,21 @@ void xtr_itr_input_offload(struct xtr *x, uint8_t *pkt, size_t len, const struct
 
 /* ETR: one UDP 4341 payload (LISP header + inner packet) from outer source `src`. */
 enum xtr_verdict { XTR_DELIVER = 0, XTR_REENCAP, XTR_DROP, XTR_RESOLVE };
-/* The one decision of the decapsulation path: deliver locally, re-encapsulate to the
- * map-cache's mapping (a local EID that moved away: RFC 9301 mobility) or drop (*why).
- * Representative mode (D-ETR): a destination covered by a map-cache mapping (a BGP host
- * mapping) is re-encapsulated even inside the database's aggregate; an aggregate EID
- * with none is XTR_RESOLVE: handled like a PITR packet (Map-Request to the local mapping
- * system, packet held); a negative answer drops it. */
+/* The one decision of the decapsulation path (no open relay: re-encapsulation hides the
+ * packet's real source, so it is done only where the mapping system sends the traffic):
+ * - site mode: deliver a local EID (the database); re-encapsulate to the map-cache's
+ *   mapping only an EID that moved away from us (the Map-Notify, register.c), and only for
+ *   cfg.moved_away_s after the move (XTR_RESOLVE when the map-cache has no mapping for it
+ *   then, a negative one drops it); later: XTR_DROP_ETR_MOVED_EXPIRED; any other
+ *   destination, mapped or not: XTR_DROP_ETR_NOT_LOCAL.
+ * - representative mode (D-ETR): inside the database's aggregate, a map-cache mapping (a
+ *   BGP host mapping) is re-encapsulated to, none is XTR_RESOLVE (handled like a PITR
+ *   packet: Map-Request to the local mapping system, packet held; a negative answer drops
+ *   it); outside it only a BGP host mapping is; anything else: XTR_DROP_ETR_NOT_LOCAL.
+ * An inner TTL of 1 is XTR_DROP_LOOP. `now`: the monotonic ns of the packet. */
 enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 				const struct pkt_ip *ip, struct xtr_entry **entry,
-				enum xtr_drop *why);
+				enum xtr_drop *why, uint64_t now);
 void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
 		   uint64_t now);
 

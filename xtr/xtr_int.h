@@ -2,9 +2,10 @@
  * xtr/xtr_int.h - the inside of struct xtr, shared by the core files of xtr/ (not by the
  * site module, tests or other daemons): the map-cache (LPM + entry slab + CLOCK hand +
  * shared locator sets + pending list + packet pool), the
- * database, the nonce table of outstanding Map-Requests, the RLOC reachability table
- * (RLOC probing, RFC 9300 §10), the remote-ITR table (SMR targets, RFC 9301 §6.1) and the
- * Map-Server registration state.
+ * database and the EIDs that moved away from it, the inner sources sharing the pending
+ * table and the Map-Request budget, the nonce table of outstanding Map-Requests, the RLOC
+ * reachability table (RLOC probing, RFC 9300 §10), the remote-ITR table (SMR targets, RFC
+ * 9301 §6.1) and the Map-Server registration state.
  */
 #ifndef XTR_XTR_INT_H
 #define XTR_XTR_INT_H
@@ -48,6 +49,35 @@ struct xtr_itr_seen {
 
 #define XTR_SLAB_CHUNK 4096
 
+/* An EID that moved away from us (register.c, on the Map-Notify; core.c keeps the table).
+ * Site mode re-encapsulates what still reaches us for it during cfg.moved_away_s after
+ * `at`; the record is kept until `forget` (as long as a remote ITR may hold our old
+ * mapping: its registered TTL, at most XTR_MOVED_KEEP_S) so that late packets count as
+ * etrMovedAwayExpired, not as etrNotLocal. */
+#define XTR_MOVED_MAX	 1024  /* records; when full the oldest move is forgotten */
+#define XTR_MOVED_KEEP_S 86400 /* at most this long after the move */
+struct xtr_moved {
+	struct lisp_prefix eid;
+	uint64_t at;	 /* ns: the Map-Notify */
+	uint64_t forget; /* ns */
+	bool used;
+};
+
+/* Fair resolution: the pending table, its packet pool and the Map-Request budget are shared
+ * per inner source address. A source is a slot of a table hashed with a per-object random
+ * seed (sources that collide share a slot). While n sources hold pending entries, one may
+ * hold at most pending_max / n of them and XTR_QPOOL / n held packets; a full table (pool)
+ * gives up the newest entry (packet) of a source over its share for a source under it.
+ * A source whose Map-Requests wait for the budget does not jump that queue with new ones;
+ * the tick serves the waiting ones round robin by source (mapcache.c, control.c). */
+#define XTR_SRC_SLOTS 1024 /* power of two */
+struct xtr_srcslot {
+	uint32_t npending; /* pending entries created by its packets */
+	uint32_t nwait;	   /* ... of them whose Map-Request waits for the budget */
+	uint32_t nqueued;  /* packets they hold (slots of the packet pool) */
+	uint32_t rank;	   /* the tick's round robin (scratch, 0 between ticks) */
+};
+
 /* A locator set shared by the entries with the same locators (mapcache.c). */
 struct xtr_locset {
 	struct xtr_locset *next; /* hash chain */
@@ -86,6 +116,13 @@ struct xtr {
 	struct lpm *db;
 	struct xtr_db_entry *dbv;
 	size_t ndb;
+	struct lpm *moved;	  /* EIDs that moved away: prefix -> slot of movedv */
+	struct xtr_moved *movedv; /* XTR_MOVED_MAX slots */
+	size_t nmoved;
+	/* fair resolution */
+	struct xtr_srcslot srcs[XTR_SRC_SLOTS];
+	uint32_t nsrc_active; /* slots holding pending entries */
+	uint64_t src_seed;
 	bool db_changed; /* register now + SMR */
 	struct lisp_prefix changed[16];
 	unsigned nchanged;
@@ -111,6 +148,7 @@ struct xtr {
 	uint8_t *segbuf; /* segments of one GSO super-packet (xtr_itr_input_offload) */
 	size_t segcap;
 	struct xtr_stats st;
+	struct tb drop_log_tb;				       /* xtr_log_drop: lines per second */
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
 	int64_t wall_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
 };
@@ -120,6 +158,17 @@ uint64_t xtr_nonce(struct xtr *x);
 bool xtr_is_own_rloc(const struct xtr *x, const struct ipaddr *a);
 /* Wall-clock Unix ms for a monotonic time (map-cache changedUnixMs). */
 uint64_t xtr_wall_ms(const struct xtr *x, uint64_t now);
+/* A rate-limited log line for a packet dropped for `why` (a relay refused, a source over its
+ * share): a sample of at most 5 lines a second, through log_input_key keyed by `from` (NULL:
+ * a preempted pending entry; the counters are exact). */
+void xtr_log_drop(struct xtr *x, enum xtr_drop why, const struct ipaddr *from,
+		  const struct ipaddr *to, uint64_t now);
+/* EIDs that moved away (struct xtr_moved): recorded by register.c on the Map-Notify (ttl_min:
+ * the TTL we registered it with), forgotten when it comes back (xtr_db_add) or its time is
+ * up (the tick). */
+void xtr_moved_add(struct xtr *x, const struct lisp_prefix *eid, uint32_t ttl_min, uint64_t now);
+const struct xtr_moved *xtr_moved_lookup(const struct xtr *x, uint32_t iid, const struct ipaddr *a);
+void xtr_moved_sweep(struct xtr *x, uint64_t now);
 const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi);
 /* mapcache.c */
 int xtr_cache_init(struct xtr *x);
@@ -135,8 +184,16 @@ void xtr_entry_set_expiry(struct xtr *x, struct xtr_entry *e, uint64_t at);
 /* Slab, locator-set and pending-list statistics (tests). */
 size_t xtr_cache_slab_slots(const struct xtr *x);
 size_t xtr_cache_locsets(const struct xtr *x);
-struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix *eid, uint64_t now);
-int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len);
+/* A pending entry for eid, created by a packet from inner source `src` (NULL: none), within
+ * the source's share (struct xtr_srcslot). NULL when refused: *why (optional) says why,
+ * counted already (pendingLimit, itrResolveSourceLimited, cacheFull). */
+struct xtr_entry *xtr_cache_new_pending(struct xtr *x, const struct lisp_prefix *eid,
+					const struct ipaddr *src, uint64_t now, enum xtr_drop *why);
+/* Hold a packet in pending entry e: 0; -1 the queue or the pool is full (the caller counts
+ * queueFull); -2 the entry's source holds its share of the pool while others wait too
+ * (counted as itrResolveSourceLimited). */
+int xtr_queue_push(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t len,
+		   uint64_t now);
 void xtr_queue_drop(struct xtr *x, struct xtr_entry *e);
 /* Packets released by a resolution: slots of the packet pool, in the order they were
  * queued (the resolved entry's own queue first, then those of the pending entries it

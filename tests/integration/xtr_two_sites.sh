@@ -9,9 +9,11 @@
 # held and delivered), ping and a bounded TCP transfer both ways over IPv4 and IPv6, the
 # LISP data headers on the underlay (tshark, lisp-data), the map-cache as JSON, ICMP
 # too-big for oversized DF packets (the daemon's own path at site A, TUN MTU 1500), the
-# statistics, RFC 9437 publish/subscribe (the xTRs subscribe through their Map-Requests;
-# after a move, site B, which only resolved the moved EID, has the new RLOC from a
-# Map-Notify within a second), and a clean SIGTERM.
+# statistics, no open relay (a spoofed LISP packet to site A for site B's VM, which A has
+# cached, is dropped and counted, not re-encapsulated), RFC 9437 publish/subscribe (the xTRs
+# subscribe through their Map-Requests; after a move, site B, which only resolved the moved
+# EID, has the new RLOC from a Map-Notify within a second), site A re-encapsulating for the
+# EID that moved away from it, and a clean SIGTERM.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
@@ -245,6 +247,33 @@ socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b"", ("127.0.0.1", 4342)
 check "site B: zero-length datagram in show statistics (udp)" json_poll 5 \
 	'[.udp[] | select(.port == 4342) | .receiveDrops.empty] == [1]' cli 2620 "$SB" show statistics json
 
+# No open relay: site A knows where .6 is (its VM talked to it) but .6 was never at site A.
+# A spoofed LISP packet to A's RLOC for .6 (its sender hidden behind A if relayed) is
+# dropped and counted, not re-encapsulated to site B.
+lisp_pkt() { # inner-source inner-destination count: ICMP echo in LISP to site A's RLOC
+	python3 - "$1" "$2" "$3" <<'PY'
+import socket, struct, sys
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+icmp = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"x" * 16
+icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
+                 socket.inet_aton(sys.argv[1]), socket.inet_aton(sys.argv[2]))
+ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[3])):
+    s.sendto(bytes([0x80, 0, 0, 1, 0, 0, 0, 0]) + ip + icmp, ("192.0.2.1", 4341))
+PY
+}
+b_decap=$(cli 2620 "$SB" show statistics json | jq '.data.decapsulated')
+nsexec "$UL" bash -c "$(declare -f lisp_pkt); lisp_pkt 203.0.113.66 198.51.100.6 3"
+check "site A drops a spoofed packet for site B's VM (etrNotLocal), relays nothing" json_poll 5 \
+	'.drops.etrNotLocal >= 3 and .data.reencapsulated == 0' cli 2620 "$SA" show statistics json
+check "site B received nothing from site A for it" jq -e --argjson n "$b_decap" \
+	'.data.decapsulated == $n' <<<"$(cli 2620 "$SB" show statistics json)"
+
 # RFC 9437 publish/subscribe: site B resolved .5 through the mapping system (with I=1/N=1,
 # xTR-ID, Site-ID), so lisp-msd holds its subscription
 check "site B subscribed (show statistics)" jq -e '.control.subscriptionsSent >= 1' <<<"$st"
@@ -280,24 +309,10 @@ check "site A caches .5 -> 192.0.2.3 from the notify" jq -e \
 	'.source == "map-notify" and .locators[0].address == "192.0.2.3"' \
 	<<<"$(cli 2620 "$SA" show map-cache 198.51.100.5 json)"
 # a LISP packet for .5 that still arrives at site A (as from a stale ITR): re-encapsulated
-lisp_pkt() {
-	python3 - <<'PY'
-import socket, struct
-def csum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16: s = (s & 0xffff) + (s >> 16)
-    return (~s) & 0xffff
-icmp = struct.pack("!BBHHH", 8, 0, 0, 1, 1) + b"x" * 16
-icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), 1, 0, 64, 1, 0,
-                 socket.inet_aton("198.51.100.6"), socket.inet_aton("198.51.100.5"))
-ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range(3):
-    s.sendto(bytes([0x80, 0, 0, 1, 0, 0, 0, 0]) + ip + icmp, ("192.0.2.1", 4341))
-PY
-}
-nsexec "$UL" bash -c "$(declare -f lisp_pkt); lisp_pkt"
+nsexec "$UL" bash -c "$(declare -f lisp_pkt); lisp_pkt 198.51.100.6 198.51.100.5 3"
+check "site A lists .5 as moved away, re-encapsulating" jq -e \
+	'[.movedAway[] | select(.eidPrefix == "198.51.100.5/32" and .reencapsulateSecondsLeft > 0)] | length == 1' \
+	<<<"$(cli 2620 "$SA" show database json)"
 check "site A re-encapsulates to the new RLOC" json_poll 5 '.data.reencapsulated >= 3' \
 	cli 2620 "$SA" show statistics json
 

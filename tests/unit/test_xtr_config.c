@@ -96,8 +96,16 @@ static void t_minimal_defaults(void **s)
 	assert_int_equal(c->queue_len, 8);
 	assert_int_equal(c->probe_interval, 30);
 	assert_int_equal(c->register_interval, 60);
+	assert_int_equal(c->moved_away_s, 180);
 	assert_int_equal(c->cli.port, 2620);
 	assert_false(c->has_site);
+	xtr_cfg_free(c);
+	c = load_text("<lisp-xtrd><rloc address=\"192.0.2.1\"/>"
+		      "<etr reencapsulate-moved-away=\"30\"/></lisp-xtrd>",
+		      &errs);
+	if (c == NULL)
+		fail_msg("%s", errs.text);
+	assert_int_equal(c->moved_away_s, 30);
 	xtr_cfg_free(c);
 }
 
@@ -143,6 +151,8 @@ static const struct bad_case bad_cases[] = {
      "No such file"},
     {"queue-length", "<rloc address=\"192.0.2.1\"/><map-cache queue-length=\"1000\"/>",
      "queue-length"},
+    {"moved-away-range", "<rloc address=\"192.0.2.1\"/><etr reencapsulate-moved-away=\"86401\"/>",
+     "reencapsulate-moved-away"},
     {"unknown-element", "<rloc address=\"192.0.2.1\"/><bogus/>", "bogus"},
     {"bad-mode", "<rloc address=\"192.0.2.1\"/>", "mode"},
 };

@@ -5,7 +5,8 @@
  * global rate limits, answers to Map-Requests (plain, ECM'd by a Map-Server, RLOC probe with
  * the p flag), probing marking a locator down and up, signed Map-Registers acknowledged by
  * a Map-Notify, an unsolicited Map-Notify saying a local EID moved away (database, site
- * hook, map-cache, Map-Notify-Ack, SMR), failed authentication, and received SMRs. */
+ * hook, map-cache, Map-Notify-Ack, SMR), failed authentication, received SMRs, and fair
+ * resolution: a host scanning 200,000 destinations does not delay another host's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -488,6 +489,162 @@ static void t_smr_in(void **s)
 	xtr_free(x);
 }
 
+/* ---- fair resolution: one scanning host does not starve another's resolution ---- */
+/* The sinks of t_fair_scan: every Map-Request is parsed (EID, nonce, when); encapsulated
+ * packets are counted per destination RLOC. */
+#define FAIR_RING 8192
+static struct {
+	uint64_t now;			   /* the test's clock, read by the sinks */
+	uint64_t nonce[FAIR_RING];	   /* Map-Requests for A's destinations, to answer */
+	struct lisp_prefix eid[FAIR_RING]; /* ... and their EIDs */
+	size_t head, tail;
+	uint64_t b_nonce, b_sent_at; /* B's Map-Request */
+	size_t mreqs, to_b_rloc, to_a_rloc;
+} fair;
+
+static int fair_ctl(void *arg, const struct ipaddr *dst, uint16_t dport, const struct ipaddr *src,
+		    const void *data, size_t len)
+{
+	static struct lisp_map_request m;
+	struct lisp_ecm e;
+	struct buf b;
+	(void)arg, (void)dst, (void)dport, (void)src;
+	buf_init_read(&b, data, len);
+	if (lisp_ecm_parse(&b, &e, NULL) != 0 || lisp_map_request_parse(&e.payload, &m, NULL) != 0)
+		return 0;
+	fair.mreqs++;
+	struct lisp_prefix pb = P("203.0.113.7/32");
+	if (prefix_eq(&m.rec[0].eid, &pb)) {
+		if (fair.b_nonce == 0)
+			fair.b_sent_at = fair.now;
+		fair.b_nonce = m.nonce;
+	} else if (fair.tail - fair.head < FAIR_RING) {
+		fair.eid[fair.tail % FAIR_RING] = m.rec[0].eid;
+		fair.nonce[fair.tail++ % FAIR_RING] = m.nonce;
+	}
+	return 0;
+}
+
+static int fair_data(void *arg, const struct ipaddr *src, const struct ipaddr *dst,
+		     const uint8_t *hdr, const uint8_t *inner, size_t len)
+{
+	struct ipaddr rb = A("192.0.2.60"), ra = A("192.0.2.50");
+	(void)arg, (void)src, (void)hdr, (void)inner, (void)len;
+	fair.to_b_rloc += ipaddr_eq(dst, &rb);
+	fair.to_a_rloc += ipaddr_eq(dst, &ra);
+	return 0;
+}
+
+/* The Map-Resolver answers every Map-Request for A's destinations sent so far: the host
+ * -> 192.0.2.50. */
+static void fair_answer_a(struct xtr *x, uint64_t now)
+{
+	uint8_t rep[600];
+	char e[PREFIX_STRLEN];
+	struct ipaddr mr = A("192.0.2.100");
+	while (fair.head < fair.tail) {
+		size_t k = fair.head++ % FAIR_RING;
+		prefix_str(&fair.eid[k], e, sizeof(e));
+		size_t len = mk_reply(rep, sizeof(rep), fair.nonce[k], e, "192.0.2.50", false);
+		xtr_control_input(x, &mr, 4342, NULL, rep, len, now);
+	}
+}
+
+static uint64_t drop_count(const struct xtr *x, const char *name)
+{
+	for (int d = 0; d < XTR_DROP__COUNT; d++)
+		if (strcmp(xtr_drop_name((enum xtr_drop)d), name) == 0)
+			return xtr_get_stats(x)->drops[d];
+	return UINT64_MAX;
+}
+
+/* One host (A, 198.51.100.5) scans 200,000 destinations at 20,000 packets/s (the Map-Request
+ * budget is 100/s with a burst of 200, the packet pool 512: defaults); 5 s in, another host
+ * (B, 198.51.100.50) sends one packet to a new destination. B's Map-Request leaves by the
+ * first tick after its packet (before: ~6 s later or never), the reply releases B's packet to
+ * its RLOC, the budget holds, and A's misses beyond its share are dropped and counted
+ * without costing B anything. pending_max: the pending table (A fills the default 1,024 in
+ * 51 ms; a large one leaves A the budget alone to take). after_tick: when B's packet comes
+ * after a tick (30 ms: budget left since it; 0: the tick has just spent it on A's waiting
+ * requests, so B's waits for the next tick's turns). */
+static void fair_scan(uint32_t pending_max, uint64_t after_tick)
+{
+	struct xtr_cfg *c = test_cfg();
+	c->nms = 0;
+	c->pending_max = pending_max;
+	struct xtr_io io = test_io;
+	io.ctl_send = fair_ctl;
+	io.data_send = fair_data;
+	memset(&fair, 0, sizeof(fair));
+	const uint64_t t0 = SEC, step = SEC / 20000, tick = SEC / 10;
+	struct xtr *x = xtr_new(c, &io, t0);
+	xtr_cfg_free(c);
+	assert_non_null(x);
+	/* B between two of A's packets, after_tick after a tick */
+	uint64_t next_tick = t0 + tick, t_b = t0 + 5 * SEC + after_tick + step / 2;
+	bool b_sent = false;
+	for (uint32_t i = 0; i < 200000; i++) {
+		uint64_t now = t0 + i * step;
+		while (now >= next_tick) {
+			fair.now = next_tick;
+			fair_answer_a(x, next_tick);
+			xtr_tick(x, next_tick);
+			next_tick += tick;
+		}
+		if (!b_sent && now >= t_b) {
+			fair.now = now;
+			itr_ip4(x, "198.51.100.50", "203.0.113.7", 17, 5000, 53, 20, false, now);
+			b_sent = true;
+		}
+		char d[32];
+		snprintf(d, sizeof(d), "10.%u.%u.%u", i >> 16, (i >> 8) & 0xff, i & 0xff);
+		fair.now = now;
+		itr_ip4(x, "198.51.100.5", d, 17, 40000, 80, 20, false, now);
+	}
+	/* B's Map-Request by the first tick after its packet */
+	if (fair.b_nonce == 0)
+		fail_msg("pending table %u: B's Map-Request never left", pending_max);
+	uint64_t first_tick = t0 + ((t_b - t0) / tick + 1) * tick;
+	print_message("pending table %u, B %.0f ms after a tick: its Map-Request left %.1f ms "
+		      "after its packet\n",
+		      pending_max, (double)after_tick / 1e6, (double)(fair.b_sent_at - t_b) / 1e6);
+	if (fair.b_sent_at > first_tick)
+		fail_msg("pending table %u: B's Map-Request left %.3f s after its packet",
+			 pending_max, (double)(fair.b_sent_at - t_b) / SEC);
+	/* ... answered: its packet leaves for its RLOC */
+	uint8_t rep[600];
+	struct ipaddr mr = A("192.0.2.100");
+	size_t len =
+	    mk_reply(rep, sizeof(rep), fair.b_nonce, "203.0.113.7/32", "192.0.2.60", false);
+	xtr_control_input(x, &mr, 4342, NULL, rep, len, next_tick);
+	xtr_flush(x);
+	assert_int_equal(fair.to_b_rloc, 1);
+	/* A was served too, within the budget (burst + rate x duration) */
+	assert_true(fair.to_a_rloc > 500);
+	assert_true(fair.mreqs <= 200 + 100 * 11);
+	/* A's misses beyond its share: dropped and counted as such */
+	assert_true(drop_count(x, "itrResolveSourceLimited") > 0);
+	xtr_free(x);
+}
+
+static void t_fair_scan(void **s)
+{
+	(void)s;
+	fair_scan(1024, 30 * (SEC / 1000));
+}
+
+static void t_fair_scan_budget(void **s)
+{
+	(void)s;
+	fair_scan(262144, 30 * (SEC / 1000));
+}
+
+static void t_fair_scan_turns(void **s)
+{
+	(void)s;
+	fair_scan(1024, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +657,9 @@ int main(void)
 	    cmocka_unit_test(t_register),
 	    cmocka_unit_test(t_moved_away),
 	    cmocka_unit_test(t_smr_in),
+	    cmocka_unit_test(t_fair_scan),
+	    cmocka_unit_test(t_fair_scan_budget),
+	    cmocka_unit_test(t_fair_scan_turns),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

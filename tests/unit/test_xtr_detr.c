@@ -279,7 +279,12 @@ static const struct decide_case decide_cases[] = {
     {"bgp-host-reencap", "198.51.100.5", 64, XTR_REENCAP, 0},
     {"bgp-host-v6-reencap", "2001:db8:100::5", 64, XTR_REENCAP, 0},
     {"aggregate-no-host-resolve", "198.51.100.7", 64, XTR_RESOLVE, 0},
-    {"outside-aggregate-drop", "203.0.113.1", 64, XTR_DROP, XTR_DROP_NOT_OUR_EID},
+    {"outside-aggregate-drop", "203.0.113.1", 64, XTR_DROP, XTR_DROP_ETR_NOT_LOCAL},
+    /* outside the aggregate, a mapping the D-ETR merely knows is not its to relay ... */
+    {"outside-aggregate-reply-drop", "203.0.113.2", 64, XTR_DROP, XTR_DROP_ETR_NOT_LOCAL},
+    {"outside-aggregate-static-drop", "203.0.113.3", 64, XTR_DROP, XTR_DROP_ETR_NOT_LOCAL},
+    /* ... a BGP host mapping (the local Map-Server's) is */
+    {"outside-aggregate-bgp-reencap", "192.0.2.77", 64, XTR_REENCAP, 0},
     {"ttl-1-loop", "198.51.100.5", 1, XTR_DROP, XTR_DROP_LOOP},
 };
 
@@ -290,6 +295,9 @@ static void t_decide(void **s)
 	struct xtr_detr *d = xtr_detr_new(x);
 	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.1", 1);
 	ev_map(d, PEER1, "2001:db8:100::5/128", "192.0.2.1", 1);
+	ev_map(d, PEER1, "192.0.2.77/32", "192.0.2.1", 1);
+	install(x, "203.0.113.2/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, SEC);
+	install(x, "203.0.113.3/32", XTR_SRC_CONFIG, "192.0.2.2", 1, 100, NULL, 0, 0, SEC);
 	for (size_t i = 0; i < sizeof(decide_cases) / sizeof(decide_cases[0]); i++) {
 		const struct decide_case *c = &decide_cases[i];
 		struct lisp_data_hdr h = {.flags = LISP_DATA_F_N};
@@ -300,7 +308,7 @@ static void t_decide(void **s)
 		ip.dst = A(c->dst);
 		ip.version = ip.dst.afi == LISP_AFI_IPV4 ? 4 : 6;
 		ip.ttl = c->ttl;
-		enum xtr_verdict v = xtr_etr_decide(x, &h, &ip, &e, &why);
+		enum xtr_verdict v = xtr_etr_decide(x, &h, &ip, &e, &why, 2 * SEC);
 		if (v != c->want)
 			fail_msg("%s: verdict %d, want %d", c->name, v, c->want);
 		if (v == XTR_DROP && why != c->why)
@@ -453,7 +461,7 @@ static void t_bounce(void **s)
 	size_t len;
 	struct ipaddr siteb = A("192.0.2.2"), other = A("192.0.2.30");
 	/* moved away earlier: .9 -> site B (Map-Notify) */
-	install(x, "198.51.100.9/32", XTR_SRC_NOTIFY, "192.0.2.2", 1, 100, NULL, 0, 0, SEC);
+	move_away(x, "198.51.100.9/32", "192.0.2.2", SEC);
 	cap_reset();
 	uint8_t *p = mk_ip4(buf, "203.0.113.5", "198.51.100.9", 17, 1000, 2000, 10, false, &len);
 	size_t n = lisp_payload(pl, p, len);

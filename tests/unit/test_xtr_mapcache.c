@@ -5,13 +5,15 @@
  * flushed through the resolved mapping, clear; and locator selection:
  * priority first, 255 never, weight shares with the flow hash, down locators skipped; the
  * compact entry: slab slots reused, CLOCK eviction order, the pending list, shared locator
- * sets behind the accessor, second timestamps relative to the start. */
+ * sets behind the accessor, second timestamps relative to the start; the pending table and
+ * its packet pool shared fairly between inner sources. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "common/log.h"
 #include "tests/unit/xtr_testlib.h"
 #include "xtr/xtr_int.h"
 
@@ -448,6 +450,97 @@ static void t_pending_list(void **s)
 	xtr_free(x);
 }
 
+static unsigned limited_logs;
+static void log_count(int pri, const char *msg, void *arg)
+{
+	(void)pri;
+	(void)arg;
+	if (strstr(msg, "itrResolveSourceLimited"))
+		limited_logs++;
+}
+
+/* One packet from src to dst at t (ns) into the ITR. */
+static void miss(struct xtr *x, const char *src, const char *dst, uint64_t t)
+{
+	uint8_t buf[200];
+	size_t len;
+	uint8_t *pk = mk_ip4(buf, src, dst, 17, 1, 2, 10, false, &len);
+	xtr_itr_input(x, pk, len, t);
+}
+
+/* The pending table shared per inner source: alone, a source may fill it (then the usual
+ * pendingLimit); with n sources holding entries, each holds at most max / n; a full table
+ * gives up the newest entry of a source over its share (its packet counted as
+ * itrResolveSourceLimited) for a source under it; a source at its share is refused. */
+static void t_pending_fair(void **s)
+{
+	(void)s;
+	struct xtr *x = mk(1000, 4);
+	const struct xtr_stats *st = xtr_get_stats(x);
+	struct ipaddr a4 = A("10.0.0.4"), a3 = A("10.0.0.3");
+	limited_logs = 0;
+	log_set_sink(log_count, NULL);
+	char d[32];
+	for (unsigned i = 1; i <= 5; i++) {
+		snprintf(d, sizeof(d), "10.0.0.%u", i);
+		miss(x, "198.51.100.5", d, 1);
+	}
+	assert_int_equal(xtr_cache_pending(x), 4);
+	assert_int_equal(st->drops[XTR_DROP_PENDING_LIMIT], 1);
+	/* B: A (4) is over the share of two (2): its newest entry gives way */
+	miss(x, "198.51.100.50", "10.0.1.1", 2);
+	assert_int_equal(xtr_cache_pending(x), 4);
+	assert_null(xtr_cache_lookup(x, 0, &a4));
+	assert_int_equal(st->pending_preempted, 1);
+	assert_int_equal(st->drops[XTR_DROP_SOURCE_LIMITED], 1); /* A's held packet */
+	assert_int_equal(x->nsrc_active, 2);
+	/* A at 3, over its share: refused without touching the table */
+	miss(x, "198.51.100.5", "10.0.0.9", 3);
+	assert_int_equal(st->drops[XTR_DROP_SOURCE_LIMITED], 2);
+	/* C: shares of one each; A gives way again, B (1) keeps its entry */
+	miss(x, "198.51.100.51", "10.0.2.1", 4);
+	assert_null(xtr_cache_lookup(x, 0, &a3));
+	assert_int_equal(st->pending_preempted, 2);
+	struct ipaddr b1 = A("10.0.1.1"), c1 = A("10.0.2.1");
+	assert_int_equal(xtr_cache_lookup(x, 0, &b1)->src, XTR_SRC_PENDING);
+	assert_int_equal(xtr_entry_queued(xtr_cache_lookup(x, 0, &c1)), 1);
+	/* B at its share of one: refused */
+	miss(x, "198.51.100.50", "10.0.1.2", 5);
+	assert_int_equal(st->drops[XTR_DROP_SOURCE_LIMITED], 4);
+	assert_int_equal(st->drops[XTR_DROP_PENDING_LIMIT], 1);
+	log_set_sink(NULL, NULL);
+	assert_int_equal(limited_logs, 4); /* each logged (rate-limited: 5 a second) */
+	/* resolved: the sources' accounts are released */
+	install(x, "10.0.0.0/8", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 6);
+	assert_int_equal(xtr_cache_pending(x), 0);
+	assert_int_equal(x->nsrc_active, 0);
+	for (unsigned i = 0; i < XTR_SRC_SLOTS; i++)
+		if (x->srcs[i].npending || x->srcs[i].nqueued || x->srcs[i].nwait)
+			fail_msg("source slot %u still counts", i);
+	xtr_free(x);
+
+	/* the packet pool (512 slots) too: A holds all of it in 16 entries of 32 packets */
+	struct xtr_cfg *c = test_cfg();
+	c->pending_max = 20;
+	c->queue_len = 32;
+	x = xtr_new(c, &test_io, 1);
+	xtr_cfg_free(c);
+	st = xtr_get_stats(x);
+	for (unsigned i = 0; i < 16 * 32; i++) {
+		snprintf(d, sizeof(d), "10.0.0.%u", i / 32 + 1);
+		miss(x, "198.51.100.5", d, 1);
+	}
+	assert_int_equal(st->queued, 512);
+	miss(x, "198.51.100.5", "10.0.0.17", 1); /* alone: the pool is simply full */
+	assert_int_equal(st->drops[XTR_DROP_QUEUE_FULL], 1);
+	/* B's first packet is held: A's newest held packet gives way */
+	miss(x, "198.51.100.50", "10.0.1.1", 2);
+	assert_int_equal(xtr_entry_queued(xtr_cache_lookup(x, 0, &b1)), 1);
+	assert_int_equal(st->drops[XTR_DROP_SOURCE_LIMITED], 1);
+	assert_int_equal(st->queued, 513);
+	xtr_free(x);
+}
+
 static void t_locator_accessor(void **s)
 {
 	(void)s;
@@ -535,6 +628,7 @@ int main(void)
 	    cmocka_unit_test(t_slab_reuse),
 	    cmocka_unit_test(t_clock_order),
 	    cmocka_unit_test(t_pending_list),
+	    cmocka_unit_test(t_pending_fair),
 	    cmocka_unit_test(t_locator_accessor),
 	    cmocka_unit_test(t_timestamps),
 	};

@@ -267,4 +267,25 @@ static inline size_t mk_notify(uint8_t *out, size_t cap, uint64_t nonce, const c
 	return buf_len(&w);
 }
 
+/* The Map-Server (192.0.2.100, key 1 "dc-secret", test_cfg) tells x that `eid` moved to
+ * `rloc` (an unsolicited, signed Map-Notify), as after a migration: the EID (made local first
+ * when it is not) leaves the database, is recorded as moved away at `now` and its new mapping
+ * enters the map-cache (source map-notify). Needs <cmocka.h>. */
+static inline void move_away(struct xtr *x, const char *eid, const char *rloc, uint64_t now)
+{
+	uint8_t out[2000];
+	struct lisp_prefix p = P(eid);
+	struct ipaddr a = {.afi = p.afi}, ms = A("192.0.2.100");
+	memcpy(a.a, p.a, 16);
+	if (xtr_db_lookup(x, p.iid, &a) == NULL)
+		assert_int_equal(xtr_db_add(x, &p, true, now), 0);
+	struct lisp_key *k = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "dc-secret", 9);
+	assert_non_null(k);
+	size_t n = mk_notify(out, sizeof(out), 0xabcdef, eid, rloc, 1440, k, NULL, 0);
+	uint64_t moves = xtr_get_stats(x)->moves;
+	xtr_control_input(x, &ms, 4342, NULL, out, n, now);
+	assert_int_equal(xtr_get_stats(x)->moves, moves + 1);
+	lisp_key_free(k);
+}
+
 #endif

@@ -168,17 +168,6 @@ void xtr_cfg_default_xtr_id(const struct xtr_cfg *c, uint8_t id[16])
 		memcpy(id, c->rloc[0].a, 16);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* <subscribe xtr-id= site-id= key-id= algorithm= secret=|secret-file=/> (RFC 9437). */
 static int parse_sub(xmlNode *n, struct xtr_cfg *c)
 {
@@ -195,27 +184,9 @@ static int parse_sub(xmlNode *n, struct xtr_cfg *c)
 	r = cfg_get_string(n, "@xtr-id", hex, sizeof(hex));
 	if (r < 0)
 		bad = 1;
-	else if (r == 0) {
-		const char *h = hex;
-		if (h[0] == '0' && (h[1] == 'x' || h[1] == 'X'))
-			h += 2;
-		size_t len = strlen(h);
-		if (len == 0 || len > 32) {
-			bad |= cfg_error(n, "xtr-id: 1 to 32 hex digits") < 0;
-		} else {
-			uint8_t id[16] = {0};
-			/* right-aligned: "1" is xTR-ID 0...01 */
-			for (size_t k = 0; k < len && !bad; k++) {
-				int d = hexval(h[len - 1 - k]);
-				if (d < 0) {
-					bad |= cfg_error(n, "xtr-id: not hexadecimal") < 0;
-					break;
-				}
-				id[15 - k / 2] |= (uint8_t)(k % 2 ? d << 4 : d);
-			}
-			memcpy(sc->xtr_id, id, sizeof(id));
-		}
-	}
+	else if (r == 0 &&
+		 lisp_xtr_id_parse(hex, sc->xtr_id) < 0) /* right-aligned: "1" is 0...01 */
+		bad |= cfg_error(n, "xtr-id: 1 to 32 hex digits") < 0;
 	bad |= cfg_get_uint(n, "@site-id", 0, UINT64_MAX, &sc->site_id) < 0;
 	r = cfg_get_u32(n, "@key-id", 0, 255, &v);
 	if (r < 0)

@@ -121,7 +121,7 @@ static const struct bad_case bad_cases[] = {
      "one RLOC per address family"},
     {"bad-rloc", "<rloc address=\"192.0.2.300\"/>", "192.0.2.300"},
     {"bad-xtr-id", "<rloc address=\"192.0.2.1\"/><subscribe xtr-id=\"12g4\" secret=\"s\"/>",
-     "not hexadecimal"},
+     "xtr-id: 1 to 32 hex digits"},
     {"long-xtr-id",
      "<rloc address=\"192.0.2.1\"/>"
      "<subscribe xtr-id=\"0123456789abcdef0123456789abcdef0\" secret=\"s\"/>",

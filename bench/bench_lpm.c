@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench/bench_lpm.c - micro-benchmark of common/lpm at map-cache scale.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench/echo_server.c - the baseline of the control-plane benchmarks: a bare UDP echo
  * server built on exactly the socket code the daemons use (common/udpio: recvmmsg in

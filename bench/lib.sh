@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # bench/lib.sh - shared shell helpers of the benchmark scripts bench/run-*.sh (sourced).
 #
 # A run script measures one benchmark RUNS times, each time the subject AND its baseline

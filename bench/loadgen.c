@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench/loadgen.c - windowed UDP load generator for the control-plane benchmarks
  * (ms-register, mr-request) and their echo baseline (bench/echo_server.c).

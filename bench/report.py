@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 """bench/report.py - turn the outputs of bench/run-*.sh into BENCHMARKS.md.
 
 Usage: report.py OUTDIR MARKDOWN

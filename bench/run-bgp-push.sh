@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/run-bgp-push.sh [--quick] - the bgp-push row: lisp-msd holding N host mappings
 # (default 100k) pushes them over its embedded BGP speaker; time until our D-ETR
 # (lisp-xtrd mode="representative") has all, and until BIRD 2 has all; baseline: BIRD 2 ->

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/run-config-load.sh - the config-load row: how long lisp-msd takes to load a
 # configuration of many sites (`lisp-msd -n -f FILE`: parse, validate against
 # schema/lisp-msd.rng, check and build every site, free), at 10k and 100k sites, and what a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/run-dataplane.sh [udp|bulk] - the dataplane and dataplane-bulk rows
 # (bench/run-dataplane-bulk.sh calls this with "bulk").
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/run-lpm.sh - the lpm row: bench/bench_lpm (common/lpm at 1M IPv4 /32 + 10k shorter
 # prefixes, and 1M IPv6 /128 + 10k shorter), RUNS times, pinned to one CPU. No baseline: the
 # goals are absolute (ns per lookup, bytes per entry).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/run-memory.sh - the memory row: resident memory per registration of lisp-msd and per
 # map-cache entry of lisp-xtrd, at 1M each.
 #

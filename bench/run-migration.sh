@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/run-migration.sh - the migration row: the demo topology (scripts/demo-lib.sh, run by
 # scripts/demo.sh --no-build with the bench's -O2 binaries in $B), a VM migrating from site A
 # to site B while three flows (outside LISP host, non-LISP client, a VM staying in site A)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # bench/run-ms-register.sh [register|request] - control-plane throughput (BENCHMARKS.md rows
 # ms-register and mr-request; bench/run-mr-request.sh calls this with "request").
 #

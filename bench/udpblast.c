@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench/udpblast.c - UDP traffic generator and counting receiver for the data-plane
  * benchmarks (dataplane, migration): our own, so every chain (lisp-xtrd, kernel VXLAN, plain

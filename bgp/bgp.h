@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/bgp.h - the embedded BGP speaker: what lisp-msd (sender of host mappings) and
  * lisp-xtrd in representative mode (D-ETR, receiver) call (the encoding: docs/bgp-mappings.md);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/bgp_int.h - internals of the BGP speaker shared by bgp/fsm.c (RFC 4271 §8 FSM
  * table, timers), bgp/session.c (sockets, messages, collision detection §6.8, TCP-MD5),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/cli.c - the speaker's CLI rows, added by the embedding daemon with
  * cli_add_commands(cli, rows, n, speaker): each row acts on the speaker its table was added

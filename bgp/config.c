@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/config.c - the <bgp> configuration element shared by lisp-msd and lisp-xtrd
  * (schema/bgp.rng): local AS, router ID, listener, graceful restart (RFC 4724 §3 restart

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/fsm.c - the BGP finite state machine of one peer (RFC 4271 §8) as a table
  * fsm[state][event] = {action, next state} with every pair written out, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/in.c - what the speaker does with received routes: applies UPDATEs to the
  * peer's Adj-RIB-In (RFC 4271 §9, RFC 7911 path IDs, RFC 4760 MP_REACH/MP_UNREACH) with the

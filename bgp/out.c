@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/out.c - what the speaker sends: its table of host mappings (bgp_announce /
  * bgp_withdraw), the per-peer Adj-RIB-Out (RFC 4271 §3.2, §9.2) keyed by prefix + path ID,

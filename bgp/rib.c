@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/rib.c - the speaker's route tables: a hash of entries keyed by prefix, each
  * holding its paths keyed by ADD-PATH path ID (RFC 7911 §3: prefix + path identifier

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/session.c - the TCP side of the speaker: the listener, non-blocking connects
  * (IPv4 and IPv6), TCP-MD5 signatures (RFC 2385: TCP_MD5SIG per peer on the listening

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bgp/speaker.c - the speaker object of bgp.h: creation, start, peers added and
  * removed at run time, administrative stop/reset (RFC 4271 §8.1.2 ManualStop; RFC 4486

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/cli.c - the telnet CLI server: telnet input decoding (RFC 854 NVT, RFC 855 option
  * refusal), the command matcher over the daemon's table (unique prefixes, ambiguity and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/cli.h - the telnet CLI server shared by the daemons (docs/architecture.md "Telnet CLI").
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/conf.c - XML config loading, RelaxNG validation, file:line errors and the
  * typed getters (see config.h). libxml2 errors arrive through structured error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/conf.h - XML configuration files: load with libxml2, validate against a
  * RelaxNG schema, read typed values from nodes, report every error as "FILE:LINE: what".

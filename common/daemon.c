@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/daemon.c - command line, daemonizing, pid file, signals, config reload and the
  * privilege drop for every daemon (see daemon.h). State is per process: one daemon per

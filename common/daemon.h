@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/daemon.h - the skeleton every daemon runs on (docs/architecture.md
  * "Threading and event model"): command line, config check, daemonizing, pid file, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/json.c - growable string buffer and streaming JSON writer (RFC 8259 §7 strings,
  * §8.1 UTF-8 output). See json.h for the contract.

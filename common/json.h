@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/json.h - a growable string buffer and a small streaming JSON writer (RFC 8259).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/log.c - syslog/stderr logging, run-time level and topics, and the rate-limited
  * log_input family (see log.h). Single-threaded like the daemons that use it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/log.h - logging for every daemon and tool (docs/architecture.md "Logging and errors").
  *

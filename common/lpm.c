@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/lpm.c - the longest-prefix-match table (common/lpm.h): routing of each key to
  * the host hash (lpm_hash.c) or to the trie of its (IID, AFI) (lpm_trie.c), lookups,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/lpm.h - the one longest-prefix-match table of the suite (map-cache, Map-Server
  * registrations, Map-Resolver's Map-Server table, D-ETR host table).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/lpm_hash.c - the host-route hash of common/lpm: exact (24-bit IID, address)
  * -> value, one table per AFI.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/lpm_int.h - internals of common/lpm.c shared with lpm_hash.c and lpm_trie.c:
  * the 128-bit key (an address as two big-endian-ordered 64-bit words, IPv4 in the top

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/lpm_trie.c - the path-compressed binary trie of common/lpm (one per IID+AFI)
  * holding every prefix that is not in the host hash.

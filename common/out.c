@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/out.c - text and JSON renderers behind the out_* handler API (see out.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/out.h - the output abstraction of CLI handlers: handlers produce data, a renderer
  * formats it (OpenBGPD bgpctl output.c / output_json.c, docs/architecture.md "Telnet CLI").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/priv.c - the privilege drop of a daemon started as root (see priv.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/priv.h - least privilege for a daemon started as root (docs/architecture.md
  * "Privileges"). common/daemon calls priv_drop once start() has bound the sockets and opened

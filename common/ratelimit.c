@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/ratelimit.c - token buckets and the bounded keyed table (see ratelimit.h).
  * Table layout: one array of max_entries slots allocated up front, an open-chained hash

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/ratelimit.h - token buckets and a bounded table of them keyed by source.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/udpio.c - recvmmsg/sendmmsg UDP sockets with packet info (see udpio.h).
  */

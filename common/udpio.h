@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * common/udpio.h - batched UDP sockets on the daemon's libevent loop.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # examples/libvirt-hook.sh - install lisp-register as the libvirt qemu hook on a
 # hypervisor, so a VM's EIDs (from <metadata><lisp:mapping xmlns:lisp="urn:lisp-suite:1">,
 # see libvirt-domain.xml) are registered at the Map-Server with this host's RLOC whenever

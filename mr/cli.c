@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mr/cli.c - lisp-mrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
  * common/cli: show map-servers, show statistics, show version, debug {control|off};

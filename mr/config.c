@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mr/config.c - lisp-mrd's configuration: parse and check an XML file against
  * schema/lisp-mrd.rng into a struct mr_cfg (every semantic error as FILE:LINE, the whole file

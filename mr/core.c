@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mr/core.c - the Map-Resolver core (RFC 9301 §8.1, §8.3): classify a received datagram,
  * rate-limit it, parse the ECM (§5.8) and its Map-Request (§5.2), then either forward the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mr/main.c - lisp-mrd: wires the Map-Resolver core (mr/core.c) onto the daemon skeleton
  * (common/daemon: -f -n -nv -d, SIGHUP reload never half-applied), batched UDP sockets on

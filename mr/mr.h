@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * mr/mr.h - lisp-mrd, the Map-Resolver of RFC 9301 §8.1/§8.3: its configuration and its
  * core, a pure function of (packet in, time) -> packets out through a sink, so unit tests

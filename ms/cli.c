@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/cli.c - lisp-msd's telnet CLI table (common/cli, docs/architecture.md "Telnet CLI"): show
  * sites, show registrations [EID] [json] (with the map version pushed over BGP and the wall-clock

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/config.c - lisp-msd configuration: schema/lisp-msd.rng validated XML into a struct
  * ms_cfg (sites, keys, allowed EID prefixes), semantic checks with FILE:LINE errors, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/core.c - the Map-Server object: dispatch of received control messages by type
  * (RFC 9301 §5: Map-Request 1, Map-Register 3, Map-Notify-Ack 5, ECM 8; everything else

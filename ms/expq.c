@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/expq.c - binary min-heap of deadlines (see expq.h). Each move of an entry writes the
  * entry's new position back into its node, so a node can be moved or removed in O(log n).

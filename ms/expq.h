@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/expq.h - the Map-Server's expiry queue: a binary min-heap of deadlines (monotonic ms)
  * with O(log n) insert, move and remove and O(1) "what expires first".

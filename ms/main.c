@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/main.c - lisp-msd: wires the Map-Server core (ms/ms.h) to common/daemon (options,
  * config check, signals), common/udpio (the 4342 socket), common/cli (telnet CLI) and the

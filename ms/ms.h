@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/ms.h - lisp-msd, the RFC 9301 Map-Server: configuration model, the core object and
  * the hook API other modules (BGP push) use.

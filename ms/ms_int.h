@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/ms_int.h - internals shared by the Map-Server's files (not for other modules):
  * the struct ms itself, the deferred send queue, the replay table and the unsolicited

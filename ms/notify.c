@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/notify.c - Map-Notify out of the Map-Server (RFC 9301 §5.7) and RFC 9437 pub/sub.
  *

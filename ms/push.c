@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/push.c - the Map-Server's BGP push (docs/architecture.md "BGP push" and
  * docs/bgp-mappings.md): every change of a registration reaches the embedded

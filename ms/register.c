@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/register.c - Map-Register processing (RFC 9301 §5.6, §8.2) and the registration table.
  *

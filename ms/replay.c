@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/replay.c - replay protection of Map-Registers (RFC 9301 §5.6 "Nonce"; docs/lisp-wire.md
  * "Replay protection"). Called by register.c once a Map-Register has passed every other

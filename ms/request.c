@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/request.c - Map-Requests at the Map-Server (RFC 9301 §5.2, §5.8, §8.3; RFC 9437 §5).
  *

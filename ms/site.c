@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/site.c - sites of the Map-Server (docs/architecture.md "Sites, keys and lifetimes"): which
  * site owns an EID prefix, whether a registered prefix is allowed (exact, or more-specific where

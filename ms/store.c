@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/store.c - SQLite persistence of registrations (see store.h). One table keyed by the
  * EID prefix in text form ("[iid]addr/len"); the record is stored in its wire encoding so

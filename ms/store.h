@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ms/store.h - durable registrations of `persistent` sites (docs/architecture.md "Persistence
  * (SQLite)").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/addr.c - IP addresses, EID prefixes and their AFI/LCAF wire encoding.
  * Implements the AFI encoding of RFC 9301 §5 and the LCAF types 1 (AFI List) and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/addr.h - addresses and prefixes of the LISP wire (RFC 9301 §5, RFC 8060).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/auth.c - LISP authentication data (RFC 9301 §5.6, §5.7; algorithm IDs §12.5):
  * keys with a pre-keyed OpenSSL 3 EVP_MAC (HMAC) context, sign and verify over the whole

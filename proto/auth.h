@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/auth.h - LISP message authentication (RFC 9301 §5.6 "Authentication Data", §5.7,
  * algorithm IDs from the "LISP Algorithm ID Numbers" registry of §12.5) and the

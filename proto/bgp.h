@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/bgp.h - BGP-4 message codec: header, OPEN and capabilities, UPDATE (path attributes,
  * NLRI, MP_REACH/MP_UNREACH), KEEPALIVE, NOTIFICATION and ROUTE-REFRESH, both directions.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/bgp_attr.c - BGP path attributes: the descriptor table (one row per attribute:
  * name, expected flags, RFC 7606 action when malformed, decode, encode, format), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/bgp_mapping.c - LISP host mapping <-> BGP paths (the encoding is described in
  * bgp_mapping.h and docs/bgp-mappings.md). Uses RFC 7911 path IDs, RFC 8092 Large Communities,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/bgp_mapping.h - how a LISP host mapping travels in BGP (docs/bgp-mappings.md); no standard
  * defines this.

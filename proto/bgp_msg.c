@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/bgp_msg.c - BGP message framing and the non-attribute messages: header, OPEN with
  * its capabilities (a descriptor table), UPDATE layout and NLRI, KEEPALIVE, NOTIFICATION,

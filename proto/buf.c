@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/buf.c - bounded reader/writer (see buf.h; the per-field readers are inline there).
  * Every function checks the length

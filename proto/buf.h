@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/buf.h - the one bounded reader/writer for every wire format in the suite.
  *

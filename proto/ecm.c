@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/ecm.c - Encapsulated Control Message, LISP message type 8 (RFC 9301 §5.8): the
  * LISP header, the inner IPv4 (RFC 791) or IPv6 (RFC 8200) header and the inner UDP

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* proto/err.c - names and helper for the proto_err convention (see err.h). */
 #include "proto/err.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/err.h - the parse/build error convention of the wire library.
  * Functions return 0 on success and -1 on failure; on failure they fill a struct

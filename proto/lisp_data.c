@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/lisp_data.c - the LISP data-plane header of RFC 9300 §5.3 (layout and rules in
  * lisp_data.h); map-versions per RFC 9302, key bits per RFC 8061. Two 32-bit reads or

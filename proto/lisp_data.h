@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/lisp_data.h - the 8-byte LISP data-plane header (RFC 9300 §5.3), on the packet
  * hot path of lisp-xtrd: parse and build are a handful of shifts, no allocation.

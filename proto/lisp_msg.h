@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/lisp_msg.h - LISP control messages of RFC 9301 §5 (with RFC 9437 pub/sub fields)
  * and the pieces they share: mapping records and locators (§5.4), the message types,

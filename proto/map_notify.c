@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/map_notify.c - Map-Notify, type 4, and Map-Notify-Ack, type 5 (RFC 9301 §5.7),
  * also used by RFC 9437 pub/sub to push mapping changes to subscribers.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/map_register.c - Map-Register, type 3 (RFC 9301 §5.6), and the authenticated body
  * it shares with Map-Notify/-Ack (§5.7): nonce, authentication field, records (record.c),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/map_reply.c - Map-Reply, LISP message type 2 (RFC 9301 §5.4).
  *

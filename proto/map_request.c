@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/map_request.c - Map-Request, LISP message type 1 (RFC 9301 §5.2, §5.3), with the
  * publish/subscribe additions of RFC 9437 §5: the I bit (xTR-ID and Site-ID appended)

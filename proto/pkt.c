@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/pkt.c - packet helpers (see pkt.h): inner IP parsing and flow hash, the UDP and TCP
  * headers and the segments a coalescer merges, the TUN device's virtio_net_hdr, Internet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/pkt.h - packet helpers for the xTR data plane and the site integration.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proto/record.c - the mapping record and its locators (RFC 9301 §5.4), shared by
  * Map-Reply, Map-Register, Map-Notify and the map-reply record of a Map-Request;

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # scripts/bench.sh [-n RUNS] [-o FILE] [--no-build] [--no-deps] [NAME...] - the benchmarks.
 #
 # Builds an optimized tree (-O2, no sanitizers, no fuzzing) in build-bench/ (or

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # scripts/demo-lib.sh - the multi-site migration scenario shared by scripts/demo.sh and
 # tests/integration/migration.sh (source it after tests/integration/lib.sh, which provides
 # netns_add, veth_add, bridge_add, start_bg, wait_until, cli and the cleanup trap).

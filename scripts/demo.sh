@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # scripts/demo.sh - the multi-site live-migration demo (README "Quick start"), one command on
 # a fresh Debian 12 as root: installs what is missing (scripts/deps.sh demo), builds into
 # build-demo/ (-O2, no sanitizers), builds the topology of scripts/demo-lib.sh in network

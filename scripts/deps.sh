@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # scripts/deps.sh [build|test|demo|bench] - install the Debian 12 packages this project needs,
 # only those missing (so a second run costs a second). Runs as root with no stdin (CI).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # scripts/test.sh - the one command that checks everything (README "Quick start").
 # Installs what is missing, builds with AddressSanitizer + UndefinedBehaviorSanitizer and
 # libFuzzer (clang), runs `make check` (unit tests, fuzzers, integration tests in network

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sys/netlink.c - rtnetlink requests and neighbour events (see netlink.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sys/netlink.h - a small rtnetlink client (rtnetlink(7), netlink(7)) for the site
  * integration of lisp-xtrd: routes, addresses, links, neighbours, a bridge with isolated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sys/sysctl.c - /proc/sys access by dotted name (see sysctl.h). Interface names with dots
  * are kept whole by mapping the per-interface trees explicitly.

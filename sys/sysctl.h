@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sys/sysctl.h - read and write /proc/sys values by their dotted name, in the current
  * network namespace ("net.ipv4.conf.br-vm.proxy_arp" -> /proc/sys/net/ipv4/conf/br-vm/proxy_arp).

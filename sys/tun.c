@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sys/tun.c - open/read/write the data-plane TUN device (see tun.h). The vnet header the
  * kernel prepends is parsed and written by proto/pkt.c (pkt_parse_vnet_hdr,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * sys/tun.h - the TUN device of the data plane (Documentation/networking/tuntap.rst).
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/format.sh - every C file of the tree is formatted with the repository's .clang-format
 # (.clang-format). Fix with `make format`. Skips (77) without
 # clang-format; the last line is the usual summary.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/client.c - shared plumbing of lisp-register and lisp-query: argument parsing
  * helpers, bounded file reads, key and EID files parsed through proto/buf.h (never with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/client.h - what lisp-register and lisp-query share: the exit codes a script relies
  * on, number/host:port/duration parsing, small bounded files read through proto/buf.h

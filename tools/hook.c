@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/hook.c - the libvirt side of lisp-register --libvirt-hook: the operation table and
  * the EID metadata extraction from the domain XML (libvirt hooks.rst: the qemu hook gets

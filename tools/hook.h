@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/hook.h - lisp-register as a libvirt qemu hook (/etc/libvirt/hooks/qemu DOMAIN OP
  * SUBOP EXTRA, the domain XML on stdin): which operations register, and the EIDs read from

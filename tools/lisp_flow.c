@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/lisp_flow.c - lisp-flow, the UDP flow tool of the migration demo and tests.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/lisp_query.c - lisp-query, a lig-style lookup: sends one Map-Request for an EID
  * (in an ECM to a Map-Resolver with --mr, plain to a Map-Server with --ms or to an ETR with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/lisp_register.c - lisp-register, the cloud controller's client: registers (or with
  * --deregister withdraws, TTL 0) EID prefixes at a Map-Server and waits for the Map-Notify

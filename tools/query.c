@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/query.c - lisp-query's options, Map-Request/ECM construction, Map-Reply matching
  * and rendering (RFC 9301 §5.2, §5.4, §5.8; RLOC probing RFC 9301 §5.2 P bit, RFC 9300

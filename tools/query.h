@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/query.h - lisp-query's model: options, the Map-Request it sends (RFC 9301 §5.2;
  * inside an ECM, §5.8, when it goes to a Map-Resolver), the Map-Reply it accepts (§5.4,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/reg.c - lisp-register's options, config file, Map-Register construction and
  * Map-Notify judgement (RFC 9301 §5.6, §5.7; docs/architecture.md "Map-Register handling").

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tools/reg.h - lisp-register's model: options (command line over an optional config file),
  * their validation, Map-Register construction (RFC 9301 §5.6) split into datagrams, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/cli.c - lisp-xtrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
  * common/cli: show map-cache [EID], show database (and the EIDs that moved away), show

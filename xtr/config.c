@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/config.c - lisp-xtrd's configuration: parse and check an XML file against
  * schema/lisp-xtrd.rng into a struct xtr_cfg (every semantic error as FILE:LINE, the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/control.c - the xTR's control plane on UDP 4342 (RFC 9301): Map-Requests for
  * map-cache misses in an ECM (§5.8) to the configured Map-Resolvers, nonce-matched, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/core.c - the lisp-xtrd core object: creation from a config, the database of local
  * EID mappings (RFC 9301 §8.2: what the ETR registers and answers for; static from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/data.c - the data plane of lisp-xtrd (RFC 9300): the ITR path (an IP packet read
  * from the TUN device -> map-cache -> encapsulation with the LISP header of §5.3 in UDP

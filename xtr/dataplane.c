@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/dataplane.c - the data-plane I/O engine of lisp-xtrd (xtr/dataplane.h): the TUN device
  * (sys/tun, read in batches with a vnet header: a read may be a TCP/UDP super-packet that

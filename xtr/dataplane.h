@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/dataplane.h - the data-plane I/O engine of lisp-xtrd (xtr/dataplane.c): the TUN
  * device, the sockets of the encapsulated data (raw and UDP_SEGMENT sends, the UDP_GRO

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/detr.c - the D-ETR's BGP receiver (lisp-xtrd mode="representative"): host mappings
  * from the speaker's events into the map-cache as XTR_SRC_BGP. What it does and the rule

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/detr.h - lisp-xtrd mode="representative", the D-ETR (docs/architecture.md "D-ETR
  * (representative mode)", docs/bgp-mappings.md "What a receiver does"): the BGP receiver side. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/main.c - lisp-xtrd: wires the xTR core (xtr/xtr.h: core.c, data.c, control.c ...) onto
  * the daemon skeleton (common/daemon: -f -n -nv -d, SIGHUP reload never half-applied): the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/mapcache.c - the ITR map-cache (RFC 9300 §4, RFC 9301 §6, §8.3): longest-prefix
  * match over common/lpm, entries with a source (config, map-reply, map-notify, bgp,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/offload.c - GSO segmentation (ITR) and TCP segment coalescing (ETR) for the TUN
  * device's virtio_net_hdr offloads; see xtr/offload.h. Every header field is read by the

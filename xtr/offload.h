@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/offload.h - segmentation offloads of the lisp-xtrd data plane, I/O free so the unit
  * tests drive them byte for byte (Documentation/networking/tuntap.rst: the virtio_net_hdr

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/register.c - the ETR's side of registration (RFC 9301 §5.6, §5.7, §8.2): every
  * database mapping is registered with every configured Map-Server every register-interval

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/xtr.h - lisp-xtrd, the site xTR (ITR + ETR, RFC 9300 data plane, RFC 9301 control
  * plane): its configuration model, the core object and the APIs the other xtr/ files and

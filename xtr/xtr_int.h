@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/xtr_int.h - the inside of struct xtr, shared by the core files of xtr/ (not by the
  * site module, tests or other daemons): the map-cache (LPM + entry slab + CLOCK hand +

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/config/coverage.awk - which elements and attributes of a RelaxNG schema a set of
 # XML files uses. Every element of the schema is named by its path from the root element
 # ("lisp-xtrd/site/gateway"), every attribute by its element's path and "@name"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/config/coverage.sh - every element and attribute of a daemon's schema is used by at
 # least one valid case of tests/config/DAEMON/ (an NN.xml with an NN.ok beside it).
 #

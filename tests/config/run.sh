@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # tests/config/run.sh - configuration regression tests in the manner of OpenBGPD's own
 # (tests/config/README.md): each tests/config/DAEMON/NN.xml is checked with
 # `DAEMON -nv -f NN.xml` and the result compared with the file beside it:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/fuzz/fuzz_addr.c - libFuzzer target for the address/LCAF decoder (lisp_addr_parse,
  * RFC 8060 Instance-ID and AFI-List LCAFs, unknown types skipped by length) and the mapping

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/fuzz/fuzz_bgp.c - libFuzzer target for the BGP message decoder (bgp_msg_parse: header,
  * OPEN/capabilities, UPDATE with RFC 7606 classification, NOTIFICATION, ROUTE-REFRESH) and,

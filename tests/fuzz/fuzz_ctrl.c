@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/fuzz/fuzz_ctrl.c - libFuzzer target for the LISP control-message decoders
  * (RFC 9301 §5): Map-Request, Map-Reply, Map-Register, Map-Notify, Map-Notify-Ack and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/fuzz/fuzz_data.c - libFuzzer target for the LISP data-plane header decoder
  * (lisp_data_parse, RFC 9300 §5.3, map-versions RFC 9302, key bits RFC 8061).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/fuzz/fuzz_pkt.c - libFuzzer target for proto/pkt.c: the frames VMs send, the inner
  * packets the data plane decapsulates or reads from the TUN, and the helpers run on them.

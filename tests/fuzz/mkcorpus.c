@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/fuzz/mkcorpus.c - writes the seed corpus of the fuzz targets with the library's own
  * builders: DIR/fuzz_addr/ (addresses and LCAFs, mapping records), DIR/fuzz_ctrl/ (one seed

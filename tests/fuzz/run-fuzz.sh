@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/fuzz/run-fuzz.sh - the LOG_COMPILER of the ".fuzz" tests (tests/fuzz/subdir.am).
 #
 #   run-fuzz.sh --mode libfuzzer|standalone --corpus DIR path/to/TARGET.fuzz

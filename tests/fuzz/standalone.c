@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/fuzz/standalone.c - main() for the fuzz targets when libFuzzer is not used
  * (configure without --enable-fuzzing, e.g. gcc or make distcheck).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/integration/bgp_badpeer.c - a malformed-UPDATE sender for bgp_malformed.sh. It
  * opens an iBGP session to our speaker (bgpspk), and for every case of its table announces

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/bgp_bird.sh - our BGP speaker (bgpspk) against BIRD 2 over eBGP on
 # loopback (127.0.0.1 us, 127.0.0.2 BIRD with strict bind): 490 IPv4 host mappings (all the
 # documentation space allows: 198.51.100.1-254 and 203.0.113.16-251) and 10,000 IPv6 ones

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/bgp_collision.sh - RFC 4271 §6.8 between two instances of our speaker,
 # both active, connecting to each other at the same moment. Each round starts both with
 # the same <start at=...> (bgpspk.c): the listeners open at once, the peers start at AT and

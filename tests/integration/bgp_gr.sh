@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/bgp_gr.sh - graceful restart (RFC 4724). Sender A (our speaker) peers
 # with BIRD 2 (helper) and with B (our speaker as helper). A is killed with -9: both
 # keep A's routes as stale; A restarts with the R bit and the F bit (<forwarding

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/bgp_malformed.sh - RFC 7606 / RFC 4271 §6 reactions of our speaker:
 # bgp_badpeer drives every case (treat-as-withdraw, attribute discard, NOTIFICATION with
 # the right code/subcode) over an iBGP session and checks the Adj-RIB-In through the CLI;

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/bgp_md5.sh - TCP-MD5 (RFC 2385) with BIRD 2: the session whose
 # password matches on both sides establishes (connecting and listening sockets both carry
 # the key); the one with a wrong password never does within a bounded wait, and the kernel

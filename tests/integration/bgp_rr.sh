@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/bgp_rr.sh - BIRD 2 as an iBGP route reflector (rr client, ADD-PATH on,
 # next hop keep) between two instances of our speaker: the mappings A announces, several
 # RLOCs each as their own ADD-PATH path (RFC 7911), arrive at B unchanged (RLOCs,

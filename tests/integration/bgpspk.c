@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/integration/bgpspk.c - a standalone BGP speaker on common/daemon + common/bgp for
  * the integration tests (bgp_*.sh): it is what lisp-msd (sender) and the D-ETR (receiver)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/cli_telnet.sh - the shared telnet CLI (common/cli) driven by real clients:
 # tests/unit/cli_demo serves a demo command table on a free loopback port; the real `telnet`
 # client and `nc` send commands; text answers are grepped, JSON answers are cut out of the

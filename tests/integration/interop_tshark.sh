@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/interop_tshark.sh - tshark interoperability of everything the library
 # builds. tests/integration/pcapgen writes every message kind (Map-Request plain/SMR/
 # SMR-invoked+PITR/probe/pub-sub, Map-Reply positive/negative/probe, Map-Register HMAC-SHA-1

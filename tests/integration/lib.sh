@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # tests/integration/lib.sh - shared shell library of every integration test (source it).
 #
 # Owns: unique names for global objects (netns, root-namespace links), network namespaces,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/lib_selftest.sh - exercises tests/integration/lib.sh: unique names, two
 # namespaces joined by a veth (192.0.2.0/24) with a bounded ping, a bridge joining two more,
 # background processes, wait_until/json_poll, free_port, the cli helper against a stand-in

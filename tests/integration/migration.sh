@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/migration.sh - the demo's live migration as assertions (topology and
 # steps shared with scripts/demo.sh through scripts/demo-lib.sh): a VM in site A receives
 # three flows at 1,000 packets/s (outside LISP host via the D-ETR, non-LISP client via the

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/mr_basic.sh - lisp-mrd alone on loopback with stand-ins
 # (tests/integration/mr_standin.py: an ITR sending ECM'd Map-Requests, a Map-Server answering
 # proxy Map-Replies): config check (-n, -nv, FILE:LINE errors), negative Map-Replies for

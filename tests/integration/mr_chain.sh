@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/mr_chain.sh - the whole resolution chain on loopback: lisp-register
 # registers EIDs with a real lisp-msd, lisp-query asks lisp-mrd (ECM'd Map-Requests), the MR
 # forwards to the Map-Server, which proxy-replies or forwards to an ETR stand-in

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: ISC
 # tests/integration/mr_standin.py - stand-ins for the lisp-mrd integration tests, written
 # independently of the C codecs so they cross-check the wire format (RFC 9301 §5.2 Map-Request,
 # §5.4 Map-Reply, §5.8 ECM):

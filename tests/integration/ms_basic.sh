@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/ms_basic.sh - lisp-msd end to end on loopback (no namespaces needed):
 # start it with a temp config and database, register EIDs with tools/lisp-register (a bad
 # key is refused), read `show registrations json` through nc AND a real telnet client,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/ms_bgp.sh - lisp-msd pushes host mappings over BGP (docs/architecture.md "Migration end to end"), on
 # loopback: lisp-msd (127.0.0.1) peers with tests/integration/bgpspk as the D-ETR stand-in
 # (iBGP, ADD-PATH, graceful-restart helper, 127.0.0.2) and with BIRD 2 (eBGP, 127.0.0.3).

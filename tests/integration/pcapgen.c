@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/integration/pcapgen.c - writes every message kind the library builds into a pcap
  * file, and the table of what tshark must decode from it (tests/integration/

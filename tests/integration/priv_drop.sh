@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/priv_drop.sh - least privilege (docs/architecture.md "Privileges"): the three
 # daemons started as root with configs that say nothing about privileges, read in
 # /proc/PID/status while they run, and doing their work afterwards.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/quickstart.sh - README.md "Try it on one machine", step by step, with the
 # shipped examples/quickstart configs: lisp-msd and lisp-mrd start from them, lisp-register
 # registers a VM, `show registrations` (real telnet client, and JSON through nc) shows it,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/site_gateway.sh - the site integration of lisp-xtrd (xtr/site/*.c) driven
 # by site_gwd in network namespaces: a site namespace where site_gwd creates the bridge with
 # the anycast gateway, the TUN device, the sysctls, routes and nft table of linux-site.md, and

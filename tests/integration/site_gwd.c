@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/integration/site_gwd.c - drives the site integration (xtr/site/site.h) without lisp-xtrd:
  * loads a <site> element from an XML file, opens the TUN device, runs site_setup, prints
  * "ready", then one line per hook event ("arrived EID MAC", "left EID") on stdout. SIGUSR1

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/integration/site_helper.c - a test program that drives the site-integration
  * modules (common/netlink, common/sysctl, common/tun, common/pkt) from site_selftest.sh, so

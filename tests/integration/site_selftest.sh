@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/site_selftest.sh - builds the site recipe of linux-site.md in network
 # namespaces with the production code (common/netlink, sysctl, tun, pkt through site_helper)
 # and checks the facts lisp-xtrd relies on: addresses without prefix routes, routes into the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/tools_flow.sh - lisp-flow, the measuring tool of the migration test and
 # demo, checked on its own across a veth pair between two namespaces: `send` against `echo`
 # (counts, JSON, CSV), SIGUSR1 ending a long flow cleanly (not "interrupted", nothing lost,

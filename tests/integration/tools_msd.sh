@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/tools_msd.sh - lisp-register and lisp-query against the real lisp-msd on
 # loopback: register (JSON checked with jq, registration read back with `show registrations
 # json` through the CLI), a move to a new RLOC replaces the RLOC set, proxy Map-Reply through

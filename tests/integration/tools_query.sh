@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/tools_query.sh - lisp-query on loopback against the stand-in Map-Server
 # (tools_responder): an EID registered with lisp-register is looked up plain (--ms), in an
 # ECM (--mr) and as an RLOC probe (--etr --probe); the text and --json renderings are

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
 # tests/integration/tools_register.sh - lisp-register on loopback against the stand-in
 # Map-Server (tools_responder) in each of its modes, and against the real lisp-msd when it
 # is built: acknowledged registration (IPv4 and IPv6, text and --json checked with jq),

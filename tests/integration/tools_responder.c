@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/integration/tools_responder.c - a small stand-in Map-Server for the lisp-register /
  * lisp-query integration tests, with the failure modes a real one never shows on demand.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/xtr_detr.sh - the D-ETR (lisp-xtrd mode="representative") in network
 # namespaces. Underlay 192.0.2.0/24 on a bridge: site A xTR (RLOC .1) and site B xTR (.2),
 # each with a VM namespace holding the same VM address 198.51.100.5 (the VM "before" and

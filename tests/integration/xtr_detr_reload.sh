@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/xtr_detr_reload.sh - the D-ETR (lisp-xtrd mode="representative") reloads
 # its <bgp> in place, in network namespaces. Underlay 192.0.2.0/24 on a bridge: site A xTR
 # (RLOC .1) with the VM 198.51.100.5 behind it; the D-ETR (.10, aggregate 198.51.100.0/24);

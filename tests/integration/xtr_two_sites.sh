@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: ISC
 # tests/integration/xtr_two_sites.sh - two LISP sites over one underlay, each a network
 # namespace with lisp-xtrd on a TUN device; lisp-msd (192.0.2.100) and lisp-mrd
 # (192.0.2.101) on the underlay; one VM namespace behind each site (198.51.100.5 / ::5 at

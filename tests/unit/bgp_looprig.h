@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/bgp_looprig.h - a daemon's speaker and a second speaker (the remote) in one
  * event loop, with a real TCP session over loopback: the daemon's side is 127.0.0.2 (AS
  * 65000, no listener, it connects), the remote 127.0.0.3 (AS 65001, listening on a port the

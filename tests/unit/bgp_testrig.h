@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/bgp_testrig.h - the live-peer rig shared by test_bgp_fsm.c and test_bgp_speaker.c:
  * the speaker 10.0.0.1 in AS 65000 with one peer, the remote side of its connection scripted
  * with proto/ (OPEN, KEEPALIVE, NOTIFICATION builders, whole messages read back and parsed).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/unit/cli_demo.c - a tiny program serving a demo command table over common/cli, for
  * tests/integration/cli_telnet.sh and for trying the CLI by hand.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/map_testlib.h - helpers shared by test_map_register.c and test_map_notify.c:
  * hex vectors, and the checks every valid vector of either message goes through (the pasted
  * auth data verifies, build gives the same bytes, a reparse the same struct, every

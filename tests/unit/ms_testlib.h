@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/ms_testlib.h - helpers shared by test_ms.c and test_ms_push.c: the Map-Server
  * fixture (config file and database in a scratch directory, the keys of the sites both
  * configs define) and the builders of the Map-Registers fed to ms_input(). Everything is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_auth.c - proto/auth: RFC 2202 / RFC 4231 HMAC vectors through the key API,
  * the authentication field codec (full digests only), sign then verify, a tampered byte
  * anywhere, wrong key / key ID / algorithm, and the misuse cases of sign and verify. */

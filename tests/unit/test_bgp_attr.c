@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_bgp_attr.c - proto/bgp_attr: every RFC 7606 case with its expected action
  * (and NOTIFICATION subcode when it is a session reset), duplicate and unknown attributes,
  * 2- vs 4-octet AS encodings, accessors, formatting, re-encoding with the Partial bit. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_bgp_fsm.c - bgp/fsm.c: the RFC 4271 §8 table checked cell by cell
  * against an expected matrix written here from the RFC (every state x every event), then
  * live sessions over a socketpair driven by a scripted remote speaker built with proto/:

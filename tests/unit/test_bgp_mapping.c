@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_bgp_mapping.c - proto/bgp_mapping: a host mapping -> BGP paths -> UPDATE
  * bytes -> parsed paths -> the same mapping, for IPv4/IPv6 EIDs over IPv4/IPv6 RLOCs, several
  * RLOCs with ADD-PATH, instance IDs and map versions; the exact attribute bytes of one path;

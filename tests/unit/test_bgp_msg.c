@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_bgp_msg.c - proto/bgp_msg: header framing, OPEN and capabilities (a BIRD 2
  * style OPEN byte for byte), KEEPALIVE, NOTIFICATION, ROUTE-REFRESH, UPDATE round trips,
  * the UPDATE packer's limits, withdraws and End-of-RIB, truncation at every length. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_bgp_rib.c - bgp/rib.c: Adj-RIB add / replace / identical /
  * withdraw keyed by prefix + path ID (RFC 7911), growth past many resizes, stale marking
  * and purging by family (RFC 4724), sorted walks, and reassembling a host mapping from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_bgp_speaker.c - the speaker end to end over a socketpair, the remote side
  * scripted with proto/: UPDATE packing (many NLRI per message when attributes are equal,
  * one path per RLOC with ADD-PATH, the best RLOC without it, withdrawals of old path IDs on

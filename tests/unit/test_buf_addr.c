@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_buf_addr.c - proto/buf and proto/addr: bounds, byte-exact vectors,
  * LCAF (Instance-ID, AFI-List, unknown types, depth) and the malformed cases. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_cli.c - common/cli and common/out: the matcher (prefixes, look-ahead,
  * ambiguity, unknown/incomplete with alternatives, `json`, arguments, keyword choices), help
  * from the table, the text/JSON renderers, the telnet decoder (line ends, every option byte,

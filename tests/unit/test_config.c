@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_config.c - common/conf: valid document and typed getters; schema
  * violations, malformed XML, missing file and missing schema reported as FILE:LINE;
  * semantic errors via cfg_error carry file:line; range/format errors of every getter; the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_daemon.c - common/daemon through the test daemon (tests/unit/testd):
  * --version, --help, bad options (exit 2), -n on good/bad/missing configs (exit codes,
  * FILE:LINE on stderr), -nv printing the normalized config, a foreground run with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_ecm.c - proto/ecm: Encapsulated Control Message (RFC 9301 §5.8) with
  * inner IPv4 and IPv6 headers. The valid vectors were laid out by hand from the RFC
  * diagrams; their IPv4 header and UDP checksums were computed by an independent one-off

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_json.c - common/json: strbuf, string escaping vectors (controls, quotes,
  * backslash, UTF-8 valid and malformed), numbers at their limits, nesting and misuse. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_lisp_data.c - proto/lisp_data: the RFC 9300 §5.3 data-plane header.
  * A table of named 8-byte vectors written from the RFC diagram (parse -> fields, build ->
  * same bytes, every truncation fails), the N+V rejection and the builder's range checks.

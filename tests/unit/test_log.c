@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_log.c - common/log: levels, log_warn's errno suffix, topics, the
  * stderr line format, control characters, and rate-limited log_input with an injected
  * clock: suppression per source, "(N similar messages suppressed)", the global cap and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_lpm.c - common/lpm: insert/replace/remove/exact/lookup, IPv4 and IPv6,
  * instance IDs kept apart, /0 and host routes, walks and their order, covering, the
  * negative Map-Reply prefix on named layouts, and randomized runs against a brute-force

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_map_notify.c - proto/map_notify.c (RFC 9301 §5.7, RFC 9437): byte-exact
  * Map-Notify and Map-Notify-Ack vectors whose authentication data was computed with
  *   openssl dgst -sha256|-sha1 -mac HMAC -macopt key:<secret> <message, auth data zeroed>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_map_register.c - proto/map_register.c (RFC 9301 §5.6): byte-exact
  * hand-written Map-Registers (IPv4 and IPv6 EIDs, Instance-ID LCAF, several locators,
  * xTR-ID/Site-ID) whose authentication data was computed independently with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_map_reply.c - proto/map_reply: Map-Reply (RFC 9301 §5.4): P E S flags,
  * positive records (IPv4, IPv6, Instance-ID LCAF EID, AFI-List locator) and negative
  * records with every action code. Byte vectors written by hand from the RFC diagram:

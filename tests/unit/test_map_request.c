@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_map_request.c - proto/map_request: Map-Request (RFC 9301 §5.2) with the
  * RFC 9437 I and N bits. Byte vectors written by hand from the RFC diagrams: each valid
  * vector is parsed and checked field by field, rebuilt to the same bytes, re-parsed, cut

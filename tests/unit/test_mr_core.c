@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_mr_core.c - the Map-Resolver core (mr/core.c) fed with packets, what it
  * sends captured by a sink: forwarding (byte-identical ECM to the longest-match prefix's
  * server, instance IDs), negative Map-Replies (parsed back: nonce, ACT, TTL, prefix, ITR-RLOC

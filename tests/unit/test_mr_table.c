@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_mr_table.c - lisp-mrd's configuration (mr/config.c: the example file,
  * every semantic error with FILE:LINE, the normalized print) and its EID table (mr/core.c:
  * longest match with nested prefixes and instance IDs, and the negative Map-Reply prefix of

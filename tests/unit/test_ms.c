@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/unit/test_ms.c - the Map-Server core (ms/ms.h) driven directly: messages built with
  * the proto/ builders, fed to ms_input() with a source address and an injected clock, and

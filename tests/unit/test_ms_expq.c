@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/unit/test_ms_expq.c - the Map-Server's expiry heap (ms/expq.c): due order, moves
  * (a refresh pushes a deadline later, a T-bit TTL can pull it earlier), removal from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/unit/test_ms_push.c - the Map-Server's BGP push (ms/push.c): the decision from a
  * registration change to bgp_announce / bgp_withdraw, with a recording fake speaker (every

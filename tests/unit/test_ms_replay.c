@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * tests/unit/test_ms_replay.c - replay protection of the Map-Server (ms/replay.c,
  * docs/lisp-wire.md "Replay protection"): captured Map-Registers and deregistrations

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_ms_store.c - ms/store: round trip, one transaction per turn, crash
  * durability (a child killed with SIGKILL after a commit), corrupt rows skipped, the map
  * version and change time kept, a database of the schema before versions upgraded. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_netlink.c - common/netlink event parsing (RTM_NEWNEIGH/DELNEIGH for bridge
  * fdb, IPv4 and IPv6 neighbours; truncated and malformed messages skipped) and common/sysctl
  * name-to-path mapping (interface names with dots). No kernel access. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_pkt.c - proto/pkt: IP parsing and flow hash, Internet checksum (RFC 1071
  * example, RFC 1624 incremental, the word-wise sum against a byte-pair one), UDP and TCP
  * headers, the TCP segments the coalescer merges (each rejection rule alone) and when two

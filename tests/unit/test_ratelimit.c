@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_ratelimit.c - common/ratelimit: token bucket arithmetic with injected
  * time (no sleeps), saturation, clock going backwards, keyed table LRU eviction under a
  * flood of sources, sockaddr keys (IPv4-mapped == IPv4, port ignored). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_record.c - proto/record.c: the mapping record and locator of RFC 9301
  * §5.4 (shared by Map-Reply, Map-Register, Map-Notify and the Map-Request map-reply
  * record), the type/action names, lisp_msg_type and lisp_msg_addr_build. Byte vectors

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_tools.c - tools/ (lisp-register, lisp-query): HOST[:PORT] and number
  * parsing, lisp-register option/config parsing and validation, key and EID files, the
  * libvirt domain XML extraction (good, missing metadata, several EIDs, malicious XML: billion

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_udpio.c - common/udpio over loopback: a batch of 64 datagrams sent with
  * sendmmsg is received in recvmmsg batches (<= UDP_BATCH) with the right source and local
  * destination, on IPv4, IPv6 and a dual-stack "any" socket (IPv4-mapped sources reported

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_config.c - lisp-xtrd's configuration (xtr/config.c, schema
  * lisp-xtrd.rng): the two example files load with the expected values, defaults, the <site>
  * element parsed by the site module, and a table of named bad configurations each rejected

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_control.c - the lisp-xtrd control plane through a capture sink:
  * cold-cache Map-Request (ECM to the Map-Resolver, parsed back), the nonce-matched
  * Map-Reply that installs the mapping and releases the held packets, unknown nonces

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_data.c - the lisp-xtrd data plane (xtr/data.c): the encapsulation
  * header byte for byte (UDP + RFC 9300 §5.3 LISP header, with and without instance ID), the
  * ITR path (locator, outer source port from the flow hash, the inner packet unchanged),

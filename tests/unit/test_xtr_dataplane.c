@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_dataplane.c - the data-plane I/O engine of lisp-xtrd (xtr/dataplane.c)
  * with the real core, real sockets on loopback and one end of a SOCK_SEQPACKET socketpair
  * as its TUN device (the test holds the other end: what it writes there, with a vnet

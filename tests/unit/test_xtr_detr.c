@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_detr.c - lisp-xtrd mode="representative" (xtr/detr.c + the D-ETR
  * branch of xtr/data.c): BGP events -> map-cache (install, replace by a newer map version,
  * ignore an older one, 12-bit serial wrap, unversioned = last received, withdraw with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_mapcache.c - the lisp-xtrd map-cache (xtr/mapcache.c): insert and
  * longest match, sources, TTL expiry by the sweep, the size bound with least-recently-used
  * eviction (static entries exempt), the pending-entry limit, the bounded packet queue held

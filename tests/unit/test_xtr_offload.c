@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_offload.c - xtr/offload.c: a TCP super-packet (IPv4 with options,
  * IPv6) cut into segments byte for byte (lengths, IPv4 IDs, sequence numbers, PSH only on
  * the last, every checksum valid, payload in order), a UDP (USO) super-packet, refusals,

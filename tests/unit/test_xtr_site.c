@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_site.c - the site integration's pure parts: classification of the
  * frames seen on the VM bridge (GARP, ARP probe, RARP, unsolicited NA, DAD NS, NS for a
  * subnet / off-link / own address, NUD probe, malformed), the NA the gateway answers with

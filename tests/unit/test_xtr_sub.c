@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/test_xtr_sub.c - lisp-xtrd RFC 9437 publish/subscribe through a capture sink:
  * with <subscribe> a cold-cache Map-Request carries I=1, N=1, the xTR-ID and the Site-ID
  * (and without it none of them); a subscription Map-Notify signed with the subscriber key

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/testd.c - a tiny daemon on common/daemon for tests/unit/test_daemon.c.
  * Config (schema/test.rng): <name>, <value> (0..1000, checked with cfg_get_uint so a bad
  * value is a FILE:LINE error), <state-file>, <reject-reload/>, <privileges>. start() and a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /* tests/unit/xtr_testlib.h - shared fixtures of the lisp-xtrd unit tests: a config with
  * two RLOCs, a database, a Map-Server and a Map-Resolver, and capture sinks for every
  * xtr_io callback (encapsulated data, TUN writes, native forwarding, control messages). */

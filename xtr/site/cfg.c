@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/site/cfg.c - the <site> element of lisp-xtrd's configuration (schema/xtr-site.rng)
  * into a struct site_cfg, with the semantic checks the schema cannot make (MAC is unicast,

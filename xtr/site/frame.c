@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/site/frame.c - what the site integration reads from and writes to the VM-facing
  * bridge: classification of every frame the packet socket sees (ARP/GARP/RFC 5227 probe,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/site/hosts.c - the table of local hosts of a site: which EIDs are on the bridge now
  * (detected dynamic EIDs and static ones the core added), their MAC and when a frame from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/site/site.c - applies and undoes the Linux site recipe of lisp-xtrd
  * (docs/linux-site.md "The recipe") and runs the site's event sources.

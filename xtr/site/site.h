@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/site/site.h - the Linux site integration of lisp-xtrd (docs/architecture.md "Site
  * integration", docs/linux-site.md): the anycast gateway on the VM-facing

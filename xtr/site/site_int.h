@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xtr/site/site_int.h - internals of the site integration shared by the files of xtr/site/ and the
  * unit tests: frame classification and the frames the gateway sends (xtr/site/frame.c), and the

@@ -219,6 +219,7 @@ void ms_free(struct ms *ms)
 		next = n->next;
 		free(n);
 	}
+	free(ms->names_tab);
 	free(ms);
 }
 

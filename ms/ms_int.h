@@ -104,6 +104,11 @@ struct ms {
 	struct lpm *regs;      /* EID prefix -> struct ms_reg * */
 	struct expq expq;      /* deadlines of the registrations that can expire (refresh sites) */
 	struct ms_name *names; /* interned site names (ms_reg.site) */
+	/* ... and their index: open addressing by name hash, names_cap (a power of 2) slots at
+	 * most half full, so a Map-Register finds its site's name in O(1) however many sites
+	 * registered */
+	struct ms_name **names_tab;
+	size_t names_cap, nnames;
 	struct ms_replay **replay; /* replay_nbuckets (a power of 2) chains */
 	size_t replay_nbuckets, nreplay;
 	struct ms_replay *lru_head, *lru_tail;

@@ -43,20 +43,60 @@
 #include "proto/auth.h"
 
 /* ------------------------------------------------------------------ compact form */
+static size_t name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: site names come from the config */
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		h ^= *p;
+		h *= 0x100000001b3ULL;
+	}
+	return (size_t)(h ^ (h >> 32));
+}
+
+static struct ms_name **name_slot(struct ms_name **tab, size_t cap, const char *name)
+{
+	size_t h = name_hash(name) & (cap - 1);
+
+	while (tab[h] != NULL && strcmp(tab[h]->name, name) != 0)
+		h = (h + 1) & (cap - 1);
+	return &tab[h];
+}
+
+/* Double the index (64 slots at first) and put every interned name back. -1: no memory. */
+static int names_grow(struct ms *ms)
+{
+	size_t cap = ms->names_cap ? ms->names_cap * 2 : 64;
+	struct ms_name **tab = calloc(cap, sizeof(*tab));
+
+	if (tab == NULL)
+		return -1;
+	for (struct ms_name *n = ms->names; n; n = n->next)
+		*name_slot(tab, cap, n->name) = n;
+	free(ms->names_tab);
+	ms->names_tab = tab;
+	ms->names_cap = cap;
+	return 0;
+}
+
 const char *ms_intern(struct ms *ms, const char *name)
 {
-	struct ms_name *n;
+	struct ms_name *n, **slot;
 	size_t len = strlen(name);
 
-	for (n = ms->names; n; n = n->next)
-		if (strcmp(n->name, name) == 0)
-			return n->name;
+	if ((ms->nnames + 1) * 2 > ms->names_cap && names_grow(ms) < 0)
+		return NULL;
+	slot = name_slot(ms->names_tab, ms->names_cap, name);
+	if (*slot != NULL)
+		return (*slot)->name;
 	n = malloc(sizeof(*n) + len + 1);
 	if (n == NULL)
 		return NULL;
 	memcpy(n->name, name, len + 1);
 	n->next = ms->names;
 	ms->names = n;
+	*slot = n;
+	ms->nnames++;
 	return n->name;
 }
 

@@ -479,6 +479,27 @@ static void t_own_registrants(void **state)
 	xtr_free(x);
 }
 
+/* Interned site names: one copy per name, found again however many there are (a hashed
+ * index: a Map-Register looks its site's name up once per message). */
+static void t_intern_names(void **state)
+{
+	struct fx *f = *state;
+	static const char *first[4000];
+	char name[32];
+
+	for (unsigned i = 0; i < 4000; i++) {
+		snprintf(name, sizeof(name), "site-%u", i);
+		first[i] = ms_intern(f->ms, name);
+		assert_non_null(first[i]);
+		assert_string_equal(first[i], name);
+	}
+	for (unsigned i = 0; i < 4000; i++) {
+		snprintf(name, sizeof(name), "site-%u", i);
+		assert_ptr_equal(ms_intern(f->ms, name), first[i]);
+	}
+	assert_ptr_not_equal(first[0], first[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -490,6 +511,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(t_replay_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(t_random_nonce_policy, setup_legacy, teardown),
 	    cmocka_unit_test_setup_teardown(t_own_registrants, setup, teardown),
+	    cmocka_unit_test_setup_teardown(t_intern_names, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

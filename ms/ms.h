@@ -140,6 +140,9 @@ void ms_cfg_free(void *cfg);
 
 /* site.c */
 const char *ms_lifetime_name(enum ms_lifetime l);
+/* FNV-1a of a site name: the config's site index and the interned names (ms_intern) both
+ * hash names with it (the names are the operator's, so an unseeded hash is enough). */
+size_t ms_name_hash(const char *name);
 const char *ms_replay_policy_name(enum ms_replay_policy p);
 /* The site owning an EID prefix: the longest allowed prefix containing p (more-specifics
  * allowed) or equal to it. NULL if none. *allowed_out optional. */

@@ -43,20 +43,9 @@
 #include "proto/auth.h"
 
 /* ------------------------------------------------------------------ compact form */
-static size_t name_hash(const char *name)
-{
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a: site names come from the config */
-
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
-		h ^= *p;
-		h *= 0x100000001b3ULL;
-	}
-	return (size_t)(h ^ (h >> 32));
-}
-
 static struct ms_name **name_slot(struct ms_name **tab, size_t cap, const char *name)
 {
-	size_t h = name_hash(name) & (cap - 1);
+	size_t h = ms_name_hash(name) & (cap - 1);
 
 	while (tab[h] != NULL && strcmp(tab[h]->name, name) != 0)
 		h = (h + 1) & (cap - 1);

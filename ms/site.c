@@ -27,7 +27,7 @@ const char *ms_replay_policy_name(enum ms_replay_policy p)
 
 /* Site names: FNV-1a over the name (the config is the operator's, not the network's, so an
  * unseeded hash is enough), open addressing with linear probing. */
-static size_t name_hash(const char *name)
+size_t ms_name_hash(const char *name)
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
@@ -64,7 +64,7 @@ long ms_site_index_build(struct ms_cfg *cfg,
 		return -1;
 	cfg->site_index_mask = n - 1;
 	for (size_t i = 0; i < cfg->nsites; i++) {
-		size_t h = name_hash(cfg->sites[i].name) & cfg->site_index_mask;
+		size_t h = ms_name_hash(cfg->sites[i].name) & cfg->site_index_mask;
 		uint32_t v;
 		while ((v = cfg->site_index[h]) != 0 &&
 		       strcmp(cfg->sites[v - 1].name, cfg->sites[i].name) != 0)
@@ -190,7 +190,7 @@ struct ms_site *ms_site_by_name(const struct ms_cfg *cfg, const char *name)
 				return &cfg->sites[i];
 		return NULL;
 	}
-	for (size_t h = name_hash(name) & cfg->site_index_mask;;
+	for (size_t h = ms_name_hash(name) & cfg->site_index_mask;;
 	     h = (h + 1) & cfg->site_index_mask) {
 		uint32_t v = cfg->site_index[h];
 		if (v == 0)

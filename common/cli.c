@@ -348,15 +348,21 @@ bool cli_digest(const struct cli *cli, const char *secret, uint8_t md[CLI_MD_LEN
 	       len == CLI_MD_LEN;
 }
 
+/* A secret that cannot be digested leaves the one in force (never "no secret"). */
 static int set_secret(struct cli *cli, const char *secret, uint8_t md[CLI_MD_LEN], bool *has)
 {
-	*has = false;
-	OPENSSL_cleanse(md, CLI_MD_LEN);
-	if (!secret || !*secret)
-		return 0;
-	if (!cli_digest(cli, secret, md))
+	uint8_t tmp[CLI_MD_LEN];
+
+	if (secret && *secret && !cli_digest(cli, secret, tmp)) {
+		OPENSSL_cleanse(tmp, sizeof(tmp));
 		return -1;
-	*has = true;
+	}
+	*has = secret && *secret;
+	if (*has)
+		memcpy(md, tmp, CLI_MD_LEN);
+	else
+		OPENSSL_cleanse(md, CLI_MD_LEN);
+	OPENSSL_cleanse(tmp, sizeof(tmp));
 	return 0;
 }
 

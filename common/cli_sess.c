@@ -828,11 +828,34 @@ int cli_start(struct cli *cli, const struct cfg_cli *c)
 	return cli_reconfigure(cli, c);
 }
 
+/* New secrets apply to the sessions already open too: a changed or added password closes
+ * every TCP session (each logs in again), a changed or removed enable secret takes back the
+ * privilege of every TCP session that had it; UNIX socket sessions keep theirs. */
 int cli_reconfigure(struct cli *cli, const struct cfg_cli *c)
 {
+	uint8_t pw[CLI_MD_LEN], en[CLI_MD_LEN];
+	bool had_pw = cli->has_pw, had_en = cli->has_en;
+
+	memcpy(pw, cli->pw_md, sizeof(pw));
+	memcpy(en, cli->en_md, sizeof(en));
 	if (cli_set_password(cli, c->password) < 0 || cli_set_enable_secret(cli, c->enable) < 0) {
 		log_warnx("CLI: cannot set the secrets");
 		return -1;
+	}
+	bool pw_changed = cli->has_pw && (!had_pw || CRYPTO_memcmp(pw, cli->pw_md, sizeof(pw)));
+	bool en_changed = had_en && (!cli->has_en || CRYPTO_memcmp(en, cli->en_md, sizeof(en)));
+	OPENSSL_cleanse(pw, sizeof(pw));
+	OPENSSL_cleanse(en, sizeof(en));
+	for (struct cli_sess *s = cli->sessions; s; s = s->next) {
+		if (s->is_unix || s->closing)
+			continue;
+		if (pw_changed) {
+			sess_puts(s, "\r\n% CLI password changed: closing\r\n");
+			sess_close(s);
+		} else if (en_changed && s->priv) {
+			s->priv = false;
+			sess_puts(s, "\r\n% Enable secret changed: back to read-only commands\r\n");
+		}
 	}
 	return 0;
 }

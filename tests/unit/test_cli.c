@@ -28,6 +28,7 @@
 #include <event2/event.h>
 
 #include "common/cli.h"
+#include "common/conf.h"
 #include "common/log.h"
 
 /* ---- a test table ---- */
@@ -772,7 +773,8 @@ static double now_s(void)
 }
 
 /* Run the loop and read from fd until `until` appears `count` times in what this call reads
- * (failing the test after `secs`), or until EOF or `secs` if until is NULL. True on EOF. */
+ * (failing the test after `secs`, or at EOF first), or until EOF or `secs` if until is NULL.
+ * True on EOF. */
 static bool pump(struct net *n, int fd, struct strbuf *got, const char *until, int count,
 		 double secs)
 {
@@ -782,8 +784,6 @@ static bool pump(struct net *n, int fd, struct strbuf *got, const char *until, i
 		char b[4096];
 		event_base_loop(n->base, EVLOOP_NONBLOCK);
 		ssize_t r = recv(fd, b, sizeof(b), 0);
-		if (r == 0)
-			return true;
 		if (r > 0)
 			strbuf_add(got, b, (size_t)r);
 		if (until) {
@@ -792,6 +792,12 @@ static bool pump(struct net *n, int fd, struct strbuf *got, const char *until, i
 				seen++;
 			if (seen >= count)
 				return false;
+		}
+		if (r == 0) {
+			if (until) /* closed before what the test waits for */
+				fail_msg("EOF before %d x \"%s\" in:\n%s", count, until,
+					 strbuf_str(got));
+			return true;
 		}
 		if (r < 0)
 			usleep(1000);
@@ -1052,6 +1058,49 @@ static void test_socket_privilege(void **state)
 	assert_int_equal(run(n->cli, "clear map-cache", &a), CLI_OK);
 	close(fd);
 	log_set_sink(NULL, NULL);
+	strbuf_free(&got);
+}
+
+/* A reload's new secrets reach the sessions already open: a changed enable secret takes the
+ * privilege back, a new password closes the TCP session (it must log in again). */
+static void test_reconfigure_sessions(void **state)
+{
+	struct net *n = *state;
+	struct strbuf got;
+	struct cfg_cli c;
+
+	strbuf_init(&got);
+	cfg_cli_init(&c, 0);
+	snprintf(c.enable, sizeof(c.enable), "en4ble");
+	assert_int_equal(cli_reconfigure(n->cli, &c), 0);
+	int fd = client(n);
+	pump(n, fd, &got, "test> ", 1, 5);
+	SEND(fd, "enable\n");
+	pump(n, fd, &got, "Enable secret: ", 1, 5);
+	SEND(fd, "en4ble\n");
+	pump(n, fd, &got, "test# ", 1, 5);
+	/* the same secret again: nothing changes */
+	assert_int_equal(cli_reconfigure(n->cli, &c), 0);
+	strbuf_reset(&got);
+	SEND(fd, "clear map-cache\n");
+	pump(n, fd, &got, "test# ", 1, 5);
+	assert_int_equal(cli_get_stats(n->cli)->not_authorized, 0);
+	/* a new enable secret: back to read-only */
+	snprintf(c.enable, sizeof(c.enable), "0ther");
+	assert_int_equal(cli_reconfigure(n->cli, &c), 0);
+	strbuf_reset(&got);
+	SEND(fd, "clear map-cache\n");
+	pump(n, fd, &got, "test> ", 1, 5);
+	assert_contains(strbuf_str(&got), "% Enable secret changed: back to read-only commands");
+	assert_contains(strbuf_str(&got), "% Not authorized (enable)");
+	assert_int_equal(cli_get_stats(n->cli)->not_authorized, 1);
+	/* a password added: the session is closed */
+	snprintf(c.password, sizeof(c.password), "pw");
+	assert_int_equal(cli_reconfigure(n->cli, &c), 0);
+	strbuf_reset(&got);
+	assert_true(pump(n, fd, &got, NULL, 0, 5));
+	assert_contains(strbuf_str(&got), "% CLI password changed: closing");
+	close(fd);
 	strbuf_free(&got);
 }
 
@@ -1388,6 +1437,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_socket_limits, net_setup, net_teardown),
 	    cmocka_unit_test(test_access_marks),
 	    cmocka_unit_test_setup_teardown(test_socket_privilege, net_setup, net_teardown),
+	    cmocka_unit_test_setup_teardown(test_reconfigure_sessions, net_setup, net_teardown),
 	    cmocka_unit_test_setup_teardown(test_unix_socket, net_setup, net_teardown),
 	    cmocka_unit_test_setup_teardown(test_login_timeout, net_setup, net_teardown),
 	    cmocka_unit_test_setup_teardown(test_trickle, net_setup, net_teardown),

@@ -218,7 +218,7 @@ void ms_handle_notify_ack(struct ms *ms, const uint8_t *data, size_t len, const 
 void ms_notify_tick(struct ms *ms);
 /* A Map-Request with I=1 and N=1 in record `i` (RFC 9437 §5). */
 void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
-		  const struct ipaddr *itr, uint16_t port);
+		  const struct ipaddr *itr, uint16_t port, const struct ipaddr *src);
 void ms_notify_free_all(struct ms *ms);
 
 #endif

@@ -368,7 +368,7 @@ static int first_covered(const struct lisp_prefix *p, void *val, void *arg)
 }
 
 void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
-		  const struct ipaddr *itr, uint16_t port)
+		  const struct ipaddr *itr, uint16_t port, const struct ipaddr *src)
 {
 	const struct lisp_prefix *eid = &mr->rec[i].eid;
 	struct ms_sub **sp, *s;
@@ -391,6 +391,10 @@ void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
 		}
 		return;
 	}
+	/* an unsubscription always goes through (it stops Map-Notifies); a subscription or its
+	 * renewal sends the current mapping to the ITR-RLOC: a token of its answer budget */
+	if (!ms_answer_allowed(ms, MS_ANSWER_SUBSCRIBE, itr, src))
+		return;
 	if (s == NULL) {
 		if (ms->nsubs >= ms->cfg->max_subscribers) {
 			ms_drop(ms, LISP_T_MAP_REQUEST, MS_DROP_SUBSCRIBER_LIMIT, itr,

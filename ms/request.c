@@ -63,13 +63,17 @@ bool ms_answer_allowed(struct ms *ms, enum ms_answer a, const struct ipaddr *itr
 		return true;
 	if (tb_table_take(ms->rl_dst, key, klen, ms->now * 1000000ULL))
 		return true;
+	/* an answer refused, not the request: counted by kind and in drops[], not as a
+	 * dropped Map-Request (a request of N records may have some answers refused) */
 	if (a < MS_ANSWER__COUNT)
 		ms->st.answers_refused[a]++;
+	ms->st.drop[MS_DROP_REPLY_RATE]++;
 	/* logged under the destination: the sources of such a flood are usually forged */
-	ms_drop(ms, LISP_T_MAP_REQUEST, MS_DROP_REPLY_RATE, itr,
-		"%s to ITR-RLOC %s refused (request from %s): over %u/s, burst %u per destination",
-		ms_answer_name(a), ipaddr_str(itr, d, sizeof(d)), ipaddr_str(src, f, sizeof(f)),
-		ms->cfg->rl_dst_rate, ms->cfg->rl_dst_burst);
+	log_input_key(ipaddr_str(itr, d, sizeof(d)),
+		      "%s to ITR-RLOC %s refused (request from %s): over %u/s, burst %u per "
+		      "destination",
+		      ms_answer_name(a), d, ipaddr_str(src, f, sizeof(f)), ms->cfg->rl_dst_rate,
+		      ms->cfg->rl_dst_burst);
 	return false;
 }
 
@@ -220,9 +224,8 @@ static void request(struct ms *ms, const uint8_t *data, size_t len, const struct
 		return;
 	}
 	for (unsigned i = 0; i < mr->nrec; i++) {
-		if (mr->xtr_id_present && mr->rec[i].notify &&
-		    ms_answer_allowed(ms, MS_ANSWER_SUBSCRIBE, itr, src))
-			ms_subscribe(ms, mr, i, itr, rport);
+		if (mr->xtr_id_present && mr->rec[i].notify)
+			ms_subscribe(ms, mr, i, itr, rport, src);
 		answer_record(ms, mr, i, data, len, ecm, src, sport, itr, rport);
 	}
 }

@@ -829,6 +829,17 @@ static void t_request_reflection_limited(void **state)
 	assert_int_equal(cli_exec(cli, NULL, "show statistics", &sb), CLI_OK);
 	assert_non_null(strstr(strbuf_str(&sb), "reply-rate-limit"));
 	strbuf_free(&sb);
+	/* refused answers are not dropped requests: every request above was received and taken */
+	assert_int_equal(st->type[LISP_T_MAP_REQUEST].dropped, 0);
+	/* an unsubscription goes through with the ITR-RLOC's budget spent (it stops
+	 * Map-Notifies to it): subscribe 192.0.2.67, spend its budget, unsubscribe */
+	n = build_req(req, sizeof(req), "198.51.100.0/24", "192.0.2.67", 11, true, false);
+	ms_input(ms, req, n, &other_itr, 30000, now + 2000);
+	assert_non_null(ms_subscribers(ms));
+	burst(ms, "198.51.100.5/32", "192.0.2.67", 40, now + 2000);
+	n = build_req(req, sizeof(req), "198.51.100.0/24", "192.0.2.67", 12, true, true);
+	ms_input(ms, req, n, &other_itr, 30000, now + 2000);
+	assert_null(ms_subscribers(ms));
 	cli_free(cli);
 	ms_free(ms);
 	ms_cfg_free(c);

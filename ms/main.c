@@ -94,7 +94,7 @@ static void ms_stop(void)
 	if (g.ms)
 		ms_end_turn(g.ms);
 	udp_close(g.sock);
-	ms_push_bgp_stop(g.push); /* Cease to every peer */
+	/* ms_push_free stops the speaker: Cease to every peer */
 	ms_push_free(g.push);
 	ms_free(g.ms);
 	store_close(g.store);

@@ -46,11 +46,14 @@ struct xtr_detr {
 	unsigned nmarks;
 	/* the speaker */
 	struct event_base *base;
-	struct cli *cli;	      /* its rows were added there (NULL: none) */
-	const struct cli_cmd *rows;   /* ... as this table */
-	struct bgp *bgp;	      /* NULL: no <bgp> */
-	struct bgp_cfg *cfg;	      /* the <bgp> in force (a copy; the speaker has its own) */
-	struct bgp *pending;	      /* a reload's new speaker, between prepare and commit */
+	struct cli *cli;	    /* its rows were added there (NULL: none) */
+	const struct cli_cmd *rows; /* ... as this table */
+	struct bgp *bgp;	    /* NULL: no <bgp> */
+	struct bgp_cfg *cfg;	    /* the <bgp> in force (a copy; the speaker has its own) */
+	struct bgp *pending;	    /* a reload's new speaker, between prepare and commit */
+	/* ... and its copies of the new <bgp>, made by prepare so that commit cannot fail: the
+	 * one to keep in force (cfg) and the speaker's own (APPLY: bgp_reconfigure takes it) */
+	struct bgp_cfg *pending_cfg, *pending_scfg;
 	enum bgp_reload pending_kind; /* what the prepared reload does */
 };
 
@@ -394,6 +397,14 @@ int xtr_detr_bgp_reload_prepare(struct xtr_detr *d, const struct bgp_cfg *next)
 		k = BGP_RELOAD_REFUSED;
 		snprintf(why, sizeof(why), "added, but its speaker does not start");
 	}
+	if (k != BGP_RELOAD_REFUSED && k != BGP_RELOAD_SAME && next != NULL &&
+	    ((d->pending_cfg = bgp_config_dup(next)) == NULL ||
+	     (k == BGP_RELOAD_APPLY && (d->pending_scfg = bgp_config_dup(next)) == NULL))) {
+		k = BGP_RELOAD_REFUSED;
+		snprintf(why, sizeof(why), "out of memory");
+	}
+	if (k == BGP_RELOAD_REFUSED)
+		xtr_detr_bgp_reload_abort(d);
 	bgp_reload_log(k, why);
 	if (k == BGP_RELOAD_REFUSED)
 		return -1;
@@ -404,28 +415,21 @@ int xtr_detr_bgp_reload_prepare(struct xtr_detr *d, const struct bgp_cfg *next)
 void xtr_detr_bgp_reload_commit(struct xtr_detr *d, const struct bgp_cfg *next)
 {
 	enum bgp_reload k = d->pending_kind;
-	struct bgp_cfg *copy = NULL;
 
+	(void)next; /* prepare copied it */
 	d->pending_kind = BGP_RELOAD_SAME;
 	if (k == BGP_RELOAD_SAME)
 		return;
-	if (next != NULL && (copy = bgp_config_dup(next)) == NULL) {
-		log_warnx("D-ETR: reload: out of memory, the running <bgp> stays in force");
-		xtr_detr_bgp_reload_abort(d);
-		return;
-	}
 	switch (k) {
-	case BGP_RELOAD_APPLY: {
-		struct bgp_cfg *scopy = bgp_config_dup(next);
-		/* checked by bgp_reload_check: bgp_reconfigure takes it */
-		if (scopy == NULL || bgp_reconfigure(d->bgp, scopy) < 0) {
+	case BGP_RELOAD_APPLY:
+		/* checked by bgp_reload_check (refused changes never get here): it takes scfg */
+		if (bgp_reconfigure(d->bgp, d->pending_scfg) < 0) {
 			log_warnx("D-ETR: reload: the speaker refused the new <bgp>");
-			bgp_config_free(scopy);
-			bgp_config_free(copy);
+			xtr_detr_bgp_reload_abort(d); /* the running <bgp> stays */
 			return;
 		}
+		d->pending_scfg = NULL;
 		break;
-	}
 	case BGP_RELOAD_START:
 		set_speaker(d, d->pending);
 		d->pending = NULL;
@@ -440,7 +444,8 @@ void xtr_detr_bgp_reload_commit(struct xtr_detr *d, const struct bgp_cfg *next)
 		break;
 	}
 	bgp_config_free(d->cfg);
-	d->cfg = copy;
+	d->cfg = d->pending_cfg; /* NULL after a STOP */
+	d->pending_cfg = NULL;
 }
 
 void xtr_detr_bgp_reload_abort(struct xtr_detr *d)
@@ -449,6 +454,9 @@ void xtr_detr_bgp_reload_abort(struct xtr_detr *d)
 		return;
 	bgp_free(d->pending);
 	d->pending = NULL;
+	bgp_config_free(d->pending_cfg);
+	bgp_config_free(d->pending_scfg);
+	d->pending_cfg = d->pending_scfg = NULL;
 	d->pending_kind = BGP_RELOAD_SAME;
 }
 

@@ -461,7 +461,8 @@ static int udp_prepare(struct udp_sock *s, struct udp_txent *t, struct msghdr *m
 {
 	socklen_t sl;
 
-	if (ipaddr_to_sa(s->family, dst, dport, &t->to, &sl) < 0)
+	/* the one rule of which (dst, src) this socket can send (v6only, families) */
+	if (!udp_can_send(s, dst, src) || ipaddr_to_sa(s->family, dst, dport, &t->to, &sl) < 0)
 		return -1;
 	memset(mh, 0, sizeof(*mh));
 	mh->msg_name = &t->to;
@@ -474,8 +475,6 @@ static int udp_prepare(struct udp_sock *s, struct udp_txent *t, struct msghdr *m
 		mh->msg_control = t->ctl.buf;
 		if (s->family == AF_INET) {
 			struct in_pktinfo pi;
-			if (src->afi != LISP_AFI_IPV4)
-				return -1;
 			memset(&pi, 0, sizeof(pi));
 			memcpy(&pi.ipi_spec_dst, src->a, 4);
 			mh->msg_controllen = CMSG_SPACE(sizeof(pi));
@@ -486,8 +485,6 @@ static int udp_prepare(struct udp_sock *s, struct udp_txent *t, struct msghdr *m
 			memcpy(CMSG_DATA(c), &pi, sizeof(pi));
 		} else {
 			struct in6_pktinfo pi;
-			if (src->afi != dst->afi)
-				return -1;
 			memset(&pi, 0, sizeof(pi));
 			in6_from_ipaddr(&pi.ipi6_addr, src); /* IPv4: mapped, Linux accepts */
 			mh->msg_controllen = CMSG_SPACE(sizeof(pi));

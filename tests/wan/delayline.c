@@ -45,9 +45,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FRAME_MAX (65536 + sizeof(struct virtio_net_hdr))
+#define FRAME_MAX	(65536 + sizeof(struct virtio_net_hdr))
 #define QUEUE_BYTES_MAX (64u << 20)
-#define RX_BURST 64
+#define RX_BURST	64
 
 struct frame {
 	uint64_t due;
@@ -56,8 +56,8 @@ struct frame {
 };
 
 struct dir {
-	const char *name; /* "ab" or "ba" */
-	int in, out;	  /* sockets: read from in, write to out */
+	const char *name;	/* "ab" or "ba" */
+	int in, out;		/* sockets: read from in, write to out */
 	uint64_t delay, jitter; /* ns */
 	uint32_t loss;		/* per 2^32 */
 	struct frame **q;
@@ -238,12 +238,15 @@ static void usage(FILE *o)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"delay", required_argument, NULL, 'd'}, {"delay-ab", required_argument, NULL, 'x'},
-	    {"delay-ba", required_argument, NULL, 'y'}, {"jitter", required_argument, NULL, 'j'},
-	    {"loss", required_argument, NULL, 'l'},	{"limit", required_argument, NULL, 'q'},
-	    {"seed", required_argument, NULL, 's'},	{"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"delay", required_argument, NULL, 'd'},
+					     {"delay-ab", required_argument, NULL, 'x'},
+					     {"delay-ba", required_argument, NULL, 'y'},
+					     {"jitter", required_argument, NULL, 'j'},
+					     {"loss", required_argument, NULL, 'l'},
+					     {"limit", required_argument, NULL, 'q'},
+					     {"seed", required_argument, NULL, 's'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	const char *ia = NULL, *ib = NULL;
 	uint64_t dab = 0, dba = 0, jit = 0;
 	double loss = 0;

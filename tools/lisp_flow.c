@@ -6,6 +6,7 @@
  *                  [--csv FILE] [--max-seconds S] [--linger-ms MS] [--bind ADDR]
  *   lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]
  *   lisp-flow tap  --dev IF --port P [--log FILE] [--max-seconds S]
+ *   lisp-flow [COMMAND] -h | --help, lisp-flow --version   (usage on stdout, exit 0)
  *
  * `send` emits numbered packets at a fixed rate (bounded by --count and --max-seconds;
  * SIGUSR1 ends the flow early but cleanly: no more packets, the echoes on their way are
@@ -264,11 +265,11 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void usage_send(void)
+static void usage_send(FILE *f)
 {
-	fprintf(stderr, "usage: lisp-flow send --to ADDR:PORT --rate PPS --count N [--size B]\n"
-			"         [--name NAME] [--json] [--csv FILE] [--max-seconds S]\n"
-			"         [--linger-ms MS] [--bind ADDR]\n");
+	fprintf(f, "usage: lisp-flow send --to ADDR:PORT --rate PPS --count N [--size B]\n"
+		   "         [--name NAME] [--json] [--csv FILE] [--max-seconds S]\n"
+		   "         [--linger-ms MS] [--bind ADDR]\n");
 }
 
 static int cmd_send(int argc, char **argv)
@@ -300,7 +301,7 @@ static int cmd_send(int argc, char **argv)
 	FILE *csvf;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			to_s = optarg;
@@ -339,7 +340,7 @@ static int cmd_send(int argc, char **argv)
 			bind_s = optarg;
 			break;
 		case 'h':
-			usage_send();
+			usage_send(stdout);
 			return 0;
 		default:
 			goto bad;
@@ -561,16 +562,15 @@ static int cmd_send(int argc, char **argv)
 	free(seen);
 	return 0;
 bad:
-	usage_send();
+	usage_send(stderr);
 	return 2;
 }
 
 /* ------------------------------------------------------------------ echo */
 
-static void usage_echo(void)
+static void usage_echo(FILE *f)
 {
-	fprintf(stderr,
-		"usage: lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]\n");
+	fprintf(f, "usage: lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]\n");
 }
 
 static int cmd_echo(int argc, char **argv)
@@ -589,7 +589,7 @@ static int cmd_echo(int argc, char **argv)
 	uint64_t t_end, echoed = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_uint(optarg, 65535, &port) || !port)
@@ -606,7 +606,7 @@ static int cmd_echo(int argc, char **argv)
 				goto bad;
 			break;
 		case 'h':
-			usage_echo();
+			usage_echo(stdout);
 			return 0;
 		default:
 			goto bad;
@@ -685,15 +685,15 @@ static int cmd_echo(int argc, char **argv)
 	close(fd);
 	return 0;
 bad:
-	usage_echo();
+	usage_echo(stderr);
 	return 2;
 }
 
 /* ------------------------------------------------------------------ tap */
 
-static void usage_tap(void)
+static void usage_tap(FILE *f)
 {
-	fprintf(stderr, "usage: lisp-flow tap --dev IF --port P [--log FILE] [--max-seconds S]\n");
+	fprintf(f, "usage: lisp-flow tap --dev IF --port P [--log FILE] [--max-seconds S]\n");
 }
 
 /* UDP payload of an IPv4/IPv6 packet to or from `port` (proto/pkt.h: not a fragment, the UDP
@@ -731,7 +731,7 @@ static int cmd_tap(int argc, char **argv)
 	uint64_t t_end;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dev = optarg;
@@ -748,7 +748,7 @@ static int cmd_tap(int argc, char **argv)
 				goto bad;
 			break;
 		case 'h':
-			usage_tap();
+			usage_tap(stdout);
 			return 0;
 		default:
 			goto bad;
@@ -848,19 +848,20 @@ static int cmd_tap(int argc, char **argv)
 	close(fd);
 	return 0;
 bad:
-	usage_tap();
+	usage_tap(stderr);
 	return 2;
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
 	fprintf(
-	    stderr,
+	    f,
 	    "usage: lisp-flow send --to ADDR:PORT --rate PPS --count N [--size B] [--name NAME]\n"
 	    "                      [--json] [--csv FILE] [--max-seconds S] [--linger-ms MS]\n"
 	    "                      [--bind ADDR]\n"
 	    "       lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]\n"
 	    "       lisp-flow tap --dev IF --port P [--log FILE] [--max-seconds S]\n"
+	    "       lisp-flow [COMMAND] -h | --help;  lisp-flow --version\n"
 	    "send: numbered packets at a fixed rate, echoes collected; reports sent, received,\n"
 	    "lost, duplicates, the longest gap between echoes and the largest hole. SIGUSR1\n"
 	    "ends the flow early and cleanly (echoes in flight awaited, report not interrupted).\n"
@@ -873,7 +874,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
@@ -881,7 +882,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage();
+		usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "send") == 0)
@@ -890,6 +891,7 @@ int main(int argc, char **argv)
 		return cmd_echo(argc - 1, argv + 1);
 	if (strcmp(argv[1], "tap") == 0)
 		return cmd_tap(argc - 1, argv + 1);
-	usage();
+	fprintf(stderr, "lisp-flow: unknown command %s\n", argv[1]);
+	usage(stderr);
 	return 2;
 }

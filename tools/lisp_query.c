@@ -61,6 +61,7 @@ static void usage(FILE *f)
 		"usage: lisp-query (--mr HOST[:PORT] | --ms HOST[:PORT] | --etr HOST[:PORT])\n"
 		"         [--iid N] [--source ADDR] [--probe] [--timeout S] [--retries N]\n"
 		"         [--json] EID\n"
+		"       lisp-query -h | --help | --version\n"
 		"--mr sends the Map-Request in an ECM; --ms and --etr send it plain; --probe\n"
 		"(RLOC probe, P bit) needs --etr. Defaults: port 4342, timeout 0.5 s doubled at\n"
 		"each of 3 retries. Exit: 0 answered, 1 error, 2 usage, 3 no answer.\n");
@@ -111,6 +112,10 @@ int main(int argc, char **argv)
 	}
 	if (o.help) {
 		usage(stdout);
+		return EXIT_DONE;
+	}
+	if (o.version) {
+		printf("lisp-query %s\n", PACKAGE_VERSION);
 		return EXIT_DONE;
 	}
 	run.o = &o;

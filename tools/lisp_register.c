@@ -78,6 +78,7 @@ static void usage(FILE *f)
 	    "         [--iid N] [--proxy-reply] [--merge] [--deregister] [--timeout S]\n"
 	    "         [--retries N] [--json] [--config F]\n"
 	    "       lisp-register --libvirt-hook [--config F] [options] DOMAIN OP [SUBOP [EXTRA]]\n"
+	    "       lisp-register -h | --help | --version\n"
 	    "The secret comes from --key-file (the whole file without its final newline, as\n"
 	    "lisp-msd's secret-file) or $LISP_REGISTER_KEY,\n"
 	    "never from the command line. Defaults: port 4342, alg hmac-sha-256, key-id 1,\n"
@@ -274,6 +275,11 @@ int main(int argc, char **argv)
 	}
 	if (o.help) {
 		usage(stdout);
+		reg_opts_free(&o);
+		return EXIT_DONE;
+	}
+	if (o.version) {
+		printf("lisp-register %s\n", PACKAGE_VERSION);
 		reg_opts_free(&o);
 		return EXIT_DONE;
 	}

@@ -235,6 +235,7 @@ enum {
 	OPT_HOOK,
 	OPT_CONFIG,
 	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option longopts[] = {
@@ -261,8 +262,12 @@ static const struct option longopts[] = {
     {"libvirt-hook", no_argument, NULL, OPT_HOOK},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+/* "-h" is the one short option (with --help); everything else is a long option. */
+#define REG_SHORTOPTS "+:h"
 
 int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t errlen)
 {
@@ -274,19 +279,21 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 	/* pass 1: where the defaults come from */
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == OPT_CONFIG)
 			conf = optarg;
 		else if (c == OPT_HOOK)
 			o->hook = true;
-		else if (c == OPT_HELP)
+		else if (c == OPT_HELP || c == 'h')
 			o->help = true;
+		else if (c == OPT_VERSION)
+			o->version = true;
 		else if (c == ':')
 			return errf(err, errlen, "option %s needs a value", argv[optind - 1]);
 		else if (c == '?')
 			return errf(err, errlen, "unknown option %s", argv[optind - 1]);
 	}
-	if (o->help)
+	if (o->help || o->version)
 		return 0;
 	if (!conf && o->hook) {
 		conf = getenv("LISP_REGISTER_CONF");
@@ -310,7 +317,7 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 
 	/* pass 2: the command line over the config */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, NULL)) != -1) {
 		const char *name = NULL;
 		switch (c) {
 		case OPT_MS:

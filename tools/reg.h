@@ -47,7 +47,8 @@ struct reg_opts {
 	bool dereg;
 	bool json;
 	bool hook;
-	bool help;
+	bool help;	       /* -h, --help: usage on stdout, exit 0 */
+	bool version;	       /* --version */
 	bool dereg_on_release; /* config only: deregister on libvirt "release" */
 	double timeout;
 	unsigned retries;

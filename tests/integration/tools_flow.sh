@@ -83,4 +83,22 @@ check "tap: with the times they passed ($t0 .. $t_resume), not when the tap resu
 check "echo and tap stop on SIGTERM" bash -c "kill $(bg_pid echo) $(bg_pid tap); sleep 0.5; ! kill -0 $(bg_pid echo) 2>/dev/null && ! kill -0 $(bg_pid tap) 2>/dev/null"
 check "the echo logged every packet it answered" test "$(grep -c '^[0-9]' "$T_TMP/echo.txt")" = \
 	"$((800 + $(jq .sent "$T_TMP/long.json") + 200))"
+# ---------------------------------------------------------------- -h, --help, --version
+# usage_ok CMD...: exit 0, the usage on stdout ("usage: lisp-flow ..."), nothing on stderr
+usage_ok() {
+	local out
+	out=$("$@" 2>"$T_TMP/usage.err") || return 1
+	[ ! -s "$T_TMP/usage.err" ] && printf '%s\n' "$out" | head -1 | grep -q "^usage: lisp-flow "
+}
+check "-h: usage on stdout, exit 0" usage_ok "$FLOW" -h
+check "--help: usage on stdout, exit 0" usage_ok "$FLOW" --help
+for cmd in send echo tap; do
+	check "$cmd -h: its usage on stdout, exit 0" usage_ok "$FLOW" $cmd -h
+	check "$cmd --help: its usage on stdout, exit 0" usage_ok "$FLOW" $cmd --help
+done
+check "--version: 'lisp-flow VERSION', exit 0" bash -c \
+	"[ \"\$('$FLOW' --version)\" = \"lisp-flow $(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")\" ]"
+check "an unknown command: usage on stderr, exit 2" bash -c \
+	"'$FLOW' frobnicate 2>&1 >/dev/null | grep '^usage: lisp-flow ' >/dev/null; r=(\${PIPESTATUS[@]}); [ \${r[0]} -eq 2 ] && [ \${r[1]} -eq 0 ]"
+
 finish

@@ -98,4 +98,23 @@ check "bad EID: exit 2" expect_out /dev/null 2 "$QRY" --ms 127.0.0.1 198.51.100.
 check "--probe without --etr: exit 2" expect_out /dev/null 2 "$QRY" --ms 127.0.0.1 --probe 198.51.100.5
 check "--retries 99: exit 2" expect_out /dev/null 2 "$QRY" --ms 127.0.0.1 --retries 99 198.51.100.5
 
+# ---------------------------------------------------------------- -h, --help, --version
+# usage_ok PROG CMD...: exit 0, the usage on stdout ("usage: PROG ..."), nothing on stderr
+usage_ok() {
+	local prog=$1 out
+	shift
+	out=$("$@" 2>"$T_TMP/usage.err") || return 1
+	[ ! -s "$T_TMP/usage.err" ] && printf '%s\n' "$out" | head -1 | grep -q "^usage: $prog "
+}
+# version_ok PROG CMD...: exit 0, one line "PROG VERSION" on stdout
+version_ok() {
+	local prog=$1
+	shift
+	[ "$("$@")" = "$prog $(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")" ]
+}
+check "-h: usage on stdout, exit 0" usage_ok lisp-query "$QRY" -h
+check "--help: usage on stdout, exit 0" usage_ok lisp-query "$QRY" --help
+check "--version: 'lisp-query VERSION', exit 0" version_ok lisp-query "$QRY" --version
+check "a bad option: usage on stderr, exit 2" bash -c "'$QRY' --no-such-option 2>&1 >/dev/null | grep '^usage: lisp-query ' >/dev/null; r=(\${PIPESTATUS[@]}); [ \${r[0]} -eq 2 ] && [ \${r[1]} -eq 0 ]"
+
 finish

@@ -229,4 +229,23 @@ cat >"$T_TMP/laughs.xml" <<'EOF'
 EOF
 check "hook with billion-laughs XML: exit 2 quickly, nothing sent" hook_file_silent "$T_TMP/laughs.xml" 2
 
+# ---------------------------------------------------------------- -h, --help, --version
+# usage_ok PROG CMD...: exit 0, the usage on stdout ("usage: PROG ..."), nothing on stderr
+usage_ok() {
+	local prog=$1 out
+	shift
+	out=$("$@" 2>"$T_TMP/usage.err") || return 1
+	[ ! -s "$T_TMP/usage.err" ] && printf '%s\n' "$out" | head -1 | grep -q "^usage: $prog "
+}
+# version_ok PROG CMD...: exit 0, one line "PROG VERSION" on stdout
+version_ok() {
+	local prog=$1
+	shift
+	[ "$("$@")" = "$prog $(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")" ]
+}
+check "-h: usage on stdout, exit 0" usage_ok lisp-register "$REG" -h
+check "--help: usage on stdout, exit 0" usage_ok lisp-register "$REG" --help
+check "--version: 'lisp-register VERSION', exit 0" version_ok lisp-register "$REG" --version
+check "a bad option: usage on stderr, exit 2" bash -c "'$REG' --no-such-option 2>&1 >/dev/null | grep '^usage: lisp-register ' >/dev/null; r=(\${PIPESTATUS[@]}); [ \${r[0]} -eq 2 ] && [ \${r[1]} -eq 0 ]"
+
 finish

@@ -199,7 +199,23 @@ static void chk_dereg(const struct reg_opts *o)
 	assert_int_equal(o->nrlocs, 0);
 }
 
+static void chk_help(const struct reg_opts *o)
+{
+	assert_true(o->help);
+	assert_false(o->version);
+}
+
+static void chk_version(const struct reg_opts *o)
+{
+	assert_true(o->version);
+	assert_false(o->help);
+}
+
 static const struct opt_case opt_cases[] = {
+    {"-h", "-h", 0, -1, chk_help},
+    {"--help after other options", "--ms h --help", 0, -1, chk_help},
+    {"--version", "--version", 0, -1, chk_version},
+    {"-h does not read the config (it may not exist)", "--config /nonexistent -h", 0, -1, chk_help},
     {"defaults", "--ms ms.example --eid 10.0.0.1/32 --rloc 192.0.2.1", 0, 0, chk_defaults},
     {"every option",
      "--ms [::1]:5000 --site dc1 --key-id 7 --alg sha1 --eid 10.0.0.1/32 --eid [3]2001:db8::/64 "
@@ -830,21 +846,27 @@ struct qopt_case {
 	int rc;
 	enum query_mode mode;
 	uint16_t port;
+	bool help, version;
 };
 static const struct qopt_case qopt_cases[] = {
-    {"mr default port", "--mr 192.0.2.1 198.51.100.5", 0, QUERY_MR, 4342},
-    {"ms with port, EID first", "198.51.100.5/32 --ms 127.0.0.1:5000 --json", 0, QUERY_MS, 5000},
-    {"etr probe", "--etr [::1]:4343 --probe 2001:db8::5", 0, QUERY_ETR, 4343},
-    {"iid and source", "--mr h --iid 7 --source 127.0.0.1 10.0.0.1", 0, QUERY_MR, 4342},
-    {"no target", "198.51.100.5", -1, 0, 0},
-    {"two targets", "--mr a --ms b 198.51.100.5", -1, 0, 0},
-    {"no EID", "--mr a", -1, 0, 0},
-    {"two EIDs", "--mr a 10.0.0.1 10.0.0.2", -1, 0, 0},
-    {"bad EID", "--mr a 10.0.0.256", -1, 0, 0},
-    {"probe without etr", "--ms a --probe 10.0.0.1", -1, 0, 0},
-    {"bad source", "--mr a --source x 10.0.0.1", -1, 0, 0},
-    {"bad retries", "--mr a --retries x 10.0.0.1", -1, 0, 0},
-    {"unknown option", "--mr a --foo 10.0.0.1", -1, 0, 0},
+    {"-h", "-h", 0, QUERY_NONE, 4342, true, false},
+    {"--help", "--mr a --help", 0, QUERY_MR, 4342, true, false},
+    {"--version", "--version", 0, QUERY_NONE, 4342, false, true},
+    {"mr default port", "--mr 192.0.2.1 198.51.100.5", 0, QUERY_MR, 4342, false, false},
+    {"ms with port, EID first", "198.51.100.5/32 --ms 127.0.0.1:5000 --json", 0, QUERY_MS, 5000,
+     false, false},
+    {"etr probe", "--etr [::1]:4343 --probe 2001:db8::5", 0, QUERY_ETR, 4343, false, false},
+    {"iid and source", "--mr h --iid 7 --source 127.0.0.1 10.0.0.1", 0, QUERY_MR, 4342, false,
+     false},
+    {"no target", "198.51.100.5", -1, 0, 0, false, false},
+    {"two targets", "--mr a --ms b 198.51.100.5", -1, 0, 0, false, false},
+    {"no EID", "--mr a", -1, 0, 0, false, false},
+    {"two EIDs", "--mr a 10.0.0.1 10.0.0.2", -1, 0, 0, false, false},
+    {"bad EID", "--mr a 10.0.0.256", -1, 0, 0, false, false},
+    {"probe without etr", "--ms a --probe 10.0.0.1", -1, 0, 0, false, false},
+    {"bad source", "--mr a --source x 10.0.0.1", -1, 0, 0, false, false},
+    {"bad retries", "--mr a --retries x 10.0.0.1", -1, 0, 0, false, false},
+    {"unknown option", "--mr a --foo 10.0.0.1", -1, 0, 0, false, false},
 };
 
 static void test_query_options(void **state)
@@ -866,6 +888,8 @@ static void test_query_options(void **state)
 		if (c->rc == 0) {
 			assert_int_equal(o.mode, c->mode);
 			assert_int_equal(o.port, c->port);
+			assert_int_equal(o.help, c->help);
+			assert_int_equal(o.version, c->version);
 		} else {
 			assert_true(err[0] != '\0');
 		}

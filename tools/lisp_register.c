@@ -78,6 +78,7 @@ static void usage(FILE *f)
 	    "         [--iid N] [--proxy-reply] [--merge] [--deregister] [--timeout S]\n"
 	    "         [--retries N] [--json] [--config F]\n"
 	    "       lisp-register --libvirt-hook [--config F] [options] DOMAIN OP [SUBOP [EXTRA]]\n"
+	    "       lisp-register --install-libvirt-hook | --uninstall-libvirt-hook [--root DIR]\n"
 	    "       lisp-register -h | --help | --version\n"
 	    "The secret comes from --key-file (the whole file without its final newline, as\n"
 	    "lisp-msd's secret-file) or $LISP_REGISTER_KEY,\n"
@@ -87,9 +88,12 @@ static void usage(FILE *f)
 	    "Hook mode: settings from --config or $LISP_REGISTER_CONF or %s;\n"
 	    "registers on started/reconnect/attach, nothing on other operations (release\n"
 	    "deregisters only with 'deregister-on-release yes'); never writes to stdout.\n"
-	    "Exit: 0 acknowledged, 1 error, 2 usage, 3 no answer, 4 rejected (Map-Notify with\n"
-	    "our nonce failing authentication or not listing our EIDs).\n",
-	    REG_DEFAULT_CONF);
+	    "--install-libvirt-hook: the drop-in %s (libvirt >= 6.5)\n"
+	    "runs %s/lisp-register --libvirt-hook; an existing %s/qemu is left alone.\n"
+	    "Exit: 0 acknowledged, 1 error (no send possible, file not ours...), 2 usage,\n"
+	    "3 no answer (after every retry), 4 rejected (a Map-Notify with our nonce that\n"
+	    "fails authentication with our key or does not list our EIDs).\n",
+	    reg_default_conf(), HOOK_DROPIN, BINDIR, HOOK_LIBVIRT_DIR);
 }
 
 struct result {
@@ -283,6 +287,15 @@ int main(int argc, char **argv)
 		reg_opts_free(&o);
 		return EXIT_DONE;
 	}
+	if (o.install_hook || o.uninstall_hook) {
+		char msg[4096];
+		rc = o.install_hook ? hook_install(o.root, BINDIR "/lisp-register",
+						   reg_default_conf(), msg, sizeof(msg))
+				    : hook_uninstall(o.root, msg, sizeof(msg));
+		fprintf(rc ? stderr : stdout, "%s%s", rc ? "lisp-register: " : "", msg);
+		reg_opts_free(&o);
+		return rc ? EXIT_OTHER : EXIT_DONE;
+	}
 	/* libvirt reads the stdout of "migrate begin" as a replacement domain XML */
 	out = o.hook ? stderr : stdout;
 	if (reg_resolve_eids(&o, err, sizeof(err))) {
@@ -304,7 +317,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if (reg_validate(&o, err, sizeof(err))) {
-		fprintf(stderr, "lisp-register: %s\n", err);
+		if (o.hook && o.config_missing[0])
+			fprintf(stderr,
+				"lisp-register: hook %s %s: %s does not exist: create it with at "
+				"least the lines 'ms HOST[:PORT]', 'key-file FILE' and 'rloc "
+				"ADDRESS' (lisp-register.conf(5)), or give them as options in the "
+				"hook (%s)\n",
+				o.hook_domain, o.hook_op, o.config_missing, err);
+		else
+			fprintf(stderr, "lisp-register: %s\n", err);
 		if (!o.hook)
 			usage(stderr);
 		reg_opts_free(&o);

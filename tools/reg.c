@@ -38,6 +38,15 @@ void reg_default_xtr_id(uint8_t id[16])
 		memcpy(id, "lisp-register", 13); /* still stable */
 }
 
+#ifndef SYSCONFDIR
+#error "SYSCONFDIR must be defined by the build ($(sysconfdir))"
+#endif
+
+const char *reg_default_conf(void)
+{
+	return SYSCONFDIR "/lisp/register.conf";
+}
+
 void reg_opts_init(struct reg_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -236,6 +245,9 @@ enum {
 	OPT_CONFIG,
 	OPT_HELP,
 	OPT_VERSION,
+	OPT_INSTALL_HOOK,
+	OPT_UNINSTALL_HOOK,
+	OPT_ROOT,
 };
 
 static const struct option longopts[] = {
@@ -263,6 +275,9 @@ static const struct option longopts[] = {
     {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"install-libvirt-hook", no_argument, NULL, OPT_INSTALL_HOOK},
+    {"uninstall-libvirt-hook", no_argument, NULL, OPT_UNINSTALL_HOOK},
+    {"root", required_argument, NULL, OPT_ROOT},
     {NULL, 0, NULL, 0},
 };
 
@@ -288,6 +303,12 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 			o->help = true;
 		else if (c == OPT_VERSION)
 			o->version = true;
+		else if (c == OPT_INSTALL_HOOK)
+			o->install_hook = true;
+		else if (c == OPT_UNINSTALL_HOOK)
+			o->uninstall_hook = true;
+		else if (c == OPT_ROOT)
+			o->root = optarg;
 		else if (c == ':')
 			return errf(err, errlen, "option %s needs a value", argv[optind - 1]);
 		else if (c == '?')
@@ -295,11 +316,36 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 	}
 	if (o->help || o->version)
 		return 0;
+	if (o->install_hook || o->uninstall_hook) {
+		/* nothing else goes with them: the hook reads its settings when it runs */
+		if (o->install_hook && o->uninstall_hook)
+			return errf(err, errlen,
+				    "--install-libvirt-hook or --uninstall-libvirt-hook, not both");
+		int li = -1;
+		optind = 0;
+		while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, &li)) != -1)
+			if (c != OPT_INSTALL_HOOK && c != OPT_UNINSTALL_HOOK && c != OPT_ROOT)
+				return errf(err, errlen,
+					    "--%s: the libvirt hook installer takes only --root DIR "
+					    "(the hook reads its settings when it runs)",
+					    li >= 0 ? longopts[li].name : "?");
+		if (optind < argc)
+			return errf(err, errlen, "unexpected argument \"%s\"", argv[optind]);
+		if (o->root && (o->root[0] != '/' || strlen(o->root) >= REG_PATH_MAX / 2))
+			return errf(err, errlen, "--root: an absolute directory expected");
+		return 0;
+	}
+	if (o->root)
+		return errf(err, errlen, "--root goes with --install-libvirt-hook");
 	if (!conf && o->hook) {
 		conf = getenv("LISP_REGISTER_CONF");
 		if (!conf || !*conf)
-			conf = REG_DEFAULT_CONF;
-		conf_default = access(conf, F_OK) != 0;
+			conf = reg_default_conf();
+		if (access(conf, F_OK) != 0) {
+			conf_default = true;
+			if (copy_str(o->config_missing, sizeof(o->config_missing), conf))
+				return errf(err, errlen, "config: empty or too long path");
+		}
 	}
 	if (conf && !conf_default) {
 		uint8_t *data;

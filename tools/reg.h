@@ -16,7 +16,6 @@
 #include "proto/lisp_msg.h"
 #include "tools/client.h"
 
-#define REG_DEFAULT_CONF "/etc/lisp-suite/register.conf"
 #define REG_DGRAM_MAX	 1400 /* one Map-Register fits a 1500-byte MTU over IPv6 + UDP */
 #define REG_PATH_MAX	 512
 #define REG_NAME_MAX	 64
@@ -47,12 +46,18 @@ struct reg_opts {
 	bool dereg;
 	bool json;
 	bool hook;
+	bool install_hook;   /* --install-libvirt-hook (tools/hook.h hook_install) */
+	bool uninstall_hook; /* --uninstall-libvirt-hook */
+	const char *root;    /* --root DIR: where /etc is for the two above (tests, packaging) */
 	bool help;	       /* -h, --help: usage on stdout, exit 0 */
 	bool version;	       /* --version */
 	bool dereg_on_release; /* config only: deregister on libvirt "release" */
 	double timeout;
 	unsigned retries;
 	char config[REG_PATH_MAX];
+	/* hook mode without --config: the default file (or $LISP_REGISTER_CONF) that does not
+	 * exist, "" when it was read; named by the error when settings are then missing */
+	char config_missing[REG_PATH_MAX];
 	/* --libvirt-hook positional arguments */
 	const char *hook_domain;
 	const char *hook_op;
@@ -63,15 +68,20 @@ struct reg_opts {
 };
 
 void reg_opts_init(struct reg_opts *o);
+/* lisp-register's settings file: $(sysconfdir)/lisp/register.conf (SYSCONFDIR of the
+ * build), the one the libvirt hook reads unless --config or $LISP_REGISTER_CONF names
+ * another. */
+const char *reg_default_conf(void);
 /* lisp-register's xTR-ID on this host: the first 16 bytes of SHA-256("lisp-register " +
  * hostname), so every run on one host is the same registrant to the Map-Server and runs
  * on different hosts (libvirt hooks) are different ones. */
 void reg_default_xtr_id(uint8_t id[16]);
 void reg_opts_free(struct reg_opts *o);
 /* Parse argv (two passes: --config/--libvirt-hook first, the config file, then every other
- * option on top). Reads the config file named by --config (or REG_DEFAULT_CONF in hook mode
- * when it exists; $LISP_REGISTER_CONF overrides the default). 0 or -1 (err says why: a
- * usage error). Does not validate completeness: see reg_validate. */
+ * option on top). Reads the config file named by --config (or, in hook mode, the one of
+ * $LISP_REGISTER_CONF or reg_default_conf() when it exists; when it does not, its path is
+ * kept in config_missing). 0 or -1 (err says why: a usage error). Does not validate
+ * completeness: see reg_validate. */
 int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t errlen);
 /* "key value" lines, '#' comments: ms, site, key-file, key-id, alg, xtr-id, site-id,
  * rloc (repeatable),

@@ -175,7 +175,7 @@ check "--ttl 0: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --ei
 # ---------------------------------------------------------------- libvirt hook
 responder hook ok; p_hook=$RPORT
 cat >"$T_TMP/register.conf" <<EOF
-# /etc/lisp-suite/register.conf
+# register.conf (lisp-register.conf(5))
 ms 127.0.0.1:$p_hook
 site dc1
 key-file $KEY
@@ -228,6 +228,51 @@ cat >"$T_TMP/laughs.xml" <<'EOF'
 <domain><metadata><lisp:mapping xmlns:lisp="urn:lisp-suite:1"><lisp:eid>&g;</lisp:eid></lisp:mapping></metadata></domain>
 EOF
 check "hook with billion-laughs XML: exit 2 quickly, nothing sent" hook_file_silent "$T_TMP/laughs.xml" 2
+
+# ---------------------------------------------------------------- hook without its settings file
+nofile=$T_TMP/absent/register.conf
+hook_noconf() { LISP_REGISTER_CONF=$nofile timeout 10 "$REG" --libvirt-hook vm1 "$@" <"$T_TMP/domain.xml"; }
+check "no settings file, 'prepare begin': exit 0 (never blocks a VM start)" hook_noconf prepare begin -
+hook_noconf started begin - >"$T_TMP/noconf.out" 2>"$T_TMP/noconf.err"
+rc=$?
+check "no settings file, 'started begin': exit 2" test "$rc" -eq 2
+check "... the error names the file and says what to create" bash -c \
+	"grep -F '$nofile does not exist: create it' '$T_TMP/noconf.err' | grep -q \"'ms HOST\[:PORT\]', 'key-file FILE' and 'rloc ADDRESS'\""
+check "... nothing on stdout" test ! -s "$T_TMP/noconf.out"
+
+# ---------------------------------------------------------------- the hook installer (qemu.d drop-in)
+ROOT=$T_TMP/root
+DROPIN=$ROOT/etc/libvirt/hooks/qemu.d/lisp-register
+mkdir -p "$ROOT/etc/libvirt/hooks"
+printf '#!/bin/sh\n# the operator'"'"'s own hook\nexit 0\n' >"$ROOT/etc/libvirt/hooks/qemu"
+cp -p "$ROOT/etc/libvirt/hooks/qemu" "$T_TMP/qemu.orig"
+check "--install-libvirt-hook --root: exit 0" expect_out "$T_TMP/install.out" 0 \
+	"$REG" --install-libvirt-hook --root "$ROOT"
+check "... the drop-in is in qemu.d, executable" test -x "$DROPIN"
+check "... an existing hooks/qemu is left alone (and said so)" bash -c \
+	"cmp -s '$ROOT/etc/libvirt/hooks/qemu' '$T_TMP/qemu.orig' && grep -q 'hooks/qemu exists and was left as it is' '$T_TMP/install.out'"
+check "... the missing settings file is named, with what to put in it" \
+	grep -q "lisp/register.conf does not exist yet: create it" "$T_TMP/install.out"
+check "... the drop-in runs \$(bindir)/lisp-register --libvirt-hook" \
+	grep -q "^exec '/.*/bin/lisp-register' --libvirt-hook \"\$@\"\$" "$DROPIN"
+check "... it is valid sh" sh -n "$DROPIN"
+# the drop-in as libvirt runs it (DOMAIN OP SUBOP EXTRA, the XML on stdin), with this
+# build's lisp-register in place of the installed one
+sed "s|^exec '[^']*'|exec '$REG'|" "$DROPIN" >"$T_TMP/dropin.sh"
+n=$(nregs hook)
+check "the drop-in registers on 'started begin', nothing on stdout" bash -c \
+	"out=\$(LISP_REGISTER_CONF='$T_TMP/register.conf' sh '$T_TMP/dropin.sh' vm1 started begin - <'$T_TMP/domain.xml') && [ -z \"\$out\" ] && [ \$(grep -c '^register ' '$(bg_log hook)') -eq $((n + 1)) ]"
+check "--install-libvirt-hook again: updated, exit 0" bash -c \
+	"'$REG' --install-libvirt-hook --root '$ROOT' | grep -q '^updated '"
+printf '#!/bin/sh\n# not ours\nexit 0\n' >"$DROPIN"
+check "a drop-in that is not ours: install refused (exit 1), file unchanged" bash -c \
+	"'$REG' --install-libvirt-hook --root '$ROOT' 2>'$T_TMP/refused.err'; [ \$? -eq 1 ] && grep -q '# not ours' '$DROPIN' && grep -q 'not installed by lisp-register' '$T_TMP/refused.err'"
+check "... uninstall refused too (exit 1), file kept" bash -c \
+	"'$REG' --uninstall-libvirt-hook --root '$ROOT' 2>/dev/null; [ \$? -eq 1 ] && [ -f '$DROPIN' ]"
+rm -f "$DROPIN"
+"$REG" --install-libvirt-hook --root "$ROOT" >/dev/null
+check "--uninstall-libvirt-hook: ours removed, hooks/qemu kept" bash -c \
+	"'$REG' --uninstall-libvirt-hook --root '$ROOT' | grep -q '^removed ' && [ ! -e '$DROPIN' ] && cmp -s '$ROOT/etc/libvirt/hooks/qemu' '$T_TMP/qemu.orig'"
 
 # ---------------------------------------------------------------- -h, --help, --version
 # usage_ok PROG CMD...: exit 0, the usage on stdout ("usage: PROG ..."), nothing on stderr

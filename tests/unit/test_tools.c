@@ -13,7 +13,10 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
+#include <ftw.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -601,6 +604,209 @@ static void test_hook_ops(void **state)
 	assert_int_equal(hook_action_for(NULL, true), HOOK_NONE);
 }
 
+/* ------------------------------------------------------------------ settings file, installer */
+static void test_default_conf(void **state)
+{
+	(void)state;
+	/* $(sysconfdir)/lisp/register.conf of the build (SYSCONFDIR is the same -D here) */
+	assert_string_equal(reg_default_conf(), SYSCONFDIR "/lisp/register.conf");
+
+	/* hook mode: a settings file that does not exist is not an error by itself (the
+	 * operations that do nothing must not fail), but its path is kept for the error */
+	char *argv[] = {(char *)"lisp-register", (char *)"--libvirt-hook", (char *)"vm1",
+			(char *)"started", (char *)"begin", NULL};
+	struct reg_opts o;
+	char err[TOOLS_ERRLEN] = "";
+	setenv("LISP_REGISTER_CONF", "/nonexistent/lisp/register.conf", 1);
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(5, argv, &o, err, sizeof(err)), 0);
+	assert_string_equal(o.config_missing, "/nonexistent/lisp/register.conf");
+	assert_string_equal(o.config, "");
+	reg_opts_free(&o);
+	unsetenv("LISP_REGISTER_CONF");
+
+	/* the installer's options: only --root goes with them */
+	char *inst[] = {(char *)"lisp-register", (char *)"--install-libvirt-hook", (char *)"--root",
+			(char *)"/tmp/x", NULL};
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(4, inst, &o, err, sizeof(err)), 0);
+	assert_true(o.install_hook && !o.uninstall_hook);
+	assert_string_equal(o.root, "/tmp/x");
+	reg_opts_free(&o);
+	char *bad[] = {(char *)"lisp-register", (char *)"--install-libvirt-hook", (char *)"--ms",
+		       (char *)"h", NULL};
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(4, bad, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--ms"));
+	reg_opts_free(&o);
+	char *rel[] = {(char *)"lisp-register", (char *)"--uninstall-libvirt-hook", (char *)"--root",
+		       (char *)"relative", NULL};
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(4, rel, &o, err, sizeof(err)), -1);
+	reg_opts_free(&o);
+	char *noinst[] = {(char *)"lisp-register", (char *)"--root", (char *)"/tmp/x", NULL};
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(3, noinst, &o, err, sizeof(err)), -1);
+	reg_opts_free(&o);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Entries of a directory besides . and .. */
+static unsigned entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_hook_install(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/test_tools.root.XXXXXX", path[512], qemu[512], dir[512], conf[512],
+	     msg[4096];
+	const char *theirs = "#!/bin/sh\n# the operator's own qemu hook\nexit 0\n";
+	struct stat st;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s" HOOK_LIBVIRT_DIR, root);
+	snprintf(qemu, sizeof(qemu), "%s" HOOK_LIBVIRT_DIR "/qemu", root);
+	snprintf(path, sizeof(path), "%s" HOOK_DROPIN, root);
+	snprintf(conf, sizeof(conf), "%s/etc/lisp/register.conf", root);
+	assert_int_equal(hook_dropin_is_ours(path), -1);
+	/* an existing hooks/qemu: never touched */
+	char mk[600];
+	snprintf(mk, sizeof(mk), "%s/etc", root);
+	assert_int_equal(mkdir(mk, 0755), 0);
+	snprintf(mk, sizeof(mk), "%s/etc/libvirt", root);
+	assert_int_equal(mkdir(mk, 0755), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(qemu, theirs, strlen(theirs));
+	assert_int_equal(chmod(qemu, 0700), 0);
+
+	print_message("install: fresh, the settings file missing\n");
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
+				      sizeof(msg)),
+			 0);
+	assert_non_null(strstr(msg, "installed "));
+	assert_non_null(strstr(msg, path));
+	assert_non_null(strstr(msg, "/qemu exists and was left as it is"));
+	assert_non_null(strstr(msg, conf)); /* names the missing file */
+	assert_non_null(strstr(msg, "does not exist yet: create it"));
+	assert_int_equal(hook_dropin_is_ours(path), 1);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_non_null(strstr(slurp(path), "\n" HOOK_MARKER "\n"));
+	assert_non_null(strstr(slurp(path), "\nexec '/usr/bin/lisp-register' --libvirt-hook \"$@\"\n"));
+	assert_non_null(strstr(slurp(path), "/etc/lisp/register.conf"));
+	assert_string_equal(slurp(qemu), theirs);
+	assert_int_equal(stat(qemu, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(mk, sizeof(mk), "%s" HOOK_DROPIN_DIR, root);
+	assert_int_equal(entries(mk), 1); /* no temporary file left */
+
+	print_message("install: again (ours: updated), with the settings file\n");
+	snprintf(mk, sizeof(mk), "%s/etc/lisp", root);
+	assert_int_equal(mkdir(mk, 0755), 0);
+	write_file(conf, "ms 192.0.2.1\n", 13);
+	assert_int_equal(hook_install(root, "/opt/bin/lisp-register", "/etc/lisp/register.conf", msg,
+				      sizeof(msg)),
+			 0);
+	assert_non_null(strstr(msg, "updated "));
+	assert_null(strstr(msg, "does not exist"));
+	assert_non_null(strstr(slurp(path), "exec '/opt/bin/lisp-register'"));
+	assert_string_equal(slurp(qemu), theirs);
+	snprintf(mk, sizeof(mk), "%s" HOOK_DROPIN_DIR, root);
+	assert_int_equal(entries(mk), 1);
+
+	print_message("install: a program path sh cannot take quoted\n");
+	assert_int_equal(hook_install(root, "/opt/it's/lisp-register", "/etc/lisp/register.conf", msg,
+				      sizeof(msg)),
+			 -1);
+	assert_int_equal(hook_install(root, "lisp-register", "/etc/lisp/register.conf", msg,
+				      sizeof(msg)),
+			 -1);
+
+	print_message("install/uninstall: a file of that name that is not ours\n");
+	const char *foreign = "#!/bin/sh\n# someone else's lisp-register hook\nexit 0\n";
+	unlink(path);
+	write_file(path, foreign, strlen(foreign));
+	assert_int_equal(hook_dropin_is_ours(path), 0);
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
+				      sizeof(msg)),
+			 -1);
+	assert_non_null(strstr(msg, "was not installed by lisp-register"));
+	assert_string_equal(slurp(path), foreign);
+	assert_int_equal(hook_uninstall(root, msg, sizeof(msg)), -1);
+	assert_string_equal(slurp(path), foreign);
+	/* the marker must be a line of its own */
+	const char *almost = "#!/bin/sh\n#" HOOK_MARKER "\n";
+	unlink(path);
+	write_file(path, almost, strlen(almost));
+	assert_int_equal(hook_dropin_is_ours(path), 0);
+
+	print_message("install: a symbolic link there (even to a file of ours) is not ours\n");
+	char target[600];
+	snprintf(target, sizeof(target), "%s/elsewhere", root);
+	write_file(target, "#!/bin/sh\n" HOOK_MARKER "\n", strlen("#!/bin/sh\n" HOOK_MARKER "\n"));
+	unlink(path);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(hook_dropin_is_ours(path), 0);
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
+				      sizeof(msg)),
+			 -1);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+
+	print_message("uninstall: ours removed, then nothing to remove\n");
+	unlink(path);
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
+				      sizeof(msg)),
+			 0);
+	assert_int_equal(hook_uninstall(root, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "removed "));
+	assert_int_equal(hook_dropin_is_ours(path), -1);
+	assert_int_equal(hook_uninstall(root, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "nothing to remove"));
+	assert_string_equal(slurp(qemu), theirs);
+
+	print_message("install: directories created under an empty root\n");
+	assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
+				      sizeof(msg)),
+			 0);
+	assert_non_null(strstr(msg, "restart libvirtd"));
+	assert_null(strstr(msg, "/qemu exists"));
+	assert_int_equal(hook_dropin_is_ours(path), 1);
+	assert_int_equal(access(qemu, F_OK), -1); /* no hooks/qemu is created */
+	assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 /* ------------------------------------------------------------------ Map-Register / Notify */
 #define SECRET "unit-secret"
 
@@ -1063,6 +1269,7 @@ int main(void)
 	    cmocka_unit_test(test_register_options), cmocka_unit_test(test_config_file),
 	    cmocka_unit_test(test_secret),	     cmocka_unit_test(test_eid_file),
 	    cmocka_unit_test(test_libvirt_xml),	     cmocka_unit_test(test_hook_ops),
+	    cmocka_unit_test(test_default_conf),     cmocka_unit_test(test_hook_install),
 	    cmocka_unit_test(test_register_build),   cmocka_unit_test(test_register_pack),
 	    cmocka_unit_test(test_notify_check),     cmocka_unit_test(test_query_options),
 	    cmocka_unit_test(test_query_build),	     cmocka_unit_test(test_query_reply),

@@ -181,7 +181,8 @@ out:
 #define HOOK_PATH_MAX 1024
 
 /* Append a formatted line to msg (kept NUL-terminated, cut short when full). */
-static void addf(char *msg, size_t msglen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void addf(char *msg, size_t msglen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void addf(char *msg, size_t msglen, const char *fmt, ...)
 {
 	size_t n = msg && msglen ? strlen(msg) : 0;
@@ -276,14 +277,15 @@ static int dropin_text(char *dst, size_t cap, const char *program, const char *c
 
 	if (program[0] != '/' || strpbrk(program, "'\n") || strpbrk(conf, "\n"))
 		return -1;
-	n = snprintf(dst, cap,
-		     "#!/bin/sh\n" HOOK_MARKER "\n"
-		     "# libvirt (>= 6.5) runs this for every operation on every QEMU domain; it\n"
-		     "# registers the EIDs of a domain's <lisp:mapping> metadata when it starts or\n"
-		     "# arrives. Settings: %s (lisp-register.conf(5)).\n"
-		     "# Replaced by --install-libvirt-hook, removed by --uninstall-libvirt-hook.\n"
-		     "exec '%s' --libvirt-hook \"$@\"\n",
-		     conf, program);
+	n = snprintf(
+	    dst, cap,
+	    "#!/bin/sh\n" HOOK_MARKER "\n"
+	    "# libvirt (>= 6.5) runs this for every operation on every QEMU domain; it\n"
+	    "# registers the EIDs of a domain's <lisp:mapping> metadata when it starts or\n"
+	    "# arrives. Settings: %s (lisp-register.conf(5)).\n"
+	    "# Replaced by --install-libvirt-hook, removed by --uninstall-libvirt-hook.\n"
+	    "exec '%s' --libvirt-hook \"$@\"\n",
+	    conf, program);
 	return n < 0 || (size_t)n >= cap ? -1 : 0;
 }
 
@@ -318,8 +320,7 @@ static int write_tmp(const char *dir, const char *text, char *tmp, size_t tmplen
 	return 0;
 }
 
-int hook_install(const char *root, const char *program, const char *conf, char *msg,
-		 size_t msglen)
+int hook_install(const char *root, const char *program, const char *conf, char *msg, size_t msglen)
 {
 	char dir[HOOK_PATH_MAX], path[HOOK_PATH_MAX], tmp[HOOK_PATH_MAX + 32], qemu[HOOK_PATH_MAX],
 	    cpath[HOOK_PATH_MAX], text[4 * HOOK_PATH_MAX];
@@ -328,7 +329,8 @@ int hook_install(const char *root, const char *program, const char *conf, char *
 
 	if (msg && msglen)
 		msg[0] = '\0';
-	if (under(dir, sizeof(dir), root, HOOK_DROPIN_DIR) || under(path, sizeof(path), root, HOOK_DROPIN) ||
+	if (under(dir, sizeof(dir), root, HOOK_DROPIN_DIR) ||
+	    under(path, sizeof(path), root, HOOK_DROPIN) ||
 	    under(qemu, sizeof(qemu), root, HOOK_LIBVIRT_DIR "/qemu") ||
 	    under(cpath, sizeof(cpath), root, conf)) {
 		addf(msg, msglen, "path too long under %s\n", root);
@@ -346,7 +348,8 @@ int hook_install(const char *root, const char *program, const char *conf, char *
 		     path);
 		return -1;
 	}
-	if (mkdirs(dir, &created, msg, msglen) || write_tmp(dir, text, tmp, sizeof(tmp), msg, msglen))
+	if (mkdirs(dir, &created, msg, msglen) ||
+	    write_tmp(dir, text, tmp, sizeof(tmp), msg, msglen))
 		return -1;
 	if (ours == 1) {
 		if (rename(tmp, path) < 0) {
@@ -368,7 +371,8 @@ int hook_install(const char *root, const char *program, const char *conf, char *
 	}
 	if (access(qemu, F_OK) == 0)
 		addf(msg, msglen,
-		     "note: %s exists and was left as it is: libvirt runs it besides the drop-ins of "
+		     "note: %s exists and was left as it is: libvirt runs it besides the drop-ins "
+		     "of "
 		     "%s\n",
 		     qemu, dir);
 	if (access(cpath, F_OK) != 0)
@@ -399,8 +403,7 @@ int hook_uninstall(const char *root, char *msg, size_t msglen)
 		addf(msg, msglen, "%s is not installed: nothing to remove\n", path);
 		return 0;
 	case 0:
-		addf(msg, msglen,
-		     "%s was not installed by lisp-register: left as it is\n", path);
+		addf(msg, msglen, "%s was not installed by lisp-register: left as it is\n", path);
 		return -1;
 	default:
 		break;

@@ -61,8 +61,7 @@ int hook_extract_eids(const uint8_t *xml, size_t len, uint32_t default_iid,
  * created meanwhile is not replaced) or renamed over our own older copy.
  * 0: done, what happened in msg (one or more lines, each ending in '\n');
  * -1: nothing changed, msg says why (not ours, I/O error). */
-int hook_install(const char *root, const char *program, const char *conf, char *msg,
-		 size_t msglen);
+int hook_install(const char *root, const char *program, const char *conf, char *msg, size_t msglen);
 /* Remove our drop-in: 0 (removed, or there was none: msg says which), -1 when the file
  * there is not ours (left alone) or cannot be removed. */
 int hook_uninstall(const char *root, char *msg, size_t msglen);

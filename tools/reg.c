@@ -325,10 +325,11 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 		optind = 0;
 		while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, &li)) != -1)
 			if (c != OPT_INSTALL_HOOK && c != OPT_UNINSTALL_HOOK && c != OPT_ROOT)
-				return errf(err, errlen,
-					    "--%s: the libvirt hook installer takes only --root DIR "
-					    "(the hook reads its settings when it runs)",
-					    li >= 0 ? longopts[li].name : "?");
+				return errf(
+				    err, errlen,
+				    "--%s: the libvirt hook installer takes only --root DIR "
+				    "(the hook reads its settings when it runs)",
+				    li >= 0 ? longopts[li].name : "?");
 		if (optind < argc)
 			return errf(err, errlen, "unexpected argument \"%s\"", argv[optind]);
 		if (o->root && (o->root[0] != '/' || strlen(o->root) >= REG_PATH_MAX / 2))

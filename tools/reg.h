@@ -16,9 +16,9 @@
 #include "proto/lisp_msg.h"
 #include "tools/client.h"
 
-#define REG_DGRAM_MAX	 1400 /* one Map-Register fits a 1500-byte MTU over IPv6 + UDP */
-#define REG_PATH_MAX	 512
-#define REG_NAME_MAX	 64
+#define REG_DGRAM_MAX 1400 /* one Map-Register fits a 1500-byte MTU over IPv6 + UDP */
+#define REG_PATH_MAX  512
+#define REG_NAME_MAX  64
 
 struct reg_opts {
 	char ms[TOOLS_HOST_MAX];
@@ -46,9 +46,9 @@ struct reg_opts {
 	bool dereg;
 	bool json;
 	bool hook;
-	bool install_hook;   /* --install-libvirt-hook (tools/hook.h hook_install) */
-	bool uninstall_hook; /* --uninstall-libvirt-hook */
-	const char *root;    /* --root DIR: where /etc is for the two above (tests, packaging) */
+	bool install_hook;     /* --install-libvirt-hook (tools/hook.h hook_install) */
+	bool uninstall_hook;   /* --uninstall-libvirt-hook */
+	const char *root;      /* --root DIR: where /etc is for the two above (tests, packaging) */
 	bool help;	       /* -h, --help: usage on stdout, exit 0 */
 	bool version;	       /* --version */
 	bool dereg_on_release; /* config only: deregister on libvirt "release" */

@@ -614,7 +614,7 @@ static void test_default_conf(void **state)
 	/* hook mode: a settings file that does not exist is not an error by itself (the
 	 * operations that do nothing must not fail), but its path is kept for the error */
 	char *argv[] = {(char *)"lisp-register", (char *)"--libvirt-hook", (char *)"vm1",
-			(char *)"started", (char *)"begin", NULL};
+			(char *)"started",	 (char *)"begin",	   NULL};
 	struct reg_opts o;
 	char err[TOOLS_ERRLEN] = "";
 	setenv("LISP_REGISTER_CONF", "/nonexistent/lisp/register.conf", 1);
@@ -639,8 +639,8 @@ static void test_default_conf(void **state)
 	assert_int_equal(reg_parse_args(4, bad, &o, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "--ms"));
 	reg_opts_free(&o);
-	char *rel[] = {(char *)"lisp-register", (char *)"--uninstall-libvirt-hook", (char *)"--root",
-		       (char *)"relative", NULL};
+	char *rel[] = {(char *)"lisp-register", (char *)"--uninstall-libvirt-hook",
+		       (char *)"--root", (char *)"relative", NULL};
 	reg_opts_init(&o);
 	assert_int_equal(reg_parse_args(4, rel, &o, err, sizeof(err)), -1);
 	reg_opts_free(&o);
@@ -709,8 +709,8 @@ static void test_hook_install(void **state)
 	assert_int_equal(chmod(qemu, 0700), 0);
 
 	print_message("install: fresh, the settings file missing\n");
-	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
-				      sizeof(msg)),
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
 			 0);
 	assert_non_null(strstr(msg, "installed "));
 	assert_non_null(strstr(msg, path));
@@ -721,7 +721,8 @@ static void test_hook_install(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0755);
 	assert_non_null(strstr(slurp(path), "\n" HOOK_MARKER "\n"));
-	assert_non_null(strstr(slurp(path), "\nexec '/usr/bin/lisp-register' --libvirt-hook \"$@\"\n"));
+	assert_non_null(
+	    strstr(slurp(path), "\nexec '/usr/bin/lisp-register' --libvirt-hook \"$@\"\n"));
 	assert_non_null(strstr(slurp(path), "/etc/lisp/register.conf"));
 	assert_string_equal(slurp(qemu), theirs);
 	assert_int_equal(stat(qemu, &st), 0);
@@ -733,8 +734,8 @@ static void test_hook_install(void **state)
 	snprintf(mk, sizeof(mk), "%s/etc/lisp", root);
 	assert_int_equal(mkdir(mk, 0755), 0);
 	write_file(conf, "ms 192.0.2.1\n", 13);
-	assert_int_equal(hook_install(root, "/opt/bin/lisp-register", "/etc/lisp/register.conf", msg,
-				      sizeof(msg)),
+	assert_int_equal(hook_install(root, "/opt/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
 			 0);
 	assert_non_null(strstr(msg, "updated "));
 	assert_null(strstr(msg, "does not exist"));
@@ -744,20 +745,19 @@ static void test_hook_install(void **state)
 	assert_int_equal(entries(mk), 1);
 
 	print_message("install: a program path sh cannot take quoted\n");
-	assert_int_equal(hook_install(root, "/opt/it's/lisp-register", "/etc/lisp/register.conf", msg,
-				      sizeof(msg)),
+	assert_int_equal(hook_install(root, "/opt/it's/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
 			 -1);
-	assert_int_equal(hook_install(root, "lisp-register", "/etc/lisp/register.conf", msg,
-				      sizeof(msg)),
-			 -1);
+	assert_int_equal(
+	    hook_install(root, "lisp-register", "/etc/lisp/register.conf", msg, sizeof(msg)), -1);
 
 	print_message("install/uninstall: a file of that name that is not ours\n");
 	const char *foreign = "#!/bin/sh\n# someone else's lisp-register hook\nexit 0\n";
 	unlink(path);
 	write_file(path, foreign, strlen(foreign));
 	assert_int_equal(hook_dropin_is_ours(path), 0);
-	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
-				      sizeof(msg)),
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
 			 -1);
 	assert_non_null(strstr(msg, "was not installed by lisp-register"));
 	assert_string_equal(slurp(path), foreign);
@@ -776,16 +776,16 @@ static void test_hook_install(void **state)
 	unlink(path);
 	assert_int_equal(symlink(target, path), 0);
 	assert_int_equal(hook_dropin_is_ours(path), 0);
-	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
-				      sizeof(msg)),
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
 			 -1);
 	assert_int_equal(lstat(path, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 
 	print_message("uninstall: ours removed, then nothing to remove\n");
 	unlink(path);
-	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
-				      sizeof(msg)),
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
 			 0);
 	assert_int_equal(hook_uninstall(root, msg, sizeof(msg)), 0);
 	assert_non_null(strstr(msg, "removed "));
@@ -797,8 +797,8 @@ static void test_hook_install(void **state)
 	print_message("install: directories created under an empty root\n");
 	assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
 	assert_int_equal(mkdir(root, 0700), 0);
-	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf", msg,
-				      sizeof(msg)),
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
 			 0);
 	assert_non_null(strstr(msg, "restart libvirtd"));
 	assert_null(strstr(msg, "/qemu exists"));

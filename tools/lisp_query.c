@@ -162,6 +162,17 @@ int main(int argc, char **argv)
 		ans.from = tools_sockaddr_str(&x.from, from, sizeof(from));
 		ans.rtt_ms = x.rtt_ms;
 		ans.nonce = run.answered_nonce;
+	} else if (x.icmp_errors) {
+		/* not an answer, but it tells "nothing there" from silence */
+		struct ipaddr ip;
+		char a[IPADDR_STRLEN] = "?";
+		if (x.icmp_from.ss_family) {
+			tools_sockaddr_to_ip(&x.icmp_from, &ip, NULL);
+			ipaddr_str(&ip, a, sizeof(a));
+		}
+		snprintf(err, sizeof(err), "no answer (ICMP %s from %s)", xchg_icmp_name(x.icmp),
+			 a);
+		ans.error = err;
 	} else {
 		ans.error = "no answer";
 	}

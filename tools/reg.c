@@ -13,6 +13,7 @@
  */
 #include "tools/reg.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -631,7 +632,7 @@ int reg_build(const struct reg_opts *o, const struct lisp_prefix *eids, size_t n
 enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64_t *nonces,
 				   unsigned nn, const struct lisp_key *k,
 				   const struct lisp_prefix *eids, size_t n, unsigned *which,
-				   char *why, size_t whylen)
+				   enum reg_reject *rej, char *why, size_t whylen)
 {
 	struct lisp_map_notify *m;
 	struct buf b;
@@ -655,6 +656,8 @@ enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64
 		goto out;
 	*which = i;
 	v = XR_REJECT;
+	if (rej)
+		*rej = REG_REJ_AUTH;
 	if (lisp_auth_verify(&b, &m->auth, k, &pe)) {
 		errf(why, whylen, "Map-Notify authentication failed: %s",
 		     pe.reason ? pe.reason : "bad digest");
@@ -668,11 +671,107 @@ enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64
 			char s[PREFIX_STRLEN];
 			errf(why, whylen, "Map-Notify does not acknowledge EID %s",
 			     prefix_str(&eids[j], s, sizeof(s)));
+			if (rej)
+				*rej = REG_REJ_RECORDS;
 			goto out;
 		}
 	}
 	v = XR_DONE;
+	if (rej)
+		*rej = REG_REJ_NONE;
 out:
 	free(m);
 	return v;
+}
+
+const char *reg_outcome_name(enum reg_outcome o)
+{
+	switch (o) {
+	case REG_ACKED:
+		return "acknowledged";
+	case REG_NO_ANSWER:
+		return "no-answer";
+	case REG_REJECTED:
+		return "rejected";
+	case REG_SEND_FAILED:
+		return "send-failed";
+	case REG_USAGE:
+		return "usage";
+	default:
+		return "error";
+	}
+}
+
+int reg_outcome_exit(enum reg_outcome o)
+{
+	switch (o) {
+	case REG_ACKED:
+		return EXIT_DONE;
+	case REG_NO_ANSWER:
+		return EXIT_NOANSWER;
+	case REG_REJECTED:
+		return EXIT_REJECTED;
+	case REG_USAGE:
+		return EXIT_USAGE;
+	default:
+		return EXIT_OTHER;
+	}
+}
+
+size_t reg_likely_causes(enum reg_outcome o, enum reg_reject rej, enum xchg_icmp icmp,
+			 int send_errno, const char **causes, size_t max)
+{
+	const char *c[8];
+	size_t n = 0, i;
+
+	switch (o) {
+	case REG_NO_ANSWER:
+		if (icmp == XI_PORT_UNREACH) {
+			c[n++] = "nothing listens on that UDP port (ICMP port unreachable): the "
+				 "port is wrong (--ms HOST:PORT, default 4342) or the Map-Server "
+				 "is not running";
+			c[n++] = "the Map-Server address is wrong (the host there runs no "
+				 "Map-Server)";
+			break;
+		}
+		if (icmp == XI_HOST_UNREACH)
+			c[n++] = "the Map-Server address is wrong or unreachable (ICMP "
+				 "unreachable from a router on the way)";
+		else if (icmp == XI_PROHIBITED)
+			c[n++] = "a firewall rejects the Map-Register (ICMP administratively "
+				 "prohibited)";
+		c[n++] = "wrong Map-Server address or port (--ms HOST:PORT, default 4342)";
+		c[n++] = "a firewall drops UDP to the Map-Server's port, or its answers back";
+		c[n++] = "the Map-Server is down";
+		c[n++] = "the Map-Server refused the Map-Register without answering (lisp-msd "
+			 "drops a bad one silently): wrong key, key-id or algorithm for the "
+			 "site's <key>, an EID outside the site's <eid-prefix>, or a nonce not "
+			 "above the last one (this host's clock behind); `show statistics` on the "
+			 "Map-Server counts each reason";
+		break;
+	case REG_REJECTED:
+		if (rej == REG_REJ_RECORDS) {
+			c[n++] = "the Map-Server acknowledged only part of the Map-Register: an "
+				 "EID it did not register (not allowed for the site?)";
+		} else {
+			c[n++] = "the Map-Notify does not verify with our key: the Map-Server "
+				 "signs with another secret or algorithm for this key-id (the key "
+				 "file differs from the site's <key>)";
+			c[n++] = "something else answers in the Map-Server's name";
+		}
+		break;
+	case REG_SEND_FAILED:
+		if (send_errno == ENETUNREACH || send_errno == EHOSTUNREACH)
+			c[n++] = "no route from this host to the Map-Server's address";
+		else if (send_errno == EPERM || send_errno == EACCES)
+			c[n++] = "a firewall rule of this host refuses the datagram";
+		else
+			c[n++] = "this host cannot send to that address (see the error)";
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < n && i < max; i++)
+		causes[i] = c[i];
+	return i;
 }

@@ -104,14 +104,41 @@ size_t reg_pack(const struct reg_opts *o, const struct lisp_prefix *eids, size_t
 int reg_build(const struct reg_opts *o, const struct lisp_prefix *eids, size_t n, uint64_t nonce,
 	      const struct lisp_key *k, struct buf *out, struct proto_err *e);
 
+/* Why a Map-Notify carrying our nonce is refused. */
+enum reg_reject {
+	REG_REJ_NONE = 0,
+	REG_REJ_AUTH,	 /* its signature does not verify with our key */
+	REG_REJ_RECORDS, /* it does not acknowledge every EID we registered */
+};
+
 /* Judge a datagram as the answer to a Map-Register whose attempts carried nonces[0..nn):
  * XR_IGNORE: not a Map-Notify, malformed, or a nonce we did not send;
  * XR_REJECT: our nonce but the signature does not verify with our key, or it does not
- *            acknowledge every EID we registered (why says which);
+ *            acknowledge every EID we registered (*rej and why say which; rej may be NULL);
  * XR_DONE:   verified and complete; *which = the attempt whose nonce it carries. */
 enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64_t *nonces,
 				   unsigned nn, const struct lisp_key *k,
 				   const struct lisp_prefix *eids, size_t n, unsigned *which,
-				   char *why, size_t whylen);
+				   enum reg_reject *rej, char *why, size_t whylen);
+
+/* What a run of lisp-register can tell apart (its result in --json, its exit code). */
+enum reg_outcome {
+	REG_ACKED,	 /* every Map-Register acknowledged by a verified Map-Notify: exit 0 */
+	REG_NO_ANSWER,	 /* nothing that answers us after every retry: exit 3 */
+	REG_REJECTED,	 /* a Map-Notify with our nonce that we refuse: exit 4 */
+	REG_SEND_FAILED, /* this host could not send the Map-Register: exit 1 */
+	REG_ERROR,	 /* anything else (name resolution, socket): exit 1 */
+	REG_USAGE,	 /* command line, settings, key or EID files: exit 2 */
+};
+const char *reg_outcome_name(enum reg_outcome o); /* "acknowledged", "no-answer", ... */
+int reg_outcome_exit(enum reg_outcome o);
+/* The likely causes of a failed outcome, most likely first: at most max sentences (static
+ * strings) into causes[]; the count. No answer: an ICMP error seen (icmp) narrows them
+ * (port unreachable: nothing listens there; host unreachable; prohibited: a firewall),
+ * else a wrong address or port, a firewall, the Map-Server down, or a Map-Register it
+ * refused without answering (lisp-msd's way: wrong key, key ID or algorithm, an EID the
+ * site does not allow, a replayed nonce). Rejected: by rej. Send failed: by send_errno. */
+size_t reg_likely_causes(enum reg_outcome o, enum reg_reject rej, enum xchg_icmp icmp,
+			 int send_errno, const char **causes, size_t max);
 
 #endif

@@ -90,6 +90,10 @@ check "no answer: exit 3" expect_out "$T_TMP/none.json" 3 "$QRY" --ms 127.0.0.1:
 check "no answer json: attempts 3, error" jq -e '.attempts == 3 and .error == "no answer" and
 	(.records | not)' "$T_TMP/none.json"
 check "responder got 3 requests" test "$(grep -c '^request ' "$(bg_log silent)")" -eq 3
+closed=$(free_port udp)
+check "nothing listening: exit 3" expect_out "$T_TMP/closed.json" 3 "$QRY" --ms 127.0.0.1:"$closed" --timeout 0.1 --retries 1 --json 198.51.100.5
+check "... told apart from silence (ICMP port unreachable)" jq -e \
+	'.error == "no answer (ICMP port-unreachable from 127.0.0.1)"' "$T_TMP/closed.json"
 
 # usage
 check "no target: exit 2" expect_out /dev/null 2 "$QRY" 198.51.100.5

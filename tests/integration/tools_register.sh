@@ -4,9 +4,11 @@
 # Map-Server (tools_responder) in each of its modes, and against the real lisp-msd when it
 # is built: acknowledged registration (IPv4 and IPv6, text and --json checked with jq),
 # increasing nonces across runs, an EID file split into several Map-Registers, no answer
-# (exit 3, retries counted on both sides), a late answer, bad signature / incomplete
-# Map-Notify (exit 4), wrong nonce and wrong key (exit 3), deregistration (TTL 0), usage
-# errors (exit 2) and the libvirt hook (domain XML on stdin, nothing on stdout).
+# (exit 3, retries counted on both sides; told apart from a closed port by ICMP, and from
+# no route, exit 1), a late answer, bad signature / incomplete Map-Notify (exit 4), wrong
+# nonce and wrong key (exit 3), the likely causes in text and --json, deregistration (TTL 0),
+# usage errors (exit 2), the libvirt hook (domain XML on stdin, nothing on stdout; without
+# its settings file) and its qemu.d installer; -h, --help, --version.
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && { echo "0 passed, 0 failed"; exit 77; }
 . "$(dirname "$0")/lib.sh"
 need_cmd jq ss
@@ -125,6 +127,11 @@ check "no answer: exit 3" expect_out "$T_TMP/silent.json" 3 \
 elapsed=$(($(date +%s%3N) - start))
 check "json: acked false, attempts 3, error" jq -e '.acked == false and .attempts == 3 and
 	(.error | test("no answer"))' "$T_TMP/silent.json"
+check "json: result no-answer, exit code 3, no ICMP, the likely causes" jq -e '
+	.result == "no-answer" and .exitCode == 3 and (.icmp | not) and
+	any(.likelyCauses[]; test("wrong Map-Server address or port")) and
+	any(.likelyCauses[]; test("firewall")) and any(.likelyCauses[]; test("down")) and
+	any(.likelyCauses[]; test("wrong key, key-id or algorithm"))' "$T_TMP/silent.json"
 check "responder received 3 Map-Registers" test "$(nregs silent)" -eq 3
 check "3 distinct, increasing nonces" bash -c \
 	"grep -o 'nonce=0x[0-9a-f]*' '$(bg_log silent)' | cut -d= -f2 | while read n; do echo \$((n)); done | sort -c -n -u"
@@ -140,11 +147,31 @@ closed=$(free_port udp)
 check "nobody listening: exit 3" expect_rc 3 \
 	"$REG" --ms 127.0.0.1:"$closed" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
 	--timeout 0.1 --retries 1
+"$REG" --ms 127.0.0.1:"$closed" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
+	--timeout 0.1 --retries 1 >/dev/null 2>"$T_TMP/closed.err"
+check "... told apart from silence: ICMP port unreachable, nothing listens there" bash -c \
+	"grep -q 'ICMP port-unreachable from 127.0.0.1' '$T_TMP/closed.err' && grep -q 'nothing listens on that UDP port' '$T_TMP/closed.err' && ! grep -q 'wrong key' '$T_TMP/closed.err'"
+"$REG" --ms 127.0.0.1:"$closed" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
+	--timeout 0.1 --retries 1 --json >"$T_TMP/closed.json" 2>/dev/null
+check "... and in --json" jq -e '.result == "no-answer" and .icmp.kind == "port-unreachable" and
+	.icmp.from == "127.0.0.1" and .icmp.count >= 1 and
+	(.likelyCauses[0] | test("nothing listens"))' "$T_TMP/closed.json"
+# no route at all (this test's namespace has only lo): nothing was sent, exit 1
+"$REG" --ms 192.0.2.100 --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
+	--timeout 0.1 --retries 1 --json >"$T_TMP/noroute.json" 2>"$T_TMP/noroute.err"
+rc=$?
+check "no route to the Map-Server: exit 1, send-failed, no attempt counted" bash -c \
+	"[ $rc -eq 1 ] && jq -e '.result == \"send-failed\" and .exitCode == 1 and .attempts == 0 and any(.likelyCauses[]; test(\"no route\"))' '$T_TMP/noroute.json'"
+check "... the error names the destination" grep -q "cannot send to 192.0.2.100:4342: Network is unreachable" "$T_TMP/noroute.err"
 
 printf 'another-secret\n' >"$T_TMP/wrong.key"
 check "wrong key: Map-Server drops it silently, exit 3" expect_rc 3 \
 	"$REG" --ms 127.0.0.1:"$p_ok" --key-file "$T_TMP/wrong.key" --eid 198.51.100.5/32 \
 	--rloc 192.0.2.11 --timeout 0.1 --retries 1
+"$REG" --ms 127.0.0.1:"$p_ok" --key-file "$T_TMP/wrong.key" --eid 198.51.100.5/32 \
+	--rloc 192.0.2.11 --timeout 0.1 --retries 0 >/dev/null 2>"$T_TMP/wrongkey.err"
+check "... the message lists a wrong key among the likely causes" bash -c \
+	"grep -q '^lisp-register: no answer from 127.0.0.1:$p_ok after 1 attempts' '$T_TMP/wrongkey.err' && grep -q 'wrong key, key-id or algorithm' '$T_TMP/wrongkey.err' && ! grep -q ICMP '$T_TMP/wrongkey.err'"
 check "responder logged auth=bad" grep -q "auth=bad" "$(bg_log ok)"
 
 # ---------------------------------------------------------------- rejected
@@ -154,10 +181,21 @@ check "bad signature: exit 4" expect_out "$T_TMP/badsig.json" 4 \
 	--timeout 0.2 --retries 2 --json
 check "json: rejected, authentication named" jq -e '.acked == false and
 	(.error | test("rejected: Map-Notify authentication failed"))' "$T_TMP/badsig.json"
+check "json: result rejected (authentication), exit code 4, the likely causes" jq -e '
+	.result == "rejected" and .rejected == "authentication" and .exitCode == 4 and
+	any(.likelyCauses[]; test("another secret or algorithm"))' "$T_TMP/badsig.json"
+"$REG" --ms 127.0.0.1:"$p_bad" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
+	--timeout 0.2 --retries 0 >/dev/null 2>"$T_TMP/badsig.err"
+check "text: rejected, with its likely causes" bash -c \
+	"grep -q '^lisp-register: rejected: Map-Notify authentication failed' '$T_TMP/badsig.err' && grep -q 'likely cause' '$T_TMP/badsig.err' && grep -q 'another secret or algorithm' '$T_TMP/badsig.err'"
 responder norec norecords; p_norec=$RPORT
-check "Map-Notify without our records: exit 4" expect_rc 4 \
+check "Map-Notify without our records: exit 4" expect_out "$T_TMP/norec.json" 4 \
 	"$REG" --ms 127.0.0.1:"$p_norec" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
-	--timeout 0.2 --retries 1
+	--timeout 0.2 --retries 1 --json
+check "json: rejected (records), not an authentication cause" jq -e '
+	.result == "rejected" and .rejected == "records" and
+	any(.likelyCauses[]; test("only part")) and (any(.likelyCauses[]; test("secret")) | not)' \
+	"$T_TMP/norec.json"
 responder wrongnonce wrongnonce; p_wn=$RPORT
 check "Map-Notify with a wrong nonce is ignored: exit 3" expect_rc 3 \
 	"$REG" --ms 127.0.0.1:"$p_wn" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \

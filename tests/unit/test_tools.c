@@ -13,7 +13,9 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <dirent.h>
+#include <errno.h>
 #include <ftw.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -993,17 +995,22 @@ struct notify_case {
 	enum xchg_verdict want;
 	unsigned which;
 	const char *why;
+	enum reg_reject rej;
 };
 static const struct notify_case notify_cases[] = {
-    {"good, last attempt", 300, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_DONE, 2, NULL},
-    {"good, first attempt (late answer)", 100, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_DONE, 0, NULL},
-    {"nonce never sent", 301, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_IGNORE, 0, NULL},
-    {"bad signature", 200, "other-key", LISP_T_MAP_NOTIFY, 2, 0, XR_REJECT, 1, "authentication"},
-    {"missing a record", 300, SECRET, LISP_T_MAP_NOTIFY, 1, 0, XR_REJECT, 2, "2001:db8::5/128"},
-    {"no records", 300, SECRET, LISP_T_MAP_NOTIFY, 0, 0, XR_REJECT, 2, "198.51.100.5/32"},
+    {"good, last attempt", 300, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_DONE, 2, NULL, REG_REJ_NONE},
+    {"good, first attempt (late answer)", 100, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_DONE, 0, NULL,
+     REG_REJ_NONE},
+    {"nonce never sent", 301, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_IGNORE, 0, NULL, REG_REJ_NONE},
+    {"bad signature", 200, "other-key", LISP_T_MAP_NOTIFY, 2, 0, XR_REJECT, 1, "authentication",
+     REG_REJ_AUTH},
+    {"missing a record", 300, SECRET, LISP_T_MAP_NOTIFY, 1, 0, XR_REJECT, 2, "2001:db8::5/128",
+     REG_REJ_RECORDS},
+    {"no records", 300, SECRET, LISP_T_MAP_NOTIFY, 0, 0, XR_REJECT, 2, "198.51.100.5/32",
+     REG_REJ_RECORDS},
     {"Map-Notify-Ack is not an answer", 300, SECRET, LISP_T_MAP_NOTIFY_ACK, 2, 0, XR_IGNORE, 0,
-     NULL},
-    {"truncated", 300, SECRET, LISP_T_MAP_NOTIFY, 2, 3, XR_IGNORE, 0, NULL},
+     NULL, REG_REJ_NONE},
+    {"truncated", 300, SECRET, LISP_T_MAP_NOTIFY, 2, 3, XR_IGNORE, 0, NULL, REG_REJ_NONE},
 };
 
 static void test_notify_check(void **state)
@@ -1025,13 +1032,15 @@ static void test_notify_check(void **state)
 		print_message("notify: %s\n", c->name);
 		size_t len = make_notify(out, sizeof(out), c->nonce, c->secret, c->type, &o,
 					 c->nrec == 1 ? &eids[0] : eids, c->nrec);
+		enum reg_reject rej = REG_REJ_NONE;
 		enum xchg_verdict v = reg_check_notify(out, len - c->cut, nonces, 3, k, eids, 2,
-						       &which, why, sizeof(why));
+						       &which, &rej, why, sizeof(why));
 		assert_int_equal(v, c->want);
 		if (v != XR_IGNORE)
 			assert_int_equal(which, c->which);
 		if (c->why)
 			assert_non_null(strstr(why, c->why));
+		assert_int_equal(rej, c->rej);
 	}
 	/* a Map-Register echoed back is not a Map-Notify */
 	uint8_t reg[2048];
@@ -1039,11 +1048,165 @@ static void test_notify_check(void **state)
 	buf_init_write(&w, reg, sizeof(reg));
 	assert_int_equal(reg_build(&o, eids, 2, 300, k, &w, NULL), 0);
 	unsigned which;
-	assert_int_equal(reg_check_notify(reg, buf_len(&w), nonces, 3, k, eids, 2, &which, NULL, 0),
-			 XR_IGNORE);
-	assert_int_equal(reg_check_notify(reg, 0, nonces, 3, k, eids, 2, &which, NULL, 0),
+	assert_int_equal(
+	    reg_check_notify(reg, buf_len(&w), nonces, 3, k, eids, 2, &which, NULL, NULL, 0),
+	    XR_IGNORE);
+	assert_int_equal(reg_check_notify(reg, 0, nonces, 3, k, eids, 2, &which, NULL, NULL, 0),
 			 XR_IGNORE);
 	lisp_key_free(k);
+}
+
+/* ------------------------------------------------------------------ outcomes, the exchange */
+static bool has_cause(const char **c, size_t n, const char *needle)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(c[i], needle))
+			return true;
+	return false;
+}
+
+static void test_outcomes(void **state)
+{
+	(void)state;
+	const char *c[8];
+	size_t n;
+
+	assert_int_equal(reg_outcome_exit(REG_ACKED), 0);
+	assert_int_equal(reg_outcome_exit(REG_ERROR), 1);
+	assert_int_equal(reg_outcome_exit(REG_SEND_FAILED), 1);
+	assert_int_equal(reg_outcome_exit(REG_USAGE), 2);
+	assert_int_equal(reg_outcome_exit(REG_NO_ANSWER), 3);
+	assert_int_equal(reg_outcome_exit(REG_REJECTED), 4);
+	assert_string_equal(reg_outcome_name(REG_NO_ANSWER), "no-answer");
+	assert_string_equal(reg_outcome_name(REG_REJECTED), "rejected");
+	assert_string_equal(reg_outcome_name(REG_SEND_FAILED), "send-failed");
+	assert_int_equal(reg_likely_causes(REG_ACKED, REG_REJ_NONE, XI_NONE, 0, c, 8), 0);
+
+	/* silence: every cause, the silent refusal of lisp-msd included */
+	n = reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_NONE, 0, c, 8);
+	assert_true(has_cause(c, n, "wrong Map-Server address or port"));
+	assert_true(has_cause(c, n, "firewall"));
+	assert_true(has_cause(c, n, "down"));
+	assert_true(has_cause(c, n, "wrong key, key-id or algorithm"));
+	assert_true(has_cause(c, n, "<eid-prefix>"));
+	/* ICMP port unreachable: nobody there, so no refusal by a Map-Server */
+	n = reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_PORT_UNREACH, 0, c, 8);
+	assert_true(n >= 1 && strstr(c[0], "nothing listens"));
+	assert_false(has_cause(c, n, "wrong key"));
+	n = reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_PROHIBITED, 0, c, 8);
+	assert_true(n >= 1 && strstr(c[0], "firewall rejects"));
+	n = reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_HOST_UNREACH, 0, c, 8);
+	assert_true(n >= 1 && strstr(c[0], "unreachable"));
+	/* an answer we refuse */
+	n = reg_likely_causes(REG_REJECTED, REG_REJ_AUTH, XI_NONE, 0, c, 8);
+	assert_true(has_cause(c, n, "another secret or algorithm"));
+	n = reg_likely_causes(REG_REJECTED, REG_REJ_RECORDS, XI_NONE, 0, c, 8);
+	assert_true(has_cause(c, n, "only part"));
+	assert_false(has_cause(c, n, "secret"));
+	/* nothing left this host */
+	n = reg_likely_causes(REG_SEND_FAILED, REG_REJ_NONE, XI_NONE, ENETUNREACH, c, 8);
+	assert_true(has_cause(c, n, "no route"));
+	n = reg_likely_causes(REG_SEND_FAILED, REG_REJ_NONE, XI_NONE, EPERM, c, 8);
+	assert_true(has_cause(c, n, "firewall rule of this host"));
+	/* max respected */
+	assert_int_equal(reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_NONE, 0, c, 2), 2);
+}
+
+static int probe_build(void *arg, unsigned attempt, struct buf *out, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)attempt;
+	(void)err;
+	(void)errlen;
+	return buf_add_u32(out, 0x12345678);
+}
+
+static enum xchg_verdict probe_match(void *arg, const uint8_t *data, size_t len,
+				     const struct sockaddr_storage *from, unsigned *attempt)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	(void)from;
+	(void)attempt;
+	return XR_IGNORE;
+}
+
+/* A UDP port on 127.0.0.1 (or ::1) that nothing listens on. */
+static void closed_port(int family, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	int fd = socket(family, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		*sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		*sl = sizeof(*s6);
+	}
+	assert_int_equal(bind(fd, (struct sockaddr *)ss, *sl), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)ss, sl), 0);
+	close(fd);
+}
+
+static void test_xchg_errors(void **state)
+{
+	(void)state;
+	char err[TOOLS_ERRLEN];
+	const int fams[2] = {AF_INET, AF_INET6};
+
+	for (int i = 0; i < 2; i++) {
+		struct xchg x = {0};
+		int fd = socket(fams[i], SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		print_message("exchange: ICMP port unreachable (%s)\n", i ? "IPv6" : "IPv4");
+		assert_true(fd >= 0);
+		closed_port(fams[i], &x.dst, &x.dstlen);
+		x.fd = fd;
+		x.timeout = 0.05;
+		x.retries = 1;
+		x.build = probe_build;
+		x.match = probe_match;
+		if (fams[i] == AF_INET6 &&
+		    sendto(fd, "", 0, 0, (struct sockaddr *)&x.dst, x.dstlen) < 0) {
+			print_message("  no ::1 here: IPv6 case not run\n");
+			close(fd);
+			continue;
+		}
+		assert_int_equal(xchg_run(&x, err, sizeof(err)), EXIT_NOANSWER);
+		assert_int_equal(x.attempts, 2);
+		assert_int_equal(x.send_errno, 0);
+		/* the kernel's answer tells "nothing listens" from silence */
+		assert_true(x.icmp_errors >= 1);
+		assert_int_equal(x.icmp, XI_PORT_UNREACH);
+		assert_string_equal(xchg_icmp_name(x.icmp), "port-unreachable");
+		assert_int_equal(x.icmp_from.ss_family, fams[i]);
+		close(fd);
+	}
+
+	/* a datagram that cannot leave: not an attempt, a send error */
+	struct xchg x = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&x.dst;
+	print_message("exchange: the send fails\n");
+	s6->sin6_family = AF_INET6; /* an IPv6 destination on an IPv4 socket */
+	s6->sin6_addr = in6addr_loopback;
+	s6->sin6_port = htons(9);
+	x.dstlen = sizeof(*s6);
+	x.fd = fd;
+	x.timeout = 0.05;
+	x.retries = 3;
+	x.build = probe_build;
+	x.match = probe_match;
+	assert_int_equal(xchg_run(&x, err, sizeof(err)), EXIT_OTHER);
+	assert_int_equal(x.attempts, 0);
+	assert_int_not_equal(x.send_errno, 0);
+	assert_non_null(strstr(err, "cannot send to"));
+	close(fd);
 }
 
 /* ------------------------------------------------------------------ lisp-query */
@@ -1270,6 +1433,7 @@ int main(void)
 	    cmocka_unit_test(test_secret),	     cmocka_unit_test(test_eid_file),
 	    cmocka_unit_test(test_libvirt_xml),	     cmocka_unit_test(test_hook_ops),
 	    cmocka_unit_test(test_default_conf),     cmocka_unit_test(test_hook_install),
+	    cmocka_unit_test(test_outcomes),	     cmocka_unit_test(test_xchg_errors),
 	    cmocka_unit_test(test_register_build),   cmocka_unit_test(test_register_pack),
 	    cmocka_unit_test(test_notify_check),     cmocka_unit_test(test_query_options),
 	    cmocka_unit_test(test_query_build),	     cmocka_unit_test(test_query_reply),

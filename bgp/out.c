@@ -234,8 +234,8 @@ static void send_updates(struct sync *s)
 				log_warnx("bgp %s: cannot build UPDATE: %s", p->name, e.reason);
 				break;
 			}
-			bgp_send_raw(p, msg, w.len);
-			p->updates_out++;
+			if (bgp_send_raw(p, msg, w.len) == 0) /* not written: not sent */
+				p->updates_out++;
 		}
 	}
 	static const uint16_t afis[BGP_AID_MAX] = {BGP_AFI_IPV4, BGP_AFI_IPV6};
@@ -249,8 +249,8 @@ static void send_updates(struct sync *s)
 				log_warnx("bgp %s: cannot build withdraw: %s", p->name, e.reason);
 				break;
 			}
-			bgp_send_raw(p, msg, w.len);
-			p->updates_out++;
+			if (bgp_send_raw(p, msg, w.len) == 0)
+				p->updates_out++;
 		}
 	}
 }

@@ -110,23 +110,32 @@ void ms_drop_malformed(struct ms *ms, unsigned type, const struct ipaddr *src,
 		e->offset, e->reason ? e->reason : "?");
 }
 
-void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-	     size_t len, bool deferred)
+/* One datagram to the send callback: counted as sent only when it took it. */
+static int emit_now(struct ms *ms, unsigned type, const struct ipaddr *dst, uint16_t dport,
+		    const uint8_t *data, size_t len)
+{
+	if (ms->send(ms->send_arg, dst, dport, data, len) < 0) {
+		ms_drop(ms, type, MS_DROP_SEND_FAILED, dst, "not sent to port %u", dport);
+		return -1;
+	}
+	ms->st.type[type].tx++;
+	return 0;
+}
+
+int ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+	    size_t len, bool deferred)
 {
 	struct buf b;
 	buf_init_read(&b, data, len);
 	int t = lisp_msg_type(&b);
 	unsigned type = t < 0 ? 0 : (unsigned)t;
 
-	if (!deferred) {
-		ms->st.type[type].tx++;
-		ms->send(ms->send_arg, dst, dport, data, len);
-		return;
-	}
+	if (!deferred)
+		return emit_now(ms, type, dst, dport, data, len);
 	struct ms_deferred *d = malloc(sizeof(*d) + len);
 	if (d == NULL) {
 		ms_drop(ms, type, MS_DROP_SEND_FAILED, NULL, "out of memory");
-		return;
+		return -1;
 	}
 	d->next = NULL;
 	d->dst = *dst;
@@ -136,6 +145,7 @@ void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint
 	memcpy(d->data, data, len);
 	*ms->deferred_tail = d;
 	ms->deferred_tail = &d->next;
+	return 0;
 }
 
 uint64_t ms_new_nonce(struct ms *ms)
@@ -310,8 +320,7 @@ void ms_end_turn(struct ms *ms)
 	for (d = ms->deferred; d != NULL; d = next) {
 		next = d->next;
 		if (ok) {
-			ms->st.type[d->type].tx++;
-			ms->send(ms->send_arg, &d->dst, d->dport, d->data, d->len);
+			emit_now(ms, d->type, &d->dst, d->dport, d->data, d->len);
 		} else {
 			ms_drop(ms, d->type, MS_DROP_STORE_FAILED, NULL, "not acknowledged");
 		}

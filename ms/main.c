@@ -59,12 +59,12 @@ static uint64_t now_ms(void)
 	return now_ns() / 1000000ULL;
 }
 
-static void send_cb(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-		    size_t len)
+static int send_cb(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		   size_t len)
 {
 	(void)arg;
-	if (g.sock != NULL)
-		udp_queue(g.sock, dst, dport, NULL, data, len);
+	/* -1: the socket cannot send it (common/udpio.h: counted there as invalid too) */
+	return g.sock != NULL ? udp_queue(g.sock, dst, dport, NULL, data, len) : -1;
 }
 
 static void recv_cb(struct udp_sock *s, const struct udp_pkt *pkts, size_t n, void *arg)

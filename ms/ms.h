@@ -350,8 +350,10 @@ void ms_push_bgp_stop(struct ms_push *p);
 struct bgp *ms_push_bgp(const struct ms_push *p);
 
 /* ------------------------------------------------------------------ the core */
-typedef void (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-			   size_t len);
+/* Send one datagram: 0 when it was handed to the socket, -1 when it could not be (then it
+ * is counted as a send failure, never as sent). */
+typedef int (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+			  size_t len);
 
 struct ms;
 

@@ -149,9 +149,11 @@ void ms_drop(struct ms *ms, unsigned type, unsigned reason, const struct ipaddr 
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void ms_drop_malformed(struct ms *ms, unsigned type, const struct ipaddr *src,
 		       const struct proto_err *e);
-/* Send now (deferred=false) or after this turn's store commit. */
-void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-	     size_t len, bool deferred);
+/* Send now (deferred=false) or after this turn's store commit. Counted as sent (by type)
+ * only when the send callback took it; a refused send is a send-failed drop. Returns 0
+ * (sent, or queued for the end of the turn) or -1 (not sent: the caller counts nothing). */
+int ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+	    size_t len, bool deferred);
 /* new_rec: reg's record decoded (NULL with reg NULL). */
 void ms_fire_change(struct ms *ms, const struct lisp_prefix *eid, const struct lisp_record *old_rec,
 		    const struct ms_reg *reg, const struct lisp_record *new_rec, const char *site,

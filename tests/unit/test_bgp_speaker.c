@@ -182,6 +182,33 @@ static void test_packing_without_addpath(void **state)
 	rig_free(r);
 }
 
+/* An UPDATE that cannot be written (no connection any more) is not counted as sent. */
+static void test_unsent_update_not_counted(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(65000, false);
+	struct tally t;
+	struct bgp_host_mapping m;
+	establish(r, 65000, false, false);
+	drain(r, &t, &r->p->opts);
+	uint64_t updates = r->p->updates_out, msgs = r->p->msgs_out;
+	mapping(&m, "198.51.100.5/32", "192.0.2.1", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	struct bgp_conn *c = r->p->conn;
+	r->p->conn = NULL; /* bgp_send_raw fails */
+	bgp_out_sync_peer(r->p, NULL, 0, true);
+	assert_int_equal(r->p->updates_out, updates);
+	assert_int_equal(r->p->msgs_out, msgs);
+	r->p->conn = c;
+	/* and one that is written counts */
+	mapping(&m, "198.51.100.6/32", "192.0.2.1", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(t.nlri, 1);
+	assert_int_equal(r->p->updates_out, updates + 1);
+	rig_free(r);
+}
+
 static void test_addpath_one_path_per_rloc(void **state)
 {
 	(void)state;
@@ -835,6 +862,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_packing_without_addpath),
+	    cmocka_unit_test(test_unsent_update_not_counted),
 	    cmocka_unit_test(test_addpath_one_path_per_rloc),
 	    cmocka_unit_test(test_gr_helper),
 	    cmocka_unit_test(test_no_gr_flushes),

@@ -120,7 +120,8 @@ struct ms_cfg {
 	uint32_t max_subscribers;
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
-	struct cfg_priv priv; /* <privileges> (common/priv.h) */
+	struct cfg_priv priv;	    /* <privileges> (common/priv.h) */
+	struct cfg_metrics metrics; /* <metrics> (common/metrics.h) */
 	bool have_subscriber_key;
 	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
 	struct ms_site *sites;

@@ -143,6 +143,7 @@ struct xtr_cfg {
 	struct xtr_mapping_cfg *stat; /* static map-cache entries */
 	struct cfg_cli cli;	      /* <cli>, default 127.0.0.1:2620 */
 	struct cfg_priv priv;	      /* <privileges> (common/priv.h) */
+	struct cfg_metrics metrics;   /* <metrics> (common/metrics.h) */
 	int log_level;
 	bool has_site;	      /* a <site> element is present ... */
 	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */

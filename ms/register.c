@@ -484,7 +484,7 @@ static void send_ack_notify(struct ms *ms, const struct lisp_map_register *m,
 			"Map-Notify does not encode");
 		return;
 	}
-	ms_emit(ms, src, sport, out, n, true);
+	ms_emit_ack(ms, src, sport, out, n);
 }
 
 void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,

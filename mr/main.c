@@ -17,6 +17,7 @@
 #include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
 #include "mr/mr.h"
@@ -27,7 +28,8 @@ static struct {
 	struct udp_sock *sock[MR_MAX_LISTEN];
 	unsigned nsock;
 	struct event *tick;
-	bool debug_level; /* -d: keep the debug level whatever the config says */
+	bool debug_level;	     /* -d: keep the debug level whatever the config says */
+	struct metrics_srv *metrics; /* <metrics> */
 } g;
 
 static int send_any(void *arg, const struct ipaddr *dst, uint16_t dport, const struct ipaddr *src,
@@ -99,6 +101,12 @@ static void apply_log(const struct mr_cfg *c)
 		log_setlevel(c->log_level);
 }
 
+static void collect(struct mw *w, void *arg)
+{
+	(void)arg;
+	mr_metrics_write(w, g.mr, g.cli);
+}
+
 static int start(struct event_base *base, void *cfgp)
 {
 	struct mr_cfg *c = cfgp;
@@ -130,6 +138,9 @@ static int start(struct event_base *base, void *cfgp)
 	g.tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
 	if (g.tick == NULL || event_add(g.tick, &one) == -1)
 		return -1;
+	if (c->metrics.enabled &&
+	    (g.metrics = metrics_start(base, &c->metrics, "lisp-mrd", collect, NULL)) == NULL)
+		return -1;
 	log_info("lisp-mrd %s: %u EID prefixes, %zu map-servers", MR_VERSION, c->nprefix,
 		 mr_nservers(g.mr));
 	return 0;
@@ -144,6 +155,7 @@ static int reload(void *oldp, void *newp)
 	if (o->nlisten != n->nlisten || memcmp(o->listen, n->listen, sizeof(o->listen)) ||
 	    !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("listen and CLI address changes take effect at the next restart");
+	metrics_reload_log(&o->metrics, &n->metrics);
 	cli_reconfigure(g.cli, &n->cli);
 	apply_log(n);
 	log_info("reloaded: %u EID prefixes, %zu map-servers", n->nprefix, mr_nservers(g.mr));
@@ -152,6 +164,7 @@ static int reload(void *oldp, void *newp)
 
 static void stop(void)
 {
+	metrics_stop(g.metrics);
 	if (g.tick)
 		event_free(g.tick);
 	cli_free(g.cli);

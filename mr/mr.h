@@ -200,5 +200,8 @@ struct cli;
 struct event_base;
 /* A CLI with the lisp-mrd command table (not yet listening) over core `mr`. */
 struct cli *mr_cli_new(struct event_base *base, struct mr *mr);
+/* The whole /metrics scrape of lisp-mrd (mr/metrics.c); cli may be NULL. */
+struct mw;
+void mr_metrics_write(struct mw *w, struct mr *mr, const struct cli *cli);
 
 #endif

@@ -486,5 +486,11 @@ uint16_t xtr_flow_sport(uint32_t hash);
 struct cli;
 struct event_base;
 struct cli *xtr_cli_new(struct event_base *base, struct xtr *x);
+/* The whole /metrics scrape of lisp-xtrd (xtr/metrics.c); d: the D-ETR or NULL, cli may be
+ * NULL. */
+struct mw;
+struct xtr_detr;
+void xtr_metrics_write(struct mw *w, struct xtr *x, const struct xtr_detr *d,
+		       const struct cli *cli);
 
 #endif

@@ -4,7 +4,7 @@
  * counter of `show statistics` read from the same places the CLI reads them (struct mr_stats
  * and its name tables mr_drop_name, proto_err_name; the reply limit's table), the state and
  * counters of each Map-Server (`show map-servers`), then those every daemon has
- * (metrics_write_common). tests/unit/test_mr_core checks that every counter `show statistics
+ * (metrics_write_common). tests/unit/test_mr_metrics checks that every counter `show statistics
  * json` prints shows up here.
  */
 #include "config.h"

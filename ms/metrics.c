@@ -5,7 +5,7 @@
  * CLI reads them (struct ms_stats and its name tables ms_drop_name, proto_err_name,
  * ms_answer_name, lisp_type_name; the push's and the reply limit's counters), the
  * Map-Register -> Map-Notify latency histogram, the speaker's per-peer families
- * (bgp_metrics_write) and those every daemon has (metrics_write_common). tests/unit/test_ms
+ * (bgp_metrics_write) and those every daemon has (metrics_write_common). tests/unit/test_ms_metrics
  * checks that every counter `show statistics json` prints shows up here.
  */
 #include "config.h"

@@ -7,7 +7,7 @@
  * the sockets' counters of the I/O callback), the registration state per Map-Server, and in
  * representative mode (the D-ETR) the host mappings learned over BGP and the speaker's
  * per-peer families (bgp_metrics_write); then those every daemon has (metrics_write_common).
- * tests/unit/test_xtr_control checks that every counter `show statistics json` prints shows
+ * tests/unit/test_xtr_metrics checks that every counter `show statistics json` prints shows
  * up here.
  */
 #include "config.h"

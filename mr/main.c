@@ -3,7 +3,8 @@
  * mr/main.c - lisp-mrd: wires the Map-Resolver core (mr/core.c) onto the daemon skeleton
  * (common/daemon: -f -n -nv -d, SIGHUP reload never half-applied), batched UDP sockets on
  * the LISP control port (common/udpio), the telnet CLI (mr/cli.c) and a one-second tick
- * that ages remembered forwards (failover, mr/mr.h). Listen and CLI addresses are taken at
+ * that ages remembered forwards (failover, mr/mr.h), and with <metrics> the /metrics
+ * endpoint (common/metrics.h, mr/metrics.c). Listen, CLI and metrics addresses are taken at
  * start; a reload applies the EID table, limits, failover timers and log level.
  */
 #include "config.h"

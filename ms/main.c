@@ -5,7 +5,9 @@
  * SQLite store (ms/store.h) and, with a <bgp> element, the embedded BGP speaker (bgp/bgp.h)
  * fed by the push of ms/push.c. Every received batch is one loop turn: ms_input per datagram
  * (changes reach the speaker through the change hook), then ms_end_turn (store commit, then
- * the acknowledgements); the speaker flushes its UPDATEs at the end of the same turn.
+ * the acknowledgements); the speaker flushes its UPDATEs at the end of the same turn. With
+ * <metrics>, the /metrics endpoint (common/metrics.h, ms/metrics.c) answers scrapes in the
+ * same loop; each batch is stamped (ms_set_rx_time) for the Map-Notify latency histogram.
  *
  * Start order: Map-Server, push, database load, speaker (ms_push_set_speaker puts every
  * loaded registration into its table), then bgp_start: every peer that comes up gets the

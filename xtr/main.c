@@ -7,7 +7,9 @@
  * control messages go through a batched UDP 4342 socket (common/udpio); the telnet CLI
  * (xtr/cli.c, `show statistics` with the sockets' counters) and a 100 ms tick (timers)
  * complete it. Start order: engine (TUN, send sockets), core, D-ETR, engine reads,
- * control socket, tick, CLI, BGP speaker, site; stop frees them in reverse.
+ * control socket, tick, CLI, BGP speaker, site, the /metrics endpoint of <metrics>
+ * (common/metrics.h, xtr/metrics.c; its listener follows the config at start, like the
+ * CLI's); stop frees them in reverse.
  *
  * The site integration (xtr/site/site.h) is used when the config has a <site> element.
  * mode="representative" (the D-ETR, xtr/detr.h) runs the embedded BGP speaker of its <bgp>

@@ -177,5 +177,8 @@ check "reload: <metrics> change logged as needing a restart" \
 	wait_until 5 grep -q "<metrics> changes take effect at the next restart" "$(bg_log msd)"
 check "the endpoint stays where it was" scrape msd3 "$ms_m"
 check_not "nothing on the new port" $HTTP GET "http://127.0.0.1:$new_m/metrics"
+# (under ASan a leak would be a non-zero exit)
 check "lisp-msd stops cleanly" stop_bg msd
+check "lisp-mrd stops cleanly" stop_bg mrd
+check "lisp-xtrd stops cleanly" stop_bg xtrd
 finish

@@ -9,7 +9,8 @@
 # BGP peer up with the host mapping received, the Map-Resolver's Map-Server up). Bad
 # requests (another path: 404; another method: 405; oversized headers: 400/413) are answered,
 # counted in `show statistics json` (metrics.badRequests) and in the scrape; the daemon
-# still serves after them. A daemon without <metrics> opens no port. A reload (SIGHUP) that
+# still serves after them. 12 idle clients: 8 connections accepted, the listener pauses,
+# lisp-msd still acknowledges registrations, the timeout closes them. A daemon without <metrics> opens no port. A reload (SIGHUP) that
 # changes <metrics> says it takes effect at the next restart and the endpoint stays where it
 # was.
 if [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ]; then
@@ -157,6 +158,25 @@ check "the scrape counts them too" bash -c \
 	 grep -qx 'lisp_metrics_bad_requests_total{reason=\"tooLarge\"} 1' '$T_TMP/msd2.prom'"
 check "bad requests logged" grep -q "metrics: bad HTTP request" "$(bg_log msd)"
 check "lisp-msd: promtool still happy" promtool_ok "$T_TMP/msd2.prom"
+
+# idle connections cannot hurt the daemon: 12 clients connect and send nothing; 8 are
+# accepted (the limit), the listener pauses, lisp-msd keeps answering its CLI and
+# acknowledging registrations; 10 s later the idle ones are closed and the listener resumes
+cat >"$T_TMP/idle.py" <<'PY'
+import socket, sys, time
+held = [socket.create_connection(("127.0.0.1", int(sys.argv[1]))) for _ in range(12)]
+time.sleep(30)
+PY
+start_bg idle python3 "$T_TMP/idle.py" "$ms_m"
+check "12 idle clients: 8 connections open, the listener paused" \
+	json_poll 10 '.metrics.openConnections == 8 and .metrics.connectionLimitReached >= 1' stats
+check "meanwhile lisp-msd acknowledges a registration" timeout 20 "$REG" --ms "127.0.0.1:$ms_port" \
+	--key-file "$T_TMP/dc.key" --key-id 1 --alg sha256 --eid 198.51.100.6/32 --rloc 192.0.2.1
+check "the idle connections are closed after the 10 s timeout, the waiting ones accepted" \
+	json_poll 30 '.metrics.closedWithoutAnswer >= 12' stats
+stop_bg idle
+check "no connection left open" json_poll 10 '.metrics.openConnections == 0' stats
+check "and the endpoint serves again" scrape msd4 "$ms_m"
 
 # off unless configured: lisp-mrd started without <metrics> opens no metrics port
 sed '/<metrics/d' "$T_TMP/mr.xml" >"$T_TMP/mr-off.xml"

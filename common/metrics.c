@@ -32,6 +32,7 @@
 #include "common/log.h"
 #include "common/metrics.h"
 #include "common/out.h"
+#include "common/ratelimit.h"
 #include "common/udpio.h"
 
 /* ------------------------------------------------------------------ writer */
@@ -314,7 +315,10 @@ struct metrics_srv {
 	void *arg;
 	uint16_t port;
 	unsigned max_conns;
-	bool paused; /* listener disabled at max_conns */
+	bool paused;	      /* listener disabled at max_conns */
+	struct strbuf cache;  /* the last rendered scrape */
+	uint64_t cache_until; /* now_ns() before which it is answered again */
+	unsigned render_factor;
 	bool stopping;
 	struct mconn conns[METRICS_MAX_CONNS];
 	struct metrics_stats st;
@@ -544,16 +548,32 @@ static void on_request(struct evhttp_request *req, void *arg)
 		send_text(req, 405, "Method Not Allowed", "method not allowed: GET /metrics");
 		return;
 	}
-	mw_init(&w);
-	s->fn(&w, s->arg);
-	text = mw_text(&w, &len);
-	if (w.sb.oom || (b = evbuffer_new()) == NULL) {
+	/* a scrape renders anew only METRICS_RENDER_FACTOR times its last rendering's cost
+	 * after it; until then the last text is answered (see common/metrics.h) */
+	uint64_t t0 = now_ns();
+	if (s->cache.s != NULL && t0 < s->cache_until) {
+		s->st.cached++;
+	} else {
+		mw_init(&w);
+		s->fn(&w, s->arg);
+		text = mw_text(&w, &len);
+		strbuf_reset(&s->cache);
+		if (w.sb.oom || strbuf_add(&s->cache, text, len) < 0) {
+			mw_free(&w);
+			strbuf_free(&s->cache);
+			send_text(req, 500, "Internal Server Error", "out of memory");
+			return;
+		}
 		mw_free(&w);
+		uint64_t t1 = now_ns();
+		s->st.renders++;
+		s->cache_until = t1 + (t1 - t0) * s->render_factor;
+	}
+	if ((b = evbuffer_new()) == NULL) {
 		send_text(req, 500, "Internal Server Error", "out of memory");
 		return;
 	}
-	evbuffer_add(b, text, len);
-	mw_free(&w);
+	evbuffer_add(b, s->cache.s, s->cache.len);
 	evhttp_add_header(oh, "Content-Type", "text/plain; version=0.0.4; charset=utf-8");
 	evhttp_send_reply(req, 200, "OK", b);
 	evbuffer_free(b);
@@ -572,6 +592,8 @@ struct metrics_srv *metrics_start(struct event_base *base, const struct cfg_metr
 	s->fn = fn;
 	s->arg = arg;
 	s->max_conns = METRICS_MAX_CONNS;
+	s->render_factor = METRICS_RENDER_FACTOR;
+	strbuf_init(&s->cache);
 	snprintf(s->daemon, sizeof(s->daemon), "%s", daemon);
 	snprintf(s->addr, sizeof(s->addr), "%s", c->addr);
 	s->http = evhttp_new(base);
@@ -630,6 +652,7 @@ void metrics_stop(struct metrics_srv *s)
 		evhttp_free(s->http); /* closes the adopted ones (on_close) */
 	if (s->adopt)
 		event_free(s->adopt);
+	strbuf_free(&s->cache);
 	if (running == s)
 		running = NULL;
 	free(s);
@@ -643,6 +666,12 @@ uint16_t metrics_port(const struct metrics_srv *s)
 void metrics_set_timeout(struct metrics_srv *s, unsigned seconds)
 {
 	evhttp_set_timeout(s->http, (int)seconds);
+}
+
+void metrics_set_render_factor(struct metrics_srv *s, unsigned factor)
+{
+	s->render_factor = factor;
+	s->cache_until = 0;
 }
 
 void metrics_reload_log(const struct cfg_metrics *run, const struct cfg_metrics *next)
@@ -667,6 +696,8 @@ void metrics_out_stats(struct out *o, const char *key)
 	out_begin_object(o, key);
 	out_bool(o, "enabled", st.enabled);
 	out_uint(o, "scrapes", st.scrapes);
+	out_uint(o, "renders", st.renders);
+	out_uint(o, "cachedAnswers", st.cached);
 	out_uint(o, "connections", st.connections);
 	out_uint(o, "openConnections", st.open_connections);
 	out_uint(o, "connectionLimitReached", st.limit_reached);
@@ -786,6 +817,12 @@ static void write_self(struct mw *w)
 	metrics_get_stats(&st);
 	mw_family(w, "lisp_metrics_scrapes_total", METRICS_COUNTER, "GET /metrics answered");
 	mw_u64(w, st.scrapes, NULL);
+	mw_family(w, "lisp_metrics_renders_total", METRICS_COUNTER,
+		  "Scrapes rendered anew (the others got the last rendering: cached answers)");
+	mw_u64(w, st.renders, NULL);
+	mw_family(w, "lisp_metrics_cached_answers_total", METRICS_COUNTER,
+		  "Scrapes answered with the last rendering (asked again too soon after it)");
+	mw_u64(w, st.cached, NULL);
 	mw_family(w, "lisp_metrics_connections_total", METRICS_COUNTER,
 		  "Connections accepted by the metrics endpoint");
 	mw_u64(w, st.connections, NULL);

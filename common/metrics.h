@@ -29,7 +29,9 @@
  * METRICS_MAX_BODY 413 (answered by evhttp), an unparsable request 400. A slow or hostile
  * client cannot hold the loop: at most METRICS_MAX_CONNS connections at once (past that
  * the listener stops accepting until one closes; the kernel's backlog holds the rest), each
- * closed after METRICS_TIMEOUT_S seconds without progress reading or writing. The counters
+ * closed after METRICS_TIMEOUT_S seconds without progress reading or writing, and a client
+ * asking again and again gets the last rendering until METRICS_RENDER_FACTOR times its cost
+ * has passed, so scrapes never take more than a tenth of the loop. The counters
  * are in every daemon's `show statistics` (metrics_out_stats) and in the scrape itself.
  * One server per process; its listener follows the configuration at start (a reload that
  * changes <metrics> is logged as taking effect at the next restart, like the CLI).
@@ -98,6 +100,11 @@ int mw_hist(struct mw *w, const struct metrics_hist *h, ...);
 #define METRICS_MAX_BODY    1024 /* a request body (GET has none), bytes */
 #define METRICS_MAX_CONNS   8	 /* connections open at once */
 #define METRICS_TIMEOUT_S   10	 /* seconds without progress reading or writing */
+/* A scrape renders anew only this many times the cost of the last rendering after it
+ * (before, the last text is answered): however often a client asks, rendering takes at
+ * most about 1/(1 + factor) of the loop's time. Prometheus, every 15 s, always gets a
+ * fresh one unless a rendering costs more than 1.5 s. */
+#define METRICS_RENDER_FACTOR 10
 
 struct event_base;
 struct cfg_metrics;
@@ -116,13 +123,17 @@ struct metrics_srv *metrics_start(struct event_base *base, const struct cfg_metr
 void metrics_stop(struct metrics_srv *s);
 /* The bound port (host order), 0 if none. */
 uint16_t metrics_port(const struct metrics_srv *s);
-/* Testing hook: another timeout (seconds) for the connections opened from now on. */
+/* Testing hooks: another timeout (seconds) for the connections opened from now on; another
+ * render factor (0: every scrape renders anew). */
 void metrics_set_timeout(struct metrics_srv *s, unsigned seconds);
+void metrics_set_render_factor(struct metrics_srv *s, unsigned factor);
 /* A reload: <metrics> changes need a restart (logged when they differ). */
 void metrics_reload_log(const struct cfg_metrics *run, const struct cfg_metrics *next);
 
 struct metrics_stats {
 	uint64_t scrapes;	   /* GET /metrics answered */
+	uint64_t renders;	   /* ... rendered anew */
+	uint64_t cached;	   /* ... with the last rendering */
 	uint64_t connections;	   /* accepted */
 	uint64_t no_response;	   /* closed before any answer (timeout, client gone) */
 	uint64_t not_found;	   /* 404: another path */

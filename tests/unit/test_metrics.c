@@ -7,7 +7,8 @@
  * headers over the limit are 413, garbage is 400; each is counted (what show statistics
  * and lisp_metrics_bad_requests_total show); at METRICS_MAX_CONNS open connections the
  * next one waits (not accepted) until one closes; idle connections are closed by the
- * timeout and counted as closed without an answer; no connection is left counted open. */
+ * timeout and counted as closed without an answer; no connection is left counted open; a
+ * client asking too often gets the last rendering (render factor). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -149,6 +150,7 @@ struct fx {
 	struct metrics_srv *srv;
 	uint16_t port;
 	int collected;
+	uint64_t busy_ns; /* each rendering takes this long */
 };
 
 static void collect(struct mw *w, void *arg)
@@ -156,6 +158,8 @@ static void collect(struct mw *w, void *arg)
 	struct fx *f = arg;
 
 	f->collected++;
+	for (uint64_t end = now_ns() + f->busy_ns; now_ns() < end;)
+		;
 	mw_family(w, "lisp_test_up", METRICS_GAUGE, "test");
 	mw_u64(w, 1, NULL);
 	metrics_write_common(w, "test", NULL);
@@ -173,6 +177,7 @@ static int setup(void **state)
 	assert_non_null(f->srv);
 	f->port = metrics_port(f->srv);
 	assert_true(f->port != 0);
+	metrics_set_render_factor(f->srv, 0); /* every scrape rendered (test_render_cache) */
 	*state = f;
 	return 0;
 }
@@ -457,6 +462,39 @@ static void test_connection_limit_and_timeout(void **state)
 	assert_int_equal(st.no_response, METRICS_MAX_CONNS + 1);
 }
 
+/* A client asking again and again gets the last rendering until the render factor times its
+ * cost has passed: rendering cannot take the loop. */
+static void test_render_cache(void **state)
+{
+	struct fx *f = *state;
+	static char buf[1 << 16];
+	struct metrics_stats st;
+	const char *req = "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+	f->busy_ns = 5000000; /* 5 ms a rendering, factor 100: the next one after 500 ms */
+	metrics_set_render_factor(f->srv, 100);
+	uint64_t t0 = now_ns();
+	request(f, req, buf, sizeof(buf));
+	assert_int_equal(f->collected, 1);
+	for (int i = 0; i < 5; i++) {
+		request(f, req, buf, sizeof(buf));
+		assert_true(strncmp(buf, "HTTP/1.1 200 OK", 15) == 0);
+	}
+	if (now_ns() - t0 < 400000000ULL) /* (a slow machine may have taken longer) */
+		assert_int_equal(f->collected, 1);
+	metrics_get_stats(&st);
+	assert_int_equal(st.scrapes, 6);
+	assert_int_equal(st.renders + st.cached, 6);
+	assert_int_equal(st.renders, (uint64_t)f->collected);
+	/* half a second later: rendered anew */
+	struct timespec ts = {0, 600000000};
+	nanosleep(&ts, NULL);
+	int before = f->collected;
+	request(f, req, buf, sizeof(buf));
+	assert_int_equal(f->collected, before + 1);
+	assert_non_null(strstr(buf, "lisp_metrics_cached_answers_total "));
+}
+
 static void test_config(void **state)
 {
 	struct cfg_metrics a, b;
@@ -505,6 +543,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_requests, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_connection_limit_and_timeout, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_render_cache, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_bind_failure, setup, teardown),
 	};
 

@@ -288,4 +288,9 @@ bool bgp_peer_established(const struct bgp_peer *p);
  * speaker first sets the context to NULL (cli_set_table_ctx) or frees the CLI. */
 const struct cli_cmd *bgp_cli_commands(size_t *n);
 
+/* The speaker's Prometheus families (bgp/metrics.c, common/metrics.h): per peer its state,
+ * prefixes and paths, message and error counters; nothing when b is NULL. */
+struct mw;
+void bgp_metrics_write(struct mw *w, const struct bgp *b);
+
 #endif

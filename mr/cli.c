@@ -11,6 +11,7 @@
 
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/udpio.h"
 #include "common/ratelimit.h"
 #include "mr/mr.h"
@@ -110,6 +111,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "logged", ls.logged);
 	out_uint(o, "suppressed", ls.suppressed);
 	out_end(o);
+	metrics_out_stats(o, "metrics");
 	cli_out_stats(r->cli, o);
 	out_end(o);
 }

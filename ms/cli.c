@@ -15,6 +15,7 @@
 
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/udpio.h"
 #include "ms/ms.h"
 #include "proto/auth.h"
@@ -265,6 +266,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 		out_uint(o, "resyncs", bs->resyncs);
 		out_end(o);
 	}
+	metrics_out_stats(o, "metrics");
 	cli_out_stats(r->cli, o);
 	out_end(o);
 }

@@ -120,7 +120,8 @@ struct ms_cfg {
 	uint32_t max_subscribers;
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
-	struct cfg_priv priv; /* <privileges> (common/priv.h) */
+	struct cfg_priv priv;	    /* <privileges> (common/priv.h) */
+	struct cfg_metrics metrics; /* <metrics> (common/metrics.h) */
 	bool have_subscriber_key;
 	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
 	struct ms_site *sites;
@@ -369,6 +370,9 @@ int ms_load(struct ms *ms, uint64_t now_ms);
 /* One received datagram. */
 void ms_input(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
 	      uint16_t sport, uint64_t now_ms);
+/* When the datagrams of the next ms_input calls were received (now_ns() of the recvmmsg
+ * batch), until ms_end_turn; without it ms_input reads the clock itself. */
+void ms_set_rx_time(struct ms *ms, uint64_t rx_ns);
 /* End of a loop turn: commit the store, then send what waited for the commit. */
 void ms_end_turn(struct ms *ms);
 /* Timers: expiry, Map-Notify retransmissions, subscription timeouts. Also ends a turn. */
@@ -380,7 +384,17 @@ int ms_on_change(struct ms *ms, ms_change_cb cb, void *arg);
 int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *arg);
 const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p);
 size_t ms_count(const struct ms *ms);
+/* Registrations of the site called `name` now (kept as they change: no walk). */
+size_t ms_site_count(const struct ms *ms, const char *name);
 const struct ms_stats *ms_get_stats(const struct ms *ms);
+/* Seconds from receiving a Map-Register (M=1) to sending its Map-Notify acknowledgement,
+ * after the store commit of the turn (common/metrics.h histogram, MS_NOTIFY_LATENCY_LE). */
+struct metrics_hist;
+const struct metrics_hist *ms_notify_latency(const struct ms *ms);
+/* The whole /metrics scrape of lisp-msd (ms/metrics.c); cli may be NULL. */
+struct mw;
+struct cli;
+void ms_metrics_write(struct mw *w, struct ms *ms, const struct cli *cli);
 /* The per-destination limit's table: destinations tracked now, evictions so far. */
 void ms_reply_limit_stats(const struct ms *ms, size_t *tracked, uint64_t *evictions);
 

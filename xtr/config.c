@@ -48,6 +48,7 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->probe_retries = 2;
 	c->moved_away_s = 180;
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
+	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_XTRD);
 	c->log_level = LOG_INFO;
 }
 
@@ -353,6 +354,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	bad |= cfg_read_cli(root, &c->cli) < 0;
 	bad |= cfg_read_log(root, &c->log_level) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
+	bad |= cfg_read_metrics(root, &c->metrics) < 0;
 	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
 			   &c->ndb, &bad);
 	c->stat =
@@ -460,6 +462,7 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	cfg_print_cli(&c->cli, out);
 	cfg_print_log(c->log_level, out);
 	cfg_print_privileges(&c->priv, out);
+	cfg_print_metrics(&c->metrics, out);
 	fprintf(out, "  <database>\n");
 	for (unsigned i = 0; i < c->ndb; i++)
 		print_mapping(out, "mapping", &c->db[i], false);

@@ -143,6 +143,7 @@ struct xtr_cfg {
 	struct xtr_mapping_cfg *stat; /* static map-cache entries */
 	struct cfg_cli cli;	      /* <cli>, default 127.0.0.1:2620 */
 	struct cfg_priv priv;	      /* <privileges> (common/priv.h) */
+	struct cfg_metrics metrics;   /* <metrics> (common/metrics.h) */
 	int log_level;
 	bool has_site;	      /* a <site> element is present ... */
 	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
@@ -485,5 +486,11 @@ uint16_t xtr_flow_sport(uint32_t hash);
 struct cli;
 struct event_base;
 struct cli *xtr_cli_new(struct event_base *base, struct xtr *x);
+/* The whole /metrics scrape of lisp-xtrd (xtr/metrics.c); d: the D-ETR or NULL, cli may be
+ * NULL. */
+struct mw;
+struct xtr_detr;
+void xtr_metrics_write(struct mw *w, struct xtr *x, const struct xtr_detr *d,
+		       const struct cli *cli);
 
 #endif

@@ -80,7 +80,7 @@ struct ms_name {
 	char name[];
 };
 /* The interned name's record (name from ms_intern). */
-#define MS_NAME_OF(s) ((struct ms_name *)(void *)((char *)(s) - offsetof(struct ms_name, name)))
+#define MS_NAME_OF(s) ((struct ms_name *)(void *)((char *)(s)-offsetof(struct ms_name, name)))
 
 /* An unsolicited Map-Notify waiting for its Map-Notify-Ack: in the retransmission queue
    (struct ms pend_head/pend_tail) and in the hash by nonce (pend_hash). */

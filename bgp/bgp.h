@@ -277,6 +277,9 @@ int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid);
 void bgp_flush(struct bgp *b);
 /* Mappings in the speaker's table. */
 size_t bgp_mapping_count(const struct bgp *b);
+/* Over every peer: mappings of an instance ID other than 0 not sent because the session
+ * lacks the VPN family (a daemon's `show statistics`; per peer in `show bgp neighbors`). */
+uint64_t bgp_tenant_withheld(const struct bgp *b);
 
 /* Administrative reset of one peer (the CLI's `clear bgp ADDR`): Cease/Administrative
  * Reset, then the peer restarts after its idle hold time. -1 if no such peer. Graceful

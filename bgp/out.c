@@ -469,3 +469,12 @@ size_t bgp_mapping_count(const struct bgp *b)
 {
 	return b->table.n_entries;
 }
+
+uint64_t bgp_tenant_withheld(const struct bgp *b)
+{
+	uint64_t n = 0;
+
+	for (const struct bgp_peer *p = b ? b->peers : NULL; p; p = p->next)
+		n += p->vpn_withheld;
+	return n;
+}

@@ -4,7 +4,9 @@
  * from the speaker's events into the map-cache as XTR_SRC_BGP. What it does and the rule
  * among several peers: xtr/detr.h. The host table is one common/lpm of EIDs, each holding
  * the mapping of every peer that announced it; the map-cache holds the chosen one, with the
- * peer and map version for `show map-cache json`.
+ * peer and map version for `show map-cache json`. Keys carry the instance ID: a unicast
+ * route's mapping is of the xTR's own IID, a VPN route's of the IID its RD names (a tenant
+ * the D-ETR serves, or foreign).
  */
 #include "config.h"
 
@@ -223,17 +225,30 @@ static void src_remove(struct xtr_detr *d, struct detr_host *h, int i, uint64_t 
 	}
 }
 
+/* The instance ID a route's mapping belongs to here, or -1 (foreign): `nlri` is the route's
+ * prefix (IID 0: unicast; else the IID of its RD), `fn3` what Large Community fn 3 said
+ * (unicast routes only). A unicast route is the xTR's own instance (fn 3 absent, 0 or the
+ * xTR's IID; another fn 3 is an older sender's tenant encoding: foreign); a VPN route's
+ * IID must be one the D-ETR serves. */
+static int64_t key_iid(const struct xtr *x, const struct lisp_prefix *nlri, uint32_t fn3)
+{
+	if (nlri->iid == 0)
+		return fn3 == 0 || fn3 == x->cfg.iid ? (int64_t)x->cfg.iid : -1;
+	return xtr_serves_iid(x, nlri->iid) ? (int64_t)nlri->iid : -1;
+}
+
 static void on_mapping(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
 {
 	struct xtr *x = d->x;
 	const struct bgp_host_mapping *m = ev->mapping;
-	struct lisp_prefix eid = m->eid;
+	struct lisp_prefix eid = *ev->eid;
+	int64_t iid = key_iid(x, ev->eid, ev->eid->iid ? 0 : m->eid.iid);
 
-	if (eid.iid != 0 && eid.iid != x->cfg.iid) {
+	if (iid < 0) {
 		x->st.bgp_foreign++;
 		return;
 	}
-	eid.iid = x->cfg.iid;
+	eid.iid = (uint32_t)iid;
 	prefix_normalize(&eid);
 	struct detr_host *h = host_get(d, &eid, true);
 	if (h == NULL)
@@ -260,8 +275,11 @@ static void on_mapping(struct xtr_detr *d, const struct bgp_event *ev, uint64_t 
 static void on_withdrawn(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
 {
 	struct lisp_prefix eid = *ev->eid;
+	int64_t iid = key_iid(d->x, ev->eid, 0);
 
-	eid.iid = d->x->cfg.iid;
+	if (iid < 0)
+		return; /* never stored */
+	eid.iid = (uint32_t)iid;
 	prefix_normalize(&eid);
 	struct detr_host *h = host_get(d, &eid, false);
 	if (h == NULL)

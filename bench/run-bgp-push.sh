@@ -389,6 +389,7 @@ note "Figures are from the session becoming Established (D-ETR: first poll that 
 note "Caveat on the BIRD ratio: BIRD A (the baseline sender) delivers all but a few dozen routes at once and the rest about 3 s later (seen at 10k and 100k; not analysed further: the same BIRD B gets lisp-msd's table without such a tail), so 'Established -> all' for BIRD -> BIRD is mostly that stall; the 99 % rows compare the bulk transfer and are the fairer ratio."
 printf 'WHY msd_bird_99|the 99 %% ratio compares the bulk: BIRD A sends 99 %% in about 0.2 s; lisp-msd needs all of its time for the bulk (it has no tail stall)\n'
 printf 'WHY detr_rate|the receiver is the bottleneck: the same lisp-msd delivers the same table to BIRD 2 in about a third of the time the D-ETR needs\n'
+[ "$TENANTS" = 1 ] && printf 'WHY detr_vpn_rate|the same bottleneck as the unicast ingest (its baseline in the same run): the VPN routes cost the D-ETR no more\n'
 if [ -s "$T/perf-detr.data" ]; then
 	wait
 	timeout 60 perf report -q -g none -i "$T/perf-detr.data" --no-children --sort symbol 2>/dev/null |

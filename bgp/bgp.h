@@ -280,6 +280,12 @@ size_t bgp_mapping_count(const struct bgp *b);
 /* Over every peer: mappings of an instance ID other than 0 not sent because the session
  * lacks the VPN family (a daemon's `show statistics`; per peer in `show bgp neighbors`). */
 uint64_t bgp_tenant_withheld(const struct bgp *b);
+/* Receiving side: BGP_EV_MAPPING again, through the callback, for every prefix of every
+ * peer's Adj-RIB-In for which want(prefix, arg) is true (the prefix as in the event: IID 0
+ * for a unicast route, the RD's for a VPN route). What a daemon that starts serving an
+ * instance ID (a D-ETR's reload adding a <tenant>) needs: those routes were received and
+ * ignored before. */
+void bgp_replay(struct bgp *b, bool (*want)(const struct lisp_prefix *p, void *arg), void *arg);
 
 /* Administrative reset of one peer (the CLI's `clear bgp ADDR`): Cease/Administrative
  * Reset, then the peer restarts after its idle hold time. -1 if no such peer. Graceful

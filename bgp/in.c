@@ -214,6 +214,33 @@ void bgp_in_flush(struct bgp_peer *p)
 	bgp_timer_set(p, p->t_gr_restart, 0);
 }
 
+struct replay_ctx {
+	struct bgp_peer *p;
+	bool (*want)(const struct lisp_prefix *pfx, void *arg);
+	void *arg;
+	struct touched t;
+};
+
+static void replay_entry(struct bgp_rib_entry *e, void *arg)
+{
+	struct replay_ctx *c = arg;
+
+	if (c->want(&e->prefix, c->arg))
+		flush_entry(e, &c->t);
+}
+
+void bgp_replay(struct bgp *b, bool (*want)(const struct lisp_prefix *p, void *arg), void *arg)
+{
+	for (struct bgp_peer *p = b ? b->peers : NULL; p; p = p->next) {
+		struct replay_ctx c = {p, want, arg, {0}};
+		/* the prefixes first: the callback may not change the table being walked */
+		bgp_rib_walk(&p->rib_in, replay_entry, &c);
+		for (size_t i = 0; i < c.t.n; i++)
+			report(p, &c.t.v[i], false);
+		free(c.t.v);
+	}
+}
+
 void bgp_in_session_down(struct bgp_peer *p, bool graceful)
 {
 	uint8_t afs = p->peer_gr_afs;

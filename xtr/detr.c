@@ -43,6 +43,10 @@ struct detr_peer_mark {
 struct xtr_detr {
 	struct xtr *x;
 	struct lpm *hosts;
+	/* the instance IDs served when last synced (xtr_detr_instances_sync): the root's, then
+	 * the tenants' */
+	uint32_t served[XTR_MAX_TENANTS + 1];
+	unsigned nserved;
 	uint64_t seq;
 	struct detr_peer_mark marks[DETR_PEER_MARKS];
 	unsigned nmarks;
@@ -58,6 +62,25 @@ struct xtr_detr {
 	struct bgp_cfg *pending_cfg, *pending_scfg;
 	enum bgp_reload pending_kind; /* what the prepared reload does */
 };
+
+/* The instance IDs the core serves now, into d->served. */
+static void served_record(struct xtr_detr *d)
+{
+	const struct xtr_cfg *c = xtr_config(d->x);
+
+	d->nserved = 0;
+	d->served[d->nserved++] = c->iid;
+	for (unsigned i = 0; i < c->ntenant && i < XTR_MAX_TENANTS; i++)
+		d->served[d->nserved++] = c->tenant_iid[i];
+}
+
+static bool was_served(const struct xtr_detr *d, uint32_t iid)
+{
+	for (unsigned i = 0; i < d->nserved; i++)
+		if (d->served[i] == iid)
+			return true;
+	return false;
+}
 
 bool xtr_map_version_newer(uint16_t a, uint16_t b)
 {
@@ -77,6 +100,7 @@ struct xtr_detr *xtr_detr_new(struct xtr *x)
 		free(d);
 		return NULL;
 	}
+	served_record(d);
 	return d;
 }
 
@@ -99,6 +123,42 @@ void xtr_detr_clear(struct xtr_detr *d)
 {
 	if (d)
 		lpm_walk(d->hosts, clear_cb, d);
+}
+
+/* The hosts of instance IDs no longer served, and with another root instance ID those of
+ * the old one (its unicast routes are the new root's now; its VPN routes are replayed if it
+ * is still served, as a tenant). */
+static int unserved_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct xtr_detr *d = arg;
+	uint32_t root = xtr_config(d->x)->iid;
+
+	if (!xtr_serves_iid(d->x, p->iid) || (d->served[0] != root && p->iid == d->served[0]))
+		clear_cb(p, val, arg);
+	return 0;
+}
+
+/* A route to hear again (the instance ID key_iid gives it is new to this D-ETR). */
+static bool replay_want(const struct lisp_prefix *nlri, void *arg)
+{
+	const struct xtr_detr *d = arg;
+	uint32_t root = xtr_config(d->x)->iid;
+	bool root_changed = d->served[0] != root;
+
+	if (nlri->iid == 0) /* a unicast route: the root instance's */
+		return root_changed;
+	return xtr_serves_iid(d->x, nlri->iid) &&
+	       (!was_served(d, nlri->iid) || (root_changed && nlri->iid == d->served[0]));
+}
+
+void xtr_detr_instances_sync(struct xtr_detr *d)
+{
+	if (d == NULL)
+		return;
+	lpm_walk(d->hosts, unserved_cb, d);
+	if (d->bgp)
+		bgp_replay(d->bgp, replay_want, d);
+	served_record(d);
 }
 
 void xtr_detr_free(struct xtr_detr *d)

@@ -57,6 +57,12 @@ void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg);
 size_t xtr_detr_count(const struct xtr_detr *d);
 /* Remove every BGP-learned mapping (at the end of the D-ETR; a reload never does). */
 void xtr_detr_clear(struct xtr_detr *d);
+/* After a reload applied to the core (xtr_reconfigure) and the speaker: the instance IDs
+ * served may have changed (<tenant>s added or removed, another instance-id). The mappings of
+ * an IID no longer served leave the map-cache (counted as withdrawals); for an IID served
+ * now that was not, the speaker replays what its peers sent (bgp_replay), which was ignored
+ * as foreign until now. The other instances' entries are not touched. */
+void xtr_detr_instances_sync(struct xtr_detr *d);
 /* RFC 9302 12-bit serial comparison: a newer than b (both non-zero). */
 bool xtr_map_version_newer(uint16_t a, uint16_t b);
 

@@ -612,10 +612,10 @@ static void t_bgp_reload(void **s)
 
 /* ---- tenants ---- */
 
-/* D-ETR .10 with the root instance 0 (198.51.100.0/24, 2001:db8:100::/64) and tenants 1 and 2
- * (198.51.100.0/24 each); PITR clients 203.0.113.16/28 are tenant 1's, 203.0.113.32/28
- * tenant 2's. */
-static struct xtr *mk_detr_tenants(void)
+/* The config of a D-ETR .10 with the root instance 0 (198.51.100.0/24, 2001:db8:100::/64) and
+ * tenants 1 and 2 (198.51.100.0/24 each); PITR clients 203.0.113.16/28 are tenant 1's,
+ * 203.0.113.32/28 tenant 2's. */
+static struct xtr_cfg *tenants_cfg(void)
 {
 	struct xtr_cfg *c = test_cfg();
 	c->mode = XTR_MODE_REPRESENTATIVE;
@@ -638,6 +638,26 @@ static struct xtr *mk_detr_tenants(void)
 	c->client[0].iid = 1;
 	c->client[1].src = P("203.0.113.32/28");
 	c->client[1].iid = 2;
+	return c;
+}
+
+/* Drop tenant `iid` (its aggregate and client rule) from a tenants_cfg() config. */
+static void cfg_drop_tenant(struct xtr_cfg *c, uint32_t iid)
+{
+	for (unsigned i = 0; i < c->ntenant; i++)
+		if (c->tenant_iid[i] == iid)
+			c->tenant_iid[i] = c->tenant_iid[--c->ntenant];
+	for (unsigned i = 0; i < c->nclient; i++)
+		if (c->client[i].iid == iid)
+			c->client[i] = c->client[--c->nclient];
+	for (unsigned i = 0; i < c->ndb; i++)
+		if (c->db[i].eid.iid == iid)
+			c->db[i--] = c->db[--c->ndb];
+}
+
+static struct xtr *mk_detr_tenants(void)
+{
+	struct xtr_cfg *c = tenants_cfg();
 	struct xtr *x = xtr_new(c, &test_io, SEC);
 	xtr_cfg_free(c);
 	assert_non_null(x);
@@ -820,6 +840,97 @@ static void t_tenants(void **s)
 	xtr_free(x);
 }
 
+/* A reload that adds and removes tenants, with a real session: the routes of a tenant added
+ * (received before, ignored as foreign) are installed at once from the speaker's
+ * Adj-RIB-In, those of a tenant removed leave the map-cache, the others are not touched. */
+static bool tenant_in(void *arg)
+{
+	struct reload_fx *f = arg;
+	char buf[IPADDR_STRLEN];
+	return tenant_rloc(f->x, 1, "198.51.100.5", buf) != NULL &&
+	       tenant_rloc(f->x, 0, "198.51.100.5", buf) != NULL &&
+	       xtr_get_stats(f->x)->bgp_foreign >= 1;
+}
+
+static void t_tenants_reload(void **s)
+{
+	(void)s;
+	struct event_base *base = event_base_new();
+	struct xtr_cfg *c1 = tenants_cfg();
+	cfg_drop_tenant(c1, 2); /* tenant 1 only */
+	struct reload_fx f = {xtr_new(c1, &test_io, SEC), NULL};
+	assert_non_null(f.x);
+	struct xtr_detr *d = xtr_detr_new(f.x);
+	char a[IPADDR_STRLEN];
+
+	/* the remote (AS 65001, the VPN families) announces both tenants and the root's */
+	struct bgp_cfg *rc = calloc(1, sizeof(*rc));
+	rc->local_as = 65001;
+	rc->router_id = 0xcb007103;
+	rc->gr_time = 120;
+	rc->listen = true;
+	rc->listen_addr = lr_addr(LR_REMOTE);
+	struct bgp_peer_cfg *rp = lr_cfg_add_peer(rc, LR_LOCAL, 65000);
+	rp->passive = true;
+	rp->families = BGP_AID_ALL_MASK;
+	f.remote = bgp_new(base, rc, NULL, NULL);
+	assert_non_null(f.remote);
+	assert_int_equal(bgp_start(f.remote), 0);
+	struct bgp_host_mapping m = mapping("[1]198.51.100.5/32", "192.0.2.1", 1);
+	assert_int_equal(bgp_announce(f.remote, &m), 0);
+	m = mapping("[2]198.51.100.5/32", "192.0.2.2", 1);
+	assert_int_equal(bgp_announce(f.remote, &m), 0);
+	m = mapping("198.51.100.5/32", "192.0.2.3", 1);
+	assert_int_equal(bgp_announce(f.remote, &m), 0);
+	struct bgp_cfg *lc = lr_local_cfg(bgp_listen_port(f.remote));
+	lc->peers[0].families = BGP_AID_ALL_MASK;
+	assert_int_equal(xtr_detr_bgp_start(d, base, NULL, lc), 0);
+	assert_true(lr_run_until(base, tenant_in, &f));
+	assert_null(tenant_rloc(f.x, 2, "198.51.100.5", a)); /* not served yet */
+	assert_int_equal(xtr_get_stats(f.x)->bgp_foreign, 1);
+	struct ipaddr h5 = A("198.51.100.5");
+	struct xtr_entry *e1 = xtr_cache_lookup(f.x, 1, &h5);
+	uint64_t changed1 = xtr_entry_changed_ms(f.x, e1);
+
+	/* reload: tenant 2 added -> its mapping at once, tenant 1 and the root untouched */
+	struct xtr_cfg *c2 = tenants_cfg();
+	assert_int_equal(xtr_reconfigure(f.x, c2, 5 * SEC), 0);
+	xtr_detr_instances_sync(d);
+	assert_string_equal(tenant_rloc(f.x, 2, "198.51.100.5", a), "192.0.2.2");
+	assert_ptr_equal(xtr_cache_lookup(f.x, 1, &h5), e1);
+	assert_int_equal(xtr_entry_changed_ms(f.x, e1), changed1);
+	assert_string_equal(tenant_rloc(f.x, 0, "198.51.100.5", a), "192.0.2.3");
+	assert_int_equal(xtr_detr_count(d), 3);
+	assert_int_equal(xtr_get_stats(f.x)->bgp_withdrawals, 0);
+
+	/* reload: tenant 1 removed -> its entry leaves, tenant 2 and the root stay */
+	struct xtr_cfg *c3 = tenants_cfg();
+	cfg_drop_tenant(c3, 1);
+	assert_int_equal(xtr_reconfigure(f.x, c3, 6 * SEC), 0);
+	xtr_detr_instances_sync(d);
+	assert_null(tenant_rloc(f.x, 1, "198.51.100.5", a));
+	assert_string_equal(tenant_rloc(f.x, 2, "198.51.100.5", a), "192.0.2.2");
+	assert_string_equal(tenant_rloc(f.x, 0, "198.51.100.5", a), "192.0.2.3");
+	assert_int_equal(xtr_get_stats(f.x)->bgp_withdrawals, 1);
+	assert_int_equal(xtr_detr_count(d), 2);
+	/* and the session went on: a withdrawal of tenant 2 still arrives */
+	struct lisp_prefix p2 = P("[2]198.51.100.5/32");
+	assert_int_equal(bgp_withdraw(f.remote, &p2), 0);
+	lr_run_for(base, 300);
+	assert_null(tenant_rloc(f.x, 2, "198.51.100.5", a));
+	assert_int_equal(xtr_detr_count(d), 1);
+
+	xtr_detr_bgp_stop(d);
+	xtr_detr_free(d);
+	bgp_free(f.remote);
+	lr_run_for(base, 10);
+	xtr_cfg_free(c1);
+	xtr_cfg_free(c2);
+	xtr_cfg_free(c3);
+	xtr_free(f.x);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -828,7 +939,7 @@ int main(void)
 	    cmocka_unit_test(t_reencap_and_move), cmocka_unit_test(t_pitr),
 	    cmocka_unit_test(t_fallback),	  cmocka_unit_test(t_claim),
 	    cmocka_unit_test(t_bounce),		  cmocka_unit_test(t_bgp_reload),
-	    cmocka_unit_test(t_tenants),
+	    cmocka_unit_test(t_tenants),	  cmocka_unit_test(t_tenants_reload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

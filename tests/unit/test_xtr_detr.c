@@ -924,6 +924,7 @@ static void t_tenants_reload(void **s)
 	xtr_detr_free(d);
 	bgp_free(f.remote);
 	lr_run_for(base, 10);
+	bgp_config_free(lc); /* the D-ETR's speaker had its own copy */
 	xtr_cfg_free(c1);
 	xtr_cfg_free(c2);
 	xtr_cfg_free(c3);

@@ -3,7 +3,8 @@
  * bgp/cli.c - the speaker's CLI rows, added by the embedding daemon with
  * cli_add_commands(cli, rows, n, speaker): each row acts on the speaker its table was added
  * with (r->ctx; NULL: "BGP is not running"). `show bgp summary`, `show bgp neighbors [ADDR]`, `show
- * bgp routes [PREFIX]` (the Adj-RIB-In of every peer with path ID (RFC 7911), next hop, LOCAL_PREF,
+ * bgp routes [PREFIX]` (the Adj-RIB-In of every peer with path ID (RFC 7911), RD and label of VPN
+ * routes (RFC 4364), next hop, LOCAL_PREF,
  * Large Communities (RFC 8092) and the graceful restart stale flag (RFC 4724)), and
  * `clear bgp ADDR [hard]` (Cease/Administrative Reset, RFC 4486, graceful under the RFC 8538
  * N bit; `hard`: Cease/Hard Reset). Handlers produce data through
@@ -30,10 +31,9 @@ static void out_rid(struct out *o, const char *key, uint32_t id)
 static void out_families(struct out *o, const char *key, uint8_t mask)
 {
 	out_begin_array(o, key);
-	if (mask & BGP_AID_BIT(BGP_AID_IPV4))
-		out_str(o, NULL, "ipv4");
-	if (mask & BGP_AID_BIT(BGP_AID_IPV6))
-		out_str(o, NULL, "ipv6");
+	for (unsigned aid = 0; aid < BGP_AID_MAX; aid++)
+		if (mask & BGP_AID_BIT(aid))
+			out_str(o, NULL, bgp_aid_name(aid));
 	out_end(o);
 }
 
@@ -76,6 +76,7 @@ static void show_summary(struct cli_req *r, struct out *o)
 		out_uint(o, "pathsSent", p->rib_out.n_paths);
 		out_uint(o, "messagesReceived", p->msgs_in);
 		out_uint(o, "messagesSent", p->msgs_out);
+		out_uint(o, "tenantRoutesWithheld", p->vpn_withheld);
 		out_end(o);
 	}
 	out_end(o);
@@ -136,6 +137,10 @@ static void show_neighbor(struct out *o, const struct bgp_peer *p)
 	out_uint(o, "treatAsWithdraw", p->withdraw_7606);
 	out_uint(o, "attributeDiscard", p->discard_7606);
 	out_uint(o, "sessionResets", p->reset_7606);
+	/* tenants: mappings of IIDs other than 0 not sent for want of the VPN family; VPN
+	 * routes received whose RD names no instance ID */
+	out_uint(o, "tenantRoutesWithheld", p->vpn_withheld);
+	out_uint(o, "vpnRoutesWithoutInstanceId", p->vpn_no_iid);
 	if (p->last_err_code) {
 		out_uint(o, "lastErrorCode", p->last_err_code);
 		out_uint(o, "lastErrorSubcode", p->last_err_subcode);
@@ -176,6 +181,11 @@ static void show_path(struct out *o, const struct bgp_peer *p, const struct bgp_
 	out_str(o, "prefix", prefix_str(&e->prefix, s, sizeof(s)));
 	out_str(o, "neighbor", p->name);
 	out_uint(o, "pathId", rp->path_id);
+	if (rp->vpn) { /* RFC 4364 §4.2 RD and the label (20 bits, RFC 8277) */
+		bgp_rd_str(rp->rd, s, sizeof(s));
+		out_str(o, "routeDistinguisher", s);
+		out_uint(o, "label", rp->label >> 4);
+	}
 	out_str(o, "nextHop", ipaddr_str(&rp->nh, s, sizeof(s)));
 	if (rp->has_lp)
 		out_uint(o, "localPref", rp->local_pref);
@@ -209,7 +219,7 @@ static void show_routes(struct cli_req *r, struct out *o)
 		out_error(o, "not a prefix: %s", r->arg);
 		return;
 	}
-	want.iid = 0;
+	/* "[IID]PREFIX": a tenant's VPN routes; without it the unicast ones */
 	out_begin_array(o, NULL);
 	for (struct bgp_peer *p = b->peers; p; p = p->next) {
 		if (r->arg) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bgp/bgp.h"
 #include "common/cli.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -264,6 +265,8 @@ static void show_statistics(struct cli_req *r, struct out *o)
 		out_uint(o, "suppressed", bs->suppressed);
 		out_uint(o, "refused", bs->refused);
 		out_uint(o, "resyncs", bs->resyncs);
+		/* tenants (IID != 0) not sent to peers without the VPN families */
+		out_uint(o, "tenantRoutesWithheld", bgp_tenant_withheld(ms_push_bgp(pb)));
 		out_end(o);
 	}
 	metrics_out_stats(o, "metrics");

@@ -72,12 +72,17 @@ static void show_map_cache(struct cli_req *r, struct out *o)
 	struct mc_ctx c = {x, o, now_ns()};
 
 	if (r->arg) {
-		struct ipaddr a;
-		if (ipaddr_parse(r->arg, &a) == -1) {
+		/* ADDR in the xTR's instance ID, [IID]ADDR in another (a D-ETR's tenant) */
+		struct lisp_prefix q;
+		struct ipaddr a = {0};
+		if (prefix_parse(r->arg, &q, true) == -1 || q.plen != afi_max_plen(q.afi)) {
 			out_error(o, "not an address: %s", r->arg);
 			return;
 		}
-		struct xtr_entry *e = xtr_cache_lookup(x, x->cfg.iid, &a);
+		a.afi = q.afi;
+		memcpy(a.a, q.a, sizeof(a.a));
+		struct xtr_entry *e =
+		    xtr_cache_lookup(x, r->arg[0] == '[' ? q.iid : x->cfg.iid, &a);
 		if (e == NULL) {
 			out_error(o, "no map-cache entry for %s", r->arg);
 			return;
@@ -178,6 +183,8 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "icmpTooBig", st->icmp_too_big);
 	out_uint(o, "bouncedToSender", st->bounced);
 	out_uint(o, "resolvedFallback", st->resolved_fallback);
+	/* D-ETR PITR: TUN packets given to a <tenant> by its <client> rule */
+	out_uint(o, "tenantClassified", st->tenant_classified);
 	out_end(o);
 	out_begin_object(o, "bgp");
 	out_uint(o, "installs", st->bgp_installs);
@@ -297,7 +304,8 @@ static void clear_map_cache(struct cli_req *r, struct out *o)
 			out_error(o, "not an EID prefix: %s", r->arg);
 			return;
 		}
-		p.iid = x->cfg.iid;
+		if (r->arg[0] != '[')
+			p.iid = x->cfg.iid; /* [IID]PREFIX: another instance's (a tenant's) */
 		n = 0;
 		/* the entries covered by it, but never the configured ones */
 		for (int s = XTR_SRC_REPLY; s < XTR_SRC__COUNT; s++)

@@ -267,8 +267,11 @@ static int reload(void *oldp, void *newp)
 		xtr_detr_bgp_reload_abort(g.detr);
 		return -1;
 	}
-	if (g.detr) /* in place: the sessions of unchanged peers stay */
+	if (g.detr) { /* in place: the sessions of unchanged peers stay */
 		xtr_detr_bgp_reload_commit(g.detr, n->bgp);
+		/* <tenant>s added or removed: their mappings enter or leave the map-cache */
+		xtr_detr_instances_sync(g.detr);
+	}
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
 	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");

@@ -215,7 +215,7 @@ static void t_resolve_returns_queue(void **s)
 	assert_int_equal(nflush, 0);
 	assert_int_equal(ncap_ctl, ctl);
 	/* the caller sends them: through the new mapping, in that order */
-	xtr_forward_released(x, &rel, 4);
+	xtr_forward_released(x, 0, &rel, 4);
 	assert_int_equal(rel.n, 0);
 	assert_int_equal(x->pool_used, 0);
 	assert_int_equal(ncap_data, 4);

@@ -47,6 +47,8 @@ static const struct scalar scalars[] = {
      "Re-encapsulations refused: they would have gone back to the packet's sender"},
     {"lisp_xtrd_resolved_fallback_total", STAT(resolved_fallback),
      "D-ETR: packets to an aggregate EID without a host route, resolved"},
+    {"lisp_xtrd_tenant_classified_packets_total", STAT(tenant_classified),
+     "Packets from the TUN given to a tenant by a <client> source-prefix rule (PITR)"},
     {"lisp_xtrd_bgp_installs_total", STAT(bgp_installs),
      "D-ETR: map-cache installs and replacements from BGP"},
     {"lisp_xtrd_bgp_withdrawals_total", STAT(bgp_withdrawals),

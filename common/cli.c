@@ -863,7 +863,7 @@ enum cli_result cli_exec_dump(struct cli *cli, struct cli_sess *s, const char *l
 		strbuf_printf(&err, "Missing argument %s", c->arg ? c->arg : "");
 		goto usage;
 	}
-	if (c->arg && strchr(c->arg, '|')) {
+	if (c->arg && c->arg[0] != '[' && strchr(c->arg, '|')) {
 		for (int i = 0; i < argc; i++) {
 			choice[i] = match_choice(c->arg, argv[i], &err);
 			if (!choice[i])

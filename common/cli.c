@@ -1007,9 +1007,9 @@ int cli_filter_parse(const struct cli_req *r, unsigned allow, struct cli_filter 
 				out_error(o, "%s: needs a prefix before it", w);
 				return -1;
 			}
-			f->match = w[1] == 'x'	 ? CLI_MATCH_EXACT
-				   : w[4] == 'e' ? CLI_MATCH_LONGEST
-						 : CLI_MATCH_LONGER;
+			f->match = strcmp(w, "exact") == 0     ? CLI_MATCH_EXACT
+				   : strcmp(w, "longest") == 0 ? CLI_MATCH_LONGEST
+							       : CLI_MATCH_LONGER;
 		} else if ((allow & CLI_F_SITE) && strcmp(w, "site") == 0 && next) {
 			if (strlen(next) >= sizeof(f->site)) {
 				out_error(o, "site name too long");

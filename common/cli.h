@@ -78,8 +78,8 @@ struct cli_sess;
 /* Streaming: a continuation call renders at most CLI_BATCH entries and looks at most at
  * CLI_SCAN (filters), so one call takes well under a millisecond; the next call waits until
  * the session's output is at or below CLI_DUMP_LOW bytes. */
-#define CLI_BATCH    128
-#define CLI_SCAN     2048
+#define CLI_BATCH    32
+#define CLI_SCAN     512
 #define CLI_DUMP_LOW (64u << 10)
 
 enum cli_access {

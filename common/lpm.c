@@ -648,7 +648,7 @@ long lpm_next(const struct lpm *l, struct lpm_cursor *c, size_t max, lpm_walk_cb
 	while ((c->part == 2 || c->part == 3) && x.left > 0 && x.r == 0) {
 		const struct lpm_hash *h = c->part == 2 ? &l->h4 : &l->h6;
 		uint16_t afi = c->part == 2 ? LISP_AFI_IPV4 : LISP_AFI_IPV6;
-		size_t want = x.left < 256 ? x.left : 256; /* a batch renders about that many */
+		size_t want = x.left < 64 ? x.left : 64; /* a batch renders about that many */
 		struct lpm_hent *v = malloc((want + LPM_HASH_RUN) * sizeof(*v));
 		bool more;
 		if (!v) {

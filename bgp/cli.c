@@ -3,7 +3,9 @@
  * bgp/cli.c - the speaker's CLI rows, added by the embedding daemon with
  * cli_add_commands(cli, rows, n, speaker): each row acts on the speaker its table was added
  * with (r->ctx; NULL: "BGP is not running"). `show bgp summary`, `show bgp neighbors [ADDR]`, `show
- * bgp routes [PREFIX]` (the Adj-RIB-In of every peer with path ID (RFC 7911), next hop, LOCAL_PREF,
+ * bgp routes [count|detail] [PREFIX [exact|longest|longer]] [neighbor ADDR] [rloc ADDR]` (a
+ * table by default, streamed in batches: peers in address order, each by bgp_rib_scan; the
+ * Adj-RIB-In of every peer with path ID (RFC 7911), next hop, LOCAL_PREF,
  * Large Communities (RFC 8092) and the graceful restart stale flag (RFC 4724)), and
  * `clear bgp ADDR [hard]` (Cease/Administrative Reset, RFC 4486, graceful under the RFC 8538
  * N bit; `hard`: Cease/Hard Reset). Handlers produce data through

@@ -165,7 +165,8 @@ struct cli_cmd {
 	enum cli_arg argmode;
 	/* Argument name for help ("EID", "ADDR"), or a keyword choice "control|data|bgp|off":
 	 * then the argument is prefix-matched against the choices and the handler receives
-	 * the full keyword. */
+	 * the full keyword. A text starting with '[' is a grammar of the handler's own (such
+	 * as cli_filter_parse's), shown as it is by help and not matched here. */
 	const char *arg;
 	bool json;	  /* accepts a trailing `json` */
 	bool hidden;	  /* not listed by help */

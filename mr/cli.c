@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * mr/cli.c - lisp-mrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
- * common/cli: show map-servers, show statistics, show version, debug {control|off};
+ * common/cli: show map-servers [count|detail] [PREFIX [exact|longest|longer]] [rloc ADDR] (a
+ * table by default), show statistics, show version, debug {control|off};
  * help and quit are built in. Handlers only describe data through common/out, which
  * renders text or JSON (trailing `json`).
  */

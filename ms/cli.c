@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * ms/cli.c - lisp-msd's telnet CLI table (common/cli, docs/architecture.md "Telnet CLI"): show
- * sites, show registrations [EID] [json] (with the map version pushed over BGP and the wall-clock
- * time of the last change, for the demo's timeline), show subscribers [json], show
+ * sites, show registrations [count|detail] [PREFIX [exact|longest|longer]] [site NAME]
+ * [rloc ADDR] [json] (a table by default; streamed in batches over lpm_next; with the map
+ * version pushed over BGP and the wall-clock time of the last change, for the demo's
+ * timeline), show subscribers [json], show
  * statistics [json] (with the BGP push counters), show version, debug {control|bgp|off}.
  * The speaker's own rows (show bgp summary|neighbors|routes, clear bgp) come from
  * bgp/bgp.h's bgp_cli_commands and are added by main.c. Handlers only produce data through

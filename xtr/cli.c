@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * xtr/cli.c - lisp-xtrd's telnet CLI commands (docs/architecture.md "Telnet CLI") on
- * common/cli: show map-cache [EID], show database (and the EIDs that moved away), show
+ * common/cli: show map-cache [count|detail] [PREFIX [exact|longest|longer]] [rloc ADDR] (a
+ * table by default, streamed in batches over lpm_next; an address alone: that entry), show
+ * database (and the EIDs that moved away), show
  * statistics (the core's counters, and the sockets' from the I/O callbacks: datagrams
  * received, sent, refused, truncated), show map-servers, clear map-cache [EID], show version,
  * debug {control|data|off}; help and quit are built in. Handlers only describe data through

@@ -30,44 +30,87 @@ static void hex(char *dst, const uint8_t *p, size_t n)
 		sprintf(dst + 2 * i, "%02x", p[i]);
 }
 
-static void show_sites(struct cli_req *r, struct out *o)
+/* ---- show sites: streamed (a configuration may hold 100k sites) ---- */
+
+struct sites_ctx {
+	const struct ms_cfg *cfg; /* the configuration the dump started with */
+	size_t next;
+};
+
+static void site_out(struct out *o, const struct ms_site *s)
 {
-	const struct ms *ms = r->ctx;
-	const struct ms_cfg *c = ms_config(ms);
 	char pfx[PREFIX_STRLEN];
 
 	out_begin_object(o, NULL);
-	out_begin_array(o, "sites");
-	for (size_t i = 0; i < c->nsites; i++) {
-		const struct ms_site *s = &c->sites[i];
+	out_str(o, "name", s->name);
+	if (s->description != NULL)
+		out_str(o, "description", s->description);
+	out_str(o, "lifetime", ms_lifetime_name(s->lifetime));
+	out_bool(o, "proxyReply", s->proxy_reply);
+	out_bool(o, "merge", s->merge);
+	out_str(o, "replay", ms_replay_policy_name(s->replay));
+	out_begin_array(o, "keys");
+	for (size_t k = 0; k < s->nkeys; k++) {
 		out_begin_object(o, NULL);
-		out_str(o, "name", s->name);
-		if (s->description != NULL)
-			out_str(o, "description", s->description);
-		out_str(o, "lifetime", ms_lifetime_name(s->lifetime));
-		out_bool(o, "proxyReply", s->proxy_reply);
-		out_bool(o, "merge", s->merge);
-		out_str(o, "replay", ms_replay_policy_name(s->replay));
-		out_begin_array(o, "keys");
-		for (size_t k = 0; k < s->nkeys; k++) {
-			out_begin_object(o, NULL);
-			out_uint(o, "keyId", s->keys[k].key_id);
-			out_str(o, "algorithm", lisp_alg_name(s->keys[k].alg));
-			out_end(o);
-		}
+		out_uint(o, "keyId", s->keys[k].key_id);
+		out_str(o, "algorithm", lisp_alg_name(s->keys[k].alg));
 		out_end(o);
-		out_begin_array(o, "eidPrefixes");
-		for (size_t k = 0; k < s->nallowed; k++) {
-			out_begin_object(o, NULL);
-			out_str(o, "prefix", prefix_str(&s->allowed[k].prefix, pfx, sizeof(pfx)));
-			out_bool(o, "moreSpecifics", s->allowed[k].more_specifics);
-			out_end(o);
-		}
-		out_end(o);
+	}
+	out_end(o);
+	out_begin_array(o, "eidPrefixes");
+	for (size_t k = 0; k < s->nallowed; k++) {
+		out_begin_object(o, NULL);
+		out_str(o, "prefix", prefix_str(&s->allowed[k].prefix, pfx, sizeof(pfx)));
+		out_bool(o, "moreSpecifics", s->allowed[k].more_specifics);
 		out_end(o);
 	}
 	out_end(o);
 	out_end(o);
+}
+
+static bool sites_more(struct cli_req *r, struct out *o, void *arg)
+{
+	struct sites_ctx *c = arg;
+	const struct ms_cfg *cfg = ms_config(r->ctx);
+
+	if (cfg != c->cfg) { /* a reload replaced the sites between two batches */
+		out_error(o, "stopped: the configuration was reloaded");
+		return true;
+	}
+	for (size_t n = 0; n < CLI_BATCH && c->next < cfg->nsites; n++)
+		site_out(o, &cfg->sites[c->next++]);
+	return c->next >= cfg->nsites;
+}
+
+static void show_sites(struct cli_req *r, struct out *o)
+{
+	const struct ms *ms = r->ctx;
+	struct sites_ctx *c;
+	bool count = r->argc == 1 && strcmp(r->argv[0], "count") == 0;
+
+	if (r->argc > (count ? 1 : 0)) {
+		out_error(o, "usage: show sites [count]");
+		return;
+	}
+	if (count) {
+		if (out_json(o)) {
+			out_begin_object(o, NULL);
+			out_uint(o, "count", ms_config(ms)->nsites);
+			out_end(o);
+		} else {
+			out_printf(o, "%zu\n", ms_config(ms)->nsites);
+		}
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		out_error(o, "out of memory");
+		return;
+	}
+	c->cfg = ms_config(ms);
+	out_begin_object(o, NULL);
+	out_begin_array(o, "sites");
+	cli_stream(r, sites_more, free, c);
 }
 
 /* ---- show registrations: streamed in batches (common/cli.h cli_stream) ---- */
@@ -414,11 +457,11 @@ static const struct cli_cmd ms_cmds[] = {
      cli_show_version,
      CLI_READ},
     {{"show", "sites"},
-     CLI_ARG_NONE,
-     NULL,
+     CLI_ARG_OPTIONAL,
+     "count",
      true,
      false,
-     "configured sites, keys, EID prefixes",
+     "configured sites, keys, EID prefixes (or their number)",
      show_sites,
      CLI_READ},
     {{"show", "registrations"},

@@ -1432,7 +1432,16 @@ static void t_cli_views(void **state)
 		n++;
 	assert_int_equal(n, 102);
 	assert_non_null(strstr(a, "\n  ],\n  \"count\": 102\n}\n"));
+	/* show sites: streamed too, and counted */
+	assert_string_equal(msx(cli, "show sites count"), "4\n");
+	a = msx(cli, "show sites json");
+	n = 0;
+	for (char *p = a; (p = strstr(p, "\"lifetime\"")); p++)
+		n++;
+	assert_int_equal(n, 4);
+	assert_non_null(strstr(a, "\"name\": \"pers\""));
 	/* words it does not take */
+	assert_non_null(strstr(msx(cli, "show sites bogus"), "usage: show sites [count]"));
 	assert_non_null(
 	    strstr(msx(cli, "show registrations neighbor 192.0.2.1"), "not understood"));
 	assert_non_null(strstr(msx(cli, "show registrations longer"), "needs a prefix"));

@@ -71,8 +71,8 @@ static void show_summary(struct cli_req *r, struct out *o)
 		out_str(o, "neighbor", p->name);
 		out_uint(o, "remoteAs", p->cfg.remote_as);
 		out_str(o, "state", bgp_state_name(p->state));
-		out_uint(o, p->state == BGP_ST_ESTABLISHED ? "uptimeSeconds" : "downSeconds",
-			 since(p->up_since));
+		out_age(o, p->state == BGP_ST_ESTABLISHED ? "uptimeSeconds" : "downSeconds",
+			since(p->up_since));
 		out_uint(o, "pathsReceived", p->rib_in.n_paths);
 		out_uint(o, "prefixesReceived", p->rib_in.n_entries);
 		out_uint(o, "pathsSent", p->rib_out.n_paths);
@@ -97,8 +97,8 @@ static void show_neighbor(struct out *o, const struct bgp_peer *p)
 	out_bool(o, "md5", p->cfg.password[0] != '\0');
 	if (p->cfg.local.afi)
 		out_str(o, "local", ipaddr_str(&p->cfg.local, a, sizeof(a)));
-	out_uint(o, p->state == BGP_ST_ESTABLISHED ? "uptimeSeconds" : "downSeconds",
-		 since(p->up_since));
+	out_age(o, p->state == BGP_ST_ESTABLISHED ? "uptimeSeconds" : "downSeconds",
+		since(p->up_since));
 	out_uint(o, "flaps", p->flaps);
 	out_uint(o, "establishedCount", p->established);
 	/* RFC 4271 §6.8: connections closed with Cease/Connection Collision Resolution */

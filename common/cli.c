@@ -776,7 +776,7 @@ void cli_show_version(struct cli_req *r, struct out *o)
 	out_begin_object(o, NULL);
 	out_str(o, "name", r->cli->name);
 	out_str(o, "version", PACKAGE_VERSION);
-	out_uint(o, "uptimeSeconds", cli_uptime(r->cli));
+	out_age(o, "uptimeSeconds", cli_uptime(r->cli));
 	out_uint(o, "cliClients", r->cli->nclients);
 	out_end(o);
 }

@@ -406,8 +406,8 @@ static void show_map_servers(struct cli_req *r, struct out *o)
 		out_uint(o, "notifies", m->notifies);
 		out_uint(o, "notifyAcksSent", m->notify_acks_sent);
 		out_uint(o, "unanswered", m->unanswered);
-		out_uint(o, "nextRegisterSeconds",
-			 m->next > now ? (m->next - now) / NSEC_PER_SEC : 0);
+		out_age(o, "nextRegisterSeconds",
+			m->next > now ? (m->next - now) / NSEC_PER_SEC : 0);
 		if (m->last_notify)
 			out_uint(o, "lastNotifySecondsAgo", (now - m->last_notify) / NSEC_PER_SEC);
 		else

@@ -116,6 +116,12 @@ typedef void bgp_rib_walk_fn(struct bgp_rib_entry *e, void *arg);
 void bgp_rib_walk(const struct bgp_rib *r, bgp_rib_walk_fn *fn, void *arg);
 /* Entries sorted by prefix (allocated array of n pointers; free()). NULL when empty. */
 struct bgp_rib_entry **bgp_rib_sorted(const struct bgp_rib *r, size_t *n);
+/* A scan that survives changes between calls (the CLI's dumps): each call visits the
+ * entries of one bucket and moves *cursor on (start at 0); true when the scan is complete.
+ * Buckets are taken in reverse-binary order of their index, so a table that grew between
+ * calls neither skips nor repeats an entry that stayed (the table never shrinks). */
+bool bgp_rib_scan(const struct bgp_rib *r, uint64_t *cursor,
+		  void (*fn)(const struct bgp_rib_entry *e, void *arg), void *arg);
 /* The family of a table key: IPv4/IPv6 unicast for IID 0, VPN-IPv4/-IPv6 for any other. */
 int bgp_prefix_aid(const struct lisp_prefix *p);
 /* Reassemble the mapping of an Adj-RIB-In entry from its decoded paths; returns locators,

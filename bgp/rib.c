@@ -326,3 +326,36 @@ int bgp_rib_mapping(const struct bgp_rib_entry *e, struct bgp_host_mapping *m, b
 		m->eid = e->prefix;
 	return m->n_loc;
 }
+
+static uint64_t rev64(uint64_t v)
+{
+	v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+	v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+	v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fULL) | ((v & 0x0f0f0f0f0f0f0f0fULL) << 4);
+	v = ((v >> 8) & 0x00ff00ff00ff00ffULL) | ((v & 0x00ff00ff00ff00ffULL) << 8);
+	v = ((v >> 16) & 0x0000ffff0000ffffULL) | ((v & 0x0000ffff0000ffffULL) << 16);
+	return (v >> 32) | (v << 32);
+}
+
+bool bgp_rib_scan(const struct bgp_rib *r, uint64_t *cursor,
+		  void (*fn)(const struct bgp_rib_entry *e, void *arg), void *arg)
+{
+	uint64_t v = *cursor, mask;
+
+	if (r->size == 0) {
+		*cursor = 0;
+		return true;
+	}
+	mask = r->size - 1;
+	for (const struct bgp_rib_entry *e = r->tab[v & mask]; e; e = e->next)
+		fn(e, arg);
+	/* the next bucket: increment the index with its bits reversed (the high bits of the
+	 * index vary fastest), so the buckets one bucket splits into when the table doubles
+	 * are visited together */
+	v |= ~mask;
+	v = rev64(v);
+	v++;
+	v = rev64(v);
+	*cursor = v;
+	return v == 0;
+}

@@ -808,6 +808,15 @@ static void write_cli(struct mw *w, const struct cli *cli)
 	mw_family(w, "lisp_cli_backoff_waits_total", METRICS_COUNTER,
 		  "CLI prompts and attempts held back by a source's failure back-off");
 	mw_u64(w, st->backoff_waits, NULL);
+	mw_family(w, "lisp_cli_streams_total", METRICS_COUNTER,
+		  "CLI answers sent in batches while the daemon kept serving");
+	mw_u64(w, st->streams, NULL);
+	mw_family(w, "lisp_cli_streams_abandoned_total", METRICS_COUNTER,
+		  "CLI streamed answers whose session closed before the end");
+	mw_u64(w, st->streams_abandoned, NULL);
+	mw_family(w, "lisp_cli_stream_batches_total", METRICS_COUNTER,
+		  "CLI batches rendered for streamed answers");
+	mw_u64(w, st->stream_batches, NULL);
 }
 
 static void write_self(struct mw *w)

@@ -395,6 +395,13 @@ int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *a
 	return lpm_walk(ms->regs, walk_one, &w);
 }
 
+long ms_walk_next(const struct ms *ms, struct lpm_cursor *c, size_t max,
+		  int (*cb)(const struct ms_reg *r, void *arg), void *arg)
+{
+	struct walk_ctx w = {cb, arg};
+	return lpm_next(ms->regs, c, max, walk_one, &w);
+}
+
 const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p)
 {
 	return lpm_covering(ms->regs, p, NULL);

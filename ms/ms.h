@@ -382,6 +382,11 @@ void ms_tick(struct ms *ms, uint64_t now_ms);
 int ms_on_change(struct ms *ms, ms_change_cb cb, void *arg);
 /* Walk registrations in prefix order (EID given: only those covering/covered by it). */
 int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *arg);
+/* The resumable walk of the CLI's dumps (common/lpm.h lpm_next: order, and what a dump
+ * shows when registrations change between batches). */
+struct lpm_cursor;
+long ms_walk_next(const struct ms *ms, struct lpm_cursor *c, size_t max,
+		  int (*cb)(const struct ms_reg *r, void *arg), void *arg);
 const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p);
 size_t ms_count(const struct ms *ms);
 /* Registrations of the site called `name` now (kept as they change: no walk). */

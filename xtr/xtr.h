@@ -278,6 +278,12 @@ void xtr_cache_sweep(struct xtr *x, uint64_t now);
 /* Call fn for every entry in prefix order. */
 typedef void (*xtr_entry_fn)(void *arg, const struct xtr_entry *e);
 void xtr_cache_foreach(const struct xtr *x, xtr_entry_fn fn, void *arg);
+/* The resumable walk of the CLI's dumps (common/lpm.h lpm_next: its order, and what a dump
+ * shows when the cache changes between batches); fn returns non-zero to stop after e. */
+struct lpm_cursor;
+typedef int (*xtr_entry_next_fn)(void *arg, const struct xtr_entry *e);
+long xtr_cache_next(const struct xtr *x, struct lpm_cursor *c, size_t max, xtr_entry_next_fn fn,
+		    void *arg);
 
 /* Locator selection (RFC 9300 §4 / RFC 9301 §5.4): the best (lowest) priority among the
  * usable locators (priority != 255, reachable), then by weight with the flow hash (all

@@ -40,6 +40,7 @@ struct rig {
 };
 
 #include "bgp_testrig.h"
+#include "common/cli.h"
 
 static bool cfg_restarting, cfg_forwarding; /* for the next rig_new */
 static bool cfg_no_notify;		    /* for the next rig_new: graceful-notification="off" */
@@ -1159,6 +1160,79 @@ static void test_tenants_received(void **state)
 	rig_free(r);
 }
 
+/* `show bgp routes`: count, the table, detail, JSON, filters (prefix exact / longest /
+ * longer, neighbor, RLOC), over an Adj-RIB-In large enough to take several batches. */
+static char *routes(struct cli *cli, const char *line)
+{
+	static struct strbuf sb;
+	strbuf_free(&sb);
+	assert_int_equal(cli_exec(cli, NULL, line, &sb), CLI_OK);
+	return (char *)strbuf_str(&sb);
+}
+
+static void test_cli_routes(void **state)
+{
+	(void)state;
+	struct rig *r = calloc(1, sizeof(*r));
+	size_t nrows;
+	char s[64], *a;
+
+	r->fd = -1;
+	rig_start(r, rig_cfg("192.0.2.2", 65001, false));
+	for (unsigned i = 0; i < 1000; i++) {
+		struct lisp_prefix p;
+		struct bgp_rib_path rp;
+		snprintf(s, sizeof(s), "198.51.%u.%u/32", 100 + i / 256, i % 256);
+		assert_int_equal(prefix_parse(s, &p, false), 0);
+		memset(&rp, 0, sizeof(rp));
+		rp.map_ok = true;
+		ipaddr_parse("192.0.2.2", &rp.nh);
+		ipaddr_parse(i % 10 ? "203.0.113.1" : "203.0.113.2", &rp.map.loc.rloc);
+		rp.map.loc.priority = 1;
+		rp.map.loc.weight = 100;
+		assert_int_equal(bgp_rib_update(&r->p->rib_in, &p, &rp), 0);
+	}
+	const struct cli_cmd *rows = bgp_cli_commands(&nrows);
+	struct cli *cli = cli_new(NULL, rows, nrows, "t", r->b);
+	assert_non_null(cli);
+	assert_string_equal(routes(cli, "show bgp routes count"), "1000\n");
+	assert_string_equal(routes(cli, "show bgp routes count json"), "{\n  \"count\": 1000\n}\n");
+	assert_string_equal(routes(cli, "show bgp routes rloc 203.0.113.2 count"), "100\n");
+	assert_string_equal(routes(cli, "show bgp routes 198.51.100.0/24 longer count"), "256\n");
+	assert_string_equal(routes(cli, "show bgp routes 198.51.0.0/16 count"), "0\n");
+	/* the table: a header, one line per path, a total */
+	a = routes(cli, "show bgp routes");
+	size_t lines = 0;
+	for (char *p = a; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 1000 + 2);
+	assert_true(strncmp(a, "Prefix ", 7) == 0);
+	assert_non_null(strstr(a, "\n1000 paths\n"));
+	assert_non_null(strstr(a, "198.51.100.7/32"));
+	/* exact, and the longest match of an address */
+	a = routes(cli, "show bgp routes 198.51.101.3/32 json");
+	assert_non_null(strstr(a, "\"prefix\": \"198.51.101.3/32\""));
+	assert_non_null(strstr(a, "\"rloc\": \"203.0.113.1\""));
+	a = routes(cli, "show bgp routes 198.51.101.3 detail");
+	assert_non_null(strstr(a, "next hop:"));
+	assert_non_null(strstr(a, "198.51.101.3/32"));
+	assert_string_equal(routes(cli, "show bgp routes 198.51.103.250 count"), "0\n");
+	/* JSON of everything: 1000 objects in one array */
+	a = routes(cli, "show bgp routes json");
+	assert_true(a[0] == '[');
+	size_t n = 0;
+	for (char *p = a; (p = strstr(p, "\"prefix\"")); p++)
+		n++;
+	assert_int_equal(n, 1000);
+	/* neighbor */
+	assert_string_equal(routes(cli, "show bgp routes neighbor 192.0.2.2 count"), "1000\n");
+	assert_non_null(
+	    strstr(routes(cli, "show bgp routes neighbor 192.0.2.9"), "no such neighbor"));
+	assert_non_null(strstr(routes(cli, "show bgp routes bogus"), "not understood"));
+	cli_free(cli);
+	rig_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1181,6 +1255,7 @@ int main(void)
 	    cmocka_unit_test(test_tenants_withheld_without_vpn),
 	    cmocka_unit_test(test_tenants_same_prefix),
 	    cmocka_unit_test(test_tenants_received),
+	    cmocka_unit_test(test_cli_routes),
 	};
 	rig_main_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);

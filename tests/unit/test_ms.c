@@ -1425,6 +1425,98 @@ static void t_cli_json(void **state)
 	cli_free(cli);
 }
 
+/* show registrations: count, filters (prefix exact / longest / longer, site, RLOC), the
+ * table, detail with readable dates, JSON numbers. */
+static char *msx(struct cli *cli, const char *line)
+{
+	static struct strbuf sb;
+	strbuf_free(&sb);
+	cli_exec(cli, NULL, line, &sb);
+	return (char *)strbuf_str(&sb);
+}
+
+static void t_cli_views(void **state)
+{
+	struct fx *f = *state;
+	size_t ncmd;
+	const struct cli_cmd *cmds = ms_cli_table(&ncmd);
+	struct cli *cli = cli_new(NULL, cmds, ncmd, "lisp-msd", f->ms);
+	char eid[64], *a;
+
+	/* 100 hosts (even addresses), the /25 around half of them, one host of site multi */
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(eid, sizeof(eid), "198.51.100.%u/32", 2 * i);
+		do_reg(f, f->dc, eid, 1440, i % 4 ? "192.0.2.1" : "192.0.2.2", NULL, 100 + i, 0,
+		       "192.0.2.1");
+	}
+	do_reg(f, f->dc, "198.51.100.0/25", 1440, "192.0.2.1", NULL, 300, 0, "192.0.2.1");
+	do_reg(f, f->mu, "192.0.2.200/32", 1440, "192.0.2.1", NULL, 301, 0, "192.0.2.1");
+	assert_int_equal(ms_count(f->ms), 102);
+	assert_string_equal(msx(cli, "show registrations count"), "102\n");
+	assert_string_equal(msx(cli, "show registrations count json"), "{\n  \"count\": 102\n}\n");
+	assert_string_equal(msx(cli, "show registrations site dc count"), "101\n");
+	assert_string_equal(msx(cli, "show registrations site multi count"), "1\n");
+	assert_string_equal(msx(cli, "show registrations site nosuch count"), "0\n");
+	assert_string_equal(msx(cli, "show registrations rloc 192.0.2.2 count"), "25\n");
+	assert_string_equal(msx(cli, "sh reg count rloc 192.0.2.2 site dc"), "25\n");
+	/* more specifics: the /25 and the 64 hosts in it */
+	assert_string_equal(msx(cli, "show registrations 198.51.100.0/25 longer count"), "65\n");
+	assert_string_equal(msx(cli, "show registrations 198.51.100.0/24 longer count"), "101\n");
+	/* exact, longest */
+	assert_string_equal(msx(cli, "show registrations 198.51.100.0/25 count"), "1\n");
+	assert_non_null(
+	    strstr(msx(cli, "show registrations 198.51.100.0/24"), "% no registration"));
+	a = msx(cli, "show registrations 198.51.100.4 json");
+	assert_non_null(strstr(a, "\"eid\": \"198.51.100.4/32\""));
+	assert_non_null(strstr(a, "\"count\": 1"));
+	a = msx(cli, "show registrations 198.51.100.3 json"); /* no host: the /25 */
+	assert_non_null(strstr(a, "\"eid\": \"198.51.100.0/25\""));
+	a = msx(cli, "show registrations 198.51.100.3/32 longest json");
+	assert_non_null(strstr(a, "\"eid\": \"198.51.100.0/25\""));
+	assert_non_null(strstr(msx(cli, "show registrations 198.51.100.201"), "% no registration"));
+	/* JSON keeps numbers */
+	a = msx(cli, "show registrations 198.51.100.4 json");
+	assert_non_null(strstr(a, "\"registeredUnix\": 1"));
+	assert_non_null(strstr(a, "\"changedUnixMs\": 1"));
+	/* detail: readable dates and ages */
+	a = msx(cli, "show registrations 198.51.100.4 detail");
+	assert_non_null(strstr(a, "registered:"));
+	assert_non_null(strstr(a, "changed ago:"));
+	assert_non_null(strstr(a, "Z\n"));
+	assert_null(strstr(a, "unix"));
+	/* the table: header, one line each, total */
+	a = msx(cli, "show registrations site dc");
+	size_t lines = 0;
+	for (char *p = a; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 101 + 2);
+	assert_true(strncmp(a, "EID ", 4) == 0);
+	assert_non_null(strstr(a, "\n198.51.100.0/25 "));
+	assert_non_null(strstr(a, "\n101 registrations\n"));
+	assert_null(strstr(a, "192.0.2.200"));
+	/* JSON of everything: every registration, the count after the array */
+	a = msx(cli, "show registrations json");
+	size_t n = 0;
+	for (char *p = a; (p = strstr(p, "\"eid\"")); p++)
+		n++;
+	assert_int_equal(n, 102);
+	assert_non_null(strstr(a, "\n  ],\n  \"count\": 102\n}\n"));
+	/* show sites: streamed too, and counted */
+	assert_string_equal(msx(cli, "show sites count"), "4\n");
+	a = msx(cli, "show sites json");
+	n = 0;
+	for (char *p = a; (p = strstr(p, "\"lifetime\"")); p++)
+		n++;
+	assert_int_equal(n, 4);
+	assert_non_null(strstr(a, "\"name\": \"pers\""));
+	/* words it does not take */
+	assert_non_null(strstr(msx(cli, "show sites bogus"), "usage: show sites [count]"));
+	assert_non_null(
+	    strstr(msx(cli, "show registrations neighbor 192.0.2.1"), "not understood"));
+	assert_non_null(strstr(msx(cli, "show registrations longer"), "needs a prefix"));
+	cli_free(cli);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 int main(void)
 {
@@ -1462,6 +1554,7 @@ int main(void)
 	    T(t_config_many_sites),
 	    T(t_reload_removes_site),
 	    T(t_cli_json),
+	    T(t_cli_views),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

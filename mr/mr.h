@@ -80,7 +80,7 @@ struct mr_cfg {
 	struct mr_endpoint listen[MR_MAX_LISTEN]; /* default: any, 4342 */
 	struct cfg_cli cli;			  /* <cli>, default 127.0.0.1:2622 */
 	struct cfg_priv priv;			  /* <privileges> (common/priv.h) */
-	int log_level;				  /* LOG_ERR..LOG_DEBUG, default LOG_INFO */
+	struct cfg_log log;			  /* <log level facility> */
 	/* rate limits (requests per second, all packets that reach the MR) */
 	uint32_t rl_src_rate, rl_src_burst, rl_max_sources;
 	uint32_t rl_global_rate, rl_global_burst;

@@ -285,7 +285,7 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 			c->db_sync_full = i == 1;
 	}
 	if (t->elem[T_LOG] != NULL)
-		bad |= cfg_read_log(root, &c->log_level) < 0;
+		bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0; /* absent: the defaults */
 	if ((n = t->elem[T_NEGATIVE]) != NULL) {
 		static const char *const nl_names[] = {"reply", "drop", NULL};
@@ -336,7 +336,7 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	}
 	c->port = LISP_CONTROL_PORT;
 	cfg_cli_init(&c->cli, 2621);
-	c->log_level = LOG_INFO;
+	cfg_log_init(&c->log);
 	c->subscription_secs = 86400;
 	c->max_subscribers = MS_SUBS_MAX;
 	c->notify_interval_ms = 1000;
@@ -411,7 +411,7 @@ void ms_cfg_print(const void *p, FILE *out)
 		fprintf(out, "  <database path=\"%s\" sync=\"%s\"/>\n",
 			cfg_xml_escape(c->db_path, e, sizeof(e)),
 			c->db_sync_full ? "full" : "normal");
-	cfg_print_log(c->log_level, out);
+	cfg_print_log(&c->log, out);
 	cfg_print_privileges(&c->priv, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
 		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");

@@ -107,7 +107,7 @@ struct ms_cfg {
 	struct cfg_cli cli; /* <cli>, default 127.0.0.1:2621 */
 	char db_path[512];  /* "" = no persistence (persistent sites then live in memory) */
 	bool db_sync_full;
-	int log_level; /* syslog level */
+	struct cfg_log log; /* <log level facility> */
 	enum ms_nonlisp nonlisp;
 	/* <rate-limit>: what a Map-Request makes the Map-Server send towards its ITR-RLOC (a
 	 * Map-Reply, a negative Map-Reply, the request forwarded to the ETR, which answers it,

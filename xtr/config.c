@@ -48,7 +48,7 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->probe_retries = 2;
 	c->moved_away_s = 180;
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
-	c->log_level = LOG_INFO;
+	cfg_log_init(&c->log);
 }
 
 void xtr_cfg_free(struct xtr_cfg *c)
@@ -351,7 +351,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	if ((n = cfg_child(root, "etr")) != NULL)
 		bad |= cfg_get_u32(n, "@reencapsulate-moved-away", 0, 86400, &c->moved_away_s) < 0;
 	bad |= cfg_read_cli(root, &c->cli) < 0;
-	bad |= cfg_read_log(root, &c->log_level) < 0;
+	bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
 	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
 			   &c->ndb, &bad);
@@ -458,7 +458,7 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		c->probe_interval, c->probe_timeout, c->probe_retries);
 	fprintf(out, "  <etr reencapsulate-moved-away=\"%u\"/>\n", c->moved_away_s);
 	cfg_print_cli(&c->cli, out);
-	cfg_print_log(c->log_level, out);
+	cfg_print_log(&c->log, out);
 	cfg_print_privileges(&c->priv, out);
 	fprintf(out, "  <database>\n");
 	for (unsigned i = 0; i < c->ndb; i++)

@@ -278,6 +278,8 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 		if (r < 0 ||
 		    (r == 0 && cfg_resolve_path(n, rel, c->db_path, sizeof(c->db_path)) < 0))
 			bad |= r < 0 ? 1 : cfg_error(n, "database path too long") < 0;
+		else if (r == CFG_ABSENT) /* the state directory of the installation */
+			snprintf(c->db_path, sizeof(c->db_path), "%s", MS_DEFAULT_DB);
 		r = cfg_get_enum(n, "@sync", sync_names, &i);
 		if (r < 0)
 			bad = 1;

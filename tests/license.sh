@@ -3,7 +3,8 @@
 # tests/license.sh - every source file of the tree carries an SPDX licence line (LICENSE is
 # the ISC licence): C sources and headers, shell, Python and awk scripts, automake fragments,
 # RelaxNG schemas, the example configurations and the systemd units, sysusers.d and tmpfiles.d
-# entries (systemd/). The last line is the usual summary.
+# entries (systemd/) and the configurations installed in $(sysconfdir)/lisp (etc/). The last
+# line is the usual summary.
 cd "${top_srcdir:-$(dirname "$0")/..}" || exit 1
 pass=0 fail=0
 [ -f LICENSE ] && pass=$((pass + 1)) || { echo "LICENSE is missing"; fail=$((fail + 1)); }
@@ -14,7 +15,7 @@ while IFS= read -r f; do
 		echo "no SPDX line: $f"
 		fail=$((fail + 1))
 	fi
-done < <(find proto common bgp sys ms mr xtr tools tests bench scripts schema examples systemd \
+done < <(find proto common bgp sys ms mr xtr tools tests bench scripts schema examples systemd etc \
 	-path tests/fuzz/corpus -prune -o -path tests/config/lisp-\* -prune -o -type f \
 	\( -name '*.[ch]' -o -name '*.sh' -o -name '*.py' -o -name '*.awk' -o -name '*.am' \
 	-o -name '*.rng' -o -name '*.xml' -o -name '*.in' -o -name '*.sysusers' \) -print \

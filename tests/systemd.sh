@@ -12,7 +12,10 @@
 #    keep_caps (the .keep_caps of DIR/main.c); tests/integration/systemd_caps.sh runs the
 #    daemons under these bounding sets;
 #  - the sysusers.d entry creates the user lisp and the tmpfiles.d entry the directories
-#    (systemd-sysusers/systemd-tmpfiles on a scratch root).
+#    (systemd-sysusers/systemd-tmpfiles on a scratch root);
+#  - the configurations make install puts in $(sysconfdir)/lisp (etc/) pass the daemons' -n,
+#    and so do they with their commented elements uncommented; make install-lisp-etc
+#    installs them, keeps a changed one, and uninstall removes only unchanged ones.
 # Skips (77) without systemd-analyze (Debian package systemd, in scripts/deps.sh).
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir}
@@ -122,6 +125,36 @@ if command -v systemd-tmpfiles >/dev/null; then
 	else
 		ko "tmpfiles.d" "$out$(echo; cat "$SD/tmpfiles/lisp-suite.conf")"
 	fi
+fi
+# the configurations of $(sysconfdir)/lisp
+printf 'key\n' >"$T/dc.key"
+for d in msd mrd xtrd; do
+	f=$top_builddir/etc/lisp-$d.xml
+	if [ ! -f "$f" ]; then ko "etc/lisp-$d.xml built"; continue; fi
+	chk "etc/lisp-$d.xml passes lisp-$d -n" env LISP_SCHEMA_DIR="$top_srcdir/schema" \
+		"$top_builddir/lisp-$d" -n -f "$f"
+	# the commented elements uncommented, the key file made to exist
+	sed -e '/^  <!--$/d; /^  -->$/d; s#<!-- \(<mapping[^>]*>\) -->#\1#' \
+		-e "s#secret-file=\"[^\"]*\"#secret-file=\"$T/dc.key\"#" "$f" >"$T/u-$d.xml"
+	chk "etc/lisp-$d.xml with its examples uncommented passes lisp-$d -n" \
+		env LISP_SCHEMA_DIR="$top_srcdir/schema" "$top_builddir/lisp-$d" -n -f "$T/u-$d.xml"
+done
+D=$T/destdir
+etc=$(make -s --no-print-directory -C "$top_builddir" print-lispconfdir 2>/dev/null | tail -1)
+if [ -z "$etc" ]; then
+	ko "make print-lispconfdir"
+else
+	make -s --no-print-directory -C "$top_builddir" install-lisp-etc DESTDIR="$D" >/dev/null 2>&1
+	chk "make install: \$(sysconfdir)/lisp/lisp-msd.xml installed" \
+		cmp "$top_builddir/etc/lisp-msd.xml" "$D$etc/lisp-msd.xml"
+	echo '<lisp-msd/>' >"$D$etc/lisp-msd.xml"
+	out=$(make -s --no-print-directory -C "$top_builddir" install-lisp-etc DESTDIR="$D" 2>&1)
+	chk "make install: a changed configuration is kept" \
+		test "$(cat "$D$etc/lisp-msd.xml")" = '<lisp-msd/>'
+	chk "make install: ... and says so" grep -q "keeping .*lisp-msd.xml" <<<"$out"
+	make -s --no-print-directory -C "$top_builddir" uninstall-lisp-etc DESTDIR="$D" >/dev/null 2>&1
+	chk "make uninstall: the changed one stays, the others go" \
+		test "$(ls "$D$etc")" = lisp-msd.xml
 fi
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -571,6 +571,23 @@ static long file_size(const char *path)
 	return stat(path, &sb) == 0 ? (long)sb.st_size : -1;
 }
 
+/* May uid/gid execute testd? */
+static bool can_exec_as(uid_t uid, gid_t gid)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+		    setresuid(uid, uid, uid) < 0)
+			_exit(2);
+		_exit(access(TESTD_PATH, X_OK) == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
 /* Skip (not fail) what only root can test. Returns nobody's uid/gid. */
 static int need_root_nobody(uid_t *uid, gid_t *gid)
 {
@@ -734,7 +751,15 @@ static void test_privileges_root_and_nonroot(void **st)
 	assert_int_equal(kill(pid, SIGTERM), 0);
 	assert_int_equal(wait_exit(pid), 0);
 
-	/* not started as root: it runs with what it was given */
+	/* not started as root: it runs with what it was given (testd run by nobody, which a
+	 * build tree under a directory only root may enter, such as /root, does not allow) */
+	if (!can_exec_as(nob, nog)) {
+		print_message("nobody cannot run %s (a directory above is closed to it): "
+			      "the start as nobody is not checked\n",
+			      TESTD_PATH);
+		skip();
+		return;
+	}
 	assert_int_equal(chmod(dir, 0755), 0);
 	int fd = open(state, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_true(fd >= 0);

@@ -140,19 +140,21 @@ for d in msd mrd xtrd; do
 		env LISP_SCHEMA_DIR="$top_srcdir/schema" "$top_builddir/lisp-$d" -n -f "$T/u-$d.xml"
 done
 D=$T/destdir
-etc=$(make -s --no-print-directory -C "$top_builddir" print-lispconfdir 2>/dev/null | tail -1)
+# a make of its own (not the jobs and -w of the make check that runs this)
+mk() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s --no-print-directory -C "$top_builddir" "$@"; }
+etc=$(mk print-lispconfdir 2>/dev/null | grep '^/' | tail -1)
 if [ -z "$etc" ]; then
 	ko "make print-lispconfdir"
 else
-	make -s --no-print-directory -C "$top_builddir" install-lisp-etc DESTDIR="$D" >/dev/null 2>&1
+	mk install-lisp-etc DESTDIR="$D" >/dev/null 2>&1
 	chk "make install: \$(sysconfdir)/lisp/lisp-msd.xml installed" \
 		cmp "$top_builddir/etc/lisp-msd.xml" "$D$etc/lisp-msd.xml"
 	echo '<lisp-msd/>' >"$D$etc/lisp-msd.xml"
-	out=$(make -s --no-print-directory -C "$top_builddir" install-lisp-etc DESTDIR="$D" 2>&1)
+	out=$(mk install-lisp-etc DESTDIR="$D" 2>&1)
 	chk "make install: a changed configuration is kept" \
 		test "$(cat "$D$etc/lisp-msd.xml")" = '<lisp-msd/>'
 	chk "make install: ... and says so" grep -q "keeping .*lisp-msd.xml" <<<"$out"
-	make -s --no-print-directory -C "$top_builddir" uninstall-lisp-etc DESTDIR="$D" >/dev/null 2>&1
+	mk uninstall-lisp-etc DESTDIR="$D" >/dev/null 2>&1
 	chk "make uninstall: the changed one stays, the others go" \
 		test "$(ls "$D$etc")" = lisp-msd.xml
 fi

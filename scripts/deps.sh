@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
-# scripts/deps.sh [build|test|demo|bench] - install the Debian 12 packages this project needs,
+# scripts/deps.sh [build|test|demo|bench|all] - install the Debian 12 packages this project needs,
 # only those missing (so a second run costs a second). Runs as root with no stdin (CI).
 set -euo pipefail
 what=${1:-test}
@@ -8,7 +8,8 @@ what=${1:-test}
 build=(gcc make autoconf automake pkg-config libevent-dev libssl-dev libxml2-dev libxml2-utils
 	libsqlite3-dev libcmocka-dev libsystemd-dev)
 test=(clang clang-format libclang-rt-14-dev tshark bird2 telnet netcat-openbsd iproute2 iputils-ping nftables jq
-	arping tcpdump procps python3 kmod systemd)
+	arping tcpdump procps python3 kmod systemd util-linux
+	build-essential debhelper dpkg-dev fakeroot lintian)
 demo=(iproute2 iputils-ping nftables arping procps gnuplot-nox python3 kmod jq netcat-openbsd)
 bench=(linux-perf iperf3 valgrind)
 

@@ -161,10 +161,10 @@ struct xtr_cfg {
 	struct cfg_cli cli;	      /* <cli>, default 127.0.0.1:2620 */
 	struct cfg_priv priv;	      /* <privileges> (common/priv.h) */
 	struct cfg_metrics metrics;   /* <metrics> (common/metrics.h) */
-	int log_level;
-	bool has_site;	      /* a <site> element is present ... */
-	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
-	struct bgp_cfg *bgp;  /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
+	struct cfg_log log;	      /* <log level facility> */
+	bool has_site;		      /* a <site> element is present ... */
+	struct site_cfg site;	      /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
+	struct bgp_cfg *bgp;	      /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
 };
 
 void xtr_cfg_defaults(struct xtr_cfg *c);

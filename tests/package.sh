@@ -6,8 +6,7 @@
 #  - the build: no compiler warning in its log (the package builds with --disable-werror);
 #    the package's version is configure's;
 #  - the programs (usr/sbin/lisp-msd, lisp-mrd, lisp-xtrd; usr/bin/lisp-register,
-#    lisp-query, lisp-flow), each answering --version with that version (--help for a tool
-#    without --version);
+#    lisp-query, lisp-flow), each answering --version with that version and -h;
 #  - the systemd units with /usr/sbin and /etc/lisp in ExecStart, the sysusers.d entry (user
 #    lisp), the tmpfiles.d entry (/run/lisp, /var/lib/lisp); postinst creates the user and
 #    the directories and neither enables nor starts a unit, an upgrade restarts the running
@@ -17,8 +16,7 @@
 #  - the schemas (every one the tree installs), the documentation and every file of
 #    examples/ under /usr/share/doc/lisp-suite;
 #  - every man page the tree installs (man/*.N, man/*.N.in), compressed in usr/share/man,
-#    without mandoc errors; once there are any: one for every program and for every unit's
-#    Documentation=man:...;
+#    without mandoc errors; one for every program and for every unit's Documentation=man:...;
 #  - lintian (of the .changes): no error; its warnings are listed.
 # Runs as any user (Rules-Requires-Root: no). PACKAGE_NOCHECK=1 builds with
 # DEB_BUILD_OPTIONS=nocheck (make check is then skipped inside the build); the build uses
@@ -113,11 +111,8 @@ has_re() { grep -qE "^$1\$" <<<"$LIST"; }
 for p in sbin/lisp-msd sbin/lisp-mrd sbin/lisp-xtrd bin/lisp-register bin/lisp-query bin/lisp-flow; do
 	if has "usr/$p" && [ -x "$X/usr/$p" ]; then
 		out=$("$X/usr/$p" --version 2>&1 | head -1)
-		if grep -q "unknown option --version" <<<"$out"; then # the tools without one
-			chk "/usr/$p: runs (--help)" "$X/usr/$p" --help
-		else
-			chk "/usr/$p: --version says $version" grep -q "$version" <<<"$out"
-		fi
+		chk "/usr/$p: --version says $version" grep -q "$version" <<<"$out"
+		chk "/usr/$p: -h answers its usage" "$X/usr/$p" -h
 	else
 		ko "/usr/$p in the package"
 	fi
@@ -184,7 +179,7 @@ if [ -d "$src/man" ]; then
 		find . -maxdepth 1 -type f -regex '.*\.[1-9]\(\.in\)?' | sed 's#^\./##; s#\.in$##' | sort -u)
 fi
 if [ ${#mans[@]} -eq 0 ]; then
-	echo "# note: the tree installs no man page (no man/*.N): nothing to check there"
+	ko "the tree has man pages (man/*.N.in)"
 else
 	for m in "${mans[@]}"; do
 		p=usr/share/man/man${m##*.}/$m.gz

@@ -100,7 +100,7 @@ run_case() {
 	[ -n "$out" ] && [ "$(kv pool_exhausted "$out")" = 1 ] || return 1
 	res "evac_${c}_$n" "$(kv replies_per_s "$out")"
 	[ "$c" = acked ] && res "evac_acked_${n}_notified" \
-		"$(awk -v a="${ACKED_LAST:-0}" -v r="$regs" 'BEGIN { printf "%.2f", r > 0 ? 100 * a / r : 0 }')"
+		"$(awk -v a="${ACKED_LAST:-0}" -v r="$regs" 'BEGIN { printf "%.2f", (r > 0 ? 100 * a / r : 0) }')"
 	return 0
 }
 

@@ -603,6 +603,8 @@ void xtr_send_smrs(struct xtr *x, const struct lisp_prefix *eid, uint64_t now)
 
 /* ---------------------------------------------------------------- RLOC probing */
 
+#define XTR_PROBE_SLACK_NS (50 * 1000000ull)
+
 /* The probing in force for r: its static mapping's, else the global <probing>. */
 static void probe_params(const struct xtr *x, const struct xtr_rloc *r, uint64_t *iv, uint64_t *to,
 			 uint32_t *retries)
@@ -678,8 +680,12 @@ bool xtr_rloc_info(const struct xtr *x, const struct ipaddr *rloc, struct xtr_rl
  * miss marks the RLOC down in this tick, so the next packet already takes the next
  * locator by priority/weight (xtr_select_locator reads the state per packet). Detection
  * after an RLOC dies: at most interval x retries + timeout (+ the 100-ms tick). */
-static void probe_tick(struct xtr *x, uint64_t now)
+static void probe_tick(struct xtr *x, uint64_t now_tick)
 {
+	/* the tick runs every 100 ms and a little late: what is due within half a tick is
+	 * due now, or every interval and timeout would round up to the next tick */
+	uint64_t now = now_tick + XTR_PROBE_SLACK_NS;
+
 	for (size_t i = 0; i < x->nrlocs; i++) {
 		struct xtr_rloc *r = &x->rlocs[i];
 		uint64_t iv, to;
@@ -717,7 +723,7 @@ static void probe_tick(struct xtr *x, uint64_t now)
 			continue;
 		uint8_t out[1500];
 		struct buf w;
-		struct xtr_req *q = xtr_req_add(x, XTR_REQ_PROBE, &r->eid, now);
+		struct xtr_req *q = xtr_req_add(x, XTR_REQ_PROBE, &r->eid, now_tick);
 		if (q == NULL)
 			continue;
 		q->rloc_idx = (uint16_t)i;
@@ -725,7 +731,7 @@ static void probe_tick(struct xtr *x, uint64_t now)
 		if (build_request(x, &w, q->nonce, &r->eid, NULL, true, false, false) == -1)
 			continue;
 		r->probe_nonce = q->nonce;
-		r->probe_sent = now;
+		r->probe_sent = now_tick;
 		r->probes++;
 		if (xtr_ctl_send(x, &r->addr, LISP_CONTROL_PORT, out, buf_len(&w)) == 0)
 			x->st.probes_sent++;

@@ -46,7 +46,7 @@ static void usage(FILE *f)
 	fprintf(
 	    f,
 	    "usage: lisp-register --ms HOST[:PORT] [--ms ...] [--site NAME] [--key-file F]\n"
-	    "         [--key-id N]"
+	    "         [--key-id N]\n"
 	    "         [--alg hmac-sha-1|hmac-sha-256] [--xtr-id HEX] [--site-id N]\n"
 	    "         --eid PREFIX [--eid ...] [--eids-file F]\n"
 	    "         --rloc ADDR [--rloc ADDR ...] [--priority N] [--weight N] [--ttl MIN]\n"

@@ -92,6 +92,17 @@ static void settle(struct prun *r, struct ptarget *p, size_t i, int state)
 		memset(p->t->failed + m->first, 1, m->n);
 }
 
+/* The ICMP errors about our datagrams to p (its socket's error queue). */
+static void drain_icmp(struct ptarget *p)
+{
+	tools_icmp_drain(p->fd, &p->t->icmp_errors, &p->t->icmp, &p->icmp_from);
+	if (p->icmp_from.ss_family) {
+		struct ipaddr ip;
+		tools_sockaddr_to_ip(&p->icmp_from, &ip, NULL);
+		ipaddr_str(&ip, p->t->icmp_from, sizeof(p->t->icmp_from));
+	}
+}
+
 /* Send attempt m->attempts of message i. */
 static int send_msg(struct prun *r, struct ptarget *p, size_t i, char *err, size_t errlen)
 {
@@ -114,7 +125,15 @@ static int send_msg(struct prun *r, struct ptarget *p, size_t i, char *err, size
 		return errf(err, errlen, "cannot build the Map-Register: %s",
 			    pe.reason ? pe.reason : "?");
 	now = tools_now_ms();
-	if (sendto(p->fd, r->out, buf_len(&w), 0, (struct sockaddr *)&p->dst, p->dstlen) < 0) {
+	ssize_t sr = sendto(p->fd, r->out, buf_len(&w), 0, (struct sockaddr *)&p->dst, p->dstlen);
+	if (sr < 0 && errno != EINTR) {
+		/* an ICMP error about an earlier datagram (IP_RECVERR) fails the next send once:
+		 * read it from the error queue (which clears it) and send again; a local refusal
+		 * (no route, a firewall) fails again */
+		drain_icmp(p);
+		sr = sendto(p->fd, r->out, buf_len(&w), 0, (struct sockaddr *)&p->dst, p->dstlen);
+	}
+	if (sr < 0) {
 		char to[80];
 		int e = errno;
 		/* not sent, so not an attempt: a local refusal, not a silent peer (xchg_run's
@@ -172,14 +191,8 @@ static uint64_t notify_nonce(const uint8_t *d, size_t len)
 
 static void receive(struct prun *r, struct ptarget *p, bool err)
 {
-	if (err) {
-		tools_icmp_drain(p->fd, &p->t->icmp_errors, &p->t->icmp, &p->icmp_from);
-		if (p->icmp_from.ss_family) {
-			struct ipaddr ip;
-			tools_sockaddr_to_ip(&p->icmp_from, &ip, NULL);
-			ipaddr_str(&ip, p->t->icmp_from, sizeof(p->t->icmp_from));
-		}
-	}
+	if (err)
+		drain_icmp(p);
 	for (int burst = 0; burst < 256; burst++) {
 		struct sockaddr_storage from;
 		socklen_t fl = sizeof(from);

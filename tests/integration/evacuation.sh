@@ -98,11 +98,11 @@ check "departures acknowledged by 192.0.2.77, arrivals at .78 given up (interval
 check "a registration meanwhile is answered at once" run_rc 0 /dev/null \
 	reg --ms 127.0.0.1:4701 --eid 2001:db8:5::ffff/128 --rloc 192.0.2.78 --timeout 0.3 --retries 0
 
-check "a duplicate EID in the file: exit 2, named" bash -c "
-	{ cat '$T_TMP/eids.txt'; echo 2001:db8:5::7/128; } >'$T_TMP/dup.txt'
+{ cat "$T_TMP/eids.txt"; echo 2001:db8:5::7/128; } >"$T_TMP/dup.txt"
+check "a duplicate EID in the file: exit 2" run_rc 2 /dev/null bash -c "
 	ip netns exec $NS timeout 20 '$REG' --ms 127.0.0.1:4701 --key-file '$T_TMP/dc.key' \
-		--eids-file '$T_TMP/dup.txt' --rloc 192.0.2.77 2>&1 >/dev/null | grep -q 'EID 2001:db8:5::7/128 given twice'
-	test \${PIPESTATUS[0]} = 2"
+		--eids-file '$T_TMP/dup.txt' --rloc 192.0.2.77 2>'$T_TMP/dup.err'"
+check "... the EID named" grep -q 'EID 2001:db8:5::7/128 given twice' "$T_TMP/dup.err"
 
 # a real lisp-xtrd at 192.0.2.77 instead of the acker: it answers the multi-record arrival
 # Map-Notifies with one Map-Notify-Ack each (xtr/register.c), which lisp-msd matches
@@ -146,7 +146,8 @@ check "json: the first acknowledged all, the second none (no answer)" jq -e --ar
 	.mapServers[0].acknowledgedEids == $n and
 	.mapServers[1].ms == "127.0.0.1:4702" and (.mapServers[1].acked | not) and
 	.mapServers[1].failedEids == $n and (.mapServers[1].failed | length) == $n and
-	(.mapServers[1].error | test("no answer")) and
+	(.mapServers[1].error | test("no answer")) and .mapServers[1].result == "no-answer" and
+	.mapServers[1].icmp.kind == "port-unreachable" and .result == "partial" and .exitCode == 5 and
 	.mapServers[1].attempts == 2 * .mapServers[1].messages' "$T_TMP/r3.json"
 start_bg -n "$NS" ms2 "$MSD" -d -f "$T_TMP/ms2.xml"
 check "second lisp-msd up" wait_until 10 cli 2702 "$NS" show version

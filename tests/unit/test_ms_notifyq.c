@@ -23,8 +23,8 @@ struct pkt {
 static struct pkt *sent;
 static size_t nsent;
 
-static void sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-		 size_t len)
+static int sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		size_t len)
 {
 	(void)arg;
 	assert_true(nsent < MAXPKT);
@@ -34,6 +34,7 @@ static void sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint
 	sent[nsent].len = len;
 	memcpy(sent[nsent].data, data, len);
 	nsent++;
+	return 0;
 }
 
 static const char cfg_xml[] =

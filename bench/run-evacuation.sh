@@ -99,6 +99,10 @@ run_case() {
 	stop_pid "$MPID"
 	[ -n "$out" ] && [ "$(kv pool_exhausted "$out")" = 1 ] || return 1
 	res "evac_${c}_$n" "$(kv replies_per_s "$out")"
+	# per CPU-second of lisp-msd: what the work costs, whatever share of the CPU the
+	# shared machine gave it during the run
+	res "evac_${c}_${n}_per_cpu" "$(awk -v r="$(kv replies_per_s "$out")" -v c="$(kv cpu "$out")" \
+		'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')"
 	[ "$c" = acked ] && res "evac_acked_${n}_notified" \
 		"$(awk -v a="${ACKED_LAST:-0}" -v r="$regs" 'BEGIN { printf "%.2f", (r > 0 ? 100 * a / r : 0) }')"
 	return 0
@@ -126,6 +130,9 @@ for n in "${SIZES[@]}"; do
 	fig "evac_acked_$n|lisp-msd, $k EIDs moved at once to one new RLOC that acknowledges every arrival Map-Notify|registrations/s|evac_self_$n|ratio>=0.8|higher"
 	fig "evac_none_$n|lisp-msd, $k EIDs moved at once to one new RLOC that acknowledges none|registrations/s|evac_self_$n|ratio>=0.8|higher"
 	fig "evac_self_$n|baseline: lisp-msd, $k EIDs registered by their own RLOC (no arrival Map-Notify)|registrations/s|-|-|higher"
+	fig "evac_acked_${n}_per_cpu|... acknowledged: registrations per CPU-second of lisp-msd ($k)|registrations/CPU-s|evac_self_${n}_per_cpu|ratio>=0.8|higher"
+	fig "evac_none_${n}_per_cpu|... none acknowledged: registrations per CPU-second of lisp-msd ($k)|registrations/CPU-s|evac_self_${n}_per_cpu|ratio>=0.8|higher"
+	fig "evac_self_${n}_per_cpu|baseline: no arrival Map-Notify, registrations per CPU-second of lisp-msd ($k)|registrations/CPU-s|-|-|higher"
 	fig "evac_acked_${n}_notified|arrival notifications acknowledged after the $k acked run, of the EIDs registered|%|-|value>=100|higher"
 	fig "register_$n|lisp-register --eids-file, $k EIDs (one RLOC) to lisp-msd, acknowledged, wall clock|s|-|-|lower"
 	fig "register_${n}_msgs|Map-Registers lisp-register sent for $k EIDs|messages|-|-|lower"
@@ -134,6 +141,7 @@ cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-msd -f msd.xml -p msd.pid   
 cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/loadgen -k register -t 127.0.0.1 -p 4342 -x 4 -w $WINDOW -e $EIDBASE -n N -c N -d 120 -W 0 -L 300 -r RLOC -D 1 -P PID   (RLOC 192.0.2.77 acked, 192.0.2.78 none, 127.0.0.1 self)"
 cmdline "ip netns exec NS taskset -c $CPU_LOAD bench/notify_acker -a 192.0.2.77"
 cmdline "ip netns exec NS taskset -c $CPU_LOAD lisp-register --ms 127.0.0.1 --key-file KEY --eids-file eids-N.txt --rloc 192.0.2.77 --json"
+note "evacuation: the per-CPU figures divide the rate by the CPU lisp-msd used during the run (cpu=1.00 is one core): on the shared machine lisp-msd often gets half a core, and the rate follows what it gets; the per-CPU ratio is what the notifications cost it."
 note "evacuation: every case registers N fresh EIDs (a new database each run) from 127.0.0.1; 'acked' and 'none' are third-party registrations (the RLOC did not send them), so each EID gets an arrival Map-Notify to 192.0.2.77 / 192.0.2.78, coalesced per destination (up to 32 records per Map-Notify, 64 unacknowledged per destination, retransmissions budgeted per tick, held EIDs bounded by <map-notify max-pending>, default 262144). The rate is over the whole pool (no warm-up), lisp-msd alone on CPU $CPU_SUBJ; the generator and the acker share CPU $CPU_LOAD."
 printf 'WHY evac_none_100000|%s\n' "before ms/notifyq.c each EID's arrival Map-Notify was signed, stored (136 B + message) and retransmitted on its own; unacknowledged ones were all retransmitted in one tick, which competed with the registrations."
 

@@ -401,6 +401,18 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "negativeReplies", st->negative_replies);
 	out_uint(o, "notifyAcks", st->notify_acks);
 	out_uint(o, "notifyRetransmits", st->notify_retransmits);
+	/* coalesced Map-Notifies to sites (ms/notifyq.c) */
+	out_begin_object(o, "notifyQueue");
+	out_uint(o, "pendingEids", ms_pending_notify_eids(ms));
+	out_uint(o, "pendingMessages", ms_pending_notifies(ms));
+	out_uint(o, "destinations", ms_notify_destinations(ms));
+	out_uint(o, "queuedEids", st->notify_queued_eids);
+	out_uint(o, "messages", st->notify_messages);
+	out_uint(o, "records", st->notify_records);
+	out_uint(o, "ackedEids", st->notify_eids_acked);
+	out_uint(o, "supersededEids", st->notify_eids_superseded);
+	out_uint(o, "abandonedEids", st->notify_eids_abandoned);
+	out_end(o);
 	out_uint(o, "subscriptions", st->subscriptions);
 	out_uint(o, "unsubscriptions", st->unsubscriptions);
 	out_uint(o, "storeCommits", st->store_commits);

@@ -49,6 +49,7 @@ static const char *const drop_names[MS_DROP__COUNT] = {
     [MS_DROP_RETRIES_EXHAUSTED] = "retries-exhausted",
     [MS_DROP_SEND_FAILED] = "send-failed",
     [MS_DROP_REPLY_RATE] = "reply-rate-limit",
+    [MS_DROP_NOTIFY_LIMIT] = "notify-limit",
 };
 
 static const char *const answer_names[MS_ANSWER__COUNT] = {
@@ -245,6 +246,7 @@ void ms_free(struct ms *ms)
 	lpm_free(ms->regs, free_reg);
 	ms_replay_free_all(ms);
 	ms_notify_free_all(ms);
+	ms_nq_free_all(ms);
 	tb_table_free(ms->rl_dst);
 	for (struct ms_name *n = ms->names, *next; n; n = next) {
 		next = n->next;
@@ -356,6 +358,9 @@ void ms_end_turn(struct ms *ms)
 	}
 	ms->deferred = NULL;
 	ms->deferred_tail = &ms->deferred;
+	/* the coalesced Map-Notifies of this turn's changes, once they are committed */
+	if (ok)
+		ms_nq_flush(ms);
 	ms->rx_ns = 0;
 }
 
@@ -430,7 +435,17 @@ const struct ms_sub *ms_subscribers(const struct ms *ms)
 
 size_t ms_pending_notifies(const struct ms *ms)
 {
-	return ms->npending;
+	return ms->npending + ms_nq_messages(ms);
+}
+
+size_t ms_pending_notify_eids(const struct ms *ms)
+{
+	return ms_nq_eids(ms);
+}
+
+size_t ms_notify_destinations(const struct ms *ms)
+{
+	return ms_nq_destinations(ms);
 }
 
 /* Reload: registrations whose site is gone, or whose prefix the site no longer allows,

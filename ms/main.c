@@ -140,7 +140,11 @@ static int ms_start(struct event_base *base, void *cfgp)
 	 * loaded registration goes into the speaker's table before it starts. */
 	if (ms_push_bgp_start(g.push, base, cfg->bgp, loaded > 0) < 0)
 		return -1;
-	g.sock = udp_open(base, cfg->listen.afi ? &cfg->listen : NULL, cfg->port, recv_cb, NULL);
+	/* a 4 MB receive buffer (as lisp-xtrd's control socket): a site evacuation arrives as
+	 * a burst of Map-Registers that the default (about 200 KB) drops while a commit runs */
+	const struct udp_opts opts = {.rcvbuf = 4 << 20};
+	g.sock = udp_open_opts(base, cfg->listen.afi ? &cfg->listen : NULL, cfg->port, &opts,
+			       recv_cb, NULL);
 	if (g.sock == NULL)
 		return -1;
 	g.cli = cli_new(base, cmds, ncmd, "lisp-msd", g.ms);

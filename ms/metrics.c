@@ -97,6 +97,18 @@ static const struct {
      "Map-Notify-Acks received for unsolicited Map-Notifies"},
     {"lisp_msd_map_notify_retransmits_total", METRICS_COUNTER, STAT(notify_retransmits),
      "Unsolicited Map-Notifies retransmitted"},
+    {"lisp_msd_notify_queued_eids_total", METRICS_COUNTER, STAT(notify_queued_eids),
+     "EIDs queued for a coalesced Map-Notify to a site (arrival, departure)"},
+    {"lisp_msd_notify_messages_total", METRICS_COUNTER, STAT(notify_messages),
+     "Coalesced Map-Notifies sent to sites (first transmissions)"},
+    {"lisp_msd_notify_records_total", METRICS_COUNTER, STAT(notify_records),
+     "Records (EIDs) in those Map-Notifies"},
+    {"lisp_msd_notify_acked_eids_total", METRICS_COUNTER, STAT(notify_eids_acked),
+     "EIDs of coalesced Map-Notifies acknowledged"},
+    {"lisp_msd_notify_superseded_eids_total", METRICS_COUNTER, STAT(notify_eids_superseded),
+     "EIDs left out of a coalesced Map-Notify: the mapping changed since"},
+    {"lisp_msd_notify_abandoned_eids_total", METRICS_COUNTER, STAT(notify_eids_abandoned),
+     "EIDs dropped with the queue of a destination that acknowledged nothing"},
     {"lisp_msd_subscriptions_total", METRICS_COUNTER, STAT(subscriptions),
      "RFC 9437 subscriptions made"},
     {"lisp_msd_unsubscriptions_total", METRICS_COUNTER, STAT(unsubscriptions),
@@ -181,6 +193,12 @@ void ms_metrics_write(struct mw *w, struct ms *ms, const struct cli *cli)
 	mw_family(w, "lisp_msd_map_notifies_pending", METRICS_GAUGE,
 		  "Unsolicited Map-Notifies waiting for their Map-Notify-Ack");
 	mw_u64(w, ms_pending_notifies(ms), NULL);
+	mw_family(w, "lisp_msd_notify_pending_eids", METRICS_GAUGE,
+		  "EIDs held for coalesced Map-Notifies to sites (queued or awaiting the Ack)");
+	mw_u64(w, ms_pending_notify_eids(ms), NULL);
+	mw_family(w, "lisp_msd_notify_destinations", METRICS_GAUGE,
+		  "Destinations (RLOC, site, key) with coalesced Map-Notifies held");
+	mw_u64(w, ms_notify_destinations(ms), NULL);
 	mw_family(w, "lisp_msd_register_notify_latency_seconds", METRICS_HISTOGRAM,
 		  "Time from receiving a Map-Register to sending its Map-Notify acknowledgement "
 		  "(after the database commit)");

@@ -102,7 +102,9 @@ enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
 #define MS_SUBS_MAX	65536
 /* <database> without a path: the state directory of the installation (configure's
  * $(localstatedir)/lib/lisp, /var/lib/lisp for the package) */
-#define MS_DEFAULT_DB LISP_STATEDIR "/lisp-msd.db"
+#define MS_DEFAULT_DB	      LISP_STATEDIR "/lisp-msd.db"
+#define MS_NOTIFY_MAX_PENDING 262144 /* <map-notify max-pending> default (about 8 MB) */
+#define MS_NOTIFY_TICK_BUDGET 256    /* <map-notify retransmits-per-tick> default */
 
 struct ms_cfg {
 	struct ipaddr listen; /* AFI 0 = any (dual stack) */
@@ -124,8 +126,11 @@ struct ms_cfg {
 	uint32_t max_subscribers;
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
-	struct cfg_priv priv;	    /* <privileges> (common/priv.h) */
-	struct cfg_metrics metrics; /* <metrics> (common/metrics.h) */
+	/* EIDs and notifications held for unsolicited Map-Notifies at most (ms/notifyq.c) */
+	uint32_t notify_max_pending;
+	uint32_t notify_tick_budget; /* retransmissions per 200-ms tick at most */
+	struct cfg_priv priv;	     /* <privileges> (common/priv.h) */
+	struct cfg_metrics metrics;  /* <metrics> (common/metrics.h) */
 	bool have_subscriber_key;
 	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
 	struct ms_site *sites;
@@ -265,6 +270,7 @@ enum ms_drop {
 	MS_DROP_SEND_FAILED,
 	MS_DROP_REPLY_RATE, /* an answer to an ITR-RLOC over its <rate-limit per-destination> */
 	MS_DROP_SUBSCRIBER_LIMIT, /* a new subscription past max_subscribers */
+	MS_DROP_NOTIFY_LIMIT,	  /* an EID or notification past <map-notify max-pending> */
 	MS_DROP__COUNT
 };
 const char *ms_drop_name(unsigned d);
@@ -291,6 +297,11 @@ struct ms_stats {
 	uint64_t arrival_notifies; /* Map-Notify to new RLOCs of a third-party registration */
 	uint64_t proxy_replies, forwarded, negative_replies;
 	uint64_t notify_acks, notify_retransmits, subscriptions, unsubscriptions;
+	/* coalesced Map-Notifies to sites (ms/notifyq.c): EIDs queued, messages first sent
+	 * and the records in them, EIDs acknowledged, left out because the mapping changed
+	 * since, dropped with the queue of a destination that answered nothing */
+	uint64_t notify_queued_eids, notify_messages, notify_records, notify_eids_acked;
+	uint64_t notify_eids_superseded, notify_eids_abandoned;
 	uint64_t store_commits, store_rows;
 	/* replay protection (replay.c): nonce entries held (gauge, bounded by MS_REPLAY_MAX),
 	 * entries evicted into their floor; seen nonces held by random-nonce sites (gauge) and
@@ -420,7 +431,12 @@ struct ms_sub {
 	uint64_t notifies;
 };
 const struct ms_sub *ms_subscribers(const struct ms *ms);
+/* Unsolicited Map-Notifies awaiting their Ack (a coalesced one counts once). */
 size_t ms_pending_notifies(const struct ms *ms);
+/* EIDs held for coalesced Map-Notifies (queued or in a message awaiting its Ack), and the
+ * destinations they go to. */
+size_t ms_pending_notify_eids(const struct ms *ms);
+size_t ms_notify_destinations(const struct ms *ms);
 
 /* cli.c: the command table (cli_new's ctx must be the struct ms). */
 struct cli;

@@ -11,6 +11,7 @@
 #include "ms/ms.h"
 
 struct lisp_key;
+struct ms_nq;
 struct ms_replay_old;
 struct tb_table;
 
@@ -132,6 +133,7 @@ struct ms {
 	struct ms_pending *pend_head, *pend_tail;
 	struct ms_pending **pend_hash; /* pend_nbuckets (a power of 2) chains */
 	size_t pend_nbuckets, npending;
+	struct ms_nq *nq; /* coalesced Map-Notifies to sites (notifyq.c), NULL until used */
 	struct ms_sub *subs;
 	size_t nsubs; /* in subs, at most cfg->max_subscribers */
 	uint64_t nonce_seq;
@@ -236,5 +238,35 @@ void ms_notify_tick(struct ms *ms);
 void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
 		  const struct ipaddr *itr, uint16_t port, const struct ipaddr *src);
 void ms_notify_free_all(struct ms *ms);
+
+/* notifyq.c: coalesced Map-Notifies of mapping changes to the sites' xTRs */
+#ifndef MS_NQ_WINDOW
+#define MS_NQ_WINDOW 64 /* unacknowledged messages per destination */
+#endif
+#define MS_NQ_MTU	  1400 /* bytes per message (one fits a 1500-byte MTU over IPv6) */
+#define MS_NQ_TURN_BUDGET 1024 /* new messages built per loop turn */
+enum ms_nq_kind {
+	MS_NQ_ARRIVAL = 0,   /* to an RLOC of the new set: sent while it still is in it */
+	MS_NQ_DEPARTURE = 1, /* to one that left the set: sent while it is not back in it */
+};
+/* Is there room under <map-notify max-pending> for one more EID or notification? */
+bool ms_notify_room(struct ms *ms);
+/* Queue "the current mapping of eid" for dst:port, to be signed with the key `key_id` of
+ * `site` (interned): an append, nothing is built or sent before ms_nq_flush. */
+void ms_nq_add(struct ms *ms, const struct ipaddr *dst, uint16_t port, const char *site,
+	       uint8_t key_id, const struct lisp_prefix *eid, enum ms_nq_kind kind);
+/* End of turn, after the commit: send what the destinations' windows and the turn's
+ * budget allow. */
+void ms_nq_flush(struct ms *ms);
+/* Retransmit the due messages, at most `budget`; returns the budget left. */
+unsigned ms_nq_tick(struct ms *ms, unsigned budget);
+/* A parsed Map-Notify-Ack (b: the message, for the signature): 1 matched one of ours and
+ * was authenticated, -1 matched but failed authentication (counted), 0 not ours. */
+int ms_nq_ack(struct ms *ms, const struct lisp_map_notify *mn, const struct buf *b,
+	      const struct ipaddr *src);
+size_t ms_nq_messages(const struct ms *ms);
+size_t ms_nq_eids(const struct ms *ms);
+size_t ms_nq_destinations(const struct ms *ms);
+void ms_nq_free_all(struct ms *ms);
 
 #endif

@@ -452,8 +452,22 @@ static enum xchg_icmp icmp_kind(const struct sock_extended_err *ee)
 											 : XI_NONE;
 }
 
+void tools_icmp_listen(int fd, int family)
+{
+	int one = 1;
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+}
+
 /* Read the socket's error queue: every ICMP error about a datagram of ours is recorded. */
 static void drain_errors(struct xchg *x)
+{
+	tools_icmp_drain(x->fd, &x->icmp_errors, &x->icmp, &x->icmp_from);
+}
+
+void tools_icmp_drain(int fd, unsigned *count, enum xchg_icmp *kind, struct sockaddr_storage *from)
 {
 	for (int i = 0; i < 64; i++) {
 		uint8_t data[64], ctl[512];
@@ -465,7 +479,7 @@ static void drain_errors(struct xchg *x)
 				    .msg_iovlen = 1,
 				    .msg_control = ctl,
 				    .msg_controllen = sizeof(ctl)};
-		if (recvmsg(x->fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
 			return;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
 			const struct sock_extended_err *ee;
@@ -478,9 +492,9 @@ static void drain_errors(struct xchg *x)
 			ee = (const struct sock_extended_err *)CMSG_DATA(c);
 			if ((k = icmp_kind(ee)) == XI_NONE)
 				continue;
-			x->icmp_errors++;
-			x->icmp = k;
-			memset(&x->icmp_from, 0, sizeof(x->icmp_from));
+			(*count)++;
+			*kind = k;
+			memset(from, 0, sizeof(*from));
 			/* the offender follows the structure when the kernel knows it */
 			size_t room = c->cmsg_len - CMSG_LEN(sizeof(*ee));
 			const struct sockaddr *off = SO_EE_OFFENDER(ee);
@@ -488,7 +502,7 @@ static void drain_errors(struct xchg *x)
 				    : off->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 								 : 0;
 			if (sl && sl <= room)
-				memcpy(&x->icmp_from, off, sl);
+				memcpy(from, off, sl);
 		}
 	}
 }

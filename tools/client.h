@@ -26,14 +26,16 @@ int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(p
 #define EXIT_USAGE    2 /* bad command line or configuration */
 #define EXIT_NOANSWER 3 /* nothing matching came back after every retry */
 #define EXIT_REJECTED 4 /* an answer with our nonce that we refuse (see lisp_register.c) */
+#define EXIT_PARTIAL  5 /* lisp-register: some Map-Servers acknowledged everything, not all */
 
-#define TOOLS_ERRLEN	  256
-#define TOOLS_MAX_RETRIES 10
-#define TOOLS_MAX_TIMEOUT 60.0
-#define TOOLS_FILE_MAX	  (1u << 20) /* key and EID files */
-#define TOOLS_SECRET_MAX  256
-#define TOOLS_HOST_MAX	  256
-#define TOOLS_DGRAM_MAX	  9216 /* receive buffer; longer datagrams are ignored */
+#define TOOLS_ERRLEN	   256
+#define TOOLS_MAX_RETRIES  10
+#define TOOLS_MAX_TIMEOUT  60.0
+#define TOOLS_FILE_MAX	   (1u << 20)  /* key and config files */
+#define TOOLS_EID_FILE_MAX (64u << 20) /* EID list files (10^6 IPv6 host EIDs fit) */
+#define TOOLS_SECRET_MAX   256
+#define TOOLS_HOST_MAX	   256
+#define TOOLS_DGRAM_MAX	   9216 /* receive buffer; longer datagrams are ignored */
 
 /* Decimal unsigned integer in [0, max], the whole string. */
 int tools_parse_uint(const char *s, unsigned long max, unsigned long *out);
@@ -98,6 +100,11 @@ enum xchg_icmp {
 	XI_OTHER,	 /* another ICMP error (time exceeded, too big...) */
 };
 const char *xchg_icmp_name(enum xchg_icmp k); /* "port-unreachable", ... */
+/* ICMP errors about the datagrams of UDP socket fd (of that family) into its error queue;
+ * tools_icmp_drain reads the queue (when poll says POLLERR): each error counted in *count,
+ * the last one's kind and reporter in *kind and *from. */
+void tools_icmp_listen(int fd, int family);
+void tools_icmp_drain(int fd, unsigned *count, enum xchg_icmp *kind, struct sockaddr_storage *from);
 
 struct xchg {
 	int fd;

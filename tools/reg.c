@@ -12,6 +12,7 @@
  * packed greedily into Map-Registers of at most REG_DGRAM_MAX bytes and LISP_MAX_RECORDS records.
  */
 #include "tools/reg.h"
+#include "tools/regpipe.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -60,6 +61,7 @@ void reg_opts_init(struct reg_opts *o)
 	o->ttl = LISP_TTL_DEFAULT;
 	o->timeout = 0.5;
 	o->retries = 3;
+	o->window = REGPIPE_WINDOW_DEFAULT;
 }
 
 void reg_opts_free(struct reg_opts *o)
@@ -69,6 +71,31 @@ void reg_opts_free(struct reg_opts *o)
 	o->eid_args = NULL;
 	o->eids = NULL;
 	o->neid_args = o->neids = 0;
+}
+
+/* ------------------------------------------------------------------ several Map-Servers */
+/* The first Map-Server goes to o->ms (what a single one always used), the others to
+ * o->more_ms; the same Map-Server twice is an error. 0 or -1. */
+static int reg_add_ms(struct reg_opts *o, const char *val)
+{
+	char host[TOOLS_HOST_MAX];
+	uint16_t port;
+
+	if (tools_parse_hostport(val, LISP_CONTROL_PORT, host, sizeof(host), &port))
+		return -1;
+	if (o->ms[0] == '\0') {
+		memcpy(o->ms, host, sizeof(o->ms));
+		o->ms_port = port;
+		return 0;
+	}
+	if (o->nmore_ms >= REG_MS_MAX - 1 || (!strcmp(o->ms, host) && o->ms_port == port))
+		return -1;
+	for (size_t i = 0; i < o->nmore_ms; i++)
+		if (!strcmp(o->more_ms[i].host, host) && o->more_ms[i].port == port)
+			return -1;
+	memcpy(o->more_ms[o->nmore_ms].host, host, sizeof(host));
+	o->more_ms[o->nmore_ms++].port = port;
+	return 0;
 }
 
 static int copy_str(char *dst, size_t cap, const char *s)
@@ -87,8 +114,14 @@ static int set_opt(struct reg_opts *o, const char *name, const char *val, char *
 	double d;
 
 	if (!strcmp(name, "ms")) {
-		if (tools_parse_hostport(val, LISP_CONTROL_PORT, o->ms, sizeof(o->ms), &o->ms_port))
-			return errf(err, errlen, "ms: bad HOST[:PORT] \"%s\"", val);
+		if (reg_add_ms(o, val))
+			return errf(err, errlen, "ms: bad HOST[:PORT] \"%s\", or more than %d", val,
+				    REG_MS_MAX);
+	} else if (!strcmp(name, "window")) {
+		if (tools_parse_uint(val, REGPIPE_WINDOW_MAX, &v) || v == 0)
+			return errf(err, errlen, "window: 1..%d expected, got \"%s\"",
+				    REGPIPE_WINDOW_MAX, val);
+		o->window = (unsigned)v;
 	} else if (!strcmp(name, "site")) {
 		if (copy_str(o->site, sizeof(o->site), val))
 			return errf(err, errlen, "site: empty or longer than %d", REG_NAME_MAX - 1);
@@ -241,6 +274,7 @@ enum {
 	OPT_EIDS_FILE,
 	OPT_TIMEOUT,
 	OPT_RETRIES,
+	OPT_WINDOW,
 	OPT_JSON,
 	OPT_HOOK,
 	OPT_CONFIG,
@@ -271,6 +305,7 @@ static const struct option longopts[] = {
     {"eids-file", required_argument, NULL, OPT_EIDS_FILE},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"window", required_argument, NULL, OPT_WINDOW},
     {"json", no_argument, NULL, OPT_JSON},
     {"libvirt-hook", no_argument, NULL, OPT_HOOK},
     {"config", required_argument, NULL, OPT_CONFIG},
@@ -369,7 +404,15 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 		const char *name = NULL;
 		switch (c) {
 		case OPT_MS:
+			if (!o->ms_from_cli) {
+				o->ms_from_cli = true;
+				o->ms[0] = '\0';
+				o->nmore_ms = 0;
+			}
 			name = "ms";
+			break;
+		case OPT_WINDOW:
+			name = "window";
 			break;
 		case OPT_SITE:
 			name = "site";
@@ -476,13 +519,46 @@ int reg_resolve_eids(struct reg_opts *o, char *err, size_t errlen)
 		uint8_t *data;
 		size_t len;
 		int rc;
-		if (tools_read_file(o->eids_file, TOOLS_FILE_MAX, &data, &len, e2, sizeof(e2)))
+		if (tools_read_file(o->eids_file, TOOLS_EID_FILE_MAX, &data, &len, e2, sizeof(e2)))
 			return errf(err, errlen, "--eids-file: %s", e2);
 		rc = tools_parse_eid_list(data, len, o->iid, &o->eids, &o->neids, e2, sizeof(e2));
 		free(data);
 		if (rc)
 			return errf(err, errlen, "%s: %s", o->eids_file, e2);
 	}
+	return 0;
+}
+
+struct eid_at {
+	struct lisp_prefix p;
+	size_t i;
+};
+
+static int cmp_eid_at(const void *a, const void *b)
+{
+	const struct eid_at *x = a, *y = b;
+	int c = prefix_cmp(&x->p, &y->p);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The first (in list order) EID of eids[0..n) that an earlier one repeats, in *dup (n:
+ * none): a sort, O(n log n) for the 10^5 EIDs of an evacuation. 0, or -1 (memory). */
+static int reg_find_duplicate(const struct lisp_prefix *eids, size_t n, size_t *dup)
+{
+	struct eid_at *v = malloc((n ? n : 1) * sizeof(*v));
+
+	*dup = n;
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		v[i].p = eids[i];
+		v[i].i = i;
+	}
+	qsort(v, n, sizeof(*v), cmp_eid_at);
+	for (size_t i = 1; i < n; i++)
+		if (prefix_eq(&v[i].p, &v[i - 1].p) && v[i].i < *dup)
+			*dup = v[i].i;
+	free(v);
 	return 0;
 }
 
@@ -495,13 +571,13 @@ int reg_validate(const struct reg_opts *o, char *err, size_t errlen)
 		return errf(err, errlen, "no EID: give --eid PREFIX or --eids-file FILE");
 	if (o->nrlocs == 0 && !o->dereg)
 		return errf(err, errlen, "--rloc ADDR is required (unless --deregister)");
-	for (i = 0; i < o->neids; i++)
-		for (j = 0; j < i; j++)
-			if (prefix_eq(&o->eids[i], &o->eids[j])) {
-				char s[PREFIX_STRLEN];
-				return errf(err, errlen, "EID %s given twice",
-					    prefix_str(&o->eids[i], s, sizeof(s)));
-			}
+	if (reg_find_duplicate(o->eids, o->neids, &i) < 0)
+		return errf(err, errlen, "out of memory");
+	if (i < o->neids) {
+		char s[PREFIX_STRLEN];
+		return errf(err, errlen, "EID %s given twice",
+			    prefix_str(&o->eids[i], s, sizeof(s)));
+	}
 	for (i = 0; i < o->nrlocs; i++)
 		for (j = 0; j < i; j++)
 			if (ipaddr_eq(&o->rlocs[i], &o->rlocs[j])) {
@@ -697,6 +773,8 @@ const char *reg_outcome_name(enum reg_outcome o)
 		return "send-failed";
 	case REG_USAGE:
 		return "usage";
+	case REG_PARTIAL:
+		return "partial";
 	default:
 		return "error";
 	}
@@ -713,6 +791,8 @@ int reg_outcome_exit(enum reg_outcome o)
 		return EXIT_REJECTED;
 	case REG_USAGE:
 		return EXIT_USAGE;
+	case REG_PARTIAL:
+		return EXIT_PARTIAL;
 	default:
 		return EXIT_OTHER;
 	}

@@ -19,10 +19,22 @@
 #define REG_DGRAM_MAX 1400 /* one Map-Register fits a 1500-byte MTU over IPv6 + UDP */
 #define REG_PATH_MAX  512
 #define REG_NAME_MAX  64
+#define REG_MS_MAX    8 /* --ms given this many times at most */
+
+/* A Map-Server beyond the first (--ms repeated, or several "ms" lines). */
+struct reg_ms_addr {
+	char host[TOOLS_HOST_MAX];
+	uint16_t port;
+};
 
 struct reg_opts {
 	char ms[TOOLS_HOST_MAX];
 	uint16_t ms_port;
+	/* every other Map-Server: each is registered with independently (tools/regpipe.h) */
+	struct reg_ms_addr more_ms[REG_MS_MAX - 1];
+	size_t nmore_ms;
+	bool ms_from_cli; /* the first --ms replaces the config file's list */
+	unsigned window;  /* Map-Registers outstanding per Map-Server (--window) */
 	char site[REG_NAME_MAX];
 	char key_file[REG_PATH_MAX];
 	uint8_t key_id; /* default 1, as every example's site key */
@@ -83,9 +95,9 @@ void reg_opts_free(struct reg_opts *o);
  * kept in config_missing). 0 or -1 (err says why: a usage error). Does not validate
  * completeness: see reg_validate. */
 int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t errlen);
-/* "key value" lines, '#' comments: ms, site, key-file, key-id, alg, xtr-id, site-id,
+/* "key value" lines, '#' comments: ms (repeatable), site, key-file, key-id, alg, xtr-id, site-id,
  * rloc (repeatable),
- * priority, weight, ttl, iid, proxy-reply, merge, timeout, retries, deregister-on-release
+ * priority, weight, ttl, iid, proxy-reply, merge, timeout, retries, window, deregister-on-release
  * (yes/no for the booleans). Errors name the line. */
 int reg_config_parse(const uint8_t *data, size_t len, struct reg_opts *o, char *err, size_t errlen);
 /* Turn --eid arguments into prefixes (with --iid) and append the --eids-file entries. */
@@ -129,6 +141,7 @@ enum reg_outcome {
 	REG_SEND_FAILED, /* this host could not send the Map-Register: exit 1 */
 	REG_ERROR,	 /* anything else (name resolution, socket): exit 1 */
 	REG_USAGE,	 /* command line, settings, key or EID files: exit 2 */
+	REG_PARTIAL,	 /* several Map-Servers: some acknowledged every EID, others not: exit 5 */
 };
 const char *reg_outcome_name(enum reg_outcome o); /* "acknowledged", "no-answer", ... */
 int reg_outcome_exit(enum reg_outcome o);

@@ -70,6 +70,22 @@ static void entry_out(void *arg, const struct xtr_entry *e)
 		out_uint(o, "priority", l->priority);
 		out_uint(o, "weight", l->weight);
 		out_str(o, "state", xtr_rloc_up(c->x, &l->addr) ? "up" : "down");
+		struct xtr_rloc_info ri;
+		if (xtr_rloc_info(c->x, &l->addr, &ri)) {
+			/* RLOC probing (RFC 9301 §7.1): what decides the state */
+			out_begin_object(o, "probe");
+			out_uint(o, "intervalMs", ri.interval_ms);
+			out_uint(o, "timeoutMs", ri.timeout_ms);
+			out_uint(o, "retries", ri.retries);
+			out_uint(o, "sent", ri.probes);
+			out_uint(o, "replies", ri.replies);
+			out_uint(o, "missed", ri.missed);
+			if (ri.rtt_ns)
+				out_uint(o, "rttUs", ri.rtt_ns / 1000);
+			else
+				out_null(o, "rttUs");
+			out_end(o);
+		}
 		out_end(o);
 	}
 	out_end(o);
@@ -353,6 +369,7 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "probeReplies", st->probe_replies);
 	out_uint(o, "locatorsDown", st->probe_down);
 	out_uint(o, "locatorsUp", st->probe_up);
+	out_uint(o, "probesMissed", st->probe_missed);
 	out_uint(o, "eidsMovedAway", st->moves);
 	out_uint(o, "eidsMovedHere", st->moved_here);
 	out_uint(o, "subscriptionsSent", st->subs_sent);

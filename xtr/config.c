@@ -45,8 +45,8 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->mreq_burst = 200;
 	c->mreq_retries = 4;
 	c->negative_hold = 10;
-	c->probe_interval = 30;
-	c->probe_timeout = 5;
+	c->probe_interval_ms = 30000;
+	c->probe_timeout_ms = 5000;
 	c->probe_retries = 2;
 	c->moved_away_s = 180;
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
@@ -96,6 +96,39 @@ static int parse_locators(xmlNode *n, struct xtr_mapping_cfg *m)
 	return bad ? -1 : 0;
 }
 
+/* A duration given either as @NAME in seconds (min_s..max_s) or as @NAME-ms in
+ * milliseconds (0 or 100..max_s x 1000 when min_s is 0, else 100..max_s x 1000), into
+ * *ms. 0 set, 1 absent (unchanged), -1 error (both given, out of range). */
+static int get_ms(xmlNode *n, const char *name, uint32_t min_s, uint32_t max_s, uint32_t *ms)
+{
+	char a[64], am[64];
+	uint32_t v;
+	int r, rm;
+
+	snprintf(a, sizeof(a), "@%s", name);
+	snprintf(am, sizeof(am), "@%s-ms", name);
+	r = cfg_get_u32(n, a, min_s, max_s, &v);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		char tmp[32];
+		if (cfg_get_string(n, am, tmp, sizeof(tmp)) != 1)
+			return cfg_error(n, "%s and %s-ms: give one of them", name, name);
+		*ms = v * 1000;
+		return 0;
+	}
+	rm = cfg_get_u32(n, am, 0, max_s * 1000, &v);
+	if (rm != 0)
+		return rm;
+	if (v != 0 && v < 100)
+		return cfg_error(n, "%s-ms: %u is below 100 ms (the timer runs every 100 ms)", name,
+				 v);
+	if (v == 0 && min_s > 0)
+		return cfg_error(n, "%s-ms: 0 is out of range", name);
+	*ms = v;
+	return 0;
+}
+
 static int parse_mapping(xmlNode *n, struct xtr_mapping_cfg *m, uint32_t iid, bool is_static)
 {
 	int bad = 0, i;
@@ -119,6 +152,21 @@ static int parse_mapping(xmlNode *n, struct xtr_mapping_cfg *m, uint32_t iid, bo
 	else
 		m->action = is_static ? LISP_ACT_NATIVE_FWD : LISP_ACT_NO_ACTION;
 	bad |= parse_locators(n, m) < 0;
+	m->probe_interval_ms = m->probe_timeout_ms = m->probe_retries = XTR_PROBE_UNSET;
+	if (is_static) {
+		bad |= cfg_get_u32(n, "@probe-interval-ms", 0, 3600000, &m->probe_interval_ms) < 0;
+		bad |= cfg_get_u32(n, "@probe-timeout-ms", 100, 600000, &m->probe_timeout_ms) < 0;
+		bad |= cfg_get_u32(n, "@probe-retries", 1, 100, &m->probe_retries) < 0;
+		if (m->probe_interval_ms != XTR_PROBE_UNSET && m->probe_interval_ms != 0 &&
+		    m->probe_interval_ms < 100)
+			bad |= cfg_error(n, "probe-interval-ms: %u is below 100 ms",
+					 m->probe_interval_ms) < 0;
+		if (m->nloc == 0 &&
+		    (m->probe_interval_ms != XTR_PROBE_UNSET ||
+		     m->probe_timeout_ms != XTR_PROBE_UNSET || m->probe_retries != XTR_PROBE_UNSET))
+			bad |= cfg_error(n, "probe-*: a static mapping without locators has "
+					    "nothing to probe") < 0;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -446,8 +494,8 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		bad |= cfg_get_u32(n, "@retries", 0, 16, &c->mreq_retries) < 0;
 	}
 	if ((n = cfg_child(root, "probing")) != NULL) {
-		bad |= cfg_get_u32(n, "@interval", 0, 3600, &c->probe_interval) < 0;
-		bad |= cfg_get_u32(n, "@timeout", 1, 600, &c->probe_timeout) < 0;
+		bad |= get_ms(n, "interval", 0, 3600, &c->probe_interval_ms) < 0;
+		bad |= get_ms(n, "timeout", 1, 600, &c->probe_timeout_ms) < 0;
 		bad |= cfg_get_u32(n, "@retries", 1, 100, &c->probe_retries) < 0;
 	}
 	if ((n = cfg_child(root, "etr")) != NULL)
@@ -503,6 +551,12 @@ static void print_mapping(FILE *out, const char *el, const struct xtr_mapping_cf
 		m->ttl);
 	if (st && m->nloc == 0)
 		fprintf(out, " action=\"%s\"", action_names[m->action < 6 ? m->action : 0]);
+	if (st && m->probe_interval_ms != XTR_PROBE_UNSET)
+		fprintf(out, " probe-interval-ms=\"%u\"", m->probe_interval_ms);
+	if (st && m->probe_timeout_ms != XTR_PROBE_UNSET)
+		fprintf(out, " probe-timeout-ms=\"%u\"", m->probe_timeout_ms);
+	if (st && m->probe_retries != XTR_PROBE_UNSET)
+		fprintf(out, " probe-retries=\"%u\"", m->probe_retries);
 	if (m->nloc == 0) {
 		fprintf(out, "/>\n");
 		return;
@@ -559,8 +613,12 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	    c->negative_hold);
 	fprintf(out, "  <map-request rate=\"%u\" burst=\"%u\" retries=\"%u\"/>\n", c->mreq_rate,
 		c->mreq_burst, c->mreq_retries);
-	fprintf(out, "  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\"/>\n",
-		c->probe_interval, c->probe_timeout, c->probe_retries);
+	if (c->probe_interval_ms % 1000 == 0 && c->probe_timeout_ms % 1000 == 0)
+		fprintf(out, "  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\"/>\n",
+			c->probe_interval_ms / 1000, c->probe_timeout_ms / 1000, c->probe_retries);
+	else
+		fprintf(out, "  <probing interval-ms=\"%u\" timeout-ms=\"%u\" retries=\"%u\"/>\n",
+			c->probe_interval_ms, c->probe_timeout_ms, c->probe_retries);
 	fprintf(out, "  <etr reencapsulate-moved-away=\"%u\"/>\n", c->moved_away_s);
 	cfg_print_cli(&c->cli, out);
 	cfg_print_log(&c->log, out);

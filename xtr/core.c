@@ -343,6 +343,7 @@ static int clients_build(struct xtr *x)
 static void static_entries(struct xtr *x, const struct xtr_cfg *cfg, uint64_t now)
 {
 	xtr_cache_clear(x, NULL, XTR_SRC_CONFIG);
+	xtr_probe_reset_own(x);
 	for (unsigned i = 0; i < cfg->nstatic; i++) {
 		const struct xtr_mapping_cfg *m = &cfg->stat[i];
 		struct xtr_loc loc[XTR_MAX_LOC];
@@ -356,6 +357,7 @@ static void static_entries(struct xtr *x, const struct xtr_cfg *cfg, uint64_t no
 		}
 		xtr_cache_install(x, &p, XTR_SRC_CONFIG, m->action, true, m->ttl, loc, m->nloc,
 				  now);
+		xtr_probe_apply_cfg(x, m);
 	}
 }
 

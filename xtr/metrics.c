@@ -78,6 +78,8 @@ static const struct scalar scalars[] = {
     {"lisp_xtrd_rloc_probe_replies_total", STAT(probe_replies), "RLOC probe replies received"},
     {"lisp_xtrd_locators_down_total", STAT(probe_down), "Locators found down by probing"},
     {"lisp_xtrd_locators_up_total", STAT(probe_up), "Locators found up again by probing"},
+    {"lisp_xtrd_rloc_probes_missed_total", STAT(probe_missed),
+     "RLOC probes unanswered after their timeout"},
     {"lisp_xtrd_eids_moved_away_total", STAT(moves),
      "Local EIDs that moved away (a Map-Notify named another site)"},
     {"lisp_xtrd_eids_moved_here_total", STAT(moved_here),

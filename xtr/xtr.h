@@ -76,7 +76,11 @@ struct xtr_mapping_cfg {
 	uint8_t action;		/* static entries with no locators: enum lisp_action */
 	uint8_t nloc;		/* 0 in a database mapping: every RLOC, priority 1, weight 100 */
 	struct xtr_loc_cfg loc[XTR_MAX_LOC];
+	/* static mappings: RLOC probing of their locators (XTR_PROBE_UNSET: the global
+	 * <probing>); an RLOC named by several static mappings takes the first one's */
+	uint32_t probe_interval_ms, probe_timeout_ms, probe_retries;
 };
+#define XTR_PROBE_UNSET UINT32_MAX
 
 struct xtr_ms_cfg {
 	struct ipaddr addr;
@@ -145,11 +149,15 @@ struct xtr_cfg {
 	enum xtr_queue_policy queue_policy;
 	uint32_t queue_len;		/* packets held per pending entry, default 8 */
 	uint32_t mreq_rate, mreq_burst; /* global Map-Request cap, default 100/s burst 200 */
-	uint32_t mreq_retries;	 /* retransmissions of an unanswered Map-Request, default 4 */
-	uint32_t negative_hold;	 /* s a failed resolution is cached as drop, default 10 */
-	uint32_t probe_interval; /* s, 0 = no RLOC probing, default 30 */
-	uint32_t probe_timeout;	 /* s to wait for a probe reply, default 5 */
-	uint32_t probe_retries;	 /* unanswered probes before a locator is down, default 2 */
+	uint32_t mreq_retries;	/* retransmissions of an unanswered Map-Request, default 4 */
+	uint32_t negative_hold; /* s a failed resolution is cached as drop, default 10 */
+	/* RLOC probing (RFC 9301 §7.1, xtr/control.c): a probe every interval to each RLOC
+	 * in use (and to each down one every timeout); a probe unanswered after timeout is
+	 * missed; `retries` consecutive misses mark the RLOC down (traffic moves to the next
+	 * locator by priority/weight at once), a reply marks it up */
+	uint32_t probe_interval_ms; /* 0 = no RLOC probing, default 30000 */
+	uint32_t probe_timeout_ms;  /* default 5000 */
+	uint32_t probe_retries;	    /* misses before a locator is down, default 2 */
 	/* <etr reencapsulate-moved-away>: s after the Map-Notify during which a site xTR
 	 * re-encapsulates what still reaches it for an EID that moved away (0: never), default
 	 * 180 (docs/architecture.md "Migration end to end"); nothing else is re-encapsulated */
@@ -292,6 +300,16 @@ const struct xtr_loc *xtr_select_locator(const struct xtr *x, const struct xtr_e
 					 uint32_t hash);
 /* Reachability of an RLOC as probing sees it (true when untracked). */
 bool xtr_rloc_up(const struct xtr *x, const struct ipaddr *rloc);
+/* What probing knows of an RLOC (control.c): false when it is not tracked. */
+struct xtr_rloc_info {
+	bool up;
+	unsigned missed;	  /* consecutive unanswered probes */
+	uint64_t probes, replies; /* sent to it / answered */
+	uint64_t rtt_ns;	  /* of the last answered probe, 0: none yet */
+	uint32_t interval_ms;	  /* in force for it (0: not probed) */
+	uint32_t timeout_ms, retries;
+};
+bool xtr_rloc_info(const struct xtr *x, const struct ipaddr *rloc, struct xtr_rloc_info *out);
 /* Force a state (tests, operators). Tracks the RLOC if it was not. */
 void xtr_rloc_set_up(struct xtr *x, const struct ipaddr *rloc, bool up);
 
@@ -394,9 +412,10 @@ struct xtr_stats {
 	uint64_t pending_preempted; /* pending entries of a source over its share, for another */
 	uint64_t mreq_sent, mreq_retrans, mreq_failover, smr_sent, smr_in, smr_invoked;
 	uint64_t probes_sent, probe_replies, probe_down, probe_up;
-	uint64_t moves;	     /* local EIDs that moved away (Map-Notify) */
-	uint64_t moved_here; /* EIDs made local by a Map-Notify/Map-Reply naming our RLOC */
-	uint64_t bounced;    /* re-encapsulation back to the packet's sender refused */
+	uint64_t probe_missed; /* probes unanswered after their timeout */
+	uint64_t moves;	       /* local EIDs that moved away (Map-Notify) */
+	uint64_t moved_here;   /* EIDs made local by a Map-Notify/Map-Reply naming our RLOC */
+	uint64_t bounced;      /* re-encapsulation back to the packet's sender refused */
 	/* RFC 9437 publish/subscribe */
 	uint64_t subs_sent;	  /* Map-Requests sent with I=1, N=1 */
 	uint64_t sub_notifies;	  /* subscription Map-Notifies received (verified) */

@@ -41,7 +41,16 @@ struct xtr_rloc {
 	uint64_t last_reply;
 	struct lisp_prefix eid; /* an EID to put in the probe */
 	uint64_t probes, replies;
+	uint64_t rtt; /* ns, of the last answered probe */
+	/* probe_own: a static mapping's own probing (config) is in force for it, not the
+	 * global <probing> (each of the three: XTR_PROBE_UNSET = the global value) */
+	bool probe_own;
+	uint32_t probe_iv_ms, probe_to_ms, probe_retries;
 };
+/* control.c: a static mapping's probing settings onto the RLOCs it names (after its
+ * entry is installed); xtr_probe_reset_own before the static entries are installed again */
+void xtr_probe_apply_cfg(struct xtr *x, const struct xtr_mapping_cfg *m);
+void xtr_probe_reset_own(struct xtr *x);
 
 struct xtr_itr_seen {
 	struct ipaddr addr;

@@ -1425,18 +1425,120 @@ static void test_query_reply(void **state)
 	strbuf_free(&sb);
 }
 
+/* --ms repeated (each Map-Server registered independently, tools/regpipe.c), --window,
+ * several "ms" lines in the config file replaced as a whole by the command line's, and the
+ * duplicate-EID check on an evacuation-sized list. */
+static int parse_line(struct reg_opts *o, const char *line, char *err, size_t errlen)
+{
+	static char buf[1024];
+	char *argv[64];
+	int argc = 0;
+	snprintf(buf, sizeof(buf), "%s", line);
+	argv[argc++] = (char *)"lisp-register";
+	for (char *t = strtok(buf, " "); t && argc < 63; t = strtok(NULL, " "))
+		argv[argc++] = !strcmp(t, "@CONF") ? conf_path : t;
+	argv[argc] = NULL;
+	reg_opts_init(o);
+	return reg_parse_args(argc, argv, o, err, errlen);
+}
+
+static void test_register_several_ms(void **state)
+{
+	(void)state;
+	struct reg_opts o;
+	char err[TOOLS_ERRLEN];
+
+	assert_int_equal(
+	    parse_line(&o, "--ms a --ms b:5000 --ms [::1]:7 --window 64", err, sizeof(err)), 0);
+	assert_string_equal(o.ms, "a");
+	assert_int_equal(o.ms_port, 4342);
+	assert_int_equal(o.nmore_ms, 2);
+	assert_string_equal(o.more_ms[0].host, "b");
+	assert_int_equal(o.more_ms[0].port, 5000);
+	assert_string_equal(o.more_ms[1].host, "::1");
+	assert_int_equal(o.more_ms[1].port, 7);
+	assert_int_equal(o.window, 64);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o, "--ms a", err, sizeof(err)), 0);
+	assert_int_equal(o.window, 16); /* the default */
+	reg_opts_free(&o);
+	/* the same Map-Server twice; more than REG_MS_MAX; window out of range */
+	assert_int_equal(parse_line(&o, "--ms a --ms a:4342", err, sizeof(err)), -1);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o,
+				    "--ms a --ms b --ms c --ms d --ms e --ms f --ms g --ms h "
+				    "--ms i",
+				    err, sizeof(err)),
+			 -1);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o, "--ms a --window 0", err, sizeof(err)), -1);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o, "--ms a --window 1025", err, sizeof(err)), -1);
+	reg_opts_free(&o);
+	/* two "ms" lines in the file; the command line's --ms replaces both */
+	const char conf[] = "ms 192.0.2.100\nms 192.0.2.101:4343\nwindow 8\n";
+	snprintf(conf_path, sizeof(conf_path), "/tmp/test_tools_ms.%d.conf", (int)getpid());
+	write_file(conf_path, conf, sizeof(conf) - 1);
+	assert_int_equal(parse_line(&o, "--config @CONF", err, sizeof(err)), 0);
+	assert_string_equal(o.ms, "192.0.2.100");
+	assert_int_equal(o.nmore_ms, 1);
+	assert_string_equal(o.more_ms[0].host, "192.0.2.101");
+	assert_int_equal(o.more_ms[0].port, 4343);
+	assert_int_equal(o.window, 8);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o, "--config @CONF --ms 192.0.2.7", err, sizeof(err)), 0);
+	assert_string_equal(o.ms, "192.0.2.7");
+	assert_int_equal(o.nmore_ms, 0);
+	reg_opts_free(&o);
+	unlink(conf_path);
+	/* 100,000 distinct EIDs validate quickly; one repeated is named */
+	reg_opts_init(&o);
+	snprintf(o.ms, sizeof(o.ms), "a");
+	o.nrlocs = 1;
+	o.rlocs[0].afi = LISP_AFI_IPV4;
+	o.neids = 100000;
+	o.eids = calloc(o.neids + 1, sizeof(*o.eids));
+	for (size_t i = 0; i < o.neids; i++) {
+		o.eids[i].afi = LISP_AFI_IPV6;
+		o.eids[i].plen = 128;
+		o.eids[i].a[0] = 0x20;
+		o.eids[i].a[1] = 0x01;
+		o.eids[i].a[13] = (uint8_t)(i >> 16);
+		o.eids[i].a[14] = (uint8_t)(i >> 8);
+		o.eids[i].a[15] = (uint8_t)i;
+	}
+	clock_t c0 = clock();
+	assert_int_equal(reg_validate(&o, err, sizeof(err)), 0);
+	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 2.0);
+	o.eids[o.neids] = o.eids[77777];
+	o.neids++;
+	assert_int_equal(reg_validate(&o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "::1:2fd1/128 given twice"));
+	reg_opts_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hostport),	     cmocka_unit_test(test_numbers),
-	    cmocka_unit_test(test_register_options), cmocka_unit_test(test_config_file),
-	    cmocka_unit_test(test_secret),	     cmocka_unit_test(test_eid_file),
-	    cmocka_unit_test(test_libvirt_xml),	     cmocka_unit_test(test_hook_ops),
-	    cmocka_unit_test(test_default_conf),     cmocka_unit_test(test_hook_install),
-	    cmocka_unit_test(test_outcomes),	     cmocka_unit_test(test_xchg_errors),
-	    cmocka_unit_test(test_register_build),   cmocka_unit_test(test_register_pack),
-	    cmocka_unit_test(test_notify_check),     cmocka_unit_test(test_query_options),
-	    cmocka_unit_test(test_query_build),	     cmocka_unit_test(test_query_reply),
+	    cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_register_options),
+	    cmocka_unit_test(test_config_file),
+	    cmocka_unit_test(test_secret),
+	    cmocka_unit_test(test_eid_file),
+	    cmocka_unit_test(test_libvirt_xml),
+	    cmocka_unit_test(test_hook_ops),
+	    cmocka_unit_test(test_default_conf),
+	    cmocka_unit_test(test_hook_install),
+	    cmocka_unit_test(test_outcomes),
+	    cmocka_unit_test(test_xchg_errors),
+	    cmocka_unit_test(test_register_build),
+	    cmocka_unit_test(test_register_pack),
+	    cmocka_unit_test(test_notify_check),
+	    cmocka_unit_test(test_query_options),
+	    cmocka_unit_test(test_query_build),
+	    cmocka_unit_test(test_query_reply),
+	    cmocka_unit_test(test_register_several_ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -95,7 +95,7 @@ static void t_minimal_defaults(void **s)
 	assert_int_equal(c->tun_mtu, 1464);
 	assert_int_equal(c->cache_max, 100000);
 	assert_int_equal(c->queue_len, 8);
-	assert_int_equal(c->probe_interval, 30);
+	assert_int_equal(c->probe_interval_ms, 30000);
 	assert_int_equal(c->register_interval, 60);
 	assert_int_equal(c->moved_away_s, 180);
 	assert_int_equal(c->cli.port, 2620);

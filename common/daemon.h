@@ -61,6 +61,9 @@ struct daemon_desc {
 	const struct cfg_priv *(*privileges)(const void *cfg);
 	/* Capabilities kept after the drop (common/priv.h PRIV_CAP(CAP_...)); 0: none. */
 	uint64_t keep_caps;
+	/* More to keep, as start() found it needs them (lisp-xtrd's fast path on a kernel
+	 * that wants CAP_BPF for map updates); may be NULL. */
+	uint64_t (*extra_caps)(void);
 };
 
 /* Returns the process exit status (0, 1 config/start error, 2 usage). */

@@ -465,9 +465,11 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 		x->st.probe_replies++;
 		if (q->rloc_idx < x->nrlocs) {
 			struct xtr_rloc *r = &x->rlocs[q->rloc_idx];
-			if (!r->up)
+			if (!r->up) {
 				x->st.probe_up++;
-			r->up = true;
+				r->up = true;
+				xtr_rloc_changed(x, q->rloc_idx);
+			}
 			r->missed = 0;
 			r->probe_nonce = 0;
 			r->last_reply = now;
@@ -611,6 +613,7 @@ static void probe_tick(struct xtr *x, uint64_t now)
 			r->probe_nonce = 0;
 			if (++r->missed >= x->cfg.probe_retries && r->up) {
 				r->up = false;
+				xtr_rloc_changed(x, (uint16_t)i);
 				x->st.probe_down++;
 				char a[IPADDR_STRLEN];
 				log_info("RLOC %s down (%u probes unanswered)",

@@ -259,7 +259,8 @@ static int parse_fast_path(xmlNode *n, struct xtr_cfg *c)
 		if (len > 15 || strpbrk(t, "/:") != NULL)
 			bad |= cfg_error(n, "fast-path: not a device name: %.40s", t) < 0;
 		else if (++count > XTR_FP_MAX_DEVICES)
-			bad |= cfg_error(n, "fast-path: more than %d devices", XTR_FP_MAX_DEVICES) < 0;
+			bad |=
+			    cfg_error(n, "fast-path: more than %d devices", XTR_FP_MAX_DEVICES) < 0;
 		else {
 			char pad[20];
 			snprintf(pad, sizeof(pad), " %s ", t);
@@ -508,7 +509,8 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	if (c->fast_path != XTR_FP_OFF || c->fp_devices[0]) {
 		fprintf(out, "  <fast-path mode=\"%s\"", fp_mode_names[c->fast_path % 3]);
 		if (c->fp_devices[0])
-			fprintf(out, " devices=\"%s\"", cfg_xml_escape(c->fp_devices, e, sizeof(e)));
+			fprintf(out, " devices=\"%s\"",
+				cfg_xml_escape(c->fp_devices, e, sizeof(e)));
 		fprintf(out, "/>\n");
 	}
 	cfg_print_cli(&c->cli, out);

@@ -177,20 +177,13 @@ struct xtr_fp {
 };
 
 static const char *const pass_names[FP_ST__COUNT] = {
-    [FP_ST_PASS_MISS] = "miss",
-    [FP_ST_PASS_NEGATIVE] = "negative",
-    [FP_ST_PASS_PENDING] = "pending",
-    [FP_ST_PASS_NO_LOCATOR] = "noLocator",
-    [FP_ST_PASS_LOOP] = "loop",
-    [FP_ST_PASS_MTU] = "mtu",
-    [FP_ST_PASS_GSO] = "gso",
-    [FP_ST_PASS_TTL] = "ttl",
-    [FP_ST_PASS_HEADER] = "header",
-    [FP_ST_PASS_NOT_LOCAL] = "notLocal",
-    [FP_ST_PASS_IID] = "foreignIid",
-    [FP_ST_PASS_ROUTE] = "route",
-    [FP_ST_PASS_CHECKSUM] = "checksum",
-    [FP_ST_PASS_FAMILY] = "family",
+    [FP_ST_PASS_MISS] = "miss",		[FP_ST_PASS_NEGATIVE] = "negative",
+    [FP_ST_PASS_PENDING] = "pending",	[FP_ST_PASS_NO_LOCATOR] = "noLocator",
+    [FP_ST_PASS_LOOP] = "loop",		[FP_ST_PASS_MTU] = "mtu",
+    [FP_ST_PASS_GSO] = "gso",		[FP_ST_PASS_TTL] = "ttl",
+    [FP_ST_PASS_HEADER] = "header",	[FP_ST_PASS_NOT_LOCAL] = "notLocal",
+    [FP_ST_PASS_IID] = "foreignIid",	[FP_ST_PASS_ROUTE] = "route",
+    [FP_ST_PASS_CHECKSUM] = "checksum", [FP_ST_PASS_FAMILY] = "family",
     [FP_ST_PASS_HELPER] = "helper",
 };
 
@@ -933,8 +926,8 @@ struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct
 	xtr_set_hooks(x, &hooks);
 	xtr_cache_foreach(x, fill_cache, fp);
 	db_changed(fp);
-	if (dev_scan(fp, err, errlen) < 0 || (fp->attach && fp->listed &&
-					      dev_attach_listed(fp, err, errlen) < 0))
+	if (dev_scan(fp, err, errlen) < 0 ||
+	    (fp->attach && fp->listed && dev_attach_listed(fp, err, errlen) < 0))
 		goto fail;
 	if (fp->attach && fp->ndev == 0) {
 		snprintf(err, errlen, "no device to attach to");
@@ -993,7 +986,8 @@ void xtr_fp_set_enabled(struct xtr_fp *fp, bool on)
 		v.on = on;
 		if (bpf_map_update_elem(fp->fd_cfg, &zero, &v, BPF_ANY) == 0) {
 			fp->on = on;
-			log_info("fast path %s", on ? "on" : "off: every packet through user space");
+			log_info("fast path %s",
+				 on ? "on" : "off: every packet through user space");
 			return;
 		}
 	}

@@ -159,7 +159,8 @@ static int start_site(struct event_base *base, const struct xtr_cfg *c)
 /* <fast-path>: loaded and attached here, as root, before the privilege drop. */
 static int start_fast_path(struct event_base *base, const struct xtr_cfg *c)
 {
-	const struct xtr_fp_params p = {.cfg = c, .tun_name = xtr_dp_tun_name(g.dp), .attach = true};
+	const struct xtr_fp_params p = {
+	    .cfg = c, .tun_name = xtr_dp_tun_name(g.dp), .attach = true};
 	char err[512];
 
 	if (c->fast_path == XTR_FP_OFF)

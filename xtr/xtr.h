@@ -37,6 +37,7 @@ struct bgp_cfg;
 struct cfg_errs;
 struct lisp_key;
 struct pkt_ip;
+struct xtr_offload;
 
 #define XTR_VERSION	     "0.1.0"
 #define XTR_MAX_RLOCS	     4	  /* underlay addresses of this xTR */
@@ -148,7 +149,7 @@ struct xtr_cfg {
 	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
 	struct bgp_cfg *bgp;  /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
 	/* <fast-path mode devices>: the in-kernel fast path (xtr/fastpath.h) */
-	uint8_t fast_path;	  /* enum xtr_fp_mode, default XTR_FP_OFF */
+	uint8_t fast_path;    /* enum xtr_fp_mode, default XTR_FP_OFF */
 	char fp_devices[256]; /* device names, one space between ("": every device) */
 };
 
@@ -317,6 +318,10 @@ struct xtr_io {
 	void (*data_flush)(void *arg);
 	/* A packet for the local site (decapsulated, or an ICMP error): write to the TUN. */
 	int (*tun_write)(void *arg, const uint8_t *pkt, size_t len);
+	/* ... a TCP super-packet, with the offload its vnet header carries (xtr/offload.h);
+	 * may be NULL (the core then writes its segments one by one). */
+	int (*tun_write_gso)(void *arg, const struct xtr_offload *o, const uint8_t *pkt,
+			     size_t len);
 	/* A packet natively forwarded (negative entry, ACT natively-forward): the underlay. */
 	int (*native_send)(void *arg, const uint8_t *pkt, size_t len);
 	/* A control message (UDP to dst:dport from local address src, AFI 0: any). */
@@ -462,6 +467,12 @@ enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 				enum xtr_drop *why, uint64_t now);
 void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
 		   uint64_t now);
+/* ETR: one UDP 4341 datagram that is one LISP packet around a TCP super-packet (the UDP
+ * tunnel GSO packet of an ITR that encapsulated in its kernel, xtr/fastpath.h, left whole by
+ * veth: longer than the TUN device's MTU, its inner checksum only the pseudo-header sum):
+ * its segments are decapsulated each on its own, 0. -1: not such a packet. */
+int xtr_etr_input_gso(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
+		      uint64_t now);
 
 /* End of an input batch: send what the data sink holds (calls io.data_flush). */
 void xtr_flush(struct xtr *x);

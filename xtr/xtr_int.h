@@ -152,7 +152,7 @@ struct xtr {
 	struct tb drop_log_tb;				       /* xtr_log_drop: lines per second */
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
 	struct xtr_hooks hooks; /* xtr_set_hooks (the in-kernel fast path) */
-	int64_t wall_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
+	int64_t wall_off_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
 };
 
 /* core.c */

@@ -18,7 +18,7 @@
 #define FP_RLOC_SLOTS 1024 /* RLOC reachability slots (XTR_RLOC_TABLE) */
 #define FP_NO_SLOT    0xffffffffu
 #define FP_NO_RLOC    0xffff
-#define FP_SEEN_MAX   256 /* remote ITRs remembered (XTR_ITR_SEEN) */
+#define FP_SEEN_MAX   256  /* remote ITRs remembered (XTR_ITR_SEEN) */
 #define FP_MAX_LEN    9216 /* longest packet whose checksum the programs compute */
 
 enum fp_kind {
@@ -127,9 +127,9 @@ enum fp_stat {
 	FP_ST_PASS_NO_LOCATOR, /* none usable, or no RLOC of the locator's family */
 	FP_ST_PASS_LOOP,       /* to one of our RLOCs, or back to the sender */
 	FP_ST_PASS_MTU,
-	FP_ST_PASS_GSO,	   /* a super-packet the kernel cannot take (see the program) */
-	FP_ST_PASS_TTL,	   /* TTL / hop limit would run out */
-	FP_ST_PASS_HEADER, /* options, extension headers, fragments, lengths, martians */
+	FP_ST_PASS_GSO,	      /* a super-packet the kernel cannot take (see the program) */
+	FP_ST_PASS_TTL,	      /* TTL / hop limit would run out */
+	FP_ST_PASS_HEADER,    /* options, extension headers, fragments, lengths, martians */
 	FP_ST_PASS_NOT_LOCAL, /* ETR: not a local EID (or not ours to re-encapsulate) */
 	FP_ST_PASS_IID,	      /* ETR: foreign instance ID */
 	FP_ST_PASS_ROUTE,     /* no usable route or neighbour device */

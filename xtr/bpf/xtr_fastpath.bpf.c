@@ -3,9 +3,9 @@
  * xtr/bpf/xtr_fastpath.bpf.c - the in-kernel fast path of lisp-xtrd: one TC program
  * (clsact ingress, direct action) on the site's and the underlay's devices that takes the
  * common cases of the user-space data plane (xtr/data.c) in the kernel and leaves every
- * other packet to it (TC_ACT_UNSPEC: the next filter, then the kernel): the kernel routes it into the TUN device or to the
- * UDP 4341 socket exactly as without the program. Design: docs/architecture.md "In-kernel
- * fast path".
+ * other packet to it (TC_ACT_UNSPEC: the next filter, then the kernel): the kernel routes it into
+ * the TUN device or to the UDP 4341 socket exactly as without the program. Design:
+ * docs/architecture.md "In-kernel fast path".
  *
  * - ITR (and the D-ETR's PITR role): an IP packet the kernel would route into the TUN device
  *   (bpf_fib_lookup from the receiving device) whose destination has a positive map-cache
@@ -51,20 +51,22 @@
 #include "xtr/bpf/fastpath.h"
 
 /* Flags of newer kernels than the headers of the build machine may know (uapi values). */
-#define FP_ADJ_FIXED_GSO      (1ULL << 0)
-#define FP_ADJ_ENCAP_L3_IPV4  (1ULL << 1)
-#define FP_ADJ_ENCAP_L3_IPV6  (1ULL << 2)
-#define FP_ADJ_ENCAP_L4_UDP   (1ULL << 4)
-#define FP_ADJ_DECAP_L3_IPV4  (1ULL << 7)
-#define FP_ADJ_DECAP_L3_IPV6  (1ULL << 8)
-#define FP_ADJ_ENCAP_L2(len)  (((__u64)(len)&0xff) << 56)
-#define FP_FIB_SUCCESS	      0
-#define FP_FIB_NO_NEIGH	      7
-#define FP_CSUM_LEVEL_QUERY   0
-#define FP_F_RECOMPUTE_CSUM   1
+#define FP_ADJ_FIXED_GSO     (1ULL << 0)
+#define FP_ADJ_ENCAP_L3_IPV4 (1ULL << 1)
+#define FP_ADJ_ENCAP_L3_IPV6 (1ULL << 2)
+#define FP_ADJ_ENCAP_L4_UDP  (1ULL << 4)
+#define FP_ADJ_DECAP_L3_IPV4 (1ULL << 7)
+#define FP_ADJ_DECAP_L3_IPV6 (1ULL << 8)
+#define FP_ADJ_ENCAP_L2(len) (((__u64)(len)&0xff) << 56)
+#define FP_FIB_SUCCESS	     0
+#define FP_FIB_NO_NEIGH	     7
+#define FP_CSUM_LEVEL_QUERY  0
+#define FP_F_RECOMPUTE_CSUM  1
 
 /* "not ours": the next filter, else the kernel as if the program were not there */
 #define FP_PASS TC_ACT_UNSPEC
+
+#define FP_SLOW_NS 200000000ULL /* 200 ms */
 
 #define ETH_HLEN_ 14
 #define LISP_HLEN 16 /* UDP + LISP */
@@ -148,13 +150,21 @@ struct {
 	__type(value, __u64);
 } fp_seen SEC(".maps");
 
+/* inner flows (flow hash) whose super-packets went up to the daemon lately: the rest of
+ * such a flow follows them there for a while, in order (FP_SLOW_NS) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, __u64);
+} fp_slow SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FP_ST__COUNT);
 	__type(key, __u32);
 	__type(value, __u64);
 } fp_stats SEC(".maps");
-
 
 /* ------------------------------------------------------------------ work area */
 
@@ -633,8 +643,8 @@ static __always_inline void note_use(const struct fp_entry *e, const struct fp_l
 
 /* ------------------------------------------------------------------ output */
 
-/* Route w->dst (from w->src, family w->fam) as the kernel would forward it when received on `iif`, into
- * w->rt. 0, or the counter of why not. tot_len 0: no MTU check (super-packets: the caller
+/* Route w->dst (from w->src, family w->fam) as the kernel would forward it when received on `iif`,
+ * into w->rt. 0, or the counter of why not. tot_len 0: no MTU check (super-packets: the caller
  * checks their segments). */
 __noinline int fp_route(struct __sk_buff *skb, struct work *w, __u32 iif, __u32 tot_len,
 			__u32 tun_ifindex)
@@ -879,7 +889,9 @@ __noinline int fp_itr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg)
 	 * too-big before), at most the underlay's with the encapsulation (xtr_encap_send) */
 	__u32 seg = in->tot_len;
 	if (skb->gso_size) {
-		if (in->frag || in->l4hlen == 0)
+		/* TCP only: a receiver that gets the super-packet whole (across veth) can cut a
+		 * byte stream anywhere, UDP datagrams only where the segment size says */
+		if (in->frag || in->proto != PROTO_TCP)
 			return pass(FP_ST_PASS_GSO);
 		seg = in->hlen + in->l4hlen + skb->gso_size;
 	}
@@ -968,8 +980,7 @@ __noinline int fp_csum_ok(struct __sk_buff *skb, struct work *w, __u32 fam, __u3
 		return 0;
 	__u16 udp_len = rd16(w->uh + 4);
 	__u32 s = (fam == 4 ? sum_bytes(w->oh + 12, 8) : sum_bytes(w->oh + 8, 32)) +
-		  bpf_htons(udp_len) + bpf_htons(PROTO_UDP) + sum_bytes(w->uh, 16) +
-		  sum_hdr(in);
+		  bpf_htons(udp_len) + bpf_htons(PROTO_UDP) + sum_bytes(w->uh, 16) + sum_hdr(in);
 	if (fold(s + (__u64)l4) == 0xffff)
 		return 1;
 	if (!inner_partial(in))
@@ -1013,9 +1024,8 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 	/* N and V both set (rejected by the daemon's parser), LISP-crypto key bits */
 	if ((w->uh[8] & 0x90) == 0x90 || (w->uh[8] & 0x03))
 		return fp_pass_up(skb, w, FP_ST_PASS_HEADER, 0, 0);
-	__u32 iid = (w->uh[8] & 0x08)
-			? ((__u32)w->uh[12] << 16 | (__u32)w->uh[13] << 8 | w->uh[14])
-			: 0;
+	__u32 iid =
+	    (w->uh[8] & 0x08) ? ((__u32)w->uh[12] << 16 | (__u32)w->uh[13] << 8 | w->uh[14]) : 0;
 	if (iid != cfg->iid)
 		return fp_pass_up(skb, w, FP_ST_PASS_IID, 0, 0);
 	__u32 ilen = udp_len - LISP_HLEN;
@@ -1024,7 +1034,7 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 	if (in->tot_len != ilen)
 		/* a UDP GRO burst (one LISP header per datagram), or trailing bytes */
 		return fp_pass_up(skb, w, skb->gso_size ? FP_ST_PASS_GSO : FP_ST_PASS_HEADER, ioff,
-				1);
+				  1);
 
 	if (cfg->mode == FP_MODE_SITE) {
 		/* xtr_etr_decide, site mode: deliver a local EID; nothing else here */
@@ -1032,10 +1042,18 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 			return fp_pass_up(skb, w, FP_ST_PASS_NOT_LOCAL, ioff, 1);
 		if (in->ttl <= 1)
 			return fp_pass_up(skb, w, FP_ST_PASS_TTL, ioff, 1);
-		if (skb->gso_size)
-			/* a super-packet (UDP tunnel GSO): decapsulated here it would keep its
-			 * tunnel GSO state, which devices downstream would misread; the daemon
-			 * takes it whole */
+		/* a super-packet (UDP tunnel GSO, left whole by veth): decapsulated here it would
+		 * keep its tunnel GSO state, which devices downstream would misread; the daemon
+		 * takes it whole. The flow's other packets follow it there for a while, so that
+		 * none overtakes it. */
+		__u32 fh = flow_hash(in, 0);
+		__u64 now = bpf_ktime_get_ns();
+		if (skb->gso_size) {
+			bpf_map_update_elem(&fp_slow, &fh, &now, BPF_ANY);
+			return fp_pass_up(skb, w, FP_ST_PASS_GSO, ioff, 1);
+		}
+		__u64 *slow = bpf_map_lookup_elem(&fp_slow, &fh);
+		if (slow && now - *slow < FP_SLOW_NS)
 			return fp_pass_up(skb, w, FP_ST_PASS_GSO, ioff, 1);
 		if (!fp_csum_ok(skb, w, fam, ioff))
 			return fp_pass_up(skb, w, FP_ST_PASS_CHECKSUM, ioff, 1);
@@ -1054,14 +1072,13 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 		__u64 flags = 0;
 		if (in->ver != fam)
 			flags = in->ver == 4 ? FP_ADJ_DECAP_L3_IPV4 : FP_ADJ_DECAP_L3_IPV6;
-		__u64 now = bpf_ktime_get_ns();
 		seen(w, fam, osrc, now);
 		eth_hdr(w->b, &w->rt, in->ver);
 		dec_ttl(in);
 		if (bpf_skb_adjust_room(skb, -(__s32)(ohl + LISP_HLEN), BPF_ADJ_ROOM_MAC, flags))
 			return fp_pass_up(skb, w,
-					in->ver != fam ? FP_ST_PASS_FAMILY : FP_ST_PASS_HELPER, ioff,
-					0);
+					  in->ver != fam ? FP_ST_PASS_FAMILY : FP_ST_PASS_HELPER,
+					  ioff, 0);
 		/* from here on the packet is ours */
 		if (bpf_skb_store_bytes(skb, 0, w->b, ETH_HLEN_, 0) ||
 		    bpf_skb_store_bytes(skb, ETH_HLEN_, in->h, in->ver == 4 ? 20 : 8, 0)) {
@@ -1084,8 +1101,8 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 		return fp_pass_up(skb, w, FP_ST_PASS_MISS, ioff, 1);
 	if (!pos)
 		return fp_pass_up(skb, w,
-				e->kind == FP_PENDING ? FP_ST_PASS_PENDING : FP_ST_PASS_NEGATIVE,
-				ioff, 1);
+				  e->kind == FP_PENDING ? FP_ST_PASS_PENDING : FP_ST_PASS_NEGATIVE,
+				  ioff, 1);
 	/* xtr_etr_input: a mapping that sends it back to its sender is refreshed there */
 	if (e->src != FP_SRC_BGP && e->src != FP_SRC_CONFIG) {
 		int back = 0;

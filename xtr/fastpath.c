@@ -30,6 +30,15 @@ bool xtr_fp_built(const char **why)
 	return false;
 }
 
+int xtr_fp_probe(char *err, size_t errlen)
+{
+	const char *why;
+
+	xtr_fp_built(&why);
+	snprintf(err, errlen, "%s", why);
+	return -1;
+}
+
 struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct xtr_fp_params *p,
 			    char *err, size_t errlen)
 {
@@ -833,6 +842,25 @@ static void fill_cache(void *arg, const struct xtr_entry *e)
 {
 	/* the map-cache hands entries out read-only; the fast path only reads them here */
 	entry_set(arg, (struct xtr_entry *)(uintptr_t)e);
+}
+
+int xtr_fp_probe(char *err, size_t errlen)
+{
+	libbpf_set_print(libbpf_print);
+	last_msg[0] = '\0';
+	struct xtr_fastpath *skel = xtr_fastpath__open();
+	if (skel == NULL) {
+		snprintf(err, errlen, "cannot open the eBPF object: %s", strerror(errno));
+		return -1;
+	}
+	int rc = xtr_fastpath__load(skel);
+	xtr_fastpath__destroy(skel);
+	if (rc) {
+		snprintf(err, errlen, "the kernel refused the eBPF program: %s%s%s", strerror(-rc),
+			 last_msg[0] ? ": " : "", last_msg);
+		return -1;
+	}
+	return 0;
 }
 
 static void *map_mmap(struct bpf_map *m, size_t *len)

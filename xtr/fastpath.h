@@ -36,6 +36,10 @@ struct xtr_fp_params {
 /* Was the fast path built in? If not, *why says why (may be NULL). */
 bool xtr_fp_built(const char **why);
 
+/* Does the kernel take the programs? 0, or -1 with the reason in err (nothing stays
+ * loaded). */
+int xtr_fp_probe(char *err, size_t errlen);
+
 /* Load, fill the maps from x, set x's hooks, attach. NULL with the reason in err when the
  * kernel (or the build) refuses; nothing is left attached then. */
 struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct xtr_fp_params *p,

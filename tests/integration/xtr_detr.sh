@@ -166,6 +166,15 @@ log "BGP move visible in the D-ETR's map-cache after $(($(date +%s%3N) - t0)) ms
 check "outside host -> VM after the move" nsexec "$OH" ping -c3 -i0.2 -W2 198.51.100.5
 check "site B receives the traffic now" test "$(decap "$SB")" -ge $((b0 + 3))
 check "site A receives none of it" test "$(decap "$SA")" -eq "$a0"
+# the move reached the kernel's map through descriptors opened before the privilege drop:
+# the daemon runs as an unprivileged user with CAP_NET_ADMIN and CAP_NET_RAW alone
+unpriv() {
+	local st=/proc/$(bg_pid de)/status
+	grep -Eq '^Uid:[[:space:]]+[1-9]' "$st" && grep -q '^CapEff:[[:space:]]*0000000000003000$' "$st"
+}
+fast_path_on && check "FAST_PATH=on: the D-ETR runs unprivileged (CAP_NET_ADMIN CAP_NET_RAW only)" unpriv
+fast_path_on && check "FAST_PATH=on: ... and its kernel re-encapsulated to site B after the move" \
+	fast_path_carried 2620 "$DE" '.detr.reencapsulated >= 6 and .mapUpdateErrors == 0'
 
 # a non-LISP client routed to the aggregate: the D-ETR as PITR
 b1=$(decap "$SB")

@@ -5,14 +5,14 @@
  * its maps kept in step with the core (the core's hooks, xtr/xtr.h) and what it counts
  * folded back. Design and limits: docs/architecture.md "In-kernel fast path".
  *
- * Maps written here (the daemon is the single authority): fp_config (one record),
+ * Maps written here (the daemon is the single authority): fp_config (the program's global
+ * configuration: our RLOCs, instance ID, ports, MTUs, flow hash seed, memory-mapped),
  * fp_hosts (host entries of the map-cache, exact match), fp_prefixes (the other entries,
- * LPM trie keyed by instance ID, family, prefix), fp_db (the database), fp_rlocs (our
- * RLOCs), fp_ifaces (devices a packet may be redirected to), fp_rloc_state (reachability,
- * memory-mapped). Written by the programs and read here: fp_stats (per-CPU counters),
- * fp_use (packets and bytes per map-cache entry, memory-mapped; a slot per entry),
- * fp_rloc_state.last_ns (when a locator was last used: RLOC probing probes those),
- * fp_seen (remote ITRs whose packets were delivered: SMR targets).
+ * LPM trie keyed by instance ID, family, prefix), fp_db (the database), fp_ifaces (devices
+ * a packet may be redirected to), fp_rloc_state (reachability, memory-mapped). Written by the
+ * programs and read here: fp_stats (per-CPU counters), fp_use (packets and bytes per map-cache
+ * entry, memory-mapped; a slot per entry), fp_rloc_state.last_ns (when a locator was last used:
+ * RLOC probing probes those), fp_seen (remote ITRs whose packets were delivered: SMR targets).
  */
 #include "config.h"
 
@@ -159,7 +159,8 @@ struct xtr_fp {
 	char devices[256];
 	uint64_t extra_caps;
 	/* maps */
-	int fd_cfg, fd_hosts, fd_prefixes, fd_db, fd_rlocs, fd_ifaces, fd_seen, fd_stats;
+	struct fp_cfg *cfg; /* the program's configuration (its .data, memory-mapped) */
+	int fd_hosts, fd_prefixes, fd_db, fd_ifaces, fd_seen, fd_stats;
 	struct fp_rloc *rl; /* fp_rloc_state, memory-mapped */
 	uint8_t rl_known[FP_RLOC_SLOTS];
 	struct fp_use *use; /* fp_use, memory-mapped */
@@ -178,7 +179,7 @@ struct xtr_fp {
 	unsigned ndev;
 	/* counters */
 	uint64_t st_last[FP_ST__COUNT], st_total[FP_ST__COUNT];
-	uint64_t *percpu;
+	struct fp_counters *percpu;
 	int ncpus;
 	uint64_t seen_folded;
 	uint64_t map_errors;
@@ -261,13 +262,6 @@ static void host_key(struct fp_host_key *k, const struct lisp_prefix *p)
 	k->iid = p->iid;
 	k->fam = fam_of(p->afi);
 	memcpy(k->a, p->a, afi_addr_len(p->afi));
-}
-
-static void addr_key(struct fp_addr *k, const struct ipaddr *a)
-{
-	memset(k, 0, sizeof(*k));
-	k->fam = fam_of(a->afi);
-	memcpy(k->a, a->a, afi_addr_len(a->afi));
 }
 
 /* ---------------------------------------------------------------- use slots */
@@ -488,11 +482,13 @@ static void fold_stats(struct xtr_fp *fp)
 	struct xtr_stats *st = &fp->x->st;
 	uint64_t d[FP_ST__COUNT];
 
+	uint32_t zero = 0;
+	if (bpf_map_lookup_elem(fp->fd_stats, &zero, fp->percpu) != 0)
+		return;
 	for (uint32_t i = 0; i < FP_ST__COUNT; i++) {
 		uint64_t sum = 0;
-		if (bpf_map_lookup_elem(fp->fd_stats, &i, fp->percpu) == 0)
-			for (int c = 0; c < fp->ncpus; c++)
-				sum += fp->percpu[c];
+		for (int c = 0; c < fp->ncpus; c++)
+			sum += fp->percpu[c].c[i];
 		fp->st_total[i] = sum;
 		d[i] = sum - fp->st_last[i];
 		fp->st_last[i] = sum;
@@ -765,15 +761,14 @@ static uint64_t probe_caps(struct xtr_fp *fp)
 	if (pid == 0) {
 		struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 		struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
-		uint32_t k = 0;
-		struct fp_cfg v;
+		uint32_t k = 0, one = 1;
 		memset(d, 0, sizeof(d));
 		d[0].effective = d[0].permitted =
 		    (uint32_t)(PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW));
 		if (syscall(SYS_capset, &h, d) < 0)
 			_exit(2);
-		if (bpf_map_lookup_elem(fp->fd_cfg, &k, &v) ||
-		    bpf_map_update_elem(fp->fd_cfg, &k, &v, BPF_ANY))
+		if (bpf_map_update_elem(fp->fd_ifaces, &k, &one, BPF_ANY) ||
+		    bpf_map_delete_elem(fp->fd_ifaces, &k))
 			_exit(1);
 		_exit(0);
 	}
@@ -801,14 +796,12 @@ static int read_sysctl_u8(const char *name, uint8_t dflt)
 	return (int)v;
 }
 
-static int fill_config(struct xtr_fp *fp, const struct xtr_cfg *c)
+static void fill_config(struct xtr_fp *fp, const struct xtr_cfg *c)
 {
 	struct fp_cfg v;
-	uint32_t zero = 0, one = 1;
 	bool h4 = false, h6 = false;
 
 	memset(&v, 0, sizeof(v));
-	v.on = fp->on;
 	v.iid = c->iid;
 	v.flow_seed = fp->x->flow_seed;
 	v.tun_ifindex = (uint32_t)fp->tun_ifindex;
@@ -819,12 +812,8 @@ static int fill_config(struct xtr_fp *fp, const struct xtr_cfg *c)
 	/* what the daemon's raw sockets get from the kernel */
 	v.ttl4 = (uint8_t)read_sysctl_u8("net.ipv4.ip_default_ttl", 64);
 	v.hlim6 = (uint8_t)read_sysctl_u8("net.ipv6.conf.all.hop_limit", 64);
-	/* the source of each family: the first RLOC of it (xtr_rloc_for) */
+	/* our RLOCs, one per family (config.c); the source of the family (xtr_rloc_for) */
 	for (unsigned i = 0; i < c->nrloc; i++) {
-		struct fp_addr k;
-		addr_key(&k, &c->rloc[i]);
-		if (bpf_map_update_elem(fp->fd_rlocs, &k, &one, BPF_ANY))
-			return -1;
 		if (c->rloc[i].afi == LISP_AFI_IPV4 && !h4) {
 			memcpy(v.rloc4, c->rloc[i].a, 4);
 			h4 = true;
@@ -835,7 +824,8 @@ static int fill_config(struct xtr_fp *fp, const struct xtr_cfg *c)
 	}
 	v.has4 = h4;
 	v.has6 = h6;
-	return bpf_map_update_elem(fp->fd_cfg, &zero, &v, BPF_ANY);
+	v.on = 0; /* switched on once everything is in place */
+	*fp->cfg = v;
 }
 
 static void fill_cache(void *arg, const struct xtr_entry *e)
@@ -916,11 +906,14 @@ struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct
 			 last_msg[0] ? ": " : "", last_msg);
 		goto fail;
 	}
-	fp->fd_cfg = bpf_map__fd(fp->skel->maps.fp_config);
+	if (fp->skel->bss == NULL) {
+		snprintf(err, errlen, "the kernel cannot map the program's globals (5.5 or later)");
+		goto fail;
+	}
+	fp->cfg = &fp->skel->bss->fp_config;
 	fp->fd_hosts = bpf_map__fd(fp->skel->maps.fp_hosts);
 	fp->fd_prefixes = bpf_map__fd(fp->skel->maps.fp_prefixes);
 	fp->fd_db = bpf_map__fd(fp->skel->maps.fp_db);
-	fp->fd_rlocs = bpf_map__fd(fp->skel->maps.fp_rlocs);
 	fp->fd_ifaces = bpf_map__fd(fp->skel->maps.fp_ifaces);
 	fp->fd_seen = bpf_map__fd(fp->skel->maps.fp_seen);
 	fp->fd_stats = bpf_map__fd(fp->skel->maps.fp_stats);
@@ -939,10 +932,7 @@ struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (fill_config(fp, c) < 0) {
-		snprintf(err, errlen, "cannot fill the configuration map: %s", strerror(errno));
-		goto fail;
-	}
+	fill_config(fp, c);
 	/* the maps from the core as it is, then every change through the hooks */
 	const struct xtr_hooks hooks = {.arg = fp,
 					.entry_set = entry_set,
@@ -954,6 +944,7 @@ struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct
 	xtr_set_hooks(x, &hooks);
 	xtr_cache_foreach(x, fill_cache, fp);
 	db_changed(fp);
+	__atomic_store_n(&fp->cfg->on, fp->on ? 1u : 0u, __ATOMIC_RELEASE);
 	if (dev_scan(fp, err, errlen) < 0 ||
 	    (fp->attach && fp->listed && dev_attach_listed(fp, err, errlen) < 0))
 		goto fail;
@@ -1005,21 +996,11 @@ void xtr_fp_stop(struct xtr_fp *fp)
 
 void xtr_fp_set_enabled(struct xtr_fp *fp, bool on)
 {
-	uint32_t zero = 0;
-	struct fp_cfg v;
-
 	if (fp == NULL || fp->on == on)
 		return;
-	if (bpf_map_lookup_elem(fp->fd_cfg, &zero, &v) == 0) {
-		v.on = on;
-		if (bpf_map_update_elem(fp->fd_cfg, &zero, &v, BPF_ANY) == 0) {
-			fp->on = on;
-			log_info("fast path %s",
-				 on ? "on" : "off: every packet through user space");
-			return;
-		}
-	}
-	map_error(fp, "cannot switch it", errno);
+	__atomic_store_n(&fp->cfg->on, on ? 1u : 0u, __ATOMIC_RELEASE);
+	fp->on = on;
+	log_info("fast path %s", on ? "on" : "off: every packet through user space");
 }
 
 bool xtr_fp_enabled(const struct xtr_fp *fp)
@@ -1040,13 +1021,13 @@ int xtr_fp_prog_fd(const struct xtr_fp *fp)
 uint64_t xtr_fp_counter(const struct xtr_fp *fp, unsigned idx)
 {
 	uint64_t sum = 0;
-	uint32_t i = idx;
+	uint32_t zero = 0;
 
 	if (fp == NULL || idx >= FP_ST__COUNT ||
-	    bpf_map_lookup_elem(fp->fd_stats, &i, fp->percpu) != 0)
+	    bpf_map_lookup_elem(fp->fd_stats, &zero, fp->percpu) != 0)
 		return 0;
 	for (int c = 0; c < fp->ncpus; c++)
-		sum += fp->percpu[c];
+		sum += fp->percpu[c].c[idx];
 	return sum;
 }
 

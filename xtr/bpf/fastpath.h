@@ -112,7 +112,7 @@ struct fp_cfg {
 	__u8 rloc6[16];
 };
 
-/* Per-CPU counters (fp_stats). */
+/* Per-CPU counters (fp_stats: one record of FP_ST__COUNT counters per CPU). */
 enum fp_stat {
 	FP_ST_ITR_PKTS = 0, /* ITR / PITR: encapsulated in the kernel */
 	FP_ST_ITR_BYTES,
@@ -137,6 +137,10 @@ enum fp_stat {
 	FP_ST_PASS_FAMILY,    /* outer family change */
 	FP_ST_PASS_HELPER,    /* a kernel helper refused */
 	FP_ST__COUNT
+};
+
+struct fp_counters {
+	__u64 c[FP_ST__COUNT];
 };
 
 #endif

@@ -79,12 +79,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* ------------------------------------------------------------------ maps */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fp_cfg);
-} fp_config SEC(".maps");
+/* the configuration: a global the daemon writes through the memory-mapped .data section */
+struct fp_cfg fp_config = {0};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -109,14 +105,6 @@ struct {
 	__type(key, struct fp_lpm_key);
 	__type(value, __u32);
 } fp_db SEC(".maps");
-
-/* our RLOCs */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16);
-	__type(key, struct fp_addr);
-	__type(value, __u32);
-} fp_rlocs SEC(".maps");
 
 /* devices a packet may be redirected to (Ethernet, in this namespace) */
 struct {
@@ -158,12 +146,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } fp_slow SEC(".maps");
+/* until when fp_slow may hold a flow (no lookup on the fast path otherwise) */
+__u64 fp_slow_until = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FP_ST__COUNT);
+	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct fp_counters);
 } fp_stats SEC(".maps");
 
 /* ------------------------------------------------------------------ work area */
@@ -205,6 +195,8 @@ struct work {
 	__u8 l4[20];
 	__u8 b[ETH_HLEN_ + OVH6]; /* the new outer headers */
 	__u8 up[FP_MAX_LOC];
+	struct fp_addr seen;   /* the last remote ITR noted in fp_seen from this CPU ... */
+	__u64 seen_ns;	       /* ... and when */
 	__u8 src[16], dst[16]; /* addresses to route, outer addresses to build */
 	__u32 fam;	       /* ... their family */
 	__u8 sb[512];	       /* checksum scratch */
@@ -219,11 +211,25 @@ struct {
 
 /* ------------------------------------------------------------------ small helpers */
 
+static __always_inline void count2(__u32 i, __u64 n, __u32 j, __u64 m)
+{
+	__u32 zero = 0;
+	struct fp_counters *c = bpf_map_lookup_elem(&fp_stats, &zero);
+	barrier_var(i);
+	barrier_var(j);
+	if (c && i < FP_ST__COUNT && j < FP_ST__COUNT) {
+		c->c[i] += n;
+		c->c[j] += m;
+	}
+}
+
 static __always_inline void count(__u32 i, __u64 n)
 {
-	__u64 *v = bpf_map_lookup_elem(&fp_stats, &i);
-	if (v)
-		*v += n;
+	__u32 zero = 0;
+	struct fp_counters *c = bpf_map_lookup_elem(&fp_stats, &zero);
+	barrier_var(i);
+	if (c && i < FP_ST__COUNT)
+		c->c[i] += n;
 }
 
 static __always_inline int pass(__u32 why)
@@ -551,26 +557,22 @@ static __always_inline int addr_eq(const __u8 *a, const __u8 *b, __u8 fam)
 {
 	__u32 x[4], y[4];
 
-	__builtin_memcpy(x, a, 16);
 	if (fam == 4) {
+		__builtin_memcpy(x, a, 4);
 		__builtin_memcpy(y, b, 4);
 		return x[0] == y[0];
 	}
+	__builtin_memcpy(x, a, 16);
 	__builtin_memcpy(y, b, 16);
 	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2] && x[3] == y[3];
 }
 
-static __always_inline int own_rloc(struct work *w, __u8 fam, const __u8 *a)
+/* One of our RLOCs (one per family: the configuration's)? */
+static __always_inline int own_rloc(const struct fp_cfg *cfg, __u8 fam, const __u8 *a)
 {
-	struct fp_addr *k = &w->ak;
-
-	__builtin_memset(k, 0, sizeof(*k));
-	k->fam = fam;
 	if (fam == 4)
-		__builtin_memcpy(k->a, a, 4);
-	else
-		__builtin_memcpy(k->a, a, 16);
-	return bpf_map_lookup_elem(&fp_rlocs, k) != 0;
+		return cfg->has4 && addr_eq(cfg->rloc4, a, 4);
+	return cfg->has6 && addr_eq(cfg->rloc6, a, 6);
 }
 
 static __always_inline int loc_usable(const struct fp_loc *l)
@@ -939,8 +941,7 @@ __noinline int fp_itr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg)
 	}
 	__u32 bytes, n = segs(skb, in, &bytes);
 	note_use(e, l, n, bytes, bpf_ktime_get_ns());
-	count(FP_ST_ITR_PKTS, n);
-	count(FP_ST_ITR_BYTES, bytes);
+	count2(FP_ST_ITR_PKTS, n, FP_ST_ITR_BYTES, bytes);
 	return (int)redirect(w);
 }
 
@@ -1001,9 +1002,12 @@ static __always_inline void seen(struct work *w, __u8 fam, const __u8 *a, __u64 
 		__builtin_memcpy(k->a, a, 4);
 	else
 		__builtin_memcpy(k->a, a, 16);
-	__u64 *t = bpf_map_lookup_elem(&fp_seen, k);
-	if (t && *t + 1000000000ULL > now)
+	/* once a second per remote ITR and CPU at most: no shared map on every packet */
+	if (now - w->seen_ns < 1000000000ULL && addr_eq(k->a, w->seen.a, 6) &&
+	    k->fam == w->seen.fam)
 		return;
+	w->seen = *k;
+	w->seen_ns = now;
 	bpf_map_update_elem(&fp_seen, k, &now, BPF_ANY);
 }
 
@@ -1046,15 +1050,19 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 		 * keep its tunnel GSO state, which devices downstream would misread; the daemon
 		 * takes it whole. The flow's other packets follow it there for a while, so that
 		 * none overtakes it. */
-		__u32 fh = flow_hash(in, 0);
 		__u64 now = bpf_ktime_get_ns();
 		if (skb->gso_size) {
+			__u32 fh = flow_hash(in, 0);
 			bpf_map_update_elem(&fp_slow, &fh, &now, BPF_ANY);
+			fp_slow_until = now + FP_SLOW_NS;
 			return fp_pass_up(skb, w, FP_ST_PASS_GSO, ioff, 1);
 		}
-		__u64 *slow = bpf_map_lookup_elem(&fp_slow, &fh);
-		if (slow && now - *slow < FP_SLOW_NS)
-			return fp_pass_up(skb, w, FP_ST_PASS_GSO, ioff, 1);
+		if (now < fp_slow_until) {
+			__u32 fh = flow_hash(in, 0);
+			__u64 *slow = bpf_map_lookup_elem(&fp_slow, &fh);
+			if (slow && now - *slow < FP_SLOW_NS)
+				return fp_pass_up(skb, w, FP_ST_PASS_GSO, ioff, 1);
+		}
 		if (!fp_csum_ok(skb, w, fam, ioff))
 			return fp_pass_up(skb, w, FP_ST_PASS_CHECKSUM, ioff, 1);
 		/* routed as the kernel routes what the daemon writes into the TUN device */
@@ -1085,8 +1093,7 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 			count(FP_ST_PASS_HELPER, 1);
 			return TC_ACT_SHOT;
 		}
-		count(FP_ST_ETR_PKTS, 1);
-		count(FP_ST_ETR_BYTES, in->tot_len);
+		count2(FP_ST_ETR_PKTS, 1, FP_ST_ETR_BYTES, in->tot_len);
 		return (int)redirect(w);
 	}
 
@@ -1123,7 +1130,7 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 	const struct fp_loc *l = &e->loc[li];
 	if (l->fam != fam)
 		return fp_pass_up(skb, w, FP_ST_PASS_FAMILY, ioff, 1);
-	if (own_rloc(w, fam, l->a))
+	if (own_rloc(cfg, fam, l->a))
 		return fp_pass_up(skb, w, FP_ST_PASS_LOOP, ioff, 1);
 	if ((fam == 4 && !cfg->has4) || (fam == 6 && !cfg->has6))
 		return fp_pass_up(skb, w, FP_ST_PASS_NO_LOCATOR, ioff, 1);
@@ -1148,8 +1155,7 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 	}
 	__u32 bytes, n = segs(skb, in, &bytes);
 	note_use(e, l, n, bytes, bpf_ktime_get_ns());
-	count(FP_ST_DETR_PKTS, n);
-	count(FP_ST_DETR_BYTES, bytes);
+	count2(FP_ST_DETR_PKTS, n, FP_ST_DETR_BYTES, bytes);
 	return (int)redirect(w);
 }
 
@@ -1159,10 +1165,10 @@ SEC("tc")
 int lisp_ingress(struct __sk_buff *skb)
 {
 	__u32 zero = 0;
-	struct fp_cfg *cfg = bpf_map_lookup_elem(&fp_config, &zero);
+	struct fp_cfg *cfg = &fp_config;
 	struct work *w = bpf_map_lookup_elem(&fp_work, &zero);
 
-	if (!cfg || !w || !cfg->on || skb->pkt_type != PACKET_HOST || skb->vlan_present)
+	if (!w || !cfg->on || skb->pkt_type != PACKET_HOST || skb->vlan_present)
 		return FP_PASS;
 	if (bpf_skb_load_bytes(skb, 0, w->eh, ETH_HLEN_))
 		return FP_PASS;
@@ -1170,7 +1176,7 @@ int lisp_ingress(struct __sk_buff *skb)
 	if (proto == ETH_P_IP) {
 		if (bpf_skb_load_bytes(skb, ETH_HLEN_, w->oh, 20))
 			return FP_PASS;
-		if (!own_rloc(w, 4, w->oh + 16))
+		if (!own_rloc(cfg, 4, w->oh + 16))
 			return fp_itr(skb, w, cfg);
 		/* to us: LISP data on the data port, the rest is the kernel's */
 		__u32 ihl = (w->oh[0] & 0x0f) * 4;
@@ -1189,7 +1195,7 @@ int lisp_ingress(struct __sk_buff *skb)
 	if (proto == ETH_P_IPV6) {
 		if (bpf_skb_load_bytes(skb, ETH_HLEN_, w->oh, 40))
 			return FP_PASS;
-		if (!own_rloc(w, 6, w->oh + 24))
+		if (!own_rloc(cfg, 6, w->oh + 24))
 			return fp_itr(skb, w, cfg);
 		if (w->oh[6] != PROTO_UDP || bpf_skb_load_bytes(skb, ETH_HLEN_ + 40, w->uh, 4) ||
 		    rd16(w->uh + 2) != cfg->data_port)

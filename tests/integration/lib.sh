@@ -494,6 +494,12 @@ fast_path_need() {
 		skip_all "FAST_PATH=on: ${why:-fastpath_probe failed}"
 	log "FAST_PATH=on: $why"
 }
+# fast_path_ready CLI-TARGET...: that lisp-xtrd serves with its programs attached (they are
+# loaded at the end of its start, after its TUN device exists)
+fast_path_ready() {
+	fast_path_on || return 0
+	json_poll 15 '.fastPath.state == "on"' cli "$@" show statistics json >/dev/null
+}
 # fast_path_carried CLI-TARGET... JQ: the jq test holds for `show statistics json`'s fastPath
 # object of that lisp-xtrd (only with FAST_PATH=on; always true otherwise)
 fast_path_carried() {

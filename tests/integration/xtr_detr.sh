@@ -132,6 +132,7 @@ done
 for n in "$SA" "$SB" "$OX" "$DE"; do
 	wait_until 10 ip -n "$n" link show lisp0 || fail "lisp0 in $n"
 	nsexec "$n" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
+	fast_path_ready 2620 "$n" || fail "FAST_PATH=on: lisp-xtrd in $n has no fast path"
 done
 for n in "$SA" "$SB"; do ip -n "$n" route add 203.0.113.0/24 dev lisp0; done
 ip -n "$OX" route add 198.51.100.0/24 dev lisp0

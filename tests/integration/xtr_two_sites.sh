@@ -128,6 +128,7 @@ start_bg -n "$SB" xb "$XTRD" -d -f "$T_TMP/xb.xml"
 for s in "$SA" "$SB"; do
 	wait_until 10 ip -n "$s" link show lisp0 || fail "lisp0 in $s"
 	nsexec "$s" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
+	fast_path_ready 2620 "$s" || fail "FAST_PATH=on: lisp-xtrd in $s has no fast path"
 	ip -n "$s" route add 198.51.100.0/24 dev lisp0
 	ip -n "$s" -6 route add 2001:db8:100::/64 dev lisp0
 done

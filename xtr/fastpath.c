@@ -57,6 +57,12 @@ void xtr_fp_stop(struct xtr_fp *fp)
 	(void)fp;
 }
 
+void xtr_fp_reconfigure(struct xtr_fp *fp, const struct xtr_cfg *cfg)
+{
+	(void)fp;
+	(void)cfg;
+}
+
 void xtr_fp_set_enabled(struct xtr_fp *fp, bool on)
 {
 	(void)fp;
@@ -992,6 +998,23 @@ void xtr_fp_stop(struct xtr_fp *fp)
 	free(fp->tab);
 	free(fp->dbk);
 	free(fp);
+}
+
+void xtr_fp_reconfigure(struct xtr_fp *fp, const struct xtr_cfg *cfg)
+{
+	if (fp == NULL)
+		return;
+	if (strcmp(cfg->fp_devices, fp->devices) != 0)
+		log_warnx("<fast-path devices> changes take effect at the next restart");
+	/* what a reload applies to the core (xtr_reconfigure); the TUN device, the RLOCs and
+	 * the ports stay as the sockets and the device were opened (main.c says so) */
+	__atomic_store_n(&fp->cfg->on, 0u, __ATOMIC_RELEASE);
+	fp->cfg->iid = cfg->iid;
+	fp->cfg->underlay_mtu = cfg->underlay_mtu;
+	fp->cfg->mode =
+	    cfg->mode == XTR_MODE_REPRESENTATIVE ? FP_MODE_REPRESENTATIVE : FP_MODE_SITE;
+	__atomic_store_n(&fp->cfg->on, fp->on ? 1u : 0u, __ATOMIC_RELEASE);
+	xtr_fp_set_enabled(fp, cfg->fast_path != XTR_FP_OFF);
 }
 
 void xtr_fp_set_enabled(struct xtr_fp *fp, bool on)

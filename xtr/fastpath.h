@@ -46,8 +46,10 @@ struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct
 			    char *err, size_t errlen);
 /* Detach, unhook, unload (NULL: nothing). */
 void xtr_fp_stop(struct xtr_fp *fp);
-/* Take packets (true) or leave every packet to the kernel and user space (false), the
- * programs staying attached: a reload's <fast-path mode="off">. */
+/* A reload: the configuration the programs read (instance ID, ports, MTUs, mode) from cfg,
+ * and on (any mode but off) or off, the programs staying attached: every packet then goes
+ * to the kernel and user space. A new device list waits for the next start (logged). */
+void xtr_fp_reconfigure(struct xtr_fp *fp, const struct xtr_cfg *cfg);
 void xtr_fp_set_enabled(struct xtr_fp *fp, bool on);
 bool xtr_fp_enabled(const struct xtr_fp *fp);
 /* Capabilities the map updates need once the privileges are dropped (kernels that check

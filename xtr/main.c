@@ -291,7 +291,7 @@ static int reload(void *oldp, void *newp)
 	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
 	if (g.fp)
-		xtr_fp_set_enabled(g.fp, n->fast_path != XTR_FP_OFF);
+		xtr_fp_reconfigure(g.fp, n);
 	else if (n->fast_path != o->fast_path)
 		log_warnx("<fast-path> takes effect at the next restart");
 	cli_reconfigure(g.cli, &n->cli);

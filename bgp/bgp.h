@@ -5,7 +5,8 @@
  * wire codec in proto/bgp.h, mapping <-> paths in proto/bgp_mapping.h.
  *
  * Implements RFC 4271 (FSM §8 as a table in bgp/fsm.c, timers §10, collision detection
- * §6.8), RFC 4760 (IPv4/IPv6 unicast), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8950
+ * §6.8), RFC 4760 (IPv4/IPv6 unicast), RFC 4364/RFC 4659 (VPN-IPv4/-IPv6: the mappings of
+ * instance IDs other than 0), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8950
  * (extended next hop), RFC 2918 (route refresh), RFC 4724 (graceful restart, helper and
  * restarting speaker), RFC 8538 (graceful restart after a NOTIFICATION, Cease/Hard Reset),
  * RFC 7606 (revised error handling) and RFC 2385 (TCP-MD5).
@@ -28,10 +29,16 @@
  * the RLOC, proto/bgp_mapping.h), without it only the best RLOC (lowest priority, then
  * highest weight); paths whose attributes are equal share one UPDATE (as many NLRI as fit
  * in 4096 bytes); paths no longer wanted are withdrawn. A peer that comes up gets the whole
- * table followed by End-of-RIB for each family.
+ * table followed by End-of-RIB for each family. The table is keyed by EID prefix with its
+ * instance ID: IID 0 goes out as IPv4/IPv6 unicast, any other IID as VPN-IPv4/-IPv6 (RD
+ * AS:IID, proto/bgp_mapping.h); a peer whose session lacks that VPN family gets none of
+ * those (never as unicast), counted per peer (`show bgp neighbors` tenantRoutesWithheld)
+ * and logged once per session.
  *
- * Receiving: every UPDATE is applied to the peer's Adj-RIB-In (keyed by prefix + path ID);
- * for each prefix it touched the callback gets BGP_EV_MAPPING with the mapping reassembled
+ * Receiving: every UPDATE is applied to the peer's Adj-RIB-In (keyed by prefix + path ID;
+ * a VPN route's prefix carries the instance ID of its RD, one whose RD names none is
+ * ignored and counted); for each prefix it touched the callback gets BGP_EV_MAPPING with
+ * the mapping reassembled
  * from all of that peer's paths of the prefix (bgp_mapping_merge), or BGP_EV_WITHDRAWN when
  * none is left. Malformed UPDATEs follow RFC 7606 (treat-as-withdraw, attribute discard,
  * NOTIFICATION only where the RFC asks). Peer life: BGP_EV_PEER_UP, BGP_EV_PEER_DOWN; with
@@ -82,7 +89,7 @@
  *           hold-time="90" connect-retry="5" passive="false" add-path="both|send|receive|off"
  *           graceful-restart="on" graceful-notification="on" stale-time="300"
  *           extended-next-hop="off"
- *           families="ipv4 ipv6"/>
+ *           families="ipv4 ipv6"/>        (default; tenants: "ipv4 ipv6 vpnv4 vpnv6")
  *   </bgp>
  *
  * Reload: bgp_reload_check() says what a daemon's SIGHUP does with <bgp> (below).
@@ -126,7 +133,7 @@ struct bgp_peer_cfg {
 	char password[BGP_PASSWORD_MAX + 1]; /* "" = no TCP-MD5 */
 	uint16_t hold_time;		     /* 0 or >= 3 (RFC 4271 §4.2) */
 	uint16_t connect_retry;		     /* seconds */
-	uint8_t families;		     /* BGP_AID_BIT mask */
+	uint8_t families;		     /* BGP_AID_BIT mask (default IPv4 + IPv6 unicast) */
 	uint8_t addpath;		     /* BGP_ADDPATH_SEND | BGP_ADDPATH_RECV */
 	bool ext_nh;			     /* RFC 8950 for IPv4 */
 	bool gr;			     /* advertise/honour graceful restart */
@@ -214,7 +221,10 @@ struct bgp_event {
 	enum bgp_ev_kind kind;
 	const struct bgp_peer *peer;
 	const struct ipaddr *peer_addr;
-	const struct lisp_prefix *eid;		/* MAPPING, WITHDRAWN */
+	const struct lisp_prefix *eid;		/* MAPPING, WITHDRAWN: the NLRI's prefix,
+						 * IID 0 for a unicast route, the RD's for a
+						 * VPN route (mapping->eid: with the IID
+						 * decoded, fn 3 for a unicast route) */
 	const struct bgp_host_mapping *mapping; /* MAPPING */
 	bool stale;				/* MAPPING: some path still stale */
 	bool purged;				/* WITHDRAWN: removed by the GR purge */
@@ -261,12 +271,21 @@ uint16_t bgp_listen_port(const struct bgp *b);
 /* Announce or replace the mapping of m->eid; 0, or -1 (mapping refused by
  * bgp_mapping_check). Sent at the end of the loop turn. */
 int bgp_announce(struct bgp *b, const struct bgp_host_mapping *m);
-/* Withdraw the mapping of eid (IID ignored: the NLRI has none). 0, or -1 if unknown. */
+/* Withdraw the mapping of eid (its instance ID included). 0, or -1 if unknown. */
 int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid);
 /* Send what is pending now instead of at the end of the turn. */
 void bgp_flush(struct bgp *b);
 /* Mappings in the speaker's table. */
 size_t bgp_mapping_count(const struct bgp *b);
+/* Over every peer: mappings of an instance ID other than 0 not sent because the session
+ * lacks the VPN family (a daemon's `show statistics`; per peer in `show bgp neighbors`). */
+uint64_t bgp_tenant_withheld(const struct bgp *b);
+/* Receiving side: BGP_EV_MAPPING again, through the callback, for every prefix of every
+ * peer's Adj-RIB-In for which want(prefix, arg) is true (the prefix as in the event: IID 0
+ * for a unicast route, the RD's for a VPN route). What a daemon that starts serving an
+ * instance ID (a D-ETR's reload adding a <tenant>) needs: those routes were received and
+ * ignored before. */
+void bgp_replay(struct bgp *b, bool (*want)(const struct lisp_prefix *p, void *arg), void *arg);
 
 /* Administrative reset of one peer (the CLI's `clear bgp ADDR`): Cease/Administrative
  * Reset, then the peer restarts after its idle hold time. -1 if no such peer. Graceful
@@ -287,5 +306,10 @@ bool bgp_peer_established(const struct bgp_peer *p);
  * table's context (NULL: they answer "BGP is not running"). A daemon that frees its
  * speaker first sets the context to NULL (cli_set_table_ctx) or frees the CLI. */
 const struct cli_cmd *bgp_cli_commands(size_t *n);
+
+/* The speaker's Prometheus families (bgp/metrics.c, common/metrics.h): per peer its state,
+ * prefixes and paths, message and error counters; nothing when b is NULL. */
+struct mw;
+void bgp_metrics_write(struct mw *w, const struct bgp *b);
 
 #endif

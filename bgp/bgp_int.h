@@ -64,6 +64,9 @@ struct bgp_rib_path {
 	bool stale;
 	bool map_ok; /* `map` decoded */
 	bool has_lp;
+	bool vpn;	/* received as a VPN route (SAFI 128): */
+	uint32_t label; /* ... its label field */
+	uint64_t rd;	/* ... and route distinguisher */
 	uint8_t origin;
 	uint8_t n_lc;
 	uint16_t aspath_len;
@@ -75,7 +78,7 @@ struct bgp_rib_path {
 
 struct bgp_rib_entry {
 	struct bgp_rib_entry *next;   /* hash chain */
-	struct lisp_prefix prefix;    /* iid 0 */
+	struct lisp_prefix prefix;    /* iid 0: unicast; else the VPN route of that IID */
 	struct bgp_host_mapping *map; /* speaker table: the mapping announced */
 	bool mark;		      /* scratch flag of a walk (touched / dirty) */
 	uint16_t n, cap;
@@ -113,6 +116,13 @@ typedef void bgp_rib_walk_fn(struct bgp_rib_entry *e, void *arg);
 void bgp_rib_walk(const struct bgp_rib *r, bgp_rib_walk_fn *fn, void *arg);
 /* Entries sorted by prefix (allocated array of n pointers; free()). NULL when empty. */
 struct bgp_rib_entry **bgp_rib_sorted(const struct bgp_rib *r, size_t *n);
+/* A scan that survives changes between calls (the CLI's dumps): each call visits the
+ * entries of one bucket and moves *cursor on (start at 0); true when the scan is complete.
+ * Buckets are taken in reverse-binary order of their index, so a table that grew between
+ * calls neither skips nor repeats an entry that stayed (the table never shrinks). */
+bool bgp_rib_scan(const struct bgp_rib *r, uint64_t *cursor,
+		  void (*fn)(const struct bgp_rib_entry *e, void *arg), void *arg);
+/* The family of a table key: IPv4/IPv6 unicast for IID 0, VPN-IPv4/-IPv6 for any other. */
 int bgp_prefix_aid(const struct lisp_prefix *p);
 /* Reassemble the mapping of an Adj-RIB-In entry from its decoded paths; returns locators,
  * *stale = some path stale. */
@@ -197,6 +207,12 @@ struct bgp_peer {
 	uint32_t coll_rcvd; /* ... received (connections the peer closed) */
 	bool initial_eor;   /* End-of-RIB sent once since the speaker started (RFC 4724 §4.1) */
 	uint64_t withdraw_7606, discard_7606, reset_7606;
+	/* tenants (VPN families): mappings of an instance ID other than 0 not sent because the
+	 * session has no VPN family for them (counted per mapping and flush; logged once per
+	 * session), and VPN routes received whose RD names no instance ID (ignored) */
+	uint64_t vpn_withheld;
+	bool vpn_withheld_logged;
+	uint64_t vpn_no_iid;
 	uint64_t md5_configured;
 	uint8_t last_err_code, last_err_subcode;
 	bool last_err_sent; /* we sent it (else received) */

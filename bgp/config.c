@@ -2,7 +2,9 @@
 /*
  * bgp/config.c - the <bgp> configuration element shared by lisp-msd and lisp-xtrd
  * (schema/bgp.rng): local AS, router ID, listener, graceful restart (RFC 4724 §3 restart
- * time and R bit) and the peers, with their FILE:LINE semantic checks (RFC 4271 §4.2:
+ * time and R bit) and the peers (families: IPv4/IPv6 unicast, RFC 4760; VPN-IPv4/-IPv6,
+ * RFC 4364/4659, for the mappings of instance IDs other than 0), with their FILE:LINE
+ * semantic checks (RFC 4271 §4.2:
  * hold time 0 or >= 3; RFC 6286: a non-zero router ID; RFC 2385: key length <= 80), and
  * the normalized printer behind `-nv`.
  */
@@ -41,12 +43,14 @@ static int parse_families(xmlNode *n, uint8_t *out)
 		return rc;
 	*out = 0;
 	for (char *t = strtok_r(s, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
-		if (strcmp(t, "ipv4") == 0)
-			*out |= BGP_AID_BIT(BGP_AID_IPV4);
-		else if (strcmp(t, "ipv6") == 0)
-			*out |= BGP_AID_BIT(BGP_AID_IPV6);
-		else
-			return cfg_error(n, "families: unknown family '%s' (ipv4, ipv6)", t);
+		unsigned aid;
+		for (aid = 0; aid < BGP_AID_MAX; aid++)
+			if (strcmp(t, bgp_aid_name(aid)) == 0)
+				break;
+		if (aid == BGP_AID_MAX)
+			return cfg_error(
+			    n, "families: unknown family '%s' (ipv4, ipv6, vpnv4, vpnv6)", t);
+		*out |= (uint8_t)BGP_AID_BIT(aid);
 	}
 	if (*out == 0)
 		return cfg_error(n, "families: none given");
@@ -174,9 +178,25 @@ void bgp_config_free(struct bgp_cfg *c)
 	free(c);
 }
 
+/* "ipv4 ipv6 vpnv4" */
+static void families_str(uint8_t mask, char *s, size_t len)
+{
+	size_t used = 0;
+
+	s[0] = '\0';
+	for (unsigned aid = 0; aid < BGP_AID_MAX && used < len; aid++) {
+		if (!(mask & BGP_AID_BIT(aid)))
+			continue;
+		int k = snprintf(s + used, len - used, "%s%s", used ? " " : "", bgp_aid_name(aid));
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
 void bgp_config_print(const struct bgp_cfg *c, FILE *out, int ind)
 {
-	char a[IPADDR_STRLEN];
+	char a[IPADDR_STRLEN], fam[64];
 
 	fprintf(out, "%*s<bgp as=\"%u\" router-id=\"%u.%u.%u.%u\">\n", ind, "", c->local_as,
 		c->router_id >> 24, (c->router_id >> 16) & 255, (c->router_id >> 8) & 255,
@@ -192,16 +212,14 @@ void bgp_config_print(const struct bgp_cfg *c, FILE *out, int ind)
 			ipaddr_str(&p->addr, a, sizeof(a)), p->remote_as, p->port);
 		if (p->local.afi)
 			fprintf(out, " local=\"%s\"", ipaddr_str(&p->local, a, sizeof(a)));
+		families_str(p->families, fam, sizeof(fam));
 		fprintf(out,
 			" hold-time=\"%u\" connect-retry=\"%u\" passive=\"%s\" add-path=\"%s\""
 			" graceful-restart=\"%s\" stale-time=\"%u\" extended-next-hop=\"%s\""
-			" families=\"%s%s%s\"%s%s/>\n",
+			" families=\"%s\"%s%s/>\n",
 			p->hold_time, p->connect_retry, p->passive ? "true" : "false",
 			addpath_names[p->addpath & 3], p->gr ? "true" : "false", p->stale_time,
-			p->ext_nh ? "true" : "false",
-			(p->families & BGP_AID_BIT(BGP_AID_IPV4)) ? "ipv4" : "",
-			p->families == 3 ? " " : "",
-			(p->families & BGP_AID_BIT(BGP_AID_IPV6)) ? "ipv6" : "",
+			p->ext_nh ? "true" : "false", fam,
 			p->password[0] ? " password=\"(set)\"" : "",
 			/* only when off: the default keeps the older output */
 			p->gr_notify ? "" : " graceful-notification=\"false\"");

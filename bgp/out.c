@@ -7,6 +7,10 @@
  * with what it has, groups the new paths by equal attributes so one UPDATE carries as many
  * NLRI as fit (RFC 4271 §4.3), withdraws the rest, and after the initial table of a session
  * sends End-of-RIB per family (RFC 4724 §2). ROUTE-REFRESH (RFC 2918) resends everything.
+ * Mappings of instance ID 0 go out as unicast routes, the others (tenants) as VPN-IPv4 /
+ * VPN-IPv6 routes (RFC 4364, RFC 4659; proto/bgp_mapping.h); a peer that did not negotiate
+ * the VPN family gets none of them: counted (vpn_withheld) and logged once per session,
+ * never sent as unicast.
  */
 #include "config.h"
 
@@ -163,8 +167,20 @@ static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
 
 	if (aid < 0)
 		return;
-	if (!(p->opts.mp & BGP_AID_BIT(aid)))
+	if (!(p->opts.mp & BGP_AID_BIT(aid))) {
+		if (m && bgp_aid_vpn(aid)) {
+			/* a tenant's mapping to a peer without the VPN family: never as unicast */
+			p->vpn_withheld++;
+			if (!p->vpn_withheld_logged) {
+				p->vpn_withheld_logged = true;
+				log_warnx(
+				    "bgp %s: the session has no %s family: mappings of instance "
+				    "IDs other than 0 are not sent to this peer (counted)",
+				    p->name, bgp_aid_name((unsigned)aid));
+			}
+		}
 		m = NULL;
+	}
 	bool addpath = (p->opts.addpath_tx & BGP_AID_BIT(aid)) != 0;
 	if (m) {
 		int only = addpath ? -1 : best_loc(p, m);
@@ -172,7 +188,7 @@ static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
 			if (addpath ? !loc_usable(p, m, i) : (int)i != only)
 				continue;
 			struct bgp_route r;
-			bgp_mapping_route(m, i, &r);
+			bgp_mapping_route(m, i, p->bgp->cfg->local_as, &r);
 			if (!addpath)
 				r.path_id = 0;
 			keep[n_keep++] = r.path_id;
@@ -210,7 +226,10 @@ static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
 	}
 	for (unsigned j = 0; j < n_gone; j++) {
 		struct bgp_route r = {.prefix = *pfx, .path_id = gone[j]};
-		r.prefix.iid = 0;
+		if (pfx->iid) {
+			r.vpn = true;
+			r.rd = bgp_rd_make(p->bgp->cfg->local_as, pfx->iid);
+		}
 		bgp_rib_withdraw(&p->rib_out, pfx, gone[j]);
 		struct wdlist *w = &s->wd[aid];
 		push_route(&w->v, &w->n, &w->cap, &r);
@@ -229,28 +248,28 @@ static void send_updates(struct sync *s)
 	for (struct group *g = s->all; g; g = g->all) {
 		for (size_t off = 0; !g->bad && off < g->n; off += fitted) {
 			buf_init_write(&w, msg, sizeof(msg));
-			if (bgp_build_update(&w, &p->opts, &g->path.attrs, g->path.afi,
-					     g->routes + off, g->n - off, 0, &fitted, &e) < 0) {
+			if (bgp_build_update_af(&w, &p->opts, &g->path.attrs, g->path.afi,
+						g->path.safi, g->routes + off, g->n - off, 0,
+						&fitted, &e) < 0) {
 				log_warnx("bgp %s: cannot build UPDATE: %s", p->name, e.reason);
 				break;
 			}
-			bgp_send_raw(p, msg, w.len);
-			p->updates_out++;
+			if (bgp_send_raw(p, msg, w.len) == 0) /* not written: not sent */
+				p->updates_out++;
 		}
 	}
-	static const uint16_t afis[BGP_AID_MAX] = {BGP_AFI_IPV4, BGP_AFI_IPV6};
 	for (unsigned aid = 0; aid < BGP_AID_MAX; aid++) {
 		struct wdlist *wl = &s->wd[aid];
 		for (size_t off = 0; off < wl->n; off += fitted) {
 			buf_init_write(&w, msg, sizeof(msg));
-			if (bgp_build_withdraw(&w, &p->opts, afis[aid], wl->v + off, wl->n - off, 0,
-					       &fitted, &e) < 0 ||
+			if (bgp_build_withdraw_af(&w, &p->opts, bgp_aid_afi(aid), bgp_aid_safi(aid),
+						  wl->v + off, wl->n - off, 0, &fitted, &e) < 0 ||
 			    fitted == 0) {
 				log_warnx("bgp %s: cannot build withdraw: %s", p->name, e.reason);
 				break;
 			}
-			bgp_send_raw(p, msg, w.len);
-			p->updates_out++;
+			if (bgp_send_raw(p, msg, w.len) == 0)
+				p->updates_out++;
 		}
 	}
 }
@@ -301,7 +320,6 @@ void bgp_out_sync_peer(struct bgp_peer *p, const struct lisp_prefix *list, size_
 
 static void send_eor(struct bgp_peer *p)
 {
-	static const uint16_t afis[BGP_AID_MAX] = {BGP_AFI_IPV4, BGP_AFI_IPV6};
 	uint8_t msg[64];
 	struct buf w;
 	size_t fitted;
@@ -310,13 +328,15 @@ static void send_eor(struct bgp_peer *p)
 		if (!(p->opts.mp & BGP_AID_BIT(aid)))
 			continue;
 		buf_init_write(&w, msg, sizeof(msg));
-		if (bgp_build_withdraw(&w, &p->opts, afis[aid], NULL, 0, 0, &fitted, NULL) == 0)
+		if (bgp_build_withdraw_af(&w, &p->opts, bgp_aid_afi(aid), bgp_aid_safi(aid), NULL,
+					  0, 0, &fitted, NULL) == 0)
 			bgp_send_raw(p, msg, w.len);
 	}
 }
 
 void bgp_out_session_up(struct bgp_peer *p)
 {
+	p->vpn_withheld_logged = false; /* logged once per session */
 	bgp_rib_free(&p->rib_out);
 	bgp_rib_init(&p->rib_out);
 	bgp_out_sync_peer(p, NULL, 0, true);
@@ -415,8 +435,7 @@ int bgp_announce(struct bgp *b, const struct bgp_host_mapping *m)
 			  e.reason);
 		return -1;
 	}
-	pfx.iid = 0;
-	prefix_normalize(&pfx);
+	prefix_normalize(&pfx); /* the instance ID stays: IID 0 unicast, others VPN */
 	struct bgp_rib_entry *te = bgp_rib_get(&b->table, &pfx);
 	if (te == NULL)
 		return -1;
@@ -434,7 +453,6 @@ int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid)
 {
 	struct lisp_prefix pfx = *eid;
 
-	pfx.iid = 0;
 	prefix_normalize(&pfx);
 	struct bgp_rib_entry *te = bgp_rib_find(&b->table, &pfx);
 	if (te == NULL)
@@ -450,4 +468,13 @@ int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid)
 size_t bgp_mapping_count(const struct bgp *b)
 {
 	return b->table.n_entries;
+}
+
+uint64_t bgp_tenant_withheld(const struct bgp *b)
+{
+	uint64_t n = 0;
+
+	for (const struct bgp_peer *p = b ? b->peers : NULL; p; p = p->next)
+		n += p->vpn_withheld;
+	return n;
 }

@@ -768,6 +768,46 @@ bool cfg_priv_same(const struct cfg_priv *a, const struct cfg_priv *b)
 	return strcmp(a->user, b->user) == 0 && strcmp(a->group, b->group) == 0;
 }
 
+void cfg_metrics_init(struct cfg_metrics *m, uint16_t default_port)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->addr, sizeof(m->addr), "127.0.0.1");
+	m->port = default_port;
+}
+
+int cfg_read_metrics(const struct _xmlNode *root, struct cfg_metrics *m)
+{
+	const xmlNode *n = cfg_child(root, "metrics");
+	struct ipaddr a;
+	int bad = 0, rc;
+
+	if (n == NULL)
+		return 0;
+	m->enabled = true;
+	rc = cfg_get_addr(n, "@address", &a);
+	if (rc < 0)
+		bad = 1;
+	else if (rc == 0)
+		ipaddr_str(&a, m->addr, sizeof(m->addr));
+	bad |= cfg_get_port(n, "@port", &m->port) < 0;
+	return bad ? -1 : 0;
+}
+
+void cfg_print_metrics(const struct cfg_metrics *m, FILE *out)
+{
+	char a[sizeof(m->addr) * 6];
+
+	if (m->enabled)
+		fprintf(out, "  <metrics address=\"%s\" port=\"%u\"/>\n",
+			cfg_xml_escape(m->addr, a, sizeof(a)), m->port);
+}
+
+bool cfg_metrics_same(const struct cfg_metrics *a, const struct cfg_metrics *b)
+{
+	return a->enabled == b->enabled &&
+	       (!a->enabled || (strcmp(a->addr, b->addr) == 0 && a->port == b->port));
+}
+
 int cfg_get_enum(const struct _xmlNode *n, const char *name, const char *const *names, int *out)
 {
 	const xmlNode *w;

@@ -155,4 +155,21 @@ int cfg_read_privileges(const struct _xmlNode *root, struct cfg_priv *p);
 void cfg_print_privileges(const struct cfg_priv *p, FILE *out);
 bool cfg_priv_same(const struct cfg_priv *a, const struct cfg_priv *b);
 
+/* <metrics address port> ("common-metrics"): the Prometheus endpoint (common/metrics.h),
+ * off without the element; address 127.0.0.1 and the daemon's port by default. */
+#define CFG_METRICS_PORT_XTRD 9620
+#define CFG_METRICS_PORT_MSD  9621
+#define CFG_METRICS_PORT_MRD  9622
+struct cfg_metrics {
+	bool enabled;		  /* the element is there */
+	char addr[IPADDR_STRLEN]; /* normalized IPv4 or IPv6 literal */
+	uint16_t port;
+};
+void cfg_metrics_init(struct cfg_metrics *m, uint16_t default_port);
+/* Read the <metrics> child of `root`, if any, into m. 0 or -1 with FILE:LINE errors. */
+int cfg_read_metrics(const struct _xmlNode *root, struct cfg_metrics *m);
+/* -nv: the line of an enabled endpoint; nothing when off. */
+void cfg_print_metrics(const struct cfg_metrics *m, FILE *out);
+bool cfg_metrics_same(const struct cfg_metrics *a, const struct cfg_metrics *b);
+
 #endif

@@ -206,13 +206,14 @@ enum top_elem {
 	T_NOTIFY,
 	T_PUBSUB,
 	T_BGP,
+	T_METRICS,
 	T__N
 };
 static const char *const top_names[T__N] = {
     [T_LISTEN] = "listen",   [T_CLI] = "cli",		[T_DATABASE] = "database",
     [T_LOG] = "log",	     [T_PRIV] = "privileges",	[T_NEGATIVE] = "negative-reply",
     [T_RATE] = "rate-limit", [T_NOTIFY] = "map-notify", [T_PUBSUB] = "pubsub",
-    [T_BGP] = "bgp",
+    [T_BGP] = "bgp",	     [T_METRICS] = "metrics",
 };
 struct top {
 	xmlNode *elem[T__N]; /* the first of each, NULL: absent */
@@ -287,6 +288,8 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 	if (t->elem[T_LOG] != NULL)
 		bad |= cfg_read_log(root, &c->log_level) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0; /* absent: the defaults */
+	if (t->elem[T_METRICS] != NULL)
+		bad |= cfg_read_metrics(root, &c->metrics) < 0;
 	if ((n = t->elem[T_NEGATIVE]) != NULL) {
 		static const char *const nl_names[] = {"reply", "drop", NULL};
 		int r = cfg_get_enum(n, "@non-lisp", nl_names, &i);
@@ -336,6 +339,7 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	}
 	c->port = LISP_CONTROL_PORT;
 	cfg_cli_init(&c->cli, 2621);
+	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_MSD);
 	c->log_level = LOG_INFO;
 	c->subscription_secs = 86400;
 	c->max_subscribers = MS_SUBS_MAX;
@@ -413,6 +417,7 @@ void ms_cfg_print(const void *p, FILE *out)
 			c->db_sync_full ? "full" : "normal");
 	cfg_print_log(c->log_level, out);
 	cfg_print_privileges(&c->priv, out);
+	cfg_print_metrics(&c->metrics, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
 		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");
 	fprintf(out,

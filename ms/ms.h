@@ -120,7 +120,8 @@ struct ms_cfg {
 	uint32_t max_subscribers;
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
-	struct cfg_priv priv; /* <privileges> (common/priv.h) */
+	struct cfg_priv priv;	    /* <privileges> (common/priv.h) */
+	struct cfg_metrics metrics; /* <metrics> (common/metrics.h) */
 	bool have_subscriber_key;
 	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
 	struct ms_site *sites;
@@ -350,8 +351,10 @@ void ms_push_bgp_stop(struct ms_push *p);
 struct bgp *ms_push_bgp(const struct ms_push *p);
 
 /* ------------------------------------------------------------------ the core */
-typedef void (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-			   size_t len);
+/* Send one datagram: 0 when it was handed to the socket, -1 when it could not be (then it
+ * is counted as a send failure, never as sent). */
+typedef int (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+			  size_t len);
 
 struct ms;
 
@@ -367,6 +370,9 @@ int ms_load(struct ms *ms, uint64_t now_ms);
 /* One received datagram. */
 void ms_input(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
 	      uint16_t sport, uint64_t now_ms);
+/* When the datagrams of the next ms_input calls were received (now_ns() of the recvmmsg
+ * batch), until ms_end_turn; without it ms_input reads the clock itself. */
+void ms_set_rx_time(struct ms *ms, uint64_t rx_ns);
 /* End of a loop turn: commit the store, then send what waited for the commit. */
 void ms_end_turn(struct ms *ms);
 /* Timers: expiry, Map-Notify retransmissions, subscription timeouts. Also ends a turn. */
@@ -376,9 +382,24 @@ void ms_tick(struct ms *ms, uint64_t now_ms);
 int ms_on_change(struct ms *ms, ms_change_cb cb, void *arg);
 /* Walk registrations in prefix order (EID given: only those covering/covered by it). */
 int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *arg);
+/* The resumable walk of the CLI's dumps (common/lpm.h lpm_next: order, and what a dump
+ * shows when registrations change between batches). */
+struct lpm_cursor;
+long ms_walk_next(const struct ms *ms, struct lpm_cursor *c, size_t max,
+		  int (*cb)(const struct ms_reg *r, void *arg), void *arg);
 const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p);
 size_t ms_count(const struct ms *ms);
+/* Registrations of the site called `name` now (kept as they change: no walk). */
+size_t ms_site_count(const struct ms *ms, const char *name);
 const struct ms_stats *ms_get_stats(const struct ms *ms);
+/* Seconds from receiving a Map-Register (M=1) to sending its Map-Notify acknowledgement,
+ * after the store commit of the turn (common/metrics.h histogram, MS_NOTIFY_LATENCY_LE). */
+struct metrics_hist;
+const struct metrics_hist *ms_notify_latency(const struct ms *ms);
+/* The whole /metrics scrape of lisp-msd (ms/metrics.c); cli may be NULL. */
+struct mw;
+struct cli;
+void ms_metrics_write(struct mw *w, struct ms *ms, const struct cli *cli);
 /* The per-destination limit's table: destinations tracked now, evictions so far. */
 void ms_reply_limit_stats(const struct ms *ms, size_t *tracked, uint64_t *evictions);
 

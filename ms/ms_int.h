@@ -7,6 +7,7 @@
 #ifndef MS_MS_INT_H
 #define MS_MS_INT_H
 
+#include "common/metrics.h"
 #include "ms/ms.h"
 
 struct lisp_key;
@@ -64,6 +65,7 @@ struct ms_seen {
 /* A packet that waits for the store commit of this turn. */
 struct ms_deferred {
 	struct ms_deferred *next;
+	uint64_t rx_ns; /* an acknowledgement: when its Map-Register was received (else 0) */
 	struct ipaddr dst;
 	uint16_t dport;
 	uint8_t type;
@@ -74,8 +76,11 @@ struct ms_deferred {
 /* An interned site name: registrations point at one copy (freed with the struct ms). */
 struct ms_name {
 	struct ms_name *next;
+	size_t nregs; /* registrations whose ms_reg.site is this name (ms_reg_set_site) */
 	char name[];
 };
+/* The interned name's record (name from ms_intern). */
+#define MS_NAME_OF(s) ((struct ms_name *)(void *)((char *)(s)-offsetof(struct ms_name, name)))
 
 /* An unsolicited Map-Notify waiting for its Map-Notify-Ack: in the retransmission queue
    (struct ms pend_head/pend_tail) and in the hash by nonce (pend_hash). */
@@ -138,6 +143,9 @@ struct ms {
 	struct ms_push *bgp;	 /* the BGP push hooked to this Map-Server (push.c), or NULL */
 	struct tb_table *rl_dst; /* <rate-limit per-destination>: ITR-RLOC -> token bucket */
 	struct ms_stats st;
+	uint64_t rx_ns;			    /* ms_set_rx_time: this turn's datagrams, 0: none */
+	uint64_t in_ns;			    /* the datagram ms_input is handling */
+	struct metrics_hist notify_latency; /* Map-Register -> its Map-Notify */
 	/* parse scratch (large; the core is single-threaded) */
 	struct lisp_map_register mreg;
 	struct lisp_map_request mreq;
@@ -149,9 +157,15 @@ void ms_drop(struct ms *ms, unsigned type, unsigned reason, const struct ipaddr 
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void ms_drop_malformed(struct ms *ms, unsigned type, const struct ipaddr *src,
 		       const struct proto_err *e);
-/* Send now (deferred=false) or after this turn's store commit. */
-void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-	     size_t len, bool deferred);
+/* Send now (deferred=false) or after this turn's store commit. Counted as sent (by type)
+ * only when the send callback took it; a refused send is a send-failed drop. Returns 0
+ * (sent, or queued for the end of the turn) or -1 (not sent: the caller counts nothing). */
+int ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+	    size_t len, bool deferred);
+/* The Map-Notify acknowledging the Map-Register ms_input is handling: after the commit, its
+ * latency observed when it leaves (ms_notify_latency); returns as ms_emit. */
+int ms_emit_ack(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		size_t len);
 /* new_rec: reg's record decoded (NULL with reg NULL). */
 void ms_fire_change(struct ms *ms, const struct lisp_prefix *eid, const struct lisp_record *old_rec,
 		    const struct ms_reg *reg, const struct lisp_record *new_rec, const char *site,
@@ -170,6 +184,8 @@ void ms_reg_set_expiry(struct ms *ms, struct ms_reg *r, uint64_t when);
 void ms_reg_free(struct ms *ms, struct ms_reg *r);
 /* The one copy of a site name (NULL when out of memory). */
 const char *ms_intern(struct ms *ms, const char *name);
+/* r->site = site (interned or NULL), keeping the per-site registration counts. */
+void ms_reg_set_site(struct ms_reg *r, const char *site);
 
 /* replay.c */
 /* The nonce check of an authenticated Map-Register m of `site` whose other checks passed:

@@ -337,10 +337,10 @@ void ms_notify_tick(struct ms *ms)
 			pend_remove(ms, p);
 			continue;
 		}
-		p->sent++;
+		p->sent++; /* a try, sent or not: the retries are bounded either way */
 		p->next_ms = ms->now + ms->cfg->notify_interval_ms;
-		ms->st.notify_retransmits++;
-		ms_emit(ms, &p->dst, p->dport, p->data, p->len, false);
+		if (ms_emit(ms, &p->dst, p->dport, p->data, p->len, false) == 0)
+			ms->st.notify_retransmits++;
 		pend_unqueue(ms, p);
 		pend_queue_tail(ms, p);
 	}

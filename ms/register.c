@@ -82,6 +82,7 @@ const char *ms_intern(struct ms *ms, const char *name)
 	if (n == NULL)
 		return NULL;
 	memcpy(n->name, name, len + 1);
+	n->nregs = 0;
 	n->next = ms->names;
 	ms->names = n;
 	*slot = n;
@@ -128,8 +129,30 @@ void ms_reg_set_expiry(struct ms *ms, struct ms_reg *r, uint64_t when)
 		log_warnx("out of memory queueing an expiry");
 }
 
+size_t ms_site_count(const struct ms *ms, const char *name)
+{
+	struct ms_name *const *slot;
+
+	if (ms->names_cap == 0)
+		return 0;
+	slot = name_slot(ms->names_tab, ms->names_cap, name);
+	return *slot ? (*slot)->nregs : 0;
+}
+
+void ms_reg_set_site(struct ms_reg *r, const char *site)
+{
+	if (r->site == site)
+		return;
+	if (r->site != NULL)
+		MS_NAME_OF(r->site)->nregs--;
+	if (site != NULL)
+		MS_NAME_OF(site)->nregs++;
+	r->site = site;
+}
+
 void ms_reg_free(struct ms *ms, struct ms_reg *r)
 {
+	ms_reg_set_site(r, NULL);
 	expq_del(&ms->expq, &r->expiry);
 	free(r->ext);
 	free(r);
@@ -442,7 +465,7 @@ static void register_record(struct ms *ms, const struct ms_site *site, const cha
 		return;
 	}
 	r = n;
-	r->site = sname;
+	ms_reg_set_site(r, sname);
 	r->etr_port = sport;
 	r->key_id = m->auth.key_id;
 	r->proxy = m->proxy_reply || site->proxy_reply;
@@ -484,7 +507,7 @@ static void send_ack_notify(struct ms *ms, const struct lisp_map_register *m,
 			"Map-Notify does not encode");
 		return;
 	}
-	ms_emit(ms, src, sport, out, n, true);
+	ms_emit_ack(ms, src, sport, out, n);
 }
 
 void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
@@ -616,7 +639,7 @@ static int load_row(const struct store_row *row, void *arg)
 		}
 		r = n;
 	}
-	r->site = sname;
+	ms_reg_set_site(r, sname);
 	r->etr_port = row->etr_port;
 	r->key_id = site->nkeys ? site->keys[0].key_id : 0;
 	r->proxy = (row->flags & STORE_F_PROXY) != 0;

@@ -3,8 +3,9 @@
  * proto/bgp_mapping.c - LISP host mapping <-> BGP paths (the encoding is described in
  * bgp_mapping.h and docs/bgp-mappings.md). Uses RFC 7911 path IDs, RFC 8092 Large Communities,
  * RFC 1997 NO_EXPORT, RFC 4760 MP_REACH next hops (IPv4-mapped for IPv6 EIDs over IPv4
- * RLOCs, RFC 4291 §2.5.5.2) and RFC 8950 (IPv4 EIDs over IPv6 RLOCs); map versions compare
- * as 12-bit serial numbers (RFC 9301 §5.4 / RFC 1982).
+ * RLOCs, RFC 4291 §2.5.5.2) and RFC 8950 (IPv4 EIDs over IPv6 RLOCs); the mappings of
+ * instance IDs other than 0 as VPN-IPv4/VPN-IPv6 routes (RFC 4364 §4.3, RFC 4659 §3); map
+ * versions compare as 12-bit serial numbers (RFC 9301 §5.4 / RFC 1982).
  */
 #include "proto/bgp_mapping.h"
 
@@ -49,14 +50,41 @@ int bgp_mapping_check(const struct bgp_host_mapping *m, struct proto_err *e)
 	return 0;
 }
 
-void bgp_mapping_route(const struct bgp_host_mapping *m, unsigned i, struct bgp_route *out)
+void bgp_mapping_route(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
+		       struct bgp_route *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->prefix = m->eid;
-	out->prefix.iid = 0;
+	if (m->eid.iid != 0) {
+		/* a tenant: VPN route, RD AS:IID, label 3 (implicit null) with S set */
+		out->vpn = true;
+		out->rd = bgp_rd_make(local_as, m->eid.iid);
+		out->label = BGP_LABEL_FIELD(BGP_LABEL_IMPLICIT_NULL);
+	}
 	prefix_normalize(&out->prefix);
 	if (i < m->n_loc && i < BGP_MAP_LOC_MAX)
 		out->path_id = bgp_map_path_id(&m->loc[i].rloc);
+}
+
+int bgp_route_next_hop(const struct bgp_route *route, const struct bgp_attrs *a, struct ipaddr *out)
+{
+	/* One UPDATE may carry IPv4 routes in its NLRI field (with NEXT_HOP) and other routes in
+	 * MP_REACH (RFC 4760 §3): NEXT_HOP is the next hop of an IPv4 unicast route unless
+	 * MP_REACH itself is for IPv4 unicast (RFC 8950 or an IPv4 next hop). */
+	bool v4_field = !route->vpn && route->prefix.afi == LISP_AFI_IPV4 &&
+			bgp_attr_has(a, BGP_ATTR_NEXT_HOP) &&
+			!(a->n_mp_nh && a->mp_reach.afi == BGP_AFI_IPV4 &&
+			  a->mp_reach.safi == BGP_SAFI_UNICAST);
+	if (a->n_mp_nh && !v4_field) {
+		*out = a->mp_nh[0];
+		return 0;
+	}
+	if (!route->vpn && bgp_attr_has(a, BGP_ATTR_NEXT_HOP)) {
+		*out = a->next_hop;
+		return 0;
+	}
+	memset(out, 0, sizeof(*out));
+	return -1;
 }
 
 int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
@@ -73,19 +101,24 @@ int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32
 	const struct bgp_map_locator *l = &m->loc[i];
 	memset(out, 0, sizeof(*out));
 	out->afi = m->eid.afi == LISP_AFI_IPV4 ? BGP_AFI_IPV4 : BGP_AFI_IPV6;
-	bgp_mapping_route(m, i, &out->route);
+	out->safi = bgp_mapping_safi(&m->eid);
+	bgp_mapping_route(m, i, local_as, &out->route);
+	int aid = bgp_aid(out->afi, out->safi);
 
 	/* next hop */
-	if (m->eid.afi == LISP_AFI_IPV4 && l->rloc.afi == LISP_AFI_IPV4) {
+	if (m->eid.afi == LISP_AFI_IPV4 && l->rloc.afi == LISP_AFI_IPV4 && !out->route.vpn) {
 		a->next_hop = l->rloc;
 		bgp_attr_set(a, BGP_ATTR_NEXT_HOP);
+	} else if (m->eid.afi == LISP_AFI_IPV4 && l->rloc.afi == LISP_AFI_IPV4) {
+		a->n_mp_nh = 1; /* VPN-IPv4: RD 0 + the IPv4 RLOC in MP_REACH */
+		a->mp_nh[0] = l->rloc;
 	} else if (m->eid.afi == LISP_AFI_IPV6 && l->rloc.afi == LISP_AFI_IPV4) {
 		a->n_mp_nh = 1;
 		a->mp_nh[0].afi = LISP_AFI_IPV6;
 		memcpy(a->mp_nh[0].a, v4mapped_prefix, 12);
 		memcpy(a->mp_nh[0].a + 12, l->rloc.a, 4);
 	} else {
-		if (m->eid.afi == LISP_AFI_IPV4 && !(o->ext_nh & BGP_AID_BIT(BGP_AID_IPV4)))
+		if (m->eid.afi == LISP_AFI_IPV4 && (aid < 0 || !(o->ext_nh & BGP_AID_BIT(aid))))
 			return proto_fail(e, PERR_BAD_AFI, i,
 					  "IPv6 RLOC for an IPv4 EID needs extended next hop");
 		a->n_mp_nh = 1;
@@ -120,26 +153,22 @@ int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attr
 {
 	bool have_prio = false, have_weight = false, have_ttl = false;
 
+	struct ipaddr nh;
+
 	memset(out, 0, sizeof(*out));
 	out->eid = route->prefix;
 	out->path_id = route->path_id;
-	/* RLOC from the next hop. One UPDATE may carry IPv4 routes in its NLRI field (with
-	 * NEXT_HOP) and IPv6 routes in MP_REACH (RFC 4760 §3): NEXT_HOP is the next hop of an
-	 * IPv4 route unless MP_REACH itself is for AFI 1 (RFC 8950 or an IPv4 next hop). */
-	bool v4_field = route->prefix.afi == LISP_AFI_IPV4 && bgp_attr_has(a, BGP_ATTR_NEXT_HOP) &&
-			!(a->n_mp_nh && a->mp_reach.afi == BGP_AFI_IPV4);
-	if (a->n_mp_nh && !v4_field) {
-		const struct ipaddr *nh = &a->mp_nh[0];
-		if (nh->afi == LISP_AFI_IPV6 && memcmp(nh->a, v4mapped_prefix, 12) == 0) {
-			out->loc.rloc.afi = LISP_AFI_IPV4;
-			memcpy(out->loc.rloc.a, nh->a + 12, 4);
-		} else {
-			out->loc.rloc = *nh;
-		}
-	} else if (bgp_attr_has(a, BGP_ATTR_NEXT_HOP)) {
-		out->loc.rloc = a->next_hop;
-	} else {
+	if (route->vpn && route->prefix.iid == 0)
+		return proto_fail(e, PERR_BAD_VALUE, 0,
+				  "VPN route whose route distinguisher names no instance ID");
+	/* RLOC from the next hop */
+	if (bgp_route_next_hop(route, a, &nh) < 0)
 		return proto_fail(e, PERR_BAD_VALUE, 0, "path without a next hop");
+	if (nh.afi == LISP_AFI_IPV6 && memcmp(nh.a, v4mapped_prefix, 12) == 0) {
+		out->loc.rloc.afi = LISP_AFI_IPV4;
+		memcpy(out->loc.rloc.a, nh.a + 12, 4);
+	} else {
+		out->loc.rloc = nh;
 	}
 	if (route->prefix.afi != LISP_AFI_IPV4 && route->prefix.afi != LISP_AFI_IPV6)
 		return proto_fail(e, PERR_BAD_AFI, 0, "EID is not IPv4 or IPv6");
@@ -161,8 +190,8 @@ int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attr
 				have_weight = true;
 			}
 			break;
-		case BGP_MAP_FN_IID:
-			if (out->eid.iid == 0 && l.local2 <= LISP_IID_MAX)
+		case BGP_MAP_FN_IID: /* a VPN route's instance ID is its RD's */
+			if (!route->vpn && out->eid.iid == 0 && l.local2 <= LISP_IID_MAX)
 				out->eid.iid = l.local2;
 			break;
 		case BGP_MAP_FN_VERSION:

@@ -5,18 +5,24 @@
  *
  * One mapping (EID prefix with instance ID, map version, TTL, locators) is a set of BGP paths
  * for one NLRI, one path per RLOC:
- *  - NLRI = the EID prefix with IID 0: IPv4 in AFI 1/SAFI 1, IPv6 in AFI 2/SAFI 1 (MP_REACH).
- *  - next hop = the RLOC: IPv4 EID + IPv4 RLOC: NEXT_HOP; IPv6 EID + IPv6 RLOC: MP_REACH next
- *    hop; IPv6 EID + IPv4 RLOC: IPv4-mapped ::ffff:a.b.c.d in MP_REACH; IPv4 EID + IPv6 RLOC:
- *    MP_REACH AFI 1 with an IPv6 next hop (RFC 8950, must be negotiated).
+ *  - NLRI: instance ID 0: the EID prefix, IPv4 in AFI 1/SAFI 1, IPv6 in AFI 2/SAFI 1
+ *    (MP_REACH). Any other instance ID (a tenant): VPN-IPv4 AFI 1/SAFI 128 (RFC 4364) or
+ *    VPN-IPv6 AFI 2/SAFI 128 (RFC 4659), always in MP_REACH, with the route distinguisher
+ *    bgp_rd_make(local AS, IID) (type 0, AS:IID) and the label field BGP_LABEL_FIELD(3)
+ *    (implicit null, bottom of stack): the RD makes one prefix of two tenants two NLRI.
+ *  - next hop = the RLOC: IPv4 EID + IPv4 RLOC: NEXT_HOP (VPN: MP_REACH next hop); IPv6 EID
+ *    + IPv6 RLOC: MP_REACH next hop; IPv6 EID + IPv4 RLOC: IPv4-mapped ::ffff:a.b.c.d in
+ *    MP_REACH; IPv4 EID + IPv6 RLOC: MP_REACH AFI 1 with an IPv6 next hop (RFC 8950, must be
+ *    negotiated for the family). VPN next hops carry the zero RD in front (proto/bgp.h).
  *  - ADD-PATH path ID (RFC 7911) derived from the RLOC alone, so it is stable across updates
  *    and a withdraw of one RLOC names the same ID on every Map-Server: an IPv4 RLOC
  *    a.b.c.d is the ID 0xaabbccdd; an IPv6 RLOC is FNV-1a-32 over its 16 bytes; 0 becomes 1.
  *    IPv6 IDs can collide (with each other or an IPv4 one): bgp_mapping_check() refuses a
  *    mapping whose RLOCs give the same ID.
- *  - Large Communities <AS>:<fn>:<value>: fn 1 priority, 2 weight, 3 instance ID, 4 map
- *    version, 5 TTL in minutes; LOCAL_PREF = 255 - priority; COMMUNITIES NO_EXPORT;
- *    ORIGIN IGP; AS_PATH empty (the iBGP case) or the local AS when `ebgp`.
+ *  - Large Communities <AS>:<fn>:<value>: fn 1 priority, 2 weight, 3 instance ID (also for
+ *    VPN routes, where the RD decides), 4 map version, 5 TTL in minutes; LOCAL_PREF = 255 -
+ * priority; COMMUNITIES NO_EXPORT; ORIGIN IGP; AS_PATH empty (the iBGP case) or the local AS when
+ * `ebgp`.
  */
 #ifndef PROTO_BGP_MAPPING_H
 #define PROTO_BGP_MAPPING_H
@@ -56,6 +62,7 @@ struct bgp_host_mapping {
  * into `store`, so keep the struct where it is (do not copy it) while using attrs. */
 struct bgp_map_path {
 	uint16_t afi; /* of the NLRI */
+	uint8_t safi; /* BGP_SAFI_UNICAST (IID 0) or BGP_SAFI_VPN */
 	struct bgp_route route;
 	struct bgp_attrs attrs;
 	uint8_t store[96];
@@ -73,12 +80,24 @@ int bgp_mapping_check(const struct bgp_host_mapping *m, struct proto_err *e);
 int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
 			    bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
 			    struct proto_err *e);
-/* The route to withdraw for locator i (a move = new paths + withdraw of the old IDs). */
-void bgp_mapping_route(const struct bgp_host_mapping *m, unsigned i, struct bgp_route *out);
+/* The route of locator i (also what to withdraw: a move = new paths + withdraw of the old
+ * IDs); `local_as` is the RD's administrator for a tenant's (VPN) route. */
+void bgp_mapping_route(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
+		       struct bgp_route *out);
+/* The SAFI of the routes of an EID: 1 for instance ID 0, 128 for any other. */
+static inline uint8_t bgp_mapping_safi(const struct lisp_prefix *eid)
+{
+	return eid->iid ? BGP_SAFI_VPN : BGP_SAFI_UNICAST;
+}
+/* The next hop of a received route (as on the wire, IPv4-mapped not undone): the MP_REACH
+ * next hop for MP routes, NEXT_HOP for the IPv4 unicast NLRI field (RFC 4760 §3: in an
+ * UPDATE with both, each route takes the one of the field it came in). -1: none. */
+int bgp_route_next_hop(const struct bgp_route *route, const struct bgp_attrs *attrs,
+		       struct ipaddr *out);
 
 /* What one received path says. */
 struct bgp_map_path_info {
-	struct lisp_prefix eid; /* iid from fn 3 (0 without it) */
+	struct lisp_prefix eid; /* iid: VPN, from the RD; unicast, from fn 3 (0 without it) */
 	uint16_t version;
 	uint32_t ttl;
 	uint32_t path_id;
@@ -88,7 +107,9 @@ struct bgp_map_path_info {
 /* Decode a received path: `route` from the NLRI/MP_REACH list, `attrs` of its UPDATE.
  * Only Large Communities whose global administrator is `as` are read (0 = any). The RLOC is
  * the next hop (an IPv4-mapped IPv6 next hop becomes the IPv4 RLOC). Priority: fn 1, else
- * 255 - LOCAL_PREF, else 1; weight: fn 2, else BGP_MAP_DEFAULT_WEIGHT. */
+ * 255 - LOCAL_PREF, else 1; weight: fn 2, else BGP_MAP_DEFAULT_WEIGHT. Instance ID: a VPN
+ * route's RD (fn 3 is not read: the RD is the NLRI's identity; a VPN route whose RD names no
+ * instance ID is refused), a unicast route's fn 3. */
 int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attrs *attrs,
 			    uint32_t as, struct bgp_map_path_info *out, struct proto_err *e);
 

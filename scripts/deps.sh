@@ -10,7 +10,7 @@ what=${1:-test}
 build=(gcc make autoconf automake pkg-config libevent-dev libssl-dev libxml2-dev libxml2-utils
 	libsqlite3-dev libcmocka-dev clang bpftool libbpf-dev)
 test=(clang clang-format libclang-rt-14-dev tshark bird2 telnet netcat-openbsd iproute2 iputils-ping nftables jq
-	arping tcpdump procps python3 kmod)
+	arping tcpdump procps python3 kmod mandoc prometheus)
 demo=(iproute2 iputils-ping nftables arping procps gnuplot-nox python3 kmod jq netcat-openbsd)
 bench=(linux-perf iperf3 valgrind)
 

@@ -87,6 +87,18 @@ enum xchg_verdict {
 	XR_REJECT = 2, /* our nonce, but refused: stop now */
 };
 
+/* An ICMP error about one of our datagrams (IP_RECVERR/IPV6_RECVERR error queue): not an
+ * answer, and it may be forged, so the exchange keeps waiting and retrying; it tells a
+ * silent peer from one that is not there. */
+enum xchg_icmp {
+	XI_NONE = 0,
+	XI_PORT_UNREACH, /* nothing listens on that UDP port */
+	XI_HOST_UNREACH, /* network, host or address unreachable (a router said so) */
+	XI_PROHIBITED,	 /* administratively prohibited: a firewall rejects it */
+	XI_OTHER,	 /* another ICMP error (time exceeded, too big...) */
+};
+const char *xchg_icmp_name(enum xchg_icmp k); /* "port-unreachable", ... */
+
 struct xchg {
 	int fd;
 	struct sockaddr_storage dst;
@@ -105,8 +117,13 @@ struct xchg {
 	double rtt_ms;		      /* send of the answered attempt -> answer */
 	struct sockaddr_storage from; /* who answered */
 	double sent_ms[TOOLS_MAX_RETRIES + 1];
+	int send_errno;			   /* a send failed (not counted in attempts): EXIT_OTHER */
+	unsigned icmp_errors;		   /* ICMP errors received for our datagrams */
+	enum xchg_icmp icmp;		   /* the last one's kind ... */
+	struct sockaddr_storage icmp_from; /* ... and who reported it */
 };
-/* EXIT_DONE, EXIT_NOANSWER, EXIT_REJECTED or EXIT_OTHER (err says why). */
+/* EXIT_DONE, EXIT_NOANSWER, EXIT_REJECTED or EXIT_OTHER (err says why; send_errno set when
+ * a datagram could not be sent). */
 int xchg_run(struct xchg *x, char *err, size_t errlen);
 
 #endif

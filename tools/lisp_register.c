@@ -14,11 +14,16 @@
  * only its Map-Notify been lost, a resent copy with the old nonce would be dropped as a replay. A
  * Map-Notify for any attempt's nonce acknowledges the message.
  *
- * Exit codes: 0 every Map-Register acknowledged; 2 usage/configuration; 3 no answer (the
- * usual failure: lisp-msd drops a bad registration silently); 4 rejected: a Map-Notify
- * carrying one of our nonces that does not authenticate with our key, or that does not
- * list every EID we registered; 1 anything else. With several Map-Registers (more EIDs
- * than fit one datagram) they are sent one after the other and the first failure stops.
+ * Outcomes (reg.h enum reg_outcome, "result" in --json) and exit codes: 0 every Map-Register
+ * acknowledged; 2 usage/configuration; 3 no answer (the usual failure: lisp-msd drops a bad
+ * registration silently; an ICMP error seen meanwhile, read from the socket's error queue,
+ * narrows the causes: port unreachable means nothing listens there); 4 rejected: a
+ * Map-Notify carrying one of our nonces that does not authenticate with our key, or that
+ * does not list every EID we registered; 1 a datagram this host could not send (no route,
+ * a local firewall: not counted as an attempt) or anything else. A failure prints its
+ * likely causes (reg_likely_causes), in --json as likelyCauses. With several Map-Registers
+ * (more EIDs than fit one datagram) they are sent one after the other and the first
+ * failure stops.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -38,6 +43,7 @@ struct reg_run {
 	size_t n;
 	uint64_t nonces[TOOLS_MAX_RETRIES + 1];
 	uint64_t *last_nonce;
+	enum reg_reject rej;
 	char why[TOOLS_ERRLEN];
 };
 
@@ -63,8 +69,8 @@ static enum xchg_verdict run_match(void *arg, const uint8_t *data, size_t len,
 	unsigned sent = 0;
 	while (sent <= TOOLS_MAX_RETRIES && r->nonces[sent])
 		sent++;
-	return reg_check_notify(data, len, r->nonces, sent, r->k, r->eids, r->n, attempt, r->why,
-				sizeof(r->why));
+	return reg_check_notify(data, len, r->nonces, sent, r->k, r->eids, r->n, attempt, &r->rej,
+				r->why, sizeof(r->why));
 }
 
 static void usage(FILE *f)
@@ -78,6 +84,8 @@ static void usage(FILE *f)
 	    "         [--iid N] [--proxy-reply] [--merge] [--deregister] [--timeout S]\n"
 	    "         [--retries N] [--json] [--config F]\n"
 	    "       lisp-register --libvirt-hook [--config F] [options] DOMAIN OP [SUBOP [EXTRA]]\n"
+	    "       lisp-register --install-libvirt-hook | --uninstall-libvirt-hook [--root DIR]\n"
+	    "       lisp-register -h | --help | --version\n"
 	    "The secret comes from --key-file (the whole file without its final newline, as\n"
 	    "lisp-msd's secret-file) or $LISP_REGISTER_KEY,\n"
 	    "never from the command line. Defaults: port 4342, alg hmac-sha-256, key-id 1,\n"
@@ -86,9 +94,12 @@ static void usage(FILE *f)
 	    "Hook mode: settings from --config or $LISP_REGISTER_CONF or %s;\n"
 	    "registers on started/reconnect/attach, nothing on other operations (release\n"
 	    "deregisters only with 'deregister-on-release yes'); never writes to stdout.\n"
-	    "Exit: 0 acknowledged, 1 error, 2 usage, 3 no answer, 4 rejected (Map-Notify with\n"
-	    "our nonce failing authentication or not listing our EIDs).\n",
-	    REG_DEFAULT_CONF);
+	    "--install-libvirt-hook: the drop-in %s (libvirt >= 6.5)\n"
+	    "runs %s/lisp-register --libvirt-hook; an existing %s/qemu is left alone.\n"
+	    "Exit: 0 acknowledged, 1 error (no send possible, file not ours...), 2 usage,\n"
+	    "3 no answer (after every retry), 4 rejected (a Map-Notify with our nonce that\n"
+	    "fails authentication with our key or does not list our EIDs).\n",
+	    reg_default_conf(), HOOK_DROPIN, BINDIR, HOOK_LIBVIRT_DIR);
 }
 
 struct result {
@@ -100,7 +111,19 @@ struct result {
 	char from[80];
 	const char *error;
 	char errbuf[TOOLS_ERRLEN];
+	enum reg_outcome outcome;
+	enum reg_reject rej;
+	int send_errno;
+	unsigned icmp_errors;
+	enum xchg_icmp icmp;
+	char icmp_from[80];
 };
+
+/* The likely causes of res's outcome (reg_likely_causes). */
+static size_t causes_of(const struct result *res, const char **c, size_t max)
+{
+	return reg_likely_causes(res->outcome, res->rej, res->icmp, res->send_errno, c, max);
+}
 
 static void print_json(FILE *f, const struct reg_opts *o, const struct result *res)
 {
@@ -141,8 +164,31 @@ static void print_json(FILE *f, const struct reg_opts *o, const struct result *r
 	}
 	json_uint(&j, "attempts", res->attempts);
 	json_uint(&j, "messages", res->messages);
+	json_str(&j, "result", reg_outcome_name(res->outcome));
+	json_int(&j, "exitCode", reg_outcome_exit(res->outcome));
 	if (res->error)
 		json_str(&j, "error", res->error);
+	if (res->outcome == REG_REJECTED)
+		json_str(&j, "rejected",
+			 res->rej == REG_REJ_RECORDS ? "records" : "authentication");
+	if (res->icmp_errors) {
+		json_begin_object(&j, "icmp");
+		json_str(&j, "kind", xchg_icmp_name(res->icmp));
+		if (res->icmp_from[0])
+			json_str(&j, "from", res->icmp_from);
+		json_uint(&j, "count", res->icmp_errors);
+		json_end(&j);
+	}
+	{
+		const char *c[8];
+		size_t n = causes_of(res, c, 8);
+		if (n) {
+			json_begin_array(&j, "likelyCauses");
+			for (i = 0; i < n; i++)
+				json_str(&j, NULL, c[i]);
+			json_end(&j);
+		}
+	}
 	json_end(&j);
 	if (json_finish(&j) == 0)
 		fprintf(f, "%s\n", strbuf_str(&sb));
@@ -166,9 +212,11 @@ static int do_register(const struct reg_opts *o, struct result *res)
 	size_t done = 0;
 	int fd, rc = EXIT_DONE;
 
+	res->outcome = REG_ERROR;
 	k = reg_load_key(o, res->errbuf, sizeof(res->errbuf));
 	if (!k) {
 		res->error = res->errbuf;
+		res->outcome = REG_USAGE;
 		return EXIT_USAGE;
 	}
 	if (tools_resolve(o->ms, o->ms_port, &dst, &dstlen, res->errbuf, sizeof(res->errbuf))) {
@@ -186,10 +234,13 @@ static int do_register(const struct reg_opts *o, struct result *res)
 		struct reg_run run = {.o = o, .k = k, .last_nonce = &last_nonce};
 		struct xchg x = {0};
 		size_t n = reg_pack(o, o->eids + done, o->neids - done, REG_DGRAM_MAX);
+		double t0;
+		char to[80];
 		if (n == 0) {
 			snprintf(res->errbuf, sizeof(res->errbuf),
 				 "one record does not fit in %d bytes", REG_DGRAM_MAX);
 			res->error = res->errbuf;
+			res->outcome = REG_USAGE;
 			rc = EXIT_USAGE;
 			break;
 		}
@@ -203,27 +254,52 @@ static int do_register(const struct reg_opts *o, struct result *res)
 		x.build = run_build;
 		x.match = run_match;
 		x.arg = &run;
+		t0 = tools_now_ms();
 		rc = xchg_run(&x, res->errbuf, sizeof(res->errbuf));
 		res->messages++;
 		res->attempts += x.attempts;
+		res->icmp_errors += x.icmp_errors;
+		if (x.icmp_errors) {
+			res->icmp = x.icmp;
+			if (x.icmp_from.ss_family) {
+				struct ipaddr ip;
+				tools_sockaddr_to_ip(&x.icmp_from, &ip, NULL);
+				ipaddr_str(&ip, res->icmp_from, sizeof(res->icmp_from));
+			}
+		}
+		res->nonce = last_nonce;
+		tools_sockaddr_str(&dst, to, sizeof(to));
 		if (rc == EXIT_REJECTED) {
-			snprintf(res->errbuf, sizeof(res->errbuf), "rejected: %s", run.why);
+			tools_sockaddr_str(&x.from, res->from, sizeof(res->from));
+			snprintf(res->errbuf, sizeof(res->errbuf), "rejected: %s (from %s)",
+				 run.why, res->from);
 			res->error = res->errbuf;
-			res->nonce = last_nonce;
+			res->outcome = REG_REJECTED;
+			res->rej = run.rej;
+			break;
+		}
+		if (rc == EXIT_NOANSWER) {
+			snprintf(res->errbuf, sizeof(res->errbuf),
+				 "no answer from %s after %u attempts (%.1f s)", to, x.attempts,
+				 (tools_now_ms() - t0) / 1000.0);
+			res->error = res->errbuf;
+			res->outcome = REG_NO_ANSWER;
 			break;
 		}
 		if (rc != EXIT_DONE) {
 			res->error = res->errbuf;
-			res->nonce = last_nonce;
+			res->send_errno = x.send_errno;
+			res->outcome = x.send_errno ? REG_SEND_FAILED : REG_ERROR;
 			break;
 		}
-		res->nonce = last_nonce;
 		if (x.rtt_ms > res->rtt_ms)
 			res->rtt_ms = x.rtt_ms;
 		tools_sockaddr_str(&x.from, res->from, sizeof(res->from));
 		done += n;
 	}
 	res->acked = rc == EXIT_DONE;
+	if (res->acked)
+		res->outcome = REG_ACKED;
 	close(fd);
 	lisp_key_free(k);
 	return rc;
@@ -277,6 +353,20 @@ int main(int argc, char **argv)
 		reg_opts_free(&o);
 		return EXIT_DONE;
 	}
+	if (o.version) {
+		printf("lisp-register %s\n", PACKAGE_VERSION);
+		reg_opts_free(&o);
+		return EXIT_DONE;
+	}
+	if (o.install_hook || o.uninstall_hook) {
+		char msg[4096];
+		rc = o.install_hook ? hook_install(o.root, BINDIR "/lisp-register",
+						   reg_default_conf(), msg, sizeof(msg))
+				    : hook_uninstall(o.root, msg, sizeof(msg));
+		fprintf(rc ? stderr : stdout, "%s%s", rc ? "lisp-register: " : "", msg);
+		reg_opts_free(&o);
+		return rc ? EXIT_OTHER : EXIT_DONE;
+	}
 	/* libvirt reads the stdout of "migrate begin" as a replacement domain XML */
 	out = o.hook ? stderr : stdout;
 	if (reg_resolve_eids(&o, err, sizeof(err))) {
@@ -298,7 +388,15 @@ int main(int argc, char **argv)
 		}
 	}
 	if (reg_validate(&o, err, sizeof(err))) {
-		fprintf(stderr, "lisp-register: %s\n", err);
+		if (o.hook && o.config_missing[0])
+			fprintf(stderr,
+				"lisp-register: hook %s %s: %s does not exist: create it with at "
+				"least the lines 'ms HOST[:PORT]', 'key-file FILE' and 'rloc "
+				"ADDRESS' (lisp-register.conf(5)), or give them as options in the "
+				"hook (%s)\n",
+				o.hook_domain, o.hook_op, o.config_missing, err);
+		else
+			fprintf(stderr, "lisp-register: %s\n", err);
 		if (!o.hook)
 			usage(stderr);
 		reg_opts_free(&o);
@@ -312,8 +410,19 @@ int main(int argc, char **argv)
 			o.dereg ? "deregistered" : "registered", o.neids, o.neids == 1 ? "" : "s",
 			o.ms, res.from, res.rtt_ms, res.attempts, res.attempts == 1 ? "" : "s");
 	}
-	if (rc != EXIT_DONE)
+	if (rc != EXIT_DONE) {
+		const char *c[8];
+		size_t n = causes_of(&res, c, 8);
 		fprintf(stderr, "lisp-register: %s\n", res.error ? res.error : "failed");
+		if (res.icmp_errors)
+			fprintf(stderr, "lisp-register: ICMP %s%s%s (%u time%s)\n",
+				xchg_icmp_name(res.icmp), res.icmp_from[0] ? " from " : "",
+				res.icmp_from, res.icmp_errors, res.icmp_errors == 1 ? "" : "s");
+		if (n)
+			fprintf(stderr, "lisp-register: likely cause%s:\n", n == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "lisp-register:   - %s\n", c[i]);
+	}
 	reg_opts_free(&o);
 	return rc;
 }

@@ -13,6 +13,7 @@
  */
 #include "tools/reg.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -36,6 +37,15 @@ void reg_default_xtr_id(uint8_t id[16])
 		memcpy(id, md, 16);
 	else
 		memcpy(id, "lisp-register", 13); /* still stable */
+}
+
+#ifndef SYSCONFDIR
+#error "SYSCONFDIR must be defined by the build ($(sysconfdir))"
+#endif
+
+const char *reg_default_conf(void)
+{
+	return SYSCONFDIR "/lisp/register.conf";
 }
 
 void reg_opts_init(struct reg_opts *o)
@@ -235,6 +245,10 @@ enum {
 	OPT_HOOK,
 	OPT_CONFIG,
 	OPT_HELP,
+	OPT_VERSION,
+	OPT_INSTALL_HOOK,
+	OPT_UNINSTALL_HOOK,
+	OPT_ROOT,
 };
 
 static const struct option longopts[] = {
@@ -261,8 +275,15 @@ static const struct option longopts[] = {
     {"libvirt-hook", no_argument, NULL, OPT_HOOK},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"install-libvirt-hook", no_argument, NULL, OPT_INSTALL_HOOK},
+    {"uninstall-libvirt-hook", no_argument, NULL, OPT_UNINSTALL_HOOK},
+    {"root", required_argument, NULL, OPT_ROOT},
     {NULL, 0, NULL, 0},
 };
+
+/* "-h" is the one short option (with --help); everything else is a long option. */
+#define REG_SHORTOPTS "+:h"
 
 int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t errlen)
 {
@@ -274,25 +295,59 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 	/* pass 1: where the defaults come from */
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == OPT_CONFIG)
 			conf = optarg;
 		else if (c == OPT_HOOK)
 			o->hook = true;
-		else if (c == OPT_HELP)
+		else if (c == OPT_HELP || c == 'h')
 			o->help = true;
+		else if (c == OPT_VERSION)
+			o->version = true;
+		else if (c == OPT_INSTALL_HOOK)
+			o->install_hook = true;
+		else if (c == OPT_UNINSTALL_HOOK)
+			o->uninstall_hook = true;
+		else if (c == OPT_ROOT)
+			o->root = optarg;
 		else if (c == ':')
 			return errf(err, errlen, "option %s needs a value", argv[optind - 1]);
 		else if (c == '?')
 			return errf(err, errlen, "unknown option %s", argv[optind - 1]);
 	}
-	if (o->help)
+	if (o->help || o->version)
 		return 0;
+	if (o->install_hook || o->uninstall_hook) {
+		/* nothing else goes with them: the hook reads its settings when it runs */
+		if (o->install_hook && o->uninstall_hook)
+			return errf(err, errlen,
+				    "--install-libvirt-hook or --uninstall-libvirt-hook, not both");
+		int li = -1;
+		optind = 0;
+		while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, &li)) != -1)
+			if (c != OPT_INSTALL_HOOK && c != OPT_UNINSTALL_HOOK && c != OPT_ROOT)
+				return errf(
+				    err, errlen,
+				    "--%s: the libvirt hook installer takes only --root DIR "
+				    "(the hook reads its settings when it runs)",
+				    li >= 0 ? longopts[li].name : "?");
+		if (optind < argc)
+			return errf(err, errlen, "unexpected argument \"%s\"", argv[optind]);
+		if (o->root && (o->root[0] != '/' || strlen(o->root) >= REG_PATH_MAX / 2))
+			return errf(err, errlen, "--root: an absolute directory expected");
+		return 0;
+	}
+	if (o->root)
+		return errf(err, errlen, "--root goes with --install-libvirt-hook");
 	if (!conf && o->hook) {
 		conf = getenv("LISP_REGISTER_CONF");
 		if (!conf || !*conf)
-			conf = REG_DEFAULT_CONF;
-		conf_default = access(conf, F_OK) != 0;
+			conf = reg_default_conf();
+		if (access(conf, F_OK) != 0) {
+			conf_default = true;
+			if (copy_str(o->config_missing, sizeof(o->config_missing), conf))
+				return errf(err, errlen, "config: empty or too long path");
+		}
 	}
 	if (conf && !conf_default) {
 		uint8_t *data;
@@ -310,7 +365,7 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 
 	/* pass 2: the command line over the config */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, NULL)) != -1) {
 		const char *name = NULL;
 		switch (c) {
 		case OPT_MS:
@@ -577,7 +632,7 @@ int reg_build(const struct reg_opts *o, const struct lisp_prefix *eids, size_t n
 enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64_t *nonces,
 				   unsigned nn, const struct lisp_key *k,
 				   const struct lisp_prefix *eids, size_t n, unsigned *which,
-				   char *why, size_t whylen)
+				   enum reg_reject *rej, char *why, size_t whylen)
 {
 	struct lisp_map_notify *m;
 	struct buf b;
@@ -601,6 +656,8 @@ enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64
 		goto out;
 	*which = i;
 	v = XR_REJECT;
+	if (rej)
+		*rej = REG_REJ_AUTH;
 	if (lisp_auth_verify(&b, &m->auth, k, &pe)) {
 		errf(why, whylen, "Map-Notify authentication failed: %s",
 		     pe.reason ? pe.reason : "bad digest");
@@ -614,11 +671,107 @@ enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64
 			char s[PREFIX_STRLEN];
 			errf(why, whylen, "Map-Notify does not acknowledge EID %s",
 			     prefix_str(&eids[j], s, sizeof(s)));
+			if (rej)
+				*rej = REG_REJ_RECORDS;
 			goto out;
 		}
 	}
 	v = XR_DONE;
+	if (rej)
+		*rej = REG_REJ_NONE;
 out:
 	free(m);
 	return v;
+}
+
+const char *reg_outcome_name(enum reg_outcome o)
+{
+	switch (o) {
+	case REG_ACKED:
+		return "acknowledged";
+	case REG_NO_ANSWER:
+		return "no-answer";
+	case REG_REJECTED:
+		return "rejected";
+	case REG_SEND_FAILED:
+		return "send-failed";
+	case REG_USAGE:
+		return "usage";
+	default:
+		return "error";
+	}
+}
+
+int reg_outcome_exit(enum reg_outcome o)
+{
+	switch (o) {
+	case REG_ACKED:
+		return EXIT_DONE;
+	case REG_NO_ANSWER:
+		return EXIT_NOANSWER;
+	case REG_REJECTED:
+		return EXIT_REJECTED;
+	case REG_USAGE:
+		return EXIT_USAGE;
+	default:
+		return EXIT_OTHER;
+	}
+}
+
+size_t reg_likely_causes(enum reg_outcome o, enum reg_reject rej, enum xchg_icmp icmp,
+			 int send_errno, const char **causes, size_t max)
+{
+	const char *c[8];
+	size_t n = 0, i;
+
+	switch (o) {
+	case REG_NO_ANSWER:
+		if (icmp == XI_PORT_UNREACH) {
+			c[n++] = "nothing listens on that UDP port (ICMP port unreachable): the "
+				 "port is wrong (--ms HOST:PORT, default 4342) or the Map-Server "
+				 "is not running";
+			c[n++] = "the Map-Server address is wrong (the host there runs no "
+				 "Map-Server)";
+			break;
+		}
+		if (icmp == XI_HOST_UNREACH)
+			c[n++] = "the Map-Server address is wrong or unreachable (ICMP "
+				 "unreachable from a router on the way)";
+		else if (icmp == XI_PROHIBITED)
+			c[n++] = "a firewall rejects the Map-Register (ICMP administratively "
+				 "prohibited)";
+		c[n++] = "wrong Map-Server address or port (--ms HOST:PORT, default 4342)";
+		c[n++] = "a firewall drops UDP to the Map-Server's port, or its answers back";
+		c[n++] = "the Map-Server is down";
+		c[n++] = "the Map-Server refused the Map-Register without answering (lisp-msd "
+			 "drops a bad one silently): wrong key, key-id or algorithm for the "
+			 "site's <key>, an EID outside the site's <eid-prefix>, or a nonce not "
+			 "above the last one (this host's clock behind); `show statistics` on the "
+			 "Map-Server counts each reason";
+		break;
+	case REG_REJECTED:
+		if (rej == REG_REJ_RECORDS) {
+			c[n++] = "the Map-Server acknowledged only part of the Map-Register: an "
+				 "EID it did not register (not allowed for the site?)";
+		} else {
+			c[n++] = "the Map-Notify does not verify with our key: the Map-Server "
+				 "signs with another secret or algorithm for this key-id (the key "
+				 "file differs from the site's <key>)";
+			c[n++] = "something else answers in the Map-Server's name";
+		}
+		break;
+	case REG_SEND_FAILED:
+		if (send_errno == ENETUNREACH || send_errno == EHOSTUNREACH)
+			c[n++] = "no route from this host to the Map-Server's address";
+		else if (send_errno == EPERM || send_errno == EACCES)
+			c[n++] = "a firewall rule of this host refuses the datagram";
+		else
+			c[n++] = "this host cannot send to that address (see the error)";
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < n && i < max; i++)
+		causes[i] = c[i];
+	return i;
 }

@@ -4,7 +4,9 @@
  * schema/lisp-xtrd.rng into a struct xtr_cfg (every semantic error as FILE:LINE, the whole
  * file checked before anything is used), and print the normalized form (`lisp-xtrd -nv`).
  * Element reference: examples/lisp-xtrd-site-a.xml. The <site> element belongs to the site
- * module (xtr/site/site.h): it is kept as a copy for it.
+ * module (xtr/site/site.h): it is kept as a copy for it. <tenant> (representative mode,
+ * examples/lisp-xtrd-detr.xml): an instance ID served besides the root's, its aggregates
+ * (database mappings of that IID) and its PITR <client> source prefixes.
  */
 #include "config.h"
 
@@ -48,6 +50,7 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->probe_retries = 2;
 	c->moved_away_s = 180;
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
+	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_XTRD);
 	c->log_level = LOG_INFO;
 }
 
@@ -280,6 +283,105 @@ static int parse_fast_path(xmlNode *n, struct xtr_cfg *c)
 	return bad ? -1 : 0;
 }
 
+/* <tenant instance-id="N"><aggregate eid= ttl=/>... <client prefix=/>...</tenant>: the IIDs
+ * into c->tenant_iid, the aggregates appended to c->db with their IID, the client rules
+ * into c->client. */
+static int parse_tenants(xmlNode *root, struct xtr_cfg *c)
+{
+	size_t nt = cfg_count(root, "tenant");
+	xmlNode *t, *n;
+	int bad = 0;
+
+	if (nt == 0)
+		return 0;
+	if (c->mode != XTR_MODE_REPRESENTATIVE)
+		return cfg_error(cfg_child(root, "tenant"),
+				 "<tenant> needs mode=\"representative\"");
+	if (nt > XTR_MAX_TENANTS)
+		return cfg_error(root, "more than %d tenant elements", XTR_MAX_TENANTS);
+	CFG_FOREACH(t, root, "tenant")
+	{
+		uint32_t iid = 0;
+		if (cfg_get_u32(t, "@instance-id", 0, LISP_IID_MAX, &iid) != 0) {
+			bad = 1;
+			continue;
+		}
+		if (iid == 0) {
+			bad |= cfg_error(
+				   t, "tenant instance-id 0: instance ID 0 is carried as unicast, "
+				      "it can only be the root's instance-id") < 0;
+			continue;
+		}
+		if (iid == c->iid)
+			bad |= cfg_error(t, "tenant instance-id %u is the root's instance-id",
+					 iid) < 0;
+		for (unsigned i = 0; i < c->ntenant; i++)
+			if (c->tenant_iid[i] == iid)
+				bad |= cfg_error(t, "tenant instance-id %u listed twice", iid) < 0;
+		c->tenant_iid[c->ntenant++] = iid;
+		CFG_FOREACH(n, t, "aggregate")
+		{
+			struct xtr_mapping_cfg m;
+			char ps[PREFIX_STRLEN];
+			if (cfg_get_prefix(n, "@eid", false, &m.eid) == 0 && m.eid.iid != 0 &&
+			    m.eid.iid != iid) {
+				bad |= cfg_error(
+					   n, "aggregate instance ID [%u] is not the tenant's (%u)",
+					   m.eid.iid, iid) < 0;
+				continue;
+			}
+			if (parse_mapping(n, &m, iid, false) < 0) {
+				bad = 1;
+				continue;
+			}
+			if (c->ndb >= XTR_MAX_DB) {
+				bad |=
+				    cfg_error(n, "more than %u database mappings", XTR_MAX_DB) < 0;
+				continue;
+			}
+			for (unsigned i = 0; i < c->ndb; i++)
+				if (prefix_eq(&c->db[i].eid, &m.eid))
+					bad |= cfg_error(n, "EID %s listed twice",
+							 prefix_str(&m.eid, ps, sizeof(ps))) < 0;
+			struct xtr_mapping_cfg *v = realloc(c->db, (c->ndb + 1) * sizeof(*v));
+			if (v == NULL)
+				return cfg_error(n, "out of memory");
+			c->db = v;
+			c->db[c->ndb++] = m;
+		}
+		CFG_FOREACH(n, t, "client")
+		{
+			struct lisp_prefix pfx;
+			char ps[PREFIX_STRLEN];
+			if (cfg_get_prefix(n, "@prefix", false, &pfx) != 0) {
+				bad = 1;
+				continue;
+			}
+			if (pfx.iid != 0) {
+				bad |= cfg_error(n, "client prefix: a source address prefix, no "
+						    "instance ID") < 0;
+				continue;
+			}
+			if (c->nclient >= XTR_MAX_CLIENTS) {
+				bad |= cfg_error(n, "more than %d client elements",
+						 XTR_MAX_CLIENTS) < 0;
+				continue;
+			}
+			for (unsigned i = 0; i < c->nclient; i++)
+				if (prefix_eq(&c->client[i].src, &pfx))
+					bad |=
+					    cfg_error(n,
+						      "client prefix %s listed twice (tenants %u "
+						      "and %u)",
+						      prefix_str(&pfx, ps, sizeof(ps)),
+						      c->client[i].iid, iid) < 0;
+			c->client[c->nclient].src = pfx;
+			c->client[c->nclient++].iid = iid;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 {
 	xmlDoc *doc = cfg_load(path, "lisp-xtrd.rng", errs);
@@ -402,10 +504,13 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	bad |= cfg_read_cli(root, &c->cli) < 0;
 	bad |= cfg_read_log(root, &c->log_level) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
+	bad |= cfg_read_metrics(root, &c->metrics) < 0;
 	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
 			   &c->ndb, &bad);
 	c->stat =
 	    parse_list(root, "static-mapping", XTR_MAX_STATIC, c->iid, true, &c->nstatic, &bad);
+	if (c->db != NULL)
+		bad |= parse_tenants(root, c) < 0;
 	if ((n = cfg_child(root, "site")) != NULL) {
 		c->has_site = true;
 		bad |= site_cfg_parse(n, &c->site, errs) < 0;
@@ -516,12 +621,27 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	cfg_print_cli(&c->cli, out);
 	cfg_print_log(c->log_level, out);
 	cfg_print_privileges(&c->priv, out);
+	cfg_print_metrics(&c->metrics, out);
 	fprintf(out, "  <database>\n");
 	for (unsigned i = 0; i < c->ndb; i++)
-		print_mapping(out, "mapping", &c->db[i], false);
+		if (c->db[i].eid.iid == c->iid)
+			print_mapping(out, "mapping", &c->db[i], false);
 	fprintf(out, "  </database>\n");
 	for (unsigned i = 0; i < c->nstatic; i++)
 		print_mapping(out, "static-mapping", &c->stat[i], true);
+	for (unsigned t = 0; t < c->ntenant; t++) {
+		uint32_t iid = c->tenant_iid[t];
+		char p[PREFIX_STRLEN];
+		fprintf(out, "  <tenant instance-id=\"%u\">\n", iid);
+		for (unsigned i = 0; i < c->ndb; i++)
+			if (c->db[i].eid.iid == iid)
+				print_mapping(out, "aggregate", &c->db[i], false);
+		for (unsigned i = 0; i < c->nclient; i++)
+			if (c->client[i].iid == iid)
+				fprintf(out, "    <client prefix=\"%s\"/>\n",
+					prefix_str(&c->client[i].src, p, sizeof(p)));
+		fprintf(out, "  </tenant>\n");
+	}
 	if (c->has_site)
 		fprintf(out,
 			"  <site bridge=\"%s\" tun=\"%s\" subnets=\"%u\" dynamic-eids=\"%u\"/>\n",

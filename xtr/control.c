@@ -235,7 +235,7 @@ static int build_request(struct xtr *x, struct buf *w, uint64_t nonce,
 	m->smr_invoked = smr_invoked;
 	if (seid && seid->afi) {
 		struct lisp_prefix sp;
-		prefix_from_addr(&sp, x->cfg.iid, seid);
+		prefix_from_addr(&sp, eid->iid, seid); /* the source in the EID's instance */
 		lisp_addr_from_prefix(&m->source_eid, &sp, false);
 	}
 	itr_rlocs(x, m);
@@ -482,7 +482,7 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 		const struct lisp_record *r = &m->rec[i];
 		struct xtr_loc loc[XTR_MAX_LOC];
 		unsigned n = 0;
-		if (r->eid.iid != x->cfg.iid)
+		if (!xtr_serves_iid(x, r->eid.iid))
 			continue;
 		/* the record must cover the EID we asked for (or be the one we asked for) */
 		if (!prefix_contains(&r->eid, &q->eid) && !prefix_contains(&q->eid, &r->eid))

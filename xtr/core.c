@@ -6,7 +6,8 @@
  * nonces, the local RLOCs, the EIDs that moved away from us (the ETR re-encapsulates for
  * them for a while), the rate-limited drop log and the timer entry point xtr_tick
  * (registration, map-cache sweep, Map-Request retransmission, RLOC probing, SMRs after a
- * database change).
+ * database change), and the instance IDs served (the root's and, in representative mode,
+ * the tenants': docs/architecture.md "Tenants") with the PITR's client rules.
  */
 #include "config.h"
 
@@ -138,8 +139,7 @@ static int db_insert(struct xtr *x, const struct xtr_mapping_cfg *m, bool dynami
 		return -1;
 	struct xtr_db_entry *d = &x->dbv[x->ndb++];
 	memset(d, 0, sizeof(*d));
-	d->eid = m->eid;
-	d->eid.iid = x->cfg.iid;
+	d->eid = m->eid; /* the root's IID, or a tenant's aggregate with the tenant's */
 	prefix_normalize(&d->eid);
 	d->ttl = m->ttl ? m->ttl : LISP_TTL_DEFAULT;
 	d->dynamic = dynamic;
@@ -310,6 +310,46 @@ void xtr_host_left(struct xtr *x, const struct ipaddr *eid, uint64_t now)
 	xtr_db_del(x, &p, now);
 }
 
+/* ---------------------------------------------------------------- tenants */
+
+bool xtr_serves_iid(const struct xtr *x, uint32_t iid)
+{
+	if (iid == x->cfg.iid)
+		return true;
+	for (unsigned i = 0; i < x->cfg.ntenant; i++)
+		if (x->cfg.tenant_iid[i] == iid)
+			return true;
+	return false;
+}
+
+uint32_t xtr_tenant_of(struct xtr *x, const struct ipaddr *src)
+{
+	if (x->clients == NULL)
+		return x->cfg.iid;
+	const struct xtr_client_cfg *c = lpm_lookup(x->clients, 0, src, NULL);
+	if (c == NULL)
+		return x->cfg.iid;
+	x->st.tenant_classified++;
+	return c->iid;
+}
+
+/* The client rules of x->cfg into x->clients (NULL when there are none). -1 ENOMEM. */
+static int clients_build(struct xtr *x)
+{
+	struct lpm *l = NULL;
+
+	if (x->cfg.nclient && (l = lpm_new()) == NULL)
+		return -1;
+	for (unsigned i = 0; i < x->cfg.nclient; i++)
+		if (lpm_insert(l, &x->cfg.client[i].src, &x->cfg.client[i], NULL) == -1) {
+			lpm_free(l, NULL);
+			return -1;
+		}
+	lpm_free(x->clients, NULL);
+	x->clients = l;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- object */
 
 static void static_entries(struct xtr *x, const struct xtr_cfg *cfg, uint64_t now)
@@ -355,7 +395,8 @@ struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t
 	x->moved = lpm_new();
 	x->movedv = calloc(XTR_MOVED_MAX, sizeof(*x->movedv));
 	if (x->dbv == NULL || x->scratch == NULL || x->db == NULL || x->moved == NULL ||
-	    x->movedv == NULL || xtr_cache_init(x) == -1 || xtr_register_init(x) == -1) {
+	    x->movedv == NULL || clients_build(x) == -1 || xtr_cache_init(x) == -1 ||
+	    xtr_register_init(x) == -1) {
 		xtr_free(x);
 		return NULL;
 	}
@@ -394,6 +435,7 @@ void xtr_free(struct xtr *x)
 	xtr_cache_fini(x);
 	lpm_free(x->db, NULL);
 	lpm_free(x->moved, NULL);
+	lpm_free(x->clients, NULL);
 	free(x->dbv);
 	free(x->movedv);
 	free(x->scratch);
@@ -410,9 +452,9 @@ int xtr_reconfigure(struct xtr *x, const struct xtr_cfg *cfg, uint64_t now)
 	x->nms = 0;
 	struct xtr_cfg save = x->cfg;
 	copy_cfg(x, cfg);
-	if (xtr_register_init(x) == -1) {
+	if (xtr_register_init(x) == -1 || clients_build(x) == -1) {
 		xtr_register_fini(x);
-		x->cfg = save;
+		x->cfg = save; /* x->clients (old, or not replaced) points into it again */
 		memcpy(x->ms, oldms, sizeof(oldms));
 		x->nms = noldms;
 		return -1;

@@ -11,6 +11,9 @@
  * local EID, re-encapsulate to where the map-cache maps it only when that is ours to do (a
  * site xTR: an EID that moved away from it, for a while after the move; the D-ETR: its
  * aggregate and its BGP host mappings), else drop with a reason: no open relay.
+ * Every lookup is in one instance ID: the LISP header's on the ETR path (one the xTR serves:
+ * its own or, on a D-ETR, a tenant's), the tenant of the source on the ITR path
+ * (xtr_tenant_of); the header written is the mapping's instance ID.
  *
  * The encapsulation is built in place in the XTR_ENCAP_HLEN bytes of headroom in front of
  * the inner packet; the outer IP header is written by the kernel (raw socket,
@@ -150,7 +153,7 @@ void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len
 	}
 	uint8_t *hdr = pkt - XTR_ENCAP_HLEN;
 	uint32_t nonce = (hash ^ (uint32_t)(now >> 10)) & 0xffffff;
-	xtr_encap_header(hdr, xtr_flow_sport(hash), x->cfg.data_port, len, x->cfg.iid,
+	xtr_encap_header(hdr, xtr_flow_sport(hash), x->cfg.data_port, len, e->eid.iid,
 			 nonce ? nonce : 1);
 	if (x->io.data_send(x->io.arg, src, &l->addr, hdr, pkt, len) == -1) {
 		x->st.drops[XTR_DROP_SEND]++;
@@ -189,7 +192,7 @@ void xtr_itr_input(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 {
 	x->st.tun_in++;
 	x->st.tun_in_bytes += len;
-	xtr_itr_forward(x, pkt, len, now);
+	xtr_itr_forward(x, XTR_IID_TUN, pkt, len, now);
 }
 
 void xtr_itr_input_offload(struct xtr *x, uint8_t *pkt, size_t len, const struct xtr_offload *o,
@@ -244,7 +247,7 @@ static void queue(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t
 		xtr_log_drop(x, XTR_DROP_SOURCE_LIMITED, &ip->src, &ip->dst, now);
 }
 
-void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
+void xtr_itr_forward(struct xtr *x, uint32_t iid, uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct buf b;
 	struct pkt_ip ip;
@@ -261,11 +264,13 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 	}
 	if (ip.tot_len < len)
 		len = ip.tot_len; /* padding */
-	e = xtr_cache_lookup(x, x->cfg.iid, &ip.dst);
+	if (iid == XTR_IID_TUN)
+		iid = xtr_tenant_of(x, &ip.src);
+	e = xtr_cache_lookup(x, iid, &ip.dst);
 	if (e == NULL) {
 		struct lisp_prefix host;
 		enum xtr_drop why;
-		prefix_from_addr(&host, x->cfg.iid, &ip.dst);
+		prefix_from_addr(&host, iid, &ip.dst);
 		e = xtr_cache_new_pending(x, &host, &ip.src, now, &why);
 		if (e == NULL) {
 			if (why == XTR_DROP_SOURCE_LIMITED)
@@ -285,7 +290,7 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 		/* D-ETR: the underlay routes the aggregate to us, so natively forwarding an
 		 * EID of it would loop: the local mapping system has nothing, drop */
 		if (x->cfg.mode == XTR_MODE_REPRESENTATIVE &&
-		    xtr_db_lookup(x, x->cfg.iid, &ip.dst) != NULL) {
+		    xtr_db_lookup(x, iid, &ip.dst) != NULL) {
 			e->packets++;
 			e->bytes += len;
 			x->st.drops[XTR_DROP_NEGATIVE]++;
@@ -299,12 +304,12 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 
 /* ---------------------------------------------------------------- resolution */
 
-void xtr_forward_released(struct xtr *x, struct xtr_released *rel, uint64_t now)
+void xtr_forward_released(struct xtr *x, uint32_t iid, struct xtr_released *rel, uint64_t now)
 {
 	for (unsigned k = 0; k < rel->n; k++) {
 		size_t len;
 		uint8_t *p = xtr_released_pkt(x, rel, k, &len);
-		xtr_itr_forward(x, p, len, now);
+		xtr_itr_forward(x, iid, p, len, now);
 	}
 	/* the inner packets live in the pool slots: send the batch before freeing them */
 	xtr_flush(x);
@@ -320,8 +325,8 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 	struct xtr_entry *e =
 	    xtr_cache_put(x, eid, src, action, authoritative, ttl_min, loc, nloc, now, &rel);
 
-	if (rel.n)
-		xtr_forward_released(x, &rel, now);
+	if (rel.n) /* held by pending entries of eid's instance ID, the ones it covers */
+		xtr_forward_released(x, eid->iid, &rel, now);
 	return e;
 }
 
@@ -334,8 +339,9 @@ enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 	uint32_t iid = (h->flags & LISP_DATA_F_I) ? h->iid : 0;
 
 	*entry = NULL;
-	/* RFC 9300 §5.3: an ETR drops what it cannot map to one of its instance IDs */
-	if (iid != x->cfg.iid) {
+	/* RFC 9300 §5.3: an ETR drops what it cannot map to one of its instance IDs (a D-ETR's
+	 * tenants are some) */
+	if (iid != x->cfg.iid && !xtr_serves_iid(x, iid)) {
 		*why = XTR_DROP_FOREIGN_IID;
 		return XTR_DROP;
 	}
@@ -491,7 +497,7 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 			 * just moved away whose mapping is gone): the PITR path (held while the
 			 * mapping system resolves it; D-ETR: dropped if it has nothing) */
 			x->st.resolved_fallback++;
-			xtr_itr_forward(x, p, ilen, now);
+			xtr_itr_forward(x, (h.flags & LISP_DATA_F_I) ? h.iid : 0, p, ilen, now);
 			return;
 		}
 		xtr_cache_touch(x, e0, now);

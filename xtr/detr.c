@@ -4,7 +4,9 @@
  * from the speaker's events into the map-cache as XTR_SRC_BGP. What it does and the rule
  * among several peers: xtr/detr.h. The host table is one common/lpm of EIDs, each holding
  * the mapping of every peer that announced it; the map-cache holds the chosen one, with the
- * peer and map version for `show map-cache json`.
+ * peer and map version for `show map-cache json`. Keys carry the instance ID: a unicast
+ * route's mapping is of the xTR's own IID, a VPN route's of the IID its RD names (a tenant
+ * the D-ETR serves, or foreign).
  */
 #include "config.h"
 
@@ -41,6 +43,10 @@ struct detr_peer_mark {
 struct xtr_detr {
 	struct xtr *x;
 	struct lpm *hosts;
+	/* the instance IDs served when last synced (xtr_detr_instances_sync): the root's, then
+	 * the tenants' */
+	uint32_t served[XTR_MAX_TENANTS + 1];
+	unsigned nserved;
 	uint64_t seq;
 	struct detr_peer_mark marks[DETR_PEER_MARKS];
 	unsigned nmarks;
@@ -56,6 +62,25 @@ struct xtr_detr {
 	struct bgp_cfg *pending_cfg, *pending_scfg;
 	enum bgp_reload pending_kind; /* what the prepared reload does */
 };
+
+/* The instance IDs the core serves now, into d->served. */
+static void served_record(struct xtr_detr *d)
+{
+	const struct xtr_cfg *c = xtr_config(d->x);
+
+	d->nserved = 0;
+	d->served[d->nserved++] = c->iid;
+	for (unsigned i = 0; i < c->ntenant && i < XTR_MAX_TENANTS; i++)
+		d->served[d->nserved++] = c->tenant_iid[i];
+}
+
+static bool was_served(const struct xtr_detr *d, uint32_t iid)
+{
+	for (unsigned i = 0; i < d->nserved; i++)
+		if (d->served[i] == iid)
+			return true;
+	return false;
+}
 
 bool xtr_map_version_newer(uint16_t a, uint16_t b)
 {
@@ -75,6 +100,7 @@ struct xtr_detr *xtr_detr_new(struct xtr *x)
 		free(d);
 		return NULL;
 	}
+	served_record(d);
 	return d;
 }
 
@@ -97,6 +123,42 @@ void xtr_detr_clear(struct xtr_detr *d)
 {
 	if (d)
 		lpm_walk(d->hosts, clear_cb, d);
+}
+
+/* The hosts of instance IDs no longer served, and with another root instance ID those of
+ * the old one (its unicast routes are the new root's now; its VPN routes are replayed if it
+ * is still served, as a tenant). */
+static int unserved_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct xtr_detr *d = arg;
+	uint32_t root = xtr_config(d->x)->iid;
+
+	if (!xtr_serves_iid(d->x, p->iid) || (d->served[0] != root && p->iid == d->served[0]))
+		clear_cb(p, val, arg);
+	return 0;
+}
+
+/* A route to hear again (the instance ID key_iid gives it is new to this D-ETR). */
+static bool replay_want(const struct lisp_prefix *nlri, void *arg)
+{
+	const struct xtr_detr *d = arg;
+	uint32_t root = xtr_config(d->x)->iid;
+	bool root_changed = d->served[0] != root;
+
+	if (nlri->iid == 0) /* a unicast route: the root instance's */
+		return root_changed;
+	return xtr_serves_iid(d->x, nlri->iid) &&
+	       (!was_served(d, nlri->iid) || (root_changed && nlri->iid == d->served[0]));
+}
+
+void xtr_detr_instances_sync(struct xtr_detr *d)
+{
+	if (d == NULL)
+		return;
+	lpm_walk(d->hosts, unserved_cb, d);
+	if (d->bgp)
+		bgp_replay(d->bgp, replay_want, d);
+	served_record(d);
 }
 
 void xtr_detr_free(struct xtr_detr *d)
@@ -223,17 +285,30 @@ static void src_remove(struct xtr_detr *d, struct detr_host *h, int i, uint64_t 
 	}
 }
 
+/* The instance ID a route's mapping belongs to here, or -1 (foreign): `nlri` is the route's
+ * prefix (IID 0: unicast; else the IID of its RD), `fn3` what Large Community fn 3 said
+ * (unicast routes only). A unicast route is the xTR's own instance (fn 3 absent, 0 or the
+ * xTR's IID; another fn 3 is an older sender's tenant encoding: foreign); a VPN route's
+ * IID must be one the D-ETR serves. */
+static int64_t key_iid(const struct xtr *x, const struct lisp_prefix *nlri, uint32_t fn3)
+{
+	if (nlri->iid == 0)
+		return fn3 == 0 || fn3 == x->cfg.iid ? (int64_t)x->cfg.iid : -1;
+	return xtr_serves_iid(x, nlri->iid) ? (int64_t)nlri->iid : -1;
+}
+
 static void on_mapping(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
 {
 	struct xtr *x = d->x;
 	const struct bgp_host_mapping *m = ev->mapping;
-	struct lisp_prefix eid = m->eid;
+	struct lisp_prefix eid = *ev->eid;
+	int64_t iid = key_iid(x, ev->eid, ev->eid->iid ? 0 : m->eid.iid);
 
-	if (eid.iid != 0 && eid.iid != x->cfg.iid) {
+	if (iid < 0) {
 		x->st.bgp_foreign++;
 		return;
 	}
-	eid.iid = x->cfg.iid;
+	eid.iid = (uint32_t)iid;
 	prefix_normalize(&eid);
 	struct detr_host *h = host_get(d, &eid, true);
 	if (h == NULL)
@@ -260,8 +335,11 @@ static void on_mapping(struct xtr_detr *d, const struct bgp_event *ev, uint64_t 
 static void on_withdrawn(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
 {
 	struct lisp_prefix eid = *ev->eid;
+	int64_t iid = key_iid(d->x, ev->eid, 0);
 
-	eid.iid = d->x->cfg.iid;
+	if (iid < 0)
+		return; /* never stored */
+	eid.iid = (uint32_t)iid;
 	prefix_normalize(&eid);
 	struct detr_host *h = host_get(d, &eid, false);
 	if (h == NULL)

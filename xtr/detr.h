@@ -20,11 +20,16 @@
  * Choice among several peers announcing the same EID: the newest map version by 12-bit
  * serial arithmetic (RFC 9302: V1 newer than V2 iff 0 < (V1 - V2) mod 4096 < 2048); when
  * either is 0 (unversioned) or both are equal or incomparable (difference 2048), the one
- * received last. A mapping for another instance ID than the xTR's is ignored (counted).
+ * received last. Instance IDs (docs/architecture.md "Tenants"): a unicast route's mapping is
+ * the xTR's own instance ID's; a VPN route's is the instance ID its RD names, kept apart
+ * from the other tenants' (the same EID in two tenants is two entries) when the D-ETR
+ * serves it (its own or a <tenant>'s), else ignored and counted (foreignInstance), as is a
+ * unicast route whose Large Community fn 3 names another instance ID.
  *
- * Data path (xtr/data.c, xtr_etr_decide): a destination covered by a BGP host mapping is
- * re-encapsulated to its RLOC; an aggregate EID without one is resolved through the local
- * mapping system (the <map-resolver> of the config) like a PITR miss; a negative answer drops.
+ * Data path (xtr/data.c, xtr_etr_decide): a destination covered by a BGP host mapping of the
+ * LISP header's instance ID is re-encapsulated to its RLOC with that instance ID; an aggregate EID
+ * without one is resolved through the local mapping system (the <map-resolver> of the config) like
+ * a PITR miss; a negative answer drops.
  */
 #ifndef XTR_DETR_H
 #define XTR_DETR_H
@@ -52,6 +57,12 @@ void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg);
 size_t xtr_detr_count(const struct xtr_detr *d);
 /* Remove every BGP-learned mapping (at the end of the D-ETR; a reload never does). */
 void xtr_detr_clear(struct xtr_detr *d);
+/* After a reload applied to the core (xtr_reconfigure) and the speaker: the instance IDs
+ * served may have changed (<tenant>s added or removed, another instance-id). The mappings of
+ * an IID no longer served leave the map-cache (counted as withdrawals); for an IID served
+ * now that was not, the speaker replays what its peers sent (bgp_replay), which was ignored
+ * as foreign until now. The other instances' entries are not touched. */
+void xtr_detr_instances_sync(struct xtr_detr *d);
 /* RFC 9302 12-bit serial comparison: a newer than b (both non-zero). */
 bool xtr_map_version_newer(uint16_t a, uint16_t b);
 

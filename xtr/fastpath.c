@@ -506,6 +506,7 @@ static void fold_stats(struct xtr_fp *fp)
 	st->reencap += d[FP_ST_DETR_PKTS];
 	st->reencap_bytes += d[FP_ST_DETR_BYTES];
 	st->etr_in += d[FP_ST_ETR_PKTS] + d[FP_ST_DETR_PKTS];
+	st->tenant_classified += d[FP_ST_ITR_TENANT];
 }
 
 static void fold_use(struct xtr_fp *fp, uint64_t now)
@@ -585,6 +586,7 @@ static void stats_out(void *arg, struct out *o)
 	out_begin_object(o, "itr");
 	out_uint(o, "encapsulated", t[FP_ST_ITR_PKTS]);
 	out_uint(o, "encapsulatedBytes", t[FP_ST_ITR_BYTES]);
+	out_uint(o, "tenantClassified", t[FP_ST_ITR_TENANT]);
 	out_end(o);
 	out_begin_object(o, "etr");
 	out_uint(o, "decapsulated", t[FP_ST_ETR_PKTS]);
@@ -792,6 +794,56 @@ static uint64_t probe_caps(struct xtr_fp *fp)
 #endif
 }
 
+/* ---------------------------------------------------------------- tenants */
+
+static void map_clear(int fd, size_t ksz)
+{
+	uint8_t k[64], next[64];
+
+	if (ksz > sizeof(k))
+		return;
+	/* from the first key each time: a deleted key cannot continue the walk */
+	while (bpf_map_get_next_key(fd, NULL, next) == 0) {
+		memcpy(k, next, ksz);
+		if (bpf_map_delete_elem(fd, k) != 0)
+			break;
+	}
+}
+
+/* The D-ETR's tenant instance IDs and <client> rules (xtr_serves_iid, xtr_tenant_of): the
+ * counts go to 0 first, so the programs never use a half-written set. */
+static void tenants_sync(struct xtr_fp *fp, const struct xtr_cfg *c)
+{
+	int fd_iids = bpf_map__fd(fp->skel->maps.fp_iids);
+	int fd_clients = bpf_map__fd(fp->skel->maps.fp_clients);
+	uint32_t one = 1, nt = 0, nc = 0;
+
+	__atomic_store_n(&fp->cfg->ntenant, 0u, __ATOMIC_RELEASE);
+	__atomic_store_n(&fp->cfg->nclient, 0u, __ATOMIC_RELEASE);
+	map_clear(fd_iids, sizeof(uint32_t));
+	map_clear(fd_clients, sizeof(struct fp_lpm_key));
+	for (unsigned i = 0; i < c->ntenant; i++) {
+		uint32_t iid = c->tenant_iid[i];
+		if (bpf_map_update_elem(fd_iids, &iid, &one, BPF_ANY) == 0)
+			nt++;
+		else
+			map_error(fp, "tenant instance ID not installed", errno);
+	}
+	for (unsigned i = 0; i < c->nclient; i++) {
+		struct fp_lpm_key k;
+		lpm_key(&k, &c->client[i].src);
+		uint32_t iid = c->client[i].iid;
+		if (bpf_map_update_elem(fd_clients, &k, &iid, BPF_ANY) == 0)
+			nc++;
+		else
+			map_error(fp, "tenant client rule not installed", errno);
+	}
+	/* a rule that did not make it: no PITR packet in the kernel, user space classifies */
+	__atomic_store_n(&fp->cfg->ntenant, nt, __ATOMIC_RELEASE);
+	__atomic_store_n(&fp->cfg->nclient, nc == c->nclient ? nc : FP_CLIENTS_UNKNOWN,
+			 __ATOMIC_RELEASE);
+}
+
 /* ---------------------------------------------------------------- life */
 
 static int read_sysctl_u8(const char *name, uint8_t dflt)
@@ -939,6 +991,7 @@ struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct
 		goto fail;
 	}
 	fill_config(fp, c);
+	tenants_sync(fp, c);
 	/* the maps from the core as it is, then every change through the hooks */
 	const struct xtr_hooks hooks = {.arg = fp,
 					.entry_set = entry_set,
@@ -1013,6 +1066,7 @@ void xtr_fp_reconfigure(struct xtr_fp *fp, const struct xtr_cfg *cfg)
 	fp->cfg->underlay_mtu = cfg->underlay_mtu;
 	fp->cfg->mode =
 	    cfg->mode == XTR_MODE_REPRESENTATIVE ? FP_MODE_REPRESENTATIVE : FP_MODE_SITE;
+	tenants_sync(fp, cfg);
 	__atomic_store_n(&fp->cfg->on, fp->on ? 1u : 0u, __ATOMIC_RELEASE);
 	xtr_fp_set_enabled(fp, cfg->fast_path != XTR_FP_OFF);
 }

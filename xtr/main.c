@@ -7,7 +7,9 @@
  * control messages go through a batched UDP 4342 socket (common/udpio); the telnet CLI
  * (xtr/cli.c, `show statistics` with the sockets' counters) and a 100 ms tick (timers)
  * complete it. Start order: engine (TUN, send sockets), core, D-ETR, engine reads,
- * control socket, tick, CLI, BGP speaker, site; stop frees them in reverse.
+ * control socket, tick, CLI, BGP speaker, site, the /metrics endpoint of <metrics>
+ * (common/metrics.h, xtr/metrics.c; its listener follows the config at start, like the
+ * CLI's); stop frees them in reverse.
  *
  * The site integration (xtr/site/site.h) is used when the config has a <site> element.
  * mode="representative" (the D-ETR, xtr/detr.h) runs the embedded BGP speaker of its <bgp>
@@ -30,6 +32,7 @@
 #include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/priv.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
@@ -48,8 +51,9 @@ static struct {
 	struct site *site;
 	bool debug_level;
 	struct event_base *base;
-	struct xtr_detr *detr; /* representative mode (with the speaker of <bgp>) */
-	struct xtr_fp *fp;     /* the in-kernel fast path (<fast-path>), NULL: off */
+	struct xtr_detr *detr;	     /* representative mode (with the speaker of <bgp>) */
+	struct metrics_srv *metrics; /* <metrics> */
+	struct xtr_fp *fp;	     /* the in-kernel fast path (<fast-path>), NULL: off */
 } g;
 
 /* ---------------------------------------------------------------- core callbacks */
@@ -213,6 +217,12 @@ static void apply_log(const struct xtr_cfg *c)
 		log_setlevel(c->log_level);
 }
 
+static void collect(struct mw *w, void *arg)
+{
+	(void)arg;
+	xtr_metrics_write(w, g.x, g.detr, g.cli);
+}
+
 static int start(struct event_base *base, void *cfgp)
 {
 	struct xtr_cfg *c = cfgp;
@@ -263,6 +273,9 @@ static int start(struct event_base *base, void *cfgp)
 	}
 	if (start_site(base, c) == -1)
 		return -1;
+	if (c->metrics.enabled &&
+	    (g.metrics = metrics_start(base, &c->metrics, "lisp-xtrd", collect, NULL)) == NULL)
+		return -1;
 	if (start_fast_path(base, c) == -1)
 		return -1;
 	log_info("lisp-xtrd %s: TUN %s mtu %u, %u RLOCs, %zu database mappings, %u map-servers, "
@@ -285,11 +298,15 @@ static int reload(void *oldp, void *newp)
 		xtr_detr_bgp_reload_abort(g.detr);
 		return -1;
 	}
-	if (g.detr) /* in place: the sessions of unchanged peers stay */
+	if (g.detr) { /* in place: the sessions of unchanged peers stay */
 		xtr_detr_bgp_reload_commit(g.detr, n->bgp);
+		/* <tenant>s added or removed: their mappings enter or leave the map-cache */
+		xtr_detr_instances_sync(g.detr);
+	}
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
 	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
+	metrics_reload_log(&o->metrics, &n->metrics);
 	if (g.fp)
 		xtr_fp_reconfigure(g.fp, n);
 	else if (n->fast_path != o->fast_path)
@@ -303,6 +320,7 @@ static int reload(void *oldp, void *newp)
 static void stop(void)
 {
 	xtr_fp_stop(g.fp); /* detached first: from here on the kernel sends all to user space */
+	metrics_stop(g.metrics);
 	if (g.site)
 		site_teardown(g.site);
 	if (g.tick)

@@ -833,6 +833,27 @@ void xtr_cache_foreach(const struct xtr *x, xtr_entry_fn fn, void *arg)
 	lpm_walk(x->cache, each_cb, &c);
 }
 
+struct next_ctx {
+	xtr_entry_next_fn fn;
+	void *arg;
+};
+
+static int next_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct next_ctx *c = arg;
+
+	(void)p;
+	return c->fn(c->arg, val);
+}
+
+long xtr_cache_next(const struct xtr *x, struct lpm_cursor *cur, size_t max, xtr_entry_next_fn fn,
+		    void *arg)
+{
+	struct next_ctx c = {fn, arg};
+
+	return lpm_next(x->cache, cur, max, next_cb, &c);
+}
+
 /* ---------------------------------------------------------------- RLOC reachability */
 
 static uint16_t rloc_find(const struct xtr *x, const struct ipaddr *a)

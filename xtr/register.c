@@ -262,7 +262,7 @@ static void notify_record(struct xtr *x, const struct lisp_record *r, bool sub, 
 	unsigned n = 0;
 	char p[PREFIX_STRLEN];
 
-	if (r->eid.iid != x->cfg.iid)
+	if (!xtr_serves_iid(x, r->eid.iid))
 		return;
 	for (unsigned j = 0; j < r->nloc && n < XTR_MAX_LOC; j++) {
 		if (r->loc[j].addr.n == 0)

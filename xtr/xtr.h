@@ -58,6 +58,8 @@ struct xtr_offload;
 #define XTR_OVERHEAD6	     56	  /* IPv6 + UDP + LISP */
 #define XTR_DEFAULT_CLI_PORT 2620
 #define XTR_SECRET_MAX	     256
+#define XTR_MAX_TENANTS	     64	 /* <tenant> elements (representative mode) */
+#define XTR_MAX_CLIENTS	     256 /* <client> rules over every tenant */
 
 /* ------------------------------------------------------------------ configuration */
 enum xtr_mode { XTR_MODE_SITE = 0, XTR_MODE_REPRESENTATIVE = 1 };
@@ -101,9 +103,24 @@ struct xtr_sub_cfg {
 	char secret[XTR_SECRET_MAX]; /* the Map-Server's <pubsub><subscriber-key> */
 };
 
+/* <tenant><client prefix=.../></tenant>: the D-ETR's PITR path gives a packet read from the
+ * TUN whose source lies in `src` (the longest such prefix) to the tenant `iid`
+ * (docs/architecture.md "Tenants"). */
+struct xtr_client_cfg {
+	struct lisp_prefix src; /* iid 0: a source address prefix */
+	uint32_t iid;
+};
+
 struct xtr_cfg {
 	enum xtr_mode mode;
-	uint32_t iid;
+	uint32_t iid; /* the root's instance ID; BGP unicast mappings and unclassified PITR
+		       * traffic are of it */
+	/* representative mode: <tenant> elements, more instance IDs served (their aggregates
+	 * are database mappings with their IID; their PITR sources are `client`) */
+	unsigned ntenant;
+	uint32_t tenant_iid[XTR_MAX_TENANTS];
+	unsigned nclient;
+	struct xtr_client_cfg client[XTR_MAX_CLIENTS];
 	char tun_name[16];
 	uint32_t underlay_mtu; /* default 1500 */
 	uint32_t tun_mtu;      /* 0 = underlay_mtu - largest overhead */
@@ -139,11 +156,12 @@ struct xtr_cfg {
 	 * 180 (docs/architecture.md "Migration end to end"); nothing else is re-encapsulated */
 	uint32_t moved_away_s;
 	unsigned ndb;
-	struct xtr_mapping_cfg *db; /* database mappings */
+	struct xtr_mapping_cfg *db; /* database mappings (a tenant's aggregates with its IID) */
 	unsigned nstatic;
 	struct xtr_mapping_cfg *stat; /* static map-cache entries */
 	struct cfg_cli cli;	      /* <cli>, default 127.0.0.1:2620 */
 	struct cfg_priv priv;	      /* <privileges> (common/priv.h) */
+	struct cfg_metrics metrics;   /* <metrics> (common/metrics.h) */
 	int log_level;
 	bool has_site;	      /* a <site> element is present ... */
 	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
@@ -270,6 +288,12 @@ void xtr_cache_sweep(struct xtr *x, uint64_t now);
 /* Call fn for every entry in prefix order. */
 typedef void (*xtr_entry_fn)(void *arg, const struct xtr_entry *e);
 void xtr_cache_foreach(const struct xtr *x, xtr_entry_fn fn, void *arg);
+/* The resumable walk of the CLI's dumps (common/lpm.h lpm_next: its order, and what a dump
+ * shows when the cache changes between batches); fn returns non-zero to stop after e. */
+struct lpm_cursor;
+typedef int (*xtr_entry_next_fn)(void *arg, const struct xtr_entry *e);
+long xtr_cache_next(const struct xtr *x, struct lpm_cursor *c, size_t max, xtr_entry_next_fn fn,
+		    void *arg);
 
 /* Locator selection (RFC 9300 §4 / RFC 9301 §5.4): the best (lowest) priority among the
  * usable locators (priority != 255, reachable), then by weight with the flow hash (all
@@ -398,7 +422,8 @@ struct xtr_stats {
 	uint64_t bgp_purged;	    /* ... of them by the graceful-restart purge */
 	uint64_t bgp_ignored;	    /* a peer's mapping not used: older version than another's */
 	uint64_t bgp_stale;	    /* BGP_EV_STALE (graceful restart: mappings kept) */
-	uint64_t bgp_foreign;	    /* mapping for another instance ID: ignored */
+	uint64_t bgp_foreign;	    /* mapping for an instance ID not served: ignored */
+	uint64_t tenant_classified; /* PITR: TUN packets given to a tenant by a <client> rule */
 	uint64_t resolved_fallback; /* D-ETR: aggregate EID without a host route, resolved */
 	uint64_t drops[XTR_DROP__COUNT];
 	uint64_t cin[16], cout[16]; /* control messages by type (index = LISP type) */
@@ -423,6 +448,13 @@ struct xtr_ms {
 };
 size_t xtr_nms(const struct xtr *x);
 const struct xtr_ms *xtr_ms_at(const struct xtr *x, size_t i);
+
+/* ------------------------------------------------------------------ tenants */
+/* An instance ID this xTR serves: its own (cfg.iid) or one of its <tenant>s. */
+bool xtr_serves_iid(const struct xtr *x, uint32_t iid);
+/* The instance ID of a packet read from the TUN with source `src`: the tenant of the
+ * longest <client> prefix holding it, else cfg.iid. */
+uint32_t xtr_tenant_of(struct xtr *x, const struct ipaddr *src);
 
 /* ------------------------------------------------------------------ core */
 /* NULL on ENOMEM or a key that cannot be built (logged). The config is copied. */
@@ -529,5 +561,11 @@ void xtr_set_hooks(struct xtr *x, const struct xtr_hooks *h);
 struct cli;
 struct event_base;
 struct cli *xtr_cli_new(struct event_base *base, struct xtr *x);
+/* The whole /metrics scrape of lisp-xtrd (xtr/metrics.c); d: the D-ETR or NULL, cli may be
+ * NULL. */
+struct mw;
+struct xtr_detr;
+void xtr_metrics_write(struct mw *w, struct xtr *x, const struct xtr_detr *d,
+		       const struct cli *cli);
 
 #endif

@@ -113,6 +113,8 @@ struct xtr {
 	struct xtr_qslot *pool;
 	uint16_t pool_free; /* free list head, UINT16_MAX = empty */
 	size_t pool_used;
+	/* tenants: <client> source prefixes -> struct xtr_client_cfg in cfg (NULL: none) */
+	struct lpm *clients;
 	/* database */
 	struct lpm *db;
 	struct xtr_db_entry *dbv;
@@ -225,10 +227,14 @@ struct xtr_entry *xtr_cache_put(struct xtr *x, const struct lisp_prefix *eid, en
 				struct xtr_released *rel);
 uint16_t xtr_rloc_track(struct xtr *x, const struct ipaddr *a, const struct lisp_prefix *eid);
 /* data.c */
-/* The ITR path without the TUN counters (packets released from a pending queue). */
-void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now);
-/* Send released packets through the cache (xtr_itr_forward), flush, free their slots. */
-void xtr_forward_released(struct xtr *x, struct xtr_released *rel, uint64_t now);
+/* The ITR path without the TUN counters, in instance ID `iid` (the map-cache lookup, a miss's
+ * pending entry and Map-Request, the LISP header); XTR_IID_TUN: a packet read from the TUN,
+ * its instance ID is xtr_tenant_of(its source). */
+#define XTR_IID_TUN UINT32_MAX
+void xtr_itr_forward(struct xtr *x, uint32_t iid, uint8_t *pkt, size_t len, uint64_t now);
+/* Send released packets of instance ID iid through the cache (xtr_itr_forward), flush, free
+ * their slots. */
+void xtr_forward_released(struct xtr *x, uint32_t iid, struct xtr_released *rel, uint64_t now);
 /* Encapsulate and send inner packet pkt (headroom XTR_ENCAP_HLEN) through entry e. */
 void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len,
 		    const struct pkt_ip *ip, bool reencap, uint64_t now);

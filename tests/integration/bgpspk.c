@@ -14,6 +14,7 @@
  * Route files: one mapping per line, '#' comments:
  *     EID RLOC[/PRIORITY[/WEIGHT]] [RLOC...] [v=VERSION] [ttl=MINUTES]
  *     198.51.100.5/32 192.0.2.1/1/100 192.0.2.2/2/50 v=3
+ *     [7]198.51.100.5/32 192.0.2.3 v=1        (instance ID 7: a VPN-IPv4 route)
  * <cli socket="PATH"/> adds a UNIX socket whose sessions may run the state-changing rows
  * (load, unload, withdraw-all, stop-mode, clear bgp; TCP sessions may only show).
  * CLI (besides the speaker's rows): `load FILE` announces every mapping of FILE,
@@ -214,8 +215,7 @@ static void on_event(const struct bgp_event *ev, void *arg)
 	if (ev->kind <= BGP_EV_WITHDRAWN)
 		n_events[ev->kind]++;
 	if (ev->kind == BGP_EV_MAPPING) {
-		struct lisp_prefix p = *ev->eid;
-		p.iid = 0;
+		struct lisp_prefix p = *ev->eid; /* the NLRI: IID 0 unicast, else a VPN route's */
 		struct bgp_rib_entry *e = bgp_rib_get(&received, &p);
 		if (e == NULL)
 			return;
@@ -229,7 +229,6 @@ static void on_event(const struct bgp_event *ev, void *arg)
 		bgp_rib_walk(&received, mark_stale, NULL); /* one peer per test speaker */
 	} else if (ev->kind == BGP_EV_WITHDRAWN) {
 		struct lisp_prefix p = *ev->eid;
-		p.iid = 0;
 		struct bgp_rib_entry *e = bgp_rib_find(&received, &p);
 		if (e)
 			bgp_rib_remove(&received, e);
@@ -313,7 +312,6 @@ static void cmd_show_received(struct cli_req *r, struct out *o)
 	}
 	out_begin_array(o, NULL);
 	if (r->arg) {
-		want.iid = 0;
 		struct bgp_rib_entry *e = bgp_rib_find(&received, &want);
 		if (e && e->map)
 			show_mapping(o, e);

@@ -96,7 +96,9 @@ check() {
 	fi
 	return $rc
 }
-# check_not NAME CMD... : pass if CMD fails.
+# check_not NAME CMD... : pass if CMD fails (exit 1..123). A command that could not run
+# (126, 127), timed out (124, 125: timeout(1)) or died of a signal (> 128) is no answer: it
+# fails the check, so a crash or a missing program never passes as "refused".
 check_not() {
 	local name=$1 out rc
 	shift
@@ -104,6 +106,10 @@ check_not() {
 	rc=$?
 	out=$(cat "$T_TMP/.check.out")
 	printf '== check_not %s: %s\n%s\n' "$name" "$*" "$out" >>"$T_TMP/checks.log"
+	if [ $rc -ge 124 ]; then
+		fail "$name" "no answer (exit $rc): $(printf '%s' "$out" | tail -2 | tr '\n' ' ' | cut -c1-200)"
+		return 1
+	fi
 	if [ $rc -ne 0 ]; then
 		ok "$name"
 		return 0

@@ -60,14 +60,15 @@ static int fake_withdraw(void *sp, const struct lisp_prefix *eid)
 static const struct ms_push_ops fake_ops = {fake_announce, fake_withdraw};
 static int fake_speaker; /* its address is the speaker handle */
 
-static void sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-		 size_t len)
+static int sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		size_t len)
 {
 	(void)arg;
 	(void)dst;
 	(void)dport;
 	(void)data;
 	(void)len;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ fixture */

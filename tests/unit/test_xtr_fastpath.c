@@ -378,7 +378,8 @@ static int setup(void **state)
 	       "ip -6 neigh add 2001:db8:100::5 lladdr 02:00:00:00:00:05 dev vm0 nud permanent && "
 	       "ip route add 203.0.113.0/24 dev fp0 && ip -6 route add 2001:db8:203::/64 dev fp0 "
 	       "&& "
-	       "ip -6 route add 2001:db8:100::/64 dev in0") != 0) {
+	       "ip -6 route add 2001:db8:100::/64 dev in0 && "
+	       "ip route add 198.51.100.128/25 dev fp0") != 0) {
 		print_message("cannot build the test's devices and routes (iproute2)\n");
 		return -1;
 	}
@@ -413,10 +414,18 @@ static int setup(void **state)
 	cd->fast_path = XTR_FP_ON;
 	cd->ndb = 1;
 	cd->db[0].eid = P("198.51.100.0/24");
+	/* a tenant (instance ID 7): PITR packets from 203.0.113.64/26 are its */
+	cd->ntenant = 1;
+	cd->tenant_iid[0] = 7;
+	cd->nclient = 1;
+	cd->client[0].src = P("203.0.113.64/26");
+	cd->client[0].iid = 7;
 	xd = xtr_new(cd, &test_io, 0);
 	assert_non_null(xd);
 	install(xd, "198.51.100.7/32", XTR_SRC_BGP, "192.0.2.3", 1, 100, NULL, 0, 0, 0);
 	install(xd, "203.0.113.0/25", XTR_SRC_REPLY, "192.0.2.3", 1, 100, NULL, 0, 0, 0);
+	install(xd, "[7]198.51.100.200/32", XTR_SRC_BGP, "192.0.2.3", 1, 100, NULL, 0, 0, 0);
+	install(xd, "198.51.100.200/32", XTR_SRC_BGP, "192.0.2.2", 1, 100, NULL, 0, 0, 0);
 	const struct xtr_fp_params pd = {.cfg = cd, .tun_name = "fp0", .attach = false};
 	fpd = xtr_fp_start(NULL, xd, &pd, err, sizeof(err));
 	if (fpd == NULL)
@@ -820,6 +829,62 @@ static void t_detr_reencap(void **state)
 	assert_true(xtr_get_stats(xd)->reencap >= 1);
 }
 
+/* The D-ETR's tenants: their instance IDs are served, a PITR packet's source gives its
+ * tenant (<client>), the LISP header carries the entry's instance ID. */
+static void t_detr_tenants(void **state)
+{
+	uint8_t buf[XTR_ENCAP_HLEN + 1500], l[2048], f[2048], user[XTR_ENCAP_HLEN + 1500];
+	struct res r;
+	size_t len, n;
+	(void)state;
+	SKIP_UNLESS_READY();
+	/* LISP data of tenant 7: re-encapsulated to its mapping, instance ID 7 kept */
+	uint8_t *ip = mk_ip4(buf, "203.0.113.9", "198.51.100.200", 17, 7000, 53, 40, true, &len);
+	n = lisp(l, false, ip, len, 0x88, 7, false);
+	run(fpd, if_ul0, f, frame(f, mac_ul0, l, n), &r);
+	assert_int_equal(r.verdict, TC_REDIRECT);
+	assert_memory_equal(r.out + 14 + 16, A("192.0.2.3").a, 4);
+	assert_int_equal(r.out[14 + 28], 0x88);
+	assert_int_equal(r.out[14 + 32], 0);
+	assert_int_equal(r.out[14 + 34], 7);
+	cap_reset();
+	xtr_etr_input(xd, &(struct ipaddr){0}, l + 28, n - 28, 0);
+	xtr_flush(xd);
+	assert_int_equal(ncap_data, 1);
+	assert_memory_equal(r.out + 14 + 20, cap_data[0].data, 9);	/* UDP, flags */
+	assert_memory_equal(r.out + 14 + 32, cap_data[0].data + 12, 4); /* instance ID */
+
+	/* an instance ID nobody here serves: user space drops it (foreignIid) */
+	n = lisp(l, false, ip, len, 0x88, 8, false);
+	run(fpd, if_ul0, f, frame(f, mac_ul0, l, n), &r);
+	assert_pass(&r, FP_ST_PASS_IID);
+
+	/* PITR: a client of tenant 7 (its source in 203.0.113.64/26) reaches [7]198.51.100.200,
+	 * anyone else the root's 198.51.100.200 */
+	for (int t = 0; t < 2; t++) {
+		ip = mk_ip4(buf, t ? "203.0.113.70" : "203.0.113.9", "198.51.100.200", 17, 5000, 53,
+			    40, true, &len);
+		run(fpd, if_ul0, f, frame(f, mac_ul0, ip, len), &r);
+		assert_int_equal(r.verdict, TC_REDIRECT);
+		assert_memory_equal(r.out + 14 + 16, A(t ? "192.0.2.3" : "192.0.2.2").a, 4);
+		assert_int_equal(r.out[14 + 28], t ? 0x88 : 0x80);
+		assert_int_equal(r.out[14 + 34], t ? 7 : 0);
+		memcpy(user + XTR_ENCAP_HLEN, ip, len);
+		ttl_dec(user + XTR_ENCAP_HLEN);
+		cap_reset();
+		xtr_itr_input(xd, user + XTR_ENCAP_HLEN, len, 0);
+		xtr_flush(xd);
+		assert_int_equal(ncap_data, 1);
+		assert_memory_equal(r.out + 14 + 16, cap_data[0].dst.a, 4);
+		assert_memory_equal(r.out + 14 + 20, cap_data[0].data, 8);
+		assert_int_equal(r.out[14 + 28], cap_data[0].data[8]);
+		assert_memory_equal(r.out + 14 + 32, cap_data[0].data + 12, 4);
+		assert_memory_equal(r.out + 14 + 36, cap_data[0].data + 16, len);
+	}
+	xtr_fp_fold(fpd);
+	assert_true(xtr_get_stats(xd)->tenant_classified >= 2);
+}
+
 /* What a packet costs the program (informational: BPF_PROG_TEST_RUN's own timing). */
 static void t_cost(void **state)
 {
@@ -868,7 +933,7 @@ int main(void)
 	    cmocka_unit_test(t_itr_fragment),	cmocka_unit_test(t_itr_left_alone),
 	    cmocka_unit_test(t_itr_locators),	cmocka_unit_test(t_etr_deliver),
 	    cmocka_unit_test(t_etr_left_alone), cmocka_unit_test(t_detr_reencap),
-	    cmocka_unit_test(t_cost),
+	    cmocka_unit_test(t_detr_tenants),	cmocka_unit_test(t_cost),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -14,12 +14,13 @@
 
 #include <linux/types.h>
 
-#define FP_MAX_LOC    8	   /* locators per mapping (XTR_MAX_LOC) */
-#define FP_RLOC_SLOTS 1024 /* RLOC reachability slots (XTR_RLOC_TABLE) */
-#define FP_NO_SLOT    0xffffffffu
-#define FP_NO_RLOC    0xffff
-#define FP_SEEN_MAX   256  /* remote ITRs remembered (XTR_ITR_SEEN) */
-#define FP_MAX_LEN    9216 /* longest packet whose checksum the programs compute */
+#define FP_MAX_LOC	   8	/* locators per mapping (XTR_MAX_LOC) */
+#define FP_RLOC_SLOTS	   1024 /* RLOC reachability slots (XTR_RLOC_TABLE) */
+#define FP_NO_SLOT	   0xffffffffu
+#define FP_NO_RLOC	   0xffff
+#define FP_CLIENTS_UNKNOWN 0xffffffffu
+#define FP_SEEN_MAX	   256	/* remote ITRs remembered (XTR_ITR_SEEN) */
+#define FP_MAX_LEN	   9216 /* longest packet whose checksum the programs compute */
 
 enum fp_kind {
 	FP_POSITIVE = 1, /* locators: encapsulate */
@@ -110,6 +111,9 @@ struct fp_cfg {
 	__u8 pad;
 	__u8 rloc4[4];
 	__u8 rloc6[16];
+	__u32 ntenant; /* the D-ETR's tenant instance IDs (fp_iids) */
+	__u32 nclient; /* ... and <client> rules (fp_clients); FP_CLIENTS_UNKNOWN: not all of
+			* them are there, the ITR leaves every packet to user space */
 };
 
 /* Per-CPU counters (fp_stats: one record of FP_ST__COUNT counters per CPU). */
@@ -120,6 +124,7 @@ enum fp_stat {
 	FP_ST_ETR_BYTES,
 	FP_ST_DETR_PKTS, /* D-ETR: re-encapsulated in the kernel */
 	FP_ST_DETR_BYTES,
+	FP_ST_ITR_TENANT, /* ITR: given to a tenant by a <client> rule (PITR) */
 	/* left to the kernel and user space, by reason */
 	FP_ST_PASS_MISS, /* no map-cache entry */
 	FP_ST_PASS_NEGATIVE,

@@ -106,6 +106,24 @@ struct {
 	__type(value, __u32);
 } fp_db SEC(".maps");
 
+/* the D-ETR's tenants: instance IDs served besides the configuration's (xtr_serves_iid) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64); /* XTR_MAX_TENANTS */
+	__type(key, __u32);
+	__type(value, __u32);
+} fp_iids SEC(".maps");
+
+/* the D-ETR's <client> rules: a PITR packet's source prefix -> its tenant's instance ID
+ * (xtr_tenant_of; keys with instance ID 0) */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 256); /* XTR_MAX_CLIENTS */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct fp_lpm_key);
+	__type(value, __u32);
+} fp_clients SEC(".maps");
+
 /* devices a packet may be redirected to (Ethernet, in this namespace) */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -199,6 +217,7 @@ struct work {
 	__u64 seen_ns;	       /* ... and when */
 	__u8 src[16], dst[16]; /* addresses to route, outer addresses to build */
 	__u32 fam;	       /* ... their family */
+	__u32 iid;	       /* the packet's instance ID (the LISP header's, the entry's) */
 	__u8 sb[512];	       /* checksum scratch */
 };
 
@@ -832,12 +851,12 @@ __noinline int fp_build(struct __sk_buff *skb, struct work *w, struct fp_cfg *cf
 	eth_hdr(w->b, &w->rt, fam);
 	if (fam == 4) {
 		ip4_hdr(w->b + ETH_HLEN_, w->src, w->dst, (__u16)(ilen + OVH4), cfg->ttl4);
-		lisp_hdr(w->b + ETH_HLEN_ + 20, sport, cfg->data_port, ilen, cfg->iid,
+		lisp_hdr(w->b + ETH_HLEN_ + 20, sport, cfg->data_port, ilen, w->iid,
 			 nonce ? nonce : 1);
 		return 0;
 	}
 	ip6_hdr(w->b + ETH_HLEN_, w->src, w->dst, (__u16)(LISP_HLEN + ilen), cfg->hlim6, hash);
-	lisp_hdr(w->b + ETH_HLEN_ + 40, sport, cfg->data_port, ilen, cfg->iid, nonce ? nonce : 1);
+	lisp_hdr(w->b + ETH_HLEN_ + 40, sport, cfg->data_port, ilen, w->iid, nonce ? nonce : 1);
 	__u16 fin;
 	__s64 is = inner_sum(skb, w, ioff, &fin);
 	if (is < 0)
@@ -900,7 +919,28 @@ __noinline int fp_itr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg)
 	if (seg > cfg->tun_mtu)
 		return pass(FP_ST_PASS_MTU);
 
-	struct fp_entry *e = cache_lookup(w, cfg->iid);
+	/* the instance ID: the D-ETR's <client> rules by source, else the configuration's
+	 * (xtr_tenant_of) */
+	w->iid = cfg->iid;
+	int tenant = 0;
+	if (cfg->nclient == FP_CLIENTS_UNKNOWN)
+		return pass(FP_ST_PASS_IID);
+	if (cfg->nclient) {
+		struct fp_lpm_key *k = &w->lk;
+		__builtin_memset(k, 0, sizeof(*k));
+		k->prefixlen = 32 + (in->ver == 4 ? 32 : 128);
+		k->fam = in->ver;
+		if (in->ver == 4)
+			__builtin_memcpy(k->a, in->h + 12, 4);
+		else
+			__builtin_memcpy(k->a, in->h + 8, 16);
+		__u32 *t = bpf_map_lookup_elem(&fp_clients, k);
+		if (t) {
+			w->iid = *t;
+			tenant = 1;
+		}
+	}
+	struct fp_entry *e = cache_lookup(w, w->iid);
 	if (!e)
 		return pass(FP_ST_PASS_MISS);
 	if (e->kind == FP_PENDING)
@@ -942,6 +982,8 @@ __noinline int fp_itr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg)
 	__u32 bytes, n = segs(skb, in, &bytes);
 	note_use(e, l, n, bytes, bpf_ktime_get_ns());
 	count2(FP_ST_ITR_PKTS, n, FP_ST_ITR_BYTES, bytes);
+	if (tenant)
+		count(FP_ST_ITR_TENANT, n);
 	return (int)redirect(w);
 }
 
@@ -1030,8 +1072,10 @@ __noinline int fp_etr(struct __sk_buff *skb, struct work *w, struct fp_cfg *cfg,
 		return fp_pass_up(skb, w, FP_ST_PASS_HEADER, 0, 0);
 	__u32 iid =
 	    (w->uh[8] & 0x08) ? ((__u32)w->uh[12] << 16 | (__u32)w->uh[13] << 8 | w->uh[14]) : 0;
-	if (iid != cfg->iid)
+	/* an instance ID we serve: ours or a tenant's (xtr_serves_iid) */
+	if (iid != cfg->iid && (!cfg->ntenant || !bpf_map_lookup_elem(&fp_iids, &iid)))
 		return fp_pass_up(skb, w, FP_ST_PASS_IID, 0, 0);
+	w->iid = iid;
 	__u32 ilen = udp_len - LISP_HLEN;
 	if (fp_inner(skb, w, ioff, ilen))
 		return fp_pass_up(skb, w, FP_ST_PASS_HEADER, 0, 0);

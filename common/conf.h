@@ -109,7 +109,7 @@ int cfg_get_prefix(const struct _xmlNode *n, const char *name, bool lenient,
 
 /* ---- the elements every daemon has ----
  * <cli address port password socket socket-group socket-mode enable-secret|enable-secret-file>
- * (schema/common.rng "common-cli"), <log level> ("common-log") and <privileges user group>
+ * (schema/common.rng "common-cli"), <log level facility> ("common-log") and <privileges user group>
  * ("common-privileges"), read, printed (-nv) and compared on reload in one place;
  * common/cli.c cli_start applies <cli>. */
 struct cfg_cli {
@@ -127,14 +127,24 @@ void cfg_cli_init(struct cfg_cli *c, uint16_t default_port);
 /* Read the <cli> child of `root`, if any, into c (defaults kept for what it omits). 0 or -1
  * with FILE:LINE errors recorded. */
 int cfg_read_cli(const struct _xmlNode *root, struct cfg_cli *c);
-/* Read the <log level> child of `root`, if any, into *level (a syslog priority). */
-int cfg_read_log(const struct _xmlNode *root, int *level);
+/* <log level facility> ("common-log"): the syslog priority logged from (LOG_ERR..LOG_DEBUG,
+ * default LOG_INFO; -v makes it LOG_DEBUG whatever it says) and the syslog facility (default
+ * LOG_DAEMON). common/daemon applies it at start and on every reload. */
+struct cfg_log {
+	int level;
+	int facility;
+};
+void cfg_log_init(struct cfg_log *l);
+/* Read the <log> child of `root`, if any, into *l (defaults kept for what it omits). 0 or -1
+ * with FILE:LINE errors recorded. */
+int cfg_read_log(const struct _xmlNode *root, struct cfg_log *l);
 /* s with & < > " ' escaped for an XML attribute or text, in buf (cut short to fit): the
  * -nv printers put configured strings through it so their output is well-formed XML. */
 const char *cfg_xml_escape(const char *s, char *buf, size_t len);
 /* The normalized lines of -nv, indented by two spaces; the password is never printed. */
 void cfg_print_cli(const struct cfg_cli *c, FILE *out);
-void cfg_print_log(int level, FILE *out);
+/* <log level="..."/>, with facility="..." when it is not the default (daemon). */
+void cfg_print_log(const struct cfg_log *l, FILE *out);
 /* Same listening sockets (address and port, UNIX socket path, group and mode)? A reload
  * cannot move or re-create them. */
 bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b);

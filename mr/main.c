@@ -29,7 +29,6 @@ static struct {
 	struct udp_sock *sock[MR_MAX_LISTEN];
 	unsigned nsock;
 	struct event *tick;
-	bool debug_level;	     /* -d: keep the debug level whatever the config says */
 	struct metrics_srv *metrics; /* <metrics> */
 } g;
 
@@ -96,10 +95,9 @@ static const struct cfg_priv *privileges(const void *cfg)
 	return &((const struct mr_cfg *)cfg)->priv;
 }
 
-static void apply_log(const struct mr_cfg *c)
+static const struct cfg_log *log_cfg(const void *cfg)
 {
-	if (!g.debug_level)
-		log_setlevel(c->log_level);
+	return &((const struct mr_cfg *)cfg)->log;
 }
 
 static void collect(struct mw *w, void *arg)
@@ -113,8 +111,6 @@ static int start(struct event_base *base, void *cfgp)
 	struct mr_cfg *c = cfgp;
 	struct timeval one = {1, 0};
 
-	g.debug_level = log_getlevel() == LOG_DEBUG;
-	apply_log(c);
 	g.mr = mr_new(c, send_any, NULL, now_ns());
 	if (g.mr == NULL) {
 		log_warnx("cannot build the EID prefix table");
@@ -158,7 +154,6 @@ static int reload(void *oldp, void *newp)
 		log_warnx("listen and CLI address changes take effect at the next restart");
 	metrics_reload_log(&o->metrics, &n->metrics);
 	cli_reconfigure(g.cli, &n->cli);
-	apply_log(n);
 	log_info("reloaded: %u EID prefixes, %zu map-servers", n->nprefix, mr_nservers(g.mr));
 	return 0;
 }
@@ -177,7 +172,7 @@ static void stop(void)
 
 static const struct daemon_desc mr_desc = {
     .name = "lisp-mrd",
-    .default_config = SYSCONFDIR "/lisp-mrd.xml",
+    .default_config = LISP_SYSCONFDIR "/lisp-mrd.xml",
     .version = MR_VERSION,
     .usage_extra = "lisp-mrd: LISP Map-Resolver (RFC 9301); CLI on 127.0.0.1:2622\n",
     .parse_config = parse,
@@ -187,6 +182,7 @@ static const struct daemon_desc mr_desc = {
     .reload = reload,
     .stop = stop,
     .privileges = privileges,
+    .log = log_cfg,
 };
 
 int main(int argc, char **argv)

@@ -81,7 +81,7 @@ struct mr_cfg {
 	struct cfg_cli cli;			  /* <cli>, default 127.0.0.1:2622 */
 	struct cfg_priv priv;			  /* <privileges> (common/priv.h) */
 	struct cfg_metrics metrics;		  /* <metrics> (common/metrics.h) */
-	int log_level;				  /* LOG_ERR..LOG_DEBUG, default LOG_INFO */
+	struct cfg_log log;			  /* <log level facility> */
 	/* rate limits (requests per second, all packets that reach the MR) */
 	uint32_t rl_src_rate, rl_src_burst, rl_max_sources;
 	uint32_t rl_global_rate, rl_global_burst;

@@ -279,6 +279,8 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 		if (r < 0 ||
 		    (r == 0 && cfg_resolve_path(n, rel, c->db_path, sizeof(c->db_path)) < 0))
 			bad |= r < 0 ? 1 : cfg_error(n, "database path too long") < 0;
+		else if (r == CFG_ABSENT) /* the state directory of the installation */
+			snprintf(c->db_path, sizeof(c->db_path), "%s", MS_DEFAULT_DB);
 		r = cfg_get_enum(n, "@sync", sync_names, &i);
 		if (r < 0)
 			bad = 1;
@@ -286,7 +288,7 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 			c->db_sync_full = i == 1;
 	}
 	if (t->elem[T_LOG] != NULL)
-		bad |= cfg_read_log(root, &c->log_level) < 0;
+		bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0; /* absent: the defaults */
 	if (t->elem[T_METRICS] != NULL)
 		bad |= cfg_read_metrics(root, &c->metrics) < 0;
@@ -340,7 +342,7 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	c->port = LISP_CONTROL_PORT;
 	cfg_cli_init(&c->cli, 2621);
 	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_MSD);
-	c->log_level = LOG_INFO;
+	cfg_log_init(&c->log);
 	c->subscription_secs = 86400;
 	c->max_subscribers = MS_SUBS_MAX;
 	c->notify_interval_ms = 1000;
@@ -415,7 +417,7 @@ void ms_cfg_print(const void *p, FILE *out)
 		fprintf(out, "  <database path=\"%s\" sync=\"%s\"/>\n",
 			cfg_xml_escape(c->db_path, e, sizeof(e)),
 			c->db_sync_full ? "full" : "normal");
-	cfg_print_log(c->log_level, out);
+	cfg_print_log(&c->log, out);
 	cfg_print_privileges(&c->priv, out);
 	cfg_print_metrics(&c->metrics, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",

@@ -123,7 +123,6 @@ static int ms_start(struct event_base *base, void *cfgp)
 	int loaded;
 
 	g.base = base;
-	log_setlevel(log_getlevel() > cfg->log_level ? log_getlevel() : cfg->log_level);
 	if (cfg->db_path[0]) {
 		g.store = store_open(cfg->db_path, cfg->db_sync_full, err, sizeof(err));
 		if (g.store == NULL) {
@@ -173,6 +172,11 @@ static const struct cfg_priv *ms_privileges(const void *cfg)
 	return &((const struct ms_cfg *)cfg)->priv;
 }
 
+static const struct cfg_log *ms_log(const void *cfg)
+{
+	return &((const struct ms_cfg *)cfg)->log;
+}
+
 /* Sockets, CLI, metrics and database follow the config at start only; sites, keys, timers and
  * policies are swapped in whole; <bgp> goes first (ms_push_bgp_reload): its refusal
  * refuses the whole reload before anything is applied. */
@@ -197,7 +201,7 @@ static int ms_reload(void *oldp, void *newp)
 
 static const struct daemon_desc ms_desc = {
     .name = "lisp-msd",
-    .default_config = "/etc/lisp/lisp-msd.xml",
+    .default_config = LISP_SYSCONFDIR "/lisp-msd.xml",
     .version = PACKAGE_VERSION,
     .usage_extra = "The RFC 9301 Map-Server (see examples/lisp-msd.xml).\n",
     .parse_config = ms_cfg_parse,
@@ -207,6 +211,7 @@ static const struct daemon_desc ms_desc = {
     .reload = ms_reload,
     .stop = ms_stop,
     .privileges = ms_privileges,
+    .log = ms_log,
 };
 
 int main(int argc, char **argv)

@@ -100,14 +100,18 @@ enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
 #define MS_RL_DST_BURST 400
 #define MS_RL_DST_MAX	4096
 #define MS_SUBS_MAX	65536
+/* <database> without a path: the state directory of the installation (configure's
+ * $(localstatedir)/lib/lisp, /var/lib/lisp for the package) */
+#define MS_DEFAULT_DB LISP_STATEDIR "/lisp-msd.db"
 
 struct ms_cfg {
 	struct ipaddr listen; /* AFI 0 = any (dual stack) */
 	uint16_t port;
 	struct cfg_cli cli; /* <cli>, default 127.0.0.1:2621 */
-	char db_path[512];  /* "" = no persistence (persistent sites then live in memory) */
+	char db_path[512];  /* "" (no <database>) = no persistence (persistent sites then live in
+			     * memory); <database> without path: MS_DEFAULT_DB */
 	bool db_sync_full;
-	int log_level; /* syslog level */
+	struct cfg_log log; /* <log level facility> */
 	enum ms_nonlisp nonlisp;
 	/* <rate-limit>: what a Map-Request makes the Map-Server send towards its ITR-RLOC (a
 	 * Map-Reply, a negative Map-Reply, the request forwarded to the ETR, which answers it,

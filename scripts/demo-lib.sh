@@ -554,7 +554,7 @@ XML
 demo_ms_start() {
 	printf '%s\n' "$DEMO_MS_KEY" >"$DEMO_DIR/dc.key"
 	demo_ms_conf "$DEMO_DIR/ms-local.xml" "$DEMO_DIR/ms-local.db" "${1:-}"
-	start_bg -n "${NS[ms]}" ms-local "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-local.xml" || return 1
+	start_bg -n "${NS[ms]}" ms-local "$DEMO_BIN/lisp-msd" -dv -f "$DEMO_DIR/ms-local.xml" || return 1
 	wait_until 10 cli 2621 "${NS[ms]}" show version
 }
 # demo_register ROLE [HOST...]: the controller registers the VM(s) (default .5 and ::5) with
@@ -595,7 +595,7 @@ demo_xtr_start() { # ROLE
 	demo_xtr_conf "$DEMO_DIR/xtr-$r.xml" "$r"
 	[ "${DEMO_DETR:-1}" = 0 ] && [ "$DEMO_MODE" != classic ] && [ "$r" = oxtr ] &&
 		sed -i 's|<map-resolver address="192.0.2.18"|<map-resolver address="192.0.2.14"|' "$DEMO_DIR/xtr-$r.xml"
-	start_bg -n "$ns" "xtr-$r" "$DEMO_BIN/lisp-xtrd" -d -f "$DEMO_DIR/xtr-$r.xml" || return 1
+	start_bg -n "$ns" "xtr-$r" "$DEMO_BIN/lisp-xtrd" -dv -f "$DEMO_DIR/xtr-$r.xml" || return 1
 	wait_until 10 cli 2620 "$ns" show version || { echo "lisp-xtrd $r: no CLI" >&2; return 1; }
 	wait_until 5 ip -n "$ns" link show lisp0 || return 1
 	ip netns exec "$ns" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0 net.ipv4.ip_forward=1 \
@@ -619,13 +619,13 @@ demo_cp_start() {
 	printf '%s\n' "$DEMO_GMS_KEY" >"$DEMO_DIR/global.key"
 	demo_ms_start "${1:-}" || return 1
 	demo_mr_conf "$DEMO_DIR/mr-local.xml" local
-	start_bg -n "${NS[ms]}" mr-local "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-local.xml" || return 1
+	start_bg -n "${NS[ms]}" mr-local "$DEMO_BIN/lisp-mrd" -dv -f "$DEMO_DIR/mr-local.xml" || return 1
 	wait_until 10 cli 2622 "${NS[ms]}" show version || return 1
 	demo_gms_conf "$DEMO_DIR/ms-global.xml"
-	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-global.xml" || return 1
+	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -dv -f "$DEMO_DIR/ms-global.xml" || return 1
 	wait_until 10 cli 2621 "${NS[gms]}" show version || return 1
 	demo_mr_conf "$DEMO_DIR/mr-global.xml" global
-	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-global.xml" || return 1
+	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -dv -f "$DEMO_DIR/mr-global.xml" || return 1
 	wait_until 10 cli 2622 "${NS[gms]}" show version
 }
 demo_vms_register() { # the VMs start in site A: announced, registered by the controller
@@ -641,10 +641,10 @@ demo_dataplane_classic() {
 	printf '%s\n' "$DEMO_MS_KEY" >"$DEMO_DIR/dc.key"
 	printf '%s\n' "$DEMO_GMS_KEY" >"$DEMO_DIR/global.key"
 	demo_gms_conf "$DEMO_DIR/ms-global.xml"
-	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-global.xml" || return 1
+	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -dv -f "$DEMO_DIR/ms-global.xml" || return 1
 	wait_until 10 cli 2621 "${NS[gms]}" show version || return 1
 	demo_mr_conf "$DEMO_DIR/mr-global.xml" global
-	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-global.xml" || return 1
+	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -dv -f "$DEMO_DIR/mr-global.xml" || return 1
 	wait_until 10 cli 2622 "${NS[gms]}" show version || return 1
 	demo_xtr_start sa && demo_xtr_start sb && demo_xtr_start oxtr && demo_xtr_start detr ||
 		return 1

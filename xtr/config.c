@@ -51,7 +51,7 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->moved_away_s = 180;
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
 	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_XTRD);
-	c->log_level = LOG_INFO;
+	cfg_log_init(&c->log);
 }
 
 void xtr_cfg_free(struct xtr_cfg *c)
@@ -502,7 +502,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	if ((n = cfg_child(root, "fast-path")) != NULL)
 		bad |= parse_fast_path(n, c) < 0;
 	bad |= cfg_read_cli(root, &c->cli) < 0;
-	bad |= cfg_read_log(root, &c->log_level) < 0;
+	bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
 	bad |= cfg_read_metrics(root, &c->metrics) < 0;
 	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
@@ -619,7 +619,7 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		fprintf(out, "/>\n");
 	}
 	cfg_print_cli(&c->cli, out);
-	cfg_print_log(c->log_level, out);
+	cfg_print_log(&c->log, out);
 	cfg_print_privileges(&c->priv, out);
 	cfg_print_metrics(&c->metrics, out);
 	fprintf(out, "  <database>\n");

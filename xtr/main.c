@@ -49,7 +49,6 @@ static struct {
 	struct event *tick;
 	struct udp_sock *ctl;
 	struct site *site;
-	bool debug_level;
 	struct event_base *base;
 	struct xtr_detr *detr;	     /* representative mode (with the speaker of <bgp>) */
 	struct metrics_srv *metrics; /* <metrics> */
@@ -211,10 +210,9 @@ static const struct cfg_priv *privileges(const void *cfg)
 	return &((const struct xtr_cfg *)cfg)->priv;
 }
 
-static void apply_log(const struct xtr_cfg *c)
+static const struct cfg_log *log_cfg(const void *cfg)
 {
-	if (!g.debug_level)
-		log_setlevel(c->log_level);
+	return &((const struct xtr_cfg *)cfg)->log;
 }
 
 static void collect(struct mw *w, void *arg)
@@ -239,8 +237,6 @@ static int start(struct event_base *base, void *cfgp)
 	 * (~200 KB, a few hundred Map-Replies) overflowed while the daemon was busy with the TUN */
 	const struct udp_opts ctl_opts = {.rcvbuf = 4 << 20};
 
-	g.debug_level = log_getlevel() == LOG_DEBUG;
-	apply_log(c);
 	g.base = base;
 	g.dp = xtr_dp_new(base, &dpp);
 	if (g.dp == NULL)
@@ -312,7 +308,6 @@ static int reload(void *oldp, void *newp)
 	else if (n->fast_path != o->fast_path)
 		log_warnx("<fast-path> takes effect at the next restart");
 	cli_reconfigure(g.cli, &n->cli);
-	apply_log(n);
 	log_info("reloaded: %zu database mappings", xtr_db_count(g.x));
 	return 0;
 }
@@ -336,7 +331,7 @@ static void stop(void)
 
 static const struct daemon_desc xtr_desc = {
     .name = "lisp-xtrd",
-    .default_config = SYSCONFDIR "/lisp-xtrd.xml",
+    .default_config = LISP_SYSCONFDIR "/lisp-xtrd.xml",
     .version = XTR_VERSION,
     .usage_extra = "lisp-xtrd: LISP site xTR (RFC 9300/9301); CLI on 127.0.0.1:2620\n",
     .parse_config = parse,
@@ -346,6 +341,7 @@ static const struct daemon_desc xtr_desc = {
     .reload = reload,
     .stop = stop,
     .privileges = privileges,
+    .log = log_cfg,
     .keep_caps = PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW),
     .extra_caps = extra_caps,
 };

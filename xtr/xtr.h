@@ -162,10 +162,10 @@ struct xtr_cfg {
 	struct cfg_cli cli;	      /* <cli>, default 127.0.0.1:2620 */
 	struct cfg_priv priv;	      /* <privileges> (common/priv.h) */
 	struct cfg_metrics metrics;   /* <metrics> (common/metrics.h) */
-	int log_level;
-	bool has_site;	      /* a <site> element is present ... */
-	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
-	struct bgp_cfg *bgp;  /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
+	struct cfg_log log;	      /* <log level facility> */
+	bool has_site;		      /* a <site> element is present ... */
+	struct site_cfg site;	      /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
+	struct bgp_cfg *bgp;	      /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
 	/* <fast-path mode devices>: the in-kernel fast path (xtr/fastpath.h) */
 	uint8_t fast_path;    /* enum xtr_fp_mode, default XTR_FP_OFF */
 	char fp_devices[256]; /* device names, one space between ("": every device) */

@@ -50,7 +50,7 @@ EOF
 
 check "bgpspk config is valid (-n)" "$SPK" -n -f "$T_TMP/spk.xml"
 bird_start b1 "$T_TMP/bird.conf" || fail "bird starts"
-start_bg spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg spk "$SPK" -dv -f "$T_TMP/spk.xml"
 
 established() { birdc b1 show protocols spk | grep -q Established; }
 check "session with BIRD established" wait_until 30 established

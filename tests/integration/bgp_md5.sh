@@ -47,7 +47,7 @@ md5_counters() { # absolute, without touching nstat's history
 before=$(md5_counters)
 
 bird_start b1 "$T_TMP/bird.conf" || fail "bird starts"
-start_bg spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg spk "$SPK" -dv -f "$T_TMP/spk.xml"
 state_of() { cli "$P_CLI" show bgp neighbors "$1" json | jq -r '.[0].state'; }
 is_up() { [ "$(state_of "$1")" = Established ]; }
 

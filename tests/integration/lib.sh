@@ -122,6 +122,7 @@ skip_all() {
 	log "SKIP: $*"
 	T_FINISHED=1
 	_t_cleanup
+	[ "${T_KEEP:-0}" != 1 ] && rm -rf "$T_TMP" # (else every skipped run leaves one in /tmp)
 	echo "0 passed, 0 failed"
 	exit 77
 }

@@ -125,9 +125,9 @@ check "-nv prints the <bgp> peer" sh -c "'$XTRD' -nv -f '$T_TMP/de.xml' | grep -
 sed 's/mode="representative"/mode="site"/' "$T_TMP/de.xml" >"$T_TMP/bad.xml"
 check_not "<bgp> in site mode is refused" "$XTRD" -n -f "$T_TMP/bad.xml"
 
-start_bg -n "$UL" spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg -n "$UL" spk "$SPK" -dv -f "$T_TMP/spk.xml"
 for r in sa:"$SA" sb:"$SB" ox:"$OX" de:"$DE"; do
-	start_bg -n "${r#*:}" "${r%%:*}" "$XTRD" -d -f "$T_TMP/${r%%:*}.xml"
+	start_bg -n "${r#*:}" "${r%%:*}" "$XTRD" -dv -f "$T_TMP/${r%%:*}.xml"
 done
 for n in "$SA" "$SB" "$OX" "$DE"; do
 	wait_until 10 ip -n "$n" link show lisp0 || fail "lisp0 in $n"

@@ -119,11 +119,11 @@ xtr_conf "$T_TMP/xa.xml" 192.0.2.1 2001:db8:ffff::1 5 1500
 xtr_conf "$T_TMP/xb.xml" 192.0.2.2 2001:db8:ffff::2 6
 check "config check (-n)" "$XTRD" -n -f "$T_TMP/xa.xml"
 
-start_bg -n "$UL" msd "$MSD" -d -f "$T_TMP/msd.xml"
-start_bg -n "$UL" mrd "$MRD" -d -f "$T_TMP/mrd.xml"
+start_bg -n "$UL" msd "$MSD" -dv -f "$T_TMP/msd.xml"
+start_bg -n "$UL" mrd "$MRD" -dv -f "$T_TMP/mrd.xml"
 tshark_start "$UL" br0 "udp port 4341" "$T_TMP/data.pcap" || log "tshark not capturing"
-start_bg -n "$SA" xa "$XTRD" -d -f "$T_TMP/xa.xml"
-start_bg -n "$SB" xb "$XTRD" -d -f "$T_TMP/xb.xml"
+start_bg -n "$SA" xa "$XTRD" -dv -f "$T_TMP/xa.xml"
+start_bg -n "$SB" xb "$XTRD" -dv -f "$T_TMP/xb.xml"
 
 for s in "$SA" "$SB"; do
 	wait_until 10 ip -n "$s" link show lisp0 || fail "lisp0 in $s"

@@ -1364,6 +1364,30 @@ static void t_config_many_sites(void **state)
 	assert_non_null(strstr(errs.text, want));
 }
 
+/* <database>: path relative to the config file; without path, the installation's state
+ * directory; without the element, no persistence */
+static void t_database_path(void **state)
+{
+	struct fx *f = *state;
+	char want[600];
+
+	struct ms_cfg *c = load_cfg(f, "<lisp-msd>\n <database/>\n</lisp-msd>\n");
+	assert_non_null(c);
+	assert_string_equal(c->db_path, LISP_STATEDIR "/lisp-msd.db");
+	assert_string_equal(MS_DEFAULT_DB, LISP_STATEDIR "/lisp-msd.db");
+	ms_cfg_free(c);
+	c = load_cfg(f, "<lisp-msd>\n <database path=\"reg.db\" sync=\"full\"/>\n</lisp-msd>\n");
+	assert_non_null(c);
+	snprintf(want, sizeof(want), "%s/reg.db", f->common.dir);
+	assert_string_equal(c->db_path, want);
+	assert_true(c->db_sync_full);
+	ms_cfg_free(c);
+	c = load_cfg(f, "<lisp-msd/>\n");
+	assert_non_null(c);
+	assert_string_equal(c->db_path, "");
+	ms_cfg_free(c);
+}
+
 static void t_reload_removes_site(void **state)
 {
 	struct fx *f = *state;
@@ -1552,6 +1576,7 @@ int main(void)
 	    T(t_persistent_commit_before_ack),
 	    T(t_config_errors),
 	    T(t_config_many_sites),
+	    T(t_database_path),
 	    T(t_reload_removes_site),
 	    T(t_cli_json),
 	    T(t_cli_views),

@@ -892,6 +892,19 @@ static void fill_cache(void *arg, const struct xtr_entry *e)
 	entry_set(arg, (struct xtr_entry *)(uintptr_t)e);
 }
 
+/* Why the load failed; for a refusal of privileges, what it takes: the verifier rejects
+ * these programs without CAP_PERFMON (EACCES: its Spectre hardening forbids some of their
+ * pointer arithmetic), bpf() fails without CAP_BPF or under a system call filter (EPERM). */
+static void load_err(char *err, size_t errlen, int rc)
+{
+	snprintf(err, errlen, "the kernel refused the eBPF program: %s%s%s%s", strerror(-rc),
+		 rc == -EPERM || rc == -EACCES
+		     ? " (loading needs CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN, or CAP_SYS_ADMIN, "
+		       "and the bpf() system call)"
+		     : "",
+		 last_msg[0] ? ": " : "", last_msg);
+}
+
 int xtr_fp_probe(char *err, size_t errlen)
 {
 	libbpf_set_print(libbpf_print);
@@ -904,8 +917,7 @@ int xtr_fp_probe(char *err, size_t errlen)
 	int rc = xtr_fastpath__load(skel);
 	xtr_fastpath__destroy(skel);
 	if (rc) {
-		snprintf(err, errlen, "the kernel refused the eBPF program: %s%s%s", strerror(-rc),
-			 last_msg[0] ? ": " : "", last_msg);
+		load_err(err, errlen, rc);
 		return -1;
 	}
 	return 0;
@@ -960,8 +972,7 @@ struct xtr_fp *xtr_fp_start(struct event_base *base, struct xtr *x, const struct
 	bpf_map__set_max_entries(fp->skel->maps.fp_use, cap);
 	rc = xtr_fastpath__load(fp->skel);
 	if (rc) {
-		snprintf(err, errlen, "the kernel refused the eBPF program: %s%s%s", strerror(-rc),
-			 last_msg[0] ? ": " : "", last_msg);
+		load_err(err, errlen, rc);
 		goto fail;
 	}
 	if (fp->skel->bss == NULL) {

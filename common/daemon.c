@@ -438,7 +438,8 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 	}
 	/* everything is bound and open: from here on only what the daemon still needs */
 	if (d->privileges && d->privileges(D.cfg) &&
-	    priv_drop(d->privileges(D.cfg), d->keep_caps) < 0) {
+	    priv_drop(d->privileges(D.cfg), d->keep_caps | (d->extra_caps ? d->extra_caps() : 0)) <
+		0) {
 		log_warnx("start failed: the privileges could not be dropped");
 		if (d->stop)
 			d->stop();

@@ -71,6 +71,9 @@ struct daemon_desc {
 	/* The <log> of a config (common/conf.h cfg_read_log), applied at start and after each
 	 * reload; NULL: level info, facility daemon. */
 	const struct cfg_log *(*log)(const void *cfg);
+	/* More to keep, as start() found it needs them (lisp-xtrd's fast path on a kernel
+	 * that wants CAP_BPF for map updates); may be NULL. */
+	uint64_t (*extra_caps)(void);
 };
 
 /* Returns the process exit status (0, 1 config/start error, 2 usage). */

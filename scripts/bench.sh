@@ -10,8 +10,8 @@
 # subset it is build-bench/BENCHMARKS-partial.md (so a partial run never hides rows), unless
 # -o says otherwise.
 #
-# Names: lpm ms-register mr-request dataplane dataplane-bulk bgp-push migration memory
-# config-load cli-dump evacuation.
+# Names: lpm ms-register mr-request dataplane dataplane-bulk detr-reencap bgp-push migration
+# memory config-load cli-dump evacuation.
 # Each is bench/run-NAME.sh (protocol in bench/lib.sh); a missing script or daemon makes its
 # row "not measured: <reason>".
 # Needs root (network namespaces, CPU pinning is taskset). Installs what it needs with
@@ -20,7 +20,8 @@
 # (per benchmark, default 600 s).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-ALL=(lpm ms-register mr-request dataplane dataplane-bulk bgp-push migration memory config-load cli-dump evacuation)
+ALL=(lpm ms-register mr-request dataplane dataplane-bulk detr-reencap bgp-push migration memory
+	config-load cli-dump evacuation)
 RUNS=${BENCH_RUNS:-5}
 OUT=""
 build=1

@@ -798,6 +798,8 @@ demo_xtr_conf() {
 		# at 1,000 packets/s overflow it during a cold resolution through the global MR)
 		echo "  <map-cache negative-hold=\"1\" queue-length=\"32\"/>"
 		echo "  <probing interval=\"0\"/>"
+		# FAST_PATH=on|auto: lisp-xtrd's in-kernel fast path (tests/integration/migration_fp.sh)
+		[ "${FAST_PATH:-off}" != off ] && echo "  <fast-path mode=\"$FAST_PATH\"/>"
 		# the socket: state-changing commands (clear bgp); TCP sessions may only show
 		echo "  <cli address=\"127.0.0.1\" port=\"2620\" socket=\"$DEMO_DIR/xtr-$role.ctl\"/>"
 		echo "  <log level=\"debug\"/>"

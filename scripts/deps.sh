@@ -5,8 +5,10 @@
 set -euo pipefail
 what=${1:-test}
 
+# clang, bpftool, libbpf-dev: lisp-xtrd's in-kernel fast path (eBPF program + libbpf
+# skeleton); configure builds without it (and says why) when they are missing
 build=(gcc make autoconf automake pkg-config libevent-dev libssl-dev libxml2-dev libxml2-utils
-	libsqlite3-dev libcmocka-dev libsystemd-dev)
+	libsqlite3-dev libcmocka-dev libsystemd-dev clang bpftool libbpf-dev)
 test=(clang clang-format libclang-rt-14-dev tshark bird2 telnet netcat-openbsd iproute2 iputils-ping nftables jq
 	arping tcpdump procps python3 kmod systemd util-linux mandoc groff-base prometheus)
 # dpkg-buildpackage of debian/ and tests/package.sh (scripts/test.sh runs it)

@@ -405,6 +405,8 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_end(o);
 	metrics_out_stats(o, "metrics");
 	cli_out_stats(r->cli, o);
+	if (x->hooks.stats_out)
+		x->hooks.stats_out(x->hooks.arg, o); /* hook: the fast path's counters */
 	out_end(o);
 }
 

@@ -284,6 +284,53 @@ static struct xtr_mapping_cfg *parse_list(xmlNode *parent, const char *name, uns
 	return v;
 }
 
+static const char *const fp_mode_names[] = {"off", "auto", "on", NULL};
+
+/* <fast-path mode devices>: device names as the kernel takes them (1-15 bytes, no '/',
+ * no ':' nor whitespace), separated by spaces or commas, no duplicates; stored normalized. */
+static int parse_fast_path(xmlNode *n, struct xtr_cfg *c)
+{
+	char list[1024], *save = NULL;
+	unsigned count = 0;
+	int bad = 0, i;
+
+	c->fast_path = XTR_FP_AUTO; /* the element without mode= */
+	int r = cfg_get_enum(n, "@mode", fp_mode_names, &i);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		c->fast_path = (uint8_t)i;
+	r = cfg_get_string(n, "@devices", list, sizeof(list));
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return 0;
+	for (char *t = strtok_r(list, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
+		size_t len = strlen(t), used = strlen(c->fp_devices);
+		if (len > 15 || strpbrk(t, "/:") != NULL)
+			bad |= cfg_error(n, "fast-path: not a device name: %.40s", t) < 0;
+		else if (++count > XTR_FP_MAX_DEVICES)
+			bad |=
+			    cfg_error(n, "fast-path: more than %d devices", XTR_FP_MAX_DEVICES) < 0;
+		else {
+			char pad[20];
+			snprintf(pad, sizeof(pad), " %s ", t);
+			char have[sizeof(c->fp_devices) + 2];
+			snprintf(have, sizeof(have), " %s ", c->fp_devices);
+			if (strstr(have, pad) != NULL)
+				bad |= cfg_error(n, "fast-path: device %s listed twice", t) < 0;
+			else
+				snprintf(c->fp_devices + used, sizeof(c->fp_devices) - used, "%s%s",
+					 used ? " " : "", t);
+		}
+		if (bad)
+			break;
+	}
+	if (!bad && count == 0)
+		bad |= cfg_error(n, "fast-path: devices= names no device") < 0;
+	return bad ? -1 : 0;
+}
+
 /* <tenant instance-id="N"><aggregate eid= ttl=/>... <client prefix=/>...</tenant>: the IIDs
  * into c->tenant_iid, the aggregates appended to c->db with their IID, the client rules
  * into c->client. */
@@ -500,6 +547,8 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	}
 	if ((n = cfg_child(root, "etr")) != NULL)
 		bad |= cfg_get_u32(n, "@reencapsulate-moved-away", 0, 86400, &c->moved_away_s) < 0;
+	if ((n = cfg_child(root, "fast-path")) != NULL)
+		bad |= parse_fast_path(n, c) < 0;
 	bad |= cfg_read_cli(root, &c->cli) < 0;
 	bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
@@ -620,6 +669,13 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		fprintf(out, "  <probing interval-ms=\"%u\" timeout-ms=\"%u\" retries=\"%u\"/>\n",
 			c->probe_interval_ms, c->probe_timeout_ms, c->probe_retries);
 	fprintf(out, "  <etr reencapsulate-moved-away=\"%u\"/>\n", c->moved_away_s);
+	if (c->fast_path != XTR_FP_OFF || c->fp_devices[0]) {
+		fprintf(out, "  <fast-path mode=\"%s\"", fp_mode_names[c->fast_path % 3]);
+		if (c->fp_devices[0])
+			fprintf(out, " devices=\"%s\"",
+				cfg_xml_escape(c->fp_devices, e, sizeof(e)));
+		fprintf(out, "/>\n");
+	}
 	cfg_print_cli(&c->cli, out);
 	cfg_print_log(&c->log, out);
 	cfg_print_privileges(&c->priv, out);

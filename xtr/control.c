@@ -470,8 +470,9 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 				x->st.probe_up++;
 				log_info("RLOC %s up (probe answered)",
 					 ipaddr_str(&r->addr, a, sizeof(a)));
+				r->up = true;
+				xtr_rloc_changed(x, q->rloc_idx);
 			}
-			r->up = true;
 			r->missed = 0;
 			if (r->probe_nonce == m->nonce && now >= r->probe_sent)
 				r->rtt = now - r->probe_sent;
@@ -703,6 +704,7 @@ static void probe_tick(struct xtr *x, uint64_t now_tick)
 				r->missed++;
 			if (r->missed >= retries && r->up) {
 				r->up = false;
+				xtr_rloc_changed(x, (uint16_t)i);
 				x->st.probe_down++;
 				char a[IPADDR_STRLEN];
 				log_info("RLOC %s down (%u probes unanswered)",

@@ -93,7 +93,17 @@ const struct xtr_cfg *xtr_config(const struct xtr *x)
 
 const struct xtr_stats *xtr_get_stats(const struct xtr *x)
 {
+	if (x->hooks.stats_sync)
+		x->hooks.stats_sync(x->hooks.arg); /* hook: the fast path's counters */
 	return &x->st;
+}
+
+void xtr_set_hooks(struct xtr *x, const struct xtr_hooks *h)
+{
+	if (h)
+		x->hooks = *h;
+	else
+		memset(&x->hooks, 0, sizeof(x->hooks));
 }
 
 void xtr_clear_stats(struct xtr *x)
@@ -112,6 +122,8 @@ static void db_rebuild_index(struct xtr *x)
 		lpm_insert(l, &x->dbv[i].eid, &x->dbv[i], NULL);
 	lpm_free(x->db, NULL);
 	x->db = l;
+	if (x->hooks.db_changed)
+		x->hooks.db_changed(x->hooks.arg); /* hook: the fast path's database */
 }
 
 static void db_changed(struct xtr *x, const struct lisp_prefix *eid)

@@ -513,3 +513,84 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 		return;
 	}
 }
+
+/* A datagram that is one LISP packet around a TCP super-packet: the UDP tunnel GSO packet of
+ * an ITR that encapsulated in its kernel (the in-kernel fast path, xtr/fastpath.h) and that
+ * no device segmented on the way (veth hands it over whole, its inner checksum still the
+ * pseudo-header sum; the socket does not say its segment size). Recognised by an inner TCP
+ * packet longer than any our TUN device could carry whose checksum field holds only the
+ * pseudo-header sum; cut into segments of the largest size the TUN device takes, each
+ * decapsulated on its own. */
+int xtr_etr_input_gso(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
+		      uint64_t now)
+{
+	struct xtr_seg segs[XTR_GSO_MAXSEG];
+	struct buf b, l4;
+	struct lisp_data_hdr h;
+	struct pkt_ip ip;
+	struct pkt_tcp t;
+	uint16_t field;
+
+	if (len <= 8 + (size_t)x->cfg.tun_mtu)
+		return -1;
+	buf_init_read(&b, data, len);
+	if (lisp_data_parse(&b, &h, NULL) == -1 || pkt_parse_ip(&b, &ip) == -1 ||
+	    ip.tot_len != buf_left(&b) || ip.frag || ip.proto != PKT_PROTO_TCP ||
+	    ip.tot_len <= x->cfg.tun_mtu || pkt_parse_tcp(&b, &ip, &t) == -1)
+		return -1;
+	l4 = b;
+	if (buf_skip(&l4, (size_t)ip.hdr_len + 16) || buf_get_u16(&l4, &field))
+		return -1;
+	uint32_t l4len = (uint32_t)(ip.tot_len - ip.hdr_len);
+	uint32_t ps = ip.version == 4 ? pkt_csum_add(pkt_csum_add(0, ip.src.a, 4), ip.dst.a, 4) +
+					    PKT_PROTO_TCP + l4len
+				      : pkt_csum_pseudo6(&ip.src, &ip.dst, l4len, PKT_PROTO_TCP);
+	uint16_t partial = (uint16_t)~pkt_csum_fold(ps);
+	if (field != partial && !(partial == 0xffff && field == 0) &&
+	    !(partial == 0 && field == 0xffff))
+		return -1; /* a complete packet: the kernel sees to it as to any other */
+	size_t hdrs = (size_t)ip.hdr_len + t.hdr_len;
+	if (hdrs >= x->cfg.tun_mtu)
+		return -1;
+	struct xtr_offload o = {.needs_csum = true,
+				.gso_type = ip.version == 4 ? XTR_GSO_TCPV4 : XTR_GSO_TCPV6,
+				.gso_size = (uint16_t)(x->cfg.tun_mtu - hdrs),
+				.hdr_len = (uint16_t)hdrs,
+				.csum_start = ip.hdr_len,
+				.csum_offset = 16};
+	/* delivered: written whole, the kernel cuts it where it forwards it */
+	struct xtr_entry *e;
+	enum xtr_drop why;
+	if (x->io.tun_write_gso && xtr_etr_decide(x, &h, &ip, &e, &why, now) == XTR_DELIVER) {
+		size_t pay = ip.tot_len - hdrs, n = (pay + o.gso_size - 1) / o.gso_size;
+		x->st.etr_in += n;
+		xtr_itr_seen(x, src, now);
+		if (x->io.tun_write_gso(x->io.arg, &o, buf_cur(&b), ip.tot_len) == 0) {
+			x->st.decap += n;
+			x->st.decap_bytes += ip.tot_len + (n - 1) * hdrs;
+		} else {
+			x->st.drops[XTR_DROP_SEND] += n;
+		}
+		return 0;
+	}
+	size_t need = xtr_gso_space(ip.tot_len, o.gso_size);
+	if (need > x->segcap) {
+		uint8_t *nb = realloc(x->segbuf, need);
+		if (nb == NULL)
+			return -1;
+		x->segbuf = nb;
+		x->segcap = need;
+	}
+	int n = xtr_gso_segment(buf_cur(&b), ip.tot_len, &o, x->segbuf, x->segcap, segs,
+				XTR_GSO_MAXSEG);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		uint8_t *p = segs[i].p - 8; /* the LISP header again, in the segment's headroom */
+		memcpy(p, data, 8);
+		xtr_etr_input(x, src, p, segs[i].len + 8, now);
+	}
+	/* the segments live in segbuf, reused by the next super-packet: send them now */
+	xtr_flush(x);
+	return 0;
+}

@@ -38,6 +38,7 @@
 #include "common/udpio.h"
 #include "xtr/dataplane.h"
 #include "xtr/detr.h"
+#include "xtr/fastpath.h"
 #include "xtr/site/site.h"
 #include "xtr/xtr.h"
 
@@ -51,6 +52,7 @@ static struct {
 	struct event_base *base;
 	struct xtr_detr *detr;	     /* representative mode (with the speaker of <bgp>) */
 	struct metrics_srv *metrics; /* <metrics> */
+	struct xtr_fp *fp;	     /* the in-kernel fast path (<fast-path>), NULL: off */
 } g;
 
 /* ---------------------------------------------------------------- core callbacks */
@@ -155,6 +157,33 @@ static int start_site(struct event_base *base, const struct xtr_cfg *c)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- fast path */
+
+/* <fast-path>: loaded and attached here, as root, before the privilege drop. */
+static int start_fast_path(struct event_base *base, const struct xtr_cfg *c)
+{
+	const struct xtr_fp_params p = {
+	    .cfg = c, .tun_name = xtr_dp_tun_name(g.dp), .attach = true};
+	char err[512];
+
+	if (c->fast_path == XTR_FP_OFF)
+		return 0;
+	g.fp = xtr_fp_start(base, g.x, &p, err, sizeof(err));
+	if (g.fp)
+		return 0;
+	if (c->fast_path == XTR_FP_ON) {
+		log_warnx("fast path (mode on): %s", err);
+		return -1;
+	}
+	log_warnx("fast path not used: %s", err);
+	return 0;
+}
+
+static uint64_t extra_caps(void)
+{
+	return xtr_fp_extra_caps(g.fp);
+}
+
 /* ---------------------------------------------------------------- daemon */
 
 static void *parse(const char *path, struct cfg_errs *errs)
@@ -243,6 +272,8 @@ static int start(struct event_base *base, void *cfgp)
 	if (c->metrics.enabled &&
 	    (g.metrics = metrics_start(base, &c->metrics, "lisp-xtrd", collect, NULL)) == NULL)
 		return -1;
+	if (start_fast_path(base, c) == -1)
+		return -1;
 	log_info("lisp-xtrd %s: TUN %s mtu %u, %u RLOCs, %zu database mappings, %u map-servers, "
 		 "%u map-resolvers",
 		 XTR_VERSION, xtr_dp_tun_name(g.dp), c->tun_mtu, c->nrloc, xtr_db_count(g.x),
@@ -272,6 +303,10 @@ static int reload(void *oldp, void *newp)
 	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
 	metrics_reload_log(&o->metrics, &n->metrics);
+	if (g.fp)
+		xtr_fp_reconfigure(g.fp, n);
+	else if (n->fast_path != o->fast_path)
+		log_warnx("<fast-path> takes effect at the next restart");
 	cli_reconfigure(g.cli, &n->cli);
 	log_info("reloaded: %zu database mappings", xtr_db_count(g.x));
 	return 0;
@@ -279,6 +314,7 @@ static int reload(void *oldp, void *newp)
 
 static void stop(void)
 {
+	xtr_fp_stop(g.fp); /* detached first: from here on the kernel sends all to user space */
 	metrics_stop(g.metrics);
 	if (g.site)
 		site_teardown(g.site);
@@ -307,6 +343,7 @@ static const struct daemon_desc xtr_desc = {
     .privileges = privileges,
     .log = log_cfg,
     .keep_caps = PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW),
+    .extra_caps = extra_caps,
 };
 
 int main(int argc, char **argv)

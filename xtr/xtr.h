@@ -37,6 +37,7 @@ struct bgp_cfg;
 struct cfg_errs;
 struct lisp_key;
 struct pkt_ip;
+struct xtr_offload;
 
 #define XTR_VERSION	     "0.1.0"
 #define XTR_MAX_RLOCS	     4	  /* underlay addresses of this xTR */
@@ -173,7 +174,16 @@ struct xtr_cfg {
 	bool has_site;		      /* a <site> element is present ... */
 	struct site_cfg site;	      /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
 	struct bgp_cfg *bgp;	      /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
+	/* <fast-path mode devices>: the in-kernel fast path (xtr/fastpath.h) */
+	uint8_t fast_path;    /* enum xtr_fp_mode, default XTR_FP_OFF */
+	char fp_devices[256]; /* device names, one space between ("": every device) */
 };
+
+/* <fast-path mode>: off (the default) is the user-space data plane alone; auto adds the
+ * in-kernel fast path when the kernel takes its programs (and logs why not otherwise); on
+ * fails the start when it cannot. */
+enum xtr_fp_mode { XTR_FP_OFF = 0, XTR_FP_AUTO = 1, XTR_FP_ON = 2 };
+#define XTR_FP_MAX_DEVICES 32
 
 void xtr_cfg_defaults(struct xtr_cfg *c);
 /* The registration xTR-ID when none is configured: <subscribe>'s, else the first RLOC's
@@ -350,6 +360,10 @@ struct xtr_io {
 	void (*data_flush)(void *arg);
 	/* A packet for the local site (decapsulated, or an ICMP error): write to the TUN. */
 	int (*tun_write)(void *arg, const uint8_t *pkt, size_t len);
+	/* ... a TCP super-packet, with the offload its vnet header carries (xtr/offload.h);
+	 * may be NULL (the core then writes its segments one by one). */
+	int (*tun_write_gso)(void *arg, const struct xtr_offload *o, const uint8_t *pkt,
+			     size_t len);
 	/* A packet natively forwarded (negative entry, ACT natively-forward): the underlay. */
 	int (*native_send)(void *arg, const uint8_t *pkt, size_t len);
 	/* A control message (UDP to dst:dport from local address src, AFI 0: any). */
@@ -504,6 +518,12 @@ enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 				enum xtr_drop *why, uint64_t now);
 void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
 		   uint64_t now);
+/* ETR: one UDP 4341 datagram that is one LISP packet around a TCP super-packet (the UDP
+ * tunnel GSO packet of an ITR that encapsulated in its kernel, xtr/fastpath.h, left whole by
+ * veth: longer than the TUN device's MTU, its inner checksum only the pseudo-header sum):
+ * its segments are decapsulated each on its own, 0. -1: not such a packet. */
+int xtr_etr_input_gso(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
+		      uint64_t now);
 
 /* End of an input batch: send what the data sink holds (calls io.data_flush). */
 void xtr_flush(struct xtr *x);
@@ -531,6 +551,30 @@ void xtr_encap_header(uint8_t hdr[XTR_ENCAP_HLEN], uint16_t sport, uint16_t dpor
 		      uint32_t iid, uint32_t nonce);
 /* Outer UDP source port from the inner flow hash (RFC 9300 §5.3): 49152 + hash % 16384. */
 uint16_t xtr_flow_sport(uint32_t hash);
+
+/* ------------------------------------------------------------------ hooks */
+/* Observers of the core's tables, called in the loop turn of each change: the in-kernel
+ * fast path (xtr/fastpath.h) keeps its maps in step through them, so the map-cache stays
+ * the single authority. Every member may be NULL. */
+struct out;
+struct xtr_hooks {
+	void *arg;
+	/* a map-cache entry was installed or replaced (every source, pending included) */
+	void (*entry_set)(void *arg, struct xtr_entry *e);
+	/* ... is being removed (expiry, eviction, withdrawal, clear, replaced by a covering
+	 * mapping): called before it is freed */
+	void (*entry_gone)(void *arg, struct xtr_entry *e);
+	/* the reachability of tracked RLOC `idx` (RLOC probing, xtr_rloc_set_up) changed */
+	void (*rloc_changed)(void *arg, uint16_t idx, bool up);
+	/* the database (local EIDs, the D-ETR's aggregate) changed */
+	void (*db_changed)(void *arg);
+	/* the counters are about to be read (xtr_get_stats): fold in what is counted elsewhere */
+	void (*stats_sync)(void *arg);
+	/* `show statistics`: the observer's own section */
+	void (*stats_out)(void *arg, struct out *o);
+};
+/* Replace the hooks (NULL: none). */
+void xtr_set_hooks(struct xtr *x, const struct xtr_hooks *h);
 
 /* ---- CLI (xtr/cli.c) ---- */
 struct cli;

@@ -162,7 +162,8 @@ struct xtr {
 	struct xtr_stats st;
 	struct tb drop_log_tb;				       /* xtr_log_drop: lines per second */
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
-	int64_t wall_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
+	struct xtr_hooks hooks; /* xtr_set_hooks (the in-kernel fast path) */
+	int64_t wall_off_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
 };
 
 /* core.c */
@@ -183,6 +184,8 @@ const struct xtr_moved *xtr_moved_lookup(const struct xtr *x, uint32_t iid, cons
 void xtr_moved_sweep(struct xtr *x, uint64_t now);
 const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi);
 /* mapcache.c */
+/* RLOC probing changed the reachability of tracked RLOC i (tells the hooks). */
+void xtr_rloc_changed(struct xtr *x, uint16_t i);
 int xtr_cache_init(struct xtr *x);
 void xtr_cache_fini(struct xtr *x);
 void xtr_cache_touch(struct xtr *x, struct xtr_entry *e, uint64_t now);

@@ -486,3 +486,31 @@ tshark_stop() {
 	T_TSHARK=()
 	return 0
 }
+
+# ---- lisp-xtrd's in-kernel fast path (<fast-path>, xtr/fastpath.h)
+# FAST_PATH=on|auto|off (default off; the *_fp.sh wrappers set on) goes into every lisp-xtrd
+# configuration a test writes: fast_path_xml prints the element (nothing for off). With on,
+# fast_path_need skips the test, saying why, when the kernel refuses the programs; the test
+# then asserts with fast_path_carried that the programs did carry its packets.
+fast_path_xml() { [ "${FAST_PATH:-off}" = off ] || printf '<fast-path mode="%s"/>' "$FAST_PATH"; }
+fast_path_on() { [ "${FAST_PATH:-off}" = on ]; }
+fast_path_need() {
+	local why
+	fast_path_on || return 0
+	why=$("$top_builddir/tests/integration/fastpath_probe" 2>&1) ||
+		skip_all "FAST_PATH=on: ${why:-fastpath_probe failed}"
+	log "FAST_PATH=on: $why"
+}
+# fast_path_ready CLI-TARGET...: that lisp-xtrd serves with its programs attached (they are
+# loaded at the end of its start, after its TUN device exists)
+fast_path_ready() {
+	fast_path_on || return 0
+	json_poll 15 '.fastPath.state == "on"' cli "$@" show statistics json >/dev/null
+}
+# fast_path_carried CLI-TARGET... JQ: the jq test holds for `show statistics json`'s fastPath
+# object of that lisp-xtrd (only with FAST_PATH=on; always true otherwise)
+fast_path_carried() {
+	local f=${*: -1}
+	fast_path_on || return 0
+	json_poll 5 ".fastPath | $f" cli "${@:1:$#-1}" show statistics json
+}

@@ -24,6 +24,7 @@
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
 need_root
 need_cmd ip jq nc timeout "$BIRD" "$BIRDC"
+fast_path_need
 XTRD=$top_builddir/lisp-xtrd MSD=$top_builddir/lisp-msd REG=$top_builddir/lisp-register
 FLOW=$top_builddir/lisp-flow SPK=$top_builddir/tests/integration/bgpspk
 for b in "$XTRD" "$MSD" "$REG" "$FLOW" "$SPK"; do
@@ -76,6 +77,7 @@ xtr_site_conf() { # file rloc instance-id
   <rloc address="$2"/>
   <probing interval="0"/>
   <log level="debug"/>
+  $(fast_path_xml)
   <database><mapping eid="198.51.100.5/32"/></database>
 </lisp-xtrd>
 XML
@@ -92,6 +94,7 @@ cat >"$T_TMP/de.xml" <<XML
   <probing interval="0"/>
   <cli socket="$T_TMP/de.ctl"/>
   <log level="debug"/>
+  $(fast_path_xml)
   <tenant instance-id="1">
     <aggregate eid="198.51.100.0/24"/>
     <aggregate eid="2001:db8:100::/64"/>
@@ -193,6 +196,7 @@ for r in sa:"$SA" sb:"$SB" sc:"$SC" de:"$DE"; do
 done
 for n in "$SA" "$SB" "$SC" "$DE"; do
 	wait_until 10 ip -n "$n" link show lisp0 || fail "lisp0 in $n"
+	fast_path_ready 2620 "$n" || fail "FAST_PATH=on: lisp-xtrd in $n has no fast path"
 	nsexec "$n" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
 done
 ip -n "$DE" route add 198.51.100.0/24 dev lisp0
@@ -291,6 +295,12 @@ check "site A decapsulated tenant 1's packets (instance ID 1 in the header)" jso
 	'.data.decapsulated >= 100 and .drops.foreignIid == 0' cli 2620 "$SA" show statistics json
 check "site B decapsulated tenant 2's packets (instance ID 2 in the header)" json_poll 5 \
 	'.data.decapsulated >= 100 and .drops.foreignIid == 0' cli 2620 "$SB" show statistics json
+fast_path_on && check "FAST_PATH=on: the D-ETR's kernel classified and encapsulated them" \
+	fast_path_carried 2620 "$DE" '.itr.tenantClassified >= 100 and .itr.encapsulated >= 100'
+fast_path_on && check "FAST_PATH=on: site A's kernel decapsulated tenant 1's packets" \
+	fast_path_carried 2620 "$SA" '.etr.decapsulated >= 100'
+fast_path_on && check "FAST_PATH=on: site B's kernel decapsulated tenant 2's packets" \
+	fast_path_carried 2620 "$SB" '.etr.decapsulated >= 100' 
 
 # tenant 1's VM migrates to site C: only its mapping changes
 t2_before=$(mc_of 2 "[2]198.51.100.5/32")

@@ -208,6 +208,17 @@ struct bgp_peer {
 	bool vpn_withheld_logged;
 	uint64_t vpn_no_iid;
 	uint64_t md5_configured;
+	/* receiving side: End-of-RIB seen per AID this session, BGP_EV_EOR given; routes
+	 * refused for their next hop (treat-as-withdraw); routes from an underlay peer */
+	uint8_t eor_rcvd;
+	bool eor_done;
+	uint64_t nh_rejected;
+	uint64_t underlay_ignored;
+	struct event *t_eor_wait; /* a peer without GR: BGP_EOR_WAIT after Established */
+	/* the address of our end of the session (next hop of underlay routes; RFC 4271 §6.3:
+	 * a received next hop may not be it), AFI 0 while not Established */
+	struct ipaddr local_addr;
+	bool underlay_nh_logged; /* an underlay route not sendable on this session: logged */
 	uint8_t last_err_code, last_err_subcode;
 	bool last_err_sent; /* we sent it (else received) */
 	char last_reason[96];
@@ -229,7 +240,9 @@ struct bgp {
 	bool restarting; /* advertise R: until the initial update after a restart is done
 			  * (End-of-RIB sent to every GR peer) or t_restart fires */
 	struct event *t_restart;
-	struct bgp_rib table; /* the mappings to announce; entry->map set */
+	struct bgp_rib table;  /* the mappings to announce; entry->map set */
+	struct bgp_rib utable; /* underlay routes to announce (entries without paths or map) */
+	bool underlay_dirty;   /* resync every underlay peer at the next flush */
 	struct lisp_prefix *dirty;
 	size_t n_dirty, cap_dirty;
 	bool dirty_all;		     /* too many: resync every peer by a full walk */
@@ -268,7 +281,8 @@ enum bgp_timer_id {
 	BGP_T_KEEPALIVE,
 	BGP_T_IDLE_HOLD,
 	BGP_T_GR_RESTART,
-	BGP_T_GR_STALE
+	BGP_T_GR_STALE,
+	BGP_T_EOR_WAIT
 };
 void bgp_timer_fire(struct bgp_peer *p, enum bgp_timer_id id);
 int bgp_peer_timers_init(struct bgp_peer *p);
@@ -322,6 +336,12 @@ void bgp_out_session_down(struct bgp_peer *p);
 void bgp_out_schedule(struct bgp *b);
 void bgp_out_flush(struct bgp *b);
 void bgp_out_refresh(struct bgp_peer *p);
+/* bgp/underlay.c: the underlay routes of one peer (all of them, against its Adj-RIB-Out) */
+void bgp_underlay_sync_peer(struct bgp_peer *p);
+/* The received side's End-of-RIB bookkeeping (bgp/in.c): the initial table is complete. */
+void bgp_in_eor_done(struct bgp_peer *p);
+/* bgp/session.c: the address of our end of the FSM's connection, or -1. */
+int bgp_conn_local_addr(const struct bgp_conn *c, struct ipaddr *out);
 /* For tests: sync the listed prefixes (NULL = all) to one peer into `sink`. */
 void bgp_out_sync_peer(struct bgp_peer *p, const struct lisp_prefix *list, size_t n, bool all);
 

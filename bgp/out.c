@@ -292,6 +292,10 @@ static void sync_walk(struct bgp_rib_entry *e, void *arg)
 
 void bgp_out_sync_peer(struct bgp_peer *p, const struct lisp_prefix *list, size_t n, bool all)
 {
+	if (p->cfg.role == BGP_ROLE_UNDERLAY) { /* never a mapping: its own table */
+		bgp_underlay_sync_peer(p);
+		return;
+	}
 	struct sync *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
@@ -362,12 +366,22 @@ void bgp_out_refresh(struct bgp_peer *p)
 
 void bgp_out_flush(struct bgp *b)
 {
+	bool udirty = b->underlay_dirty;
+
 	b->flush_pending = false;
-	if (b->n_dirty == 0 && !b->dirty_all)
+	b->underlay_dirty = false;
+	if (b->n_dirty == 0 && !b->dirty_all && !udirty)
 		return;
-	for (struct bgp_peer *p = b->peers; p; p = p->next)
-		if (p->state == BGP_ST_ESTABLISHED && p->synced)
+	for (struct bgp_peer *p = b->peers; p; p = p->next) {
+		if (p->state != BGP_ST_ESTABLISHED || !p->synced)
+			continue;
+		if (p->cfg.role == BGP_ROLE_UNDERLAY) {
+			if (udirty)
+				bgp_underlay_sync_peer(p);
+		} else if (b->n_dirty || b->dirty_all) {
 			bgp_out_sync_peer(p, b->dirty, b->n_dirty, b->dirty_all);
+		}
+	}
 	for (size_t i = 0; i < b->n_dirty; i++) {
 		struct bgp_rib_entry *e = bgp_rib_find(&b->table, &b->dirty[i]);
 		if (e)

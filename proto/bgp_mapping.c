@@ -29,6 +29,43 @@ uint32_t bgp_map_path_id(const struct ipaddr *rloc)
 	return h ? h : 1;
 }
 
+const char *bgp_rloc_unusable(const struct ipaddr *a)
+{
+	static const uint8_t zero[16];
+	const uint8_t *v4 = NULL;
+
+	if (a->afi == LISP_AFI_IPV4)
+		v4 = a->a;
+	else if (a->afi == LISP_AFI_IPV6 && memcmp(a->a, v4mapped_prefix, 12) == 0)
+		v4 = a->a + 12;
+	else if (a->afi != LISP_AFI_IPV6)
+		return "not an IPv4 or IPv6 address";
+	if (v4) {
+		if (v4[0] == 0)
+			return "unspecified";
+		if (v4[0] == 127)
+			return "loopback";
+		if (v4[0] >= 224 && v4[0] <= 239)
+			return "multicast";
+		if (v4[0] >= 240)
+			return v4[0] == 255 && v4[1] == 255 && v4[2] == 255 && v4[3] == 255
+				   ? "broadcast"
+				   : "reserved (240/4)";
+		if (v4[0] == 169 && v4[1] == 254)
+			return "link-local";
+		return NULL;
+	}
+	if (memcmp(a->a, zero, 16) == 0)
+		return "unspecified";
+	if (memcmp(a->a, zero, 15) == 0 && a->a[15] == 1)
+		return "loopback";
+	if (a->a[0] == 0xff)
+		return "multicast";
+	if (a->a[0] == 0xfe && (a->a[1] & 0xc0) == 0x80)
+		return "link-local";
+	return NULL;
+}
+
 int bgp_mapping_check(const struct bgp_host_mapping *m, struct proto_err *e)
 {
 	if (m->eid.afi != LISP_AFI_IPV4 && m->eid.afi != LISP_AFI_IPV6)
@@ -87,6 +124,68 @@ int bgp_route_next_hop(const struct bgp_route *route, const struct bgp_attrs *a,
 	return -1;
 }
 
+/* The next hop `nh` of a route of (afi, safi): NEXT_HOP for IPv4 unicast over IPv4, else
+ * MP_REACH's (IPv4-mapped for IPv6 routes over IPv4; IPv6 for IPv4 routes only with RFC 8950
+ * negotiated for the family). */
+static int set_next_hop(struct bgp_attrs *a, uint16_t afi, uint8_t safi, const struct ipaddr *nh,
+			const struct bgp_sess_opts *o, unsigned i, struct proto_err *e)
+{
+	int aid = bgp_aid(afi, safi);
+
+	if (afi == BGP_AFI_IPV4 && nh->afi == LISP_AFI_IPV4 && safi == BGP_SAFI_UNICAST) {
+		a->next_hop = *nh;
+		bgp_attr_set(a, BGP_ATTR_NEXT_HOP);
+	} else if (afi == BGP_AFI_IPV4 && nh->afi == LISP_AFI_IPV4) {
+		a->n_mp_nh = 1; /* VPN-IPv4: RD 0 + the IPv4 RLOC in MP_REACH */
+		a->mp_nh[0] = *nh;
+	} else if (afi == BGP_AFI_IPV6 && nh->afi == LISP_AFI_IPV4) {
+		a->n_mp_nh = 1;
+		a->mp_nh[0].afi = LISP_AFI_IPV6;
+		memcpy(a->mp_nh[0].a, v4mapped_prefix, 12);
+		memcpy(a->mp_nh[0].a + 12, nh->a, 4);
+	} else {
+		if (afi == BGP_AFI_IPV4 && (aid < 0 || !(o->ext_nh & BGP_AID_BIT(aid))))
+			return proto_fail(
+			    e, PERR_BAD_AFI, i,
+			    "IPv6 next hop for an IPv4 route needs extended next hop");
+		a->n_mp_nh = 1;
+		a->mp_nh[0] = *nh;
+	}
+	return 0;
+}
+
+int bgp_plain_encode_path(const struct lisp_prefix *pfx, const struct ipaddr *nh, uint32_t local_as,
+			  bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
+			  struct proto_err *e)
+{
+	struct buf st;
+	struct bgp_attrs *a = &out->attrs;
+
+	memset(out, 0, sizeof(*out));
+	if (pfx->afi != LISP_AFI_IPV4 && pfx->afi != LISP_AFI_IPV6)
+		return proto_fail(e, PERR_BAD_AFI, 0, "prefix is not IPv4 or IPv6");
+	if (nh->afi != LISP_AFI_IPV4 && nh->afi != LISP_AFI_IPV6)
+		return proto_fail(e, PERR_BAD_AFI, 0, "next hop is not IPv4 or IPv6");
+	out->afi = pfx->afi == LISP_AFI_IPV4 ? BGP_AFI_IPV4 : BGP_AFI_IPV6;
+	out->safi = BGP_SAFI_UNICAST;
+	out->route.prefix = *pfx;
+	out->route.prefix.iid = 0;
+	prefix_normalize(&out->route.prefix);
+	if (set_next_hop(a, out->afi, out->safi, nh, o, 0, e) < 0)
+		return -1;
+	a->origin = BGP_ORIGIN_IGP;
+	bgp_attr_set(a, BGP_ATTR_ORIGIN);
+	buf_init_write(&st, out->store, sizeof(out->store));
+	uint32_t as = local_as;
+	if (bgp_attrs_set_as_path(a, &st, &as, ebgp ? 1 : 0))
+		return proto_fail(e, PERR_FULL, 0, "path store");
+	if (!ebgp) {
+		a->local_pref = 100;
+		bgp_attr_set(a, BGP_ATTR_LOCAL_PREF);
+	}
+	return 0;
+}
+
 int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
 			    bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
 			    struct proto_err *e)
@@ -103,27 +202,8 @@ int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32
 	out->afi = m->eid.afi == LISP_AFI_IPV4 ? BGP_AFI_IPV4 : BGP_AFI_IPV6;
 	out->safi = bgp_mapping_safi(&m->eid);
 	bgp_mapping_route(m, i, local_as, &out->route);
-	int aid = bgp_aid(out->afi, out->safi);
-
-	/* next hop */
-	if (m->eid.afi == LISP_AFI_IPV4 && l->rloc.afi == LISP_AFI_IPV4 && !out->route.vpn) {
-		a->next_hop = l->rloc;
-		bgp_attr_set(a, BGP_ATTR_NEXT_HOP);
-	} else if (m->eid.afi == LISP_AFI_IPV4 && l->rloc.afi == LISP_AFI_IPV4) {
-		a->n_mp_nh = 1; /* VPN-IPv4: RD 0 + the IPv4 RLOC in MP_REACH */
-		a->mp_nh[0] = l->rloc;
-	} else if (m->eid.afi == LISP_AFI_IPV6 && l->rloc.afi == LISP_AFI_IPV4) {
-		a->n_mp_nh = 1;
-		a->mp_nh[0].afi = LISP_AFI_IPV6;
-		memcpy(a->mp_nh[0].a, v4mapped_prefix, 12);
-		memcpy(a->mp_nh[0].a + 12, l->rloc.a, 4);
-	} else {
-		if (m->eid.afi == LISP_AFI_IPV4 && (aid < 0 || !(o->ext_nh & BGP_AID_BIT(aid))))
-			return proto_fail(e, PERR_BAD_AFI, i,
-					  "IPv6 RLOC for an IPv4 EID needs extended next hop");
-		a->n_mp_nh = 1;
-		a->mp_nh[0] = l->rloc;
-	}
+	if (set_next_hop(a, out->afi, out->safi, &l->rloc, o, i, e) < 0)
+		return -1;
 
 	a->origin = BGP_ORIGIN_IGP;
 	bgp_attr_set(a, BGP_ATTR_ORIGIN);

@@ -80,6 +80,13 @@ int bgp_mapping_check(const struct bgp_host_mapping *m, struct proto_err *e);
 int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
 			    bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
 			    struct proto_err *e);
+/* A plain route (no LISP attribute): the prefix (IPv4/IPv6 unicast) with next hop `nh`,
+ * ORIGIN IGP, AS_PATH empty or `local_as` when ebgp, LOCAL_PREF 100 when not ebgp. What a
+ * D-ETR announces to the underlay (bgp/bgp.h bgp_underlay_announce). An IPv4 prefix with an
+ * IPv6 next hop needs RFC 8950 in `o`. */
+int bgp_plain_encode_path(const struct lisp_prefix *pfx, const struct ipaddr *nh, uint32_t local_as,
+			  bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
+			  struct proto_err *e);
 /* The route of locator i (also what to withdraw: a move = new paths + withdraw of the old
  * IDs); `local_as` is the RD's administrator for a tenant's (VPN) route. */
 void bgp_mapping_route(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
@@ -94,6 +101,14 @@ static inline uint8_t bgp_mapping_safi(const struct lisp_prefix *eid)
  * UPDATE with both, each route takes the one of the field it came in). -1: none. */
 int bgp_route_next_hop(const struct bgp_route *route, const struct bgp_attrs *attrs,
 		       struct ipaddr *out);
+
+/* Can this address be an RLOC (the next hop of a host route)? NULL when it can, else why
+ * not: unspecified (0.0.0.0/8, ::), loopback (127/8, ::1), multicast (224/4, ff00::/8),
+ * broadcast or reserved (240/4, 255.255.255.255), link-local (169.254/16, fe80::/10). An
+ * IPv4-mapped IPv6 address is judged as the IPv4 address it carries. RFC 4271 §6.3: such a
+ * next hop is semantically incorrect; the receiver treats the route as withdrawn (RFC 7606
+ * §7.3) rather than installing it. */
+const char *bgp_rloc_unusable(const struct ipaddr *a);
 
 /* What one received path says. */
 struct bgp_map_path_info {

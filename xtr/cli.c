@@ -16,6 +16,8 @@
 #include "common/metrics.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
+#include "bgp/bgp.h"
+#include "xtr/detr.h"
 #include "xtr/xtr_int.h"
 
 struct mc_ctx {
@@ -194,7 +196,14 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "staleEvents", st->bgp_stale);
 	out_uint(o, "foreignInstance", st->bgp_foreign);
 	out_uint(o, "reencapsulated", st->reencap);
+	if (x->detr) { /* host routes refused for their next hop; routes of underlay peers */
+		struct bgp *b = xtr_detr_speaker(x->detr);
+		out_uint(o, "nextHopRejected", bgp_nexthop_rejected(b));
+		out_uint(o, "underlayRoutesIgnored", bgp_underlay_ignored(b));
+	}
 	out_end(o);
+	if (x->detr) /* redundant D-ETRs: the underlay announcements (xtr/underlay.h) */
+		xtr_detr_show_stats(x->detr, o);
 	out_begin_object(o, "drops");
 	for (int d = 0; d < XTR_DROP__COUNT; d++)
 		out_uint(o, xtr_drop_name((enum xtr_drop)d), st->drops[d]);

@@ -17,6 +17,7 @@
 #include <libxml/tree.h>
 
 #include "bgp/bgp.h"
+#include "xtr/underlay.h"
 #include "common/cli.h"
 #include "common/conf.h"
 #include "common/log.h"
@@ -52,6 +53,7 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
 	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_XTRD);
 	c->log_level = LOG_INFO;
+	xtr_announce_defaults(c);
 }
 
 void xtr_cfg_free(struct xtr_cfg *c)
@@ -475,6 +477,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		else if ((c->bgp = bgp_config_parse(n, errs)) == NULL)
 			bad = 1;
 	}
+	bad |= xtr_announce_parse(root, c) < 0; /* after <bgp>: it needs an underlay peer */
 	unsigned ovh = 0;
 	for (unsigned k = 0; k < c->nrloc; k++) {
 		unsigned o = c->rloc[k].afi == LISP_AFI_IPV4 ? XTR_OVERHEAD4 : XTR_OVERHEAD6;
@@ -592,5 +595,6 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 			c->site.bridge, c->site.tun, c->site.nsubnets, c->site.ndynamic);
 	if (c->bgp)
 		bgp_config_print(c->bgp, out, 2);
+	xtr_announce_print(c, out);
 	fprintf(out, "</lisp-xtrd>\n");
 }

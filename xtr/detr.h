@@ -93,4 +93,18 @@ void xtr_detr_bgp_stop(struct xtr_detr *d);
 /* The speaker in force, or NULL. */
 struct bgp *xtr_detr_speaker(const struct xtr_detr *d);
 
+/* ---- redundant D-ETRs: the underlay announcements (xtr/underlay.h) ----
+ * Evaluated on every session event of the speaker; after a reload (the <announce>, the
+ * database or the speaker changed) call xtr_detr_underlay_sync (reload_commit does). */
+struct out;
+struct xtr_underlay;
+void xtr_detr_underlay_sync(struct xtr_detr *d);
+/* SIGTERM: the underlay routes withdrawn (the UPDATE leaves now); returns how long the
+ * daemon keeps forwarding before it stops (ms, <announce withdraw-wait-ms>; 0 when
+ * nothing was announced). */
+unsigned xtr_detr_stopping(struct xtr_detr *d);
+/* `show statistics`: the "underlay" object. */
+void xtr_detr_show_stats(const struct xtr_detr *d, struct out *o);
+const struct xtr_underlay *xtr_detr_underlay(const struct xtr_detr *d);
+
 #endif

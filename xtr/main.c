@@ -271,6 +271,8 @@ static int reload(void *oldp, void *newp)
 		xtr_detr_bgp_reload_commit(g.detr, n->bgp);
 		/* <tenant>s added or removed: their mappings enter or leave the map-cache */
 		xtr_detr_instances_sync(g.detr);
+		/* <announce>, the aggregates or the speaker may have changed */
+		xtr_detr_underlay_sync(g.detr);
 	}
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
 	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
@@ -298,6 +300,13 @@ static void stop(void)
 	memset(&g, 0, sizeof(g));
 }
 
+/* SIGTERM: a D-ETR announcing to the underlay withdraws first and keeps forwarding while
+ * the edge routers move the traffic away (xtr/underlay.h), then stops. */
+static unsigned stopping(void)
+{
+	return xtr_detr_stopping(g.detr);
+}
+
 static const struct daemon_desc xtr_desc = {
     .name = "lisp-xtrd",
     .default_config = SYSCONFDIR "/lisp-xtrd.xml",
@@ -309,6 +318,7 @@ static const struct daemon_desc xtr_desc = {
     .start = start,
     .reload = reload,
     .stop = stop,
+    .stopping = stopping,
     .privileges = privileges,
     .keep_caps = PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW),
 };

@@ -110,6 +110,16 @@ struct xtr_client_cfg {
 	uint32_t iid;
 };
 
+/* <announce> (representative mode, with <bgp> peers of role="underlay"): what the D-ETR
+ * announces to the operator's edge routers while it is fit to forward (xtr/underlay.h,
+ * docs/architecture.md "Redundant D-ETRs"). */
+struct xtr_announce_cfg {
+	bool given;		   /* the element is in the file */
+	bool rlocs;		   /* every <rloc> as a host route (the anycast RLOC); default on */
+	bool aggregates;	   /* the <database> prefixes (own instance ID); default on */
+	uint32_t withdraw_wait_ms; /* SIGTERM: forward this long after the withdrawal (500) */
+};
+
 struct xtr_cfg {
 	enum xtr_mode mode;
 	uint32_t iid; /* the root's instance ID; BGP unicast mappings and unclassified PITR
@@ -165,6 +175,7 @@ struct xtr_cfg {
 	bool has_site;	      /* a <site> element is present ... */
 	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
 	struct bgp_cfg *bgp;  /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
+	struct xtr_announce_cfg announce; /* <announce> (xtr/underlay.c) */
 };
 
 void xtr_cfg_defaults(struct xtr_cfg *c);
@@ -405,6 +416,8 @@ struct xtr_stats {
 	uint64_t bgp_foreign;	    /* mapping for an instance ID not served: ignored */
 	uint64_t tenant_classified; /* PITR: TUN packets given to a tenant by a <client> rule */
 	uint64_t resolved_fallback; /* D-ETR: aggregate EID without a host route, resolved */
+	uint64_t ul_announce;	    /* D-ETR: routes announced to the underlay (became fit) */
+	uint64_t ul_withdraw;	    /* ... withdrawn (not fit any more, or stopping) */
 	uint64_t drops[XTR_DROP__COUNT];
 	uint64_t cin[16], cout[16]; /* control messages by type (index = LISP type) */
 	uint64_t cdrops[XTR_CDROP__COUNT];

@@ -153,7 +153,8 @@ struct xtr {
 	struct xtr_stats st;
 	struct tb drop_log_tb;				       /* xtr_log_drop: lines per second */
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
-	int64_t wall_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
+	int64_t wall_off_ns;   /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
+	struct xtr_detr *detr; /* representative mode: the D-ETR state (xtr/detr.c), for the CLI */
 };
 
 /* core.c */

@@ -119,29 +119,48 @@ void xtr_underlay_free(struct xtr_underlay *u)
 	free(u);
 }
 
-/* The routes a fit D-ETR announces (xtr/underlay.h). */
+static bool pfx_in(const struct lisp_prefix *v, unsigned n, const struct lisp_prefix *p);
+
+static unsigned add_host(struct lisp_prefix *v, unsigned n, const struct ipaddr *a)
+{
+	struct lisp_prefix p;
+
+	memset(&p, 0, sizeof(p));
+	p.afi = a->afi;
+	p.plen = (uint8_t)afi_max_plen(a->afi);
+	memcpy(p.a, a->a, sizeof(p.a));
+	if (n < XTR_UL_MAX && !pfx_in(v, n, &p))
+		v[n++] = p;
+	return n;
+}
+
+/* The routes a fit D-ETR announces (xtr/underlay.h): the RLOCs its aggregates are registered
+ * with (their <locator>s; every <rloc> for an aggregate without), then the aggregates. */
 static unsigned wanted(const struct xtr_underlay *u, struct lisp_prefix *v)
 {
 	const struct xtr_cfg *c = xtr_config(u->x);
 	unsigned n = 0;
 
-	if (c->announce.rlocs) {
-		for (unsigned i = 0; i < c->nrloc && n < XTR_UL_MAX; i++) {
-			memset(&v[n], 0, sizeof(v[n]));
-			v[n].afi = c->rloc[i].afi;
-			v[n].plen = (uint8_t)afi_max_plen(c->rloc[i].afi);
-			memcpy(v[n].a, c->rloc[i].a, sizeof(v[n].a));
-			n++;
-		}
+	for (size_t i = 0; c->announce.rlocs && i < xtr_db_count(u->x); i++) {
+		const struct xtr_db_entry *d = xtr_db_at(u->x, i);
+		if (d->eid.iid != c->iid || d->dynamic)
+			continue;
+		if (d->nloc == 0)
+			for (unsigned k = 0; k < c->nrloc; k++)
+				n = add_host(v, n, &c->rloc[k]);
+		for (unsigned k = 0; k < d->nloc && k < XTR_MAX_LOC; k++)
+			if (d->loc[k].priority != 255)
+				n = add_host(v, n, &d->loc[k].addr);
 	}
 	if (c->announce.aggregates) {
 		for (size_t i = 0; i < xtr_db_count(u->x) && n < XTR_UL_MAX; i++) {
 			const struct xtr_db_entry *d = xtr_db_at(u->x, i);
-			if (d->eid.iid != c->iid)
+			if (d->eid.iid != c->iid || d->dynamic)
 				continue; /* a tenant's: not into the one underlay table */
-			v[n] = d->eid;
-			v[n].iid = 0;
-			n++;
+			struct lisp_prefix p = d->eid;
+			p.iid = 0;
+			if (!pfx_in(v, n, &p))
+				v[n++] = p;
 		}
 	}
 	return n;

@@ -29,6 +29,8 @@ struct fx {
 	struct bgp_cfg *cfg;
 };
 
+static bool anycast_locator; /* the aggregates registered with 192.0.2.100 only */
+
 static struct xtr *mk_detr(bool rlocs, bool aggregates, uint32_t wait_ms)
 {
 	struct xtr_cfg *c = test_cfg();
@@ -37,6 +39,15 @@ static struct xtr *mk_detr(bool rlocs, bool aggregates, uint32_t wait_ms)
 	c->rloc[1] = A("2001:db8:ffff::10");
 	c->db[0].eid = P("198.51.100.0/24");
 	c->db[1].eid = P("2001:db8:100::/64");
+	if (anycast_locator) {
+		c->rloc[1] = A("192.0.2.100"); /* own first: the source of what it sends */
+		for (unsigned i = 0; i < 2; i++) {
+			c->db[i].nloc = 1;
+			c->db[i].loc[0].addr = A("192.0.2.100");
+			c->db[i].loc[0].priority = 1;
+			c->db[i].loc[0].weight = 100;
+		}
+	}
 	c->announce.rlocs = rlocs;
 	c->announce.aggregates = aggregates;
 	c->announce.withdraw_wait_ms = wait_ms;
@@ -198,6 +209,19 @@ static void t_selection_and_stopping(void **s)
 	assert_true(lr_run_until(f.base, announced, &f));
 	assert_int_equal(ul_count(&f), 2);
 	assert_int_equal(bgp_underlay_withdraw(xtr_detr_speaker(f.d), &rloc), 0);
+	fx_end(&f);
+
+	/* the anycast layout: <rloc>s 192.0.2.10 (own) and 192.0.2.100 (shared), the aggregates
+	 * registered with 192.0.2.100: that RLOC is announced, the own one is not */
+	anycast_locator = true;
+	fx_start(&f, true, true, 500);
+	anycast_locator = false;
+	assert_true(lr_run_until(f.base, announced, &f));
+	assert_int_equal(ul_count(&f), 3);
+	struct lisp_prefix any = P("192.0.2.100/32");
+	b = xtr_detr_speaker(f.d);
+	assert_int_equal(bgp_underlay_withdraw(b, &rloc), -1);
+	assert_int_equal(bgp_underlay_withdraw(b, &any), 0);
 	fx_end(&f);
 }
 

@@ -320,8 +320,8 @@ bool bgp_peer_established(const struct bgp_peer *p);
  * A D-ETR announces its anycast RLOC (/32, /128) and its aggregates to the operator's edge
  * routers while it is fit to forward (xtr/underlay.c). Plain routes: ORIGIN IGP, AS_PATH
  * empty (iBGP) or our AS (eBGP), LOCAL_PREF 100 on iBGP, no community, next hop = the
- * address of our end of that session (an IPv6 prefix over an IPv4 session: IPv4-mapped; an
- * IPv4 prefix over an IPv6 session needs extended next hop, else it is not sent). Sent at
+ * address of our end of that session: an IPv6 prefix goes only on an IPv6 session, an IPv4
+ * prefix on an IPv4 session or, with extended next hop (RFC 8950), an IPv6 one. Sent at
  * the end of the loop turn like the mappings (bgp_flush sends at once). Never sent to a
  * mapping peer; a mapping is never sent to an underlay peer. */
 int bgp_underlay_announce(struct bgp *b, const struct lisp_prefix *p); /* 0, -1 ENOMEM */

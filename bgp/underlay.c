@@ -78,18 +78,24 @@ static void ul_send(struct bgp_peer *p, struct ul_batch *ann, struct ul_batch *w
 	}
 }
 
-/* Can the routes of this family go out on this session? (An IPv4 prefix over an IPv6
- * session needs RFC 8950; the family must be negotiated.) */
-static bool ul_sendable(struct bgp_peer *p, const struct lisp_prefix *pfx)
+/* The family of the prefix is negotiated on this session. */
+static bool ul_family(const struct bgp_peer *p, const struct lisp_prefix *pfx)
 {
 	int aid = pfx->afi == LISP_AFI_IPV4 ? BGP_AID_IPV4 : BGP_AID_IPV6;
 
-	if (!(p->opts.mp & BGP_AID_BIT(aid)) || p->local_addr.afi == LISP_AFI_NONE)
+	return (p->opts.mp & BGP_AID_BIT(aid)) != 0 && p->local_addr.afi != LISP_AFI_NONE;
+}
+
+/* Can the route go out with our session address as next hop? An IPv6 prefix needs an IPv6
+ * session (an edge router cannot forward IPv6 to an IPv4-mapped next hop); an IPv4 prefix
+ * over IPv6 needs RFC 8950 extended next hop. */
+static bool ul_sendable(const struct bgp_peer *p, const struct lisp_prefix *pfx)
+{
+	if (!ul_family(p, pfx))
 		return false;
-	if (pfx->afi == LISP_AFI_IPV4 && p->local_addr.afi == LISP_AFI_IPV6 &&
-	    !(p->opts.ext_nh & BGP_AID_BIT(BGP_AID_IPV4)))
-		return false;
-	return true;
+	if (pfx->afi == LISP_AFI_IPV6)
+		return p->local_addr.afi == LISP_AFI_IPV6;
+	return p->local_addr.afi == LISP_AFI_IPV4 || (p->opts.ext_nh & BGP_AID_BIT(BGP_AID_IPV4));
 }
 
 static void ul_add(struct ul_sync *s, struct ul_batch *b, const struct lisp_prefix *pfx)
@@ -111,11 +117,14 @@ static void ul_want(struct bgp_rib_entry *e, void *arg)
 	char ps[PREFIX_STRLEN];
 
 	if (!ul_sendable(p, &e->prefix)) {
-		if (!p->underlay_nh_logged) {
+		/* a family the session does not carry is silently left out; one it carries
+		 * without a usable next hop is a configuration to fix: logged once */
+		if (ul_family(p, &e->prefix) && !p->underlay_nh_logged) {
 			p->underlay_nh_logged = true;
 			log_warnx(
-			    "bgp %s: %s cannot be announced on this session (family not "
-			    "negotiated, or an IPv4 route over IPv6 without extended next hop)",
+			    "bgp %s: %s is not announced on this session: an IPv6 route needs an "
+			    "IPv6 session, an IPv4 route over IPv6 extended next hop (or leave "
+			    "the family out: families=...)",
 			    p->name, prefix_str(&e->prefix, ps, sizeof(ps)));
 		}
 		return;

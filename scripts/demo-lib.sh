@@ -1085,9 +1085,9 @@ demo_red_ms_bgp_xml() { # ROLE (ms|ms2)
 	echo "  </bgp>"
 }
 
-# demo_red_detr_conf FILE ROLE: a redundant D-ETR. Anycast: <rloc>s its own address first
-# (the source of what it sends, Map-Registers, Map-Requests) and the shared 192.0.2.100, the
-# aggregates registered with 192.0.2.100; locator set: its own RLOC only, the aggregates
+# demo_red_detr_conf FILE ROLE: a redundant D-ETR. Anycast: <rloc>s its own address (the
+# source of what it sends, Map-Registers, Map-Requests) and the shared 192.0.2.100
+# (anycast="true"), with which the aggregates are registered; locator set: its own RLOC only, the aggregates
 # registered with it at priority 1 (detr) or 2 (detr2), the global Map-Server merging both.
 demo_red_detr_conf() {
 	local f=$1 role=$2 own own6 loc prio=1
@@ -1101,7 +1101,7 @@ demo_red_detr_conf() {
 		echo "  <tun name=\"lisp0\"/>"
 		echo "  <underlay native-forward-device=\"wan\"/>"
 		echo "  <rloc address=\"$own\"/>"
-		[ "$DEMO_RED_MODE" = anycast ] && echo "  <rloc address=\"$DEMO_ANYCAST\"/>"
+		[ "$DEMO_RED_MODE" = anycast ] && echo "  <rloc address=\"$DEMO_ANYCAST\" anycast=\"true\"/>"
 		echo "  <map-server address=\"192.0.2.18\" key-id=\"1\" algorithm=\"hmac-sha-256\" secret-file=\"$DEMO_DIR/global.key\"/>"
 		echo "  <map-resolver address=\"192.0.2.14\" port=\"4343\"/>"
 		echo "  <register interval=\"10\"/>"
@@ -1110,8 +1110,12 @@ demo_red_detr_conf() {
 		echo "  <cli address=\"127.0.0.1\" port=\"2620\" socket=\"$DEMO_DIR/xtr-$role.ctl\"/>"
 		echo "  <log level=\"debug\"/>"
 		echo "  <database>"
-		echo "    <mapping eid=\"198.51.100.0/24\"><locator address=\"$loc\" priority=\"$prio\" weight=\"100\"/></mapping>"
-		echo "    <mapping eid=\"2001:db8:100::/64\"><locator address=\"$loc\" priority=\"$prio\" weight=\"100\"/></mapping>"
+		if [ "$DEMO_RED_MODE" = anycast ]; then # registered with the anycast RLOC
+			echo "    <mapping eid=\"198.51.100.0/24\"/><mapping eid=\"2001:db8:100::/64\"/>"
+		else
+			echo "    <mapping eid=\"198.51.100.0/24\"><locator address=\"$loc\" priority=\"$prio\" weight=\"100\"/></mapping>"
+			echo "    <mapping eid=\"2001:db8:100::/64\"><locator address=\"$loc\" priority=\"$prio\" weight=\"100\"/></mapping>"
+		fi
 		echo "  </database>"
 		echo "  <bgp as=\"65000\" router-id=\"$own\">"
 		echo "    <graceful-restart time=\"120\"/>"

@@ -275,7 +275,9 @@ static int reload(void *oldp, void *newp)
 		xtr_detr_underlay_sync(g.detr);
 	}
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
-	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
+	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) ||
+	    memcmp(o->rloc_anycast, n->rloc_anycast, sizeof(o->rloc_anycast)) ||
+	    !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
 	metrics_reload_log(&o->metrics, &n->metrics);
 	cli_reconfigure(g.cli, &n->cli);

@@ -147,7 +147,8 @@ static unsigned wanted(const struct xtr_underlay *u, struct lisp_prefix *v)
 			continue;
 		if (d->nloc == 0)
 			for (unsigned k = 0; k < c->nrloc; k++)
-				n = add_host(v, n, &c->rloc[k]);
+				if (xtr_cfg_rloc_registered(c, k))
+					n = add_host(v, n, &c->rloc[k]);
 		for (unsigned k = 0; k < d->nloc && k < XTR_MAX_LOC; k++)
 			if (d->loc[k].priority != 255)
 				n = add_host(v, n, &d->loc[k].addr);

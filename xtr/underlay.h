@@ -19,12 +19,12 @@
  *   edge routers move the traffic meanwhile), then stops.
  *
  * What is announced (<announce rlocs aggregates>): the RLOCs the aggregates are registered
- * with, as host routes - the <locator>s of the <database> mappings, every <rloc> for a
- * mapping without (so an anycast D-ETR with <rloc>s 192.0.2.10, its own, first: the source
- * of what it sends, and 192.0.2.100, the shared one, and its aggregate registered with
- * <locator address="192.0.2.100"/>, announces 192.0.2.100/32 only) - and the <database>
- * prefixes of the D-ETR's own instance ID (tenant aggregates are not: two tenants may use
- * the same prefix). Nothing without an underlay peer.
+ * with, as host routes - the <locator>s of the <database> mappings; for a mapping without,
+ * the <rloc anycast="true"> ones if there are any, else every <rloc> (so an anycast D-ETR
+ * with <rloc address="192.0.2.10"/>, its own, the source of what it sends, and <rloc
+ * address="192.0.2.100" anycast="true"/> announces 192.0.2.100/32 only) - and the
+ * <database> prefixes of the D-ETR's own instance ID (tenant aggregates are not: two tenants
+ * may use the same prefix). Nothing without an underlay peer.
  *
  * The state is evaluated on every speaker event and at the grace deadline; `show
  * statistics` has it (`underlay`), with the counters ul_announce / ul_withdraw.

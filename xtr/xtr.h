@@ -136,6 +136,11 @@ struct xtr_cfg {
 	char native_dev[16];   /* underlay device for natively forwarded packets ("" = drop) */
 	unsigned nrloc;
 	struct ipaddr rloc[XTR_MAX_RLOCS];
+	/* <rloc anycast="true">: shared with the other D-ETRs (docs/architecture.md "Redundant
+	 * D-ETRs"): received on, registered and announced, never the source of what we send.
+	 * xtr_cfg_order_rlocs puts them after the own ones, so "the first RLOC of a family"
+	 * (xtr_rloc_for, the data plane) is an own one when there is one. */
+	bool rloc_anycast[XTR_MAX_RLOCS];
 	uint16_t data_port;    /* 4341 (tests may change it) */
 	uint16_t control_port; /* 4342 */
 	unsigned nms;
@@ -179,6 +184,17 @@ struct xtr_cfg {
 };
 
 void xtr_cfg_defaults(struct xtr_cfg *c);
+/* Own RLOCs first, then the anycast ones (each group in file order). */
+void xtr_cfg_order_rlocs(struct xtr_cfg *c);
+/* RLOC i stands for a database mapping without <locator>s: the anycast RLOCs when there are
+ * any (a D-ETR's aggregates go to the shared address), else every RLOC. */
+static inline bool xtr_cfg_rloc_registered(const struct xtr_cfg *c, unsigned i)
+{
+	for (unsigned k = 0; k < c->nrloc; k++)
+		if (c->rloc_anycast[k])
+			return c->rloc_anycast[i];
+	return true;
+}
 /* The registration xTR-ID when none is configured: <subscribe>'s, else the first RLOC's
  * address bytes (stable as long as the configuration is). */
 void xtr_cfg_default_xtr_id(const struct xtr_cfg *c, uint8_t id[16]);

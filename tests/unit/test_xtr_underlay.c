@@ -29,7 +29,7 @@ struct fx {
 	struct bgp_cfg *cfg;
 };
 
-static bool anycast_locator; /* the aggregates registered with 192.0.2.100 only */
+static bool anycast_locator; /* <rloc address="192.0.2.100" anycast="true"/> */
 
 static struct xtr *mk_detr(bool rlocs, bool aggregates, uint32_t wait_ms)
 {
@@ -39,14 +39,9 @@ static struct xtr *mk_detr(bool rlocs, bool aggregates, uint32_t wait_ms)
 	c->rloc[1] = A("2001:db8:ffff::10");
 	c->db[0].eid = P("198.51.100.0/24");
 	c->db[1].eid = P("2001:db8:100::/64");
-	if (anycast_locator) {
-		c->rloc[1] = A("192.0.2.100"); /* own first: the source of what it sends */
-		for (unsigned i = 0; i < 2; i++) {
-			c->db[i].nloc = 1;
-			c->db[i].loc[0].addr = A("192.0.2.100");
-			c->db[i].loc[0].priority = 1;
-			c->db[i].loc[0].weight = 100;
-		}
+	if (anycast_locator) { /* the shared RLOC stands for the aggregates without <locator> */
+		c->rloc[1] = A("192.0.2.100");
+		c->rloc_anycast[1] = true;
 	}
 	c->announce.rlocs = rlocs;
 	c->announce.aggregates = aggregates;
@@ -211,8 +206,8 @@ static void t_selection_and_stopping(void **s)
 	assert_int_equal(bgp_underlay_withdraw(xtr_detr_speaker(f.d), &rloc), 0);
 	fx_end(&f);
 
-	/* the anycast layout: <rloc>s 192.0.2.10 (own) and 192.0.2.100 (shared), the aggregates
-	 * registered with 192.0.2.100: that RLOC is announced, the own one is not */
+	/* the anycast layout: <rloc>s 192.0.2.10 (own) and 192.0.2.100 (anycast): the shared RLOC
+	 * is announced, the own one is not */
 	anycast_locator = true;
 	fx_start(&f, true, true, 500);
 	anycast_locator = false;

@@ -1001,6 +1001,7 @@ protocol device { scan time 10; }
 protocol kernel k4 { ipv4 { import none; export where source = RTS_BGP; }; }
 protocol kernel k6 { ipv6 { import none; export where source = RTS_BGP; }; }
 template bgp detr {
+	debug { states, events };
 	local as $DEMO_EDGE_AS;
 	hold time 9;
 	connect retry time 1;
@@ -1295,6 +1296,17 @@ demo_redundant_wrong_site() {
 		done
 	done
 	echo "$n"
+}
+
+# demo_redundant_edge_ms PROTO AFTER_MS: epoch ms of the edge router's first log line about
+# session PROTO (d1v4, d2v4...) leaving Established at or after AFTER_MS (when it noticed)
+demo_redundant_edge_ms() {
+	local l t
+	while IFS= read -r l; do
+		t=$(date -d "${l:0:23}" +%s%3N 2>/dev/null) || continue
+		[ "$t" -ge "$2" ] && { echo "$t"; return 0; }
+	done < <(grep -E "$1: (State changed to (stop|flush|down)|.*(Connection (lost|closed)|Received: ))" 		"$DEMO_DIR/bird-edge.log" 2>/dev/null)
+	return 1
 }
 
 # demo_redundant_loss TAG: "flow lost gapMs" per flow

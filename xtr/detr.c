@@ -586,6 +586,13 @@ const struct xtr_underlay *xtr_detr_underlay(const struct xtr_detr *d)
 	return d->ul;
 }
 
+void xtr_detr_set_tun_route(struct xtr_detr *d, int (*fn)(void *arg, const struct lisp_prefix *p),
+			    void *arg)
+{
+	if (d->ul)
+		xtr_underlay_set_tun_route(d->ul, fn, arg);
+}
+
 void xtr_detr_bgp_reload_abort(struct xtr_detr *d)
 {
 	if (d == NULL)

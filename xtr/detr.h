@@ -106,5 +106,9 @@ unsigned xtr_detr_stopping(struct xtr_detr *d);
 /* `show statistics`: the "underlay" object. */
 void xtr_detr_show_stats(const struct xtr_detr *d, struct out *o);
 const struct xtr_underlay *xtr_detr_underlay(const struct xtr_detr *d);
+/* The daemon's way to route an announced aggregate into its TUN (xtr_underlay_set_tun_route);
+ * call after xtr_detr_bgp_start. */
+void xtr_detr_set_tun_route(struct xtr_detr *d, int (*fn)(void *arg, const struct lisp_prefix *p),
+			    void *arg);
 
 #endif

@@ -36,6 +36,7 @@
 #include "common/priv.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
+#include "sys/netlink.h"
 #include "xtr/dataplane.h"
 #include "xtr/detr.h"
 #include "xtr/site/site.h"
@@ -194,6 +195,27 @@ static void collect(struct mw *w, void *arg)
 	xtr_metrics_write(w, g.x, g.detr, g.cli);
 }
 
+/* D-ETR: an aggregate announced to the underlay is routed into the TUN first (the PITR path,
+ * xtr/underlay.h); replaces any route of that prefix in the main table. */
+static int tun_route(void *arg, const struct lisp_prefix *p)
+{
+	struct nl nl;
+	struct nl_route r = {.plen = p->plen};
+	char s[PREFIX_STRLEN];
+	int rc = -1;
+
+	(void)arg;
+	r.dst.afi = p->afi;
+	memcpy(r.dst.a, p->a, sizeof(r.dst.a));
+	if ((r.ifindex = nl_ifindex(xtr_dp_tun_name(g.dp))) > 0 && nl_open(&nl) == 0) {
+		if ((rc = nl_route_add(&nl, &r)) != 0)
+			log_warnx("D-ETR: route %s into %s: %s", prefix_str(p, s, sizeof(s)),
+				  xtr_dp_tun_name(g.dp), nl.err);
+		nl_close(&nl);
+	}
+	return rc ? -1 : 0;
+}
+
 static int start(struct event_base *base, void *cfgp)
 {
 	struct xtr_cfg *c = cfgp;
@@ -242,6 +264,8 @@ static int start(struct event_base *base, void *cfgp)
 		log_warnx("BGP speaker did not start");
 		return -1;
 	}
+	if (g.detr) /* before the loop runs: nothing is announced before End-of-RIB */
+		xtr_detr_set_tun_route(g.detr, tun_route, NULL);
 	if (start_site(base, c) == -1)
 		return -1;
 	if (c->metrics.enabled &&

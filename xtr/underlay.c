@@ -35,7 +35,15 @@ struct xtr_underlay {
 	const char *reason;
 	char why[96];
 	uint64_t since_unix_ms; /* the last change of `fit` */
+	xtr_tun_route_fn *tun_route;
+	void *tun_route_arg;
 };
+
+void xtr_underlay_set_tun_route(struct xtr_underlay *u, xtr_tun_route_fn *fn, void *arg)
+{
+	u->tun_route = fn;
+	u->tun_route_arg = arg;
+}
 
 /* ---------------------------------------------------------------- <announce> */
 
@@ -289,6 +297,9 @@ void xtr_underlay_update(struct xtr_underlay *u, struct bgp *b, const struct bgp
 	for (unsigned i = 0; i < nw; i++) {
 		if (pfx_in(u->ann, u->nann, &want[i]))
 			continue;
+		/* an aggregate (not an RLOC's host route): into the TUN first (the PITR path) */
+		if (u->tun_route && want[i].plen < afi_max_plen(want[i].afi))
+			u->tun_route(u->tun_route_arg, &want[i]);
 		if (bgp_underlay_announce(b, &want[i]) == 0 && u->nann < XTR_UL_MAX)
 			u->ann[u->nann++] = want[i];
 	}

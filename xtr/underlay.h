@@ -55,6 +55,12 @@ void xtr_announce_defaults(struct xtr_cfg *c);
 /* The -nv form (printed when the element was given or an underlay peer exists). */
 void xtr_announce_print(const struct xtr_cfg *c, FILE *out);
 
+/* An aggregate is announced only once packets for it reach the TUN (the PITR path): fn
+ * routes the prefix into the TUN device (lisp-xtrd: netlink, replacing any route of it);
+ * 0, or -1 (logged; announced anyway: the LISP path does not need it). */
+typedef int xtr_tun_route_fn(void *arg, const struct lisp_prefix *p);
+void xtr_underlay_set_tun_route(struct xtr_underlay *u, xtr_tun_route_fn *fn, void *arg);
+
 struct xtr_underlay *xtr_underlay_new(struct xtr *x, struct event_base *base);
 void xtr_underlay_free(struct xtr_underlay *u);
 /* Re-evaluate with speaker b (may be NULL, or another speaker after a reload): announce or

@@ -96,7 +96,8 @@ kill9() {
 }
 run kill9 kill9 "$KILL_MAX" "kill -9 the D-ETR carrying the traffic"
 stop_bg "xtr-$ACTIVE" >/dev/null 2>&1
-log "kill9: $(grep -E 'd1v4|d2v4' "$DEMO_DIR/bird-edge.log" | grep -iE 'down|closed|error|received' | tail -3 | tr '\n' ' ')"
+t=$(demo_redundant_edge_ms "$([ "$ACTIVE" = detr ] && echo d1v4 || echo d2v4)" "$K_T0") &&
+	log "kill9: the edge router saw the session end $((t - K_T0)) ms after the kill (its log)"
 
 # --- the killed D-ETR returns: announced only once its table is complete, so the traffic
 # moves back to it without loss
@@ -106,8 +107,11 @@ back() {
 	wait_until 10 eval '[ "$(demo_redundant_active)" = "$ACTIVE" ]'
 }
 run return back "$RETURN_MAX" "the D-ETR restarts and takes the traffic back"
-check "return: it announced after its End-of-RIB (log order)" \
-	eval "grep -n 'initial table complete\|announced to the underlay' $(bg_log "xtr-$ACTIVE") | head -2 | tail -1 | grep -q announced"
+# first_line LOG REGEX: the line number of REGEX's first match (99999: none)
+first_line() { grep -n -m1 -E "$2" "$1" | cut -d: -f1 | grep . || echo 99999; }
+check "return: it announced only after a Map-Server's End-of-RIB (log order)" eval \
+	"[ \$(first_line $(bg_log "xtr-$ACTIVE") 'BGP peer .*: initial table complete') -lt \$(first_line $(bg_log "xtr-$ACTIVE") 'announced to the underlay') ] &&
+	[ \$(first_line $(bg_log "xtr-$ACTIVE") 'announced to the underlay') -lt 99999 ]"
 
 # --- graceful stop: withdraw first, forward during withdraw-wait-ms, then stop
 term() {

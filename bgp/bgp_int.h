@@ -69,6 +69,7 @@ struct bgp_rib_path {
 	uint64_t rd;	/* ... and route distinguisher */
 	uint8_t origin;
 	uint8_t n_lc;
+	uint32_t originator; /* ORIGINATOR_ID of a reflected route (RFC 4456), 0: none */
 	uint16_t aspath_len;
 	uint32_t local_pref;
 	struct ipaddr nh;
@@ -119,7 +120,10 @@ struct bgp_rib_entry **bgp_rib_sorted(const struct bgp_rib *r, size_t *n);
 /* The family of a table key: IPv4/IPv6 unicast for IID 0, VPN-IPv4/-IPv6 for any other. */
 int bgp_prefix_aid(const struct lisp_prefix *p);
 /* Reassemble the mapping of an Adj-RIB-In entry from its decoded paths; returns locators,
- * *stale = some path stale. */
+ * *stale = some path stale. The paths of each originating speaker (ORIGINATOR_ID: through a
+ * reflector one peer carries several Map-Servers' paths; none: the peer itself) are merged
+ * apart (bgp_mapping_merge), and the newest of those mappings is the result
+ * (bgp_mapping_newer; without registration times, the newest map version, else the first). */
 int bgp_rib_mapping(const struct bgp_rib_entry *e, struct bgp_host_mapping *m, bool *stale);
 
 /* ---- one TCP connection of a peer ----

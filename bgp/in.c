@@ -100,6 +100,8 @@ static void path_from_attrs(struct bgp_rib_path *rp, const struct bgp_route *r,
 	rp->has_lp = bgp_attr_has(a, BGP_ATTR_LOCAL_PREF);
 	rp->local_pref = a->local_pref;
 	rp->aspath_len = (uint16_t)bgp_aspath_length(a);
+	if (bgp_attr_has(a, BGP_ATTR_ORIGINATOR_ID))
+		rp->originator = a->originator_id ? a->originator_id : 1;
 	rp->vpn = r->vpn;
 	rp->rd = r->rd;
 	rp->label = r->label;

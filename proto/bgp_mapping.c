@@ -221,9 +221,13 @@ int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32
 	    {local_as, BGP_MAP_FN_IID, m->eid.iid},
 	    {local_as, BGP_MAP_FN_VERSION, m->version},
 	    {local_as, BGP_MAP_FN_TTL, m->ttl},
+	    {local_as, BGP_MAP_FN_REG_S, (uint32_t)(m->reg_ms / 1000)},
+	    {local_as, BGP_MAP_FN_REG_MS, (uint32_t)(m->reg_ms % 1000)},
 	};
+	/* the registration time only when known (and while seconds fit in 32 bits) */
+	size_t nlc = m->reg_ms && m->reg_ms / 1000 <= UINT32_MAX ? nitems(lc) : nitems(lc) - 2;
 	if (bgp_attrs_set_communities(a, &st, &comm, 1) ||
-	    bgp_attrs_set_large_comms(a, &st, lc, nitems(lc)))
+	    bgp_attrs_set_large_comms(a, &st, lc, nlc))
 		return proto_fail(e, PERR_FULL, 0, "path store");
 	return 0;
 }
@@ -231,7 +235,9 @@ int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32
 int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attrs *a, uint32_t as,
 			    struct bgp_map_path_info *out, struct proto_err *e)
 {
-	bool have_prio = false, have_weight = false, have_ttl = false;
+	bool have_prio = false, have_weight = false, have_ttl = false, have_rs = false,
+	     have_rms = false;
+	uint32_t reg_s = 0, reg_ms = 0;
 
 	struct ipaddr nh;
 
@@ -284,6 +290,18 @@ int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attr
 				have_ttl = true;
 			}
 			break;
+		case BGP_MAP_FN_REG_S:
+			if (!have_rs && l.local2 != 0) {
+				reg_s = l.local2;
+				have_rs = true;
+			}
+			break;
+		case BGP_MAP_FN_REG_MS:
+			if (!have_rms && l.local2 <= 999) {
+				reg_ms = l.local2;
+				have_rms = true;
+			}
+			break;
 		default: /* other functions: not ours */
 			break;
 		}
@@ -296,6 +314,8 @@ int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attr
 		out->loc.weight = BGP_MAP_DEFAULT_WEIGHT;
 	if (!have_ttl)
 		out->ttl = BGP_MAP_DEFAULT_TTL;
+	if (have_rs)
+		out->reg_ms = (uint64_t)reg_s * 1000 + reg_ms;
 	return 0;
 }
 
@@ -311,8 +331,15 @@ int bgp_mapping_merge(struct bgp_host_mapping *m, const struct bgp_map_path_info
 	if (m->n_loc == 0) {
 		m->eid = p->eid;
 		m->version = p->version;
+		m->reg_ms = p->reg_ms;
 	} else if (!prefix_eq(&m->eid, &p->eid)) {
 		return -1;
+	} else if (p->reg_ms && m->reg_ms && p->reg_ms != m->reg_ms) {
+		if (p->reg_ms < m->reg_ms)
+			return 1;
+		m->n_loc = 0; /* a later registration replaces the locator set */
+		m->version = p->version;
+		m->reg_ms = p->reg_ms;
 	} else if (p->version && m->version && p->version != m->version) {
 		if (!version_newer(p->version, m->version))
 			return 1;
@@ -330,6 +357,50 @@ int bgp_mapping_merge(struct bgp_host_mapping *m, const struct bgp_map_path_info
 		return -1;
 	m->loc[m->n_loc++] = p->loc;
 	return 0;
+}
+
+static int loc_cmp(const struct bgp_map_locator *a, const struct bgp_map_locator *b)
+{
+	int c = memcmp(&a->rloc.afi, &b->rloc.afi, sizeof(a->rloc.afi));
+
+	if (c == 0)
+		c = memcmp(a->rloc.a, b->rloc.a, sizeof(a->rloc.a));
+	if (c == 0)
+		c = (int)a->priority - (int)b->priority;
+	if (c == 0)
+		c = (int)a->weight - (int)b->weight;
+	return c;
+}
+
+/* The locators in the fixed order (insertion sort: at most BGP_MAP_LOC_MAX). */
+static unsigned sorted_locs(const struct bgp_host_mapping *m, struct bgp_map_locator *v)
+{
+	unsigned n = m->n_loc < BGP_MAP_LOC_MAX ? m->n_loc : BGP_MAP_LOC_MAX;
+
+	for (unsigned i = 0; i < n; i++) {
+		unsigned j = i;
+		for (; j > 0 && loc_cmp(&v[j - 1], &m->loc[i]) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = m->loc[i];
+	}
+	return n;
+}
+
+int bgp_mapping_newer(const struct bgp_host_mapping *a, const struct bgp_host_mapping *b)
+{
+	struct bgp_map_locator va[BGP_MAP_LOC_MAX], vb[BGP_MAP_LOC_MAX];
+
+	if (a->reg_ms == 0 || b->reg_ms == 0)
+		return 0;
+	if (a->reg_ms != b->reg_ms)
+		return a->reg_ms > b->reg_ms ? 1 : -1;
+	unsigned na = sorted_locs(a, va), nb = sorted_locs(b, vb);
+	for (unsigned i = 0; i < na && i < nb; i++) {
+		int c = loc_cmp(&va[i], &vb[i]);
+		if (c)
+			return c > 0 ? 1 : -1;
+	}
+	return na == nb ? 0 : na > nb ? 1 : -1;
 }
 
 int bgp_mapping_withdraw(struct bgp_host_mapping *m, uint32_t path_id)

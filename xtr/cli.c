@@ -40,6 +40,8 @@ static void entry_out(void *arg, const struct xtr_entry *e)
 	if (e->src == XTR_SRC_BGP && e->ext) {
 		out_str(o, "bgpPeer", ipaddr_str(&e->ext->bgp_peer, a, sizeof(a)));
 		out_uint(o, "mapVersion", e->ext->map_version);
+		if (e->ext->reg_ms) /* the order between Map-Servers (docs/bgp-mappings.md) */
+			out_uint(o, "registeredUnixMs", e->ext->reg_ms);
 	}
 	uint64_t exp = xtr_entry_expires_ns(c->x, e), used = xtr_entry_last_used_ns(c->x, e);
 	if (exp)

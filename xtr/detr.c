@@ -196,9 +196,24 @@ static struct detr_peer_mark *mark_of(struct xtr_detr *d, const struct ipaddr *a
 	return m;
 }
 
+static int addr_cmp(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->afi != b->afi)
+		return a->afi < b->afi ? -1 : 1;
+	return memcmp(a->a, b->a, sizeof(a->a));
+}
+
 /* a is the better choice than b (xtr/detr.h) */
 static bool src_better(const struct detr_src *a, const struct detr_src *b)
 {
+	int c = bgp_mapping_newer(&a->m, &b->m);
+
+	if (c) /* the later registration (docs/bgp-mappings.md "Ordering") */
+		return c > 0;
+	if (a->m.reg_ms && b->m.reg_ms) /* the same registration: a fixed choice, no flapping */
+		return addr_cmp(&a->peer, &b->peer) < 0;
+	/* a Map-Server that sends no registration time: its map version (meaningful between
+	 * the updates of one Map-Server only), else the one received last */
 	if (a->m.version && b->m.version && a->m.version != b->m.version &&
 	    (xtr_map_version_newer(a->m.version, b->m.version) ||
 	     xtr_map_version_newer(b->m.version, a->m.version)))
@@ -251,6 +266,7 @@ static void install(struct xtr_detr *d, struct detr_host *h, uint64_t now)
 	}
 	e->ext->bgp_peer = s->peer; /* a BGP entry always has its side struct */
 	e->ext->map_version = s->m.version;
+	e->ext->reg_ms = s->m.reg_ms;
 	h->inst_seq = s->seq;
 	x->st.bgp_installs++;
 }

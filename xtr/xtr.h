@@ -228,6 +228,7 @@ struct xtr_entry_ext {
 	uint64_t changed_ms;	/* wall clock (Unix ms) of the last install/replace */
 	struct ipaddr bgp_peer; /* XTR_SRC_BGP: the peer whose mapping is installed */
 	uint16_t map_version;	/* XTR_SRC_BGP: its 12-bit map version (0 = none) */
+	uint64_t reg_ms;	/* XTR_SRC_BGP: its registration time (Unix ms, 0 = none) */
 	/* resolution (pending, SMR-invoked or refresh): 0 = none outstanding */
 	uint64_t req_nonce;
 	uint64_t req_next; /* ns: earliest next Map-Request for this prefix (rate limit) */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: ISC */
-/* tests/unit/test_bgp_underlay.c - the speaker's peer roles over a socketpair, the remote side
+/* tests/unit/test_bgp_redundant.c - what the speaker does for redundant D-ETRs and Map-Servers,
+ * over a socketpair, the remote side
  * scripted with proto/ (bgp_testrig.h): an underlay peer (an edge router) gets the routes of
  * bgp_underlay_announce - plain (no LISP community, no NO_EXPORT), LOCAL_PREF 100 on iBGP,
  * next hop our end of the session (IPv4-mapped for IPv6 prefixes over IPv4), withdrawn by
@@ -8,7 +9,9 @@
  * RLOC are treated as withdrawn and counted (RFC 4271 §6.3): unspecified, loopback, multicast,
  * broadcast, link-local, our own address, a reflector's own address on a reflected route
  * (ORIGINATOR_ID), including a path that replaces a good one. BGP_EV_EOR once End-of-RIB came
- * for every family of the session, or at the EOR wait timer for a peer without GR. */
+ * for every family of the session, or at the EOR wait timer for a peer without GR. Through a
+ * reflector one peer carries the paths of several Map-Servers (ORIGINATOR_ID): each one's
+ * mapping is rebuilt apart and the later registration time wins, whatever the versions. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -353,6 +356,97 @@ static void t_eor_wait_without_gr(void **state)
 	rig_free(r);
 }
 
+/* The remote side as a reflector: ADD-PATH send and receive, GR. */
+static void establish_addpath(struct rig *r)
+{
+	struct bgp_open o;
+	struct bgp_msg msg;
+	uint8_t m[BGP_MAX_LEN];
+	struct buf w;
+
+	read_open(r, &o);
+	memset(&o, 0, sizeof(o));
+	o.version = 4;
+	o.my_as = 65000;
+	o.hold_time = 30;
+	o.bgp_id = remote_id;
+	o.caps.as4 = true;
+	o.caps.as4_asn = 65000;
+	o.caps.n_mp = 2;
+	o.caps.mp[0] = (struct bgp_capa_af){1, 1, 0};
+	o.caps.mp[1] = (struct bgp_capa_af){2, 1, 0};
+	o.caps.n_addpath = 1;
+	o.caps.addpath[0] = (struct bgp_capa_af){1, 1, BGP_ADDPATH_SEND | BGP_ADDPATH_RECV};
+	buf_init_write(&w, m, sizeof(m));
+	assert_int_equal(bgp_build_open(&w, &o, NULL), 0);
+	wr(r, m, w.len);
+	assert_int_equal(rd_msg_type(r, &msg), BGP_KEEPALIVE);
+	send_keepalive(r);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+}
+
+static struct bgp_host_mapping last_map;
+static void on_ev_keep(const struct bgp_event *ev, void *arg)
+{
+	on_ev(ev, arg);
+	if (ev->kind == BGP_EV_MAPPING)
+		last_map = *ev->mapping;
+}
+
+/* One path of 198.51.100.5/32 -> rloc, path ID `id`, reflected from `originator`. */
+static void send_reflected(struct rig *r, uint32_t id, uint32_t originator, const char *rloc,
+			   uint16_t version, uint64_t reg_ms)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct buf w;
+	size_t fitted;
+	struct bgp_host_mapping hm;
+	struct bgp_map_path mp;
+
+	mapping(&hm, "198.51.100.5/32", rloc);
+	hm.version = version;
+	hm.reg_ms = reg_ms;
+	assert_int_equal(bgp_mapping_encode_path(&hm, 0, 65000, false, &r->p->opts, &mp, NULL), 0);
+	mp.route.path_id = id;
+	mp.attrs.originator_id = originator;
+	bgp_attr_set(&mp.attrs, BGP_ATTR_ORIGINATOR_ID);
+	buf_init_write(&w, m, sizeof(m));
+	assert_int_equal(
+	    bgp_build_update(&w, &r->p->opts, &mp.attrs, mp.afi, &mp.route, 1, 0, &fitted, NULL),
+	    0);
+	wr(r, m, w.len);
+}
+
+static void t_reflected_originators(void **state)
+{
+	(void)state;
+	struct bgp_cfg *c = rig_cfg(PEER, 65000, true);
+	ipaddr_parse(LOCAL, &c->peers[0].local);
+	struct rig *r = rig_new_cfg(c);
+	char s[IPADDR_STRLEN];
+
+	r->b->cb = on_ev_keep;
+	establish_addpath(r);
+	assert_true(r->p->opts.addpath_rx & BGP_AID_BIT(BGP_AID_IPV4));
+	/* Map-Server 1 (10.0.0.1) has the move to .22 (its version 2, registered at 2000 ms);
+	 * Map-Server 2 (10.0.0.2) not yet: .21, its own counter at 9, registered at 1000 ms */
+	send_reflected(r, 11, 0x0a000001, "192.0.2.22", 2, 2000);
+	send_reflected(r, 22, 0x0a000002, "192.0.2.21", 9, 1000);
+	assert_int_equal(r->p->rib_in.n_paths, 2);
+	assert_int_equal(last_map.n_loc, 1); /* not merged into one set of two */
+	assert_string_equal(ipaddr_str(&last_map.loc[0].rloc, s, sizeof(s)), "192.0.2.22");
+	assert_true(last_map.reg_ms == 2000);
+	/* Map-Server 2 catches up: still .22 */
+	send_reflected(r, 22, 0x0a000002, "192.0.2.22", 10, 2001);
+	assert_string_equal(ipaddr_str(&last_map.loc[0].rloc, s, sizeof(s)), "192.0.2.22");
+	assert_true(last_map.reg_ms == 2001);
+	/* without registration times (older Map-Servers): the newer version, as before */
+	send_reflected(r, 11, 0x0a000001, "192.0.2.23", 4, 0);
+	send_reflected(r, 22, 0x0a000002, "192.0.2.24", 3, 0);
+	assert_string_equal(ipaddr_str(&last_map.loc[0].rloc, s, sizeof(s)), "192.0.2.23");
+	rig_free(r);
+}
+
 static void t_rloc_unusable(void **state)
 {
 	(void)state;
@@ -382,6 +476,7 @@ int main(void)
 	    cmocka_unit_test(t_nexthop_rejected),
 	    cmocka_unit_test(t_eor_event),
 	    cmocka_unit_test(t_eor_wait_without_gr),
+	    cmocka_unit_test(t_reflected_originators),
 	    cmocka_unit_test(t_rloc_unusable),
 	};
 	rig_main_setup();

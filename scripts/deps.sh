@@ -8,8 +8,8 @@ what=${1:-test}
 build=(gcc make autoconf automake pkg-config libevent-dev libssl-dev libxml2-dev libxml2-utils
 	libsqlite3-dev libcmocka-dev)
 test=(clang clang-format libclang-rt-14-dev tshark bird2 telnet netcat-openbsd iproute2 iputils-ping nftables jq
-	arping tcpdump procps python3 kmod mandoc prometheus)
-demo=(iproute2 iputils-ping nftables arping procps gnuplot-nox python3 kmod jq netcat-openbsd)
+	arping tcpdump procps python3 kmod mandoc prometheus frr)
+demo=(iproute2 iputils-ping nftables arping procps gnuplot-nox python3 kmod jq netcat-openbsd bird2)
 bench=(linux-perf iperf3 valgrind)
 
 pkgs=("${build[@]}")

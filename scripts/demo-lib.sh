@@ -1313,3 +1313,87 @@ demo_redundant_edge_ms() {
 demo_redundant_loss() {
 	jq -r '.[] | "\(.name) \(.lost) \(.longestGapMs)"' "$DEMO_DIR/flows-$1.json"
 }
+
+# demo_redundant_run RATE SECONDS: the demo on the redundant layout (demo.sh --redundant):
+# the four flows run SECONDS; at 1/3 the D-ETR carrying the traffic is killed (kill -9); at
+# 2/3 vm1 migrates from site A to site B (the controller registers with both Map-Servers).
+# Writes $DEMO_DIR/result.json: per flow sent, received, lost, longest gap; the events in ms
+# from the kill; the packets delivered at a wrong site. Call after demo_redundant_dataplane.
+demo_redundant_run() {
+	local rate=$1 secs=$2 t_kill t_moved t_edge t_reg t_b victim other wrong
+	demo_redundant_receivers $((secs + 60)) || return 1
+	DEMO_ANNOUNCER_SECONDS=$((secs + 60)) demo_announcer_start vm1 5 "$DEMO_VM1MAC" || true
+	demo_redundant_flows_start 200 200 warm
+	demo_redundant_flows_wait warm 30 >/dev/null
+	dlog "four flows, $rate packets/s each, $secs s: outside host and non-LISP client to vm1 (site A) and vm2 (site A)"
+	demo_redundant_flows_start "$rate" $((rate * secs)) run
+	wait_until 30 demo_redundant_flows_echoed run $((rate * secs / 3)) || dlog "the flows started late"
+	victim=$(demo_redundant_active) || victim=detr
+	other=detr2
+	[ "$victim" = detr2 ] && other=detr
+	t_kill=$(demo_ms)
+	local vp
+	vp=$(bg_pid "xtr-$victim")
+	{ kill -KILL "$vp" && wait "$vp"; } 2>/dev/null # (no job report)
+	dlog "kill -9 of the D-ETR carrying the traffic ($victim, $(demo_red_addr "$victim"))"
+	wait_until 5 eval '[ "$(demo_redundant_active)" = "$other" ]' &&
+		dlog "the edge router's kernel route moved to $other ($(demo_red_addr "$other"))"
+	t_edge=$(demo_redundant_edge_ms "$([ "$victim" = detr ] && echo d1v4 || echo d2v4)" "$t_kill") || t_edge=""
+	wait_until 30 demo_redundant_flows_echoed run $((rate * secs * 2 / 3 - rate / 2)) || true
+	DEMO_MIG_T0=$(demo_ms)
+	demo_switchover a b || dlog "switchover: the announcer helper did not move the uplink"
+	t_moved=${DEMO_MOVED_MS:-$DEMO_MIG_T0}
+	demo_redundant_register sb 5
+	t_reg=$(demo_ms)
+	dlog "migration: vm1 to site B, lisp-register at both Map-Servers exit $DEMO_REG_RCS"
+	demo_redundant_flows_wait run $((secs + 30)) || dlog "a sender did not finish in time"
+	t_b=$(awk -v t="$t_moved" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { printf "%.0f\n", $1; exit }' "$DEMO_DIR/tap-sb.txt")
+	# wrong site: vm2 never at B; vm1 at A after site A learnt of the move
+	local t_old
+	t_old=$(demo_old_site_notified_ms sa "$t_reg" 198.51.100.5/32)
+	DEMO_VM_AT[vm1]=sa
+	wrong=$(awk -v t="$t_kill" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm2$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sb.txt")
+	wrong=$((wrong + $(awk -v t="$t_old" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sa.txt")))
+	DEMO_VM_AT[vm1]=sb
+	rel() { [ -n "${1:-}" ] && echo $(($1 - t_kill)) || echo null; }
+	jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" --arg mode "$DEMO_RED_MODE" \
+		--arg victim "$victim" --arg other "$other" --argjson rate "$rate" \
+		--argjson edge "$(rel "$t_edge")" --argjson moved "$(rel "$t_moved")" \
+		--argjson reg "$(rel "$t_reg")" --argjson firstb "$(rel "$t_b")" \
+		--argjson wrong "$wrong" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '{
+		layout: ("redundant D-ETRs, " + $mode), ratePps: $rate, killed: $victim,
+		takeover: $other, loadAverage: $load,
+		flows: [$flows[0][] | {name, sent, received, lost, longestGapMs}],
+		timelineMsFromKill: {edgeRouterSawSessionEnd: $edge, uplinkMoved: $moved,
+			registered: $reg, firstDeliveredAtB: $firstb},
+		deliveredAtWrongSite: $wrong}' >"$DEMO_DIR/result.json"
+}
+
+# demo_redundant_main MODE RATE SECONDS JSON: demo.sh --redundant after demo_topology:
+# prints the result (JSON on fd 3 with JSON=1, else a table on fd 3)
+demo_redundant_main() {
+	local mode=$1 rate=$2 secs=$3 json=$4 r
+	[ "$DEMO_MODE" = lisp ] || { echo "demo.sh --redundant: the LISP daemons are not all built: ${DEMO_INACTIVE[*]}" >&2; return 1; }
+	command -v "${BIRD:-bird}" >/dev/null || [ -x /usr/sbin/bird ] ||
+		{ echo "demo.sh --redundant: needs BIRD 2 (bird2) as the edge router" >&2; return 1; }
+	demo_redundant_init "$mode"
+	demo_redundant_topology || { echo "demo.sh: redundant topology failed" >&2; return 1; }
+	dlog "redundant layout ($mode): D-ETRs $(demo_red_addr detr) and $(demo_red_addr detr2)$([ "$mode" = anycast ] && echo ", anycast RLOC $DEMO_ANYCAST"), local Map-Servers 192.0.2.14 and 192.0.2.34, BIRD 2 edge router"
+	demo_redundant_dataplane || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; return 1; }
+	dlog "both D-ETRs fit and announcing to the edge router; the traffic goes to $(demo_redundant_active)"
+	demo_redundant_run "$rate" "$secs" || return 1
+	r=$DEMO_DIR/result.json
+	if [ "$json" = 1 ]; then
+		cat "$r" >&3
+		return 0
+	fi
+	{
+		echo
+		echo "== results ($(jq -r .layout "$r"), $rate packets/s per flow, load $(jq -r .loadAverage "$r"))"
+		echo "   $(jq -r .killed "$r") killed (kill -9) at 1/3, $(jq -r .takeover "$r") took over; vm1 migrated A -> B at 2/3"
+		jq -r '.flows[] | "  flow \(.name | . + " " * (8 - length)) sent \(.sent)  received \(.received)  lost \(.lost)  longest gap \(.longestGapMs) ms"' "$r"
+		echo "== timeline (ms after the kill)"
+		jq -r '.timelineMsFromKill | to_entries[] | "  \(.key | . + " " * (26 - length)) \(.value // "n/a")"' "$r"
+		jq -r '"  packets delivered at a site where their VM was not: \(.deliveredAtWrongSite)"' "$r"
+	} >&3
+}

@@ -23,6 +23,9 @@ GOALS_TEXT = {
     "migration": "convergence <= 2 ms; representative mode loses >= 100 x fewer packets than classic",
     "memory": "<= 200 B per registration, <= 100 B per map-cache entry",
     "config-load": "lisp-msd loads 100k sites in <= 2 s (linear in the number of sites)",
+    "detr-failover": "one of two D-ETRs killed: anycast <= 50 ms of traffic lost; locator set <= probe interval x misses + 1 RTT",
+    "ms-failover": "one of two Map-Servers killed before a migration: loss and convergence within 1.2 x the one-Map-Server run",
+    "rr-push": "100k mappings lisp-msd -> BIRD 2 reflector -> D-ETR within 1.2 x lisp-msd -> D-ETR directly",
 }
 
 

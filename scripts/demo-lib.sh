@@ -917,7 +917,8 @@ demo_redundant_init() {
 			demo_xtr_conf_single "$@"
 			case $2 in
 			sa | sb)
-				sed -i "s|^\(  <map-server address=\"192.0.2.14\"\)\(.*\)$|\1\2\n  <map-server address=\"192.0.2.34\"\2|" "$1"
+				[ "${DEMO_RED_ONE_MS:-0}" = 1 ] ||
+					sed -i "s|^\(  <map-server address=\"192.0.2.14\"\)\(.*\)$|\1\2\n  <map-server address=\"192.0.2.34\"\2|" "$1"
 				;;
 			oxtr)
 				# locator set: the outside xTR fails over by RLOC probing
@@ -1070,6 +1071,7 @@ demo_red_mapping_peers() { # ROLE: ms|ms2|detr|detr2
 		;;
 	*)
 		for p in ms ms2; do
+			[ "$p" = ms2 ] && [ "${DEMO_RED_ONE_MS:-0}" = 1 ] && continue
 			echo "    <peer address=\"$(demo_red_addr "$p")\" as=\"65000\" local=\"$(demo_red_addr "$own")\" hold-time=\"30\" connect-retry=\"1\" add-path=\"both\" graceful-restart=\"on\"/>"
 		done
 		;;
@@ -1170,7 +1172,9 @@ demo_redundant_dataplane() {
 			"$DEMO_DIR/ms-global.xml"
 		kill -HUP "$(bg_pid ms-global)"
 	fi
-	demo_red_ms2_start || return 1
+	if [ "${DEMO_RED_ONE_MS:-0}" != 1 ]; then
+		demo_red_ms2_start || return 1
+	fi
 	demo_xtr_start sa && demo_xtr_start sb && demo_xtr_start oxtr || return 1
 	demo_red_detr_start detr && demo_red_detr_start detr2 || return 1
 	wait_until 30 demo_red_announcing detr && wait_until 30 demo_red_announcing detr2 || {
@@ -1203,14 +1207,18 @@ demo_redundant_register() {
 		--key-file "$DEMO_DIR/dc.key" --key-id 1 --alg sha256 "${eids[@]}" \
 		--rloc "$(demo_rloc "$role")" --json >"$out1" 2>>"$DEMO_DIR/register.err" &
 	p1=$!
-	ip netns exec "${NS[ms]}" timeout 10 "$DEMO_BIN/lisp-register" --ms 192.0.2.34:4342 \
-		--key-file "$DEMO_DIR/dc.key" --key-id 1 --alg sha256 "${eids[@]}" \
-		--rloc "$(demo_rloc "$role")" --json >"$out2" 2>>"$DEMO_DIR/register.err" &
+	if [ "${DEMO_RED_ONE_MS:-0}" = 1 ]; then
+		(exit 9) &
+	else
+		ip netns exec "${NS[ms]}" timeout 10 "$DEMO_BIN/lisp-register" --ms 192.0.2.34:4342 \
+			--key-file "$DEMO_DIR/dc.key" --key-id 1 --alg sha256 "${eids[@]}" \
+			--rloc "$(demo_rloc "$role")" --json >"$out2" 2>>"$DEMO_DIR/register.err" &
+	fi
 	p2=$!
 	wait "$p1"
 	rc1=$?
 	wait "$p2"
-	rc2=$?
+	rc2=$? # 9: no Map-Server 2 (DEMO_RED_ONE_MS)
 	DEMO_REG_RCS="$rc1 $rc2"
 	DEMO_REG_RC=1
 	[ "$rc1" = 0 ] || [ "$rc2" = 0 ] && DEMO_REG_RC=0
@@ -1315,57 +1323,97 @@ demo_redundant_loss() {
 }
 
 # demo_redundant_run RATE SECONDS: the demo on the redundant layout (demo.sh --redundant):
-# the four flows run SECONDS; at 1/3 the D-ETR carrying the traffic is killed (kill -9); at
-# 2/3 vm1 migrates from site A to site B (the controller registers with both Map-Servers).
-# Writes $DEMO_DIR/result.json: per flow sent, received, lost, longest gap; the events in ms
-# from the kill; the packets delivered at a wrong site. Call after demo_redundant_dataplane.
+# the four flows run SECONDS, with the events of DEMO_RED_SCENARIO:
+#   kill-migrate (default)  the D-ETR carrying the traffic killed (kill -9) at 1/3, vm1
+#                           migrated from site A to site B at 2/3 (the controller registers
+#                           with both Map-Servers)
+#   kill                    the kill at 1/3 only            (bench/run-detr-failover.sh)
+#   none                    no event                         (its baseline)
+#   mskill-migrate          Map-Server 1 killed (kill -9) just before the migration at 1/2
+#   migrate                 the migration at 1/2 only       (bench/run-ms-failover.sh, with
+#                           DEMO_RED_ONE_MS=1 for its one-Map-Server baseline)
+# Writes $DEMO_DIR/result.json: per flow sent, received, lost, longest gap; the events in ms;
+# the convergence (the switchover -> both D-ETRs' entry of vm1 changed); the packets delivered at a
+# wrong site. Call after demo_redundant_dataplane.
 demo_redundant_run() {
-	local rate=$1 secs=$2 t_kill t_moved t_edge t_reg t_b victim other wrong
+	local rate=$1 secs=$2 sc=${DEMO_RED_SCENARIO:-kill-migrate} t0 t_kill="" t_moved="" t_edge=""
+	local t_reg="" t_b="" victim="" other="" wrong t_old="" t_conv="" conv="" r t
 	demo_redundant_receivers $((secs + 60)) || return 1
 	DEMO_ANNOUNCER_SECONDS=$((secs + 60)) demo_announcer_start vm1 5 "$DEMO_VM1MAC" || true
 	demo_redundant_flows_start 200 200 warm
 	demo_redundant_flows_wait warm 30 >/dev/null
-	dlog "four flows, $rate packets/s each, $secs s: outside host and non-LISP client to vm1 (site A) and vm2 (site A)"
+	dlog "four flows, $rate packets/s each, $secs s: outside host and non-LISP client to vm1 (site A) and vm2 (site A); events: $sc"
 	demo_redundant_flows_start "$rate" $((rate * secs)) run
-	wait_until 30 demo_redundant_flows_echoed run $((rate * secs / 3)) || dlog "the flows started late"
-	victim=$(demo_redundant_active) || victim=detr
-	other=detr2
-	[ "$victim" = detr2 ] && other=detr
-	t_kill=$(demo_ms)
-	local vp
-	vp=$(bg_pid "xtr-$victim")
-	{ kill -KILL "$vp" && wait "$vp"; } 2>/dev/null # (no job report)
-	dlog "kill -9 of the D-ETR carrying the traffic ($victim, $(demo_red_addr "$victim"))"
-	wait_until 5 eval '[ "$(demo_redundant_active)" = "$other" ]' &&
-		dlog "the edge router's kernel route moved to $other ($(demo_red_addr "$other"))"
-	t_edge=$(demo_redundant_edge_ms "$([ "$victim" = detr ] && echo d1v4 || echo d2v4)" "$t_kill") || t_edge=""
-	wait_until 30 demo_redundant_flows_echoed run $((rate * secs * 2 / 3 - rate / 2)) || true
-	DEMO_MIG_T0=$(demo_ms)
-	demo_switchover a b || dlog "switchover: the announcer helper did not move the uplink"
-	t_moved=${DEMO_MOVED_MS:-$DEMO_MIG_T0}
-	demo_redundant_register sb 5
-	t_reg=$(demo_ms)
-	dlog "migration: vm1 to site B, lisp-register at both Map-Servers exit $DEMO_REG_RCS"
+	t0=$(demo_ms)
+	case $sc in
+	kill | kill-migrate)
+		wait_until 30 demo_redundant_flows_echoed run $((rate * secs / 3)) || dlog "the flows started late"
+		victim=$(demo_redundant_active) || victim=detr
+		other=detr2
+		[ "$victim" = detr2 ] && other=detr
+		t_kill=$(demo_ms)
+		local vp
+		vp=$(bg_pid "xtr-$victim")
+		{ kill -KILL "$vp" && wait "$vp"; } 2>/dev/null # (no job report)
+		dlog "kill -9 of the D-ETR carrying the traffic ($victim, $(demo_red_addr "$victim"))"
+		wait_until 5 eval '[ "$(demo_redundant_active)" = "$other" ]' &&
+			dlog "the edge router's kernel route moved to $other ($(demo_red_addr "$other"))"
+		t_edge=$(demo_redundant_edge_ms "$([ "$victim" = detr ] && echo d1v4 || echo d2v4)" "$t_kill") || t_edge=""
+		;;
+	esac
+	case $sc in
+	kill-migrate | mskill-migrate | migrate)
+		if [ "$sc" = kill-migrate ]; then
+			wait_until 30 demo_redundant_flows_echoed run $((rate * secs * 2 / 3 - rate / 2)) || true
+		else
+			wait_until 30 demo_redundant_flows_echoed run $((rate * secs / 2)) || true
+		fi
+		if [ "$sc" = mskill-migrate ]; then
+			t_kill=$(demo_ms)
+			r=$(bg_pid ms-local)
+			{ kill -KILL "$r" && wait "$r"; } 2>/dev/null
+			dlog "kill -9 of Map-Server 1 (192.0.2.14) just before the migration"
+		fi
+		DEMO_MIG_T0=$(demo_ms)
+		demo_switchover a b || dlog "switchover: the announcer helper did not move the uplink"
+		t_moved=${DEMO_MOVED_MS:-$DEMO_MIG_T0}
+		t_reg=$(demo_ms)
+		demo_redundant_register sb 5
+		dlog "migration: vm1 to site B, lisp-register exit $DEMO_REG_RCS"
+		;;
+	esac
 	demo_redundant_flows_wait run $((secs + 30)) || dlog "a sender did not finish in time"
-	t_b=$(awk -v t="$t_moved" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { printf "%.0f\n", $1; exit }' "$DEMO_DIR/tap-sb.txt")
-	# wrong site: vm2 never at B; vm1 at A after site A learnt of the move
-	local t_old
-	t_old=$(demo_old_site_notified_ms sa "$t_reg" 198.51.100.5/32)
-	DEMO_VM_AT[vm1]=sa
-	wrong=$(awk -v t="$t_kill" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm2$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sb.txt")
-	wrong=$((wrong + $(awk -v t="$t_old" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sa.txt")))
-	DEMO_VM_AT[vm1]=sb
-	rel() { [ -n "${1:-}" ] && echo $(($1 - t_kill)) || echo null; }
+	wrong=$(awk -v t="$t0" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm2$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sb.txt")
+	if [ -n "$t_moved" ]; then
+		t_b=$(awk -v t="$t_moved" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { printf "%.0f\n", $1; exit }' "$DEMO_DIR/tap-sb.txt")
+		t_old=$(demo_old_site_notified_ms sa "$t_reg" 198.51.100.5/32)
+		wrong=$((wrong + $(awk -v t="$t_old" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sa.txt")))
+		# convergence: both (surviving) D-ETRs hold the new mapping
+		for r in detr detr2; do
+			bg_alive "xtr-$r" || continue
+			t=$(demo_xtr_updated_ms "$r" "$t_moved" 198.51.100.5)
+			[ -n "$t" ] || { t_conv=""; break; }
+			[ -z "$t_conv" ] || [ "$t" -gt "$t_conv" ] && t_conv=$t
+		done
+		# from the switchover: the VM announces itself then and site B's xTR registers it,
+		# usually before the controller's lisp-register
+		[ -n "$t_conv" ] && conv=$((t_conv - t_moved))
+	else
+		wrong=$((wrong + $(awk -v t="$t0" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sb.txt")))
+	fi
+	rel() { [ -n "${1:-}" ] && [ -n "${t_kill:-}" ] && echo $(($1 - t_kill)) || echo null; }
 	jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" --arg mode "$DEMO_RED_MODE" \
-		--arg victim "$victim" --arg other "$other" --argjson rate "$rate" \
+		--arg sc "$sc" --arg victim "$victim" --arg other "$other" --argjson rate "$rate" \
 		--argjson edge "$(rel "$t_edge")" --argjson moved "$(rel "$t_moved")" \
 		--argjson reg "$(rel "$t_reg")" --argjson firstb "$(rel "$t_b")" \
+		--argjson conv "${conv:-null}" --argjson onems "${DEMO_RED_ONE_MS:-0}" \
 		--argjson wrong "$wrong" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '{
-		layout: ("redundant D-ETRs, " + $mode), ratePps: $rate, killed: $victim,
-		takeover: $other, loadAverage: $load,
+		layout: ("redundant D-ETRs, " + $mode + (if $onems == 1 then ", one Map-Server" else "" end)),
+		scenario: $sc, ratePps: $rate, killed: $victim, takeover: $other, loadAverage: $load,
 		flows: [$flows[0][] | {name, sent, received, lost, longestGapMs}],
 		timelineMsFromKill: {edgeRouterSawSessionEnd: $edge, uplinkMoved: $moved,
 			registered: $reg, firstDeliveredAtB: $firstb},
+		convergenceMs: $conv,
 		deliveredAtWrongSite: $wrong}' >"$DEMO_DIR/result.json"
 }
 
@@ -1390,10 +1438,14 @@ demo_redundant_main() {
 	{
 		echo
 		echo "== results ($(jq -r .layout "$r"), $rate packets/s per flow, load $(jq -r .loadAverage "$r"))"
-		echo "   $(jq -r .killed "$r") killed (kill -9) at 1/3, $(jq -r .takeover "$r") took over; vm1 migrated A -> B at 2/3"
+		case $(jq -r .scenario "$r") in
+		kill-migrate) echo "   $(jq -r .killed "$r") killed (kill -9) at 1/3, $(jq -r .takeover "$r") took over; vm1 migrated A -> B at 2/3" ;;
+		*) echo "   events: $(jq -r .scenario "$r")" ;;
+		esac
 		jq -r '.flows[] | "  flow \(.name | . + " " * (8 - length)) sent \(.sent)  received \(.received)  lost \(.lost)  longest gap \(.longestGapMs) ms"' "$r"
 		echo "== timeline (ms after the kill)"
 		jq -r '.timelineMsFromKill | to_entries[] | "  \(.key | . + " " * (26 - length)) \(.value // "n/a")"' "$r"
+		jq -r '"  convergence (switchover -> both D-ETRs updated): \(.convergenceMs // "n/a") ms"' "$r"
 		jq -r '"  packets delivered at a site where their VM was not: \(.deliveredAtWrongSite)"' "$r"
 	} >&3
 }

@@ -62,8 +62,7 @@ check "the controller registers vm1 at site B (both Map-Servers)" demo_redundant
 for r in detr detr2; do
 	check "$r: vm1 -> site B" wait_until 10 demo_red_has_at "$r" 198.51.100.5 "$(demo_rloc sb)"
 done
-demo_redundant_flows_start 200 400 warm
-demo_redundant_flows_wait warm 30 >/dev/null
+check "warm-up: every flow answered" demo_redundant_warm
 
 # run TAG ACTION BOUND [WHAT]: four flows; ACTION (a shell function) once each has been
 # answered for 2 s; 4 s more; then the loss per flow (<= BOUND) and the wrong-site count

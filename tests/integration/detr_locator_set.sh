@@ -52,8 +52,7 @@ check "the controller registers vm1 at site B (both Map-Servers)" demo_redundant
 for r in detr detr2; do
 	check "$r: vm1 -> site B" wait_until 10 demo_red_has_at "$r" 198.51.100.5 "$(demo_rloc sb)"
 done
-demo_redundant_flows_start 200 400 warm
-demo_redundant_flows_wait warm 30 >/dev/null
+check "warm-up: every flow answered" demo_redundant_warm
 oxtr_set() {
 	demo_xtr_cli oxtr show map-cache 198.51.100.5 json |
 		jq -e '[.locators[] | "\(.address)/\(.priority)"] | sort == ["192.0.2.10/1","192.0.2.30/2"]'

@@ -108,8 +108,7 @@ check "detr: the registration time is shown (registeredUnixMs)" eval \
 	"cli 2620 ${NS[detr]} show map-cache 198.51.100.5 json | jq -e '.registeredUnixMs > 1500000000000'"
 
 # --- graceful restart of the reflector under traffic
-demo_redundant_flows_start 200 400 warm
-demo_redundant_flows_wait warm 30 >/dev/null
+check "warm-up: every flow answered" demo_redundant_warm
 rr_restart() {
 	birdc rr graceful restart >/dev/null || return 1
 	wait_until 10 eval '! bg_alive bird-rr' || return 1

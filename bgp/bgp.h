@@ -123,6 +123,17 @@ struct bgp_peer;
 #define BGP_PASSWORD_MAX       80  /* TCP_MD5SIG_MAXKEYLEN */
 #define BGP_IDLE_HOLD_MIN      1   /* seconds before an automatic restart ... */
 #define BGP_IDLE_HOLD_MAX      120 /* ... doubled after each failure up to this */
+#define BGP_EOR_WAIT	       5   /* s: a peer without GR may never send End-of-RIB */
+
+/* What a session is for (docs/architecture.md "Redundant D-ETRs"). A mapping session
+ * (Map-Servers, route reflectors: the default) carries host mappings; an underlay session
+ * (the operator's edge routers) gets only the routes of bgp_underlay_announce (a D-ETR's
+ * anycast RLOC and aggregates), plain, with our session address as next hop: host mappings
+ * never go there, and what an underlay peer sends is counted and dropped, never a mapping.
+ * An underlay peer has no graceful restart (the edge router must stop routing to us as soon
+ * as the session ends) and no ADD-PATH. */
+enum bgp_role { BGP_ROLE_MAPPING = 0, BGP_ROLE_UNDERLAY = 1, BGP_ROLE_MAX };
+const char *bgp_role_name(unsigned role); /* "mapping", "underlay" */
 
 struct bgp_peer_cfg {
 	struct ipaddr addr;  /* the neighbor */
@@ -139,6 +150,7 @@ struct bgp_peer_cfg {
 	bool gr;			     /* advertise/honour graceful restart */
 	bool gr_notify;	     /* RFC 8538: advertise the N bit with GR (default on) */
 	uint16_t stale_time; /* helper: wait this long for End-of-RIB after re-establishment */
+	uint8_t role;	     /* enum bgp_role */
 };
 
 struct bgp_cfg {
@@ -215,6 +227,9 @@ enum bgp_ev_kind {
 	BGP_EV_STALE,	  /* graceful restart: the peer's mappings are now stale */
 	BGP_EV_MAPPING,	  /* mapping of `eid` from this peer is now *mapping */
 	BGP_EV_WITHDRAWN, /* no path of `eid` left from this peer (purged: stale, not refreshed) */
+	BGP_EV_EOR,	  /* a mapping peer's initial table is complete: End-of-RIB received for
+			   * every family of the session (or, from a peer without graceful
+			   * restart, BGP_EOR_WAIT seconds of Established without one) */
 };
 
 struct bgp_event {
@@ -300,6 +315,36 @@ int bgp_peer_clear_hard(struct bgp *b, const struct ipaddr *addr);
 struct bgp_peer *bgp_peer_find(const struct bgp *b, const struct ipaddr *addr);
 const char *bgp_peer_state_name(const struct bgp_peer *p);
 bool bgp_peer_established(const struct bgp_peer *p);
+
+/* ---- underlay routes (role="underlay" peers only) ----
+ * A D-ETR announces its anycast RLOC (/32, /128) and its aggregates to the operator's edge
+ * routers while it is fit to forward (xtr/underlay.c). Plain routes: ORIGIN IGP, AS_PATH
+ * empty (iBGP) or our AS (eBGP), LOCAL_PREF 100 on iBGP, no community, next hop = the
+ * address of our end of that session: an IPv6 prefix goes only on an IPv6 session, an IPv4
+ * prefix on an IPv4 session or, with extended next hop (RFC 8950), an IPv6 one. Sent at
+ * the end of the loop turn like the mappings (bgp_flush sends at once). Never sent to a
+ * mapping peer; a mapping is never sent to an underlay peer. */
+int bgp_underlay_announce(struct bgp *b, const struct lisp_prefix *p); /* 0, -1 ENOMEM */
+int bgp_underlay_withdraw(struct bgp *b, const struct lisp_prefix *p); /* 0, -1 unknown */
+size_t bgp_underlay_count(const struct bgp *b);
+/* Underlay peers Established / configured, and how many of the Established ones have
+ * every route of bgp_underlay_announce (in their Adj-RIB-Out). */
+void bgp_underlay_sessions(const struct bgp *b, unsigned *up, unsigned *configured);
+
+/* ---- the receiving side's view of its peers (a D-ETR's fitness, xtr/underlay.c) ---- */
+/* Peers in the speaker's order: bgp_peer_next(b, NULL) is the first. */
+const struct bgp_peer *bgp_peer_next(const struct bgp *b, const struct bgp_peer *p);
+const struct ipaddr *bgp_peer_addr(const struct bgp_peer *p);
+unsigned bgp_peer_role(const struct bgp_peer *p);
+/* Established and its initial table received (BGP_EV_EOR was given for this session). */
+bool bgp_peer_initial_done(const struct bgp_peer *p);
+/* The restart time the peer advertised in its graceful-restart capability (how long its
+ * mappings are kept stale after the session is lost), 0 without graceful restart. */
+uint16_t bgp_peer_restart_time(const struct bgp_peer *p);
+/* Sums over the peers: host routes refused for their next hop (treat-as-withdraw, see
+ * bgp/in.c), routes received from underlay peers (dropped). */
+uint64_t bgp_nexthop_rejected(const struct bgp *b);
+uint64_t bgp_underlay_ignored(const struct bgp *b);
 
 /* The CLI rows (show bgp summary|neighbors|routes, clear bgp), for
  * cli_add_commands(cli, rows, n, speaker): the rows act on the speaker given as the

@@ -63,6 +63,7 @@ static void show_summary(struct cli_req *r, struct out *o)
 	out_rid(o, "routerId", b->cfg->router_id);
 	out_uint(o, "listenPort", b->lport);
 	out_uint(o, "mappings", b->table.n_entries);
+	out_uint(o, "underlayRoutes", b->utable.n_entries);
 	out_bool(o, "restartState", b->restarting);	       /* the R bit (RFC 4724 §4.1) */
 	out_bool(o, "forwardingState", b->cfg->gr_forwarding); /* the F bit */
 	out_begin_array(o, "peers");
@@ -71,6 +72,7 @@ static void show_summary(struct cli_req *r, struct out *o)
 		out_str(o, "neighbor", p->name);
 		out_uint(o, "remoteAs", p->cfg.remote_as);
 		out_str(o, "state", bgp_state_name(p->state));
+		out_str(o, "role", bgp_role_name(p->cfg.role));
 		out_age(o, p->state == BGP_ST_ESTABLISHED ? "uptimeSeconds" : "downSeconds",
 			since(p->up_since));
 		out_uint(o, "pathsReceived", p->rib_in.n_paths);
@@ -94,6 +96,7 @@ static void show_neighbor(struct out *o, const struct bgp_peer *p)
 	out_uint(o, "remoteAs", p->cfg.remote_as);
 	out_uint(o, "port", p->cfg.port);
 	out_str(o, "state", bgp_state_name(p->state));
+	out_str(o, "role", bgp_role_name(p->cfg.role));
 	out_bool(o, "passive", p->cfg.passive);
 	out_bool(o, "md5", p->cfg.password[0] != '\0');
 	if (p->cfg.local.afi)
@@ -143,6 +146,11 @@ static void show_neighbor(struct out *o, const struct bgp_peer *p)
 	 * routes received whose RD names no instance ID */
 	out_uint(o, "tenantRoutesWithheld", p->vpn_withheld);
 	out_uint(o, "vpnRoutesWithoutInstanceId", p->vpn_no_iid);
+	/* End-of-RIB received (the initial table complete); host routes refused for their next
+	 * hop (RFC 4271 §6.3, treat-as-withdraw); routes from an underlay peer (dropped) */
+	out_bool(o, "initialTableReceived", p->eor_done);
+	out_uint(o, "nextHopRejected", p->nh_rejected);
+	out_uint(o, "underlayRoutesIgnored", p->underlay_ignored);
 	if (p->last_err_code) {
 		out_uint(o, "lastErrorCode", p->last_err_code);
 		out_uint(o, "lastErrorSubcode", p->last_err_subcode);

@@ -33,6 +33,12 @@ void bgp_peer_cfg_init(struct bgp_peer_cfg *p)
 }
 
 static const char *const addpath_names[] = {"off", "receive", "send", "both", NULL};
+static const char *const role_names[] = {"mapping", "underlay", NULL};
+
+const char *bgp_role_name(unsigned role)
+{
+	return role < BGP_ROLE_MAX ? role_names[role] : "?";
+}
 
 static int parse_families(xmlNode *n, uint8_t *out)
 {
@@ -88,17 +94,39 @@ static int parse_peer(xmlNode *n, struct bgp_peer_cfg *p)
 		p->stale_time = (uint16_t)v;
 	bad |= cfg_get_bool(n, "@passive", &p->passive) < 0;
 	bad |= cfg_get_bool(n, "@extended-next-hop", &p->ext_nh) < 0;
-	bad |= cfg_get_bool(n, "@graceful-restart", &p->gr) < 0;
+	int rc_gr = cfg_get_bool(n, "@graceful-restart", &p->gr);
+	bad |= rc_gr < 0;
 	bad |= cfg_get_bool(n, "@graceful-notification", &p->gr_notify) < 0;
-	rc = cfg_get_enum(n, "@add-path", addpath_names, &idx);
+	int rc_ap = cfg_get_enum(n, "@add-path", addpath_names, &idx);
+	if (rc_ap < 0)
+		bad = 1;
+	else if (rc_ap == 0)
+		p->addpath = (uint8_t)idx;
+	int role = BGP_ROLE_MAPPING;
+	rc = cfg_get_enum(n, "@role", role_names, &role);
 	if (rc < 0)
 		bad = 1;
-	else if (rc == 0)
-		p->addpath = (uint8_t)idx;
+	p->role = (uint8_t)role;
 	if (cfg_get_string(n, "@password", p->password, sizeof(p->password)) < 0)
 		bad |=
 		    cfg_error(n, "password longer than %d bytes (RFC 2385)", BGP_PASSWORD_MAX) < 0;
 	bad |= parse_families(n, &p->families) < 0;
+	if (p->role == BGP_ROLE_UNDERLAY) {
+		/* an edge router must stop routing to us the moment the session goes: it may not
+		 * keep our routes as stale (graceful restart); one path per prefix, no tenants */
+		if (rc_gr == 0 && p->gr)
+			bad |=
+			    cfg_error(
+				n, "role=\"underlay\": graceful-restart must be off (the "
+				   "edge router would keep routing to a D-ETR that is gone)") < 0;
+		if (rc_ap == 0 && p->addpath != 0)
+			bad |= cfg_error(n, "role=\"underlay\": add-path must be off") < 0;
+		if (p->families & BGP_AID_VPN_MASK)
+			bad |=
+			    cfg_error(n, "role=\"underlay\": families are ipv4 and ipv6 only") < 0;
+		p->gr = false;
+		p->addpath = 0;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -216,13 +244,14 @@ void bgp_config_print(const struct bgp_cfg *c, FILE *out, int ind)
 		fprintf(out,
 			" hold-time=\"%u\" connect-retry=\"%u\" passive=\"%s\" add-path=\"%s\""
 			" graceful-restart=\"%s\" stale-time=\"%u\" extended-next-hop=\"%s\""
-			" families=\"%s\"%s%s/>\n",
+			" families=\"%s\"%s%s%s/>\n",
 			p->hold_time, p->connect_retry, p->passive ? "true" : "false",
 			addpath_names[p->addpath & 3], p->gr ? "true" : "false", p->stale_time,
 			p->ext_nh ? "true" : "false", fam,
 			p->password[0] ? " password=\"(set)\"" : "",
 			/* only when off: the default keeps the older output */
-			p->gr_notify ? "" : " graceful-notification=\"false\"");
+			p->gr_notify ? "" : " graceful-notification=\"false\"",
+			p->role == BGP_ROLE_UNDERLAY ? " role=\"underlay\"" : "");
 	}
 	fprintf(out, "%*s</bgp>\n", ind, "");
 }
@@ -260,7 +289,8 @@ bool bgp_peer_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg 
 	       a->passive == b->passive && strcmp(a->password, b->password) == 0 &&
 	       a->hold_time == b->hold_time && a->connect_retry == b->connect_retry &&
 	       a->families == b->families && a->addpath == b->addpath && a->ext_nh == b->ext_nh &&
-	       a->gr == b->gr && a->gr_notify == b->gr_notify && a->stale_time == b->stale_time;
+	       a->gr == b->gr && a->gr_notify == b->gr_notify && a->stale_time == b->stale_time &&
+	       a->role == b->role;
 }
 
 bool bgp_listen_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)

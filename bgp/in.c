@@ -100,6 +100,8 @@ static void path_from_attrs(struct bgp_rib_path *rp, const struct bgp_route *r,
 	rp->has_lp = bgp_attr_has(a, BGP_ATTR_LOCAL_PREF);
 	rp->local_pref = a->local_pref;
 	rp->aspath_len = (uint16_t)bgp_aspath_length(a);
+	if (bgp_attr_has(a, BGP_ATTR_ORIGINATOR_ID))
+		rp->originator = a->originator_id ? a->originator_id : 1;
 	rp->vpn = r->vpn;
 	rp->rd = r->rd;
 	rp->label = r->label;
@@ -108,6 +110,36 @@ static void path_from_attrs(struct bgp_rib_path *rp, const struct bgp_route *r,
 	for (size_t i = 0; i < n && i < BGP_RIB_LC_MAX; i++)
 		rp->lc[rp->n_lc++] = bgp_attrs_large_comm(a, i);
 	rp->map_ok = bgp_mapping_decode_path(r, a, 0, &rp->map, &e) == 0;
+}
+
+/* RFC 4271 §6.3, RFC 7606 §7.3: a next hop that cannot be an RLOC makes the route a
+ * withdrawal (never installed, counted, logged rate-limited): unusable addresses
+ * (bgp_rloc_unusable), our own end of the session, and on a reflected route (ORIGINATOR_ID
+ * or CLUSTER_LIST present, RFC 4456) the reflector's own address - a reflector that set
+ * next-hop-self, so the RLOC is lost. */
+static bool nexthop_rejected(struct bgp_peer *p, const struct bgp_route *r,
+			     const struct bgp_rib_path *rp, const struct bgp_attrs *a)
+{
+	const struct ipaddr *nh = rp->map_ok ? &rp->map.loc.rloc : &rp->nh;
+	const char *why;
+	char ns[IPADDR_STRLEN], ps[PREFIX_STRLEN];
+
+	if (nh->afi == LISP_AFI_NONE)
+		return false; /* no next hop at all: map_ok is false, the path is never used */
+	if ((why = bgp_rloc_unusable(nh)) == NULL) {
+		if (p->local_addr.afi && ipaddr_eq(nh, &p->local_addr))
+			why = "our own address";
+		else if ((bgp_attr_has(a, BGP_ATTR_ORIGINATOR_ID) ||
+			  bgp_attr_has(a, BGP_ATTR_CLUSTER_LIST)) &&
+			 ipaddr_eq(nh, &p->cfg.addr))
+			why = "the reflector's own address (next-hop-self on a reflected route)";
+		else
+			return false;
+	}
+	p->nh_rejected++;
+	log_input_key(p->name, "bgp %s: %s next hop %s is %s: treated as withdraw", p->name,
+		      prefix_str(&r->prefix, ps, sizeof(ps)), ipaddr_str(nh, ns, sizeof(ns)), why);
+	return true;
 }
 
 static void announce_list(struct bgp_peer *p, const struct bgp_nlri_list *l,
@@ -129,9 +161,34 @@ static void announce_list(struct bgp_peer *p, const struct bgp_nlri_list *l,
 			continue;
 		}
 		path_from_attrs(&rp, &r, a);
+		if (nexthop_rejected(p, &r, &rp, a)) {
+			bgp_rib_withdraw(&p->rib_in, &r.prefix, r.path_id);
+			continue;
+		}
 		if (bgp_rib_update(&p->rib_in, &r.prefix, &rp) < 0)
 			log_warnx("bgp %s: Adj-RIB-In: out of memory", p->name);
 	}
+}
+
+void bgp_in_eor_done(struct bgp_peer *p)
+{
+	if (p->eor_done)
+		return;
+	p->eor_done = true;
+	bgp_timer_set(p, p->t_eor_wait, 0);
+	bgp_emit(p, BGP_EV_EOR, NULL, NULL, false, false);
+}
+
+/* What an underlay peer (an edge router) sends is not a mapping: counted, dropped, never
+ * kept (it may be a full table). */
+static void underlay_ignore(struct bgp_peer *p, const struct bgp_update *u)
+{
+	size_t n = u->nlri.count + u->attrs.mp_reach.count;
+
+	if (n == 0)
+		return;
+	p->underlay_ignored += n;
+	log_input_key(p->name, "bgp %s: %zu route(s) from an underlay peer ignored", p->name, n);
 }
 
 void bgp_in_update(struct bgp_peer *p, const struct bgp_update *u)
@@ -143,8 +200,18 @@ void bgp_in_update(struct bgp_peer *p, const struct bgp_update *u)
 	if (bgp_update_is_eor(u, &afi, &safi)) {
 		int aid = bgp_aid(afi, safi);
 		log_info("bgp %s: End-of-RIB for AFI %u", p->name, afi);
+		if (p->cfg.role != BGP_ROLE_MAPPING)
+			return;
 		if (aid >= 0 && (p->stale_afs & BGP_AID_BIT(aid)))
 			bgp_in_purge(p, (uint8_t)BGP_AID_BIT(aid), "End-of-RIB");
+		if (aid >= 0)
+			p->eor_rcvd |= (uint8_t)BGP_AID_BIT(aid);
+		if ((p->eor_rcvd & p->opts.mp) == p->opts.mp)
+			bgp_in_eor_done(p);
+		return;
+	}
+	if (p->cfg.role != BGP_ROLE_MAPPING) {
+		underlay_ignore(p, u);
 		return;
 	}
 	bool taw = u->action == BGP_ACT_TREAT_AS_WITHDRAW;

@@ -56,6 +56,14 @@ static uint64_t v_established(const struct bgp_peer *p)
 {
 	return p->established;
 }
+static uint64_t v_nh_rejected(const struct bgp_peer *p)
+{
+	return p->nh_rejected;
+}
+static uint64_t v_ul_ignored(const struct bgp_peer *p)
+{
+	return p->underlay_ignored;
+}
 
 static const struct {
 	const char *name;
@@ -78,6 +86,12 @@ static const struct {
     {"lisp_bgp_peer_flaps_total", METRICS_COUNTER, "Times the session left Established", v_flaps},
     {"lisp_bgp_peer_established_total", METRICS_COUNTER, "Times the session reached Established",
      v_established},
+    {"lisp_bgp_peer_nexthop_rejected_total", METRICS_COUNTER,
+     "Host routes treated as withdrawn: their next hop cannot be an RLOC (RFC 4271 6.3)",
+     v_nh_rejected},
+    {"lisp_bgp_peer_underlay_routes_ignored_total", METRICS_COUNTER,
+     "Routes received from an underlay peer (an edge router): never mappings, dropped",
+     v_ul_ignored},
 };
 
 void bgp_metrics_write(struct mw *w, const struct bgp *b)
@@ -89,6 +103,9 @@ void bgp_metrics_write(struct mw *w, const struct bgp *b)
 	mw_family(w, "lisp_bgp_mappings", METRICS_GAUGE,
 		  "Host mappings in the speaker's own table (what it announces)");
 	mw_u64(w, b->table.n_entries, NULL);
+	mw_family(w, "lisp_bgp_underlay_routes", METRICS_GAUGE,
+		  "Routes announced to the underlay peers (a D-ETR's anycast RLOC and aggregates)");
+	mw_u64(w, b->utable.n_entries, NULL);
 	mw_family(w, "lisp_bgp_peer_up", METRICS_GAUGE,
 		  "1 when the session with the peer is Established, else 0");
 	for (p = b->peers; p; p = p->next)

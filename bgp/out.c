@@ -28,6 +28,7 @@ struct grp_key {
 	uint16_t afi;
 	uint8_t prio, weight;
 	uint16_t version;
+	uint64_t reg_ms;
 	uint32_t iid, ttl;
 	struct ipaddr rloc;
 };
@@ -71,14 +72,15 @@ static int push_route(struct bgp_route **v, size_t *n, size_t *cap, const struct
 static bool key_eq(const struct grp_key *a, const struct grp_key *b)
 {
 	return a->afi == b->afi && a->prio == b->prio && a->weight == b->weight &&
-	       a->version == b->version && a->iid == b->iid && a->ttl == b->ttl &&
-	       ipaddr_eq(&a->rloc, &b->rloc);
+	       a->version == b->version && a->reg_ms == b->reg_ms && a->iid == b->iid &&
+	       a->ttl == b->ttl && ipaddr_eq(&a->rloc, &b->rloc);
 }
 
 static size_t key_hash(const struct grp_key *k)
 {
 	uint32_t h = 2166136261u;
-	uint32_t f[] = {k->afi, k->prio, k->weight, k->version, k->iid, k->ttl, k->rloc.afi};
+	uint32_t f[] = {k->afi, k->prio, k->weight,  k->version, (uint32_t)k->reg_ms,
+			k->iid, k->ttl,	 k->rloc.afi};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		h = (h ^ f[i]) * 16777619u;
@@ -99,6 +101,7 @@ static void group_add(struct sync *s, const struct bgp_host_mapping *m, unsigned
 	k.prio = m->loc[i].priority;
 	k.weight = m->loc[i].weight;
 	k.version = m->version;
+	k.reg_ms = m->reg_ms;
 	k.iid = m->eid.iid;
 	k.ttl = m->ttl;
 	k.rloc = m->loc[i].rloc;
@@ -153,7 +156,8 @@ static bool out_same(const struct bgp_rib_path *o, const struct bgp_host_mapping
 {
 	return o->map_ok && ipaddr_eq(&o->map.loc.rloc, &m->loc[i].rloc) &&
 	       o->map.loc.priority == m->loc[i].priority && o->map.loc.weight == m->loc[i].weight &&
-	       o->map.version == m->version && o->map.ttl == m->ttl && o->map.eid.iid == m->eid.iid;
+	       o->map.version == m->version && o->map.reg_ms == m->reg_ms && o->map.ttl == m->ttl &&
+	       o->map.eid.iid == m->eid.iid;
 }
 
 static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
@@ -203,6 +207,7 @@ static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
 			rp.nh = m->loc[i].rloc;
 			rp.map.eid = m->eid;
 			rp.map.version = m->version;
+			rp.map.reg_ms = m->reg_ms;
 			rp.map.ttl = m->ttl;
 			rp.map.path_id = r.path_id;
 			rp.map.loc = m->loc[i];
@@ -292,6 +297,10 @@ static void sync_walk(struct bgp_rib_entry *e, void *arg)
 
 void bgp_out_sync_peer(struct bgp_peer *p, const struct lisp_prefix *list, size_t n, bool all)
 {
+	if (p->cfg.role == BGP_ROLE_UNDERLAY) { /* never a mapping: its own table */
+		bgp_underlay_sync_peer(p);
+		return;
+	}
 	struct sync *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
@@ -362,12 +371,22 @@ void bgp_out_refresh(struct bgp_peer *p)
 
 void bgp_out_flush(struct bgp *b)
 {
+	bool udirty = b->underlay_dirty;
+
 	b->flush_pending = false;
-	if (b->n_dirty == 0 && !b->dirty_all)
+	b->underlay_dirty = false;
+	if (b->n_dirty == 0 && !b->dirty_all && !udirty)
 		return;
-	for (struct bgp_peer *p = b->peers; p; p = p->next)
-		if (p->state == BGP_ST_ESTABLISHED && p->synced)
+	for (struct bgp_peer *p = b->peers; p; p = p->next) {
+		if (p->state != BGP_ST_ESTABLISHED || !p->synced)
+			continue;
+		if (p->cfg.role == BGP_ROLE_UNDERLAY) {
+			if (udirty)
+				bgp_underlay_sync_peer(p);
+		} else if (b->n_dirty || b->dirty_all) {
 			bgp_out_sync_peer(p, b->dirty, b->n_dirty, b->dirty_all);
+		}
+	}
 	for (size_t i = 0; i < b->n_dirty; i++) {
 		struct bgp_rib_entry *e = bgp_rib_find(&b->table, &b->dirty[i]);
 		if (e)

@@ -310,17 +310,60 @@ struct bgp_rib_entry **bgp_rib_sorted(const struct bgp_rib *r, size_t *n)
 	return v;
 }
 
-int bgp_rib_mapping(const struct bgp_rib_entry *e, struct bgp_host_mapping *m, bool *stale)
+/* The mapping of one originator's paths. */
+static void merge_origin(const struct bgp_rib_entry *e, uint32_t origin, struct bgp_host_mapping *m,
+			 bool *stale)
 {
 	memset(m, 0, sizeof(*m));
 	*stale = false;
-	m->eid = e->prefix;
 	for (unsigned i = 0; i < e->n; i++) {
 		const struct bgp_rib_path *p = &e->paths[i];
-		if (!p->map_ok)
+		if (!p->map_ok || p->originator != origin)
 			continue;
 		if (bgp_mapping_merge(m, &p->map) == 0 && p->stale)
 			*stale = true;
+	}
+}
+
+/* a is preferred to b (bgp_rib_mapping above) */
+static bool origin_better(const struct bgp_host_mapping *a, const struct bgp_host_mapping *b)
+{
+	int c = bgp_mapping_newer(a, b);
+
+	if (c)
+		return c > 0;
+	if (a->reg_ms || b->reg_ms)
+		return false;
+	/* no registration times (an older Map-Server): the map version when comparable */
+	uint16_t d = (uint16_t)((a->version - b->version) & BGP_MAP_VERSION_MAX);
+	return a->version && b->version && d != 0 && d < 0x800;
+}
+
+int bgp_rib_mapping(const struct bgp_rib_entry *e, struct bgp_host_mapping *m, bool *stale)
+{
+	uint32_t seen[64];
+	unsigned nseen = 0;
+
+	memset(m, 0, sizeof(*m));
+	*stale = false;
+	for (unsigned i = 0; i < e->n; i++) {
+		const struct bgp_rib_path *p = &e->paths[i];
+		bool dup = false;
+		if (!p->map_ok)
+			continue;
+		for (unsigned k = 0; k < nseen && !dup; k++)
+			dup = seen[k] == p->originator;
+		if (dup)
+			continue;
+		if (nseen < sizeof(seen) / sizeof(seen[0]))
+			seen[nseen++] = p->originator;
+		struct bgp_host_mapping cand;
+		bool cstale;
+		merge_origin(e, p->originator, &cand, &cstale);
+		if (cand.n_loc && (m->n_loc == 0 || origin_better(&cand, m))) {
+			*m = cand;
+			*stale = cstale;
+		}
 	}
 	if (m->n_loc == 0)
 		m->eid = e->prefix;

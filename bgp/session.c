@@ -71,6 +71,18 @@ static void from_sockaddr(const struct sockaddr_storage *ss, struct ipaddr *a)
 	}
 }
 
+int bgp_conn_local_addr(const struct bgp_conn *c, struct ipaddr *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (c == NULL || c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return -1;
+	from_sockaddr(&ss, out);
+	return 0;
+}
+
 static bool addr_is_any(const struct ipaddr *a)
 {
 	static const uint8_t zero[16];

@@ -185,6 +185,32 @@ void daemon_exit(int code)
 		event_base_loopbreak(D.base);
 }
 
+static void stop_delay_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	daemon_exit(0);
+}
+
+static struct event *t_stop; /* desc->stopping's delay */
+
+/* desc->stopping: keep running `ms` before the exit (a second signal exits at once) */
+static void exit_after_stopping(int sig)
+{
+	unsigned ms = 0;
+
+	if (t_stop == NULL && D.desc->stopping && (ms = D.desc->stopping()) > 0 &&
+	    (t_stop = evtimer_new(D.base, stop_delay_cb, NULL)) != NULL) {
+		struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+		log_info("signal %d: exiting in %u ms", sig, ms);
+		evtimer_add(t_stop, &tv);
+		return;
+	}
+	log_info("signal %d: exiting", sig);
+	daemon_exit(0);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	switch (sig) {
@@ -193,8 +219,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
-		log_info("signal %d: exiting", (int)sig);
-		daemon_exit(0);
+		exit_after_stopping((int)sig);
 		break;
 	default:
 		break;
@@ -463,6 +488,9 @@ out:
 	for (int i = 0; i < 3; i++)
 		if (sigs[i])
 			event_free(sigs[i]);
+	if (t_stop)
+		event_free(t_stop);
+	t_stop = NULL;
 	if (D.base)
 		event_base_free(D.base);
 	D.base = NULL;

@@ -63,6 +63,10 @@ struct daemon_desc {
 	int (*reload)(void *old_cfg, void *new_cfg);
 	/* Close everything start() opened; also called when start() failed (may be NULL). */
 	void (*stop)(void);
+	/* SIGTERM/SIGINT arrived (may be NULL): the daemon may ask to keep running that many
+	 * ms before stop() (a D-ETR withdraws its underlay routes and forwards meanwhile);
+	 * 0: stop now. A second signal stops at once. */
+	unsigned (*stopping)(void);
 	/* The <privileges> of a config (common/conf.h cfg_read_privileges), or NULL when the
 	 * daemon changes no privilege (this member NULL, or it returns NULL). */
 	const struct cfg_priv *(*privileges)(const void *cfg);

@@ -376,6 +376,18 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	}
 	if ((n = top.elem[T_BGP]) != NULL && (c->bgp = bgp_config_parse(n, errs)) == NULL)
 		bad = 1;
+	/* an underlay peer gets a D-ETR's anycast RLOC and aggregates: lisp-msd has none, and
+	 * host mappings never go to the underlay */
+	for (size_t i = 0; c->bgp && i < c->bgp->n_peers; i++) {
+		if (c->bgp->peers[i].role != BGP_ROLE_UNDERLAY)
+			continue;
+		xmlNode *pn = cfg_child(n, "peer");
+		for (size_t k = 0; pn && k < i; k++)
+			pn = cfg_next(pn, "peer");
+		bad |= cfg_error(pn ? pn : n,
+				 "role=\"underlay\" is for a D-ETR (lisp-xtrd): "
+				 "lisp-msd announces host mappings to mapping peers only") < 0;
+	}
 	if (!bad) {
 		const struct ms_allowed *dup;
 		char pfx[PREFIX_STRLEN];

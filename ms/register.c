@@ -394,6 +394,21 @@ static void deregister(struct ms *ms, const struct lisp_record *rec, const struc
 	ms_reg_remove(ms, r, MS_CHG_DEREGISTER);
 }
 
+/* The time of a change is the registrant's (docs/bgp-mappings.md "Ordering"): the nonce of
+ * our registrants (lisp-register, lisp-xtrd) is their wall clock in ns
+ * (lisp_register_nonce), the same in the Map-Register every Map-Server of the EID gets; so
+ * the Map-Servers announce the same time for the same registration and a later one is later
+ * at every D-ETR. A nonce that is no time within a day of ours (a random or counting nonce
+ * of another registrant) leaves our own clock (ms_reg_changed). */
+#define REG_TIME_WINDOW_MS (24ull * 3600 * 1000)
+static void reg_time_from_nonce(struct ms_reg *r, uint64_t nonce)
+{
+	uint64_t t = nonce / 1000000, own = r->changed_unix_ms;
+
+	if (t + REG_TIME_WINDOW_MS >= own && t <= own + REG_TIME_WINDOW_MS)
+		r->changed_unix_ms = t;
+}
+
 static void register_record(struct ms *ms, const struct ms_site *site, const char *sname,
 			    const struct lisp_map_register *m, const struct lisp_record *rec,
 			    const struct ipaddr *src, uint16_t sport)
@@ -486,8 +501,10 @@ static void register_record(struct ms *ms, const struct ms_site *site, const cha
 	ms->st.registrations++;
 	/* A new version only when the mapping itself changed (not for another ETR sending
 	 * the same mapping). */
-	if (!existed || !mapping_equal(&oldrec, &nr))
+	if (!existed || !mapping_equal(&oldrec, &nr)) {
 		ms_reg_changed(r);
+		reg_time_from_nonce(r, m->nonce);
+	}
 	reg_persist(ms, r, &nr);
 	ms_fire_change(ms, &r->eid, existed ? &oldrec : NULL, r, &nr, r->site, MS_CHG_REGISTER);
 	if (existed && !rloc_set_equal(&oldrec, &nr))

@@ -20,7 +20,8 @@
  *    IPv6 IDs can collide (with each other or an IPv4 one): bgp_mapping_check() refuses a
  *    mapping whose RLOCs give the same ID.
  *  - Large Communities <AS>:<fn>:<value>: fn 1 priority, 2 weight, 3 instance ID (also for
- *    VPN routes, where the RD decides), 4 map version, 5 TTL in minutes; LOCAL_PREF = 255 -
+ *    VPN routes, where the RD decides), 4 map version, 5 TTL in minutes, 6 and 7 the
+ *    registration time (seconds since the epoch, milliseconds; only when known); LOCAL_PREF = 255 -
  * priority; COMMUNITIES NO_EXPORT; ORIGIN IGP; AS_PATH empty (the iBGP case) or the local AS when
  * `ebgp`.
  */
@@ -38,6 +39,8 @@
 #define BGP_MAP_FN_IID	    3
 #define BGP_MAP_FN_VERSION  4
 #define BGP_MAP_FN_TTL	    5
+#define BGP_MAP_FN_REG_S    6 /* registration time: seconds since the Unix epoch */
+#define BGP_MAP_FN_REG_MS   7 /* ... and the milliseconds within that second (0-999) */
 
 #define BGP_MAP_LOC_MAX	       8
 #define BGP_MAP_VERSION_MAX    0xfff /* RFC 9301 §5.4: 12 bits */
@@ -52,8 +55,12 @@ struct bgp_map_locator {
 
 struct bgp_host_mapping {
 	struct lisp_prefix eid; /* with its instance ID */
-	uint16_t version;	/* 0 = unversioned */
-	uint32_t ttl;		/* minutes */
+	uint16_t version;	/* 0 = unversioned (the Map-Server's own counter) */
+	/* When the registration that made this mapping was sent, by its registrant's clock
+	 * (ms since the Unix epoch; 0 = unknown): what orders the mappings of one EID that
+	 * different Map-Servers announce (bgp_mapping_newer, docs/bgp-mappings.md "Ordering") */
+	uint64_t reg_ms;
+	uint32_t ttl; /* minutes */
 	uint8_t n_loc;
 	struct bgp_map_locator loc[BGP_MAP_LOC_MAX];
 };
@@ -65,7 +72,7 @@ struct bgp_map_path {
 	uint8_t safi; /* BGP_SAFI_UNICAST (IID 0) or BGP_SAFI_VPN */
 	struct bgp_route route;
 	struct bgp_attrs attrs;
-	uint8_t store[96];
+	uint8_t store[128];
 };
 
 /* The path ID of an RLOC (see above). */
@@ -80,6 +87,13 @@ int bgp_mapping_check(const struct bgp_host_mapping *m, struct proto_err *e);
 int bgp_mapping_encode_path(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
 			    bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
 			    struct proto_err *e);
+/* A plain route (no LISP attribute): the prefix (IPv4/IPv6 unicast) with next hop `nh`,
+ * ORIGIN IGP, AS_PATH empty or `local_as` when ebgp, LOCAL_PREF 100 when not ebgp. What a
+ * D-ETR announces to the underlay (bgp/bgp.h bgp_underlay_announce). An IPv4 prefix with an
+ * IPv6 next hop needs RFC 8950 in `o`. */
+int bgp_plain_encode_path(const struct lisp_prefix *pfx, const struct ipaddr *nh, uint32_t local_as,
+			  bool ebgp, const struct bgp_sess_opts *o, struct bgp_map_path *out,
+			  struct proto_err *e);
 /* The route of locator i (also what to withdraw: a move = new paths + withdraw of the old
  * IDs); `local_as` is the RD's administrator for a tenant's (VPN) route. */
 void bgp_mapping_route(const struct bgp_host_mapping *m, unsigned i, uint32_t local_as,
@@ -95,10 +109,19 @@ static inline uint8_t bgp_mapping_safi(const struct lisp_prefix *eid)
 int bgp_route_next_hop(const struct bgp_route *route, const struct bgp_attrs *attrs,
 		       struct ipaddr *out);
 
+/* Can this address be an RLOC (the next hop of a host route)? NULL when it can, else why
+ * not: unspecified (0.0.0.0/8, ::), loopback (127/8, ::1), multicast (224/4, ff00::/8),
+ * broadcast or reserved (240/4, 255.255.255.255), link-local (169.254/16, fe80::/10). An
+ * IPv4-mapped IPv6 address is judged as the IPv4 address it carries. RFC 4271 §6.3: such a
+ * next hop is semantically incorrect; the receiver treats the route as withdrawn (RFC 7606
+ * §7.3) rather than installing it. */
+const char *bgp_rloc_unusable(const struct ipaddr *a);
+
 /* What one received path says. */
 struct bgp_map_path_info {
 	struct lisp_prefix eid; /* iid: VPN, from the RD; unicast, from fn 3 (0 without it) */
 	uint16_t version;
+	uint64_t reg_ms; /* fn 6 and fn 7, 0 without fn 6 */
 	uint32_t ttl;
 	uint32_t path_id;
 	struct bgp_map_locator loc;
@@ -113,11 +136,20 @@ struct bgp_map_path_info {
 int bgp_mapping_decode_path(const struct bgp_route *route, const struct bgp_attrs *attrs,
 			    uint32_t as, struct bgp_map_path_info *out, struct proto_err *e);
 
-/* Fold a received path into a mapping (same EID): a newer version (RFC 1982-style 12-bit
- * comparison) replaces the locator set, the same version adds or replaces the locator of
- * that RLOC, an older one is ignored. Returns 0 applied, 1 stale (ignored), -1 error (full or
- * different EID). */
+/* Fold a received path into a mapping (same EID, paths of one originating Map-Server): a
+ * later registration time, or with equal or unknown times a newer version (RFC 1982-style
+ * 12-bit comparison), replaces the locator set; the same time and version adds or replaces
+ * the locator of that RLOC; an older one is ignored. Returns 0 applied, 1 stale (ignored), -1
+ * error (full or different EID). */
 int bgp_mapping_merge(struct bgp_host_mapping *m, const struct bgp_map_path_info *p);
+
+/* Which of two mappings of one EID announced by different Map-Servers to prefer
+ * (docs/bgp-mappings.md "Ordering"): 1 a, -1 b, 0 no order (a time unknown on either side,
+ * or the same time and the same locators). The later registration time wins; with the same
+ * time (one registration seen by both, or two at the same millisecond), the larger locator
+ * set in a fixed order (RLOC bytes, then priority, then weight, locators sorted): every
+ * receiver picks the same whatever the order of arrival. */
+int bgp_mapping_newer(const struct bgp_host_mapping *a, const struct bgp_host_mapping *b);
 
 /* Remove the locator whose path ID is `path_id` (a withdraw); returns locators left, or -1 if
  * none matched. */

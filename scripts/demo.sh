@@ -9,17 +9,20 @@
 # timeline, and removes everything it created (also on Ctrl-C or failure).
 #
 #   ./scripts/demo.sh [--delay MS] [--rate PPS] [--seconds S] [--ipv6] [--plot FILE.svg]
-#                     [--json] [--keep] [--no-build] [--classic]
+#                     [--json] [--keep] [--no-build] [--classic] [--redundant[=locator-set]]
 # --delay: one-way delay added by the WAN router on every site link (tc netem), default 0
 # --json: one JSON object on stdout (progress goes to stderr)
 # --keep: keep the logs directory (printed at the end)
 # --classic: no D-ETR, no BGP: host mappings in the global mapping system, TTL caches + SMR
+# --redundant: two D-ETRs (anycast RLOC announced to a BIRD 2 edge router) and two local
+#   Map-Servers; four flows, the active D-ETR killed at 1/3, the VM migrated at 2/3
+#   (=locator-set: each D-ETR registers its own RLOC, the outside xTR probes them)
 # Parts whose daemon is not built yet are reported as not active; no number is invented.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 demo_argv=("$@")
 
-delay=0 rate=200 seconds=10 v6=0 plot="" json=0 keep=0 build=1 classic=0
+delay=0 rate=200 seconds=10 v6=0 plot="" json=0 keep=0 build=1 classic=0 redundant=""
 usage() {
 	sed -n '10,16p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
@@ -35,6 +38,8 @@ while [ $# -gt 0 ]; do
 	--keep) keep=1 ;;
 	--no-build) build=0 ;;
 	--classic) classic=1 ;;
+	--redundant) redundant=anycast ;;
+	--redundant=anycast | --redundant=locator-set) redundant=${1#--redundant=} ;;
 	-h | --help) usage 0 ;;
 	*) echo "demo.sh: unknown option $1" >&2; usage ;;
 	esac
@@ -107,6 +112,10 @@ DEMO_CLASSIC=$classic demo_init "$bdir"
 DEMO_T0=$(demo_ms)
 dlog "topology: namespaces ${NS[wan]} ... (prefix $T_PFX), logs in $T_TMP"
 demo_topology "$delay" || { echo "demo.sh: topology failed" >&2; exit 1; }
+if [ -n "$redundant" ]; then
+	demo_redundant_main "$redundant" "$rate" "$seconds" "$json"
+	exit $?
+fi
 if [ "$DEMO_MODE" = lisp ]; then
 	demo_dataplane_lisp || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; exit 1; }
 	dlog "LISP: local + global lisp-msd/lisp-mrd, lisp-xtrd at sites A and B, the D-ETR and the outside site"

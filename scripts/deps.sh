@@ -10,10 +10,10 @@ what=${1:-test}
 build=(gcc make autoconf automake pkg-config libevent-dev libssl-dev libxml2-dev libxml2-utils
 	libsqlite3-dev libcmocka-dev libsystemd-dev clang bpftool libbpf-dev)
 test=(clang clang-format libclang-rt-14-dev tshark bird2 telnet netcat-openbsd iproute2 iputils-ping nftables jq
-	arping tcpdump procps python3 kmod systemd util-linux mandoc groff-base prometheus)
+	arping tcpdump procps python3 kmod systemd util-linux mandoc groff-base prometheus frr)
 # dpkg-buildpackage of debian/ and tests/package.sh (scripts/test.sh runs it)
 package=(build-essential debhelper dpkg-dev fakeroot lintian systemd mandoc)
-demo=(iproute2 iputils-ping nftables arping procps gnuplot-nox python3 kmod jq netcat-openbsd)
+demo=(iproute2 iputils-ping nftables arping procps gnuplot-nox python3 kmod jq netcat-openbsd bird2)
 bench=(linux-perf iperf3 valgrind)
 
 pkgs=("${build[@]}")

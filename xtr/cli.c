@@ -21,6 +21,8 @@
 #include "common/lpm.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
+#include "bgp/bgp.h"
+#include "xtr/detr.h"
 #include "xtr/xtr_int.h"
 
 /* ---- show map-cache: streamed in batches (common/cli.h cli_stream) ---- */
@@ -48,6 +50,8 @@ static void entry_out(void *arg, const struct xtr_entry *e)
 	if (e->src == XTR_SRC_BGP && e->ext) {
 		out_str(o, "bgpPeer", ipaddr_str(&e->ext->bgp_peer, a, sizeof(a)));
 		out_uint(o, "mapVersion", e->ext->map_version);
+		if (e->ext->reg_ms) /* the order between Map-Servers (docs/bgp-mappings.md) */
+			out_uint(o, "registeredUnixMs", e->ext->reg_ms);
 	}
 	uint64_t exp = xtr_entry_expires_ns(c->x, e), used = xtr_entry_last_used_ns(c->x, e);
 	if (exp)
@@ -348,7 +352,14 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "staleEvents", st->bgp_stale);
 	out_uint(o, "foreignInstance", st->bgp_foreign);
 	out_uint(o, "reencapsulated", st->reencap);
+	if (x->detr) { /* host routes refused for their next hop; routes of underlay peers */
+		struct bgp *b = xtr_detr_speaker(x->detr);
+		out_uint(o, "nextHopRejected", bgp_nexthop_rejected(b));
+		out_uint(o, "underlayRoutesIgnored", bgp_underlay_ignored(b));
+	}
 	out_end(o);
+	if (x->detr) /* redundant D-ETRs: the underlay announcements (xtr/underlay.h) */
+		xtr_detr_show_stats(x->detr, o);
 	out_begin_object(o, "drops");
 	for (int d = 0; d < XTR_DROP__COUNT; d++)
 		out_uint(o, xtr_drop_name((enum xtr_drop)d), st->drops[d]);

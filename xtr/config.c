@@ -17,6 +17,7 @@
 #include <libxml/tree.h>
 
 #include "bgp/bgp.h"
+#include "xtr/underlay.h"
 #include "common/cli.h"
 #include "common/conf.h"
 #include "common/log.h"
@@ -52,6 +53,23 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
 	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_XTRD);
 	cfg_log_init(&c->log);
+	xtr_announce_defaults(c);
+}
+
+void xtr_cfg_order_rlocs(struct xtr_cfg *c)
+{
+	struct ipaddr r[XTR_MAX_RLOCS];
+	bool any[XTR_MAX_RLOCS];
+	unsigned n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < c->nrloc && i < XTR_MAX_RLOCS; i++)
+			if (c->rloc_anycast[i] == (pass == 1)) {
+				r[n] = c->rloc[i];
+				any[n++] = c->rloc_anycast[i];
+			}
+	memcpy(c->rloc, r, n * sizeof(r[0]));
+	memcpy(c->rloc_anycast, any, n * sizeof(any[0]));
 }
 
 void xtr_cfg_free(struct xtr_cfg *c)
@@ -478,15 +496,27 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	else
 		CFG_FOREACH(n, root, "rloc")
 		{
+			bool any = false;
 			if (cfg_get_addr(n, "@address", &c->rloc[c->nrloc]) != 0) {
 				bad = 1;
 				continue;
 			}
+			bad |= cfg_get_bool(n, "@anycast", &any) < 0;
+			if (any && c->mode != XTR_MODE_REPRESENTATIVE)
+				bad |= cfg_error(n, "anycast RLOCs are for D-ETRs "
+						    "(mode=\"representative\")") < 0;
+			/* one own RLOC per family (the source of what we send), and at most one
+			 * shared (anycast) one */
 			for (unsigned k = 0; k < c->nrloc; k++)
-				if (c->rloc[k].afi == c->rloc[c->nrloc].afi)
-					bad |= cfg_error(n, "one RLOC per address family") < 0;
+				if (c->rloc[k].afi == c->rloc[c->nrloc].afi &&
+				    c->rloc_anycast[k] == any)
+					bad |=
+					    cfg_error(n, any ? "one anycast RLOC per address family"
+							     : "one RLOC per address family") < 0;
+			c->rloc_anycast[c->nrloc] = any;
 			c->nrloc++;
 		}
+	xtr_cfg_order_rlocs(c);
 	if (c->nrloc == 0 && cfg_count(root, "rloc") == 0)
 		bad |= cfg_error(root, "at least one <rloc address=...> is needed") < 0;
 
@@ -572,6 +602,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		else if ((c->bgp = bgp_config_parse(n, errs)) == NULL)
 			bad = 1;
 	}
+	bad |= xtr_announce_parse(root, c) < 0; /* after <bgp>: it needs an underlay peer */
 	unsigned ovh = 0;
 	for (unsigned k = 0; k < c->nrloc; k++) {
 		unsigned o = c->rloc[k].afi == LISP_AFI_IPV4 ? XTR_OVERHEAD4 : XTR_OVERHEAD6;
@@ -631,7 +662,8 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		c->underlay_mtu, cfg_xml_escape(c->native_dev, e, sizeof(e)), c->data_port,
 		c->control_port);
 	for (unsigned i = 0; i < c->nrloc; i++)
-		fprintf(out, "  <rloc address=\"%s\"/>\n", ipaddr_str(&c->rloc[i], a, sizeof(a)));
+		fprintf(out, "  <rloc address=\"%s\"%s/>\n", ipaddr_str(&c->rloc[i], a, sizeof(a)),
+			c->rloc_anycast[i] ? " anycast=\"true\"" : "");
 	for (unsigned i = 0; i < c->nms; i++)
 		fprintf(out,
 			"  <map-server address=\"%s\" port=\"%u\" key-id=\"%u\" algorithm=\"%s\" "
@@ -706,5 +738,6 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 			c->site.bridge, c->site.tun, c->site.nsubnets, c->site.ndynamic);
 	if (c->bgp)
 		bgp_config_print(c->bgp, out, 2);
+	xtr_announce_print(c, out);
 	fprintf(out, "</lisp-xtrd>\n");
 }

@@ -207,8 +207,10 @@ void xtr_req_fini(struct xtr *x)
 static void itr_rlocs(const struct xtr *x, struct lisp_map_request *m)
 {
 	m->n_itr_rlocs = 0;
+	/* not an anycast RLOC: the reply could reach another D-ETR (own ones come first) */
 	for (unsigned i = 0; i < x->cfg.nrloc && i < LISP_MAX_ITR_RLOCS; i++)
-		lisp_addr_from_ip(&m->itr_rlocs[m->n_itr_rlocs++], &x->cfg.rloc[i]);
+		if (!x->cfg.rloc_anycast[i] || i == 0)
+			lisp_addr_from_ip(&m->itr_rlocs[m->n_itr_rlocs++], &x->cfg.rloc[i]);
 }
 
 static void req_eid(struct lisp_map_request *m, const struct lisp_prefix *eid)

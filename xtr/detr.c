@@ -18,6 +18,7 @@
 #include "common/lpm.h"
 #include "common/ratelimit.h"
 #include "xtr/detr.h"
+#include "xtr/underlay.h"
 #include "xtr/xtr_int.h"
 
 #define DETR_PEER_MARKS 64
@@ -61,6 +62,7 @@ struct xtr_detr {
 	 * one to keep in force (cfg) and the speaker's own (APPLY: bgp_reconfigure takes it) */
 	struct bgp_cfg *pending_cfg, *pending_scfg;
 	enum bgp_reload pending_kind; /* what the prepared reload does */
+	struct xtr_underlay *ul;      /* underlay announcements (xtr/underlay.h) */
 };
 
 /* The instance IDs the core serves now, into d->served. */
@@ -101,6 +103,7 @@ struct xtr_detr *xtr_detr_new(struct xtr *x)
 		return NULL;
 	}
 	served_record(d);
+	x->detr = d;
 	return d;
 }
 
@@ -169,6 +172,9 @@ void xtr_detr_free(struct xtr_detr *d)
 	xtr_detr_bgp_stop(d);
 	xtr_detr_clear(d);
 	lpm_free(d->hosts, free);
+	xtr_underlay_free(d->ul);
+	if (d->x->detr == d)
+		d->x->detr = NULL;
 	free(d);
 }
 
@@ -190,9 +196,24 @@ static struct detr_peer_mark *mark_of(struct xtr_detr *d, const struct ipaddr *a
 	return m;
 }
 
+static int addr_cmp(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->afi != b->afi)
+		return a->afi < b->afi ? -1 : 1;
+	return memcmp(a->a, b->a, sizeof(a->a));
+}
+
 /* a is the better choice than b (xtr/detr.h) */
 static bool src_better(const struct detr_src *a, const struct detr_src *b)
 {
+	int c = bgp_mapping_newer(&a->m, &b->m);
+
+	if (c) /* the later registration (docs/bgp-mappings.md "Ordering") */
+		return c > 0;
+	if (a->m.reg_ms && b->m.reg_ms) /* the same registration: a fixed choice, no flapping */
+		return addr_cmp(&a->peer, &b->peer) < 0;
+	/* a Map-Server that sends no registration time: its map version (meaningful between
+	 * the updates of one Map-Server only), else the one received last */
 	if (a->m.version && b->m.version && a->m.version != b->m.version &&
 	    (xtr_map_version_newer(a->m.version, b->m.version) ||
 	     xtr_map_version_newer(b->m.version, a->m.version)))
@@ -245,6 +266,7 @@ static void install(struct xtr_detr *d, struct detr_host *h, uint64_t now)
 	}
 	e->ext->bgp_peer = s->peer; /* a BGP entry always has its side struct */
 	e->ext->map_version = s->m.version;
+	e->ext->reg_ms = s->m.reg_ms;
 	h->inst_seq = s->seq;
 	x->st.bgp_installs++;
 }
@@ -409,12 +431,39 @@ void xtr_detr_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now
 		if (ev->eid && ev->peer_addr)
 			on_withdrawn(d, ev, now);
 		return;
+	case BGP_EV_EOR:
+		log_info("D-ETR: BGP peer %s: initial table complete",
+			 ipaddr_str(ev->peer_addr, a, sizeof(a)));
+		return;
 	}
+}
+
+/* Fitness to forward changes with sessions, End-of-RIB and graceful restart only. */
+static void underlay_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
+{
+	switch (ev->kind) {
+	case BGP_EV_PEER_UP:
+	case BGP_EV_PEER_DOWN:
+	case BGP_EV_STALE:
+	case BGP_EV_EOR:
+		break;
+	case BGP_EV_WITHDRAWN: /* a graceful-restart purge may end the grace */
+		if (!ev->purged)
+			return;
+		break;
+	case BGP_EV_MAPPING:
+		return;
+	}
+	if (d->ul)
+		xtr_underlay_update(d->ul, d->bgp, ev, now);
 }
 
 void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg)
 {
-	xtr_detr_event(arg, ev, now_ns());
+	uint64_t now = now_ns();
+
+	xtr_detr_event(arg, ev, now);
+	underlay_event(arg, ev, now);
 }
 
 /* ---------------------------------------------------------------- the speaker */
@@ -451,10 +500,13 @@ int xtr_detr_bgp_start(struct xtr_detr *d, struct event_base *base, struct cli *
 	size_t n;
 
 	d->base = base;
+	if (d->ul == NULL && (d->ul = xtr_underlay_new(d->x, base)) == NULL)
+		return -1;
 	if (c != NULL) {
 		if ((d->cfg = bgp_config_dup(c)) == NULL || (d->bgp = speaker_start(d, c)) == NULL)
 			return -1;
 	}
+	xtr_underlay_update(d->ul, d->bgp, NULL, now_ns());
 	/* added even without <bgp> ("BGP is not running"): a reload may add one */
 	d->rows = bgp_cli_commands(&n);
 	if (cli != NULL) {
@@ -526,6 +578,37 @@ void xtr_detr_bgp_reload_commit(struct xtr_detr *d, const struct bgp_cfg *next)
 	d->pending_cfg = NULL;
 }
 
+void xtr_detr_underlay_sync(struct xtr_detr *d)
+{
+	if (d && d->ul)
+		xtr_underlay_update(d->ul, d->bgp, NULL, now_ns());
+}
+
+unsigned xtr_detr_stopping(struct xtr_detr *d)
+{
+	if (d == NULL || d->ul == NULL)
+		return 0;
+	return xtr_underlay_stopping(d->ul, d->bgp);
+}
+
+void xtr_detr_show_stats(const struct xtr_detr *d, struct out *o)
+{
+	if (d->ul)
+		xtr_underlay_show(d->ul, d->bgp, o);
+}
+
+const struct xtr_underlay *xtr_detr_underlay(const struct xtr_detr *d)
+{
+	return d->ul;
+}
+
+void xtr_detr_set_tun_route(struct xtr_detr *d, int (*fn)(void *arg, const struct lisp_prefix *p),
+			    void *arg)
+{
+	if (d->ul)
+		xtr_underlay_set_tun_route(d->ul, fn, arg);
+}
+
 void xtr_detr_bgp_reload_abort(struct xtr_detr *d)
 {
 	if (d == NULL)
@@ -543,6 +626,8 @@ void xtr_detr_bgp_stop(struct xtr_detr *d)
 	if (d == NULL)
 		return;
 	struct bgp *b = d->bgp;
+	if (d->ul) /* no more announcements: the speaker goes */
+		xtr_underlay_update(d->ul, NULL, NULL, now_ns());
 	set_speaker(d, NULL);
 	d->cli = NULL; /* the daemon frees its CLI next */
 	bgp_free(b);   /* graceful: Cease to every peer, no more events */

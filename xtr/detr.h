@@ -17,10 +17,15 @@
  *   PEER_DOWN  without a STALE just before (no graceful restart): whatever that peer still
  *              has here is removed (the speaker withdraws each first; this is the backstop).
  *   PEER_UP    clears the peer's graceful-restart mark.
- * Choice among several peers announcing the same EID: the newest map version by 12-bit
- * serial arithmetic (RFC 9302: V1 newer than V2 iff 0 < (V1 - V2) mod 4096 < 2048); when
- * either is 0 (unversioned) or both are equal or incomparable (difference 2048), the one
- * received last. Instance IDs (docs/architecture.md "Tenants"): a unicast route's mapping is
+ * Choice among several peers announcing the same EID (docs/bgp-mappings.md "Ordering"): the
+ * later registration time (the registrant's clock, set by the Map-Servers from the
+ * Map-Register, Large Communities fn 6/7; bgp_mapping_newer), so that Map-Servers that briefly
+ * disagree converge every D-ETR on the newest registration and none flaps back; the same
+ * time: the larger locator set in a fixed order, and for the same locators the lower peer
+ * address. From a Map-Server that sends no time: the newest map version by 12-bit serial
+ * arithmetic (RFC 9302: V1 newer than V2 iff 0 < (V1 - V2) mod 4096 < 2048); when either is 0
+ * (unversioned) or both are equal or incomparable (difference 2048), the one received last.
+ * Instance IDs (docs/architecture.md "Tenants"): a unicast route's mapping is
  * the xTR's own instance ID's; a VPN route's is the instance ID its RD names, kept apart
  * from the other tenants' (the same EID in two tenants is two entries) when the D-ETR
  * serves it (its own or a <tenant>'s), else ignored and counted (foreignInstance), as is a
@@ -92,5 +97,23 @@ void xtr_detr_bgp_reload_abort(struct xtr_detr *d);
 void xtr_detr_bgp_stop(struct xtr_detr *d);
 /* The speaker in force, or NULL. */
 struct bgp *xtr_detr_speaker(const struct xtr_detr *d);
+
+/* ---- redundant D-ETRs: the underlay announcements (xtr/underlay.h) ----
+ * Evaluated on every session event of the speaker; after a reload (the <announce>, the
+ * database or the speaker changed) call xtr_detr_underlay_sync (reload_commit does). */
+struct out;
+struct xtr_underlay;
+void xtr_detr_underlay_sync(struct xtr_detr *d);
+/* SIGTERM: the underlay routes withdrawn (the UPDATE leaves now); returns how long the
+ * daemon keeps forwarding before it stops (ms, <announce withdraw-wait-ms>; 0 when
+ * nothing was announced). */
+unsigned xtr_detr_stopping(struct xtr_detr *d);
+/* `show statistics`: the "underlay" object. */
+void xtr_detr_show_stats(const struct xtr_detr *d, struct out *o);
+const struct xtr_underlay *xtr_detr_underlay(const struct xtr_detr *d);
+/* The daemon's way to route an announced aggregate into its TUN (xtr_underlay_set_tun_route);
+ * call after xtr_detr_bgp_start. */
+void xtr_detr_set_tun_route(struct xtr_detr *d, int (*fn)(void *arg, const struct lisp_prefix *p),
+			    void *arg);
 
 #endif

@@ -36,6 +36,7 @@
 #include "common/priv.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
+#include "sys/netlink.h"
 #include "xtr/dataplane.h"
 #include "xtr/detr.h"
 #include "xtr/fastpath.h"
@@ -221,6 +222,27 @@ static void collect(struct mw *w, void *arg)
 	xtr_metrics_write(w, g.x, g.detr, g.cli);
 }
 
+/* D-ETR: an aggregate announced to the underlay is routed into the TUN first (the PITR path,
+ * xtr/underlay.h); replaces any route of that prefix in the main table. */
+static int tun_route(void *arg, const struct lisp_prefix *p)
+{
+	struct nl nl;
+	struct nl_route r = {.plen = p->plen};
+	char s[PREFIX_STRLEN];
+	int rc = -1;
+
+	(void)arg;
+	r.dst.afi = p->afi;
+	memcpy(r.dst.a, p->a, sizeof(r.dst.a));
+	if ((r.ifindex = nl_ifindex(xtr_dp_tun_name(g.dp))) > 0 && nl_open(&nl) == 0) {
+		if ((rc = nl_route_add(&nl, &r)) != 0)
+			log_warnx("D-ETR: route %s into %s: %s", prefix_str(p, s, sizeof(s)),
+				  xtr_dp_tun_name(g.dp), nl.err);
+		nl_close(&nl);
+	}
+	return rc ? -1 : 0;
+}
+
 static int start(struct event_base *base, void *cfgp)
 {
 	struct xtr_cfg *c = cfgp;
@@ -267,6 +289,8 @@ static int start(struct event_base *base, void *cfgp)
 		log_warnx("BGP speaker did not start");
 		return -1;
 	}
+	if (g.detr) /* before the loop runs: nothing is announced before End-of-RIB */
+		xtr_detr_set_tun_route(g.detr, tun_route, NULL);
 	if (start_site(base, c) == -1)
 		return -1;
 	if (c->metrics.enabled &&
@@ -298,9 +322,13 @@ static int reload(void *oldp, void *newp)
 		xtr_detr_bgp_reload_commit(g.detr, n->bgp);
 		/* <tenant>s added or removed: their mappings enter or leave the map-cache */
 		xtr_detr_instances_sync(g.detr);
+		/* <announce>, the aggregates or the speaker may have changed */
+		xtr_detr_underlay_sync(g.detr);
 	}
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
-	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
+	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) ||
+	    memcmp(o->rloc_anycast, n->rloc_anycast, sizeof(o->rloc_anycast)) ||
+	    !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
 	metrics_reload_log(&o->metrics, &n->metrics);
 	if (g.fp)
@@ -329,6 +357,13 @@ static void stop(void)
 	memset(&g, 0, sizeof(g));
 }
 
+/* SIGTERM: a D-ETR announcing to the underlay withdraws first and keeps forwarding while
+ * the edge routers move the traffic away (xtr/underlay.h), then stops. */
+static unsigned stopping(void)
+{
+	return xtr_detr_stopping(g.detr);
+}
+
 static const struct daemon_desc xtr_desc = {
     .name = "lisp-xtrd",
     .default_config = LISP_SYSCONFDIR "/lisp-xtrd.xml",
@@ -340,6 +375,7 @@ static const struct daemon_desc xtr_desc = {
     .start = start,
     .reload = reload,
     .stop = stop,
+    .stopping = stopping,
     .privileges = privileges,
     .log = log_cfg,
     .keep_caps = PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW),

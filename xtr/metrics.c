@@ -19,6 +19,7 @@
 #include "common/cli.h"
 #include "common/metrics.h"
 #include "xtr/detr.h"
+#include "xtr/underlay.h"
 #include "xtr/xtr_int.h"
 
 static void count_src(void *arg, const struct xtr_entry *e)
@@ -61,6 +62,10 @@ static const struct scalar scalars[] = {
      "D-ETR: graceful restart of a peer (its mappings kept stale)"},
     {"lisp_xtrd_bgp_foreign_instance_total", STAT(bgp_foreign),
      "D-ETR: mappings for another instance ID, ignored"},
+    {"lisp_xtrd_underlay_announcements_total", STAT(ul_announce),
+     "D-ETR: times the anycast RLOC and aggregates were announced to the underlay (fit)"},
+    {"lisp_xtrd_underlay_withdrawals_total", STAT(ul_withdraw),
+     "D-ETR: times they were withdrawn (not fit to forward, or stopping)"},
     {"lisp_xtrd_map_cache_evictions_total", STAT(cache_evictions),
      "Map-cache entries evicted for room (CLOCK)"},
     {"lisp_xtrd_map_cache_expired_total", STAT(cache_expired), "Map-cache entries expired (TTL)"},
@@ -226,6 +231,30 @@ void xtr_metrics_write(struct mw *w, struct xtr *x, const struct xtr_detr *d, co
 			  "D-ETR: host mappings learned over BGP (EIDs with at least one peer's "
 			  "mapping)");
 		mw_u64(w, xtr_detr_count(d), NULL);
+		const struct xtr_underlay *u = xtr_detr_underlay(d);
+		if (u != NULL) {
+			struct bgp *b = xtr_detr_speaker(d);
+			unsigned up, configured;
+			bgp_underlay_sessions(b, &up, &configured);
+			mw_family(w, "lisp_xtrd_underlay_fit", METRICS_GAUGE,
+				  "D-ETR: 1 when fit to forward (a complete mapping table, or kept "
+				  "by graceful restart), else 0");
+			mw_u64(w, xtr_underlay_fit(u), NULL);
+			mw_family(w, "lisp_xtrd_underlay_announced_routes", METRICS_GAUGE,
+				  "D-ETR: routes announced to the underlay now");
+			mw_u64(w, xtr_underlay_routes(u), NULL);
+			mw_family(w, "lisp_xtrd_underlay_sessions", METRICS_GAUGE,
+				  "D-ETR: underlay BGP sessions, Established (up) and configured");
+			mw_u64(w, up, "state", "up", NULL);
+			mw_u64(w, configured, "state", "configured", NULL);
+			mw_family(w, "lisp_xtrd_bgp_nexthop_rejected_total", METRICS_COUNTER,
+				  "D-ETR: host routes whose next hop cannot be an RLOC, treated as "
+				  "withdrawn");
+			mw_u64(w, bgp_nexthop_rejected(b), NULL);
+			mw_family(w, "lisp_xtrd_bgp_underlay_routes_ignored_total", METRICS_COUNTER,
+				  "D-ETR: routes received from underlay peers, dropped");
+			mw_u64(w, bgp_underlay_ignored(b), NULL);
+		}
 		bgp_metrics_write(w, xtr_detr_speaker(d));
 	}
 	metrics_write_common(w, "lisp-xtrd", cli);

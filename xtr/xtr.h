@@ -115,6 +115,16 @@ struct xtr_client_cfg {
 	uint32_t iid;
 };
 
+/* <announce> (representative mode, with <bgp> peers of role="underlay"): what the D-ETR
+ * announces to the operator's edge routers while it is fit to forward (xtr/underlay.h,
+ * docs/architecture.md "Redundant D-ETRs"). */
+struct xtr_announce_cfg {
+	bool given;		   /* the element is in the file */
+	bool rlocs;		   /* every <rloc> as a host route (the anycast RLOC); default on */
+	bool aggregates;	   /* the <database> prefixes (own instance ID); default on */
+	uint32_t withdraw_wait_ms; /* SIGTERM: forward this long after the withdrawal (500) */
+};
+
 struct xtr_cfg {
 	enum xtr_mode mode;
 	uint32_t iid; /* the root's instance ID; BGP unicast mappings and unclassified PITR
@@ -131,6 +141,11 @@ struct xtr_cfg {
 	char native_dev[16];   /* underlay device for natively forwarded packets ("" = drop) */
 	unsigned nrloc;
 	struct ipaddr rloc[XTR_MAX_RLOCS];
+	/* <rloc anycast="true">: shared with the other D-ETRs (docs/architecture.md "Redundant
+	 * D-ETRs"): received on, registered and announced, never the source of what we send.
+	 * xtr_cfg_order_rlocs puts them after the own ones, so "the first RLOC of a family"
+	 * (xtr_rloc_for, the data plane) is an own one when there is one. */
+	bool rloc_anycast[XTR_MAX_RLOCS];
 	uint16_t data_port;    /* 4341 (tests may change it) */
 	uint16_t control_port; /* 4342 */
 	unsigned nms;
@@ -175,8 +190,9 @@ struct xtr_cfg {
 	struct site_cfg site;	      /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
 	struct bgp_cfg *bgp;	      /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
 	/* <fast-path mode devices>: the in-kernel fast path (xtr/fastpath.h) */
-	uint8_t fast_path;    /* enum xtr_fp_mode, default XTR_FP_OFF */
-	char fp_devices[256]; /* device names, one space between ("": every device) */
+	uint8_t fast_path;		  /* enum xtr_fp_mode, default XTR_FP_OFF */
+	char fp_devices[256];		  /* device names, one space between ("": every device) */
+	struct xtr_announce_cfg announce; /* <announce> (xtr/underlay.c) */
 };
 
 /* <fast-path mode>: off (the default) is the user-space data plane alone; auto adds the
@@ -186,6 +202,17 @@ enum xtr_fp_mode { XTR_FP_OFF = 0, XTR_FP_AUTO = 1, XTR_FP_ON = 2 };
 #define XTR_FP_MAX_DEVICES 32
 
 void xtr_cfg_defaults(struct xtr_cfg *c);
+/* Own RLOCs first, then the anycast ones (each group in file order). */
+void xtr_cfg_order_rlocs(struct xtr_cfg *c);
+/* RLOC i stands for a database mapping without <locator>s: the anycast RLOCs when there are
+ * any (a D-ETR's aggregates go to the shared address), else every RLOC. */
+static inline bool xtr_cfg_rloc_registered(const struct xtr_cfg *c, unsigned i)
+{
+	for (unsigned k = 0; k < c->nrloc; k++)
+		if (c->rloc_anycast[k])
+			return c->rloc_anycast[i];
+	return true;
+}
 /* The registration xTR-ID when none is configured: <subscribe>'s, else the first RLOC's
  * address bytes (stable as long as the configuration is). */
 void xtr_cfg_default_xtr_id(const struct xtr_cfg *c, uint8_t id[16]);
@@ -219,6 +246,7 @@ struct xtr_entry_ext {
 	uint64_t changed_ms;	/* wall clock (Unix ms) of the last install/replace */
 	struct ipaddr bgp_peer; /* XTR_SRC_BGP: the peer whose mapping is installed */
 	uint16_t map_version;	/* XTR_SRC_BGP: its 12-bit map version (0 = none) */
+	uint64_t reg_ms;	/* XTR_SRC_BGP: its registration time (Unix ms, 0 = none) */
 	/* resolution (pending, SMR-invoked or refresh): 0 = none outstanding */
 	uint64_t req_nonce;
 	uint64_t req_next; /* ns: earliest next Map-Request for this prefix (rate limit) */
@@ -444,6 +472,8 @@ struct xtr_stats {
 	uint64_t bgp_foreign;	    /* mapping for an instance ID not served: ignored */
 	uint64_t tenant_classified; /* PITR: TUN packets given to a tenant by a <client> rule */
 	uint64_t resolved_fallback; /* D-ETR: aggregate EID without a host route, resolved */
+	uint64_t ul_announce;	    /* D-ETR: routes announced to the underlay (became fit) */
+	uint64_t ul_withdraw;	    /* ... withdrawn (not fit any more, or stopping) */
 	uint64_t drops[XTR_DROP__COUNT];
 	uint64_t cin[16], cout[16]; /* control messages by type (index = LISP type) */
 	uint64_t cdrops[XTR_CDROP__COUNT];

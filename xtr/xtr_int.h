@@ -164,6 +164,7 @@ struct xtr {
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
 	struct xtr_hooks hooks; /* xtr_set_hooks (the in-kernel fast path) */
 	int64_t wall_off_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
+	struct xtr_detr *detr;	/* representative mode: the D-ETR state (xtr/detr.c), for the CLI */
 };
 
 /* core.c */

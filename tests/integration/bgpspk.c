@@ -12,7 +12,7 @@
  * to each other at the same moment, each one's connection waiting in the other's accept
  * queue: a deterministic RFC 4271 §6.8 collision (bgp_collision.sh).
  * Route files: one mapping per line, '#' comments:
- *     EID RLOC[/PRIORITY[/WEIGHT]] [RLOC...] [v=VERSION] [ttl=MINUTES]
+ *     EID RLOC[/PRIORITY[/WEIGHT]] [RLOC...] [v=VERSION] [ttl=MINUTES] [t=UNIX_MS]
  *     198.51.100.5/32 192.0.2.1/1/100 192.0.2.2/2/50 v=3
  *     [7]198.51.100.5/32 192.0.2.3 v=1        (instance ID 7: a VPN-IPv4 route)
  * <cli socket="PATH"/> adds a UNIX socket whose sessions may run the state-changing rows
@@ -153,6 +153,10 @@ static int parse_line(char *line, struct bgp_host_mapping *m)
 			m->ttl = (uint32_t)strtoul(t + 4, NULL, 10);
 			continue;
 		}
+		if (strncmp(t, "t=", 2) == 0) { /* registration time, Unix ms (fn 6/7) */
+			m->reg_ms = strtoull(t + 2, NULL, 10);
+			continue;
+		}
 		if (m->n_loc >= BGP_MAP_LOC_MAX)
 			return -1;
 		struct bgp_map_locator *l = &m->loc[m->n_loc++];
@@ -289,6 +293,7 @@ static void show_mapping(struct out *o, const struct bgp_rib_entry *e)
 	out_str(o, "eid", prefix_str(&m->eid, s, sizeof(s)));
 	out_uint(o, "version", m->version);
 	out_uint(o, "ttl", m->ttl);
+	out_uint(o, "registeredUnixMs", m->reg_ms);
 	out_bool(o, "stale", e->mark);
 	out_begin_array(o, "rlocs");
 	for (unsigned i = 0; i < m->n_loc; i++) {

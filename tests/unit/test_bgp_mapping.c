@@ -544,6 +544,75 @@ static void test_move_withdraw_message(void **state)
 	assert_int_equal(m.n_loc, 1);
 }
 
+/* The registration time (fn 6 seconds, fn 7 milliseconds): sent only when known, decoded
+ * back; the order of two Map-Servers' mappings (bgp_mapping_newer); a later time replaces
+ * the locator set whatever the versions (docs/bgp-mappings.md "Ordering"). */
+static void test_registration_time(void **state)
+{
+	(void)state;
+	struct bgp_host_mapping m, o;
+	struct bgp_map_path mp;
+	struct bgp_map_path_info info;
+	make_mapping(&map_cases[0], &m);
+	m.reg_ms = 1716380000123ull;
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_ap, &mp, NULL), 0);
+	assert_int_equal(bgp_attrs_n_large_comms(&mp.attrs), 7);
+	struct bgp_lcomm l6 = bgp_attrs_large_comm(&mp.attrs, 5),
+			 l7 = bgp_attrs_large_comm(&mp.attrs, 6);
+	assert_int_equal(l6.local1, BGP_MAP_FN_REG_S);
+	assert_int_equal(l6.local2, 1716380000u);
+	assert_int_equal(l7.local1, BGP_MAP_FN_REG_MS);
+	assert_int_equal(l7.local2, 123);
+	assert_int_equal(bgp_mapping_decode_path(&mp.route, &mp.attrs, 0, &info, NULL), 0);
+	assert_true(info.reg_ms == 1716380000123ull);
+	/* unknown: not sent, decoded as 0 */
+	m.reg_ms = 0;
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_ap, &mp, NULL), 0);
+	assert_int_equal(bgp_attrs_n_large_comms(&mp.attrs), 5);
+	assert_int_equal(bgp_mapping_decode_path(&mp.route, &mp.attrs, 0, &info, NULL), 0);
+	assert_true(info.reg_ms == 0);
+
+	/* the order between two Map-Servers' mappings */
+	make_mapping(&map_cases[0], &m);
+	o = m;
+	m.reg_ms = 2000, m.version = 1;
+	o.reg_ms = 1000, o.version = 9; /* a higher version of another Map-Server's counter */
+	assert_int_equal(bgp_mapping_newer(&m, &o), 1);
+	assert_int_equal(bgp_mapping_newer(&o, &m), -1);
+	o.reg_ms = 0; /* no time on one side: no order here */
+	assert_int_equal(bgp_mapping_newer(&m, &o), 0);
+	o.reg_ms = 2000; /* same time, same locators: no order (either will do) */
+	assert_int_equal(bgp_mapping_newer(&m, &o), 0);
+	/* same time, other locators: a fixed order, the same from both sides */
+	ipaddr_parse("192.0.2.99", &o.loc[0].rloc);
+	int c = bgp_mapping_newer(&m, &o);
+	assert_int_not_equal(c, 0);
+	assert_int_equal(bgp_mapping_newer(&o, &m), -c);
+
+	/* merging one originator's paths: a later time replaces the set, an older is ignored */
+	struct bgp_host_mapping acc;
+	memset(&acc, 0, sizeof(acc));
+	memset(&info, 0, sizeof(info));
+	prefix_parse("198.51.100.5/32", &info.eid, false);
+	info.ttl = 60;
+	info.version = 7;
+	info.reg_ms = 5000;
+	ipaddr_parse("192.0.2.1", &info.loc.rloc);
+	assert_int_equal(bgp_mapping_merge(&acc, &info), 0);
+	info.version = 2; /* an older version, but a later registration */
+	info.reg_ms = 6000;
+	ipaddr_parse("192.0.2.2", &info.loc.rloc);
+	assert_int_equal(bgp_mapping_merge(&acc, &info), 0);
+	assert_int_equal(acc.n_loc, 1);
+	assert_true(acc.reg_ms == 6000);
+	info.version = 8;
+	info.reg_ms = 5500;
+	assert_int_equal(bgp_mapping_merge(&acc, &info), 1);
+	assert_int_equal(acc.n_loc, 1);
+	assert_string_equal(ipaddr_str(&acc.loc[0].rloc, (char[IPADDR_STRLEN]){0}, IPADDR_STRLEN),
+			    "192.0.2.2");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -556,6 +625,7 @@ int main(void)
 	    cmocka_unit_test(test_decode_mixed_update),
 	    cmocka_unit_test(test_versions_and_withdraw),
 	    cmocka_unit_test(test_move_withdraw_message),
+	    cmocka_unit_test(test_registration_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

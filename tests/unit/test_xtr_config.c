@@ -15,6 +15,7 @@
 
 #include "common/conf.h"
 #include "proto/auth.h"
+#include "bgp/bgp.h"
 #include "xtr/xtr.h"
 
 static struct xtr_cfg *load_text(const char *xml, struct cfg_errs *errs)
@@ -77,6 +78,24 @@ static void t_examples(void **s)
 	assert_true(c->sub.enabled);
 	assert_memory_equal(c->sub.xtr_id, c->rloc[0].a, 16);
 	assert_int_equal(c->sub.site_id, 2);
+	xtr_cfg_free(c);
+
+	/* a redundant D-ETR: the own RLOC first, the anycast one after; two mapping peers and
+	 * two underlay peers; <announce> */
+	c = xtr_cfg_load(LISP_SRCDIR "/examples/lisp-xtrd-detr-anycast.xml", &errs);
+	if (c == NULL)
+		fail_msg("%s", errs.text);
+	assert_int_equal(c->nrloc, 2);
+	assert_false(c->rloc_anycast[0]);
+	assert_true(c->rloc_anycast[1]);
+	assert_true(xtr_cfg_rloc_registered(c, 1));
+	assert_false(xtr_cfg_rloc_registered(c, 0));
+	assert_non_null(c->bgp);
+	assert_int_equal(c->bgp->n_peers, 4);
+	assert_int_equal(c->bgp->peers[2].role, BGP_ROLE_UNDERLAY);
+	assert_false(c->bgp->peers[2].gr);
+	assert_true(c->announce.given);
+	assert_int_equal(c->announce.withdraw_wait_ms, 500);
 	xtr_cfg_free(c);
 }
 

@@ -74,6 +74,18 @@ static void ev_map(struct xtr_detr *d, const char *peer, const char *eid, const 
 	xtr_detr_event(d, &ev, 2 * SEC);
 }
 
+/* ev_map with the registration time (ms) the Map-Server announced */
+static void ev_map_t(struct xtr_detr *d, const char *peer, const char *rloc, uint16_t version,
+		     uint64_t reg_ms)
+{
+	struct ipaddr pa = A(peer);
+	struct bgp_host_mapping m = mapping("198.51.100.5/32", rloc, version);
+	m.reg_ms = reg_ms;
+	struct bgp_event ev = {
+	    .kind = BGP_EV_MAPPING, .peer_addr = &pa, .eid = &m.eid, .mapping = &m};
+	xtr_detr_event(d, &ev, 2 * SEC);
+}
+
 static void ev_wd(struct xtr_detr *d, const char *peer, const char *eid, bool purged)
 {
 	struct ipaddr pa = A(peer);
@@ -185,7 +197,45 @@ static void run_foreign_iid(struct xtr_detr *d)
 	ev_map(d, PEER1, "[7]198.51.100.5/32", "192.0.2.1", 1);
 }
 
+/* Two Map-Servers briefly disagree during a move (docs/bgp-mappings.md "Ordering"): their
+ * map versions are their own counters, the registration time is the registrant's */
+static void run_time_beats_version(struct xtr_detr *d)
+{
+	ev_map_t(d, PEER1, "192.0.2.2", 2, 2000); /* MS 1 has the move (its version 2) */
+	ev_map_t(d, PEER2, "192.0.2.1", 9, 1000); /* MS 2 not yet (its version 9) */
+}
+static void run_time_no_flap_back(struct xtr_detr *d)
+{
+	ev_map_t(d, PEER2, "192.0.2.1", 9, 1000);
+	ev_map_t(d, PEER1, "192.0.2.2", 2, 2000);
+	ev_map_t(d, PEER2, "192.0.2.1", 9, 1000);  /* a refresh of the stale one */
+	ev_map_t(d, PEER2, "192.0.2.2", 10, 2001); /* MS 2 catches up */
+	ev_map_t(d, PEER1, "192.0.2.2", 2, 2000);  /* ... and MS 1 again */
+}
+static void run_time_tie_order(struct xtr_detr *d) /* the same tie in the other order */
+{
+	ev_map_t(d, PEER2, "192.0.2.1", 1, 3000);
+	ev_map_t(d, PEER1, "192.0.2.2", 1, 3000);
+}
+static void run_time_tie(struct xtr_detr *d)
+{
+	ev_map_t(d, PEER1, "192.0.2.2", 1, 3000);
+	ev_map_t(d, PEER2, "192.0.2.1", 1, 3000);
+}
+static void run_time_same_mapping(struct xtr_detr *d)
+{
+	/* one registration at both Map-Servers: the lower peer's copy stays installed */
+	ev_map_t(d, PEER2, "192.0.2.2", 7, 3000);
+	ev_map_t(d, PEER1, "192.0.2.2", 3, 3000);
+	ev_map_t(d, PEER2, "192.0.2.2", 7, 3000);
+}
+
 static const struct ev_case ev_cases[] = {
+    {"time-beats-version", run_time_beats_version, "192.0.2.2", 1, 0, 1, 0},
+    {"time-no-flap-back", run_time_no_flap_back, "192.0.2.2", 3, 0, 2, 0},
+    {"time-tie-fixed-order", run_time_tie_order, "192.0.2.2", 2, 0, 0, 0},
+    {"time-tie-fixed-order-reversed", run_time_tie, "192.0.2.2", 1, 0, 1, 0},
+    {"time-same-mapping-lower-peer", run_time_same_mapping, "192.0.2.2", 2, 0, 1, 0},
     {"install", run_install, "192.0.2.1", 1, 0, 0, 0},
     {"replace-by-newer-version", run_newer, "192.0.2.2", 2, 0, 0, 0},
     {"ignore-older-version", run_older, "192.0.2.2", 1, 0, 1, 0},

@@ -172,6 +172,12 @@ while IFS= read -r e; do
 	chk "example /$D/examples/$e" has_re "$D/examples/${e//./\\.}(\\.gz)?"
 done < <(cd "$src/examples" && find . -type f ! -name '.*' | sort)
 
+# lisp-xtrd's in-kernel fast path is built in (debian/rules --enable-fast-path=yes), so the
+# package depends on libbpf
+chk "lisp-xtrd links libbpf (the fast path is in the package)" bash -c \
+	"readelf -d '$X/usr/sbin/lisp-xtrd' | grep -q 'NEEDED.*libbpf'"
+chk "Depends: names libbpf" grep -qE '^Depends:.*libbpf' "$W/control/control"
+
 # ---------------------------------------------------------------- man pages
 mans=()
 if [ -d "$src/man" ]; then

@@ -27,6 +27,8 @@ GOALS_TEXT = {
     "cli-dump": "Map-Request round trip p99 < 2 ms while the CLI dumps 1M registrations",
     "evacuation": "lisp-msd registrations/s with arrival Map-Notifies (acknowledged or not) "
                   ">= 0.80 x without them, for 10k and 100k EIDs moved at once",
+    "evacuation-rr": "N = 10k and 100k EIDs moved at once: controller's first Map-Register -> every D-ETR "
+                     "(through the reflector) holds all N; 10k <= 0.5 s, 100k <= 3 s",
     "detr-failover": "one of two D-ETRs killed: anycast <= 50 ms of traffic lost; locator set <= probe interval x misses + 1 RTT",
     "ms-failover": "one of two Map-Servers killed before a migration: loss and convergence within 1.2 x the one-Map-Server run",
     "rr-push": "100k mappings lisp-msd -> BIRD 2 reflector -> D-ETR within 1.2 x lisp-msd -> D-ETR directly",

@@ -11,7 +11,7 @@
 # -o says otherwise.
 #
 # Names: lpm ms-register mr-request dataplane dataplane-bulk detr-reencap bgp-push migration
-# memory config-load cli-dump evacuation detr-failover ms-failover rr-push.
+# memory config-load cli-dump evacuation evacuation-rr detr-failover ms-failover rr-push.
 # Each is bench/run-NAME.sh (protocol in bench/lib.sh); a missing script or daemon makes its
 # row "not measured: <reason>".
 # Needs root (network namespaces, CPU pinning is taskset). Installs what it needs with
@@ -21,7 +21,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ALL=(lpm ms-register mr-request dataplane dataplane-bulk detr-reencap bgp-push migration memory
-	config-load cli-dump evacuation detr-failover ms-failover rr-push)
+	config-load cli-dump evacuation evacuation-rr detr-failover ms-failover rr-push)
 RUNS=${BENCH_RUNS:-5}
 OUT=""
 build=1

@@ -175,7 +175,8 @@ setup() { # N: fresh store, every daemon up, the three sessions Established
 	rm -f "$T"/reg.db*
 	detr_conf "$T/detr1.xml" 192.0.2.211 lisp0 2620 4351 4352 $((n * 2))
 	detr_conf "$T/detr2.xml" 192.0.2.212 lisp1 2623 4361 4362 $((n * 2))
-	nsx taskset -c "$CPU_SUBJ" "$ACK" -a $RA -a $RB -t 1800 -o "$T/acker.out" >/dev/null 2>&1 &
+	# not through nsx (a function: $! would be its subshell, not the acker)
+	ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$ACK" -a $RA -a $RB -t 600 -o "$T/acker.out" >/dev/null 2>&1 &
 	APID=$!
 	track_pid "$APID"
 	wait_for 5 test -s "$T/acker.out" || { msg "notify_acker did not start"; return 1; }

@@ -67,7 +67,10 @@ start_msd() {
 }
 
 start_acker() {
-	nsx taskset -c "$CPU_LOAD" "$ACK" -a 192.0.2.77 -t 600 -o "$T/acker.out" >/dev/null 2>&1 &
+	# not through nsx (a function: $! would be its subshell, and stopping that would leave
+	# the acker running)
+	ip netns exec "$ns" taskset -c "$CPU_LOAD" "$ACK" -a 192.0.2.77 -t 600 -o "$T/acker.out" \
+		>/dev/null 2>&1 &
 	APID=$!
 	track_pid "$APID"
 	wait_for 5 test -s "$T/acker.out"

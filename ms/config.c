@@ -303,6 +303,7 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 	if ((n = t->elem[T_NOTIFY]) != NULL) {
 		bad |= cfg_get_u32(n, "@interval-ms", 100, 60000, &c->notify_interval_ms) < 0;
 		bad |= cfg_get_u32(n, "@retries", 0, 100, &c->notify_retries) < 0;
+		bad |= cfg_get_bool(n, "@old-site", &c->notify_old_site) < 0;
 	}
 	if ((n = t->elem[T_PUBSUB]) != NULL) {
 		xmlNode *k = cfg_child(n, "subscriber-key");
@@ -341,6 +342,7 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	c->max_subscribers = MS_SUBS_MAX;
 	c->notify_interval_ms = 1000;
 	c->notify_retries = 3;
+	c->notify_old_site = true;
 	c->rl_dst_rate = MS_RL_DST_RATE;
 	c->rl_dst_burst = MS_RL_DST_BURST;
 	c->rl_max_dsts = MS_RL_DST_MAX;
@@ -419,8 +421,8 @@ void ms_cfg_print(const void *p, FILE *out)
 		"  <rate-limit per-destination=\"%u\" per-destination-burst=\"%u\" "
 		"max-destinations=\"%u\"/>\n",
 		c->rl_dst_rate, c->rl_dst_burst, c->rl_max_dsts);
-	fprintf(out, "  <map-notify interval-ms=\"%u\" retries=\"%u\"/>\n", c->notify_interval_ms,
-		c->notify_retries);
+	fprintf(out, "  <map-notify interval-ms=\"%u\" retries=\"%u\" old-site=\"%s\"/>\n",
+		c->notify_interval_ms, c->notify_retries, c->notify_old_site ? "true" : "false");
 	fprintf(out, "  <pubsub lifetime=\"%u\">\n", c->subscription_secs);
 	if (c->have_subscriber_key)
 		print_key(out, "    ", "subscriber-key", &c->subscriber_key);

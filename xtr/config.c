@@ -46,6 +46,7 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->probe_interval = 30;
 	c->probe_timeout = 5;
 	c->probe_retries = 2;
+	c->smr = true;
 	c->moved_away_s = 180;
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
 	c->log_level = LOG_INFO;
@@ -347,9 +348,12 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		bad |= cfg_get_u32(n, "@interval", 0, 3600, &c->probe_interval) < 0;
 		bad |= cfg_get_u32(n, "@timeout", 1, 600, &c->probe_timeout) < 0;
 		bad |= cfg_get_u32(n, "@retries", 1, 100, &c->probe_retries) < 0;
+		bad |= cfg_get_bool(n, "@re-resolve", &c->probe_reresolve) < 0;
 	}
-	if ((n = cfg_child(root, "etr")) != NULL)
+	if ((n = cfg_child(root, "etr")) != NULL) {
 		bad |= cfg_get_u32(n, "@reencapsulate-moved-away", 0, 86400, &c->moved_away_s) < 0;
+		bad |= cfg_get_bool(n, "@solicit-map-request", &c->smr) < 0;
+	}
 	bad |= cfg_read_cli(root, &c->cli) < 0;
 	bad |= cfg_read_log(root, &c->log_level) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
@@ -454,9 +458,12 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	    c->negative_hold);
 	fprintf(out, "  <map-request rate=\"%u\" burst=\"%u\" retries=\"%u\"/>\n", c->mreq_rate,
 		c->mreq_burst, c->mreq_retries);
-	fprintf(out, "  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\"/>\n",
-		c->probe_interval, c->probe_timeout, c->probe_retries);
-	fprintf(out, "  <etr reencapsulate-moved-away=\"%u\"/>\n", c->moved_away_s);
+	fprintf(out,
+		"  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\" re-resolve=\"%s\"/>\n",
+		c->probe_interval, c->probe_timeout, c->probe_retries,
+		c->probe_reresolve ? "true" : "false");
+	fprintf(out, "  <etr reencapsulate-moved-away=\"%u\" solicit-map-request=\"%s\"/>\n",
+		c->moved_away_s, c->smr ? "true" : "false");
 	cfg_print_cli(&c->cli, out);
 	cfg_print_log(c->log_level, out);
 	cfg_print_privileges(&c->priv, out);

@@ -432,7 +432,7 @@ void xtr_tick(struct xtr *x, uint64_t now)
 	}
 	if (x->db_changed) {
 		/* RFC 9301 §6.1: SMR the ITRs that talked to us about the changed EIDs */
-		for (unsigned i = 0; i < x->nchanged; i++)
+		for (unsigned i = 0; i < x->nchanged && x->cfg.smr; i++)
 			xtr_send_smrs(x, &x->changed[i], now);
 		x->nchanged = 0;
 		x->db_changed = false;

@@ -25,9 +25,12 @@ evnames = [("answeredMs", "VM answers at B"), ("registerMs", "register"),
 tmp = tempfile.mkdtemp(prefix="demo-plot.")
 panels = []
 xmin, xmax = 0.0, 0.0
+lost_site = False
+focus = 0.0  # the latest event or return to a direct path over all panels
 for label, d in runs:
     ev = json.load(open(os.path.join(d, "events.json")))
     t0 = float(ev["migrationMs"])
+    lost_site = lost_site or ev.get("lostMs") is not None
     flows = [f for f in ev.get("flows", [])]
     segs = {k: [] for k in colors}
     for i, f in enumerate(flows):
@@ -42,6 +45,10 @@ for label, d in runs:
         pts.sort()
         if pts:
             xmin, xmax = min(xmin, pts[0][0]), max(xmax, pts[-1][0])
+        # the last packet that did not reach site B directly (after the move)
+        nd = [t for t, k in pts if t >= 0 and k != "B"]
+        if nd and nd[-1] < pts[-1][0] - 200:
+            focus = max(focus, nd[-1])
         start = None
         for j, (t, k) in enumerate(pts):
             if start is None:
@@ -54,12 +61,18 @@ for label, d in runs:
     for k, n in evnames:
         if ev.get(k) is not None:
             evs.append((float(ev[k]) - t0, n))
+            focus = max(focus, float(ev[k]) - t0)
     panels.append((label, flows, segs, evs))
-lines = ["set terminal svg size 1100,%d dynamic background rgb 'white' font 'sans,11'" % (180 + 230 * len(panels)),
+# the shared time axis: from shortly before the move to well after the last event or the
+# last packet that did not go straight to site B (the whole run when nothing ends earlier)
+lo = max(xmin, -300.0)
+hi = min(xmax, max(600.0, focus * 1.5 + 200))
+lines = ["set terminal svg size 1100,%d dynamic background rgb 'white' font 'sans,11' butt" % (180 + 230 * len(panels)),
          "set output '%s'" % out,
-         "set multiplot layout %d,1 title 'Where each packet was delivered (time 0 = the %s)'" %
-         (len(panels), "site was lost" if any("lostMs" in json.load(open(os.path.join(d, "events.json"))) for _, d in runs) else "switchover"),
-         "set xrange [%g:%g]" % (xmin - 50, xmax + 50), "set grid x", "unset key"]
+         "set multiplot layout %d,1 title 'Where each packet was delivered (time 0 = %s)'" %
+         (len(panels), "site A lost" if lost_site else "the switchover"),
+         "set xrange [%g:%g]" % (lo, hi), "set grid x", "unset key",
+         "set lmargin 10", "set rmargin 38"]
 for n, (label, flows, segs, evs) in enumerate(panels):
     lines.append("set title '%s'" % label.replace("'", ""))
     lines.append("set yrange [0.3:%g]" % (len(flows) + 0.7))
@@ -81,7 +94,7 @@ for n, (label, flows, segs, evs) in enumerate(panels):
                 o.write("%.3f %d %.3f 0\n" % (x, y, dx))
             if not segs[k]:
                 o.write("%g -10 0.1 0\n" % xmin)  # an empty series still has its key entry
-        parts.append("'%s' using 1:2:3:4 with vectors nohead lw 14 lc rgb '%s' title '%s'" % (f, c, names[k]))
+        parts.append("'%s' using 1:2:3:4 with vectors nohead lw 12 lc rgb '%s' title '%s'" % (f, c, names[k]))
     lines.append("plot " + ", ".join(parts))
 lines.append("unset multiplot")
 gp = os.path.join(tmp, ".plot.gp")

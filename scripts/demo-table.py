@@ -82,8 +82,8 @@ row("  BGP UPDATEs", [x["control"]["bgpUpdates"] for x in res])
 row("  (RLOC probes)", [x["control"]["rlocProbes"] for x in res])
 row("register->D-ETR ms", [x.get("registerToDetrMs") for x in res])
 row("old site told ms", [x["timeline"].get("oldSiteNotifiedMs") for x in res])
-row("ITR/D-ETR updated ms", [x["timeline"].get("detrUpdatedMs") if x["mode"] == "representative"
-                             else (x["timeline"].get("outsideUpdatedMs") or x["timeline"].get("pitrUpdatedMs")) for x in res])
+row("D-ETR to old RLOC after update", [agg(x, "toOldRlocAfterDetrUpdated", "sum") if x["mode"] == "representative"
+                                       else None for x in res])
 lw = max(len(a) for a, _ in rows) + 2
 print("  " + " " * lw + "".join(m.rjust(W) for m in modes))
 for a, v in rows:

@@ -68,6 +68,32 @@ itr_taps = {r: [x for x in read_tap("tapw-%s.txt" % r, True) if x[1] == "out" an
             for r in ("detr", "oxtr")}
 
 
+# the D-ETR's map-cache entry of each EID: when it last changed (its changedUnixMs, read
+# after the run), for the entries changed by this migration
+detr_changed = {}
+try:
+    mc = json.load(open(os.path.join(d, "mapcache-detr-end.json")))
+    for e in mc.get("mappings", []):
+        p = e.get("eidPrefix", "")
+        if p.endswith("/32") or p.endswith("/128"):
+            c = e.get("changedUnixMs")
+            if c is not None and float(c) >= t0 - 50:
+                detr_changed[p.rsplit("/", 1)[0]] = float(c)
+except (OSError, ValueError, AttributeError):
+    pass
+# each flow's destination (the VM's EID)
+dst_of = {}
+for t, _, s, fl, _, _ in tap_a + tap_b:
+    dst_of.setdefault(fl, None)
+for name in ("tap-sa.txt", "tap-sb.txt"):
+    p = os.path.join(d, name)
+    if os.path.exists(p):
+        for l in open(p):
+            w = l.split()
+            if len(w) >= 6 and w[1] == "out" and dst_of.get(w[5]) is None:
+                dst_of[w[5]] = w[4]
+
+
 def median(v):
     v = sorted(v)
     return None if not v else (v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2)
@@ -93,6 +119,9 @@ for f in flows:
     send = {}
     for s, (ts, _) in rows.items():
         send[s] = ts
+    if not seqs and f.get("startWallMs") is not None:  # nothing echoed: the sender's clock
+        for s in range(sent):
+            send[s] = float(f["startWallMs"]) + s * 1000.0 / rate
     if seqs:
         for a, b in zip(seqs, seqs[1:]):
             for s in range(a + 1, b):
@@ -146,8 +175,9 @@ for f in flows:
     if rtt_via and rtt_dir:
         extra = round(median(rtt_via) - median(rtt_dir), 2)
     det_after_detr = None
-    if ev.get("detrUpdatedMs") is not None:
-        td = float(ev["detrUpdatedMs"])
+    td = detr_changed.get(dst_of.get(name)) or ev.get("detrUpdatedMs")
+    if td is not None and ev.get("detrUpdatedMs") is not None:
+        td = float(td)
         det_after_detr = sum(1 for t, _, s, fl, osrc, odst in itr_taps["detr"]
                              if fl == name and odst == rloc_a and t > td + 1)
     cnt = {"A": 0, "B": 0, "BviaA": 0}

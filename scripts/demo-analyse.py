@@ -219,7 +219,7 @@ def xtr_msgs(st):
     tot = sum(v for v in out.values() if isinstance(v, int))
     smr = c.get("smrSent", 0)
     mig = tot - out.get("map-reply", 0) - (out.get("map-request", 0) - smr)
-    return mig, c.get("probesSent", 0), out
+    return mig, c.get("probesSent", 0), out, c.get("smrSent", 0)
 
 
 def ms_msgs(st):
@@ -240,9 +240,9 @@ for r in ev.get("xtrs", []):
     a, b = load("stats-%s-pre.json" % r), load("stats-%s-end.json" % r)
     if a is None or b is None:
         continue
-    ma, pa, oa = xtr_msgs(a)
-    mb, pb, ob = xtr_msgs(b)
-    ctl["byDaemon"]["xtr-" + r] = {"sent": mb - ma, "probes": pb - pa,
+    ma, pa, oa, sa = xtr_msgs(a)
+    mb, pb, ob, sb = xtr_msgs(b)
+    ctl["byDaemon"]["xtr-" + r] = {"sent": mb - ma, "probes": pb - pa, "smr": sb - sa,
                                    "byType": {k: ob.get(k, 0) - oa.get(k, 0) for k in ob if ob.get(k, 0) - oa.get(k, 0)}}
     ctl["wan"] += mb - ma
     ctl["rlocProbes"] += pb - pa

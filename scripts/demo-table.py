@@ -62,7 +62,6 @@ def agg(x, key, how):
 if many:
     row("flows", [len(x.get("flows", [])) for x in res])
     row("lost (all flows)", [agg(x, "lost", "sum") for x in res])
-    row("lost outside window", [agg(x, "lostOutsideWindow", "sum") for x in res])
     row("longest gap ms (max)", [max((f.get("longestGapMs") or 0) for f in x["flows"]) for x in res])
     row("direct after ms (max)", [agg(x, "directAfterMs", "max") for x in res])
     row("via old site (all)", [sum(f["deliveredAfterMove"]["BviaA"] for f in x["flows"]) for x in res])

@@ -20,7 +20,7 @@ GOALS_TEXT = {
     "dataplane": ">= 1.0 x kernel VXLAN pps at 64 B and 1400 B",
     "dataplane-bulk": ">= 5 Gbit/s and >= 0.8 x kernel VXLAN",
     "bgp-push": "D-ETR ingest >= 150k routes/s; towards BIRD within 1.2 x BIRD -> BIRD",
-    "migration": "convergence <= 2 ms; representative mode loses >= 100 x fewer packets than classic",
+    "migration": "lost site, 10 ms WAN: representative loses >= 100 x fewer packets than ttl and >= 10 x fewer than smr; live migration, 50 ms WAN: no detour after the D-ETR has the new mapping and loss <= smr's; many ITRs: 0 messages to the global mapping system; register -> D-ETR updated <= one WAN RTT + 2 ms",
     "memory": "<= 200 B per registration, <= 100 B per map-cache entry",
     "config-load": "lisp-msd loads 100k sites in <= 2 s (linear in the number of sites)",
 }

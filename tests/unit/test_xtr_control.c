@@ -545,6 +545,48 @@ static void t_moved_away_quiet(void **s)
 	xtr_free(x);
 }
 
+/* A mass migration: 20 EIDs move away within one tick; the ITR seen recently gets an SMR
+ * for every one of them (the list of changed EIDs grows; it used to hold 16). */
+static void t_moved_away_many_smr(void **s)
+{
+	(void)s;
+	static struct lisp_map_request m;
+	struct xtr *x = mk();
+	uint8_t buf[300], dg[400];
+	size_t len;
+	struct ipaddr itr = A("192.0.2.9");
+	uint8_t *pk = mk_ip4(buf, "198.51.100.6", "198.51.100.5", 17, 1, 2, 30, false, &len);
+	memset(dg, 0, 8);
+	dg[0] = 0x80;
+	memcpy(dg + 8, pk, len);
+	xtr_etr_input(x, &itr, dg, 8 + len, SEC);
+	xtr_tick(x, SEC);
+	enum { N = 20 }; /* each claimed, then moved: 40 changes (the capture holds 64) */
+	char eid[32];
+	for (int i = 0; i < N; i++) {
+		snprintf(eid, sizeof(eid), "198.51.100.%d/32", 100 + i);
+		move_away(x, eid, "192.0.2.2", 2 * SEC);
+	}
+	cap_reset();
+	xtr_tick(x, 2 * SEC + 1000);
+	bool seen[N] = {false};
+	for (size_t i = 0; i < ncap_ctl; i++) {
+		if (!ipaddr_eq(&cap_ctl[i].dst, &itr) || (cap_ctl[i].data[0] >> 4) != 1 ||
+		    !(cap_ctl[i].data[0] & 0x01))
+			continue;
+		struct buf b;
+		buf_init_read(&b, cap_ctl[i].data, cap_ctl[i].len);
+		assert_int_equal(lisp_map_request_parse(&b, &m, NULL), 0);
+		assert_true(m.smr);
+		int h = m.rec[0].eid.a[3] - 100;
+		if (h >= 0 && h < N)
+			seen[h] = true;
+	}
+	for (int i = 0; i < N; i++)
+		assert_true(seen[i]);
+	xtr_free(x);
+}
+
 static void t_smr_in(void **s)
 {
 	(void)s;
@@ -728,6 +770,7 @@ int main(void)
 	    cmocka_unit_test(t_register),
 	    cmocka_unit_test(t_moved_away),
 	    cmocka_unit_test(t_moved_away_quiet),
+	    cmocka_unit_test(t_moved_away_many_smr),
 	    cmocka_unit_test(t_smr_in),
 	    cmocka_unit_test(t_fair_scan),
 	    cmocka_unit_test(t_fair_scan_budget),

@@ -32,7 +32,7 @@ mode=representative scenario=live delay=0 rate=200 seconds=10 v6=0 plot="" json=
 build=1 compare=0 itrs=20 vms=50 moving=10
 dsite="" ddetr="" doutside="" dmapping=""
 usage() {
-	sed -n '11,28p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '11,26p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 while [ $# -gt 0 ]; do

@@ -121,7 +121,7 @@ for s in "${SCEN[@]}"; do
 		g=-
 		[ "$s" = live50 ] && g="ratio<=1"
 		figs "$s" lost "packets lost (all flows)" packets - "$g"
-		figs "$s" gap "longest gap (worst flow)" ms - -
+		figs "$s" gap "longest gap (worst flow; a flow that does not recover: to the end of the run, a lower bound)" ms - -
 		figs "$s" direct "time until every flow's path is direct" ms - -
 		figs "$s" detour "extra delay while detoured (median over flows)" ms - -
 		figs "$s" wan "control messages over the WAN (no RLOC probes)" messages - -

@@ -184,9 +184,16 @@ for f in flows:
     for s in after:
         if s in rows and where.get(s) in cnt:
             cnt[where[s]] += 1
+    # lisp-flow's longest gap is between two echoes: a flow that never recovers has its
+    # longest gap from its last echo to its last packet (a lower bound: the run ended)
+    gap = f.get("longestGapMs")
+    if seqs and seqs[-1] < sent - 1 and (sent - 1) in send:
+        tail = send[sent - 1] - rows[seqs[-1]][0]
+        if gap is None or tail > gap:
+            gap = round(tail, 3)
     res["flows"].append({
         "name": name, "sent": sent, "received": f.get("received"), "lost": f.get("lost"),
-        "longestGapMs": f.get("longestGapMs"),
+        "longestGapMs": gap, "longestGapToEnd": gap != f.get("longestGapMs"),
         "lostInWindow": len(lost_window), "lostOutsideWindow": len(lost_before),
         "lostAfterVmAnswered": len(lost_after_answer),
         "deliveredAfterMove": cnt,

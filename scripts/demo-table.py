@@ -69,7 +69,8 @@ else:
     for n in flows:
         row("%s: lost" % n, [(fl(x, n) or {}).get("lost") for x in res])
         row("%s: lost after VM up" % n, [(fl(x, n) or {}).get("lostAfterVmAnswered") for x in res])
-        row("%s: longest gap ms" % n, [(fl(x, n) or {}).get("longestGapMs") for x in res])
+        row("%s: longest gap ms" % n, [(">=%.0f" % (fl(x, n) or {})["longestGapMs"]) if (fl(x, n) or {}).get("longestGapToEnd")
+                                        else (fl(x, n) or {}).get("longestGapMs") for x in res])
         row("%s: at A/B/B via A" % n, ["%d/%d/%d" % tuple((fl(x, n) or {}).get("deliveredAfterMove", {}).get(k, 0)
                                                          for k in ("A", "B", "BviaA")) for x in res])
         row("%s: direct after ms" % n, [(fl(x, n) or {}).get("directAfterMs") for x in res])

@@ -4,7 +4,8 @@
 # netns_add, veth_add, bridge_add, start_bg, wait_until, cli and the cleanup trap).
 #
 # Owns: the topology (network namespaces with unique names from lib.sh's T_PFX), the
-# underlay "WAN" router with an optional one-way netem delay per site link, the data plane
+# underlay "WAN" router with a one-way delay per link class (netem, or the delay line
+# tests/wan/delayline where the kernel has no netem: demo_delays, demo_uplink), the data plane
 # (the LISP daemons when they are built, else a clearly labelled stand-in of static routes),
 # the three flows to the migrating VM (lisp-flow send/echo), the taps on each site's VM
 # bridge (lisp-flow tap: where a packet was delivered), the migration itself (the
@@ -25,12 +26,14 @@
 #     -> vm1 (198.51.100.5, ::5, MAC 02:00:00:00:00:05), the VM that migrates.
 #   outside host 203.0.113.10, 2001:db8:203::10 behind the outside xTR.
 #
-# Two ways of distributing the VMs' host mappings (DEMO_CLASSIC, set before demo_init):
+# Three ways of distributing the VMs' host mappings (docs/evaluation.md), DEMO_CLASSIC and
+# DEMO_BASELINE set before demo_init; demo.sh --mode representative|smr|ttl:
 #   representative (0, the default): the site xTRs and the controller register host mappings
 #     with the LOCAL lisp-msd, which pushes them over BGP to the D-ETR (lisp-xtrd
 #     mode="representative"); the D-ETR registers only the aggregate with the GLOBAL
 #     mapping system, so the outside xTR caches aggregate -> D-ETR and never sees a move.
-#   classic (1, demo.sh --classic, DEMO_MODE=classic): no local mapping system, no D-ETR, no
+#   classic (1, DEMO_MODE=classic; DEMO_BASELINE=smr, demo.sh --mode smr or --classic):
+#     no local mapping system, no D-ETR, no
 #     BGP. The site xTRs and the controller register the host mappings with the GLOBAL
 #     lisp-msd (a site with the same settings as the local one: persistent, proxy-reply,
 #     merge off, the same Map-Notify timers); the outside xTR resolves the hosts through the
@@ -44,6 +47,13 @@
 #     honours SMRs like any ITR). The same daemons, the same topology and namespaces; only
 #     the mapping distribution differs. In both modes the old site installs the new mapping
 #     from the Map-Notify and re-encapsulates what still reaches it (lisp-xtrd behaviour).
+#   ttl (1, DEMO_BASELINE=ttl, demo.sh --mode ttl): classic as RFC 6830-era deployments ran
+#     it: host mappings with TTL 1 minute, the global lisp-msd tells the old site nothing
+#     (<map-notify old-site="false">), the site xTRs send no SMR and re-encapsulate nothing.
+# DEMO_PROBE_INTERVAL (s, default 0 = off; demo.sh: 5) turns RLOC probing on with
+# re-resolution; DEMO_REG_INTERVAL (s, default 10; demo.sh: 60) the registration interval.
+# Scenarios (demo.sh --scenario): live (the uplink moves), lost (demo_lose_site, then the
+# uplink moves), many (DEMO_MANY="ITRS VMS MOVING": demo_many_* below).
 
 DEMO_GWMAC=02:00:00:00:01:01
 DEMO_VM1MAC=02:00:00:00:00:05
@@ -563,66 +573,7 @@ demo_logtime() {
 	date -d "${l:0:23}" +%s%3N 2>/dev/null
 }
 
-# demo_plot FILE.svg T0_MS TAG [UPLINK NOTIFY DETR FIRSTB]: received seq against time per flow
-# (gnuplot), the migration instants as vertical lines; time 0 = T0_MS (the register). Top:
-# the whole run in s; bottom: the switchover zoomed, in ms. Lines break where sequence
-# numbers are missing (lost packets show as gaps); lines, not point symbols, so that
-# renderers without SVG <use> (ImageMagick's) show them too.
-demo_plot() {
-	local out=$1 t0=$2 tag=$3 f i=0 g="$DEMO_DIR/plot.gp" lbl v x lo=0 hi=0 sep
-	shift 3
-	local names=("uplink moved" "Map-Notify" "D-ETR updated" "first at B")
-	for v in "$@"; do
-		[ -n "$v" ] || continue
-		x=$((v - t0))
-		[ "$x" -lt "$lo" ] && lo=$x
-		[ "$x" -gt "$hi" ] && hi=$x
-	done
-	lo=$((lo - 60)) hi=$((hi + 60))
-	for f in "${DEMO_FLOWS[@]}"; do
-		awk -F, -v t0="$t0" '$1 !~ /^#/ && NF >= 2 { if (n++ && $2 != p + 1) print ""; printf "%.3f %d\n", $1 - t0, $2; p = $2 }' \
-			"$DEMO_DIR/flow-$tag-$f.csv" >"$DEMO_DIR/plot-$tag-$f.dat"
-	done
-	{
-		echo "set terminal svg size 1000,800 dynamic background rgb 'white'"
-		echo "set output '$out'"
-		echo "set multiplot layout 2,1 title 'Echoes received per flow during the migration (time 0 = the controller registers the new RLOC)'"
-		echo "set ylabel 'sequence number'; set key left top; set grid"
-		for v in "$@"; do
-			lbl=${names[i]}
-			i=$((i + 1))
-			[ -n "$v" ] || continue
-			x=$((v - t0))
-			echo "set arrow $i from first $x, graph 0 to first $x, graph 1 nohead lc rgb 'gray40' dt 3"
-			echo "set label $i '$lbl ($x ms)' at first $x, graph $(awk -v k="$i" 'BEGIN { printf "%.2f", 0.93 - 0.07 * k }') tc rgb 'gray30' offset 0.3,0"
-		done
-		echo "set arrow 9 from first 0, graph 0 to first 0, graph 1 nohead lc rgb 'red' dt 2"
-		echo "set label 9 'register' at first 0, graph 0.97 tc rgb 'red' offset 0.3,0"
-		echo "set xlabel 'time (ms), the whole run'"
-		printf "plot "
-		sep=""
-		for f in "${DEMO_FLOWS[@]}"; do
-			printf "%s'%s' using 1:2 with lines lw 2 title '%s'" "$sep" "$DEMO_DIR/plot-$tag-$f.dat" "$f"
-			sep=", "
-		done
-		echo
-		echo "set xlabel 'time (ms), around the switchover (one step per echo; a gap = lost packets)'"
-		echo "set xrange [$lo:$hi]; set autoscale y; set key right bottom"
-		# y range: the sequence numbers received in the window
-		printf "set yrange [%s:%s]\n" \
-			"$(cat "$DEMO_DIR"/plot-"$tag"-*.dat | awk -v a="$lo" -v b="$hi" 'NF == 2 && $1 >= a && $1 <= b { if (m == "" || $2 < m) m = $2 } END { print (m == "" ? 0 : m - 1) }')" \
-			"$(cat "$DEMO_DIR"/plot-"$tag"-*.dat | awk -v a="$lo" -v b="$hi" 'NF == 2 && $1 >= a && $1 <= b { if ($2 > m) m = $2 } END { print m + 1 }')"
-		printf "plot "
-		sep=""
-		for f in "${DEMO_FLOWS[@]}"; do
-			printf "%s'%s' using 1:2 with steps lw 2 title '%s'" "$sep" "$DEMO_DIR/plot-$tag-$f.dat" "$f"
-			sep=", "
-		done
-		echo
-		echo "unset multiplot"
-	} >"$g"
-	gnuplot "$g" 2>"$DEMO_DIR/gnuplot.err"
-}
+# The plot (--plot) is scripts/demo-plot.py, from what scripts/demo-analyse.py writes.
 
 # ------------------------------------------------------------------ control plane
 # The local Map-Server (host mappings of the data-centre site, persistent, registered by the

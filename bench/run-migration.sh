@@ -196,6 +196,6 @@ WHYL="at 50 ms the old site's Map-Notify and the D-ETR's BGP UPDATE arrive one W
 cat <<EOF
 WHY live50_lost_r2|$WHYL
 WHY live0_convx|the figure has 1 ms resolution (log lines truncated to the ms at both ends): +-1 ms
-WHY live10_convx|beyond the measured round trip: lisp-xtrd's registration at the VM's arrival, lisp-msd's Map-Register processing (HMAC, SQLite write) and BGP UPDATE, the D-ETR's receive (about 1 ms at 0 ms WAN), and the log lines' 1-ms truncation at both ends (+-1 ms)
+WHY live10_convx|beyond the measured round trip: lisp-xtrd's registration at the VM's arrival, lisp-msd's Map-Register processing (HMAC, SQLite write) and BGP UPDATE, the D-ETR's receive (1-2 ms in all at 0 ms WAN, the live0 row), the log lines' 1-ms truncation at both ends (+-1 ms), and the machine's load (2 shared cores running 7 delay-line relays, 7 daemons, 6 taps and other builds: every process on the path may wait for a core)
 WHY live50_convx|as at 10 ms: processing about 1 ms, log resolution +-1 ms
 EOF

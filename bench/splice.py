@@ -26,7 +26,7 @@ msec = section(part, "Machine")
 machine = []
 if msec:
     for l in part[msec[0] + 1:msec[1]]:
-        m = re.match(r"- (date|commit|load average before|load average after|iterations per figure): (.*)", l)
+        m = re.match(r"- (date|commit|load average before|load average after): (.*)", l)
         if m:
             machine.append("%s %s" % (m.group(1), m.group(2)))
 for name in names:

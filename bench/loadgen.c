@@ -9,7 +9,9 @@
  *             NONCE_BASE + k (strictly rising, as lisp-msd's replay check wants), signed
  *             with a pre-keyed HMAC (proto/auth.h) - pre-signed, so signing costs the
  *             generator nothing while it measures;
- *             -R RECORDS puts that many records (EIDs) in each message instead of one.
+ *             -R RECORDS puts that many records (EIDs) in each message instead of one;
+ *             the locator of EID k is RLOC with its last byte + k % NRLOCS (-D, default
+ *             200; IPv4 RLOC only, -D 1: RLOC itself for every EID).
  *   request:  ECM-encapsulated Map-Requests (RFC 9301 §5.8) for the same EIDs, ITR-RLOC
  *             = the generator's own address and the inner UDP source port = its socket, so
  *             the Map-Server's proxy Map-Reply comes back to it; distinct rising nonces.
@@ -56,7 +58,7 @@ struct opts {
 	const char *kind;
 	struct ipaddr target, bind, eidbase, rloc;
 	unsigned port;
-	unsigned long neids, count, window, nrec;
+	unsigned long neids, count, window, nrec, nrlocs;
 	uint32_t iid;
 	unsigned key_id;
 	const char *secret;
@@ -146,8 +148,8 @@ static size_t build_register(const struct opts *o, const struct lisp_key *k, uns
 		r->loc[0].mpriority = 255;
 		r->loc[0].flags = LISP_LOC_F_REACHABLE;
 		struct ipaddr rl = o->rloc;
-		if (rl.afi == LISP_AFI_IPV4)
-			rl.a[3] = (uint8_t)(1 + ei % 200);
+		if (rl.afi == LISP_AFI_IPV4 && o->nrlocs > 1)
+			rl.a[3] = (uint8_t)(rl.a[3] + ei % o->nrlocs);
 		lisp_addr_from_ip(&r->loc[0].addr, &rl);
 	}
 	buf_init_write(&w, out, stride);
@@ -227,7 +229,7 @@ static void usage(void)
 	fprintf(stderr, "usage: loadgen -k register|request -t ADDR -p PORT [-b BIND] [-n NEIDS] "
 			"[-e EIDBASE] [-i IID] [-r RLOC] [-K KEYID] [-s SECRET] [-c COUNT] "
 			"[-w WINDOW] [-d SECONDS] [-W WARMUP] [-N NONCE_BASE] [-x TYPE] [-P PID] "
-			"[-R RECORDS] [-L LOSS_MS]\n");
+			"[-R RECORDS] [-L LOSS_MS] [-D NRLOCS]\n");
 	exit(2);
 }
 
@@ -245,6 +247,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->count = 500000;
 	o->window = 256;
 	o->nrec = 1;
+	o->nrlocs = 200;
 	o->loss_ms = 100;
 	o->key_id = 1;
 	o->secret = "bench-secret";
@@ -253,7 +256,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->expect = -1;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	o->nonce_base = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-	while ((c = getopt(argc, argv, "k:t:p:b:n:e:i:r:K:s:c:w:d:W:N:x:P:R:L:")) != -1) {
+	while ((c = getopt(argc, argv, "k:t:p:b:n:e:i:r:K:s:c:w:d:W:N:x:P:R:L:D:")) != -1) {
 		switch (c) {
 		case 'k':
 			o->kind = optarg;
@@ -312,6 +315,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'L':
 			o->loss_ms = strtod(optarg, NULL);
 			break;
+		case 'D':
+			o->nrlocs = strtoul(optarg, NULL, 10);
+			break;
 		default:
 			usage();
 		}
@@ -321,8 +327,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	if (ipaddr_parse(target, &o->target) < 0 || ipaddr_parse(bind, &o->bind) < 0 ||
 	    ipaddr_parse(eidbase, &o->eidbase) < 0 || ipaddr_parse(rloc, &o->rloc) < 0 ||
 	    o->port == 0 || o->port > 65535 || o->neids == 0 || o->count == 0 || o->window == 0 ||
-	    o->nrec == 0 || o->nrec > LISP_MAX_RECORDS || o->secs <= 0 || o->secs > 300 ||
-	    o->warmup < 0 || o->warmup > 30 ||
+	    o->nrec == 0 || o->nrec > LISP_MAX_RECORDS || o->nrlocs == 0 || o->nrlocs > 255 ||
+	    o->secs <= 0 || o->secs > 300 || o->warmup < 0 || o->warmup > 30 ||
 	    (strcmp(o->kind, "register") != 0 && strcmp(o->kind, "request") != 0))
 		usage();
 	if (o->target.afi != o->bind.afi) {

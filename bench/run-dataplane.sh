@@ -9,6 +9,8 @@
 # differing only in how ITR and ETR carry h1's traffic to h2:
 #   lisp:  lisp-xtrd on both (TUN lisp0; ITR: static mapping 203.0.113.0/24 -> RLOC
 #          192.0.2.2; ETR: database 203.0.113.0/24, static 198.51.100.0/24 -> 192.0.2.1)
+#   fast:  the same with <fast-path mode="on">: the kernel encapsulates at the ITR and
+#          decapsulates at the ETR (eBPF at TC ingress of in0 and up0)
 #   vxlan: kernel VXLAN (VNI 42, UDP 4789) between the RLOCs, routes over it
 #   route: plain kernel routing (no encapsulation)
 # udp:  bench/udpblast sends 64 B and 1400 B UDP payloads from h1 (CPU $CPU_LOAD) as fast
@@ -27,9 +29,10 @@ if [ "$what" = bulk ]; then
 fi
 T=$BENCH_TMP/dp-$what
 mkdir -p "$T"
-MODES=(lisp vxlan route)
-have_xtrd=1
-[ -x "$B/lisp-xtrd" ] || have_xtrd=0
+MODES=(lisp fast vxlan route)
+have_xtrd=1 have_fast=1
+[ -x "$B/lisp-xtrd" ] || have_xtrd=0 have_fast=0
+fast_why=""
 
 declare -A NS XPID
 # chain MODE: build the namespaces of one chain; names in NS[MODE-h1|itr|etr|h2].
@@ -72,16 +75,18 @@ chain() {
 		ip -n "$itr" route add 203.0.113.0/24 via 192.0.2.130 dev vx0
 		ip -n "$etr" route add 198.51.100.0/24 via 192.0.2.129 dev vx0
 		;;
-	lisp)
-		xtr_conf "$T/itr.xml" 192.0.2.1 198.51.100.0/24 203.0.113.0/24 192.0.2.2
-		xtr_conf "$T/etr.xml" 192.0.2.2 203.0.113.0/24 198.51.100.0/24 192.0.2.1
-		xtr_start itr "$itr" 203.0.113.0/24 || return 1
-		xtr_start etr "$etr" 198.51.100.0/24 || return 1
+	lisp | fast)
+		xtr_conf "$T/$m-itr.xml" 192.0.2.1 198.51.100.0/24 203.0.113.0/24 192.0.2.2 "$m"
+		xtr_conf "$T/$m-etr.xml" 192.0.2.2 203.0.113.0/24 198.51.100.0/24 192.0.2.1 "$m"
+		xtr_start "$m-itr" "$itr" 203.0.113.0/24 || return 1
+		xtr_start "$m-etr" "$etr" 198.51.100.0/24 || return 1
 		;;
 	esac
 }
 
-xtr_conf() { # FILE RLOC DB-EID REMOTE-EID REMOTE-RLOC
+xtr_conf() { # FILE RLOC DB-EID REMOTE-EID REMOTE-RLOC MODE(lisp|fast)
+	local fp=""
+	[ "$6" = fast ] && fp='<fast-path mode="on"/>'
 	cat >"$1" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <lisp-xtrd mode="site">
@@ -91,6 +96,7 @@ xtr_conf() { # FILE RLOC DB-EID REMOTE-EID REMOTE-RLOC
   <probing interval="0"/>
   <cli address="127.0.0.1" port="2620"/>
   <log level="warning"/>
+  $fp
   <database><mapping eid="$3"/></database>
   <static-mapping eid="$4"><locator address="$5" priority="1" weight="100"/></static-mapping>
 </lisp-xtrd>
@@ -117,7 +123,7 @@ ping_ok() { ip netns exec "${NS[$1-h1]}" ping -c1 -W1 203.0.113.10 >/dev/null 2>
 # udp_run MODE SIZE: one measurement; R lines for MODE at SIZE
 udp_run() {
 	local m=$1 s=$2 out sout pids="" rpid
-	[ "$m" = lisp ] && pids="${XPID[itr]},${XPID[etr]}"
+	[ "$m" = lisp ] && pids="${XPID[lisp-itr]},${XPID[lisp-etr]}"
 	# The previous run's sender stopped, but a chain slower than the sender still holds
 	# its backlog (TUN queue, socket buffers): let it drain before this receiver binds the
 	# port, or those packets (same flow id, higher sequence numbers) count in this run as
@@ -178,7 +184,9 @@ if [ "$what" = udp ]; then
 		fig "vxlan_${s}_gbps|baseline: kernel VXLAN, ${s} B: UDP payload throughput|Gbit/s|-|-|higher"
 		fig "route_${s}_gbps|baseline: plain routing, ${s} B: UDP payload throughput|Gbit/s|-|-|higher"
 		fig "lisp_${s}_cpu|CPU used by the two lisp-xtrd (ITR + ETR), ${s} B|cores|-|-|lower"
-		for m in lisp vxlan route; do
+		fig "fast_${s}_pps|lisp-xtrd fast path (eBPF) ITR -> ETR, ${s} B UDP payload, delivered|pps|route_${s}_pps|ratio>=1.0|higher"
+		fig "fast_${s}_gbps|lisp-xtrd fast path, ${s} B: UDP payload throughput|Gbit/s|route_${s}_gbps|-|higher"
+		for m in lisp fast vxlan route; do
 			fig "${m}_${s}_sent|offered by the sender ($m chain), ${s} B|pps|-|-|higher"
 		done
 	done
@@ -187,39 +195,52 @@ if [ "$what" = udp ]; then
 else
 	fig "lisp_bulk_gbps|lisp-xtrd ITR -> ETR, one TCP flow (iperf3)|Gbit/s|vxlan_bulk_gbps|ratio>=0.8|higher"
 	fig "lisp_bulk_abs|lisp-xtrd bulk TCP, absolute goal|Gbit/s|-|value>=5|higher"
+	fig "fast_bulk_gbps|lisp-xtrd fast path (eBPF) ITR -> ETR, one TCP flow (iperf3)|Gbit/s|vxlan_bulk_gbps|ratio>=1.0|higher"
 	fig "vxlan_bulk_gbps|baseline: kernel VXLAN, one TCP flow|Gbit/s|-|-|higher"
 	fig "route_bulk_gbps|baseline: plain kernel routing, one TCP flow|Gbit/s|-|-|higher"
 	cmdline "ip netns exec H2 taskset -c $CPU_SUBJ iperf3 -s -1 -B 203.0.113.10 -p 5201"
 	cmdline "ip netns exec H1 taskset -c $CPU_LOAD iperf3 -c 203.0.113.10 -p 5201 -t $SECS -O 1 -J"
 fi
 cmdline "ITR/ETR (lisp chain): ip netns exec NS lisp-xtrd -f {itr,etr}.xml -p PIDFILE; ip route replace REMOTE-EID-PREFIX dev lisp0"
+cmdline "ITR/ETR (fast chain): the same with <fast-path mode=\"on\"/> in both configurations"
 cmdline "ITR/ETR (vxlan chain): ip link add vx0 type vxlan id 42 local RLOC remote PEER-RLOC dstport 4789 dev up0; ip route add REMOTE-EID-PREFIX via PEER-VXLAN-ADDR dev vx0"
 note "$what: three chains of four namespaces each (h1, ITR, ETR, h2) over veth; the sender is pinned to CPU $CPU_LOAD, the receiver to CPU $CPU_SUBJ, the xTR daemons and the kernel's own forwarding are not pinned; the three chains are measured in a rotating order in each iteration; ${SECS} s measured after 0.5 s warm-up."
 
 if [ "$what" = udp ]; then
 	for s in 64 1400; do
+		printf 'WHY fast_%s_pps|%s\n' "$s" "the fast path adds to plain routing's work two more TC programs per packet (map lookups, a FIB lookup, the encapsulation with bpf_skb_adjust_room at the ITR, the decapsulation at the ETR) and 36 bytes per packet on the underlay; the sender (one CPU) sets the pace of every chain."
 		printf 'WHY lisp_%s_pps|%s\n' "$s" "each packet crosses user space twice (ITR: TUN read + encapsulation; ETR: decapsulation + TUN write, one write syscall per packet: TUN has no batch write) where kernel VXLAN never leaves softirq; equal-size runs of one flow leave the ITR in one UDP_SEGMENT send and reach the ETR as one UDP_GRO datagram, and the two lisp-xtrd processes compete with sender and receiver for the 2 CPUs."
 	done
 else
 	printf 'WHY lisp_bulk_gbps|%s\n' "the ITR reads 64 KB TSO super-packets from the TUN (vnet header), segments the inner TCP in user space (one LISP header per inner segment, RFC 9300) and sends each run with one UDP_SEGMENT sendmsg; the ETR receives UDP_GRO datagrams and writes merged TCP super-packets (GSO vnet header) to the TUN; what remains is the user-space copy + checksum of every byte at both xTRs (segmentation, merge verification) where VXLAN carries the 64 KB skb through the kernel untouched."
 	printf 'WHY lisp_bulk_abs|%s\n' "see lisp_bulk_gbps."
+	printf 'WHY fast_bulk_gbps|%s\n' "the ITR keeps the 64 KB TCP super-packet whole (UDP tunnel GSO), but this kernel has no way for a TC program to decapsulate one cleanly (bpf_skb_adjust_room leaves its tunnel GSO state; BPF_F_ADJ_ROOM_DECAP_L4_UDP is newer than the kernel): the ETR's program hands such packets, and the rest of their flow for 200 ms, to lisp-xtrd, which reads each 64 KB datagram and writes it whole to the TUN device (two copies) where kernel VXLAN forwards the skb untouched."
 fi
 
 # ---- build and check the chains
 for m in "${MODES[@]}"; do
-	if [ "$m" = lisp ] && [ $have_xtrd = 0 ]; then
+	if { [ "$m" = lisp ] && [ $have_xtrd = 0 ]; } || { [ "$m" = fast ] && [ $have_fast = 0 ]; }; then
 		continue
 	fi
-	chain "$m" || { msg "chain $m could not be built"; [ "$m" = lisp ] && have_xtrd=0; continue; }
+	chain "$m" || {
+		msg "chain $m could not be built"
+		[ "$m" = lisp ] && have_xtrd=0
+		[ "$m" = fast ] && have_fast=0 fast_why="lisp-xtrd with <fast-path mode=\"on\"> did not start: $(grep -m1 'fast path' "$T/xtrd.log" | sed 's/.*: fast path/fast path/')"
+		continue
+	}
 	if ! wait_for 5 ping_ok "$m"; then
 		msg "chain $m: h1 cannot reach h2"
 		[ "$m" = lisp ] && have_xtrd=0
+		[ "$m" = fast ] && have_fast=0 fast_why="h1 cannot reach h2 through it"
 	fi
 done
 if [ $have_xtrd = 0 ]; then
 	note "lisp figures not measured: lisp-xtrd $([ -x "$B/lisp-xtrd" ] && echo "did not carry h1's traffic to h2 (see $T/xtrd.log)" || echo "is not built")"
-	MODES=(vxlan route)
 fi
+if [ $have_fast = 0 ]; then
+	note "fast path figures not measured: ${fast_why:-lisp-xtrd is not built}"
+fi
+MODES=($([ $have_xtrd = 1 ] && echo lisp) $([ $have_fast = 1 ] && echo fast) vxlan route)
 
 for i in $(seq "$RUNS"); do
 	# rotate the order of the chains from one iteration to the next

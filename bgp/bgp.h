@@ -5,7 +5,8 @@
  * wire codec in proto/bgp.h, mapping <-> paths in proto/bgp_mapping.h.
  *
  * Implements RFC 4271 (FSM §8 as a table in bgp/fsm.c, timers §10, collision detection
- * §6.8), RFC 4760 (IPv4/IPv6 unicast), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8950
+ * §6.8), RFC 4760 (IPv4/IPv6 unicast), RFC 4364/RFC 4659 (VPN-IPv4/-IPv6: the mappings of
+ * instance IDs other than 0), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8950
  * (extended next hop), RFC 2918 (route refresh), RFC 4724 (graceful restart, helper and
  * restarting speaker), RFC 8538 (graceful restart after a NOTIFICATION, Cease/Hard Reset),
  * RFC 7606 (revised error handling) and RFC 2385 (TCP-MD5).
@@ -28,10 +29,16 @@
  * the RLOC, proto/bgp_mapping.h), without it only the best RLOC (lowest priority, then
  * highest weight); paths whose attributes are equal share one UPDATE (as many NLRI as fit
  * in 4096 bytes); paths no longer wanted are withdrawn. A peer that comes up gets the whole
- * table followed by End-of-RIB for each family.
+ * table followed by End-of-RIB for each family. The table is keyed by EID prefix with its
+ * instance ID: IID 0 goes out as IPv4/IPv6 unicast, any other IID as VPN-IPv4/-IPv6 (RD
+ * AS:IID, proto/bgp_mapping.h); a peer whose session lacks that VPN family gets none of
+ * those (never as unicast), counted per peer (`show bgp neighbors` tenantRoutesWithheld)
+ * and logged once per session.
  *
- * Receiving: every UPDATE is applied to the peer's Adj-RIB-In (keyed by prefix + path ID);
- * for each prefix it touched the callback gets BGP_EV_MAPPING with the mapping reassembled
+ * Receiving: every UPDATE is applied to the peer's Adj-RIB-In (keyed by prefix + path ID;
+ * a VPN route's prefix carries the instance ID of its RD, one whose RD names none is
+ * ignored and counted); for each prefix it touched the callback gets BGP_EV_MAPPING with
+ * the mapping reassembled
  * from all of that peer's paths of the prefix (bgp_mapping_merge), or BGP_EV_WITHDRAWN when
  * none is left. Malformed UPDATEs follow RFC 7606 (treat-as-withdraw, attribute discard,
  * NOTIFICATION only where the RFC asks). Peer life: BGP_EV_PEER_UP, BGP_EV_PEER_DOWN; with
@@ -82,7 +89,7 @@
  *           hold-time="90" connect-retry="5" passive="false" add-path="both|send|receive|off"
  *           graceful-restart="on" graceful-notification="on" stale-time="300"
  *           extended-next-hop="off"
- *           families="ipv4 ipv6"/>
+ *           families="ipv4 ipv6"/>        (default; tenants: "ipv4 ipv6 vpnv4 vpnv6")
  *   </bgp>
  *
  * Reload: bgp_reload_check() says what a daemon's SIGHUP does with <bgp> (below).
@@ -116,6 +123,17 @@ struct bgp_peer;
 #define BGP_PASSWORD_MAX       80  /* TCP_MD5SIG_MAXKEYLEN */
 #define BGP_IDLE_HOLD_MIN      1   /* seconds before an automatic restart ... */
 #define BGP_IDLE_HOLD_MAX      120 /* ... doubled after each failure up to this */
+#define BGP_EOR_WAIT	       5   /* s: a peer without GR may never send End-of-RIB */
+
+/* What a session is for (docs/architecture.md "Redundant D-ETRs"). A mapping session
+ * (Map-Servers, route reflectors: the default) carries host mappings; an underlay session
+ * (the operator's edge routers) gets only the routes of bgp_underlay_announce (a D-ETR's
+ * anycast RLOC and aggregates), plain, with our session address as next hop: host mappings
+ * never go there, and what an underlay peer sends is counted and dropped, never a mapping.
+ * An underlay peer has no graceful restart (the edge router must stop routing to us as soon
+ * as the session ends) and no ADD-PATH. */
+enum bgp_role { BGP_ROLE_MAPPING = 0, BGP_ROLE_UNDERLAY = 1, BGP_ROLE_MAX };
+const char *bgp_role_name(unsigned role); /* "mapping", "underlay" */
 
 struct bgp_peer_cfg {
 	struct ipaddr addr;  /* the neighbor */
@@ -126,12 +144,13 @@ struct bgp_peer_cfg {
 	char password[BGP_PASSWORD_MAX + 1]; /* "" = no TCP-MD5 */
 	uint16_t hold_time;		     /* 0 or >= 3 (RFC 4271 §4.2) */
 	uint16_t connect_retry;		     /* seconds */
-	uint8_t families;		     /* BGP_AID_BIT mask */
+	uint8_t families;		     /* BGP_AID_BIT mask (default IPv4 + IPv6 unicast) */
 	uint8_t addpath;		     /* BGP_ADDPATH_SEND | BGP_ADDPATH_RECV */
 	bool ext_nh;			     /* RFC 8950 for IPv4 */
 	bool gr;			     /* advertise/honour graceful restart */
 	bool gr_notify;	     /* RFC 8538: advertise the N bit with GR (default on) */
 	uint16_t stale_time; /* helper: wait this long for End-of-RIB after re-establishment */
+	uint8_t role;	     /* enum bgp_role */
 };
 
 struct bgp_cfg {
@@ -208,13 +227,19 @@ enum bgp_ev_kind {
 	BGP_EV_STALE,	  /* graceful restart: the peer's mappings are now stale */
 	BGP_EV_MAPPING,	  /* mapping of `eid` from this peer is now *mapping */
 	BGP_EV_WITHDRAWN, /* no path of `eid` left from this peer (purged: stale, not refreshed) */
+	BGP_EV_EOR,	  /* a mapping peer's initial table is complete: End-of-RIB received for
+			   * every family of the session (or, from a peer without graceful
+			   * restart, BGP_EOR_WAIT seconds of Established without one) */
 };
 
 struct bgp_event {
 	enum bgp_ev_kind kind;
 	const struct bgp_peer *peer;
 	const struct ipaddr *peer_addr;
-	const struct lisp_prefix *eid;		/* MAPPING, WITHDRAWN */
+	const struct lisp_prefix *eid;		/* MAPPING, WITHDRAWN: the NLRI's prefix,
+						 * IID 0 for a unicast route, the RD's for a
+						 * VPN route (mapping->eid: with the IID
+						 * decoded, fn 3 for a unicast route) */
 	const struct bgp_host_mapping *mapping; /* MAPPING */
 	bool stale;				/* MAPPING: some path still stale */
 	bool purged;				/* WITHDRAWN: removed by the GR purge */
@@ -261,12 +286,21 @@ uint16_t bgp_listen_port(const struct bgp *b);
 /* Announce or replace the mapping of m->eid; 0, or -1 (mapping refused by
  * bgp_mapping_check). Sent at the end of the loop turn. */
 int bgp_announce(struct bgp *b, const struct bgp_host_mapping *m);
-/* Withdraw the mapping of eid (IID ignored: the NLRI has none). 0, or -1 if unknown. */
+/* Withdraw the mapping of eid (its instance ID included). 0, or -1 if unknown. */
 int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid);
 /* Send what is pending now instead of at the end of the turn. */
 void bgp_flush(struct bgp *b);
 /* Mappings in the speaker's table. */
 size_t bgp_mapping_count(const struct bgp *b);
+/* Over every peer: mappings of an instance ID other than 0 not sent because the session
+ * lacks the VPN family (a daemon's `show statistics`; per peer in `show bgp neighbors`). */
+uint64_t bgp_tenant_withheld(const struct bgp *b);
+/* Receiving side: BGP_EV_MAPPING again, through the callback, for every prefix of every
+ * peer's Adj-RIB-In for which want(prefix, arg) is true (the prefix as in the event: IID 0
+ * for a unicast route, the RD's for a VPN route). What a daemon that starts serving an
+ * instance ID (a D-ETR's reload adding a <tenant>) needs: those routes were received and
+ * ignored before. */
+void bgp_replay(struct bgp *b, bool (*want)(const struct lisp_prefix *p, void *arg), void *arg);
 
 /* Administrative reset of one peer (the CLI's `clear bgp ADDR`): Cease/Administrative
  * Reset, then the peer restarts after its idle hold time. -1 if no such peer. Graceful
@@ -282,10 +316,45 @@ struct bgp_peer *bgp_peer_find(const struct bgp *b, const struct ipaddr *addr);
 const char *bgp_peer_state_name(const struct bgp_peer *p);
 bool bgp_peer_established(const struct bgp_peer *p);
 
+/* ---- underlay routes (role="underlay" peers only) ----
+ * A D-ETR announces its anycast RLOC (/32, /128) and its aggregates to the operator's edge
+ * routers while it is fit to forward (xtr/underlay.c). Plain routes: ORIGIN IGP, AS_PATH
+ * empty (iBGP) or our AS (eBGP), LOCAL_PREF 100 on iBGP, no community, next hop = the
+ * address of our end of that session: an IPv6 prefix goes only on an IPv6 session, an IPv4
+ * prefix on an IPv4 session or, with extended next hop (RFC 8950), an IPv6 one. Sent at
+ * the end of the loop turn like the mappings (bgp_flush sends at once). Never sent to a
+ * mapping peer; a mapping is never sent to an underlay peer. */
+int bgp_underlay_announce(struct bgp *b, const struct lisp_prefix *p); /* 0, -1 ENOMEM */
+int bgp_underlay_withdraw(struct bgp *b, const struct lisp_prefix *p); /* 0, -1 unknown */
+size_t bgp_underlay_count(const struct bgp *b);
+/* Underlay peers Established / configured, and how many of the Established ones have
+ * every route of bgp_underlay_announce (in their Adj-RIB-Out). */
+void bgp_underlay_sessions(const struct bgp *b, unsigned *up, unsigned *configured);
+
+/* ---- the receiving side's view of its peers (a D-ETR's fitness, xtr/underlay.c) ---- */
+/* Peers in the speaker's order: bgp_peer_next(b, NULL) is the first. */
+const struct bgp_peer *bgp_peer_next(const struct bgp *b, const struct bgp_peer *p);
+const struct ipaddr *bgp_peer_addr(const struct bgp_peer *p);
+unsigned bgp_peer_role(const struct bgp_peer *p);
+/* Established and its initial table received (BGP_EV_EOR was given for this session). */
+bool bgp_peer_initial_done(const struct bgp_peer *p);
+/* The restart time the peer advertised in its graceful-restart capability (how long its
+ * mappings are kept stale after the session is lost), 0 without graceful restart. */
+uint16_t bgp_peer_restart_time(const struct bgp_peer *p);
+/* Sums over the peers: host routes refused for their next hop (treat-as-withdraw, see
+ * bgp/in.c), routes received from underlay peers (dropped). */
+uint64_t bgp_nexthop_rejected(const struct bgp *b);
+uint64_t bgp_underlay_ignored(const struct bgp *b);
+
 /* The CLI rows (show bgp summary|neighbors|routes, clear bgp), for
  * cli_add_commands(cli, rows, n, speaker): the rows act on the speaker given as the
  * table's context (NULL: they answer "BGP is not running"). A daemon that frees its
  * speaker first sets the context to NULL (cli_set_table_ctx) or frees the CLI. */
 const struct cli_cmd *bgp_cli_commands(size_t *n);
+
+/* The speaker's Prometheus families (bgp/metrics.c, common/metrics.h): per peer its state,
+ * prefixes and paths, message and error counters; nothing when b is NULL. */
+struct mw;
+void bgp_metrics_write(struct mw *w, const struct bgp *b);
 
 #endif

@@ -64,8 +64,12 @@ struct bgp_rib_path {
 	bool stale;
 	bool map_ok; /* `map` decoded */
 	bool has_lp;
+	bool vpn;	/* received as a VPN route (SAFI 128): */
+	uint32_t label; /* ... its label field */
+	uint64_t rd;	/* ... and route distinguisher */
 	uint8_t origin;
 	uint8_t n_lc;
+	uint32_t originator; /* ORIGINATOR_ID of a reflected route (RFC 4456), 0: none */
 	uint16_t aspath_len;
 	uint32_t local_pref;
 	struct ipaddr nh;
@@ -75,7 +79,7 @@ struct bgp_rib_path {
 
 struct bgp_rib_entry {
 	struct bgp_rib_entry *next;   /* hash chain */
-	struct lisp_prefix prefix;    /* iid 0 */
+	struct lisp_prefix prefix;    /* iid 0: unicast; else the VPN route of that IID */
 	struct bgp_host_mapping *map; /* speaker table: the mapping announced */
 	bool mark;		      /* scratch flag of a walk (touched / dirty) */
 	uint16_t n, cap;
@@ -113,9 +117,19 @@ typedef void bgp_rib_walk_fn(struct bgp_rib_entry *e, void *arg);
 void bgp_rib_walk(const struct bgp_rib *r, bgp_rib_walk_fn *fn, void *arg);
 /* Entries sorted by prefix (allocated array of n pointers; free()). NULL when empty. */
 struct bgp_rib_entry **bgp_rib_sorted(const struct bgp_rib *r, size_t *n);
+/* A scan that survives changes between calls (the CLI's dumps): each call visits the
+ * entries of one bucket and moves *cursor on (start at 0); true when the scan is complete.
+ * Buckets are taken in reverse-binary order of their index, so a table that grew between
+ * calls neither skips nor repeats an entry that stayed (the table never shrinks). */
+bool bgp_rib_scan(const struct bgp_rib *r, uint64_t *cursor,
+		  void (*fn)(const struct bgp_rib_entry *e, void *arg), void *arg);
+/* The family of a table key: IPv4/IPv6 unicast for IID 0, VPN-IPv4/-IPv6 for any other. */
 int bgp_prefix_aid(const struct lisp_prefix *p);
 /* Reassemble the mapping of an Adj-RIB-In entry from its decoded paths; returns locators,
- * *stale = some path stale. */
+ * *stale = some path stale. The paths of each originating speaker (ORIGINATOR_ID: through a
+ * reflector one peer carries several Map-Servers' paths; none: the peer itself) are merged
+ * apart (bgp_mapping_merge), and the newest of those mappings is the result
+ * (bgp_mapping_newer; without registration times, the newest map version, else the first). */
 int bgp_rib_mapping(const struct bgp_rib_entry *e, struct bgp_host_mapping *m, bool *stale);
 
 /* ---- one TCP connection of a peer ----
@@ -197,7 +211,24 @@ struct bgp_peer {
 	uint32_t coll_rcvd; /* ... received (connections the peer closed) */
 	bool initial_eor;   /* End-of-RIB sent once since the speaker started (RFC 4724 §4.1) */
 	uint64_t withdraw_7606, discard_7606, reset_7606;
+	/* tenants (VPN families): mappings of an instance ID other than 0 not sent because the
+	 * session has no VPN family for them (counted per mapping and flush; logged once per
+	 * session), and VPN routes received whose RD names no instance ID (ignored) */
+	uint64_t vpn_withheld;
+	bool vpn_withheld_logged;
+	uint64_t vpn_no_iid;
 	uint64_t md5_configured;
+	/* receiving side: End-of-RIB seen per AID this session, BGP_EV_EOR given; routes
+	 * refused for their next hop (treat-as-withdraw); routes from an underlay peer */
+	uint8_t eor_rcvd;
+	bool eor_done;
+	uint64_t nh_rejected;
+	uint64_t underlay_ignored;
+	struct event *t_eor_wait; /* a peer without GR: BGP_EOR_WAIT after Established */
+	/* the address of our end of the session (next hop of underlay routes; RFC 4271 §6.3:
+	 * a received next hop may not be it), AFI 0 while not Established */
+	struct ipaddr local_addr;
+	bool underlay_nh_logged; /* an underlay route not sendable on this session: logged */
 	uint8_t last_err_code, last_err_subcode;
 	bool last_err_sent; /* we sent it (else received) */
 	char last_reason[96];
@@ -219,7 +250,9 @@ struct bgp {
 	bool restarting; /* advertise R: until the initial update after a restart is done
 			  * (End-of-RIB sent to every GR peer) or t_restart fires */
 	struct event *t_restart;
-	struct bgp_rib table; /* the mappings to announce; entry->map set */
+	struct bgp_rib table;  /* the mappings to announce; entry->map set */
+	struct bgp_rib utable; /* underlay routes to announce (entries without paths or map) */
+	bool underlay_dirty;   /* resync every underlay peer at the next flush */
 	struct lisp_prefix *dirty;
 	size_t n_dirty, cap_dirty;
 	bool dirty_all;		     /* too many: resync every peer by a full walk */
@@ -258,7 +291,8 @@ enum bgp_timer_id {
 	BGP_T_KEEPALIVE,
 	BGP_T_IDLE_HOLD,
 	BGP_T_GR_RESTART,
-	BGP_T_GR_STALE
+	BGP_T_GR_STALE,
+	BGP_T_EOR_WAIT
 };
 void bgp_timer_fire(struct bgp_peer *p, enum bgp_timer_id id);
 int bgp_peer_timers_init(struct bgp_peer *p);
@@ -312,6 +346,12 @@ void bgp_out_session_down(struct bgp_peer *p);
 void bgp_out_schedule(struct bgp *b);
 void bgp_out_flush(struct bgp *b);
 void bgp_out_refresh(struct bgp_peer *p);
+/* bgp/underlay.c: the underlay routes of one peer (all of them, against its Adj-RIB-Out) */
+void bgp_underlay_sync_peer(struct bgp_peer *p);
+/* The received side's End-of-RIB bookkeeping (bgp/in.c): the initial table is complete. */
+void bgp_in_eor_done(struct bgp_peer *p);
+/* bgp/session.c: the address of our end of the FSM's connection, or -1. */
+int bgp_conn_local_addr(const struct bgp_conn *c, struct ipaddr *out);
 /* For tests: sync the listed prefixes (NULL = all) to one peer into `sink`. */
 void bgp_out_sync_peer(struct bgp_peer *p, const struct lisp_prefix *list, size_t n, bool all);
 

@@ -2,7 +2,9 @@
 /*
  * bgp/config.c - the <bgp> configuration element shared by lisp-msd and lisp-xtrd
  * (schema/bgp.rng): local AS, router ID, listener, graceful restart (RFC 4724 §3 restart
- * time and R bit) and the peers, with their FILE:LINE semantic checks (RFC 4271 §4.2:
+ * time and R bit) and the peers (families: IPv4/IPv6 unicast, RFC 4760; VPN-IPv4/-IPv6,
+ * RFC 4364/4659, for the mappings of instance IDs other than 0), with their FILE:LINE
+ * semantic checks (RFC 4271 §4.2:
  * hold time 0 or >= 3; RFC 6286: a non-zero router ID; RFC 2385: key length <= 80), and
  * the normalized printer behind `-nv`.
  */
@@ -31,6 +33,12 @@ void bgp_peer_cfg_init(struct bgp_peer_cfg *p)
 }
 
 static const char *const addpath_names[] = {"off", "receive", "send", "both", NULL};
+static const char *const role_names[] = {"mapping", "underlay", NULL};
+
+const char *bgp_role_name(unsigned role)
+{
+	return role < BGP_ROLE_MAX ? role_names[role] : "?";
+}
 
 static int parse_families(xmlNode *n, uint8_t *out)
 {
@@ -41,12 +49,14 @@ static int parse_families(xmlNode *n, uint8_t *out)
 		return rc;
 	*out = 0;
 	for (char *t = strtok_r(s, " ,", &save); t; t = strtok_r(NULL, " ,", &save)) {
-		if (strcmp(t, "ipv4") == 0)
-			*out |= BGP_AID_BIT(BGP_AID_IPV4);
-		else if (strcmp(t, "ipv6") == 0)
-			*out |= BGP_AID_BIT(BGP_AID_IPV6);
-		else
-			return cfg_error(n, "families: unknown family '%s' (ipv4, ipv6)", t);
+		unsigned aid;
+		for (aid = 0; aid < BGP_AID_MAX; aid++)
+			if (strcmp(t, bgp_aid_name(aid)) == 0)
+				break;
+		if (aid == BGP_AID_MAX)
+			return cfg_error(
+			    n, "families: unknown family '%s' (ipv4, ipv6, vpnv4, vpnv6)", t);
+		*out |= (uint8_t)BGP_AID_BIT(aid);
 	}
 	if (*out == 0)
 		return cfg_error(n, "families: none given");
@@ -84,17 +94,39 @@ static int parse_peer(xmlNode *n, struct bgp_peer_cfg *p)
 		p->stale_time = (uint16_t)v;
 	bad |= cfg_get_bool(n, "@passive", &p->passive) < 0;
 	bad |= cfg_get_bool(n, "@extended-next-hop", &p->ext_nh) < 0;
-	bad |= cfg_get_bool(n, "@graceful-restart", &p->gr) < 0;
+	int rc_gr = cfg_get_bool(n, "@graceful-restart", &p->gr);
+	bad |= rc_gr < 0;
 	bad |= cfg_get_bool(n, "@graceful-notification", &p->gr_notify) < 0;
-	rc = cfg_get_enum(n, "@add-path", addpath_names, &idx);
+	int rc_ap = cfg_get_enum(n, "@add-path", addpath_names, &idx);
+	if (rc_ap < 0)
+		bad = 1;
+	else if (rc_ap == 0)
+		p->addpath = (uint8_t)idx;
+	int role = BGP_ROLE_MAPPING;
+	rc = cfg_get_enum(n, "@role", role_names, &role);
 	if (rc < 0)
 		bad = 1;
-	else if (rc == 0)
-		p->addpath = (uint8_t)idx;
+	p->role = (uint8_t)role;
 	if (cfg_get_string(n, "@password", p->password, sizeof(p->password)) < 0)
 		bad |=
 		    cfg_error(n, "password longer than %d bytes (RFC 2385)", BGP_PASSWORD_MAX) < 0;
 	bad |= parse_families(n, &p->families) < 0;
+	if (p->role == BGP_ROLE_UNDERLAY) {
+		/* an edge router must stop routing to us the moment the session goes: it may not
+		 * keep our routes as stale (graceful restart); one path per prefix, no tenants */
+		if (rc_gr == 0 && p->gr)
+			bad |=
+			    cfg_error(
+				n, "role=\"underlay\": graceful-restart must be off (the "
+				   "edge router would keep routing to a D-ETR that is gone)") < 0;
+		if (rc_ap == 0 && p->addpath != 0)
+			bad |= cfg_error(n, "role=\"underlay\": add-path must be off") < 0;
+		if (p->families & BGP_AID_VPN_MASK)
+			bad |=
+			    cfg_error(n, "role=\"underlay\": families are ipv4 and ipv6 only") < 0;
+		p->gr = false;
+		p->addpath = 0;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -174,9 +206,25 @@ void bgp_config_free(struct bgp_cfg *c)
 	free(c);
 }
 
+/* "ipv4 ipv6 vpnv4" */
+static void families_str(uint8_t mask, char *s, size_t len)
+{
+	size_t used = 0;
+
+	s[0] = '\0';
+	for (unsigned aid = 0; aid < BGP_AID_MAX && used < len; aid++) {
+		if (!(mask & BGP_AID_BIT(aid)))
+			continue;
+		int k = snprintf(s + used, len - used, "%s%s", used ? " " : "", bgp_aid_name(aid));
+		if (k < 0)
+			break;
+		used += (size_t)k;
+	}
+}
+
 void bgp_config_print(const struct bgp_cfg *c, FILE *out, int ind)
 {
-	char a[IPADDR_STRLEN];
+	char a[IPADDR_STRLEN], fam[64];
 
 	fprintf(out, "%*s<bgp as=\"%u\" router-id=\"%u.%u.%u.%u\">\n", ind, "", c->local_as,
 		c->router_id >> 24, (c->router_id >> 16) & 255, (c->router_id >> 8) & 255,
@@ -192,19 +240,18 @@ void bgp_config_print(const struct bgp_cfg *c, FILE *out, int ind)
 			ipaddr_str(&p->addr, a, sizeof(a)), p->remote_as, p->port);
 		if (p->local.afi)
 			fprintf(out, " local=\"%s\"", ipaddr_str(&p->local, a, sizeof(a)));
+		families_str(p->families, fam, sizeof(fam));
 		fprintf(out,
 			" hold-time=\"%u\" connect-retry=\"%u\" passive=\"%s\" add-path=\"%s\""
 			" graceful-restart=\"%s\" stale-time=\"%u\" extended-next-hop=\"%s\""
-			" families=\"%s%s%s\"%s%s/>\n",
+			" families=\"%s\"%s%s%s/>\n",
 			p->hold_time, p->connect_retry, p->passive ? "true" : "false",
 			addpath_names[p->addpath & 3], p->gr ? "true" : "false", p->stale_time,
-			p->ext_nh ? "true" : "false",
-			(p->families & BGP_AID_BIT(BGP_AID_IPV4)) ? "ipv4" : "",
-			p->families == 3 ? " " : "",
-			(p->families & BGP_AID_BIT(BGP_AID_IPV6)) ? "ipv6" : "",
+			p->ext_nh ? "true" : "false", fam,
 			p->password[0] ? " password=\"(set)\"" : "",
 			/* only when off: the default keeps the older output */
-			p->gr_notify ? "" : " graceful-notification=\"false\"");
+			p->gr_notify ? "" : " graceful-notification=\"false\"",
+			p->role == BGP_ROLE_UNDERLAY ? " role=\"underlay\"" : "");
 	}
 	fprintf(out, "%*s</bgp>\n", ind, "");
 }
@@ -242,7 +289,8 @@ bool bgp_peer_cfg_equal(const struct bgp_peer_cfg *a, const struct bgp_peer_cfg 
 	       a->passive == b->passive && strcmp(a->password, b->password) == 0 &&
 	       a->hold_time == b->hold_time && a->connect_retry == b->connect_retry &&
 	       a->families == b->families && a->addpath == b->addpath && a->ext_nh == b->ext_nh &&
-	       a->gr == b->gr && a->gr_notify == b->gr_notify && a->stale_time == b->stale_time;
+	       a->gr == b->gr && a->gr_notify == b->gr_notify && a->stale_time == b->stale_time &&
+	       a->role == b->role;
 }
 
 bool bgp_listen_equal(const struct bgp_cfg *a, const struct bgp_cfg *b)

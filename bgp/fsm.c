@@ -503,6 +503,10 @@ void bgp_change_state(struct bgp_peer *p, int state)
 			   RFC 8538 §4) leaves our table as it was: the next OPEN sets F */
 			p->gr_fwd_next = p->down_graceful;
 			p->flaps++;
+			bgp_timer_set(p, p->t_eor_wait, 0);
+			p->eor_rcvd = 0;
+			p->eor_done = false;
+			memset(&p->local_addr, 0, sizeof(p->local_addr));
 			p->up_since = time(NULL);
 			bgp_out_session_down(p);
 			bgp_in_session_down(p, p->down_graceful);
@@ -541,9 +545,16 @@ void bgp_change_state(struct bgp_peer *p, int state)
 		   connection it replaced: this session has not ended */
 		p->down_graceful = false;
 		p->up_since = time(NULL);
+		p->eor_rcvd = 0;
+		p->eor_done = false;
+		p->underlay_nh_logged = false;
+		if (bgp_conn_local_addr(p->conn, &p->local_addr) < 0)
+			p->local_addr = p->cfg.local; /* a socketpair in tests */
 		bgp_emit(p, BGP_EV_PEER_UP, NULL, NULL, false, false);
 		bgp_in_session_up(p);
 		bgp_out_session_up(p);
+		if (p->cfg.role == BGP_ROLE_MAPPING && !p->peer_gr)
+			bgp_timer_set(p, p->t_eor_wait, BGP_EOR_WAIT);
 		break;
 	default:
 		break;
@@ -575,6 +586,16 @@ void bgp_timer_fire(struct bgp_peer *p, enum bgp_timer_id id)
 	case BGP_T_GR_STALE:
 		bgp_in_purge(p, 0xff, "stale time expired before End-of-RIB");
 		break;
+	case BGP_T_EOR_WAIT:
+		/* a peer without graceful restart need not send End-of-RIB (RFC 4724 §2 only
+		 * recommends it): after BGP_EOR_WAIT of the session, what it sent is its table */
+		if (p->state == BGP_ST_ESTABLISHED && !p->eor_done) {
+			log_info("bgp %s: no End-of-RIB after %d s (no graceful restart): the "
+				 "initial table is taken as complete",
+				 p->name, BGP_EOR_WAIT);
+			bgp_in_eor_done(p);
+		}
+		break;
 	}
 }
 
@@ -591,6 +612,7 @@ TIMER_CB(cb_keepalive, BGP_T_KEEPALIVE)
 TIMER_CB(cb_idle_hold, BGP_T_IDLE_HOLD)
 TIMER_CB(cb_gr_restart, BGP_T_GR_RESTART)
 TIMER_CB(cb_gr_stale, BGP_T_GR_STALE)
+TIMER_CB(cb_eor_wait, BGP_T_EOR_WAIT)
 
 int bgp_peer_timers_init(struct bgp_peer *p)
 {
@@ -602,17 +624,18 @@ int bgp_peer_timers_init(struct bgp_peer *p)
 	p->t_idle_hold = evtimer_new(base, cb_idle_hold, p);
 	p->t_gr_restart = evtimer_new(base, cb_gr_restart, p);
 	p->t_gr_stale = evtimer_new(base, cb_gr_stale, p);
+	p->t_eor_wait = evtimer_new(base, cb_eor_wait, p);
 	p->idle_hold = BGP_IDLE_HOLD_MIN;
 	if (!p->t_connect_retry || !p->t_hold || !p->t_keepalive || !p->t_idle_hold ||
-	    !p->t_gr_restart || !p->t_gr_stale)
+	    !p->t_gr_restart || !p->t_gr_stale || !p->t_eor_wait)
 		return -1;
 	return 0;
 }
 
 void bgp_peer_timers_free(struct bgp_peer *p)
 {
-	struct event **t[] = {&p->t_connect_retry, &p->t_hold,	     &p->t_keepalive,
-			      &p->t_idle_hold,	   &p->t_gr_restart, &p->t_gr_stale};
+	struct event **t[] = {&p->t_connect_retry, &p->t_hold,	   &p->t_keepalive, &p->t_idle_hold,
+			      &p->t_gr_restart,	   &p->t_gr_stale, &p->t_eor_wait};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		if (*t[i])

@@ -5,7 +5,9 @@
  * RFC 7606 outcome the codec decided (§2 treat-as-withdraw, attribute discard; session
  * reset is handled by the FSM), reassembles the host mapping of each touched prefix
  * (proto/bgp_mapping.h) for the embedding daemon, and is the graceful restart helper
- * (RFC 4724 §4.2: stale on session loss, restart timer, End-of-RIB, purge).
+ * (RFC 4724 §4.2: stale on session loss, restart timer, End-of-RIB, purge). VPN routes
+ * (RFC 4364, RFC 4659) are keyed by the instance ID their RD names; one whose RD names none
+ * is not a mapping: ignored and counted (vpn_no_iid).
  */
 #include "config.h"
 
@@ -52,9 +54,23 @@ static void report(struct bgp_peer *p, const struct lisp_prefix *pfx, bool purge
 	if (e)
 		e->mark = false;
 	if (e && bgp_rib_mapping(e, &m, &stale) > 0)
-		bgp_emit(p, BGP_EV_MAPPING, &m.eid, &m, stale, false);
+		bgp_emit(p, BGP_EV_MAPPING, pfx, &m, stale, false);
 	else
 		bgp_emit(p, BGP_EV_WITHDRAWN, pfx, NULL, false, purged);
+}
+
+/* A VPN route whose RD names no instance ID is no mapping of ours (bgp_rd_iid). */
+static bool no_iid(struct bgp_peer *p, const struct bgp_route *r)
+{
+	char rd[48];
+
+	if (!r->vpn || r->prefix.iid != 0)
+		return false;
+	p->vpn_no_iid++;
+	bgp_rd_str(r->rd, rd, sizeof(rd));
+	log_input_key(p->name, "bgp %s: VPN route with RD %s: no instance ID, ignored", p->name,
+		      rd);
+	return true;
 }
 
 static void withdraw_list(struct bgp_peer *p, const struct bgp_nlri_list *l, struct touched *t)
@@ -66,6 +82,8 @@ static void withdraw_list(struct bgp_peer *p, const struct bgp_nlri_list *l, str
 		return;
 	bgp_nlri_iter_init(&it, l);
 	while (bgp_nlri_next(&it, &r) == 1) {
+		if (no_iid(p, &r))
+			continue;
 		touch(p, t, &r.prefix);
 		bgp_rib_withdraw(&p->rib_in, &r.prefix, r.path_id);
 	}
@@ -82,15 +100,46 @@ static void path_from_attrs(struct bgp_rib_path *rp, const struct bgp_route *r,
 	rp->has_lp = bgp_attr_has(a, BGP_ATTR_LOCAL_PREF);
 	rp->local_pref = a->local_pref;
 	rp->aspath_len = (uint16_t)bgp_aspath_length(a);
-	/* Same rule as bgp_mapping_decode_path: an IPv4 route of the NLRI field uses NEXT_HOP
-	 * even when the UPDATE also carries MP_REACH for IPv6 (RFC 4760 §3). */
-	bool v4_field = r->prefix.afi == LISP_AFI_IPV4 && bgp_attr_has(a, BGP_ATTR_NEXT_HOP) &&
-			!(a->n_mp_nh && a->mp_reach.afi == BGP_AFI_IPV4);
-	rp->nh = (a->n_mp_nh && !v4_field) ? a->mp_nh[0] : a->next_hop;
+	if (bgp_attr_has(a, BGP_ATTR_ORIGINATOR_ID))
+		rp->originator = a->originator_id ? a->originator_id : 1;
+	rp->vpn = r->vpn;
+	rp->rd = r->rd;
+	rp->label = r->label;
+	bgp_route_next_hop(r, a, &rp->nh); /* the rule of bgp_mapping_decode_path */
 	size_t n = bgp_attrs_n_large_comms(a);
 	for (size_t i = 0; i < n && i < BGP_RIB_LC_MAX; i++)
 		rp->lc[rp->n_lc++] = bgp_attrs_large_comm(a, i);
 	rp->map_ok = bgp_mapping_decode_path(r, a, 0, &rp->map, &e) == 0;
+}
+
+/* RFC 4271 §6.3, RFC 7606 §7.3: a next hop that cannot be an RLOC makes the route a
+ * withdrawal (never installed, counted, logged rate-limited): unusable addresses
+ * (bgp_rloc_unusable), our own end of the session, and on a reflected route (ORIGINATOR_ID
+ * or CLUSTER_LIST present, RFC 4456) the reflector's own address - a reflector that set
+ * next-hop-self, so the RLOC is lost. */
+static bool nexthop_rejected(struct bgp_peer *p, const struct bgp_route *r,
+			     const struct bgp_rib_path *rp, const struct bgp_attrs *a)
+{
+	const struct ipaddr *nh = rp->map_ok ? &rp->map.loc.rloc : &rp->nh;
+	const char *why;
+	char ns[IPADDR_STRLEN], ps[PREFIX_STRLEN];
+
+	if (nh->afi == LISP_AFI_NONE)
+		return false; /* no next hop at all: map_ok is false, the path is never used */
+	if ((why = bgp_rloc_unusable(nh)) == NULL) {
+		if (p->local_addr.afi && ipaddr_eq(nh, &p->local_addr))
+			why = "our own address";
+		else if ((bgp_attr_has(a, BGP_ATTR_ORIGINATOR_ID) ||
+			  bgp_attr_has(a, BGP_ATTR_CLUSTER_LIST)) &&
+			 ipaddr_eq(nh, &p->cfg.addr))
+			why = "the reflector's own address (next-hop-self on a reflected route)";
+		else
+			return false;
+	}
+	p->nh_rejected++;
+	log_input_key(p->name, "bgp %s: %s next hop %s is %s: treated as withdraw", p->name,
+		      prefix_str(&r->prefix, ps, sizeof(ps)), ipaddr_str(nh, ns, sizeof(ns)), why);
+	return true;
 }
 
 static void announce_list(struct bgp_peer *p, const struct bgp_nlri_list *l,
@@ -104,15 +153,42 @@ static void announce_list(struct bgp_peer *p, const struct bgp_nlri_list *l,
 		return;
 	bgp_nlri_iter_init(&it, l);
 	while (bgp_nlri_next(&it, &r) == 1) {
+		if (no_iid(p, &r))
+			continue;
 		touch(p, t, &r.prefix);
 		if (withdraw) {
 			bgp_rib_withdraw(&p->rib_in, &r.prefix, r.path_id);
 			continue;
 		}
 		path_from_attrs(&rp, &r, a);
+		if (nexthop_rejected(p, &r, &rp, a)) {
+			bgp_rib_withdraw(&p->rib_in, &r.prefix, r.path_id);
+			continue;
+		}
 		if (bgp_rib_update(&p->rib_in, &r.prefix, &rp) < 0)
 			log_warnx("bgp %s: Adj-RIB-In: out of memory", p->name);
 	}
+}
+
+void bgp_in_eor_done(struct bgp_peer *p)
+{
+	if (p->eor_done)
+		return;
+	p->eor_done = true;
+	bgp_timer_set(p, p->t_eor_wait, 0);
+	bgp_emit(p, BGP_EV_EOR, NULL, NULL, false, false);
+}
+
+/* What an underlay peer (an edge router) sends is not a mapping: counted, dropped, never
+ * kept (it may be a full table). */
+static void underlay_ignore(struct bgp_peer *p, const struct bgp_update *u)
+{
+	size_t n = u->nlri.count + u->attrs.mp_reach.count;
+
+	if (n == 0)
+		return;
+	p->underlay_ignored += n;
+	log_input_key(p->name, "bgp %s: %zu route(s) from an underlay peer ignored", p->name, n);
 }
 
 void bgp_in_update(struct bgp_peer *p, const struct bgp_update *u)
@@ -124,8 +200,18 @@ void bgp_in_update(struct bgp_peer *p, const struct bgp_update *u)
 	if (bgp_update_is_eor(u, &afi, &safi)) {
 		int aid = bgp_aid(afi, safi);
 		log_info("bgp %s: End-of-RIB for AFI %u", p->name, afi);
+		if (p->cfg.role != BGP_ROLE_MAPPING)
+			return;
 		if (aid >= 0 && (p->stale_afs & BGP_AID_BIT(aid)))
 			bgp_in_purge(p, (uint8_t)BGP_AID_BIT(aid), "End-of-RIB");
+		if (aid >= 0)
+			p->eor_rcvd |= (uint8_t)BGP_AID_BIT(aid);
+		if ((p->eor_rcvd & p->opts.mp) == p->opts.mp)
+			bgp_in_eor_done(p);
+		return;
+	}
+	if (p->cfg.role != BGP_ROLE_MAPPING) {
+		underlay_ignore(p, u);
 		return;
 	}
 	bool taw = u->action == BGP_ACT_TREAT_AS_WITHDRAW;
@@ -193,6 +279,33 @@ void bgp_in_flush(struct bgp_peer *p)
 	p->stale_afs = 0;
 	bgp_timer_set(p, p->t_gr_stale, 0);
 	bgp_timer_set(p, p->t_gr_restart, 0);
+}
+
+struct replay_ctx {
+	struct bgp_peer *p;
+	bool (*want)(const struct lisp_prefix *pfx, void *arg);
+	void *arg;
+	struct touched t;
+};
+
+static void replay_entry(struct bgp_rib_entry *e, void *arg)
+{
+	struct replay_ctx *c = arg;
+
+	if (c->want(&e->prefix, c->arg))
+		flush_entry(e, &c->t);
+}
+
+void bgp_replay(struct bgp *b, bool (*want)(const struct lisp_prefix *p, void *arg), void *arg)
+{
+	for (struct bgp_peer *p = b ? b->peers : NULL; p; p = p->next) {
+		struct replay_ctx c = {p, want, arg, {0}};
+		/* the prefixes first: the callback may not change the table being walked */
+		bgp_rib_walk(&p->rib_in, replay_entry, &c);
+		for (size_t i = 0; i < c.t.n; i++)
+			report(p, &c.t.v[i], false);
+		free(c.t.v);
+	}
 }
 
 void bgp_in_session_down(struct bgp_peer *p, bool graceful)

@@ -7,6 +7,10 @@
  * with what it has, groups the new paths by equal attributes so one UPDATE carries as many
  * NLRI as fit (RFC 4271 §4.3), withdraws the rest, and after the initial table of a session
  * sends End-of-RIB per family (RFC 4724 §2). ROUTE-REFRESH (RFC 2918) resends everything.
+ * Mappings of instance ID 0 go out as unicast routes, the others (tenants) as VPN-IPv4 /
+ * VPN-IPv6 routes (RFC 4364, RFC 4659; proto/bgp_mapping.h); a peer that did not negotiate
+ * the VPN family gets none of them: counted (vpn_withheld) and logged once per session,
+ * never sent as unicast.
  */
 #include "config.h"
 
@@ -24,6 +28,7 @@ struct grp_key {
 	uint16_t afi;
 	uint8_t prio, weight;
 	uint16_t version;
+	uint64_t reg_ms;
 	uint32_t iid, ttl;
 	struct ipaddr rloc;
 };
@@ -67,14 +72,15 @@ static int push_route(struct bgp_route **v, size_t *n, size_t *cap, const struct
 static bool key_eq(const struct grp_key *a, const struct grp_key *b)
 {
 	return a->afi == b->afi && a->prio == b->prio && a->weight == b->weight &&
-	       a->version == b->version && a->iid == b->iid && a->ttl == b->ttl &&
-	       ipaddr_eq(&a->rloc, &b->rloc);
+	       a->version == b->version && a->reg_ms == b->reg_ms && a->iid == b->iid &&
+	       a->ttl == b->ttl && ipaddr_eq(&a->rloc, &b->rloc);
 }
 
 static size_t key_hash(const struct grp_key *k)
 {
 	uint32_t h = 2166136261u;
-	uint32_t f[] = {k->afi, k->prio, k->weight, k->version, k->iid, k->ttl, k->rloc.afi};
+	uint32_t f[] = {k->afi, k->prio, k->weight,  k->version, (uint32_t)k->reg_ms,
+			k->iid, k->ttl,	 k->rloc.afi};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
 		h = (h ^ f[i]) * 16777619u;
@@ -95,6 +101,7 @@ static void group_add(struct sync *s, const struct bgp_host_mapping *m, unsigned
 	k.prio = m->loc[i].priority;
 	k.weight = m->loc[i].weight;
 	k.version = m->version;
+	k.reg_ms = m->reg_ms;
 	k.iid = m->eid.iid;
 	k.ttl = m->ttl;
 	k.rloc = m->loc[i].rloc;
@@ -149,7 +156,8 @@ static bool out_same(const struct bgp_rib_path *o, const struct bgp_host_mapping
 {
 	return o->map_ok && ipaddr_eq(&o->map.loc.rloc, &m->loc[i].rloc) &&
 	       o->map.loc.priority == m->loc[i].priority && o->map.loc.weight == m->loc[i].weight &&
-	       o->map.version == m->version && o->map.ttl == m->ttl && o->map.eid.iid == m->eid.iid;
+	       o->map.version == m->version && o->map.reg_ms == m->reg_ms && o->map.ttl == m->ttl &&
+	       o->map.eid.iid == m->eid.iid;
 }
 
 static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
@@ -163,8 +171,20 @@ static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
 
 	if (aid < 0)
 		return;
-	if (!(p->opts.mp & BGP_AID_BIT(aid)))
+	if (!(p->opts.mp & BGP_AID_BIT(aid))) {
+		if (m && bgp_aid_vpn(aid)) {
+			/* a tenant's mapping to a peer without the VPN family: never as unicast */
+			p->vpn_withheld++;
+			if (!p->vpn_withheld_logged) {
+				p->vpn_withheld_logged = true;
+				log_warnx(
+				    "bgp %s: the session has no %s family: mappings of instance "
+				    "IDs other than 0 are not sent to this peer (counted)",
+				    p->name, bgp_aid_name((unsigned)aid));
+			}
+		}
 		m = NULL;
+	}
 	bool addpath = (p->opts.addpath_tx & BGP_AID_BIT(aid)) != 0;
 	if (m) {
 		int only = addpath ? -1 : best_loc(p, m);
@@ -172,7 +192,7 @@ static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
 			if (addpath ? !loc_usable(p, m, i) : (int)i != only)
 				continue;
 			struct bgp_route r;
-			bgp_mapping_route(m, i, &r);
+			bgp_mapping_route(m, i, p->bgp->cfg->local_as, &r);
 			if (!addpath)
 				r.path_id = 0;
 			keep[n_keep++] = r.path_id;
@@ -187,6 +207,7 @@ static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
 			rp.nh = m->loc[i].rloc;
 			rp.map.eid = m->eid;
 			rp.map.version = m->version;
+			rp.map.reg_ms = m->reg_ms;
 			rp.map.ttl = m->ttl;
 			rp.map.path_id = r.path_id;
 			rp.map.loc = m->loc[i];
@@ -210,7 +231,10 @@ static void sync_prefix(struct sync *s, const struct lisp_prefix *pfx)
 	}
 	for (unsigned j = 0; j < n_gone; j++) {
 		struct bgp_route r = {.prefix = *pfx, .path_id = gone[j]};
-		r.prefix.iid = 0;
+		if (pfx->iid) {
+			r.vpn = true;
+			r.rd = bgp_rd_make(p->bgp->cfg->local_as, pfx->iid);
+		}
 		bgp_rib_withdraw(&p->rib_out, pfx, gone[j]);
 		struct wdlist *w = &s->wd[aid];
 		push_route(&w->v, &w->n, &w->cap, &r);
@@ -229,28 +253,28 @@ static void send_updates(struct sync *s)
 	for (struct group *g = s->all; g; g = g->all) {
 		for (size_t off = 0; !g->bad && off < g->n; off += fitted) {
 			buf_init_write(&w, msg, sizeof(msg));
-			if (bgp_build_update(&w, &p->opts, &g->path.attrs, g->path.afi,
-					     g->routes + off, g->n - off, 0, &fitted, &e) < 0) {
+			if (bgp_build_update_af(&w, &p->opts, &g->path.attrs, g->path.afi,
+						g->path.safi, g->routes + off, g->n - off, 0,
+						&fitted, &e) < 0) {
 				log_warnx("bgp %s: cannot build UPDATE: %s", p->name, e.reason);
 				break;
 			}
-			bgp_send_raw(p, msg, w.len);
-			p->updates_out++;
+			if (bgp_send_raw(p, msg, w.len) == 0) /* not written: not sent */
+				p->updates_out++;
 		}
 	}
-	static const uint16_t afis[BGP_AID_MAX] = {BGP_AFI_IPV4, BGP_AFI_IPV6};
 	for (unsigned aid = 0; aid < BGP_AID_MAX; aid++) {
 		struct wdlist *wl = &s->wd[aid];
 		for (size_t off = 0; off < wl->n; off += fitted) {
 			buf_init_write(&w, msg, sizeof(msg));
-			if (bgp_build_withdraw(&w, &p->opts, afis[aid], wl->v + off, wl->n - off, 0,
-					       &fitted, &e) < 0 ||
+			if (bgp_build_withdraw_af(&w, &p->opts, bgp_aid_afi(aid), bgp_aid_safi(aid),
+						  wl->v + off, wl->n - off, 0, &fitted, &e) < 0 ||
 			    fitted == 0) {
 				log_warnx("bgp %s: cannot build withdraw: %s", p->name, e.reason);
 				break;
 			}
-			bgp_send_raw(p, msg, w.len);
-			p->updates_out++;
+			if (bgp_send_raw(p, msg, w.len) == 0)
+				p->updates_out++;
 		}
 	}
 }
@@ -273,6 +297,10 @@ static void sync_walk(struct bgp_rib_entry *e, void *arg)
 
 void bgp_out_sync_peer(struct bgp_peer *p, const struct lisp_prefix *list, size_t n, bool all)
 {
+	if (p->cfg.role == BGP_ROLE_UNDERLAY) { /* never a mapping: its own table */
+		bgp_underlay_sync_peer(p);
+		return;
+	}
 	struct sync *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)
@@ -301,7 +329,6 @@ void bgp_out_sync_peer(struct bgp_peer *p, const struct lisp_prefix *list, size_
 
 static void send_eor(struct bgp_peer *p)
 {
-	static const uint16_t afis[BGP_AID_MAX] = {BGP_AFI_IPV4, BGP_AFI_IPV6};
 	uint8_t msg[64];
 	struct buf w;
 	size_t fitted;
@@ -310,13 +337,15 @@ static void send_eor(struct bgp_peer *p)
 		if (!(p->opts.mp & BGP_AID_BIT(aid)))
 			continue;
 		buf_init_write(&w, msg, sizeof(msg));
-		if (bgp_build_withdraw(&w, &p->opts, afis[aid], NULL, 0, 0, &fitted, NULL) == 0)
+		if (bgp_build_withdraw_af(&w, &p->opts, bgp_aid_afi(aid), bgp_aid_safi(aid), NULL,
+					  0, 0, &fitted, NULL) == 0)
 			bgp_send_raw(p, msg, w.len);
 	}
 }
 
 void bgp_out_session_up(struct bgp_peer *p)
 {
+	p->vpn_withheld_logged = false; /* logged once per session */
 	bgp_rib_free(&p->rib_out);
 	bgp_rib_init(&p->rib_out);
 	bgp_out_sync_peer(p, NULL, 0, true);
@@ -342,12 +371,22 @@ void bgp_out_refresh(struct bgp_peer *p)
 
 void bgp_out_flush(struct bgp *b)
 {
+	bool udirty = b->underlay_dirty;
+
 	b->flush_pending = false;
-	if (b->n_dirty == 0 && !b->dirty_all)
+	b->underlay_dirty = false;
+	if (b->n_dirty == 0 && !b->dirty_all && !udirty)
 		return;
-	for (struct bgp_peer *p = b->peers; p; p = p->next)
-		if (p->state == BGP_ST_ESTABLISHED && p->synced)
+	for (struct bgp_peer *p = b->peers; p; p = p->next) {
+		if (p->state != BGP_ST_ESTABLISHED || !p->synced)
+			continue;
+		if (p->cfg.role == BGP_ROLE_UNDERLAY) {
+			if (udirty)
+				bgp_underlay_sync_peer(p);
+		} else if (b->n_dirty || b->dirty_all) {
 			bgp_out_sync_peer(p, b->dirty, b->n_dirty, b->dirty_all);
+		}
+	}
 	for (size_t i = 0; i < b->n_dirty; i++) {
 		struct bgp_rib_entry *e = bgp_rib_find(&b->table, &b->dirty[i]);
 		if (e)
@@ -415,8 +454,7 @@ int bgp_announce(struct bgp *b, const struct bgp_host_mapping *m)
 			  e.reason);
 		return -1;
 	}
-	pfx.iid = 0;
-	prefix_normalize(&pfx);
+	prefix_normalize(&pfx); /* the instance ID stays: IID 0 unicast, others VPN */
 	struct bgp_rib_entry *te = bgp_rib_get(&b->table, &pfx);
 	if (te == NULL)
 		return -1;
@@ -434,7 +472,6 @@ int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid)
 {
 	struct lisp_prefix pfx = *eid;
 
-	pfx.iid = 0;
 	prefix_normalize(&pfx);
 	struct bgp_rib_entry *te = bgp_rib_find(&b->table, &pfx);
 	if (te == NULL)
@@ -450,4 +487,13 @@ int bgp_withdraw(struct bgp *b, const struct lisp_prefix *eid)
 size_t bgp_mapping_count(const struct bgp *b)
 {
 	return b->table.n_entries;
+}
+
+uint64_t bgp_tenant_withheld(const struct bgp *b)
+{
+	uint64_t n = 0;
+
+	for (const struct bgp_peer *p = b ? b->peers : NULL; p; p = p->next)
+		n += p->vpn_withheld;
+	return n;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * bgp/rib.c - the speaker's route tables: a hash of entries keyed by prefix, each
- * holding its paths keyed by ADD-PATH path ID (RFC 7911 §3: prefix + path identifier
+ * bgp/rib.c - the speaker's route tables: a hash of entries keyed by prefix (instance ID
+ * included: 0 is a unicast route, any other a VPN route whose RD names it, RFC 4364 §4.2),
+ * each holding its paths keyed by ADD-PATH path ID (RFC 7911 §3: prefix + path identifier
  * identify a path; 0 without ADD-PATH). Used for every peer's Adj-RIB-In and Adj-RIB-Out
  * (RFC 4271 §3.2) and for the speaker's own table of mappings to announce. Stale marking and
  * purging serve the graceful restart helper (RFC 4724 §4.2).
@@ -22,6 +23,7 @@ static uint64_t prefix_hash(const struct lisp_prefix *p)
 
 	h = (h ^ p->afi) * 1099511628211ull;
 	h = (h ^ p->plen) * 1099511628211ull;
+	h = (h ^ p->iid) * 1099511628211ull;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p->a[i]) * 1099511628211ull;
 	return h ^ (h >> 29);
@@ -29,13 +31,17 @@ static uint64_t prefix_hash(const struct lisp_prefix *p)
 
 static bool key_eq(const struct lisp_prefix *x, const struct lisp_prefix *y)
 {
-	return x->afi == y->afi && x->plen == y->plen &&
+	return x->afi == y->afi && x->plen == y->plen && x->iid == y->iid &&
 	       memcmp(x->a, y->a, afi_addr_len(x->afi)) == 0;
 }
 
 int bgp_prefix_aid(const struct lisp_prefix *p)
 {
-	return p->afi == LISP_AFI_IPV4 ? BGP_AID_IPV4 : p->afi == LISP_AFI_IPV6 ? BGP_AID_IPV6 : -1;
+	if (p->afi == LISP_AFI_IPV4)
+		return p->iid ? BGP_AID_VPNV4 : BGP_AID_IPV4;
+	if (p->afi == LISP_AFI_IPV6)
+		return p->iid ? BGP_AID_VPNV6 : BGP_AID_IPV6;
+	return -1;
 }
 
 void bgp_rib_init(struct bgp_rib *r)
@@ -107,7 +113,6 @@ struct bgp_rib_entry *bgp_rib_get(struct bgp_rib *r, const struct lisp_prefix *p
 	if (e == NULL)
 		return NULL;
 	e->prefix = *p;
-	e->prefix.iid = 0;
 	size_t b = prefix_hash(p) & (r->size - 1);
 	e->next = r->tab[b];
 	r->tab[b] = e;
@@ -146,9 +151,9 @@ static bool path_same(const struct bgp_rib_path *a, const struct bgp_rib_path *b
 	x.stale = y.stale = false;
 	/* compare field by field: the struct has padding */
 	return x.path_id == y.path_id && x.map_ok == y.map_ok && x.has_lp == y.has_lp &&
-	       x.origin == y.origin && x.n_lc == y.n_lc && x.aspath_len == y.aspath_len &&
-	       x.local_pref == y.local_pref && ipaddr_eq(&x.nh, &y.nh) &&
-	       memcmp(x.lc, y.lc, x.n_lc * sizeof(x.lc[0])) == 0 &&
+	       x.vpn == y.vpn && x.rd == y.rd && x.label == y.label && x.origin == y.origin &&
+	       x.n_lc == y.n_lc && x.aspath_len == y.aspath_len && x.local_pref == y.local_pref &&
+	       ipaddr_eq(&x.nh, &y.nh) && memcmp(x.lc, y.lc, x.n_lc * sizeof(x.lc[0])) == 0 &&
 	       ipaddr_eq(&x.map.loc.rloc, &y.map.loc.rloc) &&
 	       x.map.loc.priority == y.map.loc.priority && x.map.loc.weight == y.map.loc.weight &&
 	       x.map.version == y.map.version && x.map.ttl == y.map.ttl &&
@@ -305,19 +310,95 @@ struct bgp_rib_entry **bgp_rib_sorted(const struct bgp_rib *r, size_t *n)
 	return v;
 }
 
-int bgp_rib_mapping(const struct bgp_rib_entry *e, struct bgp_host_mapping *m, bool *stale)
+/* The mapping of one originator's paths. */
+static void merge_origin(const struct bgp_rib_entry *e, uint32_t origin, struct bgp_host_mapping *m,
+			 bool *stale)
 {
 	memset(m, 0, sizeof(*m));
 	*stale = false;
-	m->eid = e->prefix;
 	for (unsigned i = 0; i < e->n; i++) {
 		const struct bgp_rib_path *p = &e->paths[i];
-		if (!p->map_ok)
+		if (!p->map_ok || p->originator != origin)
 			continue;
 		if (bgp_mapping_merge(m, &p->map) == 0 && p->stale)
 			*stale = true;
 	}
+}
+
+/* a is preferred to b (bgp_rib_mapping above) */
+static bool origin_better(const struct bgp_host_mapping *a, const struct bgp_host_mapping *b)
+{
+	int c = bgp_mapping_newer(a, b);
+
+	if (c)
+		return c > 0;
+	if (a->reg_ms || b->reg_ms)
+		return false;
+	/* no registration times (an older Map-Server): the map version when comparable */
+	uint16_t d = (uint16_t)((a->version - b->version) & BGP_MAP_VERSION_MAX);
+	return a->version && b->version && d != 0 && d < 0x800;
+}
+
+int bgp_rib_mapping(const struct bgp_rib_entry *e, struct bgp_host_mapping *m, bool *stale)
+{
+	uint32_t seen[64];
+	unsigned nseen = 0;
+
+	memset(m, 0, sizeof(*m));
+	*stale = false;
+	for (unsigned i = 0; i < e->n; i++) {
+		const struct bgp_rib_path *p = &e->paths[i];
+		bool dup = false;
+		if (!p->map_ok)
+			continue;
+		for (unsigned k = 0; k < nseen && !dup; k++)
+			dup = seen[k] == p->originator;
+		if (dup)
+			continue;
+		if (nseen < sizeof(seen) / sizeof(seen[0]))
+			seen[nseen++] = p->originator;
+		struct bgp_host_mapping cand;
+		bool cstale;
+		merge_origin(e, p->originator, &cand, &cstale);
+		if (cand.n_loc && (m->n_loc == 0 || origin_better(&cand, m))) {
+			*m = cand;
+			*stale = cstale;
+		}
+	}
 	if (m->n_loc == 0)
 		m->eid = e->prefix;
 	return m->n_loc;
+}
+
+static uint64_t rev64(uint64_t v)
+{
+	v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+	v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+	v = ((v >> 4) & 0x0f0f0f0f0f0f0f0fULL) | ((v & 0x0f0f0f0f0f0f0f0fULL) << 4);
+	v = ((v >> 8) & 0x00ff00ff00ff00ffULL) | ((v & 0x00ff00ff00ff00ffULL) << 8);
+	v = ((v >> 16) & 0x0000ffff0000ffffULL) | ((v & 0x0000ffff0000ffffULL) << 16);
+	return (v >> 32) | (v << 32);
+}
+
+bool bgp_rib_scan(const struct bgp_rib *r, uint64_t *cursor,
+		  void (*fn)(const struct bgp_rib_entry *e, void *arg), void *arg)
+{
+	uint64_t v = *cursor, mask;
+
+	if (r->size == 0) {
+		*cursor = 0;
+		return true;
+	}
+	mask = r->size - 1;
+	for (const struct bgp_rib_entry *e = r->tab[v & mask]; e; e = e->next)
+		fn(e, arg);
+	/* the next bucket: increment the index with its bits reversed (the high bits of the
+	 * index vary fastest), so the buckets one bucket splits into when the table doubles
+	 * are visited together */
+	v |= ~mask;
+	v = rev64(v);
+	v++;
+	v = rev64(v);
+	*cursor = v;
+	return v == 0;
 }

@@ -71,6 +71,18 @@ static void from_sockaddr(const struct sockaddr_storage *ss, struct ipaddr *a)
 	}
 }
 
+int bgp_conn_local_addr(const struct bgp_conn *c, struct ipaddr *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (c == NULL || c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
+		return -1;
+	from_sockaddr(&ss, out);
+	return 0;
+}
+
 static bool addr_is_any(const struct ipaddr *a)
 {
 	static const uint8_t zero[16];
@@ -331,31 +343,34 @@ int bgp_send_notification(struct bgp_peer *p, struct bgp_conn *c, uint8_t code, 
 
 void bgp_build_local_caps(struct bgp_peer *p, struct bgp_caps *c)
 {
-	static const uint16_t afis[BGP_AID_MAX] = {BGP_AFI_IPV4, BGP_AFI_IPV6};
 	const struct bgp_cfg *bc = p->bgp->cfg;
 
 	memset(c, 0, sizeof(*c));
 	for (unsigned aid = 0; aid < BGP_AID_MAX; aid++) {
+		uint16_t afi = bgp_aid_afi(aid);
+		uint8_t safi = bgp_aid_safi(aid);
 		if (!(p->cfg.families & BGP_AID_BIT(aid)))
 			continue;
-		c->mp[c->n_mp++] = (struct bgp_capa_af){afis[aid], BGP_SAFI_UNICAST, 0};
+		c->mp[c->n_mp++] = (struct bgp_capa_af){afi, safi, 0};
 		if (p->cfg.addpath)
 			c->addpath[c->n_addpath++] =
-			    (struct bgp_capa_af){afis[aid], BGP_SAFI_UNICAST, p->cfg.addpath};
+			    (struct bgp_capa_af){afi, safi, p->cfg.addpath};
 		/* F: forwarding state kept across our restart (struct bgp_cfg gr_forwarding), or
 		 * across the graceful end of the last session (RFC 4724 §4.2, RFC 8538 §4) */
 		if (p->cfg.gr)
 			c->gr_af[c->n_gr++] = (struct bgp_capa_af){
-			    afis[aid], BGP_SAFI_UNICAST,
-			    bc->gr_forwarding || p->gr_fwd_next ? BGP_GR_AF_F_FWD : 0};
+			    afi, safi, bc->gr_forwarding || p->gr_fwd_next ? BGP_GR_AF_F_FWD : 0};
 	}
 	c->route_refresh = true;
 	c->as4 = true;
 	c->as4_asn = bc->local_as;
-	if (p->cfg.ext_nh && (p->cfg.families & BGP_AID_BIT(BGP_AID_IPV4))) {
-		c->extnh[0] = (struct bgp_capa_extnh){BGP_AFI_IPV4, BGP_SAFI_UNICAST, BGP_AFI_IPV6};
-		c->n_extnh = 1;
-	}
+	/* RFC 8950: IPv4 unicast and VPN-IPv4 routes over IPv6 next hops, for the families
+	 * configured */
+	static const unsigned v4aids[] = {BGP_AID_IPV4, BGP_AID_VPNV4};
+	for (unsigned i = 0; p->cfg.ext_nh && i < nitems(v4aids); i++)
+		if (p->cfg.families & BGP_AID_BIT(v4aids[i]))
+			c->extnh[c->n_extnh++] = (struct bgp_capa_extnh){
+			    BGP_AFI_IPV4, bgp_aid_safi(v4aids[i]), BGP_AFI_IPV6};
 	if (p->cfg.gr) {
 		c->gr = true;
 		c->gr_time = bc->gr_time > BGP_GR_TIME_MAX ? BGP_GR_TIME_MAX : bc->gr_time;

@@ -69,6 +69,7 @@ struct bgp *bgp_new(struct event_base *base, struct bgp_cfg *cfg, bgp_event_fn *
 	b->lfd = -1;
 	b->restarting = cfg->restarting;
 	bgp_rib_init(&b->table);
+	bgp_rib_init(&b->utable);
 	b->t_restart = evtimer_new(base, restart_timer_cb, b);
 	if (b->t_restart == NULL) {
 		bgp_free(b);
@@ -261,6 +262,7 @@ static void speaker_free(struct bgp *b, bool hard)
 	if (b->lfd >= 0)
 		close(b->lfd);
 	bgp_rib_free(&b->table);
+	bgp_rib_free(&b->utable);
 	free(b->dirty);
 	bgp_config_free(b->cfg);
 	free(b);

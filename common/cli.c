@@ -415,6 +415,9 @@ void cli_out_stats(const struct cli *cli, struct out *o)
 	out_uint(o, "linesTooLong", cli->st.lines_too_long);
 	out_uint(o, "backoffWaits", cli->st.backoff_waits);
 	out_uint(o, "backoffSources", nsrc);
+	out_uint(o, "streams", cli->st.streams);
+	out_uint(o, "streamsAbandoned", cli->st.streams_abandoned);
+	out_uint(o, "streamBatches", cli->st.stream_batches);
 	out_end(o);
 }
 
@@ -626,7 +629,9 @@ static void usage(const struct cli_cmd *c, struct strbuf *sb)
 {
 	for (size_t i = 0; i < nwords(c); i++)
 		strbuf_printf(sb, "%s%s", i ? " " : "", c->words[i]);
-	if (c->arg && c->argmode != CLI_ARG_NONE) {
+	if (c->arg && c->argmode != CLI_ARG_NONE && c->arg[0] == '[') {
+		strbuf_printf(sb, " %s", c->arg); /* a grammar of its own (cli_filter) */
+	} else if (c->arg && c->argmode != CLI_ARG_NONE) {
 		bool choice = strchr(c->arg, '|') != NULL;
 		const char *open = choice ? "{" : "", *close = choice ? "}" : "";
 		switch (c->argmode) {
@@ -771,7 +776,7 @@ void cli_show_version(struct cli_req *r, struct out *o)
 	out_begin_object(o, NULL);
 	out_str(o, "name", r->cli->name);
 	out_str(o, "version", PACKAGE_VERSION);
-	out_uint(o, "uptimeSeconds", cli_uptime(r->cli));
+	out_age(o, "uptimeSeconds", cli_uptime(r->cli));
 	out_uint(o, "cliClients", r->cli->nclients);
 	out_end(o);
 }
@@ -791,7 +796,8 @@ static void render(struct strbuf *dst, bool json, const char *errmsg)
 	out_free(o);
 }
 
-enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, struct strbuf *dst)
+enum cli_result cli_exec_dump(struct cli *cli, struct cli_sess *s, const char *line,
+			      struct strbuf *dst, struct cli_dump **dump)
 {
 	char buf[CLI_LINE_MAX + 1];
 	char *tok[CLI_MAX_TOKENS + 1];
@@ -857,7 +863,7 @@ enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, 
 		strbuf_printf(&err, "Missing argument %s", c->arg ? c->arg : "");
 		goto usage;
 	}
-	if (c->arg && strchr(c->arg, '|')) {
+	if (c->arg && c->arg[0] != '[' && strchr(c->arg, '|')) {
 		for (int i = 0; i < argc; i++) {
 			choice[i] = match_choice(c->arg, argv[i], &err);
 			if (!choice[i])
@@ -890,11 +896,30 @@ enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, 
 		goto fail;
 	}
 	c->fn(&req, o);
+	res = req.close ? CLI_QUIT : CLI_OK;
+	if (req.more && !out_failed(o)) {
+		struct cli_dump *d = calloc(1, sizeof(*d));
+		if (d) {
+			cli->st.streams++;
+			d->o = o;
+			d->req = req;
+			d->req.argc = 0;
+			d->req.argv = NULL;
+			d->req.arg = NULL;
+			d->req.sess = NULL;
+			d->ctx0 = req.ctx;
+			out_drain(o, dst);
+			*dump = d;
+			goto done;
+		}
+		out_error(o, "out of memory");
+	}
+	if (req.more && req.more_free)
+		req.more_free(req.more_state);
 	size_t n;
 	const char *t = out_finish(o, &n);
 	strbuf_add(dst, t, n);
 	out_free(o);
-	res = req.close ? CLI_QUIT : CLI_OK;
 	goto done;
 
 usage:
@@ -909,4 +934,132 @@ done:
 		free(choice[i]);
 	strbuf_free(&err);
 	return res;
+}
+
+void cli_stream(struct cli_req *r, cli_more_fn *more, void (*free_state)(void *), void *state)
+{
+	r->more = more;
+	r->more_state = state;
+	r->more_free = free_state;
+}
+
+void cli_dump_free(struct cli_dump *d)
+{
+	if (!d)
+		return;
+	if (d->req.more_free)
+		d->req.more_free(d->req.more_state);
+	out_free(d->o);
+	free(d);
+}
+
+bool cli_dump_step(struct cli *cli, struct cli_dump *d, struct strbuf *dst)
+{
+	bool end;
+
+	d->req.ctx = row_ctx(cli, d->req.cmd);
+	cli->st.stream_batches++;
+	if (d->req.ctx != d->ctx0) {
+		out_error(d->o, "stopped: the table went away or was replaced");
+		end = true;
+	} else {
+		end = d->req.more(&d->req, d->o, d->req.more_state) || out_failed(d->o);
+	}
+	if (!end) {
+		out_drain(d->o, dst);
+		return false;
+	}
+	size_t n;
+	const char *t = out_finish(d->o, &n);
+	strbuf_add(dst, t, n);
+	return true;
+}
+
+enum cli_result cli_exec(struct cli *cli, struct cli_sess *s, const char *line, struct strbuf *dst)
+{
+	struct cli_dump *d = NULL;
+	enum cli_result r = cli_exec_dump(cli, s, line, dst, &d);
+
+	if (d) {
+		while (!cli_dump_step(cli, d, dst))
+			;
+		cli_dump_free(d);
+	}
+	return r;
+}
+
+/* ---- the shared filter grammar ---- */
+
+int cli_filter_parse(const struct cli_req *r, unsigned allow, struct cli_filter *f, struct out *o)
+{
+	memset(f, 0, sizeof(*f));
+	for (int i = 0; i < r->argc; i++) {
+		const char *w = r->argv[i];
+		const char *next = i + 1 < r->argc ? r->argv[i + 1] : NULL;
+		if ((allow & CLI_F_VIEW) && strcmp(w, "count") == 0) {
+			f->view = CLI_VIEW_COUNT;
+		} else if ((allow & CLI_F_VIEW) && strcmp(w, "detail") == 0) {
+			f->view = CLI_VIEW_DETAIL;
+		} else if ((allow & CLI_F_PREFIX) &&
+			   (strcmp(w, "exact") == 0 || strcmp(w, "longest") == 0 ||
+			    strcmp(w, "longer") == 0)) {
+			if (f->match == CLI_MATCH_NONE) {
+				out_error(o, "%s: needs a prefix before it", w);
+				return -1;
+			}
+			f->match = strcmp(w, "exact") == 0     ? CLI_MATCH_EXACT
+				   : strcmp(w, "longest") == 0 ? CLI_MATCH_LONGEST
+							       : CLI_MATCH_LONGER;
+		} else if ((allow & CLI_F_SITE) && strcmp(w, "site") == 0 && next) {
+			if (strlen(next) >= sizeof(f->site)) {
+				out_error(o, "site name too long");
+				return -1;
+			}
+			snprintf(f->site, sizeof(f->site), "%s", next);
+			f->has_site = true;
+			i++;
+		} else if ((allow & CLI_F_RLOC) && strcmp(w, "rloc") == 0 && next) {
+			if (ipaddr_parse(next, &f->rloc) < 0) {
+				out_error(o, "rloc: not an address: %s", next);
+				return -1;
+			}
+			f->has_rloc = true;
+			i++;
+		} else if ((allow & CLI_F_NEIGHBOR) && strcmp(w, "neighbor") == 0 && next) {
+			if (ipaddr_parse(next, &f->neighbor) < 0) {
+				out_error(o, "neighbor: not an address: %s", next);
+				return -1;
+			}
+			f->has_neighbor = true;
+			i++;
+		} else if ((allow & CLI_F_PREFIX) && f->match == CLI_MATCH_NONE &&
+			   prefix_parse(w, &f->prefix, true) == 0) {
+			f->addr_only = strchr(w, '/') == NULL;
+			f->match = f->addr_only ? CLI_MATCH_LONGEST : CLI_MATCH_EXACT;
+		} else {
+			struct strbuf b;
+			strbuf_init(&b);
+			safe_word(&b, w);
+			out_error(o, "%s: not understood here (%s)", strbuf_str(&b),
+				  r->cmd && r->cmd->arg ? r->cmd->arg : "no arguments");
+			strbuf_free(&b);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+bool cli_filter_prefix(const struct cli_filter *f, const struct lisp_prefix *p)
+{
+	switch (f->match) {
+	case CLI_MATCH_NONE:
+		return true;
+	case CLI_MATCH_EXACT:
+	case CLI_MATCH_LONGEST:
+		return p->afi == f->prefix.afi && p->plen == f->prefix.plen &&
+		       prefix_contains(&f->prefix, p);
+	case CLI_MATCH_LONGER:
+		return p->afi == f->prefix.afi && prefix_contains(&f->prefix, p);
+	}
+	return false;
 }

@@ -18,7 +18,11 @@
  * longer than CLI_LINE_MAX is discarded with an error (the connection stays). Replies use
  * CR LF after a client line that ended in CR (telnet), plain LF otherwise (nc, scripts).
  * Since the server never asks for WILL ECHO, a telnet client echoes the password locally.
- * Handlers run synchronously; their whole answer is queued before the next prompt.
+ * A handler answers at once, or streams a large answer (cli_stream): it renders the head,
+ * then the CLI calls its continuation for one bounded batch at a time, sending each batch
+ * and going back to the event loop in between; the next batch is rendered only when the
+ * session's output has drained below CLI_DUMP_LOW (a slow reader holds at most that plus
+ * one batch), and the next prompt follows the last batch. Lines typed meanwhile wait.
  *
  * Privilege (docs/architecture.md "Telnet CLI"): every row says whether it only reads
  * (CLI_READ) or changes state (CLI_ADMIN: clear, debug, load...); cli_add_commands refuses
@@ -53,6 +57,7 @@
 
 #include "common/json.h"
 #include "common/out.h"
+#include "proto/addr.h"
 
 struct event_base;
 struct cli;
@@ -70,6 +75,12 @@ struct cli_sess;
 #define CLI_BACKOFF_MAX_MS  30000 /* longest delay */
 #define CLI_FAIL_FORGET	    900	  /* seconds without a failure after which a source is clean */
 #define CLI_FAIL_SOURCES    64	  /* sources with recent failures remembered (LRU) */
+/* Streaming: a continuation call renders at most CLI_BATCH entries and looks at most at
+ * CLI_SCAN (filters), so one call takes well under a millisecond; the next call waits until
+ * the session's output is at or below CLI_DUMP_LOW bytes. */
+#define CLI_BATCH    32
+#define CLI_SCAN     512
+#define CLI_DUMP_LOW (64u << 10)
 
 enum cli_access {
 	CLI_ACCESS_UNSET = 0, /* refused by cli_add_commands: every row says what it does */
@@ -84,6 +95,13 @@ enum cli_arg {
 	CLI_ARG_ANY,	  /* zero or more */
 };
 
+/* A continuation of a streamed answer: render the next batch into o (the containers left
+ * open by the previous call are still open); true when the answer is complete (the CLI
+ * then closes what is still open). r is the stream's own request: r->ctx is the table's
+ * context now, argc is 0 (keep what the arguments said in the state). */
+struct cli_req;
+typedef bool cli_more_fn(struct cli_req *r, struct out *o, void *state);
+
 struct cli_req {
 	struct cli *cli;
 	struct cli_sess *sess; /* NULL when run through cli_exec() */
@@ -93,7 +111,52 @@ struct cli_req {
 	const char *const *argv;
 	const char *arg; /* argv[0] or NULL */
 	bool close;	 /* set by a handler: close the session after this answer */
+	/* set by cli_stream */
+	cli_more_fn *more;
+	void *more_state;
+	void (*more_free)(void *state);
 };
+
+/* Called by a handler after it rendered the head of its answer: the rest comes from
+ * more(r, o, state) calls, one batch each, until it returns true. free_state (optional) is
+ * called on state when the stream ends: complete, failed (out_error), or abandoned because
+ * the session closed or the row's context changed (cli_set_table_ctx) meanwhile. State
+ * must not point into the table: the table may change between calls (keep a cursor by
+ * value, such as common/lpm.h lpm_cursor). Through cli_exec() the calls run back to back. */
+void cli_stream(struct cli_req *r, cli_more_fn *more, void (*free_state)(void *), void *state);
+
+/* ---- the shared grammar of the big `show` commands ----
+ *   show TABLE [count|detail] [PREFIX [exact|longest|longer]] [site NAME] [rloc ADDR]
+ *              [neighbor ADDR] [json]
+ * in any order. Without `count` or `detail` the text is a table, one line per entry with a
+ * header; `detail` gives every field; `count` only the number ({"count": N} in JSON); JSON
+ * otherwise has every field whatever the view. A PREFIX with a length matches that prefix
+ * exactly; an address without a length matches the longest entry containing it;
+ * `exact`, `longest` (the longest entry containing the prefix) and `longer` (the prefix and
+ * every more specific entry) choose explicitly. */
+enum cli_view { CLI_VIEW_TABLE = 0, CLI_VIEW_DETAIL, CLI_VIEW_COUNT };
+enum cli_match { CLI_MATCH_NONE = 0, CLI_MATCH_EXACT, CLI_MATCH_LONGEST, CLI_MATCH_LONGER };
+#define CLI_F_PREFIX   0x01
+#define CLI_F_SITE     0x02
+#define CLI_F_RLOC     0x04
+#define CLI_F_NEIGHBOR 0x08
+#define CLI_F_VIEW     0x10 /* count, detail */
+#define CLI_SITE_MAX   64
+struct cli_filter {
+	enum cli_view view;
+	enum cli_match match;
+	bool addr_only; /* PREFIX was an address without a length */
+	struct lisp_prefix prefix;
+	bool has_site, has_rloc, has_neighbor;
+	char site[CLI_SITE_MAX];
+	struct ipaddr rloc, neighbor;
+};
+/* Parse r's arguments (the words `allow` permits); on a bad word out_error and -1. The
+ * prefix's instance ID is the one written ("[42]198.51.100.0/24"), else 0. */
+int cli_filter_parse(const struct cli_req *r, unsigned allow, struct cli_filter *f, struct out *o);
+/* Does p pass the prefix part of the filter? (CLI_MATCH_LONGEST needs the table: the
+ * caller finds that entry and compares with CLI_MATCH_EXACT semantics.) */
+bool cli_filter_prefix(const struct cli_filter *f, const struct lisp_prefix *p);
 
 typedef void cli_fn(struct cli_req *r, struct out *o);
 
@@ -102,7 +165,8 @@ struct cli_cmd {
 	enum cli_arg argmode;
 	/* Argument name for help ("EID", "ADDR"), or a keyword choice "control|data|bgp|off":
 	 * then the argument is prefix-matched against the choices and the handler receives
-	 * the full keyword. */
+	 * the full keyword. A text starting with '[' is a grammar of the handler's own (such
+	 * as cli_filter_parse's), shown as it is by help and not matched here. */
 	const char *arg;
 	bool json;	  /* accepts a trailing `json` */
 	bool hidden;	  /* not listed by help */
@@ -163,7 +227,10 @@ struct cli_stats {
 	uint64_t enables;	  /* successful enables on TCP */
 	uint64_t not_authorized;  /* CLI_ADMIN rows refused to a read-only session */
 	uint64_t lines_too_long;
-	uint64_t backoff_waits; /* prompts and attempts held back by a source's back-off */
+	uint64_t backoff_waits;	    /* prompts and attempts held back by a source's back-off */
+	uint64_t streams;	    /* answers sent in batches (cli_stream) */
+	uint64_t streams_abandoned; /* of which the session closed before the end */
+	uint64_t stream_batches;    /* batches rendered */
 };
 const struct cli_stats *cli_get_stats(const struct cli *cli);
 /* An object "cli" with those counters (camelCase) and sessions now open: for the daemons'

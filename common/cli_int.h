@@ -32,8 +32,17 @@ enum sess_state {
 };
 enum sess_timer { ST_NONE, ST_LOGIN, ST_IDLE };
 
+/* A streamed answer in progress (cli_stream). */
+struct cli_dump {
+	struct out *o;
+	struct cli_req req; /* the stream's own copy (no arguments) */
+	void *ctx0;	    /* the row's context at the start */
+};
+
 struct cli_sess {
 	struct cli *cli;
+	struct cli_dump *dump; /* a streamed answer is being sent: lines wait */
+	struct event *more;    /* runs the next batch from the loop */
 	struct bufferevent *bev;
 	struct telnet tn;
 	struct event *timer; /* login or idle deadline (timer_kind) */
@@ -45,6 +54,7 @@ struct cli_sess {
 	bool proven; /* logged in and sent a complete line (eviction order) */
 	bool closing;
 	bool paused;  /* reading stopped until the client reads its answers */
+	bool eof;     /* the client finished sending during a streamed answer: close after it */
 	bool waiting; /* reading stopped until the back-off of the source ends */
 	bool pending; /* pending_md is an attempt waiting for that */
 	uint8_t pending_md[CLI_MD_LEN];
@@ -97,6 +107,14 @@ struct cli {
 	struct cli_stats st;
 	struct timespec started;
 };
+
+/* cli_exec for sessions: a streamed answer is left in *dump (its head is in dst) instead
+ * of being run to its end. */
+enum cli_result cli_exec_dump(struct cli *cli, struct cli_sess *s, const char *line,
+			      struct strbuf *dst, struct cli_dump **dump);
+/* Render the next batch into dst; true when the answer is complete (its end is in dst). */
+bool cli_dump_step(struct cli *cli, struct cli_dump *d, struct strbuf *dst);
+void cli_dump_free(struct cli_dump *d);
 
 /* The HMAC-SHA-256 of a secret under the server's random key (secrets are kept and compared
  * only as these digests). */

@@ -54,6 +54,7 @@ void cli_sess_log(const struct cli_sess *s, const char *fmt, ...)
 
 static void sess_read_cb(struct bufferevent *bev, void *arg);
 static void sess_process(struct cli_sess *s);
+static void sess_arm(struct cli_sess *s);
 
 static void sess_free(struct cli_sess *s)
 {
@@ -73,6 +74,12 @@ static void sess_free(struct cli_sess *s)
 		event_free(s->timer);
 	if (s->wait)
 		event_free(s->wait);
+	if (s->more)
+		event_free(s->more);
+	if (s->dump) { /* closed in the middle of a streamed answer */
+		cli->st.streams_abandoned++;
+		cli_dump_free(s->dump);
+	}
 	bufferevent_free(s->bev);
 	OPENSSL_cleanse(s, sizeof(*s)); /* a password typed into tn.line, a pending digest */
 	free(s);
@@ -108,7 +115,61 @@ static void sess_close(struct cli_sess *s)
 	s->closing = true;
 	evtimer_del(s->timer);
 	evtimer_del(s->wait);
+	if (s->more)
+		evtimer_del(s->more);
 	bufferevent_disable(s->bev, EV_READ);
+}
+
+/* Reading is on unless the session waits for its client to read (paused), for a source's
+ * back-off (waiting) or for a streamed answer to end (dump). */
+static void sess_read_on(struct cli_sess *s)
+{
+	if (!s->closing && !s->paused && !s->waiting && !s->dump)
+		bufferevent_enable(s->bev, EV_READ);
+}
+
+static void sess_prompt(struct cli_sess *s);
+
+/* The next batch of the streamed answer, from the loop (s->more) once the output is at or
+ * below CLI_DUMP_LOW: the write callback (low watermark) or a zero timer schedules it. */
+static void sess_dump_step(struct cli_sess *s)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	struct strbuf sb;
+
+	if (!s->dump || s->closing || evbuffer_get_length(out) > CLI_DUMP_LOW)
+		return;
+	strbuf_init(&sb);
+	bool end = cli_dump_step(s->cli, s->dump, &sb);
+	sess_send(s, strbuf_str(&sb), sb.len);
+	strbuf_free(&sb);
+	sess_arm(s); /* the client reads: not idle */
+	if (!end) {
+		if (evbuffer_get_length(out) <= CLI_DUMP_LOW) {
+			struct timeval zero = {0, 0};
+			evtimer_add(s->more, &zero);
+		}
+		return;
+	}
+	cli_dump_free(s->dump);
+	s->dump = NULL;
+	bufferevent_setwatermark(s->bev, EV_WRITE, 0, 0);
+	if (s->eof) { /* the client had sent its last line */
+		sess_close(s);
+		if (evbuffer_get_length(out) == 0)
+			sess_free(s);
+		return;
+	}
+	sess_prompt(s);
+	sess_read_on(s);
+	sess_process(s); /* lines that arrived meanwhile (may free s) */
+}
+
+static void sess_more_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sess_dump_step(arg);
 }
 
 /* ---- failure back-off per source ---- */
@@ -334,8 +395,7 @@ static void sess_wait_cb(evutil_socket_t fd, short what, void *arg)
 	if (s->waiting)
 		return;
 	sess_arm(s);
-	if (!s->paused)
-		bufferevent_enable(s->bev, EV_READ);
+	sess_read_on(s);
 	sess_process(s); /* lines that arrived meanwhile */
 }
 
@@ -373,13 +433,26 @@ static void sess_line(struct cli_sess *s, char *line)
 		sess_arm(s);
 	}
 	struct strbuf ans;
+	struct cli_dump *d = NULL;
 	strbuf_init(&ans);
-	enum cli_result r = cli_exec(cli, s, line, &ans);
+	enum cli_result r = cli_exec_dump(cli, s, line, &ans, &d);
 	if (ans.oom)
-		sess_puts(s, "% output too large\n");
+		sess_puts(s, "% out of memory\n");
 	else
 		sess_send(s, ans.s ? ans.s : "", ans.len);
 	strbuf_free(&ans);
+	if (d) {
+		/* a streamed answer: batches from the loop, the prompt after the last; lines
+		 * typed meanwhile wait (reading stops) */
+		struct timeval zero = {0, 0};
+		s->dump = d;
+		bufferevent_disable(s->bev, EV_READ);
+		bufferevent_setwatermark(s->bev, EV_WRITE, CLI_DUMP_LOW, 0);
+		evtimer_add(s->more, &zero);
+		if (r == CLI_QUIT)
+			sess_close(s);
+		return;
+	}
 	if (r == CLI_QUIT)
 		sess_close(s);
 	else
@@ -394,7 +467,8 @@ static void sess_process(struct cli_sess *s)
 	struct strbuf reply;
 
 	strbuf_init(&reply);
-	while (!s->closing && !s->paused && !s->waiting && evbuffer_get_length(in) > 0) {
+	while (!s->closing && !s->paused && !s->waiting && !s->dump &&
+	       evbuffer_get_length(in) > 0) {
 		struct evbuffer_iovec v;
 		size_t used = 0;
 		if (evbuffer_peek(in, -1, NULL, &v, 1) < 1)
@@ -446,14 +520,19 @@ static void sess_read_cb(struct bufferevent *bev, void *arg)
 static void sess_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct cli_sess *s = arg;
+	size_t left = evbuffer_get_length(bufferevent_get_output(bev));
 	if (s->closing) {
-		sess_free(s);
+		if (left == 0) /* the low watermark calls earlier while a stream is on */
+			sess_free(s);
 		return;
 	}
-	if (s->paused) {
+	if (s->dump) {
+		sess_dump_step(s);
+		return;
+	}
+	if (s->paused && left == 0) {
 		s->paused = false;
-		if (!s->waiting)
-			bufferevent_enable(bev, EV_READ);
+		sess_read_on(s);
 		sess_process(s);
 	}
 }
@@ -468,6 +547,10 @@ static void sess_event_cb(struct bufferevent *bev, short what, void *arg)
 			s->tn.line[s->tn.len] = '\0';
 			s->tn.len = 0;
 			sess_line(s, s->tn.line);
+		}
+		if (s->dump && !s->closing) { /* its answer is still streaming */
+			s->eof = true;
+			return;
 		}
 		sess_close(s);
 		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
@@ -642,7 +725,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	s->bev = bufferevent_socket_new(cli->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	s->timer = evtimer_new(cli->base, sess_timer_cb, s);
 	s->wait = evtimer_new(cli->base, sess_wait_cb, s);
-	if (!s->bev || !s->timer || !s->wait) {
+	s->more = evtimer_new(cli->base, sess_more_cb, s);
+	if (!s->bev || !s->timer || !s->wait || !s->more) {
 		if (s->bev)
 			bufferevent_free(s->bev);
 		else
@@ -651,6 +735,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 			event_free(s->timer);
 		if (s->wait)
 			event_free(s->wait);
+		if (s->more)
+			event_free(s->more);
 		free(s);
 		return;
 	}

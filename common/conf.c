@@ -637,13 +637,26 @@ int cfg_read_cli(const struct _xmlNode *root, struct cfg_cli *c)
 	return bad ? -1 : 0;
 }
 
-int cfg_read_log(const struct _xmlNode *root, int *level)
+void cfg_log_init(struct cfg_log *l)
+{
+	l->level = LOG_INFO;
+	l->facility = LOG_DAEMON;
+}
+
+int cfg_read_log(const struct _xmlNode *root, struct cfg_log *l)
 {
 	const xmlNode *n = cfg_child(root, "log");
+	int bad = 0, i, r;
 
 	if (n == NULL)
 		return 0;
-	return cfg_get_log_level(n, "@level", level) < 0 ? -1 : 0;
+	bad |= cfg_get_log_level(n, "@level", &l->level) < 0;
+	r = cfg_get_enum(n, "@facility", log_facility_names, &i);
+	if (r < 0)
+		bad = 1;
+	else if (r == 0)
+		l->facility = log_facility_value(i);
+	return bad ? -1 : 0;
 }
 
 const char *cfg_xml_escape(const char *s, char *buf, size_t len)
@@ -710,9 +723,12 @@ void cfg_print_cli(const struct cfg_cli *c, FILE *out)
 	fprintf(out, "/>\n");
 }
 
-void cfg_print_log(int level, FILE *out)
+void cfg_print_log(const struct cfg_log *l, FILE *out)
 {
-	fprintf(out, "  <log level=\"%s\"/>\n", log_level_name(level));
+	fprintf(out, "  <log level=\"%s\"", log_level_name(l->level));
+	if (l->facility != LOG_DAEMON)
+		fprintf(out, " facility=\"%s\"", log_facility_name(l->facility));
+	fprintf(out, "/>\n");
 }
 
 bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b)
@@ -766,6 +782,46 @@ void cfg_print_privileges(const struct cfg_priv *p, FILE *out)
 bool cfg_priv_same(const struct cfg_priv *a, const struct cfg_priv *b)
 {
 	return strcmp(a->user, b->user) == 0 && strcmp(a->group, b->group) == 0;
+}
+
+void cfg_metrics_init(struct cfg_metrics *m, uint16_t default_port)
+{
+	memset(m, 0, sizeof(*m));
+	snprintf(m->addr, sizeof(m->addr), "127.0.0.1");
+	m->port = default_port;
+}
+
+int cfg_read_metrics(const struct _xmlNode *root, struct cfg_metrics *m)
+{
+	const xmlNode *n = cfg_child(root, "metrics");
+	struct ipaddr a;
+	int bad = 0, rc;
+
+	if (n == NULL)
+		return 0;
+	m->enabled = true;
+	rc = cfg_get_addr(n, "@address", &a);
+	if (rc < 0)
+		bad = 1;
+	else if (rc == 0)
+		ipaddr_str(&a, m->addr, sizeof(m->addr));
+	bad |= cfg_get_port(n, "@port", &m->port) < 0;
+	return bad ? -1 : 0;
+}
+
+void cfg_print_metrics(const struct cfg_metrics *m, FILE *out)
+{
+	char a[sizeof(m->addr) * 6];
+
+	if (m->enabled)
+		fprintf(out, "  <metrics address=\"%s\" port=\"%u\"/>\n",
+			cfg_xml_escape(m->addr, a, sizeof(a)), m->port);
+}
+
+bool cfg_metrics_same(const struct cfg_metrics *a, const struct cfg_metrics *b)
+{
+	return a->enabled == b->enabled &&
+	       (!a->enabled || (strcmp(a->addr, b->addr) == 0 && a->port == b->port));
 }
 
 int cfg_get_enum(const struct _xmlNode *n, const char *name, const char *const *names, int *out)

@@ -109,7 +109,7 @@ int cfg_get_prefix(const struct _xmlNode *n, const char *name, bool lenient,
 
 /* ---- the elements every daemon has ----
  * <cli address port password socket socket-group socket-mode enable-secret|enable-secret-file>
- * (schema/common.rng "common-cli"), <log level> ("common-log") and <privileges user group>
+ * (schema/common.rng "common-cli"), <log level facility> ("common-log") and <privileges user group>
  * ("common-privileges"), read, printed (-nv) and compared on reload in one place;
  * common/cli.c cli_start applies <cli>. */
 struct cfg_cli {
@@ -127,14 +127,24 @@ void cfg_cli_init(struct cfg_cli *c, uint16_t default_port);
 /* Read the <cli> child of `root`, if any, into c (defaults kept for what it omits). 0 or -1
  * with FILE:LINE errors recorded. */
 int cfg_read_cli(const struct _xmlNode *root, struct cfg_cli *c);
-/* Read the <log level> child of `root`, if any, into *level (a syslog priority). */
-int cfg_read_log(const struct _xmlNode *root, int *level);
+/* <log level facility> ("common-log"): the syslog priority logged from (LOG_ERR..LOG_DEBUG,
+ * default LOG_INFO; -v makes it LOG_DEBUG whatever it says) and the syslog facility (default
+ * LOG_DAEMON). common/daemon applies it at start and on every reload. */
+struct cfg_log {
+	int level;
+	int facility;
+};
+void cfg_log_init(struct cfg_log *l);
+/* Read the <log> child of `root`, if any, into *l (defaults kept for what it omits). 0 or -1
+ * with FILE:LINE errors recorded. */
+int cfg_read_log(const struct _xmlNode *root, struct cfg_log *l);
 /* s with & < > " ' escaped for an XML attribute or text, in buf (cut short to fit): the
  * -nv printers put configured strings through it so their output is well-formed XML. */
 const char *cfg_xml_escape(const char *s, char *buf, size_t len);
 /* The normalized lines of -nv, indented by two spaces; the password is never printed. */
 void cfg_print_cli(const struct cfg_cli *c, FILE *out);
-void cfg_print_log(int level, FILE *out);
+/* <log level="..."/>, with facility="..." when it is not the default (daemon). */
+void cfg_print_log(const struct cfg_log *l, FILE *out);
 /* Same listening sockets (address and port, UNIX socket path, group and mode)? A reload
  * cannot move or re-create them. */
 bool cfg_cli_same_listener(const struct cfg_cli *a, const struct cfg_cli *b);
@@ -154,5 +164,22 @@ int cfg_read_privileges(const struct _xmlNode *root, struct cfg_priv *p);
  * saying that user="root" keeps every privilege. */
 void cfg_print_privileges(const struct cfg_priv *p, FILE *out);
 bool cfg_priv_same(const struct cfg_priv *a, const struct cfg_priv *b);
+
+/* <metrics address port> ("common-metrics"): the Prometheus endpoint (common/metrics.h),
+ * off without the element; address 127.0.0.1 and the daemon's port by default. */
+#define CFG_METRICS_PORT_XTRD 9620
+#define CFG_METRICS_PORT_MSD  9621
+#define CFG_METRICS_PORT_MRD  9622
+struct cfg_metrics {
+	bool enabled;		  /* the element is there */
+	char addr[IPADDR_STRLEN]; /* normalized IPv4 or IPv6 literal */
+	uint16_t port;
+};
+void cfg_metrics_init(struct cfg_metrics *m, uint16_t default_port);
+/* Read the <metrics> child of `root`, if any, into m. 0 or -1 with FILE:LINE errors. */
+int cfg_read_metrics(const struct _xmlNode *root, struct cfg_metrics *m);
+/* -nv: the line of an enabled endpoint; nothing when off. */
+void cfg_print_metrics(const struct cfg_metrics *m, FILE *out);
+bool cfg_metrics_same(const struct cfg_metrics *a, const struct cfg_metrics *b);
 
 #endif

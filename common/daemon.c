@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * common/daemon.c - command line, daemonizing, pid file, signals, config reload and the
- * privilege drop for every daemon (see daemon.h). State is per process: one daemon per
- * process.
+ * common/daemon.c - command line, daemonizing, pid file, signals, config reload, <log>, the
+ * privilege drop and the systemd notifications for every daemon (see daemon.h). State is per
+ * process: one daemon per process.
  */
 #include "config.h"
 
@@ -16,14 +16,20 @@
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 static struct {
 	const struct daemon_desc *desc;
@@ -34,6 +40,7 @@ static struct {
 	const char *pidfile;
 	int pidfd; /* open while running: emptied at exit if it cannot be removed */
 	int exit_code;
+	bool debug; /* -v: debug level whatever <log level> says */
 } D;
 
 struct event_base *daemon_base(void)
@@ -57,14 +64,43 @@ static void usage(FILE *out, const struct daemon_desc *d)
 		"usage: %s [-dnv] [-f file] [-p pidfile]\n"
 		"  -f file     configuration file (default %s)\n"
 		"  -n          check the configuration and exit\n"
-		"  -v          with -n: print the normalized configuration\n"
-		"  -d          stay in the foreground, log to stderr at debug level\n"
+		"  -d          stay in the foreground, log to stderr at the configured level\n"
+		"  -v          log at debug level; with -n: print the normalized configuration\n"
 		"  -p pidfile  write the process id to pidfile\n"
 		"  --version   print the version and exit\n"
 		"  --help      print this help and exit\n",
 		d->name, d->default_config ? d->default_config : "(none)");
 	if (d->usage_extra)
 		fputs(d->usage_extra, out);
+}
+
+/* A systemd notification (sd_notify(3)); nothing without $NOTIFY_SOCKET. */
+static void notify(const char *fmt, ...) LOG_PRINTF(1, 2);
+static void notify(const char *fmt, ...)
+{
+#ifdef HAVE_LIBSYSTEMD
+	char msg[PATH_MAX + 128];
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	r = sd_notify(0, msg);
+	if (r < 0)
+		log_warnx("sd_notify: %s", strerror(-r));
+#else
+	(void)fmt;
+#endif
+}
+
+/* The <log> of cfg: its facility, and its level unless -v. */
+static void apply_log(const void *cfg)
+{
+	const struct cfg_log *l = D.desc->log ? D.desc->log(cfg) : NULL;
+
+	log_set_facility(l ? l->facility : LOG_DAEMON);
+	log_setlevel(D.debug ? LOG_DEBUG : l ? l->level : LOG_INFO);
 }
 
 /* Log each "FILE:LINE: ..." line of errs. */
@@ -82,7 +118,28 @@ static void log_errs(const struct cfg_errs *errs)
 		log_warnx("%u configuration errors", errs->count);
 }
 
+static int reload(void);
+
 int daemon_reload(void)
+{
+	struct timespec ts;
+	int r;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	/* MONOTONIC_USEC: what systemd 253+ matches a reload against (Type=notify-reload) */
+	notify("RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading %s",
+	       (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000,
+	       D.path);
+	r = reload();
+	if (r == 0)
+		notify("READY=1\nSTATUS=running with %s (reloaded)", D.path);
+	else
+		notify("READY=1\nSTATUS=running; the last reload of %s failed, see the log",
+		       D.path);
+	return r;
+}
+
+static int reload(void)
 {
 	const struct daemon_desc *d = D.desc;
 	struct cfg_errs *errs = malloc(sizeof(*errs));
@@ -116,6 +173,7 @@ int daemon_reload(void)
 	}
 	d->free_config(D.cfg);
 	D.cfg = ncfg;
+	apply_log(D.cfg);
 	log_info("configuration reloaded from %s", D.path);
 	return 0;
 }
@@ -127,6 +185,32 @@ void daemon_exit(int code)
 		event_base_loopbreak(D.base);
 }
 
+static void stop_delay_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	daemon_exit(0);
+}
+
+static struct event *t_stop; /* desc->stopping's delay */
+
+/* desc->stopping: keep running `ms` before the exit (a second signal exits at once) */
+static void exit_after_stopping(int sig)
+{
+	unsigned ms = 0;
+
+	if (t_stop == NULL && D.desc->stopping && (ms = D.desc->stopping()) > 0 &&
+	    (t_stop = evtimer_new(D.base, stop_delay_cb, NULL)) != NULL) {
+		struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)(ms % 1000) * 1000};
+		log_info("signal %d: exiting in %u ms", sig, ms);
+		evtimer_add(t_stop, &tv);
+		return;
+	}
+	log_info("signal %d: exiting", sig);
+	daemon_exit(0);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	switch (sig) {
@@ -135,8 +219,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGTERM:
 	case SIGINT:
-		log_info("signal %d: exiting", (int)sig);
-		daemon_exit(0);
+		exit_after_stopping((int)sig);
 		break;
 	default:
 		break;
@@ -242,7 +325,7 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *conf = d->default_config;
-	int check = 0, verbose = 0, foreground = 0, c, ready_fd = -1;
+	int check = 0, verbose = 0, foreground = 0, c, ready_fd = -1, level;
 	struct event *sigs[3] = {NULL, NULL, NULL};
 	static const int signums[3] = {SIGHUP, SIGTERM, SIGINT};
 
@@ -293,11 +376,8 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 		usage(stderr, d);
 		return 2;
 	}
-	if (verbose && !check) {
-		fprintf(stderr, "%s: -v goes with -n\n", d->name);
-		usage(stderr, d);
-		return 2;
-	}
+	/* -v: with -n, print the configuration; else debug level */
+	D.debug = verbose && !check;
 	if (conf == NULL) {
 		fprintf(stderr, "%s: no configuration file (-f)\n", d->name);
 		return 2;
@@ -311,7 +391,7 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 		strcpy(D.path, conf); /* cfg_load reports why it cannot be opened */
 	}
 
-	log_init(d->name, 1, foreground ? LOG_DEBUG : LOG_INFO);
+	log_init(d->name, 1, D.debug ? LOG_DEBUG : LOG_INFO);
 	struct cfg_errs *errs = malloc(sizeof(*errs));
 	if (errs == NULL) {
 		perror(d->name);
@@ -351,13 +431,15 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 		D.pidfile = D.pidpath;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	apply_log(D.cfg);
 	if (!foreground) {
+		level = log_getlevel();
 		ready_fd = daemonize();
 		if (ready_fd < 0) {
 			d->free_config(D.cfg);
 			return 1;
 		}
-		log_init(d->name, 0, LOG_INFO);
+		log_init(d->name, 0, level);
 	}
 	D.base = event_base_new();
 	if (D.base == NULL) {
@@ -381,7 +463,8 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 	}
 	/* everything is bound and open: from here on only what the daemon still needs */
 	if (d->privileges && d->privileges(D.cfg) &&
-	    priv_drop(d->privileges(D.cfg), d->keep_caps) < 0) {
+	    priv_drop(d->privileges(D.cfg), d->keep_caps | (d->extra_caps ? d->extra_caps() : 0)) <
+		0) {
 		log_warnx("start failed: the privileges could not be dropped");
 		if (d->stop)
 			d->stop();
@@ -390,8 +473,10 @@ int daemon_main(const struct daemon_desc *d, int argc, char **argv)
 	log_info("%s %s started with %s", d->name, d->version, D.path);
 	ready(ready_fd, 0);
 	ready_fd = -1;
+	notify("READY=1\nSTATUS=running with %s", D.path);
 	event_base_dispatch(D.base);
 
+	notify("STOPPING=1\nSTATUS=stopping");
 	if (d->stop)
 		d->stop();
 	log_info("%s exiting", d->name);
@@ -403,6 +488,9 @@ out:
 	for (int i = 0; i < 3; i++)
 		if (sigs[i])
 			event_free(sigs[i]);
+	if (t_stop)
+		event_free(t_stop);
+	t_stop = NULL;
 	if (D.base)
 		event_base_free(D.base);
 	D.base = NULL;

@@ -4,22 +4,28 @@
  * "Threading and event model"): command line, config check, daemonizing, pid file, one
  * libevent loop, signals.
  *
- *   -f FILE   config file (default: desc->default_config)
+ *   -f FILE   config file (default: desc->default_config, in $(sysconfdir)/lisp)
  *   -n        check the config and exit: 0 if good, else 1 with "FILE:LINE: ..." on stderr
  *   -nv       check and print the normalized config (desc->print_config) on stdout
- *   -d        stay in the foreground, log to stderr at debug level
+ *   -d        stay in the foreground, log to stderr at the configured <log level>
+ *   -v        (without -n) log at debug level whatever <log level> says, with or without -d
  *   -p FILE   write the pid there (removed at exit; emptied when the dropped privileges
  *             cannot remove it)
  *   --version, -V   print "NAME VERSION", exit 0
  *   --help, -h      usage on stdout, exit 0; a bad option: usage on stderr, exit 2
  *
- * Without -d the process forks, calls setsid, forks again and logs to syslog; the
- * original process exits only once start() has run (0 if it succeeded, 1 if not), so a
- * service manager sees start failures. SIGHUP parses the complete new config first: on
- * errors they are logged and the running config is kept untouched (never half-applied);
- * on success desc->reload(old, new) decides. SIGTERM/SIGINT break the loop, call stop()
- * and exit 0. Signals are libevent events: the handlers only record them and the work
- * runs in the loop.
+ * Without -d the process forks, calls setsid, forks again and logs to syslog (the facility
+ * of <log>); the original process exits only once start() has run (0 if it succeeded, 1 if
+ * not), so a service manager sees start failures. SIGHUP parses the complete new config
+ * first: on errors they are logged and the running config is kept untouched (never
+ * half-applied); on success desc->reload(old, new) decides, and then the new <log> applies.
+ * SIGTERM/SIGINT break the loop, call stop() and exit 0. Signals are libevent events: the
+ * handlers only record them and the work runs in the loop.
+ *
+ * systemd (Type=notify, with -d): sd_notify "READY=1" once the daemon serves (start() done
+ * and the privileges dropped), "RELOADING=1" then "READY=1" around a SIGHUP reload (with a
+ * STATUS= saying how it went), "STOPPING=1" when it leaves the loop. Without $NOTIFY_SOCKET
+ * these do nothing.
  *
  * Least privilege (common/priv.h): with desc->privileges, a daemon started as root switches
  * to the user of its <privileges> right after start() succeeded (sockets bound, files open)
@@ -37,6 +43,7 @@
 struct event_base;
 struct cfg_errs;
 struct cfg_priv;
+struct cfg_log;
 
 struct daemon_desc {
 	const char *name;	    /* "lisp-msd": usage, log ident */
@@ -56,11 +63,21 @@ struct daemon_desc {
 	int (*reload)(void *old_cfg, void *new_cfg);
 	/* Close everything start() opened; also called when start() failed (may be NULL). */
 	void (*stop)(void);
+	/* SIGTERM/SIGINT arrived (may be NULL): the daemon may ask to keep running that many
+	 * ms before stop() (a D-ETR withdraws its underlay routes and forwards meanwhile);
+	 * 0: stop now. A second signal stops at once. */
+	unsigned (*stopping)(void);
 	/* The <privileges> of a config (common/conf.h cfg_read_privileges), or NULL when the
 	 * daemon changes no privilege (this member NULL, or it returns NULL). */
 	const struct cfg_priv *(*privileges)(const void *cfg);
 	/* Capabilities kept after the drop (common/priv.h PRIV_CAP(CAP_...)); 0: none. */
 	uint64_t keep_caps;
+	/* The <log> of a config (common/conf.h cfg_read_log), applied at start and after each
+	 * reload; NULL: level info, facility daemon. */
+	const struct cfg_log *(*log)(const void *cfg);
+	/* More to keep, as start() found it needs them (lisp-xtrd's fast path on a kernel
+	 * that wants CAP_BPF for map updates); may be NULL. */
+	uint64_t (*extra_caps)(void);
 };
 
 /* Returns the process exit status (0, 1 config/start error, 2 usage). */

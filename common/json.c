@@ -213,8 +213,14 @@ void json_init(struct json *j, struct strbuf *sb, unsigned flags)
 
 static void indent(struct json *j, int depth)
 {
+	static const char spaces[] =
+	    "\n                                                                ";
 	if (!(j->flags & JSON_PRETTY))
 		return;
+	if (depth <= (int)(sizeof(spaces) - 2) / 2) {
+		strbuf_add(j->sb, spaces, 1 + 2 * (size_t)depth);
+		return;
+	}
 	strbuf_addc(j->sb, '\n');
 	for (int i = 0; i < depth; i++)
 		strbuf_puts(j->sb, "  ");
@@ -310,19 +316,37 @@ int json_str(struct json *j, const char *key, const char *s)
 	return json_strn(j, key, s, strlen(s));
 }
 
+/* Decimal digits of v, written backwards from end; returns the first. (No printf: numbers
+ * are most of what a big dump writes.) */
+static char *u64_str(uint64_t v, char *end)
+{
+	char *p = end;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return p;
+}
+
 int json_int(struct json *j, const char *key, int64_t v)
 {
+	char b[24], *p;
 	if (json_pre(j, key) < 0)
 		return -1;
-	strbuf_printf(j->sb, "%" PRId64, v);
+	p = u64_str(v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v, b + sizeof(b));
+	if (v < 0)
+		*--p = '-';
+	strbuf_add(j->sb, p, (size_t)(b + sizeof(b) - p));
 	return json_post(j);
 }
 
 int json_uint(struct json *j, const char *key, uint64_t v)
 {
+	char b[24], *p;
 	if (json_pre(j, key) < 0)
 		return -1;
-	strbuf_printf(j->sb, "%" PRIu64, v);
+	p = u64_str(v, b + sizeof(b));
+	strbuf_add(j->sb, p, (size_t)(b + sizeof(b) - p));
 	return json_post(j);
 }
 

@@ -23,7 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STRBUF_MAX (64u << 20) /* 64 MiB: no CLI answer is ever that big */
+#define STRBUF_MAX (64u << 20) /* 64 MiB: a big CLI answer leaves in batches (cli_stream) */
 
 struct strbuf {
 	char *s;    /* NUL-terminated when non-NULL */

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,8 +26,25 @@ unsigned log_topics_mask;
 static const char *log_name = "lisp";
 static int log_to_stderr = 1;
 static int log_level = LOG_INFO;
+static int log_facility = LOG_DAEMON;
+static bool log_journal; /* stderr is the journal: "<PRIORITY>message" lines */
 static log_sink_fn log_sink;
 static void *log_sink_arg;
+
+/* systemd sets JOURNAL_STREAM=DEV:INODE when it connects stdout/stderr to the journal; a
+ * stderr redirected elsewhere by the service itself no longer matches. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+	char end;
+
+	if (js == NULL || sscanf(js, "%llu:%llu%c", &dev, &ino, &end) != 2 ||
+	    fstat(STDERR_FILENO, &sb) < 0)
+		return false;
+	return (unsigned long long)sb.st_dev == dev && (unsigned long long)sb.st_ino == ino;
+}
 
 void log_init(const char *progname, int to_stderr, int level)
 {
@@ -35,9 +53,31 @@ void log_init(const char *progname, int to_stderr, int level)
 	log_name = slash ? slash + 1 : (progname ? progname : "lisp");
 	log_to_stderr = to_stderr;
 	log_level = level;
+	log_journal = to_stderr && stderr_is_journal();
 	if (!to_stderr)
-		openlog(log_name, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(log_name, LOG_PID | LOG_NDELAY, log_facility);
 	tzset();
+}
+
+void log_set_facility(int facility)
+{
+	if (facility == log_facility)
+		return;
+	log_facility = facility;
+	if (!log_to_stderr) {
+		closelog();
+		openlog(log_name, LOG_PID | LOG_NDELAY, log_facility);
+	}
+}
+
+int log_get_facility(void)
+{
+	return log_facility;
+}
+
+bool log_to_journal(void)
+{
+	return log_journal;
 }
 
 void log_setlevel(int level)
@@ -152,6 +192,12 @@ static void log_emit(int pri, const char *msg)
 	char tbuf[32];
 	int saved = errno;
 
+	if (log_journal) {
+		fprintf(stderr, "<%d>%s\n", pri, msg);
+		fflush(stderr);
+		errno = saved;
+		return;
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	localtime_r(&ts.tv_sec, &tm);
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%d %H:%M:%S", &tm);
@@ -396,4 +442,25 @@ const char *log_level_name(int pri)
 		if (level_values[i] == pri)
 			return log_level_names[i];
 	return "info";
+}
+
+const char *const log_facility_names[] = {"daemon", "user",   "local0", "local1",
+					  "local2", "local3", "local4", "local5",
+					  "local6", "local7", NULL};
+static const int facility_values[] = {LOG_DAEMON, LOG_USER,   LOG_LOCAL0, LOG_LOCAL1, LOG_LOCAL2,
+				      LOG_LOCAL3, LOG_LOCAL4, LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
+
+int log_facility_value(int i)
+{
+	if (i < 0 || (size_t)i >= sizeof(facility_values) / sizeof(facility_values[0]))
+		return LOG_DAEMON;
+	return facility_values[i];
+}
+
+const char *log_facility_name(int facility)
+{
+	for (size_t i = 0; log_facility_names[i]; i++)
+		if (facility_values[i] == facility)
+			return log_facility_names[i];
+	return "daemon";
 }

@@ -2,10 +2,12 @@
 /*
  * common/log.h - logging for every daemon and tool (docs/architecture.md "Logging and errors").
  *
- * Messages go to syslog (daemon facility) or to stderr with a timestamp; a test can
- * divert them to a callback (log_set_sink). log_warn appends strerror(errno), log_warnx
- * does not; fatal/fatalx are for broken internal invariants only, never for input.
- * The level (LOG_ERR..LOG_DEBUG from <syslog.h>) and per-topic debug flags (control,
+ * Messages go to syslog (facility daemon unless log_set_facility says otherwise) or to
+ * stderr with a timestamp; when stderr is the systemd journal ($JOURNAL_STREAM names it), a
+ * line is "<PRIORITY>message" instead, so the journal keeps the priority and adds its own
+ * time and pid. A test can divert messages to a callback (log_set_sink). log_warn appends
+ * strerror(errno), log_warnx does not; fatal/fatalx are for broken internal invariants only, never
+ * for input. The level (LOG_ERR..LOG_DEBUG from <syslog.h>) and per-topic debug flags (control,
  * data, bgp) change at run time (the CLI's `debug` command). Messages about bad input
  * go through log_input/log_input_key: rate limited per source by a bounded table of
  * token buckets (common/ratelimit.h) plus one global bucket; when a source may log
@@ -28,6 +30,18 @@ struct sockaddr;
 /* to_stderr: log to stderr with timestamps, else syslog. level: LOG_ERR..LOG_DEBUG.
  * May be called again (e.g. after daemonizing). */
 void log_init(const char *progname, int to_stderr, int level);
+/* The syslog facility (LOG_DAEMON, LOG_USER, LOG_LOCAL0..LOG_LOCAL7; default LOG_DAEMON);
+ * reopens the syslog connection when logging there. */
+void log_set_facility(int facility);
+int log_get_facility(void);
+/* The configuration names of the facilities the daemons accept: "daemon", "user",
+ * "local0".."local7" (NULL-terminated), and their values. */
+extern const char *const log_facility_names[];
+int log_facility_value(int i);
+/* Name of a facility ("daemon" for anything unknown). */
+const char *log_facility_name(int facility);
+/* Is stderr the systemd journal (the "<PRIORITY>message" format)? */
+bool log_to_journal(void);
 void log_setlevel(int level);
 int log_getlevel(void);
 const char *log_progname(void);

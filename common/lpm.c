@@ -576,3 +576,108 @@ nomem:
 	errno = ENOMEM;
 	return -1;
 }
+
+/* ---- resumable walk (lpm_next) ---- */
+
+void lpm_cursor_init(struct lpm_cursor *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+struct nx {
+	struct lpm_cursor *c;
+	lpm_walk_cb cb;
+	void *arg;
+	size_t left, done;
+	int r;
+};
+
+static int nx_node(const struct lpm_node *n, void *arg)
+{
+	struct nx *x = arg;
+	struct lisp_prefix p;
+
+	x->c->have = true;
+	x->c->khi = n->k.hi;
+	x->c->klo = n->k.lo;
+	x->c->plen = n->plen;
+	fill_prefix(&p, x->c->iid, x->c->afi, n->k, n->plen);
+	x->done++;
+	x->left--;
+	if ((x->r = x->cb(&p, n->val, x->arg)) != 0 || x->left == 0)
+		return 1;
+	return 0;
+}
+
+long lpm_next(const struct lpm *l, struct lpm_cursor *c, size_t max, lpm_walk_cb cb, void *arg)
+{
+	struct nx x = {c, cb, arg, max, 0, 0};
+
+	if (c->part == 0) {
+		c->part = 1;
+		c->have = false;
+		c->iid = 0;
+		c->afi = 0;
+	}
+	while (c->part == 1 && x.left > 0 && x.r == 0) {
+		bool found;
+		size_t i = tree_pos(l, c->iid, c->afi, &found);
+		if (!found)
+			c->have = false; /* that tree is gone: the next one, from its start */
+		if (i >= l->ntrees) {
+			c->part = 2;
+			c->have = false;
+			break;
+		}
+		const struct lpm_tree *t = &l->trees[i];
+		c->iid = t->iid;
+		c->afi = t->afi;
+		struct lpm_key ck = {c->khi, c->klo};
+		if (lpm_trie_foreach_after(&t->trie, c->have, ck, c->plen, nx_node, &x) == 0) {
+			/* this tree is finished: the one after it */
+			if (i + 1 >= l->ntrees) {
+				c->part = 2;
+				c->have = false;
+				break;
+			}
+			c->iid = l->trees[i + 1].iid;
+			c->afi = l->trees[i + 1].afi;
+			c->have = false;
+		}
+	}
+	while ((c->part == 2 || c->part == 3) && x.left > 0 && x.r == 0) {
+		const struct lpm_hash *h = c->part == 2 ? &l->h4 : &l->h6;
+		uint16_t afi = c->part == 2 ? LISP_AFI_IPV4 : LISP_AFI_IPV6;
+		size_t want = x.left < 64 ? x.left : 64; /* a batch renders about that many */
+		struct lpm_hent *v = malloc((want + LPM_HASH_RUN) * sizeof(*v));
+		bool more;
+		if (!v) {
+			errno = ENOMEM;
+			return x.done ? (long)x.done : -1;
+		}
+		struct lpm_key ck = {c->khi, c->klo};
+		size_t n = lpm_hash_next(h, c->have, c->h32, c->iid, ck, v, want, &more);
+		for (size_t k = 0; k < n && x.left > 0 && x.r == 0; k++) {
+			struct lisp_prefix p;
+			c->have = true;
+			c->h32 = v[k].h32;
+			c->iid = v[k].iid;
+			c->khi = v[k].k.hi;
+			c->klo = v[k].k.lo;
+			fill_prefix(&p, v[k].iid, afi, v[k].k, maxlen_of(afi));
+			x.done++;
+			x.left--;
+			x.r = cb(&p, v[k].val, arg);
+			if (x.r == 0 && x.left == 0 && k + 1 == n && !more)
+				more = false; /* the part ends exactly here */
+			else if (x.r || x.left == 0)
+				more = true;
+		}
+		free(v);
+		if (!more) {
+			c->part++;
+			c->have = false;
+		}
+	}
+	return (long)x.done;
+}

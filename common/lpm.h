@@ -77,6 +77,38 @@ int lpm_walk(const struct lpm *l, lpm_walk_cb cb, void *arg);
 /* Like lpm_walk, restricted to the entries equal to or more specific than p. */
 int lpm_walk_covered(const struct lpm *l, const struct lisp_prefix *p, lpm_walk_cb cb, void *arg);
 
+/*
+ * A resumable walk for dumps that give the event loop back between batches (the CLI): the
+ * cursor is the last entry visited, by value, so the table may change in any way between
+ * calls. The order is fixed for the life of the table and does not depend on its layout:
+ * first every prefix other than a host route, by (IID, AFI) and then in prefix order;
+ * then the host routes (/32, /128) in hash order (per-table random, neither sorted nor
+ * grouped by instance), IPv4 before IPv6. Between calls, an entry that stays in the table
+ * is visited exactly once; one removed before its turn is not visited; one inserted is
+ * visited if it falls after the cursor (ahead of it in that order), else not; a replaced
+ * value is seen as it is at its turn. The cursor holds no pointer into the table and
+ * needs no release.
+ */
+struct lpm_cursor {
+	uint8_t part; /* 0 not started, 1 tries, 2 IPv4 hosts, 3 IPv6 hosts, 4 done */
+	bool have;    /* an entry of this part was visited: resume after it */
+	uint8_t plen;
+	uint16_t afi;
+	uint32_t iid;
+	uint32_t h32;
+	uint64_t khi, klo;
+};
+void lpm_cursor_init(struct lpm_cursor *c);
+static inline bool lpm_cursor_done(const struct lpm_cursor *c)
+{
+	return c->part >= 4;
+}
+/* Visit at most `max` entries after the cursor (in the order above), moving the cursor to
+ * each one before its callback runs. The callback must not change the table (change it
+ * between calls). Stops early when the callback returns non-zero (that entry counts as
+ * visited). Returns the number of entries visited, or -1 (errno ENOMEM; cursor unchanged). */
+long lpm_next(const struct lpm *l, struct lpm_cursor *c, size_t max, lpm_walk_cb cb, void *arg);
+
 /* The longest entry that contains p (p itself included), or NULL. *matched optional. */
 void *lpm_covering(const struct lpm *l, const struct lisp_prefix *p, struct lisp_prefix *matched);
 

@@ -388,3 +388,78 @@ int lpm_hash_foreach(const struct lpm_hash *h, int (*fn)(uint32_t iid, struct lp
 	}
 	return 0;
 }
+
+int lpm_hent_cmp(const struct lpm_hent *a, const struct lpm_hent *b)
+{
+	if (a->h32 != b->h32)
+		return a->h32 < b->h32 ? -1 : 1;
+	if (a->iid != b->iid)
+		return a->iid < b->iid ? -1 : 1;
+	return lpm_key_cmp(a->k, b->k);
+}
+
+static int hent_qcmp(const void *x, const void *y)
+{
+	return lpm_hent_cmp(x, y);
+}
+
+/*
+ * Robin Hood keeps the entries of a cluster ordered by home slot, and the home slot
+ * ((h32 * cap) >> 32) never decreases as h32 grows. So the entries after the cursor are
+ * those whose home is at or after the cursor's home (hs) and that compare above it; they
+ * lie from slot hs on (wrapping past the end: positions are "virtual", cap + i for slot i
+ * seen a second time). Collecting every entry whose home is in [hs, H], where H is the
+ * home of the max-th one, gives a prefix of the remaining order; sorting it finishes the
+ * job. An entry's home is its position minus its distance - 1.
+ */
+size_t lpm_hash_next(const struct lpm_hash *h, bool have, uint32_t h32, uint32_t iid,
+		     struct lpm_key k, struct lpm_hent *out, size_t max, bool *more)
+{
+	struct lpm_hent cur = {h32, iid, k, NULL};
+	size_t n = 0;
+	uint64_t hs, last = 0, end;
+	bool full = false;
+
+	*more = false;
+	if (!h->cap || !h->count || max == 0) {
+		*more = h->count != 0 && max == 0;
+		return 0;
+	}
+	hs = have ? home_of(h->cap, (uint64_t)h32 << 32) : 0;
+	end = (uint64_t)h->cap + DIST_MAX;
+	for (uint64_t v = hs; v < end; v++) {
+		uint32_t i = (uint32_t)(v % h->cap);
+		uint32_t m = meta_at(h, i);
+		if (!DIST(m)) {
+			if (full && v > last)
+				break;
+			if (v >= h->cap)
+				break; /* no entry wraps past an empty slot */
+			continue;
+		}
+		uint64_t home = v - (DIST(m) - 1);
+		if (v < DIST(m) - 1 || home < hs)
+			continue; /* its home is before hs (or before slot 0: seen on the wrap) */
+		if (home >= h->cap)
+			break; /* second lap */
+		if (full && home > last)
+			break;
+		union lpm_hslot s;
+		struct lpm_hent e;
+		slot_load(h, i, &s);
+		slot_key(h, &s, &e.iid, &e.k);
+		e.h32 = (uint32_t)(hash_key(h, e.iid, e.k) >> 32);
+		e.val = h->v6 ? s.s6.val : s.s4.val;
+		if (have && lpm_hent_cmp(&e, &cur) <= 0)
+			continue;
+		out[n++] = e;
+		if (!full && n >= max) {
+			full = true;
+			last = home;
+		}
+	}
+	*more = full;
+	if (n > 1)
+		qsort(out, n, sizeof(*out), hent_qcmp);
+	return n;
+}

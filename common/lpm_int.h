@@ -107,6 +107,22 @@ void lpm_hash_prefetch(const struct lpm_hash *h, uint32_t home);
 int lpm_hash_foreach(const struct lpm_hash *h, int (*fn)(uint32_t iid, struct lpm_key k, void *arg),
 		     void *arg);
 
+/* Resumable scan in hash order (lpm_next): entries ordered by (top 32 bits of the hash,
+ * IID, key), an order that does not depend on the capacity, so a scan resumed after the
+ * table grew, shrank or shifted entries neither skips nor repeats an entry that stayed. */
+struct lpm_hent {
+	uint32_t h32, iid;
+	struct lpm_key k;
+	void *val;
+};
+#define LPM_HASH_RUN 255u /* entries that share a home slot, at most */
+/* The entries after (h32, iid, k) (have false: from the first), at least `max` of them
+ * unless fewer remain, sorted, into out[] (room for max + LPM_HASH_RUN). Returns how many;
+ * *more is false when the scan reached the end of the table. */
+size_t lpm_hash_next(const struct lpm_hash *h, bool have, uint32_t h32, uint32_t iid,
+		     struct lpm_key k, struct lpm_hent *out, size_t max, bool *more);
+int lpm_hent_cmp(const struct lpm_hent *a, const struct lpm_hent *b);
+
 /* ---- path-compressed binary trie (lpm_trie.c) ---- */
 struct lpm_node {
 	struct lpm_key k; /* bits beyond plen are zero */
@@ -143,6 +159,10 @@ const struct lpm_node *lpm_trie_lookup(const struct lpm_trie *t, struct lpm_key 
 /* Longest common prefix of k with any entry (-1 if the trie is empty). Valid only when no
  * entry contains k. */
 int lpm_trie_max_lcp(const struct lpm_trie *t, struct lpm_key k);
+/* Entries after (ck, cplen) in prefix order (have false: from the first); stops when fn
+ * returns non-zero (after that entry) and returns that value. */
+int lpm_trie_foreach_after(const struct lpm_trie *t, bool have, struct lpm_key ck, unsigned cplen,
+			   int (*fn)(const struct lpm_node *n, void *arg), void *arg);
 /* Entries equal to or more specific than (k, plen), in prefix order. */
 int lpm_trie_foreach_covered(const struct lpm_trie *t, struct lpm_key k, unsigned plen,
 			     int (*fn)(const struct lpm_node *n, void *arg), void *arg);

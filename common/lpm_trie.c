@@ -333,3 +333,40 @@ int lpm_trie_foreach_covered(const struct lpm_trie *t, struct lpm_key k, unsigne
 		return 0;
 	return preorder(n, fn, arg);
 }
+
+struct after {
+	struct lpm_key ck;
+	unsigned cplen;
+	int (*fn)(const struct lpm_node *n, void *arg);
+	void *arg;
+};
+
+/* Prefix order is (key, length): a node before its subtree, child 0 before child 1. A
+ * subtree that does not contain the cursor lies wholly before or wholly after it. */
+static int after_walk(const struct lpm_node *n, bool have, const struct after *a)
+{
+	int r;
+
+	if (!n)
+		return 0;
+	if (have && !lpm_key_match(n->k, a->ck, n->plen)) {
+		if (lpm_key_cmp(n->k, a->ck) < 0)
+			return 0;
+		have = false;
+	}
+	if (n->val &&
+	    (!have || lpm_key_cmp(n->k, a->ck) > 0 ||
+	     (lpm_key_cmp(n->k, a->ck) == 0 && n->plen > a->cplen)) &&
+	    (r = a->fn(n, a->arg)) != 0)
+		return r;
+	if ((r = after_walk(n->child[0], have, a)) != 0)
+		return r;
+	return after_walk(n->child[1], have, a);
+}
+
+int lpm_trie_foreach_after(const struct lpm_trie *t, bool have, struct lpm_key ck, unsigned cplen,
+			   int (*fn)(const struct lpm_node *n, void *arg), void *arg)
+{
+	struct after a = {ck, cplen, fn, arg};
+	return after_walk(t->root, have, &a);
+}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
+#include <time.h>
 
 #define OUT_KEY_MAX 64
 
@@ -24,6 +25,7 @@ struct pend {
 struct out {
 	bool json;
 	bool failed;
+	bool drained; /* part of the answer has left (out_drain) */
 	struct strbuf sb;
 	struct json j;
 	/* text mode */
@@ -309,7 +311,20 @@ void out_error(struct out *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vprintf(&m, fmt, ap);
 	va_end(ap);
-	if (o->json) {
+	if (o->json && o->drained) {
+		/* the start has left: end the document with an "error" member */
+		while (o->j.depth > 1 && !o->j.err)
+			json_end(&o->j);
+		if (o->j.depth == 1 && o->j.kind[0] == 'o') {
+			json_str(&o->j, "error", strbuf_str(&m));
+		} else if (o->j.depth == 1) { /* a top-level array: a last element */
+			json_begin_object(&o->j, NULL);
+			json_str(&o->j, "error", strbuf_str(&m));
+			json_end(&o->j);
+		}
+		while (o->j.depth > 0 && !o->j.err)
+			json_end(&o->j);
+	} else if (o->json) {
 		json_error_doc(o, strbuf_str(&m));
 	} else {
 		char *s = sanitize(strbuf_str(&m));
@@ -323,12 +338,12 @@ void out_error(struct out *o, const char *fmt, ...)
 const char *out_finish(struct out *o, size_t *len)
 {
 	if (o->json) {
-		if (!o->failed) {
+		if (!o->failed || o->drained) {
 			if (o->j.depth == 0 && !o->j.done && !o->j.err)
 				json_begin_object(&o->j, NULL); /* nothing written: {} */
 			while (o->j.depth > 0 && !o->j.err)
 				json_end(&o->j);
-			if (json_finish(&o->j) < 0)
+			if (json_finish(&o->j) < 0 && !o->drained)
 				json_error_doc(o, o->sb.oom ? "output too large"
 							    : "internal error: malformed output");
 		}
@@ -348,4 +363,101 @@ const char *out_finish(struct out *o, size_t *len)
 	if (len)
 		*len = o->sb.len;
 	return strbuf_str(&o->sb);
+}
+
+void out_drain(struct out *o, struct strbuf *dst)
+{
+	if (o->sb.oom)
+		return; /* out_finish reports it */
+	if (o->sb.len) {
+		strbuf_add(dst, o->sb.s, o->sb.len);
+		o->drained = true;
+	}
+	o->sb.len = 0;
+	if (o->sb.s)
+		o->sb.s[0] = '\0';
+}
+
+/* The text label of a key with a unit: without "UnixMs", "Unix", "Seconds", "Ms". */
+static void unit_key(const char *key, char *dst, size_t len)
+{
+	static const char *const units[] = {"UnixMs", "Unix", "Seconds", "Ms"};
+	size_t n = strlen(key);
+
+	snprintf(dst, len, "%s", key);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t u = strlen(units[i]);
+		if (n > u && n < len && strcmp(key + n - u, units[i]) == 0) {
+			dst[n - u] = '\0';
+			return;
+		}
+	}
+}
+
+char *out_fmt_time(char *dst, size_t len, uint64_t unix_s)
+{
+	struct tm tm;
+	time_t t = (time_t)unix_s;
+
+	if (unix_s == 0 || !gmtime_r(&t, &tm))
+		snprintf(dst, len, "-");
+	else
+		strftime(dst, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return dst;
+}
+
+char *out_fmt_age(char *dst, size_t len, uint64_t s)
+{
+	if (s < 60)
+		snprintf(dst, len, "%" PRIu64 "s", s);
+	else if (s < 3600)
+		snprintf(dst, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(dst, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+	else
+		snprintf(dst, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+	return dst;
+}
+
+void out_time(struct out *o, const char *key, uint64_t unix_s)
+{
+	char k[OUT_KEY_MAX], v[OUT_TIME_LEN];
+	if (o->failed)
+		return;
+	if (o->json) {
+		json_uint(&o->j, key, unix_s);
+		return;
+	}
+	unit_key(key, k, sizeof(k));
+	text_scalar(o, k, out_fmt_time(v, sizeof(v), unix_s));
+}
+
+void out_time_ms(struct out *o, const char *key, uint64_t unix_ms)
+{
+	char k[OUT_KEY_MAX], v[OUT_TIME_LEN];
+	if (o->failed)
+		return;
+	if (o->json) {
+		json_uint(&o->j, key, unix_ms);
+		return;
+	}
+	unit_key(key, k, sizeof(k));
+	out_fmt_time(v, sizeof(v), unix_ms / 1000);
+	if (unix_ms && strlen(v) > 1) /* ...:06Z -> ...:06.123Z */
+		snprintf(v + strlen(v) - 1, sizeof(v) - (strlen(v) - 1), ".%03uZ",
+			 (unsigned)(unix_ms % 1000));
+	text_scalar(o, k, v);
+}
+
+void out_age(struct out *o, const char *key, uint64_t seconds)
+{
+	char k[OUT_KEY_MAX], v[OUT_TIME_LEN];
+	if (o->failed)
+		return;
+	if (o->json) {
+		json_uint(&o->j, key, seconds);
+		return;
+	}
+	unit_key(key, k, sizeof(k));
+	text_scalar(o, k, out_fmt_age(v, sizeof(v), seconds));
 }

@@ -18,6 +18,17 @@
  * whatever was written with {"error": "message"}, and later calls are ignored.
  * Keys are camelCase. Strings from the network are safe to pass: JSON escapes them, text
  * shows non-printable bytes as '?'.
+ *
+ * Times: out_time()/out_time_ms() take Unix seconds/milliseconds and out_age() a number of
+ * seconds; JSON keeps the number, text shows an ISO 8601 UTC date ("2026-12-07T01:10:06Z")
+ * or an age ("3m12s") under the key without its unit ("registeredUnix" -> "registered",
+ * "idleSeconds" -> "idle").
+ *
+ * Streaming (common/cli.h cli_stream): out_drain() hands over what is rendered so far and
+ * keeps the open containers, so an answer can leave in pieces that together are exactly
+ * what one out_finish() would have given. After a drain, out_error() can no longer replace
+ * the document: text gets its "% message" line; JSON closes the open containers down to the
+ * top-level object, adds an "error" member there and closes it (still one valid document).
  */
 #ifndef COMMON_OUT_H
 #define COMMON_OUT_H
@@ -48,6 +59,18 @@ void out_null(struct out *o, const char *key);
 /* Free text, text mode only. */
 void out_printf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void out_error(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void out_time(struct out *o, const char *key, uint64_t unix_s);
+void out_time_ms(struct out *o, const char *key, uint64_t unix_ms);
+void out_age(struct out *o, const char *key, uint64_t seconds);
+/* The text forms, for table rows: "2026-12-07T01:10:06Z" (0: "-") and "3m12s". */
+char *out_fmt_time(char *dst, size_t len, uint64_t unix_s);
+char *out_fmt_age(char *dst, size_t len, uint64_t seconds);
+#define OUT_TIME_LEN 32
+
+/* Append what is rendered so far to dst and forget it (streaming); open containers and
+ * pending text stay. */
+void out_drain(struct out *o, struct strbuf *dst);
 
 /* Close what the handler left open and return the rendered answer: empty, or lines each
  * ending in '\n' (JSON is one block: a first line "{" or "[" and a last line "}" or "]").

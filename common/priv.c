@@ -92,6 +92,9 @@ const char *priv_cap_names(uint64_t mask, char *buf, size_t len)
 	    {CAP_SETGID, "CAP_SETGID"},
 	    {CAP_SETPCAP, "CAP_SETPCAP"},
 	    {CAP_SYS_ADMIN, "CAP_SYS_ADMIN"},
+#ifdef CAP_BPF
+	    {CAP_BPF, "CAP_BPF"},
+#endif
 	};
 	size_t o = 0;
 

@@ -23,7 +23,8 @@ void mr_cfg_defaults(struct mr_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
 	cfg_cli_init(&c->cli, MR_DEFAULT_CLI_PORT);
-	c->log_level = LOG_INFO;
+	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_MRD);
+	cfg_log_init(&c->log);
 	c->rl_src_rate = 100;
 	c->rl_src_burst = 200;
 	c->rl_max_sources = 4096;
@@ -114,8 +115,9 @@ struct mr_cfg *mr_cfg_load(const char *path, struct cfg_errs *errs)
 				bad = 1;
 		}
 	bad |= cfg_read_cli(root, &c->cli) < 0;
-	bad |= cfg_read_log(root, &c->log_level) < 0;
+	bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
+	bad |= cfg_read_metrics(root, &c->metrics) < 0;
 	if ((n = cfg_child(root, "rate-limit")) != NULL) {
 		bad |= cfg_get_u32(n, "@per-source", 0, 10000000, &c->rl_src_rate) < 0;
 		bad |= cfg_get_u32(n, "@per-source-burst", 1, 10000000, &c->rl_src_burst) < 0;
@@ -179,8 +181,9 @@ void mr_cfg_print(const struct mr_cfg *c, FILE *out)
 			c->listen[i].addr.afi ? ipaddr_str(&c->listen[i].addr, a, sizeof(a)) : "::",
 			c->listen[i].port);
 	cfg_print_cli(&c->cli, out);
-	cfg_print_log(c->log_level, out);
+	cfg_print_log(&c->log, out);
 	cfg_print_privileges(&c->priv, out);
+	cfg_print_metrics(&c->metrics, out);
 	fprintf(out,
 		"  <rate-limit per-source=\"%u\" per-source-burst=\"%u\" max-sources=\"%u\" "
 		"global=\"%u\" global-burst=\"%u\" per-destination=\"%u\" "

@@ -3,7 +3,8 @@
  * mr/main.c - lisp-mrd: wires the Map-Resolver core (mr/core.c) onto the daemon skeleton
  * (common/daemon: -f -n -nv -d, SIGHUP reload never half-applied), batched UDP sockets on
  * the LISP control port (common/udpio), the telnet CLI (mr/cli.c) and a one-second tick
- * that ages remembered forwards (failover, mr/mr.h). Listen and CLI addresses are taken at
+ * that ages remembered forwards (failover, mr/mr.h), and with <metrics> the /metrics
+ * endpoint (common/metrics.h, mr/metrics.c). Listen, CLI and metrics addresses are taken at
  * start; a reload applies the EID table, limits, failover timers and log level.
  */
 #include "config.h"
@@ -17,6 +18,7 @@
 #include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
 #include "mr/mr.h"
@@ -27,7 +29,7 @@ static struct {
 	struct udp_sock *sock[MR_MAX_LISTEN];
 	unsigned nsock;
 	struct event *tick;
-	bool debug_level; /* -d: keep the debug level whatever the config says */
+	struct metrics_srv *metrics; /* <metrics> */
 } g;
 
 static int send_any(void *arg, const struct ipaddr *dst, uint16_t dport, const struct ipaddr *src,
@@ -93,10 +95,15 @@ static const struct cfg_priv *privileges(const void *cfg)
 	return &((const struct mr_cfg *)cfg)->priv;
 }
 
-static void apply_log(const struct mr_cfg *c)
+static const struct cfg_log *log_cfg(const void *cfg)
 {
-	if (!g.debug_level)
-		log_setlevel(c->log_level);
+	return &((const struct mr_cfg *)cfg)->log;
+}
+
+static void collect(struct mw *w, void *arg)
+{
+	(void)arg;
+	mr_metrics_write(w, g.mr, g.cli);
 }
 
 static int start(struct event_base *base, void *cfgp)
@@ -104,8 +111,6 @@ static int start(struct event_base *base, void *cfgp)
 	struct mr_cfg *c = cfgp;
 	struct timeval one = {1, 0};
 
-	g.debug_level = log_getlevel() == LOG_DEBUG;
-	apply_log(c);
 	g.mr = mr_new(c, send_any, NULL, now_ns());
 	if (g.mr == NULL) {
 		log_warnx("cannot build the EID prefix table");
@@ -130,6 +135,9 @@ static int start(struct event_base *base, void *cfgp)
 	g.tick = event_new(base, -1, EV_PERSIST, on_tick, NULL);
 	if (g.tick == NULL || event_add(g.tick, &one) == -1)
 		return -1;
+	if (c->metrics.enabled &&
+	    (g.metrics = metrics_start(base, &c->metrics, "lisp-mrd", collect, NULL)) == NULL)
+		return -1;
 	log_info("lisp-mrd %s: %u EID prefixes, %zu map-servers", MR_VERSION, c->nprefix,
 		 mr_nservers(g.mr));
 	return 0;
@@ -144,14 +152,15 @@ static int reload(void *oldp, void *newp)
 	if (o->nlisten != n->nlisten || memcmp(o->listen, n->listen, sizeof(o->listen)) ||
 	    !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("listen and CLI address changes take effect at the next restart");
+	metrics_reload_log(&o->metrics, &n->metrics);
 	cli_reconfigure(g.cli, &n->cli);
-	apply_log(n);
 	log_info("reloaded: %u EID prefixes, %zu map-servers", n->nprefix, mr_nservers(g.mr));
 	return 0;
 }
 
 static void stop(void)
 {
+	metrics_stop(g.metrics);
 	if (g.tick)
 		event_free(g.tick);
 	cli_free(g.cli);
@@ -163,7 +172,7 @@ static void stop(void)
 
 static const struct daemon_desc mr_desc = {
     .name = "lisp-mrd",
-    .default_config = SYSCONFDIR "/lisp-mrd.xml",
+    .default_config = LISP_SYSCONFDIR "/lisp-mrd.xml",
     .version = MR_VERSION,
     .usage_extra = "lisp-mrd: LISP Map-Resolver (RFC 9301); CLI on 127.0.0.1:2622\n",
     .parse_config = parse,
@@ -173,6 +182,7 @@ static const struct daemon_desc mr_desc = {
     .reload = reload,
     .stop = stop,
     .privileges = privileges,
+    .log = log_cfg,
 };
 
 int main(int argc, char **argv)

@@ -80,7 +80,8 @@ struct mr_cfg {
 	struct mr_endpoint listen[MR_MAX_LISTEN]; /* default: any, 4342 */
 	struct cfg_cli cli;			  /* <cli>, default 127.0.0.1:2622 */
 	struct cfg_priv priv;			  /* <privileges> (common/priv.h) */
-	int log_level;				  /* LOG_ERR..LOG_DEBUG, default LOG_INFO */
+	struct cfg_metrics metrics;		  /* <metrics> (common/metrics.h) */
+	struct cfg_log log;			  /* <log level facility> */
 	/* rate limits (requests per second, all packets that reach the MR) */
 	uint32_t rl_src_rate, rl_src_burst, rl_max_sources;
 	uint32_t rl_global_rate, rl_global_burst;
@@ -199,5 +200,8 @@ struct cli;
 struct event_base;
 /* A CLI with the lisp-mrd command table (not yet listening) over core `mr`. */
 struct cli *mr_cli_new(struct event_base *base, struct mr *mr);
+/* The whole /metrics scrape of lisp-mrd (mr/metrics.c); cli may be NULL. */
+struct mw;
+void mr_metrics_write(struct mw *w, struct mr *mr, const struct cli *cli);
 
 #endif

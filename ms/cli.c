@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * ms/cli.c - lisp-msd's telnet CLI table (common/cli, docs/architecture.md "Telnet CLI"): show
- * sites, show registrations [EID] [json] (with the map version pushed over BGP and the wall-clock
- * time of the last change, for the demo's timeline), show subscribers [json], show
+ * sites, show registrations [count|detail] [PREFIX [exact|longest|longer]] [site NAME]
+ * [rloc ADDR] [json] (a table by default; streamed in batches over lpm_next; with the map
+ * version pushed over BGP and the wall-clock time of the last change, for the demo's
+ * timeline), show subscribers [json], show
  * statistics [json] (with the BGP push counters), show version, debug {control|bgp|off}.
  * The speaker's own rows (show bgp summary|neighbors|routes, clear bgp) come from
  * bgp/bgp.h's bgp_cli_commands and are added by main.c. Handlers only produce data through
@@ -11,10 +13,15 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "bgp/bgp.h"
 #include "common/cli.h"
 #include "common/log.h"
+#include "common/metrics.h"
+#include "common/lpm.h"
 #include "common/udpio.h"
 #include "ms/ms.h"
 #include "proto/auth.h"
@@ -25,81 +32,144 @@ static void hex(char *dst, const uint8_t *p, size_t n)
 		sprintf(dst + 2 * i, "%02x", p[i]);
 }
 
-static void show_sites(struct cli_req *r, struct out *o)
+/* ---- show sites: streamed (a configuration may hold 100k sites) ---- */
+
+struct sites_ctx {
+	const struct ms_cfg *cfg; /* the configuration the dump started with */
+	size_t next;
+};
+
+static void site_out(struct out *o, const struct ms_site *s)
 {
-	const struct ms *ms = r->ctx;
-	const struct ms_cfg *c = ms_config(ms);
 	char pfx[PREFIX_STRLEN];
 
 	out_begin_object(o, NULL);
-	out_begin_array(o, "sites");
-	for (size_t i = 0; i < c->nsites; i++) {
-		const struct ms_site *s = &c->sites[i];
+	out_str(o, "name", s->name);
+	if (s->description != NULL)
+		out_str(o, "description", s->description);
+	out_str(o, "lifetime", ms_lifetime_name(s->lifetime));
+	out_bool(o, "proxyReply", s->proxy_reply);
+	out_bool(o, "merge", s->merge);
+	out_str(o, "replay", ms_replay_policy_name(s->replay));
+	out_begin_array(o, "keys");
+	for (size_t k = 0; k < s->nkeys; k++) {
 		out_begin_object(o, NULL);
-		out_str(o, "name", s->name);
-		if (s->description != NULL)
-			out_str(o, "description", s->description);
-		out_str(o, "lifetime", ms_lifetime_name(s->lifetime));
-		out_bool(o, "proxyReply", s->proxy_reply);
-		out_bool(o, "merge", s->merge);
-		out_str(o, "replay", ms_replay_policy_name(s->replay));
-		out_begin_array(o, "keys");
-		for (size_t k = 0; k < s->nkeys; k++) {
-			out_begin_object(o, NULL);
-			out_uint(o, "keyId", s->keys[k].key_id);
-			out_str(o, "algorithm", lisp_alg_name(s->keys[k].alg));
-			out_end(o);
-		}
+		out_uint(o, "keyId", s->keys[k].key_id);
+		out_str(o, "algorithm", lisp_alg_name(s->keys[k].alg));
 		out_end(o);
-		out_begin_array(o, "eidPrefixes");
-		for (size_t k = 0; k < s->nallowed; k++) {
-			out_begin_object(o, NULL);
-			out_str(o, "prefix", prefix_str(&s->allowed[k].prefix, pfx, sizeof(pfx)));
-			out_bool(o, "moreSpecifics", s->allowed[k].more_specifics);
-			out_end(o);
-		}
-		out_end(o);
+	}
+	out_end(o);
+	out_begin_array(o, "eidPrefixes");
+	for (size_t k = 0; k < s->nallowed; k++) {
+		out_begin_object(o, NULL);
+		out_str(o, "prefix", prefix_str(&s->allowed[k].prefix, pfx, sizeof(pfx)));
+		out_bool(o, "moreSpecifics", s->allowed[k].more_specifics);
 		out_end(o);
 	}
 	out_end(o);
 	out_end(o);
 }
 
+static bool sites_more(struct cli_req *r, struct out *o, void *arg)
+{
+	struct sites_ctx *c = arg;
+	const struct ms_cfg *cfg = ms_config(r->ctx);
+
+	if (cfg != c->cfg) { /* a reload replaced the sites between two batches */
+		out_error(o, "stopped: the configuration was reloaded");
+		return true;
+	}
+	for (size_t n = 0; n < CLI_BATCH && c->next < cfg->nsites; n++)
+		site_out(o, &cfg->sites[c->next++]);
+	return c->next >= cfg->nsites;
+}
+
+static void show_sites(struct cli_req *r, struct out *o)
+{
+	const struct ms *ms = r->ctx;
+	struct sites_ctx *c;
+	bool count = r->argc == 1 && strcmp(r->argv[0], "count") == 0;
+
+	if (r->argc > (count ? 1 : 0)) {
+		out_error(o, "usage: show sites [count]");
+		return;
+	}
+	if (count) {
+		if (out_json(o)) {
+			out_begin_object(o, NULL);
+			out_uint(o, "count", ms_config(ms)->nsites);
+			out_end(o);
+		} else {
+			out_printf(o, "%zu\n", ms_config(ms)->nsites);
+		}
+		return;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		out_error(o, "out of memory");
+		return;
+	}
+	c->cfg = ms_config(ms);
+	out_begin_object(o, NULL);
+	out_begin_array(o, "sites");
+	cli_stream(r, sites_more, free, c);
+}
+
+/* ---- show registrations: streamed in batches (common/cli.h cli_stream) ---- */
+
 struct reg_ctx {
+	struct cli_filter f;
+	struct lpm_cursor cur;
 	struct out *o;
-	bool have_filter;
-	struct lisp_prefix filter;
-	size_t n;
-	uint64_t now_unix;
+	size_t n;	/* shown (or counted) */
+	size_t batch;	/* rendered in this call */
+	uint64_t now_s; /* wall clock, for ages */
 };
 
-static void out_reg(struct out *o, const struct ms_reg *g)
+static void reg_free(void *arg)
+{
+	free(arg);
+}
+
+static bool reg_has_rloc(const struct lisp_record *rec, const struct ipaddr *a)
+{
+	for (unsigned i = 0; i < rec->nloc; i++)
+		if (rec->loc[i].addr.n && ipaddr_eq(&rec->loc[i].addr.addr[0], a))
+			return true;
+	return false;
+}
+
+static void reg_detail(struct out *o, const struct ms_reg *g, const struct lisp_record *rec,
+		       uint64_t now_s)
 {
 	char buf[PREFIX_STRLEN], a[IPADDR_STRLEN], x[40];
-	struct lisp_record rec;
 
-	ms_reg_record(g, &rec);
 	out_begin_object(o, NULL);
 	out_str(o, "eid", prefix_str(&g->eid, buf, sizeof(buf)));
 	out_str(o, "site", g->site);
-	out_uint(o, "ttlMinutes", rec.ttl);
+	out_uint(o, "ttlMinutes", rec->ttl);
 	out_uint(o, "mapVersion", g->version); /* ours, the one BGP carries */
-	out_uint(o, "etrMapVersion", rec.map_version);
-	out_uint(o, "changedUnixMs", g->changed_unix_ms);
+	out_uint(o, "etrMapVersion", rec->map_version);
+	out_time_ms(o, "changedUnixMs", g->changed_unix_ms);
+	if (!out_json(o))
+		out_age(o, "changedAgoSeconds",
+			now_s * 1000 > g->changed_unix_ms
+			    ? (now_s * 1000 - g->changed_unix_ms) / 1000
+			    : 0);
 	out_str(o, "etr", ipaddr_str(&g->etr, a, sizeof(a)));
 	out_uint(o, "etrPort", g->etr_port);
 	out_bool(o, "proxyReply", g->proxy);
 	out_bool(o, "merge", g->merge);
 	out_bool(o, "persistent", g->persistent);
-	out_uint(o, "registeredUnix", g->registered_unix);
+	out_time(o, "registeredUnix", g->registered_unix);
 	out_uint(o, "refreshes", g->refreshes);
 	if (g->has_xtr) {
 		hex(x, g->ext->xtr_id, 16);
 		out_str(o, "xtrId", x);
 	}
 	out_begin_array(o, "rlocs");
-	for (unsigned i = 0; i < rec.nloc; i++) {
-		const struct lisp_locator *l = &rec.loc[i];
+	for (unsigned i = 0; i < rec->nloc; i++) {
+		const struct lisp_locator *l = &rec->loc[i];
 		out_begin_object(o, NULL);
 		out_str(o, "rloc", l->addr.n ? ipaddr_str(&l->addr.addr[0], a, sizeof(a)) : "-");
 		out_uint(o, "priority", l->priority);
@@ -111,38 +181,148 @@ static void out_reg(struct out *o, const struct ms_reg *g)
 	out_end(o);
 }
 
+#define REG_HEAD "%-28s %-14s %-26s %5s %4s %-9s %s\n"
+
+static void reg_row(struct out *o, const struct ms_reg *g, const struct lisp_record *rec,
+		    uint64_t now_s)
+{
+	char eid[PREFIX_STRLEN], r[IPADDR_STRLEN + 16], age[OUT_TIME_LEN], ttl[12], ver[8];
+	char site[15];
+
+	if (rec->nloc == 0 || !rec->loc[0].addr.n)
+		snprintf(r, sizeof(r), "-");
+	else
+		ipaddr_str(&rec->loc[0].addr.addr[0], r, sizeof(r));
+	if (rec->nloc > 1)
+		snprintf(r + strlen(r), sizeof(r) - strlen(r), " +%u", rec->nloc - 1);
+	snprintf(site, sizeof(site), "%s", g->site ? g->site : "-");
+	snprintf(ttl, sizeof(ttl), "%u", rec->ttl);
+	snprintf(ver, sizeof(ver), "%u", g->version);
+	uint64_t ms = now_s * 1000;
+	out_fmt_age(age, sizeof(age),
+		    ms > g->changed_unix_ms ? (ms - g->changed_unix_ms) / 1000 : 0);
+	out_printf(o, REG_HEAD, prefix_str(&g->eid, eid, sizeof(eid)), site, r, ttl, ver, age,
+		   g->persistent  ? "persistent"
+		   : g->refreshes ? "refreshed"
+				  : "");
+}
+
+/* One registration of the walk: filtered, then shown in the chosen view. */
 static int reg_one(const struct ms_reg *g, void *arg)
 {
 	struct reg_ctx *rc = arg;
+	struct lisp_record rec;
 
-	if (rc->have_filter && !prefix_contains(&g->eid, &rc->filter) &&
-	    !prefix_contains(&rc->filter, &g->eid))
+	if (!cli_filter_prefix(&rc->f, &g->eid))
+		return 0;
+	if (rc->f.has_site && (!g->site || strcmp(g->site, rc->f.site) != 0))
+		return 0;
+	if (rc->f.has_rloc || rc->f.view != CLI_VIEW_COUNT)
+		ms_reg_record(g, &rec);
+	if (rc->f.has_rloc && !reg_has_rloc(&rec, &rc->f.rloc))
 		return 0;
 	rc->n++;
-	out_reg(rc->o, g);
-	return 0;
+	if (rc->f.view == CLI_VIEW_COUNT)
+		return 0;
+	if (rc->f.view == CLI_VIEW_TABLE && !out_json(rc->o))
+		reg_row(rc->o, g, &rec, rc->now_s);
+	else
+		reg_detail(rc->o, g, &rec, rc->now_s);
+	return ++rc->batch >= CLI_BATCH;
+}
+
+static void reg_end(struct reg_ctx *rc, struct out *o)
+{
+	if (rc->f.view == CLI_VIEW_COUNT) {
+		if (out_json(o)) {
+			out_begin_object(o, NULL);
+			out_uint(o, "count", rc->n);
+			out_end(o);
+		} else {
+			out_printf(o, "%zu\n", rc->n);
+		}
+		return;
+	}
+	if (out_json(o) || rc->f.view == CLI_VIEW_DETAIL) {
+		out_end(o); /* registrations */
+		out_uint(o, "count", rc->n);
+		out_end(o);
+	} else {
+		out_printf(o, "%zu registration%s\n", rc->n, rc->n == 1 ? "" : "s");
+	}
+}
+
+static bool reg_more(struct cli_req *r, struct out *o, void *arg)
+{
+	struct reg_ctx *rc = arg;
+
+	rc->o = o;
+	rc->batch = 0;
+	if (ms_walk_next(r->ctx, &rc->cur, CLI_SCAN, reg_one, rc) < 0) {
+		out_error(o, "out of memory");
+		return true;
+	}
+	if (!lpm_cursor_done(&rc->cur))
+		return false;
+	reg_end(rc, o);
+	return true;
 }
 
 static void show_registrations(struct cli_req *r, struct out *o)
 {
 	struct ms *ms = r->ctx;
-	struct reg_ctx rc = {.o = o};
+	struct reg_ctx *rc = calloc(1, sizeof(*rc));
 
-	if (r->arg != NULL) {
-		if (prefix_parse(r->arg, &rc.filter, true) < 0) {
-			out_error(o, "bad EID: %s", r->arg);
+	if (!rc) {
+		out_error(o, "out of memory");
+		return;
+	}
+	if (cli_filter_parse(r, CLI_F_VIEW | CLI_F_PREFIX | CLI_F_SITE | CLI_F_RLOC, &rc->f, o) <
+	    0) {
+		free(rc);
+		return;
+	}
+	rc->o = o;
+	rc->now_s = (uint64_t)time(NULL);
+	lpm_cursor_init(&rc->cur);
+	/* the count of everything needs no walk */
+	if (rc->f.view == CLI_VIEW_COUNT && rc->f.match == CLI_MATCH_NONE && !rc->f.has_site &&
+	    !rc->f.has_rloc) {
+		rc->n = ms_count(ms);
+		reg_end(rc, o);
+		free(rc);
+		return;
+	}
+	if (rc->f.view != CLI_VIEW_COUNT) {
+		if (out_json(o) || rc->f.view == CLI_VIEW_DETAIL) {
+			out_begin_object(o, NULL);
+			out_begin_array(o, "registrations");
+		} else {
+			out_printf(o, REG_HEAD, "EID", "Site", "RLOC", "TTL", "Ver", "Changed", "");
+		}
+	}
+	if (rc->f.match == CLI_MATCH_EXACT || rc->f.match == CLI_MATCH_LONGEST) {
+		/* one entry at most: found at once */
+		char want[PREFIX_STRLEN];
+		const struct ms_reg *g = ms_lookup(ms, &rc->f.prefix);
+		prefix_str(&rc->f.prefix, want, sizeof(want));
+		if (g && rc->f.match == CLI_MATCH_EXACT && !prefix_eq(&g->eid, &rc->f.prefix))
+			g = NULL;
+		if (g) {
+			rc->f.prefix = g->eid;
+			rc->f.match = CLI_MATCH_EXACT;
+			reg_one(g, rc);
+		}
+		if (rc->n == 0) {
+			out_error(o, "no registration for %s", want);
+			free(rc);
 			return;
 		}
-		rc.have_filter = true;
+		reg_end(rc, o);
+		free(rc);
+		return;
 	}
-	out_begin_object(o, NULL);
-	out_begin_array(o, "registrations");
-	ms_walk(ms, reg_one, &rc);
-	out_end(o);
-	out_uint(o, "count", rc.n);
-	out_end(o);
-	if (rc.have_filter && rc.n == 0)
-		out_error(o, "no registration for %s", r->arg);
+	cli_stream(r, reg_more, reg_free, rc);
 }
 
 static void show_subscribers(struct cli_req *r, struct out *o)
@@ -221,6 +401,18 @@ static void show_statistics(struct cli_req *r, struct out *o)
 	out_uint(o, "negativeReplies", st->negative_replies);
 	out_uint(o, "notifyAcks", st->notify_acks);
 	out_uint(o, "notifyRetransmits", st->notify_retransmits);
+	/* coalesced Map-Notifies to sites (ms/notifyq.c) */
+	out_begin_object(o, "notifyQueue");
+	out_uint(o, "pendingEids", ms_pending_notify_eids(ms));
+	out_uint(o, "pendingMessages", ms_pending_notifies(ms));
+	out_uint(o, "destinations", ms_notify_destinations(ms));
+	out_uint(o, "queuedEids", st->notify_queued_eids);
+	out_uint(o, "messages", st->notify_messages);
+	out_uint(o, "records", st->notify_records);
+	out_uint(o, "ackedEids", st->notify_eids_acked);
+	out_uint(o, "supersededEids", st->notify_eids_superseded);
+	out_uint(o, "abandonedEids", st->notify_eids_abandoned);
+	out_end(o);
 	out_uint(o, "subscriptions", st->subscriptions);
 	out_uint(o, "unsubscriptions", st->unsubscriptions);
 	out_uint(o, "storeCommits", st->store_commits);
@@ -263,8 +455,11 @@ static void show_statistics(struct cli_req *r, struct out *o)
 		out_uint(o, "suppressed", bs->suppressed);
 		out_uint(o, "refused", bs->refused);
 		out_uint(o, "resyncs", bs->resyncs);
+		/* tenants (IID != 0) not sent to peers without the VPN families */
+		out_uint(o, "tenantRoutesWithheld", bgp_tenant_withheld(ms_push_bgp(pb)));
 		out_end(o);
 	}
+	metrics_out_stats(o, "metrics");
 	cli_out_stats(r->cli, o);
 	out_end(o);
 }
@@ -279,19 +474,19 @@ static const struct cli_cmd ms_cmds[] = {
      cli_show_version,
      CLI_READ},
     {{"show", "sites"},
-     CLI_ARG_NONE,
-     NULL,
+     CLI_ARG_OPTIONAL,
+     "count",
      true,
      false,
-     "configured sites, keys, EID prefixes",
+     "configured sites, keys, EID prefixes (or their number)",
      show_sites,
      CLI_READ},
     {{"show", "registrations"},
-     CLI_ARG_OPTIONAL,
-     "EID",
+     CLI_ARG_ANY,
+     "[count|detail] [PREFIX [exact|longest|longer]] [site NAME] [rloc ADDR]",
      true,
      false,
-     "registered mappings (those covering or covered by EID)",
+     "registered mappings: a table, every field (detail) or the number (count)",
      show_registrations,
      CLI_READ},
     {{"show", "subscribers"},

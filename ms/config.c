@@ -206,13 +206,14 @@ enum top_elem {
 	T_NOTIFY,
 	T_PUBSUB,
 	T_BGP,
+	T_METRICS,
 	T__N
 };
 static const char *const top_names[T__N] = {
     [T_LISTEN] = "listen",   [T_CLI] = "cli",		[T_DATABASE] = "database",
     [T_LOG] = "log",	     [T_PRIV] = "privileges",	[T_NEGATIVE] = "negative-reply",
     [T_RATE] = "rate-limit", [T_NOTIFY] = "map-notify", [T_PUBSUB] = "pubsub",
-    [T_BGP] = "bgp",
+    [T_BGP] = "bgp",	     [T_METRICS] = "metrics",
 };
 struct top {
 	xmlNode *elem[T__N]; /* the first of each, NULL: absent */
@@ -278,6 +279,8 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 		if (r < 0 ||
 		    (r == 0 && cfg_resolve_path(n, rel, c->db_path, sizeof(c->db_path)) < 0))
 			bad |= r < 0 ? 1 : cfg_error(n, "database path too long") < 0;
+		else if (r == CFG_ABSENT) /* the state directory of the installation */
+			snprintf(c->db_path, sizeof(c->db_path), "%s", MS_DEFAULT_DB);
 		r = cfg_get_enum(n, "@sync", sync_names, &i);
 		if (r < 0)
 			bad = 1;
@@ -285,8 +288,10 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 			c->db_sync_full = i == 1;
 	}
 	if (t->elem[T_LOG] != NULL)
-		bad |= cfg_read_log(root, &c->log_level) < 0;
+		bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0; /* absent: the defaults */
+	if (t->elem[T_METRICS] != NULL)
+		bad |= cfg_read_metrics(root, &c->metrics) < 0;
 	if ((n = t->elem[T_NEGATIVE]) != NULL) {
 		static const char *const nl_names[] = {"reply", "drop", NULL};
 		int r = cfg_get_enum(n, "@non-lisp", nl_names, &i);
@@ -304,6 +309,9 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 		bad |= cfg_get_u32(n, "@interval-ms", 100, 60000, &c->notify_interval_ms) < 0;
 		bad |= cfg_get_u32(n, "@retries", 0, 100, &c->notify_retries) < 0;
 		bad |= cfg_get_bool(n, "@old-site", &c->notify_old_site) < 0;
+		bad |= cfg_get_u32(n, "@max-pending", 1, 16777216, &c->notify_max_pending) < 0;
+		bad |=
+		    cfg_get_u32(n, "@retransmits-per-tick", 1, 1000000, &c->notify_tick_budget) < 0;
 	}
 	if ((n = t->elem[T_PUBSUB]) != NULL) {
 		xmlNode *k = cfg_child(n, "subscriber-key");
@@ -337,12 +345,15 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	}
 	c->port = LISP_CONTROL_PORT;
 	cfg_cli_init(&c->cli, 2621);
-	c->log_level = LOG_INFO;
+	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_MSD);
+	cfg_log_init(&c->log);
 	c->subscription_secs = 86400;
 	c->max_subscribers = MS_SUBS_MAX;
 	c->notify_interval_ms = 1000;
 	c->notify_retries = 3;
 	c->notify_old_site = true;
+	c->notify_max_pending = MS_NOTIFY_MAX_PENDING;
+	c->notify_tick_budget = MS_NOTIFY_TICK_BUDGET;
 	c->rl_dst_rate = MS_RL_DST_RATE;
 	c->rl_dst_burst = MS_RL_DST_BURST;
 	c->rl_max_dsts = MS_RL_DST_MAX;
@@ -367,6 +378,18 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	}
 	if ((n = top.elem[T_BGP]) != NULL && (c->bgp = bgp_config_parse(n, errs)) == NULL)
 		bad = 1;
+	/* an underlay peer gets a D-ETR's anycast RLOC and aggregates: lisp-msd has none, and
+	 * host mappings never go to the underlay */
+	for (size_t i = 0; c->bgp && i < c->bgp->n_peers; i++) {
+		if (c->bgp->peers[i].role != BGP_ROLE_UNDERLAY)
+			continue;
+		xmlNode *pn = cfg_child(n, "peer");
+		for (size_t k = 0; pn && k < i; k++)
+			pn = cfg_next(pn, "peer");
+		bad |= cfg_error(pn ? pn : n,
+				 "role=\"underlay\" is for a D-ETR (lisp-xtrd): "
+				 "lisp-msd announces host mappings to mapping peers only") < 0;
+	}
 	if (!bad) {
 		const struct ms_allowed *dup;
 		char pfx[PREFIX_STRLEN];
@@ -413,16 +436,20 @@ void ms_cfg_print(const void *p, FILE *out)
 		fprintf(out, "  <database path=\"%s\" sync=\"%s\"/>\n",
 			cfg_xml_escape(c->db_path, e, sizeof(e)),
 			c->db_sync_full ? "full" : "normal");
-	cfg_print_log(c->log_level, out);
+	cfg_print_log(&c->log, out);
 	cfg_print_privileges(&c->priv, out);
+	cfg_print_metrics(&c->metrics, out);
 	fprintf(out, "  <negative-reply non-lisp=\"%s\"/>\n",
 		c->nonlisp == MS_NONLISP_DROP ? "drop" : "reply");
 	fprintf(out,
 		"  <rate-limit per-destination=\"%u\" per-destination-burst=\"%u\" "
 		"max-destinations=\"%u\"/>\n",
 		c->rl_dst_rate, c->rl_dst_burst, c->rl_max_dsts);
-	fprintf(out, "  <map-notify interval-ms=\"%u\" retries=\"%u\" old-site=\"%s\"/>\n",
-		c->notify_interval_ms, c->notify_retries, c->notify_old_site ? "true" : "false");
+	fprintf(out,
+		"  <map-notify interval-ms=\"%u\" retries=\"%u\" max-pending=\"%u\" "
+		"retransmits-per-tick=\"%u\" old-site=\"%s\"/>\n",
+		c->notify_interval_ms, c->notify_retries, c->notify_max_pending,
+		c->notify_tick_budget, c->notify_old_site ? "true" : "false");
 	fprintf(out, "  <pubsub lifetime=\"%u\">\n", c->subscription_secs);
 	if (c->have_subscriber_key)
 		print_key(out, "    ", "subscriber-key", &c->subscriber_key);

@@ -20,9 +20,15 @@
 
 #include "common/log.h"
 #include "common/lpm.h"
+#include "common/metrics.h"
 #include "common/ratelimit.h"
 #include "ms/ms_int.h"
 #include "ms/store.h"
+
+/* Map-Register -> Map-Notify: a turn without a database commit takes tens of microseconds,
+ * a commit with sync="full" milliseconds, a loaded daemon longer. Seconds. */
+static const double notify_latency_le[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+					   0.025,  0.05,    0.1,    0.25,  0.5,	   1,	  2.5};
 
 static const char *const drop_names[MS_DROP__COUNT] = {
     [MS_DROP_MALFORMED] = "malformed",
@@ -43,6 +49,7 @@ static const char *const drop_names[MS_DROP__COUNT] = {
     [MS_DROP_RETRIES_EXHAUSTED] = "retries-exhausted",
     [MS_DROP_SEND_FAILED] = "send-failed",
     [MS_DROP_REPLY_RATE] = "reply-rate-limit",
+    [MS_DROP_NOTIFY_LIMIT] = "notify-limit",
 };
 
 static const char *const answer_names[MS_ANSWER__COUNT] = {
@@ -110,25 +117,35 @@ void ms_drop_malformed(struct ms *ms, unsigned type, const struct ipaddr *src,
 		e->offset, e->reason ? e->reason : "?");
 }
 
-void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-	     size_t len, bool deferred)
+/* One datagram to the send callback: counted as sent only when it took it. */
+static int emit_now(struct ms *ms, unsigned type, const struct ipaddr *dst, uint16_t dport,
+		    const uint8_t *data, size_t len)
+{
+	if (ms->send(ms->send_arg, dst, dport, data, len) < 0) {
+		ms_drop(ms, type, MS_DROP_SEND_FAILED, dst, "not sent to port %u", dport);
+		return -1;
+	}
+	ms->st.type[type].tx++;
+	return 0;
+}
+
+static int emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		size_t len, bool deferred, uint64_t rx_ns)
 {
 	struct buf b;
 	buf_init_read(&b, data, len);
 	int t = lisp_msg_type(&b);
 	unsigned type = t < 0 ? 0 : (unsigned)t;
 
-	if (!deferred) {
-		ms->st.type[type].tx++;
-		ms->send(ms->send_arg, dst, dport, data, len);
-		return;
-	}
+	if (!deferred)
+		return emit_now(ms, type, dst, dport, data, len);
 	struct ms_deferred *d = malloc(sizeof(*d) + len);
 	if (d == NULL) {
 		ms_drop(ms, type, MS_DROP_SEND_FAILED, NULL, "out of memory");
-		return;
+		return -1;
 	}
 	d->next = NULL;
+	d->rx_ns = rx_ns;
 	d->dst = *dst;
 	d->dport = dport;
 	d->type = (uint8_t)type;
@@ -136,6 +153,19 @@ void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint
 	memcpy(d->data, data, len);
 	*ms->deferred_tail = d;
 	ms->deferred_tail = &d->next;
+	return 0;
+}
+
+int ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+	    size_t len, bool deferred)
+{
+	return emit(ms, dst, dport, data, len, deferred, 0);
+}
+
+int ms_emit_ack(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		size_t len)
+{
+	return emit(ms, dst, dport, data, len, true, ms->in_ns);
 }
 
 uint64_t ms_new_nonce(struct ms *ms)
@@ -187,6 +217,8 @@ struct ms *ms_new(const struct ms_cfg *cfg, struct ms_store *store, ms_send_fn s
 	ms->send = send;
 	ms->send_arg = arg;
 	ms->deferred_tail = &ms->deferred;
+	metrics_hist_init(&ms->notify_latency, notify_latency_le,
+			  sizeof(notify_latency_le) / sizeof(notify_latency_le[0]));
 	expq_init(&ms->expq);
 	/* Unsolicited nonces rise from a random start (RFC 9437 §5: the subscriber matches
 	 * the ack; a rising value also orders notifications). Keep the top bit clear so the
@@ -214,6 +246,7 @@ void ms_free(struct ms *ms)
 	lpm_free(ms->regs, free_reg);
 	ms_replay_free_all(ms);
 	ms_notify_free_all(ms);
+	ms_nq_free_all(ms);
 	tb_table_free(ms->rl_dst);
 	for (struct ms_name *n = ms->names, *next; n; n = next) {
 		next = n->next;
@@ -262,6 +295,7 @@ void ms_input(struct ms *ms, const uint8_t *data, size_t len, const struct ipadd
 	unsigned type;
 
 	ms->now = now_ms;
+	ms->in_ns = ms->rx_ns ? ms->rx_ns : now_ns();
 	buf_init_read(&b, data, len);
 	if ((t = lisp_msg_type(&b)) < 0) {
 		struct proto_err e = {PERR_TRUNCATED, 0, "empty datagram"};
@@ -310,8 +344,13 @@ void ms_end_turn(struct ms *ms)
 	for (d = ms->deferred; d != NULL; d = next) {
 		next = d->next;
 		if (ok) {
-			ms->st.type[d->type].tx++;
-			ms->send(ms->send_arg, &d->dst, d->dport, d->data, d->len);
+			if (emit_now(ms, d->type, &d->dst, d->dport, d->data, d->len) == 0 &&
+			    d->rx_ns) {
+				uint64_t t = now_ns();
+				metrics_hist_observe(&ms->notify_latency,
+						     t > d->rx_ns ? (double)(t - d->rx_ns) / 1e9
+								  : 0);
+			}
 		} else {
 			ms_drop(ms, d->type, MS_DROP_STORE_FAILED, NULL, "not acknowledged");
 		}
@@ -319,6 +358,20 @@ void ms_end_turn(struct ms *ms)
 	}
 	ms->deferred = NULL;
 	ms->deferred_tail = &ms->deferred;
+	/* the coalesced Map-Notifies of this turn's changes, once they are committed */
+	if (ok)
+		ms_nq_flush(ms);
+	ms->rx_ns = 0;
+}
+
+void ms_set_rx_time(struct ms *ms, uint64_t rx_ns)
+{
+	ms->rx_ns = rx_ns;
+}
+
+const struct metrics_hist *ms_notify_latency(const struct ms *ms)
+{
+	return &ms->notify_latency;
 }
 
 void ms_tick(struct ms *ms, uint64_t now_ms)
@@ -345,6 +398,13 @@ int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *a
 {
 	struct walk_ctx w = {cb, arg};
 	return lpm_walk(ms->regs, walk_one, &w);
+}
+
+long ms_walk_next(const struct ms *ms, struct lpm_cursor *c, size_t max,
+		  int (*cb)(const struct ms_reg *r, void *arg), void *arg)
+{
+	struct walk_ctx w = {cb, arg};
+	return lpm_next(ms->regs, c, max, walk_one, &w);
 }
 
 const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p)
@@ -375,7 +435,17 @@ const struct ms_sub *ms_subscribers(const struct ms *ms)
 
 size_t ms_pending_notifies(const struct ms *ms)
 {
-	return ms->npending;
+	return ms->npending + ms_nq_messages(ms);
+}
+
+size_t ms_pending_notify_eids(const struct ms *ms)
+{
+	return ms_nq_eids(ms);
+}
+
+size_t ms_notify_destinations(const struct ms *ms)
+{
+	return ms_nq_destinations(ms);
 }
 
 /* Reload: registrations whose site is gone, or whose prefix the site no longer allows,

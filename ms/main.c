@@ -5,7 +5,9 @@
  * SQLite store (ms/store.h) and, with a <bgp> element, the embedded BGP speaker (bgp/bgp.h)
  * fed by the push of ms/push.c. Every received batch is one loop turn: ms_input per datagram
  * (changes reach the speaker through the change hook), then ms_end_turn (store commit, then
- * the acknowledgements); the speaker flushes its UPDATEs at the end of the same turn.
+ * the acknowledgements); the speaker flushes its UPDATEs at the end of the same turn. With
+ * <metrics>, the /metrics endpoint (common/metrics.h, ms/metrics.c) answers scrapes in the
+ * same loop; each batch is stamped (ms_set_rx_time) for the Map-Notify latency histogram.
  *
  * Start order: Map-Server, push, database load, speaker (ms_push_set_speaker puts every
  * loaded registration into its table), then bgp_start: every peer that comes up gets the
@@ -36,6 +38,7 @@
 #include "common/cli.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
 #include "ms/ms.h"
@@ -52,6 +55,7 @@ static struct {
 	struct event_base *base;
 	struct ms_push *push; /* and the speaker of <bgp> (ms_push_bgp) */
 	const struct cli_cmd *bgp_rows;
+	struct metrics_srv *metrics; /* <metrics> */
 } g;
 
 static uint64_t now_ms(void)
@@ -59,12 +63,12 @@ static uint64_t now_ms(void)
 	return now_ns() / 1000000ULL;
 }
 
-static void send_cb(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-		    size_t len)
+static int send_cb(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		   size_t len)
 {
 	(void)arg;
-	if (g.sock != NULL)
-		udp_queue(g.sock, dst, dport, NULL, data, len);
+	/* -1: the socket cannot send it (common/udpio.h: counted there as invalid too) */
+	return g.sock != NULL ? udp_queue(g.sock, dst, dport, NULL, data, len) : -1;
 }
 
 static void recv_cb(struct udp_sock *s, const struct udp_pkt *pkts, size_t n, void *arg)
@@ -73,6 +77,7 @@ static void recv_cb(struct udp_sock *s, const struct udp_pkt *pkts, size_t n, vo
 
 	(void)s;
 	(void)arg;
+	ms_set_rx_time(g.ms, now_ns()); /* the Map-Notify latency starts here */
 	for (size_t i = 0; i < n; i++)
 		ms_input(g.ms, pkts[i].data, pkts[i].len, &pkts[i].src, pkts[i].sport, now);
 	ms_end_turn(g.ms);
@@ -86,8 +91,15 @@ static void tick_cb(evutil_socket_t fd, short ev, void *arg)
 	ms_tick(g.ms, now_ms());
 }
 
+static void collect(struct mw *w, void *arg)
+{
+	(void)arg;
+	ms_metrics_write(w, g.ms, g.cli);
+}
+
 static void ms_stop(void)
 {
+	metrics_stop(g.metrics);
 	if (g.tick)
 		event_free(g.tick);
 	cli_free(g.cli);
@@ -111,7 +123,6 @@ static int ms_start(struct event_base *base, void *cfgp)
 	int loaded;
 
 	g.base = base;
-	log_setlevel(log_getlevel() > cfg->log_level ? log_getlevel() : cfg->log_level);
 	if (cfg->db_path[0]) {
 		g.store = store_open(cfg->db_path, cfg->db_sync_full, err, sizeof(err));
 		if (g.store == NULL) {
@@ -129,7 +140,11 @@ static int ms_start(struct event_base *base, void *cfgp)
 	 * loaded registration goes into the speaker's table before it starts. */
 	if (ms_push_bgp_start(g.push, base, cfg->bgp, loaded > 0) < 0)
 		return -1;
-	g.sock = udp_open(base, cfg->listen.afi ? &cfg->listen : NULL, cfg->port, recv_cb, NULL);
+	/* a 4 MB receive buffer (as lisp-xtrd's control socket): a site evacuation arrives as
+	 * a burst of Map-Registers that the default (about 200 KB) drops while a commit runs */
+	const struct udp_opts opts = {.rcvbuf = 4 << 20};
+	g.sock = udp_open_opts(base, cfg->listen.afi ? &cfg->listen : NULL, cfg->port, &opts,
+			       recv_cb, NULL);
 	if (g.sock == NULL)
 		return -1;
 	g.cli = cli_new(base, cmds, ncmd, "lisp-msd", g.ms);
@@ -140,6 +155,9 @@ static int ms_start(struct event_base *base, void *cfgp)
 		return -1;
 	g.tick = event_new(base, -1, EV_PERSIST, tick_cb, NULL);
 	if (g.tick == NULL || event_add(g.tick, &tv) < 0)
+		return -1;
+	if (cfg->metrics.enabled &&
+	    (g.metrics = metrics_start(base, &cfg->metrics, "lisp-msd", collect, NULL)) == NULL)
 		return -1;
 	log_info("lisp-msd listening on port %u, CLI %s:%u, %zu site(s), %zu registration(s), "
 		 "BGP %s",
@@ -158,7 +176,12 @@ static const struct cfg_priv *ms_privileges(const void *cfg)
 	return &((const struct ms_cfg *)cfg)->priv;
 }
 
-/* Sockets, CLI and database follow the config at start only; sites, keys, timers and
+static const struct cfg_log *ms_log(const void *cfg)
+{
+	return &((const struct ms_cfg *)cfg)->log;
+}
+
+/* Sockets, CLI, metrics and database follow the config at start only; sites, keys, timers and
  * policies are swapped in whole; <bgp> goes first (ms_push_bgp_reload): its refusal
  * refuses the whole reload before anything is applied. */
 static int ms_reload(void *oldp, void *newp)
@@ -172,6 +195,7 @@ static int ms_reload(void *oldp, void *newp)
 	if (o->port != n->port || !ipaddr_eq(&o->listen, &n->listen) ||
 	    strcmp(o->db_path, n->db_path) != 0 || !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("reload: listen, CLI and database settings take effect at restart");
+	metrics_reload_log(&o->metrics, &n->metrics);
 	ms_set_config(g.ms, n, now_ms());
 	if (g.cli)
 		cli_reconfigure(g.cli, &n->cli);
@@ -181,7 +205,7 @@ static int ms_reload(void *oldp, void *newp)
 
 static const struct daemon_desc ms_desc = {
     .name = "lisp-msd",
-    .default_config = "/etc/lisp/lisp-msd.xml",
+    .default_config = LISP_SYSCONFDIR "/lisp-msd.xml",
     .version = PACKAGE_VERSION,
     .usage_extra = "The RFC 9301 Map-Server (see examples/lisp-msd.xml).\n",
     .parse_config = ms_cfg_parse,
@@ -191,6 +215,7 @@ static const struct daemon_desc ms_desc = {
     .reload = ms_reload,
     .stop = ms_stop,
     .privileges = ms_privileges,
+    .log = ms_log,
 };
 
 int main(int argc, char **argv)

@@ -100,14 +100,20 @@ enum ms_nonlisp { MS_NONLISP_REPLY = 0, MS_NONLISP_DROP = 1 };
 #define MS_RL_DST_BURST 400
 #define MS_RL_DST_MAX	4096
 #define MS_SUBS_MAX	65536
+/* <database> without a path: the state directory of the installation (configure's
+ * $(localstatedir)/lib/lisp, /var/lib/lisp for the package) */
+#define MS_DEFAULT_DB	      LISP_STATEDIR "/lisp-msd.db"
+#define MS_NOTIFY_MAX_PENDING 262144 /* <map-notify max-pending> default (about 8 MB) */
+#define MS_NOTIFY_TICK_BUDGET 256    /* <map-notify retransmits-per-tick> default */
 
 struct ms_cfg {
 	struct ipaddr listen; /* AFI 0 = any (dual stack) */
 	uint16_t port;
 	struct cfg_cli cli; /* <cli>, default 127.0.0.1:2621 */
-	char db_path[512];  /* "" = no persistence (persistent sites then live in memory) */
+	char db_path[512];  /* "" (no <database>) = no persistence (persistent sites then live in
+			     * memory); <database> without path: MS_DEFAULT_DB */
 	bool db_sync_full;
-	int log_level; /* syslog level */
+	struct cfg_log log; /* <log level facility> */
 	enum ms_nonlisp nonlisp;
 	/* <rate-limit>: what a Map-Request makes the Map-Server send towards its ITR-RLOC (a
 	 * Map-Reply, a negative Map-Reply, the request forwarded to the ETR, which answers it,
@@ -124,7 +130,11 @@ struct ms_cfg {
 	 * (RFC 9301 §5.7 mobility, default true); false: only registrations are acknowledged,
 	 * as RFC 6830-era Map-Servers did (the old site learns nothing) */
 	bool notify_old_site;
-	struct cfg_priv priv; /* <privileges> (common/priv.h) */
+	/* EIDs and notifications held for unsolicited Map-Notifies at most (ms/notifyq.c) */
+	uint32_t notify_max_pending;
+	uint32_t notify_tick_budget; /* retransmissions per 200-ms tick at most */
+	struct cfg_priv priv;	     /* <privileges> (common/priv.h) */
+	struct cfg_metrics metrics;  /* <metrics> (common/metrics.h) */
 	bool have_subscriber_key;
 	struct ms_keycfg subscriber_key; /* RFC 9437 per-xTR shared key (one for all xTRs) */
 	struct ms_site *sites;
@@ -264,6 +274,7 @@ enum ms_drop {
 	MS_DROP_SEND_FAILED,
 	MS_DROP_REPLY_RATE, /* an answer to an ITR-RLOC over its <rate-limit per-destination> */
 	MS_DROP_SUBSCRIBER_LIMIT, /* a new subscription past max_subscribers */
+	MS_DROP_NOTIFY_LIMIT,	  /* an EID or notification past <map-notify max-pending> */
 	MS_DROP__COUNT
 };
 const char *ms_drop_name(unsigned d);
@@ -290,6 +301,11 @@ struct ms_stats {
 	uint64_t arrival_notifies; /* Map-Notify to new RLOCs of a third-party registration */
 	uint64_t proxy_replies, forwarded, negative_replies;
 	uint64_t notify_acks, notify_retransmits, subscriptions, unsubscriptions;
+	/* coalesced Map-Notifies to sites (ms/notifyq.c): EIDs queued, messages first sent
+	 * and the records in them, EIDs acknowledged, left out because the mapping changed
+	 * since, dropped with the queue of a destination that answered nothing */
+	uint64_t notify_queued_eids, notify_messages, notify_records, notify_eids_acked;
+	uint64_t notify_eids_superseded, notify_eids_abandoned;
 	uint64_t store_commits, store_rows;
 	/* replay protection (replay.c): nonce entries held (gauge, bounded by MS_REPLAY_MAX),
 	 * entries evicted into their floor; seen nonces held by random-nonce sites (gauge) and
@@ -354,8 +370,10 @@ void ms_push_bgp_stop(struct ms_push *p);
 struct bgp *ms_push_bgp(const struct ms_push *p);
 
 /* ------------------------------------------------------------------ the core */
-typedef void (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-			   size_t len);
+/* Send one datagram: 0 when it was handed to the socket, -1 when it could not be (then it
+ * is counted as a send failure, never as sent). */
+typedef int (*ms_send_fn)(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+			  size_t len);
 
 struct ms;
 
@@ -371,6 +389,9 @@ int ms_load(struct ms *ms, uint64_t now_ms);
 /* One received datagram. */
 void ms_input(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
 	      uint16_t sport, uint64_t now_ms);
+/* When the datagrams of the next ms_input calls were received (now_ns() of the recvmmsg
+ * batch), until ms_end_turn; without it ms_input reads the clock itself. */
+void ms_set_rx_time(struct ms *ms, uint64_t rx_ns);
 /* End of a loop turn: commit the store, then send what waited for the commit. */
 void ms_end_turn(struct ms *ms);
 /* Timers: expiry, Map-Notify retransmissions, subscription timeouts. Also ends a turn. */
@@ -380,9 +401,24 @@ void ms_tick(struct ms *ms, uint64_t now_ms);
 int ms_on_change(struct ms *ms, ms_change_cb cb, void *arg);
 /* Walk registrations in prefix order (EID given: only those covering/covered by it). */
 int ms_walk(struct ms *ms, int (*cb)(const struct ms_reg *r, void *arg), void *arg);
+/* The resumable walk of the CLI's dumps (common/lpm.h lpm_next: order, and what a dump
+ * shows when registrations change between batches). */
+struct lpm_cursor;
+long ms_walk_next(const struct ms *ms, struct lpm_cursor *c, size_t max,
+		  int (*cb)(const struct ms_reg *r, void *arg), void *arg);
 const struct ms_reg *ms_lookup(const struct ms *ms, const struct lisp_prefix *p);
 size_t ms_count(const struct ms *ms);
+/* Registrations of the site called `name` now (kept as they change: no walk). */
+size_t ms_site_count(const struct ms *ms, const char *name);
 const struct ms_stats *ms_get_stats(const struct ms *ms);
+/* Seconds from receiving a Map-Register (M=1) to sending its Map-Notify acknowledgement,
+ * after the store commit of the turn (common/metrics.h histogram, MS_NOTIFY_LATENCY_LE). */
+struct metrics_hist;
+const struct metrics_hist *ms_notify_latency(const struct ms *ms);
+/* The whole /metrics scrape of lisp-msd (ms/metrics.c); cli may be NULL. */
+struct mw;
+struct cli;
+void ms_metrics_write(struct mw *w, struct ms *ms, const struct cli *cli);
 /* The per-destination limit's table: destinations tracked now, evictions so far. */
 void ms_reply_limit_stats(const struct ms *ms, size_t *tracked, uint64_t *evictions);
 
@@ -399,7 +435,12 @@ struct ms_sub {
 	uint64_t notifies;
 };
 const struct ms_sub *ms_subscribers(const struct ms *ms);
+/* Unsolicited Map-Notifies awaiting their Ack (a coalesced one counts once). */
 size_t ms_pending_notifies(const struct ms *ms);
+/* EIDs held for coalesced Map-Notifies (queued or in a message awaiting its Ack), and the
+ * destinations they go to. */
+size_t ms_pending_notify_eids(const struct ms *ms);
+size_t ms_notify_destinations(const struct ms *ms);
 
 /* cli.c: the command table (cli_new's ctx must be the struct ms). */
 struct cli;

@@ -7,9 +7,11 @@
 #ifndef MS_MS_INT_H
 #define MS_MS_INT_H
 
+#include "common/metrics.h"
 #include "ms/ms.h"
 
 struct lisp_key;
+struct ms_nq;
 struct ms_replay_old;
 struct tb_table;
 
@@ -64,6 +66,7 @@ struct ms_seen {
 /* A packet that waits for the store commit of this turn. */
 struct ms_deferred {
 	struct ms_deferred *next;
+	uint64_t rx_ns; /* an acknowledgement: when its Map-Register was received (else 0) */
 	struct ipaddr dst;
 	uint16_t dport;
 	uint8_t type;
@@ -74,8 +77,11 @@ struct ms_deferred {
 /* An interned site name: registrations point at one copy (freed with the struct ms). */
 struct ms_name {
 	struct ms_name *next;
+	size_t nregs; /* registrations whose ms_reg.site is this name (ms_reg_set_site) */
 	char name[];
 };
+/* The interned name's record (name from ms_intern). */
+#define MS_NAME_OF(s) ((struct ms_name *)(void *)((char *)(s)-offsetof(struct ms_name, name)))
 
 /* An unsolicited Map-Notify waiting for its Map-Notify-Ack: in the retransmission queue
    (struct ms pend_head/pend_tail) and in the hash by nonce (pend_hash). */
@@ -127,6 +133,7 @@ struct ms {
 	struct ms_pending *pend_head, *pend_tail;
 	struct ms_pending **pend_hash; /* pend_nbuckets (a power of 2) chains */
 	size_t pend_nbuckets, npending;
+	struct ms_nq *nq; /* coalesced Map-Notifies to sites (notifyq.c), NULL until used */
 	struct ms_sub *subs;
 	size_t nsubs; /* in subs, at most cfg->max_subscribers */
 	uint64_t nonce_seq;
@@ -138,6 +145,9 @@ struct ms {
 	struct ms_push *bgp;	 /* the BGP push hooked to this Map-Server (push.c), or NULL */
 	struct tb_table *rl_dst; /* <rate-limit per-destination>: ITR-RLOC -> token bucket */
 	struct ms_stats st;
+	uint64_t rx_ns;			    /* ms_set_rx_time: this turn's datagrams, 0: none */
+	uint64_t in_ns;			    /* the datagram ms_input is handling */
+	struct metrics_hist notify_latency; /* Map-Register -> its Map-Notify */
 	/* parse scratch (large; the core is single-threaded) */
 	struct lisp_map_register mreg;
 	struct lisp_map_request mreq;
@@ -149,9 +159,15 @@ void ms_drop(struct ms *ms, unsigned type, unsigned reason, const struct ipaddr 
 	     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void ms_drop_malformed(struct ms *ms, unsigned type, const struct ipaddr *src,
 		       const struct proto_err *e);
-/* Send now (deferred=false) or after this turn's store commit. */
-void ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-	     size_t len, bool deferred);
+/* Send now (deferred=false) or after this turn's store commit. Counted as sent (by type)
+ * only when the send callback took it; a refused send is a send-failed drop. Returns 0
+ * (sent, or queued for the end of the turn) or -1 (not sent: the caller counts nothing). */
+int ms_emit(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+	    size_t len, bool deferred);
+/* The Map-Notify acknowledging the Map-Register ms_input is handling: after the commit, its
+ * latency observed when it leaves (ms_notify_latency); returns as ms_emit. */
+int ms_emit_ack(struct ms *ms, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		size_t len);
 /* new_rec: reg's record decoded (NULL with reg NULL). */
 void ms_fire_change(struct ms *ms, const struct lisp_prefix *eid, const struct lisp_record *old_rec,
 		    const struct ms_reg *reg, const struct lisp_record *new_rec, const char *site,
@@ -170,6 +186,8 @@ void ms_reg_set_expiry(struct ms *ms, struct ms_reg *r, uint64_t when);
 void ms_reg_free(struct ms *ms, struct ms_reg *r);
 /* The one copy of a site name (NULL when out of memory). */
 const char *ms_intern(struct ms *ms, const char *name);
+/* r->site = site (interned or NULL), keeping the per-site registration counts. */
+void ms_reg_set_site(struct ms_reg *r, const char *site);
 
 /* replay.c */
 /* The nonce check of an authenticated Map-Register m of `site` whose other checks passed:
@@ -220,5 +238,35 @@ void ms_notify_tick(struct ms *ms);
 void ms_subscribe(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
 		  const struct ipaddr *itr, uint16_t port, const struct ipaddr *src);
 void ms_notify_free_all(struct ms *ms);
+
+/* notifyq.c: coalesced Map-Notifies of mapping changes to the sites' xTRs */
+#ifndef MS_NQ_WINDOW
+#define MS_NQ_WINDOW 64 /* unacknowledged messages per destination */
+#endif
+#define MS_NQ_MTU	  1400 /* bytes per message (one fits a 1500-byte MTU over IPv6) */
+#define MS_NQ_TURN_BUDGET 1024 /* new messages built per loop turn */
+enum ms_nq_kind {
+	MS_NQ_ARRIVAL = 0,   /* to an RLOC of the new set: sent while it still is in it */
+	MS_NQ_DEPARTURE = 1, /* to one that left the set: sent while it is not back in it */
+};
+/* Is there room under <map-notify max-pending> for one more EID or notification? */
+bool ms_notify_room(struct ms *ms);
+/* Queue "the current mapping of eid" for dst:port, to be signed with the key `key_id` of
+ * `site` (interned): an append, nothing is built or sent before ms_nq_flush. */
+void ms_nq_add(struct ms *ms, const struct ipaddr *dst, uint16_t port, const char *site,
+	       uint8_t key_id, const struct lisp_prefix *eid, enum ms_nq_kind kind);
+/* End of turn, after the commit: send what the destinations' windows and the turn's
+ * budget allow. */
+void ms_nq_flush(struct ms *ms);
+/* Retransmit the due messages, at most `budget`; returns the budget left. */
+unsigned ms_nq_tick(struct ms *ms, unsigned budget);
+/* A parsed Map-Notify-Ack (b: the message, for the signature): 1 matched one of ours and
+ * was authenticated, -1 matched but failed authentication (counted), 0 not ours. */
+int ms_nq_ack(struct ms *ms, const struct lisp_map_notify *mn, const struct buf *b,
+	      const struct ipaddr *src);
+size_t ms_nq_messages(const struct ms *ms);
+size_t ms_nq_eids(const struct ms *ms);
+size_t ms_nq_destinations(const struct ms *ms);
+void ms_nq_free_all(struct ms *ms);
 
 #endif

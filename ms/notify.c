@@ -22,7 +22,11 @@
  *   refused: counted as no-subscriber-key).
  * Unsolicited Map-Notifies are retransmitted every <map-notify interval-ms> until a
  * Map-Notify-Ack with the same nonce (authenticated with the same key) arrives, at most
- * <map-notify retries> times (then counted as retries-exhausted).
+ * <map-notify retries> times (then counted as retries-exhausted), at most
+ * <map-notify retransmits-per-tick> per tick (the rest waits, oldest first). The
+ * notifications to sites (arrival, departure) are coalesced per destination (notifyq.c);
+ * those to subscribers are one per change and subscriber (each has its own xTR-ID). All
+ * of them together are bounded by <map-notify max-pending>.
  */
 #include "config.h"
 
@@ -168,6 +172,11 @@ static void send_unsolicited(struct ms *ms, enum ms_pending_kind kind, const str
 	const struct lisp_key *k;
 	size_t n;
 
+	if (!ms_notify_room(ms)) {
+		ms->st.type[LISP_T_MAP_NOTIFY].dropped++;
+		ms->st.drop[MS_DROP_NOTIFY_LIMIT]++;
+		return;
+	}
 	memset(&tmp, 0, sizeof(tmp));
 	tmp.kind = kind;
 	tmp.site = kind == MS_PEND_ETR ? site : NULL; /* interned (ms_reg.site) */
@@ -258,9 +267,8 @@ void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 			if (old != NULL && rec_has_rloc(old_rec, &l->addr.addr[0]))
 				continue;
 			ms->st.arrival_notifies++;
-			send_unsolicited(ms, MS_PEND_ETR, &l->addr.addr[0], LISP_CONTROL_PORT,
-					 cur->site, cur->key_id, ms_new_nonce(ms), new_rec, false,
-					 NULL, 0);
+			ms_nq_add(ms, &l->addr.addr[0], LISP_CONTROL_PORT, cur->site, cur->key_id,
+				  eid, MS_NQ_ARRIVAL);
 		}
 	}
 
@@ -281,14 +289,13 @@ void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 			if (ipaddr_eq(&l->addr.addr[0], &old->etr) &&
 			    old->etr_port == LISP_CONTROL_PORT)
 				etr_done = true;
-			send_unsolicited(ms, MS_PEND_ETR, &l->addr.addr[0], LISP_CONTROL_PORT,
-					 old->site, old->key_id, ms_new_nonce(ms), new_rec, false,
-					 NULL, 0);
+			ms_nq_add(ms, &l->addr.addr[0], LISP_CONTROL_PORT, old->site, old->key_id,
+				  eid, MS_NQ_DEPARTURE);
 		}
 		if (!etr_done && old->want_notify && new_etr != NULL &&
 		    !ipaddr_eq(&old->etr, new_etr))
-			send_unsolicited(ms, MS_PEND_ETR, &old->etr, old->etr_port, old->site,
-					 old->key_id, ms_new_nonce(ms), new_rec, false, NULL, 0);
+			ms_nq_add(ms, &old->etr, old->etr_port, old->site, old->key_id, eid,
+				  MS_NQ_DEPARTURE);
 	}
 	notify_subscribers(ms, eid, new_rec);
 }
@@ -309,6 +316,8 @@ void ms_handle_notify_ack(struct ms *ms, const uint8_t *data, size_t len, const 
 	}
 	pp = pend_find(ms, m->nonce, src);
 	p = pp ? *pp : NULL;
+	if (p == NULL && ms_nq_ack(ms, m, &b, src) != 0)
+		return; /* a coalesced one: acknowledged, or counted as bad-auth */
 	if (p == NULL) {
 		ms_drop(ms, LISP_T_MAP_NOTIFY_ACK, MS_DROP_UNKNOWN_NONCE, src,
 			"no Map-Notify outstanding with nonce 0x%016llx",
@@ -330,8 +339,9 @@ void ms_notify_tick(struct ms *ms)
 	struct ms_pending *p;
 	struct ms_sub **sp = &ms->subs, *s;
 	size_t n = ms->npending; /* each entry at most once per tick */
+	unsigned budget = ms->cfg->notify_tick_budget;
 
-	while (n-- > 0 && (p = ms->pend_head) != NULL && p->next_ms <= ms->now) {
+	while (n-- > 0 && budget > 0 && (p = ms->pend_head) != NULL && p->next_ms <= ms->now) {
 		if (p->sent > ms->cfg->notify_retries) {
 			ms_drop(ms, LISP_T_MAP_NOTIFY, MS_DROP_RETRIES_EXHAUSTED, &p->dst,
 				"no Map-Notify-Ack for nonce 0x%016llx after %u transmissions",
@@ -339,13 +349,15 @@ void ms_notify_tick(struct ms *ms)
 			pend_remove(ms, p);
 			continue;
 		}
-		p->sent++;
+		budget--;
+		p->sent++; /* a try, sent or not: the retries are bounded either way */
 		p->next_ms = ms->now + ms->cfg->notify_interval_ms;
-		ms->st.notify_retransmits++;
-		ms_emit(ms, &p->dst, p->dport, p->data, p->len, false);
+		if (ms_emit(ms, &p->dst, p->dport, p->data, p->len, false) == 0)
+			ms->st.notify_retransmits++;
 		pend_unqueue(ms, p);
 		pend_queue_tail(ms, p);
 	}
+	ms_nq_tick(ms, budget);
 	while ((s = *sp) != NULL) {
 		if (s->expires_ms <= ms->now) {
 			*sp = s->next;

@@ -168,6 +168,7 @@ static void on_change(const struct ms_change *c, void *arg)
 		on = ms_push_mapping(c->old_rec, 0, &om);
 	if (nn > 0) {
 		nm.version = (uint16_t)(c->reg->version & BGP_MAP_VERSION_MAX);
+		nm.reg_ms = c->reg->changed_unix_ms; /* the order between Map-Servers */
 		if (on > 0 && c->why != MS_CHG_LOAD && same_form(&om, &nm)) {
 			p->st.suppressed++;
 			return;
@@ -223,8 +224,10 @@ static int resync_one(const struct ms_reg *r, void *arg)
 	struct bgp_host_mapping m;
 
 	struct lisp_record rec;
-	if (ms_push_mapping(ms_reg_record(r, &rec), r->version, &m) > 0)
+	if (ms_push_mapping(ms_reg_record(r, &rec), r->version, &m) > 0) {
+		m.reg_ms = r->changed_unix_ms;
 		do_announce(p, &m, false);
+	}
 	return 0;
 }
 

@@ -82,6 +82,7 @@ const char *ms_intern(struct ms *ms, const char *name)
 	if (n == NULL)
 		return NULL;
 	memcpy(n->name, name, len + 1);
+	n->nregs = 0;
 	n->next = ms->names;
 	ms->names = n;
 	*slot = n;
@@ -128,8 +129,30 @@ void ms_reg_set_expiry(struct ms *ms, struct ms_reg *r, uint64_t when)
 		log_warnx("out of memory queueing an expiry");
 }
 
+size_t ms_site_count(const struct ms *ms, const char *name)
+{
+	struct ms_name *const *slot;
+
+	if (ms->names_cap == 0)
+		return 0;
+	slot = name_slot(ms->names_tab, ms->names_cap, name);
+	return *slot ? (*slot)->nregs : 0;
+}
+
+void ms_reg_set_site(struct ms_reg *r, const char *site)
+{
+	if (r->site == site)
+		return;
+	if (r->site != NULL)
+		MS_NAME_OF(r->site)->nregs--;
+	if (site != NULL)
+		MS_NAME_OF(site)->nregs++;
+	r->site = site;
+}
+
 void ms_reg_free(struct ms *ms, struct ms_reg *r)
 {
+	ms_reg_set_site(r, NULL);
 	expq_del(&ms->expq, &r->expiry);
 	free(r->ext);
 	free(r);
@@ -371,6 +394,21 @@ static void deregister(struct ms *ms, const struct lisp_record *rec, const struc
 	ms_reg_remove(ms, r, MS_CHG_DEREGISTER);
 }
 
+/* The time of a change is the registrant's (docs/bgp-mappings.md "Ordering"): the nonce of
+ * our registrants (lisp-register, lisp-xtrd) is their wall clock in ns
+ * (lisp_register_nonce), the same in the Map-Register every Map-Server of the EID gets; so
+ * the Map-Servers announce the same time for the same registration and a later one is later
+ * at every D-ETR. A nonce that is no time within a day of ours (a random or counting nonce
+ * of another registrant) leaves our own clock (ms_reg_changed). */
+#define REG_TIME_WINDOW_MS (24ull * 3600 * 1000)
+static void reg_time_from_nonce(struct ms_reg *r, uint64_t nonce)
+{
+	uint64_t t = nonce / 1000000, own = r->changed_unix_ms;
+
+	if (t + REG_TIME_WINDOW_MS >= own && t <= own + REG_TIME_WINDOW_MS)
+		r->changed_unix_ms = t;
+}
+
 static void register_record(struct ms *ms, const struct ms_site *site, const char *sname,
 			    const struct lisp_map_register *m, const struct lisp_record *rec,
 			    const struct ipaddr *src, uint16_t sport)
@@ -442,7 +480,7 @@ static void register_record(struct ms *ms, const struct ms_site *site, const cha
 		return;
 	}
 	r = n;
-	r->site = sname;
+	ms_reg_set_site(r, sname);
 	r->etr_port = sport;
 	r->key_id = m->auth.key_id;
 	r->proxy = m->proxy_reply || site->proxy_reply;
@@ -463,8 +501,10 @@ static void register_record(struct ms *ms, const struct ms_site *site, const cha
 	ms->st.registrations++;
 	/* A new version only when the mapping itself changed (not for another ETR sending
 	 * the same mapping). */
-	if (!existed || !mapping_equal(&oldrec, &nr))
+	if (!existed || !mapping_equal(&oldrec, &nr)) {
 		ms_reg_changed(r);
+		reg_time_from_nonce(r, m->nonce);
+	}
 	reg_persist(ms, r, &nr);
 	ms_fire_change(ms, &r->eid, existed ? &oldrec : NULL, r, &nr, r->site, MS_CHG_REGISTER);
 	if (existed && !rloc_set_equal(&oldrec, &nr))
@@ -484,7 +524,7 @@ static void send_ack_notify(struct ms *ms, const struct lisp_map_register *m,
 			"Map-Notify does not encode");
 		return;
 	}
-	ms_emit(ms, src, sport, out, n, true);
+	ms_emit_ack(ms, src, sport, out, n);
 }
 
 void ms_handle_register(struct ms *ms, const uint8_t *data, size_t len, const struct ipaddr *src,
@@ -616,7 +656,7 @@ static int load_row(const struct store_row *row, void *arg)
 		}
 		r = n;
 	}
-	r->site = sname;
+	ms_reg_set_site(r, sname);
 	r->etr_port = row->etr_port;
 	r->key_id = site->nkeys ? site->keys[0].key_id : 0;
 	r->proxy = (row->flags & STORE_F_PROXY) != 0;

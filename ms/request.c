@@ -77,8 +77,9 @@ bool ms_answer_allowed(struct ms *ms, enum ms_answer a, const struct ipaddr *itr
 	return false;
 }
 
-static void send_reply(struct ms *ms, const struct lisp_map_request *mr,
-		       const struct lisp_record *rec, const struct ipaddr *dst, uint16_t dport)
+/* 0 sent, -1 not (counted as a send failure by ms_emit or here). */
+static int send_reply(struct ms *ms, const struct lisp_map_request *mr,
+		      const struct lisp_record *rec, const struct ipaddr *dst, uint16_t dport)
 {
 	static struct lisp_map_reply rep;
 	static uint8_t out[UINT16_MAX];
@@ -95,9 +96,9 @@ static void send_reply(struct ms *ms, const struct lisp_map_request *mr,
 	buf_init_write(&w, out, sizeof(out));
 	if (lisp_map_reply_build(&w, &rep, &e) < 0) {
 		ms_drop(ms, LISP_T_MAP_REPLY, MS_DROP_SEND_FAILED, dst, "Map-Reply: %s", e.reason);
-		return;
+		return -1;
 	}
-	ms_emit(ms, dst, dport, out, buf_len(&w), false);
+	return ms_emit(ms, dst, dport, out, buf_len(&w), false);
 }
 
 static void send_negative(struct ms *ms, const struct lisp_map_request *mr,
@@ -110,8 +111,8 @@ static void send_negative(struct ms *ms, const struct lisp_map_request *mr,
 	lisp_record_set_eid(&rec, eid);
 	rec.ttl = ttl;
 	rec.action = (uint8_t)act;
-	ms->st.negative_replies++;
-	send_reply(ms, mr, &rec, dst, dport);
+	if (send_reply(ms, mr, &rec, dst, dport) == 0)
+		ms->st.negative_replies++;
 }
 
 /* Forward to the registering ETR in an ECM with E=1 (RFC 9301 §5.8, §8.3). */
@@ -147,8 +148,8 @@ static void forward_to_etr(struct ms *ms, const struct ms_reg *r, const uint8_t 
 		ms_drop(ms, LISP_T_ECM, MS_DROP_SEND_FAILED, src, "ECM to ETR: %s", e.reason);
 		return;
 	}
-	ms->st.forwarded++;
-	ms_emit(ms, &r->etr, LISP_CONTROL_PORT, out, buf_len(&w), false);
+	if (ms_emit(ms, &r->etr, LISP_CONTROL_PORT, out, buf_len(&w), false) == 0)
+		ms->st.forwarded++;
 }
 
 static void answer_record(struct ms *ms, const struct lisp_map_request *mr, unsigned i,
@@ -172,8 +173,8 @@ static void answer_record(struct ms *ms, const struct lisp_map_request *mr, unsi
 			struct lisp_record rec;
 			if (!ms_answer_allowed(ms, MS_ANSWER_PROXY, itr, src))
 				return;
-			ms->st.proxy_replies++;
-			send_reply(ms, mr, ms_reg_record(r, &rec), itr, rport);
+			if (send_reply(ms, mr, ms_reg_record(r, &rec), itr, rport) == 0)
+				ms->st.proxy_replies++;
 		} else if (ms_answer_allowed(ms, MS_ANSWER_FORWARD, itr, src)) {
 			forward_to_etr(ms, r, req, reqlen, ecm, src, sport, eid);
 		}

@@ -6,10 +6,13 @@
  */
 #include "ms/store.h"
 
+#include <errno.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 struct ms_store {
 	sqlite3 *db;
@@ -49,11 +52,56 @@ static const char schema_sql[] = "CREATE TABLE IF NOT EXISTS registration ("
 				 " until INTEGER NOT NULL,"
 				 " PRIMARY KEY (site, nonce))";
 
+/* SQLite only says "unable to open database file": say which directory is missing or not
+ * writable, and what to do. 0 if the directory of `path` looks usable. */
+static int check_dir(const char *path, char *err, size_t errlen)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &sb) < 0) {
+		if (errno == ENOENT)
+			snprintf(
+			    err, errlen,
+			    "%s: the directory %s does not exist: create it (install -d -m 0750 "
+			    "%s; the package's tmpfiles.d entry and the systemd unit's "
+			    "StateDirectory= do for the default), or set <database path>",
+			    path, dir, dir);
+		else
+			snprintf(err, errlen, "%s: directory %s: %s", path, dir, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		snprintf(err, errlen, "%s: %s is not a directory", path, dir);
+		return -1;
+	}
+	/* the database, its -wal and -shm files are created there */
+	if (access(dir, W_OK | X_OK) < 0) {
+		snprintf(err, errlen,
+			 "%s: cannot create files in the directory %s (%s): it must be writable "
+			 "by the user that starts lisp-msd (the database is opened before the "
+			 "privilege drop)",
+			 path, dir, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 struct ms_store *store_open(const char *path, bool sync_full, char *err, size_t errlen)
 {
-	struct ms_store *s = calloc(1, sizeof(*s));
+	struct ms_store *s;
 	char *msg = NULL;
 
+	if (access(path, F_OK) < 0 && check_dir(path, err, errlen) < 0)
+		return NULL;
+	s = calloc(1, sizeof(*s));
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;

@@ -35,7 +35,9 @@ struct store_row {
 #define STORE_F_MERGE 0x02
 
 /* Open (create) the database at `path`. sync_full: fsync the WAL at every commit (power-loss
- * durable); otherwise synchronous=NORMAL, which survives a process crash. */
+ * durable); otherwise synchronous=NORMAL, which survives a process crash. A new database in
+ * a directory that is missing (or not one, or not writable) fails with an error naming the
+ * directory and what to create, before SQLite is asked. */
 struct ms_store *store_open(const char *path, bool sync_full, char *err, size_t errlen);
 void store_close(struct ms_store *s);
 /* Queue an insert-or-replace / a delete in the open transaction (begun on demand). */

@@ -6,7 +6,9 @@
  * Implements RFC 4271 §4 (messages) and §6 (error codes), RFC 5492 (capabilities),
  * RFC 4760 (MP-BGP), RFC 6793 (4-octet AS), RFC 7911 (ADD-PATH), RFC 8092 (Large
  * Communities), RFC 8950 (IPv4 NLRI with IPv6 next hop), RFC 2918 (ROUTE-REFRESH),
- * RFC 4724 (graceful restart capability) and RFC 7606 (revised UPDATE error handling).
+ * RFC 4724 (graceful restart capability), RFC 7606 (revised UPDATE error handling) and
+ * the VPN families: RFC 4364 §4.2/§4.3 (VPN-IPv4, SAFI 128: route distinguisher, label,
+ * next hop), RFC 4659 §3.2 (VPN-IPv6) and RFC 8277 §2 (the label field).
  *
  * Decoded lists (AS_PATH, communities, NLRI, unknown attributes/capabilities) are bounded
  * views (struct buf) into the caller's message: the parsed structs stay valid as long as
@@ -47,16 +49,30 @@ enum bgp_msg_type {
 #define BGP_AFI_IPV4	 1
 #define BGP_AFI_IPV6	 2
 #define BGP_SAFI_UNICAST 1
+#define BGP_SAFI_VPN	 128 /* RFC 4364 §4.3.4: MPLS-labeled VPN address */
 
 /* The address families this suite carries routes for, as bit numbers of the masks in
- * struct bgp_sess_opts. bgp_aid() maps (AFI, SAFI) to one, or -1. */
+ * struct bgp_sess_opts. bgp_aid() maps (AFI, SAFI) to one, or -1. The VPN families carry
+ * the host mappings of instance IDs other than 0 (docs/bgp-mappings.md "Tenants"). */
 enum bgp_aid {
-	BGP_AID_IPV4 = 0, /* AFI 1 / SAFI 1 */
-	BGP_AID_IPV6 = 1, /* AFI 2 / SAFI 1 */
+	BGP_AID_IPV4 = 0,  /* AFI 1 / SAFI 1 */
+	BGP_AID_IPV6 = 1,  /* AFI 2 / SAFI 1 */
+	BGP_AID_VPNV4 = 2, /* AFI 1 / SAFI 128 (RFC 4364) */
+	BGP_AID_VPNV6 = 3, /* AFI 2 / SAFI 128 (RFC 4659) */
 	BGP_AID_MAX
 };
 #define BGP_AID_BIT(aid) (1u << (aid))
+#define BGP_AID_VPN_MASK (BGP_AID_BIT(BGP_AID_VPNV4) | BGP_AID_BIT(BGP_AID_VPNV6))
+#define BGP_AID_ALL_MASK ((1u << BGP_AID_MAX) - 1)
 int bgp_aid(uint16_t afi, uint8_t safi);
+/* The AFI, SAFI and name ("ipv4", "ipv6", "vpnv4", "vpnv6") of an AID < BGP_AID_MAX. */
+uint16_t bgp_aid_afi(unsigned aid);
+uint8_t bgp_aid_safi(unsigned aid);
+const char *bgp_aid_name(unsigned aid);
+static inline bool bgp_aid_vpn(int aid)
+{
+	return aid == BGP_AID_VPNV4 || aid == BGP_AID_VPNV6;
+}
 
 /* ---- RFC 4271 §4.5 / §6 NOTIFICATION codes ---- */
 enum bgp_err_code {
@@ -201,7 +217,7 @@ struct bgp_sess_opts {
 	uint8_t mp;	    /* BGP_AID_BIT mask both sides announced */
 	uint8_t addpath_rx; /* we receive path IDs for these AIDs */
 	uint8_t addpath_tx; /* we send path IDs for these AIDs */
-	uint8_t ext_nh;	    /* IPv4 unicast with an IPv6 next hop allowed (both ways) */
+	uint8_t ext_nh;	    /* IPv4 (unicast, VPN) with an IPv6 next hop allowed (both ways) */
 	bool route_refresh;
 	/* RFC 8538 §2: both sides sent the GR capability with the N bit - NOTIFICATIONs
 	 * other than Cease/Hard Reset (and a hold timer expiry) keep the GR procedures */
@@ -211,10 +227,42 @@ struct bgp_sess_opts {
 void bgp_caps_negotiate(const struct bgp_caps *local, const struct bgp_caps *remote, bool ibgp,
 			struct bgp_sess_opts *out);
 
+/* ---- VPN NLRI (RFC 4364 §4.3.4, RFC 4659 §3.2, RFC 8277 §2) ----
+ * An entry of SAFI 128 is [path ID (4)] length (1, in bits, all that follows) label (3) route
+ * distinguisher (8) prefix: the length is 88 + the prefix length, at most 120 (VPN-IPv4) or
+ * 216 (VPN-IPv6). One label (no Multiple Labels capability, RFC 8277 §2.1): its bottom-of-
+ * stack bit must be set in an announcement; in a withdrawal the field is RFC 8277 §2.4's
+ * Compatibility field (0x800000 sent, any value accepted).
+ * Route distinguisher of a tenant (docs/bgp-mappings.md "Tenants"): type 0 (RFC 4364 §4.2),
+ * administrator = the local AS (AS_TRANS 23456 for an AS above 65535), assigned number = the
+ * instance ID. A receiver reads the instance ID from the assigned number of a type 0, 1 or 2
+ * RD when it lies in 1..2^24-1; any other RD names no instance ID. */
+#define BGP_RD_LEN		8
+#define BGP_LABEL_LEN		3
+#define BGP_VPN_NLRI_BITS	((BGP_LABEL_LEN + BGP_RD_LEN) * 8) /* 88 */
+#define BGP_LABEL_BOS		0x000001u			   /* S bit of the label field */
+#define BGP_LABEL_IMPLICIT_NULL 3u	  /* RFC 3032 §2.1: the label we send */
+#define BGP_LABEL_WITHDRAW	0x800000u /* RFC 8277 §2.4 Compatibility field */
+/* The 3-byte label field of label value l (20 bits), TC 0, bottom of stack. */
+#define BGP_LABEL_FIELD(l) ((((l)&0xfffffu) << 4) | BGP_LABEL_BOS)
+#define BGP_RD_TYPE_AS2	   0
+#define BGP_RD_TYPE_IP4	   1
+#define BGP_RD_TYPE_AS4	   2
+
+/* The route distinguisher of instance ID iid for a speaker of AS as (type 0, above). */
+uint64_t bgp_rd_make(uint32_t as, uint32_t iid);
+/* The instance ID an RD names: 0 and *iid set, or -1 (another type, or outside 1..2^24-1). */
+int bgp_rd_iid(uint64_t rd, uint32_t *iid);
+/* "65000:42" (type 0 and 2), "192.0.2.1:42" (type 1), "type 5:0x..." otherwise. */
+int bgp_rd_str(uint64_t rd, char *dst, size_t len);
+
 /* ---- NLRI (RFC 4271 §4.3, RFC 7911 §3) ---- */
 struct bgp_route {
-	struct lisp_prefix prefix; /* iid always 0 */
+	struct lisp_prefix prefix; /* unicast: iid 0; VPN: the iid of its RD (0: it names none) */
 	uint32_t path_id;	   /* 0 without ADD-PATH */
+	bool vpn;		   /* SAFI 128: the label and RD below are part of the entry */
+	uint32_t label;		   /* the 3-byte label field: label << 4 | TC << 1 | S */
+	uint64_t rd;		   /* route distinguisher, as on the wire (big-endian) */
 };
 
 /* A validated NLRI list (all entries parsed once at decode time). */
@@ -222,19 +270,23 @@ struct bgp_nlri_list {
 	uint16_t afi;
 	uint8_t safi;
 	bool addpath;
+	bool withdraw; /* MP_UNREACH: VPN labels are the Compatibility field, not checked */
 	uint32_t count;
-	struct buf raw; /* the encoded entries */
+	struct buf raw;	    /* the encoded entries */
+	const char *reason; /* why bgp_nlri_list_parse failed */
 };
 
 struct bgp_nlri_iter {
 	struct buf b;
 	uint16_t afi;
+	uint8_t safi;
 	bool addpath;
+	bool withdraw;
 };
 void bgp_nlri_iter_init(struct bgp_nlri_iter *it, const struct bgp_nlri_list *l);
 /* 1 = *r filled, 0 = end of list, -1 = malformed (never after a successful parse). */
 int bgp_nlri_next(struct bgp_nlri_iter *it, struct bgp_route *r);
-/* Encode one NLRI entry (with its path ID when addpath). */
+/* Encode one NLRI entry (with its path ID when addpath; label and RD when r->vpn). */
 int bgp_nlri_put(struct buf *w, const struct bgp_route *r, bool addpath);
 size_t bgp_nlri_len(const struct bgp_route *r, bool addpath);
 
@@ -304,7 +356,9 @@ struct bgp_attrs {
 	struct buf large_comms;	 /* n x 12 bytes */
 	/* MP_REACH: next hop(s) and NLRI; MP_UNREACH: NLRI */
 	uint8_t n_mp_nh;	/* 1 or 2 (global + link-local) */
-	struct ipaddr mp_nh[2]; /* IPv4 (4 bytes) or IPv6 (16 bytes) */
+	struct ipaddr mp_nh[2]; /* IPv4 (4 bytes) or IPv6 (16 bytes); for SAFI 128 the zero RD
+				 * in front of each (RFC 4364 §4.3.2, RFC 4659 §3.2.1) is not
+				 * kept: it is written (zero) by the encoder */
 	struct bgp_nlri_list mp_reach;
 	struct bgp_nlri_list mp_unreach;
 	uint8_t n_unknown;
@@ -426,15 +480,25 @@ int bgp_build_route_refresh(struct buf *w, const struct bgp_route_refresh *r, st
 int bgp_build_update_raw(struct buf *w, const struct bgp_update *u, const struct bgp_sess_opts *o,
 			 struct proto_err *e);
 /* Announce: as many of routes[0..n) as fit in one message of at most `max` bytes
- * (0 = BGP_MAX_LEN) with the attributes `a`, all in (afi, SAFI 1). IPv4 routes with an
- * IPv4 next hop (a->next_hop, no MP next hop) go in the NLRI field with NEXT_HOP; everything
- * else in MP_REACH with a->mp_nh. Path IDs are written when o->addpath_tx has the AID.
- * *fitted = routes written (>= 1 on success). */
+ * (0 = BGP_MAX_LEN) with the attributes `a`, all in (afi, safi). IPv4 unicast routes with
+ * an IPv4 next hop (a->next_hop, no MP next hop) go in the NLRI field with NEXT_HOP;
+ * everything else in MP_REACH with a->mp_nh (SAFI 128: every route has r->vpn, an IPv6 next
+ * hop for VPN-IPv4 needs RFC 8950 negotiated for it). Path IDs are written when
+ * o->addpath_tx has the AID. *fitted = routes written (>= 1 on success). */
+int bgp_build_update_af(struct buf *w, const struct bgp_sess_opts *o, const struct bgp_attrs *a,
+			uint16_t afi, uint8_t safi, const struct bgp_route *routes, size_t n,
+			size_t max, size_t *fitted, struct proto_err *e);
+/* The same in SAFI 1. */
 int bgp_build_update(struct buf *w, const struct bgp_sess_opts *o, const struct bgp_attrs *a,
 		     uint16_t afi, const struct bgp_route *routes, size_t n, size_t max,
 		     size_t *fitted, struct proto_err *e);
-/* Withdraw-only UPDATE: IPv4 in the withdrawn routes field, IPv6 in MP_UNREACH. n == 0
- * builds the End-of-RIB marker for afi. */
+/* Withdraw-only UPDATE: IPv4 unicast in the withdrawn routes field, the other families in
+ * MP_UNREACH (VPN labels written as the RFC 8277 §2.4 Compatibility field). n == 0 builds
+ * the End-of-RIB marker of the family. */
+int bgp_build_withdraw_af(struct buf *w, const struct bgp_sess_opts *o, uint16_t afi, uint8_t safi,
+			  const struct bgp_route *routes, size_t n, size_t max, size_t *fitted,
+			  struct proto_err *e);
+/* The same in SAFI 1. */
 int bgp_build_withdraw(struct buf *w, const struct bgp_sess_opts *o, uint16_t afi,
 		       const struct bgp_route *routes, size_t n, size_t max, size_t *fitted,
 		       struct proto_err *e);
@@ -444,7 +508,7 @@ void bgp_update_attrs_parse(struct buf *attrs, const uint8_t *msg_base,
 			    const struct bgp_sess_opts *o, struct bgp_update *u);
 void bgp_update_problem(struct bgp_update *u, enum bgp_action act, uint8_t attr, uint8_t subcode,
 			const char *reason);
-int bgp_nlri_list_parse(struct buf *b, uint16_t afi, uint8_t safi, bool addpath,
+int bgp_nlri_list_parse(struct buf *b, uint16_t afi, uint8_t safi, bool addpath, bool withdraw,
 			struct bgp_nlri_list *out);
 
 #endif

@@ -385,7 +385,7 @@ static bool aid_addpath(const struct bgp_sess_opts *o, uint16_t afi, uint8_t saf
 	return aid >= 0 && ((rx ? o->addpath_rx : o->addpath_tx) & BGP_AID_BIT(aid));
 }
 
-static int mp_nlri(struct attr_ctx *c, struct buf *v, uint16_t afi, uint8_t safi,
+static int mp_nlri(struct attr_ctx *c, struct buf *v, uint16_t afi, uint8_t safi, bool withdraw,
 		   struct bgp_nlri_list *l)
 {
 	if (bgp_aid(afi, safi) < 0) {
@@ -397,8 +397,8 @@ static int mp_nlri(struct attr_ctx *c, struct buf *v, uint16_t afi, uint8_t safi
 		l->raw.len = 0;
 		return 0;
 	}
-	if (bgp_nlri_list_parse(v, afi, safi, aid_addpath(c->o, afi, safi, true), l))
-		return fail(c, "MP NLRI malformed");
+	if (bgp_nlri_list_parse(v, afi, safi, aid_addpath(c->o, afi, safi, true), withdraw, l))
+		return fail(c, l->reason ? l->reason : "MP NLRI malformed");
 	return 0;
 }
 
@@ -408,20 +408,23 @@ static int mpreach_decode(struct attr_ctx *c, struct buf *v, struct bgp_attrs *a
 	uint8_t safi, nhlen, reserved;
 	if (buf_get_u16(v, &afi) || buf_get_u8(v, &safi) || buf_get_u8(v, &nhlen))
 		return fail(c, "MP_REACH_NLRI header truncated");
-	/* §7.11: a next hop length we do not expect makes the NLRI unlocatable */
-	size_t alen = nhlen == 4 ? 4 : (nhlen == 16 || nhlen == 32) ? 16 : 0;
-	if (alen == 0 || (afi == BGP_AFI_IPV6 && nhlen == 4))
+	/* §7.11: a next hop length we do not expect makes the NLRI unlocatable. SAFI 128: each
+	 * address behind an 8-byte RD (RFC 4364 §4.3.2, RFC 4659 §3.2.1, RFC 8950 §3) */
+	size_t rdl = safi == BGP_SAFI_VPN ? BGP_RD_LEN : 0;
+	size_t alen = nhlen == rdl + 4 ? 4 : nhlen == rdl + 16 || nhlen == 2 * (rdl + 16) ? 16 : 0;
+	if (alen == 0 || (afi == BGP_AFI_IPV6 && alen == 4))
 		return fail(c, "MP_REACH_NLRI next hop length unexpected");
 	memset(a->mp_nh, 0, sizeof(a->mp_nh));
-	a->n_mp_nh = nhlen == 32 ? 2 : 1;
+	a->n_mp_nh = nhlen == 2 * (rdl + 16) ? 2 : 1;
 	for (unsigned i = 0; i < a->n_mp_nh; i++) {
 		a->mp_nh[i].afi = alen == 4 ? LISP_AFI_IPV4 : LISP_AFI_IPV6;
-		if (buf_get_bytes(v, a->mp_nh[i].a, alen))
+		/* the next hop's RD is zero by the RFCs and carries nothing: skipped */
+		if (buf_skip(v, rdl) || buf_get_bytes(v, a->mp_nh[i].a, alen))
 			return fail(c, "MP_REACH_NLRI next hop truncated");
 	}
 	if (buf_get_u8(v, &reserved))
 		return fail(c, "MP_REACH_NLRI reserved octet missing");
-	return mp_nlri(c, v, afi, safi, &a->mp_reach);
+	return mp_nlri(c, v, afi, safi, false, &a->mp_reach);
 }
 static int mp_hdr_begin(struct buf *w, uint8_t type, size_t *len_off)
 {
@@ -438,13 +441,14 @@ static int mpreach_begin(struct buf *w, const struct bgp_attrs *a, uint16_t afi,
 			 size_t *len_off)
 {
 	size_t alen = a->n_mp_nh ? afi_addr_len(a->mp_nh[0].afi) : 0;
+	size_t rdl = safi == BGP_SAFI_VPN ? BGP_RD_LEN : 0; /* zero RD before each address */
 	if (alen == 0 || a->n_mp_nh > 2)
 		return -1;
 	if (mp_hdr_begin(w, BGP_ATTR_MP_REACH, len_off) || buf_add_u16(w, afi) ||
-	    buf_add_u8(w, safi) || buf_add_u8(w, (uint8_t)(alen * a->n_mp_nh)))
+	    buf_add_u8(w, safi) || buf_add_u8(w, (uint8_t)((rdl + alen) * a->n_mp_nh)))
 		return -1;
 	for (unsigned i = 0; i < a->n_mp_nh; i++)
-		if (buf_add_bytes(w, a->mp_nh[i].a, alen))
+		if (buf_add_zero(w, rdl) || buf_add_bytes(w, a->mp_nh[i].a, alen))
 			return -1;
 	return buf_add_u8(w, 0);
 }
@@ -467,7 +471,7 @@ static int mpunreach_decode(struct attr_ctx *c, struct buf *v, struct bgp_attrs 
 	uint8_t safi;
 	if (buf_get_u16(v, &afi) || buf_get_u8(v, &safi))
 		return fail(c, "MP_UNREACH_NLRI header truncated");
-	return mp_nlri(c, v, afi, safi, &a->mp_unreach);
+	return mp_nlri(c, v, afi, safi, true, &a->mp_unreach);
 }
 static int mpunreach_encode(struct buf *w, const struct bgp_attrs *a, const struct bgp_sess_opts *o)
 {

@@ -9,10 +9,13 @@
  * (ROUTE-REFRESH subtypes), RFC 4724 §3 (graceful restart capability) and §2 (End-of-RIB),
  * RFC 6793 §3 (AS4 capability), RFC 7911 §3/§4 (ADD-PATH capability and path IDs),
  * RFC 8950 §3 (extended next hop capability), RFC 7606 §4/§5.3 (UPDATE framing: what is a
- * session reset and what still allows treat-as-withdraw).
+ * session reset and what still allows treat-as-withdraw); the VPN NLRI of RFC 4364 §4.3.4 /
+ * RFC 4659 §3.2 with the label field of RFC 8277 §2 and the route distinguisher of RFC 4364
+ * §4.2.
  */
 #include "proto/bgp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* from bgp_attr.c */
@@ -21,11 +24,87 @@ int bgp_attr_mpreach_begin(struct buf *w, const struct bgp_attrs *a, uint16_t af
 int bgp_attr_mp_begin_unreach(struct buf *w, uint16_t afi, uint8_t safi, size_t *len_off);
 int bgp_attr_mp_end(struct buf *w, size_t len_off);
 
+static const struct {
+	uint16_t afi;
+	uint8_t safi;
+	const char *name;
+} aid_table[BGP_AID_MAX] = {
+    [BGP_AID_IPV4] = {BGP_AFI_IPV4, BGP_SAFI_UNICAST, "ipv4"},
+    [BGP_AID_IPV6] = {BGP_AFI_IPV6, BGP_SAFI_UNICAST, "ipv6"},
+    [BGP_AID_VPNV4] = {BGP_AFI_IPV4, BGP_SAFI_VPN, "vpnv4"},
+    [BGP_AID_VPNV6] = {BGP_AFI_IPV6, BGP_SAFI_VPN, "vpnv6"},
+};
+
 int bgp_aid(uint16_t afi, uint8_t safi)
 {
-	if (safi != BGP_SAFI_UNICAST)
+	for (unsigned aid = 0; aid < BGP_AID_MAX; aid++)
+		if (aid_table[aid].afi == afi && aid_table[aid].safi == safi)
+			return (int)aid;
+	return -1;
+}
+
+uint16_t bgp_aid_afi(unsigned aid)
+{
+	return aid < BGP_AID_MAX ? aid_table[aid].afi : 0;
+}
+
+uint8_t bgp_aid_safi(unsigned aid)
+{
+	return aid < BGP_AID_MAX ? aid_table[aid].safi : 0;
+}
+
+const char *bgp_aid_name(unsigned aid)
+{
+	return aid < BGP_AID_MAX ? aid_table[aid].name : "?";
+}
+
+/* ---- route distinguishers (RFC 4364 §4.2) ---- */
+uint64_t bgp_rd_make(uint32_t as, uint32_t iid)
+{
+	uint16_t admin = as > 0xffff ? BGP_AS_TRANS : (uint16_t)as;
+	return ((uint64_t)BGP_RD_TYPE_AS2 << 48) | ((uint64_t)admin << 32) | (iid & LISP_IID_MAX);
+}
+
+int bgp_rd_iid(uint64_t rd, uint32_t *iid)
+{
+	uint16_t type = (uint16_t)(rd >> 48);
+	uint64_t v;
+
+	switch (type) {
+	case BGP_RD_TYPE_AS2: /* admin 2 bytes, assigned number 4 bytes */
+		v = rd & 0xffffffffu;
+		break;
+	case BGP_RD_TYPE_IP4: /* admin 4 bytes (IPv4), assigned number 2 bytes */
+	case BGP_RD_TYPE_AS4: /* admin 4 bytes (AS), assigned number 2 bytes */
+		v = rd & 0xffffu;
+		break;
+	default:
 		return -1;
-	return afi == BGP_AFI_IPV4 ? BGP_AID_IPV4 : afi == BGP_AFI_IPV6 ? BGP_AID_IPV6 : -1;
+	}
+	if (v == 0 || v > LISP_IID_MAX)
+		return -1;
+	*iid = (uint32_t)v;
+	return 0;
+}
+
+int bgp_rd_str(uint64_t rd, char *dst, size_t len)
+{
+	uint16_t type = (uint16_t)(rd >> 48);
+	uint32_t a32 = (uint32_t)(rd >> 16);
+
+	switch (type) {
+	case BGP_RD_TYPE_AS2:
+		return snprintf(dst, len, "%u:%u", (unsigned)((rd >> 32) & 0xffff),
+				(unsigned)(rd & 0xffffffffu));
+	case BGP_RD_TYPE_IP4:
+		return snprintf(dst, len, "%u.%u.%u.%u:%u", a32 >> 24, (a32 >> 16) & 255,
+				(a32 >> 8) & 255, a32 & 255, (unsigned)(rd & 0xffff));
+	case BGP_RD_TYPE_AS4:
+		return snprintf(dst, len, "%u:%u", a32, (unsigned)(rd & 0xffff));
+	default:
+		return snprintf(dst, len, "type %u:0x%012llx", type,
+				(unsigned long long)(rd & 0xffffffffffffull));
+	}
 }
 
 /* ---- names ---- */
@@ -182,31 +261,81 @@ int bgp_hdr_parse(struct buf *b, uint8_t *type, uint16_t *len, struct bgp_err *e
 /* ---- NLRI ---- */
 size_t bgp_nlri_len(const struct bgp_route *r, bool addpath)
 {
-	return (addpath ? 4 : 0) + 1 + ((size_t)r->prefix.plen + 7) / 8;
+	return (addpath ? 4 : 0) + 1 + (r->vpn ? BGP_LABEL_LEN + BGP_RD_LEN : 0) +
+	       ((size_t)r->prefix.plen + 7) / 8;
+}
+
+/* One entry; a withdrawal's VPN label is the RFC 8277 §2.4 Compatibility field. */
+static int nlri_put(struct buf *w, const struct bgp_route *r, bool addpath, bool withdraw)
+{
+	if (r->prefix.plen > afi_max_plen(r->prefix.afi))
+		return -1;
+	if ((addpath && buf_add_u32(w, r->path_id)))
+		return -1;
+	if (r->vpn)
+		return buf_add_u8(w, (uint8_t)(BGP_VPN_NLRI_BITS + r->prefix.plen)) ||
+		       buf_add_u24(w, withdraw ? BGP_LABEL_WITHDRAW : r->label & 0xffffff) ||
+		       buf_add_u64(w, r->rd) ||
+		       buf_add_bytes(w, r->prefix.a, ((size_t)r->prefix.plen + 7) / 8);
+	return buf_add_u8(w, r->prefix.plen) ||
+	       buf_add_bytes(w, r->prefix.a, ((size_t)r->prefix.plen + 7) / 8);
 }
 
 int bgp_nlri_put(struct buf *w, const struct bgp_route *r, bool addpath)
 {
-	if (r->prefix.plen > afi_max_plen(r->prefix.afi))
-		return -1;
-	return (addpath && buf_add_u32(w, r->path_id)) || buf_add_u8(w, r->prefix.plen) ||
-	       buf_add_bytes(w, r->prefix.a, ((size_t)r->prefix.plen + 7) / 8);
+	return nlri_put(w, r, addpath, false);
 }
 
-static int nlri_get(struct buf *b, uint16_t afi, bool addpath, struct bgp_route *r)
+static int nlri_get(struct buf *b, uint16_t afi, uint8_t safi, bool addpath, bool withdraw,
+		    struct bgp_route *r, const char **why)
 {
+	uint8_t bits;
+
 	memset(r, 0, sizeof(*r));
-	if ((addpath && buf_get_u32(b, &r->path_id)) || buf_get_u8(b, &r->prefix.plen))
+	if ((addpath && buf_get_u32(b, &r->path_id)) || buf_get_u8(b, &bits)) {
+		*why = "NLRI entry truncated";
 		return -1;
-	if (r->prefix.plen > afi_max_plen(afi) ||
-	    buf_get_bytes(b, r->prefix.a, ((size_t)r->prefix.plen + 7) / 8))
+	}
+	if (safi == BGP_SAFI_VPN) {
+		/* RFC 4364 §4.3.4: the length covers label, RD and prefix */
+		if (bits < BGP_VPN_NLRI_BITS) {
+			*why = "VPN NLRI shorter than its label and route distinguisher";
+			return -1;
+		}
+		if (buf_get_u24(b, &r->label) || buf_get_u64(b, &r->rd)) {
+			*why = "VPN NLRI truncated in its label or route distinguisher";
+			return -1;
+		}
+		/* RFC 8277 §2.2: one label, no Multiple Labels capability: it is the bottom
+		 * of the stack; §2.4: a withdrawal's field is not a label */
+		if (!withdraw && !(r->label & BGP_LABEL_BOS)) {
+			*why = "VPN label without the bottom-of-stack bit";
+			return -1;
+		}
+		r->vpn = true;
+		bits -= BGP_VPN_NLRI_BITS;
+	}
+	r->prefix.plen = bits;
+	if (bits > afi_max_plen(afi)) {
+		*why = safi == BGP_SAFI_VPN ? "VPN prefix longer than the address family allows"
+					    : "prefix longer than the address family allows";
 		return -1;
+	}
+	if (buf_get_bytes(b, r->prefix.a, ((size_t)bits + 7) / 8)) {
+		*why = "NLRI prefix truncated";
+		return -1;
+	}
 	r->prefix.afi = afi;
+	if (r->vpn) {
+		uint32_t iid;
+		if (bgp_rd_iid(r->rd, &iid) == 0)
+			r->prefix.iid = iid;
+	}
 	prefix_normalize(&r->prefix);
 	return 0;
 }
 
-int bgp_nlri_list_parse(struct buf *b, uint16_t afi, uint8_t safi, bool addpath,
+int bgp_nlri_list_parse(struct buf *b, uint16_t afi, uint8_t safi, bool addpath, bool withdraw,
 			struct bgp_nlri_list *out)
 {
 	struct bgp_route r;
@@ -214,9 +343,10 @@ int bgp_nlri_list_parse(struct buf *b, uint16_t afi, uint8_t safi, bool addpath,
 	out->afi = afi;
 	out->safi = safi;
 	out->addpath = addpath;
+	out->withdraw = withdraw;
 	buf_init_read(&out->raw, buf_cur(b), buf_left(b));
 	while (buf_left(b)) {
-		if (nlri_get(b, afi, addpath, &r))
+		if (nlri_get(b, afi, safi, addpath, withdraw, &r, &out->reason))
 			return -1;
 		out->count++;
 	}
@@ -227,14 +357,17 @@ void bgp_nlri_iter_init(struct bgp_nlri_iter *it, const struct bgp_nlri_list *l)
 {
 	buf_init_read(&it->b, l->raw.data, l->raw.len);
 	it->afi = l->afi;
+	it->safi = l->safi;
 	it->addpath = l->addpath;
+	it->withdraw = l->withdraw;
 }
 
 int bgp_nlri_next(struct bgp_nlri_iter *it, struct bgp_route *r)
 {
+	const char *why;
 	if (buf_left(&it->b) == 0)
 		return 0;
-	return nlri_get(&it->b, it->afi, it->addpath, r) ? -1 : 1;
+	return nlri_get(&it->b, it->afi, it->safi, it->addpath, it->withdraw, r, &why) ? -1 : 1;
 }
 
 /* ---- capabilities: descriptor table ---- */
@@ -293,6 +426,14 @@ static int capa_enh_rr(struct buf *v, struct bgp_caps *c)
 	c->enhanced_rr = true;
 	return buf_left(v) != 0;
 }
+/* The RFC 8950 triples this suite uses: IPv4 unicast or VPN-IPv4 over an IPv6 next hop. */
+static bool extnh_used(const struct bgp_capa_extnh *x)
+{
+	return x->nlri_afi == BGP_AFI_IPV4 &&
+	       (x->nlri_safi == BGP_SAFI_UNICAST || x->nlri_safi == BGP_SAFI_VPN) &&
+	       x->nh_afi == BGP_AFI_IPV6;
+}
+
 static int capa_extnh(struct buf *v, struct bgp_caps *c)
 {
 	if (buf_left(v) == 0 || buf_left(v) % 6)
@@ -302,11 +443,17 @@ static int capa_extnh(struct buf *v, struct bgp_caps *c)
 		if (buf_get_u16(v, &x.nlri_afi) || buf_get_u16(v, &x.nlri_safi) ||
 		    buf_get_u16(v, &x.nh_afi))
 			return -1;
-		if (c->n_extnh < BGP_CAPA_AF_MAX)
+		if (c->n_extnh < BGP_CAPA_AF_MAX) {
 			c->extnh[c->n_extnh++] = x;
-		else if (x.nlri_afi == BGP_AFI_IPV4 && x.nlri_safi == BGP_SAFI_UNICAST &&
-			 x.nh_afi == BGP_AFI_IPV6)
-			c->extnh[BGP_CAPA_AF_MAX - 1] = x; /* the one triple we use wins a slot */
+			continue;
+		}
+		if (!extnh_used(&x))
+			continue;
+		for (unsigned i = BGP_CAPA_AF_MAX; i-- > 0;) /* the triples we use win a slot */
+			if (!extnh_used(&c->extnh[i])) {
+				c->extnh[i] = x;
+				break;
+			}
 	}
 	return 0;
 }
@@ -434,11 +581,11 @@ static const struct bgp_capa_af *find_af(const struct bgp_capa_af *l, unsigned n
 	return NULL;
 }
 
-static bool has_extnh(const struct bgp_caps *c)
+static bool has_extnh(const struct bgp_caps *c, uint8_t safi)
 {
 	for (unsigned i = 0; i < c->n_extnh; i++)
-		if (c->extnh[i].nlri_afi == BGP_AFI_IPV4 &&
-		    c->extnh[i].nlri_safi == BGP_SAFI_UNICAST && c->extnh[i].nh_afi == BGP_AFI_IPV6)
+		if (c->extnh[i].nlri_afi == BGP_AFI_IPV4 && c->extnh[i].nlri_safi == safi &&
+		    c->extnh[i].nh_afi == BGP_AFI_IPV6)
 			return true;
 	return false;
 }
@@ -446,18 +593,13 @@ static bool has_extnh(const struct bgp_caps *c)
 void bgp_caps_negotiate(const struct bgp_caps *l, const struct bgp_caps *r, bool ibgp,
 			struct bgp_sess_opts *out)
 {
-	static const struct {
-		uint16_t afi;
-		uint8_t safi;
-	} aids[BGP_AID_MAX] = {
-	    [BGP_AID_IPV4] = {BGP_AFI_IPV4, 1}, [BGP_AID_IPV6] = {BGP_AFI_IPV6, 1}};
 	memset(out, 0, sizeof(*out));
 	out->as4 = l->as4 && r->as4;
 	out->ibgp = ibgp;
 	out->route_refresh = l->route_refresh && r->route_refresh;
 	for (unsigned aid = 0; aid < BGP_AID_MAX; aid++) {
-		uint16_t afi = aids[aid].afi;
-		uint8_t safi = aids[aid].safi;
+		uint16_t afi = aid_table[aid].afi;
+		uint8_t safi = aid_table[aid].safi;
 		/* RFC 4760 §8: no MP capability at all means IPv4 unicast only */
 		bool lm =
 		    l->n_mp ? find_af(l->mp, l->n_mp, afi, safi) != NULL : aid == BGP_AID_IPV4;
@@ -472,8 +614,10 @@ void bgp_caps_negotiate(const struct bgp_caps *l, const struct bgp_caps *r, bool
 		if (la && ra && (la->flags & BGP_ADDPATH_SEND) && (ra->flags & BGP_ADDPATH_RECV))
 			out->addpath_tx |= (uint8_t)BGP_AID_BIT(aid);
 	}
-	if (has_extnh(l) && has_extnh(r))
-		out->ext_nh = (uint8_t)BGP_AID_BIT(BGP_AID_IPV4);
+	if (has_extnh(l, BGP_SAFI_UNICAST) && has_extnh(r, BGP_SAFI_UNICAST))
+		out->ext_nh |= (uint8_t)BGP_AID_BIT(BGP_AID_IPV4);
+	if (has_extnh(l, BGP_SAFI_VPN) && has_extnh(r, BGP_SAFI_VPN))
+		out->ext_nh |= (uint8_t)BGP_AID_BIT(BGP_AID_VPNV4);
 	/* RFC 8538 §2: N on both sides' GR capability */
 	out->gr_notify =
 	    l->gr && r->gr && (l->gr_flags & BGP_GR_F_NOTIFY) && (r->gr_flags & BGP_GR_F_NOTIFY);
@@ -494,7 +638,7 @@ static int parse_update(struct buf *b, const uint8_t *base, const struct bgp_ses
 		return bgp_fail(err, BGP_ERR_UPDATE, BGP_ERR_UPD_ATTRLIST, PERR_TRUNCATED,
 				buf_offset(b), "withdrawn or attribute length exceeds the message",
 				NULL, 0);
-	if (bgp_nlri_list_parse(&wd, BGP_AFI_IPV4, BGP_SAFI_UNICAST, v4ap, &u->withdrawn))
+	if (bgp_nlri_list_parse(&wd, BGP_AFI_IPV4, BGP_SAFI_UNICAST, v4ap, true, &u->withdrawn))
 		return bgp_fail(err, BGP_ERR_UPDATE, BGP_ERR_UPD_NETWORK, PERR_BAD_PREFIX,
 				(size_t)(buf_cur(&wd) - base), "withdrawn routes malformed", NULL,
 				0);
@@ -503,7 +647,7 @@ static int parse_update(struct buf *b, const uint8_t *base, const struct bgp_ses
 	if (u->action == BGP_ACT_SESSION_RESET)
 		attrs_broken = false;
 	struct buf nl = *b;
-	if (bgp_nlri_list_parse(&nl, BGP_AFI_IPV4, BGP_SAFI_UNICAST, v4ap, &u->nlri)) {
+	if (bgp_nlri_list_parse(&nl, BGP_AFI_IPV4, BGP_SAFI_UNICAST, v4ap, false, &u->nlri)) {
 		/* §5.3 / RFC 4271 §6.3: NLRI field syntactically incorrect */
 		bgp_update_problem(u, BGP_ACT_SESSION_RESET, 0, BGP_ERR_UPD_NETWORK,
 				   "NLRI field malformed");
@@ -754,12 +898,12 @@ int bgp_build_update_raw(struct buf *w, const struct bgp_update *u, const struct
 
 /* Append routes while they fit in `limit` bytes of w; returns how many. */
 static size_t pack_nlri(struct buf *w, size_t limit, const struct bgp_route *routes, size_t n,
-			bool addpath)
+			bool addpath, bool withdraw)
 {
 	size_t i;
 	for (i = 0; i < n; i++) {
 		size_t l = bgp_nlri_len(&routes[i], addpath);
-		if (buf_len(w) + l > limit || bgp_nlri_put(w, &routes[i], addpath))
+		if (buf_len(w) + l > limit || nlri_put(w, &routes[i], addpath, withdraw))
 			break;
 	}
 	return i;
@@ -771,32 +915,32 @@ static size_t msg_limit(const struct buf *w, size_t start, size_t max)
 	return lim < w->cap ? lim : w->cap;
 }
 
-static bool routes_ok(uint16_t afi, const struct bgp_route *routes, size_t n)
+static bool routes_ok(uint16_t afi, uint8_t safi, const struct bgp_route *routes, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (routes[i].prefix.afi != afi ||
+		if (routes[i].prefix.afi != afi || routes[i].vpn != (safi == BGP_SAFI_VPN) ||
 		    routes[i].prefix.plen > afi_max_plen(routes[i].prefix.afi))
 			return false;
 	return true;
 }
 
-int bgp_build_update(struct buf *w, const struct bgp_sess_opts *o, const struct bgp_attrs *a,
-		     uint16_t afi, const struct bgp_route *routes, size_t n, size_t max,
-		     size_t *fitted, struct proto_err *e)
+int bgp_build_update_af(struct buf *w, const struct bgp_sess_opts *o, const struct bgp_attrs *a,
+			uint16_t afi, uint8_t safi, const struct bgp_route *routes, size_t n,
+			size_t max, size_t *fitted, struct proto_err *e)
 {
-	int aid = bgp_aid(afi, BGP_SAFI_UNICAST);
+	int aid = bgp_aid(afi, safi);
 	bool addpath = aid >= 0 && (o->addpath_tx & BGP_AID_BIT(aid));
-	bool in_mp = !(afi == BGP_AFI_IPV4 && a->n_mp_nh == 0);
+	bool in_mp = !(afi == BGP_AFI_IPV4 && safi == BGP_SAFI_UNICAST && a->n_mp_nh == 0);
 	struct bgp_attrs rest = *a;
 	uint8_t scratch[BGP_MAX_LEN];
 	struct buf sw;
 	size_t s, alen_off, mp_off;
 
 	*fitted = 0;
-	if (aid < 0 || n == 0 || !routes_ok(afi, routes, n))
-		return proto_fail(e, PERR_BAD_AFI, 0, "routes do not match the AFI");
+	if (aid < 0 || n == 0 || !routes_ok(afi, safi, routes, n))
+		return proto_fail(e, PERR_BAD_AFI, 0, "routes do not match the AFI/SAFI");
 	if (in_mp && afi == BGP_AFI_IPV4 && a->mp_nh[0].afi == LISP_AFI_IPV6 &&
-	    !(o->ext_nh & BGP_AID_BIT(BGP_AID_IPV4)))
+	    !(o->ext_nh & BGP_AID_BIT(aid)))
 		return proto_fail(e, PERR_BAD_AFI, 0, "IPv6 next hop without extended next hop");
 	/* the other attributes first, into scratch, to know what room the NLRI have */
 	rest.present &=
@@ -813,11 +957,11 @@ int bgp_build_update(struct buf *w, const struct bgp_sess_opts *o, const struct 
 		return full(e, w);
 	size_t limit = msg_limit(w, s, max);
 	if (in_mp) {
-		if (bgp_attr_mpreach_begin(w, a, afi, BGP_SAFI_UNICAST, &mp_off))
+		if (bgp_attr_mpreach_begin(w, a, afi, safi, &mp_off))
 			return full(e, w);
 		if (buf_len(w) + sw.len > limit)
 			return full(e, w);
-		*fitted = pack_nlri(w, limit - sw.len, routes, n, addpath);
+		*fitted = pack_nlri(w, limit - sw.len, routes, n, addpath, false);
 		if (bgp_attr_mp_end(w, mp_off) || buf_add_bytes(w, scratch, sw.len))
 			return full(e, w);
 	} else {
@@ -827,8 +971,51 @@ int bgp_build_update(struct buf *w, const struct bgp_sess_opts *o, const struct 
 	size_t alen = buf_len(w) - alen_off - 2;
 	buf_set_u16(w, alen_off, (uint16_t)alen);
 	if (!in_mp)
-		*fitted = pack_nlri(w, limit, routes, n, addpath);
+		*fitted = pack_nlri(w, limit, routes, n, addpath, false);
 	if (*fitted == 0)
+		return proto_fail(e, PERR_FULL, buf_len(w), "no route fits");
+	return hdr_end(w, s, e);
+}
+
+int bgp_build_update(struct buf *w, const struct bgp_sess_opts *o, const struct bgp_attrs *a,
+		     uint16_t afi, const struct bgp_route *routes, size_t n, size_t max,
+		     size_t *fitted, struct proto_err *e)
+{
+	return bgp_build_update_af(w, o, a, afi, BGP_SAFI_UNICAST, routes, n, max, fitted, e);
+}
+
+int bgp_build_withdraw_af(struct buf *w, const struct bgp_sess_opts *o, uint16_t afi, uint8_t safi,
+			  const struct bgp_route *routes, size_t n, size_t max, size_t *fitted,
+			  struct proto_err *e)
+{
+	int aid = bgp_aid(afi, safi);
+	bool addpath = aid >= 0 && (o->addpath_tx & BGP_AID_BIT(aid));
+	size_t s, len_off, mp_off;
+
+	*fitted = 0;
+	if (aid < 0 || !routes_ok(afi, safi, routes, n))
+		return proto_fail(e, PERR_BAD_AFI, 0, "routes do not match the AFI/SAFI");
+	if (hdr_begin(w, BGP_UPDATE, &s) || buf_reserve(w, 2, &len_off))
+		return full(e, w);
+	size_t limit = msg_limit(w, s, max);
+	if (aid == BGP_AID_IPV4) {
+		if (buf_len(w) + 2 > limit)
+			return full(e, w);
+		*fitted = pack_nlri(w, limit - 2, routes, n, addpath, true);
+		buf_set_u16(w, len_off, (uint16_t)(buf_len(w) - len_off - 2));
+		if (buf_add_u16(w, 0))
+			return full(e, w);
+	} else {
+		size_t alen_off; /* withdrawn routes length stays 0 */
+		if (buf_reserve(w, 2, &alen_off) ||
+		    bgp_attr_mp_begin_unreach(w, afi, safi, &mp_off))
+			return full(e, w);
+		*fitted = pack_nlri(w, limit, routes, n, addpath, true);
+		if (bgp_attr_mp_end(w, mp_off))
+			return full(e, w);
+		buf_set_u16(w, alen_off, (uint16_t)(buf_len(w) - alen_off - 2));
+	}
+	if (*fitted == 0 && n > 0)
 		return proto_fail(e, PERR_FULL, buf_len(w), "no route fits");
 	return hdr_end(w, s, e);
 }
@@ -837,34 +1024,5 @@ int bgp_build_withdraw(struct buf *w, const struct bgp_sess_opts *o, uint16_t af
 		       const struct bgp_route *routes, size_t n, size_t max, size_t *fitted,
 		       struct proto_err *e)
 {
-	int aid = bgp_aid(afi, BGP_SAFI_UNICAST);
-	bool addpath = aid >= 0 && (o->addpath_tx & BGP_AID_BIT(aid));
-	size_t s, len_off, mp_off;
-
-	*fitted = 0;
-	if (aid < 0 || !routes_ok(afi, routes, n))
-		return proto_fail(e, PERR_BAD_AFI, 0, "routes do not match the AFI");
-	if (hdr_begin(w, BGP_UPDATE, &s) || buf_reserve(w, 2, &len_off))
-		return full(e, w);
-	size_t limit = msg_limit(w, s, max);
-	if (afi == BGP_AFI_IPV4) {
-		if (buf_len(w) + 2 > limit)
-			return full(e, w);
-		*fitted = pack_nlri(w, limit - 2, routes, n, addpath);
-		buf_set_u16(w, len_off, (uint16_t)(buf_len(w) - len_off - 2));
-		if (buf_add_u16(w, 0))
-			return full(e, w);
-	} else {
-		size_t alen_off; /* withdrawn routes length stays 0 */
-		if (buf_reserve(w, 2, &alen_off) ||
-		    bgp_attr_mp_begin_unreach(w, afi, BGP_SAFI_UNICAST, &mp_off))
-			return full(e, w);
-		*fitted = pack_nlri(w, limit, routes, n, addpath);
-		if (bgp_attr_mp_end(w, mp_off))
-			return full(e, w);
-		buf_set_u16(w, alen_off, (uint16_t)(buf_len(w) - alen_off - 2));
-	}
-	if (*fitted == 0 && n > 0)
-		return proto_fail(e, PERR_FULL, buf_len(w), "no route fits");
-	return hdr_end(w, s, e);
+	return bgp_build_withdraw_af(w, o, afi, BGP_SAFI_UNICAST, routes, n, max, fitted, e);
 }

@@ -11,8 +11,8 @@
 # summary rows, sections and missed goals) replace theirs in BENCHMARKS.md (bench/splice.py:
 # the other benchmarks' rows stay), unless -o says otherwise.
 #
-# Names: lpm ms-register mr-request dataplane dataplane-bulk bgp-push migration memory
-# config-load.
+# Names: lpm ms-register mr-request dataplane dataplane-bulk detr-reencap bgp-push migration
+# memory config-load cli-dump evacuation evacuation-rr detr-failover ms-failover rr-push.
 # Each is bench/run-NAME.sh (protocol in bench/lib.sh); a missing script or daemon makes its
 # row "not measured: <reason>".
 # Needs root (network namespaces, CPU pinning is taskset). Installs what it needs with
@@ -21,7 +21,8 @@
 # (per benchmark, default 600 s; migration 3600 s).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-ALL=(lpm ms-register mr-request dataplane dataplane-bulk bgp-push migration memory config-load)
+ALL=(lpm ms-register mr-request dataplane dataplane-bulk detr-reencap bgp-push migration memory
+	config-load cli-dump evacuation evacuation-rr detr-failover ms-failover rr-push)
 RUNS=${BENCH_RUNS:-5}
 OUT=""
 build=1

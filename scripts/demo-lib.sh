@@ -598,7 +598,7 @@ XML
 demo_ms_start() {
 	printf '%s\n' "$DEMO_MS_KEY" >"$DEMO_DIR/dc.key"
 	demo_ms_conf "$DEMO_DIR/ms-local.xml" "$DEMO_DIR/ms-local.db" "${1:-}"
-	start_bg -n "${NS[ms]}" ms-local "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-local.xml" || return 1
+	start_bg -n "${NS[ms]}" ms-local "$DEMO_BIN/lisp-msd" -dv -f "$DEMO_DIR/ms-local.xml" || return 1
 	wait_until 10 cli 2621 "${NS[ms]}" show version
 }
 # demo_register ROLE [HOST...]: the controller registers the VM(s) (default .5 and ::5) with
@@ -641,7 +641,7 @@ demo_xtr_start() { # ROLE
 	demo_xtr_conf "$DEMO_DIR/xtr-$r.xml" "$r"
 	[ "${DEMO_DETR:-1}" = 0 ] && [ "$DEMO_MODE" != classic ] && [ "$r" = oxtr ] &&
 		sed -i 's|<map-resolver address="192.0.2.18"|<map-resolver address="192.0.2.14"|' "$DEMO_DIR/xtr-$r.xml"
-	start_bg -n "$ns" "xtr-$r" "$DEMO_BIN/lisp-xtrd" -d -f "$DEMO_DIR/xtr-$r.xml" || return 1
+	start_bg -n "$ns" "xtr-$r" "$DEMO_BIN/lisp-xtrd" -dv -f "$DEMO_DIR/xtr-$r.xml" || return 1
 	wait_until 10 cli 2620 "$ns" show version || { echo "lisp-xtrd $r: no CLI" >&2; return 1; }
 	wait_until 5 ip -n "$ns" link show lisp0 || return 1
 	ip netns exec "$ns" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0 net.ipv4.ip_forward=1 \
@@ -666,13 +666,13 @@ demo_cp_start() {
 	printf '%s\n' "$DEMO_GMS_KEY" >"$DEMO_DIR/global.key"
 	demo_ms_start "${1:-}" || return 1
 	demo_mr_conf "$DEMO_DIR/mr-local.xml" local
-	start_bg -n "${NS[ms]}" mr-local "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-local.xml" || return 1
+	start_bg -n "${NS[ms]}" mr-local "$DEMO_BIN/lisp-mrd" -dv -f "$DEMO_DIR/mr-local.xml" || return 1
 	wait_until 10 cli 2622 "${NS[ms]}" show version || return 1
 	demo_gms_conf "$DEMO_DIR/ms-global.xml"
-	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-global.xml" || return 1
+	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -dv -f "$DEMO_DIR/ms-global.xml" || return 1
 	wait_until 10 cli 2621 "${NS[gms]}" show version || return 1
 	demo_mr_conf "$DEMO_DIR/mr-global.xml" global
-	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-global.xml" || return 1
+	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -dv -f "$DEMO_DIR/mr-global.xml" || return 1
 	wait_until 10 cli 2622 "${NS[gms]}" show version
 }
 demo_vms_register() { # the VMs start in site A: announced, registered by the controller
@@ -688,10 +688,10 @@ demo_dataplane_classic() {
 	printf '%s\n' "$DEMO_MS_KEY" >"$DEMO_DIR/dc.key"
 	printf '%s\n' "$DEMO_GMS_KEY" >"$DEMO_DIR/global.key"
 	demo_gms_conf "$DEMO_DIR/ms-global.xml"
-	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms-global.xml" || return 1
+	start_bg -n "${NS[gms]}" ms-global "$DEMO_BIN/lisp-msd" -dv -f "$DEMO_DIR/ms-global.xml" || return 1
 	wait_until 10 cli 2621 "${NS[gms]}" show version || return 1
 	demo_mr_conf "$DEMO_DIR/mr-global.xml" global
-	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -d -f "$DEMO_DIR/mr-global.xml" || return 1
+	start_bg -n "${NS[gms]}" mr-global "$DEMO_BIN/lisp-mrd" -dv -f "$DEMO_DIR/mr-global.xml" || return 1
 	wait_until 10 cli 2622 "${NS[gms]}" show version || return 1
 	demo_xtr_start sa && demo_xtr_start sb && demo_xtr_start oxtr && demo_xtr_start detr ||
 		return 1
@@ -857,6 +857,8 @@ demo_xtr_conf() {
 		# ttl baseline (RFC 6830-era): no SMR, no re-encapsulation at the old site
 		[ "$DEMO_MODE" = classic ] && [ "$DEMO_BASELINE" = ttl ] &&
 			echo "  <etr reencapsulate-moved-away=\"0\" solicit-map-request=\"false\"/>"
+		# FAST_PATH=on|auto: lisp-xtrd's in-kernel fast path (tests/integration/migration_fp.sh)
+		[ "${FAST_PATH:-off}" != off ] && echo "  <fast-path mode=\"$FAST_PATH\"/>"
 		# the socket: state-changing commands (clear bgp); TCP sessions may only show
 		echo "  <cli address=\"127.0.0.1\" port=\"2620\" socket=\"$DEMO_DIR/xtr-$role.ctl\"/>"
 		echo "  <log level=\"debug\"/>"
@@ -1111,4 +1113,603 @@ demo_many_flows_start() {
 			--count "$count" --name "o$k" --json --csv "$DEMO_DIR/flow-$tag-o$k.csv" \
 			--linger-ms 1500
 	done
+}
+
+# ================================================================== redundant layout
+# demo.sh --redundant and the failure tests (tests/integration/detr_redundant.sh,
+# detr_reflector.sh): the demo topology with a second D-ETR and a second local Map-Server,
+# optionally a route reflector between them, and an edge router that learns where the
+# D-ETRs are over BGP (docs/architecture.md "Redundant D-ETRs"). Call after demo_init and
+# demo_topology; nothing above this section changes.
+#
+#   demo_redundant_init MODE [RR]   MODE anycast (the D-ETRs share RLOC 192.0.2.100 and
+#                                   announce it with the aggregates to the edge router) or
+#                                   locator-set (each registers the aggregate with its own
+#                                   RLOC, priority 1 and 2, in the global mapping system;
+#                                   the outside xTR probes them); RR=1: the Map-Servers and
+#                                   the D-ETRs are clients of a BIRD 2 route reflector
+#                                   (ADD-PATH, next hop kept) instead of peering directly
+#   demo_redundant_topology         the links of detr2 (192.0.2.30), ms2 (192.0.2.34) and
+#                                   rr (192.0.2.38); the anycast address on both D-ETRs;
+#                                   the edge router: BIRD 2 in the wan namespace (AS 64999,
+#                                   eBGP with each D-ETR over IPv4 and IPv6, best paths
+#                                   into the kernel) instead of the static aggregate route
+#   demo_redundant_dataplane        every daemon: local MS 1 and 2 (+ the local MR), global
+#                                   MS/MR, sites A and B (registering with both local MSs),
+#                                   the outside xTR, both D-ETRs; waits for the D-ETRs to
+#                                   announce and to hold the VMs' mappings
+#   demo_redundant_register ROLE H  the controller registers VM H with both local MSs
+#   demo_redundant_flows_start R N TAG / _flows_finish TAG / _flows_wait TAG T
+#                                   four flows: outside host and non-LISP client to vm1
+#                                   and vm2 (echoed by each VM)
+#   demo_redundant_active           which D-ETR the edge router sends the traffic to now
+#   demo_redundant_wrong_site TAG   packets of the flows delivered at a site where the VM
+#                                   is not (0 expected)
+DEMO_RED_ROLES=(detr2 ms2 rr) # link indices 7, 8, 9 (after DEMO_ROLES' 0..6)
+DEMO_ANYCAST=192.0.2.100
+DEMO_EDGE_AS=64999
+DEMO_RED_FLOWS=(out-vm1 out-vm2 cl-vm1 cl-vm2)
+
+demo_redundant_init() {
+	local r
+	DEMO_RED_MODE=${1:-anycast}
+	DEMO_RED_RR=${2:-0}
+	for r in "${DEMO_RED_ROLES[@]}"; do
+		NS[$r]=$(uname_ "$r")
+	done
+	# VM locations (demo_redundant_wrong_site): vm1 and vm2 start at site A
+	declare -gA DEMO_VM_AT=([vm1]=sa [vm2]=sa)
+	# site xTRs register with both local Map-Servers: wrap the single-layout generator
+	if ! declare -F demo_xtr_conf_single >/dev/null; then
+		eval "$(declare -f demo_xtr_conf | sed '1s/^demo_xtr_conf/demo_xtr_conf_single/')"
+		demo_xtr_conf() {
+			demo_xtr_conf_single "$@"
+			case $2 in
+			sa | sb)
+				[ "${DEMO_RED_ONE_MS:-0}" = 1 ] ||
+					sed -i "s|^\(  <map-server address=\"192.0.2.14\"\)\(.*\)$|\1\2\n  <map-server address=\"192.0.2.34\"\2|" "$1"
+				;;
+			oxtr)
+				# locator set: the outside xTR fails over by RLOC probing
+				[ "${DEMO_RED_MODE:-}" = locator-set ] &&
+					sed -i "s|<probing interval=\"0\"/>|<probing interval=\"${DEMO_PROBE_INTERVAL:-1}\" timeout=\"1\" retries=\"${DEMO_PROBE_RETRIES:-2}\"/>|" "$1"
+				;;
+			esac
+			return 0
+		}
+	fi
+}
+
+# demo_red_addr ROLE [6]: the underlay address of a role of the redundant layout
+demo_red_addr() {
+	local i
+	for i in "${!DEMO_RED_ROLES[@]}"; do
+		if [ "${DEMO_RED_ROLES[i]}" = "$1" ]; then
+			if [ "${2:-}" = 6 ]; then echo "2001:db8:ffff:$((i + 7))::2"; else echo "192.0.2.$((4 * (i + 7) + 2))"; fi
+			return 0
+		fi
+	done
+	if [ "${2:-}" = 6 ]; then
+		for i in "${!DEMO_ROLES[@]}"; do
+			[ "${DEMO_ROLES[i]}" = "$1" ] && { echo "2001:db8:ffff:$i::2"; return 0; }
+		done
+		return 1
+	fi
+	demo_rloc "$1"
+}
+# demo_red_gw ROLE [6]: the wan router's address on ROLE's link
+demo_red_gw() {
+	local a
+	a=$(demo_red_addr "$@") || return 1
+	if [ "${2:-}" = 6 ]; then echo "${a%::2}::1"; else echo "${a%.*}.$((${a##*.} - 1))"; fi
+}
+
+demo_redundant_topology() {
+	local i r ns
+	for i in "${!DEMO_RED_ROLES[@]}"; do
+		r=${DEMO_RED_ROLES[i]}
+		ns=${NS[$r]}
+		netns_add "$ns" || return 1
+		veth_add "${NS[wan]}" "w-$r" "$ns" wan || return 1
+		ip -n "${NS[wan]}" addr add "$(demo_red_gw "$r")/30" dev "w-$r"
+		ip -n "${NS[wan]}" addr add "$(demo_red_gw "$r" 6)/64" dev "w-$r" nodad
+		ip -n "$ns" addr add "$(demo_red_addr "$r")/30" dev wan
+		ip -n "$ns" addr add "$(demo_red_addr "$r" 6)/64" dev wan nodad
+		ip -n "$ns" route add default via "$(demo_red_gw "$r")"
+		ip -n "$ns" -6 route add default via "$(demo_red_gw "$r" 6)"
+		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
+			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.wan.rp_filter=0
+	done
+	# the edge router learns the aggregates (and the anycast RLOC) from the D-ETRs
+	ip -n "${NS[wan]}" route del 198.51.100.0/24 2>/dev/null
+	ip -n "${NS[wan]}" -6 route del 2001:db8:100::/64 2>/dev/null
+	if [ "$DEMO_RED_MODE" = anycast ]; then
+		for r in detr detr2; do
+			ip -n "${NS[$r]}" addr add "$DEMO_ANYCAST/32" dev lo || return 1
+		done
+	fi
+	demo_redundant_edge_conf >"$DEMO_DIR/bird-edge.conf"
+	bird_start edge "$DEMO_DIR/bird-edge.conf" "${NS[wan]}" || return 1
+	if [ "$DEMO_RED_RR" = 1 ]; then
+		demo_redundant_rr_conf >"$DEMO_DIR/bird-rr.conf"
+		bird_start rr "$DEMO_DIR/bird-rr.conf" "${NS[rr]}" || return 1
+	fi
+	return 0
+}
+
+# The edge router (wan namespace): eBGP AS 64999 with each D-ETR, over IPv4 and over IPv6;
+# the best path of each prefix into the kernel (BIRD prefers the lower router ID: the
+# traffic goes to the D-ETR 192.0.2.10 while both announce). No graceful restart: a session
+# that goes takes its routes at once. Hold time 9 s (what catches a D-ETR that vanishes
+# without closing its TCP connection, a host or link failure; BFD would be quicker).
+demo_redundant_edge_conf() {
+	local r n
+	cat <<BIRD
+log "$DEMO_DIR/bird-edge.log" all;
+router id 192.0.2.1;
+protocol device { scan time 10; }
+protocol kernel k4 { ipv4 { import none; export where source = RTS_BGP; }; }
+protocol kernel k6 { ipv6 { import none; export where source = RTS_BGP; }; }
+template bgp detr {
+	debug { states, events };
+	local as $DEMO_EDGE_AS;
+	hold time 9;
+	connect retry time 1;
+	error wait time 1, 2;
+	graceful restart off;
+}
+BIRD
+	for r in detr detr2; do
+		n=${r/detr/d}
+		[ "$n" = d ] && n=d1
+		cat <<BIRD
+protocol bgp ${n}v4 from detr {
+	neighbor $(demo_red_addr "$r") as 65000;
+	source address $(demo_red_gw "$r");
+	ipv4 { import all; export none; };
+}
+protocol bgp ${n}v6 from detr {
+	neighbor $(demo_red_addr "$r" 6) as 65000;
+	source address $(demo_red_gw "$r" 6);
+	ipv6 { import all; export none; };
+}
+BIRD
+	done
+}
+
+# The route reflector (rr namespace, 192.0.2.38): iBGP AS 65000, every Map-Server and D-ETR
+# a client; ADD-PATH, next hop kept (the RLOC), graceful restart on (a restart of the
+# reflector keeps the mappings at the D-ETRs: `birdc graceful restart`).
+demo_redundant_rr_conf() {
+	local r
+	cat <<BIRD
+log "$DEMO_DIR/bird-rr.log" all;
+router id 192.0.2.38;
+protocol device { scan time 10; }
+protocol static { ipv4; route 0.0.0.0/0 unreachable; }
+protocol static { ipv6; route ::/0 unreachable; }
+template bgp cl {
+	local 192.0.2.38 as 65000;
+	rr client;
+	rr cluster id 192.0.2.38;
+	hold time 30;
+	connect retry time 1;
+	error wait time 1, 2;
+	graceful restart on;
+	ipv4 { import all; export where source = RTS_BGP; add paths on; next hop keep; gateway recursive; };
+	ipv6 { import all; export where source = RTS_BGP; add paths on; next hop keep; gateway recursive; extended next hop on; };
+}
+BIRD
+	for r in ms ms2 detr detr2; do
+		echo "protocol bgp c_$r from cl { neighbor $(demo_red_addr "$r") as 65000; }"
+	done
+}
+
+# The mapping peers of a D-ETR or a Map-Server: the other side of each mapping session.
+demo_red_mapping_peers() { # ROLE: ms|ms2|detr|detr2
+	local own=$1 p
+	if [ "$DEMO_RED_RR" = 1 ]; then
+		echo "    <peer address=\"192.0.2.38\" as=\"65000\" local=\"$(demo_red_addr "$own")\" hold-time=\"30\" connect-retry=\"1\" add-path=\"both\" graceful-restart=\"on\"/>"
+		return 0
+	fi
+	case $own in
+	ms | ms2)
+		for p in detr detr2; do
+			echo "    <peer address=\"$(demo_red_addr "$p")\" as=\"65000\" local=\"$(demo_red_addr "$own")\" hold-time=\"30\" passive=\"true\" add-path=\"both\" graceful-restart=\"on\"/>"
+		done
+		;;
+	*)
+		for p in ms ms2; do
+			[ "$p" = ms2 ] && [ "${DEMO_RED_ONE_MS:-0}" = 1 ] && continue
+			echo "    <peer address=\"$(demo_red_addr "$p")\" as=\"65000\" local=\"$(demo_red_addr "$own")\" hold-time=\"30\" connect-retry=\"1\" add-path=\"both\" graceful-restart=\"on\"/>"
+		done
+		;;
+	esac
+}
+
+demo_red_ms_bgp_xml() { # ROLE (ms|ms2)
+	local a
+	a=$(demo_red_addr "$1")
+	echo "  <bgp as=\"65000\" router-id=\"$a\">"
+	[ "$DEMO_RED_RR" = 1 ] || echo "    <listen address=\"$a\" port=\"179\"/>"
+	echo "    <graceful-restart time=\"120\"/>"
+	demo_red_mapping_peers "$1"
+	echo "  </bgp>"
+}
+
+# demo_red_detr_conf FILE ROLE: a redundant D-ETR. Anycast: <rloc>s its own address (the
+# source of what it sends, Map-Registers, Map-Requests) and the shared 192.0.2.100
+# (anycast="true"), with which the aggregates are registered; locator set: its own RLOC only, the aggregates
+# registered with it at priority 1 (detr) or 2 (detr2), the global Map-Server merging both.
+demo_red_detr_conf() {
+	local f=$1 role=$2 own own6 loc prio=1
+	own=$(demo_red_addr "$role")
+	own6=$(demo_red_addr "$role" 6)
+	loc=$DEMO_ANYCAST
+	[ "$DEMO_RED_MODE" = locator-set ] && loc=$own
+	[ "$role" = detr2 ] && [ "$DEMO_RED_MODE" = locator-set ] && prio=2
+	{
+		echo "<lisp-xtrd mode=\"representative\">"
+		echo "  <tun name=\"lisp0\"/>"
+		echo "  <underlay native-forward-device=\"wan\"/>"
+		echo "  <rloc address=\"$own\"/>"
+		[ "$DEMO_RED_MODE" = anycast ] && echo "  <rloc address=\"$DEMO_ANYCAST\" anycast=\"true\"/>"
+		echo "  <map-server address=\"192.0.2.18\" key-id=\"1\" algorithm=\"hmac-sha-256\" secret-file=\"$DEMO_DIR/global.key\"/>"
+		echo "  <map-resolver address=\"192.0.2.14\" port=\"4343\"/>"
+		echo "  <register interval=\"10\"/>"
+		echo "  <map-cache negative-hold=\"1\" queue-length=\"32\"/>"
+		echo "  <probing interval=\"0\"/>"
+		echo "  <cli address=\"127.0.0.1\" port=\"2620\" socket=\"$DEMO_DIR/xtr-$role.ctl\"/>"
+		echo "  <log level=\"debug\"/>"
+		echo "  <database>"
+		if [ "$DEMO_RED_MODE" = anycast ]; then # registered with the anycast RLOC
+			echo "    <mapping eid=\"198.51.100.0/24\"/><mapping eid=\"2001:db8:100::/64\"/>"
+		else
+			echo "    <mapping eid=\"198.51.100.0/24\"><locator address=\"$loc\" priority=\"$prio\" weight=\"100\"/></mapping>"
+			echo "    <mapping eid=\"2001:db8:100::/64\"><locator address=\"$loc\" priority=\"$prio\" weight=\"100\"/></mapping>"
+		fi
+		echo "  </database>"
+		echo "  <bgp as=\"65000\" router-id=\"$own\">"
+		echo "    <graceful-restart time=\"120\"/>"
+		demo_red_mapping_peers "$role"
+		echo "    <peer address=\"$(demo_red_gw "$role")\" as=\"$DEMO_EDGE_AS\" local=\"$own\" role=\"underlay\" hold-time=\"9\" connect-retry=\"1\" families=\"ipv4\"/>"
+		echo "    <peer address=\"$(demo_red_gw "$role" 6)\" as=\"$DEMO_EDGE_AS\" local=\"$own6\" role=\"underlay\" hold-time=\"9\" connect-retry=\"1\" families=\"ipv6\"/>"
+		echo "  </bgp>"
+		echo "  <announce withdraw-wait-ms=\"${DEMO_WITHDRAW_WAIT_MS:-500}\"/>"
+		echo "</lisp-xtrd>"
+	} >"$f"
+}
+
+demo_red_detr_start() { # ROLE (detr|detr2)
+	local r=$1 ns=${NS[$1]}
+	demo_red_detr_conf "$DEMO_DIR/xtr-$r.xml" "$r"
+	start_bg -n "$ns" "xtr-$r" "$DEMO_BIN/lisp-xtrd" -d -f "$DEMO_DIR/xtr-$r.xml" || return 1
+	wait_until 10 cli 2620 "$ns" show version || { echo "lisp-xtrd $r: no CLI" >&2; return 1; }
+	wait_until 5 ip -n "$ns" link show lisp0 || return 1
+	ip netns exec "$ns" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0 net.ipv4.ip_forward=1 \
+		net.ipv6.conf.all.forwarding=1
+	ip -n "$ns" route replace 198.51.100.0/24 dev lisp0
+	ip -n "$ns" -6 route replace 2001:db8:100::/64 dev lisp0
+}
+
+demo_red_ms2_start() {
+	demo_ms_conf "$DEMO_DIR/ms2.xml" "$DEMO_DIR/ms2.db" "$(demo_red_ms_bgp_xml ms2)"
+	start_bg -n "${NS[ms2]}" ms2 "$DEMO_BIN/lisp-msd" -d -f "$DEMO_DIR/ms2.xml" || return 1
+	wait_until 10 cli 2621 "${NS[ms2]}" show version
+}
+
+# demo_red_underlay ROLE: the D-ETR announces to the edge router (show statistics json)
+demo_red_announcing() {
+	cli 2620 "${NS[$1]}" show statistics json 2>/dev/null | jq -e '.underlay.announced' >/dev/null
+}
+demo_red_has() { # ROLE EID: the D-ETR holds EID's host mapping from BGP
+	cli 2620 "${NS[$1]}" show map-cache "$2" json 2>/dev/null | jq -e '.source == "bgp"' >/dev/null
+}
+demo_red_has_at() { # ROLE EID RLOC: ... with that RLOC
+	cli 2620 "${NS[$1]}" show map-cache "$2" json 2>/dev/null |
+		jq -e --arg r "$3" '.source == "bgp" and .locators[0].address == $r' >/dev/null
+}
+
+demo_redundant_dataplane() {
+	DEMO_DETR=1
+	printf '%s\n' "$DEMO_MS_KEY" >"$DEMO_DIR/dc.key"
+	printf '%s\n' "$DEMO_GMS_KEY" >"$DEMO_DIR/global.key"
+	demo_cp_start "$(demo_red_ms_bgp_xml ms)" || return 1
+	# locator set: the global Map-Server keeps both D-ETRs' RLOCs in one locator set
+	if [ "$DEMO_RED_MODE" = locator-set ]; then
+		sed -i 's|<site name="dc-aggregate" lifetime="refresh" proxy-reply="true">|<site name="dc-aggregate" lifetime="refresh" proxy-reply="true" merge="true">|' \
+			"$DEMO_DIR/ms-global.xml"
+		kill -HUP "$(bg_pid ms-global)"
+	fi
+	if [ "${DEMO_RED_ONE_MS:-0}" != 1 ]; then
+		demo_red_ms2_start || return 1
+	fi
+	demo_xtr_start sa && demo_xtr_start sb && demo_xtr_start oxtr || return 1
+	demo_red_detr_start detr && demo_red_detr_start detr2 || return 1
+	wait_until 30 demo_red_announcing detr && wait_until 30 demo_red_announcing detr2 || {
+		echo "the D-ETRs do not announce to the edge router" >&2
+		return 1
+	}
+	demo_announce vm1 5 "$DEMO_VM1MAC"
+	demo_announce vm2 6 "$DEMO_VM2MAC"
+	demo_redundant_register sa 5 6 || return 1
+	local r
+	for r in detr detr2; do
+		wait_until 10 demo_red_has "$r" 198.51.100.5 && wait_until 10 demo_red_has "$r" 198.51.100.6 ||
+			return 1
+	done
+	# the edge router routes the anycast RLOC (or the aggregate) to a D-ETR
+	wait_until 10 demo_redundant_active >/dev/null
+}
+
+# demo_redundant_register ROLE HOST...: the controller registers the VMs with the RLOC of site
+# ROLE at both local Map-Servers (each independently, at the same time); DEMO_REG_RC is 0
+# when at least one acknowledged, DEMO_REG_RCS the two exit codes (MS 1, MS 2).
+demo_redundant_register() {
+	local role=$1 h eids=() ms out1 out2 p1 p2 rc1 rc2
+	shift
+	for h in "$@"; do
+		eids+=(--eid "198.51.100.$h/32" --eid "2001:db8:100::$h/128")
+	done
+	out1=$DEMO_DIR/register-ms1.json out2=$DEMO_DIR/register-ms2.json
+	ip netns exec "${NS[ms]}" timeout 10 "$DEMO_BIN/lisp-register" --ms 192.0.2.14:4342 \
+		--key-file "$DEMO_DIR/dc.key" --key-id 1 --alg sha256 "${eids[@]}" \
+		--rloc "$(demo_rloc "$role")" --json >"$out1" 2>>"$DEMO_DIR/register.err" &
+	p1=$!
+	if [ "${DEMO_RED_ONE_MS:-0}" = 1 ]; then
+		(exit 9) &
+	else
+		ip netns exec "${NS[ms]}" timeout 10 "$DEMO_BIN/lisp-register" --ms 192.0.2.34:4342 \
+			--key-file "$DEMO_DIR/dc.key" --key-id 1 --alg sha256 "${eids[@]}" \
+			--rloc "$(demo_rloc "$role")" --json >"$out2" 2>>"$DEMO_DIR/register.err" &
+	fi
+	p2=$!
+	wait "$p1"
+	rc1=$?
+	wait "$p2"
+	rc2=$? # 9: no Map-Server 2 (DEMO_RED_ONE_MS)
+	DEMO_REG_RCS="$rc1 $rc2"
+	DEMO_REG_RC=1
+	[ "$rc1" = 0 ] || [ "$rc2" = 0 ] && DEMO_REG_RC=0
+	for h in "$@"; do
+		[ "$h" = 5 ] && DEMO_VM_AT[vm1]=$role
+		[ "$h" = 6 ] && DEMO_VM_AT[vm2]=$role
+	done
+	return "$DEMO_REG_RC"
+}
+
+# demo_redundant_active [6]: the D-ETR (detr|detr2) the edge router sends the outside site's
+# traffic to (anycast: the route of the anycast RLOC; locator set: of the aggregate)
+demo_redundant_active() {
+	local dst=$DEMO_ANYCAST via
+	[ "$DEMO_RED_MODE" = locator-set ] && dst=198.51.100.5
+	via=$(ip -n "${NS[wan]}" route get "$dst" 2>/dev/null | awk '{ for (i = 1; i < NF; i++) if ($i == "via") { print $(i + 1); exit } }')
+	case $via in
+	"$(demo_red_addr detr)") echo detr ;;
+	"$(demo_red_addr detr2)") echo detr2 ;;
+	*) return 1 ;;
+	esac
+}
+
+# demo_redundant_receivers SECONDS: an echo on each VM, a tap on each site's VM bridge
+demo_redundant_receivers() {
+	local maxs=${1:-300}
+	demo_start_receivers "$maxs" || return 1
+	start_bg -n "${NS[vm2]}" echo-vm2 "$DEMO_FLOW" echo --port "$DEMO_PORT" \
+		--log "$DEMO_DIR/echo-vm2.txt" --max-seconds "$maxs"
+	wait_until 5 grep -q ready "$(bg_log echo-vm2)"
+}
+
+# demo_redundant_flows_start RATE COUNT TAG [V6]: the four flows
+demo_redundant_flows_start() {
+	local rate=$1 count=$2 tag=$3 v6=${4:-0} f ns h dst
+	for f in "${DEMO_RED_FLOWS[@]}"; do
+		case $f in
+		out-*) ns=${NS[oh]} ;;
+		cl-*) ns=${NS[cl]} ;;
+		esac
+		h=5
+		[ "${f#*-}" = vm2 ] && h=6
+		if [ "$v6" = 1 ]; then dst="[2001:db8:100::$h]:$DEMO_PORT"; else dst="198.51.100.$h:$DEMO_PORT"; fi
+		start_bg -n "$ns" "flow-$tag-$f" "$DEMO_FLOW" send --to "$dst" --rate "$rate" \
+			--count "$count" --name "$f" --json --csv "$DEMO_DIR/flow-$tag-$f.csv" \
+			--linger-ms 1500
+	done
+}
+demo_redundant_flows_echoed() { # TAG N: every flow has N echoes
+	local f n
+	for f in "${DEMO_RED_FLOWS[@]}"; do
+		n=$(grep -c '^[0-9]' "$DEMO_DIR/flow-$1-$f.csv" 2>/dev/null) || return 1
+		[ "$n" -ge "$2" ] || return 1
+	done
+}
+demo_redundant_flows_finish() {
+	local f p
+	for f in "${DEMO_RED_FLOWS[@]}"; do
+		p=$(bg_pid "flow-$1-$f")
+		[ -n "$p" ] && kill -USR1 "$p" 2>/dev/null
+	done
+	return 0
+}
+demo_redundant_flows_wait() { # TAG TIMEOUT: results in $DEMO_DIR/flows-TAG.json
+	local saved=("${DEMO_FLOWS[@]}") rc
+	DEMO_FLOWS=("${DEMO_RED_FLOWS[@]}")
+	demo_flows_wait "$@"
+	rc=$?
+	DEMO_FLOWS=("${saved[@]}")
+	return $rc
+}
+
+# demo_redundant_wrong_site TAG AFTER_MS: packets of TAG's flows seen leaving a site's VM
+# bridge after AFTER_MS at a site where their VM is not (DEMO_VM_AT)
+demo_redundant_wrong_site() {
+	local n=0 k s vm
+	for s in sa sb; do
+		for vm in vm1 vm2; do
+			[ "${DEMO_VM_AT[$vm]}" = "$s" ] && continue
+			k=$(awk -v t="$2" -v v="$vm" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ ("-" v "$") { n++ } END { print n + 0 }' \
+				"$DEMO_DIR/tap-$s.txt")
+			n=$((n + k))
+		done
+	done
+	echo "$n"
+}
+
+# demo_redundant_edge_ms PROTO AFTER_MS: epoch ms of the edge router's first log line about
+# session PROTO (d1v4, d2v4...) leaving Established at or after AFTER_MS (when it noticed)
+demo_redundant_edge_ms() {
+	local l t
+	while IFS= read -r l; do
+		t=$(date -d "${l:0:23}" +%s%3N 2>/dev/null) || continue
+		[ "$t" -ge "$2" ] && { echo "$t"; return 0; }
+	done < <(grep -E "$1: (State changed to (stop|flush|down)|.*(Connection (lost|closed)|Received: ))" 		"$DEMO_DIR/bird-edge.log" 2>/dev/null)
+	return 1
+}
+
+# demo_redundant_loss TAG: "flow lost gapMs" per flow
+demo_redundant_loss() {
+	jq -r '.[] | "\(.name) \(.lost) \(.longestGapMs)"' "$DEMO_DIR/flows-$1.json"
+}
+
+# demo_redundant_warm: short flows until every one is answered (every cache on the paths
+# filled); a VM whose flows get no echo announces itself again (a loaded machine has been
+# seen to lose the first announcement). 1 when a flow still gets none after 3 tries.
+demo_redundant_warm() {
+	local i
+	for i in 1 2 3; do
+		demo_redundant_flows_start 200 200 "warm$i"
+		demo_redundant_flows_wait "warm$i" 30 >/dev/null
+		jq -e 'all(.[]; (.received // 0) > 0)' "$DEMO_DIR/flows-warm$i.json" >/dev/null && return 0
+		demo_announce vm1 5 "$DEMO_VM1MAC"
+		demo_announce vm2 6 "$DEMO_VM2MAC"
+		sleep 1
+	done
+	return 1
+}
+
+# demo_redundant_run RATE SECONDS: the demo on the redundant layout (demo.sh --redundant):
+# the four flows run SECONDS, with the events of DEMO_RED_SCENARIO:
+#   kill-migrate (default)  the D-ETR carrying the traffic killed (kill -9) at 1/3, vm1
+#                           migrated from site A to site B at 2/3 (the controller registers
+#                           with both Map-Servers)
+#   kill                    the kill at 1/3 only            (bench/run-detr-failover.sh)
+#   none                    no event                         (its baseline)
+#   mskill-migrate          Map-Server 1 killed (kill -9) just before the migration at 1/2
+#   migrate                 the migration at 1/2 only       (bench/run-ms-failover.sh, with
+#                           DEMO_RED_ONE_MS=1 for its one-Map-Server baseline)
+# Writes $DEMO_DIR/result.json: per flow sent, received, lost, longest gap; the events in ms;
+# the convergence (the switchover -> both D-ETRs' entry of vm1 changed); the packets delivered at a
+# wrong site. Call after demo_redundant_dataplane.
+demo_redundant_run() {
+	local rate=$1 secs=$2 sc=${DEMO_RED_SCENARIO:-kill-migrate} t0 t_kill="" t_moved="" t_edge=""
+	local t_reg="" t_b="" victim="" other="" wrong t_old="" t_conv="" conv="" r t
+	demo_redundant_receivers $((secs + 60)) || return 1
+	DEMO_ANNOUNCER_SECONDS=$((secs + 60)) demo_announcer_start vm1 5 "$DEMO_VM1MAC" || true
+	demo_redundant_warm || dlog "warm-up: a flow still gets no echo (see flows-warm*.json)"
+	dlog "four flows, $rate packets/s each, $secs s: outside host and non-LISP client to vm1 (site A) and vm2 (site A); events: $sc"
+	demo_redundant_flows_start "$rate" $((rate * secs)) run
+	t0=$(demo_ms)
+	case $sc in
+	kill | kill-migrate)
+		wait_until 30 demo_redundant_flows_echoed run $((rate * secs / 3)) || dlog "the flows started late"
+		victim=$(demo_redundant_active) || victim=detr
+		other=detr2
+		[ "$victim" = detr2 ] && other=detr
+		t_kill=$(demo_ms)
+		local vp
+		vp=$(bg_pid "xtr-$victim")
+		{ kill -KILL "$vp" && wait "$vp"; } 2>/dev/null # (no job report)
+		dlog "kill -9 of the D-ETR carrying the traffic ($victim, $(demo_red_addr "$victim"))"
+		wait_until 5 eval '[ "$(demo_redundant_active)" = "$other" ]' &&
+			dlog "the edge router's kernel route moved to $other ($(demo_red_addr "$other"))"
+		t_edge=$(demo_redundant_edge_ms "$([ "$victim" = detr ] && echo d1v4 || echo d2v4)" "$t_kill") || t_edge=""
+		;;
+	esac
+	case $sc in
+	kill-migrate | mskill-migrate | migrate)
+		if [ "$sc" = kill-migrate ]; then
+			wait_until 30 demo_redundant_flows_echoed run $((rate * secs * 2 / 3 - rate / 2)) || true
+		else
+			wait_until 30 demo_redundant_flows_echoed run $((rate * secs / 2)) || true
+		fi
+		if [ "$sc" = mskill-migrate ]; then
+			t_kill=$(demo_ms)
+			r=$(bg_pid ms-local)
+			{ kill -KILL "$r" && wait "$r"; } 2>/dev/null
+			dlog "kill -9 of Map-Server 1 (192.0.2.14) just before the migration"
+		fi
+		DEMO_MIG_T0=$(demo_ms)
+		demo_switchover a b || dlog "switchover: the announcer helper did not move the uplink"
+		t_moved=${DEMO_MOVED_MS:-$DEMO_MIG_T0}
+		t_reg=$(demo_ms)
+		demo_redundant_register sb 5
+		dlog "migration: vm1 to site B, lisp-register exit $DEMO_REG_RCS"
+		;;
+	esac
+	demo_redundant_flows_wait run $((secs + 30)) || dlog "a sender did not finish in time"
+	wrong=$(awk -v t="$t0" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm2$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sb.txt")
+	if [ -n "$t_moved" ]; then
+		t_b=$(awk -v t="$t_moved" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { printf "%.0f\n", $1; exit }' "$DEMO_DIR/tap-sb.txt")
+		t_old=$(demo_old_site_notified_ms sa "$t_reg" 198.51.100.5/32)
+		wrong=$((wrong + $(awk -v t="$t_old" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sa.txt")))
+		# convergence: both (surviving) D-ETRs hold the new mapping
+		for r in detr detr2; do
+			bg_alive "xtr-$r" || continue
+			t=$(demo_xtr_updated_ms "$r" "$t_moved" 198.51.100.5)
+			[ -n "$t" ] || { t_conv=""; break; }
+			[ -z "$t_conv" ] || [ "$t" -gt "$t_conv" ] && t_conv=$t
+		done
+		# from the switchover: the VM announces itself then and site B's xTR registers it,
+		# usually before the controller's lisp-register
+		[ -n "$t_conv" ] && conv=$((t_conv - t_moved))
+	else
+		wrong=$((wrong + $(awk -v t="$t0" '$1 !~ /^#/ && $2 == "out" && $1 >= t && $6 ~ /-vm1$/ { n++ } END { print n + 0 }' "$DEMO_DIR/tap-sb.txt")))
+	fi
+	rel() { [ -n "${1:-}" ] && [ -n "${t_kill:-}" ] && echo $(($1 - t_kill)) || echo null; }
+	jq -n --slurpfile flows "$DEMO_DIR/flows-run.json" --arg mode "$DEMO_RED_MODE" \
+		--arg sc "$sc" --arg victim "$victim" --arg other "$other" --argjson rate "$rate" \
+		--argjson edge "$(rel "$t_edge")" --argjson moved "$(rel "$t_moved")" \
+		--argjson reg "$(rel "$t_reg")" --argjson firstb "$(rel "$t_b")" \
+		--argjson conv "${conv:-null}" --argjson onems "${DEMO_RED_ONE_MS:-0}" \
+		--argjson wrong "$wrong" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '{
+		layout: ("redundant D-ETRs, " + $mode + (if $onems == 1 then ", one Map-Server" else "" end)),
+		scenario: $sc, ratePps: $rate, killed: $victim, takeover: $other, loadAverage: $load,
+		flows: [$flows[0][] | {name, sent, received, lost, longestGapMs}],
+		timelineMsFromKill: {edgeRouterSawSessionEnd: $edge, uplinkMoved: $moved,
+			registered: $reg, firstDeliveredAtB: $firstb},
+		convergenceMs: $conv,
+		deliveredAtWrongSite: $wrong}' >"$DEMO_DIR/result.json"
+}
+
+# demo_redundant_main MODE RATE SECONDS JSON: demo.sh --redundant after demo_topology:
+# prints the result (JSON on fd 3 with JSON=1, else a table on fd 3)
+demo_redundant_main() {
+	local mode=$1 rate=$2 secs=$3 json=$4 r
+	[ "$DEMO_MODE" = lisp ] || { echo "demo.sh --redundant: the LISP daemons are not all built: ${DEMO_INACTIVE[*]}" >&2; return 1; }
+	command -v "${BIRD:-bird}" >/dev/null || [ -x /usr/sbin/bird ] ||
+		{ echo "demo.sh --redundant: needs BIRD 2 (bird2) as the edge router" >&2; return 1; }
+	demo_redundant_init "$mode"
+	demo_redundant_topology || { echo "demo.sh: redundant topology failed" >&2; return 1; }
+	dlog "redundant layout ($mode): D-ETRs $(demo_red_addr detr) and $(demo_red_addr detr2)$([ "$mode" = anycast ] && echo ", anycast RLOC $DEMO_ANYCAST"), local Map-Servers 192.0.2.14 and 192.0.2.34, BIRD 2 edge router"
+	demo_redundant_dataplane || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; return 1; }
+	dlog "both D-ETRs fit and announcing to the edge router; the traffic goes to $(demo_redundant_active)"
+	demo_redundant_run "$rate" "$secs" || return 1
+	r=$DEMO_DIR/result.json
+	if [ "$json" = 1 ]; then
+		cat "$r" >&3
+		return 0
+	fi
+	{
+		echo
+		echo "== results ($(jq -r .layout "$r"), $rate packets/s per flow, load $(jq -r .loadAverage "$r"))"
+		case $(jq -r .scenario "$r") in
+		kill-migrate) echo "   $(jq -r .killed "$r") killed (kill -9) at 1/3, $(jq -r .takeover "$r") took over; vm1 migrated A -> B at 2/3" ;;
+		*) echo "   events: $(jq -r .scenario "$r")" ;;
+		esac
+		jq -r '.flows[] | "  flow \(.name | . + " " * (8 - length)) sent \(.sent)  received \(.received)  lost \(.lost)  longest gap \(.longestGapMs) ms"' "$r"
+		echo "== timeline (ms after the kill)"
+		jq -r '.timelineMsFromKill | to_entries[] | "  \(.key | . + " " * (26 - length)) \(.value // "n/a")"' "$r"
+		jq -r '"  convergence (switchover -> both D-ETRs updated): \(.convergenceMs // "n/a") ms"' "$r"
+		jq -r '"  packets delivered at a site where their VM was not: \(.deliveredAtWrongSite)"' "$r"
+	} >&3
 }

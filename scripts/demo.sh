@@ -13,6 +13,7 @@
 #                     [--delay-detr MS] [--delay-outside MS] [--delay-mapping MS]
 #                     [--rate PPS] [--seconds S] [--ipv6] [--plot FILE.svg] [--json] [--keep]
 #                     [--itrs N] [--vms N] [--moving N] [--no-build]
+#                     [--redundant[=locator-set]]
 # --mode: how host mappings reach the ITRs: representative (default: the D-ETR, BGP),
 #   smr (RFC 9301: global mapping system, Map-Notify to the old site, SMR, re-encapsulation;
 #   --classic is the same), ttl (RFC 6830-era: global mapping system, caches for the TTL,
@@ -24,15 +25,18 @@
 #   delay line tests/wan/delayline where the kernel has no netem); --delay-CLASS: one access
 #   link's own one-way delay for that class.
 # --json: one JSON object on stdout (progress on stderr); --keep: keep the logs directory.
+# --redundant: two D-ETRs (anycast RLOC announced to a BIRD 2 edge router) and two local
+#   Map-Servers; four flows, the active D-ETR killed at 1/3, the VM migrated at 2/3
+#   (=locator-set: each D-ETR registers its own RLOC, the outside xTR probes them)
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 demo_argv=("$@")
 
 mode=representative scenario=live delay=0 rate=200 seconds=10 v6=0 plot="" json=0 keep=0
-build=1 compare=0 itrs=20 vms=50 moving=10
+build=1 compare=0 itrs=20 vms=50 moving=10 redundant=""
 dsite="" ddetr="" doutside="" dmapping=""
 usage() {
-	sed -n '11,26p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '11,30p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 while [ $# -gt 0 ]; do
@@ -56,6 +60,8 @@ while [ $# -gt 0 ]; do
 	--json) json=1 ;;
 	--keep) keep=1 ;;
 	--no-build) build=0 ;;
+	--redundant) redundant=anycast ;;
+	--redundant=anycast | --redundant=locator-set) redundant=${1#--redundant=} ;;
 	-h | --help) usage 0 ;;
 	*) echo "demo.sh: unknown option $1" >&2; usage ;;
 	esac
@@ -180,7 +186,9 @@ done
 # a mapping whose locators are all down, and registers every 60 s (RFC 9301 §8.2's 1 minute)
 DEMO_CLASSIC=0
 [ "$mode" != representative ] && DEMO_CLASSIC=1
-DEMO_BASELINE=$mode DEMO_PROBE_INTERVAL=${DEMO_PROBE_INTERVAL:-5} DEMO_REG_INTERVAL=60
+DEMO_BASELINE=$mode
+# (--redundant keeps the library's defaults: its own scenario)
+[ -z "$redundant" ] && DEMO_PROBE_INTERVAL=${DEMO_PROBE_INTERVAL:-5} DEMO_REG_INTERVAL=60
 [ "$scenario" = many ] && DEMO_MANY="$itrs $vms $moving"
 demo_init "$bdir"
 case $DEMO_MODE in
@@ -195,6 +203,10 @@ demo_delays "$delay"
 [ -n "$dmapping" ] && DEMO_DELAY_MAPPING=$dmapping
 dlog "topology: namespaces ${NS[wan]} ... (prefix $T_PFX), logs in $T_TMP; mode $mode, scenario $scenario"
 demo_topology || { echo "demo.sh: topology failed" >&2; exit 1; }
+if [ -n "$redundant" ]; then
+	demo_redundant_main "$redundant" "$rate" "$seconds" "$json"
+	exit $?
+fi
 dlog "WAN delay one way per access link: site $DEMO_DELAY_SITE ms, D-ETR $DEMO_DELAY_DETR ms, outside $DEMO_DELAY_OUTSIDE ms, mapping system $DEMO_DELAY_MAPPING ms (by $DEMO_DELAY_MECH)"
 if [ "$DEMO_MODE" = lisp ]; then
 	demo_dataplane_lisp || { echo "demo.sh: the LISP daemons did not come up (logs: $T_TMP)" >&2; exit 1; }

@@ -3,9 +3,11 @@
 # scripts/test.sh - the one command that checks everything (README "Quick start").
 # Installs what is missing, builds with AddressSanitizer + UndefinedBehaviorSanitizer and
 # libFuzzer (clang), runs `make check` (unit tests, fuzzers, integration tests in network
-# namespaces with BIRD and tshark), then `make distcheck`, and ends with the summary line.
+# namespaces with BIRD and tshark), then `make distcheck`, then builds and checks the Debian
+# package from the distcheck tarball (tests/package.sh), and ends with the summary line.
 #   FUZZ_SECONDS=N   seconds per fuzz target (default 30)
 #   NO_DISTCHECK=1   skip the distcheck pass
+#   NO_PACKAGE=1     skip the package
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -78,10 +80,36 @@ if [ $check_rc -eq 0 ] && [ "${NO_DISTCHECK:-0}" != 1 ]; then
 		passed=$((passed + 1)); echo "distcheck ok"
 	fi
 fi
+# The Debian package, from the tarball distcheck made (else from make dist): built with the
+# unit tests inside (-O2 and the Debian hardening flags, not checked elsewhere), then its
+# contents and lintian checked. Alone, after everything else: it takes two cores.
+pkg_rc=0
+if [ $check_rc -eq 0 ] && [ $dist_rc -eq 0 ] && [ $pkg_rc -eq 0 ] && [ "${NO_PACKAGE:-0}" != 1 ]; then
+	log "package (tests/package.sh)"
+	tarball=$(ls -t lisp-suite-*.tar.gz 2>/dev/null | head -1)
+	if [ -z "$tarball" ]; then
+		make dist >dist.out 2>&1
+		tarball=$(ls -t lisp-suite-*.tar.gz 2>/dev/null | head -1)
+	fi
+	if [ -z "$tarball" ]; then
+		cat dist.out; failed=$((failed + 1)); pkg_rc=1; echo "make dist failed"
+	else
+		timeout 1800 "$top/tests/package.sh" "$build/$tarball" >package.out 2>&1
+		pkg_rc=$?
+		grep -vE '^PASS ' package.out
+		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' package.out | tail -1)
+		case $pkg_rc in
+		0) passed=$((passed + ${line%% *})) ;;
+		77) skipped=$((skipped + 1)); pkg_rc=0 ;;
+		*) n=${line#*, }; n=${n%% *}; [ "${n:-0}" -gt 0 ] || n=1
+		   failed=$((failed + n)); passed=$((passed + ${line%% *})) ;;
+		esac
+	fi
+fi
 [ $check_rc -ne 0 ] && [ $failed -eq 0 ] && failed=1
 if [ $skipped -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else
 	echo "$passed passed, $failed failed"
 fi
-[ $check_rc -eq 0 ] && [ $dist_rc -eq 0 ]
+[ $check_rc -eq 0 ] && [ $dist_rc -eq 0 ] && [ $pkg_rc -eq 0 ]

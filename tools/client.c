@@ -16,8 +16,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netdb.h>
+#include <netinet/icmp6.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -396,6 +399,114 @@ double tools_now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
+const char *xchg_icmp_name(enum xchg_icmp k)
+{
+	switch (k) {
+	case XI_PORT_UNREACH:
+		return "port-unreachable";
+	case XI_HOST_UNREACH:
+		return "host-unreachable";
+	case XI_PROHIBITED:
+		return "administratively-prohibited";
+	case XI_OTHER:
+		return "other";
+	default:
+		return "none";
+	}
+}
+
+static enum xchg_icmp icmp_kind(const struct sock_extended_err *ee)
+{
+	if (ee->ee_origin == SO_EE_ORIGIN_ICMP && ee->ee_type == ICMP_DEST_UNREACH) {
+		switch (ee->ee_code) {
+		case ICMP_PORT_UNREACH:
+			return XI_PORT_UNREACH;
+		case ICMP_NET_UNREACH:
+		case ICMP_HOST_UNREACH:
+		case ICMP_NET_UNKNOWN:
+		case ICMP_HOST_UNKNOWN:
+			return XI_HOST_UNREACH;
+		case ICMP_NET_ANO:
+		case ICMP_HOST_ANO:
+		case ICMP_PKT_FILTERED:
+			return XI_PROHIBITED;
+		default:
+			return XI_OTHER;
+		}
+	}
+	if (ee->ee_origin == SO_EE_ORIGIN_ICMP6 && ee->ee_type == ICMP6_DST_UNREACH) {
+		switch (ee->ee_code) {
+		case ICMP6_DST_UNREACH_NOPORT:
+			return XI_PORT_UNREACH;
+		case ICMP6_DST_UNREACH_NOROUTE:
+		case ICMP6_DST_UNREACH_ADDR:
+		case ICMP6_DST_UNREACH_BEYONDSCOPE:
+			return XI_HOST_UNREACH;
+		case ICMP6_DST_UNREACH_ADMIN:
+			return XI_PROHIBITED;
+		default:
+			return XI_OTHER;
+		}
+	}
+	return ee->ee_origin == SO_EE_ORIGIN_ICMP || ee->ee_origin == SO_EE_ORIGIN_ICMP6 ? XI_OTHER
+											 : XI_NONE;
+}
+
+void tools_icmp_listen(int fd, int family)
+{
+	int one = 1;
+	if (family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+}
+
+/* Read the socket's error queue: every ICMP error about a datagram of ours is recorded. */
+static void drain_errors(struct xchg *x)
+{
+	tools_icmp_drain(x->fd, &x->icmp_errors, &x->icmp, &x->icmp_from);
+}
+
+void tools_icmp_drain(int fd, unsigned *count, enum xchg_icmp *kind, struct sockaddr_storage *from)
+{
+	for (int i = 0; i < 64; i++) {
+		uint8_t data[64], ctl[512];
+		struct sockaddr_storage orig;
+		struct iovec iov = {data, sizeof(data)};
+		struct msghdr mh = {.msg_name = &orig,
+				    .msg_namelen = sizeof(orig),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl)};
+		if (recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			return;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			const struct sock_extended_err *ee;
+			enum xchg_icmp k;
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+				continue;
+			if (c->cmsg_len < CMSG_LEN(sizeof(*ee)))
+				continue;
+			ee = (const struct sock_extended_err *)CMSG_DATA(c);
+			if ((k = icmp_kind(ee)) == XI_NONE)
+				continue;
+			(*count)++;
+			*kind = k;
+			memset(from, 0, sizeof(*from));
+			/* the offender follows the structure when the kernel knows it */
+			size_t room = c->cmsg_len - CMSG_LEN(sizeof(*ee));
+			const struct sockaddr *off = SO_EE_OFFENDER(ee);
+			size_t sl = off->sa_family == AF_INET	 ? sizeof(struct sockaddr_in)
+				    : off->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+								 : 0;
+			if (sl && sl <= room)
+				memcpy(from, off, sl);
+		}
+	}
+}
+
 int xchg_run(struct xchg *x, char *err, size_t errlen)
 {
 	uint8_t out[TOOLS_DGRAM_MAX], in[TOOLS_DGRAM_MAX];
@@ -404,6 +515,17 @@ int xchg_run(struct xchg *x, char *err, size_t errlen)
 
 	x->attempts = 0;
 	x->ignored = 0;
+	x->send_errno = 0;
+	x->icmp_errors = 0;
+	x->icmp = XI_NONE;
+	{
+		/* ICMP errors about our datagrams into the error queue (read by drain_errors) */
+		int one = 1;
+		if (x->dst.ss_family == AF_INET6)
+			setsockopt(x->fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one));
+		else
+			setsockopt(x->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one));
+	}
 	for (attempt = 0; attempt <= x->retries && attempt <= TOOLS_MAX_RETRIES; attempt++) {
 		struct buf w;
 		double deadline;
@@ -413,7 +535,17 @@ int xchg_run(struct xchg *x, char *err, size_t errlen)
 			return EXIT_OTHER;
 		x->sent_ms[attempt] = tools_now_ms();
 		if (sendto(x->fd, out, buf_len(&w), 0, (struct sockaddr *)&x->dst, x->dstlen) < 0) {
-			errf(err, errlen, "send: %s", strerror(errno));
+			char to[80];
+			int e = errno;
+			/* not sent, so not an attempt: a local refusal, not a silent peer */
+			x->send_errno = e ? e : EIO;
+			errf(err, errlen, "cannot send to %s: %s%s",
+			     tools_sockaddr_str(&x->dst, to, sizeof(to)), strerror(e),
+			     e == ENETUNREACH || e == EHOSTUNREACH
+				 ? " (no route to it from this host)"
+			     : e == EPERM || e == EACCES
+				 ? " (a firewall rule of this host refuses it)"
+				 : "");
 			return EXIT_OTHER;
 		}
 		x->attempts++;
@@ -438,13 +570,19 @@ int xchg_run(struct xchg *x, char *err, size_t errlen)
 			}
 			if (pr == 0)
 				continue;
+			if (pfd.revents & POLLERR)
+				drain_errors(x);
 			r = recvfrom(x->fd, in, sizeof(in), MSG_TRUNC | MSG_DONTWAIT,
 				     (struct sockaddr *)&from, &fl);
 			if (r < 0) {
-				/* ICMP port unreachable surfaces here as ECONNREFUSED: keep
-				 * waiting, the peer may come up before the next retry */
-				if (errno == EAGAIN || errno == EINTR || errno == ECONNREFUSED)
+				/* an ICMP error (read from the error queue above) surfaces here
+				 * too: keep waiting, the peer may come up before the next retry */
+				if (errno == EAGAIN || errno == EINTR || errno == ECONNREFUSED ||
+				    errno == EHOSTUNREACH || errno == ENETUNREACH ||
+				    errno == EACCES || errno == EPROTO) {
+					drain_errors(x);
 					continue;
+				}
 				errf(err, errlen, "receive: %s", strerror(errno));
 				return EXIT_OTHER;
 			}

@@ -26,14 +26,16 @@ int errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(p
 #define EXIT_USAGE    2 /* bad command line or configuration */
 #define EXIT_NOANSWER 3 /* nothing matching came back after every retry */
 #define EXIT_REJECTED 4 /* an answer with our nonce that we refuse (see lisp_register.c) */
+#define EXIT_PARTIAL  5 /* lisp-register: some Map-Servers acknowledged everything, not all */
 
-#define TOOLS_ERRLEN	  256
-#define TOOLS_MAX_RETRIES 10
-#define TOOLS_MAX_TIMEOUT 60.0
-#define TOOLS_FILE_MAX	  (1u << 20) /* key and EID files */
-#define TOOLS_SECRET_MAX  256
-#define TOOLS_HOST_MAX	  256
-#define TOOLS_DGRAM_MAX	  9216 /* receive buffer; longer datagrams are ignored */
+#define TOOLS_ERRLEN	   256
+#define TOOLS_MAX_RETRIES  10
+#define TOOLS_MAX_TIMEOUT  60.0
+#define TOOLS_FILE_MAX	   (1u << 20)  /* key and config files */
+#define TOOLS_EID_FILE_MAX (64u << 20) /* EID list files (10^6 IPv6 host EIDs fit) */
+#define TOOLS_SECRET_MAX   256
+#define TOOLS_HOST_MAX	   256
+#define TOOLS_DGRAM_MAX	   9216 /* receive buffer; longer datagrams are ignored */
 
 /* Decimal unsigned integer in [0, max], the whole string. */
 int tools_parse_uint(const char *s, unsigned long max, unsigned long *out);
@@ -87,6 +89,23 @@ enum xchg_verdict {
 	XR_REJECT = 2, /* our nonce, but refused: stop now */
 };
 
+/* An ICMP error about one of our datagrams (IP_RECVERR/IPV6_RECVERR error queue): not an
+ * answer, and it may be forged, so the exchange keeps waiting and retrying; it tells a
+ * silent peer from one that is not there. */
+enum xchg_icmp {
+	XI_NONE = 0,
+	XI_PORT_UNREACH, /* nothing listens on that UDP port */
+	XI_HOST_UNREACH, /* network, host or address unreachable (a router said so) */
+	XI_PROHIBITED,	 /* administratively prohibited: a firewall rejects it */
+	XI_OTHER,	 /* another ICMP error (time exceeded, too big...) */
+};
+const char *xchg_icmp_name(enum xchg_icmp k); /* "port-unreachable", ... */
+/* ICMP errors about the datagrams of UDP socket fd (of that family) into its error queue;
+ * tools_icmp_drain reads the queue (when poll says POLLERR): each error counted in *count,
+ * the last one's kind and reporter in *kind and *from. */
+void tools_icmp_listen(int fd, int family);
+void tools_icmp_drain(int fd, unsigned *count, enum xchg_icmp *kind, struct sockaddr_storage *from);
+
 struct xchg {
 	int fd;
 	struct sockaddr_storage dst;
@@ -105,8 +124,13 @@ struct xchg {
 	double rtt_ms;		      /* send of the answered attempt -> answer */
 	struct sockaddr_storage from; /* who answered */
 	double sent_ms[TOOLS_MAX_RETRIES + 1];
+	int send_errno;			   /* a send failed (not counted in attempts): EXIT_OTHER */
+	unsigned icmp_errors;		   /* ICMP errors received for our datagrams */
+	enum xchg_icmp icmp;		   /* the last one's kind ... */
+	struct sockaddr_storage icmp_from; /* ... and who reported it */
 };
-/* EXIT_DONE, EXIT_NOANSWER, EXIT_REJECTED or EXIT_OTHER (err says why). */
+/* EXIT_DONE, EXIT_NOANSWER, EXIT_REJECTED or EXIT_OTHER (err says why; send_errno set when
+ * a datagram could not be sent). */
 int xchg_run(struct xchg *x, char *err, size_t errlen);
 
 #endif

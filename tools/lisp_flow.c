@@ -6,11 +6,13 @@
  *                  [--csv FILE] [--max-seconds S] [--linger-ms MS] [--bind ADDR]
  *   lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]
  *   lisp-flow tap  --dev IF --port P [--lisp [PORT]] [--log FILE] [--max-seconds S]
+ *   lisp-flow [COMMAND] -h | --help, lisp-flow --version   (usage on stdout, exit 0)
  *
  * `send` emits numbered packets at a fixed rate (bounded by --count and --max-seconds;
  * SIGUSR1 ends the flow early but cleanly: no more packets, the echoes on their way are
  * waited for, and the report covers the packets sent),
- * collects the echoes and reports sent, received, lost, duplicates, the longest time
+ * collects the echoes and reports sent, received, lost, duplicates, send errors (packets
+ * the kernel refused: never counted as sent, nor as lost), the longest time
  * between two consecutive echoes and the largest hole in the sequence space, in text or
  * JSON; --csv writes (receive time, seq, rtt) per echo. `echo` answers every packet to its
  * sender (the VM "answers each") and may log (time, seq, source, flow name). `tap` watches
@@ -58,6 +60,10 @@
 #define FLOW_NAME      16
 #define FLOW_MAX_SIZE  9000
 #define FLOW_MAX_COUNT 10000000u
+
+/* seen[seq] of `send` */
+#define SEQ_ECHOED   1
+#define SEQ_NOT_SENT 2
 
 static volatile sig_atomic_t stop_flag, finish_flag;
 
@@ -268,11 +274,11 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void usage_send(void)
+static void usage_send(FILE *f)
 {
-	fprintf(stderr, "usage: lisp-flow send --to ADDR:PORT --rate PPS --count N [--size B]\n"
-			"         [--name NAME] [--json] [--csv FILE] [--max-seconds S]\n"
-			"         [--linger-ms MS] [--bind ADDR]\n");
+	fprintf(f, "usage: lisp-flow send --to ADDR:PORT --rate PPS --count N [--size B]\n"
+		   "         [--name NAME] [--json] [--csv FILE] [--max-seconds S]\n"
+		   "         [--linger-ms MS] [--bind ADDR]\n");
 }
 
 static int cmd_send(int argc, char **argv)
@@ -298,13 +304,16 @@ static int cmd_send(int argc, char **argv)
 	struct rx *rxs;
 	uint8_t *seen;
 	size_t nrx = 0;
-	uint32_t sent = 0, dups = 0, stray = 0, reordered = 0, send_err = 0;
+	/* seq: packets due so far (their sequence numbers are used up); sent: those the kernel
+	   took; send_err: those it refused (no route, firewall, buffer full): not sent, so
+	   never "lost" in the network, but missing at the receiver all the same */
+	uint32_t seq = 0, sent = 0, dups = 0, stray = 0, reordered = 0, send_err = 0;
 	uint64_t t0, t_end, t_last_send = 0, next, interval, rtt_min = UINT64_MAX, rtt_max = 0;
 	double rtt_sum = 0, wall0;
 	FILE *csvf;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			to_s = optarg;
@@ -343,7 +352,7 @@ static int cmd_send(int argc, char **argv)
 			bind_s = optarg;
 			break;
 		case 'h':
-			usage_send();
+			usage_send(stdout);
 			return 0;
 		default:
 			goto bad;
@@ -419,29 +428,33 @@ static int cmd_send(int argc, char **argv)
 			break;
 		/* SIGUSR1: the flow ends here, as if --count had been the packets sent so far
 		   (the echoes still on their way are waited for, --linger-ms) */
-		if (finish_flag && sent < count && sent > 0) {
-			count = sent;
+		if (finish_flag && seq < count && seq > 0) {
+			count = seq;
 			linger_until = now + (uint64_t)linger * 1000000ull;
 		}
 		/* send what is due (after a late wakeup, at most the packets already due) */
-		while (sent < count && now >= next) {
-			put_u32(pkt + 4, sent);
+		while (seq < count && now >= next) {
+			put_u32(pkt + 4, seq);
 			put_u64(pkt + 8, now);
 			n = send(fd, pkt, size, 0);
-			if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-				send_err++; /* unreachable, no route: the packet counts as sent and
-					       lost */
-			sent++;
+			if (n < 0) {
+				send_err++; /* refused here: a send error, not a packet sent */
+				seen[seq] = SEQ_NOT_SENT;
+			} else {
+				sent++;
+			}
+			seq++;
 			t_last_send = now;
 			next += interval;
-			if (sent == count)
+			if (seq == count)
 				linger_until = now + (uint64_t)linger * 1000000ull;
 		}
 		/* read every echo waiting */
 		while ((n = recv(fd, rbuf, sizeof(rbuf), 0)) >= 0) {
 			struct flow_pkt fp;
 			uint64_t t = mono_ns();
-			if (flow_parse(rbuf, (size_t)n, &fp) || fp.seq >= sent ||
+			if (flow_parse(rbuf, (size_t)n, &fp) || fp.seq >= seq ||
+			    seen[fp.seq] == SEQ_NOT_SENT ||
 			    strncmp(fp.name, name, FLOW_NAME) != 0) {
 				stray++;
 				continue;
@@ -450,7 +463,7 @@ static int cmd_send(int argc, char **argv)
 				dups++;
 				continue;
 			}
-			seen[fp.seq] = 1;
+			seen[fp.seq] = SEQ_ECHOED;
 			if (nrx && fp.seq < rxs[nrx - 1].seq)
 				reordered++;
 			rxs[nrx].t_ns = t;
@@ -475,9 +488,9 @@ static int cmd_send(int argc, char **argv)
 			fflush(csvf);
 			t_flush = now;
 		}
-		if (sent == count && (nrx == count || mono_ns() >= linger_until))
+		if (seq == count && (nrx == sent || mono_ns() >= linger_until))
 			break;
-		wait_readable(fd, sent < count ? next : linger_until);
+		wait_readable(fd, seq < count ? next : linger_until);
 	}
 	close(fd);
 
@@ -493,10 +506,10 @@ static int cmd_send(int argc, char **argv)
 			gap_before = rxs[i].seq;
 		}
 	}
-	/* holes in sequence space: runs of unseen seqs among those sent */
+	/* holes in sequence space: runs of seqs never echoed (lost, or not sent) */
 	uint32_t hole_from = 0, hole_len = 0, run_from = 0, run_len = 0, s;
-	for (s = 0; s < sent; s++) {
-		if (!seen[s]) {
+	for (s = 0; s < seq; s++) {
+		if (seen[s] != SEQ_ECHOED) {
 			if (!run_len)
 				run_from = s;
 			run_len++;
@@ -510,7 +523,7 @@ static int cmd_send(int argc, char **argv)
 	}
 	uint32_t lost = sent - (uint32_t)nrx;
 	/* a hole that runs to the end of the flow is not bounded by two echoes: report it */
-	int tail_open = sent > 0 && !seen[sent - 1];
+	int tail_open = seq > 0 && seen[seq - 1] != SEQ_ECHOED;
 	double dur_ms = (double)(t_last_send - t0) / 1e6;
 	(void)gap_before;
 
@@ -532,13 +545,13 @@ static int cmd_send(int argc, char **argv)
 			printf(",\"largestHole\":{\"fromSeq\":%" PRIu32 ",\"toSeq\":%" PRIu32
 			       ",\"count\":%" PRIu32 ",\"toEnd\":%s}",
 			       hole_from, hole_from + hole_len - 1, hole_len,
-			       (tail_open && hole_from + hole_len == sent) ? "true" : "false");
+			       (tail_open && hole_from + hole_len == seq) ? "true" : "false");
 		if (nrx)
 			printf(",\"rttMs\":{\"min\":%.3f,\"avg\":%.3f,\"max\":%.3f}",
 			       (double)rtt_min / 1e6, rtt_sum / (double)nrx / 1e6,
 			       (double)rtt_max / 1e6);
 		printf(",\"startWallMs\":%.3f,\"durationMs\":%.3f,\"interrupted\":%s}\n", wall0,
-		       dur_ms, (stop_flag || sent < count) ? "true" : "false");
+		       dur_ms, (stop_flag || seq < count) ? "true" : "false");
 	} else {
 		printf("flow %s to %s: sent %" PRIu32 ", received %zu, lost %" PRIu32
 		       ", duplicates %" PRIu32 ", reordered %" PRIu32 "\n",
@@ -552,11 +565,15 @@ static int cmd_send(int argc, char **argv)
 			printf("  largest hole: seq %" PRIu32 "-%" PRIu32 " (%" PRIu32
 			       " packets%s)\n",
 			       hole_from, hole_from + hole_len - 1, hole_len,
-			       (tail_open && hole_from + hole_len == sent) ? ", to the end" : "");
+			       (tail_open && hole_from + hole_len == seq) ? ", to the end" : "");
 		if (nrx)
 			printf("  rtt min/avg/max %.3f/%.3f/%.3f ms\n", (double)rtt_min / 1e6,
 			       rtt_sum / (double)nrx / 1e6, (double)rtt_max / 1e6);
-		if (stop_flag || sent < count)
+		if (send_err)
+			printf("  not sent: %" PRIu32
+			       " (send errors: no route, firewall, buffer full)\n",
+			       send_err);
+		if (stop_flag || seq < count)
 			printf("  interrupted after %.0f ms\n", dur_ms);
 	}
 	if (csvf && csvf != stdout)
@@ -565,16 +582,15 @@ static int cmd_send(int argc, char **argv)
 	free(seen);
 	return 0;
 bad:
-	usage_send();
+	usage_send(stderr);
 	return 2;
 }
 
 /* ------------------------------------------------------------------ echo */
 
-static void usage_echo(void)
+static void usage_echo(FILE *f)
 {
-	fprintf(stderr,
-		"usage: lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]\n");
+	fprintf(f, "usage: lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]\n");
 }
 
 static int cmd_echo(int argc, char **argv)
@@ -590,10 +606,10 @@ static int cmd_echo(int argc, char **argv)
 	int c, fd, off = 0;
 	FILE *logf;
 	uint8_t buf[FLOW_MAX_SIZE + 1];
-	uint64_t t_end, echoed = 0;
+	uint64_t t_end, echoed = 0, echo_err = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (parse_uint(optarg, 65535, &port) || !port)
@@ -610,7 +626,7 @@ static int cmd_echo(int argc, char **argv)
 				goto bad;
 			break;
 		case 'h':
-			usage_echo();
+			usage_echo(stdout);
 			return 0;
 		default:
 			goto bad;
@@ -672,8 +688,10 @@ static int cmd_echo(int argc, char **argv)
 			perror("lisp-flow: recvfrom");
 			continue;
 		}
-		sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
-		echoed++;
+		if (sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl) < 0)
+			echo_err++; /* not echoed: a send error, not an echo */
+		else
+			echoed++;
 		if (logf) {
 			struct flow_pkt fp;
 			char a[INET6_ADDRSTRLEN];
@@ -683,22 +701,23 @@ static int cmd_echo(int argc, char **argv)
 					fp.name[0] ? fp.name : "-");
 		}
 	}
-	fprintf(stderr, "lisp-flow: echoed %" PRIu64 " packets\n", echoed);
+	fprintf(stderr, "lisp-flow: echoed %" PRIu64 " packets, %" PRIu64 " send errors\n", echoed,
+		echo_err);
 	if (logf && logf != stdout)
 		fclose(logf);
 	close(fd);
 	return 0;
 bad:
-	usage_echo();
+	usage_echo(stderr);
 	return 2;
 }
 
 /* ------------------------------------------------------------------ tap */
 
-static void usage_tap(void)
+static void usage_tap(FILE *f)
 {
-	fprintf(stderr, "usage: lisp-flow tap --dev IF --port P [--lisp [PORT]] [--log FILE] "
-			"[--max-seconds S]\n");
+	fprintf(f, "usage: lisp-flow tap --dev IF --port P [--lisp [PORT]] [--log FILE] "
+		   "[--max-seconds S]\n");
 }
 
 /* UDP payload of an IPv4/IPv6 packet to or from `port` (proto/pkt.h: not a fragment, the UDP
@@ -762,7 +781,7 @@ static int cmd_tap(int argc, char **argv)
 	uint64_t t_end;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dev = optarg;
@@ -784,7 +803,7 @@ static int cmd_tap(int argc, char **argv)
 				goto bad;
 			break;
 		case 'h':
-			usage_tap();
+			usage_tap(stdout);
 			return 0;
 		default:
 			goto bad;
@@ -892,20 +911,21 @@ static int cmd_tap(int argc, char **argv)
 	close(fd);
 	return 0;
 bad:
-	usage_tap();
+	usage_tap(stderr);
 	return 2;
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
 	fprintf(
-	    stderr,
+	    f,
 	    "usage: lisp-flow send --to ADDR:PORT --rate PPS --count N [--size B] [--name NAME]\n"
 	    "                      [--json] [--csv FILE] [--max-seconds S] [--linger-ms MS]\n"
 	    "                      [--bind ADDR]\n"
 	    "       lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]\n"
 	    "       lisp-flow tap --dev IF --port P [--lisp [PORT]] [--log FILE] [--max-seconds "
 	    "S]\n"
+	    "       lisp-flow [COMMAND] -h | --help;  lisp-flow --version\n"
 	    "send: numbered packets at a fixed rate, echoes collected; reports sent, received,\n"
 	    "lost, duplicates, the longest gap between echoes and the largest hole. SIGUSR1\n"
 	    "ends the flow early and cleanly (echoes in flight awaited, report not interrupted).\n"
@@ -918,7 +938,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "--version") == 0) {
@@ -926,7 +946,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		usage();
+		usage(stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "send") == 0)
@@ -935,6 +955,7 @@ int main(int argc, char **argv)
 		return cmd_echo(argc - 1, argv + 1);
 	if (strcmp(argv[1], "tap") == 0)
 		return cmd_tap(argc - 1, argv + 1);
-	usage();
+	fprintf(stderr, "lisp-flow: unknown command %s\n", argv[1]);
+	usage(stderr);
 	return 2;
 }

@@ -61,6 +61,7 @@ static void usage(FILE *f)
 		"usage: lisp-query (--mr HOST[:PORT] | --ms HOST[:PORT] | --etr HOST[:PORT])\n"
 		"         [--iid N] [--source ADDR] [--probe] [--timeout S] [--retries N]\n"
 		"         [--json] EID\n"
+		"       lisp-query -h | --help | --version\n"
 		"--mr sends the Map-Request in an ECM; --ms and --etr send it plain; --probe\n"
 		"(RLOC probe, P bit) needs --etr. Defaults: port 4342, timeout 0.5 s doubled at\n"
 		"each of 3 retries. Exit: 0 answered, 1 error, 2 usage, 3 no answer.\n");
@@ -113,6 +114,10 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return EXIT_DONE;
 	}
+	if (o.version) {
+		printf("lisp-query %s\n", PACKAGE_VERSION);
+		return EXIT_DONE;
+	}
 	run.o = &o;
 	run.reply = calloc(1, sizeof(*run.reply));
 	if (!run.reply) {
@@ -157,6 +162,17 @@ int main(int argc, char **argv)
 		ans.from = tools_sockaddr_str(&x.from, from, sizeof(from));
 		ans.rtt_ms = x.rtt_ms;
 		ans.nonce = run.answered_nonce;
+	} else if (x.icmp_errors) {
+		/* not an answer, but it tells "nothing there" from silence */
+		struct ipaddr ip;
+		char a[IPADDR_STRLEN] = "?";
+		if (x.icmp_from.ss_family) {
+			tools_sockaddr_to_ip(&x.icmp_from, &ip, NULL);
+			ipaddr_str(&ip, a, sizeof(a));
+		}
+		snprintf(err, sizeof(err), "no answer (ICMP %s from %s)", xchg_icmp_name(x.icmp),
+			 a);
+		ans.error = err;
 	} else {
 		ans.error = "no answer";
 	}

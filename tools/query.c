@@ -36,6 +36,7 @@ enum {
 	QO_RETRIES,
 	QO_JSON,
 	QO_HELP,
+	QO_VERSION,
 };
 
 static const struct option qlongopts[] = {
@@ -49,6 +50,7 @@ static const struct option qlongopts[] = {
     {"retries", required_argument, NULL, QO_RETRIES},
     {"json", no_argument, NULL, QO_JSON},
     {"help", no_argument, NULL, QO_HELP},
+    {"version", no_argument, NULL, QO_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -60,7 +62,7 @@ int query_parse_args(int argc, char **argv, struct query_opts *o, char *err, siz
 	opterr = 0;
 	optind = 0;
 	/* permute: the EID may come before or after the options */
-	while ((c = getopt_long(argc, argv, ":", qlongopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", qlongopts, NULL)) != -1) {
 		switch (c) {
 		case QO_MR:
 		case QO_MS:
@@ -101,7 +103,11 @@ int query_parse_args(int argc, char **argv, struct query_opts *o, char *err, siz
 			o->json = true;
 			break;
 		case QO_HELP:
+		case 'h':
 			o->help = true;
+			return 0;
+		case QO_VERSION:
+			o->version = true;
 			return 0;
 		case ':':
 			return errf(err, errlen, "option %s needs a value", argv[optind - 1]);

@@ -34,7 +34,8 @@ struct query_opts {
 	double timeout;
 	unsigned retries;
 	bool json;
-	bool help;
+	bool help;    /* -h, --help */
+	bool version; /* --version */
 	const char *eid_arg;
 	struct lisp_prefix eid;
 };

@@ -12,7 +12,9 @@
  * packed greedily into Map-Registers of at most REG_DGRAM_MAX bytes and LISP_MAX_RECORDS records.
  */
 #include "tools/reg.h"
+#include "tools/regpipe.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -38,6 +40,15 @@ void reg_default_xtr_id(uint8_t id[16])
 		memcpy(id, "lisp-register", 13); /* still stable */
 }
 
+#ifndef SYSCONFDIR
+#error "SYSCONFDIR must be defined by the build ($(sysconfdir))"
+#endif
+
+const char *reg_default_conf(void)
+{
+	return SYSCONFDIR "/lisp/register.conf";
+}
+
 void reg_opts_init(struct reg_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -50,6 +61,7 @@ void reg_opts_init(struct reg_opts *o)
 	o->ttl = LISP_TTL_DEFAULT;
 	o->timeout = 0.5;
 	o->retries = 3;
+	o->window = REGPIPE_WINDOW_DEFAULT;
 }
 
 void reg_opts_free(struct reg_opts *o)
@@ -59,6 +71,31 @@ void reg_opts_free(struct reg_opts *o)
 	o->eid_args = NULL;
 	o->eids = NULL;
 	o->neid_args = o->neids = 0;
+}
+
+/* ------------------------------------------------------------------ several Map-Servers */
+/* The first Map-Server goes to o->ms (what a single one always used), the others to
+ * o->more_ms; the same Map-Server twice is an error. 0 or -1. */
+static int reg_add_ms(struct reg_opts *o, const char *val)
+{
+	char host[TOOLS_HOST_MAX];
+	uint16_t port;
+
+	if (tools_parse_hostport(val, LISP_CONTROL_PORT, host, sizeof(host), &port))
+		return -1;
+	if (o->ms[0] == '\0') {
+		memcpy(o->ms, host, sizeof(o->ms));
+		o->ms_port = port;
+		return 0;
+	}
+	if (o->nmore_ms >= REG_MS_MAX - 1 || (!strcmp(o->ms, host) && o->ms_port == port))
+		return -1;
+	for (size_t i = 0; i < o->nmore_ms; i++)
+		if (!strcmp(o->more_ms[i].host, host) && o->more_ms[i].port == port)
+			return -1;
+	memcpy(o->more_ms[o->nmore_ms].host, host, sizeof(host));
+	o->more_ms[o->nmore_ms++].port = port;
+	return 0;
 }
 
 static int copy_str(char *dst, size_t cap, const char *s)
@@ -77,8 +114,14 @@ static int set_opt(struct reg_opts *o, const char *name, const char *val, char *
 	double d;
 
 	if (!strcmp(name, "ms")) {
-		if (tools_parse_hostport(val, LISP_CONTROL_PORT, o->ms, sizeof(o->ms), &o->ms_port))
-			return errf(err, errlen, "ms: bad HOST[:PORT] \"%s\"", val);
+		if (reg_add_ms(o, val))
+			return errf(err, errlen, "ms: bad HOST[:PORT] \"%s\", or more than %d", val,
+				    REG_MS_MAX);
+	} else if (!strcmp(name, "window")) {
+		if (tools_parse_uint(val, REGPIPE_WINDOW_MAX, &v) || v == 0)
+			return errf(err, errlen, "window: 1..%d expected, got \"%s\"",
+				    REGPIPE_WINDOW_MAX, val);
+		o->window = (unsigned)v;
 	} else if (!strcmp(name, "site")) {
 		if (copy_str(o->site, sizeof(o->site), val))
 			return errf(err, errlen, "site: empty or longer than %d", REG_NAME_MAX - 1);
@@ -231,10 +274,15 @@ enum {
 	OPT_EIDS_FILE,
 	OPT_TIMEOUT,
 	OPT_RETRIES,
+	OPT_WINDOW,
 	OPT_JSON,
 	OPT_HOOK,
 	OPT_CONFIG,
 	OPT_HELP,
+	OPT_VERSION,
+	OPT_INSTALL_HOOK,
+	OPT_UNINSTALL_HOOK,
+	OPT_ROOT,
 };
 
 static const struct option longopts[] = {
@@ -257,12 +305,20 @@ static const struct option longopts[] = {
     {"eids-file", required_argument, NULL, OPT_EIDS_FILE},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"window", required_argument, NULL, OPT_WINDOW},
     {"json", no_argument, NULL, OPT_JSON},
     {"libvirt-hook", no_argument, NULL, OPT_HOOK},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"install-libvirt-hook", no_argument, NULL, OPT_INSTALL_HOOK},
+    {"uninstall-libvirt-hook", no_argument, NULL, OPT_UNINSTALL_HOOK},
+    {"root", required_argument, NULL, OPT_ROOT},
     {NULL, 0, NULL, 0},
 };
+
+/* "-h" is the one short option (with --help); everything else is a long option. */
+#define REG_SHORTOPTS "+:h"
 
 int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t errlen)
 {
@@ -274,25 +330,59 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 	/* pass 1: where the defaults come from */
 	opterr = 0;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, NULL)) != -1) {
 		if (c == OPT_CONFIG)
 			conf = optarg;
 		else if (c == OPT_HOOK)
 			o->hook = true;
-		else if (c == OPT_HELP)
+		else if (c == OPT_HELP || c == 'h')
 			o->help = true;
+		else if (c == OPT_VERSION)
+			o->version = true;
+		else if (c == OPT_INSTALL_HOOK)
+			o->install_hook = true;
+		else if (c == OPT_UNINSTALL_HOOK)
+			o->uninstall_hook = true;
+		else if (c == OPT_ROOT)
+			o->root = optarg;
 		else if (c == ':')
 			return errf(err, errlen, "option %s needs a value", argv[optind - 1]);
 		else if (c == '?')
 			return errf(err, errlen, "unknown option %s", argv[optind - 1]);
 	}
-	if (o->help)
+	if (o->help || o->version)
 		return 0;
+	if (o->install_hook || o->uninstall_hook) {
+		/* nothing else goes with them: the hook reads its settings when it runs */
+		if (o->install_hook && o->uninstall_hook)
+			return errf(err, errlen,
+				    "--install-libvirt-hook or --uninstall-libvirt-hook, not both");
+		int li = -1;
+		optind = 0;
+		while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, &li)) != -1)
+			if (c != OPT_INSTALL_HOOK && c != OPT_UNINSTALL_HOOK && c != OPT_ROOT)
+				return errf(
+				    err, errlen,
+				    "--%s: the libvirt hook installer takes only --root DIR "
+				    "(the hook reads its settings when it runs)",
+				    li >= 0 ? longopts[li].name : "?");
+		if (optind < argc)
+			return errf(err, errlen, "unexpected argument \"%s\"", argv[optind]);
+		if (o->root && (o->root[0] != '/' || strlen(o->root) >= REG_PATH_MAX / 2))
+			return errf(err, errlen, "--root: an absolute directory expected");
+		return 0;
+	}
+	if (o->root)
+		return errf(err, errlen, "--root goes with --install-libvirt-hook");
 	if (!conf && o->hook) {
 		conf = getenv("LISP_REGISTER_CONF");
 		if (!conf || !*conf)
-			conf = REG_DEFAULT_CONF;
-		conf_default = access(conf, F_OK) != 0;
+			conf = reg_default_conf();
+		if (access(conf, F_OK) != 0) {
+			conf_default = true;
+			if (copy_str(o->config_missing, sizeof(o->config_missing), conf))
+				return errf(err, errlen, "config: empty or too long path");
+		}
 	}
 	if (conf && !conf_default) {
 		uint8_t *data;
@@ -310,11 +400,19 @@ int reg_parse_args(int argc, char **argv, struct reg_opts *o, char *err, size_t 
 
 	/* pass 2: the command line over the config */
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "+:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, REG_SHORTOPTS, longopts, NULL)) != -1) {
 		const char *name = NULL;
 		switch (c) {
 		case OPT_MS:
+			if (!o->ms_from_cli) {
+				o->ms_from_cli = true;
+				o->ms[0] = '\0';
+				o->nmore_ms = 0;
+			}
 			name = "ms";
+			break;
+		case OPT_WINDOW:
+			name = "window";
 			break;
 		case OPT_SITE:
 			name = "site";
@@ -421,13 +519,46 @@ int reg_resolve_eids(struct reg_opts *o, char *err, size_t errlen)
 		uint8_t *data;
 		size_t len;
 		int rc;
-		if (tools_read_file(o->eids_file, TOOLS_FILE_MAX, &data, &len, e2, sizeof(e2)))
+		if (tools_read_file(o->eids_file, TOOLS_EID_FILE_MAX, &data, &len, e2, sizeof(e2)))
 			return errf(err, errlen, "--eids-file: %s", e2);
 		rc = tools_parse_eid_list(data, len, o->iid, &o->eids, &o->neids, e2, sizeof(e2));
 		free(data);
 		if (rc)
 			return errf(err, errlen, "%s: %s", o->eids_file, e2);
 	}
+	return 0;
+}
+
+struct eid_at {
+	struct lisp_prefix p;
+	size_t i;
+};
+
+static int cmp_eid_at(const void *a, const void *b)
+{
+	const struct eid_at *x = a, *y = b;
+	int c = prefix_cmp(&x->p, &y->p);
+	return c ? c : (x->i > y->i) - (x->i < y->i);
+}
+
+/* The first (in list order) EID of eids[0..n) that an earlier one repeats, in *dup (n:
+ * none): a sort, O(n log n) for the 10^5 EIDs of an evacuation. 0, or -1 (memory). */
+static int reg_find_duplicate(const struct lisp_prefix *eids, size_t n, size_t *dup)
+{
+	struct eid_at *v = malloc((n ? n : 1) * sizeof(*v));
+
+	*dup = n;
+	if (v == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		v[i].p = eids[i];
+		v[i].i = i;
+	}
+	qsort(v, n, sizeof(*v), cmp_eid_at);
+	for (size_t i = 1; i < n; i++)
+		if (prefix_eq(&v[i].p, &v[i - 1].p) && v[i].i < *dup)
+			*dup = v[i].i;
+	free(v);
 	return 0;
 }
 
@@ -440,13 +571,13 @@ int reg_validate(const struct reg_opts *o, char *err, size_t errlen)
 		return errf(err, errlen, "no EID: give --eid PREFIX or --eids-file FILE");
 	if (o->nrlocs == 0 && !o->dereg)
 		return errf(err, errlen, "--rloc ADDR is required (unless --deregister)");
-	for (i = 0; i < o->neids; i++)
-		for (j = 0; j < i; j++)
-			if (prefix_eq(&o->eids[i], &o->eids[j])) {
-				char s[PREFIX_STRLEN];
-				return errf(err, errlen, "EID %s given twice",
-					    prefix_str(&o->eids[i], s, sizeof(s)));
-			}
+	if (reg_find_duplicate(o->eids, o->neids, &i) < 0)
+		return errf(err, errlen, "out of memory");
+	if (i < o->neids) {
+		char s[PREFIX_STRLEN];
+		return errf(err, errlen, "EID %s given twice",
+			    prefix_str(&o->eids[i], s, sizeof(s)));
+	}
 	for (i = 0; i < o->nrlocs; i++)
 		for (j = 0; j < i; j++)
 			if (ipaddr_eq(&o->rlocs[i], &o->rlocs[j])) {
@@ -577,7 +708,7 @@ int reg_build(const struct reg_opts *o, const struct lisp_prefix *eids, size_t n
 enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64_t *nonces,
 				   unsigned nn, const struct lisp_key *k,
 				   const struct lisp_prefix *eids, size_t n, unsigned *which,
-				   char *why, size_t whylen)
+				   enum reg_reject *rej, char *why, size_t whylen)
 {
 	struct lisp_map_notify *m;
 	struct buf b;
@@ -601,6 +732,8 @@ enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64
 		goto out;
 	*which = i;
 	v = XR_REJECT;
+	if (rej)
+		*rej = REG_REJ_AUTH;
 	if (lisp_auth_verify(&b, &m->auth, k, &pe)) {
 		errf(why, whylen, "Map-Notify authentication failed: %s",
 		     pe.reason ? pe.reason : "bad digest");
@@ -614,11 +747,111 @@ enum xchg_verdict reg_check_notify(const uint8_t *data, size_t len, const uint64
 			char s[PREFIX_STRLEN];
 			errf(why, whylen, "Map-Notify does not acknowledge EID %s",
 			     prefix_str(&eids[j], s, sizeof(s)));
+			if (rej)
+				*rej = REG_REJ_RECORDS;
 			goto out;
 		}
 	}
 	v = XR_DONE;
+	if (rej)
+		*rej = REG_REJ_NONE;
 out:
 	free(m);
 	return v;
+}
+
+const char *reg_outcome_name(enum reg_outcome o)
+{
+	switch (o) {
+	case REG_ACKED:
+		return "acknowledged";
+	case REG_NO_ANSWER:
+		return "no-answer";
+	case REG_REJECTED:
+		return "rejected";
+	case REG_SEND_FAILED:
+		return "send-failed";
+	case REG_USAGE:
+		return "usage";
+	case REG_PARTIAL:
+		return "partial";
+	default:
+		return "error";
+	}
+}
+
+int reg_outcome_exit(enum reg_outcome o)
+{
+	switch (o) {
+	case REG_ACKED:
+		return EXIT_DONE;
+	case REG_NO_ANSWER:
+		return EXIT_NOANSWER;
+	case REG_REJECTED:
+		return EXIT_REJECTED;
+	case REG_USAGE:
+		return EXIT_USAGE;
+	case REG_PARTIAL:
+		return EXIT_PARTIAL;
+	default:
+		return EXIT_OTHER;
+	}
+}
+
+size_t reg_likely_causes(enum reg_outcome o, enum reg_reject rej, enum xchg_icmp icmp,
+			 int send_errno, const char **causes, size_t max)
+{
+	const char *c[8];
+	size_t n = 0, i;
+
+	switch (o) {
+	case REG_NO_ANSWER:
+		if (icmp == XI_PORT_UNREACH) {
+			c[n++] = "nothing listens on that UDP port (ICMP port unreachable): the "
+				 "port is wrong (--ms HOST:PORT, default 4342) or the Map-Server "
+				 "is not running";
+			c[n++] = "the Map-Server address is wrong (the host there runs no "
+				 "Map-Server)";
+			break;
+		}
+		if (icmp == XI_HOST_UNREACH)
+			c[n++] = "the Map-Server address is wrong or unreachable (ICMP "
+				 "unreachable from a router on the way)";
+		else if (icmp == XI_PROHIBITED)
+			c[n++] = "a firewall rejects the Map-Register (ICMP administratively "
+				 "prohibited)";
+		c[n++] = "wrong Map-Server address or port (--ms HOST:PORT, default 4342)";
+		c[n++] = "a firewall drops UDP to the Map-Server's port, or its answers back";
+		c[n++] = "the Map-Server is down";
+		c[n++] = "the Map-Server refused the Map-Register without answering (lisp-msd "
+			 "drops a bad one silently): wrong key, key-id or algorithm for the "
+			 "site's <key>, an EID outside the site's <eid-prefix>, or a nonce not "
+			 "above the last one (this host's clock behind); `show statistics` on the "
+			 "Map-Server counts each reason";
+		break;
+	case REG_REJECTED:
+		if (rej == REG_REJ_RECORDS) {
+			c[n++] = "the Map-Server acknowledged only part of the Map-Register: an "
+				 "EID it did not register (not allowed for the site?)";
+		} else {
+			c[n++] = "the Map-Notify does not verify with our key: the Map-Server "
+				 "signs with another secret or algorithm for this key-id (the key "
+				 "file differs from the site's <key>)";
+			c[n++] = "something else answers in the Map-Server's name";
+		}
+		break;
+	case REG_SEND_FAILED:
+		if (send_errno == ENETUNREACH || send_errno == EHOSTUNREACH)
+			c[n++] = "no route from this host to the Map-Server's address";
+		else if (send_errno == EPERM || send_errno == EACCES)
+			c[n++] = "a firewall rule of this host refuses the datagram";
+		else
+			c[n++] = "this host cannot send to that address (see the error)";
+		break;
+	default:
+		break;
+	}
+	for (i = 0; i < n && i < max; i++)
+		causes[i] = c[i];
+	return i;
 }

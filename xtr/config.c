@@ -4,7 +4,9 @@
  * schema/lisp-xtrd.rng into a struct xtr_cfg (every semantic error as FILE:LINE, the whole
  * file checked before anything is used), and print the normalized form (`lisp-xtrd -nv`).
  * Element reference: examples/lisp-xtrd-site-a.xml. The <site> element belongs to the site
- * module (xtr/site/site.h): it is kept as a copy for it.
+ * module (xtr/site/site.h): it is kept as a copy for it. <tenant> (representative mode,
+ * examples/lisp-xtrd-detr.xml): an instance ID served besides the root's, its aggregates
+ * (database mappings of that IID) and its PITR <client> source prefixes.
  */
 #include "config.h"
 
@@ -15,6 +17,7 @@
 #include <libxml/tree.h>
 
 #include "bgp/bgp.h"
+#include "xtr/underlay.h"
 #include "common/cli.h"
 #include "common/conf.h"
 #include "common/log.h"
@@ -43,13 +46,31 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->mreq_burst = 200;
 	c->mreq_retries = 4;
 	c->negative_hold = 10;
-	c->probe_interval = 30;
-	c->probe_timeout = 5;
+	c->probe_interval_ms = 30000;
+	c->probe_timeout_ms = 5000;
 	c->probe_retries = 2;
 	c->smr = true;
 	c->moved_away_s = 180;
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
-	c->log_level = LOG_INFO;
+	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_XTRD);
+	cfg_log_init(&c->log);
+	xtr_announce_defaults(c);
+}
+
+void xtr_cfg_order_rlocs(struct xtr_cfg *c)
+{
+	struct ipaddr r[XTR_MAX_RLOCS];
+	bool any[XTR_MAX_RLOCS];
+	unsigned n = 0;
+
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned i = 0; i < c->nrloc && i < XTR_MAX_RLOCS; i++)
+			if (c->rloc_anycast[i] == (pass == 1)) {
+				r[n] = c->rloc[i];
+				any[n++] = c->rloc_anycast[i];
+			}
+	memcpy(c->rloc, r, n * sizeof(r[0]));
+	memcpy(c->rloc_anycast, any, n * sizeof(any[0]));
 }
 
 void xtr_cfg_free(struct xtr_cfg *c)
@@ -94,6 +115,39 @@ static int parse_locators(xmlNode *n, struct xtr_mapping_cfg *m)
 	return bad ? -1 : 0;
 }
 
+/* A duration given either as @NAME in seconds (min_s..max_s) or as @NAME-ms in
+ * milliseconds (0 or 100..max_s x 1000 when min_s is 0, else 100..max_s x 1000), into
+ * *ms. 0 set, 1 absent (unchanged), -1 error (both given, out of range). */
+static int get_ms(xmlNode *n, const char *name, uint32_t min_s, uint32_t max_s, uint32_t *ms)
+{
+	char a[64], am[64];
+	uint32_t v;
+	int r, rm;
+
+	snprintf(a, sizeof(a), "@%s", name);
+	snprintf(am, sizeof(am), "@%s-ms", name);
+	r = cfg_get_u32(n, a, min_s, max_s, &v);
+	if (r < 0)
+		return -1;
+	if (r == 0) {
+		char tmp[32];
+		if (cfg_get_string(n, am, tmp, sizeof(tmp)) != 1)
+			return cfg_error(n, "%s and %s-ms: give one of them", name, name);
+		*ms = v * 1000;
+		return 0;
+	}
+	rm = cfg_get_u32(n, am, 0, max_s * 1000, &v);
+	if (rm != 0)
+		return rm;
+	if (v != 0 && v < 100)
+		return cfg_error(n, "%s-ms: %u is below 100 ms (the timer runs every 100 ms)", name,
+				 v);
+	if (v == 0 && min_s > 0)
+		return cfg_error(n, "%s-ms: 0 is out of range", name);
+	*ms = v;
+	return 0;
+}
+
 static int parse_mapping(xmlNode *n, struct xtr_mapping_cfg *m, uint32_t iid, bool is_static)
 {
 	int bad = 0, i;
@@ -117,6 +171,21 @@ static int parse_mapping(xmlNode *n, struct xtr_mapping_cfg *m, uint32_t iid, bo
 	else
 		m->action = is_static ? LISP_ACT_NATIVE_FWD : LISP_ACT_NO_ACTION;
 	bad |= parse_locators(n, m) < 0;
+	m->probe_interval_ms = m->probe_timeout_ms = m->probe_retries = XTR_PROBE_UNSET;
+	if (is_static) {
+		bad |= cfg_get_u32(n, "@probe-interval-ms", 0, 3600000, &m->probe_interval_ms) < 0;
+		bad |= cfg_get_u32(n, "@probe-timeout-ms", 100, 600000, &m->probe_timeout_ms) < 0;
+		bad |= cfg_get_u32(n, "@probe-retries", 1, 100, &m->probe_retries) < 0;
+		if (m->probe_interval_ms != XTR_PROBE_UNSET && m->probe_interval_ms != 0 &&
+		    m->probe_interval_ms < 100)
+			bad |= cfg_error(n, "probe-interval-ms: %u is below 100 ms",
+					 m->probe_interval_ms) < 0;
+		if (m->nloc == 0 &&
+		    (m->probe_interval_ms != XTR_PROBE_UNSET ||
+		     m->probe_timeout_ms != XTR_PROBE_UNSET || m->probe_retries != XTR_PROBE_UNSET))
+			bad |= cfg_error(n, "probe-*: a static mapping without locators has "
+					    "nothing to probe") < 0;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -234,6 +303,152 @@ static struct xtr_mapping_cfg *parse_list(xmlNode *parent, const char *name, uns
 	return v;
 }
 
+static const char *const fp_mode_names[] = {"off", "auto", "on", NULL};
+
+/* <fast-path mode devices>: device names as the kernel takes them (1-15 bytes, no '/',
+ * no ':' nor whitespace), separated by spaces or commas, no duplicates; stored normalized. */
+static int parse_fast_path(xmlNode *n, struct xtr_cfg *c)
+{
+	char list[1024], *save = NULL;
+	unsigned count = 0;
+	int bad = 0, i;
+
+	c->fast_path = XTR_FP_AUTO; /* the element without mode= */
+	int r = cfg_get_enum(n, "@mode", fp_mode_names, &i);
+	if (r < 0)
+		return -1;
+	if (r == 0)
+		c->fast_path = (uint8_t)i;
+	r = cfg_get_string(n, "@devices", list, sizeof(list));
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return 0;
+	for (char *t = strtok_r(list, " ,\t", &save); t; t = strtok_r(NULL, " ,\t", &save)) {
+		size_t len = strlen(t), used = strlen(c->fp_devices);
+		if (len > 15 || strpbrk(t, "/:") != NULL)
+			bad |= cfg_error(n, "fast-path: not a device name: %.40s", t) < 0;
+		else if (++count > XTR_FP_MAX_DEVICES)
+			bad |=
+			    cfg_error(n, "fast-path: more than %d devices", XTR_FP_MAX_DEVICES) < 0;
+		else {
+			char pad[20];
+			snprintf(pad, sizeof(pad), " %s ", t);
+			char have[sizeof(c->fp_devices) + 2];
+			snprintf(have, sizeof(have), " %s ", c->fp_devices);
+			if (strstr(have, pad) != NULL)
+				bad |= cfg_error(n, "fast-path: device %s listed twice", t) < 0;
+			else
+				snprintf(c->fp_devices + used, sizeof(c->fp_devices) - used, "%s%s",
+					 used ? " " : "", t);
+		}
+		if (bad)
+			break;
+	}
+	if (!bad && count == 0)
+		bad |= cfg_error(n, "fast-path: devices= names no device") < 0;
+	return bad ? -1 : 0;
+}
+
+/* <tenant instance-id="N"><aggregate eid= ttl=/>... <client prefix=/>...</tenant>: the IIDs
+ * into c->tenant_iid, the aggregates appended to c->db with their IID, the client rules
+ * into c->client. */
+static int parse_tenants(xmlNode *root, struct xtr_cfg *c)
+{
+	size_t nt = cfg_count(root, "tenant");
+	xmlNode *t, *n;
+	int bad = 0;
+
+	if (nt == 0)
+		return 0;
+	if (c->mode != XTR_MODE_REPRESENTATIVE)
+		return cfg_error(cfg_child(root, "tenant"),
+				 "<tenant> needs mode=\"representative\"");
+	if (nt > XTR_MAX_TENANTS)
+		return cfg_error(root, "more than %d tenant elements", XTR_MAX_TENANTS);
+	CFG_FOREACH(t, root, "tenant")
+	{
+		uint32_t iid = 0;
+		if (cfg_get_u32(t, "@instance-id", 0, LISP_IID_MAX, &iid) != 0) {
+			bad = 1;
+			continue;
+		}
+		if (iid == 0) {
+			bad |= cfg_error(
+				   t, "tenant instance-id 0: instance ID 0 is carried as unicast, "
+				      "it can only be the root's instance-id") < 0;
+			continue;
+		}
+		if (iid == c->iid)
+			bad |= cfg_error(t, "tenant instance-id %u is the root's instance-id",
+					 iid) < 0;
+		for (unsigned i = 0; i < c->ntenant; i++)
+			if (c->tenant_iid[i] == iid)
+				bad |= cfg_error(t, "tenant instance-id %u listed twice", iid) < 0;
+		c->tenant_iid[c->ntenant++] = iid;
+		CFG_FOREACH(n, t, "aggregate")
+		{
+			struct xtr_mapping_cfg m;
+			char ps[PREFIX_STRLEN];
+			if (cfg_get_prefix(n, "@eid", false, &m.eid) == 0 && m.eid.iid != 0 &&
+			    m.eid.iid != iid) {
+				bad |= cfg_error(
+					   n, "aggregate instance ID [%u] is not the tenant's (%u)",
+					   m.eid.iid, iid) < 0;
+				continue;
+			}
+			if (parse_mapping(n, &m, iid, false) < 0) {
+				bad = 1;
+				continue;
+			}
+			if (c->ndb >= XTR_MAX_DB) {
+				bad |=
+				    cfg_error(n, "more than %u database mappings", XTR_MAX_DB) < 0;
+				continue;
+			}
+			for (unsigned i = 0; i < c->ndb; i++)
+				if (prefix_eq(&c->db[i].eid, &m.eid))
+					bad |= cfg_error(n, "EID %s listed twice",
+							 prefix_str(&m.eid, ps, sizeof(ps))) < 0;
+			struct xtr_mapping_cfg *v = realloc(c->db, (c->ndb + 1) * sizeof(*v));
+			if (v == NULL)
+				return cfg_error(n, "out of memory");
+			c->db = v;
+			c->db[c->ndb++] = m;
+		}
+		CFG_FOREACH(n, t, "client")
+		{
+			struct lisp_prefix pfx;
+			char ps[PREFIX_STRLEN];
+			if (cfg_get_prefix(n, "@prefix", false, &pfx) != 0) {
+				bad = 1;
+				continue;
+			}
+			if (pfx.iid != 0) {
+				bad |= cfg_error(n, "client prefix: a source address prefix, no "
+						    "instance ID") < 0;
+				continue;
+			}
+			if (c->nclient >= XTR_MAX_CLIENTS) {
+				bad |= cfg_error(n, "more than %d client elements",
+						 XTR_MAX_CLIENTS) < 0;
+				continue;
+			}
+			for (unsigned i = 0; i < c->nclient; i++)
+				if (prefix_eq(&c->client[i].src, &pfx))
+					bad |=
+					    cfg_error(n,
+						      "client prefix %s listed twice (tenants %u "
+						      "and %u)",
+						      prefix_str(&pfx, ps, sizeof(ps)),
+						      c->client[i].iid, iid) < 0;
+			c->client[c->nclient].src = pfx;
+			c->client[c->nclient++].iid = iid;
+		}
+	}
+	return bad ? -1 : 0;
+}
+
 struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 {
 	xmlDoc *doc = cfg_load(path, "lisp-xtrd.rng", errs);
@@ -282,15 +497,27 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 	else
 		CFG_FOREACH(n, root, "rloc")
 		{
+			bool any = false;
 			if (cfg_get_addr(n, "@address", &c->rloc[c->nrloc]) != 0) {
 				bad = 1;
 				continue;
 			}
+			bad |= cfg_get_bool(n, "@anycast", &any) < 0;
+			if (any && c->mode != XTR_MODE_REPRESENTATIVE)
+				bad |= cfg_error(n, "anycast RLOCs are for D-ETRs "
+						    "(mode=\"representative\")") < 0;
+			/* one own RLOC per family (the source of what we send), and at most one
+			 * shared (anycast) one */
 			for (unsigned k = 0; k < c->nrloc; k++)
-				if (c->rloc[k].afi == c->rloc[c->nrloc].afi)
-					bad |= cfg_error(n, "one RLOC per address family") < 0;
+				if (c->rloc[k].afi == c->rloc[c->nrloc].afi &&
+				    c->rloc_anycast[k] == any)
+					bad |=
+					    cfg_error(n, any ? "one anycast RLOC per address family"
+							     : "one RLOC per address family") < 0;
+			c->rloc_anycast[c->nrloc] = any;
 			c->nrloc++;
 		}
+	xtr_cfg_order_rlocs(c);
 	if (c->nrloc == 0 && cfg_count(root, "rloc") == 0)
 		bad |= cfg_error(root, "at least one <rloc address=...> is needed") < 0;
 
@@ -345,8 +572,8 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		bad |= cfg_get_u32(n, "@retries", 0, 16, &c->mreq_retries) < 0;
 	}
 	if ((n = cfg_child(root, "probing")) != NULL) {
-		bad |= cfg_get_u32(n, "@interval", 0, 3600, &c->probe_interval) < 0;
-		bad |= cfg_get_u32(n, "@timeout", 1, 600, &c->probe_timeout) < 0;
+		bad |= get_ms(n, "interval", 0, 3600, &c->probe_interval_ms) < 0;
+		bad |= get_ms(n, "timeout", 1, 600, &c->probe_timeout_ms) < 0;
 		bad |= cfg_get_u32(n, "@retries", 1, 100, &c->probe_retries) < 0;
 		bad |= cfg_get_bool(n, "@re-resolve", &c->probe_reresolve) < 0;
 	}
@@ -354,13 +581,18 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		bad |= cfg_get_u32(n, "@reencapsulate-moved-away", 0, 86400, &c->moved_away_s) < 0;
 		bad |= cfg_get_bool(n, "@solicit-map-request", &c->smr) < 0;
 	}
+	if ((n = cfg_child(root, "fast-path")) != NULL)
+		bad |= parse_fast_path(n, c) < 0;
 	bad |= cfg_read_cli(root, &c->cli) < 0;
-	bad |= cfg_read_log(root, &c->log_level) < 0;
+	bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
+	bad |= cfg_read_metrics(root, &c->metrics) < 0;
 	c->db = parse_list(cfg_child(root, "database"), "mapping", XTR_MAX_DB, c->iid, false,
 			   &c->ndb, &bad);
 	c->stat =
 	    parse_list(root, "static-mapping", XTR_MAX_STATIC, c->iid, true, &c->nstatic, &bad);
+	if (c->db != NULL)
+		bad |= parse_tenants(root, c) < 0;
 	if ((n = cfg_child(root, "site")) != NULL) {
 		c->has_site = true;
 		bad |= site_cfg_parse(n, &c->site, errs) < 0;
@@ -374,6 +606,7 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		else if ((c->bgp = bgp_config_parse(n, errs)) == NULL)
 			bad = 1;
 	}
+	bad |= xtr_announce_parse(root, c) < 0; /* after <bgp>: it needs an underlay peer */
 	unsigned ovh = 0;
 	for (unsigned k = 0; k < c->nrloc; k++) {
 		unsigned o = c->rloc[k].afi == LISP_AFI_IPV4 ? XTR_OVERHEAD4 : XTR_OVERHEAD6;
@@ -402,6 +635,12 @@ static void print_mapping(FILE *out, const char *el, const struct xtr_mapping_cf
 		m->ttl);
 	if (st && m->nloc == 0)
 		fprintf(out, " action=\"%s\"", action_names[m->action < 6 ? m->action : 0]);
+	if (st && m->probe_interval_ms != XTR_PROBE_UNSET)
+		fprintf(out, " probe-interval-ms=\"%u\"", m->probe_interval_ms);
+	if (st && m->probe_timeout_ms != XTR_PROBE_UNSET)
+		fprintf(out, " probe-timeout-ms=\"%u\"", m->probe_timeout_ms);
+	if (st && m->probe_retries != XTR_PROBE_UNSET)
+		fprintf(out, " probe-retries=\"%u\"", m->probe_retries);
 	if (m->nloc == 0) {
 		fprintf(out, "/>\n");
 		return;
@@ -427,7 +666,8 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		c->underlay_mtu, cfg_xml_escape(c->native_dev, e, sizeof(e)), c->data_port,
 		c->control_port);
 	for (unsigned i = 0; i < c->nrloc; i++)
-		fprintf(out, "  <rloc address=\"%s\"/>\n", ipaddr_str(&c->rloc[i], a, sizeof(a)));
+		fprintf(out, "  <rloc address=\"%s\"%s/>\n", ipaddr_str(&c->rloc[i], a, sizeof(a)),
+			c->rloc_anycast[i] ? " anycast=\"true\"" : "");
 	for (unsigned i = 0; i < c->nms; i++)
 		fprintf(out,
 			"  <map-server address=\"%s\" port=\"%u\" key-id=\"%u\" algorithm=\"%s\" "
@@ -458,26 +698,56 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	    c->negative_hold);
 	fprintf(out, "  <map-request rate=\"%u\" burst=\"%u\" retries=\"%u\"/>\n", c->mreq_rate,
 		c->mreq_burst, c->mreq_retries);
-	fprintf(out,
-		"  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\" re-resolve=\"%s\"/>\n",
-		c->probe_interval, c->probe_timeout, c->probe_retries,
-		c->probe_reresolve ? "true" : "false");
+	if (c->probe_interval_ms % 1000 == 0 && c->probe_timeout_ms % 1000 == 0)
+		fprintf(out,
+			"  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\" re-resolve=\"%s\"/>\n",
+			c->probe_interval_ms / 1000, c->probe_timeout_ms / 1000, c->probe_retries,
+			c->probe_reresolve ? "true" : "false");
+	else
+		fprintf(out,
+			"  <probing interval-ms=\"%u\" timeout-ms=\"%u\" retries=\"%u\" "
+			"re-resolve=\"%s\"/>\n",
+			c->probe_interval_ms, c->probe_timeout_ms, c->probe_retries,
+			c->probe_reresolve ? "true" : "false");
 	fprintf(out, "  <etr reencapsulate-moved-away=\"%u\" solicit-map-request=\"%s\"/>\n",
 		c->moved_away_s, c->smr ? "true" : "false");
+	if (c->fast_path != XTR_FP_OFF || c->fp_devices[0]) {
+		fprintf(out, "  <fast-path mode=\"%s\"", fp_mode_names[c->fast_path % 3]);
+		if (c->fp_devices[0])
+			fprintf(out, " devices=\"%s\"",
+				cfg_xml_escape(c->fp_devices, e, sizeof(e)));
+		fprintf(out, "/>\n");
+	}
 	cfg_print_cli(&c->cli, out);
-	cfg_print_log(c->log_level, out);
+	cfg_print_log(&c->log, out);
 	cfg_print_privileges(&c->priv, out);
+	cfg_print_metrics(&c->metrics, out);
 	fprintf(out, "  <database>\n");
 	for (unsigned i = 0; i < c->ndb; i++)
-		print_mapping(out, "mapping", &c->db[i], false);
+		if (c->db[i].eid.iid == c->iid)
+			print_mapping(out, "mapping", &c->db[i], false);
 	fprintf(out, "  </database>\n");
 	for (unsigned i = 0; i < c->nstatic; i++)
 		print_mapping(out, "static-mapping", &c->stat[i], true);
+	for (unsigned t = 0; t < c->ntenant; t++) {
+		uint32_t iid = c->tenant_iid[t];
+		char p[PREFIX_STRLEN];
+		fprintf(out, "  <tenant instance-id=\"%u\">\n", iid);
+		for (unsigned i = 0; i < c->ndb; i++)
+			if (c->db[i].eid.iid == iid)
+				print_mapping(out, "aggregate", &c->db[i], false);
+		for (unsigned i = 0; i < c->nclient; i++)
+			if (c->client[i].iid == iid)
+				fprintf(out, "    <client prefix=\"%s\"/>\n",
+					prefix_str(&c->client[i].src, p, sizeof(p)));
+		fprintf(out, "  </tenant>\n");
+	}
 	if (c->has_site)
 		fprintf(out,
 			"  <site bridge=\"%s\" tun=\"%s\" subnets=\"%u\" dynamic-eids=\"%u\"/>\n",
 			c->site.bridge, c->site.tun, c->site.nsubnets, c->site.ndynamic);
 	if (c->bgp)
 		bgp_config_print(c->bgp, out, 2);
+	xtr_announce_print(c, out);
 	fprintf(out, "</lisp-xtrd>\n");
 }

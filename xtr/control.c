@@ -207,8 +207,10 @@ void xtr_req_fini(struct xtr *x)
 static void itr_rlocs(const struct xtr *x, struct lisp_map_request *m)
 {
 	m->n_itr_rlocs = 0;
+	/* not an anycast RLOC: the reply could reach another D-ETR (own ones come first) */
 	for (unsigned i = 0; i < x->cfg.nrloc && i < LISP_MAX_ITR_RLOCS; i++)
-		lisp_addr_from_ip(&m->itr_rlocs[m->n_itr_rlocs++], &x->cfg.rloc[i]);
+		if (!x->cfg.rloc_anycast[i] || i == 0)
+			lisp_addr_from_ip(&m->itr_rlocs[m->n_itr_rlocs++], &x->cfg.rloc[i]);
 }
 
 static void req_eid(struct lisp_map_request *m, const struct lisp_prefix *eid)
@@ -235,7 +237,7 @@ static int build_request(struct xtr *x, struct buf *w, uint64_t nonce,
 	m->smr_invoked = smr_invoked;
 	if (seid && seid->afi) {
 		struct lisp_prefix sp;
-		prefix_from_addr(&sp, x->cfg.iid, seid);
+		prefix_from_addr(&sp, eid->iid, seid); /* the source in the EID's instance */
 		lisp_addr_from_prefix(&m->source_eid, &sp, false);
 	}
 	itr_rlocs(x, m);
@@ -465,10 +467,17 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 		x->st.probe_replies++;
 		if (q->rloc_idx < x->nrlocs) {
 			struct xtr_rloc *r = &x->rlocs[q->rloc_idx];
-			if (!r->up)
+			if (!r->up) {
+				char a[IPADDR_STRLEN];
 				x->st.probe_up++;
-			r->up = true;
+				log_info("RLOC %s up (probe answered)",
+					 ipaddr_str(&r->addr, a, sizeof(a)));
+				r->up = true;
+				xtr_rloc_changed(x, q->rloc_idx);
+			}
 			r->missed = 0;
+			if (r->probe_nonce == m->nonce && now >= r->probe_sent)
+				r->rtt = now - r->probe_sent;
 			r->probe_nonce = 0;
 			r->last_reply = now;
 			r->replies++;
@@ -480,7 +489,7 @@ static void reply_input(struct xtr *x, struct buf *b, const struct ipaddr *src, 
 		const struct lisp_record *r = &m->rec[i];
 		struct xtr_loc loc[XTR_MAX_LOC];
 		unsigned n = 0;
-		if (r->eid.iid != x->cfg.iid)
+		if (!xtr_serves_iid(x, r->eid.iid))
 			continue;
 		/* the record must cover the EID we asked for (or be the one we asked for) */
 		if (!prefix_contains(&r->eid, &q->eid) && !prefix_contains(&q->eid, &r->eid))
@@ -597,20 +606,107 @@ void xtr_send_smrs(struct xtr *x, const struct lisp_prefix *eid, uint64_t now)
 
 /* ---------------------------------------------------------------- RLOC probing */
 
-static void probe_tick(struct xtr *x, uint64_t now)
-{
-	uint64_t iv = (uint64_t)x->cfg.probe_interval * NSEC_PER_SEC;
-	uint64_t to = (uint64_t)x->cfg.probe_timeout * NSEC_PER_SEC;
+#define XTR_PROBE_SLACK_NS (50 * 1000000ull)
 
-	if (iv == 0)
+/* The probing in force for r: its static mapping's, else the global <probing>. */
+static void probe_params(const struct xtr *x, const struct xtr_rloc *r, uint64_t *iv, uint64_t *to,
+			 uint32_t *retries)
+{
+	uint32_t ivm = x->cfg.probe_interval_ms, tom = x->cfg.probe_timeout_ms;
+
+	*retries = x->cfg.probe_retries;
+	if (r->probe_own) {
+		if (r->probe_iv_ms != XTR_PROBE_UNSET)
+			ivm = r->probe_iv_ms;
+		if (r->probe_to_ms != XTR_PROBE_UNSET)
+			tom = r->probe_to_ms;
+		if (r->probe_retries != XTR_PROBE_UNSET)
+			*retries = r->probe_retries;
+	}
+	*iv = (uint64_t)ivm * 1000000;
+	*to = (uint64_t)tom * 1000000;
+}
+
+void xtr_probe_reset_own(struct xtr *x)
+{
+	for (size_t i = 0; i < x->nrlocs; i++)
+		x->rlocs[i].probe_own = false;
+}
+
+void xtr_probe_apply_cfg(struct xtr *x, const struct xtr_mapping_cfg *m)
+{
+	if (m->probe_interval_ms == XTR_PROBE_UNSET && m->probe_timeout_ms == XTR_PROBE_UNSET &&
+	    m->probe_retries == XTR_PROBE_UNSET)
 		return;
+	for (unsigned j = 0; j < m->nloc; j++) {
+		struct lisp_prefix eid = m->eid;
+		eid.iid = x->cfg.iid;
+		uint16_t i = xtr_rloc_track(x, &m->loc[j].addr, &eid);
+		if (i == UINT16_MAX || x->rlocs[i].probe_own)
+			continue; /* untracked, or a static mapping before this one set it */
+		struct xtr_rloc *r = &x->rlocs[i];
+		r->probe_own = true;
+		r->probe_iv_ms = m->probe_interval_ms;
+		r->probe_to_ms = m->probe_timeout_ms;
+		r->probe_retries = m->probe_retries;
+		if (r->eid.afi == 0)
+			r->eid = eid;
+	}
+}
+
+bool xtr_rloc_info(const struct xtr *x, const struct ipaddr *rloc, struct xtr_rloc_info *out)
+{
+	for (size_t i = 0; i < x->nrlocs; i++) {
+		const struct xtr_rloc *r = &x->rlocs[i];
+		uint64_t iv, to;
+		uint32_t retries;
+		if (!ipaddr_eq(&r->addr, rloc))
+			continue;
+		probe_params(x, r, &iv, &to, &retries);
+		memset(out, 0, sizeof(*out));
+		out->up = r->up;
+		out->missed = r->missed;
+		out->probes = r->probes;
+		out->replies = r->replies;
+		out->rtt_ns = r->rtt;
+		out->interval_ms = (uint32_t)(iv / 1000000);
+		out->timeout_ms = (uint32_t)(to / 1000000);
+		out->retries = retries;
+		return true;
+	}
+	return false;
+}
+
+/* RFC 9301 §7.1. Each tracked RLOC in use (a packet in the last interval, or never used
+ * yet: a backup locator) gets a probe every interval; a down one every timeout until it
+ * answers. A probe not answered within the timeout is missed; the retries-th consecutive
+ * miss marks the RLOC down in this tick, so the next packet already takes the next
+ * locator by priority/weight (xtr_select_locator reads the state per packet). Detection
+ * after an RLOC dies: at most interval x retries + timeout (+ the 100-ms tick). */
+static void probe_tick(struct xtr *x, uint64_t now_tick)
+{
+	/* the tick runs every 100 ms and a little late: what is due within half a tick is
+	 * due now, or every interval and timeout would round up to the next tick */
+	uint64_t now = now_tick + XTR_PROBE_SLACK_NS;
+
 	for (size_t i = 0; i < x->nrlocs; i++) {
 		struct xtr_rloc *r = &x->rlocs[i];
+		uint64_t iv, to;
+		uint32_t retries;
+		probe_params(x, r, &iv, &to, &retries);
+		if (iv == 0) {
+			r->probe_nonce = 0;
+			continue;
+		}
 		/* an unanswered probe */
 		if (r->probe_nonce && r->probe_sent + to <= now) {
 			r->probe_nonce = 0;
-			if (++r->missed >= x->cfg.probe_retries && r->up) {
+			x->st.probe_missed++;
+			if (r->missed < UINT8_MAX)
+				r->missed++;
+			if (r->missed >= retries && r->up) {
 				r->up = false;
+				xtr_rloc_changed(x, (uint16_t)i);
 				x->st.probe_down++;
 				char a[IPADDR_STRLEN];
 				log_info("RLOC %s down (%u probes unanswered)",
@@ -631,7 +727,7 @@ static void probe_tick(struct xtr *x, uint64_t now)
 			continue;
 		uint8_t out[1500];
 		struct buf w;
-		struct xtr_req *q = xtr_req_add(x, XTR_REQ_PROBE, &r->eid, now);
+		struct xtr_req *q = xtr_req_add(x, XTR_REQ_PROBE, &r->eid, now_tick);
 		if (q == NULL)
 			continue;
 		q->rloc_idx = (uint16_t)i;
@@ -639,7 +735,7 @@ static void probe_tick(struct xtr *x, uint64_t now)
 		if (build_request(x, &w, q->nonce, &r->eid, NULL, true, false, false) == -1)
 			continue;
 		r->probe_nonce = q->nonce;
-		r->probe_sent = now;
+		r->probe_sent = now_tick;
 		r->probes++;
 		if (xtr_ctl_send(x, &r->addr, LISP_CONTROL_PORT, out, buf_len(&w)) == 0)
 			x->st.probes_sent++;

@@ -6,7 +6,8 @@
  * nonces, the local RLOCs, the EIDs that moved away from us (the ETR re-encapsulates for
  * them for a while), the rate-limited drop log and the timer entry point xtr_tick
  * (registration, map-cache sweep, Map-Request retransmission, RLOC probing, SMRs after a
- * database change).
+ * database change), and the instance IDs served (the root's and, in representative mode,
+ * the tenants': docs/architecture.md "Tenants") with the PITR's client rules.
  */
 #include "config.h"
 
@@ -92,7 +93,17 @@ const struct xtr_cfg *xtr_config(const struct xtr *x)
 
 const struct xtr_stats *xtr_get_stats(const struct xtr *x)
 {
+	if (x->hooks.stats_sync)
+		x->hooks.stats_sync(x->hooks.arg); /* hook: the fast path's counters */
 	return &x->st;
+}
+
+void xtr_set_hooks(struct xtr *x, const struct xtr_hooks *h)
+{
+	if (h)
+		x->hooks = *h;
+	else
+		memset(&x->hooks, 0, sizeof(x->hooks));
 }
 
 void xtr_clear_stats(struct xtr *x)
@@ -111,6 +122,8 @@ static void db_rebuild_index(struct xtr *x)
 		lpm_insert(l, &x->dbv[i].eid, &x->dbv[i], NULL);
 	lpm_free(x->db, NULL);
 	x->db = l;
+	if (x->hooks.db_changed)
+		x->hooks.db_changed(x->hooks.arg); /* hook: the fast path's database */
 }
 
 static void db_changed(struct xtr *x, const struct lisp_prefix *eid)
@@ -137,8 +150,7 @@ static int db_insert(struct xtr *x, const struct xtr_mapping_cfg *m, bool dynami
 		return -1;
 	struct xtr_db_entry *d = &x->dbv[x->ndb++];
 	memset(d, 0, sizeof(*d));
-	d->eid = m->eid;
-	d->eid.iid = x->cfg.iid;
+	d->eid = m->eid; /* the root's IID, or a tenant's aggregate with the tenant's */
 	prefix_normalize(&d->eid);
 	d->ttl = m->ttl ? m->ttl : LISP_TTL_DEFAULT;
 	d->dynamic = dynamic;
@@ -309,11 +321,52 @@ void xtr_host_left(struct xtr *x, const struct ipaddr *eid, uint64_t now)
 	xtr_db_del(x, &p, now);
 }
 
+/* ---------------------------------------------------------------- tenants */
+
+bool xtr_serves_iid(const struct xtr *x, uint32_t iid)
+{
+	if (iid == x->cfg.iid)
+		return true;
+	for (unsigned i = 0; i < x->cfg.ntenant; i++)
+		if (x->cfg.tenant_iid[i] == iid)
+			return true;
+	return false;
+}
+
+uint32_t xtr_tenant_of(struct xtr *x, const struct ipaddr *src)
+{
+	if (x->clients == NULL)
+		return x->cfg.iid;
+	const struct xtr_client_cfg *c = lpm_lookup(x->clients, 0, src, NULL);
+	if (c == NULL)
+		return x->cfg.iid;
+	x->st.tenant_classified++;
+	return c->iid;
+}
+
+/* The client rules of x->cfg into x->clients (NULL when there are none). -1 ENOMEM. */
+static int clients_build(struct xtr *x)
+{
+	struct lpm *l = NULL;
+
+	if (x->cfg.nclient && (l = lpm_new()) == NULL)
+		return -1;
+	for (unsigned i = 0; i < x->cfg.nclient; i++)
+		if (lpm_insert(l, &x->cfg.client[i].src, &x->cfg.client[i], NULL) == -1) {
+			lpm_free(l, NULL);
+			return -1;
+		}
+	lpm_free(x->clients, NULL);
+	x->clients = l;
+	return 0;
+}
+
 /* ---------------------------------------------------------------- object */
 
 static void static_entries(struct xtr *x, const struct xtr_cfg *cfg, uint64_t now)
 {
 	xtr_cache_clear(x, NULL, XTR_SRC_CONFIG);
+	xtr_probe_reset_own(x);
 	for (unsigned i = 0; i < cfg->nstatic; i++) {
 		const struct xtr_mapping_cfg *m = &cfg->stat[i];
 		struct xtr_loc loc[XTR_MAX_LOC];
@@ -327,6 +380,7 @@ static void static_entries(struct xtr *x, const struct xtr_cfg *cfg, uint64_t no
 		}
 		xtr_cache_install(x, &p, XTR_SRC_CONFIG, m->action, true, m->ttl, loc, m->nloc,
 				  now);
+		xtr_probe_apply_cfg(x, m);
 	}
 }
 
@@ -354,7 +408,8 @@ struct xtr *xtr_new(const struct xtr_cfg *cfg, const struct xtr_io *io, uint64_t
 	x->moved = lpm_new();
 	x->movedv = calloc(XTR_MOVED_MAX, sizeof(*x->movedv));
 	if (x->dbv == NULL || x->scratch == NULL || x->db == NULL || x->moved == NULL ||
-	    x->movedv == NULL || xtr_cache_init(x) == -1 || xtr_register_init(x) == -1) {
+	    x->movedv == NULL || clients_build(x) == -1 || xtr_cache_init(x) == -1 ||
+	    xtr_register_init(x) == -1) {
 		xtr_free(x);
 		return NULL;
 	}
@@ -393,6 +448,7 @@ void xtr_free(struct xtr *x)
 	xtr_cache_fini(x);
 	lpm_free(x->db, NULL);
 	lpm_free(x->moved, NULL);
+	lpm_free(x->clients, NULL);
 	free(x->dbv);
 	free(x->movedv);
 	free(x->changed);
@@ -410,9 +466,9 @@ int xtr_reconfigure(struct xtr *x, const struct xtr_cfg *cfg, uint64_t now)
 	x->nms = 0;
 	struct xtr_cfg save = x->cfg;
 	copy_cfg(x, cfg);
-	if (xtr_register_init(x) == -1) {
+	if (xtr_register_init(x) == -1 || clients_build(x) == -1) {
 		xtr_register_fini(x);
-		x->cfg = save;
+		x->cfg = save; /* x->clients (old, or not replaced) points into it again */
 		memcpy(x->ms, oldms, sizeof(oldms));
 		x->nms = noldms;
 		return -1;

@@ -11,6 +11,9 @@
  * local EID, re-encapsulate to where the map-cache maps it only when that is ours to do (a
  * site xTR: an EID that moved away from it, for a while after the move; the D-ETR: its
  * aggregate and its BGP host mappings), else drop with a reason: no open relay.
+ * Every lookup is in one instance ID: the LISP header's on the ETR path (one the xTR serves:
+ * its own or, on a D-ETR, a tenant's), the tenant of the source on the ITR path
+ * (xtr_tenant_of); the header written is the mapping's instance ID.
  *
  * The encapsulation is built in place in the XTR_ENCAP_HLEN bytes of headroom in front of
  * the inner packet; the outer IP header is written by the kernel (raw socket,
@@ -155,7 +158,7 @@ void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len
 	}
 	uint8_t *hdr = pkt - XTR_ENCAP_HLEN;
 	uint32_t nonce = (hash ^ (uint32_t)(now >> 10)) & 0xffffff;
-	xtr_encap_header(hdr, xtr_flow_sport(hash), x->cfg.data_port, len, x->cfg.iid,
+	xtr_encap_header(hdr, xtr_flow_sport(hash), x->cfg.data_port, len, e->eid.iid,
 			 nonce ? nonce : 1);
 	if (x->io.data_send(x->io.arg, src, &l->addr, hdr, pkt, len) == -1) {
 		x->st.drops[XTR_DROP_SEND]++;
@@ -194,7 +197,7 @@ void xtr_itr_input(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 {
 	x->st.tun_in++;
 	x->st.tun_in_bytes += len;
-	xtr_itr_forward(x, pkt, len, now);
+	xtr_itr_forward(x, XTR_IID_TUN, pkt, len, now);
 }
 
 void xtr_itr_input_offload(struct xtr *x, uint8_t *pkt, size_t len, const struct xtr_offload *o,
@@ -249,7 +252,7 @@ static void queue(struct xtr *x, struct xtr_entry *e, const uint8_t *pkt, size_t
 		xtr_log_drop(x, XTR_DROP_SOURCE_LIMITED, &ip->src, &ip->dst, now);
 }
 
-void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
+void xtr_itr_forward(struct xtr *x, uint32_t iid, uint8_t *pkt, size_t len, uint64_t now)
 {
 	struct buf b;
 	struct pkt_ip ip;
@@ -266,11 +269,13 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 	}
 	if (ip.tot_len < len)
 		len = ip.tot_len; /* padding */
-	e = xtr_cache_lookup(x, x->cfg.iid, &ip.dst);
+	if (iid == XTR_IID_TUN)
+		iid = xtr_tenant_of(x, &ip.src);
+	e = xtr_cache_lookup(x, iid, &ip.dst);
 	if (e == NULL) {
 		struct lisp_prefix host;
 		enum xtr_drop why;
-		prefix_from_addr(&host, x->cfg.iid, &ip.dst);
+		prefix_from_addr(&host, iid, &ip.dst);
 		e = xtr_cache_new_pending(x, &host, &ip.src, now, &why);
 		if (e == NULL) {
 			if (why == XTR_DROP_SOURCE_LIMITED)
@@ -290,7 +295,7 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 		/* D-ETR: the underlay routes the aggregate to us, so natively forwarding an
 		 * EID of it would loop: the local mapping system has nothing, drop */
 		if (x->cfg.mode == XTR_MODE_REPRESENTATIVE &&
-		    xtr_db_lookup(x, x->cfg.iid, &ip.dst) != NULL) {
+		    xtr_db_lookup(x, iid, &ip.dst) != NULL) {
 			e->packets++;
 			e->bytes += len;
 			x->st.drops[XTR_DROP_NEGATIVE]++;
@@ -304,12 +309,12 @@ void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now)
 
 /* ---------------------------------------------------------------- resolution */
 
-void xtr_forward_released(struct xtr *x, struct xtr_released *rel, uint64_t now)
+void xtr_forward_released(struct xtr *x, uint32_t iid, struct xtr_released *rel, uint64_t now)
 {
 	for (unsigned k = 0; k < rel->n; k++) {
 		size_t len;
 		uint8_t *p = xtr_released_pkt(x, rel, k, &len);
-		xtr_itr_forward(x, p, len, now);
+		xtr_itr_forward(x, iid, p, len, now);
 	}
 	/* the inner packets live in the pool slots: send the batch before freeing them */
 	xtr_flush(x);
@@ -325,8 +330,8 @@ struct xtr_entry *xtr_cache_install(struct xtr *x, const struct lisp_prefix *eid
 	struct xtr_entry *e =
 	    xtr_cache_put(x, eid, src, action, authoritative, ttl_min, loc, nloc, now, &rel);
 
-	if (rel.n)
-		xtr_forward_released(x, &rel, now);
+	if (rel.n) /* held by pending entries of eid's instance ID, the ones it covers */
+		xtr_forward_released(x, eid->iid, &rel, now);
 	return e;
 }
 
@@ -339,8 +344,9 @@ enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 	uint32_t iid = (h->flags & LISP_DATA_F_I) ? h->iid : 0;
 
 	*entry = NULL;
-	/* RFC 9300 §5.3: an ETR drops what it cannot map to one of its instance IDs */
-	if (iid != x->cfg.iid) {
+	/* RFC 9300 §5.3: an ETR drops what it cannot map to one of its instance IDs (a D-ETR's
+	 * tenants are some) */
+	if (iid != x->cfg.iid && !xtr_serves_iid(x, iid)) {
 		*why = XTR_DROP_FOREIGN_IID;
 		return XTR_DROP;
 	}
@@ -496,7 +502,7 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 			 * just moved away whose mapping is gone): the PITR path (held while the
 			 * mapping system resolves it; D-ETR: dropped if it has nothing) */
 			x->st.resolved_fallback++;
-			xtr_itr_forward(x, p, ilen, now);
+			xtr_itr_forward(x, (h.flags & LISP_DATA_F_I) ? h.iid : 0, p, ilen, now);
 			return;
 		}
 		xtr_cache_touch(x, e0, now);
@@ -511,4 +517,85 @@ void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data,
 			log_debug_topic(LOG_TOPIC_DATA, "decap drop: %s", xtr_drop_name(why));
 		return;
 	}
+}
+
+/* A datagram that is one LISP packet around a TCP super-packet: the UDP tunnel GSO packet of
+ * an ITR that encapsulated in its kernel (the in-kernel fast path, xtr/fastpath.h) and that
+ * no device segmented on the way (veth hands it over whole, its inner checksum still the
+ * pseudo-header sum; the socket does not say its segment size). Recognised by an inner TCP
+ * packet longer than any our TUN device could carry whose checksum field holds only the
+ * pseudo-header sum; cut into segments of the largest size the TUN device takes, each
+ * decapsulated on its own. */
+int xtr_etr_input_gso(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
+		      uint64_t now)
+{
+	struct xtr_seg segs[XTR_GSO_MAXSEG];
+	struct buf b, l4;
+	struct lisp_data_hdr h;
+	struct pkt_ip ip;
+	struct pkt_tcp t;
+	uint16_t field;
+
+	if (len <= 8 + (size_t)x->cfg.tun_mtu)
+		return -1;
+	buf_init_read(&b, data, len);
+	if (lisp_data_parse(&b, &h, NULL) == -1 || pkt_parse_ip(&b, &ip) == -1 ||
+	    ip.tot_len != buf_left(&b) || ip.frag || ip.proto != PKT_PROTO_TCP ||
+	    ip.tot_len <= x->cfg.tun_mtu || pkt_parse_tcp(&b, &ip, &t) == -1)
+		return -1;
+	l4 = b;
+	if (buf_skip(&l4, (size_t)ip.hdr_len + 16) || buf_get_u16(&l4, &field))
+		return -1;
+	uint32_t l4len = (uint32_t)(ip.tot_len - ip.hdr_len);
+	uint32_t ps = ip.version == 4 ? pkt_csum_add(pkt_csum_add(0, ip.src.a, 4), ip.dst.a, 4) +
+					    PKT_PROTO_TCP + l4len
+				      : pkt_csum_pseudo6(&ip.src, &ip.dst, l4len, PKT_PROTO_TCP);
+	uint16_t partial = (uint16_t)~pkt_csum_fold(ps);
+	if (field != partial && !(partial == 0xffff && field == 0) &&
+	    !(partial == 0 && field == 0xffff))
+		return -1; /* a complete packet: the kernel sees to it as to any other */
+	size_t hdrs = (size_t)ip.hdr_len + t.hdr_len;
+	if (hdrs >= x->cfg.tun_mtu)
+		return -1;
+	struct xtr_offload o = {.needs_csum = true,
+				.gso_type = ip.version == 4 ? XTR_GSO_TCPV4 : XTR_GSO_TCPV6,
+				.gso_size = (uint16_t)(x->cfg.tun_mtu - hdrs),
+				.hdr_len = (uint16_t)hdrs,
+				.csum_start = ip.hdr_len,
+				.csum_offset = 16};
+	/* delivered: written whole, the kernel cuts it where it forwards it */
+	struct xtr_entry *e;
+	enum xtr_drop why;
+	if (x->io.tun_write_gso && xtr_etr_decide(x, &h, &ip, &e, &why, now) == XTR_DELIVER) {
+		size_t pay = ip.tot_len - hdrs, n = (pay + o.gso_size - 1) / o.gso_size;
+		x->st.etr_in += n;
+		xtr_itr_seen(x, src, now);
+		if (x->io.tun_write_gso(x->io.arg, &o, buf_cur(&b), ip.tot_len) == 0) {
+			x->st.decap += n;
+			x->st.decap_bytes += ip.tot_len + (n - 1) * hdrs;
+		} else {
+			x->st.drops[XTR_DROP_SEND] += n;
+		}
+		return 0;
+	}
+	size_t need = xtr_gso_space(ip.tot_len, o.gso_size);
+	if (need > x->segcap) {
+		uint8_t *nb = realloc(x->segbuf, need);
+		if (nb == NULL)
+			return -1;
+		x->segbuf = nb;
+		x->segcap = need;
+	}
+	int n = xtr_gso_segment(buf_cur(&b), ip.tot_len, &o, x->segbuf, x->segcap, segs,
+				XTR_GSO_MAXSEG);
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		uint8_t *p = segs[i].p - 8; /* the LISP header again, in the segment's headroom */
+		memcpy(p, data, 8);
+		xtr_etr_input(x, src, p, segs[i].len + 8, now);
+	}
+	/* the segments live in segbuf, reused by the next super-packet: send them now */
+	xtr_flush(x);
+	return 0;
 }

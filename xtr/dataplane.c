@@ -336,6 +336,15 @@ static int gro_out(void *arg, const struct xtr_offload *o, const uint8_t *pkt, s
 	return tun_write_vnet(&dp->tun, &v, pkt, len) == 0 ? 0 : -1;
 }
 
+/* A super-packet for the TUN: after what the coalescer holds, in order. */
+static int tun_write_gso_cb(void *arg, const struct xtr_offload *o, const uint8_t *pkt, size_t len)
+{
+	struct xtr_dp *dp = arg;
+
+	xtr_gro_flush(&dp->gro);
+	return gro_out(dp, o, pkt, len);
+}
+
 static int native_send(void *arg, const uint8_t *pkt, size_t len)
 {
 	struct xtr_dp *dp = arg;
@@ -430,6 +439,9 @@ static void on_data(struct udp_sock *s, const struct udp_pkt *pkts, size_t n, vo
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *p = pkts[i].data;
 		size_t len = pkts[i].len, seg = pkts[i].gso_size ? pkts[i].gso_size : len;
+		if (pkts[i].gso_size == 0 &&
+		    xtr_etr_input_gso(dp->x, &pkts[i].src, p, len, now) == 0)
+			continue; /* one LISP packet around a super-packet (xtr/data.c) */
 		for (size_t off = 0; off < len; off += seg)
 			xtr_etr_input(dp->x, &pkts[i].src, p + off,
 				      len - off < seg ? len - off : seg, now);
@@ -552,6 +564,7 @@ void xtr_dp_io(struct xtr_dp *dp, struct xtr_io *io)
 	io->data_send = data_send;
 	io->data_flush = data_flush;
 	io->tun_write = tun_write_cb;
+	io->tun_write_gso = tun_write_gso_cb;
 	io->native_send = native_send;
 }
 

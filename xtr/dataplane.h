@@ -42,7 +42,7 @@ struct xtr_dp_params {
 };
 
 struct xtr_dp *xtr_dp_new(struct event_base *base, const struct xtr_dp_params *p);
-/* Set io->arg to the engine and the data callbacks: data_send, data_flush, tun_write,
+/* Set io->arg to the engine and the data callbacks: data_send, data_flush, tun_write(_gso),
  * native_send (the others are left as they are). */
 void xtr_dp_io(struct xtr_dp *dp, struct xtr_io *io);
 /* Open the receive socket and read it and the TUN into x from now on. 0 or -1 (logged). */

@@ -4,7 +4,9 @@
  * from the speaker's events into the map-cache as XTR_SRC_BGP. What it does and the rule
  * among several peers: xtr/detr.h. The host table is one common/lpm of EIDs, each holding
  * the mapping of every peer that announced it; the map-cache holds the chosen one, with the
- * peer and map version for `show map-cache json`.
+ * peer and map version for `show map-cache json`. Keys carry the instance ID: a unicast
+ * route's mapping is of the xTR's own IID, a VPN route's of the IID its RD names (a tenant
+ * the D-ETR serves, or foreign).
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include "common/lpm.h"
 #include "common/ratelimit.h"
 #include "xtr/detr.h"
+#include "xtr/underlay.h"
 #include "xtr/xtr_int.h"
 
 #define DETR_PEER_MARKS 64
@@ -41,6 +44,10 @@ struct detr_peer_mark {
 struct xtr_detr {
 	struct xtr *x;
 	struct lpm *hosts;
+	/* the instance IDs served when last synced (xtr_detr_instances_sync): the root's, then
+	 * the tenants' */
+	uint32_t served[XTR_MAX_TENANTS + 1];
+	unsigned nserved;
 	uint64_t seq;
 	struct detr_peer_mark marks[DETR_PEER_MARKS];
 	unsigned nmarks;
@@ -55,7 +62,27 @@ struct xtr_detr {
 	 * one to keep in force (cfg) and the speaker's own (APPLY: bgp_reconfigure takes it) */
 	struct bgp_cfg *pending_cfg, *pending_scfg;
 	enum bgp_reload pending_kind; /* what the prepared reload does */
+	struct xtr_underlay *ul;      /* underlay announcements (xtr/underlay.h) */
 };
+
+/* The instance IDs the core serves now, into d->served. */
+static void served_record(struct xtr_detr *d)
+{
+	const struct xtr_cfg *c = xtr_config(d->x);
+
+	d->nserved = 0;
+	d->served[d->nserved++] = c->iid;
+	for (unsigned i = 0; i < c->ntenant && i < XTR_MAX_TENANTS; i++)
+		d->served[d->nserved++] = c->tenant_iid[i];
+}
+
+static bool was_served(const struct xtr_detr *d, uint32_t iid)
+{
+	for (unsigned i = 0; i < d->nserved; i++)
+		if (d->served[i] == iid)
+			return true;
+	return false;
+}
 
 bool xtr_map_version_newer(uint16_t a, uint16_t b)
 {
@@ -75,6 +102,8 @@ struct xtr_detr *xtr_detr_new(struct xtr *x)
 		free(d);
 		return NULL;
 	}
+	served_record(d);
+	x->detr = d;
 	return d;
 }
 
@@ -99,6 +128,42 @@ void xtr_detr_clear(struct xtr_detr *d)
 		lpm_walk(d->hosts, clear_cb, d);
 }
 
+/* The hosts of instance IDs no longer served, and with another root instance ID those of
+ * the old one (its unicast routes are the new root's now; its VPN routes are replayed if it
+ * is still served, as a tenant). */
+static int unserved_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct xtr_detr *d = arg;
+	uint32_t root = xtr_config(d->x)->iid;
+
+	if (!xtr_serves_iid(d->x, p->iid) || (d->served[0] != root && p->iid == d->served[0]))
+		clear_cb(p, val, arg);
+	return 0;
+}
+
+/* A route to hear again (the instance ID key_iid gives it is new to this D-ETR). */
+static bool replay_want(const struct lisp_prefix *nlri, void *arg)
+{
+	const struct xtr_detr *d = arg;
+	uint32_t root = xtr_config(d->x)->iid;
+	bool root_changed = d->served[0] != root;
+
+	if (nlri->iid == 0) /* a unicast route: the root instance's */
+		return root_changed;
+	return xtr_serves_iid(d->x, nlri->iid) &&
+	       (!was_served(d, nlri->iid) || (root_changed && nlri->iid == d->served[0]));
+}
+
+void xtr_detr_instances_sync(struct xtr_detr *d)
+{
+	if (d == NULL)
+		return;
+	lpm_walk(d->hosts, unserved_cb, d);
+	if (d->bgp)
+		bgp_replay(d->bgp, replay_want, d);
+	served_record(d);
+}
+
 void xtr_detr_free(struct xtr_detr *d)
 {
 	if (d == NULL)
@@ -107,6 +172,9 @@ void xtr_detr_free(struct xtr_detr *d)
 	xtr_detr_bgp_stop(d);
 	xtr_detr_clear(d);
 	lpm_free(d->hosts, free);
+	xtr_underlay_free(d->ul);
+	if (d->x->detr == d)
+		d->x->detr = NULL;
 	free(d);
 }
 
@@ -128,9 +196,24 @@ static struct detr_peer_mark *mark_of(struct xtr_detr *d, const struct ipaddr *a
 	return m;
 }
 
+static int addr_cmp(const struct ipaddr *a, const struct ipaddr *b)
+{
+	if (a->afi != b->afi)
+		return a->afi < b->afi ? -1 : 1;
+	return memcmp(a->a, b->a, sizeof(a->a));
+}
+
 /* a is the better choice than b (xtr/detr.h) */
 static bool src_better(const struct detr_src *a, const struct detr_src *b)
 {
+	int c = bgp_mapping_newer(&a->m, &b->m);
+
+	if (c) /* the later registration (docs/bgp-mappings.md "Ordering") */
+		return c > 0;
+	if (a->m.reg_ms && b->m.reg_ms) /* the same registration: a fixed choice, no flapping */
+		return addr_cmp(&a->peer, &b->peer) < 0;
+	/* a Map-Server that sends no registration time: its map version (meaningful between
+	 * the updates of one Map-Server only), else the one received last */
 	if (a->m.version && b->m.version && a->m.version != b->m.version &&
 	    (xtr_map_version_newer(a->m.version, b->m.version) ||
 	     xtr_map_version_newer(b->m.version, a->m.version)))
@@ -183,6 +266,7 @@ static void install(struct xtr_detr *d, struct detr_host *h, uint64_t now)
 	}
 	e->ext->bgp_peer = s->peer; /* a BGP entry always has its side struct */
 	e->ext->map_version = s->m.version;
+	e->ext->reg_ms = s->m.reg_ms;
 	h->inst_seq = s->seq;
 	x->st.bgp_installs++;
 }
@@ -223,17 +307,30 @@ static void src_remove(struct xtr_detr *d, struct detr_host *h, int i, uint64_t 
 	}
 }
 
+/* The instance ID a route's mapping belongs to here, or -1 (foreign): `nlri` is the route's
+ * prefix (IID 0: unicast; else the IID of its RD), `fn3` what Large Community fn 3 said
+ * (unicast routes only). A unicast route is the xTR's own instance (fn 3 absent, 0 or the
+ * xTR's IID; another fn 3 is an older sender's tenant encoding: foreign); a VPN route's
+ * IID must be one the D-ETR serves. */
+static int64_t key_iid(const struct xtr *x, const struct lisp_prefix *nlri, uint32_t fn3)
+{
+	if (nlri->iid == 0)
+		return fn3 == 0 || fn3 == x->cfg.iid ? (int64_t)x->cfg.iid : -1;
+	return xtr_serves_iid(x, nlri->iid) ? (int64_t)nlri->iid : -1;
+}
+
 static void on_mapping(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
 {
 	struct xtr *x = d->x;
 	const struct bgp_host_mapping *m = ev->mapping;
-	struct lisp_prefix eid = m->eid;
+	struct lisp_prefix eid = *ev->eid;
+	int64_t iid = key_iid(x, ev->eid, ev->eid->iid ? 0 : m->eid.iid);
 
-	if (eid.iid != 0 && eid.iid != x->cfg.iid) {
+	if (iid < 0) {
 		x->st.bgp_foreign++;
 		return;
 	}
-	eid.iid = x->cfg.iid;
+	eid.iid = (uint32_t)iid;
 	prefix_normalize(&eid);
 	struct detr_host *h = host_get(d, &eid, true);
 	if (h == NULL)
@@ -260,8 +357,11 @@ static void on_mapping(struct xtr_detr *d, const struct bgp_event *ev, uint64_t 
 static void on_withdrawn(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
 {
 	struct lisp_prefix eid = *ev->eid;
+	int64_t iid = key_iid(d->x, ev->eid, 0);
 
-	eid.iid = d->x->cfg.iid;
+	if (iid < 0)
+		return; /* never stored */
+	eid.iid = (uint32_t)iid;
 	prefix_normalize(&eid);
 	struct detr_host *h = host_get(d, &eid, false);
 	if (h == NULL)
@@ -331,12 +431,39 @@ void xtr_detr_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now
 		if (ev->eid && ev->peer_addr)
 			on_withdrawn(d, ev, now);
 		return;
+	case BGP_EV_EOR:
+		log_info("D-ETR: BGP peer %s: initial table complete",
+			 ipaddr_str(ev->peer_addr, a, sizeof(a)));
+		return;
 	}
+}
+
+/* Fitness to forward changes with sessions, End-of-RIB and graceful restart only. */
+static void underlay_event(struct xtr_detr *d, const struct bgp_event *ev, uint64_t now)
+{
+	switch (ev->kind) {
+	case BGP_EV_PEER_UP:
+	case BGP_EV_PEER_DOWN:
+	case BGP_EV_STALE:
+	case BGP_EV_EOR:
+		break;
+	case BGP_EV_WITHDRAWN: /* a graceful-restart purge may end the grace */
+		if (!ev->purged)
+			return;
+		break;
+	case BGP_EV_MAPPING:
+		return;
+	}
+	if (d->ul)
+		xtr_underlay_update(d->ul, d->bgp, ev, now);
 }
 
 void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg)
 {
-	xtr_detr_event(arg, ev, now_ns());
+	uint64_t now = now_ns();
+
+	xtr_detr_event(arg, ev, now);
+	underlay_event(arg, ev, now);
 }
 
 /* ---------------------------------------------------------------- the speaker */
@@ -373,10 +500,13 @@ int xtr_detr_bgp_start(struct xtr_detr *d, struct event_base *base, struct cli *
 	size_t n;
 
 	d->base = base;
+	if (d->ul == NULL && (d->ul = xtr_underlay_new(d->x, base)) == NULL)
+		return -1;
 	if (c != NULL) {
 		if ((d->cfg = bgp_config_dup(c)) == NULL || (d->bgp = speaker_start(d, c)) == NULL)
 			return -1;
 	}
+	xtr_underlay_update(d->ul, d->bgp, NULL, now_ns());
 	/* added even without <bgp> ("BGP is not running"): a reload may add one */
 	d->rows = bgp_cli_commands(&n);
 	if (cli != NULL) {
@@ -448,6 +578,37 @@ void xtr_detr_bgp_reload_commit(struct xtr_detr *d, const struct bgp_cfg *next)
 	d->pending_cfg = NULL;
 }
 
+void xtr_detr_underlay_sync(struct xtr_detr *d)
+{
+	if (d && d->ul)
+		xtr_underlay_update(d->ul, d->bgp, NULL, now_ns());
+}
+
+unsigned xtr_detr_stopping(struct xtr_detr *d)
+{
+	if (d == NULL || d->ul == NULL)
+		return 0;
+	return xtr_underlay_stopping(d->ul, d->bgp);
+}
+
+void xtr_detr_show_stats(const struct xtr_detr *d, struct out *o)
+{
+	if (d->ul)
+		xtr_underlay_show(d->ul, d->bgp, o);
+}
+
+const struct xtr_underlay *xtr_detr_underlay(const struct xtr_detr *d)
+{
+	return d->ul;
+}
+
+void xtr_detr_set_tun_route(struct xtr_detr *d, int (*fn)(void *arg, const struct lisp_prefix *p),
+			    void *arg)
+{
+	if (d->ul)
+		xtr_underlay_set_tun_route(d->ul, fn, arg);
+}
+
 void xtr_detr_bgp_reload_abort(struct xtr_detr *d)
 {
 	if (d == NULL)
@@ -465,6 +626,8 @@ void xtr_detr_bgp_stop(struct xtr_detr *d)
 	if (d == NULL)
 		return;
 	struct bgp *b = d->bgp;
+	if (d->ul) /* no more announcements: the speaker goes */
+		xtr_underlay_update(d->ul, NULL, NULL, now_ns());
 	set_speaker(d, NULL);
 	d->cli = NULL; /* the daemon frees its CLI next */
 	bgp_free(b);   /* graceful: Cease to every peer, no more events */

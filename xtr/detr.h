@@ -17,14 +17,24 @@
  *   PEER_DOWN  without a STALE just before (no graceful restart): whatever that peer still
  *              has here is removed (the speaker withdraws each first; this is the backstop).
  *   PEER_UP    clears the peer's graceful-restart mark.
- * Choice among several peers announcing the same EID: the newest map version by 12-bit
- * serial arithmetic (RFC 9302: V1 newer than V2 iff 0 < (V1 - V2) mod 4096 < 2048); when
- * either is 0 (unversioned) or both are equal or incomparable (difference 2048), the one
- * received last. A mapping for another instance ID than the xTR's is ignored (counted).
+ * Choice among several peers announcing the same EID (docs/bgp-mappings.md "Ordering"): the
+ * later registration time (the registrant's clock, set by the Map-Servers from the
+ * Map-Register, Large Communities fn 6/7; bgp_mapping_newer), so that Map-Servers that briefly
+ * disagree converge every D-ETR on the newest registration and none flaps back; the same
+ * time: the larger locator set in a fixed order, and for the same locators the lower peer
+ * address. From a Map-Server that sends no time: the newest map version by 12-bit serial
+ * arithmetic (RFC 9302: V1 newer than V2 iff 0 < (V1 - V2) mod 4096 < 2048); when either is 0
+ * (unversioned) or both are equal or incomparable (difference 2048), the one received last.
+ * Instance IDs (docs/architecture.md "Tenants"): a unicast route's mapping is
+ * the xTR's own instance ID's; a VPN route's is the instance ID its RD names, kept apart
+ * from the other tenants' (the same EID in two tenants is two entries) when the D-ETR
+ * serves it (its own or a <tenant>'s), else ignored and counted (foreignInstance), as is a
+ * unicast route whose Large Community fn 3 names another instance ID.
  *
- * Data path (xtr/data.c, xtr_etr_decide): a destination covered by a BGP host mapping is
- * re-encapsulated to its RLOC; an aggregate EID without one is resolved through the local
- * mapping system (the <map-resolver> of the config) like a PITR miss; a negative answer drops.
+ * Data path (xtr/data.c, xtr_etr_decide): a destination covered by a BGP host mapping of the
+ * LISP header's instance ID is re-encapsulated to its RLOC with that instance ID; an aggregate EID
+ * without one is resolved through the local mapping system (the <map-resolver> of the config) like
+ * a PITR miss; a negative answer drops.
  */
 #ifndef XTR_DETR_H
 #define XTR_DETR_H
@@ -52,6 +62,12 @@ void xtr_detr_bgp_cb(const struct bgp_event *ev, void *arg);
 size_t xtr_detr_count(const struct xtr_detr *d);
 /* Remove every BGP-learned mapping (at the end of the D-ETR; a reload never does). */
 void xtr_detr_clear(struct xtr_detr *d);
+/* After a reload applied to the core (xtr_reconfigure) and the speaker: the instance IDs
+ * served may have changed (<tenant>s added or removed, another instance-id). The mappings of
+ * an IID no longer served leave the map-cache (counted as withdrawals); for an IID served
+ * now that was not, the speaker replays what its peers sent (bgp_replay), which was ignored
+ * as foreign until now. The other instances' entries are not touched. */
+void xtr_detr_instances_sync(struct xtr_detr *d);
 /* RFC 9302 12-bit serial comparison: a newer than b (both non-zero). */
 bool xtr_map_version_newer(uint16_t a, uint16_t b);
 
@@ -81,5 +97,23 @@ void xtr_detr_bgp_reload_abort(struct xtr_detr *d);
 void xtr_detr_bgp_stop(struct xtr_detr *d);
 /* The speaker in force, or NULL. */
 struct bgp *xtr_detr_speaker(const struct xtr_detr *d);
+
+/* ---- redundant D-ETRs: the underlay announcements (xtr/underlay.h) ----
+ * Evaluated on every session event of the speaker; after a reload (the <announce>, the
+ * database or the speaker changed) call xtr_detr_underlay_sync (reload_commit does). */
+struct out;
+struct xtr_underlay;
+void xtr_detr_underlay_sync(struct xtr_detr *d);
+/* SIGTERM: the underlay routes withdrawn (the UPDATE leaves now); returns how long the
+ * daemon keeps forwarding before it stops (ms, <announce withdraw-wait-ms>; 0 when
+ * nothing was announced). */
+unsigned xtr_detr_stopping(struct xtr_detr *d);
+/* `show statistics`: the "underlay" object. */
+void xtr_detr_show_stats(const struct xtr_detr *d, struct out *o);
+const struct xtr_underlay *xtr_detr_underlay(const struct xtr_detr *d);
+/* The daemon's way to route an announced aggregate into its TUN (xtr_underlay_set_tun_route);
+ * call after xtr_detr_bgp_start. */
+void xtr_detr_set_tun_route(struct xtr_detr *d, int (*fn)(void *arg, const struct lisp_prefix *p),
+			    void *arg);
 
 #endif

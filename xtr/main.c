@@ -7,7 +7,9 @@
  * control messages go through a batched UDP 4342 socket (common/udpio); the telnet CLI
  * (xtr/cli.c, `show statistics` with the sockets' counters) and a 100 ms tick (timers)
  * complete it. Start order: engine (TUN, send sockets), core, D-ETR, engine reads,
- * control socket, tick, CLI, BGP speaker, site; stop frees them in reverse.
+ * control socket, tick, CLI, BGP speaker, site, the /metrics endpoint of <metrics>
+ * (common/metrics.h, xtr/metrics.c; its listener follows the config at start, like the
+ * CLI's); stop frees them in reverse.
  *
  * The site integration (xtr/site/site.h) is used when the config has a <site> element.
  * mode="representative" (the D-ETR, xtr/detr.h) runs the embedded BGP speaker of its <bgp>
@@ -30,11 +32,14 @@
 #include "common/conf.h"
 #include "common/daemon.h"
 #include "common/log.h"
+#include "common/metrics.h"
 #include "common/priv.h"
 #include "common/ratelimit.h"
 #include "common/udpio.h"
+#include "sys/netlink.h"
 #include "xtr/dataplane.h"
 #include "xtr/detr.h"
+#include "xtr/fastpath.h"
 #include "xtr/site/site.h"
 #include "xtr/xtr.h"
 
@@ -45,9 +50,10 @@ static struct {
 	struct event *tick;
 	struct udp_sock *ctl;
 	struct site *site;
-	bool debug_level;
 	struct event_base *base;
-	struct xtr_detr *detr; /* representative mode (with the speaker of <bgp>) */
+	struct xtr_detr *detr;	     /* representative mode (with the speaker of <bgp>) */
+	struct metrics_srv *metrics; /* <metrics> */
+	struct xtr_fp *fp;	     /* the in-kernel fast path (<fast-path>), NULL: off */
 } g;
 
 /* ---------------------------------------------------------------- core callbacks */
@@ -152,6 +158,33 @@ static int start_site(struct event_base *base, const struct xtr_cfg *c)
 	return 0;
 }
 
+/* ---------------------------------------------------------------- fast path */
+
+/* <fast-path>: loaded and attached here, as root, before the privilege drop. */
+static int start_fast_path(struct event_base *base, const struct xtr_cfg *c)
+{
+	const struct xtr_fp_params p = {
+	    .cfg = c, .tun_name = xtr_dp_tun_name(g.dp), .attach = true};
+	char err[512];
+
+	if (c->fast_path == XTR_FP_OFF)
+		return 0;
+	g.fp = xtr_fp_start(base, g.x, &p, err, sizeof(err));
+	if (g.fp)
+		return 0;
+	if (c->fast_path == XTR_FP_ON) {
+		log_warnx("fast path (mode on): %s", err);
+		return -1;
+	}
+	log_warnx("fast path not used: %s", err);
+	return 0;
+}
+
+static uint64_t extra_caps(void)
+{
+	return xtr_fp_extra_caps(g.fp);
+}
+
 /* ---------------------------------------------------------------- daemon */
 
 static void *parse(const char *path, struct cfg_errs *errs)
@@ -178,10 +211,36 @@ static const struct cfg_priv *privileges(const void *cfg)
 	return &((const struct xtr_cfg *)cfg)->priv;
 }
 
-static void apply_log(const struct xtr_cfg *c)
+static const struct cfg_log *log_cfg(const void *cfg)
 {
-	if (!g.debug_level)
-		log_setlevel(c->log_level);
+	return &((const struct xtr_cfg *)cfg)->log;
+}
+
+static void collect(struct mw *w, void *arg)
+{
+	(void)arg;
+	xtr_metrics_write(w, g.x, g.detr, g.cli);
+}
+
+/* D-ETR: an aggregate announced to the underlay is routed into the TUN first (the PITR path,
+ * xtr/underlay.h); replaces any route of that prefix in the main table. */
+static int tun_route(void *arg, const struct lisp_prefix *p)
+{
+	struct nl nl;
+	struct nl_route r = {.plen = p->plen};
+	char s[PREFIX_STRLEN];
+	int rc = -1;
+
+	(void)arg;
+	r.dst.afi = p->afi;
+	memcpy(r.dst.a, p->a, sizeof(r.dst.a));
+	if ((r.ifindex = nl_ifindex(xtr_dp_tun_name(g.dp))) > 0 && nl_open(&nl) == 0) {
+		if ((rc = nl_route_add(&nl, &r)) != 0)
+			log_warnx("D-ETR: route %s into %s: %s", prefix_str(p, s, sizeof(s)),
+				  xtr_dp_tun_name(g.dp), nl.err);
+		nl_close(&nl);
+	}
+	return rc ? -1 : 0;
 }
 
 static int start(struct event_base *base, void *cfgp)
@@ -200,8 +259,6 @@ static int start(struct event_base *base, void *cfgp)
 	 * (~200 KB, a few hundred Map-Replies) overflowed while the daemon was busy with the TUN */
 	const struct udp_opts ctl_opts = {.rcvbuf = 4 << 20};
 
-	g.debug_level = log_getlevel() == LOG_DEBUG;
-	apply_log(c);
 	g.base = base;
 	g.dp = xtr_dp_new(base, &dpp);
 	if (g.dp == NULL)
@@ -232,7 +289,14 @@ static int start(struct event_base *base, void *cfgp)
 		log_warnx("BGP speaker did not start");
 		return -1;
 	}
+	if (g.detr) /* before the loop runs: nothing is announced before End-of-RIB */
+		xtr_detr_set_tun_route(g.detr, tun_route, NULL);
 	if (start_site(base, c) == -1)
+		return -1;
+	if (c->metrics.enabled &&
+	    (g.metrics = metrics_start(base, &c->metrics, "lisp-xtrd", collect, NULL)) == NULL)
+		return -1;
+	if (start_fast_path(base, c) == -1)
 		return -1;
 	log_info("lisp-xtrd %s: TUN %s mtu %u, %u RLOCs, %zu database mappings, %u map-servers, "
 		 "%u map-resolvers",
@@ -254,19 +318,32 @@ static int reload(void *oldp, void *newp)
 		xtr_detr_bgp_reload_abort(g.detr);
 		return -1;
 	}
-	if (g.detr) /* in place: the sessions of unchanged peers stay */
+	if (g.detr) { /* in place: the sessions of unchanged peers stay */
 		xtr_detr_bgp_reload_commit(g.detr, n->bgp);
+		/* <tenant>s added or removed: their mappings enter or leave the map-cache */
+		xtr_detr_instances_sync(g.detr);
+		/* <announce>, the aggregates or the speaker may have changed */
+		xtr_detr_underlay_sync(g.detr);
+	}
 	if (strcmp(o->tun_name, n->tun_name) || o->nrloc != n->nrloc ||
-	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) || !cfg_cli_same_listener(&o->cli, &n->cli))
+	    memcmp(o->rloc, n->rloc, sizeof(o->rloc)) ||
+	    memcmp(o->rloc_anycast, n->rloc_anycast, sizeof(o->rloc_anycast)) ||
+	    !cfg_cli_same_listener(&o->cli, &n->cli))
 		log_warnx("TUN, RLOC and CLI changes take effect at the next restart");
+	metrics_reload_log(&o->metrics, &n->metrics);
+	if (g.fp)
+		xtr_fp_reconfigure(g.fp, n);
+	else if (n->fast_path != o->fast_path)
+		log_warnx("<fast-path> takes effect at the next restart");
 	cli_reconfigure(g.cli, &n->cli);
-	apply_log(n);
 	log_info("reloaded: %zu database mappings", xtr_db_count(g.x));
 	return 0;
 }
 
 static void stop(void)
 {
+	xtr_fp_stop(g.fp); /* detached first: from here on the kernel sends all to user space */
+	metrics_stop(g.metrics);
 	if (g.site)
 		site_teardown(g.site);
 	if (g.tick)
@@ -280,9 +357,16 @@ static void stop(void)
 	memset(&g, 0, sizeof(g));
 }
 
+/* SIGTERM: a D-ETR announcing to the underlay withdraws first and keeps forwarding while
+ * the edge routers move the traffic away (xtr/underlay.h), then stops. */
+static unsigned stopping(void)
+{
+	return xtr_detr_stopping(g.detr);
+}
+
 static const struct daemon_desc xtr_desc = {
     .name = "lisp-xtrd",
-    .default_config = SYSCONFDIR "/lisp-xtrd.xml",
+    .default_config = LISP_SYSCONFDIR "/lisp-xtrd.xml",
     .version = XTR_VERSION,
     .usage_extra = "lisp-xtrd: LISP site xTR (RFC 9300/9301); CLI on 127.0.0.1:2620\n",
     .parse_config = parse,
@@ -291,8 +375,11 @@ static const struct daemon_desc xtr_desc = {
     .start = start,
     .reload = reload,
     .stop = stop,
+    .stopping = stopping,
     .privileges = privileges,
+    .log = log_cfg,
     .keep_caps = PRIV_CAP(CAP_NET_ADMIN) | PRIV_CAP(CAP_NET_RAW),
+    .extra_caps = extra_caps,
 };
 
 int main(int argc, char **argv)

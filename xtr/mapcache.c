@@ -465,6 +465,8 @@ static void src_unlink(struct xtr *x, struct xtr_entry_ext *q)
 /* Forget an entry that is out of the table already (its queue handled). */
 static void entry_release(struct xtr *x, struct xtr_entry *e)
 {
+	if (x->hooks.entry_gone)
+		x->hooks.entry_gone(x->hooks.arg, e); /* hook: the fast path's map */
 	dyn_set(x, e, false);
 	if (e->src == XTR_SRC_PENDING)
 		x->npending--;
@@ -622,6 +624,8 @@ struct xtr_entry *xtr_cache_put(struct xtr *x, const struct lisp_prefix *eid, en
 	else
 		xtr_entry_set_expiry(x, e, now + (uint64_t)ttl_min * 60 * NSEC_PER_SEC);
 	set_locators(x, e, loc, nloc);
+	if (x->hooks.entry_set)
+		x->hooks.entry_set(x->hooks.arg, e); /* hook: the fast path's map */
 	if (e->ext && e->ext->qlen && src != XTR_SRC_PENDING)
 		queue_release(x, e->ext, rel);
 
@@ -829,6 +833,27 @@ void xtr_cache_foreach(const struct xtr *x, xtr_entry_fn fn, void *arg)
 	lpm_walk(x->cache, each_cb, &c);
 }
 
+struct next_ctx {
+	xtr_entry_next_fn fn;
+	void *arg;
+};
+
+static int next_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct next_ctx *c = arg;
+
+	(void)p;
+	return c->fn(c->arg, val);
+}
+
+long xtr_cache_next(const struct xtr *x, struct lpm_cursor *cur, size_t max, xtr_entry_next_fn fn,
+		    void *arg)
+{
+	struct next_ctx c = {fn, arg};
+
+	return lpm_next(x->cache, cur, max, next_cb, &c);
+}
+
 /* ---------------------------------------------------------------- RLOC reachability */
 
 static uint16_t rloc_find(const struct xtr *x, const struct ipaddr *a)
@@ -866,8 +891,16 @@ bool xtr_rloc_up(const struct xtr *x, const struct ipaddr *rloc)
 void xtr_rloc_set_up(struct xtr *x, const struct ipaddr *rloc, bool up)
 {
 	uint16_t i = xtr_rloc_track(x, rloc, NULL);
-	if (i != UINT16_MAX)
+	if (i != UINT16_MAX) {
 		x->rlocs[i].up = up;
+		xtr_rloc_changed(x, i);
+	}
+}
+
+void xtr_rloc_changed(struct xtr *x, uint16_t i)
+{
+	if (x->hooks.rloc_changed && i < x->nrlocs)
+		x->hooks.rloc_changed(x->hooks.arg, i, x->rlocs[i].up); /* hook: the fast path */
 }
 
 /* ---------------------------------------------------------------- locator selection */

@@ -121,6 +121,8 @@ void xtr_db_record(const struct xtr *x, const struct xtr_db_entry *d, struct lis
 		return;
 	}
 	for (unsigned i = 0; i < x->cfg.nrloc && r->nloc < LISP_MAX_LOCATORS; i++) {
+		if (!xtr_cfg_rloc_registered(&x->cfg, i))
+			continue; /* an anycast D-ETR registers the shared RLOC */
 		struct lisp_locator *l = &r->loc[r->nloc++];
 		l->priority = 1;
 		l->weight = 100;
@@ -262,7 +264,7 @@ static void notify_record(struct xtr *x, const struct lisp_record *r, bool sub, 
 	unsigned n = 0;
 	char p[PREFIX_STRLEN];
 
-	if (r->eid.iid != x->cfg.iid)
+	if (!xtr_serves_iid(x, r->eid.iid))
 		return;
 	for (unsigned j = 0; j < r->nloc && n < XTR_MAX_LOC; j++) {
 		if (r->loc[j].addr.n == 0)

@@ -37,6 +37,7 @@ struct bgp_cfg;
 struct cfg_errs;
 struct lisp_key;
 struct pkt_ip;
+struct xtr_offload;
 
 #define XTR_VERSION	     "0.1.0"
 #define XTR_MAX_RLOCS	     4	  /* underlay addresses of this xTR */
@@ -57,6 +58,8 @@ struct pkt_ip;
 #define XTR_OVERHEAD6	     56	  /* IPv6 + UDP + LISP */
 #define XTR_DEFAULT_CLI_PORT 2620
 #define XTR_SECRET_MAX	     256
+#define XTR_MAX_TENANTS	     64	 /* <tenant> elements (representative mode) */
+#define XTR_MAX_CLIENTS	     256 /* <client> rules over every tenant */
 
 /* ------------------------------------------------------------------ configuration */
 enum xtr_mode { XTR_MODE_SITE = 0, XTR_MODE_REPRESENTATIVE = 1 };
@@ -74,7 +77,11 @@ struct xtr_mapping_cfg {
 	uint8_t action;		/* static entries with no locators: enum lisp_action */
 	uint8_t nloc;		/* 0 in a database mapping: every RLOC, priority 1, weight 100 */
 	struct xtr_loc_cfg loc[XTR_MAX_LOC];
+	/* static mappings: RLOC probing of their locators (XTR_PROBE_UNSET: the global
+	 * <probing>); an RLOC named by several static mappings takes the first one's */
+	uint32_t probe_interval_ms, probe_timeout_ms, probe_retries;
 };
+#define XTR_PROBE_UNSET UINT32_MAX
 
 struct xtr_ms_cfg {
 	struct ipaddr addr;
@@ -100,15 +107,45 @@ struct xtr_sub_cfg {
 	char secret[XTR_SECRET_MAX]; /* the Map-Server's <pubsub><subscriber-key> */
 };
 
+/* <tenant><client prefix=.../></tenant>: the D-ETR's PITR path gives a packet read from the
+ * TUN whose source lies in `src` (the longest such prefix) to the tenant `iid`
+ * (docs/architecture.md "Tenants"). */
+struct xtr_client_cfg {
+	struct lisp_prefix src; /* iid 0: a source address prefix */
+	uint32_t iid;
+};
+
+/* <announce> (representative mode, with <bgp> peers of role="underlay"): what the D-ETR
+ * announces to the operator's edge routers while it is fit to forward (xtr/underlay.h,
+ * docs/architecture.md "Redundant D-ETRs"). */
+struct xtr_announce_cfg {
+	bool given;		   /* the element is in the file */
+	bool rlocs;		   /* every <rloc> as a host route (the anycast RLOC); default on */
+	bool aggregates;	   /* the <database> prefixes (own instance ID); default on */
+	uint32_t withdraw_wait_ms; /* SIGTERM: forward this long after the withdrawal (500) */
+};
+
 struct xtr_cfg {
 	enum xtr_mode mode;
-	uint32_t iid;
+	uint32_t iid; /* the root's instance ID; BGP unicast mappings and unclassified PITR
+		       * traffic are of it */
+	/* representative mode: <tenant> elements, more instance IDs served (their aggregates
+	 * are database mappings with their IID; their PITR sources are `client`) */
+	unsigned ntenant;
+	uint32_t tenant_iid[XTR_MAX_TENANTS];
+	unsigned nclient;
+	struct xtr_client_cfg client[XTR_MAX_CLIENTS];
 	char tun_name[16];
 	uint32_t underlay_mtu; /* default 1500 */
 	uint32_t tun_mtu;      /* 0 = underlay_mtu - largest overhead */
 	char native_dev[16];   /* underlay device for natively forwarded packets ("" = drop) */
 	unsigned nrloc;
 	struct ipaddr rloc[XTR_MAX_RLOCS];
+	/* <rloc anycast="true">: shared with the other D-ETRs (docs/architecture.md "Redundant
+	 * D-ETRs"): received on, registered and announced, never the source of what we send.
+	 * xtr_cfg_order_rlocs puts them after the own ones, so "the first RLOC of a family"
+	 * (xtr_rloc_for, the data plane) is an own one when there is one. */
+	bool rloc_anycast[XTR_MAX_RLOCS];
 	uint16_t data_port;    /* 4341 (tests may change it) */
 	uint16_t control_port; /* 4342 */
 	unsigned nms;
@@ -128,11 +165,15 @@ struct xtr_cfg {
 	enum xtr_queue_policy queue_policy;
 	uint32_t queue_len;		/* packets held per pending entry, default 8 */
 	uint32_t mreq_rate, mreq_burst; /* global Map-Request cap, default 100/s burst 200 */
-	uint32_t mreq_retries;	 /* retransmissions of an unanswered Map-Request, default 4 */
-	uint32_t negative_hold;	 /* s a failed resolution is cached as drop, default 10 */
-	uint32_t probe_interval; /* s, 0 = no RLOC probing, default 30 */
-	uint32_t probe_timeout;	 /* s to wait for a probe reply, default 5 */
-	uint32_t probe_retries;	 /* unanswered probes before a locator is down, default 2 */
+	uint32_t mreq_retries;	/* retransmissions of an unanswered Map-Request, default 4 */
+	uint32_t negative_hold; /* s a failed resolution is cached as drop, default 10 */
+	/* RLOC probing (RFC 9301 §7.1, xtr/control.c): a probe every interval to each RLOC
+	 * in use (and to each down one every timeout); a probe unanswered after timeout is
+	 * missed; `retries` consecutive misses mark the RLOC down (traffic moves to the next
+	 * locator by priority/weight at once), a reply marks it up */
+	uint32_t probe_interval_ms; /* 0 = no RLOC probing, default 30000 */
+	uint32_t probe_timeout_ms;  /* default 5000 */
+	uint32_t probe_retries;	    /* misses before a locator is down, default 2 */
 	/* <probing re-resolve>: a cached mapping whose every locator is down is asked for
 	 * again (a Map-Request, at most one per second per EID) when a packet needs it, instead
 	 * of dropping until its TTL runs out; default false */
@@ -145,18 +186,40 @@ struct xtr_cfg {
 	 * changes (RFC 9301 §6.1), default true; false as RFC 6830-era deployments ran */
 	bool smr;
 	unsigned ndb;
-	struct xtr_mapping_cfg *db; /* database mappings */
+	struct xtr_mapping_cfg *db; /* database mappings (a tenant's aggregates with its IID) */
 	unsigned nstatic;
 	struct xtr_mapping_cfg *stat; /* static map-cache entries */
 	struct cfg_cli cli;	      /* <cli>, default 127.0.0.1:2620 */
 	struct cfg_priv priv;	      /* <privileges> (common/priv.h) */
-	int log_level;
-	bool has_site;	      /* a <site> element is present ... */
-	struct site_cfg site; /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
-	struct bgp_cfg *bgp;  /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
+	struct cfg_metrics metrics;   /* <metrics> (common/metrics.h) */
+	struct cfg_log log;	      /* <log level facility> */
+	bool has_site;		      /* a <site> element is present ... */
+	struct site_cfg site;	      /* ... parsed by xtr/site/cfg.c (site_cfg_parse) */
+	struct bgp_cfg *bgp;	      /* <bgp> (representative mode only; bgp/bgp.h), NULL = none */
+	/* <fast-path mode devices>: the in-kernel fast path (xtr/fastpath.h) */
+	uint8_t fast_path;		  /* enum xtr_fp_mode, default XTR_FP_OFF */
+	char fp_devices[256];		  /* device names, one space between ("": every device) */
+	struct xtr_announce_cfg announce; /* <announce> (xtr/underlay.c) */
 };
 
+/* <fast-path mode>: off (the default) is the user-space data plane alone; auto adds the
+ * in-kernel fast path when the kernel takes its programs (and logs why not otherwise); on
+ * fails the start when it cannot. */
+enum xtr_fp_mode { XTR_FP_OFF = 0, XTR_FP_AUTO = 1, XTR_FP_ON = 2 };
+#define XTR_FP_MAX_DEVICES 32
+
 void xtr_cfg_defaults(struct xtr_cfg *c);
+/* Own RLOCs first, then the anycast ones (each group in file order). */
+void xtr_cfg_order_rlocs(struct xtr_cfg *c);
+/* RLOC i stands for a database mapping without <locator>s: the anycast RLOCs when there are
+ * any (a D-ETR's aggregates go to the shared address), else every RLOC. */
+static inline bool xtr_cfg_rloc_registered(const struct xtr_cfg *c, unsigned i)
+{
+	for (unsigned k = 0; k < c->nrloc; k++)
+		if (c->rloc_anycast[k])
+			return c->rloc_anycast[i];
+	return true;
+}
 /* The registration xTR-ID when none is configured: <subscribe>'s, else the first RLOC's
  * address bytes (stable as long as the configuration is). */
 void xtr_cfg_default_xtr_id(const struct xtr_cfg *c, uint8_t id[16]);
@@ -190,6 +253,7 @@ struct xtr_entry_ext {
 	uint64_t changed_ms;	/* wall clock (Unix ms) of the last install/replace */
 	struct ipaddr bgp_peer; /* XTR_SRC_BGP: the peer whose mapping is installed */
 	uint16_t map_version;	/* XTR_SRC_BGP: its 12-bit map version (0 = none) */
+	uint64_t reg_ms;	/* XTR_SRC_BGP: its registration time (Unix ms, 0 = none) */
 	/* resolution (pending, SMR-invoked or refresh): 0 = none outstanding */
 	uint64_t req_nonce;
 	uint64_t req_next; /* ns: earliest next Map-Request for this prefix (rate limit) */
@@ -267,6 +331,12 @@ void xtr_cache_sweep(struct xtr *x, uint64_t now);
 /* Call fn for every entry in prefix order. */
 typedef void (*xtr_entry_fn)(void *arg, const struct xtr_entry *e);
 void xtr_cache_foreach(const struct xtr *x, xtr_entry_fn fn, void *arg);
+/* The resumable walk of the CLI's dumps (common/lpm.h lpm_next: its order, and what a dump
+ * shows when the cache changes between batches); fn returns non-zero to stop after e. */
+struct lpm_cursor;
+typedef int (*xtr_entry_next_fn)(void *arg, const struct xtr_entry *e);
+long xtr_cache_next(const struct xtr *x, struct lpm_cursor *c, size_t max, xtr_entry_next_fn fn,
+		    void *arg);
 
 /* Locator selection (RFC 9300 §4 / RFC 9301 §5.4): the best (lowest) priority among the
  * usable locators (priority != 255, reachable), then by weight with the flow hash (all
@@ -275,6 +345,16 @@ const struct xtr_loc *xtr_select_locator(const struct xtr *x, const struct xtr_e
 					 uint32_t hash);
 /* Reachability of an RLOC as probing sees it (true when untracked). */
 bool xtr_rloc_up(const struct xtr *x, const struct ipaddr *rloc);
+/* What probing knows of an RLOC (control.c): false when it is not tracked. */
+struct xtr_rloc_info {
+	bool up;
+	unsigned missed;	  /* consecutive unanswered probes */
+	uint64_t probes, replies; /* sent to it / answered */
+	uint64_t rtt_ns;	  /* of the last answered probe, 0: none yet */
+	uint32_t interval_ms;	  /* in force for it (0: not probed) */
+	uint32_t timeout_ms, retries;
+};
+bool xtr_rloc_info(const struct xtr *x, const struct ipaddr *rloc, struct xtr_rloc_info *out);
 /* Force a state (tests, operators). Tracks the RLOC if it was not. */
 void xtr_rloc_set_up(struct xtr *x, const struct ipaddr *rloc, bool up);
 
@@ -315,6 +395,10 @@ struct xtr_io {
 	void (*data_flush)(void *arg);
 	/* A packet for the local site (decapsulated, or an ICMP error): write to the TUN. */
 	int (*tun_write)(void *arg, const uint8_t *pkt, size_t len);
+	/* ... a TCP super-packet, with the offload its vnet header carries (xtr/offload.h);
+	 * may be NULL (the core then writes its segments one by one). */
+	int (*tun_write_gso)(void *arg, const struct xtr_offload *o, const uint8_t *pkt,
+			     size_t len);
 	/* A packet natively forwarded (negative entry, ACT natively-forward): the underlay. */
 	int (*native_send)(void *arg, const uint8_t *pkt, size_t len);
 	/* A control message (UDP to dst:dport from local address src, AFI 0: any). */
@@ -377,9 +461,10 @@ struct xtr_stats {
 	uint64_t pending_preempted; /* pending entries of a source over its share, for another */
 	uint64_t mreq_sent, mreq_retrans, mreq_failover, smr_sent, smr_in, smr_invoked;
 	uint64_t probes_sent, probe_replies, probe_down, probe_up;
-	uint64_t moves;	     /* local EIDs that moved away (Map-Notify) */
-	uint64_t moved_here; /* EIDs made local by a Map-Notify/Map-Reply naming our RLOC */
-	uint64_t bounced;    /* re-encapsulation back to the packet's sender refused */
+	uint64_t probe_missed; /* probes unanswered after their timeout */
+	uint64_t moves;	       /* local EIDs that moved away (Map-Notify) */
+	uint64_t moved_here;   /* EIDs made local by a Map-Notify/Map-Reply naming our RLOC */
+	uint64_t bounced;      /* re-encapsulation back to the packet's sender refused */
 	/* RFC 9437 publish/subscribe */
 	uint64_t subs_sent;	  /* Map-Requests sent with I=1, N=1 */
 	uint64_t sub_notifies;	  /* subscription Map-Notifies received (verified) */
@@ -391,8 +476,11 @@ struct xtr_stats {
 	uint64_t bgp_purged;	    /* ... of them by the graceful-restart purge */
 	uint64_t bgp_ignored;	    /* a peer's mapping not used: older version than another's */
 	uint64_t bgp_stale;	    /* BGP_EV_STALE (graceful restart: mappings kept) */
-	uint64_t bgp_foreign;	    /* mapping for another instance ID: ignored */
+	uint64_t bgp_foreign;	    /* mapping for an instance ID not served: ignored */
+	uint64_t tenant_classified; /* PITR: TUN packets given to a tenant by a <client> rule */
 	uint64_t resolved_fallback; /* D-ETR: aggregate EID without a host route, resolved */
+	uint64_t ul_announce;	    /* D-ETR: routes announced to the underlay (became fit) */
+	uint64_t ul_withdraw;	    /* ... withdrawn (not fit any more, or stopping) */
 	uint64_t drops[XTR_DROP__COUNT];
 	uint64_t cin[16], cout[16]; /* control messages by type (index = LISP type) */
 	uint64_t cdrops[XTR_CDROP__COUNT];
@@ -416,6 +504,13 @@ struct xtr_ms {
 };
 size_t xtr_nms(const struct xtr *x);
 const struct xtr_ms *xtr_ms_at(const struct xtr *x, size_t i);
+
+/* ------------------------------------------------------------------ tenants */
+/* An instance ID this xTR serves: its own (cfg.iid) or one of its <tenant>s. */
+bool xtr_serves_iid(const struct xtr *x, uint32_t iid);
+/* The instance ID of a packet read from the TUN with source `src`: the tenant of the
+ * longest <client> prefix holding it, else cfg.iid. */
+uint32_t xtr_tenant_of(struct xtr *x, const struct ipaddr *src);
 
 /* ------------------------------------------------------------------ core */
 /* NULL on ENOMEM or a key that cannot be built (logged). The config is copied. */
@@ -460,6 +555,12 @@ enum xtr_verdict xtr_etr_decide(struct xtr *x, const struct lisp_data_hdr *h,
 				enum xtr_drop *why, uint64_t now);
 void xtr_etr_input(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
 		   uint64_t now);
+/* ETR: one UDP 4341 datagram that is one LISP packet around a TCP super-packet (the UDP
+ * tunnel GSO packet of an ITR that encapsulated in its kernel, xtr/fastpath.h, left whole by
+ * veth: longer than the TUN device's MTU, its inner checksum only the pseudo-header sum):
+ * its segments are decapsulated each on its own, 0. -1: not such a packet. */
+int xtr_etr_input_gso(struct xtr *x, const struct ipaddr *src, const uint8_t *data, size_t len,
+		      uint64_t now);
 
 /* End of an input batch: send what the data sink holds (calls io.data_flush). */
 void xtr_flush(struct xtr *x);
@@ -488,9 +589,39 @@ void xtr_encap_header(uint8_t hdr[XTR_ENCAP_HLEN], uint16_t sport, uint16_t dpor
 /* Outer UDP source port from the inner flow hash (RFC 9300 §5.3): 49152 + hash % 16384. */
 uint16_t xtr_flow_sport(uint32_t hash);
 
+/* ------------------------------------------------------------------ hooks */
+/* Observers of the core's tables, called in the loop turn of each change: the in-kernel
+ * fast path (xtr/fastpath.h) keeps its maps in step through them, so the map-cache stays
+ * the single authority. Every member may be NULL. */
+struct out;
+struct xtr_hooks {
+	void *arg;
+	/* a map-cache entry was installed or replaced (every source, pending included) */
+	void (*entry_set)(void *arg, struct xtr_entry *e);
+	/* ... is being removed (expiry, eviction, withdrawal, clear, replaced by a covering
+	 * mapping): called before it is freed */
+	void (*entry_gone)(void *arg, struct xtr_entry *e);
+	/* the reachability of tracked RLOC `idx` (RLOC probing, xtr_rloc_set_up) changed */
+	void (*rloc_changed)(void *arg, uint16_t idx, bool up);
+	/* the database (local EIDs, the D-ETR's aggregate) changed */
+	void (*db_changed)(void *arg);
+	/* the counters are about to be read (xtr_get_stats): fold in what is counted elsewhere */
+	void (*stats_sync)(void *arg);
+	/* `show statistics`: the observer's own section */
+	void (*stats_out)(void *arg, struct out *o);
+};
+/* Replace the hooks (NULL: none). */
+void xtr_set_hooks(struct xtr *x, const struct xtr_hooks *h);
+
 /* ---- CLI (xtr/cli.c) ---- */
 struct cli;
 struct event_base;
 struct cli *xtr_cli_new(struct event_base *base, struct xtr *x);
+/* The whole /metrics scrape of lisp-xtrd (xtr/metrics.c); d: the D-ETR or NULL, cli may be
+ * NULL. */
+struct mw;
+struct xtr_detr;
+void xtr_metrics_write(struct mw *w, struct xtr *x, const struct xtr_detr *d,
+		       const struct cli *cli);
 
 #endif

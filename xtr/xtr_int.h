@@ -41,7 +41,16 @@ struct xtr_rloc {
 	uint64_t last_reply;
 	struct lisp_prefix eid; /* an EID to put in the probe */
 	uint64_t probes, replies;
+	uint64_t rtt; /* ns, of the last answered probe */
+	/* probe_own: a static mapping's own probing (config) is in force for it, not the
+	 * global <probing> (each of the three: XTR_PROBE_UNSET = the global value) */
+	bool probe_own;
+	uint32_t probe_iv_ms, probe_to_ms, probe_retries;
 };
+/* control.c: a static mapping's probing settings onto the RLOCs it names (after its
+ * entry is installed); xtr_probe_reset_own before the static entries are installed again */
+void xtr_probe_apply_cfg(struct xtr *x, const struct xtr_mapping_cfg *m);
+void xtr_probe_reset_own(struct xtr *x);
 
 struct xtr_itr_seen {
 	struct ipaddr addr;
@@ -113,6 +122,8 @@ struct xtr {
 	struct xtr_qslot *pool;
 	uint16_t pool_free; /* free list head, UINT16_MAX = empty */
 	size_t pool_used;
+	/* tenants: <client> source prefixes -> struct xtr_client_cfg in cfg (NULL: none) */
+	struct lpm *clients;
 	/* database */
 	struct lpm *db;
 	struct xtr_db_entry *dbv;
@@ -153,7 +164,9 @@ struct xtr {
 	struct xtr_stats st;
 	struct tb drop_log_tb;				       /* xtr_log_drop: lines per second */
 	void (*host_add)(void *arg, const struct ipaddr *eid); /* xtr_set_host_add */
-	int64_t wall_off_ns; /* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
+	struct xtr_hooks hooks; /* xtr_set_hooks (the in-kernel fast path) */
+	int64_t wall_off_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC in ns (changedUnixMs) */
+	struct xtr_detr *detr;	/* representative mode: the D-ETR state (xtr/detr.c), for the CLI */
 };
 
 /* core.c */
@@ -174,6 +187,8 @@ const struct xtr_moved *xtr_moved_lookup(const struct xtr *x, uint32_t iid, cons
 void xtr_moved_sweep(struct xtr *x, uint64_t now);
 const struct ipaddr *xtr_rloc_for(const struct xtr *x, uint16_t afi);
 /* mapcache.c */
+/* RLOC probing changed the reachability of tracked RLOC i (tells the hooks). */
+void xtr_rloc_changed(struct xtr *x, uint16_t i);
 int xtr_cache_init(struct xtr *x);
 void xtr_cache_fini(struct xtr *x);
 void xtr_cache_touch(struct xtr *x, struct xtr_entry *e, uint64_t now);
@@ -224,10 +239,14 @@ struct xtr_entry *xtr_cache_put(struct xtr *x, const struct lisp_prefix *eid, en
 				struct xtr_released *rel);
 uint16_t xtr_rloc_track(struct xtr *x, const struct ipaddr *a, const struct lisp_prefix *eid);
 /* data.c */
-/* The ITR path without the TUN counters (packets released from a pending queue). */
-void xtr_itr_forward(struct xtr *x, uint8_t *pkt, size_t len, uint64_t now);
-/* Send released packets through the cache (xtr_itr_forward), flush, free their slots. */
-void xtr_forward_released(struct xtr *x, struct xtr_released *rel, uint64_t now);
+/* The ITR path without the TUN counters, in instance ID `iid` (the map-cache lookup, a miss's
+ * pending entry and Map-Request, the LISP header); XTR_IID_TUN: a packet read from the TUN,
+ * its instance ID is xtr_tenant_of(its source). */
+#define XTR_IID_TUN UINT32_MAX
+void xtr_itr_forward(struct xtr *x, uint32_t iid, uint8_t *pkt, size_t len, uint64_t now);
+/* Send released packets of instance ID iid through the cache (xtr_itr_forward), flush, free
+ * their slots. */
+void xtr_forward_released(struct xtr *x, uint32_t iid, struct xtr_released *rel, uint64_t now);
 /* Encapsulate and send inner packet pkt (headroom XTR_ENCAP_HLEN) through entry e. */
 void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len,
 		    const struct pkt_ip *ip, bool reencap, uint64_t now);

@@ -5,8 +5,11 @@
  * on received paths, the host-mapping decoder (bgp_mapping_decode_path).
  *
  * Input: byte 0 chooses the session options (bit 0 AS4, bit 1 iBGP, bit 2/3 ADD-PATH receive
- * for IPv4/IPv6), the rest is one BGP message. A successful parse is made observable: every
- * NLRI list is walked and must yield exactly its count; the message is re-encoded, the
+ * for IPv4/IPv6, unicast and VPN; bit 4 extended next hop for IPv4 and VPN-IPv4), the rest is
+ * one BGP message; every family (IPv4/IPv6 unicast, VPN-IPv4/-IPv6) is negotiated. A
+ * successful parse is made observable: every NLRI list is walked and must yield exactly its
+ * count (VPN entries: an RD that names an instance ID gives it to the prefix, an
+ * announcement's label has its bottom-of-stack bit); the message is re-encoded, the
  * encoding must parse again to the same routes and attributes with no new problem, and
  * re-encoding that must give the same bytes. Violations abort().
  */
@@ -40,9 +43,18 @@ static uint32_t walk(const struct bgp_nlri_list *l, const struct bgp_attrs *a)
 	int rc;
 	bgp_nlri_iter_init(&it, l);
 	while ((rc = bgp_nlri_next(&it, &r)) == 1) {
+		uint32_t iid = 0;
 		CHECK(r.prefix.afi == l->afi);
 		CHECK(r.prefix.plen <= afi_max_plen(l->afi));
 		CHECK(l->addpath || r.path_id == 0);
+		CHECK(r.vpn == (l->safi == BGP_SAFI_VPN));
+		if (r.vpn) {
+			CHECK(r.prefix.iid == (bgp_rd_iid(r.rd, &iid) == 0 ? iid : 0));
+			CHECK(l->withdraw || (r.label & BGP_LABEL_BOS));
+			CHECK(r.label <= 0xffffff);
+		} else {
+			CHECK(r.prefix.iid == 0);
+		}
 		fold = fold * 31 + r.path_id + r.prefix.plen + r.prefix.a[0];
 		if (a && n == 0) {
 			struct bgp_map_path_info info;
@@ -50,6 +62,7 @@ static uint32_t walk(const struct bgp_nlri_list *l, const struct bgp_attrs *a)
 			if (bgp_mapping_decode_path(&r, a, 0, &info, &e) == 0) {
 				CHECK(info.eid.iid <= LISP_IID_MAX);
 				CHECK(info.version <= BGP_MAP_VERSION_MAX);
+				CHECK(!r.vpn || (info.eid.iid == r.prefix.iid && iid != 0));
 			}
 		}
 		n++;
@@ -168,10 +181,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&o, 0, sizeof(o));
 	o.as4 = data[0] & 1;
 	o.ibgp = (data[0] >> 1) & 1;
-	o.addpath_rx = (uint8_t)((data[0] >> 2) & 3);
+	if (data[0] & 4)
+		o.addpath_rx |= BGP_AID_BIT(BGP_AID_IPV4) | BGP_AID_BIT(BGP_AID_VPNV4);
+	if (data[0] & 8)
+		o.addpath_rx |= BGP_AID_BIT(BGP_AID_IPV6) | BGP_AID_BIT(BGP_AID_VPNV6);
 	o.addpath_tx = o.addpath_rx;
-	o.ext_nh = (data[0] >> 4) & 1;
-	o.mp = 3;
+	if (data[0] & 16)
+		o.ext_nh = BGP_AID_BIT(BGP_AID_IPV4) | BGP_AID_BIT(BGP_AID_VPNV4);
+	o.mp = BGP_AID_ALL_MASK;
 	buf_init_read(&b, data + 1, size - 1);
 
 	/* the stream framer agrees with the whole-message parser on the header */

@@ -5,7 +5,9 @@
 # documentation space allows: 198.51.100.1-254 and 203.0.113.16-251) and 10,000 IPv6 ones
 # reach BIRD (counted, one spot-checked for next hop = best RLOC and the LISP
 # Large Communities), withdrawals remove them all, and BIRD's static routes reach us
-# (`show bgp routes json`: next hop, Large Community added by BIRD's export filter).
+# (`show bgp routes json`: next hop set by BIRD's export filter, Large Community added by
+# it); the one with BIRD's own loopback address as next hop is refused as a mapping
+# (RFC 4271 §6.3: no RLOC) and counted.
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && exit 77
 . "$top_srcdir/tests/integration/lib.sh"
 need_cmd jq nc "${BIRD:-bird}"
@@ -34,7 +36,7 @@ protocol bgp spk {
 	multihop;
 	hold time 30;
 	connect retry time 2;
-	ipv4 { import all; export filter { if proto = "st4" && net != 0.0.0.0/0 then { bgp_large_community.add((65001,1,5)); accept; } reject; }; };
+	ipv4 { import all; export filter { if proto = "st4" && net != 0.0.0.0/0 then { bgp_large_community.add((65001,1,5)); if net = 203.0.113.7/32 then bgp_next_hop = 192.0.2.77; accept; } reject; }; };
 	ipv6 { import all; export none; extended next hop on; }; # IPv4-mapped next hops (IPv6 EID, IPv4 RLOC)
 }
 EOF
@@ -50,7 +52,7 @@ EOF
 
 check "bgpspk config is valid (-n)" "$SPK" -n -f "$T_TMP/spk.xml"
 bird_start b1 "$T_TMP/bird.conf" || fail "bird starts"
-start_bg spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg spk "$SPK" -dv -f "$T_TMP/spk.xml"
 
 established() { birdc b1 show protocols spk | grep -q Established; }
 check "session with BIRD established" wait_until 30 established
@@ -79,14 +81,17 @@ check "spot check: NO_EXPORT" grep -q "BGP.community: (65535,65281)" "$T_TMP/spo
 birdc b1 show route 2001:db8:1::2a/128 all >"$T_TMP/spot6.txt"
 check "IPv6 EID over IPv4 RLOC: mapped next hop" grep -Eq "BGP.next_hop: (::ffff:)?192.0.2.3" "$T_TMP/spot6.txt"
 
-check "BIRD's static routes arrive" json_poll 20 \
-	'[.[] | select(.prefix == "203.0.113.7/32" or .prefix == "203.0.113.8/32")] | length == 2' \
+check "BIRD's static route arrives (next hop 192.0.2.77)" json_poll 20 \
+	'[.[] | select(.prefix == "203.0.113.7/32")] | length == 1' \
 	cli "$P_CLI" show bgp routes json
 check "received route: next hop and large community" json_poll 5 \
-	'.[] | select(.prefix == "203.0.113.7/32") | .nextHop == "127.0.0.2" and (.largeCommunities | index("65001:1:5") != null) and .stale == false' \
+	'.[] | select(.prefix == "203.0.113.7/32") | .nextHop == "192.0.2.77" and (.largeCommunities | index("65001:1:5") != null) and .stale == false' \
 	cli "$P_CLI" show bgp routes 203.0.113.7/32 json
 check "receive callback reassembled the mapping" json_poll 5 \
-	'.[0].rlocs[0].rloc == "127.0.0.2"' cli "$P_CLI" show received 203.0.113.7/32 json
+	'.[0].rlocs[0].rloc == "192.0.2.77"' cli "$P_CLI" show received 203.0.113.7/32 json
+check "203.0.113.8 with BIRD's loopback address as next hop: refused, counted" json_poll 5 \
+	'.[0].nextHopRejected >= 1' cli "$P_CLI" show bgp neighbors json
+check "... and not kept" json_poll 2 'length == 0' cli "$P_CLI" show bgp routes 203.0.113.8/32 json
 
 t3=$(date +%s%N)
 check "withdraw the IPv4 mappings" cli "$T_TMP/spk.ctl" unload "$T_TMP/v4.routes"

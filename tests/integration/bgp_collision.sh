@@ -37,8 +37,8 @@ round() { # LABEL DELAY_A DELAY_B
 	at=$(($(date +%s%3N) + 1500))
 	conf a 127.0.0.11 10.0.0.11 "$pa" "$ca" 127.0.0.12 "$pb" "$at" "$da" >"$T_TMP/a-$label.xml"
 	conf b 127.0.0.12 10.0.0.12 "$pb" "$cb" 127.0.0.11 "$pa" "$at" "$db" >"$T_TMP/b-$label.xml"
-	start_bg "a-$label" "$SPK" -d -f "$T_TMP/a-$label.xml"
-	start_bg "b-$label" "$SPK" -d -f "$T_TMP/b-$label.xml"
+	start_bg "a-$label" "$SPK" -dv -f "$T_TMP/a-$label.xml"
+	start_bg "b-$label" "$SPK" -dv -f "$T_TMP/b-$label.xml"
 	check "$label: A Established" json_poll 8 '.[0].state == "Established"' cli "$ca" show bgp neighbors json
 	check "$label: B Established" json_poll 5 '.[0].state == "Established"' cli "$cb" show bgp neighbors json
 	sleep 5

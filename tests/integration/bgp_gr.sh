@@ -69,8 +69,8 @@ cat >"$T_TMP/b.xml" <<EOF
 EOF
 
 bird_start b1 "$T_TMP/bird.conf" || fail "bird starts"
-start_bg b "$SPK" -d -f "$T_TMP/b.xml"
-start_bg a "$SPK" -d -f "$T_TMP/a1.xml"
+start_bg b "$SPK" -dv -f "$T_TMP/b.xml"
+start_bg a "$SPK" -dv -f "$T_TMP/a1.xml"
 bird_count() { birdc b1 show route protocol a count | sed -n 's/^\([0-9]*\) of .*/\1/p' | head -1; }
 bird_has() { [ "$(bird_count)" = "$1" ]; }
 bird_net() { birdc b1 show route "$1" | grep -q "$1"; }
@@ -90,7 +90,7 @@ sleep 1
 check "BIRD keeps the routes meanwhile" bird_has 100
 birdc b1 show protocols all a >"$T_TMP/bird-gr.txt"
 
-start_bg a2 "$SPK" -d -f "$T_TMP/a2.xml"
+start_bg a2 "$SPK" -dv -f "$T_TMP/a2.xml"
 check "restarted A advertises the R bit" json_poll 30 '[.[] | select(.state == "Established") | .negotiated.restartBitSent] | length == 2 and all' \
 	cli "$C_A" show bgp neighbors json
 check "B ends with exactly set 2" json_poll 30 '.mappingsReceived == 100 and .mappingsStale == 0 and .purged == 50' \
@@ -157,7 +157,7 @@ check "B: the stop was Cease / Administrative Shutdown" json_poll 5 \
 	'.[0].lastError == "received Cease / Administrative Shutdown"' cli "$C_B" show bgp neighbors json
 sleep 1
 check "graceful stop: BIRD keeps the routes" bird_has 100
-start_bg a3 "$SPK" -d -f "$T_TMP/a2.xml"
+start_bg a3 "$SPK" -dv -f "$T_TMP/a2.xml"
 check "A back: B has set 2, nothing stale" json_poll 30 \
 	'.mappingsReceived == 100 and .mappingsStale == 0' cli "$C_B" show speaker json
 check "A back: BIRD has 100 routes" wait_until 30 bird_has 100

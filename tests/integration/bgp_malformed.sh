@@ -22,7 +22,7 @@ cat >"$T_TMP/spk.xml" <<EOF
   </bgp>
 </bgpspk>
 EOF
-start_bg spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg spk "$SPK" -dv -f "$T_TMP/spk.xml"
 check "speaker CLI up" wait_until 10 cli "$P_CLI" show version
 timeout 100 "$BAD" 127.0.0.6 "$P_SPK" "$P_CLI" 65000 >"$T_TMP/badpeer.log" 2>&1
 rc=$?

@@ -25,7 +25,8 @@ template bgp t {
 	strict bind on;
 	multihop;
 	connect retry time 2;
-	ipv4 { import all; export where net != 0.0.0.0/0; };
+	# the next hop an RLOC (BIRD's own loopback address would be refused as one)
+	ipv4 { import all; export filter { if net = 0.0.0.0/0 then reject; bgp_next_hop = 192.0.2.9; accept; }; };
 }
 protocol bgp good from t { local 127.0.0.2 port $P_BIRD as 65001; password "right-key"; }
 protocol bgp bad from t { local 127.0.0.5 port $P_BIRD as 65001; password "wrong-key"; }
@@ -47,7 +48,7 @@ md5_counters() { # absolute, without touching nstat's history
 before=$(md5_counters)
 
 bird_start b1 "$T_TMP/bird.conf" || fail "bird starts"
-start_bg spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg spk "$SPK" -dv -f "$T_TMP/spk.xml"
 state_of() { cli "$P_CLI" show bgp neighbors "$1" json | jq -r '.[0].state'; }
 is_up() { [ "$(state_of "$1")" = Established ]; }
 

@@ -57,8 +57,8 @@ cat >"$T_TMP/move" <<EOF
 EOF
 
 bird_start rr "$T_TMP/bird.conf" || fail "bird starts"
-start_bg a "$SPK" -d -f "$T_TMP/a.xml"
-start_bg b "$SPK" -d -f "$T_TMP/b.xml"
+start_bg a "$SPK" -dv -f "$T_TMP/a.xml"
+start_bg b "$SPK" -dv -f "$T_TMP/b.xml"
 up() { cli "$1" show bgp summary json | jq -e '.peers[0].state == "Established"'; }
 check "A established with the reflector" wait_until 30 up "$C_A"
 check "B established with the reflector" wait_until 30 up "$C_B"

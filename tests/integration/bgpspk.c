@@ -12,8 +12,9 @@
  * to each other at the same moment, each one's connection waiting in the other's accept
  * queue: a deterministic RFC 4271 §6.8 collision (bgp_collision.sh).
  * Route files: one mapping per line, '#' comments:
- *     EID RLOC[/PRIORITY[/WEIGHT]] [RLOC...] [v=VERSION] [ttl=MINUTES]
+ *     EID RLOC[/PRIORITY[/WEIGHT]] [RLOC...] [v=VERSION] [ttl=MINUTES] [t=UNIX_MS]
  *     198.51.100.5/32 192.0.2.1/1/100 192.0.2.2/2/50 v=3
+ *     [7]198.51.100.5/32 192.0.2.3 v=1        (instance ID 7: a VPN-IPv4 route)
  * <cli socket="PATH"/> adds a UNIX socket whose sessions may run the state-changing rows
  * (load, unload, withdraw-all, stop-mode, clear bgp; TCP sessions may only show).
  * CLI (besides the speaker's rows): `load FILE` announces every mapping of FILE,
@@ -152,6 +153,10 @@ static int parse_line(char *line, struct bgp_host_mapping *m)
 			m->ttl = (uint32_t)strtoul(t + 4, NULL, 10);
 			continue;
 		}
+		if (strncmp(t, "t=", 2) == 0) { /* registration time, Unix ms (fn 6/7) */
+			m->reg_ms = strtoull(t + 2, NULL, 10);
+			continue;
+		}
 		if (m->n_loc >= BGP_MAP_LOC_MAX)
 			return -1;
 		struct bgp_map_locator *l = &m->loc[m->n_loc++];
@@ -214,8 +219,7 @@ static void on_event(const struct bgp_event *ev, void *arg)
 	if (ev->kind <= BGP_EV_WITHDRAWN)
 		n_events[ev->kind]++;
 	if (ev->kind == BGP_EV_MAPPING) {
-		struct lisp_prefix p = *ev->eid;
-		p.iid = 0;
+		struct lisp_prefix p = *ev->eid; /* the NLRI: IID 0 unicast, else a VPN route's */
 		struct bgp_rib_entry *e = bgp_rib_get(&received, &p);
 		if (e == NULL)
 			return;
@@ -229,7 +233,6 @@ static void on_event(const struct bgp_event *ev, void *arg)
 		bgp_rib_walk(&received, mark_stale, NULL); /* one peer per test speaker */
 	} else if (ev->kind == BGP_EV_WITHDRAWN) {
 		struct lisp_prefix p = *ev->eid;
-		p.iid = 0;
 		struct bgp_rib_entry *e = bgp_rib_find(&received, &p);
 		if (e)
 			bgp_rib_remove(&received, e);
@@ -290,6 +293,7 @@ static void show_mapping(struct out *o, const struct bgp_rib_entry *e)
 	out_str(o, "eid", prefix_str(&m->eid, s, sizeof(s)));
 	out_uint(o, "version", m->version);
 	out_uint(o, "ttl", m->ttl);
+	out_uint(o, "registeredUnixMs", m->reg_ms);
 	out_bool(o, "stale", e->mark);
 	out_begin_array(o, "rlocs");
 	for (unsigned i = 0; i < m->n_loc; i++) {
@@ -313,7 +317,6 @@ static void cmd_show_received(struct cli_req *r, struct out *o)
 	}
 	out_begin_array(o, NULL);
 	if (r->arg) {
-		want.iid = 0;
 		struct bgp_rib_entry *e = bgp_rib_find(&received, &want);
 		if (e && e->map)
 			show_mapping(o, e);

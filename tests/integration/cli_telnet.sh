@@ -9,7 +9,10 @@
 # show works and state-changing commands are refused until `enable` (with the enable secret);
 # over the UNIX socket (nc -U) they run; 16 stalled connections (silent or one byte a second)
 # do not keep an operator out; a wrong-password loop is slowed per source and logged; the
-# login timeout; a trickle does not keep a session open. The demo is stopped by PID and must
+# login timeout; a trickle does not keep a session open. Big answers (cli_demo -n, streamed
+# in batches): 200k entries as JSON and as a table through the real telnet client, complete
+# and valid; `count` and filters; another session answered while a client does not read its
+# dump; a client killed in the middle of a dump frees its session. The demo is stopped by PID and must
 # exit 0 (the sanitizers report leaks through the exit status).
 # Ends with "N passed, M failed"; exit status non-zero if anything failed.
 set -u
@@ -296,6 +299,67 @@ expect "brute force: at most 4 guesses tried in 6 s (1 s, 2 s, 4 s... between th
 expect "brute force: every failure logged (per-source log limit not reached)" "$TMP/demo.err" \
 	test "$(grep -c 'CLI: bad password' "$TMP/demo.err")" -ge "${GUESSES:-99}"
 expect "brute force: the address is delayed in show statistics" "$F" jqt "$F" '.cli.backoffSources == 1'
+stop_demo
+
+# ---- big answers, streamed in batches (cli_demo -n) ----
+BIGN=200000
+start_demo -n $BIGN || exit 1
+# telnet_wait FILE PROMPTS LINE: type LINE into the real telnet client and keep it open until
+# FILE holds PROMPTS prompts (the answer is complete) or 120 s passed, then quit
+telnet_wait() {
+	local f=$1 want=$2 line=$3
+	{
+		sleep 0.5
+		printf '%s\r\n' "$line"
+		for _ in $(seq 1200); do
+			[ "$(grep -ac 'lisp-demo> ' "$f" 2>/dev/null)" -ge "$want" ] && break
+			sleep 0.1
+		done
+		printf 'quit\r\n'
+		sleep 0.5
+	} | timeout 150 telnet 127.0.0.1 "$PORT" >"$f" 2>&1
+}
+F=$TMP/big1
+telnet_wait "$F" 2 "show entries json"
+tr -d '\r' <"$F" | sed -n '/^{/,/^}/p' >"$TMP/big1.json"
+expect "big: telnet received a JSON answer of many MB" "$F" test "$(stat -c %s "$TMP/big1.json")" -gt 20000000
+expect "big: the JSON is valid and complete ($BIGN entries, each once, count right)" "$F" \
+	jq -e ".count == $BIGN and (.entries | length) == $BIGN and ([.entries[].i] | unique | length) == $BIGN" "$TMP/big1.json"
+expect "big: dates as numbers in JSON" "$F" jq -e '.entries[0].registeredUnix | type == "number"' "$TMP/big1.json"
+expect "big: telnet saw the prompt after the answer" "$F" grep -qa '^}'$'\r''\?$' "$F"
+F=$TMP/big2
+telnet_wait "$F" 2 "show entries"
+expect "big: the table over telnet: header, one line per entry, total" "$F" \
+	test "$(tr -d '\r' <"$F" | grep -cE '^10\.[0-9.]+/32 +192\.0\.2\.[0-9]+ +[0-9]+ 20[0-9-]+T[0-9:]+Z$')" -eq $BIGN
+expect "big: the table's total line" "$F" grep -qa "^$BIGN entries" "$F"
+F=$TMP/big3
+printf 'show entries count\nshow entries count json\nshow entries 10.0.0.0/24 longer count\nshow entries rloc 192.0.2.5 count\nshow entries 10.0.1.5\nshow entries 10.0.1.5 detail\nquit\n' | nc_session "$F"
+expect "big: count" "$F" grep -qx "$BIGN" "$F"
+expect "big: count json" "$F" jqt "$F" ".count == $BIGN"
+expect "big: more specifics of a /24" "$F" grep -qx 256 "$F"
+expect "big: RLOC filter" "$F" grep -qx $((BIGN / 250)) "$F"
+expect "big: one entry as a table row with a readable date" "$F" hasre "$F" '^10\.0\.1\.5/32 +192\.0\.2\.12 +261 2023-11-14T22:17:41Z$'
+expect "big: detail view" "$F" hasre "$F" '^  registered: 2023-11-14T22:17:41Z$'
+# a client that does not read its dump: another session is answered meanwhile
+F=$TMP/big4
+( { printf 'show entries json\n'; sleep 6; } | timeout 10 nc 127.0.0.1 "$PORT" | { sleep 5; cat >/dev/null; } ) &
+SLOW=$!
+sleep 1
+printf 'show version json\nshow statistics json\nquit\n' | nc_session "$F"
+expect "big: another session answered while a dump waits for its reader" "$F" jqt "$F" '.name == "lisp-demo"'
+expect "big: ... and that dump was still running then" "$F" jqn "$F" '.[1].cli.sessions == 2'
+wait $SLOW 2>/dev/null
+# a client killed in the middle of a dump (it stopped reading: nobody reads its output):
+# its session goes away, the server goes on
+{ printf 'show entries json\n'; sleep 4; } | timeout -s KILL 1 nc 127.0.0.1 "$PORT" | sleep 3
+for _ in $(seq 50); do
+	printf 'show statistics json\nquit\n' | nc_session "$TMP/big5"
+	[ "$(json_of "$TMP/big5" | jq -s 'first | .cli.sessions')" = 1 ] && break
+	sleep 0.2
+done
+F=$TMP/big5
+expect "big: a client killed mid-dump: its session is gone" "$F" jqt "$F" '.cli.sessions == 1'
+expect "big: the abandoned dumps are counted" "$F" jqt "$F" '.cli.streamsAbandoned >= 1 and .cli.streams >= 4'
 stop_demo
 
 # ---- login timeout, and a trickle does not keep a session ----

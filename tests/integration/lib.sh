@@ -96,7 +96,9 @@ check() {
 	fi
 	return $rc
 }
-# check_not NAME CMD... : pass if CMD fails.
+# check_not NAME CMD... : pass if CMD fails (exit 1..123). A command that could not run
+# (126, 127), timed out (124, 125: timeout(1)) or died of a signal (> 128) is no answer: it
+# fails the check, so a crash or a missing program never passes as "refused".
 check_not() {
 	local name=$1 out rc
 	shift
@@ -104,6 +106,10 @@ check_not() {
 	rc=$?
 	out=$(cat "$T_TMP/.check.out")
 	printf '== check_not %s: %s\n%s\n' "$name" "$*" "$out" >>"$T_TMP/checks.log"
+	if [ $rc -ge 124 ]; then
+		fail "$name" "no answer (exit $rc): $(printf '%s' "$out" | tail -2 | tr '\n' ' ' | cut -c1-200)"
+		return 1
+	fi
 	if [ $rc -ne 0 ]; then
 		ok "$name"
 		return 0
@@ -116,6 +122,7 @@ skip_all() {
 	log "SKIP: $*"
 	T_FINISHED=1
 	_t_cleanup
+	[ "${T_KEEP:-0}" != 1 ] && rm -rf "$T_TMP" # (else every skipped run leaves one in /tmp)
 	echo "0 passed, 0 failed"
 	exit 77
 }
@@ -478,4 +485,32 @@ tshark_stop() {
 	done
 	T_TSHARK=()
 	return 0
+}
+
+# ---- lisp-xtrd's in-kernel fast path (<fast-path>, xtr/fastpath.h)
+# FAST_PATH=on|auto|off (default off; the *_fp.sh wrappers set on) goes into every lisp-xtrd
+# configuration a test writes: fast_path_xml prints the element (nothing for off). With on,
+# fast_path_need skips the test, saying why, when the kernel refuses the programs; the test
+# then asserts with fast_path_carried that the programs did carry its packets.
+fast_path_xml() { [ "${FAST_PATH:-off}" = off ] || printf '<fast-path mode="%s"/>' "$FAST_PATH"; }
+fast_path_on() { [ "${FAST_PATH:-off}" = on ]; }
+fast_path_need() {
+	local why
+	fast_path_on || return 0
+	why=$("$top_builddir/tests/integration/fastpath_probe" 2>&1) ||
+		skip_all "FAST_PATH=on: ${why:-fastpath_probe failed}"
+	log "FAST_PATH=on: $why"
+}
+# fast_path_ready CLI-TARGET...: that lisp-xtrd serves with its programs attached (they are
+# loaded at the end of its start, after its TUN device exists)
+fast_path_ready() {
+	fast_path_on || return 0
+	json_poll 15 '.fastPath.state == "on"' cli "$@" show statistics json >/dev/null
+}
+# fast_path_carried CLI-TARGET... JQ: the jq test holds for `show statistics json`'s fastPath
+# object of that lisp-xtrd (only with FAST_PATH=on; always true otherwise)
+fast_path_carried() {
+	local f=${*: -1}
+	fast_path_on || return 0
+	json_poll 5 ".fastPath | $f" cli "${@:1:$#-1}" show statistics json
 }

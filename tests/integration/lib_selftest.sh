@@ -67,6 +67,14 @@ echo 0 >"$T_TMP/n"
 bump() { n=$(cat "$T_TMP/n"); echo $((n + 1)) >"$T_TMP/n"; printf '{"count": %d}\n' $((n + 1)); }
 check "json_poll waits for the filter" json_poll 10 '.count >= 3' bump
 check_not "json_poll times out" json_poll 1 '.count == -1' bump
+# check_not passes a refusal (exit 1..123), never a crash, a timeout or a missing program:
+# run it in a subshell with its own counters and look at its verdict.
+for c in "sh -c 'kill -SEGV \$\$'" "timeout 0.2 sleep 5" "/nonexistent/program"; do
+	v=$( (T_PASS=0 T_FAIL=0; eval "check_not probe $c" >/dev/null; echo "$T_PASS/$T_FAIL") )
+	check "check_not fails on: $c" test "$v" = 0/1
+done
+v=$( (T_PASS=0 T_FAIL=0; check_not probe false >/dev/null; echo "$T_PASS/$T_FAIL") )
+check "check_not passes a plain refusal (exit 1)" test "$v" = 1/0
 
 # --- free_port
 p=$(free_port)

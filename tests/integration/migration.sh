@@ -18,6 +18,7 @@ fi
 . "$top_srcdir/scripts/demo-lib.sh"
 need_root
 need_cmd ip bridge jq nc arping python3
+fast_path_need
 
 RATE=${MIGRATION_RATE:-1000}
 SECS=${MIGRATION_SECONDS:-6}
@@ -199,5 +200,15 @@ if [ "$DEMO_MODE" = lisp ]; then
 	check "outside map-cache still holds only the aggregate -> D-ETR" outside_cache_ok
 	kill "$POLL_PID" 2>/dev/null
 	check "outside map-cache was aggregate -> D-ETR only in every poll during the runs" outside_polls_ok
+fi
+if fast_path_on; then
+	# FAST_PATH=on: the kernels carried the flows (the D-ETR re-encapsulating, the sites
+	# decapsulating, the outside xTR encapsulating)
+	fp() { demo_xtr_cli "$1" show statistics json; }
+	[ "$DEMO_MODE" = lisp ] && check "FAST_PATH=on: the D-ETR's kernel re-encapsulated" \
+		json_poll 5 '.fastPath.detr.reencapsulated > 0' fp detr
+	check "FAST_PATH=on: site B's kernel decapsulated" json_poll 5 '.fastPath.etr.decapsulated > 0' fp sb
+	check "FAST_PATH=on: the outside xTR's kernel encapsulated" \
+		json_poll 5 '.fastPath.itr.encapsulated > 0' fp oxtr
 fi
 finish

@@ -66,7 +66,7 @@ if [ "$(id -u)" -eq 0 ] && command -v "$TSHARK" >/dev/null 2>&1; then
 	tshark_start "" lo "udp port $MR_PORT or udp port $MS_PORT" "$pcap" && have_tshark=1
 fi
 start_bg ms python3 "$STANDIN" ms :: "$MS_PORT" 192.0.2.50 --log "$T_TMP/ms-requests.log"
-start_bg mrd "$MRD" -d -f "$cfg"
+start_bg mrd "$MRD" -dv -f "$cfg"
 check "lisp-mrd CLI answers" wait_until 10 bash -c "printf 'show version\nquit\n' | nc -N -w1 127.0.0.1 $CLI_PORT | grep -q lisp-mrd"
 check "Map-Server stand-in listening" wait_until 10 grep -q listening "$(bg_log ms)"
 

@@ -83,8 +83,8 @@ if [ "$(id -u)" -eq 0 ] && command -v "$TSHARK" >/dev/null 2>&1; then
 		have_tshark=1
 fi
 
-start_bg msd "$MSD" -d -f "$T_TMP/msd.xml"
-start_bg mrd "$MRD" -d -f "$T_TMP/mrd.xml"
+start_bg msd "$MSD" -dv -f "$T_TMP/msd.xml"
+start_bg mrd "$MRD" -dv -f "$T_TMP/mrd.xml"
 start_bg etr python3 "$STANDIN" ms "$ETR" 4342 192.0.2.60 --log "$T_TMP/etr-requests.log"
 check "lisp-msd up" wait_until 10 bash -c "printf 'show version\nquit\n' | nc -N -w1 127.0.0.1 $MS_CLI | grep -q lisp-msd"
 check "lisp-mrd up" wait_until 10 bash -c "printf 'show version\nquit\n' | nc -N -w1 127.0.0.1 $MR_CLI | grep -q lisp-mrd"

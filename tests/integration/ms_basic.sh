@@ -42,7 +42,7 @@ check "config check (-n)" timeout 10 "$MSD" -n -f "$T_TMP/ms.xml"
 # (lib.sh isolates it), so the Map-Server's unsolicited Map-Notifies to them are delivered
 # here and captured, never routed anywhere.
 ip addr add 192.0.2.254/24 dev lo
-start_bg msd "$MSD" -d -f "$T_TMP/ms.xml"
+start_bg msd "$MSD" -dv -f "$T_TMP/ms.xml"
 check "lisp-msd CLI answers" wait_until 10 cli "$cport" show version
 
 capture=0
@@ -137,7 +137,7 @@ check "zero-length datagram logged" grep -q '127.0.0.1: udp port [0-9]*: zero-le
 kill -9 "$(bg_pid msd)" 2>/dev/null
 wait "$(bg_pid msd)" 2>/dev/null
 stop_bg msd >/dev/null 2>&1
-start_bg msd2 "$MSD" -d -f "$T_TMP/ms.xml"
+start_bg msd2 "$MSD" -dv -f "$T_TMP/ms.xml"
 check "restarted after kill -9" wait_until 10 cli "$cport" show version
 check "registrations are back after kill -9" json_poll 5 "$regs_ok" cli "$cport" show registrations json
 check "deregister 198.51.100.5/32" reg --key-file "$T_TMP/dc.key" --eid 198.51.100.5/32 --rloc 192.0.2.9 --deregister

@@ -104,14 +104,14 @@ check "-nv prints the <bgp> element" sh -c "timeout 10 '$MSD' -nv -f '$T_TMP/ms.
 ms_xml 2 >"$T_TMP/bad.xml"
 check_not "hold-time 2 in <bgp> is refused (-n)" timeout 10 "$MSD" -n -f "$T_TMP/bad.xml"
 
-start_bg spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg spk "$SPK" -dv -f "$T_TMP/spk.xml"
 check "stand-in CLI answers" wait_until 10 cli "$C_SPK" show version
 if [ $have_bird = 1 ]; then
 	bird_start b1 "$T_TMP/bird.conf" || fail "BIRD starts"
 else
 	log "BIRD 2 not installed: part (b) skipped"
 fi
-start_bg msd "$MSD" -d -f "$T_TMP/ms.xml"
+start_bg msd "$MSD" -dv -f "$T_TMP/ms.xml"
 check "lisp-msd CLI answers" wait_until 10 cli "$C_MS" show version
 check "session with the stand-in Established" json_poll 20 \
 	'[.peers[] | select(.neighbor == "127.0.0.2" and .state == "Established")] | length == 1' \
@@ -291,7 +291,7 @@ check "after kill -9 the stand-in keeps all 3, stale" json_poll 10 \
 	'.mappingsReceived == 3 and .mappingsStale == 3' cli "$C_SPK" show speaker json
 sleep 1
 check "... still there a second later" json_poll 2 '.mappingsReceived == 3' cli "$C_SPK" show speaker json
-start_bg msd2 "$MSD" -d -f "$T_TMP/ms.xml"
+start_bg msd2 "$MSD" -dv -f "$T_TMP/ms.xml"
 check "restarted lisp-msd: session up with the R bit" json_poll 20 \
 	'[.[] | select(.neighbor == "127.0.0.2" and .state == "Established")][0].negotiated.restartBitSent == true' \
 	cli "$C_MS" show bgp neighbors json

@@ -110,10 +110,10 @@ spk_xml 3 "$C_B" "<listen address=\"127.0.0.3\" port=\"$P_B\"/>" 'passive="true"
 spk_xml 4 "$C_C" "" 'port="179" local="127.0.0.4" password="md5-key" connect-retry="1"' \
 	>"$T_TMP/c.xml"
 
-start_bg spka "$SPK" -d -f "$T_TMP/a.xml"
-start_bg spkb "$SPK" -d -f "$T_TMP/b.xml"
-start_bg spkc "$SPK" -d -f "$T_TMP/c.xml"
-start_bg msd "$MSD" -d -f "$T_TMP/ms.xml" -p "$RUN/msd.pid"
+start_bg spka "$SPK" -dv -f "$T_TMP/a.xml"
+start_bg spkb "$SPK" -dv -f "$T_TMP/b.xml"
+start_bg spkc "$SPK" -dv -f "$T_TMP/c.xml"
+start_bg msd "$MSD" -dv -f "$T_TMP/ms.xml" -p "$RUN/msd.pid"
 check "lisp-msd CLI up" wait_until 10 cli "$C_MS" show version || finish
 MSPID=$(bg_pid msd)
 log "lisp-msd: $(status_of "$MSPID")"
@@ -160,7 +160,7 @@ check "peer A has both host routes" json_poll 10 'length == 2' cli "$C_A" show b
 check "SIGTERM: lisp-msd exits 0" stop_bg msd
 check_not "lisp-msd: no database error" grep -qiE "database|sqlite" <(grep -iE "warn|error" "$(bg_log msd)")
 check "pid file emptied (its directory is root's)" test -f "$RUN/msd.pid" -a ! -s "$RUN/msd.pid"
-start_bg msd2 "$MSD" -d -f "$T_TMP/ms.xml"
+start_bg msd2 "$MSD" -dv -f "$T_TMP/ms.xml"
 check "lisp-msd restarted" wait_until 10 cli "$C_MS" show version
 check "restarted: the registrations written after the drop are loaded" json_poll 10 \
 	'[.. | strings | select(. == "198.51.100.5/32" or . == "203.0.113.7/32")] | unique | length == 2' \
@@ -180,7 +180,7 @@ mr_xml() {
 XML
 }
 mr_xml >"$T_TMP/mr.xml"
-start_bg mrd "$MRD" -d -f "$T_TMP/mr.xml"
+start_bg mrd "$MRD" -dv -f "$T_TMP/mr.xml"
 check "lisp-mrd CLI up" wait_until 10 cli "$C_MR" show version
 MRPID=$(bg_pid mrd)
 log "lisp-mrd: $(status_of "$MRPID")"
@@ -224,7 +224,7 @@ xtr_xml() {
 XML
 }
 xtr_xml >"$T_TMP/x.xml"
-start_bg -n "$X" xtrd "$XTRD" -d -f "$T_TMP/x.xml"
+start_bg -n "$X" xtrd "$XTRD" -dv -f "$T_TMP/x.xml"
 check "lisp-xtrd started" wait_until 15 grep -q "started with" "$(bg_log xtrd)" || finish
 XPID=$(bg_pid xtrd)
 log "lisp-xtrd: $(status_of "$XPID")"

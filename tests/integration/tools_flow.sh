@@ -7,11 +7,12 @@
 # `tap` logging each packet with the kernel's time on the device: a tap stopped (SIGSTOP)
 # while packets pass still logs them with the times they passed, not the time it resumed;
 # its log is readable while it runs; with --lisp it also logs flow packets inside LISP data
-# packets, with their outer addresses.
+# packets, with their outer addresses. A packet the kernel refuses (a firewall rule) is a
+# send error, neither sent nor lost, on both sides; -h, --help and --version.
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && { echo "0 passed, 0 failed"; exit 77; }
 . "$(dirname "$0")/lib.sh"
 need_root
-need_cmd ip jq
+need_cmd ip jq nft
 
 FLOW=$top_builddir/lisp-flow
 [ -x "$FLOW" ] || skip_all "lisp-flow not built"
@@ -110,4 +111,59 @@ stop_bg ltap
 check "echo and tap stop on SIGTERM" bash -c "kill $(bg_pid echo) $(bg_pid tap); sleep 0.5; ! kill -0 $(bg_pid echo) 2>/dev/null && ! kill -0 $(bg_pid tap) 2>/dev/null"
 check "the echo logged every packet it answered" test "$(grep -c '^[0-9]' "$T_TMP/echo.txt")" = \
 	"$((800 + $(jq .sent "$T_TMP/long.json") + 200 + 3))" # + the 3 "plain" of --lisp
+# ---------------------------------------------------------------- send errors are not "sent"
+# A rule of A's firewall drops what goes to port P2: every send() fails (EPERM), so nothing
+# is sent, nothing is lost in the network, and every packet is a send error.
+P2=40002 P3=40003
+ip netns exec "$A" nft -f - <<EOF || fail "nft rules in $A"
+table inet lispflowtest {
+	chain out { type filter hook output priority 0; udp dport $P2 drop; }
+}
+EOF
+start_bg -n "$B" echo2 "$FLOW" echo --port $P2 --max-seconds 60
+start_bg -n "$B" echo3 "$FLOW" echo --port $P3 --max-seconds 60
+check "echoes on P2 and P3 ready" wait_until 5 bash -c "grep -q ready '$(bg_log echo2)' && grep -q ready '$(bg_log echo3)'"
+timeout 30 ip netns exec "$A" "$FLOW" send --to 192.0.2.2:$P2 --rate 1000 --count 50 \
+	--name refused --json --linger-ms 200 >"$T_TMP/refused.json"
+check "refused by the sender's firewall: 0 sent, 50 send errors, 0 lost" jq -e \
+	'.sent == 0 and .sendErrors == 50 and .received == 0 and .lost == 0 and
+	 .largestHole.count == 50 and .interrupted == false' "$T_TMP/refused.json"
+timeout 30 ip netns exec "$A" "$FLOW" send --to 192.0.2.2:$P2 --rate 1000 --count 50 \
+	--name refused --linger-ms 200 >"$T_TMP/refused.txt"
+check "... and in text: sent 0, not sent 50" bash -c \
+	"grep -q 'sent 0, received 0, lost 0' '$T_TMP/refused.txt' && grep -q 'not sent: 50' '$T_TMP/refused.txt'"
+# B's firewall drops what the echo on P3 answers: its echoes are send errors, not echoes
+ip netns exec "$B" nft -f - <<EOF || fail "nft rules in $B"
+table inet lispflowtest {
+	chain out { type filter hook output priority 0; udp sport $P3 drop; }
+}
+EOF
+timeout 30 ip netns exec "$A" "$FLOW" send --to 192.0.2.2:$P3 --rate 1000 --count 30 \
+	--name noecho --json --linger-ms 200 >"$T_TMP/noecho.json"
+check "the echo cannot answer: 30 sent, 30 lost" jq -e '.sent == 30 and .sendErrors == 0 and
+	.received == 0 and .lost == 30' "$T_TMP/noecho.json"
+stop_bg echo3
+check "the echo counts them as send errors, not echoed" \
+	grep -q "echoed 0 packets, 30 send errors" "$(bg_log echo3)"
+stop_bg echo2
+check "the echo on P2 received nothing" grep -q "echoed 0 packets, 0 send errors" "$(bg_log echo2)"
+
+# ---------------------------------------------------------------- -h, --help, --version
+# usage_ok CMD...: exit 0, the usage on stdout ("usage: lisp-flow ..."), nothing on stderr
+usage_ok() {
+	local out
+	out=$("$@" 2>"$T_TMP/usage.err") || return 1
+	[ ! -s "$T_TMP/usage.err" ] && printf '%s\n' "$out" | head -1 | grep -q "^usage: lisp-flow "
+}
+check "-h: usage on stdout, exit 0" usage_ok "$FLOW" -h
+check "--help: usage on stdout, exit 0" usage_ok "$FLOW" --help
+for cmd in send echo tap; do
+	check "$cmd -h: its usage on stdout, exit 0" usage_ok "$FLOW" $cmd -h
+	check "$cmd --help: its usage on stdout, exit 0" usage_ok "$FLOW" $cmd --help
+done
+check "--version: 'lisp-flow VERSION', exit 0" bash -c \
+	"[ \"\$('$FLOW' --version)\" = \"lisp-flow $(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")\" ]"
+check "an unknown command: usage on stderr, exit 2" bash -c \
+	"'$FLOW' frobnicate 2>&1 >/dev/null | grep '^usage: lisp-flow ' >/dev/null; r=(\${PIPESTATUS[@]}); [ \${r[0]} -eq 2 ] && [ \${r[1]} -eq 0 ]"
+
 finish

@@ -32,7 +32,7 @@ cat >"$T_TMP/ms.xml" <<XML
   </site>
 </lisp-msd>
 XML
-start_bg msd "$MSD" -d -f "$T_TMP/ms.xml"
+start_bg msd "$MSD" -dv -f "$T_TMP/ms.xml"
 check "lisp-msd CLI answers" wait_until 10 cli "$cport" show version || finish
 
 expect_out() { # FILE RC CMD...

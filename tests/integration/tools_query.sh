@@ -90,6 +90,10 @@ check "no answer: exit 3" expect_out "$T_TMP/none.json" 3 "$QRY" --ms 127.0.0.1:
 check "no answer json: attempts 3, error" jq -e '.attempts == 3 and .error == "no answer" and
 	(.records | not)' "$T_TMP/none.json"
 check "responder got 3 requests" test "$(grep -c '^request ' "$(bg_log silent)")" -eq 3
+closed=$(free_port udp)
+check "nothing listening: exit 3" expect_out "$T_TMP/closed.json" 3 "$QRY" --ms 127.0.0.1:"$closed" --timeout 0.1 --retries 1 --json 198.51.100.5
+check "... told apart from silence (ICMP port unreachable)" jq -e \
+	'.error == "no answer (ICMP port-unreachable from 127.0.0.1)"' "$T_TMP/closed.json"
 
 # usage
 check "no target: exit 2" expect_out /dev/null 2 "$QRY" 198.51.100.5
@@ -97,5 +101,24 @@ check "two targets: exit 2" expect_out /dev/null 2 "$QRY" --ms 127.0.0.1 --mr 12
 check "bad EID: exit 2" expect_out /dev/null 2 "$QRY" --ms 127.0.0.1 198.51.100.500
 check "--probe without --etr: exit 2" expect_out /dev/null 2 "$QRY" --ms 127.0.0.1 --probe 198.51.100.5
 check "--retries 99: exit 2" expect_out /dev/null 2 "$QRY" --ms 127.0.0.1 --retries 99 198.51.100.5
+
+# ---------------------------------------------------------------- -h, --help, --version
+# usage_ok PROG CMD...: exit 0, the usage on stdout ("usage: PROG ..."), nothing on stderr
+usage_ok() {
+	local prog=$1 out
+	shift
+	out=$("$@" 2>"$T_TMP/usage.err") || return 1
+	[ ! -s "$T_TMP/usage.err" ] && printf '%s\n' "$out" | head -1 | grep -q "^usage: $prog "
+}
+# version_ok PROG CMD...: exit 0, one line "PROG VERSION" on stdout
+version_ok() {
+	local prog=$1
+	shift
+	[ "$("$@")" = "$prog $(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")" ]
+}
+check "-h: usage on stdout, exit 0" usage_ok lisp-query "$QRY" -h
+check "--help: usage on stdout, exit 0" usage_ok lisp-query "$QRY" --help
+check "--version: 'lisp-query VERSION', exit 0" version_ok lisp-query "$QRY" --version
+check "a bad option: usage on stderr, exit 2" bash -c "'$QRY' --no-such-option 2>&1 >/dev/null | grep '^usage: lisp-query ' >/dev/null; r=(\${PIPESTATUS[@]}); [ \${r[0]} -eq 2 ] && [ \${r[1]} -eq 0 ]"
 
 finish

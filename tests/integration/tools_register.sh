@@ -4,9 +4,11 @@
 # Map-Server (tools_responder) in each of its modes, and against the real lisp-msd when it
 # is built: acknowledged registration (IPv4 and IPv6, text and --json checked with jq),
 # increasing nonces across runs, an EID file split into several Map-Registers, no answer
-# (exit 3, retries counted on both sides), a late answer, bad signature / incomplete
-# Map-Notify (exit 4), wrong nonce and wrong key (exit 3), deregistration (TTL 0), usage
-# errors (exit 2) and the libvirt hook (domain XML on stdin, nothing on stdout).
+# (exit 3, retries counted on both sides; told apart from a closed port by ICMP, and from
+# no route, exit 1), a late answer, bad signature / incomplete Map-Notify (exit 4), wrong
+# nonce and wrong key (exit 3), the likely causes in text and --json, deregistration (TTL 0),
+# usage errors (exit 2), the libvirt hook (domain XML on stdin, nothing on stdout; without
+# its settings file) and its qemu.d installer; -h, --help, --version.
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && { echo "0 passed, 0 failed"; exit 77; }
 . "$(dirname "$0")/lib.sh"
 need_cmd jq ss
@@ -125,6 +127,11 @@ check "no answer: exit 3" expect_out "$T_TMP/silent.json" 3 \
 elapsed=$(($(date +%s%3N) - start))
 check "json: acked false, attempts 3, error" jq -e '.acked == false and .attempts == 3 and
 	(.error | test("no answer"))' "$T_TMP/silent.json"
+check "json: result no-answer, exit code 3, no ICMP, the likely causes" jq -e '
+	.result == "no-answer" and .exitCode == 3 and (.icmp | not) and
+	any(.likelyCauses[]; test("wrong Map-Server address or port")) and
+	any(.likelyCauses[]; test("firewall")) and any(.likelyCauses[]; test("down")) and
+	any(.likelyCauses[]; test("wrong key, key-id or algorithm"))' "$T_TMP/silent.json"
 check "responder received 3 Map-Registers" test "$(nregs silent)" -eq 3
 check "3 distinct, increasing nonces" bash -c \
 	"grep -o 'nonce=0x[0-9a-f]*' '$(bg_log silent)' | cut -d= -f2 | while read n; do echo \$((n)); done | sort -c -n -u"
@@ -140,11 +147,31 @@ closed=$(free_port udp)
 check "nobody listening: exit 3" expect_rc 3 \
 	"$REG" --ms 127.0.0.1:"$closed" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
 	--timeout 0.1 --retries 1
+"$REG" --ms 127.0.0.1:"$closed" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
+	--timeout 0.1 --retries 1 >/dev/null 2>"$T_TMP/closed.err"
+check "... told apart from silence: ICMP port unreachable, nothing listens there" bash -c \
+	"grep -q 'ICMP port-unreachable from 127.0.0.1' '$T_TMP/closed.err' && grep -q 'nothing listens on that UDP port' '$T_TMP/closed.err' && ! grep -q 'wrong key' '$T_TMP/closed.err'"
+"$REG" --ms 127.0.0.1:"$closed" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
+	--timeout 0.1 --retries 1 --json >"$T_TMP/closed.json" 2>/dev/null
+check "... and in --json" jq -e '.result == "no-answer" and .icmp.kind == "port-unreachable" and
+	.icmp.from == "127.0.0.1" and .icmp.count >= 1 and
+	(.likelyCauses[0] | test("nothing listens"))' "$T_TMP/closed.json"
+# no route at all (this test's namespace has only lo): nothing was sent, exit 1
+"$REG" --ms 192.0.2.100 --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
+	--timeout 0.1 --retries 1 --json >"$T_TMP/noroute.json" 2>"$T_TMP/noroute.err"
+rc=$?
+check "no route to the Map-Server: exit 1, send-failed, no attempt counted" bash -c \
+	"[ $rc -eq 1 ] && jq -e '.result == \"send-failed\" and .exitCode == 1 and .attempts == 0 and any(.likelyCauses[]; test(\"no route\"))' '$T_TMP/noroute.json'"
+check "... the error names the destination" grep -q "cannot send to 192.0.2.100:4342: Network is unreachable" "$T_TMP/noroute.err"
 
 printf 'another-secret\n' >"$T_TMP/wrong.key"
 check "wrong key: Map-Server drops it silently, exit 3" expect_rc 3 \
 	"$REG" --ms 127.0.0.1:"$p_ok" --key-file "$T_TMP/wrong.key" --eid 198.51.100.5/32 \
 	--rloc 192.0.2.11 --timeout 0.1 --retries 1
+"$REG" --ms 127.0.0.1:"$p_ok" --key-file "$T_TMP/wrong.key" --eid 198.51.100.5/32 \
+	--rloc 192.0.2.11 --timeout 0.1 --retries 0 >/dev/null 2>"$T_TMP/wrongkey.err"
+check "... the message lists a wrong key among the likely causes" bash -c \
+	"grep -q '^lisp-register: no answer from 127.0.0.1:$p_ok after 1 attempts' '$T_TMP/wrongkey.err' && grep -q 'wrong key, key-id or algorithm' '$T_TMP/wrongkey.err' && ! grep -q ICMP '$T_TMP/wrongkey.err'"
 check "responder logged auth=bad" grep -q "auth=bad" "$(bg_log ok)"
 
 # ---------------------------------------------------------------- rejected
@@ -154,10 +181,21 @@ check "bad signature: exit 4" expect_out "$T_TMP/badsig.json" 4 \
 	--timeout 0.2 --retries 2 --json
 check "json: rejected, authentication named" jq -e '.acked == false and
 	(.error | test("rejected: Map-Notify authentication failed"))' "$T_TMP/badsig.json"
+check "json: result rejected (authentication), exit code 4, the likely causes" jq -e '
+	.result == "rejected" and .rejected == "authentication" and .exitCode == 4 and
+	any(.likelyCauses[]; test("another secret or algorithm"))' "$T_TMP/badsig.json"
+"$REG" --ms 127.0.0.1:"$p_bad" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
+	--timeout 0.2 --retries 0 >/dev/null 2>"$T_TMP/badsig.err"
+check "text: rejected, with its likely causes" bash -c \
+	"grep -q '^lisp-register: rejected: Map-Notify authentication failed' '$T_TMP/badsig.err' && grep -q 'likely cause' '$T_TMP/badsig.err' && grep -q 'another secret or algorithm' '$T_TMP/badsig.err'"
 responder norec norecords; p_norec=$RPORT
-check "Map-Notify without our records: exit 4" expect_rc 4 \
+check "Map-Notify without our records: exit 4" expect_out "$T_TMP/norec.json" 4 \
 	"$REG" --ms 127.0.0.1:"$p_norec" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
-	--timeout 0.2 --retries 1
+	--timeout 0.2 --retries 1 --json
+check "json: rejected (records), not an authentication cause" jq -e '
+	.result == "rejected" and .rejected == "records" and
+	any(.likelyCauses[]; test("only part")) and (any(.likelyCauses[]; test("secret")) | not)' \
+	"$T_TMP/norec.json"
 responder wrongnonce wrongnonce; p_wn=$RPORT
 check "Map-Notify with a wrong nonce is ignored: exit 3" expect_rc 3 \
 	"$REG" --ms 127.0.0.1:"$p_wn" --key-file "$KEY" --eid 198.51.100.5/32 --rloc 192.0.2.11 \
@@ -175,7 +213,7 @@ check "--ttl 0: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --ei
 # ---------------------------------------------------------------- libvirt hook
 responder hook ok; p_hook=$RPORT
 cat >"$T_TMP/register.conf" <<EOF
-# /etc/lisp-suite/register.conf
+# register.conf (lisp-register.conf(5))
 ms 127.0.0.1:$p_hook
 site dc1
 key-file $KEY
@@ -228,5 +266,69 @@ cat >"$T_TMP/laughs.xml" <<'EOF'
 <domain><metadata><lisp:mapping xmlns:lisp="urn:lisp-suite:1"><lisp:eid>&g;</lisp:eid></lisp:mapping></metadata></domain>
 EOF
 check "hook with billion-laughs XML: exit 2 quickly, nothing sent" hook_file_silent "$T_TMP/laughs.xml" 2
+
+# ---------------------------------------------------------------- hook without its settings file
+nofile=$T_TMP/absent/register.conf
+hook_noconf() { LISP_REGISTER_CONF=$nofile timeout 10 "$REG" --libvirt-hook vm1 "$@" <"$T_TMP/domain.xml"; }
+check "no settings file, 'prepare begin': exit 0 (never blocks a VM start)" hook_noconf prepare begin -
+hook_noconf started begin - >"$T_TMP/noconf.out" 2>"$T_TMP/noconf.err"
+rc=$?
+check "no settings file, 'started begin': exit 2" test "$rc" -eq 2
+check "... the error names the file and says what to create" bash -c \
+	"grep -F '$nofile does not exist: create it' '$T_TMP/noconf.err' | grep -q \"'ms HOST\[:PORT\]', 'key-file FILE' and 'rloc ADDRESS'\""
+check "... nothing on stdout" test ! -s "$T_TMP/noconf.out"
+
+# ---------------------------------------------------------------- the hook installer (qemu.d drop-in)
+ROOT=$T_TMP/root
+DROPIN=$ROOT/etc/libvirt/hooks/qemu.d/lisp-register
+mkdir -p "$ROOT/etc/libvirt/hooks"
+printf '#!/bin/sh\n# the operator'"'"'s own hook\nexit 0\n' >"$ROOT/etc/libvirt/hooks/qemu"
+cp -p "$ROOT/etc/libvirt/hooks/qemu" "$T_TMP/qemu.orig"
+check "--install-libvirt-hook --root: exit 0" expect_out "$T_TMP/install.out" 0 \
+	"$REG" --install-libvirt-hook --root "$ROOT"
+check "... the drop-in is in qemu.d, executable" test -x "$DROPIN"
+check "... an existing hooks/qemu is left alone (and said so)" bash -c \
+	"cmp -s '$ROOT/etc/libvirt/hooks/qemu' '$T_TMP/qemu.orig' && grep -q 'hooks/qemu exists and was left as it is' '$T_TMP/install.out'"
+check "... the missing settings file is named, with what to put in it" \
+	grep -q "lisp/register.conf does not exist yet: create it" "$T_TMP/install.out"
+check "... the drop-in runs \$(bindir)/lisp-register --libvirt-hook" \
+	grep -q "^exec '/.*/bin/lisp-register' --libvirt-hook \"\$@\"\$" "$DROPIN"
+check "... it is valid sh" sh -n "$DROPIN"
+# the drop-in as libvirt runs it (DOMAIN OP SUBOP EXTRA, the XML on stdin), with this
+# build's lisp-register in place of the installed one
+sed "s|^exec '[^']*'|exec '$REG'|" "$DROPIN" >"$T_TMP/dropin.sh"
+n=$(nregs hook)
+check "the drop-in registers on 'started begin', nothing on stdout" bash -c \
+	"out=\$(LISP_REGISTER_CONF='$T_TMP/register.conf' sh '$T_TMP/dropin.sh' vm1 started begin - <'$T_TMP/domain.xml') && [ -z \"\$out\" ] && [ \$(grep -c '^register ' '$(bg_log hook)') -eq $((n + 1)) ]"
+check "--install-libvirt-hook again: updated, exit 0" bash -c \
+	"'$REG' --install-libvirt-hook --root '$ROOT' | grep -q '^updated '"
+printf '#!/bin/sh\n# not ours\nexit 0\n' >"$DROPIN"
+check "a drop-in that is not ours: install refused (exit 1), file unchanged" bash -c \
+	"'$REG' --install-libvirt-hook --root '$ROOT' 2>'$T_TMP/refused.err'; [ \$? -eq 1 ] && grep -q '# not ours' '$DROPIN' && grep -q 'not installed by lisp-register' '$T_TMP/refused.err'"
+check "... uninstall refused too (exit 1), file kept" bash -c \
+	"'$REG' --uninstall-libvirt-hook --root '$ROOT' 2>/dev/null; [ \$? -eq 1 ] && [ -f '$DROPIN' ]"
+rm -f "$DROPIN"
+"$REG" --install-libvirt-hook --root "$ROOT" >/dev/null
+check "--uninstall-libvirt-hook: ours removed, hooks/qemu kept" bash -c \
+	"'$REG' --uninstall-libvirt-hook --root '$ROOT' | grep -q '^removed ' && [ ! -e '$DROPIN' ] && cmp -s '$ROOT/etc/libvirt/hooks/qemu' '$T_TMP/qemu.orig'"
+
+# ---------------------------------------------------------------- -h, --help, --version
+# usage_ok PROG CMD...: exit 0, the usage on stdout ("usage: PROG ..."), nothing on stderr
+usage_ok() {
+	local prog=$1 out
+	shift
+	out=$("$@" 2>"$T_TMP/usage.err") || return 1
+	[ ! -s "$T_TMP/usage.err" ] && printf '%s\n' "$out" | head -1 | grep -q "^usage: $prog "
+}
+# version_ok PROG CMD...: exit 0, one line "PROG VERSION" on stdout
+version_ok() {
+	local prog=$1
+	shift
+	[ "$("$@")" = "$prog $(sed -n 's/^PACKAGE_VERSION = //p' "$top_builddir/Makefile")" ]
+}
+check "-h: usage on stdout, exit 0" usage_ok lisp-register "$REG" -h
+check "--help: usage on stdout, exit 0" usage_ok lisp-register "$REG" --help
+check "--version: 'lisp-register VERSION', exit 0" version_ok lisp-register "$REG" --version
+check "a bad option: usage on stderr, exit 2" bash -c "'$REG' --no-such-option 2>&1 >/dev/null | grep '^usage: lisp-register ' >/dev/null; r=(\${PIPESTATUS[@]}); [ \${r[0]} -eq 2 ] && [ \${r[1]} -eq 0 ]"
 
 finish

@@ -18,6 +18,7 @@
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
 need_root
 need_cmd ip jq nc timeout ping
+fast_path_need
 XTRD=$top_builddir/lisp-xtrd
 SPK=$top_builddir/tests/integration/bgpspk
 [ -x "$XTRD" ] && [ -x "$SPK" ] || skip_all "lisp-xtrd / bgpspk not built"
@@ -69,6 +70,7 @@ xtr_site_conf() { # file rloc
   <rloc address="$2"/>
   <probing interval="0"/>
   <log level="debug"/>
+  $(fast_path_xml)
   <database><mapping eid="198.51.100.5/32"/></database>
   <static-mapping eid="203.0.113.0/24"><locator address="192.0.2.30"/></static-mapping>
 </lisp-xtrd>
@@ -81,6 +83,7 @@ cat >"$T_TMP/ox.xml" <<XML
   <tun name="lisp0"/>
   <rloc address="192.0.2.30"/>
   <probing interval="0"/>
+  $(fast_path_xml)
   <database><mapping eid="203.0.113.0/24"/></database>
   <static-mapping eid="198.51.100.0/24"><locator address="192.0.2.10"/></static-mapping>
 </lisp-xtrd>
@@ -93,6 +96,7 @@ cat >"$T_TMP/de.xml" <<XML
   <probing interval="0"/>
   <cli socket="$T_TMP/de.ctl"/>
   <log level="debug"/>
+  $(fast_path_xml)
   <database>
     <mapping eid="198.51.100.0/24"/>
     <mapping eid="2001:db8:100::/64"/>
@@ -121,13 +125,14 @@ check "-nv prints the <bgp> peer" sh -c "'$XTRD' -nv -f '$T_TMP/de.xml' | grep -
 sed 's/mode="representative"/mode="site"/' "$T_TMP/de.xml" >"$T_TMP/bad.xml"
 check_not "<bgp> in site mode is refused" "$XTRD" -n -f "$T_TMP/bad.xml"
 
-start_bg -n "$UL" spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg -n "$UL" spk "$SPK" -dv -f "$T_TMP/spk.xml"
 for r in sa:"$SA" sb:"$SB" ox:"$OX" de:"$DE"; do
-	start_bg -n "${r#*:}" "${r%%:*}" "$XTRD" -d -f "$T_TMP/${r%%:*}.xml"
+	start_bg -n "${r#*:}" "${r%%:*}" "$XTRD" -dv -f "$T_TMP/${r%%:*}.xml"
 done
 for n in "$SA" "$SB" "$OX" "$DE"; do
 	wait_until 10 ip -n "$n" link show lisp0 || fail "lisp0 in $n"
 	nsexec "$n" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
+	fast_path_ready 2620 "$n" || fail "FAST_PATH=on: lisp-xtrd in $n has no fast path"
 done
 for n in "$SA" "$SB"; do ip -n "$n" route add 203.0.113.0/24 dev lisp0; done
 ip -n "$OX" route add 198.51.100.0/24 dev lisp0
@@ -149,6 +154,9 @@ check "outside host -> VM via the D-ETR (site A)" nsexec "$OH" ping -c3 -i0.2 -W
 check "D-ETR re-encapsulated" json_poll 5 '.data.reencapsulated >= 3 and .bgp.installs >= 1' \
 	cli 2620 "$DE" show statistics json
 check "site A decapsulated the VM's packets" test "$(decap "$SA")" -ge 3
+fast_path_on && check "FAST_PATH=on: the D-ETR's kernel re-encapsulated (outer headers rewritten)" \
+	fast_path_carried 2620 "$DE" '.detr.reencapsulated >= 3'
+fast_path_on && check "FAST_PATH=on: site A's kernel decapsulated" fast_path_carried 2620 "$SA" '.etr.decapsulated >= 3'
 
 # the VM migrates: the local MS announces .5 at site B with the next map version
 a0=$(decap "$SA") b0=$(decap "$SB")
@@ -159,12 +167,25 @@ log "BGP move visible in the D-ETR's map-cache after $(($(date +%s%3N) - t0)) ms
 check "outside host -> VM after the move" nsexec "$OH" ping -c3 -i0.2 -W2 198.51.100.5
 check "site B receives the traffic now" test "$(decap "$SB")" -ge $((b0 + 3))
 check "site A receives none of it" test "$(decap "$SA")" -eq "$a0"
+# the move reached the kernel's map through descriptors opened before the privilege drop:
+# the daemon runs as an unprivileged user with CAP_NET_ADMIN and CAP_NET_RAW alone
+unpriv() {
+	local st=/proc/$(bg_pid de)/status
+	grep -Eq '^Uid:[[:space:]]+[1-9]' "$st" && grep -q '^CapEff:[[:space:]]*0000000000003000$' "$st"
+}
+fast_path_on && check "FAST_PATH=on: the D-ETR runs unprivileged (CAP_NET_ADMIN CAP_NET_RAW only)" unpriv
+fast_path_on && check "FAST_PATH=on: ... and its kernel re-encapsulated to site B after the move" \
+	fast_path_carried 2620 "$DE" '.detr.reencapsulated >= 6 and .mapUpdateErrors == 0'
 
 # a non-LISP client routed to the aggregate: the D-ETR as PITR
 b1=$(decap "$SB")
 check "non-LISP client -> VM (PITR)" nsexec "$CL" ping -c3 -i0.2 -W2 198.51.100.5
-check "D-ETR encapsulated the client's packets" json_poll 5 '.data.tunIn >= 3 and .data.encapsulated >= 3' \
+# (they enter the ITR role through the TUN device, or are taken in the kernel by the fast path)
+check "D-ETR encapsulated the client's packets" json_poll 5 \
+	'(.data.tunIn + (.fastPath.itr.encapsulated // 0)) >= 3 and .data.encapsulated >= 3' \
 	cli 2620 "$DE" show statistics json
+fast_path_on && check "FAST_PATH=on: the D-ETR's kernel encapsulated them (PITR)" \
+	fast_path_carried 2620 "$DE" '.itr.encapsulated >= 3' 
 check "site B decapsulated them" test "$(decap "$SB")" -ge $((b1 + 3))
 
 cli 2620 "$OX" show map-cache json >"$T_TMP/ox-mapcache.json"

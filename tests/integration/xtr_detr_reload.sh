@@ -117,10 +117,10 @@ EOF
 echo "198.51.100.5/32 192.0.2.1/1/100 v=1" >"$T_TMP/at-a.routes"
 
 for f in de de-two de-refused; do check "D-ETR config $f is valid (-n)" "$XTRD" -n -f "$T_TMP/$f.xml"; done
-start_bg -n "$UL" spk "$SPK" -d -f "$T_TMP/spk.xml"
+start_bg -n "$UL" spk "$SPK" -dv -f "$T_TMP/spk.xml"
 bird_start b1 "$T_TMP/bird.conf" "$UL" || fail "BIRD starts"
-start_bg -n "$SA" sa "$XTRD" -d -f "$T_TMP/sa.xml"
-start_bg -n "$DE" de "$XTRD" -d -f "$T_TMP/de.xml"
+start_bg -n "$SA" sa "$XTRD" -dv -f "$T_TMP/sa.xml"
+start_bg -n "$DE" de "$XTRD" -dv -f "$T_TMP/de.xml"
 for n in "$SA" "$DE"; do
 	wait_until 10 ip -n "$n" link show lisp0 || fail "lisp0 in $n"
 	nsexec "$n" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0

@@ -20,6 +20,7 @@
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
 need_root
 need_cmd ip jq nc timeout ping
+fast_path_need
 XTRD=$top_builddir/lisp-xtrd
 MSD=$top_builddir/lisp-msd
 MRD=$top_builddir/lisp-mrd
@@ -106,6 +107,7 @@ xtr_conf() { # file rloc4 rloc6 host tun-mtu
   <probing interval="5" timeout="2" retries="2"/>
   <cli socket="$T_TMP/xtr$4.ctl"/>
   <log level="debug"/>
+  $(fast_path_xml)
   <database>
     <mapping eid="198.51.100.$4/32"/>
     <mapping eid="2001:db8:100::$4/128"/>
@@ -117,15 +119,16 @@ xtr_conf "$T_TMP/xa.xml" 192.0.2.1 2001:db8:ffff::1 5 1500
 xtr_conf "$T_TMP/xb.xml" 192.0.2.2 2001:db8:ffff::2 6
 check "config check (-n)" "$XTRD" -n -f "$T_TMP/xa.xml"
 
-start_bg -n "$UL" msd "$MSD" -d -f "$T_TMP/msd.xml"
-start_bg -n "$UL" mrd "$MRD" -d -f "$T_TMP/mrd.xml"
+start_bg -n "$UL" msd "$MSD" -dv -f "$T_TMP/msd.xml"
+start_bg -n "$UL" mrd "$MRD" -dv -f "$T_TMP/mrd.xml"
 tshark_start "$UL" br0 "udp port 4341" "$T_TMP/data.pcap" || log "tshark not capturing"
-start_bg -n "$SA" xa "$XTRD" -d -f "$T_TMP/xa.xml"
-start_bg -n "$SB" xb "$XTRD" -d -f "$T_TMP/xb.xml"
+start_bg -n "$SA" xa "$XTRD" -dv -f "$T_TMP/xa.xml"
+start_bg -n "$SB" xb "$XTRD" -dv -f "$T_TMP/xb.xml"
 
 for s in "$SA" "$SB"; do
 	wait_until 10 ip -n "$s" link show lisp0 || fail "lisp0 in $s"
 	nsexec "$s" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
+	fast_path_ready 2620 "$s" || fail "FAST_PATH=on: lisp-xtrd in $s has no fast path"
 	ip -n "$s" route add 198.51.100.0/24 dev lisp0
 	ip -n "$s" -6 route add 2001:db8:100::/64 dev lisp0
 done
@@ -240,6 +243,11 @@ check "show database json" jq -e '[.mappings[].eidPrefix] | index("198.51.100.6/
 st=$(cli 2620 "$SB" show statistics json)
 printf '%s\n' "$st" >"$T_TMP/stats-b.json"
 check "site B decapsulated and encapsulated" jq -e '.data.decapsulated > 100 and .data.encapsulated > 100' <<<"$st"
+fast_path_on && check "FAST_PATH=on: site B's kernel encapsulated and decapsulated (IPv4 and IPv6 EIDs)" \
+	fast_path_carried 2620 "$SB" '.itr.encapsulated > 100 and .etr.decapsulated > 100'
+fast_path_on && check "FAST_PATH=on: site A's kernel encapsulated and decapsulated" \
+	fast_path_carried 2620 "$SA" '.itr.encapsulated > 100 and .etr.decapsulated > 100'
+fast_path_on && check "FAST_PATH=on: no map update failed" fast_path_carried 2620 "$SA" '.mapUpdateErrors == 0' 
 check "probes answered" json_poll 15 '.control.probeReplies >= 1' cli 2620 "$SA" show statistics json
 # the control socket's own drops (common/udpio) are in show statistics: a zero-length
 # datagram to site B's control port is counted there, never reaching the control plane

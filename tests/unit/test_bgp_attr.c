@@ -137,8 +137,9 @@ static const struct case7606 cases[] = {
      A(15)},
     {"mp-unreach-truncated-header", ATTRS(0x80, 0x0f, 0x02, 0x00, 0x02), NO_NLRI, 0,
      BGP_ACT_SESSION_RESET, BGP_ERR_UPD_OPTATTR, BGP_ATTR_MP_UNREACH, 0},
+    /* SAFI 4 (labeled unicast, RFC 8277): not a family of this suite */
     {"mp-reach-unknown-safi-carried",
-     ATTRS(0x80, 0x0e, 0x0c, 0x00, 0x01, 0x80, 0x04, 1, 2, 3, 4, 0x00, 0x58, 0xaa, 0xbb, ORIGIN_IGP,
+     ATTRS(0x80, 0x0e, 0x0c, 0x00, 0x01, 0x04, 0x04, 1, 2, 3, 4, 0x00, 0x58, 0xaa, 0xbb, ORIGIN_IGP,
 	   ASPATH_E),
      NO_NLRI, 0, BGP_ACT_NONE, 0, 0, A(14)},
     {"missing-origin", ATTRS(ASPATH_E, NH), WITH_NLRI, 0, BGP_ACT_TREAT_AS_WITHDRAW, 0, 0, 0},

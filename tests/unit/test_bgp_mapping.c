@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* tests/unit/test_bgp_mapping.c - proto/bgp_mapping: a host mapping -> BGP paths -> UPDATE
  * bytes -> parsed paths -> the same mapping, for IPv4/IPv6 EIDs over IPv4/IPv6 RLOCs, several
- * RLOCs with ADD-PATH, instance IDs and map versions; the exact attribute bytes of one path;
- * path-ID stability; version ordering; withdraws. */
+ * RLOCs with ADD-PATH, instance IDs (0: unicast; others: VPN-IPv4/-IPv6 with RD AS:IID and
+ * label 3) and map versions; the exact bytes of one unicast and one VPN path (the worked
+ * examples of docs/bgp-mappings.md); path-ID stability; version ordering; withdraws. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,10 +15,17 @@
 
 #define LOCAL_AS 65001u
 
-static const struct bgp_sess_opts opts_ap = {
-    .as4 = true, .ibgp = true, .mp = 3, .addpath_rx = 3, .addpath_tx = 3, .ext_nh = 1};
+#define ALL_AIDS BGP_AID_ALL_MASK
+#define V4_AIDS	 (BGP_AID_BIT(BGP_AID_IPV4) | BGP_AID_BIT(BGP_AID_VPNV4))
+
+static const struct bgp_sess_opts opts_ap = {.as4 = true,
+					     .ibgp = true,
+					     .mp = ALL_AIDS,
+					     .addpath_rx = ALL_AIDS,
+					     .addpath_tx = ALL_AIDS,
+					     .ext_nh = V4_AIDS};
 static const struct bgp_sess_opts opts_noext = {
-    .as4 = true, .ibgp = true, .mp = 3, .addpath_rx = 3, .addpath_tx = 3};
+    .as4 = true, .ibgp = true, .mp = ALL_AIDS, .addpath_rx = ALL_AIDS, .addpath_tx = ALL_AIDS};
 
 struct map_case {
 	const char *name;
@@ -54,6 +62,9 @@ static const struct map_case map_cases[] = {
      {0, 0},
      {255, 1}},
     {"v4-aggregate-prefix", "[3]198.51.100.0/24", 9, 10, {"192.0.2.40"}, {1}, {100}},
+    {"vpnv4-two-rlocs", "[1]198.51.100.5/32", 2, 60, {"192.0.2.1", "192.0.2.3"}, {1, 2}, {100, 50}},
+    {"vpnv6-eid-v4-rloc", "[2]2001:db8:100::5/128", 7, 60, {"192.0.2.2"}, {1}, {100}},
+    {"v6-eid-iid0-v6-rloc", "2001:db8:100::9/128", 1, 60, {"2001:db8::9"}, {1}, {100}},
 };
 
 static void make_mapping(const struct map_case *c, struct bgp_host_mapping *m)
@@ -88,13 +99,17 @@ static void test_mapping_round_trip(void **state)
 			size_t fitted;
 			struct bgp_msg pm;
 			struct bgp_err err;
+			bool vpn = m.eid.iid != 0;
 			assert_int_equal(
 			    bgp_mapping_encode_path(&m, i, LOCAL_AS, false, &opts_ap, &p, NULL), 0);
-			assert_int_equal(p.route.prefix.iid, 0);
+			/* IID 0 unicast, any other a VPN route with RD 65001:IID and label 3 */
+			assert_int_equal(p.route.prefix.iid, m.eid.iid);
+			assert_int_equal(p.route.vpn, vpn);
+			assert_int_equal(p.safi, vpn ? BGP_SAFI_VPN : BGP_SAFI_UNICAST);
 			assert_int_equal(p.route.path_id, bgp_map_path_id(&m.loc[i].rloc));
 			buf_init_write(&w, msg, sizeof(msg));
-			assert_int_equal(bgp_build_update(&w, &opts_ap, &p.attrs, p.afi, &p.route,
-							  1, 0, &fitted, NULL),
+			assert_int_equal(bgp_build_update_af(&w, &opts_ap, &p.attrs, p.afi, p.safi,
+							     &p.route, 1, 0, &fitted, NULL),
 					 0);
 			assert_int_equal(fitted, 1);
 			buf_init_read(&b, msg, buf_len(&w));
@@ -106,8 +121,9 @@ static void test_mapping_round_trip(void **state)
 			    u->nlri.count ? &u->nlri : &u->attrs.mp_reach;
 			bool v4v4 =
 			    m.eid.afi == LISP_AFI_IPV4 && m.loc[i].rloc.afi == LISP_AFI_IPV4;
-			assert_int_equal(u->nlri.count, v4v4 ? 1 : 0);
+			assert_int_equal(u->nlri.count, v4v4 && !vpn ? 1 : 0);
 			assert_int_equal(l->afi, m.eid.afi == LISP_AFI_IPV4 ? 1 : 2);
+			assert_int_equal(l->safi, p.safi);
 			if (m.eid.afi == LISP_AFI_IPV6 && m.loc[i].rloc.afi == LISP_AFI_IPV4) {
 				/* IPv4-mapped next hop */
 				assert_int_equal(u->attrs.mp_nh[0].afi, LISP_AFI_IPV6);
@@ -120,6 +136,14 @@ static void test_mapping_round_trip(void **state)
 			struct bgp_route r;
 			bgp_nlri_iter_init(&it, l);
 			assert_int_equal(bgp_nlri_next(&it, &r), 1);
+			assert_int_equal(r.vpn, vpn);
+			if (vpn) { /* decoded RD and label */
+				char rd[32];
+				assert_int_equal(r.rd, ((uint64_t)LOCAL_AS << 32) | m.eid.iid);
+				bgp_rd_str(r.rd, rd, sizeof(rd));
+				assert_int_equal(r.label, 0x31); /* label 3, S = 1 */
+				assert_int_equal(r.prefix.iid, m.eid.iid);
+			}
 			struct bgp_map_path_info info;
 			assert_int_equal(
 			    bgp_mapping_decode_path(&r, &u->attrs, LOCAL_AS, &info, NULL), 0);
@@ -143,8 +167,8 @@ static void test_mapping_round_trip(void **state)
 	}
 }
 
-/* The exact UPDATE for [42]198.51.100.5/32 -> 192.0.2.10 prio 1 weight 100, version 3,
- * TTL 1440 min, ADD-PATH on, iBGP. */
+/* The exact UPDATE for 198.51.100.5/32 (instance ID 0) -> 192.0.2.10 prio 1 weight 100,
+ * version 3, TTL 1440 min, ADD-PATH on, iBGP: docs/bgp-mappings.md "Worked example". */
 static void test_mapping_bytes(void **state)
 {
 	(void)state;
@@ -154,7 +178,7 @@ static void test_mapping_bytes(void **state)
 	struct buf w;
 	size_t fitted;
 	memset(&m, 0, sizeof(m));
-	prefix_parse("[42]198.51.100.5/32", &m.eid, false);
+	prefix_parse("198.51.100.5/32", &m.eid, false);
 	m.version = 3;
 	m.ttl = 1440;
 	m.n_loc = 1;
@@ -178,10 +202,10 @@ static void test_mapping_bytes(void **state)
 	    0x40, 0x05, 0x04, 0x00, 0x00, 0x00, 0xfe,
 	    /* COMMUNITIES NO_EXPORT */
 	    0xc0, 0x08, 0x04, 0xff, 0xff, 0xff, 0x01,
-	    /* LARGE_COMMUNITY x5: 65001:1:1 65001:2:100 65001:3:42 65001:4:3 65001:5:1440 */
+	    /* LARGE_COMMUNITY x5: 65001:1:1 65001:2:100 65001:3:0 65001:4:3 65001:5:1440 */
 	    0xc0, 0x20, 0x3c, 0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
 	    0x01, 0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x64, 0x00,
-	    0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0xfd,
+	    0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfd,
 	    0xe9, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0xfd, 0xe9, 0x00,
 	    0x00, 0x00, 0x05, 0x00, 0x00, 0x05, 0xa0,
 	    /* NLRI: path id = the RLOC 0xc000020a, 198.51.100.5/32 */
@@ -193,6 +217,125 @@ static void test_mapping_bytes(void **state)
 	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, true, &opts_ap, &p, NULL), 0);
 	assert_false(bgp_attr_has(&p.attrs, BGP_ATTR_LOCAL_PREF));
 	assert_int_equal(bgp_aspath_length(&p.attrs), 1);
+}
+
+/* The same mapping in instance ID 42 (a tenant): a VPN-IPv4 route, docs/bgp-mappings.md
+ * "Worked example: a tenant". */
+static const uint8_t vpn_update[] = {
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0x00, 0x94, /* length 148 */
+    0x02,	/* UPDATE */
+    0x00, 0x00, /* withdrawn routes length 0 */
+    0x00, 0x7d, /* path attributes length 125 */
+    /* MP_REACH_NLRI, optional + extended length, 37 bytes */
+    0x90, 0x0e, 0x00, 0x25,
+    /* AFI 1, SAFI 128, next hop length 12: RD 0 + 192.0.2.10, reserved */
+    0x00, 0x01, 0x80, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0x00, 0x02, 0x0a,
+    0x00,
+    /* NLRI: path id 0xc000020a, length 120 bits = 24 label + 64 RD + 32 prefix */
+    0xc0, 0x00, 0x02, 0x0a, 0x78,
+    /* label 3 (implicit null), TC 0, S 1 */
+    0x00, 0x00, 0x31,
+    /* RD type 0, administrator 65001, assigned number 42 (the instance ID) */
+    0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x2a,
+    /* 198.51.100.5 */
+    0xc6, 0x33, 0x64, 0x05,
+    /* ORIGIN IGP, AS_PATH empty, LOCAL_PREF 254, COMMUNITIES NO_EXPORT */
+    0x40, 0x01, 0x01, 0x00, 0x40, 0x02, 0x00, 0x40, 0x05, 0x04, 0x00, 0x00, 0x00, 0xfe, 0xc0, 0x08,
+    0x04, 0xff, 0xff, 0xff, 0x01,
+    /* LARGE_COMMUNITY x5: 65001:1:1 65001:2:100 65001:3:42 65001:4:3 65001:5:1440 */
+    0xc0, 0x20, 0x3c, 0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00,
+    0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x64, 0x00, 0x00, 0xfd, 0xe9, 0x00,
+    0x00, 0x00, 0x03, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x04, 0x00,
+    0x00, 0x00, 0x03, 0x00, 0x00, 0xfd, 0xe9, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x05, 0xa0};
+
+static void test_mapping_bytes_vpn(void **state)
+{
+	(void)state;
+	struct bgp_host_mapping m;
+	struct bgp_map_path p;
+	uint8_t msg[256];
+	struct buf w, b;
+	size_t fitted;
+	struct bgp_msg pm;
+	struct bgp_err err;
+	memset(&m, 0, sizeof(m));
+	prefix_parse("[42]198.51.100.5/32", &m.eid, false);
+	m.version = 3;
+	m.ttl = 1440;
+	m.n_loc = 1;
+	ipaddr_parse("192.0.2.10", &m.loc[0].rloc);
+	m.loc[0].priority = 1;
+	m.loc[0].weight = 100;
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_ap, &p, NULL), 0);
+	assert_int_equal(p.safi, BGP_SAFI_VPN);
+	buf_init_write(&w, msg, sizeof(msg));
+	assert_int_equal(bgp_build_update_af(&w, &opts_ap, &p.attrs, p.afi, p.safi, &p.route, 1, 0,
+					     &fitted, NULL),
+			 0);
+	assert_int_equal(buf_len(&w), sizeof(vpn_update));
+	assert_memory_equal(msg, vpn_update, sizeof(vpn_update));
+
+	/* and back: RD -> instance ID 42, label 3, next hop without its RD */
+	buf_init_read(&b, vpn_update, sizeof(vpn_update));
+	assert_int_equal(bgp_msg_parse(&b, &opts_ap, &pm, &err), 0);
+	const struct bgp_update *u = &pm.u.update;
+	assert_int_equal(u->action, BGP_ACT_NONE);
+	assert_int_equal(u->nlri.count, 0);
+	assert_int_equal(u->attrs.mp_reach.afi, BGP_AFI_IPV4);
+	assert_int_equal(u->attrs.mp_reach.safi, BGP_SAFI_VPN);
+	assert_int_equal(u->attrs.mp_reach.count, 1);
+	char s[PREFIX_STRLEN];
+	assert_string_equal(ipaddr_str(&u->attrs.mp_nh[0], s, sizeof(s)), "192.0.2.10");
+	struct bgp_nlri_iter it;
+	struct bgp_route r;
+	bgp_nlri_iter_init(&it, &u->attrs.mp_reach);
+	assert_int_equal(bgp_nlri_next(&it, &r), 1);
+	assert_true(r.vpn);
+	assert_int_equal(r.label >> 4, BGP_LABEL_IMPLICIT_NULL);
+	assert_int_equal(r.label & BGP_LABEL_BOS, 1);
+	bgp_rd_str(r.rd, s, sizeof(s));
+	assert_string_equal(s, "65001:42");
+	assert_string_equal(prefix_str(&r.prefix, s, sizeof(s)), "[42]198.51.100.5/32");
+	assert_int_equal(r.path_id, 0xc000020a);
+	struct bgp_map_path_info info;
+	assert_int_equal(bgp_mapping_decode_path(&r, &u->attrs, 0, &info, NULL), 0);
+	assert_int_equal(info.eid.iid, 42);
+	assert_string_equal(ipaddr_str(&info.loc.rloc, s, sizeof(s)), "192.0.2.10");
+	assert_int_equal(info.version, 3);
+	/* re-encoded byte for byte */
+	buf_init_write(&w, msg, sizeof(msg));
+	assert_int_equal(bgp_build_update_raw(&w, u, &opts_ap, NULL), 0);
+	assert_int_equal(buf_len(&w), sizeof(vpn_update));
+	assert_memory_equal(msg, vpn_update, sizeof(vpn_update));
+
+	/* the RD wins over a contradicting fn 3; an RD naming no instance ID is no mapping */
+	r.prefix.iid = 7;
+	assert_int_equal(bgp_mapping_decode_path(&r, &u->attrs, 0, &info, NULL), 0);
+	assert_int_equal(info.eid.iid, 7);
+	r.prefix.iid = 0;
+	struct proto_err e;
+	assert_int_equal(bgp_mapping_decode_path(&r, &u->attrs, 0, &info, &e), -1);
+	assert_int_equal(e.code, PERR_BAD_VALUE);
+
+	/* a 4-octet local AS: the RD's administrator is AS_TRANS */
+	assert_int_equal(bgp_rd_make(4200000000u, 42), ((uint64_t)BGP_AS_TRANS << 32) | 42);
+	/* IPv4 EID over an IPv6 RLOC in a tenant: RFC 8950 for VPN-IPv4 */
+	ipaddr_parse("2001:db8::1", &m.loc[0].rloc);
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_noext, &p, &e), -1);
+	assert_int_equal(e.code, PERR_BAD_AFI);
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_ap, &p, NULL), 0);
+	buf_init_write(&w, msg, sizeof(msg));
+	assert_int_equal(bgp_build_update_af(&w, &opts_ap, &p.attrs, p.afi, p.safi, &p.route, 1, 0,
+					     &fitted, NULL),
+			 0);
+	assert_int_equal(msg[BGP_HDR_LEN + 4 + 4 + 3], 24); /* next hop: RD + IPv6 */
+	struct bgp_sess_opts unicast_only = opts_ap;
+	unicast_only.ext_nh = BGP_AID_BIT(BGP_AID_IPV4);
+	buf_init_write(&w, msg, sizeof(msg));
+	assert_int_equal(bgp_build_update_af(&w, &unicast_only, &p.attrs, p.afi, p.safi, &p.route,
+					     1, 0, &fitted, &e),
+			 -1);
 }
 
 static void test_path_ids(void **state)
@@ -249,7 +392,7 @@ static void test_check_errors(void **state)
 	struct bgp_route r;
 	struct bgp_map_path_info info;
 	memset(&a, 0, sizeof(a));
-	bgp_mapping_route(&m, 0, &r);
+	bgp_mapping_route(&m, 0, LOCAL_AS, &r);
 	assert_int_equal(bgp_mapping_decode_path(&r, &a, 0, &info, &e), -1);
 }
 
@@ -381,10 +524,11 @@ static void test_move_withdraw_message(void **state)
 	struct buf w, b;
 	size_t fitted;
 	struct bgp_msg pm;
-	make_mapping(&map_cases[3], &m); /* IPv6 EID, two RLOCs */
-	bgp_mapping_route(&m, 1, &old);
+	make_mapping(&map_cases[3], &m); /* IPv6 EID of IID 42 (VPN-IPv6), two RLOCs */
+	bgp_mapping_route(&m, 1, LOCAL_AS, &old);
 	buf_init_write(&w, msg, sizeof(msg));
-	assert_int_equal(bgp_build_withdraw(&w, &opts_ap, BGP_AFI_IPV6, &old, 1, 0, &fitted, NULL),
+	assert_int_equal(bgp_build_withdraw_af(&w, &opts_ap, BGP_AFI_IPV6, BGP_SAFI_VPN, &old, 1, 0,
+					       &fitted, NULL),
 			 0);
 	buf_init_read(&b, msg, buf_len(&w));
 	assert_int_equal(bgp_msg_parse(&b, &opts_ap, &pm, NULL), 0);
@@ -394,8 +538,79 @@ static void test_move_withdraw_message(void **state)
 	assert_int_equal(bgp_nlri_next(&it, &r), 1);
 	assert_int_equal(r.path_id, bgp_map_path_id(&m.loc[1].rloc));
 	assert_true(prefix_eq(&r.prefix, &old.prefix));
+	assert_true(r.vpn);
+	assert_int_equal(r.label, BGP_LABEL_WITHDRAW); /* RFC 8277 §2.4 Compatibility field */
 	assert_int_equal(bgp_mapping_withdraw(&m, r.path_id), 1);
 	assert_int_equal(m.n_loc, 1);
+}
+
+/* The registration time (fn 6 seconds, fn 7 milliseconds): sent only when known, decoded
+ * back; the order of two Map-Servers' mappings (bgp_mapping_newer); a later time replaces
+ * the locator set whatever the versions (docs/bgp-mappings.md "Ordering"). */
+static void test_registration_time(void **state)
+{
+	(void)state;
+	struct bgp_host_mapping m, o;
+	struct bgp_map_path mp;
+	struct bgp_map_path_info info;
+	make_mapping(&map_cases[0], &m);
+	m.reg_ms = 1716380000123ull;
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_ap, &mp, NULL), 0);
+	assert_int_equal(bgp_attrs_n_large_comms(&mp.attrs), 7);
+	struct bgp_lcomm l6 = bgp_attrs_large_comm(&mp.attrs, 5),
+			 l7 = bgp_attrs_large_comm(&mp.attrs, 6);
+	assert_int_equal(l6.local1, BGP_MAP_FN_REG_S);
+	assert_int_equal(l6.local2, 1716380000u);
+	assert_int_equal(l7.local1, BGP_MAP_FN_REG_MS);
+	assert_int_equal(l7.local2, 123);
+	assert_int_equal(bgp_mapping_decode_path(&mp.route, &mp.attrs, 0, &info, NULL), 0);
+	assert_true(info.reg_ms == 1716380000123ull);
+	/* unknown: not sent, decoded as 0 */
+	m.reg_ms = 0;
+	assert_int_equal(bgp_mapping_encode_path(&m, 0, LOCAL_AS, false, &opts_ap, &mp, NULL), 0);
+	assert_int_equal(bgp_attrs_n_large_comms(&mp.attrs), 5);
+	assert_int_equal(bgp_mapping_decode_path(&mp.route, &mp.attrs, 0, &info, NULL), 0);
+	assert_true(info.reg_ms == 0);
+
+	/* the order between two Map-Servers' mappings */
+	make_mapping(&map_cases[0], &m);
+	o = m;
+	m.reg_ms = 2000, m.version = 1;
+	o.reg_ms = 1000, o.version = 9; /* a higher version of another Map-Server's counter */
+	assert_int_equal(bgp_mapping_newer(&m, &o), 1);
+	assert_int_equal(bgp_mapping_newer(&o, &m), -1);
+	o.reg_ms = 0; /* no time on one side: no order here */
+	assert_int_equal(bgp_mapping_newer(&m, &o), 0);
+	o.reg_ms = 2000; /* same time, same locators: no order (either will do) */
+	assert_int_equal(bgp_mapping_newer(&m, &o), 0);
+	/* same time, other locators: a fixed order, the same from both sides */
+	ipaddr_parse("192.0.2.99", &o.loc[0].rloc);
+	int c = bgp_mapping_newer(&m, &o);
+	assert_int_not_equal(c, 0);
+	assert_int_equal(bgp_mapping_newer(&o, &m), -c);
+
+	/* merging one originator's paths: a later time replaces the set, an older is ignored */
+	struct bgp_host_mapping acc;
+	memset(&acc, 0, sizeof(acc));
+	memset(&info, 0, sizeof(info));
+	prefix_parse("198.51.100.5/32", &info.eid, false);
+	info.ttl = 60;
+	info.version = 7;
+	info.reg_ms = 5000;
+	ipaddr_parse("192.0.2.1", &info.loc.rloc);
+	assert_int_equal(bgp_mapping_merge(&acc, &info), 0);
+	info.version = 2; /* an older version, but a later registration */
+	info.reg_ms = 6000;
+	ipaddr_parse("192.0.2.2", &info.loc.rloc);
+	assert_int_equal(bgp_mapping_merge(&acc, &info), 0);
+	assert_int_equal(acc.n_loc, 1);
+	assert_true(acc.reg_ms == 6000);
+	info.version = 8;
+	info.reg_ms = 5500;
+	assert_int_equal(bgp_mapping_merge(&acc, &info), 1);
+	assert_int_equal(acc.n_loc, 1);
+	assert_string_equal(ipaddr_str(&acc.loc[0].rloc, (char[IPADDR_STRLEN]){0}, IPADDR_STRLEN),
+			    "192.0.2.2");
 }
 
 int main(void)
@@ -403,12 +618,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_mapping_round_trip),
 	    cmocka_unit_test(test_mapping_bytes),
+	    cmocka_unit_test(test_mapping_bytes_vpn),
 	    cmocka_unit_test(test_path_ids),
 	    cmocka_unit_test(test_check_errors),
 	    cmocka_unit_test(test_decode_fallbacks),
 	    cmocka_unit_test(test_decode_mixed_update),
 	    cmocka_unit_test(test_versions_and_withdraw),
 	    cmocka_unit_test(test_move_withdraw_message),
+	    cmocka_unit_test(test_registration_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /* tests/unit/test_bgp_msg.c - proto/bgp_msg: header framing, OPEN and capabilities (a BIRD 2
  * style OPEN byte for byte), KEEPALIVE, NOTIFICATION, ROUTE-REFRESH, UPDATE round trips,
- * the UPDATE packer's limits, withdraws and End-of-RIB, truncation at every length. */
+ * the UPDATE packer's limits, withdraws and End-of-RIB, truncation at every length; VPN NLRI
+ * (SAFI 128): route distinguishers, labels and the malformed cases, VPN capabilities. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1122,7 +1123,7 @@ static void test_nlri_iter(void **state)
 	struct bgp_route r;
 	char s[PREFIX_STRLEN];
 	buf_init_read(&b, raw, sizeof(raw));
-	assert_int_equal(bgp_nlri_list_parse(&b, 1, 1, false, &l), 0);
+	assert_int_equal(bgp_nlri_list_parse(&b, 1, 1, false, false, &l), 0);
 	assert_int_equal(l.count, 3);
 	bgp_nlri_iter_init(&it, &l);
 	assert_int_equal(bgp_nlri_next(&it, &r), 1);
@@ -1136,13 +1137,503 @@ static void test_nlri_iter(void **state)
 	const uint8_t bad1[] = {0x81, 0x20};
 	const uint8_t bad2[] = {0x20, 0x0a, 0x00};
 	buf_init_read(&b, bad1, sizeof(bad1));
-	assert_int_equal(bgp_nlri_list_parse(&b, 2, 1, false, &l), -1);
+	assert_int_equal(bgp_nlri_list_parse(&b, 2, 1, false, false, &l), -1);
 	buf_init_read(&b, bad2, sizeof(bad2));
-	assert_int_equal(bgp_nlri_list_parse(&b, 1, 1, false, &l), -1);
+	assert_int_equal(bgp_nlri_list_parse(&b, 1, 1, false, false, &l), -1);
 	/* add-path: a path id alone is truncated */
 	const uint8_t bad3[] = {0x00, 0x00, 0x00, 0x01};
 	buf_init_read(&b, bad3, sizeof(bad3));
-	assert_int_equal(bgp_nlri_list_parse(&b, 1, 1, true, &l), -1);
+	assert_int_equal(bgp_nlri_list_parse(&b, 1, 1, true, false, &l), -1);
+}
+
+/* ---- VPN NLRI (RFC 4364 §4.3.4, RFC 4659 §3.2, RFC 8277 §2) ---- */
+struct vpn_vec {
+	const char *name;
+	uint16_t afi;
+	bool withdraw;
+	uint8_t bytes[64];
+	size_t len;
+	int rc;
+	uint32_t count;
+	const char *first;  /* prefix_str of the first route (with [IID] from the RD) */
+	const char *rd;	    /* bgp_rd_str of the first route */
+	uint32_t label;	    /* label field of the first route */
+	const char *reason; /* the parse error's reason (substring) */
+};
+
+#define RD_65000_1 0x00, 0x00, 0xfd, 0xe8, 0x00, 0x00, 0x00, 0x01
+#define LBL3	   0x00, 0x00, 0x31
+
+static const struct vpn_vec vpn_vecs[] = {
+    {"vpnv4-host",
+     1,
+     false,
+     {0x78, LBL3, RD_65000_1, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "[1]198.51.100.5/32",
+     "65000:1",
+     0x31,
+     NULL},
+    {"vpnv4-two-entries-second-aggregate",
+     1,
+     false,
+     {0x78, LBL3, RD_65000_1, 198, 51, 100, 5, 0x70, LBL3, 0,
+      0,    0xfd, 0xe8,	      0,   0,  0,   2, 198,  51,   100},
+     31,
+     0,
+     2,
+     "[1]198.51.100.5/32",
+     "65000:1",
+     0x31,
+     NULL},
+    {"vpnv4-default-route",
+     1,
+     false,
+     {0x58, LBL3, RD_65000_1},
+     12,
+     0,
+     1,
+     "[1]0.0.0.0/0",
+     "65000:1",
+     0x31,
+     NULL},
+    {"vpnv4-max-iid",
+     1,
+     false,
+     {0x78, LBL3, 0x00, 0x00, 0xfd, 0xe8, 0x00, 0xff, 0xff, 0xff, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "[16777215]198.51.100.5/32",
+     "65000:16777215",
+     0x31,
+     NULL},
+    {"vpnv4-rd-type1-ip-admin",
+     1,
+     false,
+     {0x78, LBL3, 0x00, 0x01, 192, 0, 2, 1, 0x00, 0x07, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "[7]198.51.100.5/32",
+     "192.0.2.1:7",
+     0x31,
+     NULL},
+    {"vpnv4-rd-type2-as4-admin",
+     1,
+     false,
+     {0x78, LBL3, 0x00, 0x02, 0xfa, 0x56, 0xea, 0x00, 0x00, 0x09, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "[9]198.51.100.5/32",
+     "4200000000:9",
+     0x31,
+     NULL},
+    /* an RD that names no instance ID parses (it is no syntax error): IID 0 */
+    {"vpnv4-rd-type5-no-iid",
+     1,
+     false,
+     {0x78, LBL3, 0x00, 0x05, 1, 2, 3, 4, 5, 6, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "198.51.100.5/32",
+     "type 5:0x010203040506",
+     0x31,
+     NULL},
+    {"vpnv4-rd-iid-over-24-bits",
+     1,
+     false,
+     {0x78, LBL3, 0x00, 0x00, 0xfd, 0xe8, 0x01, 0x00, 0x00, 0x00, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "198.51.100.5/32",
+     "65000:16777216",
+     0x31,
+     NULL},
+    {"vpnv4-rd-iid-0",
+     1,
+     false,
+     {0x78, LBL3, 0, 0, 0xfd, 0xe8, 0, 0, 0, 0, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "198.51.100.5/32",
+     "65000:0",
+     0x31,
+     NULL},
+    {"vpnv4-label-16-tc-5",
+     1,
+     false,
+     {0x78, 0x00, 0x01, 0x0b, RD_65000_1, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "[1]198.51.100.5/32",
+     "65000:1",
+     0x10b,
+     NULL},
+    {"vpnv6-host",
+     2,
+     false,
+     {0xd8, LBL3, RD_65000_1, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5},
+     28,
+     0,
+     1,
+     "[1]2001:db8::5/128",
+     "65000:1",
+     0x31,
+     NULL},
+    /* RFC 8277 §2.4: a withdrawal's label is the Compatibility field, any value */
+    {"vpnv4-withdraw-compat-0x800000",
+     1,
+     true,
+     {0x78, 0x80, 0x00, 0x00, RD_65000_1, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "[1]198.51.100.5/32",
+     "65000:1",
+     0x800000,
+     NULL},
+    {"vpnv4-withdraw-label-0",
+     1,
+     true,
+     {0x78, 0, 0, 0, RD_65000_1, 198, 51, 100, 5},
+     16,
+     0,
+     1,
+     "[1]198.51.100.5/32",
+     "65000:1",
+     0,
+     NULL},
+    /* malformed */
+    {"vpn-short-no-room-for-label-and-rd",
+     1,
+     false,
+     {0x57, LBL3, RD_65000_1},
+     12,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "shorter than its label"},
+    {"vpn-length-only-the-label",
+     1,
+     false,
+     {0x18, LBL3},
+     4,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "shorter than its label"},
+    {"vpn-truncated-in-label",
+     1,
+     false,
+     {0x78, 0x00, 0x00},
+     3,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "truncated in its label"},
+    {"vpn-truncated-in-rd",
+     1,
+     false,
+     {0x78, LBL3, 0, 0, 0xfd},
+     7,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "truncated in its label or route distinguisher"},
+    {"vpn-truncated-prefix",
+     1,
+     false,
+     {0x78, LBL3, RD_65000_1, 198, 51},
+     14,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "prefix truncated"},
+    {"vpn-bad-label-no-bottom-of-stack",
+     1,
+     false,
+     {0x78, 0x00, 0x00, 0x30, RD_65000_1, 198, 51, 100, 5},
+     16,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "bottom-of-stack"},
+    {"vpn-bad-label-two-labels",
+     1,
+     false,
+     {0x90, 0x00, 0x00, 0x30, LBL3, RD_65000_1, 198, 51, 100, 5},
+     19,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "bottom-of-stack"},
+    {"vpnv4-plen-121-over-64-plus-24-plus-32",
+     1,
+     false,
+     {0x79, LBL3, RD_65000_1, 198, 51, 100, 5, 0},
+     17,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "VPN prefix longer"},
+    {"vpnv6-plen-217-over-128-plus-88",
+     2,
+     false,
+     {0xd9, LBL3, RD_65000_1, 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0},
+     29,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "VPN prefix longer"},
+    {"vpn-good-then-garbage",
+     1,
+     false,
+     {0x78, LBL3, RD_65000_1, 198, 51, 100, 5, 0x78},
+     17,
+     -1,
+     0,
+     NULL,
+     NULL,
+     0,
+     "truncated"},
+};
+
+static void test_vpn_nlri_vectors(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nitems(vpn_vecs); i++) {
+		const struct vpn_vec *v = &vpn_vecs[i];
+		struct buf b;
+		struct bgp_nlri_list l;
+		struct bgp_nlri_iter it;
+		struct bgp_route r;
+		char s[PREFIX_STRLEN];
+		print_message("vpn nlri %s\n", v->name);
+		buf_init_read(&b, v->bytes, v->len);
+		int rc = bgp_nlri_list_parse(&b, v->afi, BGP_SAFI_VPN, false, v->withdraw, &l);
+		assert_int_equal(rc, v->rc);
+		if (rc < 0) {
+			assert_non_null(l.reason);
+			assert_non_null(strstr(l.reason, v->reason));
+			continue;
+		}
+		assert_int_equal(l.count, v->count);
+		bgp_nlri_iter_init(&it, &l);
+		assert_int_equal(bgp_nlri_next(&it, &r), 1);
+		assert_true(r.vpn);
+		assert_string_equal(prefix_str(&r.prefix, s, sizeof(s)), v->first);
+		bgp_rd_str(r.rd, s, sizeof(s));
+		assert_string_equal(s, v->rd);
+		assert_int_equal(r.label, v->label);
+		/* every route re-encodes to the same bytes (a withdrawal's field as 0x800000) */
+		uint8_t out[64];
+		struct buf w;
+		buf_init_write(&w, out, sizeof(out));
+		bgp_nlri_iter_init(&it, &l);
+		while (bgp_nlri_next(&it, &r) == 1) {
+			assert_int_equal(bgp_nlri_len(&r, false), 12 + (r.prefix.plen + 7) / 8);
+			assert_int_equal(bgp_nlri_put(&w, &r, false), 0);
+		}
+		assert_int_equal(buf_len(&w), v->len);
+		assert_memory_equal(out, v->bytes, v->len);
+		/* shorter: never a crash, an error unless it ends on an entry boundary */
+		for (size_t n = 1; n < v->len; n++) {
+			buf_init_read(&b, v->bytes, n);
+			if (bgp_nlri_list_parse(&b, v->afi, BGP_SAFI_VPN, false, v->withdraw, &l) ==
+			    0)
+				assert_true(l.count < v->count);
+		}
+	}
+	/* the same bytes with ADD-PATH: a path ID before each entry */
+	const uint8_t ap[] = {0, 0, 0, 9, 0x78, LBL3, RD_65000_1, 198, 51, 100, 5};
+	struct buf b;
+	struct bgp_nlri_list l;
+	struct bgp_nlri_iter it;
+	struct bgp_route r;
+	buf_init_read(&b, ap, sizeof(ap));
+	assert_int_equal(bgp_nlri_list_parse(&b, 1, BGP_SAFI_VPN, true, false, &l), 0);
+	bgp_nlri_iter_init(&it, &l);
+	assert_int_equal(bgp_nlri_next(&it, &r), 1);
+	assert_int_equal(r.path_id, 9);
+	assert_int_equal(r.prefix.iid, 1);
+}
+
+static void test_rd(void **state)
+{
+	(void)state;
+	uint32_t iid = 0;
+	char s[48];
+	assert_int_equal(bgp_rd_make(65000, 1), 0x0000fde800000001ull);
+	assert_int_equal(bgp_rd_make(65000, 0xffffff), 0x0000fde800ffffffull);
+	assert_int_equal(bgp_rd_make(70000, 5), 0x00005ba000000005ull); /* AS_TRANS */
+	assert_int_equal(bgp_rd_iid(bgp_rd_make(65000, 42), &iid), 0);
+	assert_int_equal(iid, 42);
+	assert_int_equal(bgp_rd_iid(0x0000fde800000000ull, &iid), -1); /* 0: none */
+	assert_int_equal(bgp_rd_iid(0x0000fde801000000ull, &iid), -1); /* over 24 bits */
+	assert_int_equal(bgp_rd_iid(0x0001c00002010000ull, &iid), -1); /* type 1, number 0 */
+	assert_int_equal(bgp_rd_iid(0x0003000000000001ull, &iid), -1); /* type 3 */
+	assert_int_equal(bgp_rd_iid(0x0002fa56ea00ffffull, &iid), 0);  /* type 2 */
+	assert_int_equal(iid, 0xffff);
+	bgp_rd_str(0x0001c0000201002aull, s, sizeof(s));
+	assert_string_equal(s, "192.0.2.1:42");
+	assert_string_equal(bgp_aid_name(BGP_AID_VPNV6), "vpnv6");
+	assert_int_equal(bgp_aid(BGP_AFI_IPV4, BGP_SAFI_VPN), BGP_AID_VPNV4);
+	assert_int_equal(bgp_aid(BGP_AFI_IPV6, BGP_SAFI_VPN), BGP_AID_VPNV6);
+	assert_int_equal(bgp_aid(BGP_AFI_IPV4, 4), -1);
+	assert_int_equal(bgp_aid_safi(BGP_AID_VPNV4), 128);
+}
+
+/* A whole UPDATE: VPN NLRI inside MP_REACH / MP_UNREACH, RFC 7606 outcome. */
+static void test_vpn_updates(void **state)
+{
+	(void)state;
+	struct bgp_sess_opts o = {.as4 = true, .ibgp = true, .mp = BGP_AID_ALL_MASK};
+	/* MP_REACH AFI 1 SAFI 128, next hop RD 0 + 192.0.2.1, [1]198.51.100.5/32; ORIGIN,
+	 * AS_PATH empty */
+	uint8_t ok[] = {MARKER, 0x00, 0x43, 0x02, 0x00, 0x00, 0x00, 0x2c, 0x90, 0x0e,	    0x00,
+			0x21,	0x00, 0x01, 0x80, 0x0c, 0,    0,    0,	  0,	0,	    0,
+			0,	0,    192,  0,	  2,	1,    0x00, 0x78, LBL3, RD_65000_1, 198,
+			51,	100,  5,    0x40, 0x01, 0x01, 0x00, 0x40, 0x02, 0x00};
+	struct buf b;
+	struct bgp_msg m;
+	struct bgp_err err;
+	char s[PREFIX_STRLEN];
+	buf_init_read(&b, ok, sizeof(ok));
+	assert_int_equal(bgp_msg_parse(&b, &o, &m, &err), 0);
+	assert_int_equal(m.u.update.action, BGP_ACT_NONE);
+	assert_int_equal(m.u.update.attrs.mp_reach.count, 1);
+	assert_string_equal(ipaddr_str(&m.u.update.attrs.mp_nh[0], s, sizeof(s)), "192.0.2.1");
+	uint8_t out[BGP_MAX_LEN];
+	struct buf w;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(bgp_build_update_raw(&w, &m.u.update, &o, NULL), 0);
+	assert_int_equal(buf_len(&w), sizeof(ok));
+	assert_memory_equal(out, ok, sizeof(ok));
+
+	/* the label without bottom-of-stack: the NLRI is malformed, RFC 7606 §5.3 / §7.11: the
+	 * session is reset (Optional Attribute Error), like every MP NLRI error */
+	uint8_t bad[sizeof(ok)];
+	memcpy(bad, ok, sizeof(ok));
+	bad[47] = 0x30; /* the label's last byte: S = 0 */
+	buf_init_read(&b, bad, sizeof(bad));
+	assert_int_equal(bgp_msg_parse(&b, &o, &m, &err), 0);
+	assert_int_equal(m.u.update.action, BGP_ACT_SESSION_RESET);
+	assert_int_equal(m.u.update.notify.subcode, BGP_ERR_UPD_OPTATTR);
+	assert_non_null(strstr(m.u.update.reason, "bottom-of-stack"));
+	/* a next hop without its RD (length 4 for SAFI 128) is unexpected */
+	uint8_t nh4[] = {MARKER, 0x00, 0x3b, 0x02, 0x00, 0x00,	     0x00, 0x24, 0x90,
+			 0x0e,	 0x00, 0x19, 0x00, 0x01, 0x80,	     0x04, 192,	 0,
+			 2,	 1,    0x00, 0x78, LBL3, RD_65000_1, 198,  51,	 100,
+			 5,	 0x40, 0x01, 0x01, 0x00, 0x40,	     0x02, 0x00};
+	buf_init_read(&b, nh4, sizeof(nh4));
+	assert_int_equal(bgp_msg_parse(&b, &o, &m, &err), 0);
+	assert_int_equal(m.u.update.action, BGP_ACT_SESSION_RESET);
+	assert_non_null(strstr(m.u.update.reason, "next hop length"));
+
+	/* withdrawal in MP_UNREACH and End-of-RIB of VPN-IPv4 */
+	const struct bgp_route wr = {
+	    .prefix = {.afi = LISP_AFI_IPV4, .plen = 32, .iid = 1, .a = {198, 51, 100, 5}},
+	    .vpn = true,
+	    .rd = 0x0000fde800000001ull,
+	    .label = 0x31};
+	size_t fitted;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(bgp_build_withdraw_af(&w, &o, 1, BGP_SAFI_VPN, &wr, 1, 0, &fitted, NULL),
+			 0);
+	buf_init_read(&b, out, buf_len(&w));
+	assert_int_equal(bgp_msg_parse(&b, &o, &m, &err), 0);
+	assert_int_equal(m.u.update.attrs.mp_unreach.count, 1);
+	assert_int_equal(m.u.update.attrs.mp_unreach.safi, BGP_SAFI_VPN);
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(bgp_build_withdraw_af(&w, &o, 2, BGP_SAFI_VPN, NULL, 0, 0, &fitted, NULL),
+			 0);
+	buf_init_read(&b, out, buf_len(&w));
+	assert_int_equal(bgp_msg_parse(&b, &o, &m, &err), 0);
+	uint16_t afi;
+	uint8_t safi;
+	assert_true(bgp_update_is_eor(&m.u.update, &afi, &safi));
+	assert_int_equal(afi, 2);
+	assert_int_equal(safi, BGP_SAFI_VPN);
+	/* a unicast route in a VPN packer (or the reverse) is refused */
+	struct bgp_route plain = wr;
+	plain.vpn = false;
+	struct proto_err e;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(bgp_build_withdraw_af(&w, &o, 1, BGP_SAFI_VPN, &plain, 1, 0, &fitted, &e),
+			 -1);
+	assert_int_equal(bgp_build_withdraw(&w, &o, 1, &wr, 1, 0, &fitted, &e), -1);
+}
+
+/* MP capabilities for 1/128 and 2/128, ADD-PATH for them, RFC 8950 for VPN-IPv4. */
+static void test_negotiate_vpn(void **state)
+{
+	(void)state;
+	struct bgp_caps l = {0}, r = {0};
+	struct bgp_sess_opts so;
+	for (unsigned aid = 0; aid < BGP_AID_MAX; aid++) {
+		l.mp[l.n_mp++] = (struct bgp_capa_af){bgp_aid_afi(aid), bgp_aid_safi(aid), 0};
+		l.addpath[l.n_addpath++] =
+		    (struct bgp_capa_af){bgp_aid_afi(aid), bgp_aid_safi(aid), 3};
+	}
+	l.n_extnh = 2;
+	l.extnh[0] = (struct bgp_capa_extnh){1, 1, 2};
+	l.extnh[1] = (struct bgp_capa_extnh){1, 128, 2};
+	/* a peer with unicast only (BIRD without vpn channels) */
+	r.n_mp = 2;
+	r.mp[0] = (struct bgp_capa_af){1, 1, 0};
+	r.mp[1] = (struct bgp_capa_af){2, 1, 0};
+	bgp_caps_negotiate(&l, &r, true, &so);
+	assert_int_equal(so.mp, BGP_AID_BIT(BGP_AID_IPV4) | BGP_AID_BIT(BGP_AID_IPV6));
+	/* ... and one with vpnv4 only, ADD-PATH both ways for it, extended next hop for it */
+	r.mp[r.n_mp++] = (struct bgp_capa_af){1, 128, 0};
+	r.addpath[r.n_addpath++] = (struct bgp_capa_af){1, 128, 3};
+	r.n_extnh = 1;
+	r.extnh[0] = (struct bgp_capa_extnh){1, 128, 2};
+	bgp_caps_negotiate(&l, &r, true, &so);
+	assert_int_equal(so.mp, BGP_AID_BIT(BGP_AID_IPV4) | BGP_AID_BIT(BGP_AID_IPV6) |
+				    BGP_AID_BIT(BGP_AID_VPNV4));
+	assert_int_equal(so.addpath_tx, BGP_AID_BIT(BGP_AID_VPNV4));
+	assert_int_equal(so.addpath_rx, BGP_AID_BIT(BGP_AID_VPNV4));
+	assert_int_equal(so.ext_nh, BGP_AID_BIT(BGP_AID_VPNV4));
+	/* the OPEN carries them and parses back */
+	struct bgp_open o = {.version = 4, .my_as = 65000, .hold_time = 90, .bgp_id = 1, .caps = l};
+	uint8_t out[BGP_MAX_LEN];
+	struct buf w, b;
+	struct bgp_msg m;
+	buf_init_write(&w, out, sizeof(out));
+	assert_int_equal(bgp_build_open(&w, &o, NULL), 0);
+	buf_init_read(&b, out, buf_len(&w));
+	assert_int_equal(bgp_msg_parse(&b, &opts_plain, &m, NULL), 0);
+	assert_int_equal(m.u.open.caps.n_mp, 4);
+	assert_int_equal(m.u.open.caps.mp[2].safi, 128);
+	assert_int_equal(m.u.open.caps.n_extnh, 2);
+	assert_int_equal(m.u.open.caps.extnh[1].nlri_safi, 128);
 }
 
 int main(void)
@@ -1163,6 +1654,10 @@ int main(void)
 	    cmocka_unit_test(test_update_packing),
 	    cmocka_unit_test(test_update_build_errors),
 	    cmocka_unit_test(test_nlri_iter),
+	    cmocka_unit_test(test_vpn_nlri_vectors),
+	    cmocka_unit_test(test_rd),
+	    cmocka_unit_test(test_vpn_updates),
+	    cmocka_unit_test(test_negotiate_vpn),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

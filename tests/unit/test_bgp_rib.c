@@ -184,13 +184,71 @@ static void test_mapping_reassembly(void **state)
 	bgp_rib_free(&r);
 }
 
+/* bgp_rib_scan: a scan in bucket steps while the table grows (and entries come and go)
+ * between steps visits every entry that stayed exactly once. */
+static int scan_seen[6000];
+static void scan_cb(const struct bgp_rib_entry *e, void *arg)
+{
+	(void)arg;
+	unsigned i = ((unsigned)e->prefix.a[2] << 8) | e->prefix.a[3];
+	assert_true(i < 6000);
+	scan_seen[i]++;
+}
+
+static void test_scan_growing(void **state)
+{
+	(void)state;
+	struct bgp_rib r;
+	char s[64];
+	bool stayed[6000] = {0};
+	uint64_t cur = 0;
+	unsigned next = 0, steps = 0;
+
+	bgp_rib_init(&r);
+	memset(scan_seen, 0, sizeof(scan_seen));
+	for (; next < 300; next++) {
+		snprintf(s, sizeof(s), "10.0.%u.%u/32", next >> 8, next & 255);
+		struct lisp_prefix p = P(s);
+		struct bgp_rib_path rp = path(0, "192.0.2.1", 1, 0);
+		assert_int_equal(bgp_rib_update(&r, &p, &rp), 0);
+		stayed[next] = true;
+	}
+	size_t size0 = r.size;
+	while (!bgp_rib_scan(&r, &cur, scan_cb, NULL)) {
+		steps++;
+		/* 20 more entries per step: the table doubles several times */
+		for (unsigned k = 0; k < 20 && next < 6000; k++, next++) {
+			snprintf(s, sizeof(s), "10.0.%u.%u/32", next >> 8, next & 255);
+			struct lisp_prefix p = P(s);
+			struct bgp_rib_path rp = path(0, "192.0.2.1", 1, 0);
+			assert_int_equal(bgp_rib_update(&r, &p, &rp), 0);
+		}
+		/* and one of the first ones leaves */
+		if (steps < 300 && steps % 3 == 0) {
+			snprintf(s, sizeof(s), "10.0.%u.%u/32", steps >> 8, steps & 255);
+			struct lisp_prefix p = P(s);
+			assert_int_equal(bgp_rib_withdraw(&r, &p, 0), 0);
+			stayed[steps] = false;
+		}
+		assert_true(steps < 100000);
+	}
+	assert_true(r.size > 4 * size0);
+	for (unsigned i = 0; i < 6000; i++) {
+		assert_true(scan_seen[i] <= 1);
+		if (stayed[i] && scan_seen[i] != 1)
+			fail_msg("entry %u stayed but was seen %d times", i, scan_seen[i]);
+	}
+	bgp_rib_free(&r);
+	cur = 0;
+	assert_true(bgp_rib_scan(&r, &cur, scan_cb, NULL)); /* empty: done at once */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_ops_table),
-	    cmocka_unit_test(test_many_and_sorted),
-	    cmocka_unit_test(test_stale_purge),
-	    cmocka_unit_test(test_mapping_reassembly),
+	    cmocka_unit_test(test_ops_table),	 cmocka_unit_test(test_many_and_sorted),
+	    cmocka_unit_test(test_stale_purge),	 cmocka_unit_test(test_mapping_reassembly),
+	    cmocka_unit_test(test_scan_growing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

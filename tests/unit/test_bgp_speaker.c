@@ -10,7 +10,10 @@
  * changed ones and all after a router ID change get Cease/Other Configuration Change,
  * added and removed peers). The config copy and equality (bgp_config_dup/equal: every field
  * of the config and of a peer counts), the reload rule of both daemons (bgp_reload_check),
- * and bgp_free_deconfigured (the peers' mappings withdrawn through the callback). */
+ * and bgp_free_deconfigured (the peers' mappings withdrawn through the callback). Tenants:
+ * a peer without the VPN families gets no mapping of an instance ID other than 0 (counted,
+ * logged once per session); with them two tenants' same prefix are two VPN routes, sent,
+ * withdrawn and received apart. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -37,6 +40,7 @@ struct rig {
 };
 
 #include "bgp_testrig.h"
+#include "common/cli.h"
 
 static bool cfg_restarting, cfg_forwarding; /* for the next rig_new */
 static bool cfg_no_notify;		    /* for the next rig_new: graceful-notification="off" */
@@ -179,6 +183,33 @@ static void test_packing_without_addpath(void **state)
 	assert_int_equal(t.withdrawn, 500);
 	assert_true(t.updates <= 2);
 	assert_int_equal(r->p->rib_out.n_paths, 500);
+	rig_free(r);
+}
+
+/* An UPDATE that cannot be written (no connection any more) is not counted as sent. */
+static void test_unsent_update_not_counted(void **state)
+{
+	(void)state;
+	struct rig *r = rig_new(65000, false);
+	struct tally t;
+	struct bgp_host_mapping m;
+	establish(r, 65000, false, false);
+	drain(r, &t, &r->p->opts);
+	uint64_t updates = r->p->updates_out, msgs = r->p->msgs_out;
+	mapping(&m, "198.51.100.5/32", "192.0.2.1", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	struct bgp_conn *c = r->p->conn;
+	r->p->conn = NULL; /* bgp_send_raw fails */
+	bgp_out_sync_peer(r->p, NULL, 0, true);
+	assert_int_equal(r->p->updates_out, updates);
+	assert_int_equal(r->p->msgs_out, msgs);
+	r->p->conn = c;
+	/* and one that is written counts */
+	mapping(&m, "198.51.100.6/32", "192.0.2.1", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	drain(r, &t, &r->p->opts);
+	assert_int_equal(t.nlri, 1);
+	assert_int_equal(r->p->updates_out, updates + 1);
 	rig_free(r);
 }
 
@@ -831,10 +862,382 @@ static void test_free_deconfigured(void **state)
 	rig_free(r);
 }
 
+/* ---- tenants: VPN-IPv4/-IPv6 (SAFI 128) ---- */
+static int withheld_logs;
+
+static void count_withheld_log(int pri, const char *msg, void *arg)
+{
+	(void)pri;
+	(void)arg;
+	if (strstr(msg, "are not sent to this peer"))
+		withheld_logs++;
+}
+
+/* The peer's OPEN with IPv4/IPv6 unicast and (if `vpn`) VPN-IPv4/-IPv6, ADD-PATH receive for
+ * all of them. */
+static void send_open_families(struct rig *r, bool vpn)
+{
+	struct bgp_open o;
+	uint8_t m[BGP_MAX_LEN];
+	struct buf w;
+
+	memset(&o, 0, sizeof(o));
+	o.version = 4;
+	o.my_as = 65000;
+	o.hold_time = 30;
+	o.bgp_id = remote_id;
+	o.caps.as4 = true;
+	o.caps.as4_asn = 65000;
+	for (unsigned aid = 0; aid < (vpn ? BGP_AID_MAX : 2u); aid++) {
+		o.caps.mp[o.caps.n_mp++] =
+		    (struct bgp_capa_af){bgp_aid_afi(aid), bgp_aid_safi(aid), 0};
+		o.caps.addpath[o.caps.n_addpath++] = (struct bgp_capa_af){
+		    bgp_aid_afi(aid), bgp_aid_safi(aid), BGP_ADDPATH_SEND | BGP_ADDPATH_RECV};
+	}
+	buf_init_write(&w, m, sizeof(m));
+	assert_int_equal(bgp_build_open(&w, &o, NULL), 0);
+	wr(r, m, w.len);
+}
+
+static void establish_families(struct rig *r, bool vpn)
+{
+	struct bgp_open o;
+	struct bgp_msg msg;
+
+	read_open(r, &o);
+	send_open_families(r, vpn);
+	assert_int_equal(rd_msg_type(r, &msg), BGP_KEEPALIVE);
+	send_keepalive(r);
+	assert_int_equal(r->p->state, BGP_ST_ESTABLISHED);
+}
+
+/* The VPN routes of the UPDATEs until a quiet read: prefixes as "[IID]addr/len" (from the
+ * RD), announced and withdrawn. */
+struct vpn_seen {
+	char ann[8][PREFIX_STRLEN], wd[8][PREFIX_STRLEN];
+	int n_ann, n_wd, n_unicast, eor_vpn;
+};
+
+static void vpn_list(const struct bgp_nlri_list *l, struct vpn_seen *v, bool wd)
+{
+	struct bgp_nlri_iter it;
+	struct bgp_route rt;
+
+	if (l->count == 0)
+		return;
+	bgp_nlri_iter_init(&it, l);
+	while (bgp_nlri_next(&it, &rt) == 1) {
+		if (!rt.vpn) {
+			v->n_unicast++;
+			continue;
+		}
+		assert_int_equal(rt.rd, bgp_rd_make(65000, rt.prefix.iid)); /* RD 65000:IID */
+		if (wd && v->n_wd < 8)
+			prefix_str(&rt.prefix, v->wd[v->n_wd++], PREFIX_STRLEN);
+		else if (!wd && v->n_ann < 8)
+			prefix_str(&rt.prefix, v->ann[v->n_ann++], PREFIX_STRLEN);
+	}
+}
+
+static void drain_vpn(struct rig *r, struct vpn_seen *v)
+{
+	uint8_t m[BGP_MAX_LEN];
+	int len;
+	struct bgp_sess_opts o = r->p->opts;
+
+	o.addpath_rx = o.addpath_tx;
+	memset(v, 0, sizeof(*v));
+	while ((len = rd_msg_maybe(r, m)) > 0) {
+		struct bgp_msg msg;
+		uint16_t afi;
+		uint8_t safi;
+		parse(m, (size_t)len, &o, &msg);
+		if (msg.type != BGP_UPDATE)
+			continue;
+		if (bgp_update_is_eor(&msg.u.update, &afi, &safi)) {
+			v->eor_vpn += safi == BGP_SAFI_VPN;
+			continue;
+		}
+		if (msg.u.update.nlri.count)
+			v->n_unicast += (int)msg.u.update.nlri.count;
+		vpn_list(&msg.u.update.attrs.mp_reach, v, false);
+		vpn_list(&msg.u.update.attrs.mp_unreach, v, true);
+	}
+}
+
+static bool has_str(char (*v)[PREFIX_STRLEN], int n, const char *s)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* A peer whose session has no VPN family gets no tenant mapping, never as unicast either:
+ * counted per mapping, logged once per session. */
+static void test_tenants_withheld_without_vpn(void **state)
+{
+	(void)state;
+	struct bgp_cfg *c = rig_cfg("192.0.2.2", 65000, false);
+	c->peers[0].families = BGP_AID_ALL_MASK; /* we offer them, the peer does not */
+	struct rig *r = rig_new_cfg(c);
+	struct vpn_seen v;
+	struct bgp_host_mapping m;
+
+	withheld_logs = 0;
+	log_set_sink(count_withheld_log, NULL);
+	establish_families(r, false);
+	assert_int_equal(r->p->opts.mp & BGP_AID_VPN_MASK, 0);
+	drain_vpn(r, &v);
+	mapping(&m, "[1]198.51.100.5/32", "192.0.2.1", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	mapping(&m, "198.51.100.6/32", "192.0.2.1", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	drain_vpn(r, &v);
+	assert_int_equal(v.n_unicast, 1); /* only the IID 0 mapping */
+	assert_int_equal(v.n_ann, 0);
+	assert_int_equal(r->p->vpn_withheld, 1);
+	assert_int_equal(r->p->rib_out.n_paths, 1);
+	/* another tenant (VPN-IPv6 this time): counted, not logged again */
+	mapping(&m, "[2]2001:db8::5/128", "192.0.2.1", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	drain_vpn(r, &v);
+	assert_int_equal(v.n_unicast + v.n_ann, 0);
+	assert_int_equal(r->p->vpn_withheld, 2);
+	assert_int_equal(withheld_logs, 1);
+	/* ROUTE-REFRESH resends the table: the tenants are counted again, not logged again */
+	bgp_out_refresh(r->p);
+	drain_vpn(r, &v);
+	assert_int_equal(v.n_unicast, 1);
+	assert_int_equal(r->p->vpn_withheld, 4);
+	assert_int_equal(withheld_logs, 1);
+	log_set_sink(rig_quiet, NULL);
+	rig_free(r);
+
+	/* our config without the VPN families (the default): the OPEN offers none */
+	r = rig_new(65000, false);
+	struct bgp_open o;
+	read_open(r, &o);
+	assert_int_equal(o.caps.n_mp, 2);
+	for (unsigned i = 0; i < o.caps.n_mp; i++)
+		assert_int_equal(o.caps.mp[i].safi, BGP_SAFI_UNICAST);
+	rig_free(r);
+}
+
+/* Two tenants with the same EID: two VPN routes (RD 65000:1, 65000:2), apart from the IID 0
+ * unicast route of that prefix; a withdrawal touches one; End-of-RIB per VPN family. */
+static void test_tenants_same_prefix(void **state)
+{
+	(void)state;
+	struct bgp_cfg *c = rig_cfg("192.0.2.2", 65000, false);
+	c->peers[0].families = BGP_AID_ALL_MASK;
+	struct rig *r = rig_new_cfg(c);
+	struct vpn_seen v;
+	struct bgp_host_mapping m;
+	struct bgp_open o;
+	struct bgp_msg msg;
+
+	read_open(r, &o);
+	assert_int_equal(o.caps.n_mp, 4);
+	assert_int_equal(o.caps.n_addpath, 4);
+	assert_int_equal(o.caps.addpath[3].safi, BGP_SAFI_VPN);
+	send_open_families(r, true);
+	assert_int_equal(rd_msg_type(r, &msg), BGP_KEEPALIVE);
+	send_keepalive(r);
+	assert_int_equal(r->p->opts.mp, BGP_AID_ALL_MASK);
+	drain_vpn(r, &v);
+	assert_int_equal(v.eor_vpn, 2); /* End-of-RIB for VPN-IPv4 and VPN-IPv6 */
+	mapping(&m, "[1]198.51.100.5/32", "192.0.2.1", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	mapping(&m, "[2]198.51.100.5/32", "192.0.2.2", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	mapping(&m, "198.51.100.5/32", "192.0.2.3", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	assert_int_equal(bgp_mapping_count(r->b), 3);
+	drain_vpn(r, &v);
+	assert_int_equal(v.n_ann, 2);
+	assert_true(has_str(v.ann, v.n_ann, "[1]198.51.100.5/32"));
+	assert_true(has_str(v.ann, v.n_ann, "[2]198.51.100.5/32"));
+	assert_int_equal(v.n_unicast, 1);
+	assert_int_equal(r->p->vpn_withheld, 0);
+	/* tenant 1 moves: only its route changes (new path, old path ID withdrawn) */
+	mapping(&m, "[1]198.51.100.5/32", "192.0.2.4", NULL);
+	assert_int_equal(bgp_announce(r->b, &m), 0);
+	drain_vpn(r, &v);
+	assert_int_equal(v.n_ann, 1);
+	assert_string_equal(v.ann[0], "[1]198.51.100.5/32");
+	assert_int_equal(v.n_wd, 1);
+	assert_string_equal(v.wd[0], "[1]198.51.100.5/32");
+	assert_int_equal(v.n_unicast, 0);
+	/* tenant 2 is withdrawn: tenant 1 and the IID 0 route stay */
+	struct lisp_prefix p;
+	prefix_parse("[2]198.51.100.5/32", &p, false);
+	assert_int_equal(bgp_withdraw(r->b, &p), 0);
+	assert_int_equal(bgp_withdraw(r->b, &p), -1);
+	drain_vpn(r, &v);
+	assert_int_equal(v.n_wd, 1);
+	assert_string_equal(v.wd[0], "[2]198.51.100.5/32");
+	assert_int_equal(v.n_ann, 0);
+	assert_int_equal(r->p->rib_out.n_entries, 2);
+	rig_free(r);
+}
+
+/* What a receiver gets: one MAPPING per tenant of the same prefix, keyed by the RD's IID;
+ * a VPN route whose RD names no IID is ignored and counted. */
+struct ev_log {
+	char eid[8][PREFIX_STRLEN], map[8][PREFIX_STRLEN];
+	int n, withdrawn;
+};
+static struct ev_log evlog;
+
+static void log_ev(const struct bgp_event *ev, void *arg)
+{
+	(void)arg;
+	if (ev->kind == BGP_EV_WITHDRAWN)
+		evlog.withdrawn++;
+	if (ev->kind != BGP_EV_MAPPING || evlog.n == 8)
+		return;
+	prefix_str(ev->eid, evlog.eid[evlog.n], PREFIX_STRLEN);
+	prefix_str(&ev->mapping->eid, evlog.map[evlog.n++], PREFIX_STRLEN);
+}
+
+static void send_vpn(struct rig *r, const char *eid, const char *rloc, uint64_t rd_override,
+		     bool withdraw)
+{
+	uint8_t m[BGP_MAX_LEN];
+	struct buf w;
+	size_t fitted;
+	struct bgp_sess_opts o = r->p->opts;
+	struct bgp_host_mapping hm;
+	struct bgp_map_path mp;
+
+	o.addpath_tx = o.addpath_rx;
+	mapping(&hm, eid, rloc, NULL);
+	assert_int_equal(bgp_mapping_encode_path(&hm, 0, 65000, false, &o, &mp, NULL), 0);
+	if (rd_override)
+		mp.route.rd = rd_override;
+	buf_init_write(&w, m, sizeof(m));
+	if (withdraw)
+		assert_int_equal(
+		    bgp_build_withdraw_af(&w, &o, mp.afi, mp.safi, &mp.route, 1, 0, &fitted, NULL),
+		    0);
+	else
+		assert_int_equal(bgp_build_update_af(&w, &o, &mp.attrs, mp.afi, mp.safi, &mp.route,
+						     1, 0, &fitted, NULL),
+				 0);
+	wr(r, m, w.len);
+}
+
+static void test_tenants_received(void **state)
+{
+	(void)state;
+	struct bgp_cfg *c = rig_cfg("192.0.2.2", 65000, false);
+	c->peers[0].families = BGP_AID_ALL_MASK;
+	struct rig *r = rig_new_cfg(c);
+
+	memset(&evlog, 0, sizeof(evlog));
+	establish_families(r, true);
+	r->b->cb = log_ev;
+	send_vpn(r, "[1]198.51.100.5/32", "192.0.2.1", 0, false);
+	send_vpn(r, "[2]198.51.100.5/32", "192.0.2.2", 0, false);
+	assert_int_equal(evlog.n, 2);
+	assert_string_equal(evlog.eid[0], "[1]198.51.100.5/32");
+	assert_string_equal(evlog.map[0], "[1]198.51.100.5/32");
+	assert_string_equal(evlog.eid[1], "[2]198.51.100.5/32");
+	assert_int_equal(r->p->rib_in.n_entries, 2);
+	/* an RD of type 5 names no instance ID: not stored, no event, counted */
+	send_vpn(r, "[3]198.51.100.5/32", "192.0.2.3", 0x0005010203040506ull, false);
+	assert_int_equal(evlog.n, 2);
+	assert_int_equal(r->p->vpn_no_iid, 1);
+	assert_int_equal(r->p->rib_in.n_entries, 2);
+	/* tenant 1's withdrawal leaves tenant 2 */
+	send_vpn(r, "[1]198.51.100.5/32", "192.0.2.1", 0, true);
+	assert_int_equal(evlog.withdrawn, 1);
+	assert_int_equal(r->p->rib_in.n_entries, 1);
+	struct lisp_prefix p;
+	prefix_parse("[2]198.51.100.5/32", &p, false);
+	assert_non_null(bgp_rib_find(&r->p->rib_in, &p));
+	rig_free(r);
+}
+
+/* `show bgp routes`: count, the table, detail, JSON, filters (prefix exact / longest /
+ * longer, neighbor, RLOC), over an Adj-RIB-In large enough to take several batches. */
+static char *routes(struct cli *cli, const char *line)
+{
+	static struct strbuf sb;
+	strbuf_free(&sb);
+	assert_int_equal(cli_exec(cli, NULL, line, &sb), CLI_OK);
+	return (char *)strbuf_str(&sb);
+}
+
+static void test_cli_routes(void **state)
+{
+	(void)state;
+	struct rig *r = calloc(1, sizeof(*r));
+	size_t nrows;
+	char s[64], *a;
+
+	r->fd = -1;
+	rig_start(r, rig_cfg("192.0.2.2", 65001, false));
+	for (unsigned i = 0; i < 1000; i++) {
+		struct lisp_prefix p;
+		struct bgp_rib_path rp;
+		snprintf(s, sizeof(s), "198.51.%u.%u/32", 100 + i / 256, i % 256);
+		assert_int_equal(prefix_parse(s, &p, false), 0);
+		memset(&rp, 0, sizeof(rp));
+		rp.map_ok = true;
+		ipaddr_parse("192.0.2.2", &rp.nh);
+		ipaddr_parse(i % 10 ? "203.0.113.1" : "203.0.113.2", &rp.map.loc.rloc);
+		rp.map.loc.priority = 1;
+		rp.map.loc.weight = 100;
+		assert_int_equal(bgp_rib_update(&r->p->rib_in, &p, &rp), 0);
+	}
+	const struct cli_cmd *rows = bgp_cli_commands(&nrows);
+	struct cli *cli = cli_new(NULL, rows, nrows, "t", r->b);
+	assert_non_null(cli);
+	assert_string_equal(routes(cli, "show bgp routes count"), "1000\n");
+	assert_string_equal(routes(cli, "show bgp routes count json"), "{\n  \"count\": 1000\n}\n");
+	assert_string_equal(routes(cli, "show bgp routes rloc 203.0.113.2 count"), "100\n");
+	assert_string_equal(routes(cli, "show bgp routes 198.51.100.0/24 longer count"), "256\n");
+	assert_string_equal(routes(cli, "show bgp routes 198.51.0.0/16 count"), "0\n");
+	/* the table: a header, one line per path, a total */
+	a = routes(cli, "show bgp routes");
+	size_t lines = 0;
+	for (char *p = a; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 1000 + 2);
+	assert_true(strncmp(a, "Prefix ", 7) == 0);
+	assert_non_null(strstr(a, "\n1000 paths\n"));
+	assert_non_null(strstr(a, "198.51.100.7/32"));
+	/* exact, and the longest match of an address */
+	a = routes(cli, "show bgp routes 198.51.101.3/32 json");
+	assert_non_null(strstr(a, "\"prefix\": \"198.51.101.3/32\""));
+	assert_non_null(strstr(a, "\"rloc\": \"203.0.113.1\""));
+	a = routes(cli, "show bgp routes 198.51.101.3 detail");
+	assert_non_null(strstr(a, "next hop:"));
+	assert_non_null(strstr(a, "198.51.101.3/32"));
+	assert_string_equal(routes(cli, "show bgp routes 198.51.103.250 count"), "0\n");
+	/* JSON of everything: 1000 objects in one array */
+	a = routes(cli, "show bgp routes json");
+	assert_true(a[0] == '[');
+	size_t n = 0;
+	for (char *p = a; (p = strstr(p, "\"prefix\"")); p++)
+		n++;
+	assert_int_equal(n, 1000);
+	/* neighbor */
+	assert_string_equal(routes(cli, "show bgp routes neighbor 192.0.2.2 count"), "1000\n");
+	assert_non_null(
+	    strstr(routes(cli, "show bgp routes neighbor 192.0.2.9"), "no such neighbor"));
+	assert_non_null(strstr(routes(cli, "show bgp routes bogus"), "not understood"));
+	cli_free(cli);
+	rig_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_packing_without_addpath),
+	    cmocka_unit_test(test_unsent_update_not_counted),
 	    cmocka_unit_test(test_addpath_one_path_per_rloc),
 	    cmocka_unit_test(test_gr_helper),
 	    cmocka_unit_test(test_no_gr_flushes),
@@ -849,6 +1252,10 @@ int main(void)
 	    cmocka_unit_test(test_config_dup_equal),
 	    cmocka_unit_test(test_reload_check),
 	    cmocka_unit_test(test_free_deconfigured),
+	    cmocka_unit_test(test_tenants_withheld_without_vpn),
+	    cmocka_unit_test(test_tenants_same_prefix),
+	    cmocka_unit_test(test_tenants_received),
+	    cmocka_unit_test(test_cli_routes),
 	};
 	rig_main_setup();
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -19,6 +19,7 @@
 #include <libxml/tree.h>
 
 #include "common/conf.h"
+#include "common/log.h"
 #include "proto/addr.h"
 
 static char dir[] = "/tmp/test_config_XXXXXX";
@@ -338,7 +339,7 @@ static void test_cli_and_log(void **state)
 	(void)state;
 	struct cfg_errs errs;
 	struct cfg_cli c, d;
-	int level = 6;
+	struct cfg_log level;
 	char text[256];
 	size_t n = 0;
 	char *mem = NULL;
@@ -349,12 +350,14 @@ static void test_cli_and_log(void **state)
 	xmlDoc *doc = cfg_load(path, NULL, &errs);
 	assert_non_null(doc);
 	cfg_cli_init(&c, 2620);
+	cfg_log_init(&level);
 	assert_int_equal(cfg_read_cli(cfg_root(doc), &c), 0);
 	assert_int_equal(cfg_read_log(cfg_root(doc), &level), 0);
 	assert_string_equal(c.addr, "127.0.0.1");
 	assert_int_equal(c.port, 2620);
 	assert_string_equal(c.password, "");
-	assert_int_equal(level, 6);
+	assert_int_equal(level.level, LOG_INFO);
+	assert_int_equal(level.facility, LOG_DAEMON);
 	cfg_free(doc);
 
 	/* set: the address normalized, the password never printed */
@@ -368,11 +371,12 @@ static void test_cli_and_log(void **state)
 	assert_string_equal(c.addr, "2001:db8::1");
 	assert_int_equal(c.port, 7000);
 	assert_string_equal(c.password, "s3");
-	assert_int_equal(level, 7);
+	assert_int_equal(level.level, LOG_DEBUG);
+	assert_int_equal(level.facility, LOG_DAEMON); /* not given: the default */
 	FILE *f = open_memstream(&mem, &n);
 	assert_non_null(f);
 	cfg_print_cli(&c, f);
-	cfg_print_log(level, f);
+	cfg_print_log(&level, f);
 	fclose(f);
 	snprintf(text, sizeof(text), "%s", mem);
 	free(mem);
@@ -387,10 +391,48 @@ static void test_cli_and_log(void **state)
 	assert_true(cfg_cli_same_listener(&c, &d));
 	cfg_free(doc);
 
+	/* a facility: printed only when it is not daemon; level alone keeps the facility */
+	static const struct {
+		const char *name;
+		int value;
+	} fac[] = {{"user", LOG_USER},
+		   {"local0", LOG_LOCAL0},
+		   {"local3", LOG_LOCAL3},
+		   {"local7", LOG_LOCAL7},
+		   {"daemon", LOG_DAEMON}};
+	for (size_t i = 0; i < sizeof(fac) / sizeof(fac[0]); i++) {
+		char xml[128], want[128];
+		cfg_errs_init(&errs);
+		snprintf(xml, sizeof(xml), "<d>\n  <log facility=\"%s\"/>\n</d>\n", fac[i].name);
+		write_file(xml);
+		doc = cfg_load(path, NULL, &errs);
+		assert_non_null(doc);
+		cfg_log_init(&level);
+		level.level = LOG_NOTICE;
+		assert_int_equal(cfg_read_log(cfg_root(doc), &level), 0);
+		assert_int_equal(level.facility, fac[i].value);
+		assert_int_equal(level.level, LOG_NOTICE); /* not given: kept */
+		assert_string_equal(log_facility_name(level.facility), fac[i].name);
+		mem = NULL;
+		n = 0;
+		f = open_memstream(&mem, &n);
+		assert_non_null(f);
+		cfg_print_log(&level, f);
+		fclose(f);
+		if (fac[i].value == LOG_DAEMON)
+			snprintf(want, sizeof(want), "  <log level=\"notice\"/>\n");
+		else
+			snprintf(want, sizeof(want), "  <log level=\"notice\" facility=\"%s\"/>\n",
+				 fac[i].name);
+		assert_string_equal(mem, want);
+		free(mem);
+		cfg_free(doc);
+	}
+
 	/* bad values: FILE:LINE errors, -1 */
 	cfg_errs_init(&errs);
 	write_file("<d>\n  <cli address=\"not-an-address\" port=\"70000\"/>\n"
-		   "  <log level=\"loud\"/>\n</d>\n");
+		   "  <log level=\"loud\" facility=\"local8\"/>\n</d>\n");
 	doc = cfg_load(path, NULL, &errs);
 	assert_non_null(doc);
 	cfg_cli_init(&c, 2621);
@@ -399,6 +441,8 @@ static void test_cli_and_log(void **state)
 	assert_err(&errs, 2, "address");
 	assert_err(&errs, 2, "out of range");
 	assert_err(&errs, 3, "level");
+	assert_err(&errs, 3, "facility");
+	assert_err(&errs, 3, "local8");
 	assert_int_equal(c.port, 2621);
 	cfg_free(doc);
 }

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /* tests/unit/test_log.c - common/log: levels, log_warn's errno suffix, topics, the
- * stderr line format, control characters, and rate-limited log_input with an injected
- * clock: suppression per source, "(N similar messages suppressed)", the global cap and
- * the bounded source table. Messages are captured through log_set_sink. */
+ * stderr line format and the journal's ("<PRIORITY>message" when $JOURNAL_STREAM names
+ * stderr), control characters, the syslog facility (names, and the priority of what reaches
+ * a /dev/log socket of a private mount namespace), and rate-limited log_input with an
+ * injected clock: suppression per source, "(N similar messages suppressed)", the global cap
+ * and the bounded source table. Messages are captured through log_set_sink. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -14,8 +16,14 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -171,6 +179,147 @@ static void test_stderr_format(void **state)
 	assert_non_null(strstr(line, "]: info: to stderr 7\n"));
 }
 
+/* stderr is the journal: "<PRIORITY>message", no time or pid (the journal adds them) */
+static void test_journal_format(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_log_XXXXXX", js[64], text[256] = "";
+	int fd = mkstemp(path), saved = dup(2);
+	struct stat sb;
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &sb), 0);
+	log_set_sink(NULL, NULL);
+	fflush(stderr);
+	dup2(fd, 2);
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)sb.st_dev,
+		 (unsigned long long)sb.st_ino);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_init("testlog", 1, LOG_INFO);
+	bool journal = log_to_journal();
+	log_info("to the journal %d", 8);
+	log_debug("hidden");
+	log_warnx("careful");
+	/* another stream (stderr redirected by the service itself): the plain format */
+	snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)sb.st_dev,
+		 (unsigned long long)sb.st_ino + 1);
+	setenv("JOURNAL_STREAM", js, 1);
+	log_init("testlog", 1, LOG_INFO);
+	bool journal2 = log_to_journal();
+	log_info("plain");
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	unsetenv("JOURNAL_STREAM");
+	log_init("testlog", 1, LOG_INFO);
+	FILE *f = fdopen(fd, "r");
+	rewind(f);
+	size_t n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	unlink(path);
+	assert_true(journal);
+	assert_false(journal2);
+	assert_true(strncmp(text, "<6>to the journal 8\n<4>careful\n", 31) == 0);
+	assert_non_null(strstr(text + 31, "]: info: plain\n"));
+}
+
+static void test_facility_names(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *name;
+		int value;
+	} want[] = {{"daemon", LOG_DAEMON}, {"user", LOG_USER},	    {"local0", LOG_LOCAL0},
+		    {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2}, {"local3", LOG_LOCAL3},
+		    {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5}, {"local6", LOG_LOCAL6},
+		    {"local7", LOG_LOCAL7}};
+	size_t i;
+
+	for (i = 0; log_facility_names[i]; i++) {
+		assert_true(i < sizeof(want) / sizeof(want[0]));
+		assert_string_equal(log_facility_names[i], want[i].name);
+		assert_int_equal(log_facility_value((int)i), want[i].value);
+		assert_string_equal(log_facility_name(want[i].value), want[i].name);
+	}
+	assert_int_equal(i, sizeof(want) / sizeof(want[0]));
+	assert_int_equal(log_facility_value(-1), LOG_DAEMON);
+	assert_int_equal(log_facility_value(99), LOG_DAEMON);
+	assert_string_equal(log_facility_name(LOG_MAIL), "daemon");
+	assert_int_equal(log_get_facility(), LOG_DAEMON); /* the default */
+	log_set_facility(LOG_LOCAL5);
+	assert_int_equal(log_get_facility(), LOG_LOCAL5);
+	log_set_facility(LOG_DAEMON);
+}
+
+/* In a child with a private mount namespace and its own /dev (a tmpfs), with a datagram
+ * socket at /dev/log: the syslog priority of each message (facility | level). Exit 0 if
+ * right, 77 when the namespace cannot be made (not root), else the failed step. */
+static int syslog_child(void)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char buf[512];
+	int fd;
+	ssize_t n;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+	    mount("tmpfs", "/dev", "tmpfs", 0, "size=64k") < 0)
+		return 77;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "/dev/log");
+	fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		return 10;
+	log_set_sink(NULL, NULL);
+	log_set_facility(LOG_LOCAL3); /* before log_init: the facility openlog uses */
+	log_init("testlog", 0, LOG_INFO);
+	log_info("via syslog");
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 11;
+	buf[n] = '\0';
+	if (strncmp(buf, "<158>", 5) != 0 || strstr(buf, "testlog[") == NULL ||
+	    strstr(buf, "via syslog") == NULL) /* local3 (19 << 3) | info (6) */
+		return 12;
+	log_set_facility(LOG_USER); /* while logging to syslog: reopened */
+	log_warnx("as user");
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 13;
+	buf[n] = '\0';
+	if (strncmp(buf, "<12>", 4) != 0 || strstr(buf, "as user") == NULL) /* (1 << 3) | 4 */
+		return 14;
+	log_set_facility(LOG_DAEMON);
+	log_debug("below the level");
+	log_msg(LOG_NOTICE, "daemon notice");
+	n = recv(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 15;
+	buf[n] = '\0';
+	if (strncmp(buf, "<29>", 4) != 0 || strstr(buf, "daemon notice") == NULL) /* (3<<3)|5 */
+		return 16;
+	return 0;
+}
+
+static void test_syslog_facility(void **state)
+{
+	(void)state;
+	int st;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(syslog_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	if (WEXITSTATUS(st) == 77) {
+		print_message("no private mount namespace here (needs root): syslog not checked\n");
+		skip();
+	}
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 static struct sockaddr_in sin4(const char *a)
 {
 	struct sockaddr_in s = {.sin_family = AF_INET, .sin_port = htons(4342)};
@@ -260,6 +409,9 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_topics, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_control_chars, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stderr_format, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_journal_format, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_facility_names, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_syslog_facility, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_input_suppression, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_input_v6_and_mapped, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_input_key_and_global_cap, setup, teardown),

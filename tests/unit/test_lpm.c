@@ -752,6 +752,180 @@ static void test_random_v6(void **state)
 	random_run(LISP_AFI_IPV6, 4242, 6000);
 }
 
+/* ---- the resumable walk (lpm_next) ---- */
+
+#define CUR_N 6000
+
+struct cur_ref {
+	struct lisp_prefix p[CUR_N];
+	bool in[CUR_N];	      /* in the table now */
+	bool removed[CUR_N];  /* removed at some point during the walk */
+	bool inserted[CUR_N]; /* inserted during the walk */
+	int seen[CUR_N];
+};
+
+static int cur_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct cur_ref *r = arg;
+	size_t i = (uintptr_t)val - 1;
+	assert_true(i < CUR_N);
+	assert_int_equal(prefix_cmp(p, &r->p[i]), 0);
+	assert_true(r->in[i]);
+	r->seen[i]++;
+	return 0;
+}
+
+/* Entries from every part: host routes of both AFIs in two instances, prefixes in tries,
+ * host routes of a big instance (kept in a trie). */
+static void cur_key(struct lisp_prefix *p, size_t i)
+{
+	memset(p, 0, sizeof(*p));
+	p->iid = (i % 7 == 0) ? BIG_IID : (uint32_t)(i % 3);
+	if (i % 2) {
+		p->afi = LISP_AFI_IPV4;
+		p->plen = (i % 5 == 0) ? 24 : 32;
+		uint32_t a = 0xc6330000u + (uint32_t)i * 257u;
+		p->a[0] = (uint8_t)(a >> 24);
+		p->a[1] = (uint8_t)(a >> 16);
+		p->a[2] = (uint8_t)(a >> 8);
+		p->a[3] = p->plen == 32 ? (uint8_t)a : 0;
+	} else {
+		p->afi = LISP_AFI_IPV6;
+		p->plen = (i % 5 == 0) ? 64 : 128;
+		p->a[0] = 0x20;
+		p->a[1] = 0x01;
+		p->a[2] = 0x0d;
+		p->a[3] = 0xb8;
+		p->a[6] = (uint8_t)(i >> 8);
+		p->a[7] = (uint8_t)i;
+		if (p->plen == 128)
+			p->a[15] = (uint8_t)(i * 13);
+	}
+}
+
+static void test_cursor_changes(void **state)
+{
+	(void)state;
+	struct cur_ref *r = calloc(1, sizeof(*r));
+	struct lpm *l = lpm_new();
+	struct lpm_cursor c;
+	unsigned seed = 7;
+
+	for (size_t i = 0; i < CUR_N; i++)
+		cur_key(&r->p[i], i);
+	for (int round = 0; round < 3; round++) {
+		memset(r->in, 0, sizeof(r->in));
+		memset(r->removed, 0, sizeof(r->removed));
+		memset(r->inserted, 0, sizeof(r->inserted));
+		memset(r->seen, 0, sizeof(r->seen));
+		lpm_free(l, NULL);
+		l = lpm_new();
+		/* half of the keys at the start */
+		for (size_t i = 0; i < CUR_N; i += 2) {
+			assert_int_equal(lpm_insert(l, &r->p[i], V(i + 1), NULL), 0);
+			r->in[i] = true;
+		}
+		lpm_cursor_init(&c);
+		size_t batches = 0;
+		while (!lpm_cursor_done(&c)) {
+			size_t max = 1 + (size_t)(rand_r(&seed) % 97);
+			long n = lpm_next(l, &c, max, cur_cb, r);
+			assert_true(n >= 0 && (size_t)n <= max);
+			batches++;
+			assert_true(batches < 100000);
+			/* change the table between batches: round 1 grows it (hash resizes),
+			 * round 2 shrinks it, round 0 does both */
+			for (int k = 0; k < 40; k++) {
+				size_t i = (size_t)rand_r(&seed) % CUR_N;
+				bool add = round == 1 || (round == 0 && k % 2);
+				if (add && !r->in[i]) {
+					assert_int_equal(lpm_insert(l, &r->p[i], V(i + 1), NULL),
+							 0);
+					r->in[i] = true;
+					r->inserted[i] = true;
+				} else if (!add && r->in[i]) {
+					assert_non_null(lpm_remove(l, &r->p[i]));
+					r->in[i] = false;
+					r->removed[i] = true;
+				}
+			}
+		}
+		/* present from start to end, never removed: exactly once; nobody twice */
+		size_t stayed = 0;
+		for (size_t i = 0; i < CUR_N; i++) {
+			assert_true(r->seen[i] <= 1);
+			if (i % 2 == 0 && !r->removed[i]) {
+				if (r->seen[i] != 1)
+					fail_msg("round %d: entry %zu stayed but was seen %d times",
+						 round, i, r->seen[i]);
+				stayed++;
+			}
+		}
+		assert_true(stayed > 100);
+		assert_true(batches > 20);
+	}
+	/* an empty table: done at once, and a cursor reused after the end visits nothing */
+	lpm_free(l, NULL);
+	l = lpm_new();
+	lpm_cursor_init(&c);
+	assert_int_equal(lpm_next(l, &c, 10, cur_cb, r), 0);
+	assert_true(lpm_cursor_done(&c));
+	assert_int_equal(lpm_next(l, &c, 10, cur_cb, r), 0);
+	lpm_free(l, NULL);
+	free(r);
+}
+
+/* The order is fixed: two complete walks give the same sequence, and a walk in batches of
+ * one gives the same sequence as one in a single batch. */
+struct seq {
+	struct lisp_prefix v[CUR_N];
+	size_t n;
+};
+
+static int seq_cb(const struct lisp_prefix *p, void *val, void *arg)
+{
+	struct seq *s = arg;
+	(void)val;
+	s->v[s->n++] = *p;
+	return 0;
+}
+
+static void test_cursor_order(void **state)
+{
+	(void)state;
+	struct lpm *l = lpm_new();
+	struct seq *a = calloc(1, sizeof(*a)), *b = calloc(1, sizeof(*b));
+	struct lpm_cursor c;
+	struct lisp_prefix p;
+
+	for (size_t i = 0; i < 3000; i++) {
+		cur_key(&p, i);
+		assert_int_equal(lpm_insert(l, &p, V(i + 1), NULL), 0);
+	}
+	lpm_cursor_init(&c);
+	assert_int_equal(lpm_next(l, &c, SIZE_MAX, seq_cb, a), (long)lpm_count(l));
+	assert_true(lpm_cursor_done(&c));
+	lpm_cursor_init(&c);
+	while (!lpm_cursor_done(&c))
+		assert_true(lpm_next(l, &c, 1, seq_cb, b) <= 1);
+	assert_int_equal(a->n, b->n);
+	assert_int_equal(a->n, lpm_count(l));
+	for (size_t i = 0; i < a->n; i++)
+		assert_int_equal(prefix_cmp(&a->v[i], &b->v[i]), 0);
+	/* prefixes that are not host routes come first, in prefix order */
+	size_t k = 0;
+	while (k < a->n && !(a->v[k].plen == (a->v[k].afi == LISP_AFI_IPV4 ? 32 : 128) &&
+			     a->v[k].iid < BIG_IID))
+		k++;
+	for (size_t i = 1; i < k; i++)
+		assert_true(prefix_cmp(&a->v[i - 1], &a->v[i]) < 0);
+	for (size_t i = k; i < a->n; i++)
+		assert_true(a->v[i].plen == 32 || a->v[i].plen == 128);
+	lpm_free(l, NULL);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -770,6 +944,8 @@ int main(void)
 	    cmocka_unit_test(test_many_hosts),
 	    cmocka_unit_test(test_random_v4),
 	    cmocka_unit_test(test_random_v6),
+	    cmocka_unit_test(test_cursor_changes),
+	    cmocka_unit_test(test_cursor_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

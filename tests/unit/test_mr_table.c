@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/conf.h"
 #include "mr/mr.h"
 
@@ -381,13 +382,58 @@ static void test_negative_brute_v6(void **state)
 	brute(layout6, LISP_AFI_IPV6, 3);
 }
 
+/* ---------------------------------------------------------------- CLI */
+
+/* show map-servers: count, the table (default), detail, prefix filters. */
+static char *mrx(struct cli *cli, const char *line)
+{
+	static struct strbuf sb;
+	strbuf_free(&sb);
+	cli_exec(cli, NULL, line, &sb);
+	return (char *)strbuf_str(&sb);
+}
+
+static void test_cli_views(void **state)
+{
+	(void)state;
+	static const char *const pf[] = {"198.51.100.0/24", "198.51.100.128/25", "203.0.113.0/24",
+					 "2001:db8:100::/64", NULL};
+	struct mr *mr = core_of(pf);
+	struct cli *cli = mr_cli_new(NULL, mr);
+	char *a;
+
+	assert_non_null(cli);
+	assert_string_equal(mrx(cli, "show map-servers count"), "4\n");
+	assert_string_equal(mrx(cli, "show map-servers count json"), "{\n  \"count\": 4\n}\n");
+	assert_string_equal(mrx(cli, "show map-servers 198.51.100.0/24 longer count"), "2\n");
+	assert_string_equal(mrx(cli, "show map-servers 198.51.100.200 count"), "1\n");
+	assert_string_equal(mrx(cli, "show map-servers rloc 127.0.0.1 count"), "4\n");
+	assert_string_equal(mrx(cli, "show map-servers rloc 127.0.0.2 count"), "0\n");
+	a = mrx(cli, "show map-servers 198.51.100.200 json"); /* longest match: the /25 */
+	assert_non_null(strstr(a, "\"eidPrefix\": \"198.51.100.128/25\""));
+	assert_null(strstr(a, "\"eidPrefix\": \"198.51.100.0/24\""));
+	/* the table: a line per prefix, then the Map-Servers */
+	a = mrx(cli, "show map-servers");
+	assert_true(strncmp(a, "EID prefix ", 11) == 0);
+	assert_non_null(strstr(a, "\n203.0.113.0/24 "));
+	assert_non_null(strstr(a, "127.0.0.1 (up)"));
+	assert_non_null(strstr(a, "\n4 prefixes\n"));
+	assert_non_null(strstr(a, "\nMap-Server "));
+	/* detail: every field */
+	a = mrx(cli, "show map-servers detail");
+	assert_non_null(strstr(a, "eid prefix:"));
+	assert_non_null(strstr(a, "consecutive failures:"));
+	cli_free(cli);
+	mr_free(mr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_example_file),      cmocka_unit_test(test_print_normalized),
 	    cmocka_unit_test(test_bad_configs),	      cmocka_unit_test(test_lookup),
 	    cmocka_unit_test(test_negative_named),    cmocka_unit_test(test_negative_brute_v4),
-	    cmocka_unit_test(test_negative_brute_v6),
+	    cmocka_unit_test(test_negative_brute_v6), cmocka_unit_test(test_cli_views),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

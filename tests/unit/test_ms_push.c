@@ -60,14 +60,15 @@ static int fake_withdraw(void *sp, const struct lisp_prefix *eid)
 static const struct ms_push_ops fake_ops = {fake_announce, fake_withdraw};
 static int fake_speaker; /* its address is the speaker handle */
 
-static void sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-		 size_t len)
+static int sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		size_t len)
 {
 	(void)arg;
 	(void)dst;
 	(void)dport;
 	(void)data;
 	(void)len;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ fixture */
@@ -290,6 +291,44 @@ static void t_move_replaces(void **state)
 	assert_int_equal(ncalls, 4);
 	assert_int_equal(calls[3].m.ttl, 60);
 	assert_int_equal(ms_get_stats(f->ms)->moves, 1);
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The registration time announced with a mapping (docs/bgp-mappings.md "Ordering"): the
+ * registrant's wall clock in its nonce (lisp-register, lisp-xtrd), the same at every
+ * Map-Server; a nonce that is no such time (a counter) leaves the Map-Server's own clock; a
+ * re-registration that changes nothing keeps the time of the change. */
+static void t_registration_time(void **state)
+{
+	struct fx *f = *state;
+	uint64_t t0 = wall_ms();
+
+	REG(f, f->dc, "198.51.100.5/32", "192.0.2.1"); /* nonce 1, 2, ...: a counter */
+	assert_int_equal(ncalls, 1);
+	assert_true(calls[0].m.reg_ms >= t0 && calls[0].m.reg_ms <= wall_ms());
+	assert_true(find(f, "198.51.100.5/32")->changed_unix_ms == calls[0].m.reg_ms);
+	/* lisp-register's nonce: its wall clock in ns, one second in the past */
+	nonce = (t0 - 1000) * 1000000 + 123456;
+	REG(f, f->dc, "198.51.100.5/32", "192.0.2.9");
+	assert_int_equal(ncalls, 2);
+	assert_true(calls[1].m.reg_ms == t0 - 1000);
+	/* the same mapping again (another registrant): no announcement, the time stays */
+	nonce = (t0 + 5) * 1000000;
+	REG(f, f->dc, "198.51.100.5/32", "192.0.2.9");
+	assert_int_equal(ncalls, 2);
+	assert_true(find(f, "198.51.100.5/32")->changed_unix_ms == t0 - 1000);
+	/* a nonce two days ahead is no time of ours: our clock */
+	nonce = (t0 + 2 * 86400000ull) * 1000000;
+	REG(f, f->dc, "198.51.100.5/32", "192.0.2.7");
+	assert_int_equal(ncalls, 3);
+	assert_true(calls[2].m.reg_ms >= t0 && calls[2].m.reg_ms <= wall_ms());
+	nonce = 1000; /* the next test's counter */
 }
 
 static void t_deregister_withdraws(void **state)
@@ -666,6 +705,7 @@ int main(void)
 	    T(t_register_announces),
 	    T(t_noop_reregister),
 	    T(t_move_replaces),
+	    T(t_registration_time),
 	    T(t_deregister_withdraws),
 	    T(t_expiry_withdraws),
 	    T(t_unusable_locators),

@@ -26,8 +26,8 @@ static struct {
 	uint8_t data[2048];
 } sent[MAXPKT];
 
-static void sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-		 size_t len)
+static int sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
+		size_t len)
 {
 	(void)arg;
 	(void)dport;
@@ -37,6 +37,7 @@ static void sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint
 		memcpy(sent[nsent].data, data, len);
 	}
 	nsent++;
+	return 0;
 }
 
 static const char cfg_xml[] =

@@ -230,9 +230,15 @@ static void test_version_and_upgrade(void **state)
 static void test_open_fails_cleanly(void **state)
 {
 	(void)state;
-	char err[256] = "";
+	char err[512] = "";
 	assert_null(store_open("/nonexistent-dir/x/reg.db", false, err, sizeof(err)));
-	assert_true(strlen(err) > 0);
+	/* not SQLite's "unable to open database file": which directory, and what to do */
+	assert_non_null(strstr(err, "/nonexistent-dir/x/reg.db: the directory /nonexistent-dir/x "
+				    "does not exist: create it (install -d"));
+	assert_non_null(strstr(err, "or set <database path>"));
+	err[0] = '\0';
+	assert_null(store_open("/dev/null/reg.db", false, err, sizeof(err)));
+	assert_non_null(strstr(err, "/dev/null is not a directory"));
 }
 
 int main(void)

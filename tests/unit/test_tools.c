@@ -13,7 +13,12 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -199,7 +204,23 @@ static void chk_dereg(const struct reg_opts *o)
 	assert_int_equal(o->nrlocs, 0);
 }
 
+static void chk_help(const struct reg_opts *o)
+{
+	assert_true(o->help);
+	assert_false(o->version);
+}
+
+static void chk_version(const struct reg_opts *o)
+{
+	assert_true(o->version);
+	assert_false(o->help);
+}
+
 static const struct opt_case opt_cases[] = {
+    {"-h", "-h", 0, -1, chk_help},
+    {"--help after other options", "--ms h --help", 0, -1, chk_help},
+    {"--version", "--version", 0, -1, chk_version},
+    {"-h does not read the config (it may not exist)", "--config /nonexistent -h", 0, -1, chk_help},
     {"defaults", "--ms ms.example --eid 10.0.0.1/32 --rloc 192.0.2.1", 0, 0, chk_defaults},
     {"every option",
      "--ms [::1]:5000 --site dc1 --key-id 7 --alg sha1 --eid 10.0.0.1/32 --eid [3]2001:db8::/64 "
@@ -585,6 +606,209 @@ static void test_hook_ops(void **state)
 	assert_int_equal(hook_action_for(NULL, true), HOOK_NONE);
 }
 
+/* ------------------------------------------------------------------ settings file, installer */
+static void test_default_conf(void **state)
+{
+	(void)state;
+	/* $(sysconfdir)/lisp/register.conf of the build (SYSCONFDIR is the same -D here) */
+	assert_string_equal(reg_default_conf(), SYSCONFDIR "/lisp/register.conf");
+
+	/* hook mode: a settings file that does not exist is not an error by itself (the
+	 * operations that do nothing must not fail), but its path is kept for the error */
+	char *argv[] = {(char *)"lisp-register", (char *)"--libvirt-hook", (char *)"vm1",
+			(char *)"started",	 (char *)"begin",	   NULL};
+	struct reg_opts o;
+	char err[TOOLS_ERRLEN] = "";
+	setenv("LISP_REGISTER_CONF", "/nonexistent/lisp/register.conf", 1);
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(5, argv, &o, err, sizeof(err)), 0);
+	assert_string_equal(o.config_missing, "/nonexistent/lisp/register.conf");
+	assert_string_equal(o.config, "");
+	reg_opts_free(&o);
+	unsetenv("LISP_REGISTER_CONF");
+
+	/* the installer's options: only --root goes with them */
+	char *inst[] = {(char *)"lisp-register", (char *)"--install-libvirt-hook", (char *)"--root",
+			(char *)"/tmp/x", NULL};
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(4, inst, &o, err, sizeof(err)), 0);
+	assert_true(o.install_hook && !o.uninstall_hook);
+	assert_string_equal(o.root, "/tmp/x");
+	reg_opts_free(&o);
+	char *bad[] = {(char *)"lisp-register", (char *)"--install-libvirt-hook", (char *)"--ms",
+		       (char *)"h", NULL};
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(4, bad, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "--ms"));
+	reg_opts_free(&o);
+	char *rel[] = {(char *)"lisp-register", (char *)"--uninstall-libvirt-hook",
+		       (char *)"--root", (char *)"relative", NULL};
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(4, rel, &o, err, sizeof(err)), -1);
+	reg_opts_free(&o);
+	char *noinst[] = {(char *)"lisp-register", (char *)"--root", (char *)"/tmp/x", NULL};
+	reg_opts_init(&o);
+	assert_int_equal(reg_parse_args(3, noinst, &o, err, sizeof(err)), -1);
+	reg_opts_free(&o);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static char *slurp(const char *path)
+{
+	static char buf[8192];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Entries of a directory besides . and .. */
+static unsigned entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	unsigned n = 0;
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_hook_install(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/test_tools.root.XXXXXX", path[512], qemu[512], dir[512], conf[512],
+	     msg[4096];
+	const char *theirs = "#!/bin/sh\n# the operator's own qemu hook\nexit 0\n";
+	struct stat st;
+
+	assert_non_null(mkdtemp(root));
+	snprintf(dir, sizeof(dir), "%s" HOOK_LIBVIRT_DIR, root);
+	snprintf(qemu, sizeof(qemu), "%s" HOOK_LIBVIRT_DIR "/qemu", root);
+	snprintf(path, sizeof(path), "%s" HOOK_DROPIN, root);
+	snprintf(conf, sizeof(conf), "%s/etc/lisp/register.conf", root);
+	assert_int_equal(hook_dropin_is_ours(path), -1);
+	/* an existing hooks/qemu: never touched */
+	char mk[600];
+	snprintf(mk, sizeof(mk), "%s/etc", root);
+	assert_int_equal(mkdir(mk, 0755), 0);
+	snprintf(mk, sizeof(mk), "%s/etc/libvirt", root);
+	assert_int_equal(mkdir(mk, 0755), 0);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	write_file(qemu, theirs, strlen(theirs));
+	assert_int_equal(chmod(qemu, 0700), 0);
+
+	print_message("install: fresh, the settings file missing\n");
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
+			 0);
+	assert_non_null(strstr(msg, "installed "));
+	assert_non_null(strstr(msg, path));
+	assert_non_null(strstr(msg, "/qemu exists and was left as it is"));
+	assert_non_null(strstr(msg, conf)); /* names the missing file */
+	assert_non_null(strstr(msg, "does not exist yet: create it"));
+	assert_int_equal(hook_dropin_is_ours(path), 1);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	assert_non_null(strstr(slurp(path), "\n" HOOK_MARKER "\n"));
+	assert_non_null(
+	    strstr(slurp(path), "\nexec '/usr/bin/lisp-register' --libvirt-hook \"$@\"\n"));
+	assert_non_null(strstr(slurp(path), "/etc/lisp/register.conf"));
+	assert_string_equal(slurp(qemu), theirs);
+	assert_int_equal(stat(qemu, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	snprintf(mk, sizeof(mk), "%s" HOOK_DROPIN_DIR, root);
+	assert_int_equal(entries(mk), 1); /* no temporary file left */
+
+	print_message("install: again (ours: updated), with the settings file\n");
+	snprintf(mk, sizeof(mk), "%s/etc/lisp", root);
+	assert_int_equal(mkdir(mk, 0755), 0);
+	write_file(conf, "ms 192.0.2.1\n", 13);
+	assert_int_equal(hook_install(root, "/opt/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
+			 0);
+	assert_non_null(strstr(msg, "updated "));
+	assert_null(strstr(msg, "does not exist"));
+	assert_non_null(strstr(slurp(path), "exec '/opt/bin/lisp-register'"));
+	assert_string_equal(slurp(qemu), theirs);
+	snprintf(mk, sizeof(mk), "%s" HOOK_DROPIN_DIR, root);
+	assert_int_equal(entries(mk), 1);
+
+	print_message("install: a program path sh cannot take quoted\n");
+	assert_int_equal(hook_install(root, "/opt/it's/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
+			 -1);
+	assert_int_equal(
+	    hook_install(root, "lisp-register", "/etc/lisp/register.conf", msg, sizeof(msg)), -1);
+
+	print_message("install/uninstall: a file of that name that is not ours\n");
+	const char *foreign = "#!/bin/sh\n# someone else's lisp-register hook\nexit 0\n";
+	unlink(path);
+	write_file(path, foreign, strlen(foreign));
+	assert_int_equal(hook_dropin_is_ours(path), 0);
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
+			 -1);
+	assert_non_null(strstr(msg, "was not installed by lisp-register"));
+	assert_string_equal(slurp(path), foreign);
+	assert_int_equal(hook_uninstall(root, msg, sizeof(msg)), -1);
+	assert_string_equal(slurp(path), foreign);
+	/* the marker must be a line of its own */
+	const char *almost = "#!/bin/sh\n#" HOOK_MARKER "\n";
+	unlink(path);
+	write_file(path, almost, strlen(almost));
+	assert_int_equal(hook_dropin_is_ours(path), 0);
+
+	print_message("install: a symbolic link there (even to a file of ours) is not ours\n");
+	char target[600];
+	snprintf(target, sizeof(target), "%s/elsewhere", root);
+	write_file(target, "#!/bin/sh\n" HOOK_MARKER "\n", strlen("#!/bin/sh\n" HOOK_MARKER "\n"));
+	unlink(path);
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(hook_dropin_is_ours(path), 0);
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
+			 -1);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+
+	print_message("uninstall: ours removed, then nothing to remove\n");
+	unlink(path);
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
+			 0);
+	assert_int_equal(hook_uninstall(root, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "removed "));
+	assert_int_equal(hook_dropin_is_ours(path), -1);
+	assert_int_equal(hook_uninstall(root, msg, sizeof(msg)), 0);
+	assert_non_null(strstr(msg, "nothing to remove"));
+	assert_string_equal(slurp(qemu), theirs);
+
+	print_message("install: directories created under an empty root\n");
+	assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+	assert_int_equal(mkdir(root, 0700), 0);
+	assert_int_equal(hook_install(root, "/usr/bin/lisp-register", "/etc/lisp/register.conf",
+				      msg, sizeof(msg)),
+			 0);
+	assert_non_null(strstr(msg, "restart libvirtd"));
+	assert_null(strstr(msg, "/qemu exists"));
+	assert_int_equal(hook_dropin_is_ours(path), 1);
+	assert_int_equal(access(qemu, F_OK), -1); /* no hooks/qemu is created */
+	assert_int_equal(nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
 /* ------------------------------------------------------------------ Map-Register / Notify */
 #define SECRET "unit-secret"
 
@@ -771,17 +995,22 @@ struct notify_case {
 	enum xchg_verdict want;
 	unsigned which;
 	const char *why;
+	enum reg_reject rej;
 };
 static const struct notify_case notify_cases[] = {
-    {"good, last attempt", 300, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_DONE, 2, NULL},
-    {"good, first attempt (late answer)", 100, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_DONE, 0, NULL},
-    {"nonce never sent", 301, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_IGNORE, 0, NULL},
-    {"bad signature", 200, "other-key", LISP_T_MAP_NOTIFY, 2, 0, XR_REJECT, 1, "authentication"},
-    {"missing a record", 300, SECRET, LISP_T_MAP_NOTIFY, 1, 0, XR_REJECT, 2, "2001:db8::5/128"},
-    {"no records", 300, SECRET, LISP_T_MAP_NOTIFY, 0, 0, XR_REJECT, 2, "198.51.100.5/32"},
+    {"good, last attempt", 300, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_DONE, 2, NULL, REG_REJ_NONE},
+    {"good, first attempt (late answer)", 100, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_DONE, 0, NULL,
+     REG_REJ_NONE},
+    {"nonce never sent", 301, SECRET, LISP_T_MAP_NOTIFY, 2, 0, XR_IGNORE, 0, NULL, REG_REJ_NONE},
+    {"bad signature", 200, "other-key", LISP_T_MAP_NOTIFY, 2, 0, XR_REJECT, 1, "authentication",
+     REG_REJ_AUTH},
+    {"missing a record", 300, SECRET, LISP_T_MAP_NOTIFY, 1, 0, XR_REJECT, 2, "2001:db8::5/128",
+     REG_REJ_RECORDS},
+    {"no records", 300, SECRET, LISP_T_MAP_NOTIFY, 0, 0, XR_REJECT, 2, "198.51.100.5/32",
+     REG_REJ_RECORDS},
     {"Map-Notify-Ack is not an answer", 300, SECRET, LISP_T_MAP_NOTIFY_ACK, 2, 0, XR_IGNORE, 0,
-     NULL},
-    {"truncated", 300, SECRET, LISP_T_MAP_NOTIFY, 2, 3, XR_IGNORE, 0, NULL},
+     NULL, REG_REJ_NONE},
+    {"truncated", 300, SECRET, LISP_T_MAP_NOTIFY, 2, 3, XR_IGNORE, 0, NULL, REG_REJ_NONE},
 };
 
 static void test_notify_check(void **state)
@@ -803,13 +1032,15 @@ static void test_notify_check(void **state)
 		print_message("notify: %s\n", c->name);
 		size_t len = make_notify(out, sizeof(out), c->nonce, c->secret, c->type, &o,
 					 c->nrec == 1 ? &eids[0] : eids, c->nrec);
+		enum reg_reject rej = REG_REJ_NONE;
 		enum xchg_verdict v = reg_check_notify(out, len - c->cut, nonces, 3, k, eids, 2,
-						       &which, why, sizeof(why));
+						       &which, &rej, why, sizeof(why));
 		assert_int_equal(v, c->want);
 		if (v != XR_IGNORE)
 			assert_int_equal(which, c->which);
 		if (c->why)
 			assert_non_null(strstr(why, c->why));
+		assert_int_equal(rej, c->rej);
 	}
 	/* a Map-Register echoed back is not a Map-Notify */
 	uint8_t reg[2048];
@@ -817,11 +1048,165 @@ static void test_notify_check(void **state)
 	buf_init_write(&w, reg, sizeof(reg));
 	assert_int_equal(reg_build(&o, eids, 2, 300, k, &w, NULL), 0);
 	unsigned which;
-	assert_int_equal(reg_check_notify(reg, buf_len(&w), nonces, 3, k, eids, 2, &which, NULL, 0),
-			 XR_IGNORE);
-	assert_int_equal(reg_check_notify(reg, 0, nonces, 3, k, eids, 2, &which, NULL, 0),
+	assert_int_equal(
+	    reg_check_notify(reg, buf_len(&w), nonces, 3, k, eids, 2, &which, NULL, NULL, 0),
+	    XR_IGNORE);
+	assert_int_equal(reg_check_notify(reg, 0, nonces, 3, k, eids, 2, &which, NULL, NULL, 0),
 			 XR_IGNORE);
 	lisp_key_free(k);
+}
+
+/* ------------------------------------------------------------------ outcomes, the exchange */
+static bool has_cause(const char **c, size_t n, const char *needle)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(c[i], needle))
+			return true;
+	return false;
+}
+
+static void test_outcomes(void **state)
+{
+	(void)state;
+	const char *c[8];
+	size_t n;
+
+	assert_int_equal(reg_outcome_exit(REG_ACKED), 0);
+	assert_int_equal(reg_outcome_exit(REG_ERROR), 1);
+	assert_int_equal(reg_outcome_exit(REG_SEND_FAILED), 1);
+	assert_int_equal(reg_outcome_exit(REG_USAGE), 2);
+	assert_int_equal(reg_outcome_exit(REG_NO_ANSWER), 3);
+	assert_int_equal(reg_outcome_exit(REG_REJECTED), 4);
+	assert_string_equal(reg_outcome_name(REG_NO_ANSWER), "no-answer");
+	assert_string_equal(reg_outcome_name(REG_REJECTED), "rejected");
+	assert_string_equal(reg_outcome_name(REG_SEND_FAILED), "send-failed");
+	assert_int_equal(reg_likely_causes(REG_ACKED, REG_REJ_NONE, XI_NONE, 0, c, 8), 0);
+
+	/* silence: every cause, the silent refusal of lisp-msd included */
+	n = reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_NONE, 0, c, 8);
+	assert_true(has_cause(c, n, "wrong Map-Server address or port"));
+	assert_true(has_cause(c, n, "firewall"));
+	assert_true(has_cause(c, n, "down"));
+	assert_true(has_cause(c, n, "wrong key, key-id or algorithm"));
+	assert_true(has_cause(c, n, "<eid-prefix>"));
+	/* ICMP port unreachable: nobody there, so no refusal by a Map-Server */
+	n = reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_PORT_UNREACH, 0, c, 8);
+	assert_true(n >= 1 && strstr(c[0], "nothing listens"));
+	assert_false(has_cause(c, n, "wrong key"));
+	n = reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_PROHIBITED, 0, c, 8);
+	assert_true(n >= 1 && strstr(c[0], "firewall rejects"));
+	n = reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_HOST_UNREACH, 0, c, 8);
+	assert_true(n >= 1 && strstr(c[0], "unreachable"));
+	/* an answer we refuse */
+	n = reg_likely_causes(REG_REJECTED, REG_REJ_AUTH, XI_NONE, 0, c, 8);
+	assert_true(has_cause(c, n, "another secret or algorithm"));
+	n = reg_likely_causes(REG_REJECTED, REG_REJ_RECORDS, XI_NONE, 0, c, 8);
+	assert_true(has_cause(c, n, "only part"));
+	assert_false(has_cause(c, n, "secret"));
+	/* nothing left this host */
+	n = reg_likely_causes(REG_SEND_FAILED, REG_REJ_NONE, XI_NONE, ENETUNREACH, c, 8);
+	assert_true(has_cause(c, n, "no route"));
+	n = reg_likely_causes(REG_SEND_FAILED, REG_REJ_NONE, XI_NONE, EPERM, c, 8);
+	assert_true(has_cause(c, n, "firewall rule of this host"));
+	/* max respected */
+	assert_int_equal(reg_likely_causes(REG_NO_ANSWER, REG_REJ_NONE, XI_NONE, 0, c, 2), 2);
+}
+
+static int probe_build(void *arg, unsigned attempt, struct buf *out, char *err, size_t errlen)
+{
+	(void)arg;
+	(void)attempt;
+	(void)err;
+	(void)errlen;
+	return buf_add_u32(out, 0x12345678);
+}
+
+static enum xchg_verdict probe_match(void *arg, const uint8_t *data, size_t len,
+				     const struct sockaddr_storage *from, unsigned *attempt)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	(void)from;
+	(void)attempt;
+	return XR_IGNORE;
+}
+
+/* A UDP port on 127.0.0.1 (or ::1) that nothing listens on. */
+static void closed_port(int family, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	int fd = socket(family, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+		s4->sin_family = AF_INET;
+		s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		*sl = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_addr = in6addr_loopback;
+		*sl = sizeof(*s6);
+	}
+	assert_int_equal(bind(fd, (struct sockaddr *)ss, *sl), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)ss, sl), 0);
+	close(fd);
+}
+
+static void test_xchg_errors(void **state)
+{
+	(void)state;
+	char err[TOOLS_ERRLEN];
+	const int fams[2] = {AF_INET, AF_INET6};
+
+	for (int i = 0; i < 2; i++) {
+		struct xchg x = {0};
+		int fd = socket(fams[i], SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		print_message("exchange: ICMP port unreachable (%s)\n", i ? "IPv6" : "IPv4");
+		assert_true(fd >= 0);
+		closed_port(fams[i], &x.dst, &x.dstlen);
+		x.fd = fd;
+		x.timeout = 0.05;
+		x.retries = 1;
+		x.build = probe_build;
+		x.match = probe_match;
+		if (fams[i] == AF_INET6 &&
+		    sendto(fd, "", 0, 0, (struct sockaddr *)&x.dst, x.dstlen) < 0) {
+			print_message("  no ::1 here: IPv6 case not run\n");
+			close(fd);
+			continue;
+		}
+		assert_int_equal(xchg_run(&x, err, sizeof(err)), EXIT_NOANSWER);
+		assert_int_equal(x.attempts, 2);
+		assert_int_equal(x.send_errno, 0);
+		/* the kernel's answer tells "nothing listens" from silence */
+		assert_true(x.icmp_errors >= 1);
+		assert_int_equal(x.icmp, XI_PORT_UNREACH);
+		assert_string_equal(xchg_icmp_name(x.icmp), "port-unreachable");
+		assert_int_equal(x.icmp_from.ss_family, fams[i]);
+		close(fd);
+	}
+
+	/* a datagram that cannot leave: not an attempt, a send error */
+	struct xchg x = {0};
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&x.dst;
+	print_message("exchange: the send fails\n");
+	s6->sin6_family = AF_INET6; /* an IPv6 destination on an IPv4 socket */
+	s6->sin6_addr = in6addr_loopback;
+	s6->sin6_port = htons(9);
+	x.dstlen = sizeof(*s6);
+	x.fd = fd;
+	x.timeout = 0.05;
+	x.retries = 3;
+	x.build = probe_build;
+	x.match = probe_match;
+	assert_int_equal(xchg_run(&x, err, sizeof(err)), EXIT_OTHER);
+	assert_int_equal(x.attempts, 0);
+	assert_int_not_equal(x.send_errno, 0);
+	assert_non_null(strstr(err, "cannot send to"));
+	close(fd);
 }
 
 /* ------------------------------------------------------------------ lisp-query */
@@ -830,21 +1215,27 @@ struct qopt_case {
 	int rc;
 	enum query_mode mode;
 	uint16_t port;
+	bool help, version;
 };
 static const struct qopt_case qopt_cases[] = {
-    {"mr default port", "--mr 192.0.2.1 198.51.100.5", 0, QUERY_MR, 4342},
-    {"ms with port, EID first", "198.51.100.5/32 --ms 127.0.0.1:5000 --json", 0, QUERY_MS, 5000},
-    {"etr probe", "--etr [::1]:4343 --probe 2001:db8::5", 0, QUERY_ETR, 4343},
-    {"iid and source", "--mr h --iid 7 --source 127.0.0.1 10.0.0.1", 0, QUERY_MR, 4342},
-    {"no target", "198.51.100.5", -1, 0, 0},
-    {"two targets", "--mr a --ms b 198.51.100.5", -1, 0, 0},
-    {"no EID", "--mr a", -1, 0, 0},
-    {"two EIDs", "--mr a 10.0.0.1 10.0.0.2", -1, 0, 0},
-    {"bad EID", "--mr a 10.0.0.256", -1, 0, 0},
-    {"probe without etr", "--ms a --probe 10.0.0.1", -1, 0, 0},
-    {"bad source", "--mr a --source x 10.0.0.1", -1, 0, 0},
-    {"bad retries", "--mr a --retries x 10.0.0.1", -1, 0, 0},
-    {"unknown option", "--mr a --foo 10.0.0.1", -1, 0, 0},
+    {"-h", "-h", 0, QUERY_NONE, 4342, true, false},
+    {"--help", "--mr a --help", 0, QUERY_MR, 4342, true, false},
+    {"--version", "--version", 0, QUERY_NONE, 4342, false, true},
+    {"mr default port", "--mr 192.0.2.1 198.51.100.5", 0, QUERY_MR, 4342, false, false},
+    {"ms with port, EID first", "198.51.100.5/32 --ms 127.0.0.1:5000 --json", 0, QUERY_MS, 5000,
+     false, false},
+    {"etr probe", "--etr [::1]:4343 --probe 2001:db8::5", 0, QUERY_ETR, 4343, false, false},
+    {"iid and source", "--mr h --iid 7 --source 127.0.0.1 10.0.0.1", 0, QUERY_MR, 4342, false,
+     false},
+    {"no target", "198.51.100.5", -1, 0, 0, false, false},
+    {"two targets", "--mr a --ms b 198.51.100.5", -1, 0, 0, false, false},
+    {"no EID", "--mr a", -1, 0, 0, false, false},
+    {"two EIDs", "--mr a 10.0.0.1 10.0.0.2", -1, 0, 0, false, false},
+    {"bad EID", "--mr a 10.0.0.256", -1, 0, 0, false, false},
+    {"probe without etr", "--ms a --probe 10.0.0.1", -1, 0, 0, false, false},
+    {"bad source", "--mr a --source x 10.0.0.1", -1, 0, 0, false, false},
+    {"bad retries", "--mr a --retries x 10.0.0.1", -1, 0, 0, false, false},
+    {"unknown option", "--mr a --foo 10.0.0.1", -1, 0, 0, false, false},
 };
 
 static void test_query_options(void **state)
@@ -866,6 +1257,8 @@ static void test_query_options(void **state)
 		if (c->rc == 0) {
 			assert_int_equal(o.mode, c->mode);
 			assert_int_equal(o.port, c->port);
+			assert_int_equal(o.help, c->help);
+			assert_int_equal(o.version, c->version);
 		} else {
 			assert_true(err[0] != '\0');
 		}
@@ -1032,16 +1425,120 @@ static void test_query_reply(void **state)
 	strbuf_free(&sb);
 }
 
+/* --ms repeated (each Map-Server registered independently, tools/regpipe.c), --window,
+ * several "ms" lines in the config file replaced as a whole by the command line's, and the
+ * duplicate-EID check on an evacuation-sized list. */
+static int parse_line(struct reg_opts *o, const char *line, char *err, size_t errlen)
+{
+	static char buf[1024];
+	char *argv[64];
+	int argc = 0;
+	snprintf(buf, sizeof(buf), "%s", line);
+	argv[argc++] = (char *)"lisp-register";
+	for (char *t = strtok(buf, " "); t && argc < 63; t = strtok(NULL, " "))
+		argv[argc++] = !strcmp(t, "@CONF") ? conf_path : t;
+	argv[argc] = NULL;
+	reg_opts_init(o);
+	return reg_parse_args(argc, argv, o, err, errlen);
+}
+
+static void test_register_several_ms(void **state)
+{
+	(void)state;
+	struct reg_opts o;
+	char err[TOOLS_ERRLEN];
+
+	assert_int_equal(
+	    parse_line(&o, "--ms a --ms b:5000 --ms [::1]:7 --window 64", err, sizeof(err)), 0);
+	assert_string_equal(o.ms, "a");
+	assert_int_equal(o.ms_port, 4342);
+	assert_int_equal(o.nmore_ms, 2);
+	assert_string_equal(o.more_ms[0].host, "b");
+	assert_int_equal(o.more_ms[0].port, 5000);
+	assert_string_equal(o.more_ms[1].host, "::1");
+	assert_int_equal(o.more_ms[1].port, 7);
+	assert_int_equal(o.window, 64);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o, "--ms a", err, sizeof(err)), 0);
+	assert_int_equal(o.window, 16); /* the default */
+	reg_opts_free(&o);
+	/* the same Map-Server twice; more than REG_MS_MAX; window out of range */
+	assert_int_equal(parse_line(&o, "--ms a --ms a:4342", err, sizeof(err)), -1);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o,
+				    "--ms a --ms b --ms c --ms d --ms e --ms f --ms g --ms h "
+				    "--ms i",
+				    err, sizeof(err)),
+			 -1);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o, "--ms a --window 0", err, sizeof(err)), -1);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o, "--ms a --window 1025", err, sizeof(err)), -1);
+	reg_opts_free(&o);
+	/* two "ms" lines in the file; the command line's --ms replaces both */
+	const char conf[] = "ms 192.0.2.100\nms 192.0.2.101:4343\nwindow 8\n";
+	snprintf(conf_path, sizeof(conf_path), "/tmp/test_tools_ms.%d.conf", (int)getpid());
+	write_file(conf_path, conf, sizeof(conf) - 1);
+	assert_int_equal(parse_line(&o, "--config @CONF", err, sizeof(err)), 0);
+	assert_string_equal(o.ms, "192.0.2.100");
+	assert_int_equal(o.nmore_ms, 1);
+	assert_string_equal(o.more_ms[0].host, "192.0.2.101");
+	assert_int_equal(o.more_ms[0].port, 4343);
+	assert_int_equal(o.window, 8);
+	reg_opts_free(&o);
+	assert_int_equal(parse_line(&o, "--config @CONF --ms 192.0.2.7", err, sizeof(err)), 0);
+	assert_string_equal(o.ms, "192.0.2.7");
+	assert_int_equal(o.nmore_ms, 0);
+	reg_opts_free(&o);
+	unlink(conf_path);
+	/* 100,000 distinct EIDs validate quickly; one repeated is named */
+	reg_opts_init(&o);
+	snprintf(o.ms, sizeof(o.ms), "a");
+	o.nrlocs = 1;
+	o.rlocs[0].afi = LISP_AFI_IPV4;
+	o.neids = 100000;
+	o.eids = calloc(o.neids + 1, sizeof(*o.eids));
+	for (size_t i = 0; i < o.neids; i++) {
+		o.eids[i].afi = LISP_AFI_IPV6;
+		o.eids[i].plen = 128;
+		o.eids[i].a[0] = 0x20;
+		o.eids[i].a[1] = 0x01;
+		o.eids[i].a[13] = (uint8_t)(i >> 16);
+		o.eids[i].a[14] = (uint8_t)(i >> 8);
+		o.eids[i].a[15] = (uint8_t)i;
+	}
+	clock_t c0 = clock();
+	assert_int_equal(reg_validate(&o, err, sizeof(err)), 0);
+	assert_true((double)(clock() - c0) / CLOCKS_PER_SEC < 2.0);
+	o.eids[o.neids] = o.eids[77777];
+	o.neids++;
+	assert_int_equal(reg_validate(&o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "::1:2fd1/128 given twice"));
+	reg_opts_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_hostport),	     cmocka_unit_test(test_numbers),
-	    cmocka_unit_test(test_register_options), cmocka_unit_test(test_config_file),
-	    cmocka_unit_test(test_secret),	     cmocka_unit_test(test_eid_file),
-	    cmocka_unit_test(test_libvirt_xml),	     cmocka_unit_test(test_hook_ops),
-	    cmocka_unit_test(test_register_build),   cmocka_unit_test(test_register_pack),
-	    cmocka_unit_test(test_notify_check),     cmocka_unit_test(test_query_options),
-	    cmocka_unit_test(test_query_build),	     cmocka_unit_test(test_query_reply),
+	    cmocka_unit_test(test_hostport),
+	    cmocka_unit_test(test_numbers),
+	    cmocka_unit_test(test_register_options),
+	    cmocka_unit_test(test_config_file),
+	    cmocka_unit_test(test_secret),
+	    cmocka_unit_test(test_eid_file),
+	    cmocka_unit_test(test_libvirt_xml),
+	    cmocka_unit_test(test_hook_ops),
+	    cmocka_unit_test(test_default_conf),
+	    cmocka_unit_test(test_hook_install),
+	    cmocka_unit_test(test_outcomes),
+	    cmocka_unit_test(test_xchg_errors),
+	    cmocka_unit_test(test_register_build),
+	    cmocka_unit_test(test_register_pack),
+	    cmocka_unit_test(test_notify_check),
+	    cmocka_unit_test(test_query_options),
+	    cmocka_unit_test(test_query_build),
+	    cmocka_unit_test(test_query_reply),
+	    cmocka_unit_test(test_register_several_ms),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

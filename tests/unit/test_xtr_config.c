@@ -15,6 +15,7 @@
 
 #include "common/conf.h"
 #include "proto/auth.h"
+#include "bgp/bgp.h"
 #include "xtr/xtr.h"
 
 static struct xtr_cfg *load_text(const char *xml, struct cfg_errs *errs)
@@ -78,6 +79,24 @@ static void t_examples(void **s)
 	assert_memory_equal(c->sub.xtr_id, c->rloc[0].a, 16);
 	assert_int_equal(c->sub.site_id, 2);
 	xtr_cfg_free(c);
+
+	/* a redundant D-ETR: the own RLOC first, the anycast one after; two mapping peers and
+	 * two underlay peers; <announce> */
+	c = xtr_cfg_load(LISP_SRCDIR "/examples/lisp-xtrd-detr-anycast.xml", &errs);
+	if (c == NULL)
+		fail_msg("%s", errs.text);
+	assert_int_equal(c->nrloc, 2);
+	assert_false(c->rloc_anycast[0]);
+	assert_true(c->rloc_anycast[1]);
+	assert_true(xtr_cfg_rloc_registered(c, 1));
+	assert_false(xtr_cfg_rloc_registered(c, 0));
+	assert_non_null(c->bgp);
+	assert_int_equal(c->bgp->n_peers, 4);
+	assert_int_equal(c->bgp->peers[2].role, BGP_ROLE_UNDERLAY);
+	assert_false(c->bgp->peers[2].gr);
+	assert_true(c->announce.given);
+	assert_int_equal(c->announce.withdraw_wait_ms, 500);
+	xtr_cfg_free(c);
 }
 
 static void t_minimal_defaults(void **s)
@@ -95,7 +114,7 @@ static void t_minimal_defaults(void **s)
 	assert_int_equal(c->tun_mtu, 1464);
 	assert_int_equal(c->cache_max, 100000);
 	assert_int_equal(c->queue_len, 8);
-	assert_int_equal(c->probe_interval, 30);
+	assert_int_equal(c->probe_interval_ms, 30000);
 	assert_int_equal(c->register_interval, 60);
 	assert_int_equal(c->moved_away_s, 180);
 	assert_int_equal(c->cli.port, 2620);

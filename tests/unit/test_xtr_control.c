@@ -295,8 +295,8 @@ static void t_probing(void **s)
 	(void)s;
 	static struct lisp_map_request m;
 	struct xtr_cfg *c = test_cfg();
-	c->probe_interval = 10;
-	c->probe_timeout = 3;
+	c->probe_interval_ms = 10000;
+	c->probe_timeout_ms = 3000;
 	c->probe_retries = 2;
 	c->nms = 0;
 	struct xtr *x = xtr_new(c, &test_io, 1);
@@ -341,8 +341,8 @@ static void t_probing_reresolve(void **s)
 	struct lisp_ecm e;
 	for (int on = 0; on <= 1; on++) {
 		struct xtr_cfg *c = test_cfg();
-		c->probe_interval = 10;
-		c->probe_timeout = 3;
+		c->probe_interval_ms = 10000;
+		c->probe_timeout_ms = 3000;
 		c->probe_retries = 2;
 		c->probe_reresolve = on;
 		c->nms = 0;

@@ -10,7 +10,11 @@
  * refused (migration back). And the D-ETR's speaker across reloads (xtr_detr_bgp_*), with a
  * real session over loopback: a peer added keeps the speaker, the session and the mapping;
  * a refused reload (listener change) changes nothing, not even the peer added with it; a
- * peer removed takes its mapping away through withdrawals; <bgp> removed and added again. */
+ * peer removed takes its mapping away through withdrawals; <bgp> removed and added again.
+ * Tenants: one D-ETR serving instance IDs 1 and 2 with the same EID in each - mappings kept
+ * apart by IID (foreign IIDs and a unicast fn 3 of a tenant ignored), re-encapsulated with
+ * the right IID in the LISP header, the PITR's client rules choosing the tenant, a move of
+ * one tenant's VM leaving the other's entry alone, the tenants' aggregates registered. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -65,6 +69,18 @@ static void ev_map(struct xtr_detr *d, const char *peer, const char *eid, const 
 {
 	struct ipaddr pa = A(peer);
 	struct bgp_host_mapping m = mapping(eid, rloc, version);
+	struct bgp_event ev = {
+	    .kind = BGP_EV_MAPPING, .peer_addr = &pa, .eid = &m.eid, .mapping = &m};
+	xtr_detr_event(d, &ev, 2 * SEC);
+}
+
+/* ev_map with the registration time (ms) the Map-Server announced */
+static void ev_map_t(struct xtr_detr *d, const char *peer, const char *rloc, uint16_t version,
+		     uint64_t reg_ms)
+{
+	struct ipaddr pa = A(peer);
+	struct bgp_host_mapping m = mapping("198.51.100.5/32", rloc, version);
+	m.reg_ms = reg_ms;
 	struct bgp_event ev = {
 	    .kind = BGP_EV_MAPPING, .peer_addr = &pa, .eid = &m.eid, .mapping = &m};
 	xtr_detr_event(d, &ev, 2 * SEC);
@@ -181,7 +197,45 @@ static void run_foreign_iid(struct xtr_detr *d)
 	ev_map(d, PEER1, "[7]198.51.100.5/32", "192.0.2.1", 1);
 }
 
+/* Two Map-Servers briefly disagree during a move (docs/bgp-mappings.md "Ordering"): their
+ * map versions are their own counters, the registration time is the registrant's */
+static void run_time_beats_version(struct xtr_detr *d)
+{
+	ev_map_t(d, PEER1, "192.0.2.2", 2, 2000); /* MS 1 has the move (its version 2) */
+	ev_map_t(d, PEER2, "192.0.2.1", 9, 1000); /* MS 2 not yet (its version 9) */
+}
+static void run_time_no_flap_back(struct xtr_detr *d)
+{
+	ev_map_t(d, PEER2, "192.0.2.1", 9, 1000);
+	ev_map_t(d, PEER1, "192.0.2.2", 2, 2000);
+	ev_map_t(d, PEER2, "192.0.2.1", 9, 1000);  /* a refresh of the stale one */
+	ev_map_t(d, PEER2, "192.0.2.2", 10, 2001); /* MS 2 catches up */
+	ev_map_t(d, PEER1, "192.0.2.2", 2, 2000);  /* ... and MS 1 again */
+}
+static void run_time_tie_order(struct xtr_detr *d) /* the same tie in the other order */
+{
+	ev_map_t(d, PEER2, "192.0.2.1", 1, 3000);
+	ev_map_t(d, PEER1, "192.0.2.2", 1, 3000);
+}
+static void run_time_tie(struct xtr_detr *d)
+{
+	ev_map_t(d, PEER1, "192.0.2.2", 1, 3000);
+	ev_map_t(d, PEER2, "192.0.2.1", 1, 3000);
+}
+static void run_time_same_mapping(struct xtr_detr *d)
+{
+	/* one registration at both Map-Servers: the lower peer's copy stays installed */
+	ev_map_t(d, PEER2, "192.0.2.2", 7, 3000);
+	ev_map_t(d, PEER1, "192.0.2.2", 3, 3000);
+	ev_map_t(d, PEER2, "192.0.2.2", 7, 3000);
+}
+
 static const struct ev_case ev_cases[] = {
+    {"time-beats-version", run_time_beats_version, "192.0.2.2", 1, 0, 1, 0},
+    {"time-no-flap-back", run_time_no_flap_back, "192.0.2.2", 3, 0, 2, 0},
+    {"time-tie-fixed-order", run_time_tie_order, "192.0.2.2", 2, 0, 0, 0},
+    {"time-tie-fixed-order-reversed", run_time_tie, "192.0.2.2", 1, 0, 1, 0},
+    {"time-same-mapping-lower-peer", run_time_same_mapping, "192.0.2.2", 2, 0, 1, 0},
     {"install", run_install, "192.0.2.1", 1, 0, 0, 0},
     {"replace-by-newer-version", run_newer, "192.0.2.2", 2, 0, 0, 0},
     {"ignore-older-version", run_older, "192.0.2.2", 1, 0, 1, 0},
@@ -606,6 +660,328 @@ static void t_bgp_reload(void **s)
 	cli_run(NULL, NULL);
 }
 
+/* ---- tenants ---- */
+
+/* The config of a D-ETR .10 with the root instance 0 (198.51.100.0/24, 2001:db8:100::/64) and
+ * tenants 1 and 2 (198.51.100.0/24 each); PITR clients 203.0.113.16/28 are tenant 1's,
+ * 203.0.113.32/28 tenant 2's. */
+static struct xtr_cfg *tenants_cfg(void)
+{
+	struct xtr_cfg *c = test_cfg();
+	c->mode = XTR_MODE_REPRESENTATIVE;
+	c->rloc[0] = A("192.0.2.10");
+	c->rloc[1] = A("2001:db8:ffff::10");
+	c->db = realloc(c->db, 4 * sizeof(*c->db));
+	memset(&c->db[2], 0, 2 * sizeof(*c->db));
+	c->ndb = 4;
+	c->db[0].eid = P("198.51.100.0/24");
+	c->db[1].eid = P("2001:db8:100::/64");
+	c->db[2].eid = P("[1]198.51.100.0/24");
+	c->db[2].ttl = 1440;
+	c->db[3].eid = P("[2]198.51.100.0/24");
+	c->db[3].ttl = 1440;
+	c->ntenant = 2;
+	c->tenant_iid[0] = 1;
+	c->tenant_iid[1] = 2;
+	c->nclient = 2;
+	c->client[0].src = P("203.0.113.16/28");
+	c->client[0].iid = 1;
+	c->client[1].src = P("203.0.113.32/28");
+	c->client[1].iid = 2;
+	return c;
+}
+
+/* Drop tenant `iid` (its aggregate and client rule) from a tenants_cfg() config. */
+static void cfg_drop_tenant(struct xtr_cfg *c, uint32_t iid)
+{
+	for (unsigned i = 0; i < c->ntenant; i++)
+		if (c->tenant_iid[i] == iid)
+			c->tenant_iid[i] = c->tenant_iid[--c->ntenant];
+	for (unsigned i = 0; i < c->nclient; i++)
+		if (c->client[i].iid == iid)
+			c->client[i] = c->client[--c->nclient];
+	for (unsigned i = 0; i < c->ndb; i++)
+		if (c->db[i].eid.iid == iid)
+			c->db[i--] = c->db[--c->ndb];
+}
+
+static struct xtr *mk_detr_tenants(void)
+{
+	struct xtr_cfg *c = tenants_cfg();
+	struct xtr *x = xtr_new(c, &test_io, SEC);
+	xtr_cfg_free(c);
+	assert_non_null(x);
+	cap_reset();
+	return x;
+}
+
+static const char *tenant_rloc(struct xtr *x, uint32_t iid, const char *eid, char *buf)
+{
+	struct ipaddr a = A(eid);
+	struct xtr_entry *e = xtr_cache_lookup(x, iid, &a);
+	if (e == NULL || e->nloc == 0)
+		return NULL;
+	assert_int_equal(e->src, XTR_SRC_BGP);
+	assert_int_equal(e->eid.iid, iid);
+	return ipaddr_str(&xtr_entry_loc(e, 0)->addr, buf, IPADDR_STRLEN);
+}
+
+/* LISP data payload with the I bit and instance ID `iid` (0: no I bit) */
+static size_t lisp_payload_iid(uint8_t *out, uint32_t iid, const uint8_t *inner, size_t len)
+{
+	const uint8_t h[8] = {(uint8_t)(0x80 | (iid ? 0x08 : 0)),
+			      0x12,
+			      0x34,
+			      0x56,
+			      (uint8_t)(iid >> 16),
+			      (uint8_t)(iid >> 8),
+			      (uint8_t)iid,
+			      0};
+	memcpy(out, h, 8);
+	memcpy(out + 8, inner, len);
+	return 8 + len;
+}
+
+/* the instance ID in an encapsulated packet's LISP header (-1: no I bit) */
+static long hdr_iid(const struct cap *c)
+{
+	const uint8_t *h = c->data + 8; /* after the UDP header */
+	if (!(h[0] & 0x08))
+		return -1;
+	return (long)h[4] << 16 | (long)h[5] << 8 | h[6];
+}
+
+static void t_tenants(void **s)
+{
+	(void)s;
+	struct xtr *x = mk_detr_tenants();
+	struct xtr_detr *d = xtr_detr_new(x);
+	char a[IPADDR_STRLEN];
+	uint8_t buf[256], pl[256];
+	size_t len, n;
+	struct ipaddr outside = A("192.0.2.30");
+
+	assert_true(xtr_serves_iid(x, 0));
+	assert_true(xtr_serves_iid(x, 2));
+	assert_false(xtr_serves_iid(x, 3));
+	/* the same EID in both tenants (VPN routes), and in the root instance (unicast) */
+	ev_map(d, PEER1, "[1]198.51.100.5/32", "192.0.2.1", 1);
+	ev_map(d, PEER1, "[2]198.51.100.5/32", "192.0.2.2", 1);
+	ev_map(d, PEER1, "198.51.100.5/32", "192.0.2.3", 1);
+	assert_int_equal(xtr_detr_count(d), 3);
+	assert_string_equal(tenant_rloc(x, 1, "198.51.100.5", a), "192.0.2.1");
+	assert_string_equal(tenant_rloc(x, 2, "198.51.100.5", a), "192.0.2.2");
+	assert_string_equal(tenant_rloc(x, 0, "198.51.100.5", a), "192.0.2.3");
+	/* an instance ID not served, and a unicast route whose fn 3 names a tenant (an older
+	 * sender's encoding): foreign */
+	ev_map(d, PEER1, "[3]198.51.100.5/32", "192.0.2.4", 1);
+	struct ipaddr pa = A(PEER1);
+	struct bgp_host_mapping m = mapping("[2]198.51.100.6/32", "192.0.2.4", 1);
+	struct lisp_prefix key = P("198.51.100.6/32");
+	struct bgp_event ev = {
+	    .kind = BGP_EV_MAPPING, .peer_addr = &pa, .eid = &key, .mapping = &m};
+	xtr_detr_event(d, &ev, 2 * SEC);
+	assert_int_equal(xtr_get_stats(x)->bgp_foreign, 2);
+	assert_null(tenant_rloc(x, 3, "198.51.100.5", a));
+	assert_null(tenant_rloc(x, 2, "198.51.100.6", a));
+	/* a unicast route whose fn 3 is the xTR's own instance ID (0 here) is its own */
+	m = mapping("198.51.100.7/32", "192.0.2.4", 1);
+	key = P("198.51.100.7/32");
+	xtr_detr_event(d, &ev, 2 * SEC);
+	assert_string_equal(tenant_rloc(x, 0, "198.51.100.7", a), "192.0.2.4");
+
+	/* ETR: each tenant's traffic re-encapsulated to its own VM, with its IID */
+	uint8_t *p = mk_ip4(buf, "203.0.113.5", "198.51.100.5", 17, 1000, 2000, 10, false, &len);
+	for (uint32_t iid = 0; iid <= 3; iid++) {
+		n = lisp_payload_iid(pl, iid, p, len);
+		xtr_etr_input(x, &outside, pl, n, 5 * SEC);
+	}
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 3);
+	assert_string_equal(ipaddr_str(&cap_data[0].dst, a, sizeof(a)), "192.0.2.3");
+	assert_int_equal(hdr_iid(&cap_data[0]), -1); /* instance 0: no I bit */
+	assert_string_equal(ipaddr_str(&cap_data[1].dst, a, sizeof(a)), "192.0.2.1");
+	assert_int_equal(hdr_iid(&cap_data[1]), 1);
+	assert_string_equal(ipaddr_str(&cap_data[2].dst, a, sizeof(a)), "192.0.2.2");
+	assert_int_equal(hdr_iid(&cap_data[2]), 2);
+	assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_FOREIGN_IID], 1);
+
+	/* PITR: the client rules pick the tenant; no rule: the root instance */
+	cap_reset();
+	p = mk_ip4(buf, "203.0.113.17", "198.51.100.5", 17, 1000, 2000, 10, false, &len);
+	xtr_itr_input(x, p, len, 6 * SEC);
+	p = mk_ip4(buf, "203.0.113.33", "198.51.100.5", 17, 1000, 2000, 10, false, &len);
+	xtr_itr_input(x, p, len, 6 * SEC);
+	p = mk_ip4(buf, "192.0.2.26", "198.51.100.5", 17, 1000, 2000, 10, false, &len);
+	xtr_itr_input(x, p, len, 6 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 3);
+	assert_string_equal(ipaddr_str(&cap_data[0].dst, a, sizeof(a)), "192.0.2.1");
+	assert_int_equal(hdr_iid(&cap_data[0]), 1);
+	assert_string_equal(ipaddr_str(&cap_data[1].dst, a, sizeof(a)), "192.0.2.2");
+	assert_int_equal(hdr_iid(&cap_data[1]), 2);
+	assert_string_equal(ipaddr_str(&cap_data[2].dst, a, sizeof(a)), "192.0.2.3");
+	assert_int_equal(hdr_iid(&cap_data[2]), -1);
+	assert_int_equal(xtr_get_stats(x)->tenant_classified, 2);
+	/* a tenant host without a mapping: a Map-Request for [2]198.51.100.9 (its aggregate) */
+	p = mk_ip4(buf, "203.0.113.33", "198.51.100.9", 17, 1000, 2000, 10, false, &len);
+	xtr_itr_input(x, p, len, 6 * SEC);
+	struct ipaddr h9 = A("198.51.100.9");
+	struct xtr_entry *pe = xtr_cache_lookup(x, 2, &h9);
+	assert_non_null(pe);
+	assert_int_equal(pe->src, XTR_SRC_PENDING);
+	assert_null(xtr_cache_lookup(x, 1, &h9));
+	/* ... released with tenant 2's IID when its mapping arrives over BGP */
+	ev_map(d, PEER1, "[2]198.51.100.9/32", "192.0.2.2", 1);
+	assert_int_equal(ncap_data, 4);
+	assert_int_equal(hdr_iid(&cap_data[3]), 2);
+
+	/* tenant 1's VM moves: tenant 2's entry is not touched */
+	struct ipaddr h5 = A("198.51.100.5");
+	struct xtr_entry *e2 = xtr_cache_lookup(x, 2, &h5);
+	uint64_t changed2 = xtr_entry_changed_ms(x, e2);
+	uint64_t installs = xtr_get_stats(x)->bgp_installs;
+	struct bgp_host_mapping mv = mapping("[1]198.51.100.5/32", "192.0.2.5", 2);
+	struct bgp_event evm = {
+	    .kind = BGP_EV_MAPPING, .peer_addr = &pa, .eid = &mv.eid, .mapping = &mv};
+	xtr_detr_event(d, &evm, 9 * SEC);
+	assert_string_equal(tenant_rloc(x, 1, "198.51.100.5", a), "192.0.2.5");
+	assert_int_equal(xtr_get_stats(x)->bgp_installs, installs + 1);
+	assert_ptr_equal(xtr_cache_lookup(x, 2, &h5), e2);
+	assert_int_equal(xtr_entry_changed_ms(x, e2), changed2);
+	assert_int_equal(e2->ext->map_version, 1);
+	assert_string_equal(tenant_rloc(x, 2, "198.51.100.5", a), "192.0.2.2");
+	/* tenant 1's withdrawal: tenant 2 and the root instance keep theirs */
+	ev_wd(d, PEER1, "[1]198.51.100.5/32", false);
+	assert_null(tenant_rloc(x, 1, "198.51.100.5", a));
+	assert_string_equal(tenant_rloc(x, 2, "198.51.100.5", a), "192.0.2.2");
+	assert_string_equal(tenant_rloc(x, 0, "198.51.100.5", a), "192.0.2.3");
+	/* a withdrawal in an instance not served changes nothing */
+	ev_wd(d, PEER1, "[3]198.51.100.5/32", false);
+	assert_int_equal(xtr_detr_count(d), 4);
+
+	/* the aggregates of the tenants are in the database with their IIDs, and a
+	 * Map-Register carries every one */
+	assert_int_equal(xtr_db_count(x), 4);
+	assert_non_null(xtr_db_lookup(x, 1, &h5));
+	assert_non_null(xtr_db_lookup(x, 2, &h5));
+	assert_null(xtr_db_lookup(x, 3, &h5));
+	cap_reset();
+	xtr_tick(x, 20 * SEC);
+	size_t regs = 0;
+	for (size_t i = 0; i < ncap_ctl; i++) {
+		struct buf b;
+		struct lisp_map_register *mr = calloc(1, sizeof(*mr));
+		buf_init_read(&b, cap_ctl[i].data, cap_ctl[i].len);
+		if (cap_ctl[i].data[0] >> 4 == LISP_T_MAP_REGISTER &&
+		    lisp_map_register_parse(&b, mr, NULL) == 0) {
+			for (unsigned r = 0; r < mr->nrec; r++) {
+				char ps[PREFIX_STRLEN];
+				prefix_str(&mr->rec[r].eid, ps, sizeof(ps));
+				regs += !strcmp(ps, "198.51.100.0/24") ||
+					!strcmp(ps, "[1]198.51.100.0/24") ||
+					!strcmp(ps, "[2]198.51.100.0/24");
+			}
+		}
+		free(mr);
+	}
+	assert_int_equal(regs, 3);
+	xtr_detr_free(d);
+	xtr_free(x);
+}
+
+/* A reload that adds and removes tenants, with a real session: the routes of a tenant added
+ * (received before, ignored as foreign) are installed at once from the speaker's
+ * Adj-RIB-In, those of a tenant removed leave the map-cache, the others are not touched. */
+static bool tenant_in(void *arg)
+{
+	struct reload_fx *f = arg;
+	char buf[IPADDR_STRLEN];
+	return tenant_rloc(f->x, 1, "198.51.100.5", buf) != NULL &&
+	       tenant_rloc(f->x, 0, "198.51.100.5", buf) != NULL &&
+	       xtr_get_stats(f->x)->bgp_foreign >= 1;
+}
+
+static void t_tenants_reload(void **s)
+{
+	(void)s;
+	struct event_base *base = event_base_new();
+	struct xtr_cfg *c1 = tenants_cfg();
+	cfg_drop_tenant(c1, 2); /* tenant 1 only */
+	struct reload_fx f = {xtr_new(c1, &test_io, SEC), NULL};
+	assert_non_null(f.x);
+	struct xtr_detr *d = xtr_detr_new(f.x);
+	char a[IPADDR_STRLEN];
+
+	/* the remote (AS 65001, the VPN families) announces both tenants and the root's */
+	struct bgp_cfg *rc = calloc(1, sizeof(*rc));
+	rc->local_as = 65001;
+	rc->router_id = 0xcb007103;
+	rc->gr_time = 120;
+	rc->listen = true;
+	rc->listen_addr = lr_addr(LR_REMOTE);
+	struct bgp_peer_cfg *rp = lr_cfg_add_peer(rc, LR_LOCAL, 65000);
+	rp->passive = true;
+	rp->families = BGP_AID_ALL_MASK;
+	f.remote = bgp_new(base, rc, NULL, NULL);
+	assert_non_null(f.remote);
+	assert_int_equal(bgp_start(f.remote), 0);
+	struct bgp_host_mapping m = mapping("[1]198.51.100.5/32", "192.0.2.1", 1);
+	assert_int_equal(bgp_announce(f.remote, &m), 0);
+	m = mapping("[2]198.51.100.5/32", "192.0.2.2", 1);
+	assert_int_equal(bgp_announce(f.remote, &m), 0);
+	m = mapping("198.51.100.5/32", "192.0.2.3", 1);
+	assert_int_equal(bgp_announce(f.remote, &m), 0);
+	struct bgp_cfg *lc = lr_local_cfg(bgp_listen_port(f.remote));
+	lc->peers[0].families = BGP_AID_ALL_MASK;
+	assert_int_equal(xtr_detr_bgp_start(d, base, NULL, lc), 0);
+	assert_true(lr_run_until(base, tenant_in, &f));
+	assert_null(tenant_rloc(f.x, 2, "198.51.100.5", a)); /* not served yet */
+	assert_int_equal(xtr_get_stats(f.x)->bgp_foreign, 1);
+	struct ipaddr h5 = A("198.51.100.5");
+	struct xtr_entry *e1 = xtr_cache_lookup(f.x, 1, &h5);
+	uint64_t changed1 = xtr_entry_changed_ms(f.x, e1);
+
+	/* reload: tenant 2 added -> its mapping at once, tenant 1 and the root untouched */
+	struct xtr_cfg *c2 = tenants_cfg();
+	assert_int_equal(xtr_reconfigure(f.x, c2, 5 * SEC), 0);
+	xtr_detr_instances_sync(d);
+	assert_string_equal(tenant_rloc(f.x, 2, "198.51.100.5", a), "192.0.2.2");
+	assert_ptr_equal(xtr_cache_lookup(f.x, 1, &h5), e1);
+	assert_int_equal(xtr_entry_changed_ms(f.x, e1), changed1);
+	assert_string_equal(tenant_rloc(f.x, 0, "198.51.100.5", a), "192.0.2.3");
+	assert_int_equal(xtr_detr_count(d), 3);
+	assert_int_equal(xtr_get_stats(f.x)->bgp_withdrawals, 0);
+
+	/* reload: tenant 1 removed -> its entry leaves, tenant 2 and the root stay */
+	struct xtr_cfg *c3 = tenants_cfg();
+	cfg_drop_tenant(c3, 1);
+	assert_int_equal(xtr_reconfigure(f.x, c3, 6 * SEC), 0);
+	xtr_detr_instances_sync(d);
+	assert_null(tenant_rloc(f.x, 1, "198.51.100.5", a));
+	assert_string_equal(tenant_rloc(f.x, 2, "198.51.100.5", a), "192.0.2.2");
+	assert_string_equal(tenant_rloc(f.x, 0, "198.51.100.5", a), "192.0.2.3");
+	assert_int_equal(xtr_get_stats(f.x)->bgp_withdrawals, 1);
+	assert_int_equal(xtr_detr_count(d), 2);
+	/* and the session went on: a withdrawal of tenant 2 still arrives */
+	struct lisp_prefix p2 = P("[2]198.51.100.5/32");
+	assert_int_equal(bgp_withdraw(f.remote, &p2), 0);
+	lr_run_for(base, 300);
+	assert_null(tenant_rloc(f.x, 2, "198.51.100.5", a));
+	assert_int_equal(xtr_detr_count(d), 1);
+
+	xtr_detr_bgp_stop(d);
+	xtr_detr_free(d);
+	bgp_free(f.remote);
+	lr_run_for(base, 10);
+	bgp_config_free(lc); /* the D-ETR's speaker had its own copy */
+	xtr_cfg_free(c1);
+	xtr_cfg_free(c2);
+	xtr_cfg_free(c3);
+	xtr_free(f.x);
+	event_base_free(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -614,6 +990,7 @@ int main(void)
 	    cmocka_unit_test(t_reencap_and_move), cmocka_unit_test(t_pitr),
 	    cmocka_unit_test(t_fallback),	  cmocka_unit_test(t_claim),
 	    cmocka_unit_test(t_bounce),		  cmocka_unit_test(t_bgp_reload),
+	    cmocka_unit_test(t_tenants),	  cmocka_unit_test(t_tenants_reload),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

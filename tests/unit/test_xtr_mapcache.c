@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "common/cli.h"
 #include "common/log.h"
 #include "tests/unit/xtr_testlib.h"
 #include "xtr/xtr_int.h"
@@ -215,7 +216,7 @@ static void t_resolve_returns_queue(void **s)
 	assert_int_equal(nflush, 0);
 	assert_int_equal(ncap_ctl, ctl);
 	/* the caller sends them: through the new mapping, in that order */
-	xtr_forward_released(x, &rel, 4);
+	xtr_forward_released(x, 0, &rel, 4);
 	assert_int_equal(rel.n, 0);
 	assert_int_equal(x->pool_used, 0);
 	assert_int_equal(ncap_data, 4);
@@ -612,6 +613,70 @@ static void t_timestamps(void **s)
 	xtr_free(x);
 }
 
+/* show map-cache: count, filters (prefix exact / longest / longer, RLOC), the table,
+ * detail with ages, the one-entry answer of an address (kept for scripts). */
+static char *mcx(struct cli *cli, const char *line)
+{
+	static struct strbuf sb;
+	strbuf_free(&sb);
+	cli_exec(cli, NULL, line, &sb);
+	return (char *)strbuf_str(&sb);
+}
+
+static void t_cli_views(void **s)
+{
+	(void)s;
+	struct xtr *x = mk(10000, 10);
+	struct cli *cli = xtr_cli_new(NULL, x);
+	char eid[64], *a;
+
+	assert_non_null(cli);
+	for (unsigned i = 0; i < 300; i++) {
+		snprintf(eid, sizeof(eid), "198.51.%u.%u/32", 100 + i / 200, i % 200);
+		install(x, eid, XTR_SRC_REPLY, i % 3 ? "192.0.2.2" : "192.0.2.3", 1, 100, NULL, 0,
+			0, 1);
+	}
+	install(x, "203.0.113.0/24", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+	assert_string_equal(mcx(cli, "show map-cache count"), "301\n");
+	assert_string_equal(mcx(cli, "show map-cache count json"), "{\n  \"count\": 301\n}\n");
+	assert_string_equal(mcx(cli, "show map-cache rloc 192.0.2.3 count"), "100\n");
+	assert_string_equal(mcx(cli, "show map-cache 198.51.101.0/24 longer count"), "100\n");
+	assert_string_equal(mcx(cli, "show map-cache 198.51.100.0/25 longer count"), "128\n");
+	assert_string_equal(mcx(cli, "show map-cache 203.0.113.0/24 count"), "1\n");
+	/* an address: its entry alone (an object in JSON), the longest match */
+	a = mcx(cli, "show map-cache 203.0.113.77 json");
+	assert_true(strncmp(a, "{\n  \"eidPrefix\": \"203.0.113.0/24\",", 34) == 0);
+	assert_non_null(strstr(a, "\"ttlLeftSeconds\": "));
+	a = mcx(cli, "show map-cache 198.51.100.5 detail");
+	/* "ttl left:   21h04m": an age, not a number of seconds */
+	char *t = strstr(a, "ttl left:");
+	assert_non_null(t);
+	t += strlen("ttl left:");
+	t += strspn(t, " ");
+	t += strspn(t, "0123456789");
+	assert_true(*t == 'h' || *t == 'm' || *t == 's' || *t == 'd');
+	assert_non_null(strstr(a, "changed:"));
+	assert_non_null(strstr(mcx(cli, "show map-cache 198.51.100.250"), "% no map-cache entry"));
+	/* the table */
+	a = mcx(cli, "show map-cache rloc 192.0.2.3");
+	size_t lines = 0;
+	for (char *p = a; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, 100 + 2);
+	assert_true(strncmp(a, "EID ", 4) == 0);
+	assert_non_null(strstr(a, "\n100 entries\n"));
+	/* JSON: the head, every mapping, the count */
+	a = mcx(cli, "show map-cache json");
+	assert_non_null(strstr(a, "\"entries\": 301"));
+	size_t n = 0;
+	for (char *p = a; (p = strstr(p, "\"eidPrefix\"")); p++)
+		n++;
+	assert_int_equal(n, 301);
+	assert_non_null(strstr(a, "\"count\": 301\n}\n"));
+	cli_free(cli);
+	xtr_free(x);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -632,6 +697,7 @@ int main(void)
 	    cmocka_unit_test(t_pending_fair),
 	    cmocka_unit_test(t_locator_accessor),
 	    cmocka_unit_test(t_timestamps),
+	    cmocka_unit_test(t_cli_views),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

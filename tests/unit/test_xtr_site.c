@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <libxml/tree.h>
@@ -672,6 +673,34 @@ static void test_cfg(void **state)
 	}
 }
 
+/* ------------------------------------------------------------------ counted sends */
+/* An NA or probe the kernel refuses is a send error, never an answered NS / a probe sent
+ * (site.c counts ns_answered and probes_sent through this). */
+static void test_send_counted(void **state)
+{
+	(void)state;
+	int sv[2];
+	uint8_t frame[64] = {0}, got[64];
+	uint64_t sent = 0, errors = 0;
+	struct buf w;
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	buf_init_write(&w, frame, sizeof(frame));
+	assert_int_equal(buf_add_zero(&w, 60), 0);
+	assert_int_equal(site_send_counted(sv[0], &w, &sent, &errors), 0);
+	assert_int_equal(sent, 1);
+	assert_int_equal(errors, 0);
+	assert_int_equal(recv(sv[1], got, sizeof(got), 0), 60);
+	close(sv[1]); /* the peer is gone: the send is refused */
+	assert_int_equal(site_send_counted(sv[0], &w, &sent, &errors), -1);
+	assert_int_equal(sent, 1);
+	assert_int_equal(errors, 1);
+	close(sv[0]);
+	assert_int_equal(site_send_counted(-1, &w, &sent, &errors), -1); /* no socket */
+	assert_int_equal(sent, 1);
+	assert_int_equal(errors, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +711,7 @@ int main(void)
 	    cmocka_unit_test(test_hosts),
 	    cmocka_unit_test(test_mac_table),
 	    cmocka_unit_test(test_cfg),
+	    cmocka_unit_test(test_send_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* tests/unit/testd.c - a tiny daemon on common/daemon for tests/unit/test_daemon.c.
  * Config (schema/test.rng): <name>, <value> (0..1000, checked with cfg_get_uint so a bad
- * value is a FILE:LINE error), <state-file>, <reject-reload/>, <privileges>. start() and a
- * successful reload write "name=N value=V" to the state file, stop() appends "stopped";
+ * value is a FILE:LINE error), <state-file>, <reject-reload/>, <log>, <privileges>. start()
+ * and a successful reload write "name=N value=V" to the state file, stop() appends "stopped";
+ * start() and stop() log "testd: start (debug)" / "testd: stop (debug)" at debug level;
  * reload() refuses a config that has <reject-reload/>, so the test can observe every
  * outcome. Only a config with <privileges> drops privileges (the other tests keep root), and
  * $TESTD_KEEP_CAPS (a hex mask) is what it keeps. */
@@ -26,6 +27,8 @@ struct testd_cfg {
 	bool reject_reload;
 	bool has_priv;
 	struct cfg_priv priv;
+	bool has_log;
+	struct cfg_log log;
 };
 
 static struct testd_cfg *cur;
@@ -50,6 +53,9 @@ static void *testd_parse(const char *path, struct cfg_errs *errs)
 	bad |= cfg_get_string(root, "state-file", c->state, sizeof(c->state)) < 0;
 	c->reject_reload = cfg_child(root, "reject-reload") != NULL;
 	c->has_priv = cfg_child(root, "privileges") != NULL;
+	c->has_log = cfg_child(root, "log") != NULL;
+	cfg_log_init(&c->log);
+	bad |= cfg_read_log(root, &c->log) < 0;
 	bad |= cfg_read_privileges(root, &c->priv) < 0;
 	if (c->state[0] == '\0')
 		bad |= cfg_error(root, "state-file is required") < 0;
@@ -70,6 +76,8 @@ static void testd_print(const void *cfg, FILE *out)
 	fprintf(out, "  <state-file>%s</state-file>\n", c->state);
 	if (c->reject_reload)
 		fprintf(out, "  <reject-reload/>\n");
+	if (c->has_log)
+		cfg_print_log(&c->log, out);
 	if (c->has_priv)
 		cfg_print_privileges(&c->priv, out);
 	fprintf(out, "</testd>\n");
@@ -104,6 +112,7 @@ static int testd_apply(const struct testd_cfg *c)
 static int testd_start(struct event_base *base, void *cfg)
 {
 	cur = cfg;
+	log_debug("testd: start (debug)");
 	return testd_apply(cur);
 }
 
@@ -121,6 +130,7 @@ static int testd_reload(void *old_cfg, void *new_cfg)
 
 static void testd_stop(void)
 {
+	log_debug("testd: stop (debug)");
 	if (cur)
 		write_state(cur, "a", "stopped");
 }
@@ -130,6 +140,11 @@ static const struct cfg_priv *testd_privileges(const void *cfg)
 	const struct testd_cfg *c = cfg;
 
 	return c->has_priv ? &c->priv : NULL;
+}
+
+static const struct cfg_log *testd_log(const void *cfg)
+{
+	return &((const struct testd_cfg *)cfg)->log;
 }
 
 static struct daemon_desc testd_desc = {
@@ -144,6 +159,7 @@ static struct daemon_desc testd_desc = {
     .reload = testd_reload,
     .stop = testd_stop,
     .privileges = testd_privileges,
+    .log = testd_log,
 };
 
 int main(int argc, char **argv)

@@ -330,12 +330,26 @@ static void host_seen(struct site *s, const struct ipaddr *eid, const uint8_t ma
 	}
 }
 
-static void send_frame(struct site *s, const struct buf *w)
+int site_send_counted(int fd, const struct buf *w, uint64_t *sent, uint64_t *errors)
 {
-	if (send(s->pfd, w->data, buf_len(w), 0) < 0) {
-		s->st.na_send_errors++;
-		log_debug("site: send on %s: %s", s->cfg.bridge, strerror(errno));
+	ssize_t r;
+
+	do
+		r = send(fd, w->data, buf_len(w), MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		(*errors)++;
+		return -1;
 	}
+	(*sent)++;
+	return 0;
+}
+
+/* An NA or a probe onto the bridge, counted in *sent only when it left. */
+static void send_frame(struct site *s, const struct buf *w, uint64_t *sent)
+{
+	if (site_send_counted(s->pfd, w, sent, &s->st.na_send_errors) < 0)
+		log_debug("site: send on %s: %s", s->cfg.bridge, strerror(errno));
 }
 
 static void handle_frame(struct site *s, const uint8_t *data, size_t len)
@@ -355,10 +369,8 @@ static void handle_frame(struct site *s, const uint8_t *data, size_t len)
 	case SITE_F_NS_ANSWER:
 	case SITE_F_NS_NUD:
 		buf_init_write(&w, out, sizeof(out));
-		if (site_build_na_frame(&w, &s->ctx, &f) == 0) {
-			send_frame(s, &w);
-			s->st.ns_answered++;
-		}
+		if (site_build_na_frame(&w, &s->ctx, &f) == 0)
+			send_frame(s, &w, &s->st.ns_answered);
 		break;
 	case SITE_F_NS_DAD:
 	case SITE_F_NS_OWN:
@@ -408,10 +420,8 @@ static void on_tick_host(void *arg, enum site_tick_action act, const struct site
 		buf_init_write(&w, out, sizeof(out));
 		if ((h->eid.afi == LISP_AFI_IPV4
 			 ? site_build_arp_probe(&w, &s->ctx, h->mac, &h->eid)
-			 : site_build_ns_probe(&w, &s->ctx, h->mac, &h->eid)) == 0) {
-			send_frame(s, &w);
-			s->st.probes_sent++;
-		}
+			 : site_build_ns_probe(&w, &s->ctx, h->mac, &h->eid)) == 0)
+			send_frame(s, &w, &s->st.probes_sent);
 		break;
 	case SITE_TICK_GONE:
 		host_route(s, &h->eid, false);

@@ -3,7 +3,7 @@
  * xtr/site/site_int.h - internals of the site integration shared by the files of xtr/site/ and the
  * unit tests: frame classification and the frames the gateway sends (xtr/site/frame.c), and the
  * table of local hosts with its last-seen / probe / departure logic on an injected clock
- * (xtr/site/hosts.c). Nothing here does I/O.
+ * (xtr/site/hosts.c). Nothing here does I/O but site_send_counted (xtr/site/site.c).
  */
 #ifndef XTR_SITE_INT_H
 #define XTR_SITE_INT_H
@@ -37,6 +37,11 @@ enum site_fkind {
 	SITE_F_COUNT
 };
 const char *site_fkind_name(enum site_fkind k);
+
+/* ---- sending (xtr/site/site.c) ----
+ * Send the frame in w on the packet socket fd: 0 and (*sent)++ when the kernel took it,
+ * -1 and (*errors)++ when it refused it (a failed send is never counted as sent). */
+int site_send_counted(int fd, const struct buf *w, uint64_t *sent, uint64_t *errors);
 
 struct site_frame {
 	enum site_fkind kind;

@@ -1,0 +1,246 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+# bench/run-evacuation-rr.sh - the evacuation-rr rows: N EIDs (10k, 100k) moved at once by
+# the controller (`lisp-register --eids-file`), from its first Map-Register until every
+# D-ETR holds all N with the new RLOC, through a BIRD 2 route reflector.
+#
+# Setup (as bench/run-rr-push.sh): one private namespace (only lo), speakers on 192.0.2.x/32
+# addresses of lo, iBGP AS 65000: lisp-msd 192.0.2.210 (Map-Register on 127.0.0.1:4343,
+# persistent site, SQLite store), BIRD 2 reflector 192.0.2.230 (rr client, ADD-PATH on,
+# next hop keep), two D-ETRs (lisp-xtrd representative mode) 192.0.2.211 (CLI 2620) and
+# 192.0.2.212 (CLI 2623), both reflector clients with ADD-PATH. RLOC A 192.0.2.77 and
+# RLOC B 192.0.2.78 are on lo, each with bench/notify_acker answering the arrival
+# Map-Notifies (as the site xTRs would).
+# Per N: N IPv6 host EIDs 2001:db8:1::1 upwards registered at RLOC A (lisp-register
+# --eids-file), both D-ETRs hold all N at A; then each iteration moves all N to the other
+# RLOC (A -> B, B -> A, ...): the clock starts before `lisp-register --eids-file` starts
+# and stops when both D-ETRs hold all N with the new RLOC and none with the old one
+# (`show map-cache count rloc ADDR json` on each D-ETR's CLI, polled every 20 ms over
+# bash's /dev/tcp, bounded). Figures: that time (goal 10k <= 0.5 s, 100k <= 3 s) and
+# lisp-register's own wall-clock time (exit 0 required).
+# lisp-msd on CPU $CPU_LOAD; the reflector, the D-ETRs, lisp-register and the ackers on CPU
+# $CPU_SUBJ (only two cores).
+. "$(dirname "$0")/lib.sh"
+SIZES=(${EVAC_RR_SIZES:-10000 100000})
+POLL_LIMIT=${EVAC_RR_LIMIT:-60}
+RA=192.0.2.77 RB=192.0.2.78
+
+MSD=$B/lisp-msd XTRD=$B/lisp-xtrd REG=$B/lisp-register ACK=$B/bench/notify_acker
+for f in "$MSD" "$XTRD" "$REG" "$ACK"; do [ -x "$f" ] || skip "${f##*/} not built"; done
+BIRD=$(command -v bird || echo /usr/sbin/bird)
+BIRDC=$(command -v birdc || echo /usr/sbin/birdc)
+[ -x "$BIRD" ] && [ -x "$BIRDC" ] || skip "BIRD 2 (bird, birdc) not installed"
+command -v nc >/dev/null || skip "nc not installed"
+export LISP_SCHEMA_DIR=$top/schema
+ns_new ns er || skip "cannot create a network namespace (needs root)"
+for a in 192.0.2.210 192.0.2.211 192.0.2.212 192.0.2.230 $RA $RB; do ip -n "$ns" addr add $a/32 dev lo; done
+T=$BENCH_TMP/evacuation-rr
+mkdir -p "$T"
+printf 'bench-secret' >"$T/key"
+
+cat >"$T/msd.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<lisp-msd>
+  <listen address="127.0.0.1" port="4343"/>
+  <cli address="127.0.0.1" port="2621"/>
+  <database path="$T/reg.db" sync="normal"/>
+  <log level="warning"/>
+  <rate-limit per-destination="0"/>
+  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
+    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
+    <eid-prefix prefix="2001:db8::/32" more-specifics="true"/>
+  </site>
+  <bgp as="65000" router-id="192.0.2.210">
+    <peer address="192.0.2.230" as="65000" local="192.0.2.210" hold-time="30" connect-retry="1"
+          add-path="both" families="ipv4 ipv6"/>
+  </bgp>
+</lisp-msd>
+EOF
+detr_conf() { # FILE ADDR TUN CLI-PORT DATA-PORT CONTROL-PORT MAX
+	cat >"$1" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<lisp-xtrd mode="representative">
+  <tun name="$3"/>
+  <underlay data-port="$5" control-port="$6"/>
+  <rloc address="$2"/>
+  <probing interval="0"/>
+  <map-cache max-entries="$7"/>
+  <cli address="127.0.0.1" port="$4"/>
+  <log level="warning"/>
+  <database><mapping eid="2001:db8::/32"/></database>
+  <bgp as="65000" router-id="$2">
+    <peer address="192.0.2.230" as="65000" local="$2" hold-time="30" connect-retry="1"
+          add-path="both" families="ipv4 ipv6"/>
+  </bgp>
+</lisp-xtrd>
+EOF
+}
+cat >"$T/bird-rr.conf" <<EOF
+log "$T/bird-rr.log" { warning, error, fatal, bug };
+router id 192.0.2.230;
+protocol device {}
+protocol static { ipv4; route 0.0.0.0/0 unreachable; }
+protocol static { ipv6; route ::/0 unreachable; }
+template bgp cl {
+	local 192.0.2.230 as 65000;
+	strict bind on;
+	rr client;
+	rr cluster id 192.0.2.230;
+	hold time 30;
+	connect delay time 0;
+	connect retry time 1;
+	ipv4 { import all; export where source = RTS_BGP; add paths on; next hop keep; gateway recursive; };
+	ipv6 { import all; export where source = RTS_BGP; add paths on; next hop keep; gateway recursive; extended next hop on; };
+}
+protocol bgp msd from cl { neighbor 192.0.2.210 as 65000; passive on; }
+protocol bgp detr1 from cl { neighbor 192.0.2.211 as 65000; }
+protocol bgp detr2 from cl { neighbor 192.0.2.212 as 65000; }
+EOF
+
+nsx() { ip netns exec "$ns" "$@"; }
+lcli() {
+	local port=$1
+	shift
+	{ printf '%s\r\n' "$@"; printf 'quit\r\n'; } | nsx timeout 5 nc -N -w 5 127.0.0.1 "$port" | tr -d '\r'
+}
+start_pinned() { # NAME CPU CMD...: daemonizing program; PID from $T/NAME.pid
+	local name=$1 cpu=$2
+	shift 2
+	rm -f "$T/$name.pid"
+	timeout 20 ip netns exec "$ns" taskset -c "$cpu" "$@" >>"$T/$name.log" 2>&1 || return 1
+	wait_for 10 test -s "$T/$name.pid" || return 1
+	track_pid "$(cat "$T/$name.pid")"
+}
+stop_named() { [ -s "$T/$1.pid" ] && stop_pid "$(cat "$T/$1.pid")"; rm -f "$T/$1.pid"; }
+rr_up() { [ "$("$BIRDC" -s "$T/bird.ctl" show protocols 2>/dev/null | grep -c Established)" = 3 ]; }
+count_at() { # CLI-PORT RLOC
+	[[ $(lcli "$1" "show map-cache count rloc $2 json") =~ \"count\":\ *([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
+}
+all_at() { # N RLOC: both D-ETRs hold all N at RLOC
+	[ "$(count_at 2620 "$2")" = "$1" ] && [ "$(count_at 2623 "$2")" = "$1" ]
+}
+
+# poll both D-ETRs until each holds N at NEW and none at OLD; prints the wall-clock ms
+# (EPOCHREALTIME) when the second one got there. Bounded by LIMIT seconds.
+poll_both() { # N NEW OLD
+	nsx bash -c '
+	N=$1 NEW=$2 OLD=$3 LIMIT=$4
+	ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
+	declare -A done=()
+	end=$((SECONDS + LIMIT))
+	while [ $SECONDS -lt $end ]; do
+		for port in 2620 2623; do
+			[ -n "${done[$port]:-}" ] && continue
+			o=""
+			if exec 3<>/dev/tcp/127.0.0.1/$port; then
+				printf "show map-cache count rloc %s json\r\nshow map-cache count rloc %s json\r\nquit\r\n" "$NEW" "$OLD" >&3
+				o=$(timeout 5 cat <&3)
+				exec 3<&-
+			fi 2>/dev/null
+			if [[ $o =~ \"count\":\ *([0-9]+)[^0-9]+\"count\":\ *([0-9]+) ]] &&
+				[ "${BASH_REMATCH[1]}" -ge "$N" ] && [ "${BASH_REMATCH[2]}" = 0 ]; then
+				done[$port]=$(ms)
+			fi
+		done
+		if [ ${#done[@]} = 2 ]; then
+			echo "${done[2620]} ${done[2623]}"
+			exit 0
+		fi
+		sleep 0.02
+	done
+	exit 1' poll "$@" "$POLL_LIMIT"
+}
+
+register() { # N RLOC: lisp-register --eids-file; prints its wall-clock s
+	local n=$1 t0 t1 rc=0
+	t0=$EPOCHREALTIME
+	nsx taskset -c "$CPU_SUBJ" timeout 120 "$REG" --ms 127.0.0.1:4343 --key-file "$T/key" \
+		--eids-file "$T/eids-$n.txt" --rloc "$2" --json >"$T/reg-$n.json" 2>>"$T/reg.log" || rc=$?
+	t1=$EPOCHREALTIME
+	[ $rc = 0 ] || { msg "lisp-register $n -> $2: exit $rc ($(head -c 300 "$T/reg-$n.json"))"; return 1; }
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+stop_all() {
+	stop_named msd
+	stop_named bird
+	stop_named detr1
+	stop_named detr2
+	[ -n "${APID:-}" ] && stop_pid "$APID"
+	APID=""
+}
+
+setup() { # N: fresh store, every daemon up, the three sessions Established
+	local n=$1
+	rm -f "$T"/reg.db*
+	detr_conf "$T/detr1.xml" 192.0.2.211 lisp0 2620 4351 4352 $((n * 2))
+	detr_conf "$T/detr2.xml" 192.0.2.212 lisp1 2623 4361 4362 $((n * 2))
+	# not through nsx (a function: $! would be its subshell, not the acker)
+	ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$ACK" -a $RA -a $RB -t 600 -o "$T/acker.out" >/dev/null 2>&1 &
+	APID=$!
+	track_pid "$APID"
+	wait_for 5 test -s "$T/acker.out" || { msg "notify_acker did not start"; return 1; }
+	start_pinned bird "$CPU_SUBJ" "$BIRD" -c "$T/bird-rr.conf" -s "$T/bird.ctl" -P "$T/bird.pid" || { msg "bird did not start"; return 1; }
+	start_pinned detr1 "$CPU_SUBJ" "$XTRD" -f "$T/detr1.xml" -p "$T/detr1.pid" || { msg "D-ETR 1 did not start (see $T/detr1.log)"; return 1; }
+	start_pinned detr2 "$CPU_SUBJ" "$XTRD" -f "$T/detr2.xml" -p "$T/detr2.pid" || { msg "D-ETR 2 did not start (see $T/detr2.log)"; return 1; }
+	start_pinned msd "$CPU_LOAD" "$MSD" -f "$T/msd.xml" -p "$T/msd.pid" || { msg "lisp-msd did not start (see $T/msd.log)"; return 1; }
+	wait_for 30 rr_up || { msg "reflector: not all three sessions Established"; return 1; }
+}
+
+for n in "${SIZES[@]}"; do
+	k=$((n / 1000))k
+	g=0.5
+	[ "$n" -gt 10000 ] && g=3
+	fig "evac_rr_$n|$k EIDs moved at once: controller's first Map-Register -> both D-ETRs (through the reflector) hold all $k at the new RLOC|s|-|value<=$g|lower"
+	fig "evac_rr_${n}_register|lisp-register --eids-file, $k EIDs moved, its own wall clock|s|-|-|lower"
+done
+cmdline "ip netns exec NS taskset -c $CPU_SUBJ bird -c bird-rr.conf  # rr client, add paths on, next hop keep, gateway recursive; clients lisp-msd (passive) and two D-ETRs"
+cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-xtrd -f detr1.xml | detr2.xml  # representative mode, 192.0.2.211 / .212, peer the reflector 192.0.2.230 (ADD-PATH), CLI 2620 / 2623"
+cmdline "ip netns exec NS taskset -c $CPU_LOAD lisp-msd -f msd.xml  # persistent site 2001:db8::/32, SQLite store, peer the reflector (ADD-PATH)"
+cmdline "ip netns exec NS taskset -c $CPU_SUBJ bench/notify_acker -a $RA -a $RB  # the arrival Map-Notifies of both RLOCs acknowledged"
+cmdline "ip netns exec NS taskset -c $CPU_SUBJ lisp-register --ms 127.0.0.1:4343 --key-file KEY --eids-file eids-N.txt --rloc $RA|$RB --json  # N EIDs 2001:db8:1::1 upwards, /128; first at $RA (untimed), then moved back and forth"
+cmdline "poll every 20 ms, each D-ETR's CLI: show map-cache count rloc NEW json; show map-cache count rloc OLD json  # done when NEW = N and OLD = 0 at both"
+
+fails=0
+for n in "${SIZES[@]}"; do
+	awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "2001:db8:1::%x:%x/128\n", int((i + 1) / 65536), (i + 1) % 65536 }' >"$T/eids-$n.txt"
+	if ! setup "$n"; then
+		stop_all
+		fails=$((fails + 1))
+		note "evacuation-rr: $n: not measured (the setup failed: see the log)"
+		continue
+	fi
+	if ! register "$n" $RA >/dev/null || ! wait_for "$POLL_LIMIT" all_at "$n" $RA; then
+		msg "$n: the first registration at $RA did not reach both D-ETRs ($(count_at 2620 $RA), $(count_at 2623 $RA))"
+		stop_all
+		fails=$((fails + 1))
+		continue
+	fi
+	old=$RA new=$RB
+	for ((it = 0; it < RUNS; it++)); do
+		poll_both "$n" $new $old >"$T/poll.out" &
+		ppid=$!
+		t0=$EPOCHREALTIME
+		rt=$(register "$n" $new) || rt=""
+		wait "$ppid"
+		prc=$?
+		read -r d1 d2 <"$T/poll.out" || true
+		if [ $prc != 0 ] || [ -z "$rt" ] || [ -z "${d2:-}" ]; then
+			msg "$n iteration $it ($old -> $new): failed (lisp-register '${rt}', D-ETRs $(count_at 2620 $new) / $(count_at 2623 $new) of $n at $new in $POLL_LIMIT s)"
+			fails=$((fails + 1))
+			break
+		fi
+		t0ms=$((${t0/./} / 1000))
+		both=$((d1 > d2 ? d1 : d2))
+		tb=$(awk -v a="$t0ms" -v b="$both" 'BEGIN { printf "%.3f", (b - a) / 1000 }')
+		msg "$n iteration $it ($old -> $new): both D-ETRs $tb s (D-ETR 1 $((d1 - t0ms)) ms, D-ETR 2 $((d2 - t0ms)) ms), lisp-register $rt s"
+		res "evac_rr_$n" "$tb"
+		res "evac_rr_${n}_register" "$rt"
+		tmp=$old old=$new new=$tmp
+	done
+	stop_all
+done
+note "evacuation-rr: lisp-msd on CPU $CPU_LOAD; the reflector, both D-ETRs, lisp-register and the acker share CPU $CPU_SUBJ, so the figure includes BIRD's and both D-ETRs' work on one core; polling every 20 ms plus the poll's own time (two counts per D-ETR over 100k entries)."
+note "evacuation-rr: each iteration moves all N EIDs to the other RLOC (A -> B, then B -> A, ...) with the same daemons; the first registration at A is not timed."
+[ $fails -eq 0 ] || note "evacuation-rr: $fails measurement(s) failed; see the log"
+exit 0

@@ -700,7 +700,8 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 		c->mreq_burst, c->mreq_retries);
 	if (c->probe_interval_ms % 1000 == 0 && c->probe_timeout_ms % 1000 == 0)
 		fprintf(out,
-			"  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\" re-resolve=\"%s\"/>\n",
+			"  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\" "
+			"re-resolve=\"%s\"/>\n",
 			c->probe_interval_ms / 1000, c->probe_timeout_ms / 1000, c->probe_retries,
 			c->probe_reresolve ? "true" : "false");
 	else

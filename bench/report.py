@@ -21,7 +21,7 @@ GOALS_TEXT = {
     "dataplane-bulk": ">= 5 Gbit/s and >= 0.8 x kernel VXLAN (user space); the fast path >= 1.0 x kernel VXLAN",
     "detr-reencap": "outside ITR -> D-ETR -> site xTR, 64 B: the fast path >= 1.0 x plain kernel routing",
     "bgp-push": "D-ETR ingest >= 150k routes/s; towards BIRD within 1.2 x BIRD -> BIRD",
-    "migration": "convergence <= 2 ms; representative mode loses >= 100 x fewer packets than classic",
+    "migration": "lost site, 10 ms WAN: representative loses >= 100 x fewer packets than ttl and >= 10 x fewer than smr; live migration, 50 ms WAN: no detour after the D-ETR has the new mapping and loss <= smr's; many ITRs: 0 messages to the global mapping system; register -> D-ETR updated <= one WAN RTT + 2 ms",
     "memory": "<= 200 B per registration, <= 100 B per map-cache entry",
     "config-load": "lisp-msd loads 100k sites in <= 2 s (linear in the number of sites)",
     "cli-dump": "Map-Request round trip p99 < 2 ms while the CLI dumps 1M registrations",

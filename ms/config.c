@@ -308,6 +308,7 @@ static int parse_top(xmlNode *root, const struct top *t, struct ms_cfg *c)
 	if ((n = t->elem[T_NOTIFY]) != NULL) {
 		bad |= cfg_get_u32(n, "@interval-ms", 100, 60000, &c->notify_interval_ms) < 0;
 		bad |= cfg_get_u32(n, "@retries", 0, 100, &c->notify_retries) < 0;
+		bad |= cfg_get_bool(n, "@old-site", &c->notify_old_site) < 0;
 		bad |= cfg_get_u32(n, "@max-pending", 1, 16777216, &c->notify_max_pending) < 0;
 		bad |=
 		    cfg_get_u32(n, "@retransmits-per-tick", 1, 1000000, &c->notify_tick_budget) < 0;
@@ -350,6 +351,7 @@ void *ms_cfg_parse(const char *path, struct cfg_errs *errs)
 	c->max_subscribers = MS_SUBS_MAX;
 	c->notify_interval_ms = 1000;
 	c->notify_retries = 3;
+	c->notify_old_site = true;
 	c->notify_max_pending = MS_NOTIFY_MAX_PENDING;
 	c->notify_tick_budget = MS_NOTIFY_TICK_BUDGET;
 	c->rl_dst_rate = MS_RL_DST_RATE;
@@ -445,9 +447,9 @@ void ms_cfg_print(const void *p, FILE *out)
 		c->rl_dst_rate, c->rl_dst_burst, c->rl_max_dsts);
 	fprintf(out,
 		"  <map-notify interval-ms=\"%u\" retries=\"%u\" max-pending=\"%u\" "
-		"retransmits-per-tick=\"%u\"/>\n",
+		"retransmits-per-tick=\"%u\" old-site=\"%s\"/>\n",
 		c->notify_interval_ms, c->notify_retries, c->notify_max_pending,
-		c->notify_tick_budget);
+		c->notify_tick_budget, c->notify_old_site ? "true" : "false");
 	fprintf(out, "  <pubsub lifetime=\"%u\">\n", c->subscription_secs);
 	if (c->have_subscriber_key)
 		print_key(out, "    ", "subscriber-key", &c->subscriber_key);

@@ -126,6 +126,10 @@ struct ms_cfg {
 	uint32_t max_subscribers;
 	uint32_t notify_interval_ms; /* unsolicited Map-Notify retransmission interval */
 	uint32_t notify_retries;
+	/* <map-notify old-site>: on a move, Map-Notify the old RLOCs and the previous ETR
+	 * (RFC 9301 §5.7 mobility, default true); false: only registrations are acknowledged,
+	 * as RFC 6830-era Map-Servers did (the old site learns nothing) */
+	bool notify_old_site;
 	/* EIDs and notifications held for unsolicited Map-Notifies at most (ms/notifyq.c) */
 	uint32_t notify_max_pending;
 	uint32_t notify_tick_budget; /* retransmissions per 200-ms tick at most */

@@ -8,6 +8,8 @@
  *   of the old set that is no longer in it (at port 4342) and to the previous registering
  *   ETR (at its source port) when that is another address and it asked for Map-Notify, so
  *   the old site stops claiming the EID (lispers.net does the same, lisp-wire.md A.10).
+ *   <map-notify old-site="false"> turns this off (RFC 6830-era Map-Servers: the old site
+ *   is not told; docs/evaluation.md, mode ttl).
  *   Signed with the site's key of the old registration.
  * - Pub/sub (RFC 9437 §5): a Map-Request with I=1 and N=1 in an EID record subscribes the
  *   xTR-ID to that prefix (ITR-RLOC + reply port); it is answered with a Map-Notify holding
@@ -274,7 +276,7 @@ void ms_notify_change(struct ms *ms, const struct lisp_prefix *eid,
 		withdrawn_record(&w, eid);
 		new_rec = &w;
 	}
-	if (old != NULL && new_rec->nloc > 0) {
+	if (old != NULL && new_rec->nloc > 0 && ms->cfg->notify_old_site) {
 		bool etr_done = false;
 		for (unsigned i = 0; i < old_rec->nloc; i++) {
 			const struct lisp_locator *l = &old_rec->loc[i];

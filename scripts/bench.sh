@@ -7,8 +7,9 @@
 # 5 for BENCHMARKS.md) with its baseline measured in the same iterations, and writes the
 # report: median/min/max, baseline, ratio, goal verdict, exact commands, and the machine.
 # With every benchmark selected the report is BENCHMARKS.md in the source tree; with a
-# subset it is build-bench/BENCHMARKS-partial.md (so a partial run never hides rows), unless
-# -o says otherwise.
+# subset it is build-bench/BENCHMARKS-partial.md, and the sections of that subset (their
+# summary rows, sections and missed goals) replace theirs in BENCHMARKS.md (bench/splice.py:
+# the other benchmarks' rows stay), unless -o says otherwise.
 #
 # Names: lpm ms-register mr-request dataplane dataplane-bulk detr-reencap bgp-push migration
 # memory config-load cli-dump evacuation evacuation-rr detr-failover ms-failover rr-push.
@@ -17,7 +18,7 @@
 # Needs root (network namespaces, CPU pinning is taskset). Installs what it needs with
 # ./scripts/deps.sh bench (skip with --no-deps). Environment: CC (default clang if present,
 # as the project's check build uses it), BENCH_SECS (seconds per measurement), BENCH_TIMEOUT
-# (per benchmark, default 600 s).
+# (per benchmark, default 600 s; migration 3600 s).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 ALL=(lpm ms-register mr-request dataplane dataplane-bulk detr-reencap bgp-push migration memory
@@ -99,8 +100,10 @@ for n in "${names[@]}"; do
 	fi
 	t0=$(date +%s)
 	rc=0
+	to=${BENCH_TIMEOUT:-600}
+	[ "$n" = migration ] && to=${BENCH_TIMEOUT:-3600}
 	RUNS=$RUNS B=$B top=$top BENCH_TMP=$BENCH_TMP/$n \
-		timeout -k 10 "${BENCH_TIMEOUT:-600}" bash "$s" >"$R/$n.out" 2>"$R/$n.err" || rc=$?
+		timeout -k 10 "$to" bash "$s" >"$R/$n.out" 2>"$R/$n.err" || rc=$?
 	echo "   $n: $(($(date +%s) - t0)) s, exit $rc (log $R/$n.err)" >&2
 	if [ $rc -ne 0 ] && ! grep -q '^R ' "$R/$n.out"; then
 		grep -q '^SKIP' "$R/$n.out" || echo "SKIP the benchmark failed (exit $rc): $(grep -v '^#' "$R/$n.err" | tail -1 | cut -c1-200)" >>"$R/$n.out"
@@ -109,3 +112,7 @@ done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$R/machine.txt"
 python3 "$top/bench/report.py" "$R" "$OUT"
 echo "wrote $OUT" >&2
+if [ "$OUT" = "$B/BENCHMARKS-partial.md" ] && [ -f "$top/BENCHMARKS.md" ]; then
+	python3 "$top/bench/splice.py" "$OUT" "$top/BENCHMARKS.md" "${names[@]}" &&
+		echo "replaced the sections of ${names[*]} in $top/BENCHMARKS.md" >&2
+fi

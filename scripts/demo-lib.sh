@@ -4,7 +4,8 @@
 # netns_add, veth_add, bridge_add, start_bg, wait_until, cli and the cleanup trap).
 #
 # Owns: the topology (network namespaces with unique names from lib.sh's T_PFX), the
-# underlay "WAN" router with an optional one-way netem delay per site link, the data plane
+# underlay "WAN" router with a one-way delay per link class (netem, or the delay line
+# tests/wan/delayline where the kernel has no netem: demo_delays, demo_uplink), the data plane
 # (the LISP daemons when they are built, else a clearly labelled stand-in of static routes),
 # the three flows to the migrating VM (lisp-flow send/echo), the taps on each site's VM
 # bridge (lisp-flow tap: where a packet was delivered), the migration itself (the
@@ -25,12 +26,14 @@
 #     -> vm1 (198.51.100.5, ::5, MAC 02:00:00:00:00:05), the VM that migrates.
 #   outside host 203.0.113.10, 2001:db8:203::10 behind the outside xTR.
 #
-# Two ways of distributing the VMs' host mappings (DEMO_CLASSIC, set before demo_init):
+# Three ways of distributing the VMs' host mappings (docs/evaluation.md), DEMO_CLASSIC and
+# DEMO_BASELINE set before demo_init; demo.sh --mode representative|smr|ttl:
 #   representative (0, the default): the site xTRs and the controller register host mappings
 #     with the LOCAL lisp-msd, which pushes them over BGP to the D-ETR (lisp-xtrd
 #     mode="representative"); the D-ETR registers only the aggregate with the GLOBAL
 #     mapping system, so the outside xTR caches aggregate -> D-ETR and never sees a move.
-#   classic (1, demo.sh --classic, DEMO_MODE=classic): no local mapping system, no D-ETR, no
+#   classic (1, DEMO_MODE=classic; DEMO_BASELINE=smr, demo.sh --mode smr or --classic):
+#     no local mapping system, no D-ETR, no
 #     BGP. The site xTRs and the controller register the host mappings with the GLOBAL
 #     lisp-msd (a site with the same settings as the local one: persistent, proxy-reply,
 #     merge off, the same Map-Notify timers); the outside xTR resolves the hosts through the
@@ -44,6 +47,13 @@
 #     honours SMRs like any ITR). The same daemons, the same topology and namespaces; only
 #     the mapping distribution differs. In both modes the old site installs the new mapping
 #     from the Map-Notify and re-encapsulates what still reaches it (lisp-xtrd behaviour).
+#   ttl (1, DEMO_BASELINE=ttl, demo.sh --mode ttl): classic as RFC 6830-era deployments ran
+#     it: host mappings with TTL 1 minute, the global lisp-msd tells the old site nothing
+#     (<map-notify old-site="false">), the site xTRs send no SMR and re-encapsulate nothing.
+# DEMO_PROBE_INTERVAL (s, default 0 = off; demo.sh: 5) turns RLOC probing on with
+# re-resolution; DEMO_REG_INTERVAL (s, default 10; demo.sh: 60) the registration interval.
+# Scenarios (demo.sh --scenario): live (the uplink moves), lost (demo_lose_site, then the
+# uplink moves), many (DEMO_MANY="ITRS VMS MOVING": demo_many_* below).
 
 DEMO_GWMAC=02:00:00:00:01:01
 DEMO_VM1MAC=02:00:00:00:00:05
@@ -68,6 +78,7 @@ demo_init() {
 		NS[$r]=$(uname_ "$r")
 	done
 	DEMO_FLOW="$DEMO_BIN/lisp-flow"
+	DEMO_DELAYLINE="$DEMO_BIN/tests/wan/delayline"
 	DEMO_DIR=$T_TMP
 	DEMO_MODE=static
 	DEMO_DELAY_APPLIED=0
@@ -76,6 +87,7 @@ demo_init() {
 		[ -x "$DEMO_BIN/$r" ] || DEMO_INACTIVE+=("$r not built")
 	done
 	[ ${#DEMO_INACTIVE[@]} -eq 0 ] && DEMO_MODE=lisp
+	DEMO_BASELINE=${DEMO_BASELINE:-smr}
 	if [ "$DEMO_MODE" = lisp ] && [ "${DEMO_CLASSIC:-0}" = 1 ]; then
 		DEMO_MODE=classic # needs no BGP: the PITR is lisp-xtrd representative without <bgp>
 	elif [ "$DEMO_MODE" = lisp ] && ! demo_have_detr; then
@@ -116,19 +128,111 @@ demo_rloc() { # demo_rloc ROLE -> the role's underlay address
 	return 1
 }
 
-# demo_topology DELAY_MS: namespaces, links, addresses, bridges, the VMs. Returns 1 on error.
+# WAN delay per link class (one-way, ms, may be fractional; every node reaches every other
+# across two access links through the wan router, so a path's one-way delay is the sum of its
+# two links'): DEMO_DELAY_SITE (links of sites A and B), DEMO_DELAY_DETR (the D-ETR's, also
+# the PITR's), DEMO_DELAY_OUTSIDE (the outside site(s) and the non-LISP client),
+# DEMO_DELAY_MAPPING (the local and global mapping systems). demo_delays MS sets all four to
+# MS/2: MS is then the one-way delay between any two of them (site A to site B: MS one way,
+# 2 x MS round trip). Applied by tc netem where the kernel has it, else by the delay line
+# (tests/wan/delayline.c: each delayed link becomes wan:w-ROLE <-> dl:a-ROLE [delayline]
+# dl:b-ROLE <-> ROLE:wan, one relay process per link, in namespace dl). DEMO_DELAY_MECH says
+# which: none, netem or delay-line.
+demo_delays() { # demo_delays ONE_WAY_MS: every class to ONE_WAY_MS / 2
+	local h
+	h=$(awk -v d="${1:-0}" 'BEGIN { printf "%g", d / 2 }')
+	DEMO_DELAY_SITE=$h DEMO_DELAY_DETR=$h DEMO_DELAY_OUTSIDE=$h DEMO_DELAY_MAPPING=$h
+}
+demo_link_delay() { # demo_link_delay ROLE -> the one-way delay (ms) of ROLE's access link
+	case $1 in
+	sa | sb) echo "${DEMO_DELAY_SITE:-0}" ;;
+	detr) echo "${DEMO_DELAY_DETR:-0}" ;;
+	oxtr | cl | olan) echo "${DEMO_DELAY_OUTSIDE:-0}" ;;
+	ms | gms) echo "${DEMO_DELAY_MAPPING:-0}" ;;
+	*) echo 0 ;;
+	esac
+}
+demo_delay_mech() { # netem where the kernel has it, else the delay line (when built)
+	local t=${NS[wan]}
+	if ip -n "$t" link add "${T_PFX}nm" type dummy 2>/dev/null; then
+		if ip netns exec "$t" tc qdisc add dev "${T_PFX}nm" root netem delay 1ms 2>/dev/null; then
+			ip -n "$t" link del "${T_PFX}nm"
+			echo netem
+			return 0
+		fi
+		ip -n "$t" link del "${T_PFX}nm"
+	fi
+	if [ -x "$DEMO_DELAYLINE" ]; then echo delay-line; else echo unavailable; fi
+}
+# demo_uplink ROLE NS: ROLE's access link (wan:w-ROLE <-> NS:wan), with its class's delay
+demo_uplink() {
+	local r=$1 ns=$2 d
+	d=$(demo_link_delay "$r")
+	if [ "$d" = 0 ] || [ "$DEMO_DELAY_MECH" != delay-line ]; then
+		veth_add "${NS[wan]}" "w-$r" "$ns" wan || return 1
+		if [ "$d" != 0 ] && [ "$DEMO_DELAY_MECH" = netem ]; then
+			ip netns exec "${NS[wan]}" tc qdisc replace dev "w-$r" root netem delay "${d}ms" limit 100000
+			ip netns exec "$ns" tc qdisc replace dev wan root netem delay "${d}ms" limit 100000
+		fi
+		return 0
+	fi
+	if [ -z "${DEMO_DL_NS:-}" ]; then
+		DEMO_DL_NS=$(uname_ dl)
+		netns_add "$DEMO_DL_NS" || return 1
+		ip netns exec "$DEMO_DL_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+	fi
+	veth_add "${NS[wan]}" "w-$r" "$DEMO_DL_NS" "a-$r" || return 1
+	veth_add "$DEMO_DL_NS" "b-$r" "$ns" wan || return 1
+	start_bg -n "$DEMO_DL_NS" "dl-$r" "$DEMO_DELAYLINE" -a "a-$r" -b "b-$r" --delay "$d" \
+		--limit 100000 || return 1
+	wait_until 5 grep -qx ready "$(bg_log "dl-$r")"
+}
+# demo_delay_counters: every delay line's counters (SIGUSR1: one JSON line each) as one
+# object {ROLE: {ab: ..., ba: ...}} on stdout
+demo_delay_counters() {
+	local r l n out="{}"
+	for r in "${DEMO_ROLES[@]}" olan; do
+		bg_alive "dl-$r" || continue
+		l=$(bg_log "dl-$r")
+		n=$(wc -l <"$l")
+		kill -USR1 "$(bg_pid "dl-$r")"
+		wait_until 3 bash -c "[ \$(wc -l <'$l') -gt $n ]" || continue
+		out=$(jq -c --arg r "$r" --argjson c "$(tail -1 "$l")" '. + {($r): $c}' <<<"$out")
+	done
+	printf '%s\n' "$out"
+}
+# demo_ping_ms FROM_ROLE TO_ADDR COUNT: the median round trip (ms) of COUNT pings
+demo_ping_ms() {
+	ip netns exec "${NS[$1]}" timeout 30 ping -n -c "${3:-5}" -i 0.05 -W 2 "$2" 2>/dev/null |
+		sed -n 's/.*time=\([0-9.]*\) ms/\1/p' | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'
+}
+
+# demo_topology [DELAY_MS]: namespaces, links, addresses, bridges, the VMs. Returns 1 on
+# error. DELAY_MS (one-way between two nodes, see demo_delays) unless the DEMO_DELAY_*
+# classes are set.
 demo_topology() {
-	local delay=${1:-0} i r ns
+	local i r ns
+	[ -n "${1:-}" ] && [ -z "${DEMO_DELAY_SITE:-}" ] && demo_delays "$1"
 	for r in wan "${DEMO_ROLES[@]}" hv vm1 vm2 oh; do
 		netns_add "${NS[$r]}" || return 1
 	done
 	ip netns exec "${NS[wan]}" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
 		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	DEMO_DELAY_MECH=none
+	for r in "${DEMO_ROLES[@]}" olan; do
+		[ "$(demo_link_delay "$r")" != 0 ] && DEMO_DELAY_MECH=$(demo_delay_mech) && break
+	done
+	if [ "$DEMO_DELAY_MECH" = unavailable ]; then
+		DEMO_INACTIVE+=("WAN delay NOT applied: no tc netem in this kernel and no delay line ($DEMO_DELAYLINE not built)")
+		DEMO_DELAY_SITE=0 DEMO_DELAY_DETR=0 DEMO_DELAY_OUTSIDE=0 DEMO_DELAY_MAPPING=0
+	fi
 	# underlay links
 	for i in "${!DEMO_ROLES[@]}"; do
 		r=${DEMO_ROLES[i]}
 		ns=${NS[$r]}
-		veth_add "${NS[wan]}" "w-$r" "$ns" wan || return 1
+		demo_uplink "$r" "$ns" || return 1
 		ip -n "${NS[wan]}" addr add "192.0.2.$((4 * i + 1))/30" dev "w-$r"
 		ip -n "${NS[wan]}" addr add "2001:db8:ffff:$i::1/64" dev "w-$r" nodad
 		ip -n "$ns" addr add "192.0.2.$((4 * i + 2))/30" dev wan
@@ -138,18 +242,7 @@ demo_topology() {
 		ip netns exec "$ns" sysctl -qw net.ipv4.conf.all.rp_filter=0 \
 			net.ipv4.conf.default.rp_filter=0 net.ipv4.conf.wan.rp_filter=0
 	done
-	# one-way WAN delay on the site, D-ETR and outside links (both directions)
-	if [ "$delay" != 0 ]; then
-		if ip netns exec "${NS[wan]}" tc qdisc add dev w-sa root netem delay "${delay}ms" 2>/dev/null; then
-			for r in sa sb detr oxtr; do
-				ip netns exec "${NS[wan]}" tc qdisc replace dev "w-$r" root netem delay "${delay}ms"
-				ip netns exec "${NS[$r]}" tc qdisc replace dev wan root netem delay "${delay}ms"
-			done
-			DEMO_DELAY_APPLIED=$delay
-		else
-			DEMO_INACTIVE+=("WAN delay ${delay} ms NOT applied: tc netem (sch_netem) is not available in this kernel")
-		fi
-	fi
+	DEMO_DELAY_APPLIED=$([ "$DEMO_DELAY_MECH" = none ] || [ "$DEMO_DELAY_MECH" = unavailable ] && echo 0 || echo 1)
 	# sites A and B: VM bridge with the anycast gateway MAC (set before ports and up)
 	for r in sa sb; do
 		ns=${NS[$r]}
@@ -254,8 +347,18 @@ demo_start_receivers() {
 		--log "$DEMO_DIR/tap-sa.txt" --max-seconds "$maxs"
 	start_bg -n "${NS[sb]}" tap-sb "$DEMO_FLOW" tap --dev br-vm --port "$DEMO_PORT" \
 		--log "$DEMO_DIR/tap-sb.txt" --max-seconds "$maxs"
+	# the xTRs' underlay devices, LISP data packets with their outer addresses: which xTR
+	# encapsulated a packet to which RLOC (detours through the old site, the ITRs' choice)
+	local r
+	for r in sa sb detr oxtr; do
+		start_bg -n "${NS[$r]}" "tapw-$r" "$DEMO_FLOW" tap --dev wan --port "$DEMO_PORT" --lisp \
+			--log "$DEMO_DIR/tapw-$r.txt" --max-seconds "$maxs"
+	done
 	wait_until 5 grep -q ready "$(bg_log echo)" && wait_until 5 grep -q ready "$(bg_log tap-sa)" &&
-		wait_until 5 grep -q ready "$(bg_log tap-sb)"
+		wait_until 5 grep -q ready "$(bg_log tap-sb)" || return 1
+	for r in sa sb detr oxtr; do
+		wait_until 5 grep -q ready "$(bg_log "tapw-$r")" || return 1
+	done
 }
 
 # demo_flows_start RATE COUNT V6(0|1) TAG: the three flows to the migrating VM.
@@ -470,66 +573,7 @@ demo_logtime() {
 	date -d "${l:0:23}" +%s%3N 2>/dev/null
 }
 
-# demo_plot FILE.svg T0_MS TAG [UPLINK NOTIFY DETR FIRSTB]: received seq against time per flow
-# (gnuplot), the migration instants as vertical lines; time 0 = T0_MS (the register). Top:
-# the whole run in s; bottom: the switchover zoomed, in ms. Lines break where sequence
-# numbers are missing (lost packets show as gaps); lines, not point symbols, so that
-# renderers without SVG <use> (ImageMagick's) show them too.
-demo_plot() {
-	local out=$1 t0=$2 tag=$3 f i=0 g="$DEMO_DIR/plot.gp" lbl v x lo=0 hi=0 sep
-	shift 3
-	local names=("uplink moved" "Map-Notify" "D-ETR updated" "first at B")
-	for v in "$@"; do
-		[ -n "$v" ] || continue
-		x=$((v - t0))
-		[ "$x" -lt "$lo" ] && lo=$x
-		[ "$x" -gt "$hi" ] && hi=$x
-	done
-	lo=$((lo - 60)) hi=$((hi + 60))
-	for f in "${DEMO_FLOWS[@]}"; do
-		awk -F, -v t0="$t0" '$1 !~ /^#/ && NF >= 2 { if (n++ && $2 != p + 1) print ""; printf "%.3f %d\n", $1 - t0, $2; p = $2 }' \
-			"$DEMO_DIR/flow-$tag-$f.csv" >"$DEMO_DIR/plot-$tag-$f.dat"
-	done
-	{
-		echo "set terminal svg size 1000,800 dynamic background rgb 'white'"
-		echo "set output '$out'"
-		echo "set multiplot layout 2,1 title 'Echoes received per flow during the migration (time 0 = the controller registers the new RLOC)'"
-		echo "set ylabel 'sequence number'; set key left top; set grid"
-		for v in "$@"; do
-			lbl=${names[i]}
-			i=$((i + 1))
-			[ -n "$v" ] || continue
-			x=$((v - t0))
-			echo "set arrow $i from first $x, graph 0 to first $x, graph 1 nohead lc rgb 'gray40' dt 3"
-			echo "set label $i '$lbl ($x ms)' at first $x, graph $(awk -v k="$i" 'BEGIN { printf "%.2f", 0.93 - 0.07 * k }') tc rgb 'gray30' offset 0.3,0"
-		done
-		echo "set arrow 9 from first 0, graph 0 to first 0, graph 1 nohead lc rgb 'red' dt 2"
-		echo "set label 9 'register' at first 0, graph 0.97 tc rgb 'red' offset 0.3,0"
-		echo "set xlabel 'time (ms), the whole run'"
-		printf "plot "
-		sep=""
-		for f in "${DEMO_FLOWS[@]}"; do
-			printf "%s'%s' using 1:2 with lines lw 2 title '%s'" "$sep" "$DEMO_DIR/plot-$tag-$f.dat" "$f"
-			sep=", "
-		done
-		echo
-		echo "set xlabel 'time (ms), around the switchover (one step per echo; a gap = lost packets)'"
-		echo "set xrange [$lo:$hi]; set autoscale y; set key right bottom"
-		# y range: the sequence numbers received in the window
-		printf "set yrange [%s:%s]\n" \
-			"$(cat "$DEMO_DIR"/plot-"$tag"-*.dat | awk -v a="$lo" -v b="$hi" 'NF == 2 && $1 >= a && $1 <= b { if (m == "" || $2 < m) m = $2 } END { print (m == "" ? 0 : m - 1) }')" \
-			"$(cat "$DEMO_DIR"/plot-"$tag"-*.dat | awk -v a="$lo" -v b="$hi" 'NF == 2 && $1 >= a && $1 <= b { if ($2 > m) m = $2 } END { print m + 1 }')"
-		printf "plot "
-		sep=""
-		for f in "${DEMO_FLOWS[@]}"; do
-			printf "%s'%s' using 1:2 with steps lw 2 title '%s'" "$sep" "$DEMO_DIR/plot-$tag-$f.dat" "$f"
-			sep=", "
-		done
-		echo
-		echo "unset multiplot"
-	} >"$g"
-	gnuplot "$g" 2>"$DEMO_DIR/gnuplot.err"
-}
+# The plot (--plot) is scripts/demo-plot.py, from what scripts/demo-analyse.py writes.
 
 # ------------------------------------------------------------------ control plane
 # The local Map-Server (host mappings of the data-centre site, persistent, registered by the
@@ -570,8 +614,10 @@ demo_register() {
 	# classic: the controller registers with the global Map-Server (from the same place)
 	local ms=192.0.2.14 key=$DEMO_DIR/dc.key
 	[ "$DEMO_MODE" = classic ] && ms=192.0.2.18 key=$DEMO_DIR/global.key
+	local ttl=()
+	[ "$DEMO_MODE" = classic ] && [ "$DEMO_BASELINE" = ttl ] && ttl=(--ttl 1)
 	out=$(ip netns exec "${NS[ms]}" timeout 10 "$DEMO_BIN/lisp-register" --ms "$ms:4342" \
-		--key-file "$key" --key-id 1 --alg sha256 "${eids[@]}" \
+		--key-file "$key" --key-id 1 --alg sha256 "${eids[@]}" "${ttl[@]}" \
 		--rloc "$(demo_rloc "$role")" --json 2>>"$DEMO_DIR/register.err")
 	DEMO_REG_RC=$?
 	t1=$(demo_ms)
@@ -605,6 +651,7 @@ demo_xtr_start() { # ROLE
 		ip netns exec "$ns" nft 'table inet demo { chain out { type filter hook output priority 0; oifname "br-vm" icmpv6 type nd-redirect counter drop; } }' 2>/dev/null
 		ip -n "$ns" route replace 203.0.113.0/24 dev lisp0
 		ip -n "$ns" -6 route replace 2001:db8:203::/64 dev lisp0
+		ip -n "$ns" -6 route replace 2001:db8:300::/48 dev lisp0 # --scenario many
 		;;
 	oxtr | detr)
 		# outside site: the data centre's EIDs are LISP space; D-ETR (PITR): the underlay
@@ -728,6 +775,7 @@ demo_mr_conf() { # FILE: local or global MR table
 		fi
 		echo "  <eid-prefix prefix=\"203.0.113.0/24\"><map-server address=\"$glob\"/></eid-prefix>"
 		echo "  <eid-prefix prefix=\"2001:db8:203::/64\"><map-server address=\"$glob\"/></eid-prefix>"
+		echo "  <eid-prefix prefix=\"2001:db8:300::/48\"><map-server address=\"$glob\"/></eid-prefix>"
 		echo "</lisp-mrd>"
 	} >"$f"
 }
@@ -738,7 +786,7 @@ demo_gms_conf() {
 	if [ "$DEMO_MODE" = classic ]; then
 		dc=$(
 			cat <<XML
-  <map-notify interval-ms="500" retries="3"/>
+  <map-notify interval-ms="500" retries="3"$([ "$DEMO_BASELINE" = ttl ] && echo ' old-site="false"')/>
   <site name="dc" lifetime="persistent" proxy-reply="true" merge="false">
     <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
     <eid-prefix prefix="198.51.100.0/24" more-specifics="true"/>
@@ -768,6 +816,7 @@ $dc
     <key id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
     <eid-prefix prefix="203.0.113.0/24" more-specifics="false"/>
     <eid-prefix prefix="2001:db8:203::/64" more-specifics="false"/>
+    <eid-prefix prefix="2001:db8:300::/48" more-specifics="true"/>
   </site>
 </lisp-msd>
 XML
@@ -793,11 +842,21 @@ demo_xtr_conf() {
 		[ -n "$ms" ] &&
 			echo "  <map-server address=\"$ms\" key-id=\"1\" algorithm=\"hmac-sha-256\" secret-file=\"$key\"/>"
 		echo "  <map-resolver address=\"$mr\" port=\"4343\"/>"
-		echo "  <register interval=\"10\"/>"
+		# ttl baseline: host mappings cached for 1 minute (the least a record can say)
+		echo "  <register interval=\"${DEMO_REG_INTERVAL:-10}\"$([ "$DEMO_MODE" = classic ] && [ "$DEMO_BASELINE" = ttl ] && echo ' ttl="1"')/>"
 		# queue-length: packets held per EID while it resolves (default 8: three flows
 		# at 1,000 packets/s overflow it during a cold resolution through the global MR)
 		echo "  <map-cache negative-hold=\"1\" queue-length=\"32\"/>"
-		echo "  <probing interval=\"0\"/>"
+		# DEMO_PROBE_INTERVAL (s, 0 = off): RLOC probing, a locator down after two
+		# unanswered probes (1 s each), then the mapping is asked for again (re-resolve)
+		if [ "${DEMO_PROBE_INTERVAL:-0}" != 0 ]; then
+			echo "  <probing interval=\"$DEMO_PROBE_INTERVAL\" timeout=\"1\" retries=\"2\" re-resolve=\"true\"/>"
+		else
+			echo "  <probing interval=\"0\"/>"
+		fi
+		# ttl baseline (RFC 6830-era): no SMR, no re-encapsulation at the old site
+		[ "$DEMO_MODE" = classic ] && [ "$DEMO_BASELINE" = ttl ] &&
+			echo "  <etr reencapsulate-moved-away=\"0\" solicit-map-request=\"false\"/>"
 		# FAST_PATH=on|auto: lisp-xtrd's in-kernel fast path (tests/integration/migration_fp.sh)
 		[ "${FAST_PATH:-off}" != off ] && echo "  <fast-path mode=\"$FAST_PATH\"/>"
 		# the socket: state-changing commands (clear bgp); TCP sessions may only show
@@ -843,6 +902,51 @@ demo_dump() {
 		demo_xtr_cli "$r" show map-cache json >"$DEMO_DIR/mapcache-$r-$tag.json" 2>/dev/null
 	done
 }
+# demo_stats TAG: every daemon's `show statistics json` into $DEMO_DIR/stats-NAME-TAG.json
+# (xTRs by role; ms-local, mr-local, ms-global, mr-global), for the control messages
+# counted per migration (scripts/demo-analyse.py)
+demo_stats() {
+	local r tag=$1 k
+	local roles=("${DEMO_ROLES[@]}")
+	for ((k = 1; k <= 99; k++)); do [ -n "${NS[o$k]:-}" ] && roles+=("o$k"); done
+	for r in "${roles[@]}"; do
+		bg_alive "xtr-$r" || continue
+		demo_xtr_cli "$r" show statistics json >"$DEMO_DIR/stats-$r-$tag.json" 2>/dev/null
+	done
+	bg_alive ms-local && cli 2621 "${NS[ms]}" show statistics json >"$DEMO_DIR/stats-ms-local-$tag.json" 2>/dev/null
+	bg_alive mr-local && cli 2622 "${NS[ms]}" show statistics json >"$DEMO_DIR/stats-mr-local-$tag.json" 2>/dev/null
+	bg_alive ms-global && cli 2621 "${NS[gms]}" show statistics json >"$DEMO_DIR/stats-ms-global-$tag.json" 2>/dev/null
+	bg_alive mr-global && cli 2622 "${NS[gms]}" show statistics json >"$DEMO_DIR/stats-mr-global-$tag.json" 2>/dev/null
+	return 0
+}
+# demo_warm_return ROLE DST...: the xTR at ROLE resolves the return paths to DST (the remote
+# ends of the flows) before the migration, as a site xTR serving other VMs has them cached:
+# the control messages counted per migration are those about the moved EIDs. One packet from
+# the site's gateway address into the TUN per destination.
+demo_warm_return() {
+	local r=$1 d pids=()
+	shift
+	for d in "$@"; do
+		case $d in
+		*:*) ip netns exec "${NS[$r]}" ping -n -6 -c 1 -W 1 -I 2001:db8:100::1 "$d" >/dev/null 2>&1 & ;;
+		*) ip netns exec "${NS[$r]}" ping -n -c 1 -W 1 -I 198.51.100.1 "$d" >/dev/null 2>&1 & ;;
+		esac
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	return 0
+}
+# demo_lose_site ROLE: the site disappears without a word: its xTR killed (SIGKILL: no
+# deregistration, no BGP or TCP goodbye) and its uplink down. DEMO_LOST_MS: when.
+demo_lose_site() {
+	local p
+	p=$(bg_pid "xtr-$1")
+	[ -n "$p" ] && kill -KILL "$p" 2>/dev/null
+	ip -n "${NS[$1]}" link set wan down
+	DEMO_LOST_MS=${EPOCHREALTIME/./}
+	DEMO_LOST_MS=${DEMO_LOST_MS:0:13}
+}
+
 # demo_log_first ROLE REGEX AFTER_MS: epoch ms of the first line of xtr-ROLE's log that
 # matches REGEX at or after AFTER_MS
 demo_log_first() {
@@ -866,6 +970,149 @@ demo_old_site_notified_ms() {
 		"${DEMO_MIG_T0:-$((${DEMO_REG_SENT:-$2} - 50))}") &&
 		{ echo $((t + 1)); return 0; }
 	echo "$2"
+}
+
+# demo_mode_settings MODE: what the mode configures, as JSON (printed with the results;
+# docs/evaluation.md argues each choice)
+demo_mode_settings() {
+	local p=${DEMO_PROBE_INTERVAL:-0} s
+	case $1 in
+	ttl) s="host mappings in the global mapping system, TTL 1 min (the least a record can carry), ITRs cache for the TTL; the old site is not told (lisp-msd map-notify old-site=false), sends no SMR and re-encapsulates nothing; RLOC probing every $p s (timeout 1 s, 2 misses), re-resolve when every locator is down; PITR for the non-LISP client" ;;
+	smr) s="host mappings in the global mapping system, TTL 1440 min (RFC 9301 default); Map-Notify to the old site, which SMRs the ITRs it saw in the last minute and re-encapsulates for 180 s; RLOC probing every $p s (timeout 1 s, 2 misses), re-resolve when every locator is down; PITR for the non-LISP client" ;;
+	representative) s="host mappings in the local mapping system, pushed over iBGP (ADD-PATH, graceful restart) to the D-ETR; outside ITRs cache the aggregate -> D-ETR; Map-Notify to the old site (SMR, re-encapsulation as in smr); RLOC probing every $p s; the D-ETR is the PITR" ;;
+	esac
+	jq -n --arg m "$1" --arg s "$s" --argjson p "$p" --argjson reg "${DEMO_REG_INTERVAL:-10}" '{
+		summary: $s,
+		hostTtlMinutes: (if $m == "ttl" then 1 elif $m == "smr" then 1440 else null end),
+		oldSiteNotified: ($m != "ttl"), smr: ($m != "ttl"), oldSiteReencapsulates: ($m != "ttl"),
+		rlocProbing: {intervalS: $p, timeoutS: 1, retries: 2, reResolve: ($p > 0)},
+		registerIntervalS: $reg,
+		mappingDistribution: (if $m == "representative" then "BGP to the D-ETR" else "global mapping system" end)}'
+}
+
+# ------------------------------------------------------------------ many ITRs
+# --scenario many (DEMO_MANY="ITRS VMS MOVING"): ITRS outside LISP sites, lean: one namespace
+# each (o1 ...) holding its lisp-xtrd and the flow's endpoint (its EID 2001:db8:300:K::1 on
+# lo, routed into the TUN), all on one LAN (namespace olan, a bridge) behind one access link
+# of the "outside" class (192.0.2.128/26: the WAN router .129, site K .(129+K)); IPv6 EIDs,
+# IPv4 RLOCs. VMs are addresses: the MOVING ones (2001:db8:100::5 and ::51 ...) on vm1
+# behind the hypervisor, the others (::10 ...) on vm2 at site A. Each outside site first
+# sends a few packets to every VM (its map-cache holds them all: one host entry each in the
+# ttl and smr modes, the aggregate in representative), then runs one flow to a moving VM.
+demo_many_rloc() { echo "192.0.2.$((129 + $1))"; }
+demo_many_hosts() { # moving then staying host numbers (interface IDs ::N)
+	local itrs vms moving i
+	read -r itrs vms moving <<<"$DEMO_MANY"
+	DEMO_MANY_MOVING_HOSTS="5"
+	for ((i = 1; i < moving; i++)); do DEMO_MANY_MOVING_HOSTS+=" $((50 + i))"; done
+	DEMO_MANY_STAYING_HOSTS=""
+	for ((i = 0; i < vms - moving; i++)); do DEMO_MANY_STAYING_HOSTS+=" $((10 + i))"; done
+}
+demo_many_start() {
+	local itrs vms moving k ns h
+	read -r itrs vms moving <<<"$DEMO_MANY"
+	demo_many_hosts
+	NS[olan]=$(uname_ olan)
+	netns_add "${NS[olan]}" || return 1
+	demo_uplink olan "${NS[olan]}" || return 1
+	ip -n "${NS[wan]}" addr add 192.0.2.129/26 dev w-olan
+	bridge_add "${NS[olan]}" obr || return 1
+	link_master "${NS[olan]}" wan obr
+	for ((k = 1; k <= itrs; k++)); do
+		NS[o$k]=$(uname_ "o$k")
+		ns=${NS[o$k]}
+		netns_add "$ns" || return 1
+		veth_add "${NS[olan]}" "p$k" "$ns" wan || return 1
+		link_master "${NS[olan]}" "p$k" obr
+		ip -n "$ns" addr add "$(demo_many_rloc "$k")/26" dev wan
+		ip -n "$ns" route add default via 192.0.2.129
+		ip -n "$ns" -6 addr add "2001:db8:300:$k::1/128" dev lo
+		cat >"$DEMO_DIR/xtr-o$k.xml" <<XML
+<lisp-xtrd>
+  <tun name="lisp0"/>
+  <underlay native-forward-device="wan"/>
+  <rloc address="$(demo_rloc_many_ip "$k")"/>
+  <map-server address="192.0.2.18" key-id="1" algorithm="hmac-sha-256" secret-file="$DEMO_DIR/global.key"/>
+  <map-resolver address="192.0.2.18" port="4343"/>
+  <register interval="${DEMO_REG_INTERVAL:-10}"/>
+  <map-cache negative-hold="1" queue-length="32"/>
+$(if [ "${DEMO_PROBE_INTERVAL:-0}" != 0 ]; then echo "  <probing interval=\"$DEMO_PROBE_INTERVAL\" timeout=\"1\" retries=\"2\" re-resolve=\"true\"/>"; else echo '  <probing interval="0"/>'; fi)
+  <cli address="127.0.0.1" port="2620"/>
+  <log level="info"/>
+  <database><mapping eid="2001:db8:300:$k::/64"/></database>
+</lisp-xtrd>
+XML
+		start_bg -n "$ns" "xtr-o$k" "$DEMO_BIN/lisp-xtrd" -d -f "$DEMO_DIR/xtr-o$k.xml" || return 1
+	done
+	for ((k = 1; k <= itrs; k++)); do
+		ns=${NS[o$k]}
+		wait_until 10 ip -n "$ns" link show lisp0 >/dev/null 2>&1 || { echo "lisp-xtrd o$k: no TUN" >&2; return 1; }
+		ip -n "$ns" -6 route replace 2001:db8:100::/64 dev lisp0 src "2001:db8:300:$k::1"
+	done
+	# the VMs: moving ones on vm1, the others on vm2 (site A), one echo per moving VM
+	for h in $DEMO_MANY_MOVING_HOSTS; do
+		[ "$h" = 5 ] || ip -n "${NS[vm1]}" addr add "2001:db8:100::$h/64" dev eth0 nodad
+	done
+	for h in $DEMO_MANY_STAYING_HOSTS; do
+		ip -n "${NS[vm2]}" addr add "2001:db8:100::$h/64" dev eth0 nodad
+	done
+	# one echo bound to each moving VM's address (an unbound socket would answer ::5's
+	# packets from another of vm1's addresses)
+	for h in $DEMO_MANY_MOVING_HOSTS; do
+		start_bg -n "${NS[vm1]}" "echo-$h" "$DEMO_FLOW" echo --port "$DEMO_PORT" \
+			--bind "2001:db8:100::$h" --max-seconds 600 || return 1
+	done
+	# the VMs known where they are: registered by the controller (the moving ones at site A,
+	# whose xTR takes them as local on the arrival Map-Notify)
+	# shellcheck disable=SC2086
+	demo_register sa $DEMO_MANY_MOVING_HOSTS $DEMO_MANY_STAYING_HOSTS || return 1
+	for ((k = 1; k <= itrs; k++)); do
+		wait_until 10 cli 2620 "${NS[o$k]}" show version >/dev/null || return 1
+	done
+}
+demo_rloc_many_ip() { demo_many_rloc "$1"; }
+demo_many_flows_set() {
+	local itrs k
+	read -r itrs _ <<<"$DEMO_MANY"
+	DEMO_FLOWS=()
+	for ((k = 1; k <= itrs; k++)); do DEMO_FLOWS+=("o$k"); done
+}
+# demo_many_warm: every outside site sends 3 packets to every VM (its map-cache fills)
+demo_many_warm() {
+	local itrs k all="" ok=0 pids=()
+	read -r itrs _ <<<"$DEMO_MANY"
+	all="$DEMO_MANY_MOVING_HOSTS $DEMO_MANY_STAYING_HOSTS"
+	for ((k = 1; k <= itrs; k++)); do
+		ip netns exec "${NS[o$k]}" timeout 20 python3 - "$k" "$DEMO_PORT" $all <<'PY' &
+import socket, sys, time
+k, port, hosts = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("2001:db8:300:%s::1" % k, 0))
+for rnd in range(3):
+    for h in hosts:
+        s.sendto(b"warm", ("2001:db8:100::%s" % h, port))
+    time.sleep(0.5)
+PY
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	# the flows' own warm-up: each outside site's path to its moving VM answers
+	demo_many_flows_start 100 100 warm
+	demo_flows_wait warm 30 >/dev/null || ok=1
+	return $ok
+}
+# demo_many_flows_start RATE COUNT [TAG]: outside site K sends to moving VM number K mod MOVING
+demo_many_flows_start() {
+	local rate=$1 count=$2 tag=${3:-run} k i h mv=()
+	read -r -a mv <<<"$DEMO_MANY_MOVING_HOSTS"
+	for ((i = 0; i < ${#DEMO_FLOWS[@]}; i++)); do
+		k=${DEMO_FLOWS[i]#o}
+		h=${mv[$(((k - 1) % ${#mv[@]}))]}
+		start_bg -n "${NS[o$k]}" "flow-$tag-o$k" "$DEMO_FLOW" send \
+			--to "[2001:db8:100::$h]:$DEMO_PORT" --bind "2001:db8:300:$k::1" --rate "$rate" \
+			--count "$count" --name "o$k" --json --csv "$DEMO_DIR/flow-$tag-o$k.csv" \
+			--linger-ms 1500
+	done
 }
 
 # ================================================================== redundant layout

@@ -5,7 +5,7 @@
  *   lisp-flow send --to ADDR:PORT --rate PPS --count N [--size B] [--name NAME] [--json]
  *                  [--csv FILE] [--max-seconds S] [--linger-ms MS] [--bind ADDR]
  *   lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]
- *   lisp-flow tap  --dev IF --port P [--log FILE] [--max-seconds S]
+ *   lisp-flow tap  --dev IF --port P [--lisp [PORT]] [--log FILE] [--max-seconds S]
  *   lisp-flow [COMMAND] -h | --help, lisp-flow --version   (usage on stdout, exit 0)
  *
  * `send` emits numbered packets at a fixed rate (bounded by --count and --max-seconds;
@@ -18,7 +18,11 @@
  * sender (the VM "answers each") and may log (time, seq, source, flow name). `tap` watches
  * a device with an AF_PACKET socket (e.g. a site's VM bridge) and logs every flow packet
  * seen there with its direction and the kernel's timestamp of the packet on the device
- * (SO_TIMESTAMPNS), which tells at which site, and when, a packet was delivered.
+ * (SO_TIMESTAMPNS), which tells at which site, and when, a packet was delivered. With
+ * --lisp it also looks inside LISP data packets (UDP to or from the data port, default
+ * 4341: the 8-byte LISP header, then the flow packet) and adds their outer source and
+ * destination (the RLOCs) to the line: on an xTR's underlay device that tells which xTR
+ * encapsulated a packet (a detour through the old site shows as its RLOC).
  *
  * Packet: "LFW1" magic, seq (u32), sender time (u64 ns, CLOCK_MONOTONIC), flow name (16
  * bytes, NUL padded), then zero padding up to --size. Rates and gaps use CLOCK_MONOTONIC;
@@ -712,7 +716,8 @@ bad:
 
 static void usage_tap(FILE *f)
 {
-	fprintf(f, "usage: lisp-flow tap --dev IF --port P [--log FILE] [--max-seconds S]\n");
+	fprintf(f, "usage: lisp-flow tap --dev IF --port P [--lisp [PORT]] [--log FILE] "
+		   "[--max-seconds S]\n");
 }
 
 /* UDP payload of an IPv4/IPv6 packet to or from `port` (proto/pkt.h: not a fragment, the UDP
@@ -735,13 +740,39 @@ static int tap_parse(const uint8_t *p, size_t len, unsigned port, char *src, cha
 	return 0;
 }
 
+/* --lisp: a LISP data packet (UDP to or from lport) carrying a flow packet to or from
+ * `port`: the outer addresses into osrc/odst, the inner ones and payload as tap_parse. */
+static int tap_parse_lisp(const uint8_t *p, size_t len, unsigned lport, unsigned port, char *osrc,
+			  char *odst, char *src, char *dst, struct buf *pl)
+{
+	struct buf b;
+	struct pkt_ip ip;
+	struct pkt_udp u;
+
+	buf_init_read(&b, p, len);
+	if (pkt_parse_ip(&b, &ip) || pkt_parse_udp(&b, &ip, &u))
+		return -1;
+	if (u.dport != lport && u.sport != lport)
+		return -1;
+	if (buf_skip(&u.payload, 8) < 0) /* the LISP data header (RFC 9300 §5.3) */
+		return -1;
+	if (tap_parse(buf_cur(&u.payload), buf_left(&u.payload), port, src, dst, pl))
+		return -1;
+	ipaddr_str(&ip.src, osrc, INET6_ADDRSTRLEN);
+	ipaddr_str(&ip.dst, odst, INET6_ADDRSTRLEN);
+	return 0;
+}
+
 static int cmd_tap(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"dev", required_argument, NULL, 'd'}, {"port", required_argument, NULL, 'p'},
-	    {"log", required_argument, NULL, 'L'}, {"max-seconds", required_argument, NULL, 'm'},
-	    {"help", no_argument, NULL, 'h'},	   {NULL, 0, NULL, 0}};
-	unsigned long port = 0, maxs = 3600;
+	static const struct option opts[] = {{"dev", required_argument, NULL, 'd'},
+					     {"port", required_argument, NULL, 'p'},
+					     {"log", required_argument, NULL, 'L'},
+					     {"max-seconds", required_argument, NULL, 'm'},
+					     {"lisp", optional_argument, NULL, 'l'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
+	unsigned long port = 0, maxs = 3600, lport = 0;
 	const char *dev = NULL, *logp = "-";
 	struct sockaddr_ll sll;
 	int c, fd;
@@ -764,6 +795,11 @@ static int cmd_tap(int argc, char **argv)
 			break;
 		case 'm':
 			if (parse_uint(optarg, 86400 * 7, &maxs) || !maxs)
+				goto bad;
+			break;
+		case 'l':
+			lport = 4341;
+			if (optarg && (parse_uint(optarg, 65535, &lport) || !lport))
 				goto bad;
 			break;
 		case 'h':
@@ -802,7 +838,8 @@ static int cmd_tap(int argc, char **argv)
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	}
 	logf = open_log(logp);
-	fprintf(logf, "# wall_ms dir seq source destination flow (dir: out = sent on %s)\n", dev);
+	fprintf(logf, "# wall_ms dir seq source destination flow%s (dir: out = sent on %s)\n",
+		lport ? " outer_source outer_destination" : "", dev);
 	set_signals();
 	fprintf(stderr, "lisp-flow: tap ready on %s\n", dev);
 	t_end = mono_ns() + (uint64_t)maxs * 1000000000ull;
@@ -821,6 +858,7 @@ static int cmd_tap(int argc, char **argv)
 				    .msg_controllen = sizeof(cbuf.b)};
 		ssize_t n = recvmsg(fd, &mh, 0);
 		char src[INET6_ADDRSTRLEN], dst[INET6_ADDRSTRLEN];
+		char osrc[INET6_ADDRSTRLEN] = "-", odst[INET6_ADDRSTRLEN] = "-";
 		struct buf pl;
 		struct flow_pkt fp;
 		struct cmsghdr *cm;
@@ -836,8 +874,11 @@ static int cmd_tap(int argc, char **argv)
 			perror("lisp-flow: recvmsg");
 			continue;
 		}
-		if (tap_parse(buf, (size_t)n, (unsigned)port, src, dst, &pl) ||
-		    flow_parse(buf_cur(&pl), buf_left(&pl), &fp))
+		if (tap_parse(buf, (size_t)n, (unsigned)port, src, dst, &pl) &&
+		    (!lport || tap_parse_lisp(buf, (size_t)n, (unsigned)lport, (unsigned)port, osrc,
+					      odst, src, dst, &pl)))
+			continue;
+		if (flow_parse(buf_cur(&pl), buf_left(&pl), &fp))
 			continue;
 		/* the kernel's time of the packet on the device, not when this process got to
 		   read it (on a loaded machine that can be milliseconds later) */
@@ -851,9 +892,12 @@ static int cmd_tap(int argc, char **argv)
 		}
 		if (t_ms == 0)
 			t_ms = wall_ms();
-		fprintf(logf, "%.3f %s %" PRIu32 " %s %s %s\n", t_ms,
+		fprintf(logf, "%.3f %s %" PRIu32 " %s %s %s", t_ms,
 			from.sll_pkttype == PACKET_OUTGOING ? "out" : "in", fp.seq, src, dst,
 			fp.name[0] ? fp.name : "-");
+		if (lport)
+			fprintf(logf, " %s %s", osrc, odst);
+		fputc('\n', logf);
 	}
 	{
 		struct tpacket_stats st;
@@ -879,7 +923,8 @@ static void usage(FILE *f)
 	    "                      [--json] [--csv FILE] [--max-seconds S] [--linger-ms MS]\n"
 	    "                      [--bind ADDR]\n"
 	    "       lisp-flow echo --port P [--bind ADDR] [--log FILE] [--max-seconds S]\n"
-	    "       lisp-flow tap --dev IF --port P [--log FILE] [--max-seconds S]\n"
+	    "       lisp-flow tap --dev IF --port P [--lisp [PORT]] [--log FILE] [--max-seconds "
+	    "S]\n"
 	    "       lisp-flow [COMMAND] -h | --help;  lisp-flow --version\n"
 	    "send: numbered packets at a fixed rate, echoes collected; reports sent, received,\n"
 	    "lost, duplicates, the longest gap between echoes and the largest hole. SIGUSR1\n"

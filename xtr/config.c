@@ -49,6 +49,7 @@ void xtr_cfg_defaults(struct xtr_cfg *c)
 	c->probe_interval_ms = 30000;
 	c->probe_timeout_ms = 5000;
 	c->probe_retries = 2;
+	c->smr = true;
 	c->moved_away_s = 180;
 	cfg_cli_init(&c->cli, XTR_DEFAULT_CLI_PORT);
 	cfg_metrics_init(&c->metrics, CFG_METRICS_PORT_XTRD);
@@ -574,9 +575,12 @@ struct xtr_cfg *xtr_cfg_load(const char *path, struct cfg_errs *errs)
 		bad |= get_ms(n, "interval", 0, 3600, &c->probe_interval_ms) < 0;
 		bad |= get_ms(n, "timeout", 1, 600, &c->probe_timeout_ms) < 0;
 		bad |= cfg_get_u32(n, "@retries", 1, 100, &c->probe_retries) < 0;
+		bad |= cfg_get_bool(n, "@re-resolve", &c->probe_reresolve) < 0;
 	}
-	if ((n = cfg_child(root, "etr")) != NULL)
+	if ((n = cfg_child(root, "etr")) != NULL) {
 		bad |= cfg_get_u32(n, "@reencapsulate-moved-away", 0, 86400, &c->moved_away_s) < 0;
+		bad |= cfg_get_bool(n, "@solicit-map-request", &c->smr) < 0;
+	}
 	if ((n = cfg_child(root, "fast-path")) != NULL)
 		bad |= parse_fast_path(n, c) < 0;
 	bad |= cfg_read_cli(root, &c->cli) < 0;
@@ -695,12 +699,19 @@ void xtr_cfg_print(const struct xtr_cfg *c, FILE *out)
 	fprintf(out, "  <map-request rate=\"%u\" burst=\"%u\" retries=\"%u\"/>\n", c->mreq_rate,
 		c->mreq_burst, c->mreq_retries);
 	if (c->probe_interval_ms % 1000 == 0 && c->probe_timeout_ms % 1000 == 0)
-		fprintf(out, "  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\"/>\n",
-			c->probe_interval_ms / 1000, c->probe_timeout_ms / 1000, c->probe_retries);
+		fprintf(out,
+			"  <probing interval=\"%u\" timeout=\"%u\" retries=\"%u\" "
+			"re-resolve=\"%s\"/>\n",
+			c->probe_interval_ms / 1000, c->probe_timeout_ms / 1000, c->probe_retries,
+			c->probe_reresolve ? "true" : "false");
 	else
-		fprintf(out, "  <probing interval-ms=\"%u\" timeout-ms=\"%u\" retries=\"%u\"/>\n",
-			c->probe_interval_ms, c->probe_timeout_ms, c->probe_retries);
-	fprintf(out, "  <etr reencapsulate-moved-away=\"%u\"/>\n", c->moved_away_s);
+		fprintf(out,
+			"  <probing interval-ms=\"%u\" timeout-ms=\"%u\" retries=\"%u\" "
+			"re-resolve=\"%s\"/>\n",
+			c->probe_interval_ms, c->probe_timeout_ms, c->probe_retries,
+			c->probe_reresolve ? "true" : "false");
+	fprintf(out, "  <etr reencapsulate-moved-away=\"%u\" solicit-map-request=\"%s\"/>\n",
+		c->moved_away_s, c->smr ? "true" : "false");
 	if (c->fast_path != XTR_FP_OFF || c->fp_devices[0]) {
 		fprintf(out, "  <fast-path mode=\"%s\"", fp_mode_names[c->fast_path % 3]);
 		if (c->fp_devices[0])

@@ -129,8 +129,19 @@ static void db_rebuild_index(struct xtr *x)
 static void db_changed(struct xtr *x, const struct lisp_prefix *eid)
 {
 	x->db_changed = true;
-	if (x->nchanged < sizeof(x->changed) / sizeof(x->changed[0]))
-		x->changed[x->nchanged++] = *eid;
+	if (x->nchanged == x->changed_cap) {
+		unsigned cap = x->changed_cap ? x->changed_cap * 2 : 16;
+		if (cap > XTR_MAX_DB)
+			cap = XTR_MAX_DB;
+		if (cap <= x->changed_cap)
+			return; /* every database EID is listed already */
+		struct lisp_prefix *n = realloc(x->changed, cap * sizeof(*n));
+		if (n == NULL)
+			return; /* this EID gets no SMR; the registration still goes out */
+		x->changed = n;
+		x->changed_cap = cap;
+	}
+	x->changed[x->nchanged++] = *eid;
 }
 
 static int db_insert(struct xtr *x, const struct xtr_mapping_cfg *m, bool dynamic)
@@ -440,6 +451,7 @@ void xtr_free(struct xtr *x)
 	lpm_free(x->clients, NULL);
 	free(x->dbv);
 	free(x->movedv);
+	free(x->changed);
 	free(x->scratch);
 	free(x->segbuf);
 	free(x);
@@ -488,7 +500,7 @@ void xtr_tick(struct xtr *x, uint64_t now)
 	}
 	if (x->db_changed) {
 		/* RFC 9301 §6.1: SMR the ITRs that talked to us about the changed EIDs */
-		for (unsigned i = 0; i < x->nchanged; i++)
+		for (unsigned i = 0; i < x->nchanged && x->cfg.smr; i++)
 			xtr_send_smrs(x, &x->changed[i], now);
 		x->nchanged = 0;
 		x->db_changed = false;

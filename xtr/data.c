@@ -132,6 +132,11 @@ void xtr_encap_send(struct xtr *x, struct xtr_entry *e, uint8_t *pkt, size_t len
 
 	if (l == NULL) {
 		x->st.drops[XTR_DROP_NO_LOCATOR]++;
+		/* every locator down (RLOC probing): ask again rather than wait for the TTL
+		 * (rate-limited per EID in send_request) */
+		if (x->cfg.probe_reresolve && e->nloc > 0 &&
+		    (e->src == XTR_SRC_REPLY || e->src == XTR_SRC_NOTIFY))
+			xtr_send_map_request(x, e, NULL, false, now);
 		return;
 	}
 	const struct ipaddr *src = xtr_rloc_for(x, l->addr.afi);

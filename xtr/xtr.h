@@ -174,10 +174,17 @@ struct xtr_cfg {
 	uint32_t probe_interval_ms; /* 0 = no RLOC probing, default 30000 */
 	uint32_t probe_timeout_ms;  /* default 5000 */
 	uint32_t probe_retries;	    /* misses before a locator is down, default 2 */
+	/* <probing re-resolve>: a cached mapping whose every locator is down is asked for
+	 * again (a Map-Request, at most one per second per EID) when a packet needs it, instead
+	 * of dropping until its TTL runs out; default false */
+	bool probe_reresolve;
 	/* <etr reencapsulate-moved-away>: s after the Map-Notify during which a site xTR
 	 * re-encapsulates what still reaches it for an EID that moved away (0: never), default
 	 * 180 (docs/architecture.md "Migration end to end"); nothing else is re-encapsulated */
 	uint32_t moved_away_s;
+	/* <etr solicit-map-request>: SMR the ITRs seen in the last minute when the database
+	 * changes (RFC 9301 §6.1), default true; false as RFC 6830-era deployments ran */
+	bool smr;
 	unsigned ndb;
 	struct xtr_mapping_cfg *db; /* database mappings (a tenant's aggregates with its IID) */
 	unsigned nstatic;

@@ -136,8 +136,10 @@ struct xtr {
 	uint32_t nsrc_active; /* slots holding pending entries */
 	uint64_t src_seed;
 	bool db_changed; /* register now + SMR */
-	struct lisp_prefix changed[16];
-	unsigned nchanged;
+	/* database EIDs changed since the last tick (SMRs): grown as needed, at most
+	 * XTR_MAX_DB (a mass migration changes many EIDs within one tick) */
+	struct lisp_prefix *changed;
+	unsigned nchanged, changed_cap;
 	/* control */
 	struct xtr_req *reqv; /* outstanding requests: open addressing by nonce (control.c) */
 	size_t reqcap, nreq;  /* capacity (power of two, 0 = none yet), live requests */

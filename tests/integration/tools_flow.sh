@@ -6,7 +6,8 @@
 # the report covers exactly the packets sent, the CSV readable while the flow runs), and
 # `tap` logging each packet with the kernel's time on the device: a tap stopped (SIGSTOP)
 # while packets pass still logs them with the times they passed, not the time it resumed;
-# its log is readable while it runs. A packet the kernel refuses (a firewall rule) is a
+# its log is readable while it runs; with --lisp it also logs flow packets inside LISP data
+# packets, with their outer addresses. A packet the kernel refuses (a firewall rule) is a
 # send error, neither sent nor lost, on both sides; -h, --help and --version.
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && { echo "0 passed, 0 failed"; exit 77; }
 . "$(dirname "$0")/lib.sh"
@@ -81,9 +82,35 @@ check "tap: with the times they passed ($t0 .. $t_resume), not when the tap resu
 	awk -v a="$t0" -v b="$t_resume" '$6 == "stopped" { n++; if ($1 < a || $1 >= b) bad++ }
 		END { if (bad) print bad " of " n " outside"; exit !(n == 400 && !bad) }' "$T_TMP/tap.txt"
 
+# --lisp: flow packets inside LISP data packets (UDP 4341, 8-byte LISP header) are logged
+# with their outer addresses; plain flow packets still are, with "- -"
+start_bg -n "$B" ltap "$FLOW" tap --dev vb --port $PORT --lisp --log "$T_TMP/ltap.txt" --max-seconds 60
+check "tap --lisp ready" wait_until 5 grep -q ready "$(bg_log ltap)"
+ip netns exec "$A" python3 - <<'PY'
+import socket, struct
+def inner(seq):  # IPv4/UDP 198.51.100.9:5555 -> 198.51.100.5:40000, a lisp-flow packet
+    pl = b"LFW1" + struct.pack("!IQ", seq, 0) + b"encapped".ljust(16, b"\0")
+    udp = struct.pack("!HHHH", 5555, 40000, 8 + len(pl), 0) + pl
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0,
+                    socket.inet_aton("198.51.100.9"), socket.inet_aton("198.51.100.5"))
+    return h + udp
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for seq in range(5):
+    s.sendto(b"\x80" + b"\0" * 7 + inner(seq), ("192.0.2.2", 4341))
+PY
+timeout 30 ip netns exec "$A" "$FLOW" send --to 192.0.2.2:$PORT --rate 1000 --count 3 \
+	--name plain --json --linger-ms 200 >/dev/null
+check "tap --lisp: 5 encapsulated packets logged with their outer source and destination" \
+	wait_until 5 bash -c "[ \$(awk '\$6 == \"encapped\" && \$4 == \"198.51.100.9\" && \$7 == \"192.0.2.1\" && \$8 == \"192.0.2.2\"' '$T_TMP/ltap.txt' | wc -l) = 5 ]"
+check "tap --lisp: plain flow packets logged with '- -'" \
+	bash -c "[ \$(awk '\$6 == \"plain\" && \$2 == \"in\" && \$7 == \"-\" && \$8 == \"-\"' '$T_TMP/ltap.txt' | wc -l) = 3 ]"
+check "tap without --lisp: the encapsulated packets are not flow packets" \
+	bash -c "! grep -q encapped '$T_TMP/tap.txt'"
+stop_bg ltap
+
 check "echo and tap stop on SIGTERM" bash -c "kill $(bg_pid echo) $(bg_pid tap); sleep 0.5; ! kill -0 $(bg_pid echo) 2>/dev/null && ! kill -0 $(bg_pid tap) 2>/dev/null"
 check "the echo logged every packet it answered" test "$(grep -c '^[0-9]' "$T_TMP/echo.txt")" = \
-	"$((800 + $(jq .sent "$T_TMP/long.json") + 200))"
+	"$((800 + $(jq .sent "$T_TMP/long.json") + 200 + 3))" # + the 3 "plain" of --lisp
 # ---------------------------------------------------------------- send errors are not "sent"
 # A rule of A's firewall drops what goes to port P2: every send() fails (EPERM), so nothing
 # is sent, nothing is lost in the network, and every packet is a send error.

@@ -956,6 +956,39 @@ static void t_move_notifies_old_rloc(void **state)
 	assert_int_equal(nsent, 0);
 }
 
+/* <map-notify old-site="false"> (RFC 6830-era Map-Server): the move is acknowledged to the
+ * controller and announced to the new RLOC, the old RLOC hears nothing, now or later. */
+static void t_move_old_site_off(void **state)
+{
+	struct fx *f = *state;
+	char a[IPADDR_STRLEN];
+
+	f->cfg->notify_old_site = false;
+	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 1, F_M, "192.0.2.250");
+	for (size_t j = 0; j < nsent; j++)
+		if (sent[j].dport == LISP_CONTROL_PORT) {
+			parse_notify(&sent[j], f->dc);
+			send_ack(f, f->dc, mn.nonce, "192.0.2.1");
+		}
+	nsent = 0;
+	now += 10;
+	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.2", NULL, 2, F_M, "192.0.2.250");
+	assert_int_equal(nsent, 2); /* the arrival notify to .2, the ack to the controller */
+	for (size_t j = 0; j < nsent; j++)
+		assert_string_not_equal(ipaddr_str(&sent[j].dst, a, sizeof(a)), "192.0.2.1");
+	assert_int_equal(ms_get_stats(f->ms)->moves, 1);
+	for (size_t j = 0; j < nsent; j++)
+		if (sent[j].dport == LISP_CONTROL_PORT) {
+			parse_notify(&sent[j], f->dc);
+			send_ack(f, f->dc, mn.nonce, "192.0.2.2");
+		}
+	nsent = 0;
+	ms_tick(f->ms, now + 5000);
+	assert_int_equal(nsent, 0);
+	assert_int_equal(ms_pending_notifies(f->ms), 0);
+	f->cfg->notify_old_site = true;
+}
+
 /* The socket refuses what the Map-Server sends (unreachable, wrong family): each message is
  * a send failure, never counted as sent (by type, proxy replies, negative replies,
  * forwards, Map-Notify retransmissions), and the registration itself stands. */
@@ -1514,6 +1547,7 @@ int main(void)
 	    T(t_request_reflection_default),
 	    T(t_request_reflection_limit_off_and_reload),
 	    T(t_move_notifies_old_rloc),
+	    T(t_move_old_site_off),
 	    T(t_send_failed_not_sent),
 	    T(t_notify_retries_bounded),
 	    T(t_self_registration_no_arrival),

@@ -332,6 +332,46 @@ static void t_probing(void **s)
 	xtr_free(x);
 }
 
+/* <probing re-resolve="true">: a packet for a mapping whose only locator is down asks the
+ * Map-Resolver again (at most once a second); without it the packet is just dropped. */
+static void t_probing_reresolve(void **s)
+{
+	(void)s;
+	static struct lisp_map_request m;
+	struct lisp_ecm e;
+	for (int on = 0; on <= 1; on++) {
+		struct xtr_cfg *c = test_cfg();
+		c->probe_interval_ms = 10000;
+		c->probe_timeout_ms = 3000;
+		c->probe_retries = 2;
+		c->probe_reresolve = on;
+		c->nms = 0;
+		struct xtr *x = xtr_new(c, &test_io, 1);
+		xtr_cfg_free(c);
+		install(x, "198.51.100.6/32", XTR_SRC_REPLY, "192.0.2.2", 1, 100, NULL, 0, 0, 1);
+		struct ipaddr r2 = A("192.0.2.2");
+		for (uint64_t t = 2; t < 40; t++)
+			xtr_tick(x, t * SEC);
+		assert_false(xtr_rloc_up(x, &r2));
+		cap_reset();
+		uint64_t nl = xtr_get_stats(x)->drops[XTR_DROP_NO_LOCATOR];
+		itr_ip4(x, "198.51.100.5", "198.51.100.6", 17, 1, 2, 30, false, 40 * SEC);
+		itr_ip4(x, "198.51.100.5", "198.51.100.6", 17, 1, 2, 30, false, 40 * SEC + 1000);
+		xtr_flush(x);
+		assert_int_equal(ncap_data, 0);
+		assert_int_equal(xtr_get_stats(x)->drops[XTR_DROP_NO_LOCATOR], nl + 2);
+		size_t req = 0;
+		for (size_t i = 0; i < ncap_ctl; i++)
+			if ((cap_ctl[i].data[0] >> 4) == 8) { /* ECM: a Map-Request to the MR */
+				parse_ecm_req(i, &m, &e);
+				assert_false(m.probe);
+				req++;
+			}
+		assert_int_equal(req, on ? 1 : 0); /* two packets, one request: rate-limited */
+		xtr_free(x);
+	}
+}
+
 static struct lisp_key *key(void)
 {
 	return lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "dc-secret", 9);
@@ -466,6 +506,84 @@ static void t_moved_away(void **s)
 			smr = true;
 	assert_true(smr);
 	lisp_key_free(k);
+	xtr_free(x);
+}
+
+/* <etr solicit-map-request="false" reencapsulate-moved-away="0"> (the ttl baseline of
+ * docs/evaluation.md, had the old site been told): the EID leaves the database, but no SMR
+ * goes out and nothing that still arrives for it is re-encapsulated. */
+static void t_moved_away_quiet(void **s)
+{
+	(void)s;
+	struct xtr_cfg *c = test_cfg();
+	c->smr = false;
+	c->moved_away_s = 0;
+	struct xtr *x = xtr_new(c, &test_io, 1);
+	xtr_cfg_free(c);
+	uint8_t buf[300], dg[400];
+	size_t len;
+	struct ipaddr itr = A("192.0.2.9");
+	uint8_t *pk = mk_ip4(buf, "198.51.100.6", "198.51.100.5", 17, 1, 2, 30, false, &len);
+	memset(dg, 0, 8);
+	dg[0] = 0x80;
+	memcpy(dg + 8, pk, len);
+	cap_reset();
+	xtr_etr_input(x, &itr, dg, 8 + len, SEC);
+	assert_int_equal(ncap_tun, 1);
+	move_away(x, "198.51.100.5/32", "192.0.2.2", 2 * SEC);
+	struct ipaddr a5 = A("198.51.100.5");
+	assert_null(xtr_db_lookup(x, 0, &a5));
+	cap_reset();
+	xtr_etr_input(x, &itr, dg, 8 + len, 3 * SEC);
+	xtr_flush(x);
+	assert_int_equal(ncap_data, 0);
+	for (uint64_t t = 3; t < 6; t++)
+		xtr_tick(x, t * SEC);
+	for (size_t i = 0; i < ncap_ctl; i++)
+		assert_false((cap_ctl[i].data[0] >> 4) == 1 && (cap_ctl[i].data[0] & 0x01));
+	assert_int_equal(xtr_get_stats(x)->smr_sent, 0);
+	xtr_free(x);
+}
+
+/* A mass migration: 20 EIDs move away within one tick; the ITR seen recently gets an SMR
+ * for every one of them (the list of changed EIDs grows; it used to hold 16). */
+static void t_moved_away_many_smr(void **s)
+{
+	(void)s;
+	static struct lisp_map_request m;
+	struct xtr *x = mk();
+	uint8_t buf[300], dg[400];
+	size_t len;
+	struct ipaddr itr = A("192.0.2.9");
+	uint8_t *pk = mk_ip4(buf, "198.51.100.6", "198.51.100.5", 17, 1, 2, 30, false, &len);
+	memset(dg, 0, 8);
+	dg[0] = 0x80;
+	memcpy(dg + 8, pk, len);
+	xtr_etr_input(x, &itr, dg, 8 + len, SEC);
+	xtr_tick(x, SEC);
+	enum { N = 20 }; /* each claimed, then moved: 40 changes (the capture holds 64) */
+	char eid[32];
+	for (int i = 0; i < N; i++) {
+		snprintf(eid, sizeof(eid), "198.51.100.%d/32", 100 + i);
+		move_away(x, eid, "192.0.2.2", 2 * SEC);
+	}
+	cap_reset();
+	xtr_tick(x, 2 * SEC + 1000);
+	bool seen[N] = {false};
+	for (size_t i = 0; i < ncap_ctl; i++) {
+		if (!ipaddr_eq(&cap_ctl[i].dst, &itr) || (cap_ctl[i].data[0] >> 4) != 1 ||
+		    !(cap_ctl[i].data[0] & 0x01))
+			continue;
+		struct buf b;
+		buf_init_read(&b, cap_ctl[i].data, cap_ctl[i].len);
+		assert_int_equal(lisp_map_request_parse(&b, &m, NULL), 0);
+		assert_true(m.smr);
+		int h = m.rec[0].eid.a[3] - 100;
+		if (h >= 0 && h < N)
+			seen[h] = true;
+	}
+	for (int i = 0; i < N; i++)
+		assert_true(seen[i]);
 	xtr_free(x);
 }
 
@@ -648,8 +766,11 @@ int main(void)
 	    cmocka_unit_test(t_global_rate),
 	    cmocka_unit_test(t_answer),
 	    cmocka_unit_test(t_probing),
+	    cmocka_unit_test(t_probing_reresolve),
 	    cmocka_unit_test(t_register),
 	    cmocka_unit_test(t_moved_away),
+	    cmocka_unit_test(t_moved_away_quiet),
+	    cmocka_unit_test(t_moved_away_many_smr),
 	    cmocka_unit_test(t_smr_in),
 	    cmocka_unit_test(t_fair_scan),
 	    cmocka_unit_test(t_fair_scan_budget),

@@ -769,6 +769,41 @@ static void write_udp(struct mw *w)
 	}
 }
 
+void mw_scalars(struct mw *w, const void *stats, const struct mw_scalar *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)stats + t[i].off, sizeof(v));
+		mw_family(w, t[i].name, t[i].type, t[i].help);
+		mw_u64(w, v, NULL);
+	}
+}
+
+#define CLI_STAT(f) offsetof(struct cli_stats, f)
+static const struct mw_scalar cli_scalars[] = {
+    {"lisp_cli_sessions_accepted_total", METRICS_COUNTER, CLI_STAT(accepted),
+     "CLI sessions opened (TCP and the UNIX socket)"},
+    {"lisp_cli_unix_sessions_accepted_total", METRICS_COUNTER, CLI_STAT(unix_accepted),
+     "CLI sessions opened on the UNIX socket"},
+    {"lisp_cli_connections_refused_total", METRICS_COUNTER, CLI_STAT(refused),
+     "CLI connections refused: every slot busy with an active session"},
+    {"lisp_cli_sessions_evicted_total", METRICS_COUNTER, CLI_STAT(evicted),
+     "CLI sessions closed to admit a new connection"},
+    {"lisp_cli_enables_total", METRICS_COUNTER, CLI_STAT(enables), "CLI successful enables on TCP"},
+    {"lisp_cli_not_authorized_total", METRICS_COUNTER, CLI_STAT(not_authorized),
+     "CLI state-changing commands refused to a read-only session"},
+    {"lisp_cli_lines_too_long_total", METRICS_COUNTER, CLI_STAT(lines_too_long),
+     "CLI input lines too long"},
+    {"lisp_cli_backoff_waits_total", METRICS_COUNTER, CLI_STAT(backoff_waits),
+     "CLI prompts and attempts held back by a source's failure back-off"},
+    {"lisp_cli_streams_total", METRICS_COUNTER, CLI_STAT(streams),
+     "CLI answers sent in batches while the daemon kept serving"},
+    {"lisp_cli_streams_abandoned_total", METRICS_COUNTER, CLI_STAT(streams_abandoned),
+     "CLI streamed answers whose session closed before the end"},
+    {"lisp_cli_stream_batches_total", METRICS_COUNTER, CLI_STAT(stream_batches),
+     "CLI batches rendered for streamed answers"},
+};
+
 static void write_cli(struct mw *w, const struct cli *cli)
 {
 	const struct cli_stats *st;
@@ -778,18 +813,7 @@ static void write_cli(struct mw *w, const struct cli *cli)
 	st = cli_get_stats(cli);
 	mw_family(w, "lisp_cli_sessions", METRICS_GAUGE, "CLI sessions open now");
 	mw_u64(w, cli_clients(cli), NULL);
-	mw_family(w, "lisp_cli_sessions_accepted_total", METRICS_COUNTER,
-		  "CLI sessions opened (TCP and the UNIX socket)");
-	mw_u64(w, st->accepted, NULL);
-	mw_family(w, "lisp_cli_unix_sessions_accepted_total", METRICS_COUNTER,
-		  "CLI sessions opened on the UNIX socket");
-	mw_u64(w, st->unix_accepted, NULL);
-	mw_family(w, "lisp_cli_connections_refused_total", METRICS_COUNTER,
-		  "CLI connections refused: every slot busy with an active session");
-	mw_u64(w, st->refused, NULL);
-	mw_family(w, "lisp_cli_sessions_evicted_total", METRICS_COUNTER,
-		  "CLI sessions closed to admit a new connection");
-	mw_u64(w, st->evicted, NULL);
+	mw_scalars(w, st, cli_scalars, sizeof(cli_scalars) / sizeof(cli_scalars[0]));
 	mw_family(w, "lisp_cli_timeouts_total", METRICS_COUNTER,
 		  "CLI sessions closed by a timer (login: not logged in in time; idle)");
 	mw_u64(w, st->login_timeouts, "timer", "login", NULL);
@@ -798,52 +822,31 @@ static void write_cli(struct mw *w, const struct cli *cli)
 		  "CLI wrong passwords (login) and enable secrets (enable)");
 	mw_u64(w, st->login_failures, "kind", "login", NULL);
 	mw_u64(w, st->enable_failures, "kind", "enable", NULL);
-	mw_family(w, "lisp_cli_enables_total", METRICS_COUNTER, "CLI successful enables on TCP");
-	mw_u64(w, st->enables, NULL);
-	mw_family(w, "lisp_cli_not_authorized_total", METRICS_COUNTER,
-		  "CLI state-changing commands refused to a read-only session");
-	mw_u64(w, st->not_authorized, NULL);
-	mw_family(w, "lisp_cli_lines_too_long_total", METRICS_COUNTER, "CLI input lines too long");
-	mw_u64(w, st->lines_too_long, NULL);
-	mw_family(w, "lisp_cli_backoff_waits_total", METRICS_COUNTER,
-		  "CLI prompts and attempts held back by a source's failure back-off");
-	mw_u64(w, st->backoff_waits, NULL);
-	mw_family(w, "lisp_cli_streams_total", METRICS_COUNTER,
-		  "CLI answers sent in batches while the daemon kept serving");
-	mw_u64(w, st->streams, NULL);
-	mw_family(w, "lisp_cli_streams_abandoned_total", METRICS_COUNTER,
-		  "CLI streamed answers whose session closed before the end");
-	mw_u64(w, st->streams_abandoned, NULL);
-	mw_family(w, "lisp_cli_stream_batches_total", METRICS_COUNTER,
-		  "CLI batches rendered for streamed answers");
-	mw_u64(w, st->stream_batches, NULL);
 }
+
+#define SELF_STAT(f) offsetof(struct metrics_stats, f)
+static const struct mw_scalar self_scalars[] = {
+    {"lisp_metrics_scrapes_total", METRICS_COUNTER, SELF_STAT(scrapes), "GET /metrics answered"},
+    {"lisp_metrics_renders_total", METRICS_COUNTER, SELF_STAT(renders),
+     "Scrapes rendered anew (the others got the last rendering: cached answers)"},
+    {"lisp_metrics_cached_answers_total", METRICS_COUNTER, SELF_STAT(cached),
+     "Scrapes answered with the last rendering (asked again too soon after it)"},
+    {"lisp_metrics_connections_total", METRICS_COUNTER, SELF_STAT(connections),
+     "Connections accepted by the metrics endpoint"},
+    {"lisp_metrics_connections", METRICS_GAUGE, SELF_STAT(open_connections),
+     "Connections open now at the metrics endpoint"},
+    {"lisp_metrics_connection_limit_reached_total", METRICS_COUNTER, SELF_STAT(limit_reached),
+     "Times the metrics endpoint stopped accepting at its connection limit"},
+    {"lisp_metrics_closed_without_answer_total", METRICS_COUNTER, SELF_STAT(no_response),
+     "Metrics connections closed before any answer (timeout, client gone)"},
+};
 
 static void write_self(struct mw *w)
 {
 	struct metrics_stats st;
 
 	metrics_get_stats(&st);
-	mw_family(w, "lisp_metrics_scrapes_total", METRICS_COUNTER, "GET /metrics answered");
-	mw_u64(w, st.scrapes, NULL);
-	mw_family(w, "lisp_metrics_renders_total", METRICS_COUNTER,
-		  "Scrapes rendered anew (the others got the last rendering: cached answers)");
-	mw_u64(w, st.renders, NULL);
-	mw_family(w, "lisp_metrics_cached_answers_total", METRICS_COUNTER,
-		  "Scrapes answered with the last rendering (asked again too soon after it)");
-	mw_u64(w, st.cached, NULL);
-	mw_family(w, "lisp_metrics_connections_total", METRICS_COUNTER,
-		  "Connections accepted by the metrics endpoint");
-	mw_u64(w, st.connections, NULL);
-	mw_family(w, "lisp_metrics_connections", METRICS_GAUGE,
-		  "Connections open now at the metrics endpoint");
-	mw_u64(w, st.open_connections, NULL);
-	mw_family(w, "lisp_metrics_connection_limit_reached_total", METRICS_COUNTER,
-		  "Times the metrics endpoint stopped accepting at its connection limit");
-	mw_u64(w, st.limit_reached, NULL);
-	mw_family(w, "lisp_metrics_closed_without_answer_total", METRICS_COUNTER,
-		  "Metrics connections closed before any answer (timeout, client gone)");
-	mw_u64(w, st.no_response, NULL);
+	mw_scalars(w, &st, self_scalars, sizeof(self_scalars) / sizeof(self_scalars[0]));
 	mw_family(w, "lisp_metrics_bad_requests_total", METRICS_COUNTER,
 		  "Bad requests to the metrics endpoint, by reason");
 	mw_u64(w, st.not_found, "reason", "notFound", NULL);

@@ -71,6 +71,15 @@ void mw_free(struct mw *w);
 const char *mw_text(const struct mw *w, size_t *len);
 /* Start a family: its HELP and TYPE lines. 0, or -1 (bad name: nothing written). */
 int mw_family(struct mw *w, const char *name, enum metrics_type type, const char *help);
+/* A uint64_t counter of a statistics struct, by its offset there: the daemons' and the
+ * CLI's scalar counters as tables, one family with one sample each (mw_scalars). */
+struct mw_scalar {
+	const char *name;
+	enum metrics_type type;
+	size_t off; /* offsetof(struct ..._stats, field) */
+	const char *help;
+};
+void mw_scalars(struct mw *w, const void *stats, const struct mw_scalar *t, size_t n);
 /* One sample of the current counter or gauge family; labels: name, value, ..., NULL. */
 int mw_u64(struct mw *w, uint64_t v, ...);
 int mw_double(struct mw *w, double v, ...);

@@ -18,22 +18,21 @@
 #include "proto/err.h"
 
 #define STAT(f) offsetof(struct mr_stats, f)
-static const struct {
-	const char *name;
-	size_t off;
-	const char *help;
-} scalars[] = {
-    {"lisp_mrd_received_total", STAT(rx), "Datagrams received"},
-    {"lisp_mrd_ecm_map_requests_total", STAT(ecm_requests), "Valid ECM'd Map-Requests"},
-    {"lisp_mrd_forwarded_total", STAT(forwarded), "Map-Requests forwarded to a Map-Server"},
-    {"lisp_mrd_negative_replies_total", STAT(negative), "Negative Map-Replies sent"},
-    {"lisp_mrd_retransmits_total", STAT(retransmits),
+static const struct mw_scalar scalars[] = {
+    {"lisp_mrd_received_total", METRICS_COUNTER, STAT(rx), "Datagrams received"},
+    {"lisp_mrd_ecm_map_requests_total", METRICS_COUNTER, STAT(ecm_requests),
+     "Valid ECM'd Map-Requests"},
+    {"lisp_mrd_forwarded_total", METRICS_COUNTER, STAT(forwarded),
+     "Map-Requests forwarded to a Map-Server"},
+    {"lisp_mrd_negative_replies_total", METRICS_COUNTER, STAT(negative),
+     "Negative Map-Replies sent"},
+    {"lisp_mrd_retransmits_total", METRICS_COUNTER, STAT(retransmits),
      "Map-Requests seen again (same ITR and nonce) within the retransmit window"},
-    {"lisp_mrd_failovers_total", STAT(failovers),
+    {"lisp_mrd_failovers_total", METRICS_COUNTER, STAT(failovers),
      "Forwards to another Map-Server than the first choice"},
-    {"lisp_mrd_all_servers_down_total", STAT(all_down),
+    {"lisp_mrd_all_servers_down_total", METRICS_COUNTER, STAT(all_down),
      "Forwards while every Map-Server of the prefix was down"},
-    {"lisp_mrd_pending_evicted_total", STAT(pending_evicted),
+    {"lisp_mrd_pending_evicted_total", METRICS_COUNTER, STAT(pending_evicted),
      "Remembered forwards evicted before their window ended"},
 };
 
@@ -91,10 +90,7 @@ void mr_metrics_write(struct mw *w, struct mr *mr, const struct cli *cli)
 	size_t tracked;
 	uint64_t evicted;
 
-	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
-		mw_family(w, scalars[i].name, METRICS_COUNTER, scalars[i].help);
-		mw_u64(w, *(const uint64_t *)((const char *)st + scalars[i].off), NULL);
-	}
+	mw_scalars(w, st, scalars, sizeof(scalars) / sizeof(scalars[0]));
 	mw_family(w, "lisp_mrd_pending_forwards", METRICS_GAUGE,
 		  "Forwards remembered for failover now");
 	mw_u64(w, mr_pending_count(mr), NULL);

@@ -69,12 +69,7 @@ static void registrations(struct mw *w, struct ms *ms)
 
 /* The scalar counters of show statistics, by their offset in struct ms_stats. */
 #define STAT(f) offsetof(struct ms_stats, f)
-static const struct {
-	const char *name;
-	enum metrics_type type;
-	size_t off;
-	const char *help;
-} scalars[] = {
+static const struct mw_scalar scalars[] = {
     {"lisp_msd_registrations_total", METRICS_COUNTER, STAT(registrations),
      "Registrations accepted that were new or changed a mapping (show statistics: registered)"},
     {"lisp_msd_refreshes_total", METRICS_COUNTER, STAT(refreshes),
@@ -170,10 +165,7 @@ void ms_metrics_write(struct mw *w, struct ms *ms, const struct cli *cli)
 		  "Malformed messages, by parser error");
 	for (int c = 1; c < PERR__COUNT; c++)
 		mw_u64(w, st->malformed[c], "error", proto_err_name(c), NULL);
-	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
-		mw_family(w, scalars[i].name, scalars[i].type, scalars[i].help);
-		mw_u64(w, *(const uint64_t *)((const char *)st + scalars[i].off), NULL);
-	}
+	mw_scalars(w, st, scalars, sizeof(scalars) / sizeof(scalars[0]));
 	mw_family(w, "lisp_msd_answers_refused_total", METRICS_COUNTER,
 		  "Answers refused by the per-destination rate limit, by kind");
 	for (unsigned a = 0; a < MS_ANSWER__COUNT; a++)

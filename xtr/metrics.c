@@ -31,78 +31,73 @@ static void count_src(void *arg, const struct xtr_entry *e)
 }
 
 #define STAT(f) offsetof(struct xtr_stats, f)
-struct scalar {
-	const char *name;
-	size_t off;
-	const char *help;
-};
-
-static const struct scalar scalars[] = {
-    {"lisp_xtrd_data_queued_packets_total", STAT(queued),
+static const struct mw_scalar scalars[] = {
+    {"lisp_xtrd_data_queued_packets_total", METRICS_COUNTER, STAT(queued),
      "Packets held on a pending map-cache entry while its mapping is resolved"},
-    {"lisp_xtrd_data_dequeued_packets_total", STAT(dequeued),
+    {"lisp_xtrd_data_dequeued_packets_total", METRICS_COUNTER, STAT(dequeued),
      "Held packets sent once the mapping arrived"},
-    {"lisp_xtrd_icmp_too_big_sent_total", STAT(icmp_too_big),
+    {"lisp_xtrd_icmp_too_big_sent_total", METRICS_COUNTER, STAT(icmp_too_big),
      "ICMP packet-too-big (fragmentation needed) answers sent"},
-    {"lisp_xtrd_reencapsulation_bounced_total", STAT(bounced),
+    {"lisp_xtrd_reencapsulation_bounced_total", METRICS_COUNTER, STAT(bounced),
      "Re-encapsulations refused: they would have gone back to the packet's sender"},
-    {"lisp_xtrd_resolved_fallback_total", STAT(resolved_fallback),
+    {"lisp_xtrd_resolved_fallback_total", METRICS_COUNTER, STAT(resolved_fallback),
      "D-ETR: packets to an aggregate EID without a host route, resolved"},
-    {"lisp_xtrd_tenant_classified_packets_total", STAT(tenant_classified),
+    {"lisp_xtrd_tenant_classified_packets_total", METRICS_COUNTER, STAT(tenant_classified),
      "Packets from the TUN given to a tenant by a <client> source-prefix rule (PITR)"},
-    {"lisp_xtrd_bgp_installs_total", STAT(bgp_installs),
+    {"lisp_xtrd_bgp_installs_total", METRICS_COUNTER, STAT(bgp_installs),
      "D-ETR: map-cache installs and replacements from BGP"},
-    {"lisp_xtrd_bgp_withdrawals_total", STAT(bgp_withdrawals),
+    {"lisp_xtrd_bgp_withdrawals_total", METRICS_COUNTER, STAT(bgp_withdrawals),
      "D-ETR: BGP entries removed (withdraw, purge, session loss)"},
-    {"lisp_xtrd_bgp_purged_total", STAT(bgp_purged),
+    {"lisp_xtrd_bgp_purged_total", METRICS_COUNTER, STAT(bgp_purged),
      "D-ETR: BGP entries removed by the graceful-restart purge"},
-    {"lisp_xtrd_bgp_ignored_older_total", STAT(bgp_ignored),
+    {"lisp_xtrd_bgp_ignored_older_total", METRICS_COUNTER, STAT(bgp_ignored),
      "D-ETR: a peer's mapping not used, older map version than another peer's"},
-    {"lisp_xtrd_bgp_stale_events_total", STAT(bgp_stale),
+    {"lisp_xtrd_bgp_stale_events_total", METRICS_COUNTER, STAT(bgp_stale),
      "D-ETR: graceful restart of a peer (its mappings kept stale)"},
-    {"lisp_xtrd_bgp_foreign_instance_total", STAT(bgp_foreign),
+    {"lisp_xtrd_bgp_foreign_instance_total", METRICS_COUNTER, STAT(bgp_foreign),
      "D-ETR: mappings for another instance ID, ignored"},
-    {"lisp_xtrd_underlay_announcements_total", STAT(ul_announce),
+    {"lisp_xtrd_underlay_announcements_total", METRICS_COUNTER, STAT(ul_announce),
      "D-ETR: times the anycast RLOC and aggregates were announced to the underlay (fit)"},
-    {"lisp_xtrd_underlay_withdrawals_total", STAT(ul_withdraw),
+    {"lisp_xtrd_underlay_withdrawals_total", METRICS_COUNTER, STAT(ul_withdraw),
      "D-ETR: times they were withdrawn (not fit to forward, or stopping)"},
-    {"lisp_xtrd_map_cache_evictions_total", STAT(cache_evictions),
+    {"lisp_xtrd_map_cache_evictions_total", METRICS_COUNTER, STAT(cache_evictions),
      "Map-cache entries evicted for room (CLOCK)"},
-    {"lisp_xtrd_map_cache_expired_total", STAT(cache_expired), "Map-cache entries expired (TTL)"},
-    {"lisp_xtrd_map_cache_pending_preempted_total", STAT(pending_preempted),
+    {"lisp_xtrd_map_cache_expired_total", METRICS_COUNTER, STAT(cache_expired),
+     "Map-cache entries expired (TTL)"},
+    {"lisp_xtrd_map_cache_pending_preempted_total", METRICS_COUNTER, STAT(pending_preempted),
      "Pending entries of a source over its share, given up for another source"},
-    {"lisp_xtrd_map_requests_sent_total", STAT(mreq_sent), "Map-Requests sent"},
-    {"lisp_xtrd_map_request_retransmits_total", STAT(mreq_retrans), "Map-Requests retransmitted"},
-    {"lisp_xtrd_map_resolver_failovers_total", STAT(mreq_failover),
+    {"lisp_xtrd_map_requests_sent_total", METRICS_COUNTER, STAT(mreq_sent), "Map-Requests sent"},
+    {"lisp_xtrd_map_request_retransmits_total", METRICS_COUNTER, STAT(mreq_retrans),
+     "Map-Requests retransmitted"},
+    {"lisp_xtrd_map_resolver_failovers_total", METRICS_COUNTER, STAT(mreq_failover),
      "Map-Requests sent to another Map-Resolver after one did not answer"},
-    {"lisp_xtrd_smr_sent_total", STAT(smr_sent), "Solicit-Map-Requests sent"},
-    {"lisp_xtrd_smr_received_total", STAT(smr_in), "Solicit-Map-Requests received"},
-    {"lisp_xtrd_smr_invoked_requests_total", STAT(smr_invoked),
+    {"lisp_xtrd_smr_sent_total", METRICS_COUNTER, STAT(smr_sent), "Solicit-Map-Requests sent"},
+    {"lisp_xtrd_smr_received_total", METRICS_COUNTER, STAT(smr_in),
+     "Solicit-Map-Requests received"},
+    {"lisp_xtrd_smr_invoked_requests_total", METRICS_COUNTER, STAT(smr_invoked),
      "Map-Requests sent because of an SMR"},
-    {"lisp_xtrd_rloc_probes_sent_total", STAT(probes_sent), "RLOC probes sent"},
-    {"lisp_xtrd_rloc_probe_replies_total", STAT(probe_replies), "RLOC probe replies received"},
-    {"lisp_xtrd_locators_down_total", STAT(probe_down), "Locators found down by probing"},
-    {"lisp_xtrd_locators_up_total", STAT(probe_up), "Locators found up again by probing"},
-    {"lisp_xtrd_rloc_probes_missed_total", STAT(probe_missed),
+    {"lisp_xtrd_rloc_probes_sent_total", METRICS_COUNTER, STAT(probes_sent), "RLOC probes sent"},
+    {"lisp_xtrd_rloc_probe_replies_total", METRICS_COUNTER, STAT(probe_replies),
+     "RLOC probe replies received"},
+    {"lisp_xtrd_locators_down_total", METRICS_COUNTER, STAT(probe_down),
+     "Locators found down by probing"},
+    {"lisp_xtrd_locators_up_total", METRICS_COUNTER, STAT(probe_up),
+     "Locators found up again by probing"},
+    {"lisp_xtrd_rloc_probes_missed_total", METRICS_COUNTER, STAT(probe_missed),
      "RLOC probes unanswered after their timeout"},
-    {"lisp_xtrd_eids_moved_away_total", STAT(moves),
+    {"lisp_xtrd_eids_moved_away_total", METRICS_COUNTER, STAT(moves),
      "Local EIDs that moved away (a Map-Notify named another site)"},
-    {"lisp_xtrd_eids_moved_here_total", STAT(moved_here),
+    {"lisp_xtrd_eids_moved_here_total", METRICS_COUNTER, STAT(moved_here),
      "EIDs made local by a Map-Notify or Map-Reply naming our RLOC"},
-    {"lisp_xtrd_subscriptions_sent_total", STAT(subs_sent),
+    {"lisp_xtrd_subscriptions_sent_total", METRICS_COUNTER, STAT(subs_sent),
      "RFC 9437 subscription Map-Requests sent"},
-    {"lisp_xtrd_subscription_notifies_received_total", STAT(sub_notifies),
+    {"lisp_xtrd_subscription_notifies_received_total", METRICS_COUNTER, STAT(sub_notifies),
      "RFC 9437 subscription Map-Notifies received and verified"},
-    {"lisp_xtrd_subscription_notifies_acked_total", STAT(sub_acks),
+    {"lisp_xtrd_subscription_notifies_acked_total", METRICS_COUNTER, STAT(sub_acks),
      "RFC 9437 subscription Map-Notifies acknowledged"},
-    {"lisp_xtrd_subscription_notifies_auth_failed_total", STAT(sub_auth_failed),
+    {"lisp_xtrd_subscription_notifies_auth_failed_total", METRICS_COUNTER, STAT(sub_auth_failed),
      "Subscription-looking Map-Notifies failing authentication"},
 };
-
-static uint64_t stat_at(const struct xtr_stats *st, size_t off)
-{
-	return *(const uint64_t *)((const char *)st + off);
-}
 
 static void data_plane(struct mw *w, const struct xtr_stats *st)
 {
@@ -220,10 +215,7 @@ void xtr_metrics_write(struct mw *w, struct xtr *x, const struct xtr_detr *d, co
 	mw_u64(w, xtr_db_count(x), NULL);
 	data_plane(w, st);
 	control(w, st);
-	for (size_t i = 0; i < sizeof(scalars) / sizeof(scalars[0]); i++) {
-		mw_family(w, scalars[i].name, METRICS_COUNTER, scalars[i].help);
-		mw_u64(w, stat_at(st, scalars[i].off), NULL);
-	}
+	mw_scalars(w, st, scalars, sizeof(scalars) / sizeof(scalars[0]));
 	sockets(w, x);
 	map_servers(w, x);
 	if (d != NULL) {

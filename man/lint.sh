@@ -36,7 +36,9 @@ for in in "$top_srcdir"/man/*.in; do
 		printf '%s\n' "$out" | sed 's/^/#   /'
 		fail=$((fail + 1))
 	fi
-	out=$(LC_ALL=C.UTF-8 groff -mandoc -Tutf8 -ww -z "$page" 2>&1)
+	# every warning but "can't break line" (-Wbreak): that one depends on the length of the
+	# paths the build substituted (distcheck's are long), not on the page
+	out=$(LC_ALL=C.UTF-8 groff -mandoc -Tutf8 -ww -Wbreak -z "$page" 2>&1)
 	if [ -z "$out" ]; then
 		echo "ok - $name (groff)"
 		pass=$((pass + 1))

@@ -17,7 +17,7 @@ while IFS= read -r f; do
 	fi
 done < <(find proto common bgp sys ms mr xtr tools tests bench scripts schema examples man systemd etc \
 	-path tests/fuzz/corpus -prune -o -path tests/config/lisp-\* -prune -o -type f \
-	\( -name '*.[ch]' -o -name '*.sh' -o -name '*.py' -o -name '*.awk' -o -name '*.am' \
+	! -name '*.skel.h' \( -name '*.[ch]' -o -name '*.sh' -o -name '*.py' -o -name '*.awk' -o -name '*.am' \
 	-o -name '*.rng' -o -name '*.xml' -o -name '*.in' -o -name '*.sysusers' \) -print \
 	2>/dev/null | sort; echo Makefile.am; echo configure.ac)
 echo "$pass passed, $fail failed"

@@ -23,7 +23,8 @@
  *
  * Output: "ready" on stdout once both ports are bound; on SIGUSR1 and at exit one JSON line
  * {"ab":{...},"ba":{...}} with rx, tx, lost (random loss), overflow (queue full),
- * errors (failed sends), flushed (still queued at exit), maxQueue and txBytes.
+ * errors (failed sends), queued (in the queue now: due later), flushed (still queued at
+ * exit), maxQueue and txBytes; rx == tx + lost + overflow + errors + queued.
  * SIGTERM/SIGINT end it (exit 0). Exit 2: usage; 1: an interface could not be opened.
  *
  * The relay copies frames and reads none of their bytes, so it parses no untrusted input.
@@ -206,10 +207,11 @@ static void dump(const struct dir *d, size_t nd, int final)
 	printf("{");
 	for (size_t i = 0; i < nd; i++)
 		printf("%s\"%s\":{\"rx\":%llu,\"tx\":%llu,\"lost\":%llu,\"overflow\":%llu,"
-		       "\"errors\":%llu,\"flushed\":%zu,\"maxQueue\":%zu,\"txBytes\":%llu}",
+		       "\"errors\":%llu,\"queued\":%zu,\"flushed\":%zu,\"maxQueue\":%zu,"
+		       "\"txBytes\":%llu}",
 		       i ? "," : "", d[i].name, (unsigned long long)d[i].rx,
 		       (unsigned long long)d[i].tx, (unsigned long long)d[i].lost,
-		       (unsigned long long)d[i].overflow, (unsigned long long)d[i].errors,
+		       (unsigned long long)d[i].overflow, (unsigned long long)d[i].errors, d[i].n,
 		       final ? d[i].n : 0, d[i].maxq, (unsigned long long)d[i].tx_bytes);
 	printf("}\n");
 	fflush(stdout);

@@ -8,7 +8,7 @@
 # order depending on the delays (equal; the lower Identifier late; the higher late; none).
 # Every round: exactly one session comes up and stays up (established once, no flap, for
 # 5 s with 1-s keepalives); when a 6/7 was exchanged the connection kept is the one the
-# speaker with the higher BGP Identifier opened (B: 10.0.0.12 > A: 10.0.0.11), and the
+# speaker with the higher BGP Identifier opened (B: 192.0.2.12 > A: 192.0.2.11), and the
 # Cease/Connection Collision Resolution is counted on the side(s) that closed the loser.
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && exit 77
 . "$top_srcdir/tests/integration/lib.sh"
@@ -35,8 +35,8 @@ round() { # LABEL DELAY_A DELAY_B
 	local pa pb ca cb at
 	pa=$(free_port tcp) pb=$(free_port tcp) ca=$(free_port tcp) cb=$(free_port tcp)
 	at=$(($(date +%s%3N) + 1500))
-	conf a 127.0.0.11 10.0.0.11 "$pa" "$ca" 127.0.0.12 "$pb" "$at" "$da" >"$T_TMP/a-$label.xml"
-	conf b 127.0.0.12 10.0.0.12 "$pb" "$cb" 127.0.0.11 "$pa" "$at" "$db" >"$T_TMP/b-$label.xml"
+	conf a 127.0.0.11 192.0.2.11 "$pa" "$ca" 127.0.0.12 "$pb" "$at" "$da" >"$T_TMP/a-$label.xml"
+	conf b 127.0.0.12 192.0.2.12 "$pb" "$cb" 127.0.0.11 "$pa" "$at" "$db" >"$T_TMP/b-$label.xml"
 	start_bg "a-$label" "$SPK" -dv -f "$T_TMP/a-$label.xml"
 	start_bg "b-$label" "$SPK" -dv -f "$T_TMP/b-$label.xml"
 	check "$label: A Established" json_poll 8 '.[0].state == "Established"' cli "$ca" show bgp neighbors json

@@ -22,8 +22,8 @@ P_B=$(free_port tcp)
 C_A=$(free_port tcp)
 C_B=$(free_port tcp)
 
-awk 'BEGIN { for (i = 1; i <= 100; i++) printf "10.9.0.%d/32 192.0.2.1/1/100\n", i }' >"$T_TMP/set1"
-awk 'BEGIN { for (i = 51; i <= 150; i++) printf "10.9.0.%d/32 192.0.2.2/1/100 v=2\n", i }' >"$T_TMP/set2"
+awk 'BEGIN { for (i = 1; i <= 100; i++) printf "198.51.100.%d/32 192.0.2.1/1/100\n", i }' >"$T_TMP/set1"
+awk 'BEGIN { for (i = 51; i <= 150; i++) printf "198.51.100.%d/32 192.0.2.2/1/100 v=2\n", i }' >"$T_TMP/set2"
 
 cat >"$T_TMP/bird.conf" <<EOF
 log "$T_TMP/bird.log" all;
@@ -104,13 +104,13 @@ check "A's next session to B has no R bit" json_poll 20 \
 	cli "$C_A" show bgp neighbors json
 check "B still has set 2 after the reset" json_poll 20 '.mappingsReceived == 100 and .mappingsStale == 0' \
 	cli "$C_B" show speaker json
-check "B: 10.9.0.1 gone, 10.9.0.150 present with the new RLOC" json_poll 5 \
-	'.[0].rlocs[0].rloc == "192.0.2.2"' cli "$C_B" show received 10.9.0.150/32 json
+check "B: 198.51.100.1 gone, 198.51.100.150 present with the new RLOC" json_poll 5 \
+	'.[0].rlocs[0].rloc == "192.0.2.2"' cli "$C_B" show received 198.51.100.150/32 json
 b_has() { cli "$C_B" show received "$1" json | jq -e 'length > 0'; }
-check_not "B: 10.9.0.1 purged" b_has 10.9.0.1/32
+check_not "B: 198.51.100.1 purged" b_has 198.51.100.1/32
 check "BIRD ends with exactly 100 routes" wait_until 30 bird_has 100
-check "BIRD: 10.9.0.150 present" bird_net 10.9.0.150/32
-check_not "BIRD: 10.9.0.1 purged" bird_net 10.9.0.1/32
+check "BIRD: 198.51.100.150 present" bird_net 198.51.100.150/32
+check_not "BIRD: 198.51.100.1 purged" bird_net 198.51.100.1/32
 check "B alive" bg_alive b
 
 # ---- RFC 8538: NOTIFICATIONs under the N bit (A and B advertise it; BIRD 2.0.12 does not)

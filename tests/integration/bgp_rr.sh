@@ -26,7 +26,7 @@ template bgp cl {
 	local 127.0.0.2 port $P_RR as 65000;
 	strict bind on;
 	rr client;
-	rr cluster id 10.255.0.1;
+	rr cluster id 192.0.2.255;
 	connect retry time 2;
 	ipv4 { import all; export where source = RTS_BGP; add paths on; next hop keep; };
 	ipv6 { import all; export where source = RTS_BGP; add paths on; next hop keep; extended next hop on; };

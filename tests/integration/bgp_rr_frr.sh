@@ -37,7 +37,7 @@ hostname lisp-rr
 log file $FD/bgpd.log informational
 router bgp 65000
  bgp router-id 192.0.2.254
- bgp cluster-id 10.255.0.1
+ bgp cluster-id 192.0.2.255
  no bgp default ipv4-unicast
  bgp graceful-restart
  neighbor cl peer-group

@@ -54,7 +54,7 @@ itr() { timeout 20 python3 "$STANDIN" itr "$@"; }
 check "example config passes -n" "$MRD" -n -f "$top_srcdir/examples/lisp-mrd.xml"
 check "-nv prints the normalized config" \
 	bash -c "'$MRD' -nv -f '$cfg' | grep -q 'instance-id=\"42\"'"
-printf '<lisp-mrd>\n<eid-prefix prefix="10.0.0.1/8"><map-server address="127.0.0.1"/></eid-prefix>\n</lisp-mrd>\n' \
+printf '<lisp-mrd>\n<eid-prefix prefix="198.51.100.1/8"><map-server address="127.0.0.1"/></eid-prefix>\n</lisp-mrd>\n' \
 	>"$T_TMP/bad.xml"
 check "bad config: exit 1 with FILE:LINE" \
 	bash -c "! '$MRD' -n -f '$T_TMP/bad.xml' 2>'$T_TMP/bad.err' && grep -q 'bad.xml:2:' '$T_TMP/bad.err'"

@@ -64,7 +64,7 @@ check "register 2001:db8:100::5/128 (acknowledged)" \
 check_not "wrong key is refused" \
 	reg --key-file "$T_TMP/bad.key" --eid 198.51.100.6/32 --rloc 192.0.2.3 --timeout 0.2 --retries 0
 check_not "EID outside the site is refused" \
-	reg --key-file "$T_TMP/dc.key" --eid 10.0.0.1/32 --rloc 192.0.2.3 --timeout 0.2 --retries 0
+	reg --key-file "$T_TMP/dc.key" --eid 203.0.113.1/32 --rloc 192.0.2.3 --timeout 0.2 --retries 0
 check "move 198.51.100.5/32 to 192.0.2.9" \
 	reg --key-file "$T_TMP/dc.key" --eid 198.51.100.5/32 --rloc 192.0.2.9
 

@@ -28,7 +28,7 @@ cat >"$T_TMP/ms.xml" <<XML
   <site name="dc" lifetime="persistent" proxy-reply="true">
     <key id="1" algorithm="hmac-sha-256" secret-file="$T_TMP/dc.key"/>
     <eid-prefix prefix="198.51.100.0/24" more-specifics="true"/>
-    <eid-prefix prefix="10.9.0.0/16" more-specifics="true"/>
+    <eid-prefix prefix="203.0.113.128/25" more-specifics="true"/>
   </site>
 </lisp-msd>
 XML
@@ -76,12 +76,12 @@ check "wrong key: silently dropped, exit 3" expect_out /dev/null 3 \
 	"$REG" --ms "127.0.0.1:$port" --key-id 1 --key-file "$T_TMP/bad.key" --eid 198.51.100.6/32 \
 	--rloc 192.0.2.1 --timeout 0.2 --retries 1
 
-for i in $(seq 1 40); do echo "10.9.0.$i/32"; done >"$T_TMP/eids.txt"
+for i in $(seq 1 40); do echo "203.0.113.$((i + 128))/32"; done >"$T_TMP/eids.txt"
 check "40 EIDs from a file (2 Map-Registers): exit 0" expect_out "$T_TMP/many.json" 0 \
 	reg --eids-file "$T_TMP/eids.txt" --rloc 192.0.2.3 --json
 check "json: 2 messages" jq -e '.acked and .messages == 2 and (.eids | length) == 40' "$T_TMP/many.json"
 check "lisp-msd holds all 40" json_poll 5 \
-	'[.registrations[] | select(.eid | startswith("10.9.0."))] | length == 40' regs
+	'[.registrations[] | select(.eid | startswith("203.0.113.1"))] | length == 40' regs
 
 cat >"$T_TMP/register.conf" <<EOF
 ms 127.0.0.1:$port

@@ -107,7 +107,7 @@ check "json: 70 eids in 3 Map-Registers" jq -e '.acked and (.eids | length) == 7
 	.messages == 3 and .attempts == 3' "$T_TMP/many.json"
 check "responder saw 32 + 32 + 6 records" bash -c \
 	"grep -o 'records=[0-9]*' '$(bg_log many)' | tr '\n' ' ' | grep -q 'records=32 records=32 records=6'"
-printf '10.0.0.1/32\nnot-an-eid\n' >"$T_TMP/bad-eids.txt"
+printf '198.51.100.1/32\nnot-an-eid\n' >"$T_TMP/bad-eids.txt"
 check "bad EID file: exit 2, line named" bash -c \
 	"'$REG' --ms 127.0.0.1:$p_many --key-file '$KEY' --eids-file '$T_TMP/bad-eids.txt' --rloc 192.0.2.11 2>&1 >/dev/null; [ \$? -eq 2 ]"
 check "bad EID file: message names line 2" bash -c \
@@ -202,13 +202,13 @@ check "Map-Notify with a wrong nonce is ignored: exit 3" expect_rc 3 \
 	--timeout 0.1 --retries 1
 
 # ---------------------------------------------------------------- usage
-check "no --ms: exit 2" expect_rc 2 "$REG" --key-file "$KEY" --eid 10.0.0.1/32 --rloc 192.0.2.1
-check "bad --eid: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --eid 10.0.0.1/33 --rloc 192.0.2.1
-check "host bits in --eid: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --eid 10.0.0.1/24 --rloc 192.0.2.1
-check "no key: exit 2" expect_rc 2 env -u LISP_REGISTER_KEY "$REG" --ms 127.0.0.1 --eid 10.0.0.1/32 --rloc 192.0.2.1
+check "no --ms: exit 2" expect_rc 2 "$REG" --key-file "$KEY" --eid 198.51.100.1/32 --rloc 192.0.2.1
+check "bad --eid: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --eid 198.51.100.1/33 --rloc 192.0.2.1
+check "host bits in --eid: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --eid 198.51.100.1/24 --rloc 192.0.2.1
+check "no key: exit 2" expect_rc 2 env -u LISP_REGISTER_KEY "$REG" --ms 127.0.0.1 --eid 198.51.100.1/32 --rloc 192.0.2.1
 check "unknown option: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --secret x
-check "--weight 101: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --eid 10.0.0.1/32 --rloc 192.0.2.1 --weight 101
-check "--ttl 0: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --eid 10.0.0.1/32 --rloc 192.0.2.1 --ttl 0
+check "--weight 101: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --eid 198.51.100.1/32 --rloc 192.0.2.1 --weight 101
+check "--ttl 0: exit 2" expect_rc 2 "$REG" --ms 127.0.0.1 --key-file "$KEY" --eid 198.51.100.1/32 --rloc 192.0.2.1 --ttl 0
 
 # ---------------------------------------------------------------- libvirt hook
 responder hook ok; p_hook=$RPORT

@@ -1172,7 +1172,7 @@ demo_redundant_init() {
 			oxtr)
 				# locator set: the outside xTR fails over by RLOC probing
 				[ "${DEMO_RED_MODE:-}" = locator-set ] &&
-					sed -i "s|<probing interval=\"0\"/>|<probing interval=\"${DEMO_PROBE_INTERVAL:-1}\" timeout=\"1\" retries=\"${DEMO_PROBE_RETRIES:-2}\"/>|" "$1"
+					sed -i "s|<probing interval=\"0\"/>|<probing interval=\"${DEMO_PROBE_INTERVAL:-1}\" timeout-ms=\"${DEMO_PROBE_TIMEOUT_MS:-200}\" retries=\"${DEMO_PROBE_RETRIES:-2}\"/>|" "$1"
 				;;
 			esac
 			return 0

@@ -679,10 +679,13 @@ bool xtr_rloc_info(const struct xtr *x, const struct ipaddr *rloc, struct xtr_rl
 
 /* RFC 9301 §7.1. Each tracked RLOC in use (a packet in the last interval, or never used
  * yet: a backup locator) gets a probe every interval; a down one every timeout until it
- * answers. A probe not answered within the timeout is missed; the retries-th consecutive
- * miss marks the RLOC down in this tick, so the next packet already takes the next
- * locator by priority/weight (xtr_select_locator reads the state per packet). Detection
- * after an RLOC dies: at most interval x retries + timeout (+ the 100-ms tick). */
+ * answers. A probe not answered within the timeout is missed, and the next probe leaves at
+ * once (as a retransmission: every timeout while probes go unanswered, not every
+ * interval); the retries-th consecutive miss marks the RLOC down in this tick, so the next
+ * packet already takes the next locator by priority/weight (xtr_select_locator reads the
+ * state per packet). Detection after an RLOC dies: at most interval + retries x timeout
+ * (+ the 100-ms tick); a timeout of a few round trips finds it within about one
+ * interval. */
 static void probe_tick(struct xtr *x, uint64_t now_tick)
 {
 	/* the tick runs every 100 ms and a little late: what is due within half a tick is
@@ -716,9 +719,10 @@ static void probe_tick(struct xtr *x, uint64_t now_tick)
 		if (r->probe_nonce || xtr_is_own_rloc(x, &r->addr))
 			continue;
 		/* probe locators in use (a packet in the last interval) and down ones; a
-		 * down locator is retried at the probe timeout */
+		 * down locator, or one whose last probe went unanswered, is probed again at
+		 * the probe timeout */
 		bool in_use = r->last_used + iv > now || r->last_used == 0;
-		uint64_t wait = r->up ? iv : (to ? to : iv);
+		uint64_t wait = r->up && r->missed == 0 ? iv : (to ? to : iv);
 		if (!in_use && r->up)
 			continue;
 		if (r->probe_sent && r->probe_sent + wait > now)

@@ -3,13 +3,13 @@
 # tests/integration/detr_locator_set.sh - two D-ETRs in the locator-set layout: each
 # registers the aggregates with its own RLOC in the global mapping system (192.0.2.10
 # priority 1, 192.0.2.30 priority 2: active/standby), the global Map-Server merges them into
-# one locator set, the outside xTR probes both (every 1 s, 1 s timeout, down after 2
+# one locator set, the outside xTR probes both (every 1 s, 200 ms timeout, down after 2
 # misses) and fails over; both also announce their RLOC and the aggregates to the edge
 # router, which the non-LISP client's traffic follows (scripts/demo-lib.sh "redundant
 # layout"). vm1 at site B, vm2 at site A, four flows at 1,000 packets/s. Checked: the merged
 # locator set at the global Map-Server and in the outside xTR's map-cache; kill -9 of the
 # active D-ETR: the outside host's flows fail over by probing within the probing bound
-# (interval x misses + timeout, plus LOCSET_SLACK_MS for the loaded machine) and the client's
+# (interval + misses x timeout, plus LOCSET_SLACK_MS for the loaded machine) and the client's
 # by the edge router (<= LOCSET_CLIENT_MAX packets); no packet delivered at a wrong site;
 # SIGTERM of the active one (restarted first): the client's flows lose nothing, the outside
 # host's at most the probing bound (the ITR still sends to the stopped RLOC).
@@ -24,9 +24,9 @@ need_cmd ip bridge jq nc arping python3 "${BIRD:-bird}"
 
 RATE=1000
 DEMO_PROBE_INTERVAL=1 DEMO_PROBE_RETRIES=2
-PROBE_TIMEOUT=1
+DEMO_PROBE_TIMEOUT_MS=200
 SLACK_MS=${LOCSET_SLACK_MS:-700}
-PROBE_MAX=$(((DEMO_PROBE_INTERVAL * DEMO_PROBE_RETRIES + PROBE_TIMEOUT) * RATE + SLACK_MS * RATE / 1000))
+PROBE_MAX=$(((DEMO_PROBE_INTERVAL * 1000 + DEMO_PROBE_RETRIES * DEMO_PROBE_TIMEOUT_MS + SLACK_MS) * RATE / 1000))
 CLIENT_MAX=${LOCSET_CLIENT_MAX:-50}
 
 demo_init "$top_builddir"

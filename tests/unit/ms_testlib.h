@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
-/* tests/unit/ms_testlib.h - helpers shared by test_ms.c and test_ms_push.c: the Map-Server
- * fixture (config file and database in a scratch directory, the keys of the sites both
- * configs define) and the builders of the Map-Registers fed to ms_input(). Everything is
+/* tests/unit/ms_testlib.h - helpers shared by the Map-Server tests (test_ms_push.c, and
+ * test_ms.c, test_ms_request.c, test_ms_notify.c through ms_core_testlib.h, ...): the
+ * Map-Server fixture (config file and database in a scratch directory, the keys of the sites
+ * their configs define) and the builders of the Map-Registers fed to ms_input(). Everything is
  * static inline or a macro, so a test that does not use a helper does not trip
  * -Wunused-function. Include after config.h. */
 #ifndef MS_TESTLIB_H

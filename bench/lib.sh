@@ -223,17 +223,14 @@ msd_registrations() {
 		echo "${BASH_REMATCH[1]}"
 }
 
-# loadgen_fill PASSES N [-c CPU] ARG...: run bench/loadgen ($LG) with ARGs in $ns (pinned to
-# CPU), at most PASSES times (a pass can lose messages while lisp-msd stalls; registering an
-# EID again is a refresh), until the lisp-msd there holds N registrations. REGS: what it
-# holds at the end. Fails if that is fewer than N.
+# loadgen_fill PASSES N CPU ARG...: run bench/loadgen ($LG) with ARGs in $ns, pinned to CPU
+# (- for not pinned), at most PASSES times (a pass can lose messages while lisp-msd stalls;
+# registering an EID again is a refresh), until the lisp-msd there holds N registrations.
+# REGS: what it holds at the end. Fails if that is fewer than N.
 loadgen_fill() {
 	local passes=$1 n=$2 pass rep pin=()
-	shift 2
-	if [ "$1" = -c ]; then
-		pin=(taskset -c "$2")
-		shift 2
-	fi
+	[ "$3" = - ] || pin=(taskset -c "$3")
+	shift 3
 	REGS=0
 	for ((pass = 1; pass <= passes; pass++)); do
 		rep=$(timeout 120 ip netns exec "$ns" "${pin[@]}" "$LG" "$@") || msg "loadgen failed"

@@ -263,6 +263,29 @@ ns_poll() {
 $s" poll "$@"
 }
 
+# acker_start CPU ADDR...: bench/notify_acker ($ACK) answering the Map-Notifies to the RLOCs
+# ADDR in $ns, pinned to CPU, its counts in $T/acker.out; its PID in APID (tracked). Fails
+# if it has not started within 5 s.
+acker_start() {
+	local cpu=$1 a args=()
+	shift
+	for a in "$@"; do args+=(-a "$a"); done
+	rm -f "$T/acker.out"
+	# not through nsx (a function: $! would be its subshell, and stopping that would leave
+	# the acker running)
+	ip netns exec "$ns" taskset -c "$cpu" "$ACK" "${args[@]}" -t 600 -o "$T/acker.out" \
+		>/dev/null 2>&1 &
+	APID=$!
+	track_pid "$APID"
+	wait_for 5 test -s "$T/acker.out"
+}
+
+# eids_file N FILE: N IPv6 host EIDs 2001:db8:1::1 upwards, one a line (lisp-register
+# --eids-file)
+eids_file() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "2001:db8:1::%x:%x/128\n", int((i + 1) / 65536), (i + 1) % 65536 }' >"$2"
+}
+
 # ---- configurations
 
 # msd_conf FILE [-a ADDR] [-p PORT] [-d DB] [-r] [-e PREFIX] [XML]: a lisp-msd configuration

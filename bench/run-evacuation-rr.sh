@@ -96,11 +96,7 @@ setup() { # N: fresh store, every daemon up, the three sessions Established
 	rm -f "$T"/reg.db*
 	detr_conf "$T/detr1.xml" 192.0.2.211 192.0.2.230 $((n * 2)) -t lisp0 -c 2620 -u 4351:4352
 	detr_conf "$T/detr2.xml" 192.0.2.212 192.0.2.230 $((n * 2)) -t lisp1 -c 2623 -u 4361:4362
-	# not through nsx (a function: $! would be its subshell, not the acker)
-	ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$ACK" -a $RA -a $RB -t 600 -o "$T/acker.out" >/dev/null 2>&1 &
-	APID=$!
-	track_pid "$APID"
-	wait_for 5 test -s "$T/acker.out" || { msg "notify_acker did not start"; return 1; }
+	acker_start "$CPU_SUBJ" $RA $RB || { msg "notify_acker did not start"; return 1; }
 	start_pinned bird "$CPU_SUBJ" "$BIRD" -c "$T/bird-rr.conf" -s "$T/bird.ctl" -P "$T/bird.pid" || { msg "bird did not start"; return 1; }
 	start_pinned detr1 "$CPU_SUBJ" "$XTRD" -f "$T/detr1.xml" -p "$T/detr1.pid" || { msg "D-ETR 1 did not start (see $T/detr1.log)"; return 1; }
 	start_pinned detr2 "$CPU_SUBJ" "$XTRD" -f "$T/detr2.xml" -p "$T/detr2.pid" || { msg "D-ETR 2 did not start (see $T/detr2.log)"; return 1; }
@@ -124,7 +120,7 @@ cmdline "poll every 20 ms, each D-ETR's CLI: show map-cache count rloc NEW json;
 
 fails=0
 for n in "${SIZES[@]}"; do
-	awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "2001:db8:1::%x:%x/128\n", int((i + 1) / 65536), (i + 1) % 65536 }' >"$T/eids-$n.txt"
+	eids_file "$n" "$T/eids-$n.txt"
 	if ! setup "$n"; then
 		stop_all
 		fails=$((fails + 1))

@@ -482,7 +482,7 @@ udpblast_run() {
 	wait_for 5 grep -q ready "$T/recv.out"
 	UB_SENT=$(timeout 30 ip netns exec "$h1" taskset -c "$CPU_LOAD" "$UB" send \
 		-d "$dst" -p 9000 -s "$s" -t "$(awk -v s="$SECS" 'BEGIN { print s + 1 }')" \
-		-c 50000000 -f 1) || msg "sender failed ($h1 $s)"
+		-c 50000000 -f 1) || msg "sender failed (in $h1, $s B)"
 	timeout 30 tail --pid="$rpid" -f /dev/null
 	wait "$rpid" 2>/dev/null
 	untrack_pid "$rpid"

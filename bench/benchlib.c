@@ -13,6 +13,7 @@
 #include "bench/benchlib.h"
 #include "proto/buf.h"
 #include "proto/lisp_msg.h"
+#include "tools/client.h"
 
 static double clock_s(clockid_t id)
 {
@@ -56,25 +57,6 @@ double bench_proc_cpu_s(long pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-void bench_sockaddr(const struct ipaddr *a, unsigned port, struct sockaddr_storage *ss,
-		    socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->afi == LISP_AFI_IPV4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, a->a, 4);
-		*len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		memcpy(&s6->sin6_addr, a->a, 16);
-		*len = sizeof(*s6);
-	}
-}
-
 int bench_udp_socket(const struct ipaddr *bind_a, uint16_t *port)
 {
 	struct sockaddr_storage me;
@@ -86,7 +68,7 @@ int bench_udp_socket(const struct ipaddr *bind_a, uint16_t *port)
 		perror("socket");
 		return -1;
 	}
-	bench_sockaddr(bind_a, 0, &me, &mlen);
+	tools_ip_to_sockaddr(bind_a, 0, &me, &mlen);
 	if (bind(fd, (struct sockaddr *)&me, mlen) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&me, &mlen) < 0) {
 		perror("bind");

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * bench/benchlib.h - what the load generators and probes of bench/ share (bench/benchlib.c,
- * compiled into each of them by bench/subdir.am): the clocks, a process's CPU time, socket
- * addresses, the numbered EIDs of a run and the ECM Map-Request that draws a proxy
- * Map-Reply back to the sender.
+ * compiled into each of them by bench/subdir.am): the clocks, a process's CPU time, a bound
+ * UDP socket, the numbered EIDs of a run and the ECM Map-Request that draws a proxy
+ * Map-Reply back to the sender. Socket addresses are tools/client.h's
+ * (tools_ip_to_sockaddr), so the programs link libtools.a.
  */
 #ifndef BENCH_BENCHLIB_H
 #define BENCH_BENCHLIB_H
@@ -21,9 +22,6 @@ double bench_wall_s(void);
 /* CPU time (user + system) process pid has used, in seconds; 0 when pid <= 0 or unknown. */
 double bench_proc_cpu_s(long pid);
 
-/* a (IPv4 or IPv6) and port as a socket address. */
-void bench_sockaddr(const struct ipaddr *a, unsigned port, struct sockaddr_storage *ss,
-		    socklen_t *len);
 /* A non-blocking UDP socket bound to bind (port chosen by the kernel, left in *port); -1 and
  * a message on stderr if that fails. */
 int bench_udp_socket(const struct ipaddr *bind, uint16_t *port);

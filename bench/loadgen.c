@@ -51,6 +51,7 @@
 #include "proto/auth.h"
 #include "proto/buf.h"
 #include "proto/lisp_msg.h"
+#include "tools/client.h"
 
 #define BATCH	64
 #define STRIDE0 256 /* bytes per pool slot for one record; 64 more per extra record */
@@ -256,7 +257,7 @@ int main(int argc, char **argv)
 	int bufsz = 8 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
-	bench_sockaddr(&o.target, o.port, &dst, &dlen);
+	tools_ip_to_sockaddr(&o.target, (uint16_t)o.port, &dst, &dlen);
 
 	/* ---- the pool, built before the clock starts */
 	stride = STRIDE0 + (o.nrec - 1) * 64;

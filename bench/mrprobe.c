@@ -38,6 +38,7 @@
 #include "proto/addr.h"
 #include "proto/buf.h"
 #include "proto/lisp_msg.h"
+#include "tools/client.h"
 
 static int dcmp(const void *x, const void *y)
 {
@@ -139,7 +140,7 @@ int main(int argc, char **argv)
 		return 1;
 	int on = 1;
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)); /* arrival time of replies */
-	bench_sockaddr(&target, port, &dst, &dlen);
+	tools_ip_to_sockaddr(&target, (uint16_t)port, &dst, &dlen);
 
 	/* the CLI session: connected and at its prompt before the clock starts */
 	int cfd = -1;

@@ -32,6 +32,7 @@
 #include "proto/auth.h"
 #include "proto/buf.h"
 #include "proto/lisp_msg.h"
+#include "tools/client.h"
 
 #define MAXFD 16
 #define BATCH 64
@@ -77,7 +78,7 @@ static int open_sock(const char *addr, unsigned port)
 		fprintf(stderr, "notify_acker: bad address %s\n", addr);
 		return -1;
 	}
-	bench_sockaddr(&a, port, &ss, &len);
+	tools_ip_to_sockaddr(&a, (uint16_t)port, &ss, &len);
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;

@@ -18,6 +18,9 @@
 # Every namespace, link and process created here is removed by the EXIT trap; processes
 # are stopped by PID, waits are bounded by timeout.
 
+# Globals set here for the run scripts (CLK_TCK, DPID, XPID, UB_*, ...) and the scripts'
+# namespace $ns, which lib.sh uses: not for shellcheck to flag.
+# shellcheck disable=SC2034,SC2154
 set -u
 : "${RUNS:=5}"
 : "${B:?B (build dir) not set}"

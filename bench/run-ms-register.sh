@@ -64,32 +64,33 @@ loadgen() {
 		-e "$EIDBASE" -n "$NEIDS" -c "$POOL" -d "$SECS" -W 0.5 "$@"
 }
 
+# drive ID NAME PID ARGS...: one loadgen run (ARGS) against the process PID, whose CPU it
+# measures; then PID is stopped and the run gives the R lines ID_rps, ID_cpu, ID_per_cpu.
+drive() {
+	local id=$1 name=$2 pid=$3 out
+	shift 3
+	out=$(loadgen "$@" -P "$pid") || msg "loadgen ($name) failed"
+	msg "$name: $out"
+	stop_pid "$pid"
+	[ -n "$out" ] || return 1
+	res_rate "$id" "$(kv replies_per_s "$out")" "$(kv cpu "$out")"
+}
+
 run_echo() {
 	ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$ECHO" -a 127.0.0.1 -p 4342 -t 120 \
 		>"$T/echo.log" 2>&1 &
 	local epid=$!
 	track_pid "$epid"
 	wait_for 5 udp_listening "$ns" 4342 || { msg "echo server did not start"; return 1; }
-	local out
-	out=$(loadgen -k "$mode" -t 127.0.0.1 -p 4342 -P "$epid") || msg "loadgen (echo) failed"
-	msg "echo: $out"
-	stop_pid "$epid"
-	[ -n "$out" ] || return 1
-	res_rate echo "$(kv replies_per_s "$out")" "$(kv cpu "$out")"
+	drive echo echo "$epid" -k "$mode" -t 127.0.0.1 -p 4342
 }
 
 run_register() {
 	rm -f "$T"/reg.db*
 	msd_conf "$T/msd.xml" -p 4342 -d "$T/reg.db" -r -e "$EIDPFX"
-	local mpid out
 	start_daemon "$MSD" "$T/msd.xml" "$T/msd.pid" || { msg "lisp-msd did not start"; cat "$T/daemons.log" >&2; return 1; }
-	mpid=$DPID
 	wait_for 5 udp_listening "$ns" 4342
-	out=$(loadgen -k register -t 127.0.0.1 -p 4342 -x 4 -P "$mpid") || msg "loadgen (msd) failed"
-	msg "msd: $out"
-	stop_pid "$mpid"
-	[ -n "$out" ] || return 1
-	res_rate subj "$(kv replies_per_s "$out")" "$(kv cpu "$out")"
+	drive subj msd "$DPID" -k register -t 127.0.0.1 -p 4342 -x 4
 }
 
 run_request() {

@@ -46,10 +46,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchlib.h"
 #include "proto/addr.h"
 #include "proto/auth.h"
 #include "proto/buf.h"
 #include "proto/lisp_msg.h"
+#include "tools/client.h"
 
 #define BATCH	64
 #define STRIDE0 256 /* bytes per pool slot for one record; 64 more per extra record */
@@ -69,51 +71,10 @@ struct opts {
 	double loss_ms;
 };
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double proc_cpu_s(long pid)
-{
-	char path[64], line[1024];
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	if (fgets(line, sizeof(line), f) == NULL) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	/* fields after the ")" of comm: state(3) ... utime(14) stime(15) */
-	char *p = strrchr(line, ')');
-	if (p == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* The EID of index i: base + i (IPv4 host order add; IPv6 on the last 32 bits). */
 static void eid_of(const struct opts *o, unsigned long i, struct lisp_prefix *p)
 {
-	struct ipaddr a = o->eidbase;
-	unsigned n = a.afi == LISP_AFI_IPV4 ? 4 : 16;
-	uint32_t v = ((uint32_t)a.a[n - 4] << 24) | ((uint32_t)a.a[n - 3] << 16) |
-		     ((uint32_t)a.a[n - 2] << 8) | a.a[n - 1];
-	v += (uint32_t)i;
-	a.a[n - 4] = (uint8_t)(v >> 24);
-	a.a[n - 3] = (uint8_t)(v >> 16);
-	a.a[n - 2] = (uint8_t)(v >> 8);
-	a.a[n - 1] = (uint8_t)v;
-	prefix_from_addr(p, o->iid, &a);
+	bench_eid(&o->eidbase, o->iid, i, p);
 }
 
 static size_t stride;
@@ -163,65 +124,10 @@ static size_t build_register(const struct opts *o, const struct lisp_key *k, uns
 
 static size_t build_request(const struct opts *o, uint16_t myport, unsigned long i, uint8_t *out)
 {
-	static struct lisp_map_request m;
-	struct proto_err e = {0};
-	uint8_t inner[STRIDE0];
-	struct buf w, r;
-	struct lisp_ecm ecm;
 	struct lisp_prefix eid;
 
-	memset(&m, 0, sizeof(m));
-	m.nonce = o->nonce_base + i;
-	m.n_itr_rlocs = 1;
-	lisp_addr_from_ip(&m.itr_rlocs[0], &o->bind);
-	m.nrec = 1;
 	eid_of(o, i % o->neids, &eid);
-	m.rec[0].eid = eid;
-	m.rec[0].eid_lcaf_iid = eid.iid != 0;
-	buf_init_write(&w, inner, sizeof(inner));
-	if (lisp_map_request_build(&w, &m, &e) < 0) {
-		fprintf(stderr, "loadgen: Map-Request: %s\n", e.reason);
-		exit(1);
-	}
-	buf_as_reader(&w, &r);
-	memset(&ecm, 0, sizeof(ecm));
-	/* The inner header is of the EID's family. When that is not the family of the
-	 * socket, its source is a documentation address of the EID's family (RFC 3849 /
-	 * RFC 5737): the Map-Server answers to the ITR-RLOC (the bound address), not to it. */
-	if (o->bind.afi == eid.afi)
-		ecm.inner_src = o->bind;
-	else if (ipaddr_parse(eid.afi == LISP_AFI_IPV6 ? "2001:db8:ffff::1" : "192.0.2.1",
-			      &ecm.inner_src) < 0)
-		exit(1);
-	ecm.inner_dst.afi = eid.afi;
-	memcpy(ecm.inner_dst.a, eid.a, 16);
-	ecm.inner_sport = myport;
-	ecm.inner_dport = LISP_CONTROL_PORT;
-	buf_init_write(&w, out, stride);
-	if (lisp_ecm_build(&w, &ecm, &r, &e) < 0) {
-		fprintf(stderr, "loadgen: ECM: %s\n", e.reason);
-		exit(1);
-	}
-	return buf_len(&w);
-}
-
-static void to_sa(const struct ipaddr *a, unsigned port, struct sockaddr_storage *ss,
-		  socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->afi == LISP_AFI_IPV4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, a->a, 4);
-		*len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		memcpy(&s6->sin6_addr, a->a, 16);
-		*len = sizeof(*s6);
-	}
+	return bench_ecm_request("loadgen", &o->bind, myport, &eid, o->nonce_base + i, out, stride);
 }
 
 static void usage(void)
@@ -340,29 +246,18 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	struct sockaddr_storage dst, me;
-	socklen_t dlen, mlen;
+	struct sockaddr_storage dst;
+	socklen_t dlen;
 
 	parse_opts(argc, argv, &o);
-	int fd =
-	    socket(o.bind.afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	if (fd < 0) {
-		perror("socket");
+	uint16_t myport;
+	int fd = bench_udp_socket(&o.bind, &myport);
+	if (fd < 0)
 		return 1;
-	}
 	int bufsz = 8 << 20;
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
-	to_sa(&o.bind, 0, &me, &mlen);
-	if (bind(fd, (struct sockaddr *)&me, mlen) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&me, &mlen) < 0) {
-		perror("bind");
-		return 1;
-	}
-	uint16_t myport =
-	    ntohs(o.bind.afi == LISP_AFI_IPV4 ? ((struct sockaddr_in *)&me)->sin_port
-					      : ((struct sockaddr_in6 *)&me)->sin6_port);
-	to_sa(&o.target, o.port, &dst, &dlen);
+	tools_ip_to_sockaddr(&o.target, (uint16_t)o.port, &dst, &dlen);
 
 	/* ---- the pool, built before the clock starts */
 	stride = STRIDE0 + (o.nrec - 1) * 64;
@@ -381,11 +276,11 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	double tb = now_s();
+	double tb = bench_now_s();
 	for (unsigned long i = 0; i < o.count; i++)
 		plen[i] = (uint16_t)(key ? build_register(&o, key, i, pool + i * stride)
 					 : build_request(&o, myport, i, pool + i * stride));
-	double build_s = now_s() - tb;
+	double build_s = bench_now_s() - tb;
 	lisp_key_free(key);
 
 	/* ---- the run */
@@ -403,18 +298,18 @@ int main(int argc, char **argv)
 		tx[i].msg_hdr.msg_iovlen = 1;
 	}
 	unsigned long sent = 0, got = 0, lost = 0, other = 0, m_got = 0;
-	double t0 = now_s(), tm = t0 + o.warmup, tend = tm + o.secs, hard = tend + 1.0;
+	double t0 = bench_now_s(), tm = t0 + o.warmup, tend = tm + o.secs, hard = tend + 1.0;
 	double last_rx = t0, m_start = 0, m_end = 0, cpu0 = 0, cpu1 = 0, self0 = 0, self1 = 0;
 	int measuring = 0;
 
 	for (;;) {
-		double t = now_s();
+		double t = bench_now_s();
 		if (!measuring && t >= tm) {
 			measuring = 1;
 			m_start = t;
 			m_got = 0;
-			cpu0 = proc_cpu_s(o.pid);
-			self0 = proc_cpu_s((long)getpid());
+			cpu0 = bench_proc_cpu_s(o.pid);
+			self0 = bench_proc_cpu_s((long)getpid());
 		}
 		if (t >= tend || t >= hard)
 			break;
@@ -448,13 +343,13 @@ int main(int argc, char **argv)
 				else
 					other++;
 			}
-			last_rx = now_s();
+			last_rx = bench_now_s();
 			continue;
 		}
 		outstanding = sent - got - lost;
-		if (outstanding > 0 && now_s() - last_rx > o.loss_ms * 1e-3) {
+		if (outstanding > 0 && bench_now_s() - last_rx > o.loss_ms * 1e-3) {
 			lost += outstanding; /* written off: frees the window */
-			last_rx = now_s();
+			last_rx = bench_now_s();
 			continue;
 		}
 		if (outstanding >= o.window || sent == o.count) {
@@ -462,10 +357,10 @@ int main(int argc, char **argv)
 			poll(&pfd, 1, 1);
 		}
 	}
-	m_end = now_s();
+	m_end = bench_now_s();
 	if (measuring) {
-		cpu1 = proc_cpu_s(o.pid);
-		self1 = proc_cpu_s((long)getpid());
+		cpu1 = bench_proc_cpu_s(o.pid);
+		self1 = bench_proc_cpu_s((long)getpid());
 	}
 	double secs = measuring ? m_end - m_start : 0;
 	if (!measuring || secs <= 0) {

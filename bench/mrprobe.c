@@ -34,98 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchlib.h"
 #include "proto/addr.h"
 #include "proto/buf.h"
 #include "proto/lisp_msg.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-/* The wall clock, as the kernel's receive timestamps (SO_TIMESTAMPNS) are. */
-static double wall_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void eid_of(const struct ipaddr *base, unsigned long i, struct lisp_prefix *p)
-{
-	struct ipaddr a = *base;
-	unsigned n = a.afi == LISP_AFI_IPV4 ? 4 : 16;
-	uint32_t v = ((uint32_t)a.a[n - 4] << 24) | ((uint32_t)a.a[n - 3] << 16) |
-		     ((uint32_t)a.a[n - 2] << 8) | a.a[n - 1];
-	v += (uint32_t)i;
-	a.a[n - 4] = (uint8_t)(v >> 24);
-	a.a[n - 3] = (uint8_t)(v >> 16);
-	a.a[n - 2] = (uint8_t)(v >> 8);
-	a.a[n - 1] = (uint8_t)v;
-	prefix_from_addr(p, 0, &a);
-}
-
-static size_t build_request(const struct ipaddr *bind, uint16_t myport, const struct ipaddr *base,
-			    unsigned long i, uint64_t nonce, uint8_t *out, size_t cap)
-{
-	static struct lisp_map_request m;
-	struct proto_err e = {0};
-	uint8_t inner[512];
-	struct buf w, r;
-	struct lisp_ecm ecm;
-	struct lisp_prefix eid;
-
-	memset(&m, 0, sizeof(m));
-	m.nonce = nonce;
-	m.n_itr_rlocs = 1;
-	lisp_addr_from_ip(&m.itr_rlocs[0], bind);
-	m.nrec = 1;
-	eid_of(base, i, &eid);
-	m.rec[0].eid = eid;
-	buf_init_write(&w, inner, sizeof(inner));
-	if (lisp_map_request_build(&w, &m, &e) < 0) {
-		fprintf(stderr, "mrprobe: Map-Request: %s\n", e.reason);
-		exit(1);
-	}
-	buf_as_reader(&w, &r);
-	memset(&ecm, 0, sizeof(ecm));
-	if (bind->afi == eid.afi)
-		ecm.inner_src = *bind;
-	else if (ipaddr_parse(eid.afi == LISP_AFI_IPV6 ? "2001:db8:ffff::1" : "192.0.2.1",
-			      &ecm.inner_src) < 0)
-		exit(1);
-	ecm.inner_dst.afi = eid.afi;
-	memcpy(ecm.inner_dst.a, eid.a, 16);
-	ecm.inner_sport = myport;
-	ecm.inner_dport = LISP_CONTROL_PORT;
-	buf_init_write(&w, out, cap);
-	if (lisp_ecm_build(&w, &ecm, &r, &e) < 0) {
-		fprintf(stderr, "mrprobe: ECM: %s\n", e.reason);
-		exit(1);
-	}
-	return buf_len(&w);
-}
-
-static void to_sa(const struct ipaddr *a, unsigned port, struct sockaddr_storage *ss,
-		  socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (a->afi == LISP_AFI_IPV4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, a->a, 4);
-		*len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		memcpy(&s6->sin6_addr, a->a, 16);
-		*len = sizeof(*s6);
-	}
-}
+#include "tools/client.h"
 
 static int dcmp(const void *x, const void *y)
 {
@@ -219,26 +132,15 @@ int main(int argc, char **argv)
 	if (!target.afi || !bind_a.afi || neids == 0 || interval == 0 || !*mark)
 		usage();
 
-	int fd =
-	    socket(bind_a.afi == LISP_AFI_IPV4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0);
-	struct sockaddr_storage dst, me;
-	socklen_t dlen, mlen;
-	if (fd < 0) {
-		perror("socket");
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	uint16_t myport;
+	int fd = bench_udp_socket(&bind_a, &myport);
+	if (fd < 0)
 		return 1;
-	}
 	int on = 1;
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)); /* arrival time of replies */
-	to_sa(&bind_a, 0, &me, &mlen);
-	if (bind(fd, (struct sockaddr *)&me, mlen) < 0 ||
-	    getsockname(fd, (struct sockaddr *)&me, &mlen) < 0) {
-		perror("bind");
-		return 1;
-	}
-	uint16_t myport =
-	    ntohs(bind_a.afi == LISP_AFI_IPV4 ? ((struct sockaddr_in *)&me)->sin_port
-					      : ((struct sockaddr_in6 *)&me)->sin6_port);
-	to_sa(&target, port, &dst, &dlen);
+	tools_ip_to_sockaddr(&target, (uint16_t)port, &dst, &dlen);
 
 	/* the CLI session: connected and at its prompt before the clock starts */
 	int cfd = -1;
@@ -252,8 +154,8 @@ int main(int argc, char **argv)
 			perror("mrprobe: CLI connect");
 			return 1;
 		}
-		double until = now_s() + 5;
-		while (now_s() < until && got < sizeof(b) - 1) {
+		double until = bench_now_s() + 5;
+		while (bench_now_s() < until && got < sizeof(b) - 1) {
 			struct pollfd p = {cfd, POLLIN, 0};
 			if (poll(&p, 1, 100) <= 0)
 				continue;
@@ -277,7 +179,7 @@ int main(int argc, char **argv)
 		return 1;
 	unsigned long probes = 0, lost = 0, entries = 0, dump_bytes = 0;
 	uint64_t nonce = 0x5eed0000ULL << 32 | (uint64_t)getpid() << 8;
-	double t0 = now_s(), tend = t0 + (cliport ? maxsecs : secs), dump_end = 0;
+	double t0 = bench_now_s(), tend = t0 + (cliport ? maxsecs : secs), dump_end = 0;
 	char carry[64], prompt[16] = {0};
 	size_t ncarry = 0, nprompt = 0;
 	bool done = false;
@@ -290,21 +192,23 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
-	while (!done && now_s() < tend && probes < cap) {
+	while (!done && bench_now_s() < tend && probes < cap) {
 		/* one probe */
 		uint8_t pkt[1024];
 		uint64_t want = ++nonce;
+		struct lisp_prefix eid;
+		bench_eid(&base, 0, probes % neids, &eid);
 		size_t n =
-		    build_request(&bind_a, myport, &base, probes % neids, want, pkt, sizeof(pkt));
-		double ts = now_s(), deadline = ts + 1.0, next = ts + (double)interval * 1e-6;
-		double sent_wall = wall_s();
+		    bench_ecm_request("mrprobe", &bind_a, myport, &eid, want, pkt, sizeof(pkt));
+		double ts = bench_now_s(), deadline = ts + 1.0, next = ts + (double)interval * 1e-6;
+		double sent_wall = bench_wall_s();
 		bool answered = false;
 		if (sendto(fd, pkt, n, 0, (struct sockaddr *)&dst, dlen) < 0)
 			perror("mrprobe: sendto");
 		probes++;
 		/* wait for the answer (and the next slot), reading the CLI meanwhile */
 		for (;;) {
-			double t = now_s();
+			double t = bench_now_s();
 			if ((answered || t >= deadline) && t >= next)
 				break;
 			struct pollfd p[2] = {{fd, POLLIN, 0}, {cfd, POLLIN, 0}};
@@ -329,7 +233,7 @@ int main(int argc, char **argv)
 			while ((r = recvmsg(fd, &mh, 0)) > 0) {
 				/* when the reply reached the socket (not when this loop got to
 				 * it: the prober's own delays are not the daemon's) */
-				double arrived = wall_s();
+				double arrived = bench_wall_s();
 				for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
 				     h = CMSG_NXTHDR(&mh, h))
 					if (h->cmsg_level == SOL_SOCKET &&
@@ -376,13 +280,13 @@ int main(int argc, char **argv)
 					    strcmp(prompt + nprompt - 2, "> ") == 0 &&
 					    strchr(prompt, '\n')) {
 						done = true;
-						dump_end = now_s();
+						dump_end = bench_now_s();
 					}
 				}
 				if (r == 0) {
 					fprintf(stderr, "mrprobe: CLI closed\n");
 					done = true;
-					dump_end = now_s();
+					dump_end = bench_now_s();
 				}
 			}
 		}
@@ -391,7 +295,7 @@ int main(int argc, char **argv)
 	}
 	if (cfd >= 0 && !done)
 		fprintf(stderr, "mrprobe: the dump did not end within %.0f s\n", maxsecs);
-	double t1 = now_s();
+	double t1 = bench_now_s();
 	unsigned long k = probes - lost;
 	qsort(rtt, k, sizeof(*rtt), dcmp);
 	double p50 = k ? rtt[k / 2] : 0, p99 = k ? rtt[(size_t)((double)(k - 1) * 0.99)] : 0;

@@ -28,9 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchlib.h"
 #include "proto/auth.h"
 #include "proto/buf.h"
 #include "proto/lisp_msg.h"
+#include "tools/client.h"
 
 #define MAXFD 16
 #define BATCH 64
@@ -41,13 +43,6 @@ static void on_sig(int s)
 {
 	(void)s;
 	stop = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static unsigned long notifies, records, acks, bad;
@@ -83,20 +78,7 @@ static int open_sock(const char *addr, unsigned port)
 		fprintf(stderr, "notify_acker: bad address %s\n", addr);
 		return -1;
 	}
-	memset(&ss, 0, sizeof(ss));
-	if (a.afi == LISP_AFI_IPV4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		memcpy(&s4->sin_addr, a.a, 4);
-		len = sizeof(*s4);
-	} else {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		memcpy(&s6->sin6_addr, a.a, 16);
-		len = sizeof(*s6);
-	}
+	tools_ip_to_sockaddr(&a, (uint16_t)port, &ss, &len);
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
@@ -194,11 +176,11 @@ int main(int argc, char **argv)
 	static struct iovec rxiov[BATCH], txiov[BATCH];
 	static struct sockaddr_storage from[BATCH];
 	static uint8_t rxbuf[BATCH][9216], txbuf[BATCH][9216];
-	double end = now_s() + secs, last_report = 0;
+	double end = bench_now_s() + secs, last_report = 0;
 
 	if (outpath != NULL)
 		report(outpath);
-	while (!stop && now_s() < end) {
+	while (!stop && bench_now_s() < end) {
 		if (poll(pfd, naddr, 100) < 0 && errno != EINTR)
 			break;
 		for (unsigned i = 0; i < naddr; i++) {
@@ -239,9 +221,9 @@ int main(int argc, char **argv)
 					acks += (unsigned long)s;
 			}
 		}
-		if (outpath != NULL && now_s() - last_report > 0.1) {
+		if (outpath != NULL && bench_now_s() - last_report > 0.1) {
 			report(outpath);
-			last_report = now_s();
+			last_report = bench_now_s();
 		}
 	}
 	report(outpath);

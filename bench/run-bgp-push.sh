@@ -47,11 +47,8 @@ POLL_MS=20
 POLL_LIMIT=${BENCH_BGP_LIMIT:-60} # seconds per measurement
 
 MSD=$B/lisp-msd XTRD=$B/lisp-xtrd LG=$B/bench/loadgen
-for f in "$MSD" "$XTRD" "$LG"; do [ -x "$f" ] || skip "${f##*/} not built"; done
-BIRD=$(command -v bird || echo /usr/sbin/bird)
-BIRDC=$(command -v birdc || echo /usr/sbin/birdc)
-[ -x "$BIRD" ] && [ -x "$BIRDC" ] || skip "BIRD 2 (bird, birdc) not installed"
-"$BIRD" --version 2>&1 | grep -q 'BIRD version 2' || skip "bird is not BIRD 2"
+need_built "$MSD" "$XTRD" "$LG"
+need_bird
 export LISP_SCHEMA_DIR=$top/schema
 ns_new ns bgp || skip "cannot create a network namespace (needs root)"
 for a in 192.0.2.210 192.0.2.211 192.0.2.220 192.0.2.221; do ip -n "$ns" addr add $a/32 dev lo; done
@@ -59,48 +56,21 @@ T=$BENCH_TMP/bgp-push
 mkdir -p "$T"
 
 # ------------------------------------------------------------------ configurations
-cat >"$T/msd.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-msd>
-  <listen address="127.0.0.1" port="4343"/>
-  <cli address="127.0.0.1" port="2621"/>
-  <database path="$T/reg.db" sync="normal"/>
-  <log level="warning"/>
-  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
-    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
-    <eid-prefix prefix="2001:db8::/32" more-specifics="true"/>
-  </site>
-  <bgp as="65000" router-id="192.0.2.210">
+# lisp-msd listens (its peers connect), the D-ETR with ADD-PATH
+msd_conf "$T/msd.xml" -d "$T/reg.db" '  <bgp as="65000" router-id="192.0.2.210">
     <listen address="192.0.2.210" port="179"/>
     <peer address="192.0.2.211" as="65000" local="192.0.2.210" passive="true" hold-time="30"
           add-path="both" families="ipv4 ipv6"/>
     <peer address="192.0.2.220" as="65000" local="192.0.2.210" passive="true" hold-time="30"
           families="ipv4 ipv6"/>
-  </bgp>
-</lisp-msd>
-EOF
+  </bgp>'
 # tenant mode: the same Map-Server with another store and two tenant sites, the VPN families
 sed -e "s|$T/reg.db|$T/reg-vpn.db|" -e 's|families="ipv4 ipv6"|families="ipv4 ipv6 vpnv4 vpnv6"|' \
 	-e 's|<site name="bench".*|<site name="tenant-1" lifetime="persistent" proxy-reply="true" merge="false">|' \
 	-e 's|<eid-prefix prefix="2001:db8::/32" more-specifics="true"/>|<eid-prefix prefix="2001:db8::/32" instance-id="1" more-specifics="true"/>|' \
 	-e 's|</site>|</site>\n  <site name="tenant-2" lifetime="persistent" proxy-reply="true" merge="false">\n    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>\n    <eid-prefix prefix="2001:db8::/32" instance-id="2" more-specifics="true"/>\n  </site>|' \
 	"$T/msd.xml" >"$T/msd-vpn.xml"
-cat >"$T/detr.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-xtrd mode="representative">
-  <tun name="lisp0"/>
-  <rloc address="192.0.2.211"/>
-  <probing interval="0"/>
-  <map-cache max-entries="$((N * 2))"/>
-  <cli address="127.0.0.1" port="2620"/>
-  <log level="warning"/>
-  <database><mapping eid="2001:db8::/32"/></database>
-  <bgp as="65000" router-id="192.0.2.211">
-    <peer address="192.0.2.210" as="65000" local="192.0.2.211" hold-time="30"
-          connect-retry="1" add-path="both" families="ipv4 ipv6"/>
-  </bgp>
-</lisp-xtrd>
-EOF
+detr_conf "$T/detr.xml" 192.0.2.211 192.0.2.210 $((N * 2))
 sed -e 's|families="ipv4 ipv6"/>|families="ipv4 ipv6 vpnv4 vpnv6"/>|' \
 	-e 's|<database><mapping eid="2001:db8::/32"/></database>|<tenant instance-id="1"><aggregate eid="2001:db8::/32"/></tenant>\n  <tenant instance-id="2"><aggregate eid="2001:db8::/32"/></tenant>|' \
 	"$T/detr.xml" >"$T/detr-vpn.xml"
@@ -157,28 +127,6 @@ EOF
 } >"$T/bird-a.conf"
 
 # ------------------------------------------------------------------ helpers
-nsx() { ip netns exec "$ns" "$@"; }
-now_ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
-
-# lcli PORT CMD...: the daemons' telnet CLI from inside the namespace (no prompt stripping:
-# callers match with regexes)
-lcli() {
-	local port=$1
-	shift
-	{ printf '%s\r\n' "$@"; printf 'quit\r\n'; } | nsx timeout 5 nc -N -w 5 127.0.0.1 "$port" | tr -d '\r'
-}
-
-# start_pinned NAME CPU CMD...: daemonizing program; PID from the pidfile $T/NAME.pid
-start_pinned() {
-	local name=$1 cpu=$2
-	shift 2
-	rm -f "$T/$name.pid"
-	timeout 20 ip netns exec "$ns" taskset -c "$cpu" "$@" >>"$T/$name.log" 2>&1 || return 1
-	wait_for 10 test -s "$T/$name.pid" || return 1
-	track_pid "$(cat "$T/$name.pid")"
-}
-stop_named() { [ -s "$T/$1.pid" ] && stop_pid "$(cat "$T/$1.pid")"; rm -f "$T/$1.pid"; }
-
 msd_start() { # [CONFIG-SUFFIX]: "" unicast, "-vpn" the tenants
 	start_pinned msd "$CPU_LOAD" "$MSD" -f "$T/msd${1:-}.xml" -p "$T/msd.pid" || return 1
 	wait_for 30 msd_loaded
@@ -197,19 +145,13 @@ bird_a_loaded() {
 # (bash /dev/tcp needs no fork), started right after the receiver.
 # poll_detr: D-ETR CLI.
 poll_detr() {
-	nsx bash -c '
+	ns_poll '
 	N=$1 POLL=$2 LIMIT=$3
-	ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
 	end=$((SECONDS + LIMIT)) est="" t99="" i=0
 	while [ $SECONDS -lt $end ] && [ $i -lt $((LIMIT * 1000 / POLL + 10)) ]; do
 		i=$((i + 1))
-		o=""
-		if exec 3<>/dev/tcp/127.0.0.1/2620; then
-			printf "show bgp summary json\r\nshow statistics json\r\nquit\r\n" >&3
-			o=$(timeout 5 cat <&3)
-			exec 3<&-
-		fi 2>/dev/null
-		t=$(ms)
+		tcp_cli o 2620 "show bgp summary json" "show statistics json"
+		t=$(now_ms)
 		[ -z "$est" ] && [[ $o =~ \"state\":\ *\"Established\" ]] && est=$t
 		n=0
 		[[ $o =~ \"installs\":\ *([0-9]+) ]] && n=${BASH_REMATCH[1]}
@@ -220,7 +162,7 @@ poll_detr() {
 		fi
 		sleep "0.0$POLL"
 	done
-	exit 1' poll "$N" $((POLL_MS / 10)) "$POLL_LIMIT"
+	exit 1' "$N" $((POLL_MS / 10)) "$POLL_LIMIT"
 }
 # poll_bird [CHANNEL]: BIRD B, its channel ipv6 (or vpn6-mpls, the last channel of its config:
 # the match is greedy); Established = BIRD's "Since"
@@ -291,13 +233,9 @@ one_run() {
 # ------------------------------------------------------------------ the registrations, once
 msg "registering $N mappings (loadgen, 32 EIDs per Map-Register)"
 start_pinned msd "$CPU_LOAD" "$MSD" -f "$T/msd.xml" -p "$T/msd.pid" || skip "lisp-msd does not start (see $T/msd.log)"
-for pass in 1 2 3 4 5; do
-	timeout 120 ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$LG" -k register -t 127.0.0.1 -p 4343 \
-		-n "$N" -e 2001:db8:: -r 192.0.2.1 -R 32 -c $(((N + 31) / 32)) -w 8 -d 100 -W 0 -x 4 -L 200 >&2
-	[[ $(lcli 2621 "show statistics json") =~ \"registrations\":\ *([0-9]+) ]] &&
-		[ "${BASH_REMATCH[1]}" -ge "$N" ] && break
-done
-msd_loaded || skip "lisp-msd holds fewer than $N registrations after $pass loadgen passes"
+loadgen_fill 5 "$N" "$CPU_SUBJ" -k register -t 127.0.0.1 -p 4343 -n "$N" -e 2001:db8:: \
+	-r 192.0.2.1 -R 32 -c $(((N + 31) / 32)) -w 8 -d 100 -W 0 -x 4 -L 200
+msd_loaded || skip "lisp-msd holds fewer than $N registrations after 5 loadgen passes"
 stop_named msd
 if [ "$TENANTS" = 1 ]; then
 	msg "registering $N tenant mappings: $((N / 2)) EIDs in instance ID 1 and the same in 2"
@@ -310,8 +248,8 @@ if [ "$TENANTS" = 1 ]; then
 				-c $(((N / 2 + 31) / 32)) -w 8 -d 100 -W 0 -x 4 -L 200 \
 				-N $(((pass * 2 + iid) << 32)) >&2
 		done
-		[[ $(lcli 2621 "show statistics json") =~ \"registrations\":\ *([0-9]+) ]] &&
-			[ "${BASH_REMATCH[1]}" -ge "$N" ] && break
+		regs=$(msd_registrations)
+		[ "${regs:-0}" -ge "$N" ] && break
 	done
 	msd_loaded || skip "lisp-msd holds fewer than $N tenant registrations after $pass loadgen passes"
 	stop_named msd

@@ -14,30 +14,11 @@
 # lisp-msd runs on one CPU, the prober on the other (taskset).
 . "$(dirname "$0")/lib.sh"
 N=${BENCH_DUMP_N:-1000000}
-for p in lisp-msd bench/loadgen bench/mrprobe; do
-	[ -x "$B/$p" ] || skip "$p not built"
-done
+LG=$B/bench/loadgen
+need_built "$B/lisp-msd" "$LG" "$B/bench/mrprobe"
 T=$BENCH_TMP/dump
 mkdir -p "$T"
-
-cli() {
-	{ printf '%s\r\n' "$2"; printf 'quit\r\n'; } |
-		timeout 30 ip netns exec "$ns" nc -N -w 20 127.0.0.1 "$1" 2>/dev/null | tr -d '\r'
-}
-
-cat >"$T/msd.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-msd>
-  <listen port="4343"/>
-  <cli address="127.0.0.1" port="2621"/>
-  <log level="warning"/>
-  <rate-limit per-destination="0"/>
-  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
-    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
-    <eid-prefix prefix="2001:db8::/32" more-specifics="true"/>
-  </site>
-</lisp-msd>
-EOF
+msd_conf "$T/msd.xml" -a "" -r
 
 fig "dump_p99|Map-Request round trip p99 during show registrations json of 1M registrations (CLI)|ms|base_p99|value<=2|lower"
 fig "dump_p50|Map-Request round trip p50 during the dump|ms|base_p50|-|lower"
@@ -56,21 +37,12 @@ note "cli-dump: the subject's probes are exactly those sent between the command 
 ns_new ns d || skip "cannot create a network namespace"
 ip -n "$ns" addr add 192.0.2.1/32 dev lo
 ip -n "$ns" addr add 2001:db8:ffff::1/128 dev lo
-rm -f "$T/msd.pid"
-timeout 20 ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$B/lisp-msd" -f "$T/msd.xml" -p "$T/msd.pid" \
-	>>"$T/daemons.log" 2>&1 || skip "lisp-msd did not start: $(tail -1 "$T/daemons.log")"
-wait_for 10 test -s "$T/msd.pid" || skip "lisp-msd wrote no pid file"
-track_pid "$(cat "$T/msd.pid")"
+daemon_start -c "$CPU_SUBJ" "$T/msd.pid" "$B/lisp-msd" -f "$T/msd.xml" -p "$T/msd.pid" ||
+	skip "lisp-msd did not start: $(tail -1 "$T/daemons.log")"
 wait_for 5 udp_listening "$ns" 4343
-regs=0
-for pass in 1 2; do
-	rep=$(timeout 120 ip netns exec "$ns" "$B/bench/loadgen" -k register -t 127.0.0.1 -p 4343 -x 4 \
-		-R 32 -e 2001:db8:1::1 -r 198.51.100.1 -n "$N" -c $((N / 32)) -w 32 -L 3000 -W 0 -d 60) ||
-		msg "loadgen failed"
-	msg "register pass $pass: $rep"
-	regs=$(cli 2621 "show registrations count" | grep -E '^[0-9]+$' | head -1)
-	[ "${regs:-0}" -ge "$N" ] && break
-done
+loadgen_fill 2 "$N" - -k register -t 127.0.0.1 -p 4343 -x 4 -R 32 -e 2001:db8:1::1 \
+	-r 198.51.100.1 -n "$N" -c $((N / 32)) -w 32 -L 3000 -W 0 -d 60
+regs=$REGS
 msg "lisp-msd holds ${regs:-0} registrations"
 [ "${regs:-0}" -ge $((N / 2)) ] || skip "only ${regs:-0} of $N registrations"
 # the arrival Map-Notifies to the (unreachable) RLOC retry for a few seconds: let them end

@@ -34,7 +34,7 @@ have_xtrd=1 have_fast=1
 [ -x "$B/lisp-xtrd" ] || have_xtrd=0 have_fast=0
 fast_why=""
 
-declare -A NS XPID
+declare -A NS
 # chain MODE: build the namespaces of one chain; names in NS[MODE-h1|itr|etr|h2].
 chain() {
 	local m=$1 t=${1:0:1} n
@@ -42,24 +42,12 @@ chain() {
 		ns_new "NS[$m-$n]" "$t$n" || return 1
 	done
 	local h1=${NS[$m-h1]} itr=${NS[$m-itr]} etr=${NS[$m-etr]} h2=${NS[$m-h2]}
-	ip link add eth0 netns "$h1" type veth peer name in0 netns "$itr" || return 1
-	ip link add up0 netns "$itr" type veth peer name up0 netns "$etr" || return 1
-	ip link add in0 netns "$etr" type veth peer name eth0 netns "$h2" || return 1
-	ip -n "$h1" addr add 198.51.100.10/24 dev eth0
-	ip -n "$itr" addr add 198.51.100.1/24 dev in0
-	ip -n "$itr" addr add 192.0.2.1/25 dev up0
-	ip -n "$etr" addr add 192.0.2.2/25 dev up0
-	ip -n "$etr" addr add 203.0.113.1/24 dev in0
-	ip -n "$h2" addr add 203.0.113.10/24 dev eth0
-	for n in "$h1:eth0" "$itr:in0" "$itr:up0" "$etr:up0" "$etr:in0" "$h2:eth0"; do
-		ip -n "${n%%:*}" link set "${n#*:}" up
-	done
+	veth "$h1" eth0 198.51.100.10/24 "$itr" in0 198.51.100.1/24 || return 1
+	veth "$itr" up0 192.0.2.1/25 "$etr" up0 192.0.2.2/25 || return 1
+	veth "$etr" in0 203.0.113.1/24 "$h2" eth0 203.0.113.10/24 || return 1
 	ip -n "$h1" route add default via 198.51.100.1
 	ip -n "$h2" route add default via 203.0.113.1
-	for n in "$itr" "$etr"; do
-		ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0
-	done
+	ns_router "$itr" "$etr"
 	case $m in
 	route)
 		ip -n "$itr" route add 203.0.113.0/24 via 192.0.2.2
@@ -78,76 +66,28 @@ chain() {
 	lisp | fast)
 		xtr_conf "$T/$m-itr.xml" 192.0.2.1 198.51.100.0/24 203.0.113.0/24 192.0.2.2 "$m"
 		xtr_conf "$T/$m-etr.xml" 192.0.2.2 203.0.113.0/24 198.51.100.0/24 192.0.2.1 "$m"
-		xtr_start "$m-itr" "$itr" 203.0.113.0/24 || return 1
-		xtr_start "$m-etr" "$etr" 198.51.100.0/24 || return 1
+		chain_xtr_start "$m-itr" "$itr" 203.0.113.0/24 || return 1
+		chain_xtr_start "$m-etr" "$etr" 198.51.100.0/24 || return 1
 		;;
 	esac
 }
 
 xtr_conf() { # FILE RLOC DB-EID REMOTE-EID REMOTE-RLOC MODE(lisp|fast)
-	local fp=""
-	[ "$6" = fast ] && fp='<fast-path mode="on"/>'
-	cat >"$1" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-xtrd mode="site">
-  <tun name="lisp0"/>
-  <underlay mtu="1500"/>
-  <rloc address="$2"/>
-  <probing interval="0"/>
-  <cli address="127.0.0.1" port="2620"/>
-  <log level="warning"/>
-  $fp
-  <database><mapping eid="$3"/></database>
-  <static-mapping eid="$4"><locator address="$5" priority="1" weight="100"/></static-mapping>
-</lisp-xtrd>
-EOF
+	chain_xtr_conf "$1" site "$2" "$6" "  <database><mapping eid=\"$3\"/></database>
+  <static-mapping eid=\"$4\"><locator address=\"$5\" priority=\"1\" weight=\"100\"/></static-mapping>"
 }
-
-xtr_start() { # ROLE NS ROUTE-INTO-TUN
-	rm -f "$T/$1.pid"
-	timeout 20 ip netns exec "$2" "$B/lisp-xtrd" -f "$T/$1.xml" -p "$T/$1.pid" >>"$T/xtrd.log" 2>&1 || {
-		msg "lisp-xtrd $1 failed: $(tail -3 "$T/xtrd.log")"
-		return 1
-	}
-	wait_for 10 test -s "$T/$1.pid" || return 1
-	XPID[$1]=$(cat "$T/$1.pid")
-	track_pid "${XPID[$1]}"
-	wait_for 10 ip -n "$2" link show lisp0 || return 1
-	ip netns exec "$2" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
-	ip -n "$2" route replace "$3" dev lisp0
-}
-
-# ping_ok MODE: h1 reaches h2 through the chain
-ping_ok() { ip netns exec "${NS[$1-h1]}" ping -c1 -W1 203.0.113.10 >/dev/null 2>&1; }
 
 # udp_run MODE SIZE: one measurement; R lines for MODE at SIZE
 udp_run() {
-	local m=$1 s=$2 out sout pids="" rpid
+	local m=$1 s=$2 pids=""
 	[ "$m" = lisp ] && pids="${XPID[lisp-itr]},${XPID[lisp-etr]}"
-	# The previous run's sender stopped, but a chain slower than the sender still holds
-	# its backlog (TUN queue, socket buffers): let it drain before this receiver binds the
-	# port, or those packets (same flow id, higher sequence numbers) count in this run as
-	# a jump ahead and every packet of this run as reordered and lost.
-	sleep 1
-	ip netns exec "${NS[$m-h2]}" taskset -c "$CPU_SUBJ" "$UB" recv -b 203.0.113.10 -p 9000 \
-		-t "$SECS" -W 0.5 -i 1 ${pids:+-P "$pids"} >"$T/recv.out" 2>&1 &
-	rpid=$!
-	track_pid "$rpid"
-	wait_for 5 grep -q ready "$T/recv.out"
-	# the sender runs 0.5 s longer than warmup + measurement, bounded in count too
-	sout=$(timeout 30 ip netns exec "${NS[$m-h1]}" taskset -c "$CPU_LOAD" "$UB" send \
-		-d 203.0.113.10 -p 9000 -s "$s" -t "$(awk -v s="$SECS" 'BEGIN { print s + 1 }')" \
-		-c 50000000 -f 1) || msg "sender failed ($m $s)"
-	timeout 30 tail --pid="$rpid" -f /dev/null
-	wait "$rpid" 2>/dev/null
-	untrack_pid "$rpid"
-	out=$(grep '^recv pkts' "$T/recv.out")
-	msg "$m $s B: $sout | $out"
-	[ -n "$out" ] || return 0
-	res "${m}_${s}_pps" "$(kv pps "$out")"
-	res "${m}_${s}_gbps" "$(kv gbps "$out")"
-	res "${m}_${s}_sent" "$(kv pps "$sout")"
-	[ "$m" = lisp ] && res "${m}_${s}_cpu" "$(kv cpu "$out")"
+	udpblast_run "${NS[$m-h1]}" "${NS[$m-h2]}" 203.0.113.10 "$s" "$pids"
+	msg "$m $s B: $UB_SENT | $UB_RECV"
+	[ -n "$UB_RECV" ] || return 0
+	res "${m}_${s}_pps" "$(kv pps "$UB_RECV")"
+	res "${m}_${s}_gbps" "$(kv gbps "$UB_RECV")"
+	res "${m}_${s}_sent" "$(kv pps "$UB_SENT")"
+	[ "$m" = lisp ] && res "${m}_${s}_cpu" "$(kv cpu "$UB_RECV")"
 	return 0
 }
 
@@ -228,7 +168,7 @@ for m in "${MODES[@]}"; do
 		[ "$m" = fast ] && have_fast=0 fast_why="lisp-xtrd with <fast-path mode=\"on\"> did not start: $(grep -m1 'fast path' "$T/xtrd.log" | sed 's/.*: fast path/fast path/')"
 		continue
 	}
-	if ! wait_for 5 ping_ok "$m"; then
+	if ! wait_for 5 ns_ping "${NS[$m-h1]}" 203.0.113.10; then
 		msg "chain $m: h1 cannot reach h2"
 		[ "$m" = lisp ] && have_xtrd=0
 		[ "$m" = fast ] && have_fast=0 fast_why="h1 cannot reach h2 through it"

@@ -14,19 +14,14 @@ RATE=${BENCH_FAILOVER_RATE:-1000}
 SECS=${BENCH_FAILOVER_SECONDS:-6}
 ITER=$RUNS
 [ "${1:-}" = --quick ] && ITER=1
-for f in lisp-xtrd lisp-msd lisp-mrd lisp-register lisp-flow; do
-	[ -x "$B/$f" ] || skip "$f not built"
-done
-command -v bird >/dev/null 2>&1 || [ -x /usr/sbin/bird ] || skip "BIRD 2 (the edge router) not installed"
+need_demo_redundant
 T=$BENCH_TMP/detr-failover
 mkdir -p "$T"
 
 # one_run LAYOUT SCENARIO -> "max_lost_outside max_lost_client max_gap_ms wrong"
 one_run() {
 	local out=$T/$1-$2-$it.json
-	DEMO_BUILDDIR=$B DEMO_RED_SCENARIO=$2 timeout 300 "$top/scripts/demo.sh" --no-build \
-		--redundant="$1" --rate "$RATE" --seconds "$SECS" --json >"$out" 2>"$T/$1-$2-$it.err" ||
-		{ msg "$1 $2: demo.sh failed (see $T/$1-$2-$it.err)"; return 1; }
+	DEMO_RED_SCENARIO=$2 demo_run "$1-$2-$it" --redundant="$1" || return 1
 	jq -r '[([.flows[] | select(.name | startswith("out")) | .lost] | max),
 		([.flows[] | select(.name | startswith("cl")) | .lost] | max),
 		([.flows[].longestGapMs] | max), .deliveredAtWrongSite] | @tsv' "$out"

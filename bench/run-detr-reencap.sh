@@ -25,7 +25,7 @@ UB=$B/bench/udpblast
 T=$BENCH_TMP/detr
 mkdir -p "$T"
 MODES=(fast lisp route)
-declare -A NS XPID
+declare -A NS
 ok_modes=()
 
 chain() { # MODE
@@ -34,29 +34,15 @@ chain() { # MODE
 		ns_new "NS[$m-$n]" "$t$n" || return 1
 	done
 	local h1=${NS[$m-h1]} ox=${NS[$m-ox]} de=${NS[$m-de]} sx=${NS[$m-sx]} h2=${NS[$m-h2]}
-	ip link add eth0 netns "$h1" type veth peer name in0 netns "$ox" || return 1
-	ip link add up0 netns "$ox" type veth peer name up0 netns "$de" || return 1
-	ip link add dn0 netns "$de" type veth peer name up0 netns "$sx" || return 1
-	ip link add in0 netns "$sx" type veth peer name eth0 netns "$h2" || return 1
-	ip -n "$h1" addr add 203.0.113.10/24 dev eth0
-	ip -n "$ox" addr add 203.0.113.1/24 dev in0
-	ip -n "$ox" addr add 192.0.2.1/28 dev up0
-	ip -n "$de" addr add 192.0.2.2/28 dev up0
-	ip -n "$de" addr add 192.0.2.17/28 dev dn0
-	ip -n "$sx" addr add 192.0.2.18/28 dev up0
-	ip -n "$sx" addr add 198.51.100.1/24 dev in0
-	ip -n "$h2" addr add 198.51.100.10/24 dev eth0
-	for n in "$h1:eth0" "$ox:in0" "$ox:up0" "$de:up0" "$de:dn0" "$sx:up0" "$sx:in0" "$h2:eth0"; do
-		ip -n "${n%%:*}" link set "${n#*:}" up
-	done
+	veth "$h1" eth0 203.0.113.10/24 "$ox" in0 203.0.113.1/24 || return 1
+	veth "$ox" up0 192.0.2.1/28 "$de" up0 192.0.2.2/28 || return 1
+	veth "$de" dn0 192.0.2.17/28 "$sx" up0 192.0.2.18/28 || return 1
+	veth "$sx" in0 198.51.100.1/24 "$h2" eth0 198.51.100.10/24 || return 1
 	ip -n "$h1" route add default via 203.0.113.1
 	ip -n "$h2" route add default via 198.51.100.1
 	ip -n "$ox" route add 192.0.2.16/28 via 192.0.2.2
 	ip -n "$sx" route add 192.0.2.0/28 via 192.0.2.17
-	for n in "$ox" "$de" "$sx"; do
-		ip netns exec "$n" sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 \
-			net.ipv4.conf.default.rp_filter=0
-	done
+	ns_router "$ox" "$de" "$sx"
 	case $m in
 	route)
 		ip -n "$ox" route add 198.51.100.0/24 via 192.0.2.2
@@ -65,75 +51,29 @@ chain() { # MODE
 		ip -n "$sx" route add 203.0.113.0/24 via 192.0.2.17
 		;;
 	*)
-		local fp=""
-		[ "$m" = fast ] && fp='<fast-path mode="on"/>'
-		conf "$T/$m-ox.xml" site 192.0.2.1 "$fp" "<database><mapping eid=\"203.0.113.0/24\"/></database>
+		chain_xtr_conf "$T/$m-ox.xml" site 192.0.2.1 "$m" "  <database><mapping eid=\"203.0.113.0/24\"/></database>
   <static-mapping eid=\"198.51.100.0/24\"><locator address=\"192.0.2.2\"/></static-mapping>"
-		conf "$T/$m-de.xml" representative 192.0.2.2 "$fp" "<database><mapping eid=\"198.51.100.0/24\"/></database>
+		chain_xtr_conf "$T/$m-de.xml" representative 192.0.2.2 "$m" "  <database><mapping eid=\"198.51.100.0/24\"/></database>
   <static-mapping eid=\"198.51.100.10/32\"><locator address=\"192.0.2.18\"/></static-mapping>"
-		conf "$T/$m-sx.xml" site 192.0.2.18 "$fp" "<database><mapping eid=\"198.51.100.0/24\"/></database>
+		chain_xtr_conf "$T/$m-sx.xml" site 192.0.2.18 "$m" "  <database><mapping eid=\"198.51.100.0/24\"/></database>
   <static-mapping eid=\"203.0.113.0/24\"><locator address=\"192.0.2.1\"/></static-mapping>"
-		xtr_start "$m-ox" "$ox" 198.51.100.0/24 || return 1
-		xtr_start "$m-de" "$de" "" || return 1
-		xtr_start "$m-sx" "$sx" 203.0.113.0/24 || return 1
+		chain_xtr_start "$m-ox" "$ox" 198.51.100.0/24 || return 1
+		chain_xtr_start "$m-de" "$de" || return 1
+		chain_xtr_start "$m-sx" "$sx" 203.0.113.0/24 || return 1
 		;;
 	esac
 }
-
-conf() { # FILE MODE RLOC FAST-PATH-ELEMENT MAPPINGS
-	cat >"$1" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-xtrd mode="$2">
-  <tun name="lisp0"/>
-  <underlay mtu="1500"/>
-  <rloc address="$3"/>
-  <probing interval="0"/>
-  <cli address="127.0.0.1" port="2620"/>
-  <log level="warning"/>
-  $4
-  $5
-</lisp-xtrd>
-EOF
-}
-
-xtr_start() { # ROLE NS ROUTE-INTO-TUN
-	rm -f "$T/$1.pid"
-	timeout 20 ip netns exec "$2" "$B/lisp-xtrd" -f "$T/$1.xml" -p "$T/$1.pid" >>"$T/xtrd.log" 2>&1 || {
-		msg "lisp-xtrd $1 failed: $(tail -3 "$T/xtrd.log")"
-		return 1
-	}
-	wait_for 10 test -s "$T/$1.pid" || return 1
-	XPID[$1]=$(cat "$T/$1.pid")
-	track_pid "${XPID[$1]}"
-	wait_for 10 ip -n "$2" link show lisp0 || return 1
-	ip netns exec "$2" sysctl -qw net.ipv4.conf.lisp0.rp_filter=0
-	[ -z "$3" ] || ip -n "$2" route replace "$3" dev lisp0
-}
-
-ping_ok() { ip netns exec "${NS[$1-h1]}" ping -c1 -W1 198.51.100.10 >/dev/null 2>&1; }
 
 # the D-ETR re-encapsulated in its kernel (fast) or in user space (lisp)
 detr_json() { ip netns exec "${NS[$1-de]}" bash -c 'printf "show statistics json\nquit\n" | nc -q1 127.0.0.1 2620' | sed -n '/^{/,/^}/p'; }
 
 udp_run() { # MODE SIZE
-	local m=$1 s=$2 out sout rpid
-	sleep 1
-	ip netns exec "${NS[$m-h2]}" taskset -c "$CPU_SUBJ" "$UB" recv -b 198.51.100.10 -p 9000 \
-		-t "$SECS" -W 0.5 -i 1 >"$T/recv.out" 2>&1 &
-	rpid=$!
-	track_pid "$rpid"
-	wait_for 5 grep -q ready "$T/recv.out"
-	sout=$(timeout 30 ip netns exec "${NS[$m-h1]}" taskset -c "$CPU_LOAD" "$UB" send \
-		-d 198.51.100.10 -p 9000 -s "$s" -t "$(awk -v s="$SECS" 'BEGIN { print s + 1 }')" \
-		-c 50000000 -f 1) || msg "sender failed ($m $s)"
-	timeout 30 tail --pid="$rpid" -f /dev/null
-	wait "$rpid" 2>/dev/null
-	untrack_pid "$rpid"
-	out=$(grep '^recv pkts' "$T/recv.out")
-	msg "$m $s B: $sout | $out"
-	[ -n "$out" ] || return 0
-	res "${m}_${s}_pps" "$(kv pps "$out")"
-	res "${m}_${s}_sent" "$(kv pps "$sout")"
+	local m=$1 s=$2
+	udpblast_run "${NS[$m-h1]}" "${NS[$m-h2]}" 198.51.100.10 "$s"
+	msg "$m $s B: $UB_SENT | $UB_RECV"
+	[ -n "$UB_RECV" ] || return 0
+	res "${m}_${s}_pps" "$(kv pps "$UB_RECV")"
+	res "${m}_${s}_sent" "$(kv pps "$UB_SENT")"
 	return 0
 }
 
@@ -154,7 +94,7 @@ note "detr-reencap: three chains of five namespaces (h1, outside ITR, D-ETR, sit
 printf 'WHY fast_64_pps|%s\n' "three TC programs per packet (encapsulation, re-encapsulation, decapsulation), all on the sender's CPU (veth hands each hop to the same CPU's backlog): map lookups, four FIB lookups (the ITR also checks that the kernel would route the packet into the TUN device) and the helpers cost about 300-400 ns per program (BPF_PROG_TEST_RUN, 64 B: ITR 380 ns, ETR 300 ns), more than the IP forwarding each one skips; perf of CPU 0 (fast 198k pps vs routing 250k pps at load 3): about 1 us more per packet, spread over the programs, bpf_skb_adjust_room (headroom reallocation at the ITR) and the FIB lookups; the sender (one CPU) sets the pace of every chain."
 
 for m in "${MODES[@]}"; do
-	if chain "$m" && wait_for 5 ping_ok "$m"; then
+	if chain "$m" && wait_for 5 ns_ping "${NS[$m-h1]}" 198.51.100.10; then
 		ok_modes+=("$m")
 	else
 		msg "chain $m: h1 cannot reach h2"

@@ -26,10 +26,8 @@ POLL_LIMIT=${EVAC_RR_LIMIT:-60}
 RA=192.0.2.77 RB=192.0.2.78
 
 MSD=$B/lisp-msd XTRD=$B/lisp-xtrd REG=$B/lisp-register ACK=$B/bench/notify_acker
-for f in "$MSD" "$XTRD" "$REG" "$ACK"; do [ -x "$f" ] || skip "${f##*/} not built"; done
-BIRD=$(command -v bird || echo /usr/sbin/bird)
-BIRDC=$(command -v birdc || echo /usr/sbin/birdc)
-[ -x "$BIRD" ] && [ -x "$BIRDC" ] || skip "BIRD 2 (bird, birdc) not installed"
+need_built "$MSD" "$XTRD" "$REG" "$ACK"
+need_bird
 command -v nc >/dev/null || skip "nc not installed"
 export LISP_SCHEMA_DIR=$top/schema
 ns_new ns er || skip "cannot create a network namespace (needs root)"
@@ -38,80 +36,9 @@ T=$BENCH_TMP/evacuation-rr
 mkdir -p "$T"
 printf 'bench-secret' >"$T/key"
 
-cat >"$T/msd.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-msd>
-  <listen address="127.0.0.1" port="4343"/>
-  <cli address="127.0.0.1" port="2621"/>
-  <database path="$T/reg.db" sync="normal"/>
-  <log level="warning"/>
-  <rate-limit per-destination="0"/>
-  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
-    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
-    <eid-prefix prefix="2001:db8::/32" more-specifics="true"/>
-  </site>
-  <bgp as="65000" router-id="192.0.2.210">
-    <peer address="192.0.2.230" as="65000" local="192.0.2.210" hold-time="30" connect-retry="1"
-          add-path="both" families="ipv4 ipv6"/>
-  </bgp>
-</lisp-msd>
-EOF
-detr_conf() { # FILE ADDR TUN CLI-PORT DATA-PORT CONTROL-PORT MAX
-	cat >"$1" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-xtrd mode="representative">
-  <tun name="$3"/>
-  <underlay data-port="$5" control-port="$6"/>
-  <rloc address="$2"/>
-  <probing interval="0"/>
-  <map-cache max-entries="$7"/>
-  <cli address="127.0.0.1" port="$4"/>
-  <log level="warning"/>
-  <database><mapping eid="2001:db8::/32"/></database>
-  <bgp as="65000" router-id="$2">
-    <peer address="192.0.2.230" as="65000" local="$2" hold-time="30" connect-retry="1"
-          add-path="both" families="ipv4 ipv6"/>
-  </bgp>
-</lisp-xtrd>
-EOF
-}
-cat >"$T/bird-rr.conf" <<EOF
-log "$T/bird-rr.log" { warning, error, fatal, bug };
-router id 192.0.2.230;
-protocol device {}
-protocol static { ipv4; route 0.0.0.0/0 unreachable; }
-protocol static { ipv6; route ::/0 unreachable; }
-template bgp cl {
-	local 192.0.2.230 as 65000;
-	strict bind on;
-	rr client;
-	rr cluster id 192.0.2.230;
-	hold time 30;
-	connect delay time 0;
-	connect retry time 1;
-	ipv4 { import all; export where source = RTS_BGP; add paths on; next hop keep; gateway recursive; };
-	ipv6 { import all; export where source = RTS_BGP; add paths on; next hop keep; gateway recursive; extended next hop on; };
-}
-protocol bgp msd from cl { neighbor 192.0.2.210 as 65000; passive on; }
-protocol bgp detr1 from cl { neighbor 192.0.2.211 as 65000; }
-protocol bgp detr2 from cl { neighbor 192.0.2.212 as 65000; }
-EOF
+msd_conf "$T/msd.xml" -d "$T/reg.db" -r "$(bgp_xml 192.0.2.210 192.0.2.230)"
+bird_rr_conf "$T/bird-rr.conf" detr1:192.0.2.211 detr2:192.0.2.212
 
-nsx() { ip netns exec "$ns" "$@"; }
-lcli() {
-	local port=$1
-	shift
-	{ printf '%s\r\n' "$@"; printf 'quit\r\n'; } | nsx timeout 5 nc -N -w 5 127.0.0.1 "$port" | tr -d '\r'
-}
-start_pinned() { # NAME CPU CMD...: daemonizing program; PID from $T/NAME.pid
-	local name=$1 cpu=$2
-	shift 2
-	rm -f "$T/$name.pid"
-	timeout 20 ip netns exec "$ns" taskset -c "$cpu" "$@" >>"$T/$name.log" 2>&1 || return 1
-	wait_for 10 test -s "$T/$name.pid" || return 1
-	track_pid "$(cat "$T/$name.pid")"
-}
-stop_named() { [ -s "$T/$1.pid" ] && stop_pid "$(cat "$T/$1.pid")"; rm -f "$T/$1.pid"; }
 rr_up() { [ "$("$BIRDC" -s "$T/bird.ctl" show protocols 2>/dev/null | grep -c Established)" = 3 ]; }
 count_at() { # CLI-PORT RLOC
 	[[ $(lcli "$1" "show map-cache count rloc $2 json") =~ \"count\":\ *([0-9]+) ]] && echo "${BASH_REMATCH[1]}"
@@ -123,23 +50,17 @@ all_at() { # N RLOC: both D-ETRs hold all N at RLOC
 # poll both D-ETRs until each holds N at NEW and none at OLD; prints the wall-clock ms
 # (EPOCHREALTIME) when the second one got there. Bounded by LIMIT seconds.
 poll_both() { # N NEW OLD
-	nsx bash -c '
+	ns_poll '
 	N=$1 NEW=$2 OLD=$3 LIMIT=$4
-	ms() { local t=$EPOCHREALTIME; echo $((${t/./} / 1000)); }
 	declare -A done=()
 	end=$((SECONDS + LIMIT))
 	while [ $SECONDS -lt $end ]; do
 		for port in 2620 2623; do
 			[ -n "${done[$port]:-}" ] && continue
-			o=""
-			if exec 3<>/dev/tcp/127.0.0.1/$port; then
-				printf "show map-cache count rloc %s json\r\nshow map-cache count rloc %s json\r\nquit\r\n" "$NEW" "$OLD" >&3
-				o=$(timeout 5 cat <&3)
-				exec 3<&-
-			fi 2>/dev/null
+			tcp_cli o $port "show map-cache count rloc $NEW json" "show map-cache count rloc $OLD json"
 			if [[ $o =~ \"count\":\ *([0-9]+)[^0-9]+\"count\":\ *([0-9]+) ]] &&
 				[ "${BASH_REMATCH[1]}" -ge "$N" ] && [ "${BASH_REMATCH[2]}" = 0 ]; then
-				done[$port]=$(ms)
+				done[$port]=$(now_ms)
 			fi
 		done
 		if [ ${#done[@]} = 2 ]; then
@@ -148,7 +69,7 @@ poll_both() { # N NEW OLD
 		fi
 		sleep 0.02
 	done
-	exit 1' poll "$@" "$POLL_LIMIT"
+	exit 1' "$@" "$POLL_LIMIT"
 }
 
 register() { # N RLOC: lisp-register --eids-file; prints its wall-clock s
@@ -173,13 +94,9 @@ stop_all() {
 setup() { # N: fresh store, every daemon up, the three sessions Established
 	local n=$1
 	rm -f "$T"/reg.db*
-	detr_conf "$T/detr1.xml" 192.0.2.211 lisp0 2620 4351 4352 $((n * 2))
-	detr_conf "$T/detr2.xml" 192.0.2.212 lisp1 2623 4361 4362 $((n * 2))
-	# not through nsx (a function: $! would be its subshell, not the acker)
-	ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$ACK" -a $RA -a $RB -t 600 -o "$T/acker.out" >/dev/null 2>&1 &
-	APID=$!
-	track_pid "$APID"
-	wait_for 5 test -s "$T/acker.out" || { msg "notify_acker did not start"; return 1; }
+	detr_conf "$T/detr1.xml" 192.0.2.211 192.0.2.230 $((n * 2)) -t lisp0 -c 2620 -u 4351:4352
+	detr_conf "$T/detr2.xml" 192.0.2.212 192.0.2.230 $((n * 2)) -t lisp1 -c 2623 -u 4361:4362
+	acker_start "$CPU_SUBJ" $RA $RB || { msg "notify_acker did not start"; return 1; }
 	start_pinned bird "$CPU_SUBJ" "$BIRD" -c "$T/bird-rr.conf" -s "$T/bird.ctl" -P "$T/bird.pid" || { msg "bird did not start"; return 1; }
 	start_pinned detr1 "$CPU_SUBJ" "$XTRD" -f "$T/detr1.xml" -p "$T/detr1.pid" || { msg "D-ETR 1 did not start (see $T/detr1.log)"; return 1; }
 	start_pinned detr2 "$CPU_SUBJ" "$XTRD" -f "$T/detr2.xml" -p "$T/detr2.pid" || { msg "D-ETR 2 did not start (see $T/detr2.log)"; return 1; }
@@ -203,7 +120,7 @@ cmdline "poll every 20 ms, each D-ETR's CLI: show map-cache count rloc NEW json;
 
 fails=0
 for n in "${SIZES[@]}"; do
-	awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "2001:db8:1::%x:%x/128\n", int((i + 1) / 65536), (i + 1) % 65536 }' >"$T/eids-$n.txt"
+	eids_file "$n" "$T/eids-$n.txt"
 	if ! setup "$n"; then
 		stop_all
 		fails=$((fails + 1))

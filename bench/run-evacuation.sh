@@ -27,9 +27,7 @@ EIDBASE=2001:db8:1::1
 EIDPFX=2001:db8::/32
 WINDOW=256
 MSD=${EVAC_MSD:-$B/lisp-msd} LG=$B/bench/loadgen ACK=$B/bench/notify_acker REG=$B/lisp-register
-for p in "$MSD" "$LG" "$ACK" "$REG"; do
-	[ -x "$p" ] || skip "$(basename "$p") not built"
-done
+need_built "$MSD" "$LG" "$ACK" "$REG"
 command -v nc >/dev/null || skip "nc not installed"
 ns_new ns ev || skip "cannot create a network namespace (needs root)"
 ip -n "$ns" addr add 192.0.2.77/32 dev lo
@@ -38,42 +36,15 @@ T=$BENCH_TMP/evacuation
 mkdir -p "$T"
 printf 'bench-secret' >"$T/key"
 
-cat >"$T/msd.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-msd>
-  <listen address="127.0.0.1" port="4342"/>
-  <cli address="127.0.0.1" port="2621"/>
-  <database path="$T/reg.db" sync="normal"/>
-  <log level="warning"/>
-  <rate-limit per-destination="0"/>
-  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
-    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
-    <eid-prefix prefix="$EIDPFX" more-specifics="true"/>
-  </site>
-</lisp-msd>
-EOF
+msd_conf "$T/msd.xml" -p 4342 -d "$T/reg.db" -r -e "$EIDPFX"
 
-nsx() { ip netns exec "$ns" "$@"; }
-lcli() { { printf '%s\r\n' "$@"; printf 'quit\r\n'; } | nsx timeout 5 nc -N -w 5 127.0.0.1 2621 | tr -d '\r'; }
-acked_eids() { [[ $(lcli "show statistics json") =~ \"ackedEids\":\ *([0-9]+) ]] && echo "${BASH_REMATCH[1]}"; }
+acked_eids() { [[ $(lcli 2621 "show statistics json") =~ \"ackedEids\":\ *([0-9]+) ]] && echo "${BASH_REMATCH[1]}"; }
 
 start_msd() {
-	rm -f "$T"/reg.db* "$T/msd.pid"
-	timeout 20 ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$MSD" -f "$T/msd.xml" -p "$T/msd.pid" >>"$T/daemons.log" 2>&1 || return 1
-	wait_for 10 test -s "$T/msd.pid" || return 1
-	MPID=$(cat "$T/msd.pid")
-	track_pid "$MPID"
+	rm -f "$T"/reg.db*
+	daemon_start -c "$CPU_SUBJ" "$T/msd.pid" "$MSD" -f "$T/msd.xml" -p "$T/msd.pid" || return 1
+	MPID=$DPID
 	wait_for 5 udp_listening "$ns" 4342
-}
-
-start_acker() {
-	# not through nsx (a function: $! would be its subshell, and stopping that would leave
-	# the acker running)
-	ip netns exec "$ns" taskset -c "$CPU_LOAD" "$ACK" -a 192.0.2.77 -t 600 -o "$T/acker.out" \
-		>/dev/null 2>&1 &
-	APID=$!
-	track_pid "$APID"
-	wait_for 5 test -s "$T/acker.out"
 }
 
 # run_case CASE N: one loadgen run; R evac_CASE_N
@@ -85,7 +56,7 @@ run_case() {
 	self) rloc=127.0.0.1 ;;
 	esac
 	start_msd || { msg "lisp-msd did not start"; return 1; }
-	[ "$c" = acked ] && start_acker
+	[ "$c" = acked ] && acker_start "$CPU_LOAD" 192.0.2.77
 	out=$(timeout 200 ip netns exec "$ns" taskset -c "$CPU_LOAD" "$LG" -k register -t 127.0.0.1 -p 4342 -x 4 \
 		-w "$WINDOW" -e "$EIDBASE" -n "$n" -c "$n" -d 120 -W 0 -L 300 -r "$rloc" -D 1 -P "$MPID") ||
 		msg "loadgen ($c $n) failed"
@@ -104,8 +75,7 @@ run_case() {
 	res "evac_${c}_$n" "$(kv replies_per_s "$out")"
 	# per CPU-second of lisp-msd: what the work costs, whatever share of the CPU the
 	# shared machine gave it during the run
-	res "evac_${c}_${n}_per_cpu" "$(awk -v r="$(kv replies_per_s "$out")" -v c="$(kv cpu "$out")" \
-		'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')"
+	res "evac_${c}_${n}_per_cpu" "$(per_cpu "$(kv replies_per_s "$out")" "$(kv cpu "$out")")"
 	[ "$c" = acked ] && res "evac_acked_${n}_notified" \
 		"$(awk -v a="${ACKED_LAST:-0}" -v r="$regs" 'BEGIN { printf "%.2f", (r > 0 ? 100 * a / r : 0) }')"
 	return 0
@@ -114,9 +84,9 @@ run_case() {
 # run_register N: lisp-register --eids-file, wall clock
 run_register() {
 	local n=$1 t0 t1 rc=0
-	awk -v n="$n" 'BEGIN { for (i = 0; i < n; i++) printf "2001:db8:1::%x:%x/128\n", int((i + 1) / 65536), (i + 1) % 65536 }' >"$T/eids-$n.txt"
+	eids_file "$n" "$T/eids-$n.txt"
 	start_msd || return 1
-	start_acker
+	acker_start "$CPU_LOAD" 192.0.2.77
 	t0=$(date +%s.%N)
 	nsx taskset -c "$CPU_LOAD" timeout 300 "$REG" --ms 127.0.0.1 --key-file "$T/key" \
 		--eids-file "$T/eids-$n.txt" --rloc 192.0.2.77 --json >"$T/reg-$n.json" || rc=$?

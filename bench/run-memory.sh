@@ -16,38 +16,14 @@
 . "$(dirname "$0")/lib.sh"
 N=${BENCH_MEM_N:-1000000}
 FILL_PPS=${BENCH_FILL_PPS:-50000}
-for p in lisp-msd bench/loadgen bench/udpblast; do
-	[ -x "$B/$p" ] || skip "$p not built"
-done
+LG=$B/bench/loadgen
+need_built "$B/lisp-msd" "$LG" "$B/bench/udpblast"
 have_xtrd=1
 [ -x "$B/lisp-xtrd" ] || { have_xtrd=0; note "lisp-xtrd figures not measured: lisp-xtrd is not built (the build of xtr/ failed in this run)"; }
 T=$BENCH_TMP/mem
 mkdir -p "$T"
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
-# cli PORT CMD: one CLI command in the namespace; output without telnet bytes / CRs
-cli() {
-	{ printf '%s\r\n' "$2"; printf 'quit\r\n'; } |
-		timeout 30 ip netns exec "$ns" nc -N -w 20 127.0.0.1 "$1" 2>/dev/null |
-		LC_ALL=C sed -E $'s/\xff[\xfb-\xfe].//g; s/\xff[\xf0-\xfa]//g; s/\r//g'
-}
-jnum() { grep -o "\"$1\": *[0-9]*" | head -1 | grep -o '[0-9]*$'; } # KEY < json
-
-msd_conf() {
-	cat >"$T/msd.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-msd>
-  <listen port="4343"/>
-  <cli address="127.0.0.1" port="2621"/>
-  <log level="warning"/>
-  <rate-limit per-destination="0"/>
-  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
-    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
-    <eid-prefix prefix="2001:db8::/32" more-specifics="true"/>
-  </site>
-</lisp-msd>
-EOF
-}
 xtr_conf() {
 	cat >"$T/xtr.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -64,15 +40,6 @@ xtr_conf() {
   <database><mapping eid="2001:db8:ffff::/48"/></database>
 </lisp-xtrd>
 EOF
-}
-
-start_daemon() { # PROG CONF PIDFILE -> DPID
-	DPID=""
-	rm -f "$3"
-	timeout 20 ip netns exec "$ns" "$1" -f "$2" -p "$3" >>"$T/daemons.log" 2>&1 || return 1
-	wait_for 10 test -s "$3" || return 1
-	DPID=$(cat "$3")
-	track_pid "$DPID"
 }
 
 fig "msd_bpr|lisp-msd resident memory per registration (1M IPv6 host EIDs)|B/registration|-|value<=200|lower"
@@ -94,23 +61,15 @@ one() {
 	ns_new ns "m$1" || { msg "namespace"; return 1; }
 	ip -n "$ns" addr add 192.0.2.1/32 dev lo
 	ip -n "$ns" addr add 2001:db8:ffff::1/128 dev lo
-	msd_conf
-	start_daemon "$B/lisp-msd" "$T/msd.xml" "$T/msd.pid" || { msg "lisp-msd did not start"; return 1; }
+	msd_conf "$T/msd.xml" -a "" -r
+	daemon_start "$T/msd.pid" "$B/lisp-msd" -f "$T/msd.xml" -p "$T/msd.pid" || { msg "lisp-msd did not start"; return 1; }
 	mpid=$DPID
 	wait_for 5 udp_listening "$ns" 4343
 	r0=$(rss_kb "$mpid")
-	# up to 3 passes (fresh, rising nonces each): a pass can lose messages while lisp-msd
-	# stalls (e.g. growing its tables); re-registering an EID is a refresh
-	regs=0
-	for pass in 1 2; do
-		rep=$(timeout 120 ip netns exec "$ns" "$B/bench/loadgen" -k register -t 127.0.0.1 -p 4343 -x 4 \
-			-R 32 -e 2001:db8:1::1 -r 198.51.100.1 -n "$N" -c $((N / 32)) -w 32 -L 3000 -W 0 -d 60) ||
-			msg "loadgen failed"
-		msg "register pass $pass: $rep"
-		regs=$(cli 2621 "show statistics json" | jnum registrations)
-		[ "${regs:-0}" -ge "$N" ] && break
-	done
-	regs=$(cli 2621 "show statistics json" | jnum registrations)
+	# up to 2 passes (fresh, rising nonces each)
+	loadgen_fill 2 "$N" - -k register -t 127.0.0.1 -p 4343 -x 4 -R 32 -e 2001:db8:1::1 \
+		-r 198.51.100.1 -n "$N" -c $((N / 32)) -w 32 -L 3000 -W 0 -d 60
+	regs=$(msd_registrations)
 	r1=$(rss_kb "$mpid")
 	msg "lisp-msd: $regs registrations, VmRSS $r0 kB -> $r1 kB"
 	res msd_regs "${regs:-0}"
@@ -127,7 +86,7 @@ one() {
 		return 0
 	fi
 	xtr_conf
-	start_daemon "$B/lisp-xtrd" "$T/xtr.xml" "$T/xtr.pid" || { msg "lisp-xtrd did not start: $(tail -2 "$T/daemons.log")"; stop_pid "$mpid"; return 1; }
+	daemon_start "$T/xtr.pid" "$B/lisp-xtrd" -f "$T/xtr.xml" -p "$T/xtr.pid" || { msg "lisp-xtrd did not start: $(tail -2 "$T/daemons.log")"; stop_pid "$mpid"; return 1; }
 	xpid=$DPID
 	wait_for 10 ip -n "$ns" link show lisp0
 	ip -n "$ns" -6 route add 2001:db8:1::/48 dev lisp0
@@ -144,11 +103,11 @@ one() {
 	x1=$(rss_kb "$xpid")
 	# entries = Map-Replies lisp-xtrd received (its statistics; "show map-cache json" with
 	# 1M mappings is too large to fetch here); a sample of EIDs is looked up to confirm
-	ent=$(cli 2620 "show statistics json" | tee "$T/xtr-stats.json" | tr -d '\n ' | grep -o '"in":{[^}]*' | grep -o '"map-reply":[0-9]*' | grep -o '[0-9]*$')
+	ent=$(lcli -t 30 -w 20 2620 "show statistics json" 2>/dev/null | tee "$T/xtr-stats.json" | tr -d '\n ' | grep -o '"in":{[^}]*' | grep -o '"map-reply":[0-9]*' | grep -o '[0-9]*$')
 	hit=0
 	for k in 1 7 4242 $((N / 3)) $((N / 2)) $((N - 5)); do
 		e=$(printf '2001:db8:1::%x:%x' $(((k + 1) >> 16)) $(((k + 1) & 0xffff)))
-		cli 2620 "show map-cache $e json" | grep -q '"eidPrefix"' && hit=$((hit + 1))
+		lcli -t 30 -w 20 2620 "show map-cache $e json" 2>/dev/null | grep -q '"eidPrefix"' && hit=$((hit + 1))
 	done
 	msg "sample lookups: $hit of 6 EIDs in the map-cache"
 	msg "lisp-xtrd: ${ent:-?} entries, VmRSS $x0 kB -> $x1 kB"

@@ -15,19 +15,14 @@ RATE=${BENCH_MSF_RATE:-1000}
 SECS=${BENCH_MSF_SECONDS:-6}
 ITER=$RUNS
 [ "${1:-}" = --quick ] && ITER=1
-for f in lisp-xtrd lisp-msd lisp-mrd lisp-register lisp-flow; do
-	[ -x "$B/$f" ] || skip "$f not built"
-done
-command -v bird >/dev/null 2>&1 || [ -x /usr/sbin/bird ] || skip "BIRD 2 (the edge router) not installed"
+need_demo_redundant
 T=$BENCH_TMP/ms-failover
 mkdir -p "$T"
 
 # one_run SCENARIO ONE_MS -> "lost_vm1 convergence_ms wrong"
 one_run() {
 	local out=$T/$1-$2-$it.json
-	DEMO_BUILDDIR=$B DEMO_RED_SCENARIO=$1 DEMO_RED_ONE_MS=$2 timeout 300 "$top/scripts/demo.sh" \
-		--no-build --redundant --rate "$RATE" --seconds "$SECS" --json >"$out" 2>"$T/$1-$2-$it.err" ||
-		{ msg "$1: demo.sh failed (see $T/$1-$2-$it.err)"; return 1; }
+	DEMO_RED_SCENARIO=$1 DEMO_RED_ONE_MS=$2 demo_run "$1-$2-$it" --redundant || return 1
 	jq -r '[([.flows[] | select(.name | endswith("vm1")) | .lost] | max),
 		(.convergenceMs // "x"), .deliveredAtWrongSite] | @tsv' "$out"
 }

@@ -25,33 +25,13 @@ EIDPFX=2001:db8::/32
 WINDOW=256
 POOL=${BENCH_POOL:-800000}
 
-for p in lisp-msd echo_server loadgen; do
-	f=$B/$p
-	[ -x "$f" ] || f=$B/bench/$p
-	[ -x "$f" ] || skip "$p not built"
-done
-[ "$mode" = request ] && { [ -x "$B/lisp-mrd" ] || skip "lisp-mrd not built"; }
 MSD=$B/lisp-msd MRD=$B/lisp-mrd ECHO=$B/bench/echo_server LG=$B/bench/loadgen
+need_built "$MSD" "$ECHO" "$LG"
+[ "$mode" = request ] && need_built "$MRD"
 ns_new ns cp || skip "cannot create a network namespace (needs root)"
 T=$BENCH_TMP/ctl-$mode
 mkdir -p "$T"
 
-msd_conf() { # PORT
-	cat >"$T/msd.xml" <<EOF
-<?xml version="1.0" encoding="UTF-8"?>
-<lisp-msd>
-  <listen address="127.0.0.1" port="$1"/>
-  <cli address="127.0.0.1" port="2621"/>
-  <database path="$T/reg.db" sync="normal"/>
-  <log level="warning"/>
-  <rate-limit per-destination="0"/>
-  <site name="bench" lifetime="persistent" proxy-reply="true" merge="false">
-    <key id="1" algorithm="hmac-sha-256" secret="bench-secret"/>
-    <eid-prefix prefix="$EIDPFX" more-specifics="true"/>
-  </site>
-</lisp-msd>
-EOF
-}
 mrd_conf() {
 	cat >"$T/mrd.xml" <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -69,14 +49,13 @@ EOF
 
 # start_daemon PROG CONF PIDFILE: daemonize (logs at the configured level, not debug) in the
 # namespace on the subject CPU; the PID is left in $DPID (and tracked for the cleanup).
-start_daemon() {
-	DPID=""
-	rm -f "$3"
-	timeout 20 ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$1" -f "$2" -p "$3" >>"$T/daemons.log" 2>&1 ||
-		return 1
-	wait_for 10 test -s "$3" || return 1
-	DPID=$(cat "$3")
-	track_pid "$DPID"
+start_daemon() { daemon_start -c "$CPU_SUBJ" "$3" "$1" -f "$2" -p "$3"; }
+
+# res_rate ID RATE CPU: the R lines ID_rps, ID_cpu and ID_per_cpu
+res_rate() {
+	res "$1_rps" "$2"
+	res "$1_cpu" "$3"
+	res "$1_per_cpu" "$(per_cpu "$2" "$3")"
 }
 
 # loadgen ARGS...: one generator run on the load CPU; prints its result line.
@@ -85,43 +64,38 @@ loadgen() {
 		-e "$EIDBASE" -n "$NEIDS" -c "$POOL" -d "$SECS" -W 0.5 "$@"
 }
 
+# drive ID NAME PID ARGS...: one loadgen run (ARGS) against the process PID, whose CPU it
+# measures; then PID is stopped and the run gives the R lines ID_rps, ID_cpu, ID_per_cpu.
+drive() {
+	local id=$1 name=$2 pid=$3 out
+	shift 3
+	out=$(loadgen "$@" -P "$pid") || msg "loadgen ($name) failed"
+	msg "$name: $out"
+	stop_pid "$pid"
+	[ -n "$out" ] || return 1
+	res_rate "$id" "$(kv replies_per_s "$out")" "$(kv cpu "$out")"
+}
+
 run_echo() {
 	ip netns exec "$ns" taskset -c "$CPU_SUBJ" "$ECHO" -a 127.0.0.1 -p 4342 -t 120 \
 		>"$T/echo.log" 2>&1 &
 	local epid=$!
 	track_pid "$epid"
 	wait_for 5 udp_listening "$ns" 4342 || { msg "echo server did not start"; return 1; }
-	local out
-	out=$(loadgen -k "$mode" -t 127.0.0.1 -p 4342 -P "$epid") || msg "loadgen (echo) failed"
-	msg "echo: $out"
-	stop_pid "$epid"
-	[ -n "$out" ] || return 1
-	res echo_rps "$(kv replies_per_s "$out")"
-	res echo_cpu "$(kv cpu "$out")"
-	res echo_per_cpu "$(awk -v r="$(kv replies_per_s "$out")" -v c="$(kv cpu "$out")" \
-		'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')"
+	drive echo echo "$epid" -k "$mode" -t 127.0.0.1 -p 4342
 }
 
 run_register() {
 	rm -f "$T"/reg.db*
-	msd_conf 4342
-	local mpid out
+	msd_conf "$T/msd.xml" -p 4342 -d "$T/reg.db" -r -e "$EIDPFX"
 	start_daemon "$MSD" "$T/msd.xml" "$T/msd.pid" || { msg "lisp-msd did not start"; cat "$T/daemons.log" >&2; return 1; }
-	mpid=$DPID
 	wait_for 5 udp_listening "$ns" 4342
-	out=$(loadgen -k register -t 127.0.0.1 -p 4342 -x 4 -P "$mpid") || msg "loadgen (msd) failed"
-	msg "msd: $out"
-	stop_pid "$mpid"
-	[ -n "$out" ] || return 1
-	res subj_rps "$(kv replies_per_s "$out")"
-	res subj_cpu "$(kv cpu "$out")"
-	res subj_per_cpu "$(awk -v r="$(kv replies_per_s "$out")" -v c="$(kv cpu "$out")" \
-		'BEGIN { printf "%.0f", (c > 0 ? r / c : 0) }')"
+	drive subj msd "$DPID" -k register -t 127.0.0.1 -p 4342 -x 4
 }
 
 run_request() {
 	rm -f "$T"/reg.db*
-	msd_conf 4343
+	msd_conf "$T/msd.xml" -p 4343 -d "$T/reg.db" -r -e "$EIDPFX"
 	mrd_conf
 	local mpid rpid out c0 c1 t0 t1
 	start_daemon "$MSD" "$T/msd.xml" "$T/msd.pid" || { msg "lisp-msd did not start"; return 1; }
@@ -148,10 +122,7 @@ run_request() {
 	# msd CPU over the whole generator run (warmup included): an approximation
 	mscpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" -v hz="$CLK_TCK" \
 		'BEGIN { printf "%.2f", (b - a) / hz / (t1 - t0) }')
-	res subj_rps "$r"
-	res subj_cpu "$(awk -v a="$mrcpu" -v b="$mscpu" 'BEGIN { printf "%.2f", a + b }')"
-	res subj_per_cpu "$(awk -v r="$r" -v a="$mrcpu" -v b="$mscpu" \
-		'BEGIN { printf "%.0f", (a + b > 0 ? r / (a + b) : 0) }')"
+	res_rate subj "$r" "$(awk -v a="$mrcpu" -v b="$mscpu" 'BEGIN { printf "%.2f", a + b }')"
 }
 
 if [ "$mode" = register ]; then

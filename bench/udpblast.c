@@ -31,40 +31,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench/benchlib.h"
+
 #define BATCH	 64
 #define MAXPAY	 9000
 #define MAXFLOWS 64
 #define MAXPIDS	 8
 #define HDRBYTES 12
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double proc_cpu_s(long pid)
-{
-	char path[64], line[1024];
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	f = fopen(path, "r");
-	if (f == NULL)
-		return 0;
-	if (fgets(line, sizeof(line), f) == NULL) {
-		fclose(f);
-		return 0;
-	}
-	fclose(f);
-	char *p = strrchr(line, ')');
-	if (p == NULL ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 static int resolve(const char *host, unsigned port, struct sockaddr_storage *ss, socklen_t *len)
 {
@@ -136,9 +109,9 @@ static int do_send(const char *dst, unsigned port, size_t size, double secs, uns
 		}
 	}
 	uint64_t seq = 0;
-	double t0 = now_s(), tend = t0 + secs;
+	double t0 = bench_now_s(), tend = t0 + secs;
 	for (;;) {
-		double t = now_s();
+		double t = bench_now_s();
 		if (t >= tend || seq >= count)
 			break;
 		unsigned n = BATCH;
@@ -172,7 +145,7 @@ static int do_send(const char *dst, unsigned port, size_t size, double secs, uns
 			return 1;
 		}
 	}
-	double el = now_s() - t0;
+	double el = bench_now_s() - t0;
 	printf("send pkts=%llu pps=%.0f secs=%.3f\n", (unsigned long long)seq, (double)seq / el,
 	       el);
 	close(fd);
@@ -222,12 +195,12 @@ static int do_recv(const char *bindaddr, unsigned port, double secs, double warm
 	}
 	printf("recv ready\n");
 	fflush(stdout);
-	double start = now_s(), first = 0, mstart = 0, last = 0, cpu0 = 0, cpu1 = 0;
+	double start = bench_now_s(), first = 0, mstart = 0, last = 0, cpu0 = 0, cpu1 = 0;
 	uint64_t pkts = 0, bytes = 0;
 	int measuring = 0, done = 0;
 	while (!done) {
 		struct pollfd pfd = {fd, POLLIN, 0};
-		double t = now_s();
+		double t = bench_now_s();
 		if (first == 0 && t - start > 60)
 			break;
 		if (first != 0 && t - last > idle)
@@ -239,7 +212,7 @@ static int do_recv(const char *bindaddr, unsigned port, double secs, double warm
 		int r = recvmmsg(fd, msg, BATCH, MSG_DONTWAIT, NULL);
 		if (r <= 0)
 			continue;
-		t = now_s();
+		t = bench_now_s();
 		last = t;
 		if (first == 0)
 			first = t;
@@ -247,7 +220,7 @@ static int do_recv(const char *bindaddr, unsigned port, double secs, double warm
 			measuring = 1;
 			mstart = t;
 			for (int k = 0; k < npid; k++)
-				cpu0 += proc_cpu_s(pid[k]);
+				cpu0 += bench_proc_cpu_s(pid[k]);
 		}
 		for (int i = 0; i < r; i++) {
 			size_t len = msg[i].msg_len;
@@ -285,11 +258,11 @@ static int do_recv(const char *bindaddr, unsigned port, double secs, double warm
 			}
 		}
 	}
-	double el = measuring ? now_s() - mstart : 0;
-	if (measuring && last < now_s() - 0.05 && last > mstart)
+	double el = measuring ? bench_now_s() - mstart : 0;
+	if (measuring && last < bench_now_s() - 0.05 && last > mstart)
 		el = last - mstart; /* the sender stopped first: its last packet ends the window */
 	for (int k = 0; k < npid; k++)
-		cpu1 += proc_cpu_s(pid[k]);
+		cpu1 += bench_proc_cpu_s(pid[k]);
 	uint64_t lost = 0, reord = 0, got = 0;
 	for (int k = 0; k < MAXFLOWS; k++)
 		lost += fl[k].lost, reord += fl[k].reord, got += fl[k].got;

@@ -19,10 +19,10 @@
  * real-time priority (SCHED_FIFO 10) where allowed, as netem's timers run in the kernel: a
  * loaded machine's other processes then do not hold frames back (measured here: each frame
  * leaves within about 0.1 ms of its due time; without the priority, under load, a tenth of
- * them left over 1 ms late). Without the privilege it says so on stderr and runs as it is. Jitter is uniform in [-J, +J]; a frame is
- * never sent before the one received before it (no reordering, unlike netem's jitter).
- * Loss is decided on arrival. A direction holds at most --limit frames (default 10000) and
- * 64 MiB; beyond, frames are dropped and counted (netem's "limit").
+ * them left over 1 ms late). Without the privilege it says so on stderr and runs as it is. Jitter
+ * is uniform in [-J, +J]; a frame is never sent before the one received before it (no reordering,
+ * unlike netem's jitter). Loss is decided on arrival. A direction holds at most --limit frames
+ * (default 10000) and 64 MiB; beyond, frames are dropped and counted (netem's "limit").
  *
  * Output: "ready" on stdout once both ports are bound; on SIGUSR1 and at exit one JSON line
  * {"ab":{...},"ba":{...}} with rx, tx, lost (random loss), overflow (queue full),
@@ -339,8 +339,9 @@ int main(int argc, char **argv)
 	(void)prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
 	struct sched_param sp = {.sched_priority = 10};
 	if (sched_setscheduler(0, SCHED_FIFO, &sp) == -1)
-		fprintf(stderr, "delayline: no real-time priority (%s): frames may leave late "
-				"on a loaded machine\n",
+		fprintf(stderr,
+			"delayline: no real-time priority (%s): frames may leave late "
+			"on a loaded machine\n",
 			strerror(errno));
 
 	memset(&sa, 0, sizeof(sa));

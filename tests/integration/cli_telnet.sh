@@ -170,9 +170,13 @@ F=$TMP/nc4
 # raw junk (may open a subnegotiation that never ends): the daemon must survive it
 head -c 65536 /dev/urandom | timeout 10 nc -q1 127.0.0.1 "$PORT" >"$F"
 expect "binary junk: daemon still alive" "$F" kill -0 "$PID"
-# junk without IAC bytes: every junk line is refused, the session goes on
+# junk without IAC bytes: every junk line is refused, the session goes on. Fixed junk (perl's
+# generator, seed 1): random junk is sometimes a command once control bytes are dropped and
+# backspaces applied (seed 2 has a line that reads "q", quit, after 187 answered ones), and the
+# session then ends as it should
 F=$TMP/nc4b
-{ head -c 65536 /dev/urandom | tr -d '\377'; printf '\nshow version json\nquit\n'; } | nc_session "$F"
+{ perl -e 'srand(1); print map { chr(int(rand(256))) } 1 .. 65536' | tr -d '\377'
+	printf '\nshow version json\nquit\n'; } | nc_session "$F"
 expect "binary junk: session answers afterwards" "$F" jqt "$F" '.name == "lisp-demo"'
 expect "binary junk: refused as unknown commands" "$F" has "$F" "% Unknown command: "
 # telnet negotiation by hand, inside a line

@@ -821,6 +821,17 @@ $dc
 </lisp-msd>
 XML
 }
+# The outside and site xTRs' <probing>: DEMO_PROBE_INTERVAL (s, 0 = off) turns RLOC probing
+# on, a locator down after DEMO_PROBE_RETRIES (2) unanswered probes of DEMO_PROBE_TIMEOUT_MS
+# (1000) each, then the mapping is asked for again (re-resolve).
+demo_probing_xml() {
+	if [ "${DEMO_PROBE_INTERVAL:-0}" != 0 ]; then
+		echo "  <probing interval=\"$DEMO_PROBE_INTERVAL\" timeout-ms=\"${DEMO_PROBE_TIMEOUT_MS:-1000}\" retries=\"${DEMO_PROBE_RETRIES:-2}\" re-resolve=\"true\"/>"
+	else
+		echo '  <probing interval="0"/>'
+	fi
+}
+
 # demo_xtr_conf FILE ROLE: a site xTR (sa, sb), the outside xTR (oxtr) or the D-ETR (detr)
 demo_xtr_conf() {
 	local f=$1 role=$2 rloc ms mr key mode=site
@@ -847,13 +858,7 @@ demo_xtr_conf() {
 		# queue-length: packets held per EID while it resolves (default 8: three flows
 		# at 1,000 packets/s overflow it during a cold resolution through the global MR)
 		echo "  <map-cache negative-hold=\"1\" queue-length=\"32\"/>"
-		# DEMO_PROBE_INTERVAL (s, 0 = off): RLOC probing, a locator down after two
-		# unanswered probes (1 s each), then the mapping is asked for again (re-resolve)
-		if [ "${DEMO_PROBE_INTERVAL:-0}" != 0 ]; then
-			echo "  <probing interval=\"$DEMO_PROBE_INTERVAL\" timeout=\"1\" retries=\"2\" re-resolve=\"true\"/>"
-		else
-			echo "  <probing interval=\"0\"/>"
-		fi
+		demo_probing_xml
 		# ttl baseline (RFC 6830-era): no SMR, no re-encapsulation at the old site
 		[ "$DEMO_MODE" = classic ] && [ "$DEMO_BASELINE" = ttl ] &&
 			echo "  <etr reencapsulate-moved-away=\"0\" solicit-map-request=\"false\"/>"
@@ -1036,7 +1041,7 @@ demo_many_start() {
   <map-resolver address="192.0.2.18" port="4343"/>
   <register interval="${DEMO_REG_INTERVAL:-10}"/>
   <map-cache negative-hold="1" queue-length="32"/>
-$(if [ "${DEMO_PROBE_INTERVAL:-0}" != 0 ]; then echo "  <probing interval=\"$DEMO_PROBE_INTERVAL\" timeout=\"1\" retries=\"2\" re-resolve=\"true\"/>"; else echo '  <probing interval="0"/>'; fi)
+$(demo_probing_xml)
   <cli address="127.0.0.1" port="2620"/>
   <log level="info"/>
   <database><mapping eid="2001:db8:300:$k::/64"/></database>

@@ -8,6 +8,7 @@
  * buf.
  */
 #include "proto/pkt.h"
+#include "proto/flowhash.h"
 
 #include <string.h>
 
@@ -139,46 +140,19 @@ int pkt_parse_ip(const struct buf *b, struct pkt_ip *ip)
 	return -1;
 }
 
-static inline uint32_t rotl32(uint32_t x, int r)
-{
-	return (x << r) | (x >> (32 - r));
-}
-
-static inline uint32_t mix32(uint32_t h, uint32_t k)
-{
-	k *= 0xcc9e2d51u;
-	k = rotl32(k, 15);
-	k *= 0x1b873593u;
-	h ^= k;
-	h = rotl32(h, 13);
-	return h * 5 + 0xe6546b64u;
-}
-
-static inline uint32_t word(const uint8_t *a, int i)
-{
-	return ((uint32_t)a[i] << 24) | ((uint32_t)a[i + 1] << 16) | ((uint32_t)a[i + 2] << 8) |
-	       a[i + 3];
-}
-
 uint32_t pkt_flow_hash(const struct pkt_ip *ip, uint32_t seed)
 {
 	uint32_t h = seed;
 	int n = ip->version == 6 ? 16 : 4;
 
 	for (int i = 0; i < n; i += 4) {
-		h = mix32(h, word(ip->src.a, i));
-		h = mix32(h, word(ip->dst.a, i));
+		h = flowhash_mix(h, flowhash_be32(ip->src.a + i));
+		h = flowhash_mix(h, flowhash_be32(ip->dst.a + i));
 	}
-	h = mix32(h, ((uint32_t)ip->proto << 16) | ip->version);
+	h = flowhash_mix(h, ((uint32_t)ip->proto << 16) | ip->version);
 	if (ip->has_ports)
-		h = mix32(h, ((uint32_t)ip->sport << 16) | ip->dport);
-	/* murmur3 finalizer */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h ? h : 1;
+		h = flowhash_mix(h, ((uint32_t)ip->sport << 16) | ip->dport);
+	return flowhash_final(h);
 }
 
 /* ---------------------------------------------------------------- UDP, TCP */

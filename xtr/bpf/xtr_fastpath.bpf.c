@@ -48,6 +48,7 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
+#include "proto/flowhash.h"
 #include "xtr/bpf/fastpath.h"
 
 /* Flags of newer kernels than the headers of the build machine may know (uapi values). */
@@ -480,50 +481,25 @@ static __always_inline __s64 inner_sum(struct __sk_buff *skb, struct work *w, __
 
 /* ------------------------------------------------------------------ flow hash */
 
-static __always_inline __u32 rotl32(__u32 x, int r)
-{
-	return (x << r) | (x >> (32 - r));
-}
-
-static __always_inline __u32 mix32(__u32 h, __u32 k)
-{
-	k *= 0xcc9e2d51u;
-	k = rotl32(k, 15);
-	k *= 0x1b873593u;
-	h ^= k;
-	h = rotl32(h, 13);
-	return h * 5 + 0xe6546b64u;
-}
-
-static __always_inline __u32 be32(const __u8 *p)
-{
-	return (__u32)p[0] << 24 | (__u32)p[1] << 16 | (__u32)p[2] << 8 | p[3];
-}
-
-/* proto/pkt.c pkt_flow_hash, bit for bit */
+/* proto/pkt.c pkt_flow_hash, bit for bit (the steps in proto/flowhash.h) */
 static __always_inline __u32 flow_hash(const struct inner *in, __u32 seed)
 {
 	__u32 h = seed;
 
 	if (in->ver == 4) {
-		h = mix32(h, be32(in->h + 12));
-		h = mix32(h, be32(in->h + 16));
+		h = flowhash_mix(h, flowhash_be32(in->h + 12));
+		h = flowhash_mix(h, flowhash_be32(in->h + 16));
 	} else {
 #pragma clang loop unroll(full)
 		for (int i = 0; i < 16; i += 4) {
-			h = mix32(h, be32(in->h + 8 + i));
-			h = mix32(h, be32(in->h + 24 + i));
+			h = flowhash_mix(h, flowhash_be32(in->h + 8 + i));
+			h = flowhash_mix(h, flowhash_be32(in->h + 24 + i));
 		}
 	}
-	h = mix32(h, ((__u32)in->proto << 16) | in->ver);
+	h = flowhash_mix(h, ((__u32)in->proto << 16) | in->ver);
 	if (in->has_ports)
-		h = mix32(h, ((__u32)in->sport << 16) | in->dport);
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h ? h : 1;
+		h = flowhash_mix(h, ((__u32)in->sport << 16) | in->dport);
+	return flowhash_final(h);
 }
 
 /* ------------------------------------------------------------------ map-cache */

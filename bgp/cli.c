@@ -306,13 +306,7 @@ static const struct bgp_peer *rt_peer(const struct bgp *b, struct rt_ctx *c)
 static void rt_end(struct rt_ctx *c, struct out *o)
 {
 	if (c->f.view == CLI_VIEW_COUNT) {
-		if (out_json(o)) {
-			out_begin_object(o, NULL);
-			out_uint(o, "count", c->n);
-			out_end(o);
-		} else {
-			out_printf(o, "%zu\n", c->n);
-		}
+		cli_out_count(o, c->n);
 	} else if (out_json(o) || c->f.view == CLI_VIEW_DETAIL) {
 		out_end(o);
 	} else {

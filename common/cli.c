@@ -1049,6 +1049,17 @@ int cli_filter_parse(const struct cli_req *r, unsigned allow, struct cli_filter 
 	return 0;
 }
 
+void cli_out_count(struct out *o, size_t n)
+{
+	if (out_json(o)) {
+		out_begin_object(o, NULL);
+		out_uint(o, "count", n);
+		out_end(o);
+	} else {
+		out_printf(o, "%zu\n", n);
+	}
+}
+
 bool cli_filter_prefix(const struct cli_filter *f, const struct lisp_prefix *p)
 {
 	switch (f->match) {

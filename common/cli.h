@@ -154,6 +154,8 @@ struct cli_filter {
 /* Parse r's arguments (the words `allow` permits); on a bad word out_error and -1. The
  * prefix's instance ID is the one written ("[42]198.51.100.0/24"), else 0. */
 int cli_filter_parse(const struct cli_req *r, unsigned allow, struct cli_filter *f, struct out *o);
+/* The answer of a `count` view: {"count": N} in JSON, the number alone in text. */
+void cli_out_count(struct out *o, size_t n);
 /* Does p pass the prefix part of the filter? (CLI_MATCH_LONGEST needs the table: the
  * caller finds that entry and compares with CLI_MATCH_EXACT semantics.) */
 bool cli_filter_prefix(const struct cli_filter *f, const struct lisp_prefix *p);

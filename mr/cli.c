@@ -53,13 +53,7 @@ static void show_map_servers(struct cli_req *r, struct out *o)
 	for (size_t i = 0; i < mr_nentries(mr); i++)
 		n += mr_entry_match(mr, &f, mr_entry_at(mr, i), longest);
 	if (f.view == CLI_VIEW_COUNT) {
-		if (out_json(o)) {
-			out_begin_object(o, NULL);
-			out_uint(o, "count", n);
-			out_end(o);
-		} else {
-			out_printf(o, "%zu\n", n);
-		}
+		cli_out_count(o, n);
 		return;
 	}
 	bool table = f.view == CLI_VIEW_TABLE && !out_json(o);

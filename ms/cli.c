@@ -234,13 +234,7 @@ static int reg_one(const struct ms_reg *g, void *arg)
 static void reg_end(struct reg_ctx *rc, struct out *o)
 {
 	if (rc->f.view == CLI_VIEW_COUNT) {
-		if (out_json(o)) {
-			out_begin_object(o, NULL);
-			out_uint(o, "count", rc->n);
-			out_end(o);
-		} else {
-			out_printf(o, "%zu\n", rc->n);
-		}
+		cli_out_count(o, rc->n);
 		return;
 	}
 	if (out_json(o) || rc->f.view == CLI_VIEW_DETAIL) {

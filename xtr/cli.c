@@ -152,13 +152,7 @@ static int entry_one(void *arg, const struct xtr_entry *e)
 static void mc_end(struct mc_ctx *c, struct out *o)
 {
 	if (c->f.view == CLI_VIEW_COUNT) {
-		if (out_json(o)) {
-			out_begin_object(o, NULL);
-			out_uint(o, "count", c->n);
-			out_end(o);
-		} else {
-			out_printf(o, "%zu\n", c->n);
-		}
+		cli_out_count(o, c->n);
 	} else if (out_json(o) || c->f.view == CLI_VIEW_DETAIL) {
 		out_end(o); /* mappings */
 		out_uint(o, "count", c->n);

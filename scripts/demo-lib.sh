@@ -260,14 +260,24 @@ demo_topology() {
 	# migration flips the two states; removing a bridge port instead waits for an RCU grace
 	# period, seconds on a loaded machine, with the VM cut off meanwhile. No learning on the
 	# uplinks: the anycast gateway MAC is behind both, frames to it go out of whichever
-	# uplink forwards.
+	# uplink forwards. The uplinks are down until learning is off: the sites' br-vm send
+	# from that MAC (MLD reports, DAD) at random times, and an entry learned in between
+	# would stay for the ageing time (300 s) after "learning off", sending every frame to
+	# the gateway out of that one uplink, disabled after the move (the VM mute at its new
+	# site). demo_hv_fdb_clean checks it.
 	bridge_add "${NS[hv]}" hvbr || return 1
 	veth_add "${NS[hv]}" vm1p "${NS[vm1]}" eth0 || return 1
 	link_master "${NS[hv]}" vm1p hvbr
+	ip -n "${NS[hv]}" link set up-a down && ip -n "${NS[hv]}" link set up-b down || return 1
 	link_master "${NS[hv]}" up-a hvbr
 	link_master "${NS[hv]}" up-b hvbr
-	bridge -n "${NS[hv]}" link set dev up-a learning off state 3 &&
-		bridge -n "${NS[hv]}" link set dev up-b learning off state 0 || return 1
+	bridge -n "${NS[hv]}" link set dev up-a learning off &&
+		bridge -n "${NS[hv]}" link set dev up-b learning off || return 1
+	# up, then the states (a port coming up is put to forwarding: hvbr runs no STP)
+	ip -n "${NS[hv]}" link set up-a up && ip -n "${NS[hv]}" link set up-b up || return 1
+	bridge -n "${NS[hv]}" link set dev up-a state 3 &&
+		bridge -n "${NS[hv]}" link set dev up-b state 0 || return 1
+	demo_hv_fdb_clean || return 1
 	# the VMs
 	demo_vm vm1 5 "$DEMO_VM1MAC"
 	demo_vm vm2 6 "$DEMO_VM2MAC"
@@ -284,6 +294,15 @@ demo_topology() {
 	ip -n "${NS[wan]}" route add 198.51.100.0/24 via "$(demo_rloc detr)"
 	ip -n "${NS[wan]}" -6 route add 2001:db8:100::/64 via 2001:db8:ffff:2::2
 	return 0
+}
+
+# demo_hv_fdb_clean: the hypervisor's bridge has learned no address on an uplink
+demo_hv_fdb_clean() {
+	local l
+	l=$(bridge -n "${NS[hv]}" fdb show br hvbr | awk '$3 ~ /^up-/ && !/permanent/')
+	[ -z "$l" ] && return 0
+	echo "hvbr learned on an uplink: $l" >&2
+	return 1
 }
 
 demo_vm() { # demo_vm ROLE HOSTNUM MAC

@@ -12,33 +12,7 @@
 #include "ms_testlib.h"
 
 /* ------------------------------------------------------------------ fixture */
-#define MAXPKT 64
-struct pkt {
-	struct ipaddr dst;
-	uint16_t dport;
-	size_t len;
-	uint8_t data[4096];
-};
-static struct pkt sent[MAXPKT];
-static size_t nsent;
-
-static bool sink_fails; /* the socket refuses everything (a send failure) */
-
-static inline int sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-		       size_t len)
-{
-	(void)arg;
-	if (sink_fails)
-		return -1;
-	assert_true(nsent < MAXPKT);
-	assert_true(len <= sizeof(sent[0].data));
-	sent[nsent].dst = *dst;
-	sent[nsent].dport = dport;
-	sent[nsent].len = len;
-	memcpy(sent[nsent].data, data, len);
-	nsent++;
-	return 0;
-}
+#include "ms_sink.h"
 
 static const char cfg_xml[] =
     "<lisp-msd>\n"

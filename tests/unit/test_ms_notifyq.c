@@ -13,29 +13,7 @@
 
 #include "ms/ms_int.h"
 
-#define MAXPKT 4096
-struct pkt {
-	struct ipaddr dst;
-	uint16_t dport;
-	size_t len;
-	uint8_t data[1500];
-};
-static struct pkt *sent;
-static size_t nsent;
-
-static int sink(void *arg, const struct ipaddr *dst, uint16_t dport, const uint8_t *data,
-		size_t len)
-{
-	(void)arg;
-	assert_true(nsent < MAXPKT);
-	assert_true(len <= sizeof(sent[0].data));
-	sent[nsent].dst = *dst;
-	sent[nsent].dport = dport;
-	sent[nsent].len = len;
-	memcpy(sent[nsent].data, data, len);
-	nsent++;
-	return 0;
-}
+#include "ms_sink.h"
 
 static const char cfg_xml[] =
     "<lisp-msd>\n"
@@ -64,7 +42,6 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 
-	sent = calloc(MAXPKT, sizeof(*sent));
 	ms_fx_open(&f->common, "test_ms_notifyq", cfg_xml, true, sink);
 	f->other = lisp_key_new(1, LISP_ALG_HMAC_SHA256_128, "other-secret", 12);
 	nsent = 0;
@@ -78,7 +55,6 @@ static int teardown(void **state)
 
 	ms_fx_close(&f->common);
 	lisp_key_free(f->other);
-	free(sent);
 	free(f);
 	return 0;
 }

@@ -113,23 +113,30 @@ static void ip4_csum(uint8_t *p)
 	put16(p + 10, pkt_csum(p, (size_t)(p[0] & 0x0f) * 4));
 }
 
+/* The pseudo-header sum of an IP packet's UDP/TCP payload (no extension headers); *l3 and
+ * *l4len say where that payload is. */
+static uint32_t l4_pseudo(const uint8_t *p, size_t len, size_t *l3, uint32_t *l4len)
+{
+	bool v4 = (p[0] >> 4) == 4;
+	uint8_t proto = v4 ? p[9] : p[6];
+	*l3 = v4 ? 20 : 40;
+	*l4len = (uint32_t)(len - *l3);
+	if (v4)
+		return pkt_csum_add(pkt_csum_add(0, p + 12, 4), p + 16, 4) + proto + *l4len;
+	struct ipaddr s = {.afi = LISP_AFI_IPV6}, d = {.afi = LISP_AFI_IPV6};
+	memcpy(s.a, p + 8, 16);
+	memcpy(d.a, p + 24, 16);
+	return pkt_csum_pseudo6(&s, &d, *l4len, proto);
+}
+
 /* Set the UDP/TCP checksum of an IP packet: complete, or only the pseudo-header sum (what a
  * sender that leaves it to its device writes). */
 static void l4_csum(uint8_t *p, size_t len, bool partial)
 {
-	bool v4 = (p[0] >> 4) == 4;
-	size_t l3 = v4 ? 20 : 40;
-	uint8_t proto = v4 ? p[9] : p[6];
+	size_t l3;
+	uint32_t l4len, ps = l4_pseudo(p, len, &l3, &l4len);
+	uint8_t proto = (p[0] >> 4) == 4 ? p[9] : p[6];
 	size_t at = l3 + (proto == PKT_PROTO_TCP ? 16 : 6);
-	uint32_t l4len = (uint32_t)(len - l3), ps;
-	if (v4) {
-		ps = pkt_csum_add(pkt_csum_add(0, p + 12, 4), p + 16, 4) + proto + l4len;
-	} else {
-		struct ipaddr s = {.afi = LISP_AFI_IPV6}, d = {.afi = LISP_AFI_IPV6};
-		memcpy(s.a, p + 8, 16);
-		memcpy(d.a, p + 24, 16);
-		ps = pkt_csum_pseudo6(&s, &d, l4len, proto);
-	}
 	put16(p + at, 0);
 	if (partial)
 		put16(p + at, (uint16_t)~pkt_csum_fold(ps));
@@ -139,18 +146,8 @@ static void l4_csum(uint8_t *p, size_t len, bool partial)
 
 static bool l4_csum_ok(const uint8_t *p, size_t len)
 {
-	bool v4 = (p[0] >> 4) == 4;
-	size_t l3 = v4 ? 20 : 40;
-	uint8_t proto = v4 ? p[9] : p[6];
-	uint32_t l4len = (uint32_t)(len - l3), ps;
-	if (v4) {
-		ps = pkt_csum_add(pkt_csum_add(0, p + 12, 4), p + 16, 4) + proto + l4len;
-	} else {
-		struct ipaddr s = {.afi = LISP_AFI_IPV6}, d = {.afi = LISP_AFI_IPV6};
-		memcpy(s.a, p + 8, 16);
-		memcpy(d.a, p + 24, 16);
-		ps = pkt_csum_pseudo6(&s, &d, l4len, proto);
-	}
+	size_t l3;
+	uint32_t l4len, ps = l4_pseudo(p, len, &l3, &l4len);
 	return pkt_csum_fold(pkt_csum_add(ps, p + l3, l4len)) == 0;
 }
 
@@ -690,6 +687,19 @@ static void t_etr_deliver(void **state)
 	xtr_fp_fold(fps);
 }
 
+/* The ETR program leaves the LISP packet l (IPv4 outer, n bytes) to user space for `why`, and
+ * the user-space path then drops it, counted as `drop`: the two paths agree. */
+static void etr_pass_drop(const uint8_t *l, size_t n, unsigned why, unsigned drop)
+{
+	uint8_t f[2048];
+	struct res r;
+	run(fps, if_ul0, f, frame(f, mac_ul0, l, n), &r);
+	assert_pass(&r, why);
+	uint64_t d = xtr_get_stats(xs)->drops[drop];
+	xtr_etr_input(xs, &(struct ipaddr){0}, l + 28, n - 28, 0);
+	assert_int_equal(xtr_get_stats(xs)->drops[drop], d + 1);
+}
+
 static void t_etr_left_alone(void **state)
 {
 	uint8_t buf[XTR_ENCAP_HLEN + 1500], l[2048], f[2048];
@@ -697,34 +707,21 @@ static void t_etr_left_alone(void **state)
 	size_t len, n;
 	(void)state;
 	SKIP_UNLESS_READY();
-	const struct xtr_stats *st = xtr_get_stats(xs);
 	uint8_t *ip = mk_ip4(buf, "203.0.113.9", "198.51.100.5", 17, 1, 2, 60, true, &len);
 
 	/* a foreign instance ID: user space drops it (foreignIid) */
 	n = lisp(l, false, ip, len, 0x88, 7, false);
-	run(fps, if_ul0, f, frame(f, mac_ul0, l, n), &r);
-	assert_pass(&r, FP_ST_PASS_IID);
-	uint64_t d = st->drops[XTR_DROP_FOREIGN_IID];
-	xtr_etr_input(xs, &(struct ipaddr){0}, l + 28, n - 28, 0);
-	assert_int_equal(xtr_get_stats(xs)->drops[XTR_DROP_FOREIGN_IID], d + 1);
+	etr_pass_drop(l, n, FP_ST_PASS_IID, XTR_DROP_FOREIGN_IID);
 
 	/* N and V both set: the daemon's parser rejects it (badHeader) */
 	n = lisp(l, false, ip, len, 0x90, 0, false);
-	run(fps, if_ul0, f, frame(f, mac_ul0, l, n), &r);
-	assert_pass(&r, FP_ST_PASS_HEADER);
-	d = st->drops[XTR_DROP_BAD_HEADER];
-	xtr_etr_input(xs, &(struct ipaddr){0}, l + 28, n - 28, 0);
-	assert_int_equal(xtr_get_stats(xs)->drops[XTR_DROP_BAD_HEADER], d + 1);
+	etr_pass_drop(l, n, FP_ST_PASS_HEADER, XTR_DROP_BAD_HEADER);
 
 	/* a truncated inner packet (its header says more than the datagram holds) */
 	n = lisp(l, false, ip, len, 0x80, 0, false);
 	put16(l + 36 + 2, (uint16_t)(len + 40));
 	ip4_csum(l + 36);
-	run(fps, if_ul0, f, frame(f, mac_ul0, l, n), &r);
-	assert_pass(&r, FP_ST_PASS_HEADER);
-	d = st->drops[XTR_DROP_TRUNCATED_INNER];
-	xtr_etr_input(xs, &(struct ipaddr){0}, l + 28, n - 28, 0);
-	assert_int_equal(xtr_get_stats(xs)->drops[XTR_DROP_TRUNCATED_INNER], d + 1);
+	etr_pass_drop(l, n, FP_ST_PASS_HEADER, XTR_DROP_TRUNCATED_INNER);
 
 	/* an outer fragment: the kernel reassembles it first */
 	n = lisp(l, false, ip, len, 0x80, 0, false);
@@ -736,11 +733,7 @@ static void t_etr_left_alone(void **state)
 	/* not a local EID (and a site xTR re-encapsulates nothing else): etrNotLocal */
 	ip = mk_ip4(buf, "203.0.113.9", "198.51.100.9", 17, 1, 2, 60, true, &len);
 	n = lisp(l, false, ip, len, 0x80, 0, false);
-	run(fps, if_ul0, f, frame(f, mac_ul0, l, n), &r);
-	assert_pass(&r, FP_ST_PASS_NOT_LOCAL);
-	d = st->drops[XTR_DROP_ETR_NOT_LOCAL];
-	xtr_etr_input(xs, &(struct ipaddr){0}, l + 28, n - 28, 0);
-	assert_int_equal(xtr_get_stats(xs)->drops[XTR_DROP_ETR_NOT_LOCAL], d + 1);
+	etr_pass_drop(l, n, FP_ST_PASS_NOT_LOCAL, XTR_DROP_ETR_NOT_LOCAL);
 
 	/* an inner TTL of 1: the kernel answers time exceeded after the daemon's TUN write */
 	ip = mk_ip4(buf, "203.0.113.9", "198.51.100.5", 17, 1, 2, 60, true, &len);

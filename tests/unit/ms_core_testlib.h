@@ -200,6 +200,21 @@ static inline size_t wrap_ecm(uint8_t *out, size_t cap, const uint8_t *req, size
 	return buf_len(&w);
 }
 
+/* A Map-Request for eid from the ITR itr (nonce; a subscription if subscribe) as the
+ * Map-Resolver 192.0.2.60 forwards it: an ECM from port 4342 whose inner packet goes from
+ * itr:isport to the EID's address. The request is left in req; returns its length. */
+static inline size_t feed_via_mr(struct fx *f, uint8_t *req, size_t cap, const char *eid,
+				 const char *itr, uint64_t nonce, bool subscribe, uint16_t isport)
+{
+	uint8_t ecm[1024];
+	char dst[IPADDR_STRLEN];
+	size_t n = build_req(req, cap, eid, itr, nonce, subscribe, false);
+	snprintf(dst, sizeof(dst), "%.*s", (int)strcspn(eid, "/"), eid);
+	size_t e = wrap_ecm(ecm, sizeof(ecm), req, n, itr, dst, isport);
+	feed(f, ecm, e, "192.0.2.60", 4342);
+	return n;
+}
+
 static struct lisp_map_notify mn;
 
 static inline void parse_notify(const struct pkt *p, const struct lisp_key *k)

@@ -126,7 +126,7 @@ static void t_send_failed_not_sent(void **state)
 {
 	struct fx *f = *state;
 	const struct ms_stats *st = ms_get_stats(f->ms);
-	uint8_t req[512], ecm[1024];
+	uint8_t req[512];
 
 	/* a registration whose acknowledgement (sent after the store commit) is refused */
 	sink_fails = true;
@@ -139,9 +139,8 @@ static void t_send_failed_not_sent(void **state)
 
 	/* a proxy reply (sent at once) */
 	uint64_t rtx = st->type[LISP_T_MAP_REPLY].tx, proxy = st->proxy_replies;
-	size_t n = build_req(req, sizeof(req), "198.51.100.5/32", "192.0.2.50", 7, false, false);
-	size_t e = wrap_ecm(ecm, sizeof(ecm), req, n, "192.0.2.50", "198.51.100.5", 33333);
-	feed(f, ecm, e, "192.0.2.60", 4342);
+	size_t n =
+	    feed_via_mr(f, req, sizeof(req), "198.51.100.5/32", "192.0.2.50", 7, false, 33333);
 	assert_int_equal(st->type[LISP_T_MAP_REPLY].tx, rtx);
 	assert_int_equal(st->proxy_replies, proxy);
 	assert_int_equal(st->drop[MS_DROP_SEND_FAILED], failed + 2);
@@ -158,9 +157,7 @@ static void t_send_failed_not_sent(void **state)
 	uint64_t fwd = st->forwarded, etx = st->type[LISP_T_ECM].tx;
 	do_reg(f, f->ex, "203.0.113.0/25", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.33");
 	failed = st->drop[MS_DROP_SEND_FAILED]; /* (its arrival Map-Notify to .1 failed too) */
-	n = build_req(req, sizeof(req), "203.0.113.9/32", "192.0.2.50", 9, false, false);
-	e = wrap_ecm(ecm, sizeof(ecm), req, n, "192.0.2.50", "203.0.113.9", 33333);
-	feed(f, ecm, e, "192.0.2.60", 4342);
+	n = feed_via_mr(f, req, sizeof(req), "203.0.113.9/32", "192.0.2.50", 9, false, 33333);
 	assert_int_equal(st->forwarded, fwd);
 	assert_int_equal(st->type[LISP_T_ECM].tx, etx);
 	assert_int_equal(st->drop[MS_DROP_SEND_FAILED], failed + 1);
@@ -219,15 +216,14 @@ static void t_notify_retries_bounded(void **state)
 static void t_pubsub(void **state)
 {
 	struct fx *f = *state;
-	uint8_t req[512], ecm[1024];
+	uint8_t req[512];
 	char a[IPADDR_STRLEN];
 
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.1");
 	nsent = 0;
 	/* subscribe to the /24 through a Map-Resolver (ECM) */
-	size_t n = build_req(req, sizeof(req), "198.51.100.0/24", "192.0.2.50", 9, true, false);
-	size_t e = wrap_ecm(ecm, sizeof(ecm), req, n, "192.0.2.50", "198.51.100.0", 30000);
-	feed(f, ecm, e, "192.0.2.60", 4342);
+	size_t n =
+	    feed_via_mr(f, req, sizeof(req), "198.51.100.0/24", "192.0.2.50", 9, true, 30000);
 	assert_non_null(ms_subscribers(f->ms));
 	/* the current mapping is notified (and the request answered) */
 	size_t i;

@@ -25,15 +25,13 @@ static void parse_reply(const struct pkt *p)
 static void t_request_proxy_reply(void **state)
 {
 	struct fx *f = *state;
-	uint8_t req[512], ecm[1024];
+	uint8_t req[512];
 	char a[IPADDR_STRLEN];
 
 	do_reg(f, f->dc, "198.51.100.5/32", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.1");
 	nsent = 0;
 	size_t n =
-	    build_req(req, sizeof(req), "198.51.100.5/32", "192.0.2.50", 0x1234, false, false);
-	size_t e = wrap_ecm(ecm, sizeof(ecm), req, n, "192.0.2.50", "198.51.100.5", 33333);
-	feed(f, ecm, e, "192.0.2.60", 4342); /* from a Map-Resolver */
+	    feed_via_mr(f, req, sizeof(req), "198.51.100.5/32", "192.0.2.50", 0x1234, false, 33333);
 	assert_int_equal(nsent, 1);
 	assert_string_equal(ipaddr_str(&sent[0].dst, a, sizeof(a)), "192.0.2.50");
 	assert_int_equal(sent[0].dport, 33333);
@@ -53,16 +51,15 @@ static void t_request_proxy_reply(void **state)
 static void t_request_forward_to_etr(void **state)
 {
 	struct fx *f = *state;
-	uint8_t req[512], ecm[1024];
+	uint8_t req[512];
 	char a[IPADDR_STRLEN];
 	struct lisp_ecm pe;
 	struct buf b;
 
 	do_reg(f, f->ex, "203.0.113.0/25", 1440, "192.0.2.1", NULL, 1, 0, "192.0.2.33");
 	nsent = 0; /* the arrival notify to 192.0.2.1 (registered by .33) */
-	size_t n = build_req(req, sizeof(req), "203.0.113.9/32", "192.0.2.50", 77, false, false);
-	size_t e = wrap_ecm(ecm, sizeof(ecm), req, n, "192.0.2.50", "203.0.113.9", 33333);
-	feed(f, ecm, e, "192.0.2.60", 4342);
+	size_t n =
+	    feed_via_mr(f, req, sizeof(req), "203.0.113.9/32", "192.0.2.50", 77, false, 33333);
 	assert_int_equal(nsent, 1);
 	assert_string_equal(ipaddr_str(&sent[0].dst, a, sizeof(a)), "192.0.2.33");
 	assert_int_equal(sent[0].dport, 4342);

@@ -1194,9 +1194,12 @@ demo_redundant_init() {
 					sed -i "s|^\(  <map-server address=\"192.0.2.14\"\)\(.*\)$|\1\2\n  <map-server address=\"192.0.2.34\"\2|" "$1"
 				;;
 			oxtr)
-				# locator set: the outside xTR fails over by RLOC probing
+				# locator set: the outside xTR fails over by RLOC probing, on here
+				# when probing is off elsewhere (every 1 s, a 200-ms timeout)
+				local p
+				p=$(DEMO_PROBE_INTERVAL=1 DEMO_PROBE_TIMEOUT_MS=${DEMO_PROBE_TIMEOUT_MS:-200} demo_probing_xml)
 				[ "${DEMO_RED_MODE:-}" = locator-set ] &&
-					sed -i "s|<probing interval=\"0\"/>|<probing interval=\"${DEMO_PROBE_INTERVAL:-1}\" timeout-ms=\"${DEMO_PROBE_TIMEOUT_MS:-200}\" retries=\"${DEMO_PROBE_RETRIES:-2}\"/>|" "$1"
+					sed -i "s|^  <probing interval=\"0\"/>$|$p|" "$1"
 				;;
 			esac
 			return 0

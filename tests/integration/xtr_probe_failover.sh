@@ -7,10 +7,10 @@
 # static mapping probes its locators every 500 ms, timeout 200 ms, down after 3 misses. A
 # 200 pps flow with echoes runs from the ITR; the first ETR is killed; the flow must move to
 # the second within interval + misses x timeout (an unanswered probe is retried at the
-# timeout; + the 100-ms tick and one RTT): the
-# longest gap between two echoes is that time, measured and printed. Then the first ETR
-# comes back: its locator is up again and the flow returns to it. Checked through the
-# ITR's `show map-cache json` (locator state and probe counters) and `show statistics json`.
+# timeout; + the 100-ms tick and one RTT): the longest gap between two echoes is that
+# time, measured and printed. Then the first ETR comes back: its locator is up again and
+# the flow returns to it. Checked through the ITR's `show map-cache json` (locator state and
+# probe counters) and `show statistics json`.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 [ "${LISP_SKIP_INTEGRATION:-0}" = 1 ] && skip_all "LISP_SKIP_INTEGRATION=1"
